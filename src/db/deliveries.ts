@@ -1,0 +1,103 @@
+import { sql } from 'kysely';
+import { deliveryPredecessors, type DeliveryState } from '../domain/delivery-state.ts';
+import type { Network } from '../domain/networks.ts';
+import type { Executor } from './database.ts';
+import type { Delivery, DeliveryError } from './schema.ts';
+
+export async function insertDeliveries(tx: Executor, postId: string, targets: { accountId: string; network: Network }[], dueAt: Date): Promise<Delivery[]> {
+  if (targets.length === 0) return [];
+  return tx
+    .insertInto('deliveries')
+    .values(targets.map((t) => ({ post_id: postId, account_id: t.accountId, network: t.network, state: 'pending' as const, due_at: dueAt })))
+    // A post approved twice (a retried request) keeps its first deliveries.
+    .onConflict((oc) => oc.columns(['post_id', 'account_id']).doNothing())
+    .returningAll()
+    .execute();
+}
+
+export function findDelivery(tx: Executor, deliveryId: string): Promise<Delivery | undefined> {
+  return tx.selectFrom('deliveries').selectAll().where('id', '=', deliveryId).executeTakeFirst();
+}
+
+export function listDeliveries(tx: Executor, postId: string): Promise<Delivery[]> {
+  return tx.selectFrom('deliveries').selectAll().where('post_id', '=', postId).orderBy('network').orderBy('created_at').execute();
+}
+
+export interface DeliveryChanges {
+  due_at?: Date;
+  last_error?: DeliveryError | null;
+  external_id?: string | null;
+  url?: string | null;
+  published_at?: Date | null;
+}
+
+/**
+ * Guarded state change: only from a state `to` may legally follow (or the given ones). Returns the
+ * updated row, or undefined when another worker or click changed it first.
+ */
+export function transitionDelivery(tx: Executor, deliveryId: string, to: DeliveryState, changes: DeliveryChanges = {}, from: DeliveryState[] = deliveryPredecessors(to)): Promise<Delivery | undefined> {
+  const { last_error, ...rest } = changes;
+  return tx
+    .updateTable('deliveries')
+    .set({
+      ...rest,
+      ...(last_error !== undefined ? { last_error: last_error === null ? null : JSON.stringify(last_error) } : {}),
+      state: to,
+      updated_at: sql<Date>`now()`,
+    })
+    .where('id', '=', deliveryId)
+    .where('state', 'in', from)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/**
+ * Claims a due delivery for one attempt: `pending -> sending`, counting the attempt. Exactly one of
+ * any number of concurrent callers gets the row; the others get undefined.
+ */
+export function claimDelivery(tx: Executor, deliveryId: string, now: Date): Promise<Delivery | undefined> {
+  return tx
+    .updateTable('deliveries')
+    .set({ state: 'sending', attempts: sql<number>`attempts + 1`, sending_started_at: now, updated_at: sql<Date>`now()` })
+    .where('id', '=', deliveryId)
+    .where('state', '=', 'pending')
+    .where('due_at', '<=', now)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export function listParts(tx: Executor, deliveryId: string) {
+  return tx.selectFrom('delivery_parts').select(['position', 'external_id as externalId', 'url']).where('delivery_id', '=', deliveryId).orderBy('position').execute();
+}
+
+export async function savePart(tx: Executor, deliveryId: string, part: { position: number; externalId: string; url: string }): Promise<void> {
+  await tx
+    .insertInto('delivery_parts')
+    .values({ delivery_id: deliveryId, position: part.position, external_id: part.externalId, url: part.url })
+    .onConflict((oc) => oc.columns(['delivery_id', 'position']).doNothing())
+    .execute();
+}
+
+/** Due deliveries in `pending` whose time passed more than `graceSeconds` ago: candidates for a lost job. */
+export function findOverdue(tx: Executor, now: Date, graceSeconds: number, limit: number): Promise<Pick<Delivery, 'id' | 'due_at'>[]> {
+  return tx
+    .selectFrom('deliveries')
+    .select(['id', 'due_at'])
+    .where('state', '=', 'pending')
+    .where('due_at', '<=', new Date(now.getTime() - graceSeconds * 1000))
+    .orderBy('due_at')
+    .limit(limit)
+    .execute();
+}
+
+/** Deliveries left in `sending` longer than `staleSeconds`: their worker died mid-attempt. */
+export function findStuckSending(tx: Executor, now: Date, staleSeconds: number, limit: number): Promise<Pick<Delivery, 'id'>[]> {
+  return tx
+    .selectFrom('deliveries')
+    .select(['id'])
+    .where('state', '=', 'sending')
+    .where('sending_started_at', '<=', new Date(now.getTime() - staleSeconds * 1000))
+    .orderBy('due_at')
+    .limit(limit)
+    .execute();
+}

@@ -1,0 +1,35 @@
+import type { Executor } from './database.ts';
+
+export interface NewEvent {
+  workspaceId: string;
+  postId?: string | null;
+  deliveryId?: string | null;
+  kind: string;
+  actor?: string | null;
+  data?: Record<string, unknown>;
+}
+
+/** Appends to the audit log; returns the event id (thread receipts are rendered from it). */
+export async function appendEvent(tx: Executor, event: NewEvent): Promise<number> {
+  const row = await tx
+    .insertInto('events')
+    .values({
+      workspace_id: event.workspaceId,
+      post_id: event.postId ?? null,
+      delivery_id: event.deliveryId ?? null,
+      kind: event.kind,
+      actor: event.actor ?? null,
+      data: JSON.stringify(event.data ?? {}),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return Number(row.id);
+}
+
+export function findEvent(tx: Executor, id: number) {
+  return tx.selectFrom('events').selectAll().where('id', '=', String(id)).executeTakeFirst();
+}
+
+export function listPostEvents(tx: Executor, postId: string) {
+  return tx.selectFrom('events').selectAll().where('post_id', '=', postId).orderBy('id').execute();
+}

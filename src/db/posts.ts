@@ -1,0 +1,105 @@
+import { sql } from 'kysely';
+import type { Network } from '../domain/networks.ts';
+import { postPredecessors, type PostState } from '../domain/post-state.ts';
+import type { Executor } from './database.ts';
+import type { Post } from './schema.ts';
+
+export interface NewPostInput {
+  workspaceId: string;
+  authorId: string;
+  state: PostState;
+  text: string;
+  note: string | null;
+  publishAt: Date;
+  zone: string;
+  contentHash: string;
+  accountIds: string[];
+  variants: Partial<Record<Network, string>>;
+  media: { url: string; alt?: string }[];
+}
+
+export async function insertPost(tx: Executor, input: NewPostInput): Promise<Post> {
+  const post = await tx
+    .insertInto('posts')
+    .values({
+      workspace_id: input.workspaceId,
+      author_id: input.authorId,
+      state: input.state,
+      text: input.text,
+      note: input.note,
+      publish_at: input.publishAt,
+      zone: input.zone,
+      content_hash: input.contentHash,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await replacePostContent(tx, post.id, input);
+  return post;
+}
+
+/** Targets, variants and media are replaced as a whole on every edit. */
+export async function replacePostContent(tx: Executor, postId: string, input: Pick<NewPostInput, 'accountIds' | 'variants' | 'media'>): Promise<void> {
+  await tx.deleteFrom('post_targets').where('post_id', '=', postId).execute();
+  await tx.deleteFrom('post_variants').where('post_id', '=', postId).execute();
+  await tx.deleteFrom('post_media').where('post_id', '=', postId).execute();
+  if (input.accountIds.length > 0) {
+    await tx.insertInto('post_targets').values(input.accountIds.map((account_id) => ({ post_id: postId, account_id }))).execute();
+  }
+  const variants = Object.entries(input.variants).filter(([, text]) => text && text.trim() !== '');
+  if (variants.length > 0) {
+    await tx.insertInto('post_variants').values(variants.map(([network, text]) => ({ post_id: postId, network: network as Network, text: text! }))).execute();
+  }
+  if (input.media.length > 0) {
+    await tx.insertInto('post_media').values(input.media.map((m, position) => ({ post_id: postId, position, url: m.url, alt: m.alt ?? null }))).execute();
+  }
+}
+
+export function findPost(tx: Executor, postId: string): Promise<Post | undefined> {
+  return tx.selectFrom('posts').selectAll().where('id', '=', postId).executeTakeFirst();
+}
+
+/** Locks the post row for the rest of the transaction: decisions on one post are taken one at a time. */
+export function lockPost(tx: Executor, postId: string): Promise<Post | undefined> {
+  return tx.selectFrom('posts').selectAll().where('id', '=', postId).forUpdate().executeTakeFirst();
+}
+
+/**
+ * Moves a post to `to` only if it is still in one of the states `to` may follow (or the given
+ * ones). Returns the updated row, or undefined when a concurrent change got there first: the
+ * caller then tells the user what happened instead of changing anything.
+ */
+export function transitionPost(tx: Executor, postId: string, to: PostState, from: PostState[] = postPredecessors(to), changes: { publish_at?: Date; content_hash?: string; text?: string; note?: string | null; zone?: string; version?: number } = {}): Promise<Post | undefined> {
+  if (from.length === 0) return Promise.resolve(undefined);
+  return tx
+    .updateTable('posts')
+    .set({ ...changes, state: to, updated_at: sql<Date>`now()` })
+    .where('id', '=', postId)
+    .where('state', 'in', from)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export interface PostContent {
+  targets: { accountId: string; network: Network; displayName: string; status: string }[];
+  variants: Partial<Record<Network, string>>;
+  media: { url: string; alt: string | null }[];
+}
+
+export async function loadPostContent(tx: Executor, postId: string): Promise<PostContent> {
+  const [targets, variants, media] = await Promise.all([
+    tx
+      .selectFrom('post_targets')
+      .innerJoin('social_accounts', 'social_accounts.id', 'post_targets.account_id')
+      .select(['social_accounts.id as accountId', 'social_accounts.network', 'social_accounts.display_name as displayName', 'social_accounts.status'])
+      .where('post_targets.post_id', '=', postId)
+      .orderBy('social_accounts.network')
+      .execute(),
+    tx.selectFrom('post_variants').select(['network', 'text']).where('post_id', '=', postId).execute(),
+    tx.selectFrom('post_media').select(['url', 'alt']).where('post_id', '=', postId).orderBy('position').execute(),
+  ]);
+  return {
+    targets,
+    variants: Object.fromEntries(variants.map((v) => [v.network, v.text])),
+    media,
+  };
+}

@@ -1,0 +1,199 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { DeliveryState } from '../domain/delivery-state.ts';
+import type { Network } from '../domain/networks.ts';
+import type { PostState } from '../domain/post-state.ts';
+
+/** Types of the tables created in migrations/. Keep in step with every migration. */
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+
+export type Chat = 'slack' | 'discord';
+
+export interface WorkspacesTable {
+  id: Generated<string>;
+  chat: Chat;
+  external_id: string;
+  name: string | null;
+  approvals_channel_id: string | null;
+  approver_group_id: string | null;
+  approvals_required: Generated<number>;
+  allow_self_approval: Generated<boolean>;
+  default_zone: Generated<string>;
+  reminder_after_minutes: Generated<number>;
+  paused_at: Timestamp | null;
+  paused_by: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export type MemberRole = 'admin' | 'approver' | 'member';
+export interface MembersTable {
+  workspace_id: string;
+  chat_user_id: string;
+  role: MemberRole;
+  zone: string | null;
+  created_at: CreatedAt;
+}
+
+export type AccountStatus = 'connected' | 'needs_reconnect' | 'disconnected';
+export interface SocialAccountsTable {
+  id: Generated<string>;
+  workspace_id: string;
+  network: Network;
+  external_account_id: string;
+  display_name: string;
+  instance_url: string | null;
+  status: Generated<AccountStatus>;
+  credentials: string;
+  token_expires_at: Timestamp | null;
+  connected_by: string;
+  last_error: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface PostsTable {
+  id: Generated<string>;
+  workspace_id: string;
+  author_id: string;
+  state: PostState;
+  text: string;
+  note: string | null;
+  publish_at: Timestamp;
+  zone: string;
+  content_hash: string;
+  version: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface PostTargetsTable {
+  post_id: string;
+  account_id: string;
+}
+
+export interface PostVariantsTable {
+  post_id: string;
+  network: Network;
+  text: string;
+}
+
+export interface PostMediaTable {
+  post_id: string;
+  position: number;
+  url: string;
+  alt: string | null;
+}
+
+export type DecisionKind = 'approve' | 'request_changes' | 'reject';
+export interface DecisionsTable {
+  id: Generated<string>;
+  post_id: string;
+  actor_id: string;
+  kind: DecisionKind;
+  network: Network | null;
+  comment: string | null;
+  content_hash: string;
+  voided_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+/** What went wrong on the last attempt, in the network's own words (never a token). */
+export interface DeliveryError {
+  class: string;
+  message: string;
+  status?: number;
+  networkCode?: string;
+  networkMessage?: string;
+  requestId?: string;
+}
+
+export interface DeliveriesTable {
+  id: Generated<string>;
+  post_id: string;
+  account_id: string;
+  network: Network;
+  state: DeliveryState;
+  due_at: Timestamp;
+  attempts: Generated<number>;
+  last_error: Json<DeliveryError> | null;
+  external_id: string | null;
+  url: string | null;
+  published_at: Timestamp | null;
+  sending_started_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface DeliveryPartsTable {
+  delivery_id: string;
+  position: number;
+  external_id: string;
+  url: string;
+  published_at: CreatedAt;
+}
+
+export interface ChatMessagesTable {
+  post_id: string;
+  chat: Chat;
+  channel_id: string;
+  message_id: string;
+  thread_id: string;
+  created_at: CreatedAt;
+}
+
+export interface OauthStatesTable {
+  nonce: string;
+  workspace_id: string;
+  user_id: string;
+  network: Network;
+  code_verifier: string | null;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export interface InboundRequestsTable {
+  source: string;
+  request_key: string;
+  received_at: CreatedAt;
+}
+
+export interface EventsTable {
+  id: Generated<string>;
+  workspace_id: string;
+  post_id: string | null;
+  delivery_id: string | null;
+  kind: string;
+  actor: string | null;
+  data: Json<Record<string, unknown>>;
+  created_at: CreatedAt;
+}
+
+export interface Database {
+  workspaces: WorkspacesTable;
+  members: MembersTable;
+  social_accounts: SocialAccountsTable;
+  posts: PostsTable;
+  post_targets: PostTargetsTable;
+  post_variants: PostVariantsTable;
+  post_media: PostMediaTable;
+  decisions: DecisionsTable;
+  deliveries: DeliveriesTable;
+  delivery_parts: DeliveryPartsTable;
+  chat_messages: ChatMessagesTable;
+  oauth_states: OauthStatesTable;
+  inbound_requests: InboundRequestsTable;
+  events: EventsTable;
+}
+
+export type Workspace = Selectable<WorkspacesTable>;
+export type Post = Selectable<PostsTable>;
+export type NewPost = Insertable<PostsTable>;
+export type PostUpdate = Updateable<PostsTable>;
+export type Delivery = Selectable<DeliveriesTable>;
+export type SocialAccount = Selectable<SocialAccountsTable>;
+export type Decision = Selectable<DecisionsTable>;
+export type ChatMessage = Selectable<ChatMessagesTable>;

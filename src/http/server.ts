@@ -1,0 +1,74 @@
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import { QUEUES, type Queue } from '../queue/queue.ts';
+import type { Db } from '../db/database.ts';
+import { sql } from 'kysely';
+
+/** Routes a path prefix to a handler (Slack's receiver, Discord interactions, OAuth pages). */
+export interface Mount {
+  prefix: string;
+  listener: RequestListener;
+}
+
+export interface HttpDeps {
+  db: Db;
+  queue: Queue;
+  metrics: Metrics;
+  log: Logger;
+  /** False while migrations run or during shutdown: /readyz then answers 503. */
+  isReady: () => boolean;
+}
+
+export function createHttpServer(deps: HttpDeps, mounts: Mount[] = []): Server {
+  return createServer((req, res) => {
+    route(deps, mounts, req, res).catch((error: unknown) => {
+      deps.log.error({ err: error, path: req.url }, 'http handler failed');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal_error' });
+      else res.end();
+    });
+  });
+}
+
+async function route(deps: HttpDeps, mounts: Mount[], req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = (req.url ?? '/').split('?')[0]!;
+  if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+  if (path === '/readyz') return readiness(deps, res);
+  if (path === '/metrics') return metrics(deps, res);
+  const mount = mounts.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
+  if (mount) return mount.listener(req, res);
+  sendJson(res, 404, { error: 'not_found', message: `no route for ${req.method} ${path}` });
+}
+
+async function readiness(deps: HttpDeps, res: ServerResponse): Promise<void> {
+  if (!deps.isReady()) return sendJson(res, 503, { status: 'starting' });
+  const [database, queue] = await Promise.all([
+    sql`SELECT 1`.execute(deps.db).then(() => true, () => false),
+    deps.queue.ping(),
+  ]);
+  sendJson(res, database && queue ? 200 : 503, { status: database && queue ? 'ready' : 'unavailable', database, queue });
+}
+
+async function metrics(deps: HttpDeps, res: ServerResponse): Promise<void> {
+  for (const name of Object.values(QUEUES)) {
+    deps.metrics.queueDepth.set({ queue: name }, await deps.queue.depth(name).catch(() => Number.NaN));
+  }
+  res.writeHead(200, { 'content-type': deps.metrics.registry.contentType });
+  res.end(await deps.metrics.registry.metrics());
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify(body));
+}
+
+export function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}

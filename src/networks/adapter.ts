@@ -1,0 +1,108 @@
+import type { Network } from '../domain/networks.ts';
+
+/**
+ * One interface for every social network. Adapters are thin: they speak the network's wire protocol
+ * with undici and translate every failure into a NetworkError with one of the classes below.
+ */
+export type ErrorClass =
+  | 'transient' //       5xx, connection reset, timeout before the request was sent: safe to retry
+  | 'rate_limited' //    429 or the network's own limit code: retry after `retryAt`
+  | 'auth' //            token expired or revoked: the account needs a reconnect
+  | 'permanent' //       content rejected, duplicate, bad request: retrying cannot help
+  | 'unknown_outcome'; // the request may have reached the network (timeout after sending): reconcile first
+
+export class NetworkError extends Error {
+  readonly network: Network;
+  readonly errorClass: ErrorClass;
+  readonly status: number | undefined;
+  /** The network's own error code and words, kept for the user ("X said: ..."). Never contains tokens. */
+  readonly networkCode: string | undefined;
+  readonly networkMessage: string | undefined;
+  readonly requestId: string | undefined;
+  /** For rate_limited: when the network says the limit resets. */
+  readonly retryAt: Date | undefined;
+
+  constructor(init: {
+    network: Network;
+    errorClass: ErrorClass;
+    message: string;
+    status?: number;
+    networkCode?: string;
+    networkMessage?: string;
+    requestId?: string;
+    retryAt?: Date;
+    cause?: unknown;
+  }) {
+    super(init.message, { cause: init.cause });
+    this.name = 'NetworkError';
+    this.network = init.network;
+    this.errorClass = init.errorClass;
+    this.status = init.status;
+    this.networkCode = init.networkCode;
+    this.networkMessage = init.networkMessage;
+    this.requestId = init.requestId;
+    this.retryAt = init.retryAt;
+  }
+}
+
+/** Decrypted credentials of one connected account. Never logged, never stored in plain text. */
+export interface Credentials {
+  accessToken: string;
+  refreshToken?: string;
+  expiresAt?: Date;
+  /** The account's id on the network (user id, page id, DID, LinkedIn URN, ...). */
+  accountId: string;
+  /** The base URL of the account's server where the network has many (Mastodon instance, Bluesky PDS). */
+  instanceUrl?: string;
+}
+
+export interface MediaItem {
+  url: string;
+  alt?: string;
+}
+
+/** What to publish for one delivery: the text split into thread parts (one part for a plain post). */
+export interface PublishRequest {
+  deliveryId: string;
+  parts: string[];
+  media: MediaItem[];
+  /** Parts already published by an earlier attempt (a resumed thread continues after the last one). */
+  publishedParts: PublishedPart[];
+  /** Called after each part is published, so the caller can store it before the next part starts. */
+  onPartPublished: (part: PublishedPart) => Promise<void>;
+  /** Aborts every network call when the job expires or the worker stops. */
+  signal: AbortSignal;
+}
+
+export interface PublishedPart {
+  position: number;
+  externalId: string;
+  url: string;
+}
+
+export interface PublishResult {
+  /** The first part's id and link: what the receipt links to. */
+  externalId: string;
+  url: string;
+  parts: PublishedPart[];
+}
+
+/** A post found on the account, for reconciling an attempt whose outcome is unknown. */
+export interface RecentPost {
+  externalId: string;
+  url: string;
+  text: string;
+  createdAt: Date;
+}
+
+export interface NetworkAdapter {
+  readonly network: Network;
+  publish(request: PublishRequest, credentials: Credentials): Promise<PublishResult>;
+  /**
+   * Recent posts of the account, newest first, so an attempt with an unknown outcome can be matched by text.
+   * Returns undefined when the network offers no way to look (then the delivery becomes `unconfirmed`).
+   */
+  recentPosts(credentials: Credentials, since: Date, signal: AbortSignal): Promise<RecentPost[] | undefined>;
+  /** A fresh access token where the network has refresh tokens; undefined where it has none. */
+  refresh?(credentials: Credentials, signal: AbortSignal): Promise<Credentials>;
+}

@@ -1,0 +1,162 @@
+import { fromKysely, PgBoss, type Job } from 'pg-boss';
+import type { Executor } from '../db/database.ts';
+import type { Logger } from '../log.ts';
+
+/**
+ * The only module that imports pg-boss. Jobs are wake-up calls: the row in our tables is the truth,
+ * and every handler re-reads it, so a duplicate, late or early job changes nothing by itself.
+ */
+export const QUEUES = {
+  /** One job per delivery attempt, at the delivery's due time. */
+  publish: 'publish',
+  /** Thread replies and card refreshes, retried until the chat takes them. */
+  notify: 'notify',
+  /** Every minute: re-enqueue due deliveries that lost their job, recover stuck ones. */
+  sweep: 'sweep',
+  /** Reminders for cards nobody answered. */
+  remind: 'remind',
+} as const;
+
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+export interface PublishJob { deliveryId: string }
+export interface NotifyJob { postId: string; eventId?: string | number }
+export interface RemindJob { postId: string; version: number }
+
+export interface Queue {
+  start(): Promise<void>;
+  /** Marks the start of shutdown, before anything is stopped (errors then log at debug level). */
+  beginShutdown(): void;
+  stop(options?: { graceful?: boolean; timeoutMs?: number }): Promise<void>;
+  /** Enqueue a publish wake-up for a delivery at `at`, inside the caller's transaction. */
+  sendPublish(tx: Executor, deliveryId: string, at: Date): Promise<void>;
+  sendNotify(tx: Executor, job: NotifyJob): Promise<void>;
+  sendRemind(tx: Executor, job: RemindJob, at: Date): Promise<void>;
+  work<T extends object>(name: QueueName, options: { concurrency: number; batchSize: number }, handler: (job: Job<T>) => Promise<void>): Promise<void>;
+  ping(): Promise<boolean>;
+  depth(name: QueueName): Promise<number>;
+  boss: PgBoss;
+}
+
+export function createQueue(options: { url: string; log: Logger; poolSize?: number; pollingIntervalSeconds?: number }): Queue {
+  const boss = new PgBoss({
+    connectionString: options.url,
+    schema: 'pgboss',
+    max: options.poolSize ?? 10,
+    application_name: 'greenlight-queue',
+    // A queue with notify wakes its workers the moment a job is created; deferred jobs still rely
+    // on polling, hence the short polling interval below.
+    useListenNotify: true,
+    supervise: true,
+    schedule: true,
+    migrate: true,
+  });
+  const log = options.log.child({ component: 'queue' });
+  // Background loops never throw: pg-boss emits, we log and carry on. Once shutdown has begun, the
+  // database going away first (Ctrl-C reaches an embedded Postgres too) is expected, not an error.
+  let stopping = false;
+  boss.on('error', (error) => (stopping ? log.debug({ err: error }, 'queue error during shutdown') : log.error({ err: error }, 'queue error')));
+  boss.on('warning', (warning) => log.warn({ warning }, 'queue warning'));
+  const pollingIntervalSeconds = options.pollingIntervalSeconds ?? 0.5;
+
+  const send = async (tx: Executor, name: QueueName, data: object, extra: { startAfter?: Date; singletonKey?: string }) => {
+    await boss.send(name, data, { ...extra, db: fromKysely(tx) });
+  };
+
+  return {
+    boss,
+    async start() {
+      await boss.start();
+      await createQueues(boss);
+      await boss.schedule(QUEUES.sweep, '* * * * *', {}, { singletonKey: 'sweep' });
+    },
+    beginShutdown() {
+      stopping = true;
+    },
+    async stop({ graceful = true, timeoutMs = 10_000 } = {}) {
+      stopping = true;
+      await boss.stop({ graceful, timeout: timeoutMs, close: true });
+    },
+    sendPublish: (tx, deliveryId, at) => send(tx, QUEUES.publish, { deliveryId } satisfies PublishJob, { startAfter: at, singletonKey: deliveryId }),
+    sendNotify: (tx, job) => send(tx, QUEUES.notify, job, {}),
+    sendRemind: (tx, job, at) => send(tx, QUEUES.remind, job, { startAfter: at, singletonKey: `${job.postId}:${job.version}` }),
+    async work(name, { concurrency, batchSize }, handler) {
+      await boss.work(name, { batchSize, localConcurrency: concurrency, pollingIntervalSeconds, notifyPollingIntervalSeconds: pollingIntervalSeconds }, async (jobs) => {
+        for (const job of jobs) await handler(job as Job<never>);
+      });
+    },
+    async ping() {
+      try {
+        await boss.getDb().executeSql('SELECT 1');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async depth(name) {
+      const queue = await boss.getQueue(name);
+      return queue ? queue.queuedCount : 0;
+    },
+  };
+}
+
+async function createQueues(boss: PgBoss): Promise<void> {
+  // Every option is set here on purpose; pg-boss defaults are tuned for a different workload.
+  await ensureQueue(boss, QUEUES.publish, {
+    // One waiting and one running job per delivery: a sweeper re-enqueue never doubles it.
+    policy: 'stately',
+    notify: true,
+    retryLimit: 10,
+    retryDelay: 2,
+    retryBackoff: true,
+    retryDelayMax: 300,
+    // A network call has its own timeout well under this; the heartbeat finds a dead worker in seconds.
+    expireInSeconds: 300,
+    heartbeatSeconds: 10,
+    retentionSeconds: 14 * 24 * 3600,
+    deleteAfterSeconds: 7 * 24 * 3600,
+  });
+  await ensureQueue(boss, QUEUES.notify, {
+    policy: 'standard',
+    notify: true,
+    retryLimit: 50,
+    retryDelay: 2,
+    retryBackoff: true,
+    retryDelayMax: 600,
+    expireInSeconds: 60,
+    retentionSeconds: 7 * 24 * 3600,
+    deleteAfterSeconds: 7 * 24 * 3600,
+  });
+  await ensureQueue(boss, QUEUES.sweep, {
+    policy: 'singleton',
+    notify: false,
+    retryLimit: 0,
+    retryDelay: 0,
+    retryBackoff: false,
+    expireInSeconds: 60,
+    retentionSeconds: 3600,
+    deleteAfterSeconds: 3600,
+  });
+  await ensureQueue(boss, QUEUES.remind, {
+    policy: 'standard',
+    notify: false,
+    retryLimit: 5,
+    retryDelay: 30,
+    retryBackoff: true,
+    expireInSeconds: 60,
+    retentionSeconds: 7 * 24 * 3600,
+    deleteAfterSeconds: 7 * 24 * 3600,
+  });
+}
+
+type QueueOptions = NonNullable<Parameters<PgBoss['createQueue']>[1]>;
+
+async function ensureQueue(boss: PgBoss, name: string, options: QueueOptions): Promise<void> {
+  if (!(await boss.getQueue(name))) {
+    await boss.createQueue(name, options);
+    return;
+  }
+  // Policy and a few others are fixed at creation; the rest follows this file on every start.
+  const { policy: _policy, retryDelayMax: _max, heartbeatSeconds: _hb, partition: _p, deadLetter: _dl, ...mutable } = options;
+  await boss.updateQueue(name, mutable);
+}

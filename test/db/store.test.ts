@@ -1,0 +1,158 @@
+import { sql } from 'kysely';
+import { NO_MIGRATIONS } from 'kysely/migration';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { claimDelivery, insertDeliveries, transitionDelivery } from '../../src/db/deliveries.ts';
+import { appendEvent } from '../../src/db/events.ts';
+import { createMigrator } from '../../src/db/migrate.ts';
+import { insertPost, transitionPost } from '../../src/db/posts.ts';
+import { inTransaction } from '../../src/db/transaction.ts';
+import { findOrCreateWorkspace, firstSighting } from '../../src/db/workspaces.ts';
+import { createDb } from '../../src/db/database.ts';
+import { createLogger } from '../../src/log.ts';
+import { createQueue, QUEUES, type Queue } from '../../src/queue/queue.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+
+let testDb: TestDatabase;
+let queue: Queue;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  queue = createQueue({ url: testDb.url, log: createLogger({ level: 'silent' }), poolSize: 3 });
+  await queue.start();
+});
+afterAll(async () => {
+  await queue.stop({ graceful: false });
+  await testDb.drop();
+});
+
+async function seedPost(state: 'in_review' | 'scheduled' = 'in_review') {
+  const { db } = testDb;
+  const workspace = await findOrCreateWorkspace(db, 'slack', `T${Math.random().toString(36).slice(2)}`);
+  const account = await db
+    .insertInto('social_accounts')
+    .values({ workspace_id: workspace.id, network: 'mastodon', external_account_id: '1', display_name: '@team', credentials: 'v1.x', connected_by: 'U1' })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const post = await insertPost(db, {
+    workspaceId: workspace.id, authorId: 'U1', state, text: 'Hello', note: null, publishAt: new Date(Date.now() + 3600_000),
+    zone: 'Europe/Berlin', contentHash: 'h1', accountIds: [account.id], variants: { mastodon: 'Hello Mastodon' }, media: [{ url: 'https://example.com/a.png' }],
+  });
+  return { workspace, account, post };
+}
+
+describe('migrations', () => {
+  it('apply from an empty database and roll back to empty', async () => {
+    const scratch = await createTestDatabase();
+    try {
+      // The template is already migrated: go all the way down, check it is empty, and up again.
+      const migrator = createMigrator(scratch.db);
+      const down = await migrator.migrateTo(NO_MIGRATIONS);
+      expect(down.error).toBeUndefined();
+      const tablesAfterDown = await sql<{ n: number }>`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name NOT LIKE 'kysely_%'`.execute(scratch.db);
+      expect(tablesAfterDown.rows[0]!.n).toBe(0);
+      const up = await migrator.migrateToLatest();
+      expect(up.error).toBeUndefined();
+      expect(up.results?.every((r) => r.status === 'Success')).toBe(true);
+      const tables = await sql<{ table_name: string }>`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`.execute(scratch.db);
+      expect(tables.rows.map((r) => r.table_name)).toEqual(expect.arrayContaining(['workspaces', 'posts', 'deliveries', 'delivery_parts', 'events', 'oauth_states', 'chat_messages', 'decisions']));
+    } finally {
+      await scratch.drop();
+    }
+  });
+
+  it('refuses a state outside the domain states (check constraint)', async () => {
+    const { post } = await seedPost();
+    await expect(sql`UPDATE posts SET state = 'nonsense' WHERE id = ${post.id}`.execute(testDb.db)).rejects.toThrow(/check constraint/);
+  });
+
+  it('keeps the event log append-only', async () => {
+    const { workspace, post } = await seedPost();
+    const id = await appendEvent(testDb.db, { workspaceId: workspace.id, postId: post.id, kind: 'submitted' });
+    await expect(sql`UPDATE events SET kind = 'edited' WHERE id = ${id}`.execute(testDb.db)).rejects.toThrow(/append-only/);
+  });
+});
+
+describe('guarded state changes', () => {
+  it('let exactly one of two concurrent connections approve a post', async () => {
+    const { post } = await seedPost('in_review');
+    const a = createDb({ url: testDb.url, poolSize: 1 }).db;
+    const b = createDb({ url: testDb.url, poolSize: 1 }).db;
+    try {
+      const results = await Promise.all([a, b].map((conn) => inTransaction(conn, (tx) => transitionPost(tx, post.id, 'approved'))));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const after = await testDb.db.selectFrom('posts').select('state').where('id', '=', post.id).executeTakeFirstOrThrow();
+      expect(after.state).toBe('approved');
+    } finally {
+      await a.destroy();
+      await b.destroy();
+    }
+  });
+
+  it('refuse an illegal transition (rejected cannot become approved)', async () => {
+    const { post } = await seedPost('in_review');
+    expect(await transitionPost(testDb.db, post.id, 'rejected')).toBeDefined();
+    expect(await transitionPost(testDb.db, post.id, 'approved')).toBeUndefined();
+  });
+
+  it('let exactly one of many workers claim a due delivery', async () => {
+    const { post, account } = await seedPost('scheduled');
+    const [delivery] = await insertDeliveries(testDb.db, post.id, [{ accountId: account.id, network: 'mastodon' }], new Date(Date.now() - 1000));
+    const workers = Array.from({ length: 4 }, () => createDb({ url: testDb.url, poolSize: 1 }).db);
+    try {
+      const claims = await Promise.all(workers.map((w) => claimDelivery(w, delivery!.id, new Date())));
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      expect(claims.find(Boolean)!.attempts).toBe(1);
+    } finally {
+      await Promise.all(workers.map((w) => w.destroy()));
+    }
+  });
+
+  it('do not claim a delivery before it is due', async () => {
+    const { post, account } = await seedPost('scheduled');
+    const [delivery] = await insertDeliveries(testDb.db, post.id, [{ accountId: account.id, network: 'mastodon' }], new Date(Date.now() + 60_000));
+    expect(await claimDelivery(testDb.db, delivery!.id, new Date())).toBeUndefined();
+    expect(await transitionDelivery(testDb.db, delivery!.id, 'published')).toBeUndefined();
+  });
+
+  it('deduplicate inbound requests by key', async () => {
+    expect(await firstSighting(testDb.db, 'slack', 'action:1')).toBe(true);
+    expect(await firstSighting(testDb.db, 'slack', 'action:1')).toBe(false);
+  });
+});
+
+describe('transactional enqueue', () => {
+  async function publishJobsFor(deliveryId: string): Promise<number> {
+    const rows = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pgboss.job WHERE name = ${QUEUES.publish} AND singleton_key = ${deliveryId}`.execute(testDb.db);
+    return rows.rows[0]!.n;
+  }
+
+  it('commits the job with the state change', async () => {
+    const { post, account } = await seedPost('in_review');
+    const deliveryId = await inTransaction(testDb.db, async (tx) => {
+      await transitionPost(tx, post.id, 'approved');
+      const [d] = await insertDeliveries(tx, post.id, [{ accountId: account.id, network: 'mastodon' }], new Date(Date.now() + 60_000));
+      await queue.sendPublish(tx, d!.id, d!.due_at);
+      return d!.id;
+    });
+    expect(await publishJobsFor(deliveryId)).toBe(1);
+  });
+
+  it('leaves no job and no rows when the transaction rolls back', async () => {
+    const { post, account } = await seedPost('in_review');
+    let deliveryId = '';
+    await expect(
+      inTransaction(testDb.db, async (tx) => {
+        await transitionPost(tx, post.id, 'approved');
+        const [d] = await insertDeliveries(tx, post.id, [{ accountId: account.id, network: 'mastodon' }], new Date(Date.now() + 60_000));
+        deliveryId = d!.id;
+        await queue.sendPublish(tx, d!.id, d!.due_at);
+        throw new Error('chat edge failed after enqueue');
+      }),
+    ).rejects.toThrow('chat edge failed');
+    expect(deliveryId).not.toBe('');
+    expect(await publishJobsFor(deliveryId)).toBe(0);
+    const state = await testDb.db.selectFrom('posts').select('state').where('id', '=', post.id).executeTakeFirstOrThrow();
+    expect(state.state).toBe('in_review');
+    expect(await testDb.db.selectFrom('deliveries').select('id').where('id', '=', deliveryId).executeTakeFirst()).toBeUndefined();
+  });
+});

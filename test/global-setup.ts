@@ -1,0 +1,65 @@
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { createDb } from '../src/db/database.ts';
+import { startEmbeddedPostgres, type RunningEmbeddedPostgres } from '../src/db/embedded-postgres.ts';
+import { migrateToLatest } from '../src/db/migrate.ts';
+import { createLogger } from '../src/log.ts';
+import { createQueue } from '../src/queue/queue.ts';
+
+/**
+ * One PostgreSQL for the whole run: the one in DATABASE_URL, or an embedded one when it is unset
+ * (as on a laptop or in CI). A template database is migrated once (our tables and pg-boss's), and
+ * every test file then gets its own copy of it (test/helpers/db.ts), so files run in parallel.
+ */
+declare module 'vitest' {
+  export interface ProvidedContext {
+    databaseAdminUrl: string;
+    templateDatabase: string;
+  }
+}
+
+const TEMPLATE = 'greenlight_test_template';
+let embedded: RunningEmbeddedPostgres | undefined;
+
+export async function setup(project: TestProject): Promise<void> {
+  const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'warn' });
+  let adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) {
+    embedded = await startEmbeddedPostgres({ dataDir: '.greenlight/test', log, database: 'postgres' });
+    adminUrl = embedded.url;
+    console.log(`[test] embedded PostgreSQL on port ${embedded.port} (DATABASE_URL is unset)`);
+  } else {
+    console.log(`[test] PostgreSQL from DATABASE_URL (${new URL(adminUrl).host})`);
+  }
+  await recreateDatabase(adminUrl, TEMPLATE);
+  const templateUrl = withDatabase(adminUrl, TEMPLATE);
+  const { db } = createDb({ url: templateUrl, poolSize: 2 });
+  await migrateToLatest(db);
+  await db.destroy();
+  const queue = createQueue({ url: templateUrl, log, poolSize: 2 });
+  await queue.start();
+  await queue.stop({ graceful: false });
+  project.provide('databaseAdminUrl', adminUrl);
+  project.provide('templateDatabase', TEMPLATE);
+}
+
+export async function teardown(): Promise<void> {
+  await embedded?.stop();
+}
+
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+async function recreateDatabase(adminUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+}
