@@ -97,6 +97,11 @@ export interface RecentPost {
 
 export interface NetworkAdapter {
   readonly network: Network;
+  /**
+   * True when the network itself refuses a second post for a retried request (Mastodon's
+   * Idempotency-Key, Bluesky record keys): a retry after an unknown outcome is then safe without a lookup.
+   */
+  readonly idempotent?: boolean;
   publish(request: PublishRequest, credentials: Credentials): Promise<PublishResult>;
   /**
    * Recent posts of the account, newest first, so an attempt with an unknown outcome can be matched by text.

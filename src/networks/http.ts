@@ -1,0 +1,215 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { getGlobalDispatcher, interceptors, request, type Dispatcher, type FormData } from 'undici';
+import type { Network } from '../domain/networks.ts';
+import { NetworkError, type ErrorClass, type PublishRequest, type PublishResult, type PublishedPart } from './adapter.ts';
+
+/** Shared plumbing for the network adapters: one HTTP call with timeouts, error classification, thread resume. */
+
+export interface HttpOptions {
+  network: Network;
+  dispatcher?: Dispatcher | undefined;
+  timeoutMs: number;
+}
+
+export interface HttpCall {
+  method: 'GET' | 'POST';
+  url: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer | FormData;
+  signal: AbortSignal;
+  /** A POST that creates a post: a failure after the request was sent means the post may exist. */
+  creates?: boolean;
+  /** Short words for messages, e.g. "create post". Never a token. */
+  what: string;
+  /** Strings that must never appear in an error (access and refresh tokens). */
+  secrets?: string[];
+  /** Refuse bodies larger than this (media downloads). */
+  maxBytes?: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/**
+ * Sends one request. Resolves with any HTTP status (the adapter maps statuses); rejects only with a
+ * NetworkError for failures without a response: `transient` when the request never fully left,
+ * `unknown_outcome` when a creating request was sent and then timed out, reset or was aborted.
+ */
+export async function send(options: HttpOptions, call: HttpCall): Promise<HttpResponse> {
+  const state = { sent: false };
+  const base = options.dispatcher ?? getGlobalDispatcher();
+  try {
+    const res = await request(call.url, {
+      method: call.method,
+      headers: call.headers,
+      body: call.body,
+      signal: call.signal,
+      dispatcher: base.compose(trackSent(state)),
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+    });
+    const body = await readBody(res.body, call, options.network);
+    return { status: res.statusCode, headers: res.headers, body };
+  } catch (err) {
+    if (err instanceof NetworkError) throw err;
+    throw connectionError(options.network, call, state.sent, err);
+  }
+}
+
+async function readBody(body: AsyncIterable<Buffer> & { destroy(): void }, call: HttpCall, network: Network) {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (call.maxBytes !== undefined && size > call.maxBytes) {
+      body.destroy();
+      throw new NetworkError({ network, errorClass: 'permanent', message: `${call.what}: response larger than ${call.maxBytes} bytes` });
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Wraps the undici handler to learn whether the whole request reached the socket. */
+function trackSent(state: { sent: boolean }): Dispatcher.DispatcherComposeInterceptor {
+  return (dispatch) => (opts, handler) =>
+    dispatch(opts, {
+      onRequestStart: (controller, context) => handler.onRequestStart?.(controller, context),
+      onRequestUpgrade: (controller, status, headers, socket) => handler.onRequestUpgrade?.(controller, status, headers, socket),
+      onResponseStarted: () => handler.onResponseStarted?.(),
+      onResponseStart: (controller, status, headers, text) => handler.onResponseStart?.(controller, status, headers, text),
+      onResponseData: (controller, chunk) => handler.onResponseData?.(controller, chunk),
+      onResponseEnd: (controller, trailers) => handler.onResponseEnd?.(controller, trailers),
+      onResponseError: (controller, error) => handler.onResponseError?.(controller, error),
+      onBodySent: (chunk) => handler.onBodySent?.(chunk),
+      onRequestSent: () => {
+        state.sent = true;
+        handler.onRequestSent?.();
+      },
+    });
+}
+
+function connectionError(network: Network, call: HttpCall, sent: boolean, err: unknown): NetworkError {
+  const code = (err as { code?: unknown } | null)?.code;
+  const reason = call.signal.aborted ? 'aborted' : typeof code === 'string' ? code : 'connection failed';
+  const errorClass: ErrorClass = sent && call.creates ? 'unknown_outcome' : 'transient';
+  const when = sent ? 'after the request was sent' : 'before the request was sent';
+  return makeError(network, call.secrets, {
+    errorClass,
+    message: `${call.what}: ${reason} ${when}`,
+    networkCode: typeof code === 'string' ? code : undefined,
+    cause: err,
+  });
+}
+
+export type ErrorInit = Omit<ConstructorParameters<typeof NetworkError>[0], 'network'>;
+
+/** Builds a NetworkError with every secret scrubbed from its words. */
+export function makeError(network: Network, secrets: string[] | undefined, init: ErrorInit): NetworkError {
+  const scrub = (s: string | undefined) => (s === undefined ? s : redact(s, secrets ?? []));
+  return new NetworkError({
+    ...init,
+    network,
+    message: redact(init.message, secrets ?? []),
+    networkCode: scrub(init.networkCode),
+    networkMessage: scrub(init.networkMessage),
+  });
+}
+
+function redact(text: string, secrets: string[]): string {
+  let out = text;
+  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join('[redacted]');
+  return out;
+}
+
+export function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+export function header(res: HttpResponse, name: string): string | undefined {
+  const value = res.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export function asRecord(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+export function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+export interface DownloadedMedia {
+  bytes: Buffer;
+  contentType: string;
+  filename: string;
+}
+
+/** Fetches an image given by URL (follows a few redirects). 404/410 or a non-image answer is permanent. */
+export async function downloadMedia(options: HttpOptions, url: string, signal: AbortSignal, maxBytes: number): Promise<DownloadedMedia> {
+  const where = new URL(url);
+  const what = `download media from ${where.origin}${where.pathname}`;
+  const dispatcher = (options.dispatcher ?? getGlobalDispatcher()).compose(interceptors.redirect({ maxRedirections: 3 }));
+  const res = await send({ ...options, dispatcher }, { method: 'GET', url, signal, what, maxBytes });
+  const contentType = header(res, 'content-type')?.split(';')[0]?.trim() ?? '';
+  if (res.status >= 500 || res.status === 429 || res.status === 408) {
+    throw makeError(options.network, [], { errorClass: 'transient', status: res.status, message: `${what}: HTTP ${res.status}` });
+  }
+  if (res.status !== 200 || !contentType.startsWith('image/')) {
+    const detail = res.status === 200 ? `not an image (${contentType || 'no content type'})` : `HTTP ${res.status}`;
+    throw makeError(options.network, [], { errorClass: 'permanent', status: res.status, message: `${what}: ${detail}` });
+  }
+  const filename = where.pathname.split('/').pop() || 'image';
+  return { bytes: res.body, contentType, filename };
+}
+
+/** Waits between polls; an abort becomes a transient error (nothing was being created). */
+export async function pause(network: Network, ms: number, signal: AbortSignal): Promise<void> {
+  try {
+    await sleep(ms, undefined, { signal });
+  } catch (err) {
+    throw makeError(network, [], { errorClass: 'transient', message: 'aborted while waiting', cause: err });
+  }
+}
+
+export interface PartToPost {
+  text: string;
+  position: number;
+  /** The externalId of the part before this one, if any. */
+  replyTo: string | undefined;
+  /** Media ids for this part (only the first part carries media). */
+  mediaIds: string[];
+}
+
+/**
+ * Publishes the parts of a thread, resuming after `publishedParts`. Position = index in `parts`.
+ * Media are uploaded only when the first part is still to be posted. Each part is reported through
+ * `onPartPublished` before the next one starts; a failure throws and leaves the earlier parts reported.
+ */
+export async function publishThread(
+  network: Network,
+  req: PublishRequest,
+  uploadMedia: () => Promise<string[]>,
+  postPart: (part: PartToPost) => Promise<PublishedPart>,
+): Promise<PublishResult> {
+  const done = [...req.publishedParts].sort((a, b) => a.position - b.position);
+  const start = done.length > 0 ? done[done.length - 1]!.position + 1 : 0;
+  const mediaIds = start === 0 && req.media.length > 0 ? await uploadMedia() : [];
+  for (let position = start; position < req.parts.length; position++) {
+    if (req.signal.aborted) throw makeError(network, [], { errorClass: 'transient', message: 'aborted between thread parts' });
+    const replyTo = done[done.length - 1]?.externalId;
+    const part = await postPart({ text: req.parts[position]!, position, replyTo, mediaIds: position === 0 ? mediaIds : [] });
+    await req.onPartPublished(part);
+    done.push(part);
+  }
+  const first = done[0];
+  if (!first) throw makeError(network, [], { errorClass: 'permanent', message: 'nothing to publish: no parts' });
+  return { externalId: first.externalId, url: first.url, parts: done };
+}

@@ -1,0 +1,191 @@
+import { FormData, type Dispatcher } from 'undici';
+import type { Credentials, ErrorClass, MediaItem, NetworkAdapter, PublishedPart, RecentPost } from './adapter.ts';
+import {
+  asRecord, downloadMedia, header, makeError, parseJson, pause, publishThread, send, str,
+  type HttpCall, type HttpOptions, type HttpResponse, type PartToPost,
+} from './http.ts';
+
+/**
+ * Mastodon: POST /api/v1/statuses with an Idempotency-Key per part, threads by in_reply_to_id,
+ * media via /api/v2/media. Tokens do not expire, so there is no refresh.
+ */
+
+export interface MastodonAdapterOptions {
+  /** Fallback instance when the credentials carry no instanceUrl. */
+  baseUrl?: string;
+  dispatcher?: Dispatcher;
+  timeoutMs?: number;
+  /** Wait between polls of a media attachment that is still processing. */
+  mediaPollMs?: number;
+}
+
+const IMAGE_MAX_BYTES = 16 * 1024 * 1024;
+const MAX_MEDIA_POLLS = 60;
+const DEFAULT_MAX_CHARACTERS = 500;
+
+interface Ctx {
+  http: HttpOptions;
+  options: MastodonAdapterOptions;
+}
+
+export function createMastodonAdapter(options: MastodonAdapterOptions = {}): NetworkAdapter {
+  const ctx: Ctx = { http: { network: 'mastodon', dispatcher: options.dispatcher, timeoutMs: options.timeoutMs ?? 30_000 }, options };
+  return {
+    network: 'mastodon',
+    // Every part carries Idempotency-Key <delivery>-<position>: the instance refuses to post it twice.
+    idempotent: true,
+    publish: (req, creds) =>
+      publishThread(
+        'mastodon',
+        req,
+        () => uploadAll(ctx, req.media, creds, req.signal),
+        (part) => postPart(ctx, req.deliveryId, part, creds, req.signal),
+      ),
+    recentPosts: (creds, since, signal) => recentPosts(ctx, creds, since, signal),
+  };
+}
+
+/** The instance's post length limit (`configuration.statuses.max_characters`), 500 when it does not say. */
+export async function fetchInstanceLimit(
+  instanceUrl: string,
+  options: { dispatcher?: Dispatcher; timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<number> {
+  const http: HttpOptions = { network: 'mastodon', dispatcher: options.dispatcher, timeoutMs: options.timeoutMs ?? 30_000 };
+  const call: HttpCall = { method: 'GET', url: `${trimBase(instanceUrl)}/api/v2/instance`, signal: options.signal ?? new AbortController().signal, what: 'read instance' };
+  const res = await send(http, call);
+  if (res.status !== 200) throw mastodonError(res, call);
+  const max = asRecord(asRecord(asRecord(parseJson(res.body)).configuration).statuses).max_characters;
+  return typeof max === 'number' && max > 0 ? max : DEFAULT_MAX_CHARACTERS;
+}
+
+function trimBase(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+function instanceOf(ctx: Ctx, creds: Credentials): string {
+  const url = creds.instanceUrl ?? ctx.options.baseUrl;
+  if (!url) throw makeError('mastodon', [], { errorClass: 'permanent', message: 'Mastodon account has no instance URL' });
+  return trimBase(url);
+}
+
+function bearer(creds: Credentials): Record<string, string> {
+  return { authorization: `Bearer ${creds.accessToken}` };
+}
+
+async function callMastodon(ctx: Ctx, call: HttpCall): Promise<{ res: HttpResponse; json: Record<string, unknown> }> {
+  const res = await send(ctx.http, call);
+  if (res.status >= 200 && res.status < 300) return { res, json: asRecord(parseJson(res.body)) };
+  throw mastodonError(res, call);
+}
+
+async function postPart(ctx: Ctx, deliveryId: string, part: PartToPost, creds: Credentials, signal: AbortSignal): Promise<PublishedPart> {
+  const body: Record<string, unknown> = { status: part.text };
+  if (part.replyTo) body.in_reply_to_id = part.replyTo;
+  if (part.mediaIds.length > 0) body.media_ids = part.mediaIds;
+  const call: HttpCall = {
+    method: 'POST',
+    url: `${instanceOf(ctx, creds)}/api/v1/statuses`,
+    headers: { ...bearer(creds), 'content-type': 'application/json', 'idempotency-key': `${deliveryId}-${part.position}` },
+    body: JSON.stringify(body),
+    signal,
+    creates: true,
+    what: 'create post',
+    secrets: [creds.accessToken],
+  };
+  const { res, json } = await callMastodon(ctx, call);
+  const id = str(json.id);
+  const url = str(json.url) ?? str(json.uri);
+  if (!id || !url) {
+    throw makeError('mastodon', call.secrets, { errorClass: 'unknown_outcome', status: res.status, message: 'Mastodon create post: answer without a status id' });
+  }
+  return { position: part.position, externalId: id, url };
+}
+
+async function uploadAll(ctx: Ctx, media: MediaItem[], creds: Credentials, signal: AbortSignal): Promise<string[]> {
+  const ids: string[] = [];
+  for (const item of media) ids.push(await uploadImage(ctx, item, creds, signal));
+  return ids;
+}
+
+async function uploadImage(ctx: Ctx, item: MediaItem, creds: Credentials, signal: AbortSignal): Promise<string> {
+  const file = await downloadMedia(ctx.http, item.url, signal, IMAGE_MAX_BYTES);
+  const form = new FormData();
+  form.append('file', new Blob([new Uint8Array(file.bytes)], { type: file.contentType }), file.filename);
+  if (item.alt) form.append('description', item.alt);
+  const base = instanceOf(ctx, creds);
+  const secrets = [creds.accessToken];
+  const { res, json } = await callMastodon(ctx, { method: 'POST', url: `${base}/api/v2/media`, headers: bearer(creds), body: form, signal, what: 'upload media', secrets });
+  const id = str(json.id);
+  if (!id) throw makeError('mastodon', secrets, { errorClass: 'transient', status: res.status, message: 'Mastodon upload media: answer without a media id' });
+  if (res.status === 202 || json.url === null) await waitForMedia(ctx, base, id, creds, signal);
+  return id;
+}
+
+/** 202 means the server still processes the file: poll GET /api/v1/media/:id (206 while processing, 200 with url when done). */
+async function waitForMedia(ctx: Ctx, base: string, id: string, creds: Credentials, signal: AbortSignal): Promise<void> {
+  const url = `${base}/api/v1/media/${encodeURIComponent(id)}`;
+  for (let poll = 0; poll < MAX_MEDIA_POLLS; poll++) {
+    await pause('mastodon', ctx.options.mediaPollMs ?? 1000, signal);
+    const { res, json } = await callMastodon(ctx, { method: 'GET', url, headers: bearer(creds), signal, what: 'media status', secrets: [creds.accessToken] });
+    if (res.status === 200 && typeof json.url === 'string') return;
+  }
+  throw makeError('mastodon', [], { errorClass: 'transient', message: 'Mastodon media still processing' });
+}
+
+async function recentPosts(ctx: Ctx, creds: Credentials, since: Date, signal: AbortSignal): Promise<RecentPost[]> {
+  const url = `${instanceOf(ctx, creds)}/api/v1/accounts/${encodeURIComponent(creds.accountId)}/statuses?limit=40&exclude_reblogs=true`;
+  const call: HttpCall = { method: 'GET', url, headers: bearer(creds), signal, what: 'list recent posts', secrets: [creds.accessToken] };
+  const res = await send(ctx.http, call);
+  if (res.status !== 200) throw mastodonError(res, call);
+  const list = parseJson(res.body);
+  return (Array.isArray(list) ? list : []).map(asRecord).flatMap((status) => {
+    const id = str(status.id);
+    const createdAt = new Date(str(status.created_at) ?? Number.NaN);
+    if (!id || Number.isNaN(createdAt.getTime()) || createdAt < since) return [];
+    return [{ externalId: id, url: str(status.url) ?? str(status.uri) ?? '', text: htmlToText(str(status.content) ?? ''), createdAt }];
+  });
+}
+
+/** Mastodon returns HTML content: paragraphs, <br>, links with hidden spans. Back to the plain text we posted. */
+export function htmlToText(html: string): string {
+  return html
+    .replace(/<br\s*\/?>/gi, '\n')
+    .replace(/<\/p>\s*<p[^>]*>/gi, '\n\n')
+    .replace(/<[^>]+>/g, '')
+    .replace(/&(#x[0-9a-f]+|#\d+|amp|lt|gt|quot|apos);/gi, (_, entity: string) => decodeEntity(entity));
+}
+
+function decodeEntity(entity: string): string {
+  const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+  const lower = entity.toLowerCase();
+  if (lower.startsWith('#x')) return String.fromCodePoint(Number.parseInt(lower.slice(2), 16));
+  if (lower.startsWith('#')) return String.fromCodePoint(Number.parseInt(lower.slice(1), 10));
+  return named[lower] ?? `&${entity};`;
+}
+
+function classify(status: number, message: string | undefined): ErrorClass {
+  if (status === 401) return 'auth';
+  if (status === 403 && /outside the authorized scopes/i.test(message ?? '')) return 'auth';
+  if (status === 429) return 'rate_limited';
+  if (status === 408 || status >= 500) return 'transient';
+  return 'permanent';
+}
+
+/** Maps a Mastodon error answer: `{error}` or OAuth `{error, error_description}`; 5xx pages may be HTML. */
+export function mastodonError(res: HttpResponse, call: HttpCall) {
+  const json = asRecord(parseJson(res.body));
+  const description = str(json.error_description);
+  const networkMessage = description ?? str(json.error);
+  const errorClass = classify(res.status, networkMessage);
+  const reset = header(res, 'x-ratelimit-reset');
+  const retryAt = errorClass === 'rate_limited' && reset ? new Date(reset) : undefined;
+  return makeError('mastodon', call.secrets, {
+    errorClass,
+    status: res.status,
+    message: `Mastodon ${call.what} failed: HTTP ${res.status}${networkMessage ? ` (${networkMessage})` : ''}`,
+    networkCode: description ? str(json.error) : undefined,
+    networkMessage,
+    requestId: header(res, 'x-request-id'),
+    retryAt: retryAt && !Number.isNaN(retryAt.getTime()) ? retryAt : undefined,
+  });
+}

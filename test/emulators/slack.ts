@@ -1,0 +1,1830 @@
+/**
+ * Slack emulator: a fake Slack on 127.0.0.1 that the real @slack/bolt, @slack/web-api and
+ * @slack/socket-mode talk to. Wire facts: /work/shared/PLATFORMS.md section 1.
+ *
+ * Two directions, like the real thing:
+ * - Slack -> app: signed form POSTs to the app's `/slack/events` (slash commands, block_actions,
+ *   view_submission), or Socket Mode envelopes after `setTransport('socket')`.
+ * - app -> Slack: the Web API under `/api/<method>`, response URLs, file upload URLs, and the
+ *   Socket Mode WebSocket (see slack-socket.ts).
+ *
+ * Everything the app did is kept as a person in Slack would see it (channel messages, threads,
+ * ephemerals, open modals) plus the raw request log, so tests assert on what reached "Slack".
+ */
+import { createHmac, randomBytes, randomInt } from 'node:crypto';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { SlackSocketHub, type EnvelopeType, type SocketDelivery } from './slack-socket.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Public types
+// ---------------------------------------------------------------------------------------------
+
+export type Json = Record<string, unknown>;
+
+export interface Block {
+  type: string;
+  block_id?: string;
+  [key: string]: unknown;
+}
+
+export interface PlainText {
+  type: 'plain_text';
+  text: string;
+  emoji?: boolean;
+}
+
+export interface SelectOption {
+  text: PlainText | { type: 'mrkdwn'; text: string };
+  value: string;
+  [key: string]: unknown;
+}
+
+/** An option as a test names it: by value; the emulator copies the rest from the view's element. */
+export interface OptionInput {
+  value: string;
+  text?: SelectOption['text'];
+}
+
+/** What the user entered, per element type, in Slack's `view.state.values` shapes. */
+export type StateValueInput =
+  | { type: 'plain_text_input'; value: string | null }
+  | { type: 'number_input'; value: string | null }
+  | { type: 'checkboxes'; selected_options: OptionInput[] }
+  | { type: 'radio_buttons'; selected_option: OptionInput | null }
+  | { type: 'static_select'; selected_option: OptionInput | null }
+  | { type: 'multi_static_select'; selected_options: OptionInput[] }
+  | { type: 'users_select'; selected_user: string | null }
+  | { type: 'multi_users_select'; selected_users: string[] }
+  | { type: 'datepicker'; selected_date: string | null }
+  | { type: 'timepicker'; selected_time: string | null; timezone?: string }
+  | { type: 'datetimepicker'; selected_date_time: number | null };
+
+export type StateValues = Record<string, Record<string, Json>>;
+
+export interface BotProfile {
+  id: string;
+  deleted: boolean;
+  name: string;
+  updated: number;
+  app_id: string;
+  icons: { image_36: string; image_48: string; image_72: string };
+  team_id: string;
+}
+
+export interface SlackMessage {
+  type: 'message';
+  subtype?: string;
+  ts: string;
+  text: string;
+  user: string;
+  bot_id: string;
+  team: string;
+  bot_profile: BotProfile;
+  blocks?: Block[];
+  thread_ts?: string;
+  parent_user_id?: string;
+  reply_count?: number;
+  reply_users?: string[];
+  reply_users_count?: number;
+  latest_reply?: string;
+  edited?: { user: string; ts: string };
+  files?: Json[];
+  upload?: boolean;
+}
+
+export interface EphemeralMessage {
+  channel: string;
+  user: string;
+  text: string;
+  blocks?: Block[];
+  thread_ts?: string;
+  message_ts: string;
+  source: 'chat.postEphemeral' | 'response_url' | 'ack';
+}
+
+export interface SlackView {
+  id: string;
+  team_id: string;
+  type: string;
+  title?: unknown;
+  submit?: unknown;
+  close?: unknown;
+  blocks: Block[];
+  private_metadata: string;
+  callback_id: string;
+  state: { values: StateValues };
+  hash: string;
+  clear_on_close: boolean;
+  notify_on_close: boolean;
+  root_view_id: string | null;
+  previous_view_id: string | null;
+  app_id: string;
+  external_id: string;
+  app_installed_team_id: string;
+  bot_id: string;
+}
+
+export interface UserFixture {
+  id: string;
+  name: string;
+  tz: string;
+  isAdmin?: boolean;
+  isOwner?: boolean;
+  realName?: string;
+  isBot?: boolean;
+}
+
+export interface ChannelFixture {
+  id: string;
+  name: string;
+  isPrivate?: boolean;
+  isArchived?: boolean;
+  /** Whether the bot is a member; `chat.postMessage` answers `not_in_channel` when false. */
+  isMember?: boolean;
+}
+
+export interface UserGroupFixture {
+  id: string;
+  handle: string;
+  users: string[];
+}
+
+/** One Web API call as it reached the emulator (the token is never kept). */
+export interface WebApiCall {
+  method: string;
+  args: Json;
+  at: number;
+  status: number;
+  response: Json;
+}
+
+export interface Fault {
+  /** Slack error code for the body; defaults: `ratelimited` for 429, `internal_error` otherwise. */
+  error?: string;
+  /** HTTP status; omitted means 200 with `{ok:false, error}`. */
+  status?: number;
+  /** For 429: the `Retry-After` header in seconds (default 1). */
+  retryAfterSeconds?: number;
+  /** How many calls in a row fail (default 1). */
+  times?: number;
+  /** Perform the call's effect (e.g. the message is posted) and still answer with the fault. */
+  afterEffect?: boolean;
+  /** Drop the TCP connection instead of answering (a network failure). */
+  dropConnection?: boolean;
+}
+
+export interface AppResponse {
+  /** HTTP status of the app's answer; in Socket Mode 200 when acked, 0 when no ack came in time. */
+  status: number;
+  /** Parsed JSON, the raw text for non-JSON bodies, `undefined` for an empty ack. */
+  body: unknown;
+  elapsedMs: number;
+  deliveryId: number;
+}
+
+export interface RetryOptions {
+  /** Adds `X-Slack-Retry-Num` (HTTP) or `retry_attempt` (Socket Mode). */
+  retryNum?: number;
+  retryReason?: string;
+}
+
+type DeliveryContext =
+  | { kind: 'command'; userId: string; channelId: string; responseUrl: string }
+  | { kind: 'action' }
+  | { kind: 'view'; userId: string; viewId: string }
+  | { kind: 'raw' };
+
+export interface Delivery {
+  id: number;
+  type: EnvelopeType | 'raw';
+  transport: 'http' | 'socket';
+  payload: Json | undefined;
+  /** The exact HTTP body sent (HTTP transport only). */
+  rawBody: string | undefined;
+  headers: Record<string, string>;
+  context: DeliveryContext;
+  response?: AppResponse;
+}
+
+export interface ResponseUrlPost {
+  url: string;
+  kind: 'command' | 'action';
+  userId: string;
+  channelId: string;
+  body: unknown;
+  status: number;
+  at: number;
+}
+
+/** An ack the emulator refused to apply, as Slack would show the user an error instead. */
+export interface AckRejection {
+  deliveryId: number;
+  problems: string[];
+}
+
+export interface StartOptions {
+  signingSecret?: string;
+  teamId?: string;
+  /** Added to every Web API call and response_url post. */
+  latencyMs?: number;
+  /** How long a trigger_id can be exchanged (Slack: 3 s). */
+  triggerTtlMs?: number;
+  /** Socket Mode: interval of the server's WS pings. */
+  socketPingIntervalMs?: number;
+  /** Socket Mode: how long to wait for an envelope ack (Slack: 3 s). */
+  ackTimeoutMs?: number;
+}
+
+export interface ClickButtonArgs {
+  userId: string;
+  actionId: string;
+  /** Defaults to the button's own value. */
+  value?: string;
+  blockId?: string;
+  /** A button on a message: its channel and ts. */
+  channelId?: string;
+  messageTs?: string;
+  /** A button inside a modal. */
+  viewId?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Constants and small helpers
+// ---------------------------------------------------------------------------------------------
+
+const BOT_SCOPES = 'commands,chat:write,chat:write.public,users:read,usergroups:read,channels:read,files:write';
+const RESPONSE_URL_MAX_USES = 5;
+const RESPONSE_URL_TTL_MS = 30 * 60 * 1000;
+const MAX_BODY_BYTES = 5 * 1024 * 1024;
+const VIEW_MAX_BYTES = 250 * 1024;
+const JSON_ARGS: Record<string, string> = {
+  blocks: 'invalid_blocks_format',
+  attachments: 'invalid_attachments',
+  view: 'invalid_arguments',
+  metadata: 'invalid_metadata_format',
+  files: 'invalid_arguments',
+};
+
+class ApiError extends Error {
+  readonly code: string;
+  readonly messages: string[];
+  constructor(code: string, messages: string[] = []) {
+    super(code);
+    this.code = code;
+    this.messages = messages;
+  }
+}
+
+/** `v0=` + hex(HMAC-SHA256(secret, "v0:<timestamp>:<body>")), per PLATFORMS 1.1. */
+export function slackSignature(signingSecret: string, timestamp: number | string, body: string): string {
+  return `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+function hex(bytes: number): string {
+  return randomBytes(bytes).toString('hex');
+}
+
+/** Slack-style upper-case id: a letter prefix and base-36 characters. */
+function slackId(prefix: string, length = 10): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+  let id = prefix;
+  for (let i = 0; i < length; i += 1) id += alphabet[randomInt(alphabet.length)];
+  return id;
+}
+
+/** The short random ids Slack gives blocks and elements that came without one. */
+function generatedId(): string {
+  return randomBytes(4).toString('base64url').slice(0, 5);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function clone<T>(value: T): T {
+  return structuredClone(value);
+}
+
+function isRecord(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function str(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+function truthy(value: unknown): boolean {
+  return value === true || value === 'true' || value === '1' || value === 1;
+}
+
+function requireArg(args: Json, name: string): string {
+  const value = str(args[name]);
+  if (value === undefined || value === '') throw new ApiError('invalid_arguments', [`[ERROR] missing required field: ${name}`]);
+  return value;
+}
+
+function textOf(value: unknown): string | undefined {
+  return isRecord(value) ? str(value.text) : undefined;
+}
+
+/** Label and UTC offset of an IANA zone now, as Slack puts them on a user (`tz_label`, `tz_offset`). */
+function timeZoneInfo(tz: string, at = new Date()): { label: string; offsetSeconds: number } {
+  const part = (style: 'long' | 'longOffset'): string =>
+    new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: style })
+      .formatToParts(at)
+      .find((p) => p.type === 'timeZoneName')?.value ?? '';
+  const offset = /GMT([+-])(\d{2}):(\d{2})/.exec(part('longOffset'));
+  const offsetSeconds = offset ? (offset[1] === '-' ? -1 : 1) * (Number(offset[2]) * 3600 + Number(offset[3]) * 60) : 0;
+  return { label: part('long'), offsetSeconds };
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new Error('request body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+/** One POST with node:http, no keep-alive, bytes exactly as given (Bolt compares the content type verbatim). */
+function postRaw(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      { method: 'POST', agent: false, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString() }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** WebClient posts the file as multipart form data (one part); other clients send raw bytes. */
+async function uploadedBytes(req: IncomingMessage): Promise<Buffer> {
+  const raw = await readBody(req);
+  const contentType = req.headers['content-type'] ?? '';
+  if (!contentType.startsWith('multipart/form-data')) return raw;
+  const form = await new Response(new Uint8Array(raw), { headers: { 'content-type': contentType } }).formData();
+  const part = [...form.values()][0];
+  if (part === undefined) return Buffer.alloc(0);
+  return typeof part === 'string' ? Buffer.from(part) : Buffer.from(await part.arrayBuffer());
+}
+
+function parseAppBody(contentType: string | undefined, text: string): unknown {
+  if (text === '') return undefined;
+  if (contentType?.includes('json')) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request parsing (app -> Slack)
+// ---------------------------------------------------------------------------------------------
+
+interface ParsedApiRequest {
+  args: Json;
+  bodyWasJson: boolean;
+}
+
+async function parseApiRequest(req: IncomingMessage, url: URL): Promise<ParsedApiRequest> {
+  const raw = await readBody(req);
+  const args: Json = Object.fromEntries(url.searchParams);
+  const contentType = req.headers['content-type'] ?? '';
+  const mediaType = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+  let bodyWasJson = false;
+  if (raw.length > 0) {
+    if (mediaType === 'application/json') {
+      Object.assign(args, parseJsonObject(raw.toString()));
+      bodyWasJson = true;
+    } else if (mediaType === 'application/x-www-form-urlencoded' || mediaType === '') {
+      Object.assign(args, Object.fromEntries(new URLSearchParams(raw.toString())));
+    } else if (mediaType === 'multipart/form-data') {
+      const form = await new Response(new Uint8Array(raw), { headers: { 'content-type': contentType } }).formData();
+      for (const [key, value] of form) args[key] = typeof value === 'string' ? value : `<file ${value.size} bytes>`;
+    } else {
+      throw new ApiError('invalid_post_type');
+    }
+  }
+  decodeJsonArgs(args);
+  return { args, bodyWasJson };
+}
+
+function parseJsonObject(text: string): Json {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ApiError('invalid_json');
+  }
+  if (!isRecord(parsed)) throw new ApiError('json_not_object');
+  return parsed;
+}
+
+/** WebClient sends non-scalar arguments (blocks, view, ...) as JSON strings inside the form. */
+function decodeJsonArgs(args: Json): void {
+  for (const [name, errorCode] of Object.entries(JSON_ARGS)) {
+    const value = args[name];
+    if (typeof value !== 'string') continue;
+    try {
+      args[name] = JSON.parse(value);
+    } catch {
+      throw new ApiError(errorCode);
+    }
+  }
+}
+
+function bearerToken(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  return header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Block Kit checks (the subset of Slack's validation that catches real app bugs)
+// ---------------------------------------------------------------------------------------------
+
+/** Where each block type keeps its interactive elements (rich_text and context elements are not). */
+const ELEMENT_KEYS: Record<string, string> = { actions: 'elements', context_actions: 'elements', section: 'accessory', input: 'element' };
+const NON_INTERACTIVE = new Set(['image', 'mrkdwn', 'plain_text']);
+
+function elementsOf(block: Block): Json[] {
+  const key = ELEMENT_KEYS[block.type];
+  const value = key === undefined ? undefined : block[key];
+  const found = Array.isArray(value) ? value.filter(isRecord) : isRecord(value) ? [value] : [];
+  return found.filter((element) => typeof element.type === 'string' && !NON_INTERACTIVE.has(element.type));
+}
+
+function blockProblems(value: unknown, pointer: string, maxBlocks: number): string[] {
+  if (!Array.isArray(value)) return [`[ERROR] must be an array [json-pointer:${pointer}]`];
+  const problems: string[] = [];
+  if (value.length > maxBlocks) problems.push(`[ERROR] no more than ${maxBlocks} items allowed [json-pointer:${pointer}]`);
+  const blockIds = new Set<string>();
+  value.forEach((block, index) => {
+    const at = `${pointer}/${index}`;
+    if (!isRecord(block) || typeof block.type !== 'string') {
+      problems.push(`[ERROR] missing required field: type [json-pointer:${at}]`);
+      return;
+    }
+    const blockId = str(block.block_id);
+    if (blockId !== undefined) {
+      if (blockIds.has(blockId)) problems.push(`[ERROR] duplicate block_id [json-pointer:${at}/block_id]`);
+      if (blockId.length > 255) problems.push(`[ERROR] must be less than 256 characters [json-pointer:${at}/block_id]`);
+      blockIds.add(blockId);
+    }
+    problems.push(...textLimitProblems(block as Block, at));
+  });
+  return problems;
+}
+
+function textLimitProblems(block: Block, at: string): string[] {
+  const problems: string[] = [];
+  const limit = (text: string | undefined, max: number, where: string): void => {
+    if (text !== undefined && text.length > max) problems.push(`[ERROR] must be less than ${max + 1} characters [json-pointer:${where}]`);
+  };
+  if (block.type === 'section') limit(textOf(block.text), 3000, `${at}/text/text`);
+  if (block.type === 'header') limit(textOf(block.text), 150, `${at}/text/text`);
+  if (block.type === 'input') limit(textOf(block.label), 2000, `${at}/label/text`);
+  for (const element of elementsOf(block)) {
+    if (element.type !== 'button') continue;
+    limit(textOf(element.text), 75, `${at}/elements/text/text`);
+    limit(str(element.value), 2000, `${at}/elements/value`);
+  }
+  return problems;
+}
+
+function viewProblems(view: Json, allowedTypes: string[]): string[] {
+  const problems: string[] = [];
+  const type = str(view.type);
+  if (type === undefined || !allowedTypes.includes(type)) problems.push('[ERROR] invalid view type [json-pointer:/view/type]');
+  if (type === 'modal') {
+    const title = textOf(view.title);
+    if (title === undefined) problems.push('[ERROR] missing required field: title [json-pointer:/view/title]');
+    else if (title.length > 24) problems.push('[ERROR] must be less than 25 characters [json-pointer:/view/title/text]');
+    for (const key of ['submit', 'close'] as const) {
+      const text = textOf(view[key]);
+      if (text !== undefined && text.length > 24) problems.push(`[ERROR] must be less than 25 characters [json-pointer:/view/${key}/text]`);
+    }
+    const hasInputs = Array.isArray(view.blocks) && view.blocks.some((b) => isRecord(b) && b.type === 'input');
+    if (hasInputs && view.submit === undefined) problems.push('[ERROR] submit is required when input blocks are present [json-pointer:/view/submit]');
+  }
+  if ((str(view.private_metadata) ?? '').length > 3000) problems.push('[ERROR] must be less than 3001 characters [json-pointer:/view/private_metadata]');
+  if ((str(view.callback_id) ?? '').length > 255) problems.push('[ERROR] must be less than 256 characters [json-pointer:/view/callback_id]');
+  problems.push(...blockProblems(view.blocks ?? [], '/view/blocks', 100));
+  return problems;
+}
+
+/** Slack fills in `block_id` and `action_id` where the app left them out. */
+function withGeneratedIds(blocks: Block[]): Block[] {
+  return clone(blocks).map((block) => {
+    block.block_id ??= generatedId();
+    for (const element of elementsOf(block)) element.action_id ??= generatedId();
+    return block;
+  });
+}
+
+function findElement(blocks: Block[], actionId: string, blockId?: string): { block: Block; element: Json } | undefined {
+  for (const block of blocks) {
+    if (blockId !== undefined && block.block_id !== blockId) continue;
+    const element = elementsOf(block).find((e) => e.action_id === actionId);
+    if (element !== undefined) return { block, element };
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The emulator
+// ---------------------------------------------------------------------------------------------
+
+interface ChannelRecord {
+  fixture: Required<ChannelFixture>;
+  isIm: boolean;
+  created: number;
+  messages: SlackMessage[];
+}
+
+interface TriggerRecord {
+  userId: string;
+  issuedAt: number;
+  used: boolean;
+}
+
+interface ViewRecord {
+  view: SlackView;
+  userId: string;
+  open: boolean;
+}
+
+interface ResponseUrlRecord {
+  kind: 'command' | 'action';
+  userId: string;
+  channelId: string;
+  messageTs: string | undefined;
+  issuedAt: number;
+  uses: number;
+}
+
+type MethodHandler = (args: Json) => Json;
+
+export class SlackEmulator {
+  readonly signingSecret: string;
+  readonly teamId: string;
+  readonly teamDomain = 'greenlight-emulator';
+  readonly teamName = 'Greenlight Emulator';
+  readonly appId = 'A0EMUAPP01';
+  readonly botId = 'B0EMUBOT01';
+  readonly botUserId = 'U0EMUBOT01';
+  /** Deprecated verification token Slack still puts in every payload. */
+  readonly verificationToken = hex(12);
+  // Built at run time so no real-looking token sits in the source.
+  readonly botToken = ['xoxb', String(randomInt(1e9, 1e10)), String(randomInt(1e9, 1e10)), hex(12)].join('-');
+  readonly appToken = ['xapp', '1', 'A0EMUAPP01', String(randomInt(1e9, 1e10)), hex(32)].join('-');
+
+  /** Every Web API call, in arrival order. */
+  readonly requests: WebApiCall[] = [];
+  /** Every delivery to the app (commands, clicks, submissions, raw), in order. */
+  readonly deliveries: Delivery[] = [];
+  /** Every POST the app made to a response_url. */
+  readonly responses: ResponseUrlPost[] = [];
+  /** Acks the emulator did not apply because Slack would have rejected them. */
+  readonly ackRejections: AckRejection[] = [];
+  /** Files uploaded through files.getUploadURLExternal + the upload URL. */
+  readonly files = new Map<string, { name: string; length: number; bytes: Buffer; title?: string; completed: boolean }>();
+
+  #latencyMs: number;
+  readonly #triggerTtlMs: number;
+  #appUrl: string | undefined;
+  #transport: 'http' | 'socket' = 'http';
+  #lastTsMicros = 0;
+  readonly #revoked = new Set<'bot' | 'app'>();
+  readonly #faultQueues = new Map<string, Array<Fault & { times: number }>>();
+  readonly #users = new Map<string, UserFixture & { updated: number }>();
+  readonly #groups = new Map<string, UserGroupFixture>();
+  readonly #channels = new Map<string, ChannelRecord>();
+  readonly #ephemerals: EphemeralMessage[] = [];
+  readonly #triggers = new Map<string, TriggerRecord>();
+  readonly #views = new Map<string, ViewRecord>();
+  readonly #modalStacks = new Map<string, string[]>();
+  readonly #lastModal = new Map<string, string>();
+  readonly #homeViews = new Map<string, string>();
+  readonly #responseUrls = new Map<string, ResponseUrlRecord>();
+  readonly #methods: Record<string, MethodHandler>;
+  readonly #server: Server;
+  readonly #socketHub: SlackSocketHub;
+  #port = 0;
+  #stopped = false;
+
+  private constructor(options: StartOptions) {
+    this.signingSecret = options.signingSecret ?? hex(16);
+    this.teamId = options.teamId ?? 'T0EMULATOR';
+    this.#latencyMs = options.latencyMs ?? 0;
+    this.#triggerTtlMs = options.triggerTtlMs ?? 3000;
+    this.#socketHub = new SlackSocketHub({
+      appId: this.appId,
+      pingIntervalMs: options.socketPingIntervalMs ?? 10_000,
+      ackTimeoutMs: options.ackTimeoutMs ?? 3000,
+    });
+    this.#methods = this.#methodTable();
+    this.#server = createServer((req, res) => {
+      this.#route(req, res).catch((error: unknown) => {
+        if (!res.headersSent) sendJson(res, 500, { ok: false, error: 'fatal_error', detail: String(error) });
+        else res.destroy();
+      });
+    });
+    this.#server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#upgrade(req, socket, head));
+    this.addUser({ id: this.botUserId, name: 'greenlight', tz: 'America/Los_Angeles', isBot: true, realName: 'Greenlight' });
+  }
+
+  static async start(options: StartOptions = {}): Promise<SlackEmulator> {
+    const emulator = new SlackEmulator(options);
+    await new Promise<void>((resolve, reject) => {
+      emulator.#server.once('error', reject);
+      emulator.#server.listen(0, '127.0.0.1', () => resolve());
+    });
+    emulator.#port = (emulator.#server.address() as AddressInfo).port;
+    return emulator;
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    await this.#socketHub.close();
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  get origin(): string {
+    return `http://127.0.0.1:${this.#port}`;
+  }
+
+  /** Pass as Bolt's `clientOptions.slackApiUrl`. */
+  get apiUrl(): string {
+    return `${this.origin}/api/`;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Fixtures
+  // -------------------------------------------------------------------------------------------
+
+  addUser(user: UserFixture): void {
+    timeZoneInfo(user.tz); // fail here on an unknown zone, not later inside users.info
+    this.#users.set(user.id, { ...user, updated: Math.floor(Date.now() / 1000) });
+  }
+
+  addUserGroup(group: UserGroupFixture): void {
+    this.#groups.set(group.id, { ...group, users: [...group.users] });
+  }
+
+  addChannel(channel: ChannelFixture): void {
+    const existing = this.#channels.get(channel.id);
+    const fixture = { isPrivate: false, isArchived: false, isMember: true, ...channel };
+    if (existing !== undefined) existing.fixture = fixture;
+    else this.#channels.set(channel.id, { fixture, isIm: false, created: Math.floor(Date.now() / 1000), messages: [] });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Switches
+  // -------------------------------------------------------------------------------------------
+
+  setAppUrl(url: string): void {
+    this.#appUrl = url;
+  }
+
+  setTransport(transport: 'http' | 'socket'): void {
+    this.#transport = transport;
+  }
+
+  setLatency(ms: number): void {
+    this.#latencyMs = ms;
+  }
+
+  /** Revoked tokens answer `token_revoked` on every call. */
+  setTokenRevoked(revoked: boolean, which: 'bot' | 'app' = 'bot'): void {
+    if (revoked) this.#revoked.add(which);
+    else this.#revoked.delete(which);
+  }
+
+  /** Scripts the next call(s) of `method` (or `'*'` for any method) to fail. */
+  failNext(method: string, fault: Fault = {}): void {
+    const queue = this.#faultQueues.get(method) ?? [];
+    queue.push({ ...fault, times: fault.times ?? 1 });
+    this.#faultQueues.set(method, queue);
+  }
+
+  /** Socket Mode: ask connected clients to reconnect (`{type:"disconnect"}`). */
+  requestSocketReconnect(reason?: string): void {
+    this.#socketHub.requestReconnect(reason);
+  }
+
+  /** Socket Mode: drop every connection without a close handshake. */
+  dropSockets(): void {
+    this.#socketHub.terminateAll();
+  }
+
+  get socketConnectionCount(): number {
+    return this.#socketHub.connectionCount;
+  }
+
+  /** Socket Mode envelopes sent, client messages received, pongs to our pings. */
+  get socketLog(): { sent: readonly SocketDelivery[]; received: readonly unknown[]; pongs: number } {
+    return { sent: this.#socketHub.sent, received: this.#socketHub.received, pongs: this.#socketHub.pongCount };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // State, read as a person in Slack would see it
+  // -------------------------------------------------------------------------------------------
+
+  /** Top-level messages of a channel (latest version of each), oldest first. */
+  channelMessages(channelId: string): SlackMessage[] {
+    const messages = this.#channels.get(channelId)?.messages ?? [];
+    return clone(messages.filter((m) => m.thread_ts === undefined || m.thread_ts === m.ts || m.subtype === 'thread_broadcast'));
+  }
+
+  /** Replies in a thread (without the parent), oldest first. */
+  threadReplies(channelId: string, threadTs: string): SlackMessage[] {
+    const messages = this.#channels.get(channelId)?.messages ?? [];
+    return clone(messages.filter((m) => m.thread_ts === threadTs && m.ts !== threadTs));
+  }
+
+  /** Any message (top-level or reply) by ts. */
+  message(channelId: string, ts: string): SlackMessage | undefined {
+    const found = this.#findMessage(channelId, ts);
+    return found === undefined ? undefined : clone(found);
+  }
+
+  ephemerals(userId: string): EphemeralMessage[] {
+    return clone(this.#ephemerals.filter((e) => e.user === userId));
+  }
+
+  /** Every view ever opened, pushed, updated or published, by id (latest version). */
+  get views(): Map<string, SlackView> {
+    return new Map([...this.#views].map(([id, record]) => [id, clone(record.view)]));
+  }
+
+  view(viewId: string): SlackView | undefined {
+    const record = this.#views.get(viewId);
+    return record === undefined ? undefined : clone(record.view);
+  }
+
+  /** The modal the user last saw opened, pushed or updated (open or not). */
+  lastViewFor(userId: string): SlackView | undefined {
+    const id = this.#lastModal.get(userId);
+    return id === undefined ? undefined : this.view(id);
+  }
+
+  /** The user's open modal stack, root first; empty when no modal is open. */
+  openModals(userId: string): SlackView[] {
+    return (this.#modalStacks.get(userId) ?? []).map((id) => this.view(id)).filter((v): v is SlackView => v !== undefined);
+  }
+
+  homeView(userId: string): SlackView | undefined {
+    const id = this.#homeViews.get(userId);
+    return id === undefined ? undefined : this.view(id);
+  }
+
+  /** Web API calls of one method, in order. */
+  callsTo(method: string): WebApiCall[] {
+    return this.requests.filter((r) => r.method === method);
+  }
+
+  servedMethods(): string[] {
+    return Object.keys(this.#methods);
+  }
+
+  /** Polls `predicate` every `intervalMs` until it returns something truthy, and returns that. */
+  async waitFor<T>(
+    predicate: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+    { timeoutMs = 2000, intervalMs = 20, what = 'condition' }: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+  ): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await predicate();
+      if (value !== undefined && value !== null && value !== false) return value;
+      if (Date.now() >= deadline) throw new Error(`Slack emulator: timed out after ${timeoutMs} ms waiting for ${what}`);
+      await sleep(intervalMs);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Slack -> app: what users do
+  // -------------------------------------------------------------------------------------------
+
+  async slashCommand(
+    args: { command: string; text: string; userId: string; channelId: string } & RetryOptions,
+  ): Promise<AppResponse> {
+    const user = this.#requireUser(args.userId);
+    const channel = this.#channelForUi(args.channelId);
+    const responseUrl = this.#issueResponseUrl('command', args.userId, args.channelId, undefined);
+    const payload: Record<string, string> = {
+      token: this.verificationToken,
+      team_id: this.teamId,
+      team_domain: this.teamDomain,
+      channel_id: args.channelId,
+      channel_name: channel.isIm ? 'directmessage' : channel.fixture.name,
+      user_id: user.id,
+      user_name: user.name,
+      command: args.command,
+      text: args.text,
+      api_app_id: this.appId,
+      is_enterprise_install: 'false',
+      response_url: responseUrl,
+      trigger_id: this.#issueTrigger(user.id),
+    };
+    const context: DeliveryContext = { kind: 'command', userId: user.id, channelId: args.channelId, responseUrl };
+    return this.#deliver('slash_commands', payload, context, args);
+  }
+
+  async clickButton(args: ClickButtonArgs & RetryOptions): Promise<AppResponse> {
+    const user = this.#requireUser(args.userId);
+    const payload = args.viewId !== undefined ? this.#viewClickPayload(args) : this.#messageClickPayload(args);
+    payload.user = this.#userRef(user.id);
+    return this.#deliver('interactive', payload, { kind: 'action' }, args);
+  }
+
+  async submitView(
+    args: { userId: string; viewId: string; values?: Record<string, Record<string, StateValueInput>> } & RetryOptions,
+  ): Promise<AppResponse> {
+    this.#requireUser(args.userId);
+    const record = this.#views.get(args.viewId);
+    if (record === undefined || !record.open || record.userId !== args.userId) {
+      throw new Error(`Slack emulator: view ${args.viewId} is not open for ${args.userId}`);
+    }
+    const view = { ...clone(record.view), state: { values: buildStateValues(record.view.blocks, args.values ?? {}) } };
+    const payload: Json = {
+      type: 'view_submission',
+      team: { id: this.teamId, domain: this.teamDomain },
+      user: this.#userRef(args.userId),
+      api_app_id: this.appId,
+      token: this.verificationToken,
+      trigger_id: this.#issueTrigger(args.userId),
+      view,
+      response_urls: [],
+      is_enterprise_install: false,
+      enterprise: null,
+    };
+    return this.#deliver('interactive', payload, { kind: 'view', userId: args.userId, viewId: args.viewId }, args);
+  }
+
+  /**
+   * A hand-made request to the app's URL for abuse tests: signed correctly over `body` unless
+   * `signature`/`timestamp` say otherwise (`null` leaves the header out).
+   */
+  async sendRaw(args: {
+    body: string;
+    contentType?: string;
+    timestamp?: number | string | null;
+    signature?: string | null;
+    headers?: Record<string, string>;
+  }): Promise<AppResponse> {
+    const timestamp = args.timestamp === undefined ? Math.floor(Date.now() / 1000) : args.timestamp;
+    const headers: Record<string, string> = { 'content-type': args.contentType ?? 'application/x-www-form-urlencoded' };
+    if (timestamp !== null) headers['x-slack-request-timestamp'] = String(timestamp);
+    const signature = args.signature === undefined ? slackSignature(this.signingSecret, timestamp ?? '', args.body) : args.signature;
+    if (signature !== null) headers['x-slack-signature'] = signature;
+    Object.assign(headers, args.headers);
+    const delivery = this.#newDelivery('raw', 'http', undefined, { kind: 'raw' });
+    delivery.rawBody = args.body;
+    delivery.headers = headers;
+    return this.#sendHttp(delivery);
+  }
+
+  /**
+   * Sends an earlier delivery again with the same payload (same trigger_id and response_url),
+   * re-signed with a fresh timestamp as Slack does, optionally marked as a retry.
+   */
+  async redeliver(deliveryId: number, retry: RetryOptions = {}): Promise<AppResponse> {
+    const original = this.deliveries.find((d) => d.id === deliveryId);
+    if (original === undefined || original.type === 'raw') throw new Error(`Slack emulator: no delivery ${deliveryId} to resend`);
+    if (original.payload === undefined) throw new Error(`Slack emulator: delivery ${deliveryId} has no payload`);
+    return this.#deliver(original.type, original.payload, original.context, retry);
+  }
+
+  /** A trigger_id as Slack issues with every interaction, for tests that call views.open directly. */
+  issueTrigger(userId: string): string {
+    return this.#issueTrigger(userId);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Delivery plumbing
+  // -------------------------------------------------------------------------------------------
+
+  #newDelivery(type: Delivery['type'], transport: Delivery['transport'], payload: Json | undefined, context: DeliveryContext): Delivery {
+    const delivery: Delivery = { id: this.deliveries.length + 1, type, transport, payload, rawBody: undefined, headers: {}, context };
+    this.deliveries.push(delivery);
+    return delivery;
+  }
+
+  async #deliver(type: EnvelopeType, payload: Json, context: DeliveryContext, retry: RetryOptions): Promise<AppResponse> {
+    const delivery = this.#newDelivery(type, this.#transport, payload, context);
+    const response = this.#transport === 'socket' ? await this.#sendSocket(delivery, retry) : await this.#sendHttp(delivery, retry);
+    this.#applyAck(delivery, response);
+    return response;
+  }
+
+  async #sendHttp(delivery: Delivery, retry: RetryOptions = {}): Promise<AppResponse> {
+    if (this.#appUrl === undefined) throw new Error('Slack emulator: call setAppUrl() with the app\'s /slack/events URL first');
+    if (delivery.rawBody === undefined) {
+      delivery.rawBody = delivery.type === 'slash_commands'
+        ? new URLSearchParams(delivery.payload as Record<string, string>).toString()
+        : new URLSearchParams({ payload: JSON.stringify(delivery.payload) }).toString();
+    }
+    if (delivery.type !== 'raw') delivery.headers = this.#signedHeaders(delivery.rawBody, retry);
+    const started = performance.now();
+    const reply = await postRaw(this.#appUrl, delivery.rawBody, delivery.headers);
+    const body = parseAppBody(reply.headers['content-type'], reply.text);
+    delivery.response = { status: reply.status, body, elapsedMs: performance.now() - started, deliveryId: delivery.id };
+    return delivery.response;
+  }
+
+  #signedHeaders(body: string, retry: RetryOptions): Record<string, string> {
+    const timestamp = Math.floor(Date.now() / 1000);
+    const headers: Record<string, string> = {
+      'content-type': 'application/x-www-form-urlencoded',
+      'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)',
+      'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature': slackSignature(this.signingSecret, timestamp, body),
+    };
+    if (retry.retryNum !== undefined) headers['x-slack-retry-num'] = String(retry.retryNum);
+    if (retry.retryReason !== undefined) headers['x-slack-retry-reason'] = retry.retryReason;
+    return headers;
+  }
+
+  async #sendSocket(delivery: Delivery, retry: RetryOptions): Promise<AppResponse> {
+    const started = performance.now();
+    const ack = await this.#socketHub.deliver(delivery.type as EnvelopeType, delivery.payload ?? {}, {
+      retryAttempt: retry.retryNum,
+      retryReason: retry.retryReason,
+    });
+    // Bolt's bare ack() arrives as `payload: {}`; report it like the empty HTTP body.
+    const body = ack.payload !== undefined && Object.keys(ack.payload).length > 0 ? ack.payload : undefined;
+    delivery.response = { status: ack.acked ? 200 : 0, body, elapsedMs: performance.now() - started, deliveryId: delivery.id };
+    return delivery.response;
+  }
+
+  /** What Slack does with an ack body: show a command's reply, or act on a modal's response_action. */
+  #applyAck(delivery: Delivery, response: AppResponse): void {
+    if (response.status !== 200) return;
+    const { context } = delivery;
+    if (context.kind === 'command' && response.body !== undefined) {
+      const body = typeof response.body === 'string' ? { text: response.body } : response.body;
+      if (isRecord(body)) this.#showReply(body, { kind: 'command', userId: context.userId, channelId: context.channelId, messageTs: undefined }, 'ack');
+    }
+    if (context.kind === 'view') {
+      const problems = this.#applyViewAck(context.userId, context.viewId, response.body);
+      if (problems.length > 0) this.ackRejections.push({ deliveryId: delivery.id, problems });
+    }
+  }
+
+  #applyViewAck(userId: string, viewId: string, body: unknown): string[] {
+    const stack = this.#modalStacks.get(userId) ?? [];
+    const action = isRecord(body) ? str(body.response_action) : undefined;
+    if (action === undefined) {
+      this.#closeModals(userId, stack.slice(stack.indexOf(viewId)));
+      return [];
+    }
+    const ack = body as Json;
+    if (action === 'errors') return this.#errorsAckProblems(viewId, ack.errors);
+    if (action === 'clear') {
+      this.#closeModals(userId, stack);
+      return [];
+    }
+    if (action !== 'update' && action !== 'push') return [`unknown response_action ${action}`];
+    if (!isRecord(ack.view)) return ['response_action needs a view'];
+    const problems = viewProblems(ack.view, ['modal']);
+    if (problems.length > 0) return problems;
+    if (action === 'update') this.#replaceViewContent(viewId, ack.view);
+    else if (stack.length >= 3) return ['push_limit_reached'];
+    else this.#openModal(userId, ack.view, 'push');
+    return [];
+  }
+
+  #errorsAckProblems(viewId: string, errors: unknown): string[] {
+    if (!isRecord(errors)) return ['response_action errors needs an errors object'];
+    const inputIds = new Set(this.#views.get(viewId)?.view.blocks.filter((b) => b.type === 'input').map((b) => b.block_id));
+    return Object.keys(errors)
+      .filter((blockId) => !inputIds.has(blockId))
+      .map((blockId) => `errors names ${blockId}, which is not an input block of the view`);
+  }
+
+  #viewClickPayload(args: ClickButtonArgs): Json {
+    const record = this.#views.get(args.viewId ?? '');
+    if (record === undefined || !record.open) throw new Error(`Slack emulator: view ${args.viewId} is not open`);
+    const found = this.#requireButton(record.view.blocks, args);
+    return {
+      type: 'block_actions',
+      team: { id: this.teamId, domain: this.teamDomain },
+      api_app_id: this.appId,
+      token: this.verificationToken,
+      container: { type: 'view', view_id: record.view.id },
+      trigger_id: this.#issueTrigger(args.userId),
+      view: clone(record.view),
+      actions: [this.#buttonAction(found, args.value)],
+      is_enterprise_install: false,
+      enterprise: null,
+    };
+  }
+
+  #messageClickPayload(args: ClickButtonArgs): Json {
+    if (args.channelId === undefined || args.messageTs === undefined) {
+      throw new Error('Slack emulator: clickButton needs channelId and messageTs, or viewId');
+    }
+    const channel = this.#channelForUi(args.channelId);
+    const message = this.#findMessage(args.channelId, args.messageTs);
+    const ephemeral = message === undefined
+      ? this.#ephemerals.find((e) => e.user === args.userId && e.message_ts === args.messageTs && e.channel === args.channelId)
+      : undefined;
+    const blocks = message?.blocks ?? ephemeral?.blocks;
+    if (blocks === undefined) throw new Error(`Slack emulator: no message ${args.messageTs} with blocks in ${args.channelId}`);
+    const found = this.#requireButton(blocks, args);
+    const payload: Json = {
+      type: 'block_actions',
+      team: { id: this.teamId, domain: this.teamDomain },
+      api_app_id: this.appId,
+      token: this.verificationToken,
+      container: messageContainer(args.channelId, args.messageTs, message, ephemeral !== undefined),
+      trigger_id: this.#issueTrigger(args.userId),
+      channel: { id: args.channelId, name: channel.isIm ? 'directmessage' : channel.fixture.name },
+      state: { values: {} },
+      response_url: this.#issueResponseUrl('action', args.userId, args.channelId, args.messageTs),
+      actions: [this.#buttonAction(found, args.value)],
+      is_enterprise_install: false,
+      enterprise: null,
+    };
+    if (message !== undefined) payload.message = clone(message);
+    return payload;
+  }
+
+  #requireButton(blocks: Block[], args: ClickButtonArgs): { block: Block; element: Json } {
+    const found = findElement(blocks, args.actionId, args.blockId);
+    if (found === undefined || found.element.type !== 'button') {
+      throw new Error(`Slack emulator: no button with action_id ${args.actionId}${args.blockId ? ` in block ${args.blockId}` : ''}`);
+    }
+    return found;
+  }
+
+  #buttonAction({ block, element }: { block: Block; element: Json }, value: string | undefined): Json {
+    const action: Json = {
+      type: 'button',
+      block_id: block.block_id,
+      action_id: element.action_id,
+      text: clone(element.text),
+      action_ts: this.#nextTs(),
+    };
+    const actionValue = value ?? str(element.value);
+    if (actionValue !== undefined) action.value = actionValue;
+    if (element.style !== undefined) action.style = element.style;
+    return action;
+  }
+
+  #userRef(userId: string): Json {
+    const user = this.#requireUser(userId);
+    return { id: user.id, username: user.name, name: user.name, team_id: this.teamId };
+  }
+
+  #requireUser(userId: string): UserFixture {
+    const user = this.#users.get(userId);
+    if (user === undefined) throw new Error(`Slack emulator: unknown user ${userId}; call addUser() first`);
+    return user;
+  }
+
+  /** Slack knows every channel a user types in; unknown ones are registered with defaults. */
+  #channelForUi(channelId: string): ChannelRecord {
+    if (!this.#channels.has(channelId)) this.addChannel({ id: channelId, name: channelId.toLowerCase() });
+    return this.#channels.get(channelId) as ChannelRecord;
+  }
+
+  #issueTrigger(userId: string): string {
+    const id = `${Date.now()}${randomInt(1000, 9999)}.${randomInt(1e8, 1e9)}.${hex(16)}`;
+    this.#triggers.set(id, { userId, issuedAt: Date.now(), used: false });
+    return id;
+  }
+
+  #issueResponseUrl(kind: 'command' | 'action', userId: string, channelId: string, messageTs: string | undefined): string {
+    const path = `/${kind === 'command' ? 'commands' : 'actions'}/${this.teamId}/${randomInt(1e9, 1e10)}/${hex(12)}`;
+    this.#responseUrls.set(path, { kind, userId, channelId, messageTs, issuedAt: Date.now(), uses: 0 });
+    return `${this.origin}${path}`;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // HTTP routing (app -> Slack)
+  // -------------------------------------------------------------------------------------------
+
+  async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.origin);
+    if (url.pathname.startsWith('/api/')) return this.#handleApi(req, res, url);
+    if (req.method === 'POST' && this.#responseUrls.has(url.pathname)) return this.#handleResponseUrl(req, res, url.pathname);
+    if (req.method === 'POST' && url.pathname.startsWith('/upload/')) return this.#handleUpload(req, res, url.pathname.slice('/upload/'.length));
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('not found');
+  }
+
+  #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (new URL(req.url ?? '/', this.origin).pathname === '/socket') this.#socketHub.handleUpgrade(req, socket, head);
+    else socket.destroy();
+  }
+
+  async #handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const method = url.pathname.slice('/api/'.length);
+    const call: WebApiCall = { method, args: {}, at: Date.now(), status: 200, response: {} };
+    this.requests.push(call);
+    let reply: { status: number; body: Json; headers?: Record<string, string> } | 'drop';
+    try {
+      const parsed = await parseApiRequest(req, url);
+      const { token, ...args } = parsed.args;
+      call.args = args;
+      if (this.#latencyMs > 0) await sleep(this.#latencyMs);
+      reply = this.#answer(method, args, { token: bearerToken(req) ?? (parsed.bodyWasJson ? undefined : str(token)) });
+    } catch (error) {
+      reply = { status: 200, body: errorBody(error) };
+    }
+    if (reply === 'drop') {
+      call.status = 0;
+      res.socket?.destroy();
+      return;
+    }
+    call.status = reply.status;
+    call.response = reply.body;
+    sendJson(res, reply.status, reply.body, { 'x-oauth-scopes': BOT_SCOPES, ...reply.headers });
+  }
+
+  #answer(method: string, args: Json, auth: { token: string | undefined }): { status: number; body: Json; headers?: Record<string, string> } | 'drop' {
+    const handler = this.#methods[method];
+    if (handler === undefined) return { status: 200, body: { ok: false, error: 'unknown_method', req_method: method } };
+    this.#authenticate(method, auth.token);
+    const fault = this.#takeFault(method);
+    if (fault === undefined) return { status: 200, body: handler(args) };
+    if (fault.afterEffect) {
+      try {
+        handler(args);
+      } catch {
+        // the scripted fault wins over whatever the effect said
+      }
+    }
+    if (fault.dropConnection) return 'drop';
+    if (fault.status === 429) {
+      return {
+        status: 429,
+        body: { ok: false, error: fault.error ?? 'ratelimited' },
+        headers: { 'retry-after': String(fault.retryAfterSeconds ?? 1) },
+      };
+    }
+    return { status: fault.status ?? 200, body: { ok: false, error: fault.error ?? 'internal_error' } };
+  }
+
+  #authenticate(method: string, token: string | undefined): void {
+    if (token === undefined || token === '') throw new ApiError('not_authed');
+    const kind = token === this.botToken ? 'bot' : token === this.appToken ? 'app' : undefined;
+    if (kind === undefined) throw new ApiError('invalid_auth');
+    if (this.#revoked.has(kind)) throw new ApiError('token_revoked');
+    const needed = method === 'apps.connections.open' ? 'app' : 'bot';
+    if (kind !== needed) throw new ApiError('not_allowed_token_type');
+  }
+
+  #takeFault(method: string): (Fault & { times: number }) | undefined {
+    for (const key of [method, '*']) {
+      const queue = this.#faultQueues.get(key);
+      const fault = queue?.[0];
+      if (queue === undefined || fault === undefined) continue;
+      fault.times -= 1;
+      if (fault.times <= 0) queue.shift();
+      return fault;
+    }
+    return undefined;
+  }
+
+  async #handleResponseUrl(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const record = this.#responseUrls.get(path) as ResponseUrlRecord;
+    const text = (await readBody(req)).toString();
+    if (this.#latencyMs > 0) await sleep(this.#latencyMs);
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // recorded as text below; Slack answers 400 for a body it cannot read
+    }
+    const expired = Date.now() - record.issuedAt > RESPONSE_URL_TTL_MS;
+    const status = expired || record.uses >= RESPONSE_URL_MAX_USES ? 404 : isRecord(body) ? 200 : 400;
+    this.responses.push({ url: `${this.origin}${path}`, kind: record.kind, userId: record.userId, channelId: record.channelId, body, status, at: Date.now() });
+    if (status === 200 && isRecord(body)) {
+      record.uses += 1;
+      this.#showReply(body, record, 'response_url');
+    }
+    res.writeHead(status, { 'content-type': 'text/plain' });
+    res.end(status === 200 ? 'ok' : status === 404 ? (expired ? 'expired_url' : 'used_url') : 'invalid_payload');
+  }
+
+  /**
+   * A reply through a response_url or a command's ack: delete/replace the message the button was
+   * on, post in channel, or (the default) show it only to the user.
+   */
+  #showReply(body: Json, target: Pick<ResponseUrlRecord, 'kind' | 'userId' | 'channelId' | 'messageTs'>, source: 'response_url' | 'ack'): void {
+    const original = target.kind === 'action' && target.messageTs !== undefined ? this.#findMessage(target.channelId, target.messageTs) : undefined;
+    if (original !== undefined && truthy(body.delete_original)) {
+      this.#deleteMessage(target.channelId, original.ts);
+      return;
+    }
+    const blocks = Array.isArray(body.blocks) ? withGeneratedIds(body.blocks as Block[]) : undefined;
+    if (original !== undefined && truthy(body.replace_original)) {
+      original.text = str(body.text) ?? original.text;
+      if (blocks !== undefined) original.blocks = blocks;
+      original.edited = { user: this.botUserId, ts: this.#nextTs() };
+      return;
+    }
+    if (body.response_type === 'in_channel') {
+      this.#storeMessage(this.#channelForUi(target.channelId), { text: str(body.text) ?? '', blocks, threadTs: str(body.thread_ts), broadcast: false });
+      return;
+    }
+    this.#ephemerals.push({ channel: target.channelId, user: target.userId, text: str(body.text) ?? '', blocks, thread_ts: str(body.thread_ts), message_ts: this.#nextTs(), source });
+  }
+
+  async #handleUpload(req: IncomingMessage, res: ServerResponse, fileId: string): Promise<void> {
+    const file = this.files.get(fileId);
+    const bytes = await uploadedBytes(req);
+    if (file === undefined) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    file.bytes = bytes;
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(`OK - ${bytes.length}`);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Web API methods
+  // -------------------------------------------------------------------------------------------
+
+  #methodTable(): Record<string, MethodHandler> {
+    return {
+      'auth.test': () => this.#authTest(),
+      'chat.postMessage': (a) => this.#chatPostMessage(a),
+      'chat.update': (a) => this.#chatUpdate(a),
+      'chat.delete': (a) => this.#chatDelete(a),
+      'chat.postEphemeral': (a) => this.#chatPostEphemeral(a),
+      'chat.getPermalink': (a) => this.#chatGetPermalink(a),
+      'views.open': (a) => this.#viewsOpen(a),
+      'views.push': (a) => this.#viewsPush(a),
+      'views.update': (a) => this.#viewsUpdate(a),
+      'views.publish': (a) => this.#viewsPublish(a),
+      'users.info': (a) => this.#usersInfo(a),
+      'usergroups.users.list': (a) => this.#usergroupsUsersList(a),
+      'conversations.info': (a) => this.#conversationsInfo(a),
+      'apps.connections.open': () => this.#appsConnectionsOpen(),
+      'files.getUploadURLExternal': (a) => this.#filesGetUploadUrlExternal(a),
+      'files.completeUploadExternal': (a) => this.#filesCompleteUploadExternal(a),
+    };
+  }
+
+  #authTest(): Json {
+    return {
+      ok: true,
+      url: `https://${this.teamDomain}.slack.com/`,
+      team: this.teamName,
+      user: 'greenlight',
+      team_id: this.teamId,
+      user_id: this.botUserId,
+      bot_id: this.botId,
+      is_enterprise_install: false,
+    };
+  }
+
+  #chatPostMessage(args: Json): Json {
+    const channel = this.#writableChannel(requireArg(args, 'channel'));
+    const { text, blocks } = this.#messageContent(args, true);
+    const message = this.#storeMessage(channel, { text: text ?? '', blocks, threadTs: str(args.thread_ts), broadcast: truthy(args.reply_broadcast) });
+    return { ok: true, channel: channel.fixture.id, ts: message.ts, message: clone(message) };
+  }
+
+  #chatUpdate(args: Json): Json {
+    const channelId = this.#knownChannel(requireArg(args, 'channel')).fixture.id;
+    const message = this.#findMessage(channelId, requireArg(args, 'ts'));
+    if (message === undefined) throw new ApiError('message_not_found');
+    if (message.bot_id !== this.botId) throw new ApiError('cant_update_message');
+    const { text, blocks } = this.#messageContent(args, false);
+    if (text === undefined && blocks === undefined) throw new ApiError('no_text');
+    if (text !== undefined) message.text = text;
+    if (blocks !== undefined) message.blocks = blocks;
+    message.edited = { user: this.botUserId, ts: this.#nextTs() };
+    return { ok: true, channel: channelId, ts: message.ts, text: message.text, message: clone(message) };
+  }
+
+  #chatDelete(args: Json): Json {
+    const channelId = this.#knownChannel(requireArg(args, 'channel')).fixture.id;
+    const ts = requireArg(args, 'ts');
+    const message = this.#findMessage(channelId, ts);
+    if (message === undefined) throw new ApiError('message_not_found');
+    if (message.bot_id !== this.botId) throw new ApiError('cant_delete_message');
+    this.#deleteMessage(channelId, ts);
+    return { ok: true, channel: channelId, ts };
+  }
+
+  #chatPostEphemeral(args: Json): Json {
+    const channel = this.#writableChannel(requireArg(args, 'channel'));
+    const user = requireArg(args, 'user');
+    if (!this.#users.has(user)) throw new ApiError('user_not_in_channel');
+    const { text, blocks } = this.#messageContent(args, true);
+    const messageTs = this.#nextTs();
+    this.#ephemerals.push({ channel: channel.fixture.id, user, text: text ?? '', blocks, thread_ts: str(args.thread_ts), message_ts: messageTs, source: 'chat.postEphemeral' });
+    return { ok: true, message_ts: messageTs };
+  }
+
+  #chatGetPermalink(args: Json): Json {
+    const channelId = this.#knownChannel(requireArg(args, 'channel')).fixture.id;
+    const message = this.#findMessage(channelId, requireArg(args, 'message_ts'));
+    if (message === undefined) throw new ApiError('message_not_found');
+    let permalink = `https://${this.teamDomain}.slack.com/archives/${channelId}/p${message.ts.replace('.', '')}`;
+    if (message.thread_ts !== undefined && message.thread_ts !== message.ts) permalink += `?thread_ts=${message.thread_ts}&cid=${channelId}`;
+    return { ok: true, channel: channelId, permalink };
+  }
+
+  #viewsOpen(args: Json): Json {
+    const userId = this.#exchangeTrigger(args.trigger_id);
+    const view = this.#checkedView(args.view, ['modal']);
+    const stack = this.#modalStacks.get(userId) ?? [];
+    this.#closeModals(userId, stack);
+    return { ok: true, view: clone(this.#openModal(userId, view, 'open')) };
+  }
+
+  #viewsPush(args: Json): Json {
+    const userId = this.#exchangeTrigger(args.trigger_id);
+    const view = this.#checkedView(args.view, ['modal']);
+    if ((this.#modalStacks.get(userId) ?? []).length >= 3) throw new ApiError('push_limit_reached');
+    return { ok: true, view: clone(this.#openModal(userId, view, 'push')) };
+  }
+
+  #viewsUpdate(args: Json): Json {
+    const view = this.#checkedView(args.view, ['modal', 'home']);
+    const record = this.#findViewRecord(str(args.view_id), str(args.external_id));
+    if (record === undefined || !record.open) throw new ApiError('not_found');
+    const hash = str(args.hash);
+    if (hash !== undefined && hash !== record.view.hash) throw new ApiError('hash_conflict');
+    return { ok: true, view: clone(this.#replaceViewContent(record.view.id, view)) };
+  }
+
+  #viewsPublish(args: Json): Json {
+    const userId = requireArg(args, 'user_id');
+    if (!this.#users.has(userId)) throw new ApiError('user_not_found');
+    const view = this.#checkedView(args.view, ['home']);
+    const existingId = this.#homeViews.get(userId);
+    if (existingId !== undefined) {
+      const hash = str(args.hash);
+      if (hash !== undefined && hash !== this.#views.get(existingId)?.view.hash) throw new ApiError('hash_conflict');
+      return { ok: true, view: clone(this.#replaceViewContent(existingId, view)) };
+    }
+    const created = this.#buildView(view, { rootViewId: null, previousViewId: null });
+    this.#views.set(created.id, { view: created, userId, open: true });
+    this.#homeViews.set(userId, created.id);
+    return { ok: true, view: clone(created) };
+  }
+
+  #usersInfo(args: Json): Json {
+    const user = this.#users.get(requireArg(args, 'user'));
+    if (user === undefined) throw new ApiError('user_not_found');
+    return { ok: true, user: this.#userObject(user, truthy(args.include_locale)) };
+  }
+
+  #usergroupsUsersList(args: Json): Json {
+    const group = this.#groups.get(requireArg(args, 'usergroup'));
+    if (group === undefined) throw new ApiError('no_such_subteam');
+    return { ok: true, users: [...group.users] };
+  }
+
+  #conversationsInfo(args: Json): Json {
+    const record = this.#knownChannel(requireArg(args, 'channel'));
+    return { ok: true, channel: this.#conversationObject(record) };
+  }
+
+  #appsConnectionsOpen(): Json {
+    return { ok: true, url: this.#socketHub.issueUrl(`ws://127.0.0.1:${this.#port}`) };
+  }
+
+  #filesGetUploadUrlExternal(args: Json): Json {
+    const name = requireArg(args, 'filename');
+    const length = Number(requireArg(args, 'length'));
+    if (!Number.isInteger(length) || length <= 0) throw new ApiError('invalid_arguments');
+    const fileId = slackId('F');
+    this.files.set(fileId, { name, length, bytes: Buffer.alloc(0), completed: false });
+    return { ok: true, upload_url: `${this.origin}/upload/${fileId}`, file_id: fileId };
+  }
+
+  #filesCompleteUploadExternal(args: Json): Json {
+    if (!Array.isArray(args.files) || args.files.length === 0) throw new ApiError('invalid_arguments');
+    const completed = args.files.map((entry: unknown) => {
+      const id = isRecord(entry) ? str(entry.id) : undefined;
+      const file = id === undefined ? undefined : this.files.get(id);
+      if (id === undefined || file === undefined || file.bytes.length === 0) throw new ApiError('file_not_found');
+      file.completed = true;
+      file.title = (isRecord(entry) ? str(entry.title) : undefined) ?? file.name;
+      return { id, name: file.name, title: file.title, size: file.bytes.length, permalink: `https://${this.teamDomain}.slack.com/files/${this.botUserId}/${id}/${file.name}` };
+    });
+    const channelId = str(args.channel_id);
+    if (channelId !== undefined) {
+      const message = this.#storeMessage(this.#writableChannel(channelId), { text: str(args.initial_comment) ?? '', blocks: undefined, threadTs: str(args.thread_ts), broadcast: false });
+      message.files = clone(completed);
+      message.upload = true;
+    }
+    return { ok: true, files: completed };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Messages
+  // -------------------------------------------------------------------------------------------
+
+  #knownChannel(idOrName: string): ChannelRecord {
+    const byId = this.#channels.get(idOrName);
+    if (byId !== undefined) return byId;
+    const name = idOrName.replace(/^#/, '');
+    const byName = [...this.#channels.values()].find((c) => !c.isIm && c.fixture.name === name);
+    if (byName !== undefined) return byName;
+    if (this.#users.has(idOrName)) return this.#directMessage(idOrName);
+    throw new ApiError('channel_not_found');
+  }
+
+  /** Posting to a user id opens (or reuses) the bot's DM with that user, as Slack does. */
+  #directMessage(userId: string): ChannelRecord {
+    const id = `D${userId.slice(1).padEnd(8, '0')}`;
+    if (!this.#channels.has(id)) {
+      this.#channels.set(id, {
+        fixture: { id, name: userId, isPrivate: true, isArchived: false, isMember: true },
+        isIm: true,
+        created: Math.floor(Date.now() / 1000),
+        messages: [],
+      });
+    }
+    return this.#channels.get(id) as ChannelRecord;
+  }
+
+  #writableChannel(idOrName: string): ChannelRecord {
+    const record = this.#knownChannel(idOrName);
+    if (record.fixture.isArchived) throw new ApiError('is_archived');
+    if (!record.fixture.isMember) throw new ApiError('not_in_channel');
+    return record;
+  }
+
+  #messageContent(args: Json, requireSomething: boolean): { text: string | undefined; blocks: Block[] | undefined } {
+    const text = str(args.text);
+    let blocks: Block[] | undefined;
+    if (args.blocks !== undefined) {
+      const problems = blockProblems(args.blocks, '/blocks', 50);
+      if (problems.length > 0) throw new ApiError('invalid_blocks', problems);
+      blocks = withGeneratedIds(args.blocks as Block[]);
+    }
+    if (requireSomething && !text && (blocks === undefined || blocks.length === 0) && args.attachments === undefined) throw new ApiError('no_text');
+    if (text !== undefined && text.length > 40_000) throw new ApiError('msg_too_long');
+    return { text, blocks };
+  }
+
+  #storeMessage(
+    channel: ChannelRecord,
+    content: { text: string; blocks: Block[] | undefined; threadTs: string | undefined; broadcast: boolean },
+  ): SlackMessage {
+    const message: SlackMessage = {
+      type: 'message',
+      ts: this.#nextTs(),
+      text: content.text,
+      user: this.botUserId,
+      bot_id: this.botId,
+      team: this.teamId,
+      bot_profile: this.#botProfile(),
+    };
+    if (content.blocks !== undefined) message.blocks = content.blocks;
+    if (content.threadTs !== undefined) this.#attachToThread(channel, message, content.threadTs, content.broadcast);
+    channel.messages.push(message);
+    return message;
+  }
+
+  #attachToThread(channel: ChannelRecord, message: SlackMessage, threadTs: string, broadcast: boolean): void {
+    const target = channel.messages.find((m) => m.ts === threadTs);
+    // Replying to a reply lands in the parent's thread.
+    const parentTs = target?.thread_ts ?? threadTs;
+    const parent = channel.messages.find((m) => m.ts === parentTs);
+    message.thread_ts = parentTs;
+    if (broadcast) message.subtype = 'thread_broadcast';
+    if (parent === undefined) return;
+    message.parent_user_id = parent.user;
+    parent.thread_ts = parent.ts;
+    parent.reply_count = (parent.reply_count ?? 0) + 1;
+    parent.latest_reply = message.ts;
+    parent.reply_users = [...new Set([...(parent.reply_users ?? []), message.user])];
+    parent.reply_users_count = parent.reply_users.length;
+  }
+
+  #findMessage(channelId: string, ts: string): SlackMessage | undefined {
+    return this.#channels.get(channelId)?.messages.find((m) => m.ts === ts);
+  }
+
+  #deleteMessage(channelId: string, ts: string): void {
+    const record = this.#channels.get(channelId);
+    if (record !== undefined) record.messages = record.messages.filter((m) => m.ts !== ts);
+  }
+
+  /** Unique, increasing, Slack-shaped ("1732345678.000100") timestamps. */
+  #nextTs(): string {
+    this.#lastTsMicros = Math.max(Date.now() * 1000, this.#lastTsMicros + 1);
+    return `${Math.floor(this.#lastTsMicros / 1e6)}.${String(this.#lastTsMicros % 1e6).padStart(6, '0')}`;
+  }
+
+  #botProfile(): BotProfile {
+    const icon = 'https://a.slack-edge.com/80588/img/plugins/app/bot_48.png';
+    return {
+      id: this.botId,
+      deleted: false,
+      name: 'Greenlight',
+      updated: 1700000000,
+      app_id: this.appId,
+      icons: { image_36: icon, image_48: icon, image_72: icon },
+      team_id: this.teamId,
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Views
+  // -------------------------------------------------------------------------------------------
+
+  #exchangeTrigger(value: unknown): string {
+    const trigger = this.#triggers.get(str(value) ?? '');
+    if (trigger === undefined) throw new ApiError('invalid_trigger_id');
+    if (trigger.used) throw new ApiError('exchanged_trigger_id');
+    if (Date.now() - trigger.issuedAt > this.#triggerTtlMs) throw new ApiError('expired_trigger_id');
+    trigger.used = true;
+    return trigger.userId;
+  }
+
+  #checkedView(value: unknown, allowedTypes: string[]): Json {
+    if (!isRecord(value)) throw new ApiError('invalid_arguments', ['[ERROR] missing required field: view']);
+    if (Buffer.byteLength(JSON.stringify(value)) > VIEW_MAX_BYTES) throw new ApiError('view_too_large');
+    const problems = viewProblems(value, allowedTypes);
+    if (problems.length > 0) throw new ApiError('invalid_arguments', problems);
+    const externalId = str(value.external_id);
+    if (externalId && [...this.#views.values()].some((r) => r.open && r.view.external_id === externalId)) {
+      throw new ApiError('duplicate_external_id');
+    }
+    return value;
+  }
+
+  #buildView(input: Json, lineage: { rootViewId: string | null; previousViewId: string | null }): SlackView {
+    const id = slackId('V');
+    const view: SlackView = {
+      id,
+      team_id: this.teamId,
+      type: str(input.type) ?? 'modal',
+      blocks: withGeneratedIds((input.blocks as Block[] | undefined) ?? []),
+      private_metadata: str(input.private_metadata) ?? '',
+      callback_id: str(input.callback_id) ?? '',
+      state: { values: {} },
+      hash: `${Math.floor(Date.now() / 1000)}.${hex(4)}`,
+      clear_on_close: truthy(input.clear_on_close),
+      notify_on_close: truthy(input.notify_on_close),
+      root_view_id: lineage.rootViewId ?? id,
+      previous_view_id: lineage.previousViewId,
+      app_id: this.appId,
+      external_id: str(input.external_id) ?? '',
+      app_installed_team_id: this.teamId,
+      bot_id: this.botId,
+    };
+    if (view.type === 'modal') {
+      view.title = clone(input.title);
+      view.close = input.close === undefined ? null : clone(input.close);
+      view.submit = input.submit === undefined ? null : clone(input.submit);
+    }
+    return view;
+  }
+
+  #openModal(userId: string, input: Json, how: 'open' | 'push'): SlackView {
+    const stack = how === 'open' ? [] : (this.#modalStacks.get(userId) ?? []);
+    const view = this.#buildView(input, { rootViewId: stack[0] ?? null, previousViewId: stack.at(-1) ?? null });
+    this.#views.set(view.id, { view, userId, open: true });
+    this.#modalStacks.set(userId, [...stack, view.id]);
+    this.#lastModal.set(userId, view.id);
+    return view;
+  }
+
+  #replaceViewContent(viewId: string, input: Json): SlackView {
+    const record = this.#views.get(viewId) as ViewRecord;
+    const { id, root_view_id: root, previous_view_id: previous } = record.view;
+    record.view = { ...this.#buildView(input, { rootViewId: root, previousViewId: previous }), id };
+    if (record.view.type === 'modal') this.#lastModal.set(record.userId, id);
+    return record.view;
+  }
+
+  #closeModals(userId: string, viewIds: string[]): void {
+    for (const id of viewIds) {
+      const record = this.#views.get(id);
+      if (record !== undefined) record.open = false;
+    }
+    const remaining = (this.#modalStacks.get(userId) ?? []).filter((id) => !viewIds.includes(id));
+    this.#modalStacks.set(userId, remaining);
+  }
+
+  #findViewRecord(viewId: string | undefined, externalId: string | undefined): ViewRecord | undefined {
+    if (viewId !== undefined) return this.#views.get(viewId);
+    if (externalId !== undefined) return [...this.#views.values()].find((r) => r.open && r.view.external_id === externalId);
+    throw new ApiError('invalid_arguments', ['[ERROR] view_id or external_id is required']);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Directory objects
+  // -------------------------------------------------------------------------------------------
+
+  #userObject(user: UserFixture & { updated: number }, includeLocale: boolean): Json {
+    const { label, offsetSeconds } = timeZoneInfo(user.tz);
+    const realName = user.realName ?? user.name;
+    const [firstName = '', ...rest] = realName.split(' ');
+    const profile: Json = {
+      title: '',
+      phone: '',
+      skype: '',
+      real_name: realName,
+      real_name_normalized: realName,
+      display_name: user.name,
+      display_name_normalized: user.name,
+      fields: null,
+      status_text: '',
+      status_emoji: '',
+      status_expiration: 0,
+      avatar_hash: `g${user.id.toLowerCase().slice(0, 11)}`,
+      first_name: firstName,
+      last_name: rest.join(' '),
+      image_72: `https://secure.gravatar.com/avatar/${user.id.toLowerCase()}.jpg?s=72`,
+      team: this.teamId,
+    };
+    if (user.isBot) {
+      profile.bot_id = this.botId;
+      profile.api_app_id = this.appId;
+      profile.always_active = true;
+    }
+    const object: Json = {
+      id: user.id,
+      team_id: this.teamId,
+      name: user.name,
+      deleted: false,
+      color: '9f69e7',
+      real_name: realName,
+      tz: user.tz,
+      tz_label: label,
+      tz_offset: offsetSeconds,
+      profile,
+      is_admin: user.isAdmin ?? false,
+      is_owner: user.isOwner ?? false,
+      is_primary_owner: false,
+      is_restricted: false,
+      is_ultra_restricted: false,
+      is_bot: user.isBot ?? false,
+      is_app_user: false,
+      updated: user.updated,
+      has_2fa: false,
+    };
+    if (includeLocale) object.locale = 'en-US';
+    return object;
+  }
+
+  #conversationObject(record: ChannelRecord): Json {
+    const { fixture } = record;
+    const topic = { value: '', creator: '', last_set: 0 };
+    const object: Json = {
+      id: fixture.id,
+      name: fixture.name,
+      is_channel: !record.isIm && !fixture.isPrivate,
+      is_group: !record.isIm && fixture.isPrivate,
+      is_im: record.isIm,
+      is_mpim: false,
+      is_private: fixture.isPrivate,
+      created: record.created,
+      is_archived: fixture.isArchived,
+      is_general: false,
+      unlinked: 0,
+      name_normalized: fixture.name,
+      is_shared: false,
+      is_org_shared: false,
+      is_pending_ext_shared: false,
+      pending_shared: [],
+      parent_conversation: null,
+      creator: this.botUserId,
+      is_ext_shared: false,
+      shared_team_ids: [this.teamId],
+      pending_connected_team_ids: [],
+      is_member: fixture.isMember,
+      topic,
+      purpose: { ...topic },
+      previous_names: [],
+    };
+    if (record.isIm) object.user = fixture.name;
+    return object;
+  }
+}
+
+function messageContainer(channelId: string, messageTs: string, message: SlackMessage | undefined, isEphemeral: boolean): Json {
+  const container: Json = { type: 'message', message_ts: messageTs, channel_id: channelId, is_ephemeral: isEphemeral };
+  if (message?.thread_ts !== undefined && message.thread_ts !== message.ts) container.thread_ts = message.thread_ts;
+  return container;
+}
+
+function errorBody(error: unknown): Json {
+  if (error instanceof ApiError) {
+    const body: Json = { ok: false, error: error.code };
+    if (error.messages.length > 0) body.response_metadata = { messages: error.messages };
+    return body;
+  }
+  return { ok: false, error: 'fatal_error' };
+}
+
+// ---------------------------------------------------------------------------------------------
+// view_submission state
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Slack sends a state entry for every input block of the view: what the user entered, or the
+ * element's empty value. Values for blocks, actions or types the view does not have are a test bug.
+ */
+function buildStateValues(blocks: Block[], input: Record<string, Record<string, StateValueInput>>): StateValues {
+  const inputBlocks = blocks.filter((b) => b.type === 'input' && isRecord(b.element));
+  for (const blockId of Object.keys(input)) {
+    if (!inputBlocks.some((b) => b.block_id === blockId)) throw new Error(`Slack emulator: the view has no input block ${blockId}`);
+  }
+  const values: StateValues = {};
+  for (const block of inputBlocks) {
+    const element = block.element as Json;
+    const actionId = str(element.action_id) as string;
+    const given = input[block.block_id as string] ?? {};
+    for (const other of Object.keys(given)) {
+      if (other !== actionId) throw new Error(`Slack emulator: block ${block.block_id} has no element ${other}`);
+    }
+    values[block.block_id as string] = { [actionId]: stateEntry(element, given[actionId]) };
+  }
+  return values;
+}
+
+function stateEntry(element: Json, given: StateValueInput | undefined): Json {
+  const type = str(element.type) ?? '';
+  if (given !== undefined && given.type !== type) {
+    throw new Error(`Slack emulator: element ${String(element.action_id)} is a ${type}, not a ${given.type}`);
+  }
+  const value: Json = given === undefined ? emptyState(type) : { ...given };
+  const option = (o: OptionInput | null): SelectOption | null => (o === null ? null : resolveOption(element, o));
+  if ('selected_option' in value) value.selected_option = option(value.selected_option as OptionInput | null);
+  if ('selected_options' in value) value.selected_options = (value.selected_options as OptionInput[]).map((o) => option(o));
+  return value;
+}
+
+function emptyState(type: string): Json {
+  switch (type) {
+    case 'checkboxes':
+    case 'multi_static_select':
+      return { type, selected_options: [] };
+    case 'static_select':
+    case 'radio_buttons':
+      return { type, selected_option: null };
+    case 'users_select':
+      return { type, selected_user: null };
+    case 'multi_users_select':
+      return { type, selected_users: [] };
+    case 'datepicker':
+      return { type, selected_date: null };
+    case 'timepicker':
+      return { type, selected_time: null };
+    case 'datetimepicker':
+      return { type, selected_date_time: null };
+    default:
+      return { type, value: null };
+  }
+}
+
+/** The user can only pick options the element offers; Slack sends the option object as defined. */
+function resolveOption(element: Json, input: OptionInput): SelectOption {
+  const groups = Array.isArray(element.option_groups) ? element.option_groups.flatMap((g) => (isRecord(g) && Array.isArray(g.options) ? g.options : [])) : [];
+  const options = [...(Array.isArray(element.options) ? element.options : []), ...groups] as SelectOption[];
+  const found = options.find((o) => o.value === input.value);
+  if (found === undefined) throw new Error(`Slack emulator: element ${String(element.action_id)} offers no option ${input.value}`);
+  return clone(found);
+}
