@@ -17,7 +17,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('name', 'text')
     .addColumn('approvals_channel_id', 'text')
     .addColumn('approver_group_id', 'text')
-    .addColumn('approvals_required', 'integer', (c) => c.notNull().defaultTo(1).check(sql`approvals_required BETWEEN 1 AND 10`))
+    .addColumn('approvals_required', 'integer', (c) => c.notNull().defaultTo(1).check(sql`approvals_required BETWEEN 0 AND 10`))
     .addColumn('allow_self_approval', 'boolean', (c) => c.notNull().defaultTo(false))
     .addColumn('default_zone', 'text', (c) => c.notNull().defaultTo('UTC'))
     .addColumn('reminder_after_minutes', 'integer', (c) => c.notNull().defaultTo(120))
@@ -65,6 +65,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('state', 'text', (c) => c.notNull().check(oneOf('state', POST_STATES)))
     .addColumn('text', 'text', (c) => c.notNull())
     .addColumn('note', 'text')
+    // Where /post was run: the card goes there when the workspace has no approvals channel.
+    .addColumn('origin_channel_id', 'text', (c) => c.notNull())
     .addColumn('publish_at', 'timestamptz', (c) => c.notNull())
     .addColumn('zone', 'text', (c) => c.notNull())
     // sha256 of texts, media and time: an approval counts only for the content it was given to.
@@ -159,6 +161,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('channel_id', 'text', (c) => c.notNull())
     .addColumn('message_id', 'text', (c) => c.notNull())
     .addColumn('thread_id', 'text', (c) => c.notNull())
+    // The last event whose receipt is in the thread: receipts go out once each, in event order.
+    .addColumn('last_event_id', 'bigint', (c) => c.notNull().defaultTo(0))
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addPrimaryKeyConstraint('chat_messages_pkey', ['post_id', 'chat'])
     .execute();

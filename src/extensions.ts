@@ -1,7 +1,71 @@
-import type { Extension } from './app.ts';
+import type { Extension, ExtensionContext } from './app.ts';
+import { createSlackEdge } from './chat/slack/slack-app.ts';
 import type { Config } from './config.ts';
+import type { Chat } from './db/schema.ts';
+import type { Network } from './domain/networks.ts';
+import type { Mount } from './http/server.ts';
+import type { NetworkAdapter } from './networks/adapter.ts';
+import { createMastodonAdapter } from './networks/mastodon.ts';
+import { createXAdapter } from './networks/x.ts';
+import type { ChatPort } from './workflow/chat-port.ts';
+import type { WorkflowDeps } from './workflow/deps.ts';
+import { startWorkers } from './workflow/workers.ts';
 
-/** The parts that run in `npm start`, by configuration. */
-export function defaultExtensions(_config: Config): Extension[] {
-  return [];
+export interface CoreOptions {
+  /** Replaces the real clock (tests, the demo). */
+  now?: () => Date;
+  /** Replaces or adds network adapters (tests point them at emulators). */
+  adapters?: Partial<Record<Network, NetworkAdapter>>;
+  /** Retry timing; tests shorten it. */
+  retryDelays?: { baseMs: number; maxMs: number };
+  /** Start the background workers (publishing, receipts); off for an HTTP-only replica. */
+  workers?: boolean;
+}
+
+/**
+ * Greenlight's parts in the order they depend on each other: chat edges (their ports), the workflow
+ * that uses them, the listeners that call the workflow, and the workers.
+ */
+export function greenlightCore(config: Config, options: CoreOptions = {}): Extension {
+  return {
+    name: 'greenlight',
+    async start(ctx: ExtensionContext) {
+      const slack = config.slack ? await createSlackEdge(config.slack, ctx.log, ctx.metrics) : undefined;
+      const chats: Partial<Record<Chat, ChatPort>> = {};
+      if (slack) chats.slack = slack.port(ctx.db);
+      const deps: WorkflowDeps = {
+        db: ctx.db,
+        queue: ctx.queue,
+        cipher: ctx.cipher,
+        log: ctx.log,
+        metrics: ctx.metrics,
+        now: options.now ?? (() => new Date()),
+        adapters: { ...defaultAdapters(config), ...options.adapters },
+        chats,
+        publicUrl: config.http.publicUrl,
+        publish: { retries: config.publish.retries, ...(options.retryDelays ?? { baseMs: 2_000, maxMs: 10 * 60_000 }) },
+      };
+      const mounts: Mount[] = [];
+      const stops: (() => Promise<void>)[] = [];
+      if (slack) {
+        const started = await slack.start(deps);
+        mounts.push(...started.mounts);
+        stops.push(started.stop);
+      }
+      if (options.workers !== false) await startWorkers(deps, { publishConcurrency: config.publish.concurrency });
+      return { mounts, stop: async () => void (await Promise.all(stops.map((s) => s()))) };
+    },
+  };
+}
+
+function defaultAdapters(config: Config): Partial<Record<Network, NetworkAdapter>> {
+  return {
+    x: createXAdapter({ baseUrl: config.networks.xApiUrl }),
+    mastodon: createMastodonAdapter(),
+  };
+}
+
+/** The parts that run in `npm start`. */
+export function defaultExtensions(config: Config): Extension[] {
+  return [greenlightCore(config)];
 }

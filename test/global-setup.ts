@@ -1,3 +1,6 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { createDb } from '../src/db/database.ts';
@@ -20,12 +23,17 @@ declare module 'vitest' {
 
 const TEMPLATE = 'greenlight_test_template';
 let embedded: RunningEmbeddedPostgres | undefined;
+let dataDir: string | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
   const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'warn' });
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
-    embedded = await startEmbeddedPostgres({ dataDir: '.greenlight/test', log, database: 'postgres' });
+    // A data directory of its own per run: parallel runs (two terminals, CI beside a developer) never meet.
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'greenlight-test-pg-'));
+    // As root the server runs as a `postgres` user, which must be able to enter the directory.
+    await chmod(dataDir, 0o755);
+    embedded = await startEmbeddedPostgres({ dataDir, log, database: 'postgres' });
     adminUrl = embedded.url;
     console.log(`[test] embedded PostgreSQL on port ${embedded.port} (DATABASE_URL is unset)`);
   } else {
@@ -45,6 +53,7 @@ export async function setup(project: TestProject): Promise<void> {
 
 export async function teardown(): Promise<void> {
   await embedded?.stop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 }
 
 export function withDatabase(url: string, database: string): string {

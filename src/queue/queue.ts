@@ -1,4 +1,4 @@
-import { fromKysely, PgBoss, type Job } from 'pg-boss';
+import { fromKysely, PgBoss, type Job, type JobResult } from 'pg-boss';
 import type { Executor } from '../db/database.ts';
 import type { Logger } from '../log.ts';
 
@@ -20,7 +20,7 @@ export const QUEUES = {
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 export interface PublishJob { deliveryId: string }
-export interface NotifyJob { postId: string; eventId?: string | number }
+export interface NotifyJob { postId: string }
 export interface RemindJob { postId: string; version: number }
 
 export interface Queue {
@@ -28,11 +28,12 @@ export interface Queue {
   /** Marks the start of shutdown, before anything is stopped (errors then log at debug level). */
   beginShutdown(): void;
   stop(options?: { graceful?: boolean; timeoutMs?: number }): Promise<void>;
-  /** Enqueue a publish wake-up for a delivery at `at`, inside the caller's transaction. */
+  /** A publish wake-up for a delivery at `at`, inside the caller's transaction (moves a waiting one). */
   sendPublish(tx: Executor, deliveryId: string, at: Date): Promise<void>;
   sendNotify(tx: Executor, job: NotifyJob): Promise<void>;
   sendRemind(tx: Executor, job: RemindJob, at: Date): Promise<void>;
-  work<T extends object>(name: QueueName, options: { concurrency: number; batchSize: number }, handler: (job: Job<T>) => Promise<void>): Promise<void>;
+  /** `loops` fetch loops, each taking up to `batchSize` jobs at a time and running them in parallel. */
+  work<T extends object>(name: QueueName, options: { loops: number; batchSize: number }, handler: (job: Job<T>) => Promise<void>): Promise<void>;
   ping(): Promise<boolean>;
   depth(name: QueueName): Promise<number>;
   boss: PgBoss;
@@ -77,13 +78,33 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
       stopping = true;
       await boss.stop({ graceful, timeout: timeoutMs, close: true });
     },
-    sendPublish: (tx, deliveryId, at) => send(tx, QUEUES.publish, { deliveryId } satisfies PublishJob, { startAfter: at, singletonKey: deliveryId }),
-    sendNotify: (tx, job) => send(tx, QUEUES.notify, job, {}),
+    // upsert: a waiting job for the delivery is moved to the new time (publish now, reschedule, the
+    // sweeper), otherwise one is added. The running one, if any, is left alone.
+    async sendPublish(tx, deliveryId, at) {
+      await boss.upsert(QUEUES.publish, { deliveryId } satisfies PublishJob, { singletonKey: deliveryId, startAfter: at, db: fromKysely(tx) });
+    },
+    sendNotify: (tx, job) => send(tx, QUEUES.notify, job, { singletonKey: job.postId }),
     sendRemind: (tx, job, at) => send(tx, QUEUES.remind, job, { startAfter: at, singletonKey: `${job.postId}:${job.version}` }),
-    async work(name, { concurrency, batchSize }, handler) {
-      await boss.work(name, { batchSize, localConcurrency: concurrency, pollingIntervalSeconds, notifyPollingIntervalSeconds: pollingIntervalSeconds }, async (jobs) => {
-        for (const job of jobs) await handler(job as Job<never>);
-      });
+    async work(name, { loops, batchSize }, handler) {
+      const workerLog = log.child({ queue: name });
+      await boss.work(
+        name,
+        { batchSize, localConcurrency: loops, perJobResults: true, pollingIntervalSeconds, notifyPollingIntervalSeconds: pollingIntervalSeconds },
+        // A batch runs in parallel and each job settles on its own: one failing job is retried
+        // alone, and a slow one holds only its own slot until the batch is done.
+        async (jobs) =>
+          Promise.all(
+            jobs.map(async (job): Promise<JobResult> => {
+              try {
+                await handler(job as Job<never>);
+                return { id: job.id, status: 'completed' };
+              } catch (error) {
+                workerLog.error({ err: error, jobId: job.id, data: job.data }, 'job failed; pg-boss will retry it');
+                return { id: job.id, status: 'failed', output: { message: error instanceof Error ? error.message : String(error) } };
+              }
+            }),
+          ),
+      );
     },
     async ping() {
       try {
@@ -117,7 +138,8 @@ async function createQueues(boss: PgBoss): Promise<void> {
     deleteAfterSeconds: 7 * 24 * 3600,
   });
   await ensureQueue(boss, QUEUES.notify, {
-    policy: 'standard',
+    // One post's receipts go out one at a time and in order; other posts are not held back.
+    policy: 'key_strict_fifo',
     notify: true,
     retryLimit: 50,
     retryDelay: 2,

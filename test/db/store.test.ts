@@ -34,7 +34,7 @@ async function seedPost(state: 'in_review' | 'scheduled' = 'in_review') {
     .returningAll()
     .executeTakeFirstOrThrow();
   const post = await insertPost(db, {
-    workspaceId: workspace.id, authorId: 'U1', state, text: 'Hello', note: null, publishAt: new Date(Date.now() + 3600_000),
+    workspaceId: workspace.id, authorId: 'U1', state, text: 'Hello', note: null, originChannelId: 'C1', publishAt: new Date(Date.now() + 3600_000),
     zone: 'Europe/Berlin', contentHash: 'h1', accountIds: [account.id], variants: { mastodon: 'Hello Mastodon' }, media: [{ url: 'https://example.com/a.png' }],
   });
   return { workspace, account, post };

@@ -1,0 +1,116 @@
+import type { types } from '@slack/bolt';
+
+type KnownBlock = types.KnownBlock;
+import type { CardView, DeliveryLine, Receipt } from '../../workflow/card-view.ts';
+import { HASH_PREFIX } from '../../workflow/decide-post.ts';
+import { ACTIONS } from './ids.ts';
+
+/** Block Kit's limit for a section's text, with room for the header line. */
+const SECTION_TEXT_LIMIT = 2900;
+
+/** The card as Block Kit. Times use Slack's date token, so every reader sees their own time zone. */
+export function cardBlocks(card: CardView): KnownBlock[] {
+  const blocks: KnownBlock[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: `*${card.stateLabel}* · post by <@${card.authorId}>` } },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: contextLine(card) }] },
+  ];
+  for (const section of card.networks) {
+    const parts = section.parts.map((p, i) => {
+      const count = `${p.count}/${p.limit}${p.count > p.limit ? ' ⚠️ too long' : ''}`;
+      const head = section.parts.length > 1 ? `_Part ${i + 1} of ${section.parts.length} · ${count}_` : `_${count}_`;
+      return `${head}\n${quote(p.text)}`;
+    });
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*${section.label}* · ${escape(section.accountName)}\n${parts.join('\n')}`) } });
+  }
+  if (card.media.length > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Media: ${card.media.map((m) => `<${m}>`).join(' ')}` }] });
+  if (card.note) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Note for the approver: ${escape(card.note)}` }] });
+  if (card.lastComment) {
+    const verb = card.lastComment.kind === 'reject' ? 'rejected' : 'asked for changes';
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `<@${card.lastComment.actorId}> ${verb}: “${escape(card.lastComment.comment)}”` }] });
+  }
+  if (card.deliveries.length > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: card.deliveries.map(deliveryLine).join('\n') }] });
+  if (card.reviewOpen) {
+    blocks.push({
+      type: 'actions',
+      block_id: 'review',
+      elements: [
+        button('Approve', ACTIONS.approve, `${card.postId}:${card.contentHash.slice(0, HASH_PREFIX)}`, 'primary'),
+        button('Request changes', ACTIONS.requestChanges, card.postId),
+        button('Reject', ACTIONS.reject, card.postId, 'danger'),
+      ],
+    });
+  }
+  if (card.authorActionsOpen) {
+    blocks.push({
+      type: 'actions',
+      block_id: 'author',
+      elements: [
+        button('Edit', ACTIONS.edit, card.postId),
+        button('Reschedule', ACTIONS.reschedule, card.postId),
+        button('Publish now', ACTIONS.publishNow, card.postId),
+        button('Cancel', ACTIONS.cancel, card.postId, 'danger'),
+      ],
+    });
+  }
+  return blocks;
+}
+
+/** The notification text (and screen reader text) that goes with the blocks. */
+export function cardFallback(card: CardView): string {
+  return `${card.stateLabel}: post by <@${card.authorId}> for ${card.networks.map((n) => n.label).join(', ')}`;
+}
+
+export function receiptBlocks(receipt: Receipt): KnownBlock[] | undefined {
+  if (receipt.buttons.length === 0) return undefined;
+  return [
+    { type: 'section', text: { type: 'mrkdwn', text: receipt.text } },
+    {
+      type: 'actions',
+      elements: receipt.buttons.map((b) =>
+        b.kind === 'link'
+          ? { type: 'button' as const, text: { type: 'plain_text' as const, text: b.label }, action_id: `${ACTIONS.openLink}:${b.label}`.slice(0, 255), url: b.url }
+          : button(b.label, b.action, b.value, b.style),
+      ),
+    },
+  ];
+}
+
+function contextLine(card: CardView): string {
+  const unix = Math.floor(card.publishAt.getTime() / 1000);
+  const when = `<!date^${unix}^{date_short_pretty} at {time}|${card.publishAt.toISOString()}> (author's zone: ${card.zone})`;
+  const approvals = card.approvals.required > 0 ? ` · Approvals ${card.approvals.count}/${card.approvals.required}${card.approvals.approverIds.length ? ` (${card.approvals.approverIds.map((id) => `<@${id}>`).join(', ')})` : ''}` : '';
+  return `Publish ${when}${approvals}`;
+}
+
+const DELIVERY_ICONS: Record<DeliveryLine['state'], string> = {
+  pending: '🕒',
+  sending: '📤',
+  published: '✅',
+  failed: '❌',
+  needs_reconnect: '🔌',
+  skipped: '⏭️',
+  unconfirmed: '❓',
+  held: '⏸️',
+};
+
+function deliveryLine(d: DeliveryLine): string {
+  const detail = d.state === 'published' && d.url ? `<${d.url}|published>` : d.state.replace('_', ' ');
+  return `${DELIVERY_ICONS[d.state]} ${d.label}: ${detail}${d.error && d.state !== 'published' ? ` — ${escape(d.error)}` : ''}`;
+}
+
+function button(text: string, actionId: string, value: string, style?: 'primary' | 'danger') {
+  return { type: 'button' as const, text: { type: 'plain_text' as const, text }, action_id: actionId, value, ...(style ? { style } : {}) };
+}
+
+function quote(text: string): string {
+  return escape(text).split('\n').map((line) => `> ${line}`).join('\n');
+}
+
+/** Slack's three control characters; everything else in mrkdwn is shown as typed. */
+export function escape(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
+
+function clip(text: string): string {
+  return text.length <= SECTION_TEXT_LIMIT ? text : `${text.slice(0, SECTION_TEXT_LIMIT)}… _(shortened here; the full text is published)_`;
+}

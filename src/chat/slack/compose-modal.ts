@@ -1,0 +1,112 @@
+import type { types } from '@slack/bolt';
+import { NETWORK_LABELS, isNetwork, type Network } from '../../domain/networks.ts';
+import type { SocialAccount } from '../../db/schema.ts';
+import type { ComposeInput } from '../../workflow/compose.ts';
+import { VIEWS } from './ids.ts';
+
+type KnownBlock = types.KnownBlock;
+type View = types.View;
+
+/** What the modal remembers between opening and submission (Slack hands it back untouched). */
+export interface ComposeMetadata {
+  mode: 'new' | 'edit';
+  postId?: string;
+  channelId: string;
+}
+
+export interface ComposePrefill {
+  text?: string;
+  accountIds?: string[];
+  variants?: Partial<Record<Network, string>>;
+  media?: string[];
+  when?: string;
+  zone: string;
+  note?: string | null;
+}
+
+/** Slack lets a modal carry at most this many checkbox options; more accounts use a multi-select. */
+const CHECKBOX_LIMIT = 10;
+
+export function composeModal(accounts: SocialAccount[], metadata: ComposeMetadata, prefill: ComposePrefill): View {
+  const networks = [...new Set(accounts.map((a) => a.network))];
+  const options = accounts.map((a) => ({ text: { type: 'plain_text' as const, text: `${NETWORK_LABELS[a.network]} · ${a.display_name}`.slice(0, 75) }, value: a.id }));
+  const chosen = options.filter((o) => prefill.accountIds?.includes(o.value));
+  const targets =
+    options.length <= CHECKBOX_LIMIT
+      ? { type: 'checkboxes' as const, action_id: 'value', options, ...(chosen.length ? { initial_options: chosen } : {}) }
+      : { type: 'multi_static_select' as const, action_id: 'value', options, ...(chosen.length ? { initial_options: chosen } : {}) };
+  const blocks: KnownBlock[] = [
+    input('text', 'Text', textInput({ multiline: true, initial: prefill.text, placeholder: 'What should go out? Separate thread parts with a line ---' })),
+    { type: 'input', block_id: 'targets', label: { type: 'plain_text', text: 'Publish to' }, element: targets },
+    input('when', 'Publish time', textInput({ initial: prefill.when ?? 'now', placeholder: 'now, in 2h, tomorrow 9am, fri 17:30, 2026-11-24 09:00' }), `In your time zone (below). A time in the past or one that does not exist is refused.`),
+    input('zone', 'Time zone', textInput({ initial: prefill.zone }), 'IANA name, from your Slack profile', false),
+    ...networks.map((n) => input(`variant_${n}`, `${NETWORK_LABELS[n]} version (optional)`, textInput({ multiline: true, initial: prefill.variants?.[n] }), `Used instead of the text above on ${NETWORK_LABELS[n]}.`, false)),
+    input('media', 'Image links (optional)', textInput({ multiline: true, initial: prefill.media?.join('\n'), placeholder: 'https://… one per line' }), undefined, false),
+    input('note', 'Note for the approver (optional)', textInput({ multiline: true, initial: prefill.note ?? undefined }), undefined, false),
+  ];
+  return {
+    type: 'modal',
+    callback_id: VIEWS.compose,
+    private_metadata: JSON.stringify(metadata),
+    title: { type: 'plain_text', text: metadata.mode === 'edit' ? 'Edit post' : 'New post' },
+    submit: { type: 'plain_text', text: metadata.mode === 'edit' ? 'Save and resubmit' : 'Send for approval' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks,
+  };
+}
+
+type StateValues = Record<string, Record<string, { value?: string | null; selected_options?: { value: string }[] }>>;
+
+/** The submitted form as the workflow's input. Unknown or missing fields read as empty. */
+export function readCompose(values: StateValues, fallbackZone: string): ComposeInput {
+  const text = (block: string) => values[block]?.value?.value ?? '';
+  const variants: Partial<Record<Network, string>> = {};
+  for (const block of Object.keys(values)) {
+    const network = block.replace(/^variant_/, '');
+    if (block.startsWith('variant_') && isNetwork(network) && text(block).trim() !== '') variants[network] = text(block);
+  }
+  return {
+    text: text('text'),
+    accountIds: (values.targets?.value?.selected_options ?? []).map((o) => o.value),
+    variants,
+    media: text('media').split(/\s+/).filter(Boolean),
+    when: text('when'),
+    zone: text('zone').trim() || fallbackZone,
+    note: text('note').trim() || null,
+  };
+}
+
+export function input(blockId: string, label: string, element: types.InputBlockElement, hint?: string, required = true): KnownBlock {
+  return {
+    type: 'input',
+    block_id: blockId,
+    optional: !required,
+    label: { type: 'plain_text', text: label },
+    element,
+    ...(hint ? { hint: { type: 'plain_text', text: hint } } : {}),
+  };
+}
+
+export function textInput(o: { multiline?: boolean; initial?: string | undefined; placeholder?: string; maxLength?: number }): types.PlainTextInput {
+  return {
+    type: 'plain_text_input',
+    action_id: 'value',
+    multiline: o.multiline ?? false,
+    ...(o.initial ? { initial_value: o.initial } : {}),
+    ...(o.placeholder ? { placeholder: { type: 'plain_text' as const, text: o.placeholder.slice(0, 150) } } : {}),
+    ...(o.maxLength ? { max_length: o.maxLength } : {}),
+  };
+}
+
+/** A one-field modal: the comment for "Request changes", the reason for "Reject", the new time. */
+export function singleFieldModal(callbackId: string, postId: string, o: { title: string; label: string; submit: string; placeholder?: string; initial?: string; multiline?: boolean }): View {
+  return {
+    type: 'modal',
+    callback_id: callbackId,
+    private_metadata: JSON.stringify({ postId }),
+    title: { type: 'plain_text', text: o.title },
+    submit: { type: 'plain_text', text: o.submit },
+    close: { type: 'plain_text', text: 'Back' },
+    blocks: [input('value', o.label, textInput({ multiline: o.multiline ?? true, initial: o.initial, placeholder: o.placeholder, maxLength: 1000 }))],
+  };
+}

@@ -1,0 +1,63 @@
+import type { App, BlockButtonAction } from '@slack/bolt';
+import { listAccounts } from '../../../db/accounts.ts';
+import { findPost, loadPostContent } from '../../../db/posts.ts';
+import { formatIsoMinute } from '../../../domain/time-format.ts';
+import { cancelPost, publishNow, reschedulePost } from '../../../workflow/author-actions.ts';
+import type { Outcome } from '../../../workflow/deps.ts';
+import { composeModal, singleFieldModal } from '../compose-modal.ts';
+import { actorFor, tellUser, type SlackEdge } from '../edge-context.ts';
+import { ACTIONS, VIEWS } from '../ids.ts';
+
+/** Edit (the compose form, pre-filled), Reschedule (a time form), Publish now, Cancel. */
+export function registerAuthorActions(app: App, edge: SlackEdge): void {
+  app.action<BlockButtonAction>(ACTIONS.edit, async ({ ack, body, action, client }) => {
+    await ack();
+    const actor = await actorFor(edge, body.team?.id ?? body.user.team_id, body.user.id);
+    const post = await findPost(edge.deps.db, action.value ?? '');
+    const where = { channelId: body.channel?.id, userId: body.user.id };
+    if (!post || post.workspace_id !== actor.workspaceId) return tellUser(edge, where, { ok: false, message: 'That post no longer exists.' });
+    if (post.author_id !== actor.userId) return tellUser(edge, where, { ok: false, message: `Only the author (<@${post.author_id}>) can edit this post.` });
+    const [accounts, content] = await Promise.all([listAccounts(edge.deps.db, actor.workspaceId), loadPostContent(edge.deps.db, post.id)]);
+    await client.views.open({
+      trigger_id: body.trigger_id,
+      view: composeModal(accounts, { mode: 'edit', postId: post.id, channelId: post.origin_channel_id }, {
+        text: post.text,
+        accountIds: content.targets.map((t) => t.accountId),
+        variants: content.variants,
+        media: content.media.map((m) => m.url),
+        when: formatIsoMinute(post.publish_at, post.zone),
+        zone: post.zone,
+        note: post.note,
+      }),
+    });
+  });
+
+  app.action<BlockButtonAction>(ACTIONS.reschedule, async ({ ack, body, action, client }) => {
+    await ack();
+    await client.views.open({
+      trigger_id: body.trigger_id,
+      view: singleFieldModal(VIEWS.reschedule, action.value ?? '', { title: 'Reschedule', label: 'New publish time', submit: 'Reschedule', placeholder: 'tomorrow 9am, fri 17:30, 2026-11-24 09:00', multiline: false }),
+    });
+  });
+
+  app.view(VIEWS.reschedule, async ({ ack, body, view }) => {
+    const { postId } = JSON.parse(view.private_metadata) as { postId: string };
+    const actor = await actorFor(edge, body.team?.id ?? body.user.team_id, body.user.id);
+    const outcome = await reschedulePost(edge.deps, actor, postId, view.state.values.value?.value?.value ?? '');
+    if (!outcome.ok) return ack({ response_action: 'errors', errors: { value: outcome.message } });
+    return ack();
+  });
+
+  const simple: [string, (actorArgs: Parameters<typeof publishNow>) => Promise<Outcome>][] = [
+    [ACTIONS.publishNow, (args) => publishNow(...args)],
+    [ACTIONS.cancel, (args) => cancelPost(...args)],
+  ];
+  for (const [actionId, run] of simple) {
+    app.action<BlockButtonAction>(actionId, async ({ ack, body, action }) => {
+      await ack();
+      const actor = await actorFor(edge, body.team?.id ?? body.user.team_id, body.user.id);
+      const outcome = await run([edge.deps, actor, action.value ?? '']);
+      await tellUser(edge, { channelId: body.channel?.id, userId: body.user.id }, outcome);
+    });
+  }
+}

@@ -1,0 +1,35 @@
+import type { App } from '@slack/bolt';
+import { findWorkspace } from '../../../db/workspaces.ts';
+import { editPost } from '../../../workflow/author-actions.ts';
+import { submitPost } from '../../../workflow/submit-post.ts';
+import { readCompose, type ComposeMetadata } from '../compose-modal.ts';
+import { actorFor, type SlackEdge } from '../edge-context.ts';
+import { VIEWS } from '../ids.ts';
+
+/**
+ * The compose form's submission. Validation answers in the ack, as field errors on the form, so the
+ * author fixes them in place; a valid form closes and the card appears in the approvals channel.
+ */
+export function registerComposeView(app: App, edge: SlackEdge): void {
+  app.view(VIEWS.compose, async ({ ack, body, view }) => {
+    const actor = await actorFor(edge, body.team?.id ?? body.user.team_id, body.user.id);
+    const workspace = (await findWorkspace(edge.deps.db, actor.workspaceId))!;
+    const metadata = JSON.parse(view.private_metadata || '{}') as ComposeMetadata;
+    const input = readCompose(view.state.values as never, workspace.default_zone);
+    const result = metadata.mode === 'edit' && metadata.postId ? await editPost(edge.deps, actor, metadata.postId, input) : await submitPost(edge.deps, actor, input, metadata.channelId);
+    if (result.ok) return ack();
+    if ('errors' in result) return ack({ response_action: 'errors', errors: onVisibleBlocks(result.errors, view.blocks.map((b) => b.block_id ?? '')) });
+    return ack({ response_action: 'errors', errors: { text: result.message } });
+  });
+}
+
+/** Slack refuses errors for blocks the form does not have; those go on the text field instead. */
+function onVisibleBlocks(errors: Record<string, string | undefined>, blockIds: string[]): Record<string, string> {
+  const shown: Record<string, string> = {};
+  for (const [field, message] of Object.entries(errors)) {
+    if (!message) continue;
+    const block = blockIds.includes(field) ? field : 'text';
+    shown[block] = shown[block] ? `${shown[block]} ${message}` : message;
+  }
+  return shown;
+}

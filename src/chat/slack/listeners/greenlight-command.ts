@@ -1,0 +1,115 @@
+import type { App } from '@slack/bolt';
+import { listAccounts } from '../../../db/accounts.ts';
+import { recentFailures, upcomingPosts, type QueueRow } from '../../../db/queue-view.ts';
+import { findWorkspace } from '../../../db/workspaces.ts';
+import { NETWORK_LABELS, isNetwork, NETWORKS } from '../../../domain/networks.ts';
+import { formatInZone } from '../../../domain/publish-time.ts';
+import { changeSettings, pauseWorkspace, resumeWorkspace } from '../../../workflow/admin.ts';
+import type { Actor, Outcome } from '../../../workflow/deps.ts';
+import { escape } from '../card-blocks.ts';
+import { actorFor, type SlackEdge } from '../edge-context.ts';
+import { COMMANDS } from '../ids.ts';
+import { parseSettings, SETTINGS_HELP } from '../../settings-args.ts';
+
+export const HELP = [
+  '*Greenlight* — draft with `/post`, approve on the card, published on time with receipts in the thread.',
+  '`/greenlight queue` — what is scheduled this week, and what failed',
+  '`/greenlight accounts` — connected social accounts and their health',
+  '`/greenlight connect <network>` — connect an account (' + NETWORKS.join(', ') + ')',
+  '`/greenlight settings [key=value ...]` — show or change settings (admins)',
+  '`/greenlight pause` / `/greenlight resume` — hold every queued delivery / let them go (admins)',
+  '`/greenlight help` — this text',
+].join('\n');
+
+/** `/greenlight <subcommand>`: every answer is ephemeral, except pause and resume, which are announced. */
+export function registerGreenlightCommand(app: App, edge: SlackEdge): void {
+  app.command(COMMANDS.greenlight, async ({ ack, body, respond }) => {
+    await ack();
+    const actor = await actorFor(edge, body.team_id, body.user_id);
+    const [sub = 'help', ...args] = body.text.trim().split(/\s+/).filter(Boolean);
+    const reply = async (text: string) => {
+      await respond({ response_type: 'ephemeral', text });
+    };
+    await run(sub.toLowerCase(), args, actor, body.channel_id, reply);
+  });
+
+  async function run(sub: string, args: string[], actor: Actor, channelId: string, reply: (text: string) => Promise<void>): Promise<void> {
+    switch (sub) {
+      case 'queue':
+        return reply(await queueText(edge, actor));
+      case 'accounts':
+        return reply(await accountsText(edge, actor));
+      case 'connect':
+        return reply(connectText(edge, actor, args[0]));
+      case 'settings':
+        return settings(edge, actor, args, reply);
+      case 'pause':
+        return announceOutcome(edge, actor, await pauseWorkspace(edge.deps, actor), channelId, reply);
+      case 'resume':
+        return announceOutcome(edge, actor, await resumeWorkspace(edge.deps, actor), channelId, reply);
+      case 'help':
+        return reply(HELP);
+      default:
+        return reply(`I don't know \`${escape(sub)}\`.\n${HELP}`);
+    }
+  }
+}
+
+async function queueText(edge: SlackEdge, actor: Actor): Promise<string> {
+  const now = edge.deps.now();
+  const [upcoming, failures] = await Promise.all([upcomingPosts(edge.deps.db, actor.workspaceId, now, 7), recentFailures(edge.deps.db, actor.workspaceId, now, 7)]);
+  const line = (p: QueueRow) => `• ${formatInZone(p.publish_at, p.zone)} — ${p.state.replace('_', ' ')} — <@${p.author_id}>: ${escape(p.text.slice(0, 80))}${p.text.length > 80 ? '…' : ''}`;
+  return [
+    `*This week* (${upcoming.length})`,
+    ...(upcoming.length ? upcoming.map(line) : ['Nothing scheduled.']),
+    `*Failed in the last 7 days* (${failures.length})`,
+    ...(failures.length ? failures.map(line) : ['None.']),
+  ].join('\n');
+}
+
+async function accountsText(edge: SlackEdge, actor: Actor): Promise<string> {
+  const accounts = await listAccounts(edge.deps.db, actor.workspaceId);
+  if (accounts.length === 0) return 'No accounts connected yet. Use `/greenlight connect <network>`.';
+  return accounts
+    .map((a) => `• ${NETWORK_LABELS[a.network]} · ${escape(a.display_name)} — ${a.status === 'connected' ? '✅ connected' : `🔌 needs reconnect${a.last_error ? ` (${escape(a.last_error)})` : ''}`}`)
+    .join('\n');
+}
+
+function connectText(edge: SlackEdge, actor: Actor, network: string | undefined): string {
+  if (!network || !isNetwork(network)) return `Which network? \`/greenlight connect <network>\` with one of: ${NETWORKS.join(', ')}.`;
+  return `Open this link to connect ${NETWORK_LABELS[network]} (it is valid for 10 minutes, for you only): ${edge.deps.publicUrl}/connect/${network}?workspace=${actor.workspaceId}&user=${actor.userId}`;
+}
+
+async function settings(edge: SlackEdge, actor: Actor, args: string[], reply: (text: string) => Promise<void>): Promise<void> {
+  const workspace = (await findWorkspace(edge.deps.db, actor.workspaceId))!;
+  if (args.length === 0) {
+    await reply(
+      [
+        `approvals_channel=${workspace.approvals_channel_id ? `<#${workspace.approvals_channel_id}>` : '(where /post is used)'}`,
+        `approver_group=${workspace.approver_group_id ? `<!subteam^${workspace.approver_group_id}>` : '(none: admins and members marked approver)'}`,
+        `approvals_required=${workspace.approvals_required}`,
+        `self_approval=${workspace.allow_self_approval ? 'on' : 'off'}`,
+        `zone=${workspace.default_zone}`,
+        `reminder_minutes=${workspace.reminder_after_minutes}`,
+        SETTINGS_HELP,
+      ].join('\n'),
+    );
+    return;
+  }
+  const parsed = parseSettings(args.join(' '));
+  if (!parsed.ok) {
+    await reply(`⚠️ ${parsed.message}\n${SETTINGS_HELP}`);
+    return;
+  }
+  const outcome = await changeSettings(edge.deps, actor, parsed.settings);
+  await reply(outcome.ok ? outcome.message ?? 'Saved.' : `⚠️ ${outcome.message}`);
+}
+
+async function announceOutcome(edge: SlackEdge, actor: Actor, outcome: Outcome, channelId: string, reply: (text: string) => Promise<void>): Promise<void> {
+  if (!outcome.ok) {
+    await reply(`⚠️ ${outcome.message}`);
+    return;
+  }
+  const workspace = (await findWorkspace(edge.deps.db, actor.workspaceId))!;
+  await edge.client.chat.postMessage({ channel: workspace.approvals_channel_id ?? channelId, text: `<@${actor.userId}>: ${outcome.message}` });
+}

@@ -1,0 +1,25 @@
+import type { App } from '@slack/bolt';
+import { listAccounts } from '../../../db/accounts.ts';
+import { findWorkspace } from '../../../db/workspaces.ts';
+import { composeModal } from '../compose-modal.ts';
+import { actorFor, userZone, type SlackEdge } from '../edge-context.ts';
+import { COMMANDS } from '../ids.ts';
+
+/** `/post [text]`: opens the compose form, pre-filled with any text typed after the command. */
+export function registerPostCommand(app: App, edge: SlackEdge): void {
+  app.command(COMMANDS.post, async ({ ack, body, client, respond }) => {
+    await ack();
+    const actor = await actorFor(edge, body.team_id, body.user_id);
+    const workspace = (await findWorkspace(edge.deps.db, actor.workspaceId))!;
+    const accounts = (await listAccounts(edge.deps.db, workspace.id)).filter((a) => a.status !== 'disconnected');
+    if (accounts.length === 0) {
+      await respond({ response_type: 'ephemeral', text: 'No social accounts are connected yet. An admin can connect one with `/greenlight connect <network>` (x, mastodon, ...).' });
+      return;
+    }
+    const zone = await userZone(edge, body.user_id, workspace.default_zone);
+    await client.views.open({
+      trigger_id: body.trigger_id,
+      view: composeModal(accounts, { mode: 'new', channelId: body.channel_id }, { zone, text: body.text.trim() || undefined }),
+    });
+  });
+}

@@ -1,0 +1,52 @@
+import type { App, BlockButtonAction } from '@slack/bolt';
+import { decidePost, type Decision } from '../../../workflow/decide-post.ts';
+import { singleFieldModal } from '../compose-modal.ts';
+import { actorFor, tellUser, type SlackEdge } from '../edge-context.ts';
+import { ACTIONS, VIEWS } from '../ids.ts';
+
+/**
+ * Approve, Request changes, Reject. Approve acts at once; the other two open a form for the comment
+ * or reason (the trigger id is used right after the ack, within Slack's 3 seconds).
+ */
+export function registerReviewActions(app: App, edge: SlackEdge): void {
+  app.action<BlockButtonAction>(ACTIONS.approve, async ({ ack, body, action }) => {
+    await ack();
+    const [postId, seenHash] = (action.value ?? '').split(':');
+    await decideAndTell(edge, body, postId!, { kind: 'approve', seenHash: seenHash ?? '' });
+  });
+
+  app.action<BlockButtonAction>(ACTIONS.requestChanges, async ({ ack, body, action, client }) => {
+    await ack();
+    await client.views.open({
+      trigger_id: body.trigger_id,
+      view: singleFieldModal(VIEWS.requestChanges, action.value ?? '', { title: 'Request changes', label: 'What should change?', submit: 'Send to the author' }),
+    });
+  });
+
+  app.action<BlockButtonAction>(ACTIONS.reject, async ({ ack, body, action, client }) => {
+    await ack();
+    await client.views.open({
+      trigger_id: body.trigger_id,
+      view: singleFieldModal(VIEWS.reject, action.value ?? '', { title: 'Reject post', label: 'Reason (the author sees it)', submit: 'Reject' }),
+    });
+  });
+
+  for (const [callbackId, kind] of [[VIEWS.requestChanges, 'request_changes'], [VIEWS.reject, 'reject']] as const) {
+    app.view(callbackId, async ({ ack, body, view }) => {
+      const { postId } = JSON.parse(view.private_metadata) as { postId: string };
+      const text = view.state.values.value?.value?.value ?? '';
+      const actor = await actorFor(edge, body.team?.id ?? body.user.team_id, body.user.id);
+      const decision: Decision = kind === 'reject' ? { kind, reason: text } : { kind, comment: text };
+      const outcome = await decidePost(edge.deps, actor, postId, decision);
+      // A refusal (someone decided first, no rights) is shown on the form itself, where the person is.
+      if (!outcome.ok) return ack({ response_action: 'errors', errors: { value: outcome.message } });
+      return ack();
+    });
+  }
+}
+
+async function decideAndTell(edge: SlackEdge, body: BlockButtonAction, postId: string, decision: Decision): Promise<void> {
+  const actor = await actorFor(edge, body.team?.id ?? body.user.team_id, body.user.id);
+  const outcome = await decidePost(edge.deps, actor, postId, decision);
+  await tellUser(edge, { channelId: body.channel?.id ?? body.container.channel_id, userId: body.user.id }, outcome);
+}

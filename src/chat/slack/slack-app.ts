@@ -1,0 +1,111 @@
+import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Config } from '../../config.ts';
+import { firstSighting } from '../../db/workspaces.ts';
+import type { Mount } from '../../http/server.ts';
+import type { Logger } from '../../log.ts';
+import type { Metrics } from '../../metrics.ts';
+import type { WorkflowDeps } from '../../workflow/deps.ts';
+import type { SlackEdge } from './edge-context.ts';
+import { registerAuthorActions } from './listeners/author-actions.ts';
+import { registerComposeView } from './listeners/compose-view.ts';
+import { registerDeliveryActions } from './listeners/delivery-actions.ts';
+import { registerGreenlightCommand } from './listeners/greenlight-command.ts';
+import { registerPostCommand } from './listeners/post-command.ts';
+import { registerReviewActions } from './listeners/review-actions.ts';
+import { createSlackChatPort } from './slack-chat-port.ts';
+
+type SlackConfig = NonNullable<Config['slack']>;
+
+/** Largest request body accepted on /slack/events; Slack's own payloads are far smaller. */
+const BODY_LIMIT_BYTES = 256 * 1024;
+
+/**
+ * The Slack edge: Bolt in HTTP mode (mounted on our server at /slack/events) or Socket Mode. Built in
+ * two steps because the workflow needs the chat port before the listeners need the workflow.
+ */
+export async function createSlackEdge(config: SlackConfig, log: Logger, metrics: Metrics) {
+  const slackLog = log.child({ chat: 'slack' });
+  const logger = boltLogger(slackLog);
+  const clientOptions = { slackApiUrl: config.apiUrl, retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 5_000 } };
+  const receiver =
+    config.mode === 'http'
+      ? new HTTPReceiver({ signingSecret: config.signingSecret, endpoints: '/slack/events', processBeforeResponse: false, bodyLimit: BODY_LIMIT_BYTES, logger, unhandledRequestTimeoutMillis: 3001 })
+      : undefined;
+  const app = new App({
+    token: config.botToken,
+    logger,
+    clientOptions,
+    deferInitialization: true,
+    ...(config.mode === 'http' ? { receiver: receiver! } : { socketMode: true, appToken: config.appToken }),
+  });
+  try {
+    await app.init();
+  } catch (error) {
+    throw new Error(`Slack refused the bot token (auth.test): ${error instanceof Error ? error.message : String(error)}. Check SLACK_BOT_TOKEN.`, { cause: error });
+  }
+
+  return {
+    port: (db: WorkflowDeps['db']) => createSlackChatPort(app.client, db),
+    async start(deps: WorkflowDeps): Promise<{ mounts: Mount[]; stop: () => Promise<void> }> {
+      const edge: SlackEdge = { deps, client: app.client };
+      app.use(dedupe(deps, slackLog));
+      for (const register of [registerPostCommand, registerComposeView, registerReviewActions, registerAuthorActions, registerDeliveryActions, registerGreenlightCommand]) register(app, edge);
+      app.error(async (error) => {
+        slackLog.error({ err: error }, 'a Slack listener failed');
+      });
+      if (!receiver) {
+        await app.start();
+        slackLog.info('Slack connected in Socket Mode');
+        return { mounts: [], stop: () => app.stop() as Promise<void> };
+      }
+      const listener = receiver.requestListener;
+      const timed = (req: IncomingMessage, res: ServerResponse) => {
+        const started = process.hrtime.bigint();
+        res.once('finish', () => metrics.interactionAck.observe({ chat: 'slack', kind: 'http' }, Number(process.hrtime.bigint() - started) / 1e9));
+        listener(req, res);
+      };
+      return { mounts: [{ prefix: '/slack', listener: timed }], stop: async () => {} };
+    },
+  };
+}
+
+/**
+ * Slack may deliver one request twice (a retry after a slow answer, a double click's twin): the second
+ * is acknowledged and dropped. Keys: a command's trigger id, an action's timestamp per user, a form's
+ * view id and hash.
+ */
+function dedupe(deps: WorkflowDeps, log: Logger) {
+  return async (args: { body: unknown; next: () => Promise<void>; ack?: (response?: never) => Promise<void> }) => {
+    const key = requestKey(args.body as Record<string, never>);
+    if (key && !(await firstSighting(deps.db, 'slack', key))) {
+      log.info({ key }, 'duplicate Slack request dropped');
+      if (args.ack) await args.ack();
+      return;
+    }
+    await args.next();
+  };
+}
+
+function requestKey(body: Record<string, any>): string | undefined {
+  if (body.command && body.trigger_id) return `command:${body.trigger_id}`;
+  if (body.type === 'block_actions') return `action:${body.user?.id}:${body.actions?.[0]?.action_id}:${body.actions?.[0]?.action_ts}`;
+  if (body.type === 'view_submission') return `view:${body.view?.id}:${body.view?.hash}`;
+  return undefined;
+}
+
+function boltLogger(log: Logger) {
+  let level = LogLevel.INFO;
+  const text = (msg: unknown[]) => msg.map((m) => (typeof m === 'string' ? m : m instanceof Error ? m.message : JSON.stringify(m))).join(' ');
+  return {
+    debug: (...msg: unknown[]) => log.debug(text(msg)),
+    info: (...msg: unknown[]) => log.info(text(msg)),
+    warn: (...msg: unknown[]) => log.warn(text(msg)),
+    error: (...msg: unknown[]) => log.error(text(msg)),
+    setLevel: (l: LogLevel) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => {},
+  };
+}

@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { TokenCipher } from '../crypto/token-cipher.ts';
+import type { Network } from '../domain/networks.ts';
+import type { Credentials } from '../networks/adapter.ts';
+import type { Executor } from './database.ts';
+import type { SocialAccount } from './schema.ts';
+
+/** The associated data that binds a credentials ciphertext to its row: copied elsewhere, it fails. */
+const aad = (accountId: string) => `social_account:${accountId}`;
+
+interface StoredCredentials {
+  accessToken: string;
+  refreshToken?: string;
+  expiresAt?: string;
+}
+
+export interface ConnectAccountInput {
+  workspaceId: string;
+  network: Network;
+  externalAccountId: string;
+  displayName: string;
+  instanceUrl?: string;
+  connectedBy: string;
+  credentials: Omit<Credentials, 'accountId' | 'instanceUrl'>;
+}
+
+/** Stores (or reconnects) an account with its credentials encrypted; reconnecting clears `needs_reconnect`. */
+export async function connectAccount(tx: Executor, cipher: TokenCipher, input: ConnectAccountInput): Promise<SocialAccount> {
+  const existing = await tx
+    .selectFrom('social_accounts')
+    .select('id')
+    .where('workspace_id', '=', input.workspaceId)
+    .where('network', '=', input.network)
+    .where('external_account_id', '=', input.externalAccountId)
+    .executeTakeFirst();
+  const id = existing?.id ?? randomUUID();
+  const credentials = cipher.encrypt(JSON.stringify(toStored(input.credentials)), aad(id));
+  const values = {
+    display_name: input.displayName,
+    instance_url: input.instanceUrl ?? null,
+    status: 'connected' as const,
+    credentials,
+    token_expires_at: input.credentials.expiresAt ?? null,
+    connected_by: input.connectedBy,
+    last_error: null,
+  };
+  if (existing) {
+    return tx.updateTable('social_accounts').set({ ...values, updated_at: sql<Date>`now()` }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+  }
+  return tx
+    .insertInto('social_accounts')
+    .values({ id, workspace_id: input.workspaceId, network: input.network, external_account_id: input.externalAccountId, ...values })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export function decryptCredentials(cipher: TokenCipher, account: SocialAccount): Credentials {
+  const stored = JSON.parse(cipher.decrypt(account.credentials, aad(account.id))) as StoredCredentials;
+  return {
+    accessToken: stored.accessToken,
+    ...(stored.refreshToken ? { refreshToken: stored.refreshToken } : {}),
+    ...(stored.expiresAt ? { expiresAt: new Date(stored.expiresAt) } : {}),
+    accountId: account.external_account_id,
+    ...(account.instance_url ? { instanceUrl: account.instance_url } : {}),
+  };
+}
+
+export async function saveRefreshedCredentials(tx: Executor, cipher: TokenCipher, account: SocialAccount, credentials: Credentials): Promise<void> {
+  await tx
+    .updateTable('social_accounts')
+    .set({
+      credentials: cipher.encrypt(JSON.stringify(toStored(credentials)), aad(account.id)),
+      token_expires_at: credentials.expiresAt ?? null,
+      updated_at: sql<Date>`now()`,
+    })
+    .where('id', '=', account.id)
+    .execute();
+}
+
+export function findAccount(tx: Executor, accountId: string): Promise<SocialAccount | undefined> {
+  return tx.selectFrom('social_accounts').selectAll().where('id', '=', accountId).executeTakeFirst();
+}
+
+export function listAccounts(tx: Executor, workspaceId: string): Promise<SocialAccount[]> {
+  return tx.selectFrom('social_accounts').selectAll().where('workspace_id', '=', workspaceId).where('status', '!=', 'disconnected').orderBy('network').orderBy('display_name').execute();
+}
+
+/** Returns true when this call changed the status (so exactly one Reconnect prompt goes out). */
+export async function markNeedsReconnect(tx: Executor, accountId: string, reason: string): Promise<boolean> {
+  const changed = await tx
+    .updateTable('social_accounts')
+    .set({ status: 'needs_reconnect', last_error: reason, updated_at: sql<Date>`now()` })
+    .where('id', '=', accountId)
+    .where('status', '=', 'connected')
+    .returning('id')
+    .executeTakeFirst();
+  return changed !== undefined;
+}
+
+function toStored(credentials: Omit<Credentials, 'accountId' | 'instanceUrl'>): StoredCredentials {
+  return {
+    accessToken: credentials.accessToken,
+    ...(credentials.refreshToken ? { refreshToken: credentials.refreshToken } : {}),
+    ...(credentials.expiresAt ? { expiresAt: credentials.expiresAt.toISOString() } : {}),
+  };
+}

@@ -1,0 +1,17 @@
+import type { ChatMessage, Workspace } from '../db/schema.ts';
+import type { CardView, Receipt } from './card-view.ts';
+
+/**
+ * What the workflow asks of a chat (Slack or Discord). Both render the same chat-neutral views, so
+ * the two chats show the same facts; each edge decides only how they look.
+ */
+export interface ChatPort {
+  /** Posts the card in `channelId` and opens its thread; returns where it is. */
+  postCard(workspace: Workspace, channelId: string, card: CardView): Promise<{ channelId: string; messageId: string; threadId: string }>;
+  updateCard(workspace: Workspace, ref: ChatMessage, card: CardView): Promise<void>;
+  postReceipt(workspace: Workspace, ref: ChatMessage, receipt: Receipt): Promise<void>;
+  /** Rights, asked of the chat at every click (a Slack user group, a Discord role, workspace admins). */
+  roles(workspace: Workspace, userId: string): Promise<{ approver: boolean; admin: boolean }>;
+  /** Posts a plain message in a channel (announcements: pause, resume, reminders). */
+  announce(workspace: Workspace, channelId: string, text: string): Promise<void>;
+}

@@ -1,0 +1,93 @@
+import { contentHash } from '../domain/content-hash.ts';
+import { isValidTimeZone } from '../domain/local-time.ts';
+import type { Network } from '../domain/networks.ts';
+import { parsePublishTime } from '../domain/publish-time.ts';
+import { validateContent } from '../domain/text-rules.ts';
+import type { SocialAccount } from '../db/schema.ts';
+
+/** What the author typed in the compose form (Slack modal or Discord modal), before validation. */
+export interface ComposeInput {
+  text: string;
+  accountIds: string[];
+  variants: Partial<Record<Network, string>>;
+  media: string[];
+  when: string;
+  zone: string;
+  note: string | null;
+}
+
+export type ComposeField = 'text' | 'targets' | 'media' | 'when' | 'note' | `variant_${Network}`;
+
+export type ComposeResult =
+  | { ok: true; value: ValidCompose }
+  | { ok: false; errors: Partial<Record<ComposeField, string>> };
+
+export interface ValidCompose {
+  text: string;
+  targets: { accountId: string; network: Network }[];
+  variants: Partial<Record<Network, string>>;
+  media: string[];
+  publishAt: Date;
+  zone: string;
+  note: string | null;
+  contentHash: string;
+}
+
+const NOTE_LIMIT = 1000;
+
+/**
+ * Checks the form against the domain rules and the workspace's accounts. Every problem is reported
+ * on its own field, so the author fixes them all at once; nothing is stored until this passes.
+ */
+export function validateCompose(input: ComposeInput, accounts: SocialAccount[], now: Date): ComposeResult {
+  const errors: Partial<Record<ComposeField, string>> = {};
+  const chosen = accounts.filter((a) => input.accountIds.includes(a.id));
+  if (input.accountIds.length === 0) errors.targets = 'Choose at least one account to publish to.';
+  else if (chosen.length !== input.accountIds.length) errors.targets = 'One of the chosen accounts is no longer connected: choose again.';
+
+  const media = input.media.map((m) => m.trim()).filter(Boolean);
+  const badUrl = media.find((m) => !/^https?:\/\/\S+$/i.test(m));
+  if (badUrl) errors.media = `"${badUrl.slice(0, 80)}" is not a web address (https://...).`;
+
+  const variants = Object.fromEntries(Object.entries(input.variants).filter(([, text]) => text && text.trim() !== '')) as Partial<Record<Network, string>>;
+  for (const network of new Set(chosen.map((a) => a.network))) {
+    const variant = variants[network];
+    for (const issue of validateContent(network, { text: variant ?? input.text, media })) {
+      const field: ComposeField = issue.field === 'media' ? 'media' : variant ? `variant_${network}` : 'text';
+      errors[field] ??= issue.message;
+    }
+  }
+
+  if (input.note && input.note.length > NOTE_LIMIT) errors.note = `The note is ${input.note.length} characters; keep it under ${NOTE_LIMIT}.`;
+
+  let publishAt: Date | undefined;
+  if (!isValidTimeZone(input.zone)) errors.when = `"${input.zone}" is not a time zone Greenlight knows (use an IANA name like Europe/Berlin).`;
+  else {
+    const parsed = parsePublishTime(input.when.trim() === '' ? 'now' : input.when, input.zone, now);
+    if (parsed.ok) publishAt = parsed.at;
+    else errors.when = parsed.message;
+  }
+
+  if (Object.keys(errors).length > 0 || !publishAt) return { ok: false, errors };
+  const targets = chosen.map((a) => ({ accountId: a.id, network: a.network }));
+  return {
+    ok: true,
+    value: {
+      text: input.text.trim(),
+      targets,
+      variants,
+      media,
+      publishAt,
+      zone: input.zone,
+      note: input.note?.trim() || null,
+      contentHash: hashOf(input.text.trim(), targets, variants, media, publishAt),
+    },
+  };
+}
+
+/** The hash an approval is bound to: the exact text each network will get, the media and the time. */
+export function hashOf(text: string, targets: { accountId: string; network: Network }[], variants: Partial<Record<Network, string>>, media: string[], publishAt: Date): string {
+  const texts: Record<string, string> = {};
+  for (const t of targets) texts[`${t.network}:${t.accountId}`] = variants[t.network] ?? text;
+  return contentHash({ texts, media, publishAt });
+}

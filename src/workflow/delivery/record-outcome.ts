@@ -1,0 +1,112 @@
+import { NETWORK_LABELS } from '../../domain/networks.ts';
+import { markNeedsReconnect } from '../../db/accounts.ts';
+import { transitionDelivery } from '../../db/deliveries.ts';
+import type { Tx } from '../../db/database.ts';
+import { lockPost } from '../../db/posts.ts';
+import type { Delivery, DeliveryError } from '../../db/schema.ts';
+import { inTransaction } from '../../db/transaction.ts';
+import type { NetworkError, PublishResult } from '../../networks/adapter.ts';
+import type { WorkflowDeps } from '../deps.ts';
+import { recordEvent } from '../record-event.ts';
+import { settlePost } from './settle-post.ts';
+
+/**
+ * Each outcome of an attempt is written in one transaction with the post row locked: the delivery's
+ * state, the audit event, the thread receipt's job and the post's derived state commit together.
+ */
+async function withPostLocked(deps: WorkflowDeps, delivery: Delivery, work: (tx: Tx) => Promise<void>): Promise<void> {
+  await inTransaction(deps.db, async (tx) => {
+    await lockPost(tx, delivery.post_id);
+    await work(tx);
+    await settlePost(tx, delivery.post_id);
+  });
+}
+
+const event = (delivery: Delivery, workspaceId: string, kind: string, data: Record<string, unknown>) => ({
+  workspaceId,
+  postId: delivery.post_id,
+  deliveryId: delivery.id,
+  kind,
+  data: { network: delivery.network, ...data },
+});
+
+export function recordPublished(deps: WorkflowDeps, delivery: Delivery, workspaceId: string, result: PublishResult): Promise<void> {
+  const publishedAt = deps.now();
+  return withPostLocked(deps, delivery, async (tx) => {
+    const done = await transitionDelivery(tx, delivery.id, 'published', { external_id: result.externalId, url: result.url, published_at: publishedAt, last_error: null }, ['sending']);
+    if (!done) return;
+    deps.metrics.deliveries.inc({ network: delivery.network, outcome: 'published' });
+    await recordEvent(tx, deps.queue, event(delivery, workspaceId, 'delivery_published', { url: result.url, publishedAt: publishedAt.toISOString(), totalParts: result.parts.length }));
+  });
+}
+
+export function recordFailed(deps: WorkflowDeps, delivery: Delivery, workspaceId: string, error: DeliveryError, parts: { published: number; total: number }): Promise<void> {
+  return withPostLocked(deps, delivery, async (tx) => {
+    const done = await transitionDelivery(tx, delivery.id, 'failed', { last_error: error }, ['sending']);
+    if (!done) return;
+    deps.metrics.deliveries.inc({ network: delivery.network, outcome: 'failed' });
+    await recordEvent(tx, deps.queue, event(delivery, workspaceId, 'delivery_failed', { reason: describe(error), publishedParts: parts.published, totalParts: parts.total }));
+  });
+}
+
+/**
+ * The token was refused: this delivery needs a reconnect, the account is marked once (one prompt,
+ * not one per post), and its other queued deliveries wait (`held`) instead of failing one by one.
+ */
+export function recordNeedsReconnect(deps: WorkflowDeps, delivery: Delivery, workspaceId: string, error: DeliveryError): Promise<void> {
+  return withPostLocked(deps, delivery, async (tx) => {
+    const done = await transitionDelivery(tx, delivery.id, 'needs_reconnect', { last_error: error }, ['sending']);
+    if (!done) return;
+    deps.metrics.deliveries.inc({ network: delivery.network, outcome: 'needs_reconnect' });
+    await markNeedsReconnect(tx, delivery.account_id, describe(error));
+    await tx
+      .updateTable('deliveries')
+      .set({ state: 'held' })
+      .where('account_id', '=', delivery.account_id)
+      .where('state', '=', 'pending')
+      .where('id', '!=', delivery.id)
+      .execute();
+    await recordEvent(tx, deps.queue, event(delivery, workspaceId, 'delivery_needs_reconnect', { reason: describe(error) }));
+  });
+}
+
+export function recordUnconfirmed(deps: WorkflowDeps, delivery: Delivery, workspaceId: string, error: DeliveryError): Promise<void> {
+  return withPostLocked(deps, delivery, async (tx) => {
+    const done = await transitionDelivery(tx, delivery.id, 'unconfirmed', { last_error: error }, ['sending']);
+    if (!done) return;
+    deps.metrics.deliveries.inc({ network: delivery.network, outcome: 'unconfirmed' });
+    await recordEvent(tx, deps.queue, event(delivery, workspaceId, 'delivery_unconfirmed', { reason: '' }));
+  });
+}
+
+/** Back to `pending` with a later due time and a new job; a long wait is said in the thread. */
+export async function recordRetry(deps: WorkflowDeps, delivery: Delivery, workspaceId: string, error: DeliveryError, retryAt: Date): Promise<void> {
+  await inTransaction(deps.db, async (tx) => {
+    const done = await transitionDelivery(tx, delivery.id, 'pending', { last_error: error, due_at: retryAt }, ['sending']);
+    if (!done) return;
+    deps.metrics.deliveries.inc({ network: delivery.network, outcome: 'retry' });
+    await deps.queue.sendPublish(tx, delivery.id, retryAt);
+    if (retryAt.getTime() - deps.now().getTime() > 60_000) {
+      await recordEvent(tx, deps.queue, event(delivery, workspaceId, 'delivery_retrying', { reason: describe(error), retryAt: retryAt.toISOString() }));
+    }
+  });
+}
+
+/** What the team reads: the network's own words where it gave them. */
+export function describe(error: DeliveryError): string {
+  const label = error.networkMessage ?? error.message;
+  return error.networkCode ? `${label} (${error.networkCode})` : label;
+}
+
+export function toDeliveryError(error: NetworkError): DeliveryError {
+  return {
+    class: error.errorClass,
+    message: error.message,
+    ...(error.status !== undefined ? { status: error.status } : {}),
+    ...(error.networkCode ? { networkCode: error.networkCode } : {}),
+    ...(error.networkMessage ? { networkMessage: error.networkMessage } : {}),
+    ...(error.requestId ? { requestId: error.requestId } : {}),
+  };
+}
+
+export const networkLabel = (delivery: Delivery) => NETWORK_LABELS[delivery.network];

@@ -1,0 +1,35 @@
+import type { TokenCipher } from '../crypto/token-cipher.ts';
+import type { Db } from '../db/database.ts';
+import type { Chat } from '../db/schema.ts';
+import type { Network } from '../domain/networks.ts';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import type { NetworkAdapter } from '../networks/adapter.ts';
+import type { Queue } from '../queue/queue.ts';
+import type { ChatPort } from './chat-port.ts';
+
+/** Everything the workflow needs from the edges, passed in (tests pass real ones against emulators). */
+export interface WorkflowDeps {
+  db: Db;
+  queue: Queue;
+  cipher: TokenCipher;
+  log: Logger;
+  metrics: Metrics;
+  now: () => Date;
+  adapters: Partial<Record<Network, NetworkAdapter>>;
+  chats: Partial<Record<Chat, ChatPort>>;
+  publicUrl: string;
+  publish: { retries: number; baseMs: number; maxMs: number };
+}
+
+/** Who clicked: resolved by the chat edge from the request, rights checked by the workflow. */
+export interface Actor {
+  workspaceId: string;
+  userId: string;
+}
+
+/** What the person who clicked is told, ephemerally, in the place they are. */
+export type Outcome = { ok: true; message?: string } | { ok: false; message: string };
+
+export const ok = (message?: string): Outcome => (message === undefined ? { ok: true } : { ok: true, message });
+export const refused = (message: string): Outcome => ({ ok: false, message });

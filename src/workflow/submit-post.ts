@@ -1,0 +1,49 @@
+import { listAccounts } from '../db/accounts.ts';
+import { insertPost, transitionPost } from '../db/posts.ts';
+import { inTransaction } from '../db/transaction.ts';
+import { findWorkspace } from '../db/workspaces.ts';
+import { validateCompose, type ComposeInput, type ComposeResult } from './compose.ts';
+import type { Actor, WorkflowDeps } from './deps.ts';
+import { recordEvent } from './record-event.ts';
+import { scheduleApprovedPost } from './schedule-deliveries.ts';
+
+export type SubmitResult = { ok: true; postId: string } | Extract<ComposeResult, { ok: false }>;
+
+/**
+ * The compose form was submitted: validate, store the post in review and ask for its card. With a
+ * policy of zero approvals the post is approved and scheduled at once.
+ */
+export async function submitPost(deps: WorkflowDeps, actor: Actor, input: ComposeInput, originChannelId: string): Promise<SubmitResult> {
+  const workspace = await findWorkspace(deps.db, actor.workspaceId);
+  if (!workspace) throw new Error(`workspace ${actor.workspaceId} not found`);
+  const accounts = await listAccounts(deps.db, workspace.id);
+  const checked = validateCompose(input, accounts, deps.now());
+  if (!checked.ok) return checked;
+  const v = checked.value;
+
+  const postId = await inTransaction(deps.db, async (tx) => {
+    const post = await insertPost(tx, {
+      workspaceId: workspace.id,
+      authorId: actor.userId,
+      state: 'in_review',
+      text: v.text,
+      note: v.note,
+      originChannelId,
+      publishAt: v.publishAt,
+      zone: v.zone,
+      contentHash: v.contentHash,
+      accountIds: v.targets.map((t) => t.accountId),
+      variants: v.variants,
+      media: v.media.map((url) => ({ url })),
+    });
+    await recordEvent(tx, deps.queue, { workspaceId: workspace.id, postId: post.id, kind: 'submitted', actor: actor.userId, data: { publishAt: v.publishAt.toISOString() } });
+    if (workspace.approvals_required === 0) {
+      const approved = await transitionPost(tx, post.id, 'approved', ['in_review']);
+      await scheduleApprovedPost(tx, deps, approved!, actor.userId);
+    } else {
+      await deps.queue.sendRemind(tx, { postId: post.id, version: post.version }, new Date(deps.now().getTime() + workspace.reminder_after_minutes * 60_000));
+    }
+    return post.id;
+  });
+  return { ok: true, postId };
+}

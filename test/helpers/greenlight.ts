@@ -1,0 +1,145 @@
+import { startGreenlight, type Greenlight } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { connectAccount } from '../../src/db/accounts.ts';
+import { findOrCreateWorkspace, setMemberRole, updateWorkspaceSettings, type WorkspaceSettings } from '../../src/db/workspaces.ts';
+import { greenlightCore } from '../../src/extensions.ts';
+import { createLogger } from '../../src/log.ts';
+import { createMastodonAdapter } from '../../src/networks/mastodon.ts';
+import { createXAdapter } from '../../src/networks/x.ts';
+import { SlackEmulator } from '../emulators/slack.ts';
+import { startMastodonEmulator } from '../emulators/mastodon.ts';
+import { startXEmulator } from '../emulators/x.ts';
+import { createTestDatabase, type TestDatabase } from './db.ts';
+
+export const AUTHOR = 'U0AUTHOR';
+export const MANAGER = 'U0MANAGER';
+export const MANAGER2 = 'U0MANAGER2';
+export const OUTSIDER = 'U0OUTSIDER';
+export const ADMIN = 'U0ADMIN';
+export const CHANNEL = 'C0MARKETING';
+export const APPROVALS = 'C0APPROVALS';
+
+export interface Stack {
+  app: Greenlight;
+  slack: SlackEmulator;
+  mastodon: Awaited<ReturnType<typeof startMastodonEmulator>>;
+  x: Awaited<ReturnType<typeof startXEmulator>>;
+  testDb: TestDatabase;
+  workspaceId: string;
+  accounts: { mastodon: string; x: string };
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole product on one machine: a fresh database, the Slack, X and Mastodon emulators, and
+ * Greenlight with the real Bolt app, the workflow and the workers. Nothing of ours is mocked.
+ */
+export async function startStack(options: { transport?: 'http' | 'socket'; settings?: WorkspaceSettings } = {}): Promise<Stack> {
+  const testDb = await createTestDatabase();
+  const slack = await SlackEmulator.start();
+  const mastodon = await startMastodonEmulator();
+  const x = await startXEmulator();
+  for (const [id, name, tz, isAdmin] of [
+    [AUTHOR, 'ana', 'Europe/Berlin', false],
+    [MANAGER, 'marta', 'America/New_York', false],
+    [MANAGER2, 'omar', 'Europe/London', false],
+    [OUTSIDER, 'olli', 'Europe/Berlin', false],
+    [ADMIN, 'root', 'UTC', true],
+  ] as const) slack.addUser({ id, name, tz, isAdmin });
+  slack.addChannel({ id: CHANNEL, name: 'marketing' });
+  slack.addChannel({ id: APPROVALS, name: 'approvals' });
+  slack.addUserGroup({ id: 'S0MANAGERS', handle: 'managers', users: [MANAGER, MANAGER2] });
+
+  const socket = options.transport === 'socket';
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATABASE_URL: testDb.url,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    GREENLIGHT_DATA_DIR: '.greenlight/test-data',
+    SLACK_BOT_TOKEN: slack.botToken,
+    SLACK_SIGNING_SECRET: slack.signingSecret,
+    ...(socket ? { SLACK_APP_TOKEN: slack.appToken } : {}),
+    SLACK_API_URL: slack.apiUrl,
+    X_API_URL: x.url,
+  });
+  const app = await startGreenlight({
+    config,
+    log: createLogger({ level: config.logLevel }),
+    extensions: [
+      greenlightCore(config, {
+        adapters: { x: createXAdapter({ baseUrl: x.url, timeoutMs: 2_000 }), mastodon: createMastodonAdapter({ timeoutMs: 2_000 }) },
+        retryDelays: { baseMs: 100, maxMs: 1_000 },
+      }),
+    ],
+  });
+  if (socket) slack.setTransport('socket');
+  else slack.setAppUrl(`${app.url}/slack/events`);
+
+  const workspace = await findOrCreateWorkspace(app.db, 'slack', slack.teamId);
+  await updateWorkspaceSettings(app.db, workspace.id, { approvals_channel_id: APPROVALS, approver_group_id: 'S0MANAGERS', ...options.settings });
+  await setMemberRole(app.db, workspace.id, ADMIN, 'admin');
+  const mastodonUser = mastodon.createAccount('greenlight');
+  const xUser = x.issueToken('1001');
+  const mastodonAccount = await connectAccount(app.db, app.cipher, {
+    workspaceId: workspace.id, network: 'mastodon', externalAccountId: mastodonUser.accountId, displayName: '@greenlight@mastodon.test',
+    instanceUrl: mastodon.url, connectedBy: ADMIN, credentials: { accessToken: mastodonUser.accessToken },
+  });
+  const xAccount = await connectAccount(app.db, app.cipher, {
+    workspaceId: workspace.id, network: 'x', externalAccountId: xUser.userId, displayName: '@greenlight',
+    connectedBy: ADMIN, credentials: { accessToken: xUser.accessToken, refreshToken: xUser.refreshToken },
+  });
+
+  return {
+    app, slack, mastodon, x, testDb,
+    workspaceId: workspace.id,
+    accounts: { mastodon: mastodonAccount.id, x: xAccount.id },
+    async stop() {
+      // The app first: Socket Mode would otherwise keep reconnecting to a stopped emulator.
+      await app.stop();
+      await Promise.all([slack.stop(), mastodon.stop(), x.stop()]);
+      await testDb.drop();
+    },
+  };
+}
+
+/** The author runs /post and fills the form; returns the app's answer to the submission. */
+export async function draft(stack: Stack, o: { text: string; accounts: string[]; when?: string; zone?: string; variants?: Record<string, string>; note?: string; user?: string }) {
+  const user = o.user ?? AUTHOR;
+  await stack.slack.slashCommand({ command: '/post', text: '', userId: user, channelId: CHANNEL });
+  const view = await stack.slack.waitFor(() => stack.slack.lastViewFor(user), { what: 'the compose modal' });
+  const values: Record<string, Record<string, any>> = {
+    text: { value: { type: 'plain_text_input', value: o.text } },
+    targets: { value: { type: 'checkboxes', selected_options: o.accounts.map((value) => ({ value })) } },
+    when: { value: { type: 'plain_text_input', value: o.when ?? 'now' } },
+    zone: { value: { type: 'plain_text_input', value: o.zone ?? 'Europe/Berlin' } },
+  };
+  for (const [network, text] of Object.entries(o.variants ?? {})) values[`variant_${network}`] = { value: { type: 'plain_text_input', value: text } };
+  if (o.note) values.note = { value: { type: 'plain_text_input', value: o.note } };
+  return stack.slack.submitView({ userId: user, viewId: view.id, values });
+}
+
+/** The card in the approvals channel (the latest version after updates). */
+export function card(stack: Stack, index = 0) {
+  return stack.slack.channelMessages(APPROVALS)[index];
+}
+
+export function thread(stack: Stack, index = 0): string[] {
+  const c = card(stack, index);
+  return c ? stack.slack.threadReplies(APPROVALS, c.ts).map((m) => m.text) : [];
+}
+
+/** The value a card's button carries, found by action id. */
+export function buttonValue(message: { blocks?: unknown[] } | undefined, actionId: string): string {
+  for (const block of (message?.blocks ?? []) as { elements?: { action_id?: string; value?: string }[] }[]) {
+    const button = block.elements?.find((e) => e.action_id === actionId);
+    if (button?.value) return button.value;
+  }
+  throw new Error(`no button ${actionId} on the message`);
+}
+
+export async function click(stack: Stack, user: string, actionId: string, index = 0) {
+  const c = card(stack, index)!;
+  return stack.slack.clickButton({ userId: user, actionId, channelId: APPROVALS, messageTs: c.ts, value: buttonValue(c, actionId) });
+}
