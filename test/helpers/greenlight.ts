@@ -107,8 +107,7 @@ export async function startStack(options: { transport?: 'http' | 'socket'; setti
 /** The author runs /post and fills the form; returns the app's answer to the submission. */
 export async function draft(stack: Stack, o: { text: string; accounts: string[]; when?: string; zone?: string; variants?: Record<string, string>; note?: string; user?: string }) {
   const user = o.user ?? AUTHOR;
-  await stack.slack.slashCommand({ command: '/post', text: '', userId: user, channelId: CHANNEL });
-  const view = await stack.slack.waitFor(() => stack.slack.lastViewFor(user), { what: 'the compose modal' });
+  const view = await opens(stack, user, () => stack.slack.slashCommand({ command: '/post', text: '', userId: user, channelId: CHANNEL }));
   const values: Record<string, Record<string, any>> = {
     text: { value: { type: 'plain_text_input', value: o.text } },
     targets: { value: { type: 'checkboxes', selected_options: o.accounts.map((value) => ({ value })) } },
@@ -142,4 +141,11 @@ export function buttonValue(message: { blocks?: unknown[] } | undefined, actionI
 export async function click(stack: Stack, user: string, actionId: string, index = 0) {
   const c = card(stack, index)!;
   return stack.slack.clickButton({ userId: user, actionId, channelId: APPROVALS, messageTs: c.ts, value: buttonValue(c, actionId) });
+}
+
+/** Runs `act` and waits for the modal it opens for `user` (a new one, not one opened before). */
+export async function opens(stack: Stack, user: string, act: () => Promise<unknown>) {
+  const before = new Set(stack.slack.openModals(user).map((v) => v.id));
+  await act();
+  return stack.slack.waitFor(() => stack.slack.openModals(user).find((v) => !before.has(v.id)), { what: `a new modal for ${user}` });
 }

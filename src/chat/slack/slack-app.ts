@@ -72,8 +72,8 @@ export async function createSlackEdge(config: SlackConfig, log: Logger, metrics:
 
 /**
  * Slack may deliver one request twice (a retry after a slow answer, a double click's twin): the second
- * is acknowledged and dropped. Keys: a command's trigger id, an action's timestamp per user, a form's
- * view id and hash.
+ * is acknowledged and dropped. Keys: a command's or a form submission's trigger id, an action's
+ * timestamp per user.
  */
 function dedupe(deps: WorkflowDeps, log: Logger) {
   return async (args: { body: unknown; next: () => Promise<void>; ack?: (response?: never) => Promise<void> }) => {
@@ -90,7 +90,8 @@ function dedupe(deps: WorkflowDeps, log: Logger) {
 function requestKey(body: Record<string, any>): string | undefined {
   if (body.command && body.trigger_id) return `command:${body.trigger_id}`;
   if (body.type === 'block_actions') return `action:${body.user?.id}:${body.actions?.[0]?.action_id}:${body.actions?.[0]?.action_ts}`;
-  if (body.type === 'view_submission') return `view:${body.view?.id}:${body.view?.hash}`;
+  // Each submission carries a trigger id of its own; a form resubmitted after field errors is new.
+  if (body.type === 'view_submission') return `view:${body.trigger_id}`;
   return undefined;
 }
 
