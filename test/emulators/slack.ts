@@ -920,6 +920,32 @@ export class SlackEmulator {
   }
 
   /**
+   * The Events API's `app_home_opened`, as Slack POSTs it: a JSON `event_callback`, signed like any
+   * other request (HTTP transport).
+   */
+  async appHomeOpened(userId: string, retry: RetryOptions = {}): Promise<AppResponse> {
+    this.#requireUser(userId);
+    const now = Date.now() / 1000;
+    const body = JSON.stringify({
+      token: this.verificationToken,
+      team_id: this.teamId,
+      api_app_id: this.appId,
+      event: { type: 'app_home_opened', user: userId, channel: `D${userId.slice(1)}`, tab: 'home', event_ts: now.toFixed(6) },
+      type: 'event_callback',
+      event_id: `Ev${Math.floor(now * 1000).toString(36).toUpperCase()}`,
+      event_time: Math.floor(now),
+      authorizations: [{ team_id: this.teamId, user_id: this.botUserId, is_bot: true, is_enterprise_install: false }],
+      is_ext_shared_channel: false,
+    });
+    const headers: Record<string, string> = {};
+    if (retry.retryNum !== undefined) {
+      headers['x-slack-retry-num'] = String(retry.retryNum);
+      headers['x-slack-retry-reason'] = retry.retryReason ?? 'http_timeout';
+    }
+    return this.sendRaw({ body, contentType: 'application/json', headers });
+  }
+
+  /**
    * Sends an earlier delivery again with the same payload (same trigger_id and response_url),
    * re-signed with a fresh timestamp as Slack does, optionally marked as a retry.
    */

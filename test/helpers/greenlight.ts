@@ -27,14 +27,23 @@ export interface Stack {
   testDb: TestDatabase;
   workspaceId: string;
   accounts: { mastodon: string; x: string };
+  /** The connected accounts' tokens at the emulators (to revoke one, or to post as the account directly). */
+  tokens: { mastodon: { accessToken: string; accountId: string }; x: { accessToken: string; refreshToken: string; userId: string } };
   stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  transport?: 'http' | 'socket';
+  settings?: WorkspaceSettings;
+  /** The network adapters' request timeout (default 2 s); shorter makes timeout scenarios quicker. */
+  adapterTimeoutMs?: number;
 }
 
 /**
  * The whole product on one machine: a fresh database, the Slack, X and Mastodon emulators, and
  * Greenlight with the real Bolt app, the workflow and the workers. Nothing of ours is mocked.
  */
-export async function startStack(options: { transport?: 'http' | 'socket'; settings?: WorkspaceSettings } = {}): Promise<Stack> {
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const testDb = await createTestDatabase();
   const slack = await SlackEmulator.start();
   const mastodon = await startMastodonEmulator();
@@ -69,7 +78,7 @@ export async function startStack(options: { transport?: 'http' | 'socket'; setti
     log: createLogger({ level: config.logLevel }),
     extensions: [
       greenlightCore(config, {
-        adapters: { x: createXAdapter({ baseUrl: x.url, timeoutMs: 2_000 }), mastodon: createMastodonAdapter({ timeoutMs: 2_000 }) },
+        adapters: { x: createXAdapter({ baseUrl: x.url, timeoutMs: options.adapterTimeoutMs ?? 2_000 }), mastodon: createMastodonAdapter({ timeoutMs: options.adapterTimeoutMs ?? 2_000 }) },
         retryDelays: { baseMs: 100, maxMs: 1_000 },
       }),
     ],
@@ -95,6 +104,7 @@ export async function startStack(options: { transport?: 'http' | 'socket'; setti
     app, slack, mastodon, x, testDb,
     workspaceId: workspace.id,
     accounts: { mastodon: mastodonAccount.id, x: xAccount.id },
+    tokens: { mastodon: mastodonUser, x: xUser },
     async stop() {
       // The app first: Socket Mode would otherwise keep reconnecting to a stopped emulator.
       await app.stop();

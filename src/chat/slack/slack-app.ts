@@ -7,6 +7,7 @@ import type { Logger } from '../../log.ts';
 import type { Metrics } from '../../metrics.ts';
 import type { WorkflowDeps } from '../../workflow/deps.ts';
 import type { SlackEdge } from './edge-context.ts';
+import { registerAppHome } from './listeners/app-home.ts';
 import { registerAuthorActions } from './listeners/author-actions.ts';
 import { registerComposeView } from './listeners/compose-view.ts';
 import { registerDeliveryActions } from './listeners/delivery-actions.ts';
@@ -50,7 +51,7 @@ export async function createSlackEdge(config: SlackConfig, log: Logger, metrics:
     async start(deps: WorkflowDeps): Promise<{ mounts: Mount[]; stop: () => Promise<void> }> {
       const edge: SlackEdge = { deps, client: app.client };
       app.use(dedupe(deps, slackLog));
-      for (const register of [registerPostCommand, registerComposeView, registerReviewActions, registerAuthorActions, registerDeliveryActions, registerGreenlightCommand]) register(app, edge);
+      for (const register of [registerPostCommand, registerComposeView, registerReviewActions, registerAuthorActions, registerDeliveryActions, registerGreenlightCommand, registerAppHome]) register(app, edge);
       app.error(async (error) => {
         slackLog.error({ err: error }, 'a Slack listener failed');
       });
