@@ -7,6 +7,7 @@ import type { Logger } from '../../log.ts';
 import type { Metrics } from '../../metrics.ts';
 import type { WorkflowDeps } from '../../workflow/deps.ts';
 import type { SlackEdge } from './edge-context.ts';
+import { ACTIONS } from './ids.ts';
 import { registerAppHome } from './listeners/app-home.ts';
 import { registerAuthorActions } from './listeners/author-actions.ts';
 import { registerComposeView } from './listeners/compose-view.ts';
@@ -31,7 +32,7 @@ export async function createSlackEdge(config: SlackConfig, log: Logger, metrics:
   const clientOptions = { slackApiUrl: config.apiUrl, retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 5_000 } };
   const receiver =
     config.mode === 'http'
-      ? new HTTPReceiver({ signingSecret: config.signingSecret, endpoints: '/slack/events', processBeforeResponse: false, bodyLimit: BODY_LIMIT_BYTES, logger, unhandledRequestTimeoutMillis: 3001 })
+      ? new HTTPReceiver({ signingSecret: config.signingSecret, endpoints: '/slack/events', processBeforeResponse: false, bodyLimit: BODY_LIMIT_BYTES, logger, unhandledRequestTimeoutMillis: 3001, unhandledRequestHandler: unacknowledged(slackLog) })
       : undefined;
   const app = new App({
     token: config.botToken,
@@ -51,6 +52,7 @@ export async function createSlackEdge(config: SlackConfig, log: Logger, metrics:
     async start(deps: WorkflowDeps): Promise<{ mounts: Mount[]; stop: () => Promise<void> }> {
       const edge: SlackEdge = { deps, client: app.client };
       app.use(dedupe(deps, slackLog));
+      app.use(acknowledgeUnknownActions(slackLog));
       for (const register of [registerPostCommand, registerComposeView, registerReviewActions, registerAuthorActions, registerDeliveryActions, registerGreenlightCommand, registerAppHome]) register(app, edge);
       app.error(async (error) => {
         slackLog.error({ err: error }, 'a Slack listener failed');
@@ -81,6 +83,36 @@ function dedupe(deps: WorkflowDeps, log: Logger) {
     const key = requestKey(args.body as Record<string, never>);
     if (key && !(await firstSighting(deps.db, 'slack', key))) {
       log.info({ key }, 'duplicate Slack request dropped');
+      if (args.ack) await args.ack();
+      return;
+    }
+    await args.next();
+  };
+}
+
+/** A request no listener acknowledged within Slack's 3 s is our bug: say so loudly, answer 500. */
+function unacknowledged(log: Logger) {
+  return ({ response }: { response: ServerResponse }) => {
+    log.error('a Slack request was not acknowledged within 3 seconds');
+    if (!response.headersSent) {
+      response.writeHead(500);
+      response.end();
+    }
+  };
+}
+
+const KNOWN_ACTIONS = new Set<string>(Object.values(ACTIONS));
+
+/**
+ * A click on a button this version does not know (an old card after an upgrade, a forged payload) is
+ * acknowledged and logged at once, instead of waiting out Bolt's 3-second unhandled-request timeout.
+ */
+function acknowledgeUnknownActions(log: Logger) {
+  return async (args: { body: unknown; next: () => Promise<void>; ack?: (response?: never) => Promise<void> }) => {
+    const body = args.body as { type?: string; actions?: { action_id?: string }[] };
+    const actionId = body.type === 'block_actions' ? (body.actions?.[0]?.action_id ?? '') : undefined;
+    if (actionId !== undefined && !KNOWN_ACTIONS.has(actionId.split(':')[0]!)) {
+      log.warn({ actionId: actionId.slice(0, 100) }, 'unknown Slack action ignored');
       if (args.ack) await args.ack();
       return;
     }
