@@ -51,6 +51,7 @@ export async function createSlackEdge(config: SlackConfig, log: Logger, metrics:
     port: (db: WorkflowDeps['db']) => createSlackChatPort(app.client, db),
     async start(deps: WorkflowDeps): Promise<{ mounts: Mount[]; stop: () => Promise<void> }> {
       const edge: SlackEdge = { deps, client: app.client };
+      app.use(acknowledgeFirst);
       app.use(dedupe(deps, slackLog));
       app.use(acknowledgeUnknownActions(slackLog));
       for (const register of [registerPostCommand, registerComposeView, registerReviewActions, registerAuthorActions, registerDeliveryActions, registerGreenlightCommand, registerAppHome]) register(app, edge);
@@ -73,17 +74,30 @@ export async function createSlackEdge(config: SlackConfig, log: Logger, metrics:
   };
 }
 
+type MiddlewareArgs = { body: unknown; next: () => Promise<void>; ack?: (response?: never) => Promise<void> };
+
+/**
+ * Commands and button clicks are acknowledged before any other work (no database, no Slack call on
+ * the way to the ack), so a busy database never turns into a Slack timeout. Form submissions are
+ * acknowledged by their listener, because the ack carries the form's field errors.
+ */
+async function acknowledgeFirst(args: MiddlewareArgs): Promise<void> {
+  const body = args.body as { type?: string; command?: string };
+  if (args.ack && (body.command || body.type === 'block_actions')) await args.ack();
+  await args.next();
+}
+
 /**
  * Slack may deliver one request twice (a retry after a slow answer, a double click's twin): the second
  * is acknowledged and dropped. Keys: a command's or a form submission's trigger id, an action's
  * timestamp per user.
  */
 function dedupe(deps: WorkflowDeps, log: Logger) {
-  return async (args: { body: unknown; next: () => Promise<void>; ack?: (response?: never) => Promise<void> }) => {
+  return async (args: MiddlewareArgs) => {
     const key = requestKey(args.body as Record<string, never>);
     if (key && !(await firstSighting(deps.db, 'slack', key))) {
       log.info({ key }, 'duplicate Slack request dropped');
-      if (args.ack) await args.ack();
+      if (args.ack && (args.body as { type?: string }).type === 'view_submission') await args.ack();
       return;
     }
     await args.next();
@@ -105,15 +119,14 @@ const KNOWN_ACTIONS = new Set<string>(Object.values(ACTIONS));
 
 /**
  * A click on a button this version does not know (an old card after an upgrade, a forged payload) is
- * acknowledged and logged at once, instead of waiting out Bolt's 3-second unhandled-request timeout.
+ * logged and dropped (it was acknowledged already), instead of reaching no listener.
  */
 function acknowledgeUnknownActions(log: Logger) {
-  return async (args: { body: unknown; next: () => Promise<void>; ack?: (response?: never) => Promise<void> }) => {
+  return async (args: MiddlewareArgs) => {
     const body = args.body as { type?: string; actions?: { action_id?: string }[] };
     const actionId = body.type === 'block_actions' ? (body.actions?.[0]?.action_id ?? '') : undefined;
     if (actionId !== undefined && !KNOWN_ACTIONS.has(actionId.split(':')[0]!)) {
       log.warn({ actionId: actionId.slice(0, 100) }, 'unknown Slack action ignored');
-      if (args.ack) await args.ack();
       return;
     }
     await args.next();

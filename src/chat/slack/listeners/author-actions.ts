@@ -10,8 +10,7 @@ import { ACTIONS, VIEWS } from '../ids.ts';
 
 /** Edit (the compose form, pre-filled), Reschedule (a time form), Publish now, Cancel. */
 export function registerAuthorActions(app: App, edge: SlackEdge): void {
-  app.action<BlockButtonAction>(ACTIONS.edit, async ({ ack, body, action, client }) => {
-    await ack();
+  app.action<BlockButtonAction>(ACTIONS.edit, async ({ body, action, client }) => {
     const actor = await actorFor(edge, body.team?.id ?? body.user.team_id, body.user.id);
     const post = await findPost(edge.deps.db, action.value ?? '');
     const where = { channelId: body.channel?.id, userId: body.user.id };
@@ -32,8 +31,7 @@ export function registerAuthorActions(app: App, edge: SlackEdge): void {
     });
   });
 
-  app.action<BlockButtonAction>(ACTIONS.reschedule, async ({ ack, body, action, client }) => {
-    await ack();
+  app.action<BlockButtonAction>(ACTIONS.reschedule, async ({ body, action, client }) => {
     await client.views.open({
       trigger_id: body.trigger_id,
       view: singleFieldModal(VIEWS.reschedule, action.value ?? '', { title: 'Reschedule', label: 'New publish time', submit: 'Reschedule', placeholder: 'tomorrow 9am, fri 17:30, 2026-11-24 09:00', multiline: false }),
@@ -53,8 +51,7 @@ export function registerAuthorActions(app: App, edge: SlackEdge): void {
     [ACTIONS.cancel, (args) => cancelPost(...args)],
   ];
   for (const [actionId, run] of simple) {
-    app.action<BlockButtonAction>(actionId, async ({ ack, body, action }) => {
-      await ack();
+    app.action<BlockButtonAction>(actionId, async ({ body, action }) => {
       const actor = await actorFor(edge, body.team?.id ?? body.user.team_id, body.user.id);
       const outcome = await run([edge.deps, actor, action.value ?? '']);
       await tellUser(edge, { channelId: body.channel?.id, userId: body.user.id }, outcome);

@@ -13,14 +13,12 @@ const BUTTONS = [
 /** The buttons on receipts in the card's thread. Link buttons (Reconnect) need only an ack. */
 export function registerDeliveryActions(app: App, edge: SlackEdge): void {
   for (const [actionId, kind] of BUTTONS) {
-    app.action<BlockButtonAction>(actionId, async ({ ack, body, action }) => {
-      await ack();
+    app.action<BlockButtonAction>(actionId, async ({ body, action }) => {
       const actor = await actorFor(edge, body.team?.id ?? body.user.team_id, body.user.id);
       const outcome = await deliveryAction(edge.deps, actor, action.value ?? '', kind);
       await tellUser(edge, { channelId: body.channel?.id, userId: body.user.id, ...(body.message?.thread_ts ? { threadTs: body.message.thread_ts } : {}) }, outcome);
     });
   }
-  app.action(new RegExp(`^${ACTIONS.openLink}:`), async ({ ack }) => {
-    await ack();
+  app.action(new RegExp(`^${ACTIONS.openLink}:`), async () => {
   });
 }

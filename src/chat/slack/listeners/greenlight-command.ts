@@ -23,8 +23,7 @@ export const HELP = [
 
 /** `/greenlight <subcommand>`: every answer is ephemeral, except pause and resume, which are announced. */
 export function registerGreenlightCommand(app: App, edge: SlackEdge): void {
-  app.command(COMMANDS.greenlight, async ({ ack, body, respond }) => {
-    await ack();
+  app.command(COMMANDS.greenlight, async ({ body, respond }) => {
     const actor = await actorFor(edge, body.team_id, body.user_id);
     const [sub = 'help', ...args] = body.text.trim().split(/\s+/).filter(Boolean);
     const reply = async (text: string) => {

@@ -7,8 +7,7 @@ import { COMMANDS } from '../ids.ts';
 
 /** `/post [text]`: opens the compose form, pre-filled with any text typed after the command. */
 export function registerPostCommand(app: App, edge: SlackEdge): void {
-  app.command(COMMANDS.post, async ({ ack, body, client, respond }) => {
-    await ack();
+  app.command(COMMANDS.post, async ({ body, client, respond }) => {
     const actor = await actorFor(edge, body.team_id, body.user_id);
     const workspace = (await findWorkspace(edge.deps.db, actor.workspaceId))!;
     const accounts = (await listAccounts(edge.deps.db, workspace.id)).filter((a) => a.status !== 'disconnected');

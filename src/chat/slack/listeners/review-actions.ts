@@ -9,22 +9,19 @@ import { ACTIONS, VIEWS } from '../ids.ts';
  * or reason (the trigger id is used right after the ack, within Slack's 3 seconds).
  */
 export function registerReviewActions(app: App, edge: SlackEdge): void {
-  app.action<BlockButtonAction>(ACTIONS.approve, async ({ ack, body, action }) => {
-    await ack();
+  app.action<BlockButtonAction>(ACTIONS.approve, async ({ body, action }) => {
     const [postId, seenHash] = (action.value ?? '').split(':');
     await decideAndTell(edge, body, postId!, { kind: 'approve', seenHash: seenHash ?? '' });
   });
 
-  app.action<BlockButtonAction>(ACTIONS.requestChanges, async ({ ack, body, action, client }) => {
-    await ack();
+  app.action<BlockButtonAction>(ACTIONS.requestChanges, async ({ body, action, client }) => {
     await client.views.open({
       trigger_id: body.trigger_id,
       view: singleFieldModal(VIEWS.requestChanges, action.value ?? '', { title: 'Request changes', label: 'What should change?', submit: 'Send to the author' }),
     });
   });
 
-  app.action<BlockButtonAction>(ACTIONS.reject, async ({ ack, body, action, client }) => {
-    await ack();
+  app.action<BlockButtonAction>(ACTIONS.reject, async ({ body, action, client }) => {
     await client.views.open({
       trigger_id: body.trigger_id,
       view: singleFieldModal(VIEWS.reject, action.value ?? '', { title: 'Reject post', label: 'Reason (the author sees it)', submit: 'Reject' }),
