@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { getGlobalDispatcher, interceptors, request, type Dispatcher, type FormData } from 'undici';
+import { Agent, interceptors, request, type Dispatcher, type FormData } from 'undici';
 import type { Network } from '../domain/networks.ts';
 import { NetworkError, type ErrorClass, type PublishRequest, type PublishResult, type PublishedPart } from './adapter.ts';
 
@@ -12,7 +12,7 @@ export interface HttpOptions {
 }
 
 export interface HttpCall {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   url: string;
   headers?: Record<string, string>;
   body?: string | Buffer | FormData;
@@ -34,13 +34,21 @@ export interface HttpResponse {
 }
 
 /**
+ * The dispatcher when the adapter was given none: undici's own Agent. Not `getGlobalDispatcher()`: on
+ * Node 24 that can hand back Node's bundled undici, which wraps our handler and drops `onRequestSent`,
+ * so a timeout after a create was sent looked like one before it (`transient`) and was retried blind.
+ */
+let sharedAgent: Agent | undefined;
+const defaultDispatcher = (): Dispatcher => (sharedAgent ??= new Agent());
+
+/**
  * Sends one request. Resolves with any HTTP status (the adapter maps statuses); rejects only with a
  * NetworkError for failures without a response: `transient` when the request never fully left,
  * `unknown_outcome` when a creating request was sent and then timed out, reset or was aborted.
  */
 export async function send(options: HttpOptions, call: HttpCall): Promise<HttpResponse> {
   const state = { sent: false };
-  const base = options.dispatcher ?? getGlobalDispatcher();
+  const base = options.dispatcher ?? defaultDispatcher();
   try {
     const res = await request(call.url, {
       method: call.method,
@@ -156,7 +164,7 @@ export interface DownloadedMedia {
 export async function downloadMedia(options: HttpOptions, url: string, signal: AbortSignal, maxBytes: number): Promise<DownloadedMedia> {
   const where = new URL(url);
   const what = `download media from ${where.origin}${where.pathname}`;
-  const dispatcher = (options.dispatcher ?? getGlobalDispatcher()).compose(interceptors.redirect({ maxRedirections: 3 }));
+  const dispatcher = (options.dispatcher ?? defaultDispatcher()).compose(interceptors.redirect({ maxRedirections: 3 }));
   const res = await send({ ...options, dispatcher }, { method: 'GET', url, signal, what, maxBytes });
   const contentType = header(res, 'content-type')?.split(';')[0]?.trim() ?? '';
   if (res.status >= 500 || res.status === 429 || res.status === 408) {

@@ -1,0 +1,76 @@
+import type { Credentials, MediaItem, NetworkAdapter, PublishedPart, PublishRequest } from './adapter.ts';
+import { graphCall, graphContext, listRecent, type GraphAdapterOptions, type GraphCtx } from './graph.ts';
+import { makeError, publishThread, str, type PartToPost } from './http.ts';
+import { firstUrl } from './links.ts';
+
+/**
+ * Facebook Pages (Graph API) with a Page access token: text and links via POST /{page-id}/feed, one photo
+ * via POST /{page-id}/photos (url, caption), several photos uploaded unpublished and attached to a feed
+ * post (attached_media). No threads. Page tokens derived from long-lived user tokens do not expire: no refresh.
+ * `credentials.accountId` is the page id.
+ */
+
+export type FacebookAdapterOptions = Omit<GraphAdapterOptions, 'pollMs' | 'maxPolls'>;
+
+export const FACEBOOK_DEFAULT_VERSION = 'v24.0';
+
+export function createFacebookAdapter(options: FacebookAdapterOptions = {}): NetworkAdapter {
+  const ctx = graphContext('facebook', 'Facebook', { baseUrl: 'https://graph.facebook.com', version: FACEBOOK_DEFAULT_VERSION, tokenIn: 'header' }, options);
+  return {
+    network: 'facebook',
+    publish: async (req, creds) => {
+      if (req.parts.length > 1) throw makeError('facebook', [], { errorClass: 'permanent', message: 'Facebook does not support threads' });
+      return publishThread('facebook', req, async () => [], (part) => postPart(ctx, req, part, creds));
+    },
+    recentPosts: (creds, since, signal) =>
+      listRecent(ctx, creds, {
+        path: `/${encodeURIComponent(creds.accountId)}/posts`,
+        fields: { text: 'message', time: 'created_time', url: 'permalink_url' },
+        fallbackUrl: facebookPostUrl,
+      }, since, signal),
+  };
+}
+
+export function facebookPostUrl(id: string): string {
+  return `https://www.facebook.com/${id}`;
+}
+
+async function postPart(ctx: GraphCtx, req: PublishRequest, part: PartToPost, creds: Credentials): Promise<PublishedPart> {
+  const page = encodeURIComponent(creds.accountId);
+  const media = part.position === 0 ? req.media : [];
+  const id = media.length === 1 ? await postPhoto(ctx, page, media[0]!, part.text, creds, req.signal) : await postFeed(ctx, page, part.text, media, creds, req.signal);
+  return { position: part.position, externalId: id, url: facebookPostUrl(id) };
+}
+
+/** One published photo with the text as caption: the answer's post_id is the feed post. */
+async function postPhoto(ctx: GraphCtx, page: string, item: MediaItem, text: string, creds: Credentials, signal: AbortSignal): Promise<string> {
+  const params = { url: item.url, caption: text, alt_text_custom: item.alt };
+  const json = await graphCall(ctx, creds, { method: 'POST', path: `/${page}/photos`, params, what: 'create photo post', creates: true, signal });
+  const postId = str(json.post_id) ?? (str(json.id) ? `${creds.accountId}_${str(json.id)}` : undefined);
+  return postId ?? missingId(ctx, 'create photo post');
+}
+
+/** A feed post: the text, its first link, and any unpublished photos attached. */
+async function postFeed(ctx: GraphCtx, page: string, text: string, media: MediaItem[], creds: Credentials, signal: AbortSignal): Promise<string> {
+  const params: Record<string, string | undefined> = { message: text };
+  const photos: string[] = [];
+  for (const item of media) photos.push(await uploadUnpublished(ctx, page, item, creds, signal));
+  photos.forEach((fbid, i) => {
+    params[`attached_media[${i}]`] = JSON.stringify({ media_fbid: fbid });
+  });
+  if (photos.length === 0) params.link = firstUrl(text);
+  const json = await graphCall(ctx, creds, { method: 'POST', path: `/${page}/feed`, params, what: 'create post', creates: true, signal });
+  return str(json.id) ?? missingId(ctx, 'create post');
+}
+
+async function uploadUnpublished(ctx: GraphCtx, page: string, item: MediaItem, creds: Credentials, signal: AbortSignal): Promise<string> {
+  const params = { url: item.url, published: 'false', alt_text_custom: item.alt };
+  const json = await graphCall(ctx, creds, { method: 'POST', path: `/${page}/photos`, params, what: 'upload photo', signal });
+  const id = str(json.id);
+  if (!id) throw makeError('facebook', [], { errorClass: 'transient', message: 'Facebook upload photo: answer without an id' });
+  return id;
+}
+
+function missingId(ctx: GraphCtx, what: string): never {
+  throw makeError(ctx.network, [], { errorClass: 'unknown_outcome', message: `Facebook ${what}: answer without a post id` });
+}

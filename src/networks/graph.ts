@@ -1,0 +1,228 @@
+import type { Dispatcher } from 'undici';
+import type { Credentials, ErrorClass, RecentPost } from './adapter.ts';
+import { asRecord, header, makeError, parseJson, pause, send, str, type HttpCall, type HttpOptions, type HttpResponse } from './http.ts';
+
+/**
+ * Shared plumbing for Meta's Graph API networks (Facebook Pages, Instagram, Threads): calls, the
+ * `{error:{message,type,code,error_subcode,is_transient,fbtrace_id}}` classification, usage headers,
+ * media container polling, permalinks, recent posts and long-lived token refresh.
+ */
+
+export type GraphNetwork = 'facebook' | 'instagram' | 'threads';
+
+export interface GraphAdapterOptions {
+  /** Host, e.g. https://graph.facebook.com (the version is added). */
+  baseUrl?: string;
+  /** Path version, e.g. v24.0 (Threads: v1.0). */
+  version?: string;
+  dispatcher?: Dispatcher;
+  timeoutMs?: number;
+  now?: () => Date;
+  /** Wait after a throttling error that carries no estimated_time_to_regain_access (default 1 h, Meta's rolling window). */
+  rateLimitWaitMs?: number;
+  /** Media containers: wait between status polls, and how many polls before giving up (transient). */
+  pollMs?: number;
+  maxPolls?: number;
+}
+
+export interface GraphCtx {
+  network: GraphNetwork;
+  label: string;
+  root: string;
+  base: string;
+  http: HttpOptions;
+  /** Where the access token goes: `Authorization: Bearer` or the `access_token` parameter. */
+  tokenIn: 'header' | 'param';
+  now: () => Date;
+  rateLimitWaitMs: number;
+  pollMs: number;
+  maxPolls: number;
+}
+
+export function graphContext(
+  network: GraphNetwork,
+  label: string,
+  defaults: { baseUrl: string; version: string; tokenIn: 'header' | 'param' },
+  options: GraphAdapterOptions,
+): GraphCtx {
+  const root = (options.baseUrl ?? defaults.baseUrl).replace(/\/+$/, '');
+  return {
+    network,
+    label,
+    root,
+    base: `${root}/${options.version ?? defaults.version}`,
+    http: { network, dispatcher: options.dispatcher, timeoutMs: options.timeoutMs ?? 30_000 },
+    tokenIn: defaults.tokenIn,
+    now: options.now ?? (() => new Date()),
+    rateLimitWaitMs: options.rateLimitWaitMs ?? 3_600_000,
+    pollMs: options.pollMs ?? 2000,
+    maxPolls: options.maxPolls ?? 30,
+  };
+}
+
+export interface GraphRequest {
+  method: 'GET' | 'POST';
+  /** Path after the version, e.g. "/123/feed". */
+  path: string;
+  params?: Record<string, string | undefined>;
+  what: string;
+  creates?: boolean;
+  signal: AbortSignal;
+}
+
+export const secretsOf = (creds: Credentials) => [creds.accessToken, creds.refreshToken ?? ''];
+
+/** One Graph call: parameters as query (GET) or form body (POST); resolves with the JSON object of a 2xx answer. */
+export async function graphCall(ctx: GraphCtx, creds: Credentials, r: GraphRequest): Promise<Record<string, unknown>> {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(r.params ?? {})) if (v !== undefined) params.set(k, v);
+  if (ctx.tokenIn === 'param') params.set('access_token', creds.accessToken);
+  const headers: Record<string, string> = ctx.tokenIn === 'header' ? { authorization: `Bearer ${creds.accessToken}` } : {};
+  const query = r.method === 'GET' && params.size > 0 ? `?${params}` : '';
+  if (r.method === 'POST') headers['content-type'] = 'application/x-www-form-urlencoded';
+  const call: HttpCall = {
+    method: r.method, url: `${ctx.base}${r.path}${query}`, headers, body: r.method === 'POST' ? params.toString() : undefined,
+    signal: r.signal, creates: r.creates, what: r.what, secrets: secretsOf(creds),
+  };
+  const res = await send(ctx.http, call);
+  const json = asRecord(parseJson(res.body));
+  if (res.status >= 200 && res.status < 300 && json.error === undefined) return json;
+  throw graphError(ctx, res, call);
+}
+
+const AUTH_CODES = new Set([190, 102, 10]);
+const RATE_CODES = new Set([4, 9, 17, 32, 341, 613, 80001, 80002]);
+const TRANSIENT_CODES = new Set([1, 2]);
+/** Instagram: server/creation failure and media download timeout: retry with a new container. */
+export const TRANSIENT_SUBCODES = new Set([2207001, 2207003, 2207032]);
+
+export function classifyGraph(status: number, code: number | undefined, subcode: number | undefined, isTransient: boolean): ErrorClass {
+  if (code === undefined) {
+    if (status === 401) return 'auth';
+    if (status === 429) return 'rate_limited';
+    return status === 408 || status >= 500 ? 'transient' : 'permanent';
+  }
+  if (AUTH_CODES.has(code) || (code >= 200 && code <= 299)) return 'auth';
+  if (RATE_CODES.has(code) || subcode === 2207042) return 'rate_limited';
+  if (TRANSIENT_CODES.has(code) || isTransient || (subcode !== undefined && TRANSIENT_SUBCODES.has(subcode)) || status >= 500) return 'transient';
+  return 'permanent';
+}
+
+/** Maps a Graph error answer (any HTTP status: Graph errors are usually 400; do not key on it). */
+export function graphError(ctx: GraphCtx, res: HttpResponse, call: HttpCall) {
+  const error = asRecord(asRecord(parseJson(res.body)).error);
+  const code = typeof error.code === 'number' ? error.code : undefined;
+  const subcode = typeof error.error_subcode === 'number' ? error.error_subcode : undefined;
+  const message = str(error.message);
+  const userMessage = str(error.error_user_msg);
+  const errorClass = classifyGraph(res.status, code, subcode, error.is_transient === true);
+  const words = userMessage && message ? `${message} ${userMessage}` : (message ?? userMessage);
+  return makeError(ctx.network, call.secrets, {
+    errorClass,
+    status: res.status,
+    message: `${ctx.label} ${call.what} failed: HTTP ${res.status}${words ? ` (${words})` : ''}`,
+    networkCode: code === undefined ? undefined : subcode === undefined ? String(code) : `${code}/${subcode}`,
+    networkMessage: words,
+    requestId: str(error.fbtrace_id) ?? header(res, 'x-fb-trace-id'),
+    retryAt: errorClass === 'rate_limited' ? graphRetryAt(res, ctx.now(), ctx.rateLimitWaitMs) : undefined,
+  });
+}
+
+const USAGE_HEADERS = ['x-business-use-case-usage', 'x-app-usage', 'x-page-usage', 'x-ad-account-usage'];
+
+/** The latest `estimated_time_to_regain_access` (minutes) in the usage headers; else `now + fallbackMs`. */
+export function graphRetryAt(res: HttpResponse, now: Date, fallbackMs: number): Date {
+  let minutes = 0;
+  const walk = (value: unknown, depth: number): void => {
+    if (depth > 3 || typeof value !== 'object' || value === null) return;
+    const wait = (value as Record<string, unknown>).estimated_time_to_regain_access;
+    if (typeof wait === 'number') minutes = Math.max(minutes, wait);
+    for (const inner of Object.values(value)) walk(inner, depth + 1);
+  };
+  for (const name of USAGE_HEADERS) walk(parseJson(Buffer.from(header(res, name) ?? '')), 0);
+  return new Date(now.getTime() + (minutes > 0 ? minutes * 60_000 : fallbackMs));
+}
+
+/** Graph timestamps look like "2026-11-23T08:47:16+0000". */
+export function parseGraphTime(value: unknown): Date | undefined {
+  if (typeof value !== 'string') return undefined;
+  const date = new Date(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/**
+ * Polls a media container until FINISHED. ERROR is permanent unless its subcode says "retry with a new
+ * container"; EXPIRED is transient; still IN_PROGRESS after `maxPolls` is transient (nothing was published).
+ */
+export async function waitForContainer(ctx: GraphCtx, creds: Credentials, id: string, field: 'status_code' | 'status', signal: AbortSignal): Promise<void> {
+  const fields = field === 'status_code' ? 'status_code,status' : 'status,error_message';
+  for (let poll = 0; ; poll++) {
+    const json = await graphCall(ctx, creds, { method: 'GET', path: `/${id}`, params: { fields }, what: 'media container status', signal });
+    const state = str(json[field]);
+    if (state === 'FINISHED' || state === 'PUBLISHED') return;
+    if (state === 'ERROR' || state === 'EXPIRED') throw containerError(ctx, state, str(field === 'status_code' ? json.status : json.error_message));
+    if (poll >= ctx.maxPolls) break;
+    await pause(ctx.network, ctx.pollMs, signal);
+  }
+  throw makeError(ctx.network, [], { errorClass: 'transient', message: `${ctx.label} media is still processing`, networkCode: 'IN_PROGRESS' });
+}
+
+function containerError(ctx: GraphCtx, state: string, detail: string | undefined) {
+  const subcode = Number(/\b(2\d{6})\b/.exec(detail ?? '')?.[1] ?? Number.NaN);
+  const retry = state === 'EXPIRED' || TRANSIENT_SUBCODES.has(subcode);
+  return makeError(ctx.network, [], {
+    errorClass: retry ? 'transient' : 'permanent',
+    message: `${ctx.label} could not process the media${detail ? ` (${detail})` : ''}`,
+    networkCode: Number.isNaN(subcode) ? state : `${state}/${subcode}`,
+    networkMessage: detail,
+  });
+}
+
+/** The post's permalink; the post is already live, so any failure falls back to `fallback` instead of throwing. */
+export async function permalinkOf(ctx: GraphCtx, creds: Credentials, id: string, signal: AbortSignal, fallback: string): Promise<string> {
+  try {
+    const json = await graphCall(ctx, creds, { method: 'GET', path: `/${id}`, params: { fields: 'permalink' }, what: 'read permalink', signal });
+    return str(json.permalink) ?? fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+export interface ListSpec {
+  path: string;
+  fields: { text: string; time: string; url: string };
+  fallbackUrl: (id: string) => string;
+}
+
+/** Recent posts from a `{data:[...]}` edge, newest first, created at or after `since`. */
+export async function listRecent(ctx: GraphCtx, creds: Credentials, spec: ListSpec, since: Date, signal: AbortSignal): Promise<RecentPost[]> {
+  const { text, time, url } = spec.fields;
+  const params = { fields: `id,${text},${time},${url}`, limit: '25' };
+  const json = await graphCall(ctx, creds, { method: 'GET', path: spec.path, params, what: 'list recent posts', signal });
+  const data = Array.isArray(json.data) ? json.data : [];
+  return data
+    .map(asRecord)
+    .flatMap((post) => {
+      const id = str(post.id);
+      const createdAt = parseGraphTime(post[time]);
+      if (!id || !createdAt || createdAt < since) return [];
+      return [{ externalId: id, url: str(post[url]) ?? spec.fallbackUrl(id), text: str(post[text]) ?? '', createdAt }];
+    })
+    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+}
+
+/**
+ * Long-lived token refresh (Threads `th_refresh_token`, Instagram Login `ig_refresh_token`):
+ * GET <root>/refresh_access_token?grant_type=…&access_token=… → {access_token, token_type, expires_in}.
+ */
+export async function refreshLongLived(ctx: GraphCtx, creds: Credentials, grantType: string, signal: AbortSignal): Promise<Credentials> {
+  const query = new URLSearchParams({ grant_type: grantType, access_token: creds.accessToken });
+  const call: HttpCall = { method: 'GET', url: `${ctx.root}/refresh_access_token?${query}`, signal, what: 'refresh token', secrets: secretsOf(creds) };
+  const res = await send(ctx.http, call);
+  const json = asRecord(parseJson(res.body));
+  if (res.status !== 200 || json.error !== undefined) throw graphError(ctx, res, call);
+  const accessToken = str(json.access_token);
+  if (!accessToken) throw makeError(ctx.network, call.secrets, { errorClass: 'transient', status: res.status, message: `${ctx.label} refresh: answer without an access token` });
+  const expiresIn = typeof json.expires_in === 'number' ? json.expires_in : undefined;
+  return { ...creds, accessToken, expiresAt: expiresIn === undefined ? undefined : new Date(ctx.now().getTime() + expiresIn * 1000) };
+}

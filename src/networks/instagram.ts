@@ -1,0 +1,103 @@
+import type { Credentials, MediaItem, NetworkAdapter, PublishedPart, PublishRequest } from './adapter.ts';
+import {
+  graphCall, graphContext, listRecent, permalinkOf, refreshLongLived, waitForContainer, type GraphAdapterOptions, type GraphCtx,
+} from './graph.ts';
+import { asRecord, makeError, publishThread, str, type PartToPost } from './http.ts';
+
+/**
+ * Instagram content publishing (Graph API): POST /{ig-user-id}/media (image_url, caption; carousel of item
+ * containers for several images), poll the container's status_code until FINISHED, POST
+ * /{ig-user-id}/media_publish (creation_id), then read the permalink. Media is required; no threads. The
+ * 50-posts-per-24-h limit is checked first (content_publishing_limit) and its error (9 / 2207042) is rate_limited.
+ * `credentials.accountId` is the Instagram professional account id.
+ */
+
+export interface InstagramAdapterOptions extends GraphAdapterOptions {
+  /**
+   * `facebook`: Facebook Login for Business on graph.facebook.com (Page-derived tokens, no refresh; default).
+   * `instagram`: Instagram Login on graph.instagram.com, whose 60-day tokens refresh with ig_refresh_token.
+   */
+  login?: 'facebook' | 'instagram';
+}
+
+export const INSTAGRAM_DEFAULT_VERSION = 'v24.0';
+const MAX_CAROUSEL = 10;
+const HOME = 'https://www.instagram.com/';
+
+export function createInstagramAdapter(options: InstagramAdapterOptions = {}): NetworkAdapter {
+  const login = options.login ?? 'facebook';
+  const baseUrl = login === 'instagram' ? 'https://graph.instagram.com' : 'https://graph.facebook.com';
+  const ctx = graphContext('instagram', 'Instagram', { baseUrl, version: INSTAGRAM_DEFAULT_VERSION, tokenIn: 'header' }, options);
+  const adapter: NetworkAdapter = {
+    network: 'instagram',
+    publish: async (req, creds) => {
+      refuseUnpublishable(req);
+      return publishThread('instagram', req, async () => [], (part) => postPart(ctx, req, part, creds));
+    },
+    recentPosts: (creds, since, signal) =>
+      listRecent(ctx, creds, {
+        path: `/${encodeURIComponent(creds.accountId)}/media`,
+        fields: { text: 'caption', time: 'timestamp', url: 'permalink' },
+        fallbackUrl: () => HOME,
+      }, since, signal),
+  };
+  if (login === 'instagram') return { ...adapter, refresh: (creds, signal) => refreshLongLived(ctx, creds, 'ig_refresh_token', signal) };
+  return adapter;
+}
+
+function refuseUnpublishable(req: PublishRequest): void {
+  const fail = (message: string) => makeError('instagram', [], { errorClass: 'permanent', message });
+  if (req.parts.length > 1) throw fail('Instagram does not support threads');
+  if (req.media.length === 0) throw fail('Instagram needs at least one image');
+  if (req.media.length > MAX_CAROUSEL) throw fail(`Instagram allows at most ${MAX_CAROUSEL} images in a carousel`);
+}
+
+async function postPart(ctx: GraphCtx, req: PublishRequest, part: PartToPost, creds: Credentials): Promise<PublishedPart> {
+  const user = encodeURIComponent(creds.accountId);
+  await checkQuota(ctx, user, creds, req.signal);
+  const container = req.media.length === 1
+    ? await createContainer(ctx, user, creds, req.signal, { image_url: req.media[0]!.url, alt_text: req.media[0]!.alt, caption: part.text })
+    : await createCarousel(ctx, user, req.media, part.text, creds, req.signal);
+  await waitForContainer(ctx, creds, container, 'status_code', req.signal);
+  const json = await graphCall(ctx, creds, {
+    method: 'POST', path: `/${user}/media_publish`, params: { creation_id: container }, what: 'publish media', creates: true, signal: req.signal,
+  });
+  const id = str(json.id);
+  if (!id) throw makeError('instagram', [], { errorClass: 'unknown_outcome', message: 'Instagram publish media: answer without a media id' });
+  return { position: part.position, externalId: id, url: await permalinkOf(ctx, creds, id, req.signal, HOME) };
+}
+
+/** The moving 24-hour publishing quota: refuse early (rate_limited) instead of creating containers in vain. */
+async function checkQuota(ctx: GraphCtx, user: string, creds: Credentials, signal: AbortSignal): Promise<void> {
+  const json = await graphCall(ctx, creds, {
+    method: 'GET', path: `/${user}/content_publishing_limit`, params: { fields: 'quota_usage,config' }, what: 'read publishing limit', signal,
+  });
+  const entry = asRecord(Array.isArray(json.data) ? json.data[0] : undefined);
+  const usage = entry.quota_usage;
+  const total = asRecord(entry.config).quota_total;
+  if (typeof usage !== 'number' || typeof total !== 'number' || usage < total) return;
+  throw makeError('instagram', [], {
+    errorClass: 'rate_limited',
+    message: `Instagram publishing limit reached (${usage}/${total} posts in 24 hours)`,
+    networkCode: 'content_publishing_limit',
+    retryAt: new Date(ctx.now().getTime() + ctx.rateLimitWaitMs),
+  });
+}
+
+async function createContainer(ctx: GraphCtx, user: string, creds: Credentials, signal: AbortSignal, params: Record<string, string | undefined>): Promise<string> {
+  const json = await graphCall(ctx, creds, { method: 'POST', path: `/${user}/media`, params, what: 'create media container', signal });
+  const id = str(json.id);
+  if (!id) throw makeError('instagram', [], { errorClass: 'transient', message: 'Instagram create media container: answer without an id' });
+  return id;
+}
+
+/** Item containers first (each must finish), then the CAROUSEL container that carries the caption. */
+async function createCarousel(ctx: GraphCtx, user: string, media: MediaItem[], caption: string, creds: Credentials, signal: AbortSignal): Promise<string> {
+  const children: string[] = [];
+  for (const item of media) {
+    const child = await createContainer(ctx, user, creds, signal, { image_url: item.url, alt_text: item.alt, is_carousel_item: 'true' });
+    await waitForContainer(ctx, creds, child, 'status_code', signal);
+    children.push(child);
+  }
+  return createContainer(ctx, user, creds, signal, { media_type: 'CAROUSEL', children: children.join(','), caption });
+}

@@ -1,0 +1,243 @@
+import type { Dispatcher } from 'undici';
+import type { Credentials, ErrorClass, MediaItem, NetworkAdapter, PublishedPart, PublishRequest, RecentPost } from './adapter.ts';
+import {
+  asRecord, downloadMedia, header, makeError, parseJson, publishThread, send, str,
+  type HttpCall, type HttpOptions, type HttpResponse, type PartToPost,
+} from './http.ts';
+import { fromLittleText, toLittleText } from './linkedin-text.ts';
+import { firstUrl } from './links.ts';
+
+/**
+ * LinkedIn Posts API: POST /rest/posts (versioned, Rest.li 2.0), id in the `x-restli-id` header. A link in
+ * the text becomes an article share; images go through /rest/images?action=initializeUpload + PUT. No threads.
+ * `credentials.accountId` is the author URN (urn:li:person:… or urn:li:organization:…).
+ */
+
+export interface LinkedInAdapterOptions {
+  baseUrl?: string;
+  /** OAuth base for token refresh (default https://www.linkedin.com/oauth/v2). */
+  oauthUrl?: string;
+  /** `LinkedIn-Version` header, YYYYMM (versions sunset after about a year). */
+  version?: string;
+  dispatcher?: Dispatcher;
+  timeoutMs?: number;
+  /** OAuth client (needed for refresh; LinkedIn grants refresh tokens only to approved apps). */
+  clientId?: string;
+  clientSecret?: string;
+  now?: () => Date;
+}
+
+export const LINKEDIN_DEFAULT_VERSION = '202610';
+const IMAGE_MAX_BYTES = 20 * 1024 * 1024;
+const RECENT_COUNT = 20;
+
+interface Ctx {
+  base: string;
+  oauthUrl: string;
+  version: string;
+  http: HttpOptions;
+  options: LinkedInAdapterOptions;
+  now: () => Date;
+}
+
+export function createLinkedInAdapter(options: LinkedInAdapterOptions = {}): NetworkAdapter {
+  const ctx: Ctx = {
+    base: (options.baseUrl ?? 'https://api.linkedin.com').replace(/\/+$/, ''),
+    oauthUrl: (options.oauthUrl ?? 'https://www.linkedin.com/oauth/v2').replace(/\/+$/, ''),
+    version: options.version ?? LINKEDIN_DEFAULT_VERSION,
+    http: { network: 'linkedin', dispatcher: options.dispatcher, timeoutMs: options.timeoutMs ?? 30_000 },
+    options,
+    now: options.now ?? (() => new Date()),
+  };
+  return {
+    network: 'linkedin',
+    publish: async (req, creds) => {
+      noThreads(req);
+      return publishThread('linkedin', req, () => uploadAll(ctx, req.media, creds, req.signal), (part) => postPart(ctx, req, part, creds));
+    },
+    recentPosts: (creds, since, signal) => recentPosts(ctx, creds, since, signal),
+    refresh: (creds, signal) => refresh(ctx, creds, signal),
+  };
+}
+
+export function linkedInPostUrl(urn: string): string {
+  return `https://www.linkedin.com/feed/update/${urn}/`;
+}
+
+function noThreads(req: PublishRequest): void {
+  if (req.parts.length > 1) throw makeError('linkedin', [], { errorClass: 'permanent', message: 'LinkedIn does not support threads' });
+}
+
+function headers(ctx: Ctx, creds: Credentials, json = true): Record<string, string> {
+  return {
+    authorization: `Bearer ${creds.accessToken}`,
+    'linkedin-version': ctx.version,
+    'x-restli-protocol-version': '2.0.0',
+    ...(json ? { 'content-type': 'application/json' } : {}),
+  };
+}
+
+const secretsOf = (creds: Credentials, ctx?: Ctx) => [creds.accessToken, creds.refreshToken ?? '', ctx?.options.clientSecret ?? ''];
+
+async function callLinkedIn(ctx: Ctx, call: HttpCall): Promise<HttpResponse> {
+  const res = await send(ctx.http, call);
+  if (res.status >= 200 && res.status < 300) return res;
+  throw linkedInError(ctx, res, call);
+}
+
+async function postPart(ctx: Ctx, req: PublishRequest, part: PartToPost, creds: Credentials): Promise<PublishedPart> {
+  const body = {
+    author: creds.accountId,
+    commentary: toLittleText(part.text),
+    visibility: 'PUBLIC',
+    distribution: { feedDistribution: 'MAIN_FEED', targetEntities: [], thirdPartyDistributionChannels: [] },
+    lifecycleState: 'PUBLISHED',
+    isReshareDisabledByAuthor: false,
+    ...content(part, req.media),
+  };
+  const call: HttpCall = {
+    method: 'POST', url: `${ctx.base}/rest/posts`, headers: headers(ctx, creds), body: JSON.stringify(body),
+    signal: req.signal, creates: true, what: 'create post', secrets: secretsOf(creds),
+  };
+  const res = await callLinkedIn(ctx, call);
+  const urn = header(res, 'x-restli-id') ?? str(asRecord(parseJson(res.body)).id);
+  if (!urn) {
+    throw makeError('linkedin', call.secrets, { errorClass: 'unknown_outcome', status: res.status, message: 'LinkedIn create post: answer without x-restli-id' });
+  }
+  return { position: part.position, externalId: urn, url: linkedInPostUrl(urn) };
+}
+
+/** Images (one: media, several: multiImage) or, without images, an article share for the first link. */
+function content(part: PartToPost, media: MediaItem[]): { content?: Record<string, unknown> } {
+  const images = part.mediaIds.map((id, i) => ({ id, ...(media[i]?.alt ? { altText: media[i]!.alt!.slice(0, 4086) } : {}) }));
+  if (images.length === 1) return { content: { media: images[0] } };
+  if (images.length > 1) return { content: { multiImage: { images } } };
+  const link = firstUrl(part.text);
+  if (!link) return {};
+  return { content: { article: { source: link, title: linkTitle(link) } } };
+}
+
+/** LinkedIn does not scrape the page: the card title is the link's host and path. */
+function linkTitle(link: string): string {
+  const u = new URL(link);
+  return `${u.hostname.replace(/^www\./, '')}${u.pathname === '/' ? '' : u.pathname}`.slice(0, 400);
+}
+
+async function uploadAll(ctx: Ctx, media: MediaItem[], creds: Credentials, signal: AbortSignal): Promise<string[]> {
+  const urns: string[] = [];
+  for (const item of media) urns.push(await uploadImage(ctx, item, creds, signal));
+  return urns;
+}
+
+async function uploadImage(ctx: Ctx, item: MediaItem, creds: Credentials, signal: AbortSignal): Promise<string> {
+  const file = await downloadMedia(ctx.http, item.url, signal, IMAGE_MAX_BYTES);
+  const secrets = secretsOf(creds);
+  const init: HttpCall = {
+    method: 'POST', url: `${ctx.base}/rest/images?action=initializeUpload`, headers: headers(ctx, creds),
+    body: JSON.stringify({ initializeUploadRequest: { owner: creds.accountId } }), signal, what: 'initialize image upload', secrets,
+  };
+  const value = asRecord(asRecord(parseJson((await callLinkedIn(ctx, init)).body)).value);
+  const uploadUrl = str(value.uploadUrl);
+  const urn = str(value.image);
+  if (!uploadUrl || !urn) throw makeError('linkedin', secrets, { errorClass: 'transient', message: 'LinkedIn image upload: answer without uploadUrl or image' });
+  const put: HttpCall = {
+    method: 'PUT', url: uploadUrl, headers: { authorization: `Bearer ${creds.accessToken}`, 'content-type': file.contentType },
+    body: file.bytes, signal, what: 'upload image', secrets,
+  };
+  await callLinkedIn(ctx, put);
+  return urn;
+}
+
+async function recentPosts(ctx: Ctx, creds: Credentials, since: Date, signal: AbortSignal): Promise<RecentPost[]> {
+  const url = `${ctx.base}/rest/posts?author=${encodeURIComponent(creds.accountId)}&q=author&count=${RECENT_COUNT}&sortBy=LAST_MODIFIED`;
+  const call: HttpCall = {
+    method: 'GET', url, headers: { ...headers(ctx, creds, false), 'x-restli-method': 'FINDER' }, signal, what: 'list recent posts', secrets: secretsOf(creds),
+  };
+  const json = asRecord(parseJson((await callLinkedIn(ctx, call)).body));
+  const elements = Array.isArray(json.elements) ? json.elements : [];
+  return elements
+    .map(asRecord)
+    .flatMap((post) => {
+      const id = str(post.id);
+      const at = typeof post.publishedAt === 'number' ? post.publishedAt : post.createdAt;
+      const createdAt = new Date(typeof at === 'number' ? at : Number.NaN);
+      if (!id || Number.isNaN(createdAt.getTime()) || createdAt < since) return [];
+      return [{ externalId: id, url: linkedInPostUrl(id), text: fromLittleText(str(post.commentary) ?? ''), createdAt }];
+    })
+    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+}
+
+async function refresh(ctx: Ctx, creds: Credentials, signal: AbortSignal): Promise<Credentials> {
+  const { clientId, clientSecret } = ctx.options;
+  const secrets = secretsOf(creds, ctx);
+  if (!creds.refreshToken) throw makeError('linkedin', secrets, { errorClass: 'auth', message: 'LinkedIn account has no refresh token: reconnect it' });
+  if (!clientId || !clientSecret) throw makeError('linkedin', secrets, { errorClass: 'permanent', message: 'LinkedIn client id and secret are not configured' });
+  const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: creds.refreshToken, client_id: clientId, client_secret: clientSecret });
+  const call: HttpCall = {
+    method: 'POST', url: `${ctx.oauthUrl}/accessToken`, headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: form.toString(), signal, what: 'refresh token', secrets,
+  };
+  const res = await send(ctx.http, call);
+  if (res.status !== 200) throw tokenError(ctx, res, call);
+  const json = asRecord(parseJson(res.body));
+  const accessToken = str(json.access_token);
+  if (!accessToken) throw makeError('linkedin', secrets, { errorClass: 'transient', status: res.status, message: 'LinkedIn refresh: answer without an access token' });
+  const expiresIn = typeof json.expires_in === 'number' ? json.expires_in : undefined;
+  return {
+    ...creds,
+    accessToken,
+    refreshToken: str(json.refresh_token) ?? creds.refreshToken,
+    expiresAt: expiresIn === undefined ? undefined : new Date(ctx.now().getTime() + expiresIn * 1000),
+  };
+}
+
+/** Token endpoint: a refused refresh token (400 invalid_request/invalid_grant) needs a reconnect; 401 is our client config. */
+function tokenError(ctx: Ctx, res: HttpResponse, call: HttpCall) {
+  const err = linkedInError(ctx, res, call);
+  if (res.status !== 400 && res.status !== 401) return err;
+  return makeError('linkedin', call.secrets, {
+    errorClass: res.status === 400 ? 'auth' : 'permanent',
+    status: res.status, message: err.message, networkCode: err.networkCode, networkMessage: err.networkMessage, requestId: err.requestId,
+  });
+}
+
+function classify(status: number): ErrorClass {
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 429) return 'rate_limited';
+  if (status === 408 || status >= 500) return 'transient';
+  return 'permanent';
+}
+
+/**
+ * Maps `{status, serviceErrorCode, code, message, errorDetails?}` (and OAuth `{error, error_description}`).
+ * 403 (ACCESS_DENIED: the token lacks the scope or the member lost the organization role) is `auth`: a reconnect fixes it.
+ */
+function linkedInError(ctx: Ctx, res: HttpResponse, call: HttpCall) {
+  const json = asRecord(parseJson(res.body));
+  const inputError = asRecord(Array.isArray(asRecord(json.errorDetails).inputErrors) ? (asRecord(json.errorDetails).inputErrors as unknown[])[0] : undefined);
+  const networkMessage = str(json.message) ?? str(json.error_description);
+  const duplicate = /duplicate/i.test(networkMessage ?? '') || str(inputError.code) === 'DUPLICATE_POST';
+  const networkCode = duplicate
+    ? 'DUPLICATE_POST'
+    : (str(json.code) ?? str(inputError.code) ?? (json.serviceErrorCode !== undefined ? String(json.serviceErrorCode) : str(json.error)));
+  const errorClass = classify(res.status);
+  return makeError('linkedin', call.secrets, {
+    errorClass,
+    status: res.status,
+    message: `LinkedIn ${call.what} failed: HTTP ${res.status}${networkMessage ? ` (${networkMessage})` : ''}`,
+    networkCode,
+    networkMessage,
+    requestId: header(res, 'x-li-uuid'),
+    retryAt: errorClass === 'rate_limited' ? resetAt(res, ctx.now()) : undefined,
+  });
+}
+
+/**
+ * LinkedIn sends no reset header: its quotas are daily and reset at midnight UTC (rate-limits docs).
+ * A Retry-After, should one appear, wins.
+ */
+function resetAt(res: HttpResponse, now: Date): Date {
+  const after = Number(header(res, 'retry-after'));
+  if (Number.isFinite(after) && after > 0) return new Date(now.getTime() + after * 1000);
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1));
+}

@@ -1,0 +1,160 @@
+import { randomBytes } from 'node:crypto';
+import {
+  applyTimeouts, faultQueue, fetchImage, graphError, graphThrottle, graphTime, graphToken, numericId, pickFields, pngReply, randomToken,
+  readParams, serveEmulator, splitVersion, tinyPng, type EmuRequest, type Fault, type Reply, type RequestRecord,
+} from './common.ts';
+
+/**
+ * Facebook Pages (Graph API) emulator on 127.0.0.1: POST /{page}/feed (message, link, attached_media),
+ * POST /{page}/photos (url fetched like Facebook does, caption, published=false for attachments),
+ * GET /{page}/posts|feed|published_posts and /{post-id} with field selection, GET /me. Page tokens via
+ * `Authorization: Bearer` or `access_token`. Graph error shape; 506 duplicate; throttling answers carry
+ * X-Business-Use-Case-Usage with estimated_time_to_regain_access. Any /vNN.N/ version prefix is accepted.
+ */
+
+export type { Fault, FaultKind } from './common.ts';
+export interface FacebookEmulatorOptions { latencyMs?: number }
+export interface FacebookPostRecord { id: string; pageId: string; message: string; link: string | undefined; photoIds: string[]; version: string | undefined; createdAt: Date }
+export interface FacebookPhotoRecord { id: string; pageId: string; url: string; caption: string; published: boolean; altText: string | undefined; postId: string | undefined }
+export interface FacebookTokens { accessToken: string; pageId: string }
+
+interface TokenState { pageId: string; revoked: boolean }
+
+const invalidToken = () => graphError({ code: 190, message: 'Invalid OAuth access token - Cannot parse access token' });
+const sessionInvalidated = () =>
+  graphError({ code: 190, subcode: 460, message: 'Error validating access token: The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons.' });
+const noPermission = () =>
+  graphError({ code: 200, message: '(#200) If posting to a page, requires both pages_read_engagement and pages_manage_posts as an admin with sufficient administrative permission' });
+
+export async function startFacebookEmulator(options: FacebookEmulatorOptions = {}) {
+  const seq = { n: 0n };
+  const nextId = () => numericId(seq, 122_000_000_000_000n);
+  const tokens = new Map<string, TokenState>();
+  const faults = faultQueue(/^POST \/[^/]+\/(feed|photos)$/);
+  const png = tinyPng();
+
+  const emu = {
+    url: '',
+    imageUrl: '',
+    latencyMs: options.latencyMs ?? 0,
+    posts: [] as FacebookPostRecord[],
+    photos: [] as FacebookPhotoRecord[],
+    requests: [] as RequestRecord[],
+    /** A Page access token (as from GET /{user-id}/accounts) for `pageId` (new page when omitted). */
+    issueToken(pageId: string = nextId()): FacebookTokens {
+      const accessToken = `EAAG${randomToken()}`;
+      tokens.set(accessToken, { pageId, revoked: false });
+      return { accessToken, pageId };
+    },
+    revokeToken(t: string) {
+      const state = tokens.get(t);
+      if (state) state.revoked = true;
+    },
+    failNext(fault: Fault) {
+      faults.push(fault);
+    },
+    stop: async () => {},
+  };
+
+  const postEntity = (p: FacebookPostRecord) => ({
+    id: p.id, message: p.message || undefined, created_time: graphTime(p.createdAt), link: p.link,
+    permalink_url: `https://www.facebook.com/${p.pageId}/posts/${p.id.split('_')[1]}`, status_type: p.photoIds.length > 0 ? 'added_photos' : 'mobile_status_update',
+  });
+
+  async function route(req: EmuRequest, rest: string, version: string | undefined): Promise<Reply> {
+    const params = readParams(req);
+    const token = graphToken(req, params);
+    if (!token) return graphError({ code: 104, message: 'An access token is required to request this resource.' });
+    const state = tokens.get(token);
+    if (!state) return invalidToken();
+    if (state.revoked) return sessionInvalidated();
+    const [, objectId = '', edge] = rest.split('/');
+    if (req.method === 'GET' && objectId === 'me' && !edge) return { status: 200, body: { id: state.pageId, name: `Page ${state.pageId}` } };
+    if (edge && objectId !== state.pageId) return noPermission();
+    if (req.method === 'POST' && edge === 'feed') return createFeedPost(state.pageId, params, version);
+    if (req.method === 'POST' && edge === 'photos') return createPhoto(state.pageId, params, version);
+    if (req.method === 'GET' && (edge === 'posts' || edge === 'feed' || edge === 'published_posts')) return listPosts(state.pageId, params);
+    const post = !edge ? emu.posts.find((p) => p.id === objectId) : undefined;
+    if (req.method === 'GET' && post) return { status: 200, body: pickFields(postEntity(post), params.fields) };
+    return graphError({ code: 100, subcode: 33, type: 'GraphMethodException', message: `Unsupported ${req.method.toLowerCase()} request. Object with ID '${objectId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.` });
+  }
+
+  function createFeedPost(pageId: string, params: Record<string, unknown>, version: string | undefined): Reply {
+    const message = typeof params.message === 'string' ? params.message : '';
+    const link = typeof params.link === 'string' && params.link !== '' ? params.link : undefined;
+    const attached = Object.keys(params).filter((k) => /^attached_media\[\d+\]$/.test(k)).map((k) => mediaFbid(params[k]));
+    const photos = attached.map((id) => emu.photos.find((p) => p.id === id && p.pageId === pageId && !p.published && !p.postId));
+    if (photos.some((p) => !p)) return graphError({ code: 100, message: '(#100) Invalid media_fbid in attached_media' });
+    if (message.trim() === '' && !link && photos.length === 0) return graphError({ code: 100, message: '(#100) Missing message or attachment' });
+    const last = emu.posts.filter((p) => p.pageId === pageId).at(-1);
+    if (message !== '' && last?.message === message) {
+      return graphError({ code: 506, message: 'Duplicate status message', userTitle: 'Duplicate Post', userMsg: 'This status update is identical to the last one you posted. Try posting something different, or delete your previous update.' });
+    }
+    const post: FacebookPostRecord = { id: `${pageId}_${nextId()}`, pageId, message, link, photoIds: attached, version, createdAt: new Date() };
+    emu.posts.push(post);
+    for (const p of photos) p!.postId = post.id;
+    return { status: 200, body: { id: post.id } };
+  }
+
+  async function createPhoto(pageId: string, params: Record<string, unknown>, version: string | undefined): Promise<Reply> {
+    const url = typeof params.url === 'string' ? params.url : '';
+    if (!url || !(await fetchImage(url))) return graphError({ code: 324, message: '(#324) Missing or invalid image file' });
+    const published = params.published !== 'false' && params.published !== false;
+    const caption = typeof params.caption === 'string' ? params.caption : typeof params.message === 'string' ? params.message : '';
+    const photo: FacebookPhotoRecord = {
+      id: nextId(), pageId, url, caption, published, altText: typeof params.alt_text_custom === 'string' ? params.alt_text_custom : undefined, postId: undefined,
+    };
+    emu.photos.push(photo);
+    if (!published) return { status: 200, body: { id: photo.id } };
+    const post: FacebookPostRecord = { id: `${pageId}_${nextId()}`, pageId, message: caption, link: undefined, photoIds: [photo.id], version, createdAt: new Date() };
+    emu.posts.push(post);
+    photo.postId = post.id;
+    return { status: 200, body: { id: photo.id, post_id: post.id } };
+  }
+
+  function listPosts(pageId: string, params: Record<string, unknown>): Reply {
+    const limit = Math.min(Math.max(Number(params.limit ?? 25) || 25, 1), 100);
+    const since = Number(params.since ?? 0) * 1000;
+    const data = emu.posts.filter((p) => p.pageId === pageId && p.createdAt.getTime() >= since).reverse().slice(0, limit);
+    return { status: 200, body: { data: data.map((p) => pickFields(postEntity(p), params.fields ?? 'message,created_time')), paging: { cursors: { before: 'b', after: 'a' } } } };
+  }
+
+  function faultReply(fault: Fault, objectId: string): Reply | undefined {
+    if (fault.kind === '5xx') return graphError({ status: 500, code: 2, message: 'An unexpected error has occurred. Please retry your request later.', isTransient: true });
+    if (fault.kind === '429') return graphThrottle(objectId, 'pages', 32, '(#32) Page request limit reached', fault.resetInSeconds ?? 60);
+    if (fault.kind === 'revoked') return sessionInvalidated();
+    if (fault.kind === 'rejected') return graphError({ code: 368, subcode: 1390008, message: 'The action attempted has been deemed abusive or is otherwise disallowed' });
+    return undefined;
+  }
+
+  async function handle(req: EmuRequest): Promise<Reply> {
+    if (req.method === 'GET' && req.path === '/media/test.png') return pngReply(png);
+    const { version, rest } = splitVersion(req.path);
+    const fault = faults.take(`${req.method} ${rest}`);
+    const scripted = fault ? faultReply(fault, rest.split('/')[1] ?? '') : undefined;
+    if (scripted) return scripted;
+    return applyTimeouts(fault, () => route(req, rest, version));
+  }
+
+  const server = await serveEmulator({
+    handle,
+    requests: emu.requests,
+    latencyMs: () => emu.latencyMs,
+    defaultHeaders: () => ({ 'x-fb-trace-id': randomBytes(8).toString('base64url'), 'x-app-usage': '{"call_count":1,"total_cputime":1,"total_time":1}' }),
+  });
+  emu.url = server.url;
+  emu.imageUrl = `${server.url}/media/test.png`;
+  emu.stop = server.stop;
+  return emu;
+}
+
+export type FacebookEmulator = Awaited<ReturnType<typeof startFacebookEmulator>>;
+
+function mediaFbid(value: unknown): string {
+  try {
+    const parsed: unknown = typeof value === 'string' ? JSON.parse(value) : value;
+    return typeof parsed === 'object' && parsed !== null ? String((parsed as Record<string, unknown>).media_fbid) : '';
+  } catch {
+    return '';
+  }
+}

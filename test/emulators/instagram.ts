@@ -1,0 +1,204 @@
+import { randomBytes } from 'node:crypto';
+import {
+  applyTimeouts, faultQueue, fetchImage, graphError, graphThrottle, graphTime, graphToken, numericId, pickFields, pngReply, randomToken,
+  readParams, serveEmulator, splitVersion, tinyPng, type EmuRequest, type Fault, type Reply, type RequestRecord,
+} from './common.ts';
+
+/**
+ * Instagram Graph API content-publishing emulator on 127.0.0.1: POST /{ig-user-id}/media (image_url fetched
+ * like Instagram does; carousel items and CAROUSEL containers), GET /{container-id}?fields=status_code,status
+ * (IN_PROGRESS for `processingPolls` reads, then FINISHED, or ERROR when scripted), POST
+ * /{ig-user-id}/media_publish, GET /{media-id} (permalink...), GET /{ig-user-id}/media,
+ * GET /{ig-user-id}/content_publishing_limit (50 per moving 24 h, enforced on media_publish as 9 / 2207042),
+ * GET /refresh_access_token (ig_refresh_token), GET /me. Graph error shape; any /vNN.N/ prefix accepted.
+ */
+
+export type { Fault, FaultKind } from './common.ts';
+export interface InstagramEmulatorOptions {
+  latencyMs?: number;
+  /** Status reads that answer IN_PROGRESS before a container is FINISHED (default 0). */
+  processingPolls?: number;
+  /** Posts per moving 24 hours (default 50). */
+  publishLimit?: number;
+}
+export interface InstagramContainerRecord {
+  id: string; userId: string; mediaType: 'IMAGE' | 'CAROUSEL'; imageUrl: string | undefined; caption: string; altText: string | undefined;
+  isCarouselItem: boolean; children: string[]; statusCode: 'IN_PROGRESS' | 'FINISHED' | 'ERROR' | 'PUBLISHED'; status: string; pollsLeft: number;
+}
+export interface InstagramMediaRecord { id: string; userId: string; containerId: string; caption: string; mediaType: string; shortcode: string; createdAt: Date }
+export interface InstagramTokens { accessToken: string; userId: string; username: string }
+
+interface TokenState { userId: string; username: string; revoked: boolean; expired: boolean }
+
+const DAY_MS = 86_400_000;
+const invalidToken = () => graphError({ code: 190, message: 'Invalid OAuth access token - Cannot parse access token' });
+const revokedToken = () => graphError({ code: 190, subcode: 458, message: 'Error validating access token: The user has not authorized application 936619743392459.' });
+const expiredToken = () => graphError({ code: 190, subcode: 463, message: 'Error validating access token: Session has expired.' });
+const notReady = (message: string) => graphError({ code: 9007, subcode: 2207027, message, userTitle: 'Media ID is not available', userMsg: 'The media is not ready for publishing, please wait for a moment' });
+
+export async function startInstagramEmulator(options: InstagramEmulatorOptions = {}) {
+  const seq = { n: 0n };
+  const nextId = () => numericId(seq, 17_900_000_000_000_000n);
+  const tokens = new Map<string, TokenState>();
+  const faults = faultQueue(/^POST \/[^/]+\/media_publish$/);
+  const png = tinyPng();
+
+  const emu = {
+    url: '',
+    imageUrl: '',
+    latencyMs: options.latencyMs ?? 0,
+    processingPolls: options.processingPolls ?? 0,
+    publishLimit: options.publishLimit ?? 50,
+    /** Status texts for the next containers to end in ERROR, e.g. "Error: 2207004 The image size is too large." */
+    containerErrors: [] as string[],
+    containers: [] as InstagramContainerRecord[],
+    media: [] as InstagramMediaRecord[],
+    requests: [] as RequestRecord[],
+    issueToken(userId: string = nextId(), username = `user${userId.slice(-4)}`): InstagramTokens {
+      const accessToken = `IGAA${randomToken()}`;
+      tokens.set(accessToken, { userId, username, revoked: false, expired: false });
+      return { accessToken, userId, username };
+    },
+    revokeToken(t: string) {
+      const state = tokens.get(t);
+      if (state) state.revoked = true;
+    },
+    expireToken(t: string) {
+      const state = tokens.get(t);
+      if (state) state.expired = true;
+    },
+    failNext(fault: Fault) {
+      faults.push(fault);
+    },
+    stop: async () => {},
+  };
+
+  const published = (userId: string) => emu.media.filter((m) => m.userId === userId && Date.now() - m.createdAt.getTime() < DAY_MS).length;
+  const mediaEntity = (m: InstagramMediaRecord) => ({
+    id: m.id, caption: m.caption || undefined, media_type: m.mediaType, media_product_type: 'FEED', timestamp: graphTime(m.createdAt),
+    permalink: `https://www.instagram.com/p/${m.shortcode}/`, shortcode: m.shortcode, username: [...tokens.values()].find((t) => t.userId === m.userId)?.username,
+  });
+
+  function auth(req: EmuRequest, params: Record<string, unknown>): TokenState | Reply {
+    const token = graphToken(req, params);
+    if (!token) return graphError({ code: 104, message: 'An access token is required to request this resource.' });
+    const state = tokens.get(token);
+    if (!state) return invalidToken();
+    if (state.revoked) return revokedToken();
+    if (state.expired) return expiredToken();
+    return state;
+  }
+
+  async function route(req: EmuRequest, rest: string): Promise<Reply> {
+    const params = readParams(req);
+    const who = auth(req, params);
+    if ('status' in who) return who;
+    if (req.method === 'GET' && rest === '/refresh_access_token') return refresh(params, who);
+    const [, objectId = '', edge] = rest.split('/');
+    if (req.method === 'GET' && objectId === 'me' && !edge) return { status: 200, body: { id: who.userId, user_id: who.userId, username: who.username } };
+    if (edge && objectId !== who.userId) return graphError({ code: 10, message: '(#10) Application does not have permission for this action' });
+    if (req.method === 'POST' && edge === 'media') return createContainer(who.userId, params);
+    if (req.method === 'POST' && edge === 'media_publish') return publish(who.userId, params);
+    if (req.method === 'GET' && edge === 'media') return listMedia(who.userId, params);
+    if (req.method === 'GET' && edge === 'content_publishing_limit') {
+      return { status: 200, body: { data: [{ quota_usage: published(who.userId), config: { quota_total: emu.publishLimit, quota_duration: 86400 } }] } };
+    }
+    const container = !edge ? emu.containers.find((c) => c.id === objectId && c.userId === who.userId) : undefined;
+    if (req.method === 'GET' && container) return { status: 200, body: pickFields(containerStatus(container), params.fields) };
+    const media = !edge ? emu.media.find((m) => m.id === objectId && m.userId === who.userId) : undefined;
+    if (req.method === 'GET' && media) return { status: 200, body: pickFields(mediaEntity(media), params.fields) };
+    return graphError({ code: 100, subcode: 33, type: 'GraphMethodException', message: `Unsupported ${req.method.toLowerCase()} request. Object with ID '${objectId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.` });
+  }
+
+  /** Each status read counts down the processing; a scripted error shows once processing is over. */
+  function containerStatus(c: InstagramContainerRecord) {
+    if (c.statusCode === 'IN_PROGRESS') {
+      if (c.pollsLeft > 0) c.pollsLeft -= 1;
+      else c.statusCode = c.status ? 'ERROR' : 'FINISHED';
+    }
+    return { id: c.id, status_code: c.statusCode, status: c.statusCode === 'ERROR' ? c.status : c.statusCode === 'FINISHED' ? 'Finished: Media has been uploaded and it is ready to be published.' : 'In Progress' };
+  }
+
+  async function createContainer(userId: string, params: Record<string, unknown>): Promise<Reply> {
+    const caption = typeof params.caption === 'string' ? params.caption : '';
+    if (caption.length > 2200) return graphError({ code: 100, subcode: 2207010, message: 'The caption is too long.' });
+    const isCarouselItem = params.is_carousel_item === 'true' || params.is_carousel_item === true;
+    const status = emu.containerErrors.shift() ?? '';
+    const statusCode = emu.processingPolls > 0 ? 'IN_PROGRESS' : status ? 'ERROR' : 'FINISHED';
+    const base = { id: nextId(), userId, caption, isCarouselItem, pollsLeft: emu.processingPolls, status, statusCode } as const;
+    if (params.media_type === 'CAROUSEL') {
+      const children = String(params.children ?? '').split(',').filter(Boolean);
+      const items = children.map((id) => emu.containers.find((c) => c.id === id && c.userId === userId && c.isCarouselItem));
+      if (children.length < 2 || children.length > 10 || items.some((c) => !c)) return graphError({ code: 100, message: '(#100) The children parameter must name 2 to 10 carousel item containers' });
+      if (items.some((c) => c!.statusCode !== 'FINISHED')) return notReady('Media ID is not available');
+      emu.containers.push({ ...base, mediaType: 'CAROUSEL', imageUrl: undefined, altText: undefined, children });
+      return { status: 200, body: { id: base.id } };
+    }
+    const imageUrl = typeof params.image_url === 'string' ? params.image_url : undefined;
+    if (!imageUrl) return graphError({ code: 100, message: '(#100) The parameter image_url is required' });
+    if (!(await fetchImage(imageUrl))) {
+      return graphError({ code: 9004, subcode: 2207052, message: 'Only photo or video can be accepted as media type.', userTitle: 'Media download has failed', userMsg: 'The media could not be fetched from this URI.' });
+    }
+    const altText = typeof params.alt_text === 'string' ? params.alt_text : undefined;
+    emu.containers.push({ ...base, mediaType: 'IMAGE', imageUrl, altText, children: [] });
+    return { status: 200, body: { id: base.id } };
+  }
+
+  function publish(userId: string, params: Record<string, unknown>): Reply {
+    const container = emu.containers.find((c) => c.id === String(params.creation_id ?? '') && c.userId === userId);
+    if (!container || container.isCarouselItem || container.statusCode === 'PUBLISHED') return notReady('Media ID is not available');
+    if (container.statusCode !== 'FINISHED') return notReady('The media is not ready for publishing, please wait for a moment');
+    if (published(userId) >= emu.publishLimit) {
+      return graphError({ code: 9, subcode: 2207042, message: 'Application request limit reached', userTitle: 'Cannot publish', userMsg: 'You have reached the maximum number of posts allowed in 24 hours.' });
+    }
+    container.statusCode = 'PUBLISHED';
+    const id = nextId();
+    const shortcode = Buffer.from(id).toString('base64url').slice(0, 11);
+    emu.media.push({ id, userId, containerId: container.id, caption: container.caption, mediaType: container.mediaType === 'CAROUSEL' ? 'CAROUSEL_ALBUM' : 'IMAGE', shortcode, createdAt: new Date() });
+    return { status: 200, body: { id } };
+  }
+
+  function listMedia(userId: string, params: Record<string, unknown>): Reply {
+    const limit = Math.min(Math.max(Number(params.limit ?? 25) || 25, 1), 100);
+    const data = emu.media.filter((m) => m.userId === userId).reverse().slice(0, limit);
+    return { status: 200, body: { data: data.map((m) => pickFields(mediaEntity(m), params.fields ?? 'id')), paging: { cursors: { before: 'b', after: 'a' } } } };
+  }
+
+  function refresh(params: Record<string, unknown>, who: TokenState): Reply {
+    if (params.grant_type !== 'ig_refresh_token') return graphError({ code: 100, message: 'Unsupported grant_type' });
+    const t = emu.issueToken(who.userId, who.username);
+    return { status: 200, body: { access_token: t.accessToken, token_type: 'bearer', expires_in: 5_184_000 } };
+  }
+
+  function faultReply(fault: Fault, objectId: string): Reply | undefined {
+    if (fault.kind === '5xx') return graphError({ status: 500, code: 2, message: 'An unexpected error has occurred. Please retry your request later.', isTransient: true });
+    if (fault.kind === '429') return graphThrottle(objectId, 'instagram', 80002, 'There have been too many calls to this Instagram account. Wait a bit and try again.', fault.resetInSeconds ?? 60);
+    if (fault.kind === 'revoked') return revokedToken();
+    if (fault.kind === 'rejected') {
+      return graphError({ code: 100, subcode: 2207051, message: 'We restrict certain activity to protect our community.', userTitle: 'Action is blocked', userMsg: 'The post was not published.' });
+    }
+    return undefined;
+  }
+
+  async function handle(req: EmuRequest): Promise<Reply> {
+    if (req.method === 'GET' && req.path === '/media/test.png') return pngReply(png);
+    const { rest } = splitVersion(req.path);
+    const fault = faults.take(`${req.method} ${rest}`);
+    const scripted = fault ? faultReply(fault, rest.split('/')[1] ?? '') : undefined;
+    if (scripted) return scripted;
+    return applyTimeouts(fault, () => route(req, rest));
+  }
+
+  const server = await serveEmulator({
+    handle,
+    requests: emu.requests,
+    latencyMs: () => emu.latencyMs,
+    defaultHeaders: () => ({ 'x-fb-trace-id': randomBytes(8).toString('base64url') }),
+  });
+  emu.url = server.url;
+  emu.imageUrl = `${server.url}/media/test.png`;
+  emu.stop = server.stop;
+  return emu;
+}
+
+export type InstagramEmulator = Awaited<ReturnType<typeof startInstagramEmulator>>;
