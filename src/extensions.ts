@@ -5,7 +5,11 @@ import type { Chat } from './db/schema.ts';
 import type { Network } from './domain/networks.ts';
 import type { Mount } from './http/server.ts';
 import type { NetworkAdapter } from './networks/adapter.ts';
+import { createFacebookAdapter } from './networks/facebook.ts';
+import { createInstagramAdapter } from './networks/instagram.ts';
+import { createLinkedInAdapter } from './networks/linkedin.ts';
 import { createMastodonAdapter } from './networks/mastodon.ts';
+import { createThreadsAdapter } from './networks/threads.ts';
 import { createXAdapter } from './networks/x.ts';
 import type { ChatPort } from './workflow/chat-port.ts';
 import type { WorkflowDeps } from './workflow/deps.ts';
@@ -62,6 +66,10 @@ function defaultAdapters(config: Config): Partial<Record<Network, NetworkAdapter
   return {
     x: createXAdapter({ baseUrl: config.networks.xApiUrl }),
     mastodon: createMastodonAdapter(),
+    linkedin: createLinkedInAdapter(),
+    facebook: createFacebookAdapter(),
+    instagram: createInstagramAdapter(),
+    threads: createThreadsAdapter(),
   };
 }
 
