@@ -36,6 +36,7 @@ const schema = z.object({
 
   PUBLISH_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(50),
   PUBLISH_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+  NETWORK_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(30_000),
   X_API_URL: z.url().default('https://api.x.com'),
 });
 
@@ -54,7 +55,7 @@ export interface Config {
     | { mode: 'http'; signingSecret: string; botToken: string; apiUrl: string }
     | { mode: 'socket'; signingSecret: string | undefined; botToken: string; appToken: string; apiUrl: string }
     | undefined;
-  publish: { concurrency: number; retries: number };
+  publish: { concurrency: number; retries: number; networkTimeoutMs: number };
   networks: { xApiUrl: string };
 }
 
@@ -85,7 +86,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     encryption: e.ENCRYPTION_KEYS && e.ENCRYPTION_PRIMARY_KEY_ID ? { keys: e.ENCRYPTION_KEYS, primaryKeyId: e.ENCRYPTION_PRIMARY_KEY_ID } : undefined,
     stateSecret: e.STATE_SECRET,
     slack: slackConfig(e),
-    publish: { concurrency: e.PUBLISH_CONCURRENCY, retries: e.PUBLISH_RETRIES },
+    publish: { concurrency: e.PUBLISH_CONCURRENCY, retries: e.PUBLISH_RETRIES, networkTimeoutMs: e.NETWORK_TIMEOUT_MS },
     networks: { xApiUrl: e.X_API_URL },
   };
 }

@@ -47,7 +47,12 @@ export function greenlightCore(config: Config, options: CoreOptions = {}): Exten
         adapters: { ...defaultAdapters(config), ...options.adapters },
         chats,
         publicUrl: config.http.publicUrl,
-        publish: { retries: config.publish.retries, ...(options.retryDelays ?? { baseMs: 2_000, maxMs: 10 * 60_000 }) },
+        publish: {
+          retries: config.publish.retries,
+          ...(options.retryDelays ?? { baseMs: 2_000, maxMs: 10 * 60_000 }),
+          // An attempt older than this has lost its worker: every call it makes times out well before.
+          stuckAfterMs: 2 * config.publish.networkTimeoutMs + 10_000,
+        },
       };
       const mounts: Mount[] = [];
       const stops: (() => Promise<void>)[] = [];
@@ -63,13 +68,14 @@ export function greenlightCore(config: Config, options: CoreOptions = {}): Exten
 }
 
 function defaultAdapters(config: Config): Partial<Record<Network, NetworkAdapter>> {
+  const timeoutMs = config.publish.networkTimeoutMs;
   return {
-    x: createXAdapter({ baseUrl: config.networks.xApiUrl }),
-    mastodon: createMastodonAdapter(),
-    linkedin: createLinkedInAdapter(),
-    facebook: createFacebookAdapter(),
-    instagram: createInstagramAdapter(),
-    threads: createThreadsAdapter(),
+    x: createXAdapter({ baseUrl: config.networks.xApiUrl, timeoutMs }),
+    mastodon: createMastodonAdapter({ timeoutMs }),
+    linkedin: createLinkedInAdapter({ timeoutMs }),
+    facebook: createFacebookAdapter({ timeoutMs }),
+    instagram: createInstagramAdapter({ timeoutMs }),
+    threads: createThreadsAdapter({ timeoutMs }),
   };
 }
 

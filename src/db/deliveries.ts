@@ -70,12 +70,14 @@ export function listParts(tx: Executor, deliveryId: string) {
   return tx.selectFrom('delivery_parts').select(['position', 'external_id as externalId', 'url']).where('delivery_id', '=', deliveryId).orderBy('position').execute();
 }
 
+/** Stores a published thread part; it also renews the attempt's start, the sign its worker is alive. */
 export async function savePart(tx: Executor, deliveryId: string, part: { position: number; externalId: string; url: string }): Promise<void> {
   await tx
     .insertInto('delivery_parts')
     .values({ delivery_id: deliveryId, position: part.position, external_id: part.externalId, url: part.url })
     .onConflict((oc) => oc.columns(['delivery_id', 'position']).doNothing())
     .execute();
+  await tx.updateTable('deliveries').set({ sending_started_at: sql<Date>`now()` }).where('id', '=', deliveryId).where('state', '=', 'sending').execute();
 }
 
 /** Due deliveries in `pending` whose time passed more than `graceSeconds` ago: candidates for a lost job. */

@@ -19,7 +19,7 @@ export interface WorkflowDeps {
   adapters: Partial<Record<Network, NetworkAdapter>>;
   chats: Partial<Record<Chat, ChatPort>>;
   publicUrl: string;
-  publish: { retries: number; baseMs: number; maxMs: number };
+  publish: { retries: number; baseMs: number; maxMs: number; stuckAfterMs: number };
 }
 
 /** Who clicked: resolved by the chat edge from the request, rights checked by the workflow. */

@@ -11,6 +11,7 @@ import type { WorkflowDeps } from '../deps.ts';
 import { recordEvent } from '../record-event.ts';
 import { deliveryText, loadDeliveryContext, type DeliveryContext } from './load-delivery.ts';
 import { reconcile, type Verdict } from './reconcile.ts';
+import { recoverStuck } from './sweep.ts';
 import { recordFailed, recordNeedsReconnect, recordPublished, recordRetry, recordUnconfirmed, toDeliveryError } from './record-outcome.ts';
 
 /** A job that wakes a little early (clock skew between replicas) still counts as on time. */
@@ -27,6 +28,8 @@ export async function handlePublishJob(deps: WorkflowDeps, deliveryId: string, s
   const context = await loadDeliveryContext(deps.db, deliveryId);
   if (!context) return; // withdrawn by an edit or a cancel
   const { delivery, post, workspace, account } = context;
+  // A job whose earlier run lost its worker comes back here; the attempt it left behind is recovered.
+  if (delivery.state === 'sending' && (await recoverStuck(deps, delivery.id))) return;
   if (delivery.state !== 'pending') return;
   const now = deps.now();
   if (delivery.due_at.getTime() > now.getTime() + EARLY_TOLERANCE_MS) {

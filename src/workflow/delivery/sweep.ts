@@ -1,14 +1,33 @@
-import { findOverdue, findStuckSending, transitionDelivery } from '../../db/deliveries.ts';
+import { findOverdue, findStuckSending } from '../../db/deliveries.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import type { WorkflowDeps } from '../deps.ts';
 
+/**
+ * An attempt left in `sending` by a worker that died (kill -9, a crash, a lost database connection
+ * after the claim) goes back to `pending` marked as an unknown outcome, so the next attempt looks at
+ * the network before sending anything. Guarded: an attempt that is still alive and finishes first wins.
+ */
+export async function recoverStuck(deps: WorkflowDeps, deliveryId: string): Promise<boolean> {
+  const now = deps.now();
+  const row = await inTransaction(deps.db, async (tx) => {
+    const stale = new Date(now.getTime() - deps.publish.stuckAfterMs);
+    const recovered = await tx
+      .updateTable('deliveries')
+      .set({ state: 'pending', due_at: now, last_error: JSON.stringify({ class: 'unknown_outcome', message: 'the worker stopped during the attempt' }) })
+      .where('id', '=', deliveryId)
+      .where('state', '=', 'sending')
+      .where('sending_started_at', '<=', stale)
+      .returningAll()
+      .executeTakeFirst();
+    if (recovered) await deps.queue.sendPublish(tx, recovered.id, now);
+    return recovered;
+  });
+  if (row) deps.log.warn({ postId: row.post_id, deliveryId: row.id, network: row.network }, 'recovered a delivery whose worker stopped mid-attempt; it will be reconciled before any retry');
+  return row !== undefined;
+}
+
 /** A due delivery whose job has not started it within this long has lost its job. */
 const OVERDUE_GRACE_SECONDS = 30;
-/**
- * An attempt still `sending` after this long has lost its worker: every network call has a timeout
- * well under it, and pg-boss's heartbeat has already given the job to another worker by then.
- */
-export const STUCK_SENDING_SECONDS = 180;
 const BATCH = 500;
 
 /**
@@ -20,19 +39,9 @@ export async function sweep(deps: WorkflowDeps): Promise<{ requeued: number; rec
   const overdue = await findOverdue(deps.db, now, OVERDUE_GRACE_SECONDS, BATCH);
   // The publish queue keeps one waiting job per delivery, so this never doubles a live job.
   for (const d of overdue) await deps.queue.sendPublish(deps.db, d.id, now);
-  const stuck = await findStuckSending(deps.db, now, STUCK_SENDING_SECONDS, BATCH);
+  const stuck = await findStuckSending(deps.db, now, deps.publish.stuckAfterMs / 1000, BATCH);
   let recovered = 0;
-  for (const d of stuck) {
-    const done = await inTransaction(deps.db, async (tx) => {
-      const row = await transitionDelivery(tx, d.id, 'pending', { due_at: now, last_error: { class: 'unknown_outcome', message: 'the worker stopped during the attempt' } }, ['sending']);
-      if (row) await deps.queue.sendPublish(tx, row.id, now);
-      return row;
-    });
-    if (done) {
-      recovered += 1;
-      deps.log.warn({ postId: done.post_id, deliveryId: done.id, network: done.network }, 'recovered a delivery whose worker stopped mid-attempt; it will be reconciled before any retry');
-    }
-  }
+  for (const d of stuck) if (await recoverStuck(deps, d.id)) recovered += 1;
   if (overdue.length > 0 || recovered > 0) deps.log.info({ requeued: overdue.length, recovered }, 'sweep');
   return { requeued: overdue.length, recovered };
 }
