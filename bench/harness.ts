@@ -1,11 +1,12 @@
-import { mkdtemp } from 'node:fs/promises';
-import { chmod } from 'node:fs/promises';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { chmod, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { startGreenlight, type Greenlight } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
-import { startEmbeddedPostgres, type RunningEmbeddedPostgres } from '../src/db/embedded-postgres.ts';
+import { findFreePort, startEmbeddedPostgres, type RunningEmbeddedPostgres } from '../src/db/embedded-postgres.ts';
 import { greenlightCore, type CoreOptions } from '../src/extensions.ts';
 import { createLogger } from '../src/log.ts';
 
@@ -59,4 +60,60 @@ export async function atRate<T>(total: number, perSecond: number, send: (i: numb
     pending.push(send(i));
   }
   return Promise.all(pending);
+}
+
+export interface AppProcess {
+  child: ChildProcess;
+  pid: number;
+  url: string;
+  /** SIGTERM and wait for the exit (a clean stop writes the CPU profile, when asked for). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Greenlight as its own process (`node src/main.ts`, as in production), so the load generator and
+ * the emulators never share an event loop with the app. `BENCH_CPU_PROF=<dir>` profiles it.
+ */
+export async function spawnGreenlight(env: Record<string, string>): Promise<AppProcess> {
+  const port = await findFreePort();
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, 'src/main.ts'], {
+    env: { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'error', STATE_SECRET: 'b'.repeat(40), ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const exited = once(child, 'exit');
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  try {
+    await waitReady(`${url}/readyz`, child);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { child, pid: child.pid!, url, stop };
+}
+
+export async function waitReady(url: string, child?: ChildProcess): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (child && child.exitCode !== null) throw new Error(`Greenlight exited with code ${child.exitCode} before it was ready`);
+    const ok = await fetch(url).then((r) => r.ok, () => false);
+    if (ok) return;
+    await sleep(100);
+  }
+  throw new Error(`Greenlight did not become ready at ${url}`);
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Resolves once `done()` holds, checking every `everyMs`; false if `timeoutMs` passed first. */
+export async function until(done: () => boolean, options: { timeoutMs: number; everyMs?: number }): Promise<boolean> {
+  const deadline = Date.now() + options.timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) return false;
+    await sleep(options.everyMs ?? 50);
+  }
+  return true;
 }

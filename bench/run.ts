@@ -1,40 +1,133 @@
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { ackLatency } from './ack-latency.ts';
+import { growth } from './growth.ts';
 import { benchDatabaseServer, median } from './harness.ts';
+import { idleMemory } from './idle-memory.ts';
+import { scheduleLateness } from './schedule-lateness.ts';
+import { throughput } from './throughput.ts';
 
 /**
  * `npm run bench`: each scenario runs several times and the median is reported, with the machine,
- * in bench/RESULTS.md. `BENCH_RUNS` (default 3) and `BENCH_ONLY` (a scenario name) narrow it.
+ * in bench/RESULTS.md. `BENCH_RUNS` (default 3) and `BENCH_ONLY` (scenario names, comma-separated)
+ * narrow it. docs/benchmarks.md says what each scenario measures and how.
  */
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const ONLY = process.env.BENCH_ONLY;
+const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
 
 interface Row { scenario: string; figure: string; value: string; target: string }
+
+interface Scenario<R> {
+  name: string;
+  /** What the progress line says about one run. */
+  label: string;
+  run(adminUrl: string): Promise<R>;
+  rows(runs: R[]): Row[];
+  /** Extra text for the report (query plans), from the last run. */
+  appendix?(runs: R[]): string;
+}
+
+const ms = (v: number) => `${Math.round(v)} ms`;
+const med = <R>(runs: R[], pick: (r: R) => number) => median(runs.map(pick));
+const worst = <R>(runs: R[], pick: (r: R) => number) => Math.max(...runs.map(pick));
+
+/** The publish settings the delivery scenarios share (chosen by the throughput sweep). */
+const PUBLISH_ENV = { PUBLISH_CONCURRENCY: '200', DATABASE_POOL_SIZE: '20' };
+const CONCURRENCIES = [100, 200, 400];
+
+const scenarios: Scenario<any>[] = [
+  {
+    name: 'ack',
+    label: '100 Slack interactions/s for 10 s',
+    run: (adminUrl) => ackLatency(adminUrl, { rate: 100, seconds: 10 }),
+    rows: (runs: Awaited<ReturnType<typeof ackLatency>>[]) => {
+      const scenario = 'Slack ack at 100/s (1,000 interactions)';
+      return [
+        { scenario, figure: 'p50 / p99 in the app (request in → ack out; histogram bucket bound)', value: `≤ ${med(runs, (r) => r.serverP50)} ms / ≤ ${med(runs, (r) => r.serverP99)} ms`, target: 'p99 < 50 ms' },
+        { scenario, figure: 'p50 / p99 at the client (adds signing, loopback and the emulator process, which also serves the app\'s Web API calls)', value: `${med(runs, (r) => r.p50).toFixed(1)} ms / ${med(runs, (r) => r.p99).toFixed(1)} ms`, target: '' },
+        { scenario, figure: 'non-200 answers', value: String(worst(runs, (r) => r.failed)), target: '0' },
+      ];
+    },
+  },
+  {
+    name: 'lateness',
+    label: '10,000 deliveries due within one minute, Mastodon at 100 ms',
+    run: (adminUrl) => scheduleLateness(adminUrl, { deliveries: 10_000, windowSeconds: 60, leadSeconds: 30, accounts: 100, latencyMs: 100, env: PUBLISH_ENV }),
+    rows: (runs: Awaited<ReturnType<typeof scheduleLateness>>[]) => {
+      const scenario = `Schedule lateness: 10,000 deliveries due within one minute (Mastodon emulator at 100 ms, PUBLISH_CONCURRENCY=${PUBLISH_ENV.PUBLISH_CONCURRENCY})`;
+      return [
+        { scenario, figure: 'p50 / p99 / max: create request received at the emulator − due time', value: `${ms(med(runs, (r) => r.p50))} / ${ms(med(runs, (r) => r.p99))} / ${ms(med(runs, (r) => r.max))}`, target: 'p99 < 1 s' },
+        { scenario, figure: 'published / early (before the due time) / duplicated, worst run', value: `${Math.min(...runs.map((r) => r.delivered))} / ${worst(runs, (r) => r.early)} / ${worst(runs, (r) => r.duplicates)}`, target: '10,000 / 0 / 0' },
+      ];
+    },
+  },
+  {
+    name: 'throughput',
+    label: `5,000 deliveries due now, Mastodon at 100 ms, PUBLISH_CONCURRENCY ${CONCURRENCIES.join('/')}`,
+    async run(adminUrl) {
+      const byConcurrency: Record<number, Awaited<ReturnType<typeof throughput>>> = {};
+      for (const c of CONCURRENCIES) {
+        byConcurrency[c] = await throughput(adminUrl, { deliveries: 5_000, accounts: 50, latencyMs: 100, env: { ...PUBLISH_ENV, PUBLISH_CONCURRENCY: String(c) } });
+        process.stdout.write(`  PUBLISH_CONCURRENCY=${c}: ${byConcurrency[c].perSecond.toFixed(0)}/s\n`);
+      }
+      return byConcurrency;
+    },
+    rows: (runs: Record<number, Awaited<ReturnType<typeof throughput>>>[]) =>
+      CONCURRENCIES.map((c) => ({
+        scenario: 'Throughput: 5,000 deliveries due now, one process (Mastodon emulator at 100 ms)',
+        figure: `deliveries/s, first to last create at the emulator, PUBLISH_CONCURRENCY=${c}, DATABASE_POOL_SIZE=${PUBLISH_ENV.DATABASE_POOL_SIZE} (published / duplicated, worst run)`,
+        value: `${Math.round(med(runs, (r) => r[c]!.perSecond))}/s (${Math.min(...runs.map((r) => r[c]!.delivered))} / ${worst(runs, (r) => r[c]!.duplicates)})`,
+        target: '≥ 500/s',
+      })),
+  },
+  {
+    name: 'growth',
+    label: '1,000 vs 1,000,000 scheduled posts: due work and the week\'s queue',
+    run: (adminUrl) => growth(adminUrl),
+    rows: (runs: Awaited<ReturnType<typeof growth>>[]) =>
+      runs[0]!.queries.map((q, i) => ({
+        scenario: 'Growth: 1,000 vs 1,000,000 scheduled posts (median of 20 executions each)',
+        figure: q.name,
+        value: `${med(runs, (r) => r.queries[i]!.smallMs).toFixed(2)} ms vs ${med(runs, (r) => r.queries[i]!.largeMs).toFixed(2)} ms`,
+        target: 'equal within noise',
+      })),
+    appendix: (runs: Awaited<ReturnType<typeof growth>>[]) => runs[runs.length - 1]!.plans,
+  },
+  {
+    name: 'memory',
+    label: '`node src/main.ts` idle for 15 s',
+    run: (adminUrl) => idleMemory(adminUrl, { idleSeconds: 15 }),
+    rows: (runs: Awaited<ReturnType<typeof idleMemory>>[]) => [
+      { scenario: 'Idle memory: `node src/main.ts` with DATABASE_URL, after 15 s idle', figure: 'VmRSS (no chat configured / Slack configured)', value: `${med(runs, (r) => r.bareMb).toFixed(0)} MB / ${med(runs, (r) => r.slackMb).toFixed(0)} MB`, target: '< 150 MB' },
+    ],
+  },
+];
 
 async function main(): Promise<void> {
   const server = await benchDatabaseServer();
   const rows: Row[] = [];
+  const appendices: string[] = [];
+  const started = Date.now();
   try {
-    if (!ONLY || ONLY === 'ack') {
+    for (const scenario of scenarios) {
+      if (ONLY && !ONLY.includes(scenario.name)) continue;
       const runs = [];
       for (let i = 0; i < RUNS; i++) {
-        process.stdout.write(`ack latency: run ${i + 1}/${RUNS} (100 interactions/s for 10 s)...\n`);
-        runs.push(await ackLatency(server.adminUrl, { rate: 100, seconds: 10 }));
+        process.stdout.write(`${scenario.name}: run ${i + 1}/${RUNS} (${scenario.label})...\n`);
+        runs.push(await scenario.run(server.adminUrl));
       }
-      rows.push(
-        { scenario: 'Slack ack at 100/s (1,000 interactions)', figure: 'p50 / p99 in the app (request in → ack out; histogram bucket bound)', value: `≤ ${median(runs.map((r) => r.serverP50))} ms / ≤ ${median(runs.map((r) => r.serverP99))} ms`, target: 'p99 < 50 ms' },
-        { scenario: 'Slack ack at 100/s (1,000 interactions)', figure: 'p50 / p99 at the client (adds signing, loopback and the emulator process, which also serves the app\'s Web API calls)', value: `${median(runs.map((r) => r.p50)).toFixed(1)} ms / ${median(runs.map((r) => r.p99)).toFixed(1)} ms`, target: '' },
-        { scenario: 'Slack ack at 100/s (1,000 interactions)', figure: 'non-200 answers', value: String(Math.max(...runs.map((r) => r.failed))), target: '0' },
-      );
+      rows.push(...scenario.rows(runs));
+      const appendix = scenario.appendix?.(runs);
+      if (appendix) appendices.push(appendix);
     }
   } finally {
     await server.stop();
   }
   const table = ['| scenario | figure | median of runs | target |', '| --- | --- | --- | --- |', ...rows.map((r) => `| ${r.scenario} | ${r.figure} | ${r.value} | ${r.target} |`)].join('\n');
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, ${process.env.DATABASE_URL ? 'PostgreSQL from DATABASE_URL' : 'embedded PostgreSQL'}`;
-  const report = `# Benchmark results\n\nMachine: ${machine}. ${RUNS} runs per scenario; the table shows the median of the runs.\nRun with \`npm run bench\` (\`BENCH_RUNS\`, \`BENCH_ONLY\` narrow it).\n\n${table}\n`;
-  await writeFile(new URL('./RESULTS.md', import.meta.url), report);
+  const minutes = ((Date.now() - started) / 60_000).toFixed(1);
+  const report = `# Benchmark results\n\nMachine: ${machine}. ${RUNS} run(s) per scenario; the table shows the median of the runs (${minutes} min in all).\nRun with \`npm run bench\` (\`BENCH_RUNS\`, \`BENCH_ONLY\` narrow it); docs/benchmarks.md explains each scenario.\n\n${table}\n${appendices.map((a) => `\n${a}\n`).join('')}`;
+  if (!ONLY) await writeFile(new URL('./RESULTS.md', import.meta.url), report);
   process.stdout.write(`${report}\n`);
 }
 

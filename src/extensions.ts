@@ -1,4 +1,5 @@
 import type { Extension, ExtensionContext } from './app.ts';
+import { createDiscordEdge } from './chat/discord/discord-app.ts';
 import { createSlackEdge } from './chat/slack/slack-app.ts';
 import type { Config } from './config.ts';
 import type { Chat } from './db/schema.ts';
@@ -11,6 +12,8 @@ import { createLinkedInAdapter } from './networks/linkedin.ts';
 import { createMastodonAdapter } from './networks/mastodon.ts';
 import { createThreadsAdapter } from './networks/threads.ts';
 import { createXAdapter } from './networks/x.ts';
+import { connectContext } from './oauth/context.ts';
+import { oauthMounts } from './oauth/routes.ts';
 import type { ChatPort } from './workflow/chat-port.ts';
 import type { WorkflowDeps } from './workflow/deps.ts';
 import { startWorkers } from './workflow/workers.ts';
@@ -37,6 +40,8 @@ export function greenlightCore(config: Config, options: CoreOptions = {}): Exten
       const slack = config.slack ? await createSlackEdge(config.slack, ctx.log, ctx.metrics) : undefined;
       const chats: Partial<Record<Chat, ChatPort>> = {};
       if (slack) chats.slack = slack.port(ctx.db);
+      const discord = config.discord ? await createDiscordEdge(config.discord, ctx.log, ctx.metrics) : undefined;
+      if (discord) chats.discord = discord.port(ctx.db);
       const deps: WorkflowDeps = {
         db: ctx.db,
         queue: ctx.queue,
@@ -47,17 +52,23 @@ export function greenlightCore(config: Config, options: CoreOptions = {}): Exten
         adapters: { ...defaultAdapters(config), ...options.adapters },
         chats,
         publicUrl: config.http.publicUrl,
+        stateSecret: config.stateSecret,
         publish: {
           retries: config.publish.retries,
-          ...(options.retryDelays ?? { baseMs: 2_000, maxMs: 10 * 60_000 }),
+          ...(options.retryDelays ?? { baseMs: config.publish.retryBaseMs, maxMs: config.publish.retryMaxMs }),
           // An attempt older than this has lost its worker: every call it makes times out well before.
           stuckAfterMs: 2 * config.publish.networkTimeoutMs + 10_000,
         },
       };
-      const mounts: Mount[] = [];
+      const mounts: Mount[] = [...oauthMounts(connectContext(deps, config))];
       const stops: (() => Promise<void>)[] = [];
       if (slack) {
         const started = await slack.start(deps);
+        mounts.push(...started.mounts);
+        stops.push(started.stop);
+      }
+      if (discord) {
+        const started = await discord.start(deps);
         mounts.push(...started.mounts);
         stops.push(started.stop);
       }
@@ -70,12 +81,12 @@ export function greenlightCore(config: Config, options: CoreOptions = {}): Exten
 function defaultAdapters(config: Config): Partial<Record<Network, NetworkAdapter>> {
   const timeoutMs = config.publish.networkTimeoutMs;
   return {
-    x: createXAdapter({ baseUrl: config.networks.xApiUrl, timeoutMs }),
+    x: createXAdapter({ baseUrl: config.networks.xApiUrl, timeoutMs, ...config.oauth.x.client }),
     mastodon: createMastodonAdapter({ timeoutMs }),
-    linkedin: createLinkedInAdapter({ timeoutMs }),
-    facebook: createFacebookAdapter({ timeoutMs }),
-    instagram: createInstagramAdapter({ timeoutMs }),
-    threads: createThreadsAdapter({ timeoutMs }),
+    linkedin: createLinkedInAdapter({ baseUrl: config.oauth.linkedin.apiUrl, oauthUrl: config.oauth.linkedin.authUrl, timeoutMs, ...config.oauth.linkedin.client }),
+    facebook: createFacebookAdapter({ baseUrl: config.oauth.facebook.apiUrl, timeoutMs }),
+    instagram: createInstagramAdapter({ baseUrl: config.oauth.facebook.apiUrl, timeoutMs }),
+    threads: createThreadsAdapter({ baseUrl: config.oauth.threads.apiUrl, timeoutMs }),
   };
 }
 

@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 /**
  * Every path where a secret can sit in a log object. pino's redaction works by path, so secrets are
@@ -39,14 +39,17 @@ export const REDACTED_PATHS = [
   'config.slack.signingSecret',
   'config.encryption',
   'config.stateSecret',
+  'config.oauth.*.client',
 ];
 
-export function createLogger(options: { level: string; pretty?: boolean } = { level: 'info' }): Logger {
-  return pino({
+/** `destination` (default stdout) lets a test read every line written. */
+export function createLogger(options: { level: string; pretty?: boolean } = { level: 'info' }, destination?: DestinationStream): Logger {
+  const settings = {
     level: options.level,
     base: { service: 'greenlight' },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-  });
+  };
+  return destination ? pino(settings, destination) : pino(settings);
 }
 
 export type { Logger };

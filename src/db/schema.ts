@@ -155,6 +155,32 @@ export interface OauthStatesTable {
   expires_at: Timestamp;
   used_at: Timestamp | null;
   created_at: CreatedAt;
+  /** Mastodon: the instance the flow talks to. */
+  instance_url: string | null;
+  /** A Reconnect link's flow: the only account it may reconnect. */
+  account_id: string | null;
+}
+
+export interface OauthClientsTable {
+  network: Network;
+  instance_url: string;
+  client_id: string;
+  /** Encrypted like credentials. */
+  client_secret: string;
+  redirect_uri: string;
+  created_at: CreatedAt;
+}
+
+/** A chat form's typed values between steps (Discord's compose modal and account picker). */
+export interface ComposeDraftsTable {
+  id: Generated<string>;
+  workspace_id: string;
+  user_id: string;
+  post_id: string | null;
+  channel_id: string;
+  input: Json<Record<string, unknown>>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
 }
 
 export interface InboundRequestsTable {
@@ -187,8 +213,10 @@ export interface Database {
   delivery_parts: DeliveryPartsTable;
   chat_messages: ChatMessagesTable;
   oauth_states: OauthStatesTable;
+  oauth_clients: OauthClientsTable;
   inbound_requests: InboundRequestsTable;
   events: EventsTable;
+  compose_drafts: ComposeDraftsTable;
 }
 
 export type Workspace = Selectable<WorkspacesTable>;

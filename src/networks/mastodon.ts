@@ -132,18 +132,31 @@ async function waitForMedia(ctx: Ctx, base: string, id: string, creds: Credentia
   throw makeError('mastodon', [], { errorClass: 'transient', message: 'Mastodon media still processing' });
 }
 
+/** Pages of 40 read at most while looking back to `since`. */
+const MAX_PAGES = 10;
+
 async function recentPosts(ctx: Ctx, creds: Credentials, since: Date, signal: AbortSignal): Promise<RecentPost[]> {
-  const url = `${instanceOf(ctx, creds)}/api/v1/accounts/${encodeURIComponent(creds.accountId)}/statuses?limit=40&exclude_reblogs=true`;
-  const call: HttpCall = { method: 'GET', url, headers: bearer(creds), signal, what: 'list recent posts', secrets: [creds.accessToken] };
-  const res = await send(ctx.http, call);
-  if (res.status !== 200) throw mastodonError(res, call);
-  const list = parseJson(res.body);
-  return (Array.isArray(list) ? list : []).map(asRecord).flatMap((status) => {
-    const id = str(status.id);
-    const createdAt = new Date(str(status.created_at) ?? Number.NaN);
-    if (!id || Number.isNaN(createdAt.getTime()) || createdAt < since) return [];
-    return [{ externalId: id, url: str(status.url) ?? str(status.uri) ?? '', text: htmlToText(str(status.content) ?? ''), createdAt }];
-  });
+  const posts: RecentPost[] = [];
+  let maxId: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const url = `${instanceOf(ctx, creds)}/api/v1/accounts/${encodeURIComponent(creds.accountId)}/statuses?limit=40&exclude_reblogs=true${maxId ? `&max_id=${encodeURIComponent(maxId)}` : ''}`;
+    const call: HttpCall = { method: 'GET', url, headers: bearer(creds), signal, what: 'list recent posts', secrets: [creds.accessToken] };
+    const res = await send(ctx.http, call);
+    if (res.status !== 200) throw mastodonError(res, call);
+    const list = parseJson(res.body);
+    const statuses = (Array.isArray(list) ? list : []).map(asRecord);
+    let reachedSince = statuses.length === 0;
+    for (const status of statuses) {
+      const id = str(status.id);
+      const createdAt = new Date(str(status.created_at) ?? Number.NaN);
+      if (!id || Number.isNaN(createdAt.getTime())) continue;
+      if (createdAt < since) reachedSince = true;
+      else posts.push({ externalId: id, url: str(status.url) ?? str(status.uri) ?? '', text: htmlToText(str(status.content) ?? ''), createdAt });
+      maxId = id;
+    }
+    if (reachedSince) break;
+  }
+  return posts;
 }
 
 /** Mastodon returns HTML content: paragraphs, <br>, links with hidden spans. Back to the plain text we posted. */

@@ -130,20 +130,33 @@ async function waitForProcessing(ctx: Ctx, id: string, info: Record<string, unkn
   throw makeError('x', [], { errorClass: 'transient', message: 'X media still processing' });
 }
 
+/** Pages read at most: 1,000 posts since the attempt, far more than one account publishes meanwhile. */
+const MAX_PAGES = 10;
+
 async function recentPosts(ctx: Ctx, creds: Credentials, since: Date, signal: AbortSignal): Promise<RecentPost[]> {
+  const posts: RecentPost[] = [];
+  let token: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const { json } = await callX(ctx, listCall(ctx, creds, since, signal, token));
+    for (const post of (Array.isArray(json.data) ? json.data : []).map(asRecord)) {
+      const id = str(post.id);
+      if (!id) continue;
+      const createdAt = str(post.created_at) ? new Date(str(post.created_at)!) : since;
+      posts.push({ externalId: id, url: xPostUrl(id), text: decodeEntities(str(post.text) ?? ''), createdAt });
+    }
+    token = str(asRecord(json.meta).next_token);
+    if (!token) break;
+  }
+  return posts;
+}
+
+function listCall(ctx: Ctx, creds: Credentials, since: Date, signal: AbortSignal, token: string | undefined): HttpCall {
   const url = new URL(`${ctx.base}/2/users/${encodeURIComponent(creds.accountId)}/tweets`);
   url.searchParams.set('max_results', '100');
   url.searchParams.set('start_time', new Date(Math.floor(since.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z'));
   url.searchParams.set('tweet.fields', 'created_at');
-  const call: HttpCall = { method: 'GET', url: url.toString(), headers: bearer(creds), signal, what: 'list recent posts', secrets: secretsOf(creds) };
-  const { json } = await callX(ctx, call);
-  const data = Array.isArray(json.data) ? json.data : [];
-  return data.map(asRecord).flatMap((post) => {
-    const id = str(post.id);
-    if (!id) return [];
-    const createdAt = str(post.created_at) ? new Date(str(post.created_at)!) : since;
-    return [{ externalId: id, url: xPostUrl(id), text: decodeEntities(str(post.text) ?? ''), createdAt }];
-  });
+  if (token) url.searchParams.set('pagination_token', token);
+  return { method: 'GET', url: url.toString(), headers: bearer(creds), signal, what: 'list recent posts', secrets: secretsOf(creds) };
 }
 
 /** X returns post text with &, < and > HTML-escaped. */

@@ -5,9 +5,9 @@
 // over the encoded text exactly as sent, with a context prefix so the secret's MACs cannot be replayed elsewhere.
 //
 // This module makes state unforgeable and expiring; it does NOT make it single use. Single use is enforced by the
-// database: the connect route stores the nonce row, and the callback consumes it atomically (delete ... returning,
-// matching workspace, user and network) before exchanging the code. A verified state whose nonce row is gone is a
-// replay.
+// database: the connect route stores the nonce row, and the callback consumes it atomically (update ... set used_at
+// ... where used_at is null and expires_at > now() returning, matching workspace, user and network) before
+// exchanging the code. A verified state whose row is already used is a replay.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export interface StatePayload {

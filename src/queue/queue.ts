@@ -15,6 +15,8 @@ export const QUEUES = {
   sweep: 'sweep',
   /** Reminders for cards nobody answered. */
   remind: 'remind',
+  /** Daily: refresh tokens that expire within a day; a refused refresh asks for a reconnect. */
+  refreshTokens: 'refresh-tokens',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -70,6 +72,7 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
       await boss.start();
       await createQueues(boss);
       await boss.schedule(QUEUES.sweep, '* * * * *', {}, { singletonKey: 'sweep' });
+      await boss.schedule(QUEUES.refreshTokens, '17 4 * * *', {}, { singletonKey: 'refresh-tokens', tz: 'UTC' });
     },
     beginShutdown() {
       stopping = true;
@@ -158,6 +161,20 @@ async function createQueues(boss: PgBoss): Promise<void> {
     expireInSeconds: 60,
     retentionSeconds: 3600,
     deleteAfterSeconds: 3600,
+  });
+  await ensureQueue(boss, QUEUES.refreshTokens, {
+    // One run at a time; a missed day is caught by the next run (the horizon is a whole day).
+    policy: 'singleton',
+    notify: false,
+    retryLimit: 3,
+    retryDelay: 300,
+    retryBackoff: true,
+    retryDelayMax: 3600,
+    // Every refresh call has its own timeout; many accounts take a while.
+    expireInSeconds: 1800,
+    heartbeatSeconds: 30,
+    retentionSeconds: 7 * 24 * 3600,
+    deleteAfterSeconds: 7 * 24 * 3600,
   });
   await ensureQueue(boss, QUEUES.remind, {
     policy: 'standard',

@@ -19,6 +19,8 @@ export interface WorkflowDeps {
   adapters: Partial<Record<Network, NetworkAdapter>>;
   chats: Partial<Record<Chat, ChatPort>>;
   publicUrl: string;
+  /** Signs connect links and OAuth state (STATE_SECRET); without it no connect link can be made. */
+  stateSecret?: string | undefined;
   publish: { retries: number; baseMs: number; maxMs: number; stuckAfterMs: number };
 }
 

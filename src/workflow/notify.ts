@@ -4,6 +4,7 @@ import { findPost, loadPostContent } from '../db/posts.ts';
 import type { ChatMessage, Post, Workspace } from '../db/schema.ts';
 import { findWorkspace } from '../db/workspaces.ts';
 import type { Network } from '../domain/networks.ts';
+import { RECONNECT_KINDS, reconnectLinksFor } from '../oauth/reconnect-links.ts';
 import { buildCardView, type CardView } from './card-view.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { receiptFor } from './receipts.ts';
@@ -30,7 +31,8 @@ export async function handleNotifyJob(deps: WorkflowDeps, postId: string): Promi
   // Every event not yet in the thread, in order. The mark moves after each reply, so a retried job
   // neither repeats a receipt nor skips one.
   const events = await deps.db.selectFrom('events').selectAll().where('post_id', '=', post.id).where('id', '>', String(ref.last_event_id)).orderBy('id').execute();
-  const links = { reconnect: (network: Network) => `${deps.publicUrl}/connect/${network}?workspace=${workspace.id}` };
+  const fallback = (network: Network) => `${deps.publicUrl}/connect/${network}?workspace=${workspace.id}`;
+  const links = { reconnect: events.some((e) => RECONNECT_KINDS.includes(e.kind)) ? await reconnectLinksFor(deps, post.id, workspace.id) : fallback };
   for (const event of events) {
     const receipt = receiptFor(event, post.zone, links);
     if (receipt) await chat.postReceipt(workspace, ref, receipt);

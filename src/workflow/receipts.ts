@@ -50,7 +50,7 @@ export function receiptFor(event: EventRecord, zone: string, links: { reconnect:
       return retry(`${label} failed${partsNote(d, true)}: ${d.reason}`);
     case 'delivery_needs_reconnect':
       return {
-        text: `${label} failed: ${d.reason} Reconnect ${label}, then retry.`,
+        text: `${label} failed: ${sentence(d.reason)} Reconnect ${label}, then retry.`,
         buttons: [
           { kind: 'link', label: `Reconnect ${label}`, url: links.reconnect(network ?? 'x') },
           { kind: 'action', label: `Retry ${label}`, action: 'retry_delivery', value: String(event.delivery_id) },
@@ -77,9 +77,22 @@ export function receiptFor(event: EventRecord, zone: string, links: { reconnect:
       return { text: `${who} confirmed the ${label} post is live.`, buttons: [] };
     case 'delivery_retry_requested':
       return { text: `${who} asked to retry ${label}.`, buttons: [] };
+    case 'account_reconnected':
+      return d.retry ? retry(`${label} reconnected: press Retry.`) : { text: `${label} reconnected; publishing continues.`, buttons: [] };
+    case 'account_needs_reconnect':
+      return {
+        text: `${label} needs a reconnect: ${sentence(d.reason)} This post waits until it is reconnected.`,
+        buttons: [{ kind: 'link', label: `Reconnect ${label}`, url: links.reconnect(network ?? 'x') }],
+      };
     default:
       return undefined;
   }
+}
+
+/** The network's words end a sentence before ours begins ("...was revoked. Reconnect Mastodon"). */
+function sentence(value: unknown): string {
+  const text = String(value ?? '').trim();
+  return /[.!?]$/.test(text) ? text : `${text}.`;
 }
 
 function partsNote(d: Record<string, unknown>, failed = false): string {

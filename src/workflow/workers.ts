@@ -2,6 +2,7 @@ import { QUEUES, type NotifyJob, type PublishJob, type RemindJob } from '../queu
 import type { WorkflowDeps } from './deps.ts';
 import { handlePublishJob } from './delivery/publish-delivery.ts';
 import { sweep } from './delivery/sweep.ts';
+import { refreshExpiringTokens } from '../oauth/refresh-job.ts';
 import { handleNotifyJob } from './notify.ts';
 import { handleRemindJob } from './remind.ts';
 
@@ -19,6 +20,9 @@ export async function startWorkers(deps: WorkflowDeps, options: { publishConcurr
   await deps.queue.work<RemindJob>(QUEUES.remind, { loops: 1, batchSize: 5 }, (job) => handleRemindJob(deps, job.data.postId, job.data.version));
   await deps.queue.work(QUEUES.sweep, { loops: 1, batchSize: 1 }, async () => {
     await sweep(deps);
+  });
+  await deps.queue.work(QUEUES.refreshTokens, { loops: 1, batchSize: 1 }, async (job) => {
+    await refreshExpiringTokens(deps, job.signal);
   });
 }
 

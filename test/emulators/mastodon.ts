@@ -6,7 +6,8 @@ import { crc32, deflateSync } from 'node:zlib';
 
 /**
  * Mastodon emulator on 127.0.0.1: statuses (with Idempotency-Key), account statuses, media v2 upload with
- * processing, /api/v2/instance, apps + OAuth token/revoke, verify_credentials. `{error}` bodies,
+ * processing, /api/v2/instance, apps + OAuth authorize (the consent screen, answered at once as `consent` says)/token/revoke,
+ * verify_credentials. `{error}` bodies,
  * X-RateLimit-* headers on every response, scripted faults. Serves a tiny PNG at /media/test.png.
  */
 
@@ -31,7 +32,11 @@ export interface MastodonPostRecord {
   id: string; text: string; accountId: string; replyTo: string | undefined; mediaIds: string[]; idempotencyKey: string | undefined; createdAt: Date;
 }
 export interface MastodonMediaRecord { id: string; accountId: string; size: number; contentType: string; description: string | null; pollsLeft: number; statusId?: string }
-export interface MastodonRequestRecord { method: string; path: string; headers: Record<string, string>; body: unknown }
+export interface MastodonRequestRecord {
+  method: string; path: string; headers: Record<string, string>; body: unknown;
+  /** When the request arrived, before any latency: the benchmarks measure lateness from it. */
+  receivedAt: Date;
+}
 export interface MastodonTokens { accessToken: string; accountId: string; username: string }
 
 interface Reply { status: number; body: unknown; raw?: Buffer; headers?: Record<string, string>; hang?: boolean }
@@ -65,6 +70,12 @@ export async function startMastodonEmulator(options: MastodonEmulatorOptions = {
     posts: [] as MastodonPostRecord[],
     media: [] as MastodonMediaRecord[],
     requests: [] as MastodonRequestRecord[],
+    /** What /oauth/authorize answers: sign in as `accountId` (default: a new account), or deny with `error`. */
+    consent: {} as { accountId?: string; error?: string; errorDescription?: string },
+    /** Every access token and code handed out (tests scan logs for them). */
+    issued: [] as string[],
+    /** Apps registered with POST /api/v1/apps. */
+    registeredApps: () => [...apps.entries()].map(([clientId, a]) => ({ clientId, redirectUri: a.redirectUri })),
     /** A new account with a token (as after a finished OAuth flow). */
     createAccount(username = `user${accounts.size + 1}`): MastodonTokens {
       const id = nextId();
@@ -73,12 +84,14 @@ export async function startMastodonEmulator(options: MastodonEmulatorOptions = {
     },
     issueToken(accountId: string): string {
       const t = token();
+      emu.issued.push(t);
       tokens.set(t, { accountId, revoked: false });
       return t;
     },
     /** An authorization code as /oauth/authorize would hand out (PKCE S256 challenge optional). */
     issueCode(accountId: string, clientId: string, opts: { codeChallenge?: string; redirectUri?: string } = {}): string {
       const code = token();
+      emu.issued.push(code);
       codes.set(code, { accountId, clientId, challenge: opts.codeChallenge, redirectUri: opts.redirectUri });
       return code;
     },
@@ -142,6 +155,7 @@ export async function startMastodonEmulator(options: MastodonEmulatorOptions = {
     if (method === 'GET' && path === '/media/test.png') return { status: 200, body: undefined, raw: png, headers: { 'content-type': 'image/png' } };
     if (method === 'GET' && path === '/api/v2/instance') return { status: 200, body: instance() };
     if (method === 'POST' && path === '/api/v1/apps') return registerApp(req);
+    if (method === 'GET' && path === '/oauth/authorize') return authorize(req);
     if (method === 'POST' && path === '/oauth/token') return tokenGrant(req);
     if (method === 'POST' && path === '/oauth/revoke') {
       emu.revokeToken(String(readForm(req).token ?? ''));
@@ -187,7 +201,9 @@ export async function startMastodonEmulator(options: MastodonEmulatorOptions = {
 
   function listStatuses(req: Req, accountId: string): Reply {
     const limit = Math.min(Math.max(Number(req.query.get('limit') ?? '20') || 20, 1), 40);
-    const mine = emu.posts.filter((p) => p.accountId === accountId).reverse().slice(0, limit);
+    // Newest first; max_id pages back past the given status, as Mastodon's Link header does.
+    const maxId = req.query.get('max_id');
+    const mine = emu.posts.filter((p) => p.accountId === accountId && (!maxId || BigInt(p.id) < BigInt(maxId))).reverse().slice(0, limit);
     return { status: 200, body: mine.map(statusEntity) };
   }
 
@@ -222,7 +238,30 @@ export async function startMastodonEmulator(options: MastodonEmulatorOptions = {
     const clientId = token();
     const redirectUri = String(form.redirect_uris ?? 'urn:ietf:wg:oauth:2.0:oob');
     apps.set(clientId, { secret: token(), redirectUri });
+    emu.issued.push(apps.get(clientId)!.secret);
     return { status: 200, body: { id: nextId(), name: String(form.client_name ?? 'app'), website: null, redirect_uri: redirectUri, redirect_uris: [redirectUri], client_id: clientId, client_secret: apps.get(clientId)!.secret } };
+  }
+
+  /** The consent screen, decided by `emu.consent`; Doorkeeper refuses an unknown client or a redirect_uri it was not registered with. */
+  function authorize(req: Req): Reply {
+    const q = req.query;
+    const app = apps.get(q.get('client_id') ?? '');
+    const redirect = q.get('redirect_uri') ?? '';
+    if (!app) return err(401, 'invalid_client', { error_description: 'Client authentication failed due to unknown client.' });
+    if (app.redirectUri !== redirect) return err(400, 'invalid_redirect_uri', { error_description: 'The requested redirect uri is malformed or doesn\'t match client redirect URI.' });
+    if (q.get('response_type') !== 'code') return err(400, 'unsupported_response_type', { error_description: 'The authorization server does not support this response type.' });
+    const method = q.get('code_challenge_method');
+    if (q.get('code_challenge') && method !== 'S256') return err(400, 'invalid_request', { error_description: 'Only S256 is supported.' });
+    const back = new URL(redirect);
+    if (emu.consent.error) {
+      back.searchParams.set('error', emu.consent.error);
+      if (emu.consent.errorDescription) back.searchParams.set('error_description', emu.consent.errorDescription);
+    } else {
+      const accountId = emu.consent.accountId ?? emu.createAccount().accountId;
+      back.searchParams.set('code', emu.issueCode(accountId, q.get('client_id')!, { codeChallenge: q.get('code_challenge') ?? undefined, redirectUri: redirect }));
+    }
+    if (q.get('state')) back.searchParams.set('state', q.get('state')!);
+    return { status: 302, body: undefined, raw: Buffer.alloc(0), headers: { location: back.toString() } };
   }
 
   function tokenGrant(req: Req): Reply {
@@ -304,12 +343,13 @@ export async function startMastodonEmulator(options: MastodonEmulatorOptions = {
   });
 
   async function serve(request: IncomingMessage, response: ServerResponse) {
+    const receivedAt = new Date();
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const req: Req = { method: request.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: request.headers, body: Buffer.concat(chunks) };
     const { authorization: _secret, ...headers } = request.headers;
-    emu.requests.push({ method: req.method, path: req.path, headers: headers as Record<string, string>, body: recordBody(req) });
+    emu.requests.push({ method: req.method, path: req.path, headers: headers as Record<string, string>, body: recordBody(req), receivedAt });
     const r = await handle(req, request.socket.remoteAddress ?? '');
     if (r.hang) return; // never answers; stop() closes the socket
     response.writeHead(r.status, {

@@ -7,7 +7,8 @@ import twitterText from 'twitter-text';
 
 /**
  * X API v2 emulator on 127.0.0.1: POST /2/tweets, GET /2/users/:id/tweets, GET /2/users/me, media upload
- * (simple multipart/JSON, STATUS, metadata), OAuth 2.0 token and revoke. Problem-JSON errors, x-rate-limit-*
+ * (simple multipart/JSON, STATUS, metadata), OAuth 2.0 authorize (GET /i/oauth2/authorize: the consent screen,
+ * answered at once as `consent` says), token and revoke. Problem-JSON errors, x-rate-limit-*
  * headers on every response, duplicate-content 403, scripted faults. Serves a tiny PNG at /media/test.png.
  */
 
@@ -20,6 +21,8 @@ export interface Fault {
   resetInSeconds?: number;
   /** Which requests fail, as "METHOD /path-prefix"; default the create-post call "POST /2/tweets". */
   match?: string;
+  /** Let this many matching requests through before failing (e.g. 1: the second part of a thread fails). */
+  after?: number;
 }
 export interface XEmulatorOptions {
   latencyMs?: number;
@@ -69,8 +72,13 @@ export async function startXEmulator(options: XEmulatorOptions = {}) {
     posts: [] as XPostRecord[],
     media: [] as XMediaRecord[],
     requests: [] as XRequestRecord[],
+    /** What the consent screen answers: sign in as `userId` (default: a new user each time), or deny with `error`. */
+    consent: {} as { userId?: string; error?: string; errorDescription?: string },
+    /** Every access token, refresh token and code the emulator handed out (tests scan logs for them). */
+    issued: [] as string[],
     issueToken(userId: string = nextId()): XTokens {
       const t = { accessToken: token(), refreshToken: token(), userId };
+      emu.issued.push(t.accessToken, t.refreshToken);
       access.set(t.accessToken, { userId, revoked: false });
       refreshes.set(t.refreshToken, { userId, used: false });
       return t;
@@ -78,6 +86,7 @@ export async function startXEmulator(options: XEmulatorOptions = {}) {
     /** An authorization code as the authorize page would hand out (PKCE S256 challenge optional). */
     issueCode(userId: string, opts: { codeChallenge?: string; redirectUri?: string } = {}): string {
       const code = token();
+      emu.issued.push(code);
       codes.set(code, { userId, challenge: opts.codeChallenge, redirectUri: opts.redirectUri });
       return code;
     },
@@ -109,6 +118,10 @@ export async function startXEmulator(options: XEmulatorOptions = {}) {
     const i = faults.findIndex((f) => line.startsWith(f.match ?? 'POST /2/tweets'));
     if (i < 0) return undefined;
     const f = faults[i]!;
+    if ((f.after ?? 0) > 0) {
+      f.after! -= 1;
+      return undefined;
+    }
     f.times = (f.times ?? 1) - 1;
     if (f.times <= 0) faults.splice(i, 1);
     return f;
@@ -133,6 +146,7 @@ export async function startXEmulator(options: XEmulatorOptions = {}) {
   async function route(req: Req): Promise<Reply> {
     const { method, path } = req;
     if (method === 'GET' && path === '/media/test.png') return { status: 200, body: undefined, raw: png, headers: { 'content-type': 'image/png' } };
+    if (method === 'GET' && path === '/i/oauth2/authorize') return authorize(req);
     if (method === 'POST' && path === '/2/oauth2/token') return tokenGrant(req);
     if (method === 'POST' && path === '/2/oauth2/revoke') {
       emu.revokeToken(new URLSearchParams(req.body.toString()).get('token') ?? '');
@@ -184,7 +198,13 @@ export async function startXEmulator(options: XEmulatorOptions = {}) {
     const start = startRaw ? Date.parse(startRaw) : 0;
     if (Number.isNaN(start)) return invalid('The `start_time` query parameter value is not a valid date-time');
     const fields = (req.query.get('tweet.fields') ?? '').split(',');
-    const found = emu.posts.filter((p) => p.authorId === authorId && p.createdAt.getTime() >= start).reverse().slice(0, max);
+    // Pages of `max`, newest first; the token is an opaque offset, as X's next_token is opaque.
+    const token = req.query.get('pagination_token');
+    const offset = token ? Number(Buffer.from(token, 'base64url').toString()) : 0;
+    if (!Number.isInteger(offset) || offset < 0) return invalid('The `pagination_token` query parameter value is not valid');
+    const all = emu.posts.filter((p) => p.authorId === authorId && p.createdAt.getTime() >= start).reverse();
+    const found = all.slice(offset, offset + max);
+    const next = offset + max < all.length ? { next_token: Buffer.from(String(offset + max)).toString('base64url') } : {};
     if (found.length === 0) return { status: 200, body: { meta: { result_count: 0 } } };
     const data = found.map((p) => ({
       id: p.id,
@@ -193,7 +213,7 @@ export async function startXEmulator(options: XEmulatorOptions = {}) {
       ...(fields.includes('created_at') ? { created_at: p.createdAt.toISOString() } : {}),
       ...(fields.includes('author_id') ? { author_id: p.authorId } : {}),
     }));
-    return { status: 200, body: { data, meta: { result_count: data.length, newest_id: data[0]!.id, oldest_id: data[data.length - 1]!.id } } };
+    return { status: 200, body: { data, meta: { result_count: data.length, newest_id: data[0]!.id, oldest_id: data[data.length - 1]!.id, ...next } } };
   }
 
   async function upload(req: Req, authorId: string): Promise<Reply> {
@@ -224,6 +244,30 @@ export async function startXEmulator(options: XEmulatorOptions = {}) {
     const alt = isObject(body.metadata) && isObject(body.metadata.alt_text) ? body.metadata.alt_text.text : undefined;
     if (typeof alt === 'string') record.altText = alt;
     return { status: 200, body: { data: { associated_metadata: true, id: record.id } } };
+  }
+
+  /** The consent screen, decided by `emu.consent`: back to redirect_uri with a code (or an error) and the state. */
+  function authorize(req: Req): Reply {
+    const q = req.query;
+    const redirect = q.get('redirect_uri') ?? '';
+    const problems = [
+      q.get('response_type') !== 'code' && 'response_type must be code',
+      (!q.get('client_id') || (options.clientId && q.get('client_id') !== options.clientId)) && 'unknown client_id',
+      !/^https?:\/\//.test(redirect) && 'redirect_uri must be an absolute URL',
+      !q.get('state') && 'state is required',
+      (q.get('code_challenge_method') !== 'S256' || !q.get('code_challenge')) && 'PKCE with code_challenge_method=S256 is required',
+      !(q.get('scope') ?? '').split(' ').includes('tweet.write') && 'scope must include tweet.write',
+    ].filter(Boolean);
+    if (problems.length > 0) return { status: 400, body: { error: 'invalid_request', error_description: problems.join('; ') } };
+    const back = new URL(redirect);
+    back.searchParams.set('state', q.get('state')!);
+    if (emu.consent.error) {
+      back.searchParams.set('error', emu.consent.error);
+      if (emu.consent.errorDescription) back.searchParams.set('error_description', emu.consent.errorDescription);
+    } else {
+      back.searchParams.set('code', emu.issueCode(emu.consent.userId ?? nextId(), { codeChallenge: q.get('code_challenge')!, redirectUri: redirect }));
+    }
+    return { status: 302, body: undefined, raw: Buffer.alloc(0), headers: { location: back.toString() } };
   }
 
   function tokenGrant(req: Req): Reply {

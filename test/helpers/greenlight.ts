@@ -3,13 +3,15 @@ import { loadConfig } from '../../src/config.ts';
 import { connectAccount } from '../../src/db/accounts.ts';
 import { findOrCreateWorkspace, setMemberRole, updateWorkspaceSettings, type WorkspaceSettings } from '../../src/db/workspaces.ts';
 import { greenlightCore } from '../../src/extensions.ts';
-import { createLogger } from '../../src/log.ts';
+import { createLogger, type Logger } from '../../src/log.ts';
 import { createMastodonAdapter } from '../../src/networks/mastodon.ts';
 import { createXAdapter } from '../../src/networks/x.ts';
+import { DiscordEmulator } from '../emulators/discord.ts';
 import { SlackEmulator } from '../emulators/slack.ts';
 import { startMastodonEmulator } from '../emulators/mastodon.ts';
 import { startXEmulator } from '../emulators/x.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
+import { addDiscordFixtures, discordEnv, seedDiscord, type DiscordSide } from './discord-stack.ts';
 
 export const AUTHOR = 'U0AUTHOR';
 export const MANAGER = 'U0MANAGER';
@@ -29,6 +31,8 @@ export interface Stack {
   accounts: { mastodon: string; x: string };
   /** The connected accounts' tokens at the emulators (to revoke one, or to post as the account directly). */
   tokens: { mastodon: { accessToken: string; accountId: string }; x: { accessToken: string; refreshToken: string; userId: string } };
+  /** The Discord emulator and the guild's workspace, when started with `discord` (test/helpers/discord-stack.ts). */
+  discord?: DiscordSide;
   stop(): Promise<void>;
 }
 
@@ -37,6 +41,13 @@ export interface StackOptions {
   settings?: WorkspaceSettings;
   /** The network adapters' request timeout (default 2 s); shorter makes timeout scenarios quicker. */
   adapterTimeoutMs?: number;
+  /** Also run the Discord edge against the Discord emulator, over HTTP interactions or the gateway. */
+  discord?: 'http' | 'gateway';
+  discordSettings?: WorkspaceSettings;
+  /** More environment for Greenlight's config, given the emulators' URLs (OAuth apps, PORT and PUBLIC_URL). */
+  env?: (urls: { x: string; mastodon: string }) => Record<string, string>;
+  /** Where Greenlight logs (default: TEST_LOG_LEVEL or silent, to stdout). */
+  log?: Logger;
 }
 
 /**
@@ -48,6 +59,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const slack = await SlackEmulator.start();
   const mastodon = await startMastodonEmulator();
   const x = await startXEmulator();
+  const discordEmulator = options.discord ? await DiscordEmulator.start() : undefined;
+  if (discordEmulator) addDiscordFixtures(discordEmulator);
   for (const [id, name, tz, isAdmin] of [
     [AUTHOR, 'ana', 'Europe/Berlin', false],
     [MANAGER, 'marta', 'America/New_York', false],
@@ -72,13 +85,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(socket ? { SLACK_APP_TOKEN: slack.appToken } : {}),
     SLACK_API_URL: slack.apiUrl,
     X_API_URL: x.url,
+    ...(discordEmulator ? discordEnv(discordEmulator, options.discord!) : {}),
+    ...options.env?.({ x: x.url, mastodon: mastodon.url }),
   });
   const app = await startGreenlight({
     config,
-    log: createLogger({ level: config.logLevel }),
+    log: options.log ?? createLogger({ level: config.logLevel }),
     extensions: [
       greenlightCore(config, {
-        adapters: { x: createXAdapter({ baseUrl: x.url, timeoutMs: options.adapterTimeoutMs ?? 2_000 }), mastodon: createMastodonAdapter({ timeoutMs: options.adapterTimeoutMs ?? 2_000 }) },
+        adapters: { x: createXAdapter({ baseUrl: x.url, timeoutMs: options.adapterTimeoutMs ?? 2_000, ...config.oauth.x.client }), mastodon: createMastodonAdapter({ timeoutMs: options.adapterTimeoutMs ?? 2_000 }) },
         retryDelays: { baseMs: 100, maxMs: 1_000 },
       }),
     ],
@@ -99,16 +114,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     workspaceId: workspace.id, network: 'x', externalAccountId: xUser.userId, displayName: '@greenlight',
     connectedBy: ADMIN, credentials: { accessToken: xUser.accessToken, refreshToken: xUser.refreshToken },
   });
+  const discord = discordEmulator ? await seedDiscord({ app, emulator: discordEmulator, mode: options.discord!, mastodon, x, settings: options.discordSettings }) : undefined;
 
   return {
     app, slack, mastodon, x, testDb,
     workspaceId: workspace.id,
     accounts: { mastodon: mastodonAccount.id, x: xAccount.id },
     tokens: { mastodon: mastodonUser, x: xUser },
+    discord,
     async stop() {
       // The app first: Socket Mode would otherwise keep reconnecting to a stopped emulator.
       await app.stop();
-      await Promise.all([slack.stop(), mastodon.stop(), x.stop()]);
+      await Promise.all([slack.stop(), mastodon.stop(), x.stop(), discordEmulator?.stop()]);
       await testDb.drop();
     },
   };

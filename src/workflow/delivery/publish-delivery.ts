@@ -1,7 +1,7 @@
 import { splitThreadParts } from '../../domain/thread-parts.ts';
 import { validateContent } from '../../domain/text-rules.ts';
 import { nextAttemptAt } from '../../domain/backoff.ts';
-import { decryptCredentials, saveRefreshedCredentials } from '../../db/accounts.ts';
+import { refreshIfExpiring } from '../../oauth/refresh-account.ts';
 import { claimDelivery, listParts, savePart, transitionDelivery } from '../../db/deliveries.ts';
 import { transitionPost } from '../../db/posts.ts';
 import type { DeliveryError } from '../../db/schema.ts';
@@ -133,12 +133,8 @@ async function reconcileOrWait(deps: WorkflowDeps, context: DeliveryContext, ada
 }
 
 /** Decrypts the account's token and refreshes it first when it is about to expire. */
-async function usableCredentials(deps: WorkflowDeps, context: DeliveryContext, adapter: NetworkAdapter, signal: AbortSignal): Promise<Credentials> {
-  const credentials = decryptCredentials(deps.cipher, context.account);
-  if (!adapter.refresh || !credentials.expiresAt || credentials.expiresAt.getTime() - deps.now().getTime() > REFRESH_WINDOW_MS) return credentials;
-  const fresh = await adapter.refresh(credentials, signal);
-  await saveRefreshedCredentials(deps.db, deps.cipher, context.account, fresh);
-  return fresh;
+function usableCredentials(deps: WorkflowDeps, context: DeliveryContext, adapter: NetworkAdapter, signal: AbortSignal): Promise<Credentials> {
+  return refreshIfExpiring(deps, context.account, adapter, signal, REFRESH_WINDOW_MS);
 }
 
 /** Reconciliation found every part on the network: the delivery is published without a new post. */

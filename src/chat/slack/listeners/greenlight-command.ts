@@ -4,6 +4,7 @@ import { recentFailures, upcomingPosts, type QueueRow } from '../../../db/queue-
 import { findWorkspace } from '../../../db/workspaces.ts';
 import { NETWORK_LABELS, isNetwork, NETWORKS } from '../../../domain/networks.ts';
 import { formatInZone } from '../../../domain/publish-time.ts';
+import { connectLink } from '../../../oauth/connect-link.ts';
 import { changeSettings, pauseWorkspace, resumeWorkspace } from '../../../workflow/admin.ts';
 import type { Actor, Outcome } from '../../../workflow/deps.ts';
 import { escape } from '../card-blocks.ts';
@@ -76,7 +77,7 @@ async function accountsText(edge: SlackEdge, actor: Actor): Promise<string> {
 
 function connectText(edge: SlackEdge, actor: Actor, network: string | undefined): string {
   if (!network || !isNetwork(network)) return `Which network? \`/greenlight connect <network>\` with one of: ${NETWORKS.join(', ')}.`;
-  return `Open this link to connect ${NETWORK_LABELS[network]} (it is valid for 10 minutes, for you only): ${edge.deps.publicUrl}/connect/${network}?workspace=${actor.workspaceId}&user=${actor.userId}`;
+  return `Open this link to connect ${NETWORK_LABELS[network]} (it is valid for 10 minutes, for you only): ${connectLink(edge.deps, actor, network)}`;
 }
 
 async function settings(edge: SlackEdge, actor: Actor, args: string[], reply: (text: string) => Promise<void>): Promise<void> {

@@ -1,0 +1,38 @@
+import { startMastodonEmulator } from '../test/emulators/mastodon.ts';
+import { benchText, creates, duplicates } from './deliveries.ts';
+import { freshDatabase, sleep, spawnGreenlight, until } from './harness.ts';
+import { seedDeliveries, seedWorkspace } from './seed.ts';
+
+export interface ThroughputOptions {
+  deliveries: number;
+  accounts: number;
+  latencyMs: number;
+  env: Record<string, string>;
+}
+
+/**
+ * End-to-end throughput: `deliveries` all due now, seeded before Greenlight starts, then one
+ * Greenlight process publishes them to a Mastodon emulator with network latency. The figure is
+ * deliveries per second from the first create request the emulator received to the last.
+ */
+export async function throughput(adminUrl: string, options: ThroughputOptions) {
+  const url = await freshDatabase(adminUrl, 'greenlight_bench_throughput');
+  const mastodon = await startMastodonEmulator({ latencyMs: options.latencyMs });
+  const seeded = await seedWorkspace(url, mastodon, options.accounts);
+  const now = new Date();
+  await seedDeliveries(seeded, Array.from({ length: options.deliveries }, () => now), benchText).finally(() => seeded.close());
+  const app = await spawnGreenlight({ DATABASE_URL: url, ENCRYPTION_KEYS: seeded.keys, ENCRYPTION_PRIMARY_KEY_ID: 'bench', ...options.env }).catch(async (error: unknown) => {
+    await mastodon.stop();
+    throw error;
+  });
+  try {
+    const all = await until(() => mastodon.posts.length >= options.deliveries, { timeoutMs: 180_000, everyMs: 100 });
+    await sleep(500);
+    const received = creates(mastodon).map((c) => c.receivedMs).sort((a, b) => a - b);
+    const seconds = (received[received.length - 1]! - received[0]!) / 1000;
+    return { delivered: received.length, complete: all, duplicates: duplicates(mastodon), seconds, perSecond: (received.length - 1) / seconds };
+  } finally {
+    await app.stop();
+    await mastodon.stop();
+  }
+}

@@ -1,0 +1,152 @@
+import type { PostState } from '../../domain/post-state.ts';
+import type { CardView, DeliveryLine, NetworkSection, Receipt, ReceiptButton } from '../../workflow/card-view.ts';
+import { HASH_PREFIX } from '../../workflow/decide-post.ts';
+import { clip } from './edge-context.ts';
+import { BUTTONS, customId } from './ids.ts';
+import type { Json, MessagePayload } from './types.ts';
+
+/** Discord refuses a message whose embeds hold more than 6000 characters; we stay below with room. */
+const EMBED_BUDGET = 5800;
+/** Title, footer and markup per network embed, counted against the budget before the text. */
+const EMBED_OVERHEAD = 200;
+const FIELD_LIMIT = 1024;
+
+const COLORS: Record<PostState, number> = {
+  draft: 0x95a5a6,
+  in_review: 0xf1c40f,
+  changes_requested: 0xe67e22,
+  approved: 0x3498db,
+  scheduled: 0x3498db,
+  publishing: 0x3498db,
+  published: 0x2ecc71,
+  partially_published: 0xe67e22,
+  failed: 0xe74c3c,
+  rejected: 0xe74c3c,
+  canceled: 0x95a5a6,
+};
+
+/**
+ * The card as a Discord message: one embed per network (its text and count against the limit),
+ * one with the details, and the buttons. Times use Discord's `<t:…>` token, so each reader sees
+ * their own zone. Nobody is pinged by a card.
+ */
+export function cardMessage(card: CardView): MessagePayload {
+  const unix = Math.floor(card.publishAt.getTime() / 1000);
+  const details = detailsEmbed(card, unix);
+  const room = EMBED_BUDGET - embedSize(details) - EMBED_OVERHEAD * card.networks.length;
+  const perNetwork = Math.max(200, Math.floor(room / Math.max(1, card.networks.length)));
+  return {
+    content: clip(`**${card.stateLabel}** · post by <@${card.authorId}> · publishes <t:${unix}:F> (<t:${unix}:R>)`),
+    embeds: [...card.networks.slice(0, 9).map((n) => networkEmbed(n, card.state, perNetwork)), details],
+    components: cardButtons(card),
+    allowed_mentions: { parse: [] },
+  };
+}
+
+function networkEmbed(section: NetworkSection, state: PostState, budget: number): Json {
+  const many = section.parts.length > 1;
+  // Room for the part header and the "shortened" note.
+  const each = Math.floor(budget / section.parts.length) - 100;
+  const parts = section.parts.map((p, i) => {
+    const count = `${p.count}/${p.limit}${p.count > p.limit ? ' ⚠️ too long' : ''}`;
+    return many ? `**Part ${i + 1} of ${section.parts.length}** · ${count}\n${shorten(p.text, each)}` : shorten(p.text, each);
+  });
+  const single = section.parts[0];
+  return {
+    title: clip(`${section.label} · ${section.accountName}`, 256),
+    description: clip(parts.join('\n\n'), 4096),
+    color: COLORS[state],
+    footer: { text: many ? `Thread of ${section.parts.length} parts` : `${single?.count ?? 0}/${single?.limit ?? 0} characters${single && single.count > single.limit ? ' · too long' : ''}` },
+  };
+}
+
+function detailsEmbed(card: CardView, unix: number): Json {
+  const fields: Json[] = [{ name: 'Publish', value: `<t:${unix}:F> (author's zone: ${card.zone})`, inline: false }];
+  if (card.approvals.required > 0) {
+    const who = card.approvals.approverIds.map((id) => `<@${id}>`).join(', ');
+    fields.push({ name: 'Approvals', value: clip(`${card.approvals.count}/${card.approvals.required}${who ? ` · ${who}` : ''}`, FIELD_LIMIT) });
+  }
+  if (card.note) fields.push({ name: 'Note for the approver', value: clip(escapeMarkdown(card.note), 500) });
+  if (card.lastComment) {
+    const name = card.lastComment.kind === 'reject' ? 'Rejected' : 'Changes requested';
+    fields.push({ name, value: clip(`<@${card.lastComment.actorId}>: “${escapeMarkdown(card.lastComment.comment)}”`, 500) });
+  }
+  if (card.media.length > 0) fields.push({ name: 'Media', value: clip(card.media.join('\n'), 500) });
+  if (card.deliveries.length > 0) fields.push({ name: 'Deliveries', value: clip(card.deliveries.map(deliveryLine).join('\n'), FIELD_LIMIT) });
+  return { color: COLORS[card.state], fields };
+}
+
+function cardButtons(card: CardView): Json[] {
+  const rows: Json[] = [];
+  if (card.reviewOpen) {
+    rows.push(row([
+      button('Approve', 3, customId(BUTTONS.approve, card.postId, card.contentHash.slice(0, HASH_PREFIX))),
+      button('Request changes', 2, customId(BUTTONS.requestChanges, card.postId)),
+      button('Reject', 4, customId(BUTTONS.reject, card.postId)),
+    ]));
+  }
+  if (card.authorActionsOpen) {
+    rows.push(row([
+      button('Edit', 2, customId(BUTTONS.edit, card.postId)),
+      button('Reschedule', 2, customId(BUTTONS.reschedule, card.postId)),
+      button('Publish now', 1, customId(BUTTONS.publishNow, card.postId)),
+      button('Cancel', 4, customId(BUTTONS.cancel, card.postId)),
+    ]));
+  }
+  return rows;
+}
+
+/** A thread reply: the text, and its buttons (Retry, Reconnect as a link, It is live, ...). */
+export function receiptMessage(receipt: Receipt): MessagePayload {
+  const buttons = receipt.buttons.slice(0, 5).map(receiptButton);
+  return { content: clip(receipt.text), components: buttons.length > 0 ? [row(buttons)] : [], allowed_mentions: { parse: [] } };
+}
+
+function receiptButton(b: ReceiptButton): Json {
+  if (b.kind === 'link') return { type: 2, style: 5, label: clip(b.label, 80), url: b.url };
+  const style = b.style === 'primary' ? 1 : b.style === 'danger' ? 4 : 2;
+  return button(b.label, style, customId(b.action, b.value));
+}
+
+const DELIVERY_ICONS: Record<DeliveryLine['state'], string> = {
+  pending: '🕒',
+  sending: '📤',
+  published: '✅',
+  failed: '❌',
+  needs_reconnect: '🔌',
+  skipped: '⏭️',
+  unconfirmed: '❓',
+  held: '⏸️',
+};
+
+function deliveryLine(d: DeliveryLine): string {
+  const detail = d.state === 'published' && d.url ? `[published](${d.url})` : d.state.replace('_', ' ');
+  return `${DELIVERY_ICONS[d.state]} ${d.label}: ${detail}${d.error && d.state !== 'published' ? ` — ${escapeMarkdown(d.error)}` : ''}`;
+}
+
+export function row(components: Json[]): Json {
+  return { type: 1, components };
+}
+
+export function button(label: string, style: 1 | 2 | 3 | 4, id: string): Json {
+  return { type: 2, style, label: clip(label, 80), custom_id: id };
+}
+
+/** Shown as typed: markdown, link and mention syntax is escaped (a backslash before punctuation is invisible). */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\*_~`|<>#\-[\]]/g, '\\$&');
+}
+
+/** The escaped text within `max` characters, never cutting an escape in half. */
+function shorten(text: string, max: number): string {
+  const escaped = escapeMarkdown(text);
+  const limit = Math.max(50, max);
+  if (escaped.length <= limit) return escaped;
+  let cut = escaped.slice(0, limit);
+  if ((/\\+$/.exec(cut)?.[0].length ?? 0) % 2 === 1) cut = cut.slice(0, -1);
+  return `${cut}… *(shortened here; the full text is published)*`;
+}
+
+function embedSize(embed: Json): number {
+  return (embed.fields as Json[]).reduce((sum, f) => sum + String(f.name).length + String(f.value).length, 0);
+}

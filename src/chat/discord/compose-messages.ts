@@ -1,0 +1,85 @@
+import type { SocialAccount } from '../../db/schema.ts';
+import { NETWORK_LABELS, isNetwork } from '../../domain/networks.ts';
+import type { ComposeField } from '../../workflow/compose.ts';
+import { button, escapeMarkdown, row } from './card-embeds.ts';
+import type { Draft } from './compose-state.ts';
+import { clip } from './edge-context.ts';
+import { BUTTONS, customId } from './ids.ts';
+import type { Json, MessagePayload } from './types.ts';
+
+/** Discord caps a message's embeds at 6000 characters: the text's share, the rest for the fields. */
+const PREVIEW_LIMIT = 2800;
+/** Discord's string select holds at most 25 options. */
+const SELECT_LIMIT = 25;
+
+const FIELD_LABELS: Record<string, string> = { text: 'Text', targets: 'Accounts', when: 'Publish time', media: 'Image links', note: 'Note' };
+
+/** The step after the form: pick the accounts, then send (or go back to the text). */
+export function targetsStep(draft: Draft, accounts: SocialAccount[]): MessagePayload {
+  const verb = draft.postId ? 'save it and send it back for approval' : 'send it for approval';
+  return stepMessage(draft, accounts, `Where should this go? Pick the accounts, then ${verb}.`);
+}
+
+/** The workflow refused the form: every problem, what was typed, and the way back into the form. */
+export function errorStep(draft: Draft, accounts: SocialAccount[], errors: Partial<Record<ComposeField, string>>): MessagePayload {
+  const lines = Object.entries(errors)
+    .filter(([, message]) => message)
+    .map(([field, message]) => `• **${fieldLabel(field)}:** ${message}`);
+  return stepMessage(draft, accounts, `⚠️ Not sent yet. Fix these, then send again; what you typed is kept:\n${lines.join('\n')}`);
+}
+
+/** The post went in: where its card is. */
+export function sentMessage(draft: Draft, cardChannelId: string): MessagePayload {
+  const text = draft.postId ? `✅ Saved. The post is back in review on its card in <#${cardChannelId}>.` : `✅ Sent for approval. The card is in <#${cardChannelId}>; its thread will tell you what happens.`;
+  return { content: text, embeds: [], components: [] };
+}
+
+/** A refusal the form cannot fix (no rights, the post moved on); what was typed is shown so it is not lost. */
+export function refusedMessage(draft: Draft, message: string): MessagePayload {
+  return { content: clip(`⚠️ ${message}`), embeds: [preview(draft)], components: [] };
+}
+
+/** The draft is gone (sent already, or forgotten after a week): say so, and show the text we were given. */
+export function expiredMessage(text: string | undefined): MessagePayload {
+  const shown = text ? [{ title: 'What you typed', description: clip(escapeMarkdown(text), 4000) }] : [];
+  return { content: 'This draft is no longer open (it was sent, or is more than a week old). Start again with /post.', embeds: shown, components: [] };
+}
+
+function stepMessage(draft: Draft, accounts: SocialAccount[], content: string): MessagePayload {
+  const rows: Json[] = [];
+  if (accounts.length > 1) rows.push(row([accountSelect(draft, accounts)]));
+  rows.push(row([
+    button(draft.postId ? 'Save and resubmit' : 'Send for approval', 1, customId(BUTTONS.composeSend, draft.id)),
+    button('Edit in the form', 2, customId(BUTTONS.composeReopen, draft.id)),
+  ]));
+  return { content: clip(content), embeds: [preview(draft)], components: rows };
+}
+
+function accountSelect(draft: Draft, accounts: SocialAccount[]): Json {
+  const shown = accounts.slice(0, SELECT_LIMIT);
+  return {
+    type: 3,
+    custom_id: customId(BUTTONS.composeTargets, draft.id),
+    placeholder: 'Publish to…',
+    min_values: 1,
+    max_values: shown.length,
+    options: shown.map((a) => ({
+      label: clip(`${NETWORK_LABELS[a.network]} · ${a.display_name}`, 100),
+      value: a.id,
+      ...(draft.input.accountIds.includes(a.id) ? { default: true } : {}),
+    })),
+  };
+}
+
+function preview(draft: Draft): Json {
+  const fields = [{ name: 'Publish time', value: clip(`${draft.input.when.trim() || 'now'} (${draft.input.zone})`, 1024) }];
+  if (draft.input.media.length > 0) fields.push({ name: 'Image links', value: clip(draft.input.media.join('\n'), 500) });
+  if (draft.input.note) fields.push({ name: 'Note for the approver', value: clip(escapeMarkdown(draft.input.note), 1024) });
+  return { title: draft.postId ? 'Your edit' : 'Your draft', description: clip(escapeMarkdown(draft.input.text) || '(no text yet)', PREVIEW_LIMIT), fields };
+}
+
+function fieldLabel(field: string): string {
+  const network = field.replace(/^variant_/, '');
+  if (field.startsWith('variant_') && isNetwork(network)) return `${NETWORK_LABELS[network]} version`;
+  return FIELD_LABELS[field] ?? field;
+}

@@ -1,0 +1,95 @@
+import type { ComposeInput } from '../../workflow/compose.ts';
+import { ResponseType, type DiscordInteraction, type InteractionResponse, type Json } from './types.ts';
+
+/**
+ * The compose form. A Discord modal holds five inputs, so it takes the text, time, zone, media and
+ * note; the accounts are picked in the ephemeral step that follows (compose-messages.ts).
+ */
+export const COMPOSE_LIMITS = { text: 4000, when: 100, zone: 64, media: 2000, note: 1000 } as const;
+
+/** The one-field forms (comment, reason, new time) take this much. */
+export const COMMENT_LIMIT = 1000;
+export const WHEN_LIMIT = COMPOSE_LIMITS.when;
+
+const LABELS: Record<string, string> = { text: 'text', when: 'publish time', zone: 'time zone', media: 'image links', note: 'note', value: 'answer' };
+
+export type ComposeFields = Pick<ComposeInput, 'text' | 'when' | 'zone' | 'note'> & { media: string[] };
+
+export function composeModal(customId: string, title: string, prefill: Partial<ComposeFields>): InteractionResponse {
+  return {
+    type: ResponseType.Modal,
+    data: {
+      custom_id: customId,
+      title,
+      components: [
+        textInput('text', 'Text', { paragraph: true, required: true, max: COMPOSE_LIMITS.text, value: prefill.text, description: 'Split a thread (X, Bluesky, Threads, Mastodon) with a line ---' }),
+        textInput('when', 'Publish time', { max: COMPOSE_LIMITS.when, value: prefill.when ?? 'now', description: 'now, in 2h, tomorrow 9am, fri 17:30, 2026-11-24 09:00' }),
+        textInput('zone', 'Time zone', { required: true, max: COMPOSE_LIMITS.zone, value: prefill.zone, description: 'IANA name such as Europe/Berlin; your next post starts with it' }),
+        textInput('media', 'Image links (optional)', { paragraph: true, max: COMPOSE_LIMITS.media, value: prefill.media?.join('\n'), placeholder: 'https://… one per line' }),
+        textInput('note', 'Note for the approver (optional)', { paragraph: true, max: COMPOSE_LIMITS.note, value: prefill.note ?? undefined }),
+      ],
+    },
+  };
+}
+
+/** A one-field form: the comment for Request changes, the reason for Reject, the new time. */
+export function singleFieldModal(customId: string, o: { title: string; label: string; max: number; paragraph?: boolean; placeholder?: string }): InteractionResponse {
+  return {
+    type: ResponseType.Modal,
+    data: { custom_id: customId, title: o.title, components: [textInput('value', o.label, { paragraph: o.paragraph ?? true, required: true, max: o.max, placeholder: o.placeholder })] },
+  };
+}
+
+interface InputOptions {
+  paragraph?: boolean;
+  required?: boolean;
+  max: number;
+  value?: string | undefined;
+  description?: string;
+  placeholder?: string | undefined;
+}
+
+/** A text input in a Label (the current modal layout; the label sits on the wrapper). */
+function textInput(id: string, label: string, o: InputOptions): Json {
+  const component: Json = { type: 4, custom_id: id, style: o.paragraph ? 2 : 1, required: o.required ?? false, max_length: o.max };
+  if (o.value) component.value = o.value.slice(0, o.max);
+  if (o.placeholder) component.placeholder = o.placeholder.slice(0, 100);
+  return { type: 18, label, ...(o.description ? { description: o.description.slice(0, 100) } : {}), component };
+}
+
+/** The submitted values by input id, from Label wrappers or legacy action rows alike. */
+export function modalValues(interaction: DiscordInteraction): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const wrapper of interaction.data?.components ?? []) {
+    const inputs = wrapper.type === 18 ? [wrapper.component] : Array.isArray(wrapper.components) ? wrapper.components : [];
+    for (const input of inputs as Json[]) {
+      if (typeof input?.custom_id !== 'string') continue;
+      if (typeof input.value === 'string') values[input.custom_id] = input.value;
+      else if (Array.isArray(input.values)) values[input.custom_id] = input.values.map(String).join('\n');
+    }
+  }
+  return values;
+}
+
+/**
+ * Discord enforces the inputs' lengths in its client; a submission over them did not come from
+ * that form. The first field over its limit, as a sentence; undefined when all fit.
+ */
+export function overLimit(values: Record<string, string>, limits: Record<string, number>): string | undefined {
+  for (const [field, max] of Object.entries(limits)) {
+    const length = values[field]?.length ?? 0;
+    if (length > max) return `The ${LABELS[field] ?? field} is ${length} characters; the form takes at most ${max}. Nothing was saved.`;
+  }
+  return undefined;
+}
+
+/** The compose form's values as the workflow reads them. */
+export function composeFields(values: Record<string, string>, fallbackZone: string): ComposeFields {
+  return {
+    text: values.text ?? '',
+    when: values.when ?? '',
+    zone: values.zone?.trim() || fallbackZone,
+    media: (values.media ?? '').split(/\s+/).filter(Boolean),
+    note: values.note?.trim() || null,
+  };
+}

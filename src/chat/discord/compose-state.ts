@@ -1,0 +1,62 @@
+import { findDraft, insertDraft, saveDraftInput } from '../../db/compose-drafts.ts';
+import type { Db } from '../../db/database.ts';
+import { isNetwork, type Network } from '../../domain/networks.ts';
+import type { ComposeInput } from '../../workflow/compose.ts';
+import type { Actor } from '../../workflow/deps.ts';
+
+/**
+ * The author's form between its steps (modal, account picker, "fix in the form"), kept in
+ * Postgres so any replica can take the next step and nothing typed is lost on a refusal.
+ */
+export interface Draft {
+  id: string;
+  postId: string | null;
+  channelId: string;
+  input: ComposeInput;
+}
+
+export async function newDraft(db: Db, actor: Actor, o: { postId: string | null; channelId: string; input: ComposeInput }): Promise<Draft> {
+  const row = await insertDraft(db, { workspaceId: actor.workspaceId, userId: actor.userId, postId: o.postId, channelId: o.channelId, input: { ...o.input } });
+  return { id: row.id, postId: o.postId, channelId: o.channelId, input: o.input };
+}
+
+/** The actor's own draft; another member's id (or a forged one) finds nothing. */
+export async function loadDraft(db: Db, actor: Actor, id: string | undefined): Promise<Draft | undefined> {
+  const row = id ? await findDraft(db, id, actor) : undefined;
+  return row ? { id: row.id, postId: row.postId, channelId: row.channelId, input: readInput(row.input) } : undefined;
+}
+
+export async function saveDraft(db: Db, draft: Draft): Promise<void> {
+  await saveDraftInput(db, draft.id, { ...draft.input });
+}
+
+/** Read back defensively: a row written by an older version still yields a usable form. */
+function readInput(raw: Record<string, unknown>): ComposeInput {
+  const text = (v: unknown) => (typeof v === 'string' ? v : '');
+  const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  const variants: Partial<Record<Network, string>> = {};
+  for (const [network, value] of Object.entries(typeof raw.variants === 'object' && raw.variants ? raw.variants : {})) {
+    if (isNetwork(network) && typeof value === 'string') variants[network] = value;
+  }
+  return {
+    text: text(raw.text),
+    accountIds: list(raw.accountIds),
+    variants,
+    media: list(raw.media),
+    when: text(raw.when),
+    zone: text(raw.zone) || 'UTC',
+    note: typeof raw.note === 'string' && raw.note !== '' ? raw.note : null,
+  };
+}
+
+/**
+ * Discord has no profile time zone: the author's zone is the one of their last post (what they
+ * typed in the form last time), else the one set for them in the members table, else the workspace's.
+ */
+export async function rememberedZone(db: Db, actor: Actor, fallback: string): Promise<string> {
+  const [last, member] = await Promise.all([
+    db.selectFrom('posts').select('zone').where('workspace_id', '=', actor.workspaceId).where('author_id', '=', actor.userId).orderBy('created_at', 'desc').limit(1).executeTakeFirst(),
+    db.selectFrom('members').select('zone').where('workspace_id', '=', actor.workspaceId).where('chat_user_id', '=', actor.userId).executeTakeFirst(),
+  ]);
+  return last?.zone ?? member?.zone ?? fallback;
+}

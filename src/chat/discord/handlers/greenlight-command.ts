@@ -1,0 +1,56 @@
+import { findWorkspace } from '../../../db/workspaces.ts';
+import { changeSettings, pauseWorkspace, resumeWorkspace } from '../../../workflow/admin.ts';
+import type { Actor, Outcome } from '../../../workflow/deps.ts';
+import { SETTINGS_HELP, parseSettings } from '../../settings-args.ts';
+import { actorFor, clip, deferEphemeral, editReply, firstTime, optionValue, type Turn } from '../edge-context.ts';
+import { HELP, accountsText, connectText, queueText, settingsText } from './greenlight-text.ts';
+
+/**
+ * `/greenlight <subcommand>`: answered "thinking…" at once, then ephemerally; pause and resume are
+ * also announced in the approvals channel, because they change what happens to everyone's posts.
+ */
+export async function greenlightCommand(turn: Turn): Promise<void> {
+  await deferEphemeral(turn);
+  if (!(await firstTime(turn))) return;
+  const actor = await actorFor(turn);
+  const sub = turn.interaction.data?.options?.[0]?.name ?? 'help';
+  await editReply(turn, { content: clip(await answer(turn, actor, sub)) });
+}
+
+async function answer(turn: Turn, actor: Actor, sub: string): Promise<string> {
+  const { deps } = turn.edge;
+  switch (sub) {
+    case 'queue':
+      return queueText(deps, actor);
+    case 'accounts':
+      return accountsText(deps, actor);
+    case 'connect':
+      return connectText(deps, actor, optionValue(turn.interaction, 'network'));
+    case 'settings':
+      return settings(turn, actor, optionValue(turn.interaction, 'text') ?? '');
+    case 'pause':
+      return announced(turn, actor, await pauseWorkspace(deps, actor));
+    case 'resume':
+      return announced(turn, actor, await resumeWorkspace(deps, actor));
+    case 'help':
+      return HELP;
+    default:
+      return `I don't know \`${sub.slice(0, 40)}\`.\n${HELP}`;
+  }
+}
+
+async function settings(turn: Turn, actor: Actor, text: string): Promise<string> {
+  const workspace = (await findWorkspace(turn.edge.deps.db, actor.workspaceId))!;
+  if (text.trim() === '') return settingsText(workspace);
+  const parsed = parseSettings(text);
+  if (!parsed.ok) return `⚠️ ${parsed.message}\n${SETTINGS_HELP}`;
+  const outcome = await changeSettings(turn.edge.deps, actor, parsed.settings);
+  return outcome.ok ? (outcome.message ?? 'Saved.') : `⚠️ ${outcome.message}`;
+}
+
+async function announced(turn: Turn, actor: Actor, outcome: Outcome): Promise<string> {
+  if (!outcome.ok) return `⚠️ ${outcome.message}`;
+  const workspace = (await findWorkspace(turn.edge.deps.db, actor.workspaceId))!;
+  await turn.edge.deps.chats.discord?.announce(workspace, workspace.approvals_channel_id ?? turn.channelId, `<@${actor.userId}>: ${outcome.message}`);
+  return outcome.message ?? 'Done.';
+}

@@ -1,0 +1,56 @@
+import { listAccounts } from '../../../db/accounts.ts';
+import { recentFailures, upcomingPosts, type QueueRow } from '../../../db/queue-view.ts';
+import type { Workspace } from '../../../db/schema.ts';
+import { NETWORK_LABELS, NETWORKS, isNetwork } from '../../../domain/networks.ts';
+import { connectLink } from '../../../oauth/connect-link.ts';
+import type { Actor, WorkflowDeps } from '../../../workflow/deps.ts';
+import { SETTINGS_HELP } from '../../settings-args.ts';
+import { escapeMarkdown } from '../card-embeds.ts';
+
+/** What `/greenlight` says, in Discord's markdown (times as `<t:…>`, shown in each reader's zone). */
+export const HELP = [
+  '**Greenlight**: draft with `/post`, approve on the card, published on time with receipts in the thread.',
+  '`/greenlight queue`: what is scheduled this week, and what failed',
+  '`/greenlight accounts`: connected social accounts and their health',
+  '`/greenlight connect <network>`: connect an account (' + NETWORKS.join(', ') + ')',
+  '`/greenlight settings [key=value ...]`: show or change settings (admins)',
+  '`/greenlight pause` / `/greenlight resume`: hold every queued delivery / let them go (admins)',
+  '`/greenlight help`: this text',
+].join('\n');
+
+export async function queueText(deps: WorkflowDeps, actor: Actor): Promise<string> {
+  const now = deps.now();
+  const [upcoming, failures] = await Promise.all([upcomingPosts(deps.db, actor.workspaceId, now, 7), recentFailures(deps.db, actor.workspaceId, now, 7)]);
+  const line = (p: QueueRow) =>
+    `• <t:${Math.floor(p.publish_at.getTime() / 1000)}:f> · ${p.state.replace('_', ' ')} · <@${p.author_id}>: ${escapeMarkdown(p.text.slice(0, 80))}${p.text.length > 80 ? '…' : ''}`;
+  return [
+    `**This week** (${upcoming.length})`,
+    ...(upcoming.length ? upcoming.map(line) : ['Nothing scheduled.']),
+    `**Failed in the last 7 days** (${failures.length})`,
+    ...(failures.length ? failures.map(line) : ['None.']),
+  ].join('\n');
+}
+
+export async function accountsText(deps: WorkflowDeps, actor: Actor): Promise<string> {
+  const accounts = await listAccounts(deps.db, actor.workspaceId);
+  if (accounts.length === 0) return 'No accounts connected yet. Use `/greenlight connect`.';
+  const health = (a: (typeof accounts)[number]) => (a.status === 'connected' ? '✅ connected' : `🔌 needs reconnect${a.last_error ? ` (${escapeMarkdown(a.last_error)})` : ''}`);
+  return accounts.map((a) => `• ${NETWORK_LABELS[a.network]} · ${escapeMarkdown(a.display_name)}: ${health(a)}`).join('\n');
+}
+
+export function connectText(deps: WorkflowDeps, actor: Actor, network: string | undefined): string {
+  if (!network || !isNetwork(network)) return `Which network? \`/greenlight connect\` with one of: ${NETWORKS.join(', ')}.`;
+  return `Open this link to connect ${NETWORK_LABELS[network]} (valid for 10 minutes, for you only): ${connectLink(deps, actor, network)}`;
+}
+
+export function settingsText(workspace: Workspace): string {
+  return [
+    `approvals_channel=${workspace.approvals_channel_id ? `<#${workspace.approvals_channel_id}>` : '(where /post is used)'}`,
+    `approver_group=${workspace.approver_group_id ? `<@&${workspace.approver_group_id}>` : '(none: admins and members marked approver)'}`,
+    `approvals_required=${workspace.approvals_required}`,
+    `self_approval=${workspace.allow_self_approval ? 'on' : 'off'}`,
+    `zone=${workspace.default_zone}`,
+    `reminder_minutes=${workspace.reminder_after_minutes}`,
+    SETTINGS_HELP.replace('approver_group=@group', 'approver_group=@Role'),
+  ].join('\n');
+}

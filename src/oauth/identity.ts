@@ -1,0 +1,52 @@
+import { asRecord, str } from '../networks/http.ts';
+import { getJson, required, type OAuthHttp, type TokenSet } from './exchange.ts';
+import { metaIdentity } from './meta-identity.ts';
+import type { Provider } from './providers.ts';
+
+/** Who the tokens belong to, as Greenlight stores and shows the account ("Connected X as @greenlight"). */
+export interface ConnectedIdentity {
+  externalAccountId: string;
+  displayName: string;
+  credentials: TokenSet;
+  /** Said on the closing page, e.g. which of several Pages was connected. */
+  note?: string;
+}
+
+/** Looks the account up with the fresh tokens (and, for Meta, swaps them for the long-lived ones it keeps). */
+export function identify(provider: Provider, tokens: TokenSet, http: OAuthHttp): Promise<ConnectedIdentity> {
+  switch (provider.network) {
+    case 'x':
+      return xIdentity(provider, tokens, http);
+    case 'linkedin':
+      return linkedInIdentity(provider, tokens, http);
+    case 'mastodon':
+      return mastodonIdentity(provider, tokens, http);
+    case 'threads':
+    case 'facebook':
+    case 'instagram':
+      return metaIdentity(provider, tokens, http);
+  }
+}
+
+async function xIdentity(provider: Provider, tokens: TokenSet, http: OAuthHttp): Promise<ConnectedIdentity> {
+  const json = await getJson('x', http, `${provider.apiUrl}/2/users/me`, tokens, 'account lookup');
+  const data = asRecord(json.data);
+  const id = required(provider, tokens, str(data.id), 'a user id');
+  const username = str(data.username);
+  return { externalAccountId: id, displayName: username ? `@${username}` : str(data.name) ?? id, credentials: tokens };
+}
+
+/** OpenID userinfo: `sub` is the member id the Posts API takes as urn:li:person:<sub>. */
+async function linkedInIdentity(provider: Provider, tokens: TokenSet, http: OAuthHttp): Promise<ConnectedIdentity> {
+  const json = await getJson('linkedin', http, `${provider.apiUrl}/v2/userinfo`, tokens, 'account lookup');
+  const sub = required(provider, tokens, str(json.sub), 'a member id');
+  return { externalAccountId: `urn:li:person:${sub}`, displayName: str(json.name) ?? sub, credentials: tokens };
+}
+
+async function mastodonIdentity(provider: Provider, tokens: TokenSet, http: OAuthHttp): Promise<ConnectedIdentity> {
+  const json = await getJson('mastodon', http, `${provider.apiUrl}/api/v1/accounts/verify_credentials`, tokens, 'account lookup');
+  const id = required(provider, tokens, str(json.id), 'an account id');
+  const acct = str(json.acct) ?? str(json.username) ?? id;
+  const host = new URL(provider.apiUrl).host;
+  return { externalAccountId: id, displayName: acct.includes('@') ? `@${acct}` : `@${acct}@${host}`, credentials: tokens };
+}

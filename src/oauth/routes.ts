@@ -1,0 +1,61 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Mount } from '../http/server.ts';
+import { oauthCallback } from './callback.ts';
+import { submitBluesky } from './bluesky-connect.ts';
+import { networkFromPath, readForm, type ConnectContext } from './context.ts';
+import { submitMastodon } from './mastodon-connect.ts';
+import { refusedPage, sendPage, html } from './pages.ts';
+import { startConnect } from './start-flow.ts';
+
+/**
+ * The browser side of connecting an account:
+ *   GET  /connect/<network>?t=…          the link from chat: a form (Mastodon, Bluesky) or a redirect to the network
+ *   POST /connect/mastodon|bluesky        the forms (they carry the signed link token)
+ *   GET  /oauth/callback/<network>?…      the network's answer
+ * Handlers never throw to the HTTP server (whose log line would carry the query string: codes, states, links).
+ */
+export function oauthMounts(ctx: ConnectContext): Mount[] {
+  return [
+    { prefix: '/connect', listener: guarded(ctx, connectRoute) },
+    { prefix: '/oauth', listener: guarded(ctx, callbackRoute) },
+  ];
+}
+
+type Handler = (ctx: ConnectContext, req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
+
+function guarded(ctx: ConnectContext, handler: Handler) {
+  return (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://greenlight.invalid');
+    return handler(ctx, req, res, url).catch((err: unknown) => {
+      // The path only: the query holds codes, states and link tokens.
+      ctx.deps.log.error({ err, method: req.method, path: url.pathname }, 'connect route failed');
+      if (!res.headersSent) refusedPage(res, 500, 'Something went wrong', 'Greenlight could not finish connecting the account; nothing was stored.', 'Try again in a minute, or ask an admin to look at the server log.');
+      else res.end();
+    });
+  };
+}
+
+async function connectRoute(ctx: ConnectContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const network = networkFromPath(url.pathname, '/connect');
+  if (!network) return notFound(res);
+  if (req.method === 'GET') return startConnect(ctx, network, url, res);
+  if (req.method !== 'POST' || (network !== 'mastodon' && network !== 'bluesky')) return methodNotAllowed(res);
+  const form = await readForm(req);
+  if (!form) return refusedPage(res, 400, 'That form could not be read', 'Send the form from the connect page.');
+  return network === 'mastodon' ? submitMastodon(ctx, form, res) : submitBluesky(ctx, form, res);
+}
+
+async function callbackRoute(ctx: ConnectContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const network = networkFromPath(url.pathname, '/oauth/callback');
+  if (!network) return notFound(res);
+  if (req.method !== 'GET') return methodNotAllowed(res);
+  return oauthCallback(ctx, network, url, res);
+}
+
+function notFound(res: ServerResponse): void {
+  sendPage(res, 404, 'Not found', html`<p>There is no such page. Connect links look like <code>/connect/x?t=…</code>.</p>`);
+}
+
+function methodNotAllowed(res: ServerResponse): void {
+  sendPage(res, 405, 'Not allowed', html`<p>This page does not take that kind of request.</p>`);
+}

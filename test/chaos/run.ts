@@ -1,0 +1,201 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { generateKey, parseKeyring, TokenCipher } from '../../src/crypto/token-cipher.ts';
+import { connectAccount } from '../../src/db/accounts.ts';
+import { createDb, type Db } from '../../src/db/database.ts';
+import { findFreePort, startEmbeddedPostgres, type RunningEmbeddedPostgres } from '../../src/db/embedded-postgres.ts';
+import { migrateToLatest } from '../../src/db/migrate.ts';
+import { findOrCreateWorkspace, updateWorkspaceSettings } from '../../src/db/workspaces.ts';
+import { createLogger } from '../../src/log.ts';
+import { createQueue } from '../../src/queue/queue.ts';
+import { createMetrics } from '../../src/metrics.ts';
+import type { WorkflowDeps } from '../../src/workflow/deps.ts';
+import { submitPost } from '../../src/workflow/submit-post.ts';
+import { startMastodonEmulator } from '../emulators/mastodon.ts';
+import { startXEmulator } from '../emulators/x.ts';
+
+/**
+ * `npm run test:chaos`: 1,000 deliveries (500 posts to X and Mastodon) published by two worker
+ * processes sharing one database while the emulators inject faults (5xx, 429 with reset, timeouts
+ * before and after the post is created), one X account's token is revoked, each worker is killed
+ * with SIGKILL at random moments and restarted, and PostgreSQL is restarted once. Then every
+ * delivery must be settled as its faults allow, and the emulators must hold exactly one post per
+ * published delivery and none for any other: zero lost, zero duplicated. Exits non-zero otherwise.
+ */
+const POSTS = Number(process.env.CHAOS_POSTS ?? 475);
+const REVOKED_POSTS = Number(process.env.CHAOS_REVOKED_POSTS ?? 50);
+/** Faults, kills and the restart happen in this first phase; then the system must settle by the deadline. */
+const CHAOS_PHASE_MS = Number(process.env.CHAOS_PHASE_MS ?? 45_000);
+const DEADLINE_MS = Number(process.env.CHAOS_DEADLINE_MS ?? 180_000);
+const log = createLogger({ level: 'warn' });
+const say = (line: string) => process.stdout.write(`[chaos] ${line}\n`);
+
+async function main(): Promise<number> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'greenlight-chaos-pg-'));
+  await chmod(dataDir, 0o755);
+  const pgPort = await findFreePort();
+  let pgServer: RunningEmbeddedPostgres = await startEmbeddedPostgres({ dataDir, log, port: pgPort, database: 'greenlight' });
+  const url = pgServer.url;
+  const x = await startXEmulator({ postLimit: 100_000 });
+  const mastodon = await startMastodonEmulator();
+  const keys = `chaos:${generateKey()}`;
+  const cipher = new TokenCipher(parseKeyring(keys, 'chaos'));
+  const { db } = createDb({ url, poolSize: 5 });
+  const queue = createQueue({ url, log, poolSize: 3 });
+  const workers: (ChildProcess | undefined)[] = [undefined, undefined];
+  let stopping = false;
+  try {
+    await migrateToLatest(db);
+    await queue.start();
+    const seeded = await seed(db, queue, cipher, x, mastodon);
+    say(`seeded ${seeded.deliveries} deliveries (${POSTS} posts to X and Mastodon, ${REVOKED_POSTS} to an X account whose token will be revoked)`);
+
+    const env = { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'error', DATABASE_URL: url, X_API_URL: x.url, ENCRYPTION_KEYS: keys, ENCRYPTION_PRIMARY_KEY_ID: 'chaos', STATE_SECRET: 'c'.repeat(40), NETWORK_TIMEOUT_MS: '1500', PUBLISH_RETRIES: '8', PUBLISH_RETRY_BASE_MS: '200', PUBLISH_RETRY_MAX_MS: '3000', PUBLISH_CONCURRENCY: '40' };
+    const startWorker = (i: number) => {
+      workers[i] = spawn(process.execPath, ['src/main.ts'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+      workers[i]!.on('exit', () => {
+        if (!stopping) setTimeout(() => startWorker(i), 300);
+      });
+    };
+    startWorker(0);
+    startWorker(1);
+
+    const started = Date.now();
+    let kills = 0;
+    let pgRestarted = false;
+    const faultKinds = ['5xx', '429', 'timeout_before', 'timeout_after'] as const;
+    while (Date.now() - started < DEADLINE_MS) {
+      await sleep(500 + Math.random() * 1500);
+      const chaos = Date.now() - started < CHAOS_PHASE_MS;
+      // Faults at the networks, a few at a time.
+      const kind = faultKinds[Math.floor(Math.random() * faultKinds.length)]!;
+      if (chaos) x.failNext({ kind, resetInSeconds: 1 });
+      if (chaos) mastodon.failNext({ kind: faultKinds[Math.floor(Math.random() * faultKinds.length)]!, resetInSeconds: 1 });
+      if (Date.now() - started > 3_000 && !seeded.revoked) {
+        x.revokeToken(seeded.revokedToken);
+        seeded.revoked = true;
+        say('revoked the second X account\'s token');
+      }
+      // A worker killed outright, mid-whatever it was doing.
+      if (chaos && Math.random() < 0.5) {
+        const victim = workers[Math.floor(Math.random() * 2)];
+        if (victim && victim.exitCode === null) {
+          victim.kill('SIGKILL');
+          kills += 1;
+        }
+      }
+      if (!pgRestarted && Date.now() - started > 8_000) {
+        pgRestarted = true;
+        say('restarting PostgreSQL');
+        await pgServer.stop();
+        pgServer = await startEmbeddedPostgres({ dataDir, log, port: pgPort, database: 'greenlight' });
+      }
+      const open = await unsettled(db, seeded.revokedAccountId);
+      if (!chaos && open === 0) break;
+    }
+    stopping = true;
+    for (const w of workers) w?.kill('SIGTERM');
+    await Promise.all(workers.map((w) => (w && w.exitCode === null ? new Promise((r) => w.once('exit', r)) : undefined)));
+    return await verify(db, x, mastodon, seeded, { kills, seconds: (Date.now() - started) / 1000 });
+  } finally {
+    stopping = true;
+    for (const w of workers) if (w && w.exitCode === null) w.kill('SIGKILL');
+    await queue.stop({ graceful: false }).catch(() => {});
+    await db.destroy();
+    await Promise.all([x.stop(), mastodon.stop()]);
+    await pgServer.stop();
+  }
+}
+
+type Emulators = { x: Awaited<ReturnType<typeof startXEmulator>>; mastodon: Awaited<ReturnType<typeof startMastodonEmulator>> };
+
+async function seed(db: Db, queue: ReturnType<typeof createQueue>, cipher: TokenCipher, x: Emulators['x'], mastodon: Emulators['mastodon']) {
+  const workspace = await findOrCreateWorkspace(db, 'slack', 'TCHAOS');
+  // No review: submitted posts are scheduled at once, as a workspace with approvals turned off would.
+  await updateWorkspaceSettings(db, workspace.id, { approvals_required: 0 });
+  const xMain = x.issueToken('2001');
+  const xRevoked = x.issueToken('2002');
+  // Mastodon allows 300 posts per account per 5 minutes (the emulator enforces it): three accounts
+  // keep the run inside the limit, so what is measured is recovery from faults, not a 5-minute wait.
+  const mastos = [mastodon.createAccount('chaos1'), mastodon.createAccount('chaos2'), mastodon.createAccount('chaos3')];
+  const connect = (network: 'x' | 'mastodon', id: string, name: string, accessToken: string, instanceUrl?: string) =>
+    connectAccount(db, cipher, { workspaceId: workspace.id, network, externalAccountId: id, displayName: name, connectedBy: 'UCHAOS', credentials: { accessToken }, ...(instanceUrl ? { instanceUrl } : {}) });
+  const accounts = {
+    x: await connect('x', xMain.userId, '@main', xMain.accessToken),
+    xRevoked: await connect('x', xRevoked.userId, '@second', xRevoked.accessToken),
+    mastodon: await Promise.all(mastos.map((m, i) => connect('mastodon', m.accountId, `@chaos${i + 1}`, m.accessToken, mastodon.url))),
+  };
+  const deps = { db, queue, cipher, log, metrics: createMetrics(), now: () => new Date(), adapters: {}, chats: {}, publicUrl: 'http://127.0.0.1', publish: { retries: 3, baseMs: 100, maxMs: 1000, stuckAfterMs: 13_000 } } satisfies WorkflowDeps;
+  const run = Date.now().toString(36);
+  let deliveries = 0;
+  for (let i = 0; i < POSTS + REVOKED_POSTS; i++) {
+    const targets = i < POSTS ? [accounts.x.id, accounts.mastodon[i % accounts.mastodon.length]!.id] : [accounts.xRevoked.id];
+    // Due over the first few seconds of the run, so kills and the restart land mid-burst.
+    const when = `${new Date(Date.now() + 4_000 + (i % 100) * 60).toISOString()}`;
+    const result = await submitPost(deps, { workspaceId: workspace.id, userId: 'UCHAOS' }, { text: `Chaos post ${i} (${run})`, accountIds: targets, variants: {}, media: [], when, zone: 'UTC', note: null }, 'CCHAOS');
+    if (!result.ok) throw new Error(`seeding failed: ${JSON.stringify(result.errors)}`);
+    deliveries += targets.length;
+  }
+  return { deliveries, revokedAccountId: accounts.xRevoked.id, revokedToken: xRevoked.accessToken, revoked: false, xUsers: { main: xMain.userId, revoked: xRevoked.userId } };
+}
+
+/** Deliveries not yet settled; held ones of the revoked account wait for a reconnect by design. */
+async function unsettled(db: Db, revokedAccountId: string): Promise<number> {
+  const row = await sql<{ n: number }>`
+    SELECT count(*)::int AS n FROM deliveries
+    WHERE state IN ('pending', 'sending') OR (state = 'held' AND account_id <> ${revokedAccountId})`.execute(db).catch(() => ({ rows: [{ n: -1 }] }));
+  return row.rows[0]!.n;
+}
+
+async function verify(db: Db, x: Emulators['x'], mastodon: Emulators['mastodon'], seeded: Awaited<ReturnType<typeof seed>>, run: { kills: number; seconds: number }): Promise<number> {
+  const rows = await db
+    .selectFrom('deliveries')
+    .innerJoin('posts', 'posts.id', 'deliveries.post_id')
+    .select(['deliveries.id', 'deliveries.state', 'deliveries.network', 'deliveries.account_id', 'posts.text'])
+    .execute();
+  const postsAt = (network: string, accountId: string, text: string) =>
+    network === 'mastodon' ? mastodon.posts.filter((p) => p.text === text).length : x.posts.filter((p) => p.text === text && p.authorId === (accountId === seeded.revokedAccountId ? seeded.xUsers.revoked : seeded.xUsers.main)).length;
+  const counts: Record<string, number> = {};
+  let lost = 0;
+  let duplicated = 0;
+  let wrong = 0;
+  for (const d of rows) {
+    counts[d.state] = (counts[d.state] ?? 0) + 1;
+    const found = postsAt(d.network, d.account_id, d.text);
+    if (found > 1) duplicated += 1;
+    if (d.state === 'pending' || d.state === 'sending' || (d.state === 'held' && d.account_id !== seeded.revokedAccountId)) lost += 1;
+    else if (d.state === 'published' && found !== 1) wrong += 1;
+    else if (['failed', 'needs_reconnect', 'held', 'skipped'].includes(d.state) && found !== 0) wrong += 1;
+  }
+  say(`after ${run.seconds.toFixed(0)} s, ${run.kills} worker kills and one PostgreSQL restart:`);
+  say(`deliveries ${rows.length}: ${Object.entries(counts).map(([s, n]) => `${s} ${n}`).join(', ')}`);
+  say(`posts at the emulators: X ${x.posts.length}, Mastodon ${mastodon.posts.length}`);
+  say(`lost ${lost}, duplicated ${duplicated}, state not matching the network ${wrong}`);
+  const ok = rows.length === seeded.deliveries && lost === 0 && duplicated === 0 && wrong === 0;
+  if (!ok) await explain(db, rows, postsAt, seeded.revokedAccountId);
+  say(ok ? 'PASS: zero lost, zero duplicated' : 'FAIL');
+  return ok ? 0 : 1;
+}
+
+/** On failure: what the queue holds for a few of the deliveries that went wrong. */
+async function explain(db: Db, rows: { id: string; state: string; network: string; account_id: string; text: string }[], postsAt: (n: string, a: string, t: string) => number, revoked: string): Promise<void> {
+  const bad = rows.filter((d) => ['pending', 'sending'].includes(d.state) || (d.state === 'held' && d.account_id !== revoked) || (d.state !== 'published' && postsAt(d.network, d.account_id, d.text) > 0) || (d.state === 'published' && postsAt(d.network, d.account_id, d.text) !== 1));
+  for (const d of bad.slice(0, 6)) {
+    const jobs = await sql<{ state: string; retry_count: number; start_after: Date; name: string }>`SELECT name, state, retry_count, start_after FROM pgboss.job WHERE singleton_key = ${d.id} ORDER BY created_on`.execute(db);
+    const row = await db.selectFrom('deliveries').select(['attempts', 'due_at', 'last_error', 'sending_started_at']).where('id', '=', d.id).executeTakeFirst();
+    say(`  ${d.network} ${d.state} posts=${postsAt(d.network, d.account_id, d.text)} attempts=${row?.attempts} due=${row?.due_at?.toISOString()} last_error=${JSON.stringify(row?.last_error)} jobs=${JSON.stringify(jobs.rows.map((j) => `${j.state}/${j.retry_count}/${new Date(j.start_after).toISOString()}`))}`);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`[chaos] failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);
