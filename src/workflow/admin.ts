@@ -3,6 +3,8 @@ import { inTransaction } from '../db/transaction.ts';
 import { findWorkspace, setPaused, updateWorkspaceSettings, type WorkspaceSettings } from '../db/workspaces.ts';
 import { isValidTimeZone } from '../domain/local-time.ts';
 import { validateApprovalPolicy } from '../domain/approval-policy.ts';
+import { NETWORK_LABELS, NETWORKS, isNetwork } from '../domain/networks.ts';
+import { connectLink } from '../oauth/connect-link.ts';
 import { ok, refused, type Actor, type Outcome, type WorkflowDeps } from './deps.ts';
 import { recordEvent } from './record-event.ts';
 
@@ -83,4 +85,15 @@ export function changeSettings(deps: WorkflowDeps, actor: Actor, settings: Works
     await updateWorkspaceSettings(deps.db, actor.workspaceId, settings);
     return ok('Settings saved.');
   });
+}
+
+/**
+ * `/greenlight connect <network>`: a personal link, valid 10 minutes, for workspace admins only —
+ * whoever connects an account decides where the whole team's posts go.
+ */
+export function connectInvitation(deps: WorkflowDeps, actor: Actor, network: string | undefined): Promise<Outcome> {
+  if (!network || !isNetwork(network)) return Promise.resolve(refused(`Which network? \`/greenlight connect <network>\` with one of: ${NETWORKS.join(', ')}.`));
+  return asAdmin(deps, actor, async () =>
+    ok(`Open this link to connect ${NETWORK_LABELS[network]} (it is valid for 10 minutes, for you only): ${connectLink(deps, actor, network)}`),
+  );
 }

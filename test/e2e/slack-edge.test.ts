@@ -113,3 +113,15 @@ describe('App Home', () => {
     expect(text).toContain('Queued for later');
   });
 });
+
+describe('/greenlight connect', () => {
+  it('gives admins a personal link and refuses everyone else', async () => {
+    await stack.slack.slashCommand({ command: '/greenlight', text: 'connect x', userId: AUTHOR, channelId: CHANNEL });
+    await stack.slack.waitFor(() => stack.slack.ephemerals(AUTHOR).find((e) => e.text.includes('Only workspace admins')), { what: 'refusal' });
+    await stack.slack.slashCommand({ command: '/greenlight', text: 'connect x', userId: ADMIN, channelId: CHANNEL });
+    const told = await stack.slack.waitFor(() => stack.slack.ephemerals(ADMIN).find((e) => e.text.includes('Open this link to connect X')), { what: 'link' });
+    expect(told.text).toMatch(/\/connect\/x\?workspace=[^&\s]+&t=/);
+    await stack.slack.slashCommand({ command: '/greenlight', text: 'connect myspace', userId: ADMIN, channelId: CHANNEL });
+    await stack.slack.waitFor(() => stack.slack.ephemerals(ADMIN).find((e) => e.text.includes('Which network?')), { what: 'unknown network' });
+  });
+});

@@ -2,10 +2,9 @@ import type { App } from '@slack/bolt';
 import { listAccounts } from '../../../db/accounts.ts';
 import { recentFailures, upcomingPosts, type QueueRow } from '../../../db/queue-view.ts';
 import { findWorkspace } from '../../../db/workspaces.ts';
-import { NETWORK_LABELS, isNetwork, NETWORKS } from '../../../domain/networks.ts';
+import { NETWORK_LABELS, NETWORKS } from '../../../domain/networks.ts';
 import { formatInZone } from '../../../domain/publish-time.ts';
-import { connectLink } from '../../../oauth/connect-link.ts';
-import { changeSettings, pauseWorkspace, resumeWorkspace } from '../../../workflow/admin.ts';
+import { changeSettings, connectInvitation, pauseWorkspace, resumeWorkspace } from '../../../workflow/admin.ts';
 import type { Actor, Outcome } from '../../../workflow/deps.ts';
 import { escape } from '../card-blocks.ts';
 import { actorFor, type SlackEdge } from '../edge-context.ts';
@@ -16,7 +15,7 @@ export const HELP = [
   '*Greenlight* — draft with `/post`, approve on the card, published on time with receipts in the thread.',
   '`/greenlight queue` — what is scheduled this week, and what failed',
   '`/greenlight accounts` — connected social accounts and their health',
-  '`/greenlight connect <network>` — connect an account (' + NETWORKS.join(', ') + ')',
+  '`/greenlight connect <network>` — connect an account (admins; ' + NETWORKS.join(', ') + ')',
   '`/greenlight settings [key=value ...]` — show or change settings (admins)',
   '`/greenlight pause` / `/greenlight resume` — hold every queued delivery / let them go (admins)',
   '`/greenlight help` — this text',
@@ -39,8 +38,10 @@ export function registerGreenlightCommand(app: App, edge: SlackEdge): void {
         return reply(await queueText(edge, actor));
       case 'accounts':
         return reply(await accountsText(edge, actor));
-      case 'connect':
-        return reply(connectText(edge, actor, args[0]));
+      case 'connect': {
+        const outcome = await connectInvitation(edge.deps, actor, args[0]);
+        return reply(outcome.ok ? outcome.message! : `⚠️ ${outcome.message}`);
+      }
       case 'settings':
         return settings(edge, actor, args, reply);
       case 'pause':
@@ -73,11 +74,6 @@ async function accountsText(edge: SlackEdge, actor: Actor): Promise<string> {
   return accounts
     .map((a) => `• ${NETWORK_LABELS[a.network]} · ${escape(a.display_name)} — ${a.status === 'connected' ? '✅ connected' : `🔌 needs reconnect${a.last_error ? ` (${escape(a.last_error)})` : ''}`}`)
     .join('\n');
-}
-
-function connectText(edge: SlackEdge, actor: Actor, network: string | undefined): string {
-  if (!network || !isNetwork(network)) return `Which network? \`/greenlight connect <network>\` with one of: ${NETWORKS.join(', ')}.`;
-  return `Open this link to connect ${NETWORK_LABELS[network]} (it is valid for 10 minutes, for you only): ${connectLink(edge.deps, actor, network)}`;
 }
 
 async function settings(edge: SlackEdge, actor: Actor, args: string[], reply: (text: string) => Promise<void>): Promise<void> {
