@@ -6,6 +6,7 @@ import type { Chat } from './db/schema.ts';
 import type { Network } from './domain/networks.ts';
 import type { Mount } from './http/server.ts';
 import type { NetworkAdapter } from './networks/adapter.ts';
+import { createBlueskyAdapter } from './networks/bluesky.ts';
 import { createFacebookAdapter } from './networks/facebook.ts';
 import { createInstagramAdapter } from './networks/instagram.ts';
 import { createLinkedInAdapter } from './networks/linkedin.ts';
@@ -83,6 +84,7 @@ function defaultAdapters(config: Config): Partial<Record<Network, NetworkAdapter
   return {
     x: createXAdapter({ baseUrl: config.networks.xApiUrl, timeoutMs, ...config.oauth.x.client }),
     mastodon: createMastodonAdapter({ timeoutMs }),
+    bluesky: createBlueskyAdapter({ serviceUrl: config.oauth.bluesky.serviceUrl, timeoutMs }),
     linkedin: createLinkedInAdapter({ baseUrl: config.oauth.linkedin.apiUrl, oauthUrl: config.oauth.linkedin.authUrl, timeoutMs, ...config.oauth.linkedin.client }),
     facebook: createFacebookAdapter({ baseUrl: config.oauth.facebook.apiUrl, timeoutMs }),
     instagram: createInstagramAdapter({ baseUrl: config.oauth.facebook.apiUrl, timeoutMs }),
