@@ -48,6 +48,8 @@ export interface StackOptions {
   env?: (urls: { x: string; mastodon: string }) => Record<string, string>;
   /** Where Greenlight logs (default: TEST_LOG_LEVEL or silent, to stdout). */
   log?: Logger;
+  /** A database made by the caller (the demo, outside vitest); default: a fresh copy of the test template. */
+  database?: TestDatabase;
 }
 
 /**
@@ -55,7 +57,7 @@ export interface StackOptions {
  * Greenlight with the real Bolt app, the workflow and the workers. Nothing of ours is mocked.
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const testDb = await createTestDatabase();
+  const testDb = options.database ?? (await createTestDatabase());
   const slack = await SlackEmulator.start();
   const mastodon = await startMastodonEmulator();
   const x = await startXEmulator();

@@ -95,7 +95,8 @@ export async function recordRetry(deps: WorkflowDeps, delivery: Delivery, worksp
 /** What the team reads: the network's own words where it gave them. */
 export function describe(error: DeliveryError): string {
   const label = error.networkMessage ?? error.message;
-  return error.networkCode ? `${label} (${error.networkCode})` : label;
+  // A code that only repeats the words ("Unauthorized (Unauthorized)") adds nothing.
+  return error.networkCode && !label.toLowerCase().includes(error.networkCode.toLowerCase()) ? `${label} (${error.networkCode})` : label;
 }
 
 export function toDeliveryError(error: NetworkError): DeliveryError {

@@ -1,0 +1,207 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { connectAccount } from '../../src/db/accounts.ts';
+import { createDb } from '../../src/db/database.ts';
+import { startEmbeddedPostgres, type RunningEmbeddedPostgres } from '../../src/db/embedded-postgres.ts';
+import { createLogger } from '../../src/log.ts';
+import { startLinkedInEmulator } from '../emulators/linkedin.ts';
+import { D_AUTHOR, D_MANAGER, dCard, dClick, dDraft, waitThread } from '../helpers/discord-stack.ts';
+import { ADMIN, APPROVALS, AUTHOR, MANAGER, OUTSIDER, card, click, draft, opens, startStack, thread, type Stack } from '../helpers/greenlight.ts';
+import { startPds } from '../helpers/pds.ts';
+import { browse, freePort } from '../oauth/oauth-stack.ts';
+
+/**
+ * `npm run demo`: Greenlight with every chat and network emulated on this machine, a real scenario
+ * played through the real Bolt and discord.js code paths, and a transcript of what each person sees.
+ * It ends with what reached each network and exits 0 only if every delivery arrived exactly once.
+ */
+const people: Record<string, string> = { [AUTHOR]: 'Ana (author)', [MANAGER]: 'Marta (manager)', [OUTSIDER]: 'Olli (not an approver)', [ADMIN]: 'Root (admin)', [D_AUTHOR]: 'Cora (Discord community manager)', [D_MANAGER]: 'Mika (Discord approver)' };
+const who = (id: string) => people[id] ?? id;
+const line = (text: string) => process.stdout.write(`${text}\n`);
+const scene = (title: string) => line(`\n── ${title}`);
+/** What a person sees, with mentions shown as names, as the chat renders them. */
+const shows = (where: string, text: string) => line(`   ${where.padEnd(24)} ${named(text).replace(/\n/g, '\n'.padEnd(28))}`);
+const named = (text: string) => text.replace(/<@(\w+)>/g, (_, id: string) => `@${(people[id] ?? id).split(' ')[0]}`);
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  line('Greenlight demo: Slack, Discord, X, LinkedIn, Mastodon and a real Bluesky server, all on 127.0.0.1.');
+  const database = await demoDatabase();
+  const linkedin = await startLinkedInEmulator();
+  const pds = await startPds();
+  const port = await freePort();
+  const stack = await startStack({
+    database,
+    discord: 'http',
+    log: createLogger({ level: process.env.LOG_LEVEL ?? 'fatal' }),
+    env: (urls) => ({
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      X_CLIENT_ID: 'greenlight-demo',
+      X_CLIENT_SECRET: 'demo-client-secret-0123456789abcdef',
+      X_AUTH_URL: `${urls.x}/i/oauth2/authorize`,
+      LINKEDIN_API_URL: linkedin.url,
+    }),
+  });
+  try {
+    const brand = await pds.createAccount('brand');
+    const li = linkedin.issueToken('urn:li:organization:2414183');
+    const bluesky = await connectAccount(stack.app.db, stack.app.cipher, { workspaceId: stack.workspaceId, network: 'bluesky', externalAccountId: brand.did, displayName: `@${brand.handle}`, instanceUrl: pds.url, connectedBy: ADMIN, credentials: { accessToken: brand.accessJwt, refreshToken: brand.refreshJwt } });
+    const linkedIn = await connectAccount(stack.app.db, stack.app.cipher, { workspaceId: stack.workspaceId, network: 'linkedin', externalAccountId: li.author, displayName: 'Greenlight (company page)', connectedBy: ADMIN, credentials: { accessToken: li.accessToken, refreshToken: li.refreshToken } });
+    await playSlack(stack, { bluesky: bluesky.id, linkedin: linkedIn.id });
+    await playDiscord(stack);
+    return await summary(stack, linkedin, pds, brand.did, started);
+  } finally {
+    await stack.stop();
+    await Promise.all([linkedin.stop(), pds.stop()]);
+  }
+}
+
+async function playSlack(stack: Stack, accounts: { bluesky: string; linkedin: string }): Promise<void> {
+  const at = new Date(Date.now() + 12_000).toISOString().replace(/\.\d+Z$/, 'Z');
+  const thread3 = 'Greenlight 1.0 is out: draft in Slack, approve with a button, publish everywhere.\n---\nEvery outcome lands in the card\'s thread, so nothing fails silently.\n---\nSelf-hosted, one Postgres, MIT licensed.';
+  const linkedinText = 'Greenlight 1.0 is out: the approval and publishing desk your team runs itself. Draft in Slack, approve with a button, publish to every network on time.';
+
+  scene('Slack #marketing: Ana drafts a 3-part thread for X and Bluesky, with a LinkedIn version');
+  shows(`${who(AUTHOR)}:`, `/post → compose form, publish at ${at} (her zone: Europe/Berlin)`);
+  const sent = await draft(stack, { text: thread3, accounts: [stack.accounts.x, accounts.bluesky, accounts.linkedin], variants: { linkedin: linkedinText }, when: at });
+  if (sent.body !== undefined) throw new Error(`the form was refused: ${JSON.stringify(sent.body)}`);
+  const first = await stack.slack.waitFor(() => card(stack), { what: 'the card' });
+  shows('#approvals card:', cardSummary(first.blocks));
+
+  scene('Olli, who is not an approver, clicks Approve');
+  await click(stack, OUTSIDER, 'approve');
+  shows(`only ${who(OUTSIDER)}:`, (await stack.slack.waitFor(() => stack.slack.ephemerals(OUTSIDER)[0], { what: 'the refusal' })).text);
+
+  scene('Marta asks for a change');
+  const form = await opens(stack, MANAGER, () => click(stack, MANAGER, 'request_changes'));
+  await stack.slack.submitView({ userId: MANAGER, viewId: form.id, values: { value: { value: { type: 'plain_text_input', value: 'Please mention it is free to self-host.' } } } });
+  shows('card thread:', await threadLine(stack, 'requested changes'));
+
+  scene('Ana edits; the post goes back to review');
+  const edit = await opens(stack, AUTHOR, () => click(stack, AUTHOR, 'edit'));
+  const edited = thread3.replace('Self-hosted, one Postgres', 'Free to self-host, one Postgres');
+  await stack.slack.submitView({ userId: AUTHOR, viewId: edit.id, values: { text: { value: { type: 'plain_text_input', value: edited } }, targets: { value: { type: 'checkboxes', selected_options: [stack.accounts.x, accounts.bluesky, accounts.linkedin].map((value) => ({ value })) } }, variant_linkedin: { value: { type: 'plain_text_input', value: linkedinText } }, when: { value: { type: 'plain_text_input', value: at } }, zone: { value: { type: 'plain_text_input', value: 'Europe/Berlin' } } } });
+  shows('card thread:', await threadLine(stack, 'edited the post'));
+
+  scene('Marta approves');
+  await stack.slack.waitFor(() => (card(stack)!.text.startsWith('Waiting') ? true : undefined), { what: 'back in review' });
+  await click(stack, MANAGER, 'approve');
+  shows('card thread:', await threadLine(stack, 'Approved by'));
+  shows('card thread:', await threadLine(stack, 'Scheduled for'));
+
+  scene('Before the publish time, X revokes the app\'s token (say, a password change)');
+  stack.x.revokeToken(stack.tokens.x.accessToken);
+  shows('waiting:', `until ${at}…`);
+  for (const network of ['Bluesky', 'LinkedIn']) shows('card thread:', await threadLine(stack, `Published to ${network}`, 30_000));
+  const failed = await threadLine(stack, 'X failed', 30_000);
+  shows('card thread:', `${failed}  [Reconnect X] [Retry X]`);
+
+  scene('Root reconnects X through the OAuth flow, then presses Retry');
+  const reconnect = stack.slack.threadReplies(APPROVALS, card(stack)!.ts).find((m) => m.text.startsWith('X failed'))!;
+  const link = buttonUrl(reconnect.blocks, 'Reconnect X');
+  stack.x.consent = { userId: stack.tokens.x.userId };
+  const page = await browse(link);
+  shows('browser:', `${page.hops.length} redirects (Greenlight → X consent → callback), then: ${pageText(page.body)}`);
+  await stack.slack.clickButton({ userId: ADMIN, actionId: 'retry_delivery', channelId: APPROVALS, messageTs: reconnect.ts });
+  shows('card thread:', await threadLine(stack, 'Published to X', 20_000));
+  await stack.slack.waitFor(() => (card(stack)!.text.startsWith('Published') ? true : undefined), { what: 'the card to say Published' });
+  shows('#approvals card:', card(stack)!.text);
+}
+
+async function playDiscord(stack: Stack): Promise<void> {
+  scene('Discord: Cora, a community manager, schedules a post for Mastodon; Mika approves');
+  const answer = await dDraft(stack, { user: D_AUTHOR, text: 'Community call this Thursday at 18:00 UTC: bring your questions about Greenlight!', accounts: [stack.discord!.accounts.mastodon], when: 'now' });
+  shows(`only ${who(D_AUTHOR)}:`, answer.content);
+  await stack.discord!.emulator.waitFor(() => dCard(stack), { what: 'the Discord card' });
+  await dClick(stack, D_MANAGER, 'approve');
+  shows('thread in #approvals:', await waitThread(stack, 'Approved by'));
+  shows('thread in #approvals:', await waitThread(stack, 'Published to Mastodon', 0, 20_000));
+}
+
+async function summary(stack: Stack, linkedin: Awaited<ReturnType<typeof startLinkedInEmulator>>, pds: Awaited<ReturnType<typeof startPds>>, did: string, started: number): Promise<number> {
+  const records = await pds.xrpc('GET', 'com.atproto.repo.listRecords', { params: { repo: did, collection: 'app.bsky.feed.post' } });
+  const reached: Record<string, string[]> = {
+    x: stack.x.posts.map((p) => p.text),
+    bluesky: ((records.json.records as { value: { text: string } }[] | undefined) ?? []).map((r) => r.value.text).reverse(),
+    linkedin: linkedin.posts.map((p) => p.commentary),
+    mastodon: stack.mastodon.posts.map((p) => p.text),
+  };
+  scene('What reached each network');
+  for (const [network, texts] of Object.entries(reached)) {
+    line(`   ${network.padEnd(9)} ${texts.length} post${texts.length === 1 ? '' : 's'}`);
+    for (const text of texts) line(`             · ${text.slice(0, 90)}${text.length > 90 ? '…' : ''}`);
+  }
+  const deliveries = await stack.app.db.selectFrom('deliveries').innerJoin('posts', 'posts.id', 'deliveries.post_id').select(['deliveries.network', 'deliveries.state', 'posts.text']).execute();
+  const expected: Record<string, number> = { x: 3, bluesky: 3, linkedin: 1, mastodon: 1 };
+  const exact = deliveries.every((d) => d.state === 'published') && Object.entries(expected).every(([network, n]) => reached[network]!.length === n);
+  line(`\n${deliveries.length} deliveries, ${deliveries.filter((d) => d.state === 'published').length} published; ${exact ? 'each network holds exactly the posts it was sent: one per delivery (threads count their parts).' : 'MISMATCH: see above.'}`);
+  line(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+  return exact ? 0 : 1;
+}
+
+function threadLine(stack: Stack, prefix: string, timeoutMs = 10_000): Promise<string> {
+  return stack.slack.waitFor(() => thread(stack).find((t) => t.includes(prefix)), { what: `"${prefix}" in the thread`, timeoutMs });
+}
+
+function cardSummary(blocks: unknown): string {
+  const texts = JSON.stringify(blocks ?? []).match(/"text":"\*[^"]*?\*[^"]*?"/g) ?? [];
+  return texts.map((t) => JSON.parse(`{${t}}`).text.split('\n')[0]).join('\n');
+}
+
+function buttonUrl(blocks: unknown, label: string): string {
+  for (const block of (blocks ?? []) as { elements?: { text?: { text?: string }; url?: string }[] }[]) {
+    const button = block.elements?.find((e) => e.text?.text === label && e.url);
+    if (button?.url) return button.url;
+  }
+  throw new Error(`no ${label} link on the receipt`);
+}
+
+function pageText(html: string): string {
+  return (/<h1[^>]*>([\s\S]*?)<\/h1>/.exec(html)?.[1] ?? html.replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ').trim();
+}
+
+/** A database for the demo: on DATABASE_URL's server, or an embedded PostgreSQL in a temporary directory. */
+async function demoDatabase() {
+  let embedded: RunningEmbeddedPostgres | undefined;
+  let dir: string | undefined;
+  let adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'greenlight-demo-pg-'));
+    await chmod(dir, 0o755);
+    embedded = await startEmbeddedPostgres({ dataDir: dir, log: createLogger({ level: 'warn' }), database: 'postgres' });
+    adminUrl = embedded.url;
+  }
+  const name = `greenlight_demo_${Date.now().toString(36)}`;
+  await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const { db } = createDb({ url: url.toString(), poolSize: 3 });
+  return {
+    url: url.toString(),
+    db,
+    async drop() {
+      await db.destroy();
+      await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await embedded?.stop();
+      if (dir) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function adminQuery(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query(sql);
+  await client.end();
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`demo failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,29 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { describe, expect, it } from 'vitest';
+
+/** `npm run demo` is also an end-to-end test: the whole scenario, through the real Bolt and discord.js. */
+describe('npm run demo', () => {
+  it('plays the scenario, prints the transcript, and exits 0 with every delivery arriving once', async () => {
+    const child = spawn(process.execPath, ['test/demo/run.ts'], { env: { ...process.env, DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const [code] = await once(child, 'exit');
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    for (const expected of [
+      'Only approvers can approve posts.',
+      'requested changes',
+      'Approved by @Marta.',
+      'Published to Bluesky at',
+      'Published to LinkedIn at',
+      'X failed: Unauthorized. Reconnect X, then retry.',
+      'Connected X as',
+      'Published to X at',
+      'Published to Mastodon at',
+      'each network holds exactly the posts it was sent',
+    ]) expect(out).toContain(expected);
+  }, 120_000);
+});
