@@ -106,9 +106,14 @@ async function postButton(customId: string): Promise<DiscordMessage> {
 }
 
 describe('/greenlight in Discord', () => {
-  it('lists accounts with their health, and links a connect', async () => {
+  it('lists accounts with their health', async () => {
     expect(await greenlight(D_AUTHOR, 'accounts')).toContain('Mastodon · @community@mastodon.test: ✅ connected');
-    expect(await greenlight(D_AUTHOR, 'connect', [{ name: 'network', type: 3, value: 'x' }])).toMatch(/connect X .*\/connect\/x\?workspace=/);
+  });
+
+  it('gives admins a personal connect link and refuses everyone else, as in Slack', async () => {
+    const x = [{ name: 'network', type: 3, value: 'x' }];
+    expect(await greenlight(D_AUTHOR, 'connect', x)).toContain('Only workspace admins');
+    expect(await greenlight(D_ADMIN, 'connect', x)).toMatch(/Open this link to connect X .*\/connect\/x\?workspace=[^&\s]+&t=/);
   });
 
   it('refuses settings changes from members; an admin by Discord permission sets the approver role', async () => {

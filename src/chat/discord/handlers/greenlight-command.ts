@@ -1,9 +1,9 @@
 import { findWorkspace } from '../../../db/workspaces.ts';
-import { changeSettings, pauseWorkspace, resumeWorkspace } from '../../../workflow/admin.ts';
+import { changeSettings, connectInvitation, pauseWorkspace, resumeWorkspace } from '../../../workflow/admin.ts';
 import type { Actor, Outcome } from '../../../workflow/deps.ts';
 import { SETTINGS_HELP, parseSettings } from '../../settings-args.ts';
 import { actorFor, clip, deferEphemeral, editReply, firstTime, optionValue, type Turn } from '../edge-context.ts';
-import { HELP, accountsText, connectText, queueText, settingsText } from './greenlight-text.ts';
+import { HELP, accountsText, queueText, settingsText } from './greenlight-text.ts';
 
 /**
  * `/greenlight <subcommand>`: answered "thinking…" at once, then ephemerally; pause and resume are
@@ -25,7 +25,7 @@ async function answer(turn: Turn, actor: Actor, sub: string): Promise<string> {
     case 'accounts':
       return accountsText(deps, actor);
     case 'connect':
-      return connectText(deps, actor, optionValue(turn.interaction, 'network'));
+      return said(await connectInvitation(deps, actor, optionValue(turn.interaction, 'network')));
     case 'settings':
       return settings(turn, actor, optionValue(turn.interaction, 'text') ?? '');
     case 'pause':
@@ -44,8 +44,11 @@ async function settings(turn: Turn, actor: Actor, text: string): Promise<string>
   if (text.trim() === '') return settingsText(workspace);
   const parsed = parseSettings(text);
   if (!parsed.ok) return `⚠️ ${parsed.message}\n${SETTINGS_HELP}`;
-  const outcome = await changeSettings(turn.edge.deps, actor, parsed.settings);
-  return outcome.ok ? (outcome.message ?? 'Saved.') : `⚠️ ${outcome.message}`;
+  return said(await changeSettings(turn.edge.deps, actor, parsed.settings));
+}
+
+function said(outcome: Outcome): string {
+  return outcome.ok ? (outcome.message ?? 'Done.') : `⚠️ ${outcome.message}`;
 }
 
 async function announced(turn: Turn, actor: Actor, outcome: Outcome): Promise<string> {

@@ -1,7 +1,7 @@
 import { listAccounts } from '../../../db/accounts.ts';
 import { recentFailures, upcomingPosts, type QueueRow } from '../../../db/queue-view.ts';
 import type { Workspace } from '../../../db/schema.ts';
-import { NETWORK_LABELS, NETWORKS, isNetwork } from '../../../domain/networks.ts';
+import { NETWORK_LABELS, NETWORKS } from '../../../domain/networks.ts';
 import { connectLink } from '../../../oauth/connect-link.ts';
 import type { Actor, WorkflowDeps } from '../../../workflow/deps.ts';
 import { SETTINGS_HELP } from '../../settings-args.ts';
@@ -12,7 +12,7 @@ export const HELP = [
   '**Greenlight**: draft with `/post`, approve on the card, published on time with receipts in the thread.',
   '`/greenlight queue`: what is scheduled this week, and what failed',
   '`/greenlight accounts`: connected social accounts and their health',
-  '`/greenlight connect <network>`: connect an account (' + NETWORKS.join(', ') + ')',
+  '`/greenlight connect <network>`: connect an account (admins; ' + NETWORKS.join(', ') + ')',
   '`/greenlight settings [key=value ...]`: show or change settings (admins)',
   '`/greenlight pause` / `/greenlight resume`: hold every queued delivery / let them go (admins)',
   '`/greenlight help`: this text',
@@ -36,11 +36,6 @@ export async function accountsText(deps: WorkflowDeps, actor: Actor): Promise<st
   if (accounts.length === 0) return 'No accounts connected yet. Use `/greenlight connect`.';
   const health = (a: (typeof accounts)[number]) => (a.status === 'connected' ? '✅ connected' : `🔌 needs reconnect${a.last_error ? ` (${escapeMarkdown(a.last_error)})` : ''}`);
   return accounts.map((a) => `• ${NETWORK_LABELS[a.network]} · ${escapeMarkdown(a.display_name)}: ${health(a)}`).join('\n');
-}
-
-export function connectText(deps: WorkflowDeps, actor: Actor, network: string | undefined): string {
-  if (!network || !isNetwork(network)) return `Which network? \`/greenlight connect\` with one of: ${NETWORKS.join(', ')}.`;
-  return `Open this link to connect ${NETWORK_LABELS[network]} (valid for 10 minutes, for you only): ${connectLink(deps, actor, network)}`;
 }
 
 export function settingsText(workspace: Workspace): string {
