@@ -114,3 +114,24 @@ function section(network: Network, accountName: string, text: string): NetworkSe
     parts: splitThreadParts(text).map((part) => ({ text: part, ...countCharacters(network, part) })),
   };
 }
+
+const DELIVERY_ICONS: Record<DeliveryState, string> = {
+  pending: '🕒',
+  sending: '📤',
+  published: '✅',
+  failed: '❌',
+  needs_reconnect: '🔌',
+  skipped: '⏭️',
+  unconfirmed: '❓',
+  held: '⏸️',
+};
+
+/**
+ * One delivery as a line of the card, the same in every chat: icon, network, state (the state word
+ * linked when published), and the error in the network's words. `link` and `escape` are the chat's.
+ */
+export function deliveryStatusLine(d: DeliveryLine, format: { link: (text: string, url: string) => string; escape: (text: string) => string }): string {
+  const detail = d.state === 'published' && d.url ? format.link('published', d.url) : d.state.replace('_', ' ');
+  const error = d.error && d.state !== 'published' ? ` — ${format.escape(d.error)}` : '';
+  return `${DELIVERY_ICONS[d.state]} ${d.label}: ${detail}${error}`;
+}

@@ -1,5 +1,5 @@
 import type { PostState } from '../../domain/post-state.ts';
-import type { CardView, DeliveryLine, NetworkSection, Receipt, ReceiptButton } from '../../workflow/card-view.ts';
+import { deliveryStatusLine, type CardView, type DeliveryLine, type NetworkSection, type Receipt, type ReceiptButton } from '../../workflow/card-view.ts';
 import { HASH_PREFIX } from '../../workflow/decide-post.ts';
 import { clip } from './edge-context.ts';
 import { BUTTONS, customId } from './ids.ts';
@@ -108,20 +108,8 @@ function receiptButton(b: ReceiptButton): Json {
   return button(b.label, style, customId(b.action, b.value));
 }
 
-const DELIVERY_ICONS: Record<DeliveryLine['state'], string> = {
-  pending: '🕒',
-  sending: '📤',
-  published: '✅',
-  failed: '❌',
-  needs_reconnect: '🔌',
-  skipped: '⏭️',
-  unconfirmed: '❓',
-  held: '⏸️',
-};
-
 function deliveryLine(d: DeliveryLine): string {
-  const detail = d.state === 'published' && d.url ? `[published](${d.url})` : d.state.replace('_', ' ');
-  return `${DELIVERY_ICONS[d.state]} ${d.label}: ${detail}${d.error && d.state !== 'published' ? ` — ${escapeMarkdown(d.error)}` : ''}`;
+  return deliveryStatusLine(d, { link: (text, url) => `[${text}](${url})`, escape: escapeMarkdown });
 }
 
 export function row(components: Json[]): Json {

@@ -1,7 +1,7 @@
 import type { types } from '@slack/bolt';
 
 type KnownBlock = types.KnownBlock;
-import type { CardView, DeliveryLine, Receipt } from '../../workflow/card-view.ts';
+import { deliveryStatusLine, type CardView, type DeliveryLine, type Receipt } from '../../workflow/card-view.ts';
 import { HASH_PREFIX } from '../../workflow/decide-post.ts';
 import { ACTIONS } from './ids.ts';
 
@@ -82,20 +82,8 @@ function contextLine(card: CardView): string {
   return `Publish ${when}${approvals}`;
 }
 
-const DELIVERY_ICONS: Record<DeliveryLine['state'], string> = {
-  pending: '🕒',
-  sending: '📤',
-  published: '✅',
-  failed: '❌',
-  needs_reconnect: '🔌',
-  skipped: '⏭️',
-  unconfirmed: '❓',
-  held: '⏸️',
-};
-
 function deliveryLine(d: DeliveryLine): string {
-  const detail = d.state === 'published' && d.url ? `<${d.url}|published>` : d.state.replace('_', ' ');
-  return `${DELIVERY_ICONS[d.state]} ${d.label}: ${detail}${d.error && d.state !== 'published' ? ` — ${escape(d.error)}` : ''}`;
+  return deliveryStatusLine(d, { link: (text, url) => `<${url}|${text}>`, escape });
 }
 
 function button(text: string, actionId: string, value: string, style?: 'primary' | 'danger') {
