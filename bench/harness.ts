@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { startGreenlight, type Greenlight } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
@@ -72,12 +74,14 @@ export interface AppProcess {
 
 /**
  * Greenlight as its own process (`node src/main.ts`, as in production), so the load generator and
- * the emulators never share an event loop with the app. `BENCH_CPU_PROF=<dir>` profiles it.
+ * the emulators never share an event loop with the app. `BENCH_CPU_PROF=<dir>` profiles it;
+ * `BENCH_APP_DIR=<checkout>` runs another checkout's Greenlight (before/after comparisons).
  */
 export async function spawnGreenlight(env: Record<string, string>): Promise<AppProcess> {
   const port = await findFreePort();
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const child = spawn(process.execPath, [...profile, 'src/main.ts'], {
+    cwd: process.env.BENCH_APP_DIR ?? fileURLToPath(new URL('..', import.meta.url)),
     env: { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'error', STATE_SECRET: 'b'.repeat(40), ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -116,4 +120,44 @@ export async function until(done: () => boolean, options: { timeoutMs: number; e
     await sleep(options.everyMs ?? 50);
   }
   return true;
+}
+
+/**
+ * CPU time in ms of a process (user + system), from /proc/<pid>/stat; with `reaped`, also of its
+ * children that have exited (Postgres backends of closed connections end up there).
+ */
+export function cpuMs(pid: number, reaped = false): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    // After "pid (comm) ": state is field 3, so utime (14) is at index 11 and cstime (17) at 14.
+    const ticks = Number(fields[11]) + Number(fields[12]) + (reaped ? Number(fields[13]) + Number(fields[14]) : 0);
+    return ticks * (1000 / CLOCK_TICKS);
+  } catch {
+    return 0; // gone
+  }
+}
+const CLOCK_TICKS = 100;
+
+/** All CPU the PostgreSQL server behind `url` has used so far: the postmaster, live backends, exited ones. */
+export async function postgresCpu(url: string): Promise<() => number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const { rows } = await client.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'");
+  await client.end();
+  const checkpointer = rows[0]?.pid;
+  if (!checkpointer) return () => Number.NaN;
+  const postmaster = Number(readFileSync(`/proc/${checkpointer}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]);
+  return () => {
+    let total = cpuMs(postmaster, true);
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const ppid = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]);
+        if (ppid === postmaster) total += cpuMs(Number(entry));
+      } catch {
+        // exited meanwhile
+      }
+    }
+    return total;
+  };
 }

@@ -1,6 +1,6 @@
 import { startMastodonEmulator } from '../test/emulators/mastodon.ts';
 import { benchText, creates, duplicates } from './deliveries.ts';
-import { freshDatabase, sleep, spawnGreenlight, until } from './harness.ts';
+import { cpuMs, freshDatabase, postgresCpu, sleep, spawnGreenlight, until } from './harness.ts';
 import { seedDeliveries, seedWorkspace } from './seed.ts';
 
 export interface ThroughputOptions {
@@ -26,13 +26,23 @@ export async function throughput(adminUrl: string, options: ThroughputOptions) {
     throw error;
   });
   try {
+    // CPU per delivery, where wall-clock rates depend on what else the machine runs.
+    const pgCpu = await postgresCpu(adminUrl);
+    const before = { app: cpuMs(app.pid), pg: pgCpu(), bench: process.cpuUsage() };
     const all = await until(() => mastodon.posts.length >= options.deliveries, { timeoutMs: 180_000, everyMs: 100 });
+    const cpu = { app: cpuMs(app.pid) - before.app, pg: pgCpu() - before.pg, bench: cpuTotalMs(process.cpuUsage(before.bench)) };
     await sleep(500);
     const received = creates(mastodon).map((c) => c.receivedMs).sort((a, b) => a - b);
     const seconds = (received[received.length - 1]! - received[0]!) / 1000;
-    return { delivered: received.length, complete: all, duplicates: duplicates(mastodon), seconds, perSecond: (received.length - 1) / seconds };
+    const per = (ms: number) => ms / received.length;
+    return {
+      delivered: received.length, complete: all, duplicates: duplicates(mastodon), seconds, perSecond: (received.length - 1) / seconds,
+      cpuMsPerDelivery: { app: per(cpu.app), postgres: per(cpu.pg), emulator: per(cpu.bench) },
+    };
   } finally {
     await app.stop();
     await mastodon.stop();
   }
 }
+
+const cpuTotalMs = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;

@@ -13,10 +13,12 @@ import { createLinkedInAdapter } from './networks/linkedin.ts';
 import { createMastodonAdapter } from './networks/mastodon.ts';
 import { createThreadsAdapter } from './networks/threads.ts';
 import { createXAdapter } from './networks/x.ts';
+import { createWebhookAdapter } from './networks/webhook.ts';
 import { connectContext } from './oauth/context.ts';
 import { oauthMounts } from './oauth/routes.ts';
 import type { ChatPort } from './workflow/chat-port.ts';
 import type { WorkflowDeps } from './workflow/deps.ts';
+import { DEFAULT_WEBHOOK_SETTINGS, type WebhookSettings } from './workflow/webhook-send.ts';
 import { startWorkers } from './workflow/workers.ts';
 
 export interface CoreOptions {
@@ -26,6 +28,8 @@ export interface CoreOptions {
   adapters?: Partial<Record<Network, NetworkAdapter>>;
   /** Retry timing; tests shorten it. */
   retryDelays?: { baseMs: number; maxMs: number };
+  /** Outgoing webhooks' attempts, backoff and timeout; tests shorten them. */
+  webhooks?: Partial<WebhookSettings>;
   /** Start the background workers (publishing, receipts); off for an HTTP-only replica. */
   workers?: boolean;
 }
@@ -60,6 +64,7 @@ export function greenlightCore(config: Config, options: CoreOptions = {}): Exten
           // An attempt older than this has lost its worker: every call it makes times out well before.
           stuckAfterMs: 2 * config.publish.networkTimeoutMs + 10_000,
         },
+        webhooks: { ...DEFAULT_WEBHOOK_SETTINGS, allowPlainHttp: config.env !== 'production', ...options.webhooks },
       };
       const mounts: Mount[] = [...oauthMounts(connectContext(deps, config))];
       const stops: (() => Promise<void>)[] = [];
@@ -79,7 +84,8 @@ export function greenlightCore(config: Config, options: CoreOptions = {}): Exten
   };
 }
 
-function defaultAdapters(config: Config): Partial<Record<Network, NetworkAdapter>> {
+/** Every network's adapter as configured (the CLI's account checks use them too). */
+export function defaultAdapters(config: Config): Partial<Record<Network, NetworkAdapter>> {
   const timeoutMs = config.publish.networkTimeoutMs;
   return {
     x: createXAdapter({ baseUrl: config.networks.xApiUrl, timeoutMs, ...config.oauth.x.client }),
@@ -89,6 +95,7 @@ function defaultAdapters(config: Config): Partial<Record<Network, NetworkAdapter
     facebook: createFacebookAdapter({ baseUrl: config.oauth.facebook.apiUrl, timeoutMs }),
     instagram: createInstagramAdapter({ baseUrl: config.oauth.facebook.apiUrl, timeoutMs }),
     threads: createThreadsAdapter({ baseUrl: config.oauth.threads.apiUrl, timeoutMs }),
+    webhook: createWebhookAdapter({ timeoutMs }),
   };
 }
 

@@ -26,6 +26,12 @@ export function createMetrics() {
       buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 3],
       registers: [registry],
     }),
+    accounts: new Gauge({
+      name: 'greenlight_accounts',
+      help: 'Social accounts by network and status (connected, needs_reconnect, disconnected; sampled at scrape time)',
+      labelNames: ['network', 'status'] as const,
+      registers: [registry],
+    }),
     queueDepth: new Gauge({
       name: 'greenlight_queue_depth',
       help: 'Jobs waiting in each queue (sampled at scrape time)',

@@ -1,7 +1,8 @@
 import type { WorkspaceSettings } from '../db/workspaces.ts';
+import { isDigestDay } from '../domain/digest-schedule.ts';
 
 export const SETTINGS_HELP =
-  'Change with `key=value`: `approvals_channel=#channel`, `approver_group=@group` (or `none`), `approvals_required=0..10`, `self_approval=on|off`, `zone=Europe/Berlin`, `reminder_minutes=120`.';
+  'Change with `key=value`: `approvals_channel=#channel`, `approver_group=@group` (or `none`), `approvals_required=0..10`, `self_approval=on|off`, `zone=Europe/Berlin`, `reminder_minutes=120`, `digest_day=mon..sun|off`, `digest_hour=0..23` (in the zone), `digest_channel=#channel|none`.';
 
 /**
  * `key=value` pairs from `/greenlight settings`, in either chat. Channel and group mentions arrive
@@ -15,9 +16,23 @@ export function parseSettings(text: string): { ok: true; settings: WorkspaceSett
     if (!key || value === '') return { ok: false, message: `"${pair}" is not key=value.` };
     switch (key) {
       case 'approvals_channel': {
-        const id = /^<#([A-Z0-9]+)(\|[^>]*)?>$/i.exec(value)?.[1] ?? (/^[CG][A-Z0-9]+$/.test(value) || /^\d+$/.test(value) ? value : undefined);
+        const id = channelId(value);
         if (!id) return { ok: false, message: 'approvals_channel takes a channel mention like #approvals.' };
         settings.approvals_channel_id = id;
+        break;
+      }
+      case 'digest_day':
+        if (value !== 'off' && !isDigestDay(value)) return { ok: false, message: 'digest_day takes mon, tue, wed, thu, fri, sat, sun or off.' };
+        settings.digest_day = value === 'off' ? null : value;
+        break;
+      case 'digest_hour':
+        if (!/^\d{1,2}$/.test(value) || Number(value) > 23) return { ok: false, message: 'digest_hour takes an hour from 0 to 23 (in the workspace zone).' };
+        settings.digest_hour = Number(value);
+        break;
+      case 'digest_channel': {
+        const id = value === 'none' ? null : channelId(value);
+        if (id === undefined) return { ok: false, message: 'digest_channel takes a channel mention like #marketing, or none (the approvals channel).' };
+        settings.digest_channel_id = id;
         break;
       }
       case 'approver_group': {
@@ -49,4 +64,9 @@ export function parseSettings(text: string): { ok: true; settings: WorkspaceSett
     }
   }
   return { ok: true, settings };
+}
+
+/** A channel mention (`<#C123|name>` in Slack, `<#123>` in Discord) or a bare channel id. */
+function channelId(value: string): string | undefined {
+  return /^<#([A-Z0-9]+)(\|[^>]*)?>$/i.exec(value)?.[1] ?? (/^[CG][A-Z0-9]+$/.test(value) || /^\d+$/.test(value) ? value : undefined);
 }

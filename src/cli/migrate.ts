@@ -1,27 +1,25 @@
-import { ConfigError, loadConfig } from '../config.ts';
-import { createDb } from '../db/database.ts';
-import { startEmbeddedPostgres } from '../db/embedded-postgres.ts';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { migrateToLatest } from '../db/migrate.ts';
-import { createLogger } from '../log.ts';
+import { noMoreArgs, parsing } from './args.ts';
+import { exitWith } from './exit.ts';
+import { print } from './output.ts';
+import { cliConfig, withRuntime } from './runtime.ts';
 
-/** `npm run migrate`: applies pending migrations to DATABASE_URL (or the embedded database) and exits. */
-async function main(): Promise<void> {
-  const config = loadConfig(process.env);
-  const log = createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel });
-  const embedded = config.database.url ? undefined : await startEmbeddedPostgres({ dataDir: config.dataDir, log });
-  const { db } = createDb({ url: config.database.url ?? embedded!.url, poolSize: 2 });
-  try {
-    const results = await migrateToLatest(db);
-    if (results.length === 0) console.log('migrate: the database is up to date');
-    for (const r of results) console.log(`migrate: ${r.migrationName} ${r.status === 'Success' ? 'applied' : r.status}`);
-  } finally {
-    await db.destroy();
-    await embedded?.stop();
-  }
+/**
+ * `greenlight migrate` (also `npm run migrate`): applies pending migrations to DATABASE_URL (or the embedded
+ * database, created on first use) and exits. The service applies them on start too; this is for deploys
+ * that migrate before rolling out.
+ */
+export async function run(args: string[]): Promise<number> {
+  const { positionals } = parsing(() => parseArgs({ args, options: {}, allowPositionals: true, strict: true }));
+  noMoreArgs(positionals, 0);
+  return withRuntime(cliConfig(), async (rt) => {
+    const results = await migrateToLatest(rt.db);
+    if (results.length === 0) print('migrate: the database is up to date');
+    for (const r of results) print(`migrate: ${r.migrationName} ${r.status === 'Success' ? 'applied' : r.status}`);
+    return 0;
+  }, { create: true });
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
-  else process.stderr.write(`migrate failed: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) exitWith('migrate', run(process.argv.slice(2)));

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { deliveryPredecessors, type DeliveryState } from '../domain/delivery-state.ts';
 import type { Network } from '../domain/networks.ts';
 import type { Executor } from './database.ts';
+import type { StoredPart } from './claim.ts';
 import type { Delivery, DeliveryError } from './schema.ts';
 
 export async function insertDeliveries(tx: Executor, postId: string, targets: { accountId: string; network: Network }[], dueAt: Date): Promise<Delivery[]> {
@@ -51,33 +52,58 @@ export function transitionDelivery(tx: Executor, deliveryId: string, to: Deliver
     .executeTakeFirst();
 }
 
-/**
- * Claims a due delivery for one attempt: `pending -> sending`, counting the attempt. Exactly one of
- * any number of concurrent callers gets the row; the others get undefined.
- */
-export function claimDelivery(tx: Executor, deliveryId: string, now: Date): Promise<Delivery | undefined> {
-  return tx
-    .updateTable('deliveries')
-    .set({ state: 'sending', attempts: sql<number>`attempts + 1`, sending_started_at: now, updated_at: sql<Date>`now()` })
-    .where('id', '=', deliveryId)
-    .where('state', '=', 'pending')
-    .where('due_at', '<=', now)
-    .returningAll()
-    .executeTakeFirst();
-}
-
 export function listParts(tx: Executor, deliveryId: string) {
   return tx.selectFrom('delivery_parts').select(['position', 'external_id as externalId', 'url']).where('delivery_id', '=', deliveryId).orderBy('position').execute();
 }
 
-/** Stores a published thread part; it also renews the attempt's start, the sign its worker is alive. */
+/** Stores a published thread part; it also renews the attempt's start, the sign its worker is alive. One statement. */
 export async function savePart(tx: Executor, deliveryId: string, part: { position: number; externalId: string; url: string }): Promise<void> {
   await tx
+    .with('saved', (db) =>
+      db
+        .insertInto('delivery_parts')
+        .values({ delivery_id: deliveryId, position: part.position, external_id: part.externalId, url: part.url })
+        .onConflict((oc) => oc.columns(['delivery_id', 'position']).doNothing()),
+    )
+    .updateTable('deliveries')
+    .set({ sending_started_at: sql<Date>`now()` })
+    .where('id', '=', deliveryId)
+    .where('state', '=', 'sending')
+    .execute();
+}
+
+export interface PublishedRow { deliveryId: string; externalId: string; url: string; publishedAt: Date }
+
+/**
+ * `sending -> published` for several deliveries in one statement, guarded like transitionDelivery;
+ * returns the rows that changed (another worker or click may have changed the others first).
+ */
+export async function markPublished(tx: Executor, rows: PublishedRow[]): Promise<Delivery[]> {
+  if (rows.length === 0) return [];
+  const values = JSON.stringify(rows.map((r) => ({ id: r.deliveryId, external_id: r.externalId, url: r.url, published_at: r.publishedAt.toISOString() })));
+  const result = await sql<Delivery>`
+    UPDATE deliveries d
+    SET state = 'published', external_id = v.external_id, url = v.url, published_at = v.published_at, last_error = NULL, updated_at = now()
+    FROM jsonb_to_recordset(${values}::jsonb) AS v(id uuid, external_id text, url text, published_at timestamptz)
+    WHERE d.id = v.id AND d.state = 'sending'
+    RETURNING d.*`.execute(tx);
+  return result.rows;
+}
+
+/** Stores published thread parts of several deliveries in one statement (parts already stored stay). */
+export async function saveParts(tx: Executor, parts: ({ deliveryId: string } & StoredPart)[]): Promise<void> {
+  if (parts.length === 0) return;
+  await tx
     .insertInto('delivery_parts')
-    .values({ delivery_id: deliveryId, position: part.position, external_id: part.externalId, url: part.url })
+    .values(parts.map((p) => ({ delivery_id: p.deliveryId, position: p.position, external_id: p.externalId, url: p.url })))
     .onConflict((oc) => oc.columns(['delivery_id', 'position']).doNothing())
     .execute();
-  await tx.updateTable('deliveries').set({ sending_started_at: sql<Date>`now()` }).where('id', '=', deliveryId).where('state', '=', 'sending').execute();
+}
+
+/** Every delivery of the given posts (the posts' outcomes are derived from them). */
+export function listDeliveriesOfPosts(tx: Executor, postIds: string[]): Promise<Delivery[]> {
+  if (postIds.length === 0) return Promise.resolve([]);
+  return tx.selectFrom('deliveries').selectAll().where('post_id', 'in', postIds).execute();
 }
 
 /** Due deliveries in `pending` whose time passed more than `graceSeconds` ago: candidates for a lost job. */

@@ -68,6 +68,25 @@ export async function startEmbeddedPostgres(options: { dataDir: string; log: Log
 }
 
 /**
+ * The embedded server a running Greenlight started in `dataDir`, if any (its postmaster.pid names the
+ * port): the CLI then works on it beside the service instead of starting a second one.
+ */
+export async function findRunningEmbeddedPostgres(dataDir: string, database = 'greenlight'): Promise<{ url: string; port: number } | undefined> {
+  const pidFile = path.join(path.resolve(dataDir, 'pg'), 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const lines = (await readFile(pidFile, 'utf8')).split('\n');
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid) || !Number.isInteger(port) || port <= 0) return undefined;
+  return { url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`, port };
+}
+
+/** True when `dataDir` holds an embedded database (running or not). */
+export function hasEmbeddedPostgres(dataDir: string): boolean {
+  return existsSync(path.join(path.resolve(dataDir, 'pg'), 'PG_VERSION'));
+}
+
+/**
  * A Greenlight killed without a chance to stop its database (kill -9, a crash) leaves that server
  * running and holding the data directory. Ask it to stop (a fast shutdown: committed data is safe)
  * before starting a new one.

@@ -11,19 +11,28 @@ export interface NewEvent {
 
 /** Appends to the audit log; returns the event id (thread receipts are rendered from it). */
 export async function appendEvent(tx: Executor, event: NewEvent): Promise<number> {
-  const row = await tx
+  return (await appendEvents(tx, [event]))[0]!;
+}
+
+/** Appends several events in one statement; returns their ids in the same order. */
+export async function appendEvents(tx: Executor, events: NewEvent[]): Promise<number[]> {
+  if (events.length === 0) return [];
+  const rows = await tx
     .insertInto('events')
-    .values({
-      workspace_id: event.workspaceId,
-      post_id: event.postId ?? null,
-      delivery_id: event.deliveryId ?? null,
-      kind: event.kind,
-      actor: event.actor ?? null,
-      data: JSON.stringify(event.data ?? {}),
-    })
+    .values(
+      events.map((event) => ({
+        workspace_id: event.workspaceId,
+        post_id: event.postId ?? null,
+        delivery_id: event.deliveryId ?? null,
+        kind: event.kind,
+        actor: event.actor ?? null,
+        data: JSON.stringify(event.data ?? {}),
+      })),
+    )
     .returning('id')
-    .executeTakeFirstOrThrow();
-  return Number(row.id);
+    .execute();
+  // Ids come from one sequence in VALUES order; sorting restores it whatever order RETURNING used.
+  return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
 }
 
 export function findEvent(tx: Executor, id: number) {

@@ -65,6 +65,11 @@ export function lockPost(tx: Executor, postId: string): Promise<Post | undefined
   return tx.selectFrom('posts').selectAll().where('id', '=', postId).forUpdate().executeTakeFirst();
 }
 
+/** Locks several post rows, always in id order, so two transactions locking overlapping sets cannot deadlock. */
+export async function lockPosts(tx: Executor, postIds: string[]): Promise<void> {
+  await tx.selectFrom('posts').select('id').where('id', 'in', [...new Set(postIds)]).orderBy('id').forUpdate().execute();
+}
+
 /**
  * Moves a post to `to` only if it is still in one of the states `to` may follow (or the given
  * ones). Returns the updated row, or undefined when a concurrent change got there first: the
@@ -79,6 +84,13 @@ export function transitionPost(tx: Executor, postId: string, to: PostState, from
     .where('state', 'in', from)
     .returningAll()
     .executeTakeFirst();
+}
+
+/** transitionPost for several posts going to the same state; returns the ids that moved. */
+export async function transitionPosts(tx: Executor, postIds: string[], to: PostState, from: PostState[]): Promise<string[]> {
+  if (postIds.length === 0 || from.length === 0) return [];
+  const rows = await tx.updateTable('posts').set({ state: to, updated_at: sql<Date>`now()` }).where('id', 'in', postIds).where('state', 'in', from).returning('id').execute();
+  return rows.map((r) => r.id);
 }
 
 export interface PostContent {

@@ -1,5 +1,7 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { MetricSlot } from '../analytics/metric-slots.ts';
 import type { DeliveryState } from '../domain/delivery-state.ts';
+import type { DigestDay } from '../domain/digest-schedule.ts';
 import type { Network } from '../domain/networks.ts';
 import type { PostState } from '../domain/post-state.ts';
 
@@ -24,6 +26,10 @@ export interface WorkspacesTable {
   reminder_after_minutes: Generated<number>;
   paused_at: Timestamp | null;
   paused_by: string | null;
+  /** The weekly digest's day (null: off), hour in `default_zone`, and channel (null: the approvals channel). */
+  digest_day: DigestDay | null;
+  digest_hour: Generated<number>;
+  digest_channel_id: string | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -200,6 +206,64 @@ export interface EventsTable {
   created_at: CreatedAt;
 }
 
+export interface DigestsTable {
+  workspace_id: string;
+  due_at: Timestamp;
+  channel_id: string;
+  sent_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export interface WebhookSubscriptionsTable {
+  id: string;
+  workspace_id: string;
+  url: string;
+  events: ColumnType<string[], string[] | undefined, string[]>;
+  /** Encrypted (AAD `webhook:<id>`). */
+  secret: string;
+  created_by: string;
+  created_at: CreatedAt;
+  removed_at: Timestamp | null;
+}
+
+export type WebhookDeliveryState = 'pending' | 'succeeded' | 'failed';
+export interface WebhookDeliveriesTable {
+  id: Generated<string>;
+  subscription_id: string;
+  event_id: ColumnType<number, number | string, never>;
+  state: Generated<WebhookDeliveryState>;
+  attempts: Generated<number>;
+  next_attempt_at: Generated<Date>;
+  response_status: number | null;
+  last_error: string | null;
+  delivered_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface WebhookAttemptsTable {
+  delivery_id: string;
+  attempt: number;
+  response_status: number | null;
+  error: string | null;
+  duration_ms: number;
+  attempted_at: CreatedAt;
+}
+
+/** One measurement of a published delivery; a NULL count is "not reported" by the network, never zero. */
+export interface DeliveryMetricsTable {
+  delivery_id: string;
+  slot: MetricSlot;
+  workspace_id: string;
+  network: Network;
+  published_at: Timestamp;
+  collected_at: CreatedAt;
+  likes: number | null;
+  reposts: number | null;
+  replies: number | null;
+  impressions: number | null;
+}
+
 export interface Database {
   workspaces: WorkspacesTable;
   members: MembersTable;
@@ -217,6 +281,11 @@ export interface Database {
   inbound_requests: InboundRequestsTable;
   events: EventsTable;
   compose_drafts: ComposeDraftsTable;
+  digests: DigestsTable;
+  webhook_subscriptions: WebhookSubscriptionsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
+  delivery_metrics: DeliveryMetricsTable;
 }
 
 export type Workspace = Selectable<WorkspacesTable>;

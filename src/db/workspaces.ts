@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from './database.ts';
+import type { DigestDay } from '../domain/digest-schedule.ts';
 import type { Chat, MemberRole, Workspace } from './schema.ts';
 
 /** A Slack team or Discord guild becomes a workspace the first time anyone uses Greenlight there. */
@@ -25,6 +26,9 @@ export interface WorkspaceSettings {
   allow_self_approval?: boolean;
   default_zone?: string;
   reminder_after_minutes?: number;
+  digest_day?: DigestDay | null;
+  digest_hour?: number;
+  digest_channel_id?: string | null;
 }
 
 export function updateWorkspaceSettings(tx: Executor, workspaceId: string, settings: WorkspaceSettings): Promise<Workspace> {

@@ -1,4 +1,4 @@
-export const NETWORKS = ['x', 'linkedin', 'bluesky', 'mastodon', 'facebook', 'instagram', 'threads'] as const;
+export const NETWORKS = ['x', 'linkedin', 'bluesky', 'mastodon', 'facebook', 'instagram', 'threads', 'webhook'] as const;
 export type Network = (typeof NETWORKS)[number];
 
 export const NETWORK_LABELS: Record<Network, string> = {
@@ -9,6 +9,7 @@ export const NETWORK_LABELS: Record<Network, string> = {
   facebook: 'Facebook',
   instagram: 'Instagram',
   threads: 'Threads',
+  webhook: 'Webhook',
 };
 
 /** Networks where a text with `---` separators is published as a chain of replies. */

@@ -25,6 +25,8 @@ export const NETWORK_RULES: Record<Network, NetworkRule> = {
   facebook: { limit: 63206, threads: false, mediaRequired: false, maxMedia: 10 },
   instagram: { limit: 2200, threads: false, mediaRequired: true, maxMedia: 10 },
   threads: { limit: 500, threads: true, mediaRequired: false, maxMedia: 20 },
+  // A team's own blog or CMS: a generous limit, one post (no threads).
+  webhook: { limit: 100_000, threads: false, mediaRequired: false, maxMedia: 20 },
 };
 
 const COUNTERS: Record<Network, (text: string) => number> = {
@@ -35,6 +37,7 @@ const COUNTERS: Record<Network, (text: string) => number> = {
   facebook: countCodeUnits,
   instagram: countCodeUnits,
   threads: countForThreads,
+  webhook: countCodeUnits,
 };
 
 export interface CountOptions {

@@ -53,8 +53,22 @@ async function metrics(deps: HttpDeps, res: ServerResponse): Promise<void> {
   for (const name of Object.values(QUEUES)) {
     deps.metrics.queueDepth.set({ queue: name }, await deps.queue.depth(name).catch(() => Number.NaN));
   }
+  await sampleAccounts(deps);
   res.writeHead(200, { 'content-type': deps.metrics.registry.contentType });
   res.end(await deps.metrics.registry.metrics());
+}
+
+/** Accounts by status: an alert on needs_reconnect catches a revoked token before the next post does. */
+async function sampleAccounts(deps: HttpDeps): Promise<void> {
+  const rows = await deps.db
+    .selectFrom('social_accounts')
+    .select(['network', 'status', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy(['network', 'status'])
+    .execute()
+    .catch(() => undefined);
+  if (!rows) return;
+  deps.metrics.accounts.reset();
+  for (const r of rows) deps.metrics.accounts.set({ network: r.network, status: r.status }, r.n);
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -95,6 +95,24 @@ export interface RecentPost {
   createdAt: Date;
 }
 
+/** Whom a token belongs to, from the network's cheapest authenticated read. */
+export interface AccountIdentity {
+  accountId: string;
+  /** @handle (or name) as the network shows it. */
+  name: string;
+}
+
+/**
+ * A post's counts when asked. A field left undefined is one the network does not report: stored as
+ * "not reported", never as zero. `reposts` includes quotes where the network counts them apart.
+ */
+export interface PostMetrics {
+  likes?: number;
+  reposts?: number;
+  replies?: number;
+  impressions?: number;
+}
+
 export interface NetworkAdapter {
   readonly network: Network;
   /**
@@ -110,4 +128,14 @@ export interface NetworkAdapter {
   recentPosts(credentials: Credentials, since: Date, signal: AbortSignal): Promise<RecentPost[] | undefined>;
   /** A fresh access token where the network has refresh tokens; undefined where it has none. */
   refresh?(credentials: Credentials, signal: AbortSignal): Promise<Credentials>;
+  /**
+   * Proves the token works with the network's cheapest authenticated read, changing nothing (operators'
+   * `greenlight accounts check` and `doctor`). A refused token throws a NetworkError of class `auth`.
+   */
+  verify?(credentials: Credentials, signal: AbortSignal): Promise<AccountIdentity>;
+  /**
+   * Counts for posts of this account, in as few calls as the network allows (X: 100 ids a call). The map
+   * holds the posts the network answered for; a post it no longer knows (deleted) is missing from it.
+   */
+  metrics?(credentials: Credentials, externalIds: string[], signal: AbortSignal): Promise<Map<string, PostMetrics>>;
 }

@@ -8,6 +8,7 @@ import {
   asRecord, downloadMedia, header, makeError, parseJson, publishThread, send, str,
   type HttpCall, type HttpOptions, type HttpResponse, type PartToPost,
 } from './http.ts';
+import { blueskyMetrics } from './bluesky-metrics.ts';
 
 /**
  * Bluesky (AT Protocol XRPC) against the account's PDS: posts are `app.bsky.feed.post` records made
@@ -76,6 +77,7 @@ export function createBlueskyAdapter(options: BlueskyAdapterOptions = {}): Netwo
     },
     recentPosts: (creds, since, signal) => recentPosts(ctx, creds, since, signal),
     refresh: (creds, signal) => refresh(ctx, creds, signal),
+    metrics: (creds, uris, signal) => blueskyMetrics({ service: (c) => serviceOf(ctx, c), http: ctx.http, error: blueskyError }, creds, uris, signal),
   };
 }
 

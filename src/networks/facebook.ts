@@ -1,5 +1,6 @@
 import type { Credentials, MediaItem, NetworkAdapter, PublishedPart, PublishRequest } from './adapter.ts';
 import { graphCall, graphContext, listRecent, type GraphAdapterOptions, type GraphCtx } from './graph.ts';
+import { graphMetrics, readFacebookPost } from './graph-metrics.ts';
 import { makeError, publishThread, str, type PartToPost } from './http.ts';
 import { firstUrl } from './links.ts';
 
@@ -28,6 +29,7 @@ export function createFacebookAdapter(options: FacebookAdapterOptions = {}): Net
         fields: { text: 'message', time: 'created_time', url: 'permalink_url' },
         fallbackUrl: facebookPostUrl,
       }, since, signal),
+    metrics: (creds, ids, signal) => graphMetrics(ctx, creds, ids, signal, readFacebookPost),
   };
 }
 

@@ -2,6 +2,7 @@ import type { Credentials, MediaItem, NetworkAdapter, PublishedPart, PublishRequ
 import {
   graphCall, graphContext, listRecent, permalinkOf, refreshLongLived, waitForContainer, type GraphAdapterOptions, type GraphCtx,
 } from './graph.ts';
+import { graphMetrics, readInstagramMedia } from './graph-metrics.ts';
 import { asRecord, makeError, publishThread, str, type PartToPost } from './http.ts';
 
 /**
@@ -40,6 +41,7 @@ export function createInstagramAdapter(options: InstagramAdapterOptions = {}): N
         fields: { text: 'caption', time: 'timestamp', url: 'permalink' },
         fallbackUrl: () => HOME,
       }, since, signal),
+    metrics: (creds, ids, signal) => graphMetrics(ctx, creds, ids, signal, readInstagramMedia),
   };
   if (login === 'instagram') return { ...adapter, refresh: (creds, signal) => refreshLongLived(ctx, creds, 'ig_refresh_token', signal) };
   return adapter;

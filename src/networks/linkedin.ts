@@ -4,6 +4,7 @@ import {
   asRecord, downloadMedia, header, makeError, parseJson, publishThread, send, str,
   type HttpCall, type HttpOptions, type HttpResponse, type PartToPost,
 } from './http.ts';
+import { linkedInMetrics } from './linkedin-metrics.ts';
 import { fromLittleText, toLittleText } from './linkedin-text.ts';
 import { firstUrl } from './links.ts';
 
@@ -57,6 +58,8 @@ export function createLinkedInAdapter(options: LinkedInAdapterOptions = {}): Net
     },
     recentPosts: (creds, since, signal) => recentPosts(ctx, creds, since, signal),
     refresh: (creds, signal) => refresh(ctx, creds, signal),
+    metrics: (creds, urns, signal) =>
+      linkedInMetrics({ base: ctx.base, http: ctx.http, headers: (c) => headers(ctx, c, false), error: (res, call) => linkedInError(ctx, res, call) }, creds, urns, signal),
   };
 }
 

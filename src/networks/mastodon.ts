@@ -1,9 +1,10 @@
 import { FormData, type Dispatcher } from 'undici';
-import type { Credentials, ErrorClass, MediaItem, NetworkAdapter, PublishedPart, RecentPost } from './adapter.ts';
+import type { AccountIdentity, Credentials, ErrorClass, MediaItem, NetworkAdapter, PublishedPart, RecentPost } from './adapter.ts';
 import {
   asRecord, downloadMedia, header, makeError, parseJson, pause, publishThread, send, str,
   type HttpCall, type HttpOptions, type HttpResponse, type PartToPost,
 } from './http.ts';
+import { mastodonMetrics } from './mastodon-metrics.ts';
 
 /**
  * Mastodon: POST /api/v1/statuses with an Idempotency-Key per part, threads by in_reply_to_id,
@@ -42,7 +43,17 @@ export function createMastodonAdapter(options: MastodonAdapterOptions = {}): Net
         (part) => postPart(ctx, req.deliveryId, part, creds, req.signal),
       ),
     recentPosts: (creds, since, signal) => recentPosts(ctx, creds, since, signal),
+    verify: (creds, signal) => verify(ctx, creds, signal),
+    metrics: (creds, ids, signal) => mastodonMetrics({ instance: (c) => instanceOf(ctx, c), http: ctx.http, error: mastodonError }, creds, ids, signal),
   };
+}
+
+/** GET /api/v1/accounts/verify_credentials: who the token belongs to. */
+async function verify(ctx: Ctx, creds: Credentials, signal: AbortSignal): Promise<AccountIdentity> {
+  const url = `${instanceOf(ctx, creds)}/api/v1/accounts/verify_credentials`;
+  const { json } = await callMastodon(ctx, { method: 'GET', url, headers: bearer(creds), signal, what: 'verify token', secrets: [creds.accessToken] });
+  const id = str(json.id) ?? '';
+  return { accountId: id, name: `@${str(json.acct) ?? str(json.username) ?? id}` };
 }
 
 /** The instance's post length limit (`configuration.statuses.max_characters`), 500 when it does not say. */

@@ -2,6 +2,7 @@ import type { Credentials, MediaItem, NetworkAdapter, PublishedPart, PublishRequ
 import {
   graphCall, graphContext, listRecent, permalinkOf, refreshLongLived, waitForContainer, type GraphAdapterOptions, type GraphCtx,
 } from './graph.ts';
+import { graphMetrics, readThreadsPost } from './graph-metrics.ts';
 import { makeError, publishThread, str, type PartToPost } from './http.ts';
 
 /**
@@ -28,6 +29,7 @@ export function createThreadsAdapter(options: ThreadsAdapterOptions = {}): Netwo
     },
     recentPosts: (creds, since, signal) => recentPosts(ctx, creds, since, signal),
     refresh: (creds, signal) => refreshLongLived(ctx, creds, 'th_refresh_token', signal),
+    metrics: (creds, ids, signal) => graphMetrics(ctx, creds, ids, signal, readThreadsPost),
   };
 }
 

@@ -1,9 +1,10 @@
 import { FormData, type Dispatcher } from 'undici';
-import type { Credentials, ErrorClass, MediaItem, NetworkAdapter, PublishedPart, RecentPost } from './adapter.ts';
+import type { AccountIdentity, Credentials, ErrorClass, MediaItem, NetworkAdapter, PublishedPart, RecentPost } from './adapter.ts';
 import {
   asRecord, downloadMedia, header, makeError, parseJson, pause, publishThread, send, str,
   type HttpCall, type HttpOptions, type HttpResponse, type PartToPost,
 } from './http.ts';
+import { xMetrics } from './x-metrics.ts';
 
 /** X (API v2): POST /2/tweets, threads by reply.in_reply_to_tweet_id, media via /2/media/upload, OAuth 2.0 refresh. */
 
@@ -43,7 +44,17 @@ export function createXAdapter(options: XAdapterOptions = {}): NetworkAdapter {
       ),
     recentPosts: (creds, since, signal) => recentPosts(ctx, creds, since, signal),
     refresh: (creds, signal) => refresh(ctx, creds, signal),
+    verify: (creds, signal) => verify(ctx, creds, signal),
+    metrics: (creds, ids, signal) => xMetrics({ base: ctx.base, http: ctx.http, error: xError }, creds, ids, signal),
   };
+}
+
+/** GET /2/users/me: who the token belongs to. */
+async function verify(ctx: Ctx, creds: Credentials, signal: AbortSignal): Promise<AccountIdentity> {
+  const { json } = await callX(ctx, { method: 'GET', url: `${ctx.base}/2/users/me`, headers: bearer(creds), signal, what: 'verify token', secrets: secretsOf(creds) });
+  const data = asRecord(json.data);
+  const id = str(data.id) ?? '';
+  return { accountId: id, name: str(data.username) ? `@${str(data.username)}` : (str(data.name) ?? id) };
 }
 
 export function xPostUrl(id: string): string {

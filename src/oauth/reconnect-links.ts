@@ -3,7 +3,7 @@ import type { WorkflowDeps } from '../workflow/deps.ts';
 import { reconnectLink } from './connect-link.ts';
 
 /** Event kinds whose receipt carries a Reconnect button. */
-export const RECONNECT_KINDS: readonly string[] = ['delivery_needs_reconnect', 'account_needs_reconnect'];
+export const RECONNECT_KINDS: readonly string[] = ['delivery_needs_reconnect', 'account_needs_reconnect', 'account_disconnected'];
 
 /**
  * The Reconnect buttons of one post's thread: each a signed link for the post's account on that network

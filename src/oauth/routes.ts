@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Network } from '../domain/networks.ts';
 import type { Mount } from '../http/server.ts';
 import { oauthCallback } from './callback.ts';
 import { submitBluesky } from './bluesky-connect.ts';
@@ -6,11 +7,12 @@ import { networkFromPath, readForm, type ConnectContext } from './context.ts';
 import { submitMastodon } from './mastodon-connect.ts';
 import { refusedPage, sendPage, html } from './pages.ts';
 import { startConnect } from './start-flow.ts';
+import { submitWebhook } from './webhook-connect.ts';
 
 /**
  * The browser side of connecting an account:
- *   GET  /connect/<network>?t=…          the link from chat: a form (Mastodon, Bluesky) or a redirect to the network
- *   POST /connect/mastodon|bluesky        the forms (they carry the signed link token)
+ *   GET  /connect/<network>?t=…          the link from chat: a form (Mastodon, Bluesky, webhook) or a redirect to the network
+ *   POST /connect/mastodon|bluesky|webhook the forms (they carry the signed link token)
  *   GET  /oauth/callback/<network>?…      the network's answer
  * Handlers never throw to the HTTP server (whose log line would carry the query string: codes, states, links).
  */
@@ -20,6 +22,13 @@ export function oauthMounts(ctx: ConnectContext): Mount[] {
     { prefix: '/oauth', listener: guarded(ctx, callbackRoute) },
   ];
 }
+
+/** The networks connected through a form of ours rather than the network's own sign-in page. */
+const FORMS: Partial<Record<Network, (ctx: ConnectContext, form: URLSearchParams, res: ServerResponse) => Promise<void>>> = {
+  mastodon: submitMastodon,
+  bluesky: submitBluesky,
+  webhook: submitWebhook,
+};
 
 type Handler = (ctx: ConnectContext, req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
 
@@ -39,10 +48,11 @@ async function connectRoute(ctx: ConnectContext, req: IncomingMessage, res: Serv
   const network = networkFromPath(url.pathname, '/connect');
   if (!network) return notFound(res);
   if (req.method === 'GET') return startConnect(ctx, network, url, res);
-  if (req.method !== 'POST' || (network !== 'mastodon' && network !== 'bluesky')) return methodNotAllowed(res);
+  const submit = FORMS[network];
+  if (req.method !== 'POST' || !submit) return methodNotAllowed(res);
   const form = await readForm(req);
   if (!form) return refusedPage(res, 400, 'That form could not be read', 'Send the form from the connect page.');
-  return network === 'mastodon' ? submitMastodon(ctx, form, res) : submitBluesky(ctx, form, res);
+  return submit(ctx, form, res);
 }
 
 async function callbackRoute(ctx: ConnectContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

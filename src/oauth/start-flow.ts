@@ -7,10 +7,11 @@ import { checkLink, labelOf, STATE_TTL_SECONDS, stateSecretOf, type ConnectConte
 import { blueskyForm, mastodonForm, notConfiguredPage, refusedPage, sendRedirect } from './pages.ts';
 import { authorizeUrl, configuredProvider, redirectUriFor, type Provider } from './providers.ts';
 import { createPkcePair, createState } from './signed-state.ts';
+import { webhookForm } from './webhook-connect.ts';
 
 /**
  * GET /connect/<network>?t=<link token>: checks the link, then either shows the network's form (Mastodon:
- * which server; Bluesky: handle and app password) or starts the OAuth code flow at the network.
+ * which server; Bluesky: handle and app password; webhook: the URL) or starts the OAuth code flow at the network.
  */
 export async function startConnect(ctx: ConnectContext, network: Network, url: URL, res: ServerResponse): Promise<void> {
   const token = url.searchParams.get('t');
@@ -18,6 +19,7 @@ export async function startConnect(ctx: ConnectContext, network: Network, url: U
   if (!link.ok) return refusedPage(res, link.status, link.title, link.reason);
   if (network === 'mastodon') return mastodonForm(res, token!);
   if (network === 'bluesky') return blueskyForm(res, token!, ctx.oauth.bluesky.serviceUrl);
+  if (network === 'webhook') return webhookForm(res, token!);
   const lookup = configuredProvider(ctx.oauth, network);
   if (!lookup.ok) return notConfiguredPage(res, labelOf(network), lookup.missing, redirectUriFor(ctx.deps.publicUrl, network));
   const check = await checkBoundAccount(ctx, link.claims);

@@ -1,4 +1,5 @@
 import { fromKysely, PgBoss, type Job, type JobResult } from 'pg-boss';
+import type { MetricSlot } from '../analytics/metric-slots.ts';
 import type { Executor } from '../db/database.ts';
 import type { Logger } from '../log.ts';
 
@@ -17,6 +18,14 @@ export const QUEUES = {
   remind: 'remind',
   /** Daily: refresh tokens that expire within a day; a refused refresh asks for a reconnect. */
   refreshTokens: 'refresh-tokens',
+  /** One job per attempt of one outgoing webhook delivery, at its due time. */
+  webhooks: 'webhooks',
+  /** Hourly: workspaces whose weekly digest is due get a digest job. */
+  digestSchedule: 'digest-schedule',
+  /** One workspace's weekly digest: numbers, chart, upload to the chat. */
+  digest: 'digest',
+  /** One job per published delivery and metrics slot (1 h, 6 h, 24 h, 7 d), fetched and measured in batches. */
+  metrics: 'metrics',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -24,6 +33,9 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 export interface PublishJob { deliveryId: string }
 export interface NotifyJob { postId: string }
 export interface RemindJob { postId: string; version: number }
+export interface WebhookJob { deliveryId: string }
+export interface DigestJob { workspaceId: string; dueAt: string }
+export interface MetricsJob { deliveryId: string; slot: MetricSlot; attempt: number }
 
 export interface Queue {
   start(): Promise<void>;
@@ -33,7 +45,15 @@ export interface Queue {
   /** A publish wake-up for a delivery at `at`, inside the caller's transaction (moves a waiting one). */
   sendPublish(tx: Executor, deliveryId: string, at: Date): Promise<void>;
   sendNotify(tx: Executor, job: NotifyJob): Promise<void>;
+  /** Many notify jobs in one statement (a batch of recorded outcomes). */
+  sendNotifyAll(tx: Executor, jobs: NotifyJob[]): Promise<void>;
   sendRemind(tx: Executor, job: RemindJob, at: Date): Promise<void>;
+  sendWebhook(tx: Executor, job: WebhookJob, at: Date): Promise<void>;
+  sendDigest(tx: Executor, job: DigestJob): Promise<void>;
+  /** Metrics wake-ups (one per delivery and slot, at `at`), in one statement inside the caller's transaction. */
+  sendMetrics(tx: Executor, jobs: (MetricsJob & { at: Date })[]): Promise<void>;
+  /** Like `work`, but the handler gets each fetched batch whole and returns the ids of the jobs that failed. */
+  workBatch<T extends object>(name: QueueName, options: { loops: number; batchSize: number }, handler: (jobs: Job<T>[]) => Promise<string[]>): Promise<void>;
   /** `loops` fetch loops, each taking up to `batchSize` jobs at a time and running them in parallel. */
   work<T extends object>(name: QueueName, options: { loops: number; batchSize: number }, handler: (job: Job<T>) => Promise<void>): Promise<void>;
   ping(): Promise<boolean>;
@@ -73,6 +93,7 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
       await createQueues(boss);
       await boss.schedule(QUEUES.sweep, '* * * * *', {}, { singletonKey: 'sweep' });
       await boss.schedule(QUEUES.refreshTokens, '17 4 * * *', {}, { singletonKey: 'refresh-tokens', tz: 'UTC' });
+      await boss.schedule(QUEUES.digestSchedule, '0 * * * *', {}, { singletonKey: 'digest-schedule', tz: 'UTC' });
     },
     beginShutdown() {
       stopping = true;
@@ -87,12 +108,45 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
       await boss.upsert(QUEUES.publish, { deliveryId } satisfies PublishJob, { singletonKey: deliveryId, startAfter: at, db: fromKysely(tx) });
     },
     sendNotify: (tx, job) => send(tx, QUEUES.notify, job, { singletonKey: job.postId }),
+    async sendNotifyAll(tx, jobs) {
+      if (jobs.length > 0) await boss.insert(QUEUES.notify, jobs.map((job) => ({ data: job, singletonKey: job.postId })), { db: fromKysely(tx) });
+    },
     sendRemind: (tx, job, at) => send(tx, QUEUES.remind, job, { startAfter: at, singletonKey: `${job.postId}:${job.version}` }),
+    // The delivery row's lease decides who sends: a duplicate job finds it taken and does nothing.
+    sendWebhook: (tx, job, at) => send(tx, QUEUES.webhooks, job, { startAfter: at }),
+    sendDigest: (tx, job) => send(tx, QUEUES.digest, job, { singletonKey: `${job.workspaceId}:${job.dueAt}` }),
+    // One waiting job per delivery and slot: a second send for a slot already waiting adds nothing.
+    async sendMetrics(tx, jobs) {
+      if (jobs.length === 0) return;
+      const rows = jobs.map(({ at, ...job }) => ({ data: job satisfies MetricsJob, singletonKey: `${job.deliveryId}:${job.slot}`, startAfter: at }));
+      await boss.insert(QUEUES.metrics, rows, { db: fromKysely(tx) });
+    },
+    async workBatch(name, { loops, batchSize }, handler) {
+      const workerLog = log.child({ queue: name });
+      await boss.work(name, { batchSize, localConcurrency: loops, perJobResults: true, pollingIntervalSeconds, notifyPollingIntervalSeconds: pollingIntervalSeconds }, async (jobs) => {
+        let failed: Set<string>;
+        try {
+          failed = new Set(await handler(jobs as Job<never>[]));
+        } catch (error) {
+          workerLog.error({ err: error, jobs: jobs.length }, 'batch failed; pg-boss will retry its jobs');
+          failed = new Set(jobs.map((j) => j.id));
+        }
+        return jobs.map((job): JobResult => (failed.has(job.id) ? { id: job.id, status: 'failed' } : { id: job.id, status: 'completed' }));
+      });
+    },
     async work(name, { loops, batchSize }, handler) {
       const workerLog = log.child({ queue: name });
       await boss.work(
         name,
-        { batchSize, localConcurrency: loops, perJobResults: true, pollingIntervalSeconds, notifyPollingIntervalSeconds: pollingIntervalSeconds },
+        {
+          batchSize,
+          localConcurrency: loops,
+          perJobResults: true,
+          pollingIntervalSeconds,
+          notifyPollingIntervalSeconds: pollingIntervalSeconds,
+          // A full batch means more is waiting (a burst at 9:00): fetch again at once, not after a poll.
+          burstWhenBatchFull: true,
+        },
         // A batch runs in parallel and each job settles on its own: one failing job is retried
         // alone, and a slow one holds only its own slot until the batch is done.
         async (jobs) =>
@@ -174,6 +228,61 @@ async function createQueues(boss: PgBoss): Promise<void> {
     expireInSeconds: 1800,
     heartbeatSeconds: 30,
     retentionSeconds: 7 * 24 * 3600,
+    deleteAfterSeconds: 7 * 24 * 3600,
+  });
+  await ensureQueue(boss, QUEUES.webhooks, {
+    policy: 'standard',
+    notify: true,
+    // Failed HTTP attempts are rescheduled by the handler with its own backoff (a new job each);
+    // these retries only cover a handler that crashed or lost its database.
+    retryLimit: 3,
+    retryDelay: 10,
+    retryBackoff: true,
+    retryDelayMax: 300,
+    // One POST with a 10 s timeout.
+    expireInSeconds: 60,
+    retentionSeconds: 7 * 24 * 3600,
+    deleteAfterSeconds: 7 * 24 * 3600,
+  });
+  await ensureQueue(boss, QUEUES.digestSchedule, {
+    policy: 'singleton',
+    notify: false,
+    retryLimit: 0,
+    retryDelay: 0,
+    retryBackoff: false,
+    expireInSeconds: 300,
+    retentionSeconds: 24 * 3600,
+    deleteAfterSeconds: 24 * 3600,
+  });
+  await ensureQueue(boss, QUEUES.digest, {
+    policy: 'standard',
+    notify: true,
+    // The chat may be down for a while; the digest row keeps it to one per week.
+    retryLimit: 6,
+    retryDelay: 60,
+    retryBackoff: true,
+    retryDelayMax: 1800,
+    expireInSeconds: 300,
+    retentionSeconds: 14 * 24 * 3600,
+    deleteAfterSeconds: 14 * 24 * 3600,
+  });
+  await ensureQueue(boss, QUEUES.metrics, {
+    // One waiting and one running job per delivery and slot: a rate-limited batch re-sends its jobs
+    // for the reset time while they still run.
+    policy: 'stately',
+    // Every job is future-dated (1 h to 7 d ahead), which LISTEN/NOTIFY never announces: polling finds them.
+    notify: false,
+    // Network failures are rescheduled by the handler with backoff (a new job each); these retries only
+    // cover a handler that crashed or lost its database.
+    retryLimit: 5,
+    retryDelay: 60,
+    retryBackoff: true,
+    retryDelayMax: 3600,
+    // A batch of 100 lookups, sequential calls on some networks, each with its own timeout.
+    expireInSeconds: 900,
+    heartbeatSeconds: 30,
+    // A 7-day job waits a week before it runs; rate-limit reschedules add to that.
+    retentionSeconds: 30 * 24 * 3600,
     deleteAfterSeconds: 7 * 24 * 3600,
   });
   await ensureQueue(boss, QUEUES.remind, {

@@ -11,7 +11,8 @@ import { recordEvent } from './record-event.ts';
 /** A delivery held longer than this past its time asks before publishing late. */
 const LATE_AFTER_MS = 60 * 60_000;
 
-async function asAdmin(deps: WorkflowDeps, actor: Actor, work: () => Promise<Outcome>): Promise<Outcome> {
+/** Runs `work` only for a workspace admin (rights asked of the chat at every command). */
+export async function asAdmin(deps: WorkflowDeps, actor: Actor, work: () => Promise<Outcome>): Promise<Outcome> {
   const workspace = await findWorkspace(deps.db, actor.workspaceId);
   if (!workspace) return refused('This workspace is not set up in Greenlight yet.');
   const roles = await deps.chats[workspace.chat]?.roles(workspace, actor.userId);

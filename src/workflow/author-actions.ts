@@ -32,13 +32,16 @@ async function withOwnPost(deps: WorkflowDeps, actor: Actor, postId: string, all
 }
 
 export function cancelPost(deps: WorkflowDeps, actor: Actor, postId: string): Promise<Outcome> {
-  return withOwnPost(deps, actor, postId, true, async (tx, post) => {
-    if (!isCancelable(post.state)) return refused(post.state === 'publishing' ? 'Publishing has already started, so it cannot be canceled: what went out stays out.' : `This post is ${post.state.replace('_', ' ')} and can no longer be canceled.`);
-    await transitionPost(tx, post.id, 'canceled', [post.state]);
-    for (const d of await listDeliveries(tx, post.id)) await transitionDelivery(tx, d.id, 'skipped', {}, ['pending', 'held']);
-    await recordEvent(tx, deps.queue, { workspaceId: post.workspace_id, postId: post.id, kind: 'canceled', actor: actor.userId });
-    return ok('Canceled.');
-  });
+  return withOwnPost(deps, actor, postId, true, (tx, post) => cancelLockedPost(tx, deps, post, actor.userId));
+}
+
+/** The cancel itself, on a post locked by the caller, who has checked the rights; `actorId` goes to the event log. */
+export async function cancelLockedPost(tx: Tx, deps: WorkflowDeps, post: Post, actorId: string): Promise<Outcome> {
+  if (!isCancelable(post.state)) return refused(post.state === 'publishing' ? 'Publishing has already started, so it cannot be canceled: what went out stays out.' : `This post is ${post.state.replace('_', ' ')} and can no longer be canceled.`);
+  await transitionPost(tx, post.id, 'canceled', [post.state]);
+  for (const d of await listDeliveries(tx, post.id)) await transitionDelivery(tx, d.id, 'skipped', {}, ['pending', 'held']);
+  await recordEvent(tx, deps.queue, { workspaceId: post.workspace_id, postId: post.id, kind: 'canceled', actor: actorId });
+  return ok('Canceled.');
 }
 
 /** An edit replaces the content and voids every approval: it was given to other content. */

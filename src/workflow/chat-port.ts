@@ -14,4 +14,6 @@ export interface ChatPort {
   roles(workspace: Workspace, userId: string): Promise<{ approver: boolean; admin: boolean }>;
   /** Posts a plain message in a channel (announcements: pause, resume, reminders). */
   announce(workspace: Workspace, channelId: string, text: string): Promise<void>;
+  /** Posts the weekly digest: its text with the chart (a PNG) attached, through the chat's file upload. */
+  postDigest(workspace: Workspace, channelId: string, text: string, png: Buffer): Promise<void>;
 }

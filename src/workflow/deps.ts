@@ -7,6 +7,7 @@ import type { Metrics } from '../metrics.ts';
 import type { NetworkAdapter } from '../networks/adapter.ts';
 import type { Queue } from '../queue/queue.ts';
 import type { ChatPort } from './chat-port.ts';
+import type { WebhookSettings } from './webhook-send.ts';
 
 /** Everything the workflow needs from the edges, passed in (tests pass real ones against emulators). */
 export interface WorkflowDeps {
@@ -22,6 +23,8 @@ export interface WorkflowDeps {
   /** Signs connect links and OAuth state (STATE_SECRET); without it no connect link can be made. */
   stateSecret?: string | undefined;
   publish: { retries: number; baseMs: number; maxMs: number; stuckAfterMs: number };
+  /** Outgoing webhooks: attempts, backoff, timeout (default DEFAULT_WEBHOOK_SETTINGS). */
+  webhooks?: WebhookSettings | undefined;
 }
 
 /** Who clicked: resolved by the chat edge from the request, rights checked by the workflow. */
@@ -29,6 +32,17 @@ export interface Actor {
   workspaceId: string;
   userId: string;
 }
+
+/**
+ * The server's operator, acting through the `greenlight` CLI run on the server: no chat rights apply
+ * (whoever can run it holds the database and the keys), and the event log records `cli:<os user>`.
+ */
+export interface Operator {
+  id: `cli:${string}`;
+}
+
+export const cliOperator = (osUser: string): Operator => ({ id: `cli:${osUser}` });
+export const isOperatorId = (actorId: string): boolean => actorId.startsWith('cli:');
 
 /** What the person who clicked is told, ephemerally, in the place they are. */
 export type Outcome = { ok: true; message?: string } | { ok: false; message: string };

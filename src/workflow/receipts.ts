@@ -1,6 +1,8 @@
+import { summaryFromEventData } from '../analytics/summary-line.ts';
 import { NETWORK_LABELS, isNetwork, type Network } from '../domain/networks.ts';
 import { formatInZone, formatTimeOfDay } from '../domain/publish-time.ts';
 import type { Receipt } from './card-view.ts';
+import { isOperatorId } from './deps.ts';
 
 /** An event as the audit log holds it. */
 export interface EventRecord {
@@ -17,7 +19,7 @@ export interface EventRecord {
  */
 export function receiptFor(event: EventRecord, zone: string, links: { reconnect: (network: Network) => string }): Receipt | undefined {
   const d = event.data;
-  const who = event.actor ? `<@${event.actor}>` : 'Greenlight';
+  const who = !event.actor ? 'Greenlight' : isOperatorId(event.actor) ? `the operator (${event.actor})` : `<@${event.actor}>`;
   const network = typeof d.network === 'string' && isNetwork(d.network) ? d.network : undefined;
   const label = network ? NETWORK_LABELS[network] : String(d.network ?? 'the network');
   const at = (value: unknown) => (typeof value === 'string' ? new Date(value) : event.created_at);
@@ -79,6 +81,13 @@ export function receiptFor(event: EventRecord, zone: string, links: { reconnect:
       return { text: `${who} asked to retry ${label}.`, buttons: [] };
     case 'account_reconnected':
       return d.retry ? retry(`${label} reconnected: press Retry.`) : { text: `${label} reconnected; publishing continues.`, buttons: [] };
+    case 'account_disconnected':
+      return {
+        text: `${label} account ${d.account} was disconnected by ${who}. This post waits until it is reconnected.`,
+        buttons: [{ kind: 'link', label: `Reconnect ${label}`, url: links.reconnect(network ?? 'x') }],
+      };
+    case 'metrics_summary':
+      return { text: summaryFromEventData(d), buttons: [] };
     case 'account_needs_reconnect':
       return {
         text: `${label} needs a reconnect: ${sentence(d.reason)} This post waits until it is reconnected.`,

@@ -1,14 +1,27 @@
-import { appendEvent, type NewEvent } from '../db/events.ts';
+import { appendEvent, appendEvents, type NewEvent } from '../db/events.ts';
 import type { Executor } from '../db/database.ts';
 import type { Queue } from '../queue/queue.ts';
+import { fanOutToWebhooks } from './webhook-fan-out.ts';
 
 /**
  * Writes the event to the audit log and, in the same transaction, asks for the card to be refreshed
  * and the event's receipt posted in its thread. If the chat is down the notify job retries: a
- * receipt is delayed, never dropped.
+ * receipt is delayed, never dropped. The workspace's outgoing webhooks get it in the same transaction.
  */
 export async function recordEvent(tx: Executor, queue: Queue, event: NewEvent & { postId: string }): Promise<number> {
   const eventId = await appendEvent(tx, event);
   await queue.sendNotify(tx, { postId: event.postId });
+  await fanOutToWebhooks(tx, queue, { id: eventId, workspaceId: event.workspaceId, kind: event.kind });
   return eventId;
+}
+
+/**
+ * recordEvent for several events in one transaction, with one statement for the events and one for
+ * their notify jobs (a batch of recorded outcomes). Does what recordEvent does: keep the two in step.
+ */
+export async function recordEvents(tx: Executor, queue: Queue, events: (NewEvent & { postId: string })[]): Promise<number[]> {
+  const ids = await appendEvents(tx, events);
+  await queue.sendNotifyAll(tx, [...new Set(events.map((e) => e.postId))].map((postId) => ({ postId })));
+  for (const [i, event] of events.entries()) await fanOutToWebhooks(tx, queue, { id: ids[i]!, workspaceId: event.workspaceId, kind: event.kind });
+  return ids;
 }

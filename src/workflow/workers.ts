@@ -1,6 +1,9 @@
-import { QUEUES, type NotifyJob, type PublishJob, type RemindJob } from '../queue/queue.ts';
+import { QUEUES, type DigestJob, type NotifyJob, type PublishJob, type MetricsJob, type RemindJob, type WebhookJob } from '../queue/queue.ts';
+import { handleMetricsBatch } from '../analytics/collect-metrics.ts';
+import { handleDigestJob, scheduleDigests } from './digest.ts';
+import { handleWebhookJob } from './webhook-send.ts';
 import type { WorkflowDeps } from './deps.ts';
-import { handlePublishJob } from './delivery/publish-delivery.ts';
+import { createPublisher } from './delivery/publish-delivery.ts';
 import { sweep } from './delivery/sweep.ts';
 import { refreshExpiringTokens } from '../oauth/refresh-job.ts';
 import { handleNotifyJob } from './notify.ts';
@@ -11,9 +14,8 @@ import { handleRemindJob } from './remind.ts';
  * only occupies its own slots, every call has a timeout); receipts run in order per post.
  */
 export async function startWorkers(deps: WorkflowDeps, options: { publishConcurrency: number }): Promise<void> {
-  await deps.queue.work<PublishJob>(QUEUES.publish, publishSlots(options.publishConcurrency), (job) =>
-    handlePublishJob(deps, job.data.deliveryId, job.signal),
-  );
+  const publish = createPublisher(deps);
+  await deps.queue.work<PublishJob>(QUEUES.publish, publishSlots(options.publishConcurrency), (job) => publish(job.data.deliveryId, job.signal));
   await deps.queue.work<NotifyJob>(QUEUES.notify, { loops: 2, batchSize: 10 }, (job) =>
     handleNotifyJob(deps, job.data.postId),
   );
@@ -24,6 +26,14 @@ export async function startWorkers(deps: WorkflowDeps, options: { publishConcurr
   await deps.queue.work(QUEUES.refreshTokens, { loops: 1, batchSize: 1 }, async (job) => {
     await refreshExpiringTokens(deps, job.signal);
   });
+  // Each attempt is one POST with its own timeout: a slow receiver holds only its own slot.
+  await deps.queue.work<WebhookJob>(QUEUES.webhooks, { loops: 2, batchSize: 10 }, (job) => handleWebhookJob(deps, job.data.deliveryId, job.signal));
+  await deps.queue.work(QUEUES.digestSchedule, { loops: 1, batchSize: 1 }, async () => {
+    await scheduleDigests(deps);
+  });
+  await deps.queue.work<DigestJob>(QUEUES.digest, { loops: 1, batchSize: 2 }, (job) => handleDigestJob(deps, job.data));
+  // Whole batches of due measurements: one account's posts share its network calls (X: 100 a call).
+  await deps.queue.workBatch<MetricsJob>(QUEUES.metrics, { loops: 1, batchSize: 100 }, (jobs) => handleMetricsBatch(deps, jobs));
 }
 
 /** Several small batches rather than one big one: a slow network call holds back only its own batch. */

@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
 import { NO_MIGRATIONS } from 'kysely/migration';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimDelivery, insertDeliveries, transitionDelivery } from '../../src/db/deliveries.ts';
+import { claimDeliveries, claimDelivery } from '../../src/db/claim.ts';
+import { findDeliveryRows } from '../../src/db/delivery-context.ts';
+import { insertDeliveries, transitionDelivery } from '../../src/db/deliveries.ts';
 import { appendEvent } from '../../src/db/events.ts';
 import { createMigrator } from '../../src/db/migrate.ts';
 import { insertPost, transitionPost } from '../../src/db/posts.ts';
@@ -112,6 +114,39 @@ describe('guarded state changes', () => {
     const [delivery] = await insertDeliveries(testDb.db, post.id, [{ accountId: account.id, network: 'mastodon' }], new Date(Date.now() + 60_000));
     expect(await claimDelivery(testDb.db, delivery!.id, new Date())).toBeUndefined();
     expect(await transitionDelivery(testDb.db, delivery!.id, 'published')).toBeUndefined();
+  });
+
+  it('claim a batch without waiting on a row someone else holds, and move each post to publishing', async () => {
+    const a = await seedPost('scheduled');
+    const b = await seedPost('scheduled');
+    const [da] = await insertDeliveries(testDb.db, a.post.id, [{ accountId: a.account.id, network: 'mastodon' }], new Date(Date.now() - 1000));
+    const [db] = await insertDeliveries(testDb.db, b.post.id, [{ accountId: b.account.id, network: 'mastodon' }], new Date(Date.now() - 1000));
+    const other = createDb({ url: testDb.url, poolSize: 1 }).db;
+    try {
+      await other.transaction().execute(async (holder) => {
+        await holder.selectFrom('deliveries').select('id').where('id', '=', db!.id).forUpdate().execute();
+        const claimed = await claimDeliveries(testDb.db, [da!.id, db!.id], new Date(), { skipLocked: true });
+        expect(claimed.map((c) => c.id)).toEqual([da!.id]);
+        expect(claimed[0]!.parts).toEqual([]);
+      });
+      expect((await testDb.db.selectFrom('posts').select('state').where('id', '=', a.post.id).executeTakeFirstOrThrow()).state).toBe('publishing');
+      expect((await testDb.db.selectFrom('posts').select('state').where('id', '=', b.post.id).executeTakeFirstOrThrow()).state).toBe('scheduled');
+      expect((await claimDelivery(testDb.db, db!.id, new Date()))?.attempts).toBe(1);
+    } finally {
+      await other.destroy();
+    }
+  });
+
+  it('read a delivery with its post, account, workspace, variants and media in one statement, timestamps as Dates', async () => {
+    const { post, account } = await seedPost('scheduled');
+    const [delivery] = await insertDeliveries(testDb.db, post.id, [{ accountId: account.id, network: 'mastodon' }], new Date('2030-01-02T03:04:05.678Z'));
+    const [rows] = await findDeliveryRows(testDb.db, [delivery!.id]);
+    expect(rows!.delivery).toEqual(delivery);
+    expect(rows!.post).toEqual(await testDb.db.selectFrom('posts').selectAll().where('id', '=', post.id).executeTakeFirstOrThrow());
+    expect(rows!.account).toEqual(account);
+    expect(rows!.workspace.id).toBe(post.workspace_id);
+    expect(rows!.variants).toEqual({ mastodon: 'Hello Mastodon' });
+    expect(rows!.media).toEqual([{ url: 'https://example.com/a.png', alt: null }]);
   });
 
   it('deduplicate inbound requests by key', async () => {

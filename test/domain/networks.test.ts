@@ -13,6 +13,7 @@ describe('networks', () => {
       'Facebook',
       'Instagram',
       'Threads',
+      'Webhook',
     ]);
   });
 

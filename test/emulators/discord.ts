@@ -705,6 +705,7 @@ interface UploadedFile {
   filename: string;
   size: number;
   contentType: string;
+  bytes: Buffer;
 }
 
 /** JSON, or multipart with `payload_json` plus `files[n]` parts (what @discordjs/rest sends with files). */
@@ -719,7 +720,7 @@ async function parseRequestBody(req: IncomingMessage, raw: Buffer): Promise<{ bo
       if (typeof value === 'string') {
         if (key === 'payload_json') body = parseJson(value);
       } else {
-        files.push({ key, filename: value.name, size: value.size, contentType: value.type || 'application/octet-stream' });
+        files.push({ key, filename: value.name, size: value.size, contentType: value.type || 'application/octet-stream', bytes: Buffer.from(await value.arrayBuffer()) });
       }
     }
     return { body, files };
@@ -868,6 +869,8 @@ export class DiscordEmulator {
   readonly deliveries: InteractionDelivery[] = [];
   /** Every initial-response attempt, accepted or not. */
   readonly callbacks: CallbackAttempt[] = [];
+  /** The bytes of every file attached to a message, by attachment id (as in `message.attachments[].id`). */
+  readonly attachmentBytes = new Map<string, Buffer>();
 
   readonly #privateKey: KeyObject;
   #latencyMs: number;
@@ -1710,6 +1713,7 @@ export class DiscordEmulator {
 
   #attachment(file: UploadedFile): Json {
     const id = snowflake();
+    this.attachmentBytes.set(id, file.bytes);
     const url = `${this.origin}/attachments/${id}/${encodeURIComponent(file.filename)}`;
     return { id, filename: file.filename, size: file.size, url, proxy_url: url, content_type: file.contentType };
   }

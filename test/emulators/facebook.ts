@@ -3,6 +3,7 @@ import {
   applyTimeouts, faultQueue, fetchImage, graphError, graphThrottle, graphTime, graphToken, numericId, pickFields, pngReply, randomToken,
   readParams, serveEmulator, splitVersion, tinyPng, type EmuRequest, type Fault, type Reply, type RequestRecord,
 } from './common.ts';
+import { engagementBook } from './engagement.ts';
 
 /**
  * Facebook Pages (Graph API) emulator on 127.0.0.1: POST /{page}/feed (message, link, attached_media),
@@ -10,10 +11,16 @@ import {
  * GET /{page}/posts|feed|published_posts and /{post-id} with field selection, GET /me. Page tokens via
  * `Authorization: Bearer` or `access_token`. Graph error shape; 506 duplicate; throttling answers carry
  * X-Business-Use-Case-Usage with estimated_time_to_regain_access. Any /vNN.N/ version prefix is accepted.
+ * A post read with `reactions.summary(total_count)`, `comments.summary(total_count)` or `shares` fields gets
+ * seeded synthetic engagement; `shares` is left out when nobody shared the post, as Graph does.
  */
 
 export type { Fault, FaultKind } from './common.ts';
-export interface FacebookEmulatorOptions { latencyMs?: number }
+export interface FacebookEmulatorOptions {
+  latencyMs?: number;
+  /** Seed of the synthetic engagement posts report (test/emulators/engagement.ts). */
+  metricsSeed?: string;
+}
 export interface FacebookPostRecord { id: string; pageId: string; message: string; link: string | undefined; photoIds: string[]; version: string | undefined; createdAt: Date }
 export interface FacebookPhotoRecord { id: string; pageId: string; url: string; caption: string; published: boolean; altText: string | undefined; postId: string | undefined }
 export interface FacebookTokens { accessToken: string; pageId: string }
@@ -40,6 +47,8 @@ export async function startFacebookEmulator(options: FacebookEmulatorOptions = {
     posts: [] as FacebookPostRecord[],
     photos: [] as FacebookPhotoRecord[],
     requests: [] as RequestRecord[],
+    /** What posts report as reactions, comments and shares: seeded, or pinned by a test. */
+    engagement: engagementBook(options.metricsSeed),
     /** A Page access token (as from GET /{user-id}/accounts) for `pageId` (new page when omitted). */
     issueToken(pageId: string = nextId()): FacebookTokens {
       const accessToken = `EAAG${randomToken()}`;
@@ -75,8 +84,20 @@ export async function startFacebookEmulator(options: FacebookEmulatorOptions = {
     if (req.method === 'POST' && edge === 'photos') return createPhoto(state.pageId, params, version);
     if (req.method === 'GET' && (edge === 'posts' || edge === 'feed' || edge === 'published_posts')) return listPosts(state.pageId, params);
     const post = !edge ? emu.posts.find((p) => p.id === objectId) : undefined;
-    if (req.method === 'GET' && post) return { status: 200, body: pickFields(postEntity(post), params.fields) };
+    if (req.method === 'GET' && post) return { status: 200, body: { ...pickFields(postEntity(post), params.fields), ...engagementFields(post, params.fields) } };
     return graphError({ code: 100, subcode: 33, type: 'GraphMethodException', message: `Unsupported ${req.method.toLowerCase()} request. Object with ID '${objectId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.` });
+  }
+
+  /** The engagement edges a field list asks for: `reactions` and `comments` with their summary, `shares` when any. */
+  function engagementFields(post: FacebookPostRecord, fields: unknown): Record<string, unknown> {
+    const names = typeof fields === 'string' ? topLevelFields(fields) : new Map<string, string>();
+    const e = emu.engagement.of(post.id);
+    const edge = (name: string, total: number) => ({ data: [], ...(names.get(name)!.includes('summary(') ? { summary: { total_count: total, order: 'ranked' } } : {}) });
+    return {
+      ...(names.has('reactions') ? { reactions: edge('reactions', e.likes) } : {}),
+      ...(names.has('comments') ? { comments: edge('comments', e.replies) } : {}),
+      ...(names.has('shares') && e.reposts > 0 ? { shares: { count: e.reposts } } : {}),
+    };
   }
 
   function createFeedPost(pageId: string, params: Record<string, unknown>, version: string | undefined): Reply {
@@ -157,4 +178,22 @@ function mediaFbid(value: unknown): string {
   } catch {
     return '';
   }
+}
+
+/** "a.summary(x).limit(0),b,c{d,e}" → name → its whole expression, split at top-level commas only. */
+function topLevelFields(fields: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i <= fields.length; i++) {
+    const c = fields[i];
+    if (c === '(' || c === '{') depth++;
+    else if (c === ')' || c === '}') depth--;
+    else if ((c === ',' && depth === 0) || i === fields.length) {
+      const expr = fields.slice(start, i).trim();
+      if (expr) out.set(/^[a-z_]+/.exec(expr)?.[0] ?? expr, expr);
+      start = i + 1;
+    }
+  }
+  return out;
 }

@@ -3,6 +3,7 @@ import {
   applyTimeouts, faultQueue, fetchImage, graphError, graphThrottle, graphTime, graphToken, numericId, pickFields, pngReply, randomToken,
   readParams, serveEmulator, splitVersion, tinyPng, type EmuRequest, type Fault, type Reply, type RequestRecord,
 } from './common.ts';
+import { engagementBook, insightsReply } from './engagement.ts';
 
 /**
  * Instagram Graph API content-publishing emulator on 127.0.0.1: POST /{ig-user-id}/media (image_url fetched
@@ -11,6 +12,8 @@ import {
  * /{ig-user-id}/media_publish, GET /{media-id} (permalink...), GET /{ig-user-id}/media,
  * GET /{ig-user-id}/content_publishing_limit (50 per moving 24 h, enforced on media_publish as 9 / 2207042),
  * GET /refresh_access_token (ig_refresh_token), GET /me. Graph error shape; any /vNN.N/ prefix accepted.
+ * GET /{media-id}/insights?metric=views,reach,likes,comments,shares,saved,total_interactions from seeded
+ * synthetic engagement (impressions is refused, as since v22).
  */
 
 export type { Fault, FaultKind } from './common.ts';
@@ -20,6 +23,8 @@ export interface InstagramEmulatorOptions {
   processingPolls?: number;
   /** Posts per moving 24 hours (default 50). */
   publishLimit?: number;
+  /** Seed of the synthetic engagement insights report (test/emulators/engagement.ts). */
+  metricsSeed?: string;
 }
 export interface InstagramContainerRecord {
   id: string; userId: string; mediaType: 'IMAGE' | 'CAROUSEL'; imageUrl: string | undefined; caption: string; altText: string | undefined;
@@ -54,6 +59,8 @@ export async function startInstagramEmulator(options: InstagramEmulatorOptions =
     containers: [] as InstagramContainerRecord[],
     media: [] as InstagramMediaRecord[],
     requests: [] as RequestRecord[],
+    /** What /{media-id}/insights reports per post: seeded, or pinned by a test. */
+    engagement: engagementBook(options.metricsSeed),
     issueToken(userId: string = nextId(), username = `user${userId.slice(-4)}`): InstagramTokens {
       const accessToken = `IGAA${randomToken()}`;
       tokens.set(accessToken, { userId, username, revoked: false, expired: false });
@@ -96,6 +103,7 @@ export async function startInstagramEmulator(options: InstagramEmulatorOptions =
     if (req.method === 'GET' && rest === '/refresh_access_token') return refresh(params, who);
     const [, objectId = '', edge] = rest.split('/');
     if (req.method === 'GET' && objectId === 'me' && !edge) return { status: 200, body: { id: who.userId, user_id: who.userId, username: who.username } };
+    if (req.method === 'GET' && edge === 'insights') return mediaInsights(objectId, who.userId, params.metric);
     if (edge && objectId !== who.userId) return graphError({ code: 10, message: '(#10) Application does not have permission for this action' });
     if (req.method === 'POST' && edge === 'media') return createContainer(who.userId, params);
     if (req.method === 'POST' && edge === 'media_publish') return publish(who.userId, params);
@@ -108,6 +116,15 @@ export async function startInstagramEmulator(options: InstagramEmulatorOptions =
     const media = !edge ? emu.media.find((m) => m.id === objectId && m.userId === who.userId) : undefined;
     if (req.method === 'GET' && media) return { status: 200, body: pickFields(mediaEntity(media), params.fields) };
     return graphError({ code: 100, subcode: 33, type: 'GraphMethodException', message: `Unsupported ${req.method.toLowerCase()} request. Object with ID '${objectId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.` });
+  }
+
+  function mediaInsights(mediaId: string, userId: string, metric: unknown): Reply {
+    const media = emu.media.find((m) => m.id === mediaId && m.userId === userId);
+    if (!media) return graphError({ code: 100, subcode: 33, type: 'GraphMethodException', message: `Unsupported get request. Object with ID '${mediaId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.` });
+    const e = emu.engagement.of(mediaId);
+    return insightsReply(mediaId, metric, {
+      views: e.impressions, reach: Math.floor(e.impressions * 0.7), likes: e.likes, comments: e.replies, shares: e.reposts, saved: e.quotes, total_interactions: e.likes + e.replies + e.reposts + e.quotes,
+    });
   }
 
   /** Each status read counts down the processing; a scripted error shows once processing is over. */

@@ -3,6 +3,7 @@ import {
   applyTimeouts, faultQueue, imageType, isObject, parseJson, pngReply, randomToken, readParams, serveEmulator, tinyPng,
   type EmuRequest, type Fault, type Reply, type RequestRecord,
 } from './common.ts';
+import { engagementBook } from './engagement.ts';
 
 /**
  * LinkedIn emulator on 127.0.0.1: versioned Posts API (POST /rest/posts → 201 + x-restli-id, finder
@@ -10,6 +11,8 @@ import {
  * grants), /v2/userinfo. Error bodies `{status, serviceErrorCode, code, message}`; 429 without any reset
  * header (as LinkedIn); duplicate commentary → 422 DUPLICATE_POST; commentary rendered in "little" text
  * format (truncated at the first unescaped reserved character, as LinkedIn does). PNG at /media/test.png.
+ * Metrics from seeded synthetic engagement: batch GET /rest/socialActions?ids=List(…) (likes, comments) and
+ * GET /rest/organizationalEntityShareStatistics (an organization's posts: impressions, likes, comments, shares).
  */
 
 export type { Fault, FaultKind } from './common.ts';
@@ -20,6 +23,8 @@ export interface LinkedInEmulatorOptions {
   clientSecret?: string;
   /** Posts per author per UTC day before 429 (default 150). */
   dailyPostLimit?: number;
+  /** Seed of the synthetic engagement the metrics endpoints report (test/emulators/engagement.ts). */
+  metricsSeed?: string;
 }
 export interface LinkedInPostRecord {
   id: string; author: string; commentary: string;
@@ -61,6 +66,8 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
     dailyPostLimit: options.dailyPostLimit ?? 150,
     posts: [] as LinkedInPostRecord[],
     images: [] as LinkedInImageRecord[],
+    /** What the metrics endpoints report per post: seeded, or pinned by a test. */
+    engagement: engagementBook(options.metricsSeed),
     requests: [] as RequestRecord[],
     /** A token that may post as `author` (a member or an organization URN). */
     issueToken(author = `urn:li:person:${randomBytes(5).toString('hex')}`): LinkedInTokens {
@@ -126,6 +133,8 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
       const post = emu.posts.find((p) => p.id === decodeURIComponent(one[1]!));
       return post ? { status: 200, body: postEntity(post) } : apiError(404, 'Not Found', { code: 'NOT_FOUND' });
     }
+    if (method === 'GET' && path === '/rest/socialActions') return socialActions(req);
+    if (method === 'GET' && path === '/rest/organizationalEntityShareStatistics') return shareStatistics(req, who.author);
     if (method === 'POST' && path === '/rest/images' && req.query.get('action') === 'initializeUpload') return initializeUpload(req, who.author);
     const upload = /^\/dms-uploads\/(\d+)\/uploadedImage\/0$/.exec(path);
     if (method === 'PUT' && upload) return receiveUpload(req, upload[1]!, who.author);
@@ -208,6 +217,51 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
     const mine = emu.posts.filter((p) => p.author === author).reverse();
     const elements = mine.slice(start, start + count).map(postEntity);
     return { status: 200, body: { paging: { start, count, links: [], total: mine.length }, elements } };
+  }
+
+  /** Rest.li 2.0 `List(a,b)` as its items; undefined when the parameter is not a list. */
+  const listParam = (value: string | null) => (value && /^List\(.*\)$/.test(value) ? value.slice(5, -1).split(',').filter(Boolean) : undefined);
+
+  /** Batch get: `{results: {urn: {likesSummary, commentsSummary}}, statuses, errors}`. */
+  function socialActions(req: EmuRequest): Reply {
+    const urns = listParam(req.query.get('ids'));
+    if (!urns || urns.length === 0) return apiError(400, 'Emulator: ids=List(...) is required', { code: 'ILLEGAL_ARGUMENT' });
+    const results: Record<string, unknown> = {};
+    const statuses: Record<string, number> = {};
+    const errors: Record<string, unknown> = {};
+    for (const urn of urns) {
+      const post = emu.posts.find((p) => p.id === urn);
+      statuses[urn] = post ? 200 : 404;
+      if (!post) errors[urn] = { status: 404, message: 'Not Found' };
+      else {
+        const e = emu.engagement.of(urn);
+        results[urn] = {
+          target: urn,
+          likesSummary: { totalLikes: e.likes, likedByCurrentUser: false, aggregatedTotalLikes: e.likes },
+          commentsSummary: { totalFirstLevelComments: e.replies, aggregatedTotalComments: e.replies },
+        };
+      }
+    }
+    return { status: 200, body: { results, statuses, errors } };
+  }
+
+  /** An organization's share statistics for the listed shares and ugcPosts (its own posts only). */
+  function shareStatistics(req: EmuRequest, tokenAuthor: string): Reply {
+    const org = req.query.get('organizationalEntity') ?? '';
+    if (req.query.get('q') !== 'organizationalEntity' || !org.startsWith('urn:li:organization:')) {
+      return apiError(400, 'Emulator: q=organizationalEntity with an organization URN is required', { code: 'ILLEGAL_ARGUMENT' });
+    }
+    if (org !== tokenAuthor) return apiError(403, 'Not enough permissions to access: organizationalEntityShareStatistics.FINDER-organizationalEntity', { serviceErrorCode: 100, code: 'ACCESS_DENIED' });
+    const wanted = [...(listParam(req.query.get('shares')) ?? []), ...(listParam(req.query.get('ugcPosts')) ?? [])];
+    const elements = emu.posts.filter((p) => p.author === org && wanted.includes(p.id)).map((p) => {
+      const e = emu.engagement.of(p.id);
+      const stats = {
+        uniqueImpressionsCount: Math.floor(e.impressions * 0.8), shareCount: e.reposts, engagement: (e.likes + e.replies + e.reposts) / e.impressions,
+        clickCount: 0, likeCount: e.likes, impressionCount: e.impressions, commentCount: e.replies,
+      };
+      return { totalShareStatistics: stats, [p.id.startsWith('urn:li:share:') ? 'share' : 'ugcPost']: p.id, organizationalEntity: org };
+    });
+    return { status: 200, body: { paging: { start: 0, count: 10, links: [] }, elements } };
   }
 
   function initializeUpload(req: EmuRequest, tokenAuthor: string): Reply {

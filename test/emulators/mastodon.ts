@@ -3,12 +3,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { crc32, deflateSync } from 'node:zlib';
+import { engagementBook } from './engagement.ts';
 
 /**
  * Mastodon emulator on 127.0.0.1: statuses (with Idempotency-Key), account statuses, media v2 upload with
  * processing, /api/v2/instance, apps + OAuth authorize (the consent screen, answered at once as `consent` says)/token/revoke,
  * verify_credentials. `{error}` bodies,
  * X-RateLimit-* headers on every response, scripted faults. Serves a tiny PNG at /media/test.png.
+ * Statuses carry seeded synthetic favourites_count and reblogs_count; replies_count counts real replies.
  */
 
 export type FaultKind = '5xx' | '429' | 'timeout_before' | 'timeout_after' | 'revoked' | 'rejected';
@@ -27,6 +29,8 @@ export interface MastodonEmulatorOptions {
   maxCharacters?: number;
   /** How many GET /api/v1/media/:id polls answer 206 before the upload is processed (default 0: 200 at once). */
   mediaProcessingPolls?: number;
+  /** Seed of the synthetic engagement statuses report (test/emulators/engagement.ts). */
+  metricsSeed?: string;
 }
 export interface MastodonPostRecord {
   id: string; text: string; accountId: string; replyTo: string | undefined; mediaIds: string[]; idempotencyKey: string | undefined; createdAt: Date;
@@ -70,6 +74,8 @@ export async function startMastodonEmulator(options: MastodonEmulatorOptions = {
     posts: [] as MastodonPostRecord[],
     media: [] as MastodonMediaRecord[],
     requests: [] as MastodonRequestRecord[],
+    /** What statuses report as favourites and reblogs: seeded, or pinned by a test. */
+    engagement: engagementBook(options.metricsSeed),
     /** What /oauth/authorize answers: sign in as `accountId` (default: a new account), or deny with `error`. */
     consent: {} as { accountId?: string; error?: string; errorDescription?: string },
     /** Every access token and code handed out (tests scan logs for them). */
@@ -135,7 +141,7 @@ export async function startMastodonEmulator(options: MastodonEmulatorOptions = {
       id: p.id, created_at: p.createdAt.toISOString(), in_reply_to_id: p.replyTo ?? null, in_reply_to_account_id: parent?.accountId ?? null,
       sensitive: false, spoiler_text: '', visibility: 'public', language: 'en',
       uri: `${emu.url}/users/${username}/statuses/${p.id}`, url: `${emu.url}/@${username}/${p.id}`,
-      replies_count: emu.posts.filter((q) => q.replyTo === p.id).length, reblogs_count: 0, favourites_count: 0, edited_at: null,
+      replies_count: emu.posts.filter((q) => q.replyTo === p.id).length, reblogs_count: emu.engagement.of(p.id).reposts, favourites_count: emu.engagement.of(p.id).likes, edited_at: null,
       content: toHtml(p.text), reblog: null, application: null, account: account(p.accountId),
       media_attachments: emu.media.filter((m) => p.mediaIds.includes(m.id)).map(attachment),
       mentions: [], tags: [], emojis: [], card: null, poll: null,

@@ -4,6 +4,7 @@ import {
   applyTimeouts, faultQueue, fetchImage, graphError, graphThrottle, graphTime, graphToken, numericId, pickFields, pngReply, randomToken,
   readParams, serveEmulator, splitVersion, tinyPng, type EmuRequest, type Fault, type Reply, type RequestRecord,
 } from './common.ts';
+import { engagementBook, insightsReply } from './engagement.ts';
 
 /**
  * Threads API emulator on 127.0.0.1 (prefix /v1.0): POST /{user|me}/threads (TEXT, IMAGE with image_url fetched
@@ -11,6 +12,7 @@ import {
  * (IN_PROGRESS for `processingPolls` reads of media containers), POST /{user}/threads_publish, GET /{post}
  * (permalink, text, timestamp...), GET /{user}/threads and /{user}/replies, GET /refresh_access_token
  * (th_refresh_token), GET /me. Token via access_token parameter or Bearer header. Graph error shape.
+ * GET /{media-id}/insights?metric=views,likes,replies,reposts,quotes,shares from seeded synthetic engagement.
  */
 
 export type { Fault, FaultKind } from './common.ts';
@@ -18,6 +20,8 @@ export interface ThreadsEmulatorOptions {
   latencyMs?: number;
   /** Status reads that answer IN_PROGRESS before a media container is FINISHED (default 0). */
   processingPolls?: number;
+  /** Seed of the synthetic engagement insights report (test/emulators/engagement.ts). */
+  metricsSeed?: string;
 }
 export interface ThreadsContainerRecord {
   id: string; userId: string; mediaType: 'TEXT' | 'IMAGE' | 'CAROUSEL'; text: string; imageUrl: string | undefined; altText: string | undefined;
@@ -49,6 +53,8 @@ export async function startThreadsEmulator(options: ThreadsEmulatorOptions = {})
     containers: [] as ThreadsContainerRecord[],
     posts: [] as ThreadsPostRecord[],
     requests: [] as RequestRecord[],
+    /** What /{media-id}/insights reports per post: seeded, or pinned by a test. */
+    engagement: engagementBook(options.metricsSeed),
     issueToken(userId: string = nextId(), username = `user${userId.slice(-4)}`): ThreadsTokens {
       const accessToken = `THAA${randomToken()}`;
       tokens.set(accessToken, { userId, username, revoked: false, expired: false });
@@ -93,6 +99,7 @@ export async function startThreadsEmulator(options: ThreadsEmulatorOptions = {})
     const [, rawId = '', edge] = rest.split('/');
     const objectId = rawId === 'me' ? who.userId : rawId;
     if (req.method === 'GET' && rawId === 'me' && !edge) return { status: 200, body: pickFields({ id: who.userId, username: who.username }, params.fields ?? 'username') };
+    if (req.method === 'GET' && edge === 'insights') return postInsights(objectId, who.userId, params.metric);
     if (edge && objectId !== who.userId) return graphError({ code: 10, message: '(#10) Application does not have permission for this action' });
     if (req.method === 'POST' && edge === 'threads') return createContainer(who.userId, params);
     if (req.method === 'POST' && edge === 'threads_publish') return publish(who.userId, params);
@@ -102,6 +109,13 @@ export async function startThreadsEmulator(options: ThreadsEmulatorOptions = {})
     const post = !edge ? emu.posts.find((p) => p.id === objectId) : undefined;
     if (req.method === 'GET' && post) return { status: 200, body: pickFields(postEntity(post), params.fields) };
     return graphError({ code: 100, subcode: 33, type: 'THApiException', message: `Unsupported ${req.method.toLowerCase()} request. Object with ID '${objectId}' does not exist.` });
+  }
+
+  function postInsights(postId: string, userId: string, metric: unknown): Reply {
+    const post = emu.posts.find((p) => p.id === postId && p.userId === userId);
+    if (!post) return graphError({ code: 100, subcode: 33, type: 'THApiException', message: `Unsupported get request. Object with ID '${postId}' does not exist.` });
+    const e = emu.engagement.of(postId);
+    return insightsReply(postId, metric, { views: e.impressions, likes: e.likes, replies: e.replies, reposts: e.reposts, quotes: e.quotes, shares: 0 }, 'THApiException');
   }
 
   function containerStatus(c: ThreadsContainerRecord) {

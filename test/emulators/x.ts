@@ -4,12 +4,15 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { crc32, deflateSync } from 'node:zlib';
 import twitterText from 'twitter-text';
+import { engagementBook } from './engagement.ts';
 
 /**
  * X API v2 emulator on 127.0.0.1: POST /2/tweets, GET /2/users/:id/tweets, GET /2/users/me, media upload
  * (simple multipart/JSON, STATUS, metadata), OAuth 2.0 authorize (GET /i/oauth2/authorize: the consent screen,
  * answered at once as `consent` says), token and revoke. Problem-JSON errors, x-rate-limit-*
  * headers on every response, duplicate-content 403, scripted faults. Serves a tiny PNG at /media/test.png.
+ * Post lookup GET /2/tweets?ids= (up to 100) with public_metrics from seeded synthetic engagement;
+ * impression_count only on the requesting user's own posts.
  */
 
 export type FaultKind = '5xx' | '429' | 'timeout_before' | 'timeout_after' | 'revoked' | 'rejected';
@@ -31,6 +34,8 @@ export interface XEmulatorOptions {
   clientSecret?: string;
   /** POST /2/tweets per user per 15 minutes (default 100). */
   postLimit?: number;
+  /** Seed of the synthetic engagement GET /2/tweets reports (test/emulators/engagement.ts). */
+  metricsSeed?: string;
 }
 export interface XPostRecord { id: string; text: string; authorId: string; replyTo: string | undefined; mediaIds: string[]; createdAt: Date }
 export interface XMediaRecord { id: string; authorId: string; size: number; contentType: string; category: string; altText?: string }
@@ -72,6 +77,8 @@ export async function startXEmulator(options: XEmulatorOptions = {}) {
     posts: [] as XPostRecord[],
     media: [] as XMediaRecord[],
     requests: [] as XRequestRecord[],
+    /** What the metrics lookup reports per post: seeded, or pinned by a test. */
+    engagement: engagementBook(options.metricsSeed),
     /** What the consent screen answers: sign in as `userId` (default: a new user each time), or deny with `error`. */
     consent: {} as { userId?: string; error?: string; errorDescription?: string },
     /** Every access token, refresh token and code the emulator handed out (tests scan logs for them). */
@@ -155,6 +162,7 @@ export async function startXEmulator(options: XEmulatorOptions = {}) {
     const userId = userOf(req);
     if (!userId) return unauthorized();
     if (method === 'POST' && path === '/2/tweets') return createPost(req, userId);
+    if (method === 'GET' && path === '/2/tweets') return lookupPosts(req, userId);
     if (method === 'GET' && path === '/2/users/me') return { status: 200, body: { data: { id: userId, name: `User ${userId}`, username: `user${userId}` } } };
     const list = /^\/2\/users\/(\d+)\/tweets$/.exec(path);
     if (method === 'GET' && list) return listPosts(req, list[1]!);
@@ -189,6 +197,30 @@ export async function startXEmulator(options: XEmulatorOptions = {}) {
     const id = nextId();
     emu.posts.push({ id, text, authorId, replyTo, mediaIds: mediaIds.map(String), createdAt: new Date() });
     return { status: 201, body: { data: { id, text: escapeText(text), edit_history_post_ids: [id] } } };
+  }
+
+  /** GET /2/tweets?ids=: the posts X finds, with public_metrics when asked; the rest as Not Found errors. */
+  function lookupPosts(req: Req, userId: string): Reply {
+    const ids = (req.query.get('ids') ?? '').split(',').filter(Boolean);
+    if (ids.length === 0 || ids.length > 100 || ids.some((id) => !/^\d{1,19}$/.test(id))) {
+      return invalid('The `ids` query parameter value must be 1 to 100 comma-separated post ids');
+    }
+    const metrics = (req.query.get('tweet.fields') ?? '').split(',').includes('public_metrics');
+    const data = ids.flatMap((id) => {
+      const post = emu.posts.find((p) => p.id === id);
+      return post ? [{ id, text: escapeText(post.text), edit_history_post_ids: [id], ...(metrics ? { public_metrics: publicMetrics(post, userId) } : {}) }] : [];
+    });
+    const errors = ids.filter((id) => !data.some((d) => d.id === id)).map((id) => ({
+      value: id, detail: `Could not find tweet with ids: [${id}].`, title: 'Not Found Error', resource_type: 'tweet', parameter: 'ids', resource_id: id,
+      type: 'https://api.twitter.com/2/problems/resource-not-found',
+    }));
+    return { status: 200, body: { ...(data.length ? { data } : {}), ...(errors.length ? { errors } : {}) } };
+  }
+
+  function publicMetrics(post: XPostRecord, userId: string) {
+    const e = emu.engagement.of(post.id);
+    const own = post.authorId === userId ? { impression_count: e.impressions } : {};
+    return { retweet_count: e.reposts, reply_count: e.replies, like_count: e.likes, quote_count: e.quotes, bookmark_count: 0, ...own };
   }
 
   function listPosts(req: Req, authorId: string): Reply {

@@ -97,6 +97,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       greenlightCore(config, {
         adapters: { x: createXAdapter({ baseUrl: x.url, timeoutMs: options.adapterTimeoutMs ?? 2_000, ...config.oauth.x.client }), mastodon: createMastodonAdapter({ timeoutMs: options.adapterTimeoutMs ?? 2_000 }) },
         retryDelays: { baseMs: 100, maxMs: 1_000 },
+        // Outgoing webhooks retry within a second or so, and give up on a silent receiver after 2 s.
+        webhooks: { baseMs: 100, maxMs: 500, timeoutMs: 2_000 },
       }),
     ],
   });

@@ -53,7 +53,7 @@ describe('refresh and reconnect', () => {
       expect((await deliveryOf(stack, laterId, 'x')).state).toBe('held');
 
       const prompt = await waitForReply(stack, postId, 'the reconnect prompt', (t) => t.startsWith('X failed:'));
-      expect(prompt.text).toBe('X failed: Unauthorized (Unauthorized). Reconnect X, then retry.');
+      expect(prompt.text).toBe('X failed: Unauthorized. Reconnect X, then retry.');
       const reconnect = urlOf(prompt.blocks, 'Reconnect X');
       expect(reconnect).toMatch(new RegExp(`^${stack.publicUrl}/connect/x\\?workspace=${stack.workspaceId}&t=`));
 
@@ -85,7 +85,7 @@ describe('refresh and reconnect', () => {
       await waitForReply(stack, postId, 'published after the retry', (t) => t.startsWith('Published to X'));
       expect(stack.x.posts.filter((p) => p.text === 'Blocked by a revoked token.')).toHaveLength(1);
       expect((await threadOf(stack, postId)).slice(-4)).toEqual([
-        'X failed: Unauthorized (Unauthorized). Reconnect X, then retry.',
+        'X failed: Unauthorized. Reconnect X, then retry.',
         'X reconnected: press Retry.',
         `<@${AUTHOR}> asked to retry X.`,
         expect.stringMatching(/^Published to X at /),

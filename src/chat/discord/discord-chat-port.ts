@@ -6,6 +6,7 @@ import type { CardView, Receipt } from '../../workflow/card-view.ts';
 import type { ChatPort } from '../../workflow/chat-port.ts';
 import { cardMessage, receiptMessage } from './card-embeds.ts';
 import { clip } from './edge-context.ts';
+import { CHART_CAPTION } from '../../digest/digest-text.ts';
 
 const ADMINISTRATOR = 1n << 3n;
 const MANAGE_GUILD = 1n << 5n;
@@ -34,9 +35,16 @@ export function createDiscordChatPort(rest: REST, db: Db): ChatPort {
     async announce(_workspace: Workspace, channelId: string, text: string) {
       await rest.post(`/channels/${channelId}/messages`, { body: { content: clip(text), allowed_mentions: { parse: [] } } });
     },
+    // One message with the text and the chart as an attachment (multipart: payload_json and files[0]).
+    async postDigest(_workspace: Workspace, channelId: string, text: string, png: Buffer) {
+      const body = { content: clip(text), allowed_mentions: { parse: [] }, attachments: [{ id: 0, filename: DIGEST_FILE, description: CHART_CAPTION }] };
+      await rest.post(`/channels/${channelId}/messages`, { body, files: [{ name: DIGEST_FILE, data: png, contentType: 'image/png' }] });
+    },
     roles: (workspace, userId) => discordRoles(rest, db, workspace, userId),
   };
 }
+
+const DIGEST_FILE = 'greenlight-weekly-digest.png';
 
 async function startThread(rest: REST, channelId: string, messageId: string, name: string): Promise<string> {
   try {

@@ -27,7 +27,8 @@ export interface ComposePrefill {
 /** Slack lets a modal carry at most this many checkbox options; more accounts use a multi-select. */
 const CHECKBOX_LIMIT = 10;
 
-export function composeModal(accounts: SocialAccount[], metadata: ComposeMetadata, prefill: ComposePrefill): View {
+/** `bestTimes`: the one-line hint under the publish time ("Best times for X: Tue 9:00 (high), …"). */
+export function composeModal(accounts: SocialAccount[], metadata: ComposeMetadata, prefill: ComposePrefill, extras: { bestTimes?: string | undefined } = {}): View {
   const networks = [...new Set(accounts.map((a) => a.network))];
   const options = accounts.map((a) => ({ text: { type: 'plain_text' as const, text: `${NETWORK_LABELS[a.network]} · ${a.display_name}`.slice(0, 75) }, value: a.id }));
   const chosen = options.filter((o) => prefill.accountIds?.includes(o.value));
@@ -39,6 +40,7 @@ export function composeModal(accounts: SocialAccount[], metadata: ComposeMetadat
     input('text', 'Text', textInput({ multiline: true, initial: prefill.text, placeholder: 'What should go out? Separate thread parts with a line ---' })),
     { type: 'input', block_id: 'targets', label: { type: 'plain_text', text: 'Publish to' }, element: targets },
     input('when', 'Publish time', textInput({ initial: prefill.when ?? 'now', placeholder: 'now, in 2h, tomorrow 9am, fri 17:30, 2026-11-24 09:00' }), `In your time zone (below). A time in the past or one that does not exist is refused.`),
+    ...(extras.bestTimes ? [{ type: 'context' as const, block_id: 'best_times', elements: [{ type: 'plain_text' as const, text: extras.bestTimes.slice(0, 2000) }] }] : []),
     input('zone', 'Time zone', textInput({ initial: prefill.zone }), 'IANA name, from your Slack profile', false),
     ...networks.map((n) => input(`variant_${n}`, `${NETWORK_LABELS[n]} version (optional)`, textInput({ multiline: true, initial: prefill.variants?.[n] }), `Used instead of the text above on ${NETWORK_LABELS[n]}.`, false)),
     input('media', 'Image links (optional)', textInput({ multiline: true, initial: prefill.media?.join('\n'), placeholder: 'https://… one per line' }), undefined, false),

@@ -5,6 +5,7 @@ import { memberRole } from '../../db/workspaces.ts';
 import type { ChatPort } from '../../workflow/chat-port.ts';
 import type { CardView, Receipt } from '../../workflow/card-view.ts';
 import { cardBlocks, cardFallback, receiptBlocks } from './card-blocks.ts';
+import { postSlackDigest } from './post-digest.ts';
 
 type WebClient = webApi.WebClient;
 
@@ -26,6 +27,7 @@ export function createSlackChatPort(client: WebClient, db: Db): ChatPort {
     async announce(_workspace: Workspace, channelId: string, text: string) {
       await client.chat.postMessage({ channel: channelId, text });
     },
+    postDigest: (_workspace, channelId, text, png) => postSlackDigest(client, channelId, text, png),
     async roles(workspace: Workspace, userId: string) {
       return slackRoles(client, db, workspace, userId);
     },

@@ -1,27 +1,28 @@
-import { findAccount } from '../../db/accounts.ts';
-import { findDelivery } from '../../db/deliveries.ts';
 import type { Executor } from '../../db/database.ts';
-import { findPost, loadPostContent, type PostContent } from '../../db/posts.ts';
+import { findDeliveryRows } from '../../db/delivery-context.ts';
+import type { PostContent } from '../../db/posts.ts';
 import type { Delivery, Post, SocialAccount, Workspace } from '../../db/schema.ts';
-import { findWorkspace } from '../../db/workspaces.ts';
 
 export interface DeliveryContext {
   delivery: Delivery;
   post: Post;
-  content: PostContent;
+  content: Pick<PostContent, 'variants' | 'media'>;
   account: SocialAccount;
   workspace: Workspace;
 }
 
-/** Everything one attempt needs, read fresh: the rows are the truth, the job only says "look now". */
-export async function loadDeliveryContext(db: Executor, deliveryId: string): Promise<DeliveryContext | undefined> {
-  const delivery = await findDelivery(db, deliveryId);
-  if (!delivery) return undefined;
-  const [post, account] = await Promise.all([findPost(db, delivery.post_id), findAccount(db, delivery.account_id)]);
-  if (!post || !account) return undefined;
-  const [content, workspace] = await Promise.all([loadPostContent(db, post.id), findWorkspace(db, post.workspace_id)]);
-  if (!workspace) return undefined;
-  return { delivery, post, content, account, workspace };
+/**
+ * Everything each attempt needs, read fresh for a batch of deliveries at once: the rows are the
+ * truth, the job only says "look now". Undefined for a delivery that is gone.
+ */
+export async function loadDeliveryContexts(db: Executor, deliveryIds: string[]): Promise<(DeliveryContext | undefined)[]> {
+  const byId = new Map((await findDeliveryRows(db, deliveryIds)).map((r) => [r.delivery.id, r]));
+  return deliveryIds.map((id) => {
+    const rows = byId.get(id);
+    if (!rows) return undefined;
+    const { delivery, post, account, workspace, variants, media } = rows;
+    return { delivery, post, content: { variants, media }, account, workspace };
+  });
 }
 
 /** The text this delivery publishes: the network's variant, or the post's text. */

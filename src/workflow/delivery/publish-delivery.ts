@@ -1,57 +1,74 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { splitThreadParts } from '../../domain/thread-parts.ts';
 import { validateContent } from '../../domain/text-rules.ts';
 import { nextAttemptAt } from '../../domain/backoff.ts';
 import { refreshIfExpiring } from '../../oauth/refresh-account.ts';
-import { claimDelivery, listParts, savePart, transitionDelivery } from '../../db/deliveries.ts';
-import { transitionPost } from '../../db/posts.ts';
+import { claimDelivery, type StoredPart } from '../../db/claim.ts';
+import { listParts, savePart, transitionDelivery } from '../../db/deliveries.ts';
 import type { DeliveryError } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { NetworkError, type Credentials, type NetworkAdapter, type PublishedPart } from '../../networks/adapter.ts';
 import type { WorkflowDeps } from '../deps.ts';
 import { recordEvent } from '../record-event.ts';
-import { deliveryText, loadDeliveryContext, type DeliveryContext } from './load-delivery.ts';
+import { createBatches, type PublishBatches } from './batches.ts';
+import { deliveryText, loadDeliveryContexts, type DeliveryContext } from './load-delivery.ts';
 import { reconcile, type Verdict } from './reconcile.ts';
 import { recoverStuck } from './sweep.ts';
 import { recordFailed, recordNeedsReconnect, recordPublished, recordRetry, recordUnconfirmed, toDeliveryError } from './record-outcome.ts';
+import { recordPublishedAll } from './record-published.ts';
 
-/** A job that wakes a little early (clock skew between replicas) still counts as on time. */
+/** A job that wakes a little early (clock skew between replicas) waits for its time instead of going back to the queue. */
 const EARLY_TOLERANCE_MS = 250;
 /** Refresh a token that expires within this window before using it. */
 const REFRESH_WINDOW_MS = 5 * 60_000;
 
+/** The publish job's handler for one process: `(deliveryId, signal) => ...`, sharing its batches across jobs. */
+export function createPublisher(deps: WorkflowDeps): (deliveryId: string, signal: AbortSignal) => Promise<void> {
+  const publisher: Publisher = { deps, ...createBatches(deps) };
+  return (deliveryId, signal) => handlePublishJob(publisher, deliveryId, signal);
+}
+
+type Publisher = { deps: WorkflowDeps } & PublishBatches;
+
 /**
  * The publish job's handler. The job only says "look at this delivery now"; the row decides. A
  * delivery is claimed atomically (`pending -> sending`), so of any number of workers woken for it
- * exactly one calls the network.
+ * exactly one calls the network, never before its time.
  */
-export async function handlePublishJob(deps: WorkflowDeps, deliveryId: string, signal: AbortSignal): Promise<void> {
-  const context = await loadDeliveryContext(deps.db, deliveryId);
+async function handlePublishJob(publisher: Publisher, deliveryId: string, signal: AbortSignal): Promise<void> {
+  const { deps } = publisher;
+  const context = await publisher.load(deliveryId);
   if (!context) return; // withdrawn by an edit or a cancel
   const { delivery, post, workspace, account } = context;
   // A job whose earlier run lost its worker comes back here; the attempt it left behind is recovered.
   if (delivery.state === 'sending' && (await recoverStuck(deps, delivery.id))) return;
   if (delivery.state !== 'pending') return;
-  const now = deps.now();
-  if (delivery.due_at.getTime() > now.getTime() + EARLY_TOLERANCE_MS) {
+  const early = delivery.due_at.getTime() - deps.now().getTime();
+  if (early > EARLY_TOLERANCE_MS) {
     await deps.queue.sendPublish(deps.db, delivery.id, delivery.due_at);
     return;
   }
+  if (early > 0) await sleep(early, undefined, { signal });
   if (!['scheduled', 'publishing', 'failed', 'partially_published'].includes(post.state)) return;
   if (workspace.paused_at || account.status !== 'connected') {
     await hold(deps, context, workspace.paused_at ? 'paused' : 'needs_reconnect');
     return;
   }
-  const claimed = await inTransaction(deps.db, async (tx) => {
-    const row = await claimDelivery(tx, delivery.id, now);
-    if (row) await transitionPost(tx, post.id, 'publishing', ['scheduled', 'failed', 'partially_published']);
-    return row;
-  });
+  // The claim also moves the post to `publishing` and returns the parts earlier attempts published.
+  // What the batch left out (someone held the row, or a failed batch) is claimed alone.
+  let { claimed, now } = await publisher.claim({ id: delivery.id, postId: post.id });
+  if (!claimed) {
+    now = deps.now();
+    claimed = await claimDelivery(deps.db, delivery.id, now);
+  }
   if (!claimed) return;
-  if (claimed.attempts === 1) deps.metrics.publishLateness.observe({ network: claimed.network }, Math.max(0, now.getTime() - claimed.due_at.getTime()) / 1000);
-  await attempt(deps, { ...context, delivery: claimed }, signal);
+  const { parts: stored, ...row } = claimed;
+  if (row.attempts === 1) deps.metrics.publishLateness.observe({ network: row.network }, Math.max(0, now.getTime() - row.due_at.getTime()) / 1000);
+  await attempt(publisher, { ...context, delivery: row }, stored, signal);
 }
 
-async function attempt(deps: WorkflowDeps, context: DeliveryContext, signal: AbortSignal): Promise<void> {
+async function attempt(publisher: Publisher, context: DeliveryContext, stored: StoredPart[], signal: AbortSignal): Promise<void> {
+  const { deps } = publisher;
   const { delivery, workspace, content } = context;
   const adapter = deps.adapters[delivery.network];
   const parts = splitThreadParts(deliveryText(context));
@@ -67,13 +84,15 @@ async function attempt(deps: WorkflowDeps, context: DeliveryContext, signal: Abo
   try {
     const credentials = await usableCredentials(deps, context, adapter, signal);
     // An earlier attempt ended without knowing whether the network took the post: look before sending again.
-    if (delivery.last_error?.class === 'unknown_outcome' && !adapter.idempotent) {
+    const unknown = delivery.last_error?.class === 'unknown_outcome' && !adapter.idempotent ? delivery.last_error : undefined;
+    if (unknown) {
       const verdict = await reconcileOrWait(deps, context, adapter, credentials, parts, signal);
       if (verdict === 'waiting') return;
-      if (verdict === 'unconfirmed') return recordUnconfirmed(deps, delivery, workspace.id, delivery.last_error);
+      if (verdict === 'unconfirmed') return recordUnconfirmed(deps, delivery, workspace.id, unknown);
       if (verdict === 'complete') return finishFromParts(deps, context, parts.length);
     }
-    publishedParts = (await listParts(deps.db, delivery.id)).map((p) => ({ position: p.position, externalId: p.externalId, url: p.url }));
+    // Reconciliation may have found parts on the network since the claim: read them again then.
+    publishedParts = (unknown ? await listParts(deps.db, delivery.id) : stored).map((p) => ({ position: p.position, externalId: p.externalId, url: p.url }));
     const result = await adapter.publish(
       {
         deliveryId: delivery.id,
@@ -83,12 +102,15 @@ async function attempt(deps: WorkflowDeps, context: DeliveryContext, signal: Abo
         signal,
         onPartPublished: async (part) => {
           publishedParts = [...publishedParts, part];
-          await savePart(deps.db, delivery.id, part);
+          // The last part is stored with the outcome (recordPublishedAll), in the same transaction.
+          if (part.position < parts.length - 1) await savePart(deps.db, delivery.id, part);
         },
       },
       credentials,
     );
-    await recordPublished(deps, delivery, workspace.id, result);
+    const item = { delivery, workspaceId: workspace.id, result, publishedAt: deps.now() };
+    // Recorded together with others that finished at the same time; alone if that batch failed.
+    if (!(await publisher.published(item))) await recordPublishedAll(deps, [item]);
   } catch (error) {
     await recordError(deps, context, error, { published: publishedParts.length, total: parts.length });
   }

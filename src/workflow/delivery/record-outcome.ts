@@ -8,6 +8,7 @@ import { inTransaction } from '../../db/transaction.ts';
 import type { NetworkError, PublishResult } from '../../networks/adapter.ts';
 import type { WorkflowDeps } from '../deps.ts';
 import { recordEvent } from '../record-event.ts';
+import { recordPublishedAll } from './record-published.ts';
 import { settlePost } from './settle-post.ts';
 
 /**
@@ -30,14 +31,9 @@ const event = (delivery: Delivery, workspaceId: string, kind: string, data: Reco
   data: { network: delivery.network, ...data },
 });
 
+/** One published delivery; recordPublishedAll records any number in one transaction. */
 export function recordPublished(deps: WorkflowDeps, delivery: Delivery, workspaceId: string, result: PublishResult): Promise<void> {
-  const publishedAt = deps.now();
-  return withPostLocked(deps, delivery, async (tx) => {
-    const done = await transitionDelivery(tx, delivery.id, 'published', { external_id: result.externalId, url: result.url, published_at: publishedAt, last_error: null }, ['sending']);
-    if (!done) return;
-    deps.metrics.deliveries.inc({ network: delivery.network, outcome: 'published' });
-    await recordEvent(tx, deps.queue, event(delivery, workspaceId, 'delivery_published', { url: result.url, publishedAt: publishedAt.toISOString(), totalParts: result.parts.length }));
-  });
+  return recordPublishedAll(deps, [{ delivery, workspaceId, result, publishedAt: deps.now() }]);
 }
 
 export function recordFailed(deps: WorkflowDeps, delivery: Delivery, workspaceId: string, error: DeliveryError, parts: { published: number; total: number }): Promise<void> {

@@ -1,6 +1,6 @@
-import { derivePostOutcome } from '../../domain/delivery-state.ts';
-import { listDeliveries } from '../../db/deliveries.ts';
-import { transitionPost } from '../../db/posts.ts';
+import { derivePostOutcome, type DeliveryState } from '../../domain/delivery-state.ts';
+import { listDeliveriesOfPosts } from '../../db/deliveries.ts';
+import { transitionPosts } from '../../db/posts.ts';
 import type { Tx } from '../../db/database.ts';
 import type { PostState } from '../../domain/post-state.ts';
 
@@ -10,10 +10,18 @@ const SETTLED_FROM: PostState[] = ['publishing', 'failed', 'partially_published'
  * The post's state follows from its deliveries. Called with the post row locked (lockPost), so two
  * deliveries finishing at once cannot both miss each other's result.
  */
-export async function settlePost(tx: Tx, postId: string): Promise<void> {
-  const deliveries = await listDeliveries(tx, postId);
-  const outcome = derivePostOutcome(deliveries.map((d) => d.state));
-  if (!outcome) return;
-  const from = SETTLED_FROM.filter((state) => state !== outcome);
-  await transitionPost(tx, postId, outcome, from);
+export function settlePost(tx: Tx, postId: string): Promise<void> {
+  return settlePosts(tx, [postId]);
+}
+
+/** settlePost for several posts, all locked by the caller: one read, one update per outcome. */
+export async function settlePosts(tx: Tx, postIds: string[]): Promise<void> {
+  const states = new Map<string, DeliveryState[]>(postIds.map((id) => [id, []]));
+  for (const d of await listDeliveriesOfPosts(tx, postIds)) states.get(d.post_id)?.push(d.state);
+  const byOutcome = new Map<PostState, string[]>();
+  for (const [postId, list] of states) {
+    const outcome = derivePostOutcome(list);
+    if (outcome) byOutcome.set(outcome, [...(byOutcome.get(outcome) ?? []), postId]);
+  }
+  for (const [outcome, ids] of byOutcome) await transitionPosts(tx, ids, outcome, SETTLED_FROM.filter((state) => state !== outcome));
 }

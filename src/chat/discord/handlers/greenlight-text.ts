@@ -15,6 +15,8 @@ export const HELP = [
   '`/greenlight connect <network>`: connect an account (admins; ' + NETWORKS.join(', ') + ')',
   '`/greenlight settings [key=value ...]`: show or change settings (admins)',
   '`/greenlight pause` / `/greenlight resume`: hold every queued delivery / let them go (admins)',
+  '`/greenlight besttime [network]`: the best times to post, from how earlier posts did',
+  '`/greenlight webhooks add <url> [events] | list | remove <id>`: send events to your own URL, signed (admins)',
   '`/greenlight help`: this text',
 ].join('\n');
 
@@ -46,6 +48,9 @@ export function settingsText(workspace: Workspace): string {
     `self_approval=${workspace.allow_self_approval ? 'on' : 'off'}`,
     `zone=${workspace.default_zone}`,
     `reminder_minutes=${workspace.reminder_after_minutes}`,
+    `digest_day=${workspace.digest_day ?? 'off'}`,
+    `digest_hour=${workspace.digest_hour}`,
+    `digest_channel=${workspace.digest_channel_id ? `<#${workspace.digest_channel_id}>` : '(the approvals channel)'}`,
     SETTINGS_HELP.replace('approver_group=@group', 'approver_group=@Role'),
   ].join('\n');
 }

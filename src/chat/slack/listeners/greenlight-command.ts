@@ -1,10 +1,12 @@
 import type { App } from '@slack/bolt';
+import { bestTimeText } from '../../../analytics/best-time-text.ts';
 import { listAccounts } from '../../../db/accounts.ts';
 import { recentFailures, upcomingPosts, type QueueRow } from '../../../db/queue-view.ts';
 import { findWorkspace } from '../../../db/workspaces.ts';
 import { NETWORK_LABELS, NETWORKS } from '../../../domain/networks.ts';
 import { formatInZone } from '../../../domain/publish-time.ts';
 import { changeSettings, connectInvitation, pauseWorkspace, resumeWorkspace } from '../../../workflow/admin.ts';
+import { webhooksCommand } from '../../../workflow/webhook-admin.ts';
 import type { Actor, Outcome } from '../../../workflow/deps.ts';
 import { escape } from '../card-blocks.ts';
 import { actorFor, type SlackEdge } from '../edge-context.ts';
@@ -18,6 +20,8 @@ export const HELP = [
   '`/greenlight connect <network>` — connect an account (admins; ' + NETWORKS.join(', ') + ')',
   '`/greenlight settings [key=value ...]` — show or change settings (admins)',
   '`/greenlight pause` / `/greenlight resume` — hold every queued delivery / let them go (admins)',
+  '`/greenlight besttime [network]` — the best times to post, from how earlier posts did',
+  '`/greenlight webhooks add <url> [events] | list | remove <id>` — send events to your own URL, signed (admins)',
   '`/greenlight help` — this text',
 ].join('\n');
 
@@ -44,6 +48,12 @@ export function registerGreenlightCommand(app: App, edge: SlackEdge): void {
       }
       case 'settings':
         return settings(edge, actor, args, reply);
+      case 'webhooks': {
+        const outcome = await webhooksCommand(edge.deps, actor, args);
+        return reply(outcome.ok ? outcome.message ?? 'Done.' : `⚠️ ${outcome.message}`);
+      }
+      case 'besttime':
+        return reply(await bestTimeText(edge.deps, actor.workspaceId, args[0]));
       case 'pause':
         return announceOutcome(edge, actor, await pauseWorkspace(edge.deps, actor), channelId, reply);
       case 'resume':
@@ -87,6 +97,9 @@ async function settings(edge: SlackEdge, actor: Actor, args: string[], reply: (t
         `self_approval=${workspace.allow_self_approval ? 'on' : 'off'}`,
         `zone=${workspace.default_zone}`,
         `reminder_minutes=${workspace.reminder_after_minutes}`,
+        `digest_day=${workspace.digest_day ?? 'off'}`,
+        `digest_hour=${workspace.digest_hour}`,
+        `digest_channel=${workspace.digest_channel_id ? `<#${workspace.digest_channel_id}>` : '(the approvals channel)'}`,
         SETTINGS_HELP,
       ].join('\n'),
     );

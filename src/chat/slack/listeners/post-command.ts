@@ -1,4 +1,5 @@
 import type { App } from '@slack/bolt';
+import { bestTimeHint } from '../../../analytics/best-time-text.ts';
 import { listAccounts } from '../../../db/accounts.ts';
 import { findWorkspace } from '../../../db/workspaces.ts';
 import { composeModal } from '../compose-modal.ts';
@@ -16,9 +17,13 @@ export function registerPostCommand(app: App, edge: SlackEdge): void {
       return;
     }
     const zone = await userZone(edge, body.user_id, workspace.default_zone);
+    const bestTimes = await bestTimeHint(edge.deps, workspace.id, accounts.map((a) => a.network), zone).catch((error: unknown) => {
+      edge.deps.log.warn({ err: error, workspaceId: workspace.id }, 'best times for the compose form failed; the form opens without them');
+      return undefined;
+    });
     await client.views.open({
       trigger_id: body.trigger_id,
-      view: composeModal(accounts, { mode: 'new', channelId: body.channel_id }, { zone, text: body.text.trim() || undefined }),
+      view: composeModal(accounts, { mode: 'new', channelId: body.channel_id }, { zone, text: body.text.trim() || undefined }, { bestTimes }),
     });
   });
 }

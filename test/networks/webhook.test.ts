@@ -1,0 +1,89 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { verifySignature } from '../../src/crypto/webhook-signature.ts';
+import { NetworkError, type Credentials, type PublishRequest, type PublishedPart } from '../../src/networks/adapter.ts';
+import { createWebhookAdapter } from '../../src/networks/webhook.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../emulators/webhook-receiver.ts';
+
+let blog: WebhookReceiver;
+beforeEach(async () => {
+  blog = await startWebhookReceiver('/api/greenlight');
+});
+afterEach(async () => {
+  await blog.stop();
+});
+
+const SECRET = 'whsec_test-secret-for-the-blog';
+const creds = (): Credentials => ({ accessToken: SECRET, accountId: blog.url, instanceUrl: blog.url });
+
+function publishRequest(text = 'Our new post', extra: Partial<PublishRequest> = {}) {
+  const reported: PublishedPart[] = [];
+  const req: PublishRequest = {
+    deliveryId: '6f1c7d1e-0000-4000-8000-000000000001',
+    parts: [text],
+    media: [{ url: 'https://cdn.example.com/a.png', alt: 'A chart' }],
+    publishedParts: [],
+    onPartPublished: async (part) => void reported.push(part),
+    signal: new AbortController().signal,
+    ...extra,
+  };
+  return { req, reported };
+}
+
+async function failure(promise: Promise<unknown>): Promise<NetworkError> {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(NetworkError);
+  return error as NetworkError;
+}
+
+describe('the webhook network adapter against a local receiver', () => {
+  it('POSTs signed JSON with the delivery id as Idempotency-Key; 2xx is published, linking where the receiver says', async () => {
+    blog.script({ status: 201, body: JSON.stringify({ id: 'post-77', url: 'https://blog.example.com/our-new-post' }) });
+    const { req, reported } = publishRequest();
+    const result = await createWebhookAdapter({ timeoutMs: 2000 }).publish(req, creds());
+    expect(result).toEqual({ externalId: 'post-77', url: 'https://blog.example.com/our-new-post', parts: [{ position: 0, externalId: 'post-77', url: 'https://blog.example.com/our-new-post' }] });
+    expect(reported).toEqual(result.parts);
+    const [got] = blog.requests;
+    expect(got).toMatchObject({ method: 'POST', path: '/api/greenlight' });
+    expect(got!.headers['idempotency-key']).toBe(req.deliveryId);
+    expect(got!.headers['content-type']).toBe('application/json');
+    expect(verifySignature(SECRET, got!.body, String(got!.headers['greenlight-signature']), new Date())).toBe(true);
+    expect(JSON.parse(got!.body)).toEqual({ type: 'post.publish', delivery_id: req.deliveryId, text: 'Our new post', media: [{ url: 'https://cdn.example.com/a.png', alt: 'A chart' }] });
+  });
+
+  it('falls back to the endpoint as the link when the receiver says nothing, and never logs the secret', async () => {
+    blog.script({ status: 204, body: '' });
+    const result = await createWebhookAdapter({ timeoutMs: 2000 }).publish(publishRequest().req, creds());
+    expect(result).toMatchObject({ externalId: '6f1c7d1e-0000-4000-8000-000000000001', url: blog.url });
+  });
+
+  it('classifies answers: 4xx permanent with the receiver words, 429 rate limited, 5xx transient', async () => {
+    const adapter = createWebhookAdapter({ timeoutMs: 2000 });
+    blog.script({ status: 422, body: JSON.stringify({ error: 'title is required' }) }, { status: 429, body: '' }, { status: 503, body: 'upstream down' }, { status: 301, body: '' });
+    const rejected = await failure(adapter.publish(publishRequest().req, creds()));
+    expect(rejected).toMatchObject({ network: 'webhook', errorClass: 'permanent', status: 422, networkMessage: 'title is required' });
+    expect(await failure(adapter.publish(publishRequest().req, creds()))).toMatchObject({ errorClass: 'rate_limited', status: 429 });
+    expect(await failure(adapter.publish(publishRequest().req, creds()))).toMatchObject({ errorClass: 'transient', status: 503, networkMessage: 'upstream down' });
+    expect((await failure(adapter.publish(publishRequest().req, creds()))).message).toContain('redirects are not followed');
+    for (const e of blog.requests) expect(JSON.stringify(e.headers)).not.toContain(SECRET);
+  });
+
+  it('a timeout after sending is an unknown outcome; the retry with the same key is taken once by the receiver', async () => {
+    const adapter = createWebhookAdapter({ timeoutMs: 300 });
+    expect(adapter.idempotent).toBe(true);
+    blog.script({ status: 200, body: '{"id":"p1"}', delayMs: 1000 });
+    expect(await failure(adapter.publish(publishRequest().req, creds()))).toMatchObject({ errorClass: 'unknown_outcome' });
+    const again = await adapter.publish(publishRequest().req, creds());
+    expect(again.externalId).toBe('p1');
+    expect(blog.requests).toHaveLength(2);
+    expect(blog.accepted).toHaveLength(1);
+    expect(await adapter.recentPosts(creds(), new Date(0), new AbortController().signal)).toBeUndefined();
+  });
+
+  it('a refused connection before sending is transient', async () => {
+    const url = blog.url;
+    await blog.stop();
+    const error = await failure(createWebhookAdapter({ timeoutMs: 500 }).publish(publishRequest().req, { accessToken: SECRET, accountId: url, instanceUrl: url }));
+    expect(error.errorClass).toBe('transient');
+    blog = await startWebhookReceiver();
+  });
+});
