@@ -30,6 +30,7 @@ export interface DeliveryChanges {
   external_id?: string | null;
   url?: string | null;
   published_at?: Date | null;
+  maybe_sent_at?: Date | null;
 }
 
 /**

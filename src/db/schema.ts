@@ -130,6 +130,8 @@ export interface DeliveriesTable {
   url: string | null;
   published_at: Timestamp | null;
   sending_started_at: Timestamp | null;
+  /** An attempt ended not knowing whether the network took the post: look before sending or failing. */
+  maybe_sent_at: Timestamp | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }

@@ -35,7 +35,9 @@ export async function deliveryAction(deps: WorkflowDeps, actor: Actor, deliveryI
       return ok();
     }
     // A retry is a fresh attempt: the last error is kept for the record only when it says nothing about the network's state.
-    const done = await transitionDelivery(tx, delivery.id, 'pending', { due_at: now, last_error: null }, [...from[action]]);
+    // "Publish again" is the team's answer to an unknown outcome; a Retry still looks before sending.
+    const decided = action === 'publish_again' ? { maybe_sent_at: null } : {};
+    const done = await transitionDelivery(tx, delivery.id, 'pending', { due_at: now, last_error: null, ...decided }, [...from[action]]);
     if (!done) return refused(`${label} is not waiting for that any more: the card shows where it is.`);
     await transitionPost(tx, post.id, 'publishing', ['failed', 'partially_published']);
     await deps.queue.sendPublish(tx, delivery.id, now);

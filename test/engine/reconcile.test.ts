@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { partsOf, submit, waitForDelivery, waitForPost, waitForReply, withStack } from '../helpers/engine.ts';
+import { partsOf, submit, threadOf, waitForDelivery, waitForPost, waitForReply, withStack } from '../helpers/engine.ts';
 
 const THREAD = 'Thread part one: the news.\n---\nThread part two: the details.\n---\nThread part three: the link.';
 const PARTS = ['Thread part one: the news.', 'Thread part two: the details.', 'Thread part three: the link.'];
@@ -60,6 +60,50 @@ describe.concurrent('delivery engine: reconciliation after an unknown outcome', 
       // The key makes the retry safe by itself: no lookup was needed.
       expect(stack.mastodon.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/statuses'))).toHaveLength(0);
       await waitForPost(stack, postId, 'published');
+    }));
+
+  it('Mastodon timeout after the status was created, then 429 until retries run out: a last lookup finds it, so it is published, not failed', () =>
+    withStack(FAST, async (stack) => {
+      stack.mastodon.failNext({ kind: 'timeout_after' });
+      stack.mastodon.failNext({ kind: '429', times: 3, resetInSeconds: 0 });
+      const postId = await submit(stack, { text: 'Live, though every retry was refused.', networks: ['mastodon'] });
+
+      const d = await waitForDelivery(stack, postId, 'mastodon', 'published');
+      expect(d.attempts).toBe(4);
+      expect(stack.mastodon.posts).toHaveLength(1);
+      expect(d.external_id).toBe(stack.mastodon.posts[0]!.id);
+      // The account's statuses were read (newest first, paged back to the delivery's creation).
+      expect(lookups(stack.mastodon.requests, `/api/v1/accounts/${stack.tokens.mastodon.accountId}/statuses`).length).toBeGreaterThan(0);
+      await waitForReply(stack, postId, 'published', (t) => t.startsWith('Published to Mastodon at '));
+      expect((await threadOf(stack, postId)).some((t) => t.includes('failed'))).toBe(false);
+      await waitForPost(stack, postId, 'published');
+    }));
+
+  it('Mastodon: the same, but the last lookup is refused too: the team is asked, the delivery is never called failed', () =>
+    withStack(FAST, async (stack) => {
+      stack.mastodon.failNext({ kind: 'timeout_after' });
+      stack.mastodon.failNext({ kind: '429', times: 3, resetInSeconds: 0 });
+      stack.mastodon.failNext({ kind: '5xx', match: 'GET /api/v1/accounts/' });
+      const postId = await submit(stack, { text: 'Nobody can tell whether this is live.', networks: ['mastodon'] });
+
+      const d = await waitForDelivery(stack, postId, 'mastodon', 'unconfirmed');
+      expect(stack.mastodon.posts).toHaveLength(1);
+      expect(d.maybe_sent_at).not.toBeNull();
+      const asked = await waitForReply(stack, postId, 'unconfirmed', (t) => t.startsWith('Mastodon: the network did not answer'));
+      expect(JSON.stringify(asked.blocks)).toContain('confirm_live');
+    }));
+
+  it('Mastodon 429s without an earlier unknown outcome fail as before, without a lookup', () =>
+    withStack(FAST, async (stack) => {
+      stack.mastodon.failNext({ kind: '429', times: 4, resetInSeconds: 0 });
+      const postId = await submit(stack, { text: 'Refused four times.', networks: ['mastodon'] });
+
+      const d = await waitForDelivery(stack, postId, 'mastodon', 'failed');
+      expect(d.attempts).toBe(4);
+      expect(d.maybe_sent_at).toBeNull();
+      expect(stack.mastodon.posts).toHaveLength(0);
+      expect(lookups(stack.mastodon.requests, `/api/v1/accounts/${stack.tokens.mastodon.accountId}/statuses`)).toHaveLength(0);
+      await waitForReply(stack, postId, 'failed', (t) => t.startsWith('Mastodon failed'));
     }));
 
   it('X thread, unknown outcome at part 2: the lookup finds part 2, part 3 replies to it', () =>

@@ -81,15 +81,19 @@ async function attempt(publisher: Publisher, context: DeliveryContext, stored: S
     return;
   }
   let publishedParts: PublishedPart[] = [];
+  let lookup: Lookup | undefined;
   try {
     const credentials = await usableCredentials(deps, context, adapter, signal);
-    // An earlier attempt ended without knowing whether the network took the post: look before sending again.
-    const unknown = delivery.last_error?.class === 'unknown_outcome' && !adapter.idempotent ? delivery.last_error : undefined;
+    lookup = { adapter, credentials, parts, signal };
+    // An earlier attempt ended without knowing whether the network took the post: look before sending
+    // again. An idempotent network refuses the second post itself, so it is simply sent again.
+    const unknown = delivery.maybe_sent_at !== null && !adapter.idempotent;
     if (unknown) {
       const verdict = await reconcileOrWait(deps, context, adapter, credentials, parts, signal);
       if (verdict === 'waiting') return;
-      if (verdict === 'unconfirmed') return recordUnconfirmed(deps, delivery, workspace.id, unknown);
+      if (verdict === 'unconfirmed') return recordUnconfirmed(deps, delivery, workspace.id, unknownOutcome(delivery));
       if (verdict === 'complete') return finishFromParts(deps, context, parts.length);
+      await clearMaybeSent(deps, delivery.id);
     }
     // Reconciliation may have found parts on the network since the claim: read them again then.
     publishedParts = (unknown ? await listParts(deps.db, delivery.id) : stored).map((p) => ({ position: p.position, externalId: p.externalId, url: p.url }));
@@ -112,11 +116,14 @@ async function attempt(publisher: Publisher, context: DeliveryContext, stored: S
     // Recorded together with others that finished at the same time; alone if that batch failed.
     if (!(await publisher.published(item))) await recordPublishedAll(deps, [item]);
   } catch (error) {
-    await recordError(deps, context, error, { published: publishedParts.length, total: parts.length });
+    await recordError(deps, context, error, { published: publishedParts.length, total: parts.length }, lookup);
   }
 }
 
-async function recordError(deps: WorkflowDeps, context: DeliveryContext, error: unknown, parts: { published: number; total: number }): Promise<void> {
+/** What a last look at the network needs: the adapter, usable credentials and the delivery's parts. */
+type Lookup = { adapter: NetworkAdapter; credentials: Credentials; parts: string[]; signal: AbortSignal };
+
+async function recordError(deps: WorkflowDeps, context: DeliveryContext, error: unknown, parts: { published: number; total: number }, lookup: Lookup | undefined): Promise<void> {
   const { delivery, workspace } = context;
   const classified: DeliveryError = error instanceof NetworkError ? toDeliveryError(error) : { class: 'unknown_outcome', message: error instanceof Error ? error.message : String(error) };
   deps.log.warn({ postId: delivery.post_id, deliveryId: delivery.id, network: delivery.network, attempt: delivery.attempts, error: classified }, 'delivery attempt failed');
@@ -124,12 +131,12 @@ async function recordError(deps: WorkflowDeps, context: DeliveryContext, error: 
     case 'auth':
       return recordNeedsReconnect(deps, delivery, workspace.id, classified);
     case 'permanent':
-      return recordFailed(deps, delivery, workspace.id, classified, parts);
+      return recordFinalFailure(deps, context, classified, parts, lookup);
     case 'unknown_outcome':
       // Reconciled at the next attempt, after a short wait so the network's own lists catch up.
       return recordRetry(deps, delivery, workspace.id, classified, new Date(deps.now().getTime() + 5_000));
     default: {
-      if (delivery.attempts > deps.publish.retries) return recordFailed(deps, delivery, workspace.id, classified, parts);
+      if (delivery.attempts > deps.publish.retries) return recordFinalFailure(deps, context, classified, parts, lookup);
       const retryAt = nextAttemptAt(deps.now(), delivery.attempts, deps.publish, Math.random(), error instanceof NetworkError ? error.retryAt : undefined);
       return recordRetry(deps, delivery, workspace.id, classified, retryAt);
     }
@@ -149,9 +156,40 @@ async function reconcileOrWait(deps: WorkflowDeps, context: DeliveryContext, ada
     deps.log.warn({ postId: delivery.post_id, deliveryId: delivery.id, network: delivery.network, err: error }, 'reconciliation lookup failed');
     if (delivery.attempts > deps.publish.retries + 2) return 'unconfirmed';
     const retryAt = nextAttemptAt(deps.now(), delivery.attempts, deps.publish, Math.random());
-    await recordRetry(deps, delivery, workspace.id, delivery.last_error!, retryAt);
+    await recordRetry(deps, delivery, workspace.id, unknownOutcome(delivery), retryAt);
     return 'waiting';
   }
+}
+
+/**
+ * The last word on a delivery that will not be tried again. One whose earlier attempt may have
+ * reached the network is never called failed on the strength of a later error (a 429 after a
+ * timeout): the account's recent posts are read first. Found: published. Absent: failed. No way
+ * to tell: the team decides (`unconfirmed`).
+ */
+async function recordFinalFailure(deps: WorkflowDeps, context: DeliveryContext, error: DeliveryError, parts: { published: number; total: number }, lookup: Lookup | undefined): Promise<void> {
+  const { delivery, workspace } = context;
+  if (delivery.maybe_sent_at === null) return recordFailed(deps, delivery, workspace.id, error, parts);
+  if (!lookup) return recordUnconfirmed(deps, delivery, workspace.id, error);
+  let verdict: Verdict;
+  try {
+    verdict = await reconcile(deps, context, lookup.adapter, lookup.credentials, lookup.parts, lookup.signal);
+  } catch (lookupError) {
+    deps.log.warn({ postId: delivery.post_id, deliveryId: delivery.id, network: delivery.network, err: lookupError }, 'reconciliation lookup failed');
+    verdict = 'unconfirmed';
+  }
+  if (verdict === 'complete') return finishFromParts(deps, context, lookup.parts.length);
+  if (verdict === 'unconfirmed') return recordUnconfirmed(deps, delivery, workspace.id, error);
+  const published = (await listParts(deps.db, delivery.id)).length;
+  return recordFailed(deps, delivery, workspace.id, error, { published, total: parts.total });
+}
+
+const unknownOutcome = (delivery: DeliveryContext['delivery']): DeliveryError =>
+  delivery.last_error?.class === 'unknown_outcome' ? delivery.last_error : { class: 'unknown_outcome', message: 'an earlier attempt ended without knowing whether the network took the post' };
+
+/** A lookup found no trace of the earlier attempt: what is sent next is a first post. */
+async function clearMaybeSent(deps: WorkflowDeps, deliveryId: string): Promise<void> {
+  await deps.db.updateTable('deliveries').set({ maybe_sent_at: null }).where('id', '=', deliveryId).where('state', '=', 'sending').execute();
 }
 
 /** Decrypts the account's token and refreshes it first when it is about to expire. */

@@ -78,7 +78,9 @@ export function recordUnconfirmed(deps: WorkflowDeps, delivery: Delivery, worksp
 /** Back to `pending` with a later due time and a new job; a long wait is said in the thread. */
 export async function recordRetry(deps: WorkflowDeps, delivery: Delivery, workspaceId: string, error: DeliveryError, retryAt: Date): Promise<void> {
   await inTransaction(deps.db, async (tx) => {
-    const done = await transitionDelivery(tx, delivery.id, 'pending', { last_error: error, due_at: retryAt }, ['sending']);
+    // An unknown outcome is remembered past the next attempt's error: see maybe_sent_at in the migration.
+    const maybeSent = error.class === 'unknown_outcome' ? { maybe_sent_at: deps.now() } : {};
+    const done = await transitionDelivery(tx, delivery.id, 'pending', { last_error: error, due_at: retryAt, ...maybeSent }, ['sending']);
     if (!done) return;
     deps.metrics.deliveries.inc({ network: delivery.network, outcome: 'retry' });
     await deps.queue.sendPublish(tx, delivery.id, retryAt);

@@ -13,7 +13,7 @@ export async function recoverStuck(deps: WorkflowDeps, deliveryId: string): Prom
     const stale = new Date(now.getTime() - deps.publish.stuckAfterMs);
     const recovered = await tx
       .updateTable('deliveries')
-      .set({ state: 'pending', due_at: now, last_error: JSON.stringify({ class: 'unknown_outcome', message: 'the worker stopped during the attempt' }) })
+      .set({ state: 'pending', due_at: now, maybe_sent_at: now, last_error: JSON.stringify({ class: 'unknown_outcome', message: 'the worker stopped during the attempt' }) })
       .where('id', '=', deliveryId)
       .where('state', '=', 'sending')
       .where('sending_started_at', '<=', stale)
