@@ -101,7 +101,8 @@ export function parseTimeOfDay(text: string): TimeOfDay | undefined {
     if (hour < 1 || hour > 12 || minute > 59) return undefined;
     return { hour: (hour % 12) + (twelveHour[3] === 'pm' ? 12 : 0), minute };
   }
-  const twentyFourHour = /^(\d{1,2}):(\d{2})$/.exec(text);
+  // Seconds are accepted when zero ("09:00:00", as an ISO local time is often written): posts go out on the minute.
+  const twentyFourHour = /^(\d{1,2}):(\d{2})(?::00(?:\.0+)?)?$/.exec(text);
   if (twentyFourHour) {
     const hour = Number(twentyFourHour[1]);
     const minute = Number(twentyFourHour[2]);

@@ -78,7 +78,7 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
   // Background loops never throw: pg-boss emits, we log and carry on. Once shutdown has begun, the
   // database going away first (Ctrl-C reaches an embedded Postgres too) is expected, not an error.
   let stopping = false;
-  boss.on('error', (error) => (stopping ? log.debug({ err: error }, 'queue error during shutdown') : log.error({ err: error }, 'queue error')));
+  boss.on('error', (error) => (stopping ? log.debug({ err: briefError(error) }, 'queue error during shutdown') : log.error({ err: briefError(error) }, 'queue error')));
   boss.on('warning', (warning) => log.warn({ warning }, 'queue warning'));
   const pollingIntervalSeconds = options.pollingIntervalSeconds ?? 0.5;
 
@@ -307,4 +307,15 @@ async function ensureQueue(boss: PgBoss, name: string, options: QueueOptions): P
   // Policy and a few others are fixed at creation; the rest follows this file on every start.
   const { policy: _policy, retryDelayMax: _max, heartbeatSeconds: _hb, partition: _p, deadLetter: _dl, ...mutable } = options;
   await boss.updateQueue(name, mutable);
+}
+
+/**
+ * pg's errors carry the whole connection object (`client`: parameters, buffers, timers); logged as
+ * they are, one lost connection writes kilobytes per line. What an operator needs is the words, the
+ * SQLSTATE and where it was raised.
+ */
+function briefError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const { code, severity } = error as Error & { code?: string; severity?: string };
+  return { type: error.name, message: error.message, ...(code ? { code } : {}), ...(severity ? { severity } : {}), stack: error.stack };
 }

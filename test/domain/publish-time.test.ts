@@ -76,6 +76,8 @@ describe('absolute forms', () => {
   it('reads a local date and time in the zone', () => {
     expect(at('2027-11-24 09:00')).toBe('2027-11-24T08:00:00.000Z');
     expect(at('2027-11-24T09:00')).toBe('2027-11-24T08:00:00.000Z');
+    expect(at('2027-11-24T09:00:00')).toBe('2027-11-24T08:00:00.000Z');
+    expect(refusal('2027-11-24T09:00:30')).toContain('09:00:30');
     expect(at('2027-07-01 9am')).toBe('2027-07-01T07:00:00.000Z');
     expect(at('2027-11-24 09:00', NEW_YORK)).toBe('2027-11-24T14:00:00.000Z');
   });
