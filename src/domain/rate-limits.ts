@@ -83,3 +83,41 @@ function windowFreesAt(limit: PostingLimit, sent: readonly SentPosts[], posts: n
 export function longestWindowMs(limits: readonly PostingLimit[]): number {
   return Math.max(0, ...limits.map((l) => l.windowMs));
 }
+
+const UNITS: Record<string, { ms: number; word: string }> = {
+  s: { ms: 1_000, word: 'second' },
+  m: { ms: MINUTE, word: 'minute' },
+  h: { ms: HOUR, word: 'hour' },
+  d: { ms: 24 * HOUR, word: 'day' },
+};
+
+export type PostingLimits = Partial<Record<Network, readonly PostingLimit[]>>;
+
+/**
+ * An operator's overrides (POSTING_LIMITS): "x=17/24h,mastodon=off", where an access tier or an
+ * instance has other figures than the documented defaults. Several windows join with "+"
+ * ("x=100/15m+300/3h"); "off" counts nothing (the network's own 429 still holds an account back).
+ */
+export function parsePostingLimits(text: string, networks: readonly Network[], defaults: PostingLimits = POSTING_LIMITS): { ok: true; limits: PostingLimits } | { ok: false; problem: string } {
+  const limits: PostingLimits = { ...defaults };
+  for (const entry of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [name, value] = entry.split('=').map((s) => s.trim());
+    const network = networks.find((n) => n === name);
+    if (!network || !value) return { ok: false, problem: `"${entry}" is not network=posts/window (e.g. x=100/15m) or network=off` };
+    if (value === 'off') {
+      limits[network] = [];
+      continue;
+    }
+    const windows: PostingLimit[] = [];
+    for (const part of value.split('+')) {
+      const m = /^(\d+)\/(\d+)([smhd])$/.exec(part.trim());
+      const posts = Number(m?.[1]);
+      const count = Number(m?.[2]);
+      if (!m || posts < 1 || count < 1) return { ok: false, problem: `"${entry}": "${part}" is not posts/window such as 100/15m, 50/24h or 300/5m` };
+      const unit = UNITS[m[3]!]!;
+      windows.push({ posts, windowMs: count * unit.ms, label: `${posts} ${posts === 1 ? 'post' : 'posts'} per ${count === 1 ? unit.word : `${count} ${unit.word}s`}` });
+    }
+    limits[network] = windows;
+  }
+  return { ok: true, limits };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { POSTING_LIMITS, longestWindowMs, nextSendAt, type PostingLimit } from '../../src/domain/rate-limits.ts';
+import { POSTING_LIMITS, longestWindowMs, nextSendAt, parsePostingLimits, type PostingLimit } from '../../src/domain/rate-limits.ts';
 
 const now = new Date('2026-12-02T14:00:00Z');
 const ago = (ms: number) => new Date(now.getTime() - ms);
@@ -49,5 +49,26 @@ describe('per-account posting limits', () => {
     expect(POSTING_LIMITS.mastodon).toEqual([expect.objectContaining({ posts: 300, windowMs: 5 * min })]);
     expect(POSTING_LIMITS.linkedin).toBeUndefined();
     expect(longestWindowMs([three, { posts: 1, windowMs: 99, label: '' }])).toBe(10 * min);
+  });
+});
+
+describe('POSTING_LIMITS overrides', () => {
+  const networks = ['x', 'mastodon', 'instagram'] as const;
+  it('replaces a network’s windows, turns one off, keeps the rest', () => {
+    const parsed = parsePostingLimits(' x=17/24h+5/15m , mastodon=off', networks);
+    expect(parsed).toEqual({
+      ok: true,
+      limits: {
+        ...POSTING_LIMITS,
+        x: [{ posts: 17, windowMs: 24 * 60 * min, label: '17 posts per 24 hours' }, { posts: 5, windowMs: 15 * min, label: '5 posts per 15 minutes' }],
+        mastodon: [],
+      },
+    });
+  });
+  it('refuses what it cannot read, saying what it expects', () => {
+    expect(parsePostingLimits('x=100', networks)).toEqual({ ok: false, problem: '"x=100": "100" is not posts/window such as 100/15m, 50/24h or 300/5m' });
+    expect(parsePostingLimits('myspace=1/1h', networks)).toMatchObject({ ok: false, problem: expect.stringContaining('network=posts/window') });
+    expect(parsePostingLimits('x=0/1h', networks)).toMatchObject({ ok: false });
+    expect(parsePostingLimits('', networks)).toEqual({ ok: true, limits: POSTING_LIMITS });
   });
 });

@@ -1,5 +1,7 @@
 import { findOverdue, findStuckSending } from '../../db/deliveries.ts';
+import { pruneRateRows } from '../../db/rate-limits.ts';
 import { inTransaction } from '../../db/transaction.ts';
+import { POSTING_LIMITS, longestWindowMs } from '../../domain/rate-limits.ts';
 import type { WorkflowDeps } from '../deps.ts';
 
 /**
@@ -42,6 +44,8 @@ export async function sweep(deps: WorkflowDeps): Promise<{ requeued: number; rec
   const stuck = await findStuckSending(deps.db, now, deps.publish.stuckAfterMs / 1000, BATCH);
   let recovered = 0;
   for (const d of stuck) if (await recoverStuck(deps, d.id)) recovered += 1;
+  // Sends older than every network's longest window no longer count against anyone.
+  await pruneRateRows(deps.db, new Date(now.getTime() - longestWindowMs(Object.values({ ...POSTING_LIMITS, ...deps.postingLimits }).flat())), now);
   if (overdue.length > 0 || recovered > 0) deps.log.info({ requeued: overdue.length, recovered }, 'sweep');
   return { requeued: overdue.length, recovered };
 }
