@@ -46,7 +46,7 @@ async function handlePublishJob(publisher: Publisher, deliveryId: string, signal
   if (delivery.state !== 'pending') return;
   const early = delivery.due_at.getTime() - deps.now().getTime();
   if (early > EARLY_TOLERANCE_MS) {
-    await deps.queue.sendPublish(deps.db, delivery.id, delivery.due_at);
+    await deps.queue.sendPublish(deps.db, delivery, delivery.due_at);
     return;
   }
   if (early > 0) await sleep(early, undefined, { signal });
