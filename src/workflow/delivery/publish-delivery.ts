@@ -64,11 +64,10 @@ async function handlePublishJob(publisher: Publisher, deliveryId: string, signal
   }
   if (!claimed) return;
   const { parts: stored, ...row } = claimed;
-  if (row.attempts === 1) deps.metrics.publishLateness.observe({ network: row.network }, Math.max(0, now.getTime() - row.due_at.getTime()) / 1000);
-  await attempt(publisher, { ...context, delivery: row }, stored, signal);
+  await attempt(publisher, { ...context, delivery: row }, stored, signal, now);
 }
 
-async function attempt(publisher: Publisher, context: DeliveryContext, stored: StoredPart[], signal: AbortSignal): Promise<void> {
+async function attempt(publisher: Publisher, context: DeliveryContext, stored: StoredPart[], signal: AbortSignal, claimedAt: Date): Promise<void> {
   const { deps } = publisher;
   const { delivery, workspace, content } = context;
   const adapter = deps.adapters[delivery.network];
@@ -83,6 +82,8 @@ async function attempt(publisher: Publisher, context: DeliveryContext, stored: S
   }
   // Over the account's posting limit (or inside a reset time the network gave): wait, not an attempt.
   if (!(await passRateGate(deps, context, Math.max(1, parts.length - stored.length)))) return;
+  // Observed once the delivery really goes: a wait for a limit is not lateness of the schedule.
+  if (delivery.attempts === 1) deps.metrics.publishLateness.observe({ network: delivery.network }, Math.max(0, claimedAt.getTime() - delivery.due_at.getTime()) / 1000);
   let publishedParts: PublishedPart[] = [];
   let lookup: Lookup | undefined;
   try {
