@@ -7,7 +7,7 @@ import { findOverdue } from '../src/db/deliveries.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { appHomeLists, upcomingPosts } from '../src/db/queue-view.ts';
 import { createLogger } from '../src/log.ts';
-import { createQueue, QUEUES } from '../src/queue/queue.ts';
+import { createQueue, publishQueue } from '../src/queue/queue.ts';
 import { freshDatabase, median } from './harness.ts';
 
 /**
@@ -80,7 +80,7 @@ async function seedStore(adminUrl: string, name: string, posts: number): Promise
     // One publish job per pending delivery, as the workflow leaves them.
     const { rows: deliveries } = await sql<{ id: string; due_at: Date }>`SELECT id, due_at FROM deliveries WHERE state = 'pending'`.execute(db);
     for (let i = 0; i < deliveries.length; i += 20_000) {
-      await queue.boss.insert(QUEUES.publish, deliveries.slice(i, i + 20_000).map((d) => ({ data: { deliveryId: d.id }, singletonKey: d.id, startAfter: d.due_at })));
+      await queue.boss.insert(publishQueue('mastodon'), deliveries.slice(i, i + 20_000).map((d) => ({ data: { deliveryId: d.id }, singletonKey: d.id, startAfter: d.due_at })));
     }
     await sql`VACUUM ANALYZE`.execute(db);
     process.stdout.write(`  seeded ${posts.toLocaleString('en')} scheduled posts in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
@@ -142,7 +142,7 @@ async function open(store: Store): Promise<{ cases: Case[]; captured: CompiledQu
   };
   const cases: Case[] = [
     { name: 'Due work: findOverdue (the sweeper\'s scan for due deliveries)', run: () => findOverdue(db, now(), 30, 500), check: (r) => (r as unknown[]).length === 1 },
-    { name: 'Due work: pg-boss fetch of the due publish job (rolled back)', run: () => rolledBack((tx) => queue.boss.fetch(QUEUES.publish, { batchSize: 20, db: fromKysely(tx) }).then((jobs) => expectOne(jobs))), check: () => true },
+    { name: 'Due work: pg-boss fetch of the due publish job (rolled back)', run: () => rolledBack((tx) => queue.boss.fetch(publishQueue('mastodon'), { batchSize: 20, db: fromKysely(tx) }).then((jobs) => expectOne(jobs))), check: () => true },
     { name: 'Due work: the claim (`pending → sending`, post to `publishing`; rolled back)', run: () => rolledBack((tx) => claimDelivery(tx, store.dueDeliveryId, now()).then((c) => expectOne(c ? [c] : []))), check: () => true },
     { name: 'The week\'s queue: upcomingPosts (/greenlight queue)', run: () => upcomingPosts(db, store.workspaceId, now(), 7), check: (r) => (r as unknown[]).length === 50 },
     { name: 'The week\'s queue: appHomeLists (Slack App Home, four lists)', run: () => appHomeLists(db, store.workspaceId, USER, now()), check: (r) => Object.values(r as Record<string, unknown[]>).every((l) => l.length > 0) },

@@ -6,7 +6,7 @@ import { createDb, type Db } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { findOrCreateWorkspace, updateWorkspaceSettings } from '../src/db/workspaces.ts';
 import { createLogger } from '../src/log.ts';
-import { createQueue, QUEUES, type Queue } from '../src/queue/queue.ts';
+import { createQueue, publishQueue, type Queue } from '../src/queue/queue.ts';
 import type { MastodonEmulator } from '../test/emulators/mastodon.ts';
 
 /**
@@ -73,6 +73,6 @@ export async function seedDeliveries(seeded: Seeded, dueTimes: Date[], text: (i:
         SELECT id, post_id, account_id, 'mastodon', 'pending', due
         FROM unnest(${col('deliveryId')}::uuid[], ${col('postId')}::uuid[], ${col('accountId')}::uuid[], ${col('due')}::timestamptz[]) AS t(id, post_id, account_id, due)`.execute(tx);
     });
-    await seeded.queue.boss.insert(QUEUES.publish, rows.map((r) => ({ data: { deliveryId: r.deliveryId }, singletonKey: r.deliveryId, startAfter: r.due })));
+    await seeded.queue.boss.insert(publishQueue('mastodon'), rows.map((r) => ({ data: { deliveryId: r.deliveryId }, singletonKey: r.deliveryId, startAfter: r.due })));
   }
 }

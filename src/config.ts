@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { NETWORKS } from './domain/networks.ts';
+import { parsePostingLimits, type PostingLimits } from './domain/rate-limits.ts';
 
 /**
  * Configuration comes from the environment only. It is parsed once at start: every bad variable is
@@ -45,6 +47,16 @@ const schema = z.object({
   NETWORK_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(30_000),
   PUBLISH_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(2_000),
   PUBLISH_RETRY_MAX_MS: z.coerce.number().int().min(10).max(86_400_000).default(600_000),
+  // Per-account posting limits where they differ from the documented ones (src/domain/rate-limits.ts).
+  POSTING_LIMITS: z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      const parsed = parsePostingLimits(text, NETWORKS);
+      if (parsed.ok) return parsed.limits;
+      ctx.addIssue({ code: 'custom', message: parsed.problem });
+      return z.NEVER;
+    }),
   X_API_URL: z.url().default('https://api.x.com'),
 
   // OAuth apps, one per network (a network without client credentials cannot be connected).
@@ -85,7 +97,7 @@ export interface Config {
     | { mode: 'http'; botToken: string; applicationId: string; publicKey: string; apiUrl: string }
     | { mode: 'gateway'; botToken: string; applicationId: string; publicKey: string | undefined; apiUrl: string }
     | undefined;
-  publish: { concurrency: number; retries: number; networkTimeoutMs: number; retryBaseMs: number; retryMaxMs: number };
+  publish: { concurrency: number; retries: number; networkTimeoutMs: number; retryBaseMs: number; retryMaxMs: number; postingLimits: PostingLimits };
   networks: { xApiUrl: string };
   oauth: OAuthConfig;
 }
@@ -131,7 +143,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     stateSecret: e.STATE_SECRET,
     slack: slackConfig(e),
     discord: discordConfig(e),
-    publish: { concurrency: e.PUBLISH_CONCURRENCY, retries: e.PUBLISH_RETRIES, networkTimeoutMs: e.NETWORK_TIMEOUT_MS, retryBaseMs: e.PUBLISH_RETRY_BASE_MS, retryMaxMs: e.PUBLISH_RETRY_MAX_MS },
+    publish: { concurrency: e.PUBLISH_CONCURRENCY, retries: e.PUBLISH_RETRIES, networkTimeoutMs: e.NETWORK_TIMEOUT_MS, retryBaseMs: e.PUBLISH_RETRY_BASE_MS, retryMaxMs: e.PUBLISH_RETRY_MAX_MS, postingLimits: e.POSTING_LIMITS },
     networks: { xApiUrl: e.X_API_URL },
     oauth: oauthConfig(e),
   };

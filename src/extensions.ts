@@ -64,6 +64,7 @@ export function greenlightCore(config: Config, options: CoreOptions = {}): Exten
           // An attempt older than this has lost its worker: every call it makes times out well before.
           stuckAfterMs: 2 * config.publish.networkTimeoutMs + 10_000,
         },
+        postingLimits: config.publish.postingLimits,
         webhooks: { ...DEFAULT_WEBHOOK_SETTINGS, allowPlainHttp: config.env !== 'production', ...options.webhooks },
       };
       const mounts: Mount[] = [...oauthMounts(connectContext(deps, config))];

@@ -8,7 +8,7 @@ export function createMetrics() {
     registry,
     deliveries: new Counter({
       name: 'greenlight_deliveries_total',
-      help: 'Delivery attempts by network and outcome (published, retry, failed, needs_reconnect, unconfirmed, held, skipped)',
+      help: 'Delivery attempts by network and outcome (published, retry, failed, needs_reconnect, unconfirmed, held, skipped, rate_waiting)',
       labelNames: ['network', 'outcome'] as const,
       registers: [registry],
     }),

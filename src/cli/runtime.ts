@@ -120,6 +120,7 @@ function workflowDeps(config: Config, log: Logger, db: Db, queue: Queue, cipher:
     publicUrl: config.http.publicUrl,
     stateSecret: config.stateSecret,
     publish: { retries: config.publish.retries, baseMs: config.publish.retryBaseMs, maxMs: config.publish.retryMaxMs, stuckAfterMs: 2 * config.publish.networkTimeoutMs + 10_000 },
+    postingLimits: config.publish.postingLimits,
   };
 }
 

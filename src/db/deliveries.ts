@@ -108,10 +108,10 @@ export function listDeliveriesOfPosts(tx: Executor, postIds: string[]): Promise<
 }
 
 /** Due deliveries in `pending` whose time passed more than `graceSeconds` ago: candidates for a lost job. */
-export function findOverdue(tx: Executor, now: Date, graceSeconds: number, limit: number): Promise<Pick<Delivery, 'id' | 'due_at'>[]> {
+export function findOverdue(tx: Executor, now: Date, graceSeconds: number, limit: number): Promise<Pick<Delivery, 'id' | 'network' | 'due_at'>[]> {
   return tx
     .selectFrom('deliveries')
-    .select(['id', 'due_at'])
+    .select(['id', 'network', 'due_at'])
     .where('state', '=', 'pending')
     .where('due_at', '<=', new Date(now.getTime() - graceSeconds * 1000))
     .orderBy('due_at')

@@ -208,6 +208,23 @@ export interface EventsTable {
   created_at: CreatedAt;
 }
 
+/** An attempt let through to the network, counted against the account's posting limits (migrations/…T2310). */
+export interface AccountSendsTable {
+  id: Generated<string>;
+  account_id: string;
+  delivery_id: string | null;
+  sent_at: Timestamp;
+  posts: number;
+}
+
+/** An account the network told to wait (a 429 with a reset time). */
+export interface AccountLimitsTable {
+  account_id: string;
+  limited_until: Timestamp;
+  reason: string;
+  updated_at: UpdatedAt;
+}
+
 export interface DigestsTable {
   workspace_id: string;
   due_at: Timestamp;
@@ -288,6 +305,8 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
   delivery_metrics: DeliveryMetricsTable;
+  account_sends: AccountSendsTable;
+  account_limits: AccountLimitsTable;
 }
 
 export type Workspace = Selectable<WorkspacesTable>;

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
-import { QUEUES, type Queue } from '../queue/queue.ts';
+import { NETWORKS } from '../domain/networks.ts';
+import { QUEUES, publishQueue, type Queue } from '../queue/queue.ts';
 import type { Db } from '../db/database.ts';
 import { sql } from 'kysely';
 
@@ -50,7 +51,8 @@ async function readiness(deps: HttpDeps, res: ServerResponse): Promise<void> {
 }
 
 async function metrics(deps: HttpDeps, res: ServerResponse): Promise<void> {
-  for (const name of Object.values(QUEUES)) {
+  // Each network's publish queue apart: a backlog on one network shows as that network's depth.
+  for (const name of [...Object.values(QUEUES), ...NETWORKS.map(publishQueue)]) {
     deps.metrics.queueDepth.set({ queue: name }, await deps.queue.depth(name).catch(() => Number.NaN));
   }
   await sampleAccounts(deps);

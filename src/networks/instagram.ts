@@ -69,7 +69,12 @@ async function postPart(ctx: GraphCtx, req: PublishRequest, part: PartToPost, cr
   return { position: part.position, externalId: id, url: await permalinkOf(ctx, creds, id, req.signal, HOME) };
 }
 
-/** The moving 24-hour publishing quota: refuse early (rate_limited) instead of creating containers in vain. */
+/**
+ * The moving 24-hour publishing quota as the network counts it: refuse early (rate_limited) instead of
+ * creating containers in vain. The engine already counts Greenlight's own posts against the same limit
+ * before calling (POSTING_LIMITS in src/domain/rate-limits.ts); this catches what it cannot see (posts
+ * by other apps), and its refusal holds the whole account until `retryAt` like a 429 with a reset time.
+ */
 async function checkQuota(ctx: GraphCtx, user: string, creds: Credentials, signal: AbortSignal): Promise<void> {
   const json = await graphCall(ctx, creds, {
     method: 'GET', path: `/${user}/content_publishing_limit`, params: { fields: 'quota_usage,config' }, what: 'read publishing limit', signal,

@@ -1,6 +1,7 @@
 import { fromKysely, PgBoss, type Job, type JobResult } from 'pg-boss';
 import type { MetricSlot } from '../analytics/metric-slots.ts';
 import type { Executor } from '../db/database.ts';
+import { NETWORKS, type Network } from '../domain/networks.ts';
 import type { Logger } from '../log.ts';
 
 /**
@@ -8,7 +9,10 @@ import type { Logger } from '../log.ts';
  * and every handler re-reads it, so a duplicate, late or early job changes nothing by itself.
  */
 export const QUEUES = {
-  /** One job per delivery attempt, at the delivery's due time. */
+  /**
+   * Publish wake-ups enqueued before each network had its own queue (and by tools that seed jobs
+   * directly); still worked, so an upgrade strands nothing. New ones go to publishQueue(network).
+   */
   publish: 'publish',
   /** Thread replies and card refreshes, retried until the chat takes them. */
   notify: 'notify',
@@ -28,7 +32,16 @@ export const QUEUES = {
   metrics: 'metrics',
 } as const;
 
-export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+/**
+ * One publish queue per network, each with its own workers: a network that is down or slow fills
+ * only its own slots (pg-boss's work() loop waits for its whole batch, so a shared queue lets slow
+ * calls hold every loop), and the other networks' deliveries are fetched and published as before.
+ */
+export function publishQueue(network: Network): `publish-${Network}` {
+  return `publish-${network}`;
+}
+
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES] | ReturnType<typeof publishQueue>;
 
 export interface PublishJob { deliveryId: string }
 export interface NotifyJob { postId: string }
@@ -42,8 +55,8 @@ export interface Queue {
   /** Marks the start of shutdown, before anything is stopped (errors then log at debug level). */
   beginShutdown(): void;
   stop(options?: { graceful?: boolean; timeoutMs?: number }): Promise<void>;
-  /** A publish wake-up for a delivery at `at`, inside the caller's transaction (moves a waiting one). */
-  sendPublish(tx: Executor, deliveryId: string, at: Date): Promise<void>;
+  /** A publish wake-up for a delivery at `at` on its network's queue, inside the caller's transaction (moves a waiting one). */
+  sendPublish(tx: Executor, delivery: { id: string; network: Network }, at: Date): Promise<void>;
   sendNotify(tx: Executor, job: NotifyJob): Promise<void>;
   /** Many notify jobs in one statement (a batch of recorded outcomes). */
   sendNotifyAll(tx: Executor, jobs: NotifyJob[]): Promise<void>;
@@ -104,8 +117,8 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
     },
     // upsert: a waiting job for the delivery is moved to the new time (publish now, reschedule, the
     // sweeper), otherwise one is added. The running one, if any, is left alone.
-    async sendPublish(tx, deliveryId, at) {
-      await boss.upsert(QUEUES.publish, { deliveryId } satisfies PublishJob, { singletonKey: deliveryId, startAfter: at, db: fromKysely(tx) });
+    async sendPublish(tx, delivery, at) {
+      await boss.upsert(publishQueue(delivery.network), { deliveryId: delivery.id } satisfies PublishJob, { singletonKey: delivery.id, startAfter: at, db: fromKysely(tx) });
     },
     sendNotify: (tx, job) => send(tx, QUEUES.notify, job, { singletonKey: job.postId }),
     async sendNotifyAll(tx, jobs) {
@@ -180,20 +193,7 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
 
 async function createQueues(boss: PgBoss): Promise<void> {
   // Every option is set here on purpose; pg-boss defaults are tuned for a different workload.
-  await ensureQueue(boss, QUEUES.publish, {
-    // One waiting and one running job per delivery: a sweeper re-enqueue never doubles it.
-    policy: 'stately',
-    notify: true,
-    retryLimit: 10,
-    retryDelay: 2,
-    retryBackoff: true,
-    retryDelayMax: 300,
-    // A network call has its own timeout well under this; the heartbeat finds a dead worker in seconds.
-    expireInSeconds: 300,
-    heartbeatSeconds: 10,
-    retentionSeconds: 14 * 24 * 3600,
-    deleteAfterSeconds: 7 * 24 * 3600,
-  });
+  for (const name of [QUEUES.publish, ...NETWORKS.map(publishQueue)]) await ensureQueue(boss, name, PUBLISH_QUEUE_OPTIONS);
   await ensureQueue(boss, QUEUES.notify, {
     // One post's receipts go out one at a time and in order; other posts are not held back.
     policy: 'key_strict_fifo',
@@ -298,6 +298,22 @@ async function createQueues(boss: PgBoss): Promise<void> {
 }
 
 type QueueOptions = NonNullable<Parameters<PgBoss['createQueue']>[1]>;
+
+/** The same for every network's publish queue (and the old shared one). */
+const PUBLISH_QUEUE_OPTIONS: QueueOptions = {
+  // One waiting and one running job per delivery: a sweeper re-enqueue never doubles it.
+  policy: 'stately',
+  notify: true,
+  retryLimit: 10,
+  retryDelay: 2,
+  retryBackoff: true,
+  retryDelayMax: 300,
+  // A network call has its own timeout well under this; the heartbeat finds a dead worker in seconds.
+  expireInSeconds: 300,
+  heartbeatSeconds: 10,
+  retentionSeconds: 14 * 24 * 3600,
+  deleteAfterSeconds: 7 * 24 * 3600,
+};
 
 async function ensureQueue(boss: PgBoss, name: string, options: QueueOptions): Promise<void> {
   if (!(await boss.getQueue(name))) {

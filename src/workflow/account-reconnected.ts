@@ -45,7 +45,7 @@ export async function resumeAfterReconnect(tx: Tx, deps: WorkflowDeps, account: 
     } else {
       const due = d.due_at.getTime() > now.getTime() ? d.due_at : now;
       if (!(await transitionDelivery(tx, d.id, 'pending', { due_at: due }, ['held']))) continue;
-      await deps.queue.sendPublish(tx, d.id, due);
+      await deps.queue.sendPublish(tx, d, due);
       await recordEvent(tx, deps.queue, { ...event, kind: 'account_reconnected', data: { ...event.data, retry: false } });
       outcome.resumed += 1;
     }

@@ -66,7 +66,7 @@ export function resumeWorkspace(deps: WorkflowDeps, actor: Actor): Promise<Outco
         }
         const due = d.due_at.getTime() > now.getTime() ? d.due_at : now;
         if (await transitionDelivery(tx, d.id, 'pending', { due_at: due }, ['held'])) {
-          await deps.queue.sendPublish(tx, d.id, due);
+          await deps.queue.sendPublish(tx, d, due);
           resumed += 1;
         }
       }

@@ -109,7 +109,7 @@ export function publishNow(deps: WorkflowDeps, actor: Actor, postId: string): Pr
     }
     for (const d of await listDeliveries(tx, post.id)) {
       const due = await transitionDelivery(tx, d.id, 'pending', { due_at: now }, ['pending']);
-      if (due) await deps.queue.sendPublish(tx, d.id, now);
+      if (due) await deps.queue.sendPublish(tx, d, now);
     }
     return ok();
   });

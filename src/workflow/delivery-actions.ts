@@ -40,7 +40,7 @@ export async function deliveryAction(deps: WorkflowDeps, actor: Actor, deliveryI
     const done = await transitionDelivery(tx, delivery.id, 'pending', { due_at: now, last_error: null, ...decided }, [...from[action]]);
     if (!done) return refused(`${label} is not waiting for that any more: the card shows where it is.`);
     await transitionPost(tx, post.id, 'publishing', ['failed', 'partially_published']);
-    await deps.queue.sendPublish(tx, delivery.id, now);
+    await deps.queue.sendPublish(tx, delivery, now);
     await recordEvent(tx, deps.queue, { workspaceId: workspace.id, postId: post.id, deliveryId: delivery.id, kind: 'delivery_retry_requested', actor: actor.userId, data: { network: delivery.network } });
     return ok();
   });

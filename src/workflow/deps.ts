@@ -2,6 +2,7 @@ import type { TokenCipher } from '../crypto/token-cipher.ts';
 import type { Db } from '../db/database.ts';
 import type { Chat } from '../db/schema.ts';
 import type { Network } from '../domain/networks.ts';
+import type { PostingLimits } from '../domain/rate-limits.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { NetworkAdapter } from '../networks/adapter.ts';
@@ -23,6 +24,8 @@ export interface WorkflowDeps {
   /** Signs connect links and OAuth state (STATE_SECRET); without it no connect link can be made. */
   stateSecret?: string | undefined;
   publish: { retries: number; baseMs: number; maxMs: number; stuckAfterMs: number };
+  /** Per-account posting limits by network (default: the documented POSTING_LIMITS). */
+  postingLimits?: PostingLimits | undefined;
   /** Outgoing webhooks: attempts, backoff, timeout (default DEFAULT_WEBHOOK_SETTINGS). */
   webhooks?: WebhookSettings | undefined;
 }

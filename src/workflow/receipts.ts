@@ -75,6 +75,8 @@ export function receiptFor(event: EventRecord, zone: string, links: { reconnect:
       };
     case 'delivery_retrying':
       return { text: `${label} is busy (${d.reason}); retrying at ${formatTimeOfDay(at(d.retryAt), zone)}.`, buttons: [] };
+    case 'delivery_rate_limited':
+      return { text: rateLimitedText(label, d, zone, at(d.until), event.created_at), buttons: [] };
     case 'delivery_confirmed':
       return { text: `${who} confirmed the ${label} post is live.`, buttons: [] };
     case 'delivery_retry_requested':
@@ -96,6 +98,17 @@ export function receiptFor(event: EventRecord, zone: string, links: { reconnect:
     default:
       return undefined;
   }
+}
+
+/**
+ * "X is at its limit of 100 posts per 15 minutes for @greenlight; this post waits until 14:05." A wait
+ * past the next 12 hours (Instagram's 24-hour window) names the day too.
+ */
+function rateLimitedText(label: string, d: Record<string, unknown>, zone: string, until: Date, told: Date): string {
+  const when = until.getTime() - told.getTime() > 12 * 3_600_000 ? formatInZone(until, zone) : formatTimeOfDay(until, zone);
+  const account = d.account ? ` for ${d.account}` : '';
+  const why = d.limit ? `${label} is at its limit of ${d.limit}${account}` : `${label} asked Greenlight to slow down${account}`;
+  return `${why}; this post waits until ${when}.`;
 }
 
 /** The network's words end a sentence before ours begins ("...was revoked. Reconnect Mastodon"). */

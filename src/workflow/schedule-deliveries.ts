@@ -22,7 +22,7 @@ export async function scheduleApprovedPost(tx: Tx, deps: WorkflowDeps, post: Pos
   const content = await loadPostContent(tx, post.id);
   const dueAt = post.publish_at.getTime() < now.getTime() ? now : post.publish_at;
   const deliveries = await insertDeliveries(tx, post.id, content.targets.map((t) => ({ accountId: t.accountId, network: t.network })), dueAt);
-  for (const delivery of deliveries) await deps.queue.sendPublish(tx, delivery.id, dueAt);
+  for (const delivery of deliveries) await deps.queue.sendPublish(tx, delivery, dueAt);
   const scheduled = await transitionPost(tx, post.id, 'scheduled', ['approved']);
   if (!scheduled) throw new Error(`post ${post.id} left 'approved' while it was being scheduled`);
   await recordEvent(tx, deps.queue, { workspaceId: post.workspace_id, postId: post.id, kind: 'scheduled', actor, data: { publishAt: dueAt.toISOString(), deliveries: deliveries.length } });

@@ -1,4 +1,5 @@
-import { QUEUES, type DigestJob, type NotifyJob, type PublishJob, type MetricsJob, type RemindJob, type WebhookJob } from '../queue/queue.ts';
+import { NETWORKS } from '../domain/networks.ts';
+import { QUEUES, publishQueue, type DigestJob, type NotifyJob, type PublishJob, type MetricsJob, type RemindJob, type WebhookJob } from '../queue/queue.ts';
 import { handleMetricsBatch } from '../analytics/collect-metrics.ts';
 import { handleDigestJob, scheduleDigests } from './digest.ts';
 import { handleWebhookJob } from './webhook-send.ts';
@@ -10,12 +11,18 @@ import { handleNotifyJob } from './notify.ts';
 import { handleRemindJob } from './remind.ts';
 
 /**
- * Starts the background workers. Publishing runs many deliveries at once (one network being slow
- * only occupies its own slots, every call has a timeout); receipts run in order per post.
+ * Starts the background workers. Publishing runs many deliveries at once, each network on its own
+ * queue with its own slots: a network that is down or slow (every call still has a timeout) fills
+ * only its own, and never delays another's deliveries. Receipts run in order per post.
  */
 export async function startWorkers(deps: WorkflowDeps, options: { publishConcurrency: number }): Promise<void> {
   const publish = createPublisher(deps);
-  await deps.queue.work<PublishJob>(QUEUES.publish, publishSlots(options.publishConcurrency), (job) => publish(job.data.deliveryId, job.signal));
+  const slots = publishSlots(options.publishConcurrency);
+  for (const network of NETWORKS) {
+    await deps.queue.work<PublishJob>(publishQueue(network), slots, (job) => publish(job.data.deliveryId, job.signal));
+  }
+  // Jobs from before the per-network queues (or seeded straight into the old queue): same handler.
+  await deps.queue.work<PublishJob>(QUEUES.publish, slots, (job) => publish(job.data.deliveryId, job.signal));
   await deps.queue.work<NotifyJob>(QUEUES.notify, { loops: 2, batchSize: 10 }, (job) =>
     handleNotifyJob(deps, job.data.postId),
   );
@@ -36,8 +43,12 @@ export async function startWorkers(deps: WorkflowDeps, options: { publishConcurr
   await deps.queue.workBatch<MetricsJob>(QUEUES.metrics, { loops: 1, batchSize: 100 }, (jobs) => handleMetricsBatch(deps, jobs));
 }
 
-/** Several small batches rather than one big one: a slow network call holds back only its own batch. */
-function publishSlots(concurrency: number): { loops: number; batchSize: number } {
-  const loops = Math.min(10, Math.max(1, Math.ceil(concurrency / 10)));
+/**
+ * One network's slots (PUBLISH_CONCURRENCY each). A loop waits for its whole batch before fetching
+ * again, so a slow call holds back its batch's loop; with several loops the others carry on. Few
+ * loops per queue, because every idle loop polls (nine publish queues).
+ */
+export function publishSlots(concurrency: number): { loops: number; batchSize: number } {
+  const loops = Math.min(4, Math.max(1, Math.ceil(concurrency / 25)));
   return { loops, batchSize: Math.max(1, Math.ceil(concurrency / loops)) };
 }

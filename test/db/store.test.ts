@@ -11,7 +11,7 @@ import { inTransaction } from '../../src/db/transaction.ts';
 import { findOrCreateWorkspace, firstSighting } from '../../src/db/workspaces.ts';
 import { createDb } from '../../src/db/database.ts';
 import { createLogger } from '../../src/log.ts';
-import { createQueue, QUEUES, type Queue } from '../../src/queue/queue.ts';
+import { createQueue, publishQueue, type Queue } from '../../src/queue/queue.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
 let testDb: TestDatabase;
@@ -157,7 +157,7 @@ describe('guarded state changes', () => {
 
 describe('transactional enqueue', () => {
   async function publishJobsFor(deliveryId: string): Promise<number> {
-    const rows = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pgboss.job WHERE name = ${QUEUES.publish} AND singleton_key = ${deliveryId}`.execute(testDb.db);
+    const rows = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pgboss.job WHERE name = ${publishQueue('mastodon')} AND singleton_key = ${deliveryId}`.execute(testDb.db);
     return rows.rows[0]!.n;
   }
 
@@ -166,7 +166,7 @@ describe('transactional enqueue', () => {
     const deliveryId = await inTransaction(testDb.db, async (tx) => {
       await transitionPost(tx, post.id, 'approved');
       const [d] = await insertDeliveries(tx, post.id, [{ accountId: account.id, network: 'mastodon' }], new Date(Date.now() + 60_000));
-      await queue.sendPublish(tx, d!.id, d!.due_at);
+      await queue.sendPublish(tx, d!, d!.due_at);
       return d!.id;
     });
     expect(await publishJobsFor(deliveryId)).toBe(1);
@@ -180,7 +180,7 @@ describe('transactional enqueue', () => {
         await transitionPost(tx, post.id, 'approved');
         const [d] = await insertDeliveries(tx, post.id, [{ accountId: account.id, network: 'mastodon' }], new Date(Date.now() + 60_000));
         deliveryId = d!.id;
-        await queue.sendPublish(tx, d!.id, d!.due_at);
+        await queue.sendPublish(tx, d!, d!.due_at);
         throw new Error('chat edge failed after enqueue');
       }),
     ).rejects.toThrow('chat edge failed');

@@ -57,7 +57,7 @@ describe.concurrent('delivery engine: sweeper', () => {
       const postId = await submit(stack, { text: 'My job got lost.', networks: ['mastodon'], when: isoIn(3_600_000) });
       const d = await deliveryOf(stack, postId, 'mastodon');
       const db = stack.testDb.db;
-      const deleted = await sql`DELETE FROM pgboss.job WHERE name = 'publish' AND singleton_key = ${d.id}`.execute(db);
+      const deleted = await sql`DELETE FROM pgboss.job WHERE name LIKE 'publish%' AND singleton_key = ${d.id}`.execute(db);
       expect(Number(deleted.numAffectedRows)).toBe(1);
       // Its time came and went a minute ago, with no job to notice.
       await sql`UPDATE deliveries SET due_at = now() - interval '60 seconds' WHERE id = ${d.id}`.execute(db);

@@ -123,17 +123,17 @@ export function partsOf(stack: Stack, deliveryId: string) {
   return stack.testDb.db.selectFrom('delivery_parts').selectAll().where('delivery_id', '=', deliveryId).orderBy('position').execute();
 }
 
-/** The publish jobs pg-boss holds for a delivery (the job's singleton key is the delivery id). */
+/** The publish jobs pg-boss holds for a delivery, on any publish queue (the job's singleton key is the delivery id). */
 export async function publishJobs(stack: Stack, deliveryId: string): Promise<{ id: string; state: string; start_after: Date }[]> {
   const { rows } = await sql<{ id: string; state: string; start_after: Date }>`
-    SELECT id, state, start_after FROM pgboss.job WHERE name = 'publish' AND singleton_key = ${deliveryId} ORDER BY created_on`.execute(stack.testDb.db);
+    SELECT id, state, start_after FROM pgboss.job WHERE name LIKE 'publish%' AND singleton_key = ${deliveryId} ORDER BY created_on`.execute(stack.testDb.db);
   return rows;
 }
 
 /** Wakes a delivery's waiting publish job now, as if its time had come (instead of waiting for it). */
 export async function wakeJobNow(stack: Stack, deliveryId: string): Promise<string> {
   const { rows } = await sql<{ id: string }>`
-    UPDATE pgboss.job SET start_after = now() WHERE name = 'publish' AND singleton_key = ${deliveryId} AND state IN ('created', 'retry') RETURNING id`.execute(stack.testDb.db);
+    UPDATE pgboss.job SET start_after = now() WHERE name LIKE 'publish%' AND singleton_key = ${deliveryId} AND state IN ('created', 'retry') RETURNING id`.execute(stack.testDb.db);
   if (rows.length !== 1) throw new Error(`expected one waiting publish job for delivery ${deliveryId}, found ${rows.length}`);
   return rows[0]!.id;
 }

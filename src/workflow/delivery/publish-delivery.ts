@@ -13,8 +13,9 @@ import { recordEvent } from '../record-event.ts';
 import { createBatches, type PublishBatches } from './batches.ts';
 import { deliveryText, loadDeliveryContexts, type DeliveryContext } from './load-delivery.ts';
 import { reconcile, type Verdict } from './reconcile.ts';
+import { noteNetworkLimit, passRateGate } from './rate-gate.ts';
 import { recoverStuck } from './sweep.ts';
-import { recordFailed, recordNeedsReconnect, recordPublished, recordRetry, recordUnconfirmed, toDeliveryError } from './record-outcome.ts';
+import { describe, recordFailed, recordNeedsReconnect, recordPublished, recordRetry, recordUnconfirmed, toDeliveryError } from './record-outcome.ts';
 import { recordPublishedAll } from './record-published.ts';
 
 /** A job that wakes a little early (clock skew between replicas) waits for its time instead of going back to the queue. */
@@ -45,7 +46,7 @@ async function handlePublishJob(publisher: Publisher, deliveryId: string, signal
   if (delivery.state !== 'pending') return;
   const early = delivery.due_at.getTime() - deps.now().getTime();
   if (early > EARLY_TOLERANCE_MS) {
-    await deps.queue.sendPublish(deps.db, delivery.id, delivery.due_at);
+    await deps.queue.sendPublish(deps.db, delivery, delivery.due_at);
     return;
   }
   if (early > 0) await sleep(early, undefined, { signal });
@@ -63,11 +64,10 @@ async function handlePublishJob(publisher: Publisher, deliveryId: string, signal
   }
   if (!claimed) return;
   const { parts: stored, ...row } = claimed;
-  if (row.attempts === 1) deps.metrics.publishLateness.observe({ network: row.network }, Math.max(0, now.getTime() - row.due_at.getTime()) / 1000);
-  await attempt(publisher, { ...context, delivery: row }, stored, signal);
+  await attempt(publisher, { ...context, delivery: row }, stored, signal, now);
 }
 
-async function attempt(publisher: Publisher, context: DeliveryContext, stored: StoredPart[], signal: AbortSignal): Promise<void> {
+async function attempt(publisher: Publisher, context: DeliveryContext, stored: StoredPart[], signal: AbortSignal, claimedAt: Date): Promise<void> {
   const { deps } = publisher;
   const { delivery, workspace, content } = context;
   const adapter = deps.adapters[delivery.network];
@@ -80,6 +80,10 @@ async function attempt(publisher: Publisher, context: DeliveryContext, stored: S
     await recordFailed(deps, delivery, workspace.id, { class: 'permanent', message: problem ?? 'no adapter' }, { published: 0, total: parts.length });
     return;
   }
+  // Over the account's posting limit (or inside a reset time the network gave): wait, not an attempt.
+  if (!(await passRateGate(deps, context, Math.max(1, parts.length - stored.length)))) return;
+  // Observed once the delivery really goes: a wait for a limit is not lateness of the schedule.
+  if (delivery.attempts === 1) deps.metrics.publishLateness.observe({ network: delivery.network }, Math.max(0, claimedAt.getTime() - delivery.due_at.getTime()) / 1000);
   let publishedParts: PublishedPart[] = [];
   let lookup: Lookup | undefined;
   try {
@@ -127,6 +131,7 @@ async function recordError(deps: WorkflowDeps, context: DeliveryContext, error: 
   const { delivery, workspace } = context;
   const classified: DeliveryError = error instanceof NetworkError ? toDeliveryError(error) : { class: 'unknown_outcome', message: error instanceof Error ? error.message : String(error) };
   deps.log.warn({ postId: delivery.post_id, deliveryId: delivery.id, network: delivery.network, attempt: delivery.attempts, error: classified }, 'delivery attempt failed');
+  if (classified.class === 'rate_limited' && error instanceof NetworkError && error.retryAt) await noteNetworkLimit(deps, context, error.retryAt, describe(classified));
   switch (classified.class) {
     case 'auth':
       return recordNeedsReconnect(deps, delivery, workspace.id, classified);

@@ -83,7 +83,7 @@ export async function recordRetry(deps: WorkflowDeps, delivery: Delivery, worksp
     const done = await transitionDelivery(tx, delivery.id, 'pending', { last_error: error, due_at: retryAt, ...maybeSent }, ['sending']);
     if (!done) return;
     deps.metrics.deliveries.inc({ network: delivery.network, outcome: 'retry' });
-    await deps.queue.sendPublish(tx, delivery.id, retryAt);
+    await deps.queue.sendPublish(tx, delivery, retryAt);
     if (retryAt.getTime() - deps.now().getTime() > 60_000) {
       await recordEvent(tx, deps.queue, event(delivery, workspaceId, 'delivery_retrying', { reason: describe(error), retryAt: retryAt.toISOString() }));
     }

@@ -1,5 +1,7 @@
 import { findOverdue, findStuckSending } from '../../db/deliveries.ts';
+import { pruneRateRows } from '../../db/rate-limits.ts';
 import { inTransaction } from '../../db/transaction.ts';
+import { POSTING_LIMITS, longestWindowMs } from '../../domain/rate-limits.ts';
 import type { WorkflowDeps } from '../deps.ts';
 
 /**
@@ -19,7 +21,7 @@ export async function recoverStuck(deps: WorkflowDeps, deliveryId: string): Prom
       .where('sending_started_at', '<=', stale)
       .returningAll()
       .executeTakeFirst();
-    if (recovered) await deps.queue.sendPublish(tx, recovered.id, now);
+    if (recovered) await deps.queue.sendPublish(tx, recovered, now);
     return recovered;
   });
   if (row) deps.log.warn({ postId: row.post_id, deliveryId: row.id, network: row.network }, 'recovered a delivery whose worker stopped mid-attempt; it will be reconciled before any retry');
@@ -38,10 +40,12 @@ export async function sweep(deps: WorkflowDeps): Promise<{ requeued: number; rec
   const now = deps.now();
   const overdue = await findOverdue(deps.db, now, OVERDUE_GRACE_SECONDS, BATCH);
   // The publish queue keeps one waiting job per delivery, so this never doubles a live job.
-  for (const d of overdue) await deps.queue.sendPublish(deps.db, d.id, now);
+  for (const d of overdue) await deps.queue.sendPublish(deps.db, d, now);
   const stuck = await findStuckSending(deps.db, now, deps.publish.stuckAfterMs / 1000, BATCH);
   let recovered = 0;
   for (const d of stuck) if (await recoverStuck(deps, d.id)) recovered += 1;
+  // Sends older than every network's longest window no longer count against anyone.
+  await pruneRateRows(deps.db, new Date(now.getTime() - longestWindowMs(Object.values({ ...POSTING_LIMITS, ...deps.postingLimits }).flat())), now);
   if (overdue.length > 0 || recovered > 0) deps.log.info({ requeued: overdue.length, recovered }, 'sweep');
   return { requeued: overdue.length, recovered };
 }

@@ -1,0 +1,73 @@
+import { sql } from 'kysely';
+import type { SentPosts } from '../domain/rate-limits.ts';
+import type { Executor, Tx } from './database.ts';
+import type { Delivery } from './schema.ts';
+
+/** Advisory lock namespace for "one account's rate check at a time" (any constant unused elsewhere). */
+const RATE_LOCK_CLASS = 7_402_311;
+
+/**
+ * Serialises rate checks of one account across every worker process until the transaction ends, so
+ * two workers cannot both take the last free place in a window. An advisory lock touches no row: it
+ * cannot deadlock with the claim, an edit or a pause, which lock rows and never take it.
+ */
+export async function lockAccountRate(tx: Tx, accountId: string): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(${RATE_LOCK_CLASS}, hashtext(${accountId}))`.execute(tx);
+}
+
+/** The account's sends since `since`, oldest first. */
+export async function recentSends(tx: Executor, accountId: string, since: Date): Promise<SentPosts[]> {
+  const rows = await tx.selectFrom('account_sends').select(['sent_at', 'posts']).where('account_id', '=', accountId).where('sent_at', '>', since).orderBy('sent_at').execute();
+  return rows.map((r) => ({ at: r.sent_at, posts: r.posts }));
+}
+
+export async function recordSend(tx: Executor, send: { accountId: string; deliveryId: string; at: Date; posts: number }): Promise<void> {
+  await tx.insertInto('account_sends').values({ account_id: send.accountId, delivery_id: send.deliveryId, sent_at: send.at, posts: send.posts }).execute();
+}
+
+/** Until when the network told this account to wait, if it did. */
+export async function networkResetAt(tx: Executor, accountId: string): Promise<Date | undefined> {
+  const row = await tx.selectFrom('account_limits').select('limited_until').where('account_id', '=', accountId).executeTakeFirst();
+  return row?.limited_until;
+}
+
+/** The network answered 429 with a reset time: the whole account waits until then (never shortened by an older answer). */
+export async function markAccountLimited(tx: Executor, accountId: string, until: Date, reason: string): Promise<void> {
+  await tx
+    .insertInto('account_limits')
+    .values({ account_id: accountId, limited_until: until, reason })
+    .onConflict((oc) =>
+      oc.column('account_id').doUpdateSet({
+        limited_until: sql<Date>`greatest(account_limits.limited_until, excluded.limited_until)`,
+        reason: sql<string>`excluded.reason`,
+        updated_at: sql<Date>`now()`,
+      }),
+    )
+    .execute();
+}
+
+/**
+ * A claimed delivery that may not go yet goes back to `pending` at `dueAt`, and the claim's attempt
+ * is given back: waiting for a limit is not a try.
+ */
+export function deferClaimed(tx: Executor, deliveryId: string, dueAt: Date): Promise<Delivery | undefined> {
+  return tx
+    .updateTable('deliveries')
+    .set({ state: 'pending', due_at: dueAt, attempts: sql<number>`greatest(attempts - 1, 0)`, sending_started_at: null, updated_at: sql<Date>`now()` })
+    .where('id', '=', deliveryId)
+    .where('state', '=', 'sending')
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Whether the delivery's thread was already told it waits for a limit (it is said once). */
+export async function alreadyToldWaiting(tx: Executor, postId: string, deliveryId: string): Promise<boolean> {
+  const row = await tx.selectFrom('events').select('id').where('post_id', '=', postId).where('delivery_id', '=', deliveryId).where('kind', '=', 'delivery_rate_limited').limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Sends older than every window and reset times long past count for nothing: the sweeper drops them. */
+export async function pruneRateRows(db: Executor, sendsBefore: Date, now: Date): Promise<void> {
+  await db.deleteFrom('account_sends').where('sent_at', '<', sendsBefore).execute();
+  await db.deleteFrom('account_limits').where('limited_until', '<', now).execute();
+}

@@ -1,0 +1,69 @@
+import { POSTING_LIMITS, longestWindowMs, nextSendAt, type SendVerdict } from '../../domain/rate-limits.ts';
+import type { Tx } from '../../db/database.ts';
+import { alreadyToldWaiting, deferClaimed, lockAccountRate, markAccountLimited, networkResetAt, recentSends, recordSend } from '../../db/rate-limits.ts';
+import { inTransaction } from '../../db/transaction.ts';
+import type { WorkflowDeps } from '../deps.ts';
+import { recordEvent } from '../record-event.ts';
+import type { DeliveryContext } from './load-delivery.ts';
+
+/**
+ * The last check before a claimed delivery calls the network: may this account post `posts` more now?
+ * Postgres holds the count (every worker process sees the same sends) and the reset time a network
+ * gave with a 429. Over the limit, the delivery goes back to `pending` for the moment the window
+ * frees, its attempt given back, and the thread is told once. Returns true when it may go.
+ */
+export async function passRateGate(deps: WorkflowDeps, context: DeliveryContext, posts: number): Promise<boolean> {
+  const { delivery } = context;
+  const limits = (deps.postingLimits ?? POSTING_LIMITS)[delivery.network] ?? [];
+  const now = deps.now();
+  if (limits.length === 0) {
+    // Nothing to count: only the network's own "wait until" can hold it back (one read, no lock).
+    const verdict = nextSendAt({ limits, sent: [], posts, now, networkResetAt: await networkResetAt(deps.db, delivery.account_id) });
+    if (verdict.go) return true;
+    await inTransaction(deps.db, (tx) => defer(deps, tx, context, verdict));
+    return false;
+  }
+  return inTransaction(deps.db, async (tx) => {
+    await lockAccountRate(tx, delivery.account_id);
+    const sent = await recentSends(tx, delivery.account_id, new Date(now.getTime() - longestWindowMs(limits)));
+    const verdict = nextSendAt({ limits, sent, posts, now, networkResetAt: await networkResetAt(tx, delivery.account_id) });
+    if (verdict.go) {
+      await recordSend(tx, { accountId: delivery.account_id, deliveryId: delivery.id, at: now, posts });
+      return true;
+    }
+    await defer(deps, tx, context, verdict);
+    return false;
+  });
+}
+
+async function defer(deps: WorkflowDeps, tx: Tx, context: DeliveryContext, verdict: Extract<SendVerdict, { go: false }>): Promise<void> {
+  const { delivery, workspace, account } = context;
+  const row = await deferClaimed(tx, delivery.id, verdict.at);
+  if (!row) return;
+  await deps.queue.sendPublish(tx, delivery, verdict.at);
+  deps.metrics.deliveries.inc({ network: delivery.network, outcome: 'rate_waiting' });
+  deps.log.info({ postId: delivery.post_id, deliveryId: delivery.id, network: delivery.network, until: verdict.at.toISOString(), because: verdict.because.kind }, 'delivery waits for the account’s rate limit');
+  if (await alreadyToldWaiting(tx, delivery.post_id, delivery.id)) return;
+  await recordEvent(tx, deps.queue, {
+    workspaceId: workspace.id,
+    postId: delivery.post_id,
+    deliveryId: delivery.id,
+    kind: 'delivery_rate_limited',
+    data: {
+      network: delivery.network,
+      account: account.display_name,
+      until: verdict.at.toISOString(),
+      ...(verdict.because.kind === 'limit' ? { limit: verdict.because.limit.label } : {}),
+    },
+  });
+}
+
+/**
+ * The network answered "too many" with a reset time (a 429, Instagram's publishing-limit codes): the
+ * limit is the account's, not this delivery's, so every other due delivery of the account waits for
+ * the reset at the gate instead of each spending a retry to learn the same thing.
+ */
+export async function noteNetworkLimit(deps: WorkflowDeps, context: DeliveryContext, until: Date, reason: string): Promise<void> {
+  if (until.getTime() <= deps.now().getTime()) return;
+  await markAccountLimited(deps.db, context.delivery.account_id, until, reason);
+}
