@@ -77,8 +77,10 @@ export function reschedulePost(deps: WorkflowDeps, actor: Actor, postId: string,
 /** Back to review with new content: approvals voided, deliveries not yet sent withdrawn. */
 async function reopenReview(tx: Tx, post: Post, changes: { text?: string; note?: string | null; publish_at: Date; zone?: string; content_hash: string; version: number }): Promise<number> {
   const voided = await voidApprovals(tx, post.id);
-  // Unsent deliveries belong to the approved content; their jobs find nothing when they wake.
-  await tx.deleteFrom('deliveries').where('post_id', '=', post.id).where('state', 'in', ['pending', 'held']).execute();
+  // Unsent deliveries belong to the approved content; their jobs find nothing when they wake. Skipped
+  // ones are networks held at approval (nothing is sent before publishing starts): the new version
+  // is approved, or held, afresh.
+  await tx.deleteFrom('deliveries').where('post_id', '=', post.id).where('state', 'in', ['pending', 'held', 'skipped']).execute();
   const to = post.state === 'draft' ? 'draft' : 'in_review';
   await transitionPost(tx, post.id, to, [post.state], changes);
   return voided;

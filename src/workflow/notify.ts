@@ -42,7 +42,7 @@ export async function handleNotifyJob(deps: WorkflowDeps, postId: string): Promi
 
 export async function loadCardView(deps: WorkflowDeps, post: Post, workspace: Workspace): Promise<CardView> {
   const [content, decisions, deliveries] = await Promise.all([loadPostContent(deps.db, post.id), listDecisions(deps.db, post.id), listDeliveries(deps.db, post.id)]);
-  return buildCardView({ post, content, decisions, deliveries, approvalsRequired: workspace.approvals_required });
+  return buildCardView({ post, content, decisions, deliveries, approvalsRequired: workspace.approvals_required, now: deps.now() });
 }
 
 async function postCard(deps: WorkflowDeps, workspace: Workspace, post: Post, card: CardView): Promise<ChatMessage> {

@@ -29,9 +29,9 @@ export function receiptFor(event: EventRecord, zone: string, links: { reconnect:
     case 'submitted':
       return undefined;
     case 'approved':
-      return { text: `Approved by ${who}${Number(d.required) > 1 ? ` (${d.count} of ${d.required})` : ''}.`, buttons: [] };
+      return { text: `Approved by ${who}${approvedFor(d)}${Number(d.required) > 1 ? ` (${d.count} of ${d.required})` : ''}.`, buttons: [] };
     case 'scheduled':
-      return { text: `Scheduled for ${formatInZone(at(d.publishAt), zone)}.`, buttons: [] };
+      return { text: `Scheduled for ${formatInZone(at(d.publishAt), zone)}${Array.isArray(d.held) ? `; ${list(d.held)} held, so not published there` : ''}.`, buttons: [] };
     case 'publish_time_passed':
       return { text: `The publish time (${formatInZone(at(d.publishAt), zone)}) has passed, so nothing was published. The author can Reschedule or Publish now.`, buttons: [] };
     case 'changes_requested':
@@ -96,6 +96,17 @@ export function receiptFor(event: EventRecord, zone: string, links: { reconnect:
     default:
       return undefined;
   }
+}
+
+/** "for LinkedIn, Bluesky; X held" when the approver held some networks back. */
+function approvedFor(d: Record<string, unknown>): string {
+  if (!Array.isArray(d.held) || !Array.isArray(d.networks)) return '';
+  return ` for ${list(d.networks)}; ${list(d.held)} held`;
+}
+
+/** Network ids as the team reads them: "LinkedIn, Bluesky". */
+function list(values: unknown[]): string {
+  return values.map((n) => (typeof n === 'string' && isNetwork(n) ? NETWORK_LABELS[n] : String(n))).join(', ');
 }
 
 /** The network's words end a sentence before ours begins ("...was revoked. Reconnect Mastodon"). */
