@@ -80,8 +80,10 @@ export function buildCardView(input: {
   decisions: Decision[];
   deliveries: Delivery[];
   approvalsRequired: number;
-  /** The clock: a post still in review after its time says so. */
+  /** The clock: a post still in review after its time (and the grace an approval gets) says so. */
   now?: Date;
+  /** The grace after the publish time during which an approval still publishes. */
+  graceMs?: number;
 }): CardView {
   const { post, content } = input;
   const current = input.decisions.filter((d) => !d.voided_at && d.content_hash === post.content_hash);
@@ -92,7 +94,7 @@ export function buildCardView(input: {
     return byIds.length > 0 ? [{ network, label: NETWORK_LABELS[network], byIds }] : [];
   });
   const open = networks.filter((n) => !held.some((h) => h.network === n));
-  const overdue = post.state === 'in_review' && input.now !== undefined && post.publish_at.getTime() <= input.now.getTime();
+  const overdue = post.state === 'in_review' && input.now !== undefined && post.publish_at.getTime() + (input.graceMs ?? 0) <= input.now.getTime();
   const last = [...input.decisions].reverse().find((d) => d.kind !== 'approve' && d.comment);
   return {
     postId: post.id,

@@ -3,7 +3,6 @@ import { NETWORK_LABELS, isNetwork, type Network } from '../domain/networks.ts';
 import { formatInZone, formatTimeOfDay } from '../domain/publish-time.ts';
 import type { Receipt } from './card-view.ts';
 import { isOperatorId } from './deps.ts';
-import { PASSED_GRACE_MINUTES } from './schedule-deliveries.ts';
 
 /** An event as the audit log holds it. */
 export interface EventRecord {
@@ -35,7 +34,7 @@ export function receiptFor(event: EventRecord, zone: string, links: { reconnect:
       return { text: `Scheduled for ${formatInZone(at(d.publishAt), zone)}${Array.isArray(d.held) ? `; ${list(d.held)} held, so not published there` : ''}.`, buttons: [] };
     case 'publish_time_passed':
       if (d.stillInReview) {
-        return { text: `Not published: still waiting for approval at its time (${formatInZone(at(d.publishAt), zone)}). Approved within ${PASSED_GRACE_MINUTES} minutes it still goes out; after that the author can Reschedule.`, buttons: [] };
+        return { text: `Not published: still waiting for approval at its time (${formatInZone(at(d.publishAt), zone)}). The author can Reschedule, or Publish now once it is approved.`, buttons: [] };
       }
       return { text: `The publish time (${formatInZone(at(d.publishAt), zone)}) has passed, so nothing was published. The author can Reschedule or Publish now.`, buttons: [] };
     case 'changes_requested':

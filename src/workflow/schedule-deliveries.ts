@@ -7,8 +7,7 @@ import { recordEvent } from './record-event.ts';
 import type { WorkflowDeps } from './deps.ts';
 
 /** Grace before a publish time counts as passed: a click at 9:00:30 for 9:00 still publishes. */
-export const PASSED_GRACE_MINUTES = 5;
-const PASSED_AFTER_MS = PASSED_GRACE_MINUTES * 60_000;
+export const PASSED_AFTER_MS = 5 * 60_000;
 
 /**
  * An approved post gets one delivery per target account and one publish job per delivery, in the

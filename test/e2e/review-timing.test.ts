@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectAccount } from '../../src/db/accounts.ts';
 import { ADMIN, APPROVALS, CHANNEL, MANAGER, card, click, draft, opens, startStack, thread, type Stack } from '../helpers/greenlight.ts';
+import { dCard, dDraft, discordOf, waitThread } from '../helpers/discord-stack.ts';
 
 /**
  * What happens over time to a card nobody answers: the reminder after the workspace's delay, and at
@@ -37,15 +38,15 @@ describe('a post still in review at its publish time', () => {
     await stack.slack.waitFor(() => card(stack), { what: 'the card' });
     const post = await onlyPost();
     const [deadline] = await jobs('review-deadline');
-    // Queued with the post, for its publish time and its version.
+    // Queued with the post, for its version, at its publish time plus the 5 minutes an approval still gets.
     expect(deadline).toMatchObject({ state: 'created', data: { postId: post.id, version: post.version } });
-    expect(deadline!.start_after.getTime()).toBe(post.publish_at.getTime());
+    expect(deadline!.start_after.getTime()).toBe(post.publish_at.getTime() + 5 * 60_000);
 
     // The time comes (10 minutes ago: past the grace a late approval still gets).
     await stack.app.db.updateTable('posts').set({ publish_at: sql<Date>`now() - interval '10 minutes'` }).where('id', '=', post.id).execute();
     expect(await dueNow('review-deadline')).toBe(1);
     const notice = await stack.slack.waitFor(() => thread(stack).find((t) => t.startsWith('Not published')), { what: 'the notice', timeoutMs: 5_000 });
-    expect(notice).toMatch(/^Not published: still waiting for approval at its time \(.+\)\. Approved within 5 minutes it still goes out; after that the author can Reschedule\.$/);
+    expect(notice).toMatch(/^Not published: still waiting for approval at its time \(.+\)\. The author can Reschedule, or Publish now once it is approved\.$/);
     await stack.slack.waitFor(() => (card(stack)!.text.includes('its publish time has passed') ? true : undefined), { what: 'the card to say so' });
     expect((await onlyPost()).state).toBe('in_review');
     expect(await stack.app.db.selectFrom('deliveries').select('id').execute()).toHaveLength(0);
@@ -118,5 +119,19 @@ describe('the compose form', () => {
     expect(post.zone).toBe('Asia/Tokyo');
     // 9:00 in Tokyo is 0:00 UTC.
     expect(post.publish_at.getUTCHours()).toBe(0);
+  });
+});
+
+describe('Discord: a post still in review at its publish time', () => {
+  it('gets the same notice in the card thread, through the same workflow', async () => {
+    await stack.stop();
+    stack = await startStack({ discord: 'http' });
+    const side = discordOf(stack);
+    await dDraft(stack, { text: 'Waiting in Discord', accounts: [side.accounts.mastodon], when: 'in 2h' });
+    await side.emulator.waitFor(() => dCard(stack), { what: 'the card' });
+    await stack.app.db.updateTable('posts').set({ publish_at: sql<Date>`now() - interval '10 minutes'` }).where('workspace_id', '=', side.workspaceId).execute();
+    expect(await dueNow('review-deadline')).toBe(1);
+    await waitThread(stack, 'Not published: still waiting for approval at its time');
+    await side.emulator.waitFor(() => dCard(stack)!.content.includes('its publish time has passed'), { what: 'the card to say so' });
   });
 });
