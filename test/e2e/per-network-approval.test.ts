@@ -75,7 +75,8 @@ describe('Slack: approve some networks, hold others', () => {
     expect(after).not.toContain('Held, not published');
     expect(after).toContain('0 of 2 approvals');
     await click(stack, MANAGER, 'approve');
-    await stack.slack.waitFor(() => stack.slack.ephemerals(MANAGER)[1], { what: 'the second answer' });
+    expect((await stack.slack.waitFor(() => stack.slack.ephemerals(MANAGER)[1], { what: 'the second answer' })).text).toBe('Approved (1 of 2).');
+    await stack.slack.waitFor(() => (JSON.stringify(card(stack)!.blocks).includes(`1 of 2 approvals (<@${MANAGER}>)`) ? true : undefined), { what: 'the card to show 1 of 2' });
     await click(stack, MANAGER2, 'approve');
     await stack.slack.waitFor(() => thread(stack).find((t) => t.startsWith('Scheduled for')), { what: 'scheduled' });
     expect(thread(stack)).toContain(`Approved by <@${MANAGER2}> (2 of 2).`);
