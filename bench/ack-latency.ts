@@ -53,7 +53,7 @@ export async function ackLatency(adminUrl: string, options: { rate: number; seco
     });
     const failed = results.filter((r) => r.status !== 200).length;
     const sorted = results.map((r) => r.elapsedMs).sort((a, b) => a - b);
-    const server = serverSide(await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()));
+    const server = serverSide(await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()), 'slack');
     return { total, failed, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1]!, serverP50: server(0.5), serverP99: server(0.99) };
   } finally {
     child.kill('SIGTERM');
@@ -72,9 +72,18 @@ async function waitReady(url: string): Promise<void> {
   throw new Error(`Greenlight did not become ready at ${url}`);
 }
 
-/** The app's own view: the bucket bound under which a share of acks fell (greenlight_interaction_ack_seconds). */
-function serverSide(metrics: string): (share: number) => number {
-  const buckets = [...metrics.matchAll(/^greenlight_interaction_ack_seconds_bucket\{[^}]*le="([^"]+)"[^}]*\} (\d+)/gm)].map((m) => ({ le: Number(m[1]), count: Number(m[2]) }));
+/**
+ * The app's own view: the bucket bound under which a share of acks fell (greenlight_interaction_ack_seconds),
+ * summed over the kinds of interaction of one chat.
+ */
+export function serverSide(metrics: string, chat: 'slack' | 'discord' = 'slack'): (share: number) => number {
+  const byBound = new Map<number, number>();
+  for (const m of metrics.matchAll(/^greenlight_interaction_ack_seconds_bucket\{([^}]*)\} (\d+)/gm)) {
+    if (!m[1]!.includes(`chat="${chat}"`)) continue;
+    const le = Number(/le="([^"]+)"/.exec(m[1]!)![1]);
+    byBound.set(le, (byBound.get(le) ?? 0) + Number(m[2]));
+  }
+  const buckets = [...byBound].map(([le, count]) => ({ le, count })).sort((a, b) => a.le - b.le);
   const total = buckets.find((b) => !Number.isFinite(b.le))?.count ?? 0;
   return (share) => (buckets.find((b) => b.count >= share * total)?.le ?? Number.NaN) * 1000;
 }

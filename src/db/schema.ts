@@ -94,7 +94,8 @@ export interface PostMediaTable {
   alt: string | null;
 }
 
-export type DecisionKind = 'approve' | 'request_changes' | 'reject';
+/** `hold`: approved except this network (`network`), see src/domain/approval-networks.ts. */
+export type DecisionKind = 'approve' | 'request_changes' | 'reject' | 'hold';
 export interface DecisionsTable {
   id: Generated<string>;
   post_id: string;

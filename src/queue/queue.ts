@@ -20,6 +20,8 @@ export const QUEUES = {
   sweep: 'sweep',
   /** Reminders for cards nobody answered. */
   remind: 'remind',
+  /** At a post's publish time, for a post still in review: the thread says it was not published. */
+  reviewDeadline: 'review-deadline',
   /** Daily: refresh tokens that expire within a day; a refused refresh asks for a reconnect. */
   refreshTokens: 'refresh-tokens',
   /** One job per attempt of one outgoing webhook delivery, at its due time. */
@@ -46,6 +48,7 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES] | ReturnType<typeof
 export interface PublishJob { deliveryId: string }
 export interface NotifyJob { postId: string }
 export interface RemindJob { postId: string; version: number }
+export interface ReviewDeadlineJob { postId: string; version: number }
 export interface WebhookJob { deliveryId: string }
 export interface DigestJob { workspaceId: string; dueAt: string }
 export interface MetricsJob { deliveryId: string; slot: MetricSlot; attempt: number }
@@ -61,6 +64,8 @@ export interface Queue {
   /** Many notify jobs in one statement (a batch of recorded outcomes). */
   sendNotifyAll(tx: Executor, jobs: NotifyJob[]): Promise<void>;
   sendRemind(tx: Executor, job: RemindJob, at: Date): Promise<void>;
+  /** The wake-up at a post's publish time while it waits for approval (one per post version). */
+  sendReviewDeadline(tx: Executor, job: ReviewDeadlineJob, at: Date): Promise<void>;
   sendWebhook(tx: Executor, job: WebhookJob, at: Date): Promise<void>;
   sendDigest(tx: Executor, job: DigestJob): Promise<void>;
   /** Metrics wake-ups (one per delivery and slot, at `at`), in one statement inside the caller's transaction. */
@@ -125,6 +130,7 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
       if (jobs.length > 0) await boss.insert(QUEUES.notify, jobs.map((job) => ({ data: job, singletonKey: job.postId })), { db: fromKysely(tx) });
     },
     sendRemind: (tx, job, at) => send(tx, QUEUES.remind, job, { startAfter: at, singletonKey: `${job.postId}:${job.version}` }),
+    sendReviewDeadline: (tx, job, at) => send(tx, QUEUES.reviewDeadline, job, { startAfter: at, singletonKey: `${job.postId}:${job.version}` }),
     // The delivery row's lease decides who sends: a duplicate job finds it taken and does nothing.
     sendWebhook: (tx, job, at) => send(tx, QUEUES.webhooks, job, { startAfter: at }),
     sendDigest: (tx, job) => send(tx, QUEUES.digest, job, { singletonKey: `${job.workspaceId}:${job.dueAt}` }),
@@ -292,6 +298,19 @@ async function createQueues(boss: PgBoss): Promise<void> {
     retryDelay: 30,
     retryBackoff: true,
     expireInSeconds: 60,
+    retentionSeconds: 7 * 24 * 3600,
+    deleteAfterSeconds: 7 * 24 * 3600,
+  });
+  await ensureQueue(boss, QUEUES.reviewDeadline, {
+    // Deferred to the publish time: polling finds it (notify does not fire for future jobs). The
+    // handler only writes an event, so a short retry covers a database blip.
+    policy: 'standard',
+    notify: false,
+    retryLimit: 5,
+    retryDelay: 10,
+    retryBackoff: true,
+    expireInSeconds: 60,
+    // Counted from the start time, so a post months ahead keeps its job.
     retentionSeconds: 7 * 24 * 3600,
     deleteAfterSeconds: 7 * 24 * 3600,
   });

@@ -11,6 +11,7 @@ import { parsePublishTime } from '../domain/publish-time.ts';
 import { hashOf, validateCompose, type ComposeInput } from './compose.ts';
 import { ok, refused, type Actor, type Outcome, type WorkflowDeps } from './deps.ts';
 import { recordEvent } from './record-event.ts';
+import { watchReview } from './review-deadline.ts';
 import { scheduleApprovedPost } from './schedule-deliveries.ts';
 import type { SubmitResult } from './submit-post.ts';
 
@@ -55,7 +56,7 @@ export async function editPost(deps: WorkflowDeps, actor: Actor, postId: string,
     await replacePostContent(tx, post.id, { accountIds: v.targets.map((t) => t.accountId), variants: v.variants, media: v.media.map((url) => ({ url })) });
     const voided = await reopenReview(tx, post, { text: v.text, note: v.note, publish_at: v.publishAt, zone: v.zone, content_hash: v.contentHash, version: post.version + 1 });
     await recordEvent(tx, deps.queue, { workspaceId: post.workspace_id, postId: post.id, kind: 'edited', actor: actor.userId, data: { approvalsVoided: voided > 0 } });
-    await deps.queue.sendRemind(tx, { postId: post.id, version: post.version + 1 }, new Date(deps.now().getTime() + workspace.reminder_after_minutes * 60_000));
+    await watchReview(tx, deps, { id: post.id, version: post.version + 1, publish_at: v.publishAt }, workspace);
     return ok();
   });
   return outcome.ok ? { ok: true, postId } : { ok: false, message: outcome.message };
@@ -63,13 +64,14 @@ export async function editPost(deps: WorkflowDeps, actor: Actor, postId: string,
 
 /** A new time is new content for the approvers (the hash includes it), so an approved post goes back to review. */
 export function reschedulePost(deps: WorkflowDeps, actor: Actor, postId: string, when: string): Promise<Outcome> {
-  return withOwnPost(deps, actor, postId, false, async (tx, post) => {
+  return withOwnPost(deps, actor, postId, false, async (tx, post, workspace) => {
     if (!isEditable(post.state)) return refused(`This post is ${post.state.replace('_', ' ')}: its time can no longer change.`);
     const parsed = parsePublishTime(when, post.zone, deps.now());
     if (!parsed.ok) return refused(parsed.message);
     const content_hash = await rehash(tx, post, parsed.at);
     const voided = await reopenReview(tx, post, { publish_at: parsed.at, content_hash, version: post.version + 1 });
     await recordEvent(tx, deps.queue, { workspaceId: post.workspace_id, postId: post.id, kind: 'rescheduled', actor: actor.userId, data: { publishAt: parsed.at.toISOString(), approvalsVoided: voided > 0 } });
+    await watchReview(tx, deps, { id: post.id, version: post.version + 1, publish_at: parsed.at }, workspace);
     return ok();
   });
 }
@@ -77,8 +79,10 @@ export function reschedulePost(deps: WorkflowDeps, actor: Actor, postId: string,
 /** Back to review with new content: approvals voided, deliveries not yet sent withdrawn. */
 async function reopenReview(tx: Tx, post: Post, changes: { text?: string; note?: string | null; publish_at: Date; zone?: string; content_hash: string; version: number }): Promise<number> {
   const voided = await voidApprovals(tx, post.id);
-  // Unsent deliveries belong to the approved content; their jobs find nothing when they wake.
-  await tx.deleteFrom('deliveries').where('post_id', '=', post.id).where('state', 'in', ['pending', 'held']).execute();
+  // Unsent deliveries belong to the approved content; their jobs find nothing when they wake. Skipped
+  // ones are networks held at approval (nothing is sent before publishing starts): the new version
+  // is approved, or held, afresh.
+  await tx.deleteFrom('deliveries').where('post_id', '=', post.id).where('state', 'in', ['pending', 'held', 'skipped']).execute();
   const to = post.state === 'draft' ? 'draft' : 'in_review';
   await transitionPost(tx, post.id, to, [post.state], changes);
   return voided;

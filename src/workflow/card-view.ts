@@ -20,6 +20,10 @@ export interface CardView {
   networks: NetworkSection[];
   media: string[];
   approvals: { count: number; required: number; approverIds: string[] };
+  /** Networks an approver held on this version: they will not be published. */
+  held: { network: Network; label: string; byIds: string[] }[];
+  /** What "Approve, but hold…" offers: the networks not yet held, while at least two are open. */
+  holdable: { network: Network; label: string }[];
   lastComment: { actorId: string; kind: 'request_changes' | 'reject'; comment: string } | undefined;
   deliveries: DeliveryLine[];
   /** Approve / Request changes / Reject are shown. */
@@ -76,14 +80,26 @@ export function buildCardView(input: {
   decisions: Decision[];
   deliveries: Delivery[];
   approvalsRequired: number;
+  /** The clock: a post still in review after its time (and the grace an approval gets) says so. */
+  now?: Date;
+  /** The grace after the publish time during which an approval still publishes. */
+  graceMs?: number;
 }): CardView {
   const { post, content } = input;
-  const approverIds = [...new Set(input.decisions.filter((d) => d.kind === 'approve' && !d.voided_at && d.content_hash === post.content_hash).map((d) => d.actor_id))];
+  const current = input.decisions.filter((d) => !d.voided_at && d.content_hash === post.content_hash);
+  const approverIds = [...new Set(current.filter((d) => d.kind === 'approve').map((d) => d.actor_id))];
+  const networks = [...new Set(content.targets.map((t) => t.network))];
+  const held = networks.flatMap((network) => {
+    const byIds = [...new Set(current.filter((d) => d.kind === 'hold' && d.network === network).map((d) => d.actor_id))];
+    return byIds.length > 0 ? [{ network, label: NETWORK_LABELS[network], byIds }] : [];
+  });
+  const open = networks.filter((n) => !held.some((h) => h.network === n));
+  const overdue = post.state === 'in_review' && input.now !== undefined && post.publish_at.getTime() + (input.graceMs ?? 0) <= input.now.getTime();
   const last = [...input.decisions].reverse().find((d) => d.kind !== 'approve' && d.comment);
   return {
     postId: post.id,
     state: post.state,
-    stateLabel: STATE_LABELS[post.state],
+    stateLabel: overdue ? `${STATE_LABELS.in_review} · its publish time has passed` : STATE_LABELS[post.state],
     contentHash: post.content_hash,
     authorId: post.author_id,
     note: post.note,
@@ -92,6 +108,8 @@ export function buildCardView(input: {
     networks: content.targets.map((t) => section(t.network, t.displayName, content.variants[t.network] ?? post.text)),
     media: content.media.map((m) => m.url),
     approvals: { count: approverIds.length, required: input.approvalsRequired, approverIds },
+    held,
+    holdable: post.state === 'in_review' && open.length >= 2 ? open.map((network) => ({ network, label: NETWORK_LABELS[network] })) : [],
     lastComment: last ? { actorId: last.actor_id, kind: last.kind as 'request_changes' | 'reject', comment: last.comment! } : undefined,
     deliveries: input.deliveries.map((d) => ({
       deliveryId: d.id,

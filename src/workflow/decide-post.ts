@@ -1,15 +1,17 @@
-import { checkDecisionRights, decideApproval, type ApprovalPolicy } from '../domain/approval-policy.ts';
-import { insertDecision, listDecisions } from '../db/decisions.ts';
+import { checkDecisionRights, type ApprovalPolicy } from '../domain/approval-policy.ts';
+import type { Network } from '../domain/networks.ts';
+import { insertDecision } from '../db/decisions.ts';
 import { lockPost, transitionPost } from '../db/posts.ts';
 import type { Post } from '../db/schema.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { findWorkspace } from '../db/workspaces.ts';
 import { ok, refused, type Actor, type Outcome, type WorkflowDeps } from './deps.ts';
+import { approveLockedPost } from './approve-post.ts';
 import { recordEvent } from './record-event.ts';
-import { scheduleApprovedPost } from './schedule-deliveries.ts';
 
 export type Decision =
-  | { kind: 'approve'; seenHash: string }
+  /** `hold`: networks the approver keeps out of this version (approve, but not on X). */
+  | { kind: 'approve'; seenHash: string; hold?: Network[] }
   | { kind: 'request_changes'; comment: string }
   | { kind: 'reject'; reason: string };
 
@@ -34,15 +36,7 @@ export async function decidePost(deps: WorkflowDeps, actor: Actor, postId: strin
       if (decision.seenHash !== post.content_hash.slice(0, HASH_PREFIX)) {
         return refused('The post changed after you saw it. The card now shows the new version: read it again before approving.');
       }
-      const approvals = (await listDecisions(tx, post.id)).filter((d) => d.kind === 'approve' && !d.voided_at).map((d) => ({ approverId: d.actor_id, contentHash: d.content_hash }));
-      const verdict = decideApproval({ policy, actorId: actor.userId, actorIsApprover: roles.approver, authorId: post.author_id, contentHash: post.content_hash, approvals });
-      if (!verdict.ok) return refused(verdict.message);
-      await insertDecision(tx, { postId: post.id, actorId: actor.userId, kind: 'approve', comment: null, contentHash: post.content_hash });
-      await recordEvent(tx, deps.queue, { workspaceId: workspace.id, postId: post.id, kind: 'approved', actor: actor.userId, data: { count: verdict.count, required: verdict.required } });
-      if (!verdict.complete) return ok(`Approved (${verdict.count} of ${verdict.required}).`);
-      const approved = await transitionPost(tx, post.id, 'approved', ['in_review']);
-      await scheduleApprovedPost(tx, deps, approved!, actor.userId);
-      return ok();
+      return approveLockedPost(tx, deps, post, { actorId: actor.userId, isApprover: roles.approver, policy, hold: decision.hold ?? [] });
     }
 
     const rights = checkDecisionRights({ policy, decision: decision.kind, actorId: actor.userId, actorIsApprover: roles.approver, authorId: post.author_id });

@@ -8,6 +8,7 @@ import { RECONNECT_KINDS, reconnectLinksFor } from '../oauth/reconnect-links.ts'
 import { buildCardView, type CardView } from './card-view.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { receiptFor } from './receipts.ts';
+import { PASSED_AFTER_MS } from './schedule-deliveries.ts';
 
 /**
  * The notify job: make the chat show the post as it is now. Posts the card the first time (in the
@@ -42,7 +43,7 @@ export async function handleNotifyJob(deps: WorkflowDeps, postId: string): Promi
 
 export async function loadCardView(deps: WorkflowDeps, post: Post, workspace: Workspace): Promise<CardView> {
   const [content, decisions, deliveries] = await Promise.all([loadPostContent(deps.db, post.id), listDecisions(deps.db, post.id), listDeliveries(deps.db, post.id)]);
-  return buildCardView({ post, content, decisions, deliveries, approvalsRequired: workspace.approvals_required });
+  return buildCardView({ post, content, decisions, deliveries, approvalsRequired: workspace.approvals_required, now: deps.now(), graceMs: PASSED_AFTER_MS });
 }
 
 async function postCard(deps: WorkflowDeps, workspace: Workspace, post: Post, card: CardView): Promise<ChatMessage> {

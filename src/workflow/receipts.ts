@@ -29,10 +29,13 @@ export function receiptFor(event: EventRecord, zone: string, links: { reconnect:
     case 'submitted':
       return undefined;
     case 'approved':
-      return { text: `Approved by ${who}${Number(d.required) > 1 ? ` (${d.count} of ${d.required})` : ''}.`, buttons: [] };
+      return { text: `Approved by ${who}${approvedFor(d)}${Number(d.required) > 1 ? ` (${d.count} of ${d.required})` : ''}.`, buttons: [] };
     case 'scheduled':
-      return { text: `Scheduled for ${formatInZone(at(d.publishAt), zone)}.`, buttons: [] };
+      return { text: `Scheduled for ${formatInZone(at(d.publishAt), zone)}${Array.isArray(d.held) ? `; ${list(d.held)} held, so not published there` : ''}.`, buttons: [] };
     case 'publish_time_passed':
+      if (d.stillInReview) {
+        return { text: `Not published: still waiting for approval at its time (${formatInZone(at(d.publishAt), zone)}). The author can Reschedule, or Publish now once it is approved.`, buttons: [] };
+      }
       return { text: `The publish time (${formatInZone(at(d.publishAt), zone)}) has passed, so nothing was published. The author can Reschedule or Publish now.`, buttons: [] };
     case 'changes_requested':
       return { text: `${who} requested changes: “${d.comment}”`, buttons: [] };
@@ -109,6 +112,17 @@ function rateLimitedText(label: string, d: Record<string, unknown>, zone: string
   const account = d.account ? ` for ${d.account}` : '';
   const why = d.limit ? `${label} is at its limit of ${d.limit}${account}` : `${label} asked Greenlight to slow down${account}`;
   return `${why}; this post waits until ${when}.`;
+}
+
+/** "for LinkedIn, Bluesky; X held" when the approver held some networks back. */
+function approvedFor(d: Record<string, unknown>): string {
+  if (!Array.isArray(d.held) || !Array.isArray(d.networks)) return '';
+  return ` for ${list(d.networks)}; ${list(d.held)} held`;
+}
+
+/** Network ids as the team reads them: "LinkedIn, Bluesky". */
+function list(values: unknown[]): string {
+  return values.map((n) => (typeof n === 'string' && isNetwork(n) ? NETWORK_LABELS[n] : String(n))).join(', ');
 }
 
 /** The network's words end a sentence before ours begins ("...was revoked. Reconnect Mastodon"). */

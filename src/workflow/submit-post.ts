@@ -5,13 +5,15 @@ import { findWorkspace } from '../db/workspaces.ts';
 import { validateCompose, type ComposeInput, type ComposeResult } from './compose.ts';
 import type { Actor, WorkflowDeps } from './deps.ts';
 import { recordEvent } from './record-event.ts';
+import { watchReview } from './review-deadline.ts';
 import { scheduleApprovedPost } from './schedule-deliveries.ts';
 
 export type SubmitResult = { ok: true; postId: string } | Extract<ComposeResult, { ok: false }>;
 
 /**
  * The compose form was submitted: validate, store the post in review and ask for its card. With a
- * policy of zero approvals the post is approved and scheduled at once.
+ * policy of zero approvals the post is approved and scheduled at once; otherwise a reminder and the
+ * publish-time deadline are queued with it.
  */
 export async function submitPost(deps: WorkflowDeps, actor: Actor, input: ComposeInput, originChannelId: string): Promise<SubmitResult> {
   const workspace = await findWorkspace(deps.db, actor.workspaceId);
@@ -41,7 +43,7 @@ export async function submitPost(deps: WorkflowDeps, actor: Actor, input: Compos
       const approved = await transitionPost(tx, post.id, 'approved', ['in_review']);
       await scheduleApprovedPost(tx, deps, approved!, actor.userId);
     } else {
-      await deps.queue.sendRemind(tx, { postId: post.id, version: post.version }, new Date(deps.now().getTime() + workspace.reminder_after_minutes * 60_000));
+      await watchReview(tx, deps, post, workspace);
     }
     return post.id;
   });

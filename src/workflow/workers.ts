@@ -1,5 +1,5 @@
 import { NETWORKS } from '../domain/networks.ts';
-import { QUEUES, publishQueue, type DigestJob, type NotifyJob, type PublishJob, type MetricsJob, type RemindJob, type WebhookJob } from '../queue/queue.ts';
+import { QUEUES, publishQueue, type DigestJob, type NotifyJob, type PublishJob, type MetricsJob, type RemindJob, type ReviewDeadlineJob, type WebhookJob } from '../queue/queue.ts';
 import { handleMetricsBatch } from '../analytics/collect-metrics.ts';
 import { handleDigestJob, scheduleDigests } from './digest.ts';
 import { handleWebhookJob } from './webhook-send.ts';
@@ -9,6 +9,7 @@ import { sweep } from './delivery/sweep.ts';
 import { refreshExpiringTokens } from '../oauth/refresh-job.ts';
 import { handleNotifyJob } from './notify.ts';
 import { handleRemindJob } from './remind.ts';
+import { handleReviewDeadlineJob } from './review-deadline.ts';
 
 /**
  * Starts the background workers. Publishing runs many deliveries at once, each network on its own
@@ -27,6 +28,7 @@ export async function startWorkers(deps: WorkflowDeps, options: { publishConcurr
     handleNotifyJob(deps, job.data.postId),
   );
   await deps.queue.work<RemindJob>(QUEUES.remind, { loops: 1, batchSize: 5 }, (job) => handleRemindJob(deps, job.data.postId, job.data.version));
+  await deps.queue.work<ReviewDeadlineJob>(QUEUES.reviewDeadline, { loops: 1, batchSize: 5 }, (job) => handleReviewDeadlineJob(deps, job.data.postId, job.data.version));
   await deps.queue.work(QUEUES.sweep, { loops: 1, batchSize: 1 }, async () => {
     await sweep(deps);
   });

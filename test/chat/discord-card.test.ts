@@ -5,7 +5,7 @@ import type { CardView } from '../../src/workflow/card-view.ts';
 const base: CardView = {
   postId: '11111111-1111-1111-1111-111111111111', contentHash: 'f'.repeat(64), state: 'in_review', stateLabel: 'Waiting for approval', authorId: '42',
   note: null, publishAt: new Date('2026-11-24T08:00:00Z'), zone: 'Europe/Berlin', networks: [], media: [], approvals: { count: 0, required: 1, approverIds: [] },
-  lastComment: undefined, deliveries: [], reviewOpen: true, authorActionsOpen: true,
+  lastComment: undefined, deliveries: [], reviewOpen: true, authorActionsOpen: true, held: [], holdable: [],
 };
 
 /** What Discord counts against 6000: titles, descriptions, footers, field names and values. */

@@ -68,11 +68,11 @@ describe('manifests/discord-commands.json and npm run discord:register', () => {
   });
 
   it('renders only custom ids that have handlers, on cards and receipts', () => {
-    const card = { postId: ZERO, contentHash: 'a'.repeat(64), state: 'in_review', stateLabel: 'Waiting', authorId: D_AUTHOR, note: null, publishAt: new Date(), zone: 'UTC', networks: [], media: [], approvals: { count: 0, required: 1, approverIds: [] }, lastComment: undefined, deliveries: [], reviewOpen: true, authorActionsOpen: true } satisfies CardView;
+    const card = { postId: ZERO, contentHash: 'a'.repeat(64), state: 'in_review', stateLabel: 'Waiting', authorId: D_AUTHOR, note: null, publishAt: new Date(), zone: 'UTC', networks: [], media: [], approvals: { count: 0, required: 1, approverIds: [] }, lastComment: undefined, deliveries: [], reviewOpen: true, authorActionsOpen: true, held: [], holdable: [{ network: 'x', label: 'X' }, { network: 'mastodon', label: 'Mastodon' }] } satisfies CardView;
     const actions: ReceiptAction[] = ['retry_delivery', 'confirm_live', 'publish_again', 'publish_late'];
     const receipt = receiptMessage({ text: 'x', buttons: actions.map((action) => ({ kind: 'action' as const, label: action, action, value: ZERO })) });
     const ids = [...(cardMessage(card).components ?? []), ...(receipt.components ?? [])].flatMap((row) => (row.components as Json[]).map((c) => String(c.custom_id)));
-    expect(ids).toHaveLength(11);
+    expect(ids).toHaveLength(12); // with the "Approve, but hold…" select
     for (const id of ids) expect(Object.keys(BUTTON_HANDLERS), id).toContain(parseCustomId(id)!.prefix);
     expect(Object.keys(BUTTON_HANDLERS).sort()).toEqual(Object.values(BUTTONS).sort());
     expect(Object.keys(MODAL_HANDLERS).sort()).toEqual(Object.values(MODALS).sort());

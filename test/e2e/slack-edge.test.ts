@@ -37,20 +37,28 @@ describe('manifests/slack.yaml', () => {
       body: JSON.stringify({
         channel: APPROVALS,
         text: 'receipt buttons',
-        blocks: [{ type: 'actions', elements: receiptActions.map((a) => ({ type: 'button', action_id: a, text: { type: 'plain_text', text: a }, value: 'none' })) }],
+        blocks: [
+          { type: 'actions', elements: receiptActions.map((a) => ({ type: 'button', action_id: a, text: { type: 'plain_text', text: a }, value: 'none' })) },
+          // The card's "Approve, but hold…" menu, for a post that does not exist.
+          { type: 'actions', elements: [{ type: 'static_select', action_id: ACTIONS.approveHolding, placeholder: { type: 'plain_text', text: 'hold' }, options: [{ text: { type: 'plain_text', text: 'Hold X' }, value: `${ZERO}:0000000000000000:x` }] }] },
+        ],
       }),
     }).then((r) => r.json() as Promise<{ ts: string }>);
     for (const actionId of Object.values(ACTIONS).filter((a) => a !== ACTIONS.openLink)) {
-      const messageTs = (receiptActions as string[]).includes(actionId) ? posted.ts : cardMessage.ts;
+      const messageTs = ([...receiptActions, ACTIONS.approveHolding] as string[]).includes(actionId) ? posted.ts : cardMessage.ts;
       const answers = () => stack.slack.ephemerals(MANAGER).length + stack.slack.callsTo('views.open').length;
       const before = answers();
-      const res = await stack.slack.clickButton({ userId: MANAGER, actionId, value: '00000000-0000-0000-0000-000000000000', channelId: APPROVALS, messageTs });
+      const res = actionId === ACTIONS.approveHolding
+        ? await stack.slack.chooseOption({ userId: MANAGER, actionId, value: `${ZERO}:0000000000000000:x`, channelId: APPROVALS, messageTs })
+        : await stack.slack.clickButton({ userId: MANAGER, actionId, value: ZERO, channelId: APPROVALS, messageTs });
       expect(res.status, actionId).toBe(200);
       // Each answers the person: a refusal for a post that does not exist, or a form.
       await stack.slack.waitFor(() => (answers() > before ? true : undefined), { what: `an answer to ${actionId}` });
     }
   });
 });
+
+const ZERO = '00000000-0000-0000-0000-000000000000';
 
 describe('/greenlight', () => {
   it('answers unknown input with the help text, ephemerally', async () => {

@@ -872,6 +872,17 @@ export class SlackEmulator {
     return this.#deliver('interactive', payload, { kind: 'action' }, args);
   }
 
+  /**
+   * A user picks an option of a `static_select` or `overflow` menu in a message's actions block:
+   * a `block_actions` payload with the chosen option, as Slack sends it the moment the menu closes.
+   */
+  async chooseOption(args: { userId: string; actionId: string; channelId: string; messageTs: string; value: string } & RetryOptions): Promise<AppResponse> {
+    const user = this.#requireUser(args.userId);
+    const payload = this.#messageClickPayload({ ...args, kind: 'menu' });
+    payload.user = this.#userRef(user.id);
+    return this.#deliver('interactive', payload, { kind: 'action' }, args);
+  }
+
   async submitView(
     args: { userId: string; viewId: string; values?: Record<string, Record<string, StateValueInput>> } & RetryOptions,
   ): Promise<AppResponse> {
@@ -1081,7 +1092,7 @@ export class SlackEmulator {
     };
   }
 
-  #messageClickPayload(args: ClickButtonArgs): Json {
+  #messageClickPayload(args: ClickButtonArgs & { kind?: 'button' | 'menu' }): Json {
     if (args.channelId === undefined || args.messageTs === undefined) {
       throw new Error('Slack emulator: clickButton needs channelId and messageTs, or viewId');
     }
@@ -1092,7 +1103,8 @@ export class SlackEmulator {
       : undefined;
     const blocks = message?.blocks ?? ephemeral?.blocks;
     if (blocks === undefined) throw new Error(`Slack emulator: no message ${args.messageTs} with blocks in ${args.channelId}`);
-    const found = this.#requireButton(blocks, args);
+    const found = args.kind === 'menu' ? this.#requireMenu(blocks, args) : this.#requireButton(blocks, args);
+    const action = args.kind === 'menu' ? this.#menuAction(found, args.value ?? '') : this.#buttonAction(found, args.value);
     const payload: Json = {
       type: 'block_actions',
       team: { id: this.teamId, domain: this.teamDomain },
@@ -1103,10 +1115,14 @@ export class SlackEmulator {
       channel: { id: args.channelId, name: channel.isIm ? 'directmessage' : channel.fixture.name },
       state: { values: {} },
       response_url: this.#issueResponseUrl('action', args.userId, args.channelId, args.messageTs),
-      actions: [this.#buttonAction(found, args.value)],
+      actions: [action],
       is_enterprise_install: false,
       enterprise: null,
     };
+    if (args.kind === 'menu' && found.block.block_id !== undefined) {
+      // A select inside a message's actions block also shows up in the message's state values.
+      payload.state = { values: { [String(found.block.block_id)]: { [String(found.element.action_id)]: { type: found.element.type, selected_option: action.selected_option } } } };
+    }
     if (message !== undefined) payload.message = clone(message);
     return payload;
   }
@@ -1117,6 +1133,23 @@ export class SlackEmulator {
       throw new Error(`Slack emulator: no button with action_id ${args.actionId}${args.blockId ? ` in block ${args.blockId}` : ''}`);
     }
     return found;
+  }
+
+  #requireMenu(blocks: Block[], args: ClickButtonArgs): { block: Block; element: Json } {
+    const found = findElement(blocks, args.actionId, args.blockId);
+    if (found === undefined || (found.element.type !== 'static_select' && found.element.type !== 'overflow')) {
+      throw new Error(`Slack emulator: no static_select or overflow with action_id ${args.actionId}`);
+    }
+    return found;
+  }
+
+  /** The chosen option must be one the menu offers; Slack sends it back exactly as the app wrote it. */
+  #menuAction({ block, element }: { block: Block; element: Json }, value: string): Json {
+    const option = (element.options as Json[] | undefined)?.find((o) => o.value === value);
+    if (option === undefined) throw new Error(`Slack emulator: menu ${String(element.action_id)} has no option ${value}`);
+    const action: Json = { type: element.type, block_id: block.block_id, action_id: element.action_id, selected_option: clone(option), action_ts: this.#nextTs() };
+    if (element.placeholder !== undefined) action.placeholder = clone(element.placeholder);
+    return action;
   }
 
   #buttonAction({ block, element }: { block: Block; element: Json }, value: string | undefined): Json {

@@ -64,7 +64,10 @@ function detailsEmbed(card: CardView, unix: number): Json {
   const fields: Json[] = [{ name: 'Publish', value: `<t:${unix}:F> (author's zone: ${card.zone})`, inline: false }];
   if (card.approvals.required > 0) {
     const who = card.approvals.approverIds.map((id) => `<@${id}>`).join(', ');
-    fields.push({ name: 'Approvals', value: clip(`${card.approvals.count}/${card.approvals.required}${who ? ` · ${who}` : ''}`, FIELD_LIMIT) });
+    fields.push({ name: 'Approvals', value: clip(`${card.approvals.count} of ${card.approvals.required}${who ? ` · ${who}` : ''}`, FIELD_LIMIT) });
+  }
+  if (card.held.length > 0) {
+    fields.push({ name: 'Held', value: clip(card.held.map((h) => `${h.label} (by ${h.byIds.map((id) => `<@${id}>`).join(', ')}): not published`).join('\n'), FIELD_LIMIT) });
   }
   if (card.note) fields.push({ name: 'Note for the approver', value: clip(escapeMarkdown(card.note), 500) });
   if (card.lastComment) {
@@ -85,6 +88,7 @@ function cardButtons(card: CardView): Json[] {
       button('Reject', 4, customId(BUTTONS.reject, card.postId)),
     ]));
   }
+  if (card.holdable.length > 0) rows.push(row([holdSelect(card)]));
   if (card.authorActionsOpen) {
     rows.push(row([
       button('Edit', 2, customId(BUTTONS.edit, card.postId)),
@@ -94,6 +98,21 @@ function cardButtons(card: CardView): Json[] {
     ]));
   }
   return rows;
+}
+
+/**
+ * "Approve, but hold…": picking networks approves the post except those. A select takes a row of
+ * its own; at least one network always stays open (holding all of them is a Reject).
+ */
+function holdSelect(card: CardView): Json {
+  return {
+    type: 3,
+    custom_id: customId(BUTTONS.approveHolding, card.postId, card.contentHash.slice(0, HASH_PREFIX)),
+    placeholder: 'Approve, but hold…',
+    min_values: 1,
+    max_values: card.holdable.length - 1,
+    options: card.holdable.slice(0, 25).map((n) => ({ label: `Hold ${n.label}`, value: n.network, description: `Approve the other networks; ${n.label} is not published` })),
+  };
 }
 
 /** A thread reply: the text, and its buttons (Retry, Reconnect as a link, It is live, ...). */

@@ -9,6 +9,8 @@ export const GREENLIGHT_SUBCOMMANDS = ['queue', 'accounts', 'connect', 'settings
 
 export const BUTTONS = {
   approve: 'approve',
+  /** The card's select menu "Approve, but hold…": its values are the held networks. */
+  approveHolding: 'approve_holding',
   requestChanges: 'request_changes',
   reject: 'reject',
   edit: 'edit',

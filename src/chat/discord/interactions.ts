@@ -1,5 +1,5 @@
 import { clip, type DiscordEdge, followUp, reply, type Turn } from './edge-context.ts';
-import { approve, reject, rejectForm, requestChanges, requestChangesForm } from './handlers/review.ts';
+import { approve, approveHolding, reject, rejectForm, requestChanges, requestChangesForm } from './handlers/review.ts';
 import { cancelButton, edit, publishNowButton, reschedule, rescheduleForm } from './handlers/author.ts';
 import { composeReopen, composeSend, composeSubmit, composeTargets } from './handlers/compose.ts';
 import { deliveryButton } from './handlers/delivery.ts';
@@ -18,6 +18,7 @@ export const COMMAND_HANDLERS: Record<(typeof COMMANDS)[keyof typeof COMMANDS], 
 
 export const BUTTON_HANDLERS: Record<ButtonPrefix, Handler> = {
   [BUTTONS.approve]: approve,
+  [BUTTONS.approveHolding]: approveHolding,
   [BUTTONS.requestChanges]: requestChanges,
   [BUTTONS.reject]: reject,
   [BUTTONS.edit]: edit,
@@ -81,7 +82,7 @@ async function route(turn: Turn): Promise<void> {
 const WATCHDOG_MS = 2_500;
 
 /** How many arguments each custom id carries: one id, except these. */
-const ARITY: Record<string, [number, number]> = { [BUTTONS.approve]: [2, 2], [MODALS.compose]: [0, 1] };
+const ARITY: Record<string, [number, number]> = { [BUTTONS.approve]: [2, 2], [BUTTONS.approveHolding]: [2, 2], [MODALS.compose]: [0, 1] };
 
 function arityFits({ prefix, args }: { prefix: string; args: string[] }): boolean {
   const [min, max] = ARITY[prefix] ?? [1, 1];

@@ -28,6 +28,10 @@ export function cardBlocks(card: CardView): KnownBlock[] {
     const verb = card.lastComment.kind === 'reject' ? 'rejected' : 'asked for changes';
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `<@${card.lastComment.actorId}> ${verb}: “${escape(card.lastComment.comment)}”` }] });
   }
+  if (card.held.length > 0) {
+    const held = card.held.map((h) => `${h.label} (by ${h.byIds.map((id) => `<@${id}>`).join(', ')})`).join(', ');
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Held, not published: ${held}` }] });
+  }
   if (card.deliveries.length > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: card.deliveries.map(deliveryLine).join('\n') }] });
   if (card.reviewOpen) {
     blocks.push({
@@ -37,6 +41,7 @@ export function cardBlocks(card: CardView): KnownBlock[] {
         button('Approve', ACTIONS.approve, `${card.postId}:${card.contentHash.slice(0, HASH_PREFIX)}`, 'primary'),
         button('Request changes', ACTIONS.requestChanges, card.postId),
         button('Reject', ACTIONS.reject, card.postId, 'danger'),
+        ...(card.holdable.length > 0 ? [holdSelect(card)] : []),
       ],
     });
   }
@@ -78,12 +83,23 @@ export function receiptBlocks(receipt: Receipt): KnownBlock[] | undefined {
 function contextLine(card: CardView): string {
   const unix = Math.floor(card.publishAt.getTime() / 1000);
   const when = `<!date^${unix}^{date_short_pretty} at {time}|${card.publishAt.toISOString()}> (author's zone: ${card.zone})`;
-  const approvals = card.approvals.required > 0 ? ` · Approvals ${card.approvals.count}/${card.approvals.required}${card.approvals.approverIds.length ? ` (${card.approvals.approverIds.map((id) => `<@${id}>`).join(', ')})` : ''}` : '';
+  const approvals = card.approvals.required > 0 ? ` · ${card.approvals.count} of ${card.approvals.required} approvals${card.approvals.approverIds.length ? ` (${card.approvals.approverIds.map((id) => `<@${id}>`).join(', ')})` : ''}` : '';
   return `Publish ${when}${approvals}`;
 }
 
 function deliveryLine(d: DeliveryLine): string {
   return deliveryStatusLine(d, { link: (text, url) => `<${url}|${text}>`, escape });
+}
+
+/** "Approve, but hold…" beside Approve: each option approves the post except one network. */
+function holdSelect(card: CardView) {
+  const seen = card.contentHash.slice(0, HASH_PREFIX);
+  return {
+    type: 'static_select' as const,
+    action_id: ACTIONS.approveHolding,
+    placeholder: { type: 'plain_text' as const, text: 'Approve, but hold…' },
+    options: card.holdable.slice(0, 100).map((n) => ({ text: { type: 'plain_text' as const, text: `Hold ${n.label}` }, value: `${card.postId}:${seen}:${n.network}` })),
+  };
 }
 
 function button(text: string, actionId: string, value: string, style?: 'primary' | 'danger') {

@@ -6,6 +6,8 @@ export const COMMANDS = { post: '/post', greenlight: '/greenlight' } as const;
 
 export const ACTIONS = {
   approve: 'approve',
+  /** The static select beside Approve: approve, but hold the picked network. */
+  approveHolding: 'approve_holding',
   requestChanges: 'request_changes',
   reject: 'reject',
   edit: 'edit',

@@ -1,4 +1,5 @@
 import { findPost } from '../../../db/posts.ts';
+import { isNetwork } from '../../../domain/networks.ts';
 import { decidePost, type Decision } from '../../../workflow/decide-post.ts';
 import { COMMENT_LIMIT, modalValues, overLimit, singleFieldModal } from '../compose-modal.ts';
 import { escapeMarkdown } from '../card-embeds.ts';
@@ -10,6 +11,16 @@ export async function approve(turn: Turn, [postId = '', seenHash = '']: string[]
   await deferUpdate(turn);
   if (!(await firstTime(turn))) return;
   const outcome = await decidePost(turn.edge.deps, await actorFor(turn), postId, { kind: 'approve', seenHash });
+  await tell(turn, outcome);
+}
+
+/** "Approve, but hold…": the picked networks are held, the rest approved. Values that are not networks are refused. */
+export async function approveHolding(turn: Turn, [postId = '', seenHash = '']: string[]): Promise<void> {
+  const values = turn.interaction.data?.values ?? [];
+  if (values.length === 0 || !values.every(isNetwork)) return reply(turn, '⚠️ Pick the networks to hold from the menu on the card.');
+  await deferUpdate(turn);
+  if (!(await firstTime(turn))) return;
+  const outcome = await decidePost(turn.edge.deps, await actorFor(turn), postId, { kind: 'approve', seenHash, hold: values });
   await tell(turn, outcome);
 }
 
