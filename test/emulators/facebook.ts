@@ -49,9 +49,12 @@ export async function startFacebookEmulator(options: FacebookEmulatorOptions = {
     requests: [] as RequestRecord[],
     /** What posts report as reactions, comments and shares: seeded, or pinned by a test. */
     engagement: engagementBook(options.metricsSeed),
+    /** Every token and code handed out (tests scan logs for them). */
+    issued: [] as string[],
     /** A Page access token (as from GET /{user-id}/accounts) for `pageId` (new page when omitted). */
     issueToken(pageId: string = nextId()): FacebookTokens {
       const accessToken = `EAAG${randomToken()}`;
+      emu.issued.push(accessToken);
       tokens.set(accessToken, { pageId, revoked: false });
       return { accessToken, pageId };
     },

@@ -61,8 +61,11 @@ export async function startInstagramEmulator(options: InstagramEmulatorOptions =
     requests: [] as RequestRecord[],
     /** What /{media-id}/insights reports per post: seeded, or pinned by a test. */
     engagement: engagementBook(options.metricsSeed),
+    /** Every token and code handed out (tests scan logs for them). */
+    issued: [] as string[],
     issueToken(userId: string = nextId(), username = `user${userId.slice(-4)}`): InstagramTokens {
       const accessToken = `IGAA${randomToken()}`;
+      emu.issued.push(accessToken);
       tokens.set(accessToken, { userId, username, revoked: false, expired: false });
       return { accessToken, userId, username };
     },

@@ -55,8 +55,11 @@ export async function startThreadsEmulator(options: ThreadsEmulatorOptions = {})
     requests: [] as RequestRecord[],
     /** What /{media-id}/insights reports per post: seeded, or pinned by a test. */
     engagement: engagementBook(options.metricsSeed),
+    /** Every token and code handed out (tests scan logs for them). */
+    issued: [] as string[],
     issueToken(userId: string = nextId(), username = `user${userId.slice(-4)}`): ThreadsTokens {
       const accessToken = `THAA${randomToken()}`;
+      emu.issued.push(accessToken);
       tokens.set(accessToken, { userId, username, revoked: false, expired: false });
       return { accessToken, userId, username };
     },
