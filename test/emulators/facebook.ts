@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
-  applyTimeouts, faultQueue, fetchImage, graphError, graphThrottle, graphTime, graphToken, numericId, pickFields, pngReply, randomToken,
+  applyTimeouts, faultQueue, fetchImage, graphError, graphPlatformThrottle, graphThrottle, graphTime, graphToken, numericId, pickFields, pngReply, randomToken,
   readParams, serveEmulator, splitVersion, tinyPng, type EmuRequest, type Fault, type Reply, type RequestRecord,
 } from './common.ts';
 import { engagementBook } from './engagement.ts';
@@ -145,6 +145,7 @@ export async function startFacebookEmulator(options: FacebookEmulatorOptions = {
 
   function faultReply(fault: Fault, objectId: string): Reply | undefined {
     if (fault.kind === '5xx') return graphError({ status: 500, code: 2, message: 'An unexpected error has occurred. Please retry your request later.', isTransient: true });
+    if (fault.kind === '429' && fault.platformLimit) return graphPlatformThrottle(fault.platformLimit);
     if (fault.kind === '429') return graphThrottle(objectId, 'pages', 32, '(#32) Page request limit reached', fault.resetInSeconds ?? 60);
     if (fault.kind === 'revoked') return sessionInvalidated();
     if (fault.kind === 'rejected') return graphError({ code: 368, subcode: 1390008, message: 'The action attempted has been deemed abusive or is otherwise disallowed' });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
-  applyTimeouts, faultQueue, fetchImage, graphError, graphThrottle, graphTime, graphToken, numericId, pickFields, pngReply, randomToken,
+  applyTimeouts, faultQueue, fetchImage, graphError, graphPlatformThrottle, graphThrottle, graphTime, graphToken, numericId, pickFields, pngReply, randomToken,
   readParams, serveEmulator, splitVersion, tinyPng, type EmuRequest, type Fault, type Reply, type RequestRecord,
 } from './common.ts';
 import { engagementBook, insightsReply } from './engagement.ts';
@@ -192,6 +192,7 @@ export async function startInstagramEmulator(options: InstagramEmulatorOptions =
 
   function faultReply(fault: Fault, objectId: string): Reply | undefined {
     if (fault.kind === '5xx') return graphError({ status: 500, code: 2, message: 'An unexpected error has occurred. Please retry your request later.', isTransient: true });
+    if (fault.kind === '429' && fault.platformLimit) return graphPlatformThrottle(fault.platformLimit);
     if (fault.kind === '429') return graphThrottle(objectId, 'instagram', 80002, 'There have been too many calls to this Instagram account. Wait a bit and try again.', fault.resetInSeconds ?? 60);
     if (fault.kind === 'revoked') return revokedToken();
     if (fault.kind === 'rejected') {

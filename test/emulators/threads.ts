@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { countForThreads } from '../../src/domain/character-count.ts';
 import {
-  applyTimeouts, faultQueue, fetchImage, graphError, graphThrottle, graphTime, graphToken, numericId, pickFields, pngReply, randomToken,
+  applyTimeouts, faultQueue, fetchImage, graphError, graphPlatformThrottle, graphThrottle, graphTime, graphToken, numericId, pickFields, pngReply, randomToken,
   readParams, serveEmulator, splitVersion, tinyPng, type EmuRequest, type Fault, type Reply, type RequestRecord,
 } from './common.ts';
 import { engagementBook, insightsReply } from './engagement.ts';
@@ -182,6 +182,7 @@ export async function startThreadsEmulator(options: ThreadsEmulatorOptions = {})
 
   function faultReply(fault: Fault, objectId: string): Reply | undefined {
     if (fault.kind === '5xx') return graphError({ status: 500, code: 2, message: 'An unexpected error has occurred. Please retry your request later.', isTransient: true });
+    if (fault.kind === '429' && fault.platformLimit) return graphPlatformThrottle(fault.platformLimit);
     if (fault.kind === '429') return graphThrottle(objectId, 'threads', 613, 'Calls to this api have exceeded the rate limit.', fault.resetInSeconds ?? 60);
     if (fault.kind === 'revoked') return revokedToken();
     if (fault.kind === 'rejected') return graphError({ code: 100, type: 'THApiException', message: 'The post could not be published because it goes against our Community Guidelines.' });
