@@ -4,6 +4,7 @@ import {
   readParams, serveEmulator, splitVersion, tinyPng, type EmuRequest, type Fault, type Reply, type RequestRecord,
 } from './common.ts';
 import { engagementBook } from './engagement.ts';
+import { facebookLogin } from './meta-login.ts';
 
 /**
  * Facebook Pages (Graph API) emulator on 127.0.0.1: POST /{page}/feed (message, link, attached_media),
@@ -20,6 +21,9 @@ export interface FacebookEmulatorOptions {
   latencyMs?: number;
   /** Seed of the synthetic engagement posts report (test/emulators/engagement.ts). */
   metricsSeed?: string;
+  /** The Facebook Login app the sign-in endpoints accept. */
+  clientId?: string;
+  clientSecret?: string;
 }
 export interface FacebookPostRecord { id: string; pageId: string; message: string; link: string | undefined; photoIds: string[]; version: string | undefined; createdAt: Date }
 export interface FacebookPhotoRecord { id: string; pageId: string; url: string; caption: string; published: boolean; altText: string | undefined; postId: string | undefined }
@@ -67,6 +71,11 @@ export async function startFacebookEmulator(options: FacebookEmulatorOptions = {
     },
     stop: async () => {},
   };
+  /** Facebook Login: the dialog, the token exchanges and /me/accounts (test/emulators/meta-login.ts). */
+  const login = facebookLogin({
+    clientId: options.clientId ?? 'facebook-app', clientSecret: options.clientSecret ?? 'facebook-app-secret', issued: emu.issued,
+    pageToken: (pageId) => emu.issueToken(pageId).accessToken, nextId,
+  });
 
   const postEntity = (p: FacebookPostRecord) => ({
     id: p.id, message: p.message || undefined, created_time: graphTime(p.createdAt), link: p.link,
@@ -155,6 +164,8 @@ export async function startFacebookEmulator(options: FacebookEmulatorOptions = {
   async function handle(req: EmuRequest): Promise<Reply> {
     if (req.method === 'GET' && req.path === '/media/test.png') return pngReply(png);
     const { version, rest } = splitVersion(req.path);
+    const signIn = login.handle(req, rest, readParams(req));
+    if (signIn) return signIn;
     const fault = faults.take(`${req.method} ${rest}`);
     const scripted = fault ? faultReply(fault, rest.split('/')[1] ?? '') : undefined;
     if (scripted) return scripted;
@@ -170,7 +181,7 @@ export async function startFacebookEmulator(options: FacebookEmulatorOptions = {
   emu.url = server.url;
   emu.imageUrl = `${server.url}/media/test.png`;
   emu.stop = server.stop;
-  return emu;
+  return Object.assign(emu, { login });
 }
 
 export type FacebookEmulator = Awaited<ReturnType<typeof startFacebookEmulator>>;

@@ -69,6 +69,10 @@ export async function startInstagramEmulator(options: InstagramEmulatorOptions =
       tokens.set(accessToken, { userId, username, revoked: false, expired: false });
       return { accessToken, userId, username };
     },
+    /** A token issued elsewhere that may act for `userId`: the Page token Facebook Login gave for the Page it is linked to. */
+    trustToken(accessToken: string, userId: string, username: string) {
+      tokens.set(accessToken, { userId, username, revoked: false, expired: false });
+    },
     revokeToken(t: string) {
       const state = tokens.get(t);
       if (state) state.revoked = true;

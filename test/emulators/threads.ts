@@ -5,6 +5,7 @@ import {
   readParams, serveEmulator, splitVersion, tinyPng, type EmuRequest, type Fault, type Reply, type RequestRecord,
 } from './common.ts';
 import { engagementBook, insightsReply } from './engagement.ts';
+import { threadsLogin } from './meta-login.ts';
 
 /**
  * Threads API emulator on 127.0.0.1 (prefix /v1.0): POST /{user|me}/threads (TEXT, IMAGE with image_url fetched
@@ -22,6 +23,9 @@ export interface ThreadsEmulatorOptions {
   processingPolls?: number;
   /** Seed of the synthetic engagement insights report (test/emulators/engagement.ts). */
   metricsSeed?: string;
+  /** The Threads app the sign-in endpoints accept. */
+  clientId?: string;
+  clientSecret?: string;
 }
 export interface ThreadsContainerRecord {
   id: string; userId: string; mediaType: 'TEXT' | 'IMAGE' | 'CAROUSEL'; text: string; imageUrl: string | undefined; altText: string | undefined;
@@ -76,6 +80,15 @@ export async function startThreadsEmulator(options: ThreadsEmulatorOptions = {})
     },
     stop: async () => {},
   };
+  /** The Threads sign-in: the dialog, the code exchange and th_exchange_token (test/emulators/meta-login.ts). */
+  const login = threadsLogin({
+    clientId: options.clientId ?? 'threads-app', clientSecret: options.clientSecret ?? 'threads-app-secret', issued: emu.issued, nextId,
+    issueToken: (userId, username) => emu.issueToken(userId, username).accessToken,
+    ownerOf: (token) => {
+      const state = tokens.get(token);
+      return state && !state.revoked && !state.expired ? { userId: state.userId, username: state.username } : undefined;
+    },
+  });
 
   const usernameOf = (userId: string) => [...tokens.values()].find((t) => t.userId === userId)?.username ?? `user${userId}`;
   const postEntity = (p: ThreadsPostRecord) => ({
@@ -192,6 +205,8 @@ export async function startThreadsEmulator(options: ThreadsEmulatorOptions = {})
   async function handle(req: EmuRequest): Promise<Reply> {
     if (req.method === 'GET' && req.path === '/media/test.png') return pngReply(png);
     const { rest } = splitVersion(req.path);
+    const signIn = login.handle(req, rest, readParams(req));
+    if (signIn) return signIn;
     const fault = faults.take(`${req.method} ${rest}`);
     const scripted = fault ? faultReply(fault, rest.split('/')[1] ?? '') : undefined;
     if (scripted) return scripted;
@@ -207,7 +222,7 @@ export async function startThreadsEmulator(options: ThreadsEmulatorOptions = {})
   emu.url = server.url;
   emu.imageUrl = `${server.url}/media/test.png`;
   emu.stop = server.stop;
-  return emu;
+  return Object.assign(emu, { login });
 }
 
 export type ThreadsEmulator = Awaited<ReturnType<typeof startThreadsEmulator>>;
