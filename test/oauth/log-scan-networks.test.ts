@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { connectAccount } from '../../src/db/accounts.ts';
 import type { Network } from '../../src/domain/networks.ts';
 import { createInstagramAdapter } from '../../src/networks/instagram.ts';
 import { ADMIN, CHANNEL, draft } from '../helpers/greenlight.ts';
 import { approve, waitForDelivery } from '../helpers/engine.ts';
+import { dCards, dDraft, discordOf } from '../helpers/discord-stack.ts';
 import { startPds } from '../helpers/pds.ts';
 import { startFacebookEmulator } from '../emulators/facebook.ts';
 import { startInstagramEmulator } from '../emulators/instagram.ts';
@@ -15,15 +15,17 @@ import { expectNowhere, logBuffer } from './secret-scan.ts';
 
 /**
  * The second half of the log scan (log-scan.test.ts has X and Mastodon through OAuth, refresh, revoke and
- * reconnect): every other network connected and published to in one run, with the Discord edge and an
+ * reconnect): LinkedIn, Facebook, Instagram and Threads through OAuth, Bluesky through its app-password form
+ * against the real PDS, the webhook network through its form, all eight published to, with the Discord edge and an
  * outgoing webhook on, then every secret any emulator issued is searched for in the logs, the event log,
  * the stored errors and chat.
  */
 describe('no token in logs, chat, errors or the event log, on every network', () => {
-  it('after connecting LinkedIn, Bluesky and a webhook through their flows and publishing to all eight networks', async () => {
+  it('after connecting six networks through their sign-in flows and publishing to all eight', async () => {
     const { lines, log } = logBuffer();
     const [linkedin, facebook, instagram, threads, blog, crm, pds] = await Promise.all([
-      startLinkedInEmulator({ clientSecret: 'secret-1-linkedin' }), startFacebookEmulator(), startInstagramEmulator(), startThreadsEmulator(),
+      startLinkedInEmulator({ clientSecret: 'secret-1-linkedin' }), startFacebookEmulator({ clientId: 'fb-app', clientSecret: 'fb-app-secret-scan' }), startInstagramEmulator(),
+      startThreadsEmulator({ clientId: 'th-app', clientSecret: 'th-app-secret-scan' }),
       startWebhookReceiver('/hooks/blog'), startWebhookReceiver('/hooks/crm'), startPds(),
     ]);
     const stack = await oauthStack({
@@ -31,7 +33,9 @@ describe('no token in logs, chat, errors or the event log, on every network', ()
       discord: 'http',
       env: () => ({
         LINKEDIN_CLIENT_ID: 'client-1', LINKEDIN_CLIENT_SECRET: 'secret-1-linkedin', LINKEDIN_AUTH_URL: `${linkedin.url}/oauth/v2`, LINKEDIN_API_URL: linkedin.url,
-        FACEBOOK_API_URL: facebook.url, THREADS_API_URL: threads.url, BLUESKY_SERVICE_URL: pds.url,
+        FACEBOOK_CLIENT_ID: 'fb-app', FACEBOOK_CLIENT_SECRET: 'fb-app-secret-scan', FACEBOOK_AUTH_URL: `${facebook.url}/v24.0/dialog/oauth`, FACEBOOK_API_URL: facebook.url,
+        THREADS_CLIENT_ID: 'th-app', THREADS_CLIENT_SECRET: 'th-app-secret-scan', THREADS_AUTH_URL: `${threads.url}/oauth/authorize`, THREADS_API_URL: threads.url,
+        BLUESKY_SERVICE_URL: pds.url,
       }),
       // Instagram's adapter would share FACEBOOK_API_URL with Facebook's; here it has its own emulator.
       adapters: { instagram: createInstagramAdapter({ baseUrl: instagram.url, timeoutMs: 2_000 }) },
@@ -57,13 +61,12 @@ describe('no token in logs, chat, errors or the event log, on every network', ()
       const shown = await submitForm(`${stack.publicUrl}/connect/webhook`, { t: hook, url: blog.url });
       shownOnce.push(/<code id="secret">(whsec_[A-Za-z0-9_-]+)<\/code>/.exec(shown.body)![1]!);
 
-      // Meta's networks with the Page/user tokens their emulators issue.
-      const page = facebook.issueToken();
-      const ig = instagram.issueToken();
-      const th = threads.issueToken();
-      for (const [network, id, accessToken] of [['facebook', page.pageId, page.accessToken], ['instagram', ig.userId, ig.accessToken], ['threads', th.userId, th.accessToken]] as const) {
-        await connectAccount(stack.app.db, stack.app.cipher, { workspaceId: stack.workspaceId, network, externalAccountId: id, displayName: `${network} scan`, connectedBy: ADMIN, credentials: { accessToken } });
-      }
+      // Meta's networks through their sign-in (Facebook Login for Facebook and Instagram, Threads' own).
+      const ana2 = facebook.login.addUser('Ana Ruiz', [{ name: 'Scan Page', tasks: ['CREATE_CONTENT'], instagram: { id: '17841400000000099', username: 'scan.studio' } }]);
+      facebook.login.consent = { userId: ana2.userId };
+      threads.login.consent = { userId: '27000000099', username: 'scan.threads' };
+      for (const network of ['facebook', 'instagram', 'threads'] as const) expect((await browse(await chatLink(stack, ADMIN, network))).status, network).toBe(200);
+      instagram.trustToken(ana2.pages[0]!.accessToken, '17841400000000099', 'scan.studio');
       for (const row of await stack.testDb.db.selectFrom('social_accounts').select(['id', 'network']).where('workspace_id', '=', stack.workspaceId).where('status', '=', 'connected').execute()) {
         accounts[row.network] ??= row.id;
       }
@@ -85,20 +88,25 @@ describe('no token in logs, chat, errors or the event log, on every network', ()
         for (const network of networks) await waitForDelivery(stack, post.id, network, 'published');
       }
       await crm.waitFor(() => crm.accepted.length > 0, 'an outgoing webhook event');
+      // The Discord edge at work with its bot token: a post composed there gets its card in the mod queue.
+      await dDraft(stack, { text: 'Scanned from Discord.', accounts: [discordOf(stack).accounts.mastodon] });
+      await stack.slack.waitFor(() => dCards(stack).find((c) => JSON.stringify(c.embeds).includes('Scanned from Discord.')), { what: 'the Discord card' });
 
       const issued = {
-        linkedin: linkedin.issued, facebook: facebook.issued, instagram: instagram.issued, threads: threads.issued, bluesky: pds.issued,
+        // Instagram's token is the Page token Facebook Login handed out: it is in Facebook's list.
+        linkedin: linkedin.issued, facebook: facebook.issued, threads: threads.issued, bluesky: pds.issued,
         x: stack.x.issued, mastodon: stack.mastodon.issued,
       };
       for (const [network, list] of Object.entries(issued)) expect(list.length, `${network} issued nothing`).toBeGreaterThan(0);
       expect(pds.issued).toContain(ana.appPassword);
+      expect(facebook.issued).toContain(ana2.pages[0]!.accessToken);
       const secrets = {
         ...issued,
         'webhook network': shownOnce,
         'outgoing webhook': [subscriptionSecret],
         slack: [stack.slack.botToken],
         discord: [stack.discord!.emulator.botToken],
-        'linkedin client': ['secret-1-linkedin'],
+        'oauth clients': ['secret-1-linkedin', 'fb-app-secret-scan', 'th-app-secret-scan'],
       };
       expect(lines.join('')).toContain('account connected');
       await expectNowhere(stack, lines, secrets, [subscriptionSecret]);
