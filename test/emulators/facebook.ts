@@ -14,6 +14,7 @@ import { facebookLogin } from './meta-login.ts';
  * X-Business-Use-Case-Usage with estimated_time_to_regain_access. Any /vNN.N/ version prefix is accepted.
  * A post read with `reactions.summary(total_count)`, `comments.summary(total_count)` or `shares` fields gets
  * seeded synthetic engagement; `shares` is left out when nobody shared the post, as Graph does.
+ * Facebook Login (`emu.login`: the dialog, /oauth/access_token, /me/accounts) is in meta-login.ts.
  */
 
 export type { Fault, FaultKind } from './common.ts';

@@ -14,6 +14,7 @@ import { threadsLogin } from './meta-login.ts';
  * (permalink, text, timestamp...), GET /{user}/threads and /{user}/replies, GET /refresh_access_token
  * (th_refresh_token), GET /me. Token via access_token parameter or Bearer header. Graph error shape.
  * GET /{media-id}/insights?metric=views,likes,replies,reposts,quotes,shares from seeded synthetic engagement.
+ * The sign-in (`emu.login`: /oauth/authorize, POST /oauth/access_token, th_exchange_token) is in meta-login.ts.
  */
 
 export type { Fault, FaultKind } from './common.ts';
