@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { TokenCipher } from '../crypto/token-cipher.ts';
 import type { Network } from '../domain/networks.ts';
+import type { CountOptions } from '../domain/text-rules.ts';
 import type { Credentials } from '../networks/adapter.ts';
 import type { Executor } from './database.ts';
 import type { SocialAccount } from './schema.ts';
@@ -22,6 +23,8 @@ export interface ConnectAccountInput {
   externalAccountId: string;
   displayName: string;
   instanceUrl?: string;
+  /** The server's own post length limit, where it declares one (Mastodon). */
+  maxCharacters?: number;
   connectedBy: string;
   credentials: Omit<Credentials, 'accountId' | 'instanceUrl'>;
 }
@@ -40,6 +43,7 @@ export async function connectAccount(tx: Executor, cipher: TokenCipher, input: C
   const values = {
     display_name: input.displayName,
     instance_url: input.instanceUrl ?? null,
+    max_characters: input.maxCharacters ?? null,
     status: 'connected' as const,
     credentials,
     token_expires_at: input.credentials.expiresAt ?? null,
@@ -77,6 +81,11 @@ export async function saveRefreshedCredentials(tx: Executor, cipher: TokenCipher
     })
     .where('id', '=', account.id)
     .execute();
+}
+
+/** The limit validation and counts use for this account: its server's own, else the network's default. */
+export function countOptionsOf(account: { max_characters: number | null }): CountOptions {
+  return account.max_characters ? { limit: account.max_characters } : {};
 }
 
 export function findAccount(tx: Executor, accountId: string): Promise<SocialAccount | undefined> {

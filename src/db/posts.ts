@@ -94,7 +94,7 @@ export async function transitionPosts(tx: Executor, postIds: string[], to: PostS
 }
 
 export interface PostContent {
-  targets: { accountId: string; network: Network; displayName: string; status: string }[];
+  targets: { accountId: string; network: Network; displayName: string; status: string; maxCharacters: number | null }[];
   variants: Partial<Record<Network, string>>;
   media: { url: string; alt: string | null }[];
 }
@@ -104,7 +104,7 @@ export async function loadPostContent(tx: Executor, postId: string): Promise<Pos
     tx
       .selectFrom('post_targets')
       .innerJoin('social_accounts', 'social_accounts.id', 'post_targets.account_id')
-      .select(['social_accounts.id as accountId', 'social_accounts.network', 'social_accounts.display_name as displayName', 'social_accounts.status'])
+      .select(['social_accounts.id as accountId', 'social_accounts.network', 'social_accounts.display_name as displayName', 'social_accounts.status', 'social_accounts.max_characters as maxCharacters'])
       .where('post_targets.post_id', '=', postId)
       .orderBy('social_accounts.network')
       .execute(),

@@ -51,6 +51,8 @@ export interface SocialAccountsTable {
   external_account_id: string;
   display_name: string;
   instance_url: string | null;
+  /** The server's own post length limit (a Mastodon instance's); null: the network's default. */
+  max_characters: number | null;
   status: Generated<AccountStatus>;
   credentials: string;
   token_expires_at: Timestamp | null;

@@ -45,6 +45,7 @@ export function completeConnect(deps: WorkflowDeps, input: CompleteInput): Promi
       externalAccountId: identity.externalAccountId,
       displayName: identity.displayName,
       ...(input.instanceUrl ? { instanceUrl: input.instanceUrl } : {}),
+      ...(identity.maxCharacters ? { maxCharacters: identity.maxCharacters } : {}),
       connectedBy: input.userId,
       credentials: identity.credentials,
     });

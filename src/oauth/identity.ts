@@ -1,4 +1,6 @@
+import { NetworkError } from '../networks/adapter.ts';
 import { asRecord, str } from '../networks/http.ts';
+import { fetchInstanceLimit } from '../networks/mastodon.ts';
 import { getJson, required, type OAuthHttp, type TokenSet } from './exchange.ts';
 import { metaIdentity } from './meta-identity.ts';
 import type { Provider } from './providers.ts';
@@ -10,6 +12,8 @@ export interface ConnectedIdentity {
   credentials: TokenSet;
   /** Said on the closing page, e.g. which of several Pages was connected. */
   note?: string;
+  /** The server's own post length limit (Mastodon instances set their own). */
+  maxCharacters?: number;
 }
 
 /** Looks the account up with the fresh tokens (and, for Meta, swaps them for the long-lived ones it keeps). */
@@ -48,5 +52,20 @@ async function mastodonIdentity(provider: Provider, tokens: TokenSet, http: OAut
   const id = required(provider, tokens, str(json.id), 'an account id');
   const acct = str(json.acct) ?? str(json.username) ?? id;
   const host = new URL(provider.apiUrl).host;
-  return { externalAccountId: id, displayName: acct.includes('@') ? `@${acct}` : `@${acct}@${host}`, credentials: tokens };
+  const maxCharacters = await instanceLimit(provider, http);
+  return { externalAccountId: id, displayName: acct.includes('@') ? `@${acct}` : `@${acct}@${host}`, credentials: tokens, ...(maxCharacters ? { maxCharacters } : {}) };
+}
+
+/**
+ * The instance's own post length limit, read once at connect (and again at every reconnect). An instance
+ * that does not answer still connects: its posts are then held to Mastodon's default of 500, which every
+ * instance accepts, rather than the person being turned away for a missing detail.
+ */
+async function instanceLimit(provider: Provider, http: OAuthHttp): Promise<number | undefined> {
+  try {
+    return await fetchInstanceLimit(provider.apiUrl, { dispatcher: http.dispatcher, timeoutMs: http.timeoutMs });
+  } catch (err) {
+    if (err instanceof NetworkError) return undefined;
+    throw err;
+  }
 }

@@ -3,6 +3,7 @@ import { NETWORK_LABELS, type Network } from '../domain/networks.ts';
 import type { PostState } from '../domain/post-state.ts';
 import { countCharacters } from '../domain/text-rules.ts';
 import { splitThreadParts } from '../domain/thread-parts.ts';
+import { countOptionsOf } from '../db/accounts.ts';
 import type { Decision, Delivery, Post } from '../db/schema.ts';
 import type { PostContent } from '../db/posts.ts';
 
@@ -105,7 +106,7 @@ export function buildCardView(input: {
     note: post.note,
     publishAt: post.publish_at,
     zone: post.zone,
-    networks: content.targets.map((t) => section(t.network, t.displayName, content.variants[t.network] ?? post.text)),
+    networks: content.targets.map((t) => section(t.network, t.displayName, content.variants[t.network] ?? post.text, t.maxCharacters)),
     media: content.media.map((m) => m.url),
     approvals: { count: approverIds.length, required: input.approvalsRequired, approverIds },
     held,
@@ -124,12 +125,13 @@ export function buildCardView(input: {
   };
 }
 
-function section(network: Network, accountName: string, text: string): NetworkSection {
+function section(network: Network, accountName: string, text: string, maxCharacters: number | null): NetworkSection {
+  const opts = countOptionsOf({ max_characters: maxCharacters });
   return {
     network,
     label: NETWORK_LABELS[network],
     accountName,
-    parts: splitThreadParts(text).map((part) => ({ text: part, ...countCharacters(network, part) })),
+    parts: splitThreadParts(text).map((part) => ({ text: part, ...countCharacters(network, part, opts) })),
   };
 }
 

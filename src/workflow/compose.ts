@@ -3,6 +3,7 @@ import { isValidTimeZone } from '../domain/local-time.ts';
 import type { Network } from '../domain/networks.ts';
 import { parsePublishTime } from '../domain/publish-time.ts';
 import { validateContent } from '../domain/text-rules.ts';
+import { countOptionsOf } from '../db/accounts.ts';
 import type { SocialAccount } from '../db/schema.ts';
 
 /** What the author typed in the compose form (Slack modal or Discord modal), before validation. */
@@ -50,9 +51,11 @@ export function validateCompose(input: ComposeInput, accounts: SocialAccount[], 
   if (badUrl) errors.media = `"${badUrl.slice(0, 80)}" is not a web address (https://...).`;
 
   const variants = Object.fromEntries(Object.entries(input.variants).filter(([, text]) => text && text.trim() !== '')) as Partial<Record<Network, string>>;
-  for (const network of new Set(chosen.map((a) => a.network))) {
+  // Per account, not per network: two Mastodon accounts on different instances have different limits.
+  for (const account of chosen) {
+    const { network } = account;
     const variant = variants[network];
-    for (const issue of validateContent(network, { text: variant ?? input.text, media })) {
+    for (const issue of validateContent(network, { text: variant ?? input.text, media }, countOptionsOf(account))) {
       const field: ComposeField = issue.field === 'media' ? 'media' : variant ? `variant_${network}` : 'text';
       errors[field] ??= issue.message;
     }

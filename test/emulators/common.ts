@@ -18,6 +18,11 @@ export interface Fault {
   /** For 429: seconds until the limit resets, in whatever form the network reports it (default 60). */
   resetInSeconds?: number;
   /**
+   * For a Graph emulator's 429: answer with the platform limit instead of the network's own business use
+   * case limit: 4 (the app's calls) or 17 (the user's calls), reported in X-App-Usage as percentages.
+   */
+  platformLimit?: 4 | 17;
+  /**
    * Which requests fail: "METHOD /path-prefix" (a prefix of e.g. "POST /rest/posts"; Graph emulators match
    * the path without its version prefix) or a RegExp tested against that line. Default: the create-post call.
    */
@@ -234,6 +239,15 @@ export function graphTime(date: Date): string {
 export function graphThrottle(objectId: string, type: string, code: number, message: string, resetInSeconds: number): Reply {
   const usage = { [objectId]: [{ type, call_count: 100, total_cputime: 30, total_time: 40, estimated_time_to_regain_access: Math.ceil(resetInSeconds / 60) }] };
   return graphError({ code, message, headers: { 'x-business-use-case-usage': JSON.stringify(usage) } });
+}
+
+/**
+ * A platform rate limit answer (Graph "Handling Errors": 4 API Too Many Calls, 17 API User Too Many Calls):
+ * X-App-Usage reports call count and time as percentages of the limit, with no time to wait.
+ */
+export function graphPlatformThrottle(code: 4 | 17): Reply {
+  const message = code === 4 ? '(#4) Application request limit reached' : '(#17) User request limit reached';
+  return graphError({ code, message, headers: { 'x-app-usage': JSON.stringify({ call_count: 100, total_cputime: 12, total_time: 15 }) } });
 }
 
 export function numericId(seq: { n: bigint }, base: bigint): string {

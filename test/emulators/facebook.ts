@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import {
-  applyTimeouts, faultQueue, fetchImage, graphError, graphThrottle, graphTime, graphToken, numericId, pickFields, pngReply, randomToken,
+  applyTimeouts, faultQueue, fetchImage, graphError, graphPlatformThrottle, graphThrottle, graphTime, graphToken, numericId, pickFields, pngReply, randomToken,
   readParams, serveEmulator, splitVersion, tinyPng, type EmuRequest, type Fault, type Reply, type RequestRecord,
 } from './common.ts';
 import { engagementBook } from './engagement.ts';
+import { facebookLogin } from './meta-login.ts';
 
 /**
  * Facebook Pages (Graph API) emulator on 127.0.0.1: POST /{page}/feed (message, link, attached_media),
@@ -13,6 +14,7 @@ import { engagementBook } from './engagement.ts';
  * X-Business-Use-Case-Usage with estimated_time_to_regain_access. Any /vNN.N/ version prefix is accepted.
  * A post read with `reactions.summary(total_count)`, `comments.summary(total_count)` or `shares` fields gets
  * seeded synthetic engagement; `shares` is left out when nobody shared the post, as Graph does.
+ * Facebook Login (`emu.login`: the dialog, /oauth/access_token, /me/accounts) is in meta-login.ts.
  */
 
 export type { Fault, FaultKind } from './common.ts';
@@ -20,6 +22,9 @@ export interface FacebookEmulatorOptions {
   latencyMs?: number;
   /** Seed of the synthetic engagement posts report (test/emulators/engagement.ts). */
   metricsSeed?: string;
+  /** The Facebook Login app the sign-in endpoints accept. */
+  clientId?: string;
+  clientSecret?: string;
 }
 export interface FacebookPostRecord { id: string; pageId: string; message: string; link: string | undefined; photoIds: string[]; version: string | undefined; createdAt: Date }
 export interface FacebookPhotoRecord { id: string; pageId: string; url: string; caption: string; published: boolean; altText: string | undefined; postId: string | undefined }
@@ -49,9 +54,12 @@ export async function startFacebookEmulator(options: FacebookEmulatorOptions = {
     requests: [] as RequestRecord[],
     /** What posts report as reactions, comments and shares: seeded, or pinned by a test. */
     engagement: engagementBook(options.metricsSeed),
+    /** Every token and code handed out (tests scan logs for them). */
+    issued: [] as string[],
     /** A Page access token (as from GET /{user-id}/accounts) for `pageId` (new page when omitted). */
     issueToken(pageId: string = nextId()): FacebookTokens {
       const accessToken = `EAAG${randomToken()}`;
+      emu.issued.push(accessToken);
       tokens.set(accessToken, { pageId, revoked: false });
       return { accessToken, pageId };
     },
@@ -64,6 +72,11 @@ export async function startFacebookEmulator(options: FacebookEmulatorOptions = {
     },
     stop: async () => {},
   };
+  /** Facebook Login: the dialog, the token exchanges and /me/accounts (test/emulators/meta-login.ts). */
+  const login = facebookLogin({
+    clientId: options.clientId ?? 'facebook-app', clientSecret: options.clientSecret ?? 'facebook-app-secret', issued: emu.issued,
+    pageToken: (pageId) => emu.issueToken(pageId).accessToken, nextId,
+  });
 
   const postEntity = (p: FacebookPostRecord) => ({
     id: p.id, message: p.message || undefined, created_time: graphTime(p.createdAt), link: p.link,
@@ -142,6 +155,7 @@ export async function startFacebookEmulator(options: FacebookEmulatorOptions = {
 
   function faultReply(fault: Fault, objectId: string): Reply | undefined {
     if (fault.kind === '5xx') return graphError({ status: 500, code: 2, message: 'An unexpected error has occurred. Please retry your request later.', isTransient: true });
+    if (fault.kind === '429' && fault.platformLimit) return graphPlatformThrottle(fault.platformLimit);
     if (fault.kind === '429') return graphThrottle(objectId, 'pages', 32, '(#32) Page request limit reached', fault.resetInSeconds ?? 60);
     if (fault.kind === 'revoked') return sessionInvalidated();
     if (fault.kind === 'rejected') return graphError({ code: 368, subcode: 1390008, message: 'The action attempted has been deemed abusive or is otherwise disallowed' });
@@ -151,6 +165,8 @@ export async function startFacebookEmulator(options: FacebookEmulatorOptions = {
   async function handle(req: EmuRequest): Promise<Reply> {
     if (req.method === 'GET' && req.path === '/media/test.png') return pngReply(png);
     const { version, rest } = splitVersion(req.path);
+    const signIn = login.handle(req, rest, readParams(req));
+    if (signIn) return signIn;
     const fault = faults.take(`${req.method} ${rest}`);
     const scripted = fault ? faultReply(fault, rest.split('/')[1] ?? '') : undefined;
     if (scripted) return scripted;
@@ -166,7 +182,7 @@ export async function startFacebookEmulator(options: FacebookEmulatorOptions = {
   emu.url = server.url;
   emu.imageUrl = `${server.url}/media/test.png`;
   emu.stop = server.stop;
-  return emu;
+  return Object.assign(emu, { login });
 }
 
 export type FacebookEmulator = Awaited<ReturnType<typeof startFacebookEmulator>>;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
-  applyTimeouts, faultQueue, fetchImage, graphError, graphThrottle, graphTime, graphToken, numericId, pickFields, pngReply, randomToken,
+  applyTimeouts, faultQueue, fetchImage, graphError, graphPlatformThrottle, graphThrottle, graphTime, graphToken, numericId, pickFields, pngReply, randomToken,
   readParams, serveEmulator, splitVersion, tinyPng, type EmuRequest, type Fault, type Reply, type RequestRecord,
 } from './common.ts';
 import { engagementBook, insightsReply } from './engagement.ts';
@@ -61,10 +61,17 @@ export async function startInstagramEmulator(options: InstagramEmulatorOptions =
     requests: [] as RequestRecord[],
     /** What /{media-id}/insights reports per post: seeded, or pinned by a test. */
     engagement: engagementBook(options.metricsSeed),
+    /** Every token and code handed out (tests scan logs for them). */
+    issued: [] as string[],
     issueToken(userId: string = nextId(), username = `user${userId.slice(-4)}`): InstagramTokens {
       const accessToken = `IGAA${randomToken()}`;
+      emu.issued.push(accessToken);
       tokens.set(accessToken, { userId, username, revoked: false, expired: false });
       return { accessToken, userId, username };
+    },
+    /** A token issued elsewhere that may act for `userId`: the Page token Facebook Login gave for the Page it is linked to. */
+    trustToken(accessToken: string, userId: string, username: string) {
+      tokens.set(accessToken, { userId, username, revoked: false, expired: false });
     },
     revokeToken(t: string) {
       const state = tokens.get(t);
@@ -189,6 +196,7 @@ export async function startInstagramEmulator(options: InstagramEmulatorOptions =
 
   function faultReply(fault: Fault, objectId: string): Reply | undefined {
     if (fault.kind === '5xx') return graphError({ status: 500, code: 2, message: 'An unexpected error has occurred. Please retry your request later.', isTransient: true });
+    if (fault.kind === '429' && fault.platformLimit) return graphPlatformThrottle(fault.platformLimit);
     if (fault.kind === '429') return graphThrottle(objectId, 'instagram', 80002, 'There have been too many calls to this Instagram account. Wait a bit and try again.', fault.resetInSeconds ?? 60);
     if (fault.kind === 'revoked') return revokedToken();
     if (fault.kind === 'rejected') {

@@ -69,15 +69,19 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
     /** What the metrics endpoints report per post: seeded, or pinned by a test. */
     engagement: engagementBook(options.metricsSeed),
     requests: [] as RequestRecord[],
+    /** Every token and code handed out (tests scan logs for them). */
+    issued: [] as string[],
     /** A token that may post as `author` (a member or an organization URN). */
     issueToken(author = `urn:li:person:${randomBytes(5).toString('hex')}`): LinkedInTokens {
       const t = { accessToken: randomToken(), refreshToken: randomToken(), author };
+      emu.issued.push(t.accessToken, t.refreshToken);
       tokens.set(t.accessToken, { author, revoked: false, expired: false });
       refreshes.set(t.refreshToken, { author, expiresAt: Date.now() + 365 * 86_400_000 });
       return t;
     },
     issueCode(author: string, opts: { redirectUri?: string } = {}): string {
       const code = randomToken();
+      emu.issued.push(code);
       codes.set(code, { author, redirectUri: opts.redirectUri });
       return code;
     },
@@ -307,6 +311,7 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
 
   /** A new access token; the refresh token keeps its value and its original expiry (LinkedIn does not reset it). */
   function grant(author: string, refreshToken: string, refreshExpiresAt: number, accessToken = randomToken()) {
+    if (!emu.issued.includes(accessToken)) emu.issued.push(accessToken);
     tokens.set(accessToken, { author, revoked: false, expired: false });
     return {
       access_token: accessToken, expires_in: 5_184_000, refresh_token: refreshToken,

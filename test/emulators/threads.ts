@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { countForThreads } from '../../src/domain/character-count.ts';
 import {
-  applyTimeouts, faultQueue, fetchImage, graphError, graphThrottle, graphTime, graphToken, numericId, pickFields, pngReply, randomToken,
+  applyTimeouts, faultQueue, fetchImage, graphError, graphPlatformThrottle, graphThrottle, graphTime, graphToken, numericId, pickFields, pngReply, randomToken,
   readParams, serveEmulator, splitVersion, tinyPng, type EmuRequest, type Fault, type Reply, type RequestRecord,
 } from './common.ts';
 import { engagementBook, insightsReply } from './engagement.ts';
+import { threadsLogin } from './meta-login.ts';
 
 /**
  * Threads API emulator on 127.0.0.1 (prefix /v1.0): POST /{user|me}/threads (TEXT, IMAGE with image_url fetched
@@ -13,6 +14,7 @@ import { engagementBook, insightsReply } from './engagement.ts';
  * (permalink, text, timestamp...), GET /{user}/threads and /{user}/replies, GET /refresh_access_token
  * (th_refresh_token), GET /me. Token via access_token parameter or Bearer header. Graph error shape.
  * GET /{media-id}/insights?metric=views,likes,replies,reposts,quotes,shares from seeded synthetic engagement.
+ * The sign-in (`emu.login`: /oauth/authorize, POST /oauth/access_token, th_exchange_token) is in meta-login.ts.
  */
 
 export type { Fault, FaultKind } from './common.ts';
@@ -22,6 +24,9 @@ export interface ThreadsEmulatorOptions {
   processingPolls?: number;
   /** Seed of the synthetic engagement insights report (test/emulators/engagement.ts). */
   metricsSeed?: string;
+  /** The Threads app the sign-in endpoints accept. */
+  clientId?: string;
+  clientSecret?: string;
 }
 export interface ThreadsContainerRecord {
   id: string; userId: string; mediaType: 'TEXT' | 'IMAGE' | 'CAROUSEL'; text: string; imageUrl: string | undefined; altText: string | undefined;
@@ -55,8 +60,11 @@ export async function startThreadsEmulator(options: ThreadsEmulatorOptions = {})
     requests: [] as RequestRecord[],
     /** What /{media-id}/insights reports per post: seeded, or pinned by a test. */
     engagement: engagementBook(options.metricsSeed),
+    /** Every token and code handed out (tests scan logs for them). */
+    issued: [] as string[],
     issueToken(userId: string = nextId(), username = `user${userId.slice(-4)}`): ThreadsTokens {
       const accessToken = `THAA${randomToken()}`;
+      emu.issued.push(accessToken);
       tokens.set(accessToken, { userId, username, revoked: false, expired: false });
       return { accessToken, userId, username };
     },
@@ -73,6 +81,15 @@ export async function startThreadsEmulator(options: ThreadsEmulatorOptions = {})
     },
     stop: async () => {},
   };
+  /** The Threads sign-in: the dialog, the code exchange and th_exchange_token (test/emulators/meta-login.ts). */
+  const login = threadsLogin({
+    clientId: options.clientId ?? 'threads-app', clientSecret: options.clientSecret ?? 'threads-app-secret', issued: emu.issued, nextId,
+    issueToken: (userId, username) => emu.issueToken(userId, username).accessToken,
+    ownerOf: (token) => {
+      const state = tokens.get(token);
+      return state && !state.revoked && !state.expired ? { userId: state.userId, username: state.username } : undefined;
+    },
+  });
 
   const usernameOf = (userId: string) => [...tokens.values()].find((t) => t.userId === userId)?.username ?? `user${userId}`;
   const postEntity = (p: ThreadsPostRecord) => ({
@@ -179,6 +196,7 @@ export async function startThreadsEmulator(options: ThreadsEmulatorOptions = {})
 
   function faultReply(fault: Fault, objectId: string): Reply | undefined {
     if (fault.kind === '5xx') return graphError({ status: 500, code: 2, message: 'An unexpected error has occurred. Please retry your request later.', isTransient: true });
+    if (fault.kind === '429' && fault.platformLimit) return graphPlatformThrottle(fault.platformLimit);
     if (fault.kind === '429') return graphThrottle(objectId, 'threads', 613, 'Calls to this api have exceeded the rate limit.', fault.resetInSeconds ?? 60);
     if (fault.kind === 'revoked') return revokedToken();
     if (fault.kind === 'rejected') return graphError({ code: 100, type: 'THApiException', message: 'The post could not be published because it goes against our Community Guidelines.' });
@@ -188,6 +206,8 @@ export async function startThreadsEmulator(options: ThreadsEmulatorOptions = {})
   async function handle(req: EmuRequest): Promise<Reply> {
     if (req.method === 'GET' && req.path === '/media/test.png') return pngReply(png);
     const { rest } = splitVersion(req.path);
+    const signIn = login.handle(req, rest, readParams(req));
+    if (signIn) return signIn;
     const fault = faults.take(`${req.method} ${rest}`);
     const scripted = fault ? faultReply(fault, rest.split('/')[1] ?? '') : undefined;
     if (scripted) return scripted;
@@ -203,7 +223,7 @@ export async function startThreadsEmulator(options: ThreadsEmulatorOptions = {})
   emu.url = server.url;
   emu.imageUrl = `${server.url}/media/test.png`;
   emu.stop = server.stop;
-  return emu;
+  return Object.assign(emu, { login });
 }
 
 export type ThreadsEmulator = Awaited<ReturnType<typeof startThreadsEmulator>>;

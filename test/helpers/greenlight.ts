@@ -4,6 +4,8 @@ import { connectAccount } from '../../src/db/accounts.ts';
 import { findOrCreateWorkspace, setMemberRole, updateWorkspaceSettings, type WorkspaceSettings } from '../../src/db/workspaces.ts';
 import { greenlightCore } from '../../src/extensions.ts';
 import { createLogger, type Logger } from '../../src/log.ts';
+import type { Network } from '../../src/domain/networks.ts';
+import type { NetworkAdapter } from '../../src/networks/adapter.ts';
 import { createMastodonAdapter } from '../../src/networks/mastodon.ts';
 import { createXAdapter } from '../../src/networks/x.ts';
 import { DiscordEmulator } from '../emulators/discord.ts';
@@ -48,6 +50,8 @@ export interface StackOptions {
   env?: (urls: { x: string; mastodon: string }) => Record<string, string>;
   /** Where Greenlight logs (default: TEST_LOG_LEVEL or silent, to stdout). */
   log?: Logger;
+  /** More network adapters, or replacements, pointed at emulators the caller started. */
+  adapters?: Partial<Record<Network, NetworkAdapter>>;
   /** A database made by the caller (the demo, outside vitest); default: a fresh copy of the test template. */
   database?: TestDatabase;
 }
@@ -95,7 +99,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     log: options.log ?? createLogger({ level: config.logLevel }),
     extensions: [
       greenlightCore(config, {
-        adapters: { x: createXAdapter({ baseUrl: x.url, timeoutMs: options.adapterTimeoutMs ?? 2_000, ...config.oauth.x.client }), mastodon: createMastodonAdapter({ timeoutMs: options.adapterTimeoutMs ?? 2_000 }) },
+        adapters: { x: createXAdapter({ baseUrl: x.url, timeoutMs: options.adapterTimeoutMs ?? 2_000, ...config.oauth.x.client }), mastodon: createMastodonAdapter({ timeoutMs: options.adapterTimeoutMs ?? 2_000 }), ...options.adapters },
         retryDelays: { baseMs: 100, maxMs: 1_000 },
         // Outgoing webhooks retry within a second or so, and give up on a silent receiver after 2 s.
         webhooks: { baseMs: 100, maxMs: 500, timeoutMs: 2_000 },
@@ -136,7 +140,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 }
 
 /** The author runs /post and fills the form; returns the app's answer to the submission. */
-export async function draft(stack: Stack, o: { text: string; accounts: string[]; when?: string; zone?: string; variants?: Record<string, string>; note?: string; user?: string }) {
+export async function draft(stack: Stack, o: { text: string; accounts: string[]; when?: string; zone?: string; variants?: Record<string, string>; note?: string; media?: string[]; user?: string }) {
   const user = o.user ?? AUTHOR;
   const view = await opens(stack, user, () => stack.slack.slashCommand({ command: '/post', text: '', userId: user, channelId: CHANNEL }));
   const values: Record<string, Record<string, any>> = {
@@ -146,6 +150,7 @@ export async function draft(stack: Stack, o: { text: string; accounts: string[];
     zone: { value: { type: 'plain_text_input', value: o.zone ?? 'Europe/Berlin' } },
   };
   for (const [network, text] of Object.entries(o.variants ?? {})) values[`variant_${network}`] = { value: { type: 'plain_text_input', value: text } };
+  if (o.media) values.media = { value: { type: 'plain_text_input', value: o.media.join('\n') } };
   if (o.note) values.note = { value: { type: 'plain_text_input', value: o.note } };
   return stack.slack.submitView({ userId: user, viewId: view.id, values });
 }

@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { PDS } from '@atproto/pds';
 
 /**
@@ -31,6 +32,8 @@ export interface TestPds {
   plc: MiniPlc;
   /** The PDS's service DID: the audience of its JWTs. */
   serviceDid: string;
+  /** Every password, app password and session JWT the PDS handed out, to anyone (tests scan logs for them). */
+  issued: string[];
   createAccount(name: string): Promise<TestAccount>;
   /** A session JWT signed with the PDS's own secret but already expired (the PDS answers ExpiredToken). */
   expiredAccessJwt(did: string): string;
@@ -67,7 +70,11 @@ export async function startPds(options: StartPdsOptions = {}): Promise<TestPds> 
   });
   // PDS#start() listens on every interface; this does the same two steps bound to loopback only.
   await pds.ctx.sequencer.start();
-  const server = createServer(pds.app);
+  const issued: string[] = [];
+  const server = createServer((req, res) => {
+    if (ISSUING.test(req.url ?? '')) recordIssued(res, issued);
+    void pds.app(req, res);
+  });
   server.keepAliveTimeout = 5_000;
   server.listen(port, '127.0.0.1');
   await once(server, 'listening');
@@ -96,9 +103,11 @@ export async function startPds(options: StartPdsOptions = {}): Promise<TestPds> 
     pds,
     plc,
     serviceDid,
+    issued,
     async createAccount(name) {
       const handle = `${name}.test`;
       const password = randomBytes(12).toString('hex');
+      issued.push(password);
       const created = await must('com.atproto.server.createAccount', { body: { handle, email: `${name}@example.test`, password } });
       const did = created.did as string;
       const app = await must('com.atproto.server.createAppPassword', { token: created.accessJwt as string, body: { name: 'Greenlight' } });
@@ -119,6 +128,40 @@ export async function startPds(options: StartPdsOptions = {}): Promise<TestPds> 
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The XRPC methods whose answers carry secrets: sessions (accessJwt, refreshJwt) and app passwords. */
+const ISSUING = /^\/xrpc\/com\.atproto\.server\.(createAccount|createSession|refreshSession|createAppPassword)(\?|$)/;
+
+/** Reads the answer as it is written (after the PDS's own compression) and keeps every secret in it. */
+function recordIssued(res: ServerResponse, issued: string[]): void {
+  const chunks: Buffer[] = [];
+  const keep = (chunk: unknown) => {
+    if (typeof chunk === 'string' || chunk instanceof Uint8Array) chunks.push(Buffer.from(chunk));
+  };
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.write = ((chunk: unknown, ...rest: unknown[]) => {
+    keep(chunk);
+    return write(chunk, ...rest);
+  }) as typeof res.write;
+  res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+    keep(chunk);
+    try {
+      const body = JSON.parse(decode(Buffer.concat(chunks), String(res.getHeader('content-encoding') ?? '')).toString('utf8')) as Record<string, unknown>;
+      for (const key of ['accessJwt', 'refreshJwt', 'password']) if (typeof body[key] === 'string') issued.push(body[key] as string);
+    } catch {
+      // Not JSON (an error page): nothing was issued.
+    }
+    return end(chunk, ...rest);
+  }) as typeof res.end;
+}
+
+function decode(body: Buffer, encoding: string): Buffer {
+  if (encoding === 'gzip') return gunzipSync(body);
+  if (encoding === 'br') return brotliDecompressSync(body);
+  if (encoding === 'deflate') return inflateSync(body);
+  return body;
 }
 
 function signHs256(secret: string, header: object, payload: object): string {

@@ -2,7 +2,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifySignature } from '../../src/crypto/webhook-signature.ts';
 import { NetworkError, type Credentials, type PublishRequest, type PublishedPart } from '../../src/networks/adapter.ts';
 import { createWebhookAdapter } from '../../src/networks/webhook.ts';
+import { connectAccount } from '../../src/db/accounts.ts';
+import { ADMIN, draft, startStack } from '../helpers/greenlight.ts';
+import { approve, waitForDelivery } from '../helpers/engine.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../emulators/webhook-receiver.ts';
+import { logBuffer } from '../oauth/secret-scan.ts';
 
 let blog: WebhookReceiver;
 beforeEach(async () => {
@@ -51,9 +55,30 @@ describe('the webhook network adapter against a local receiver', () => {
   });
 
   it('falls back to the endpoint as the link when the receiver says nothing, and never logs the secret', async () => {
-    blog.script({ status: 204, body: '' });
-    const result = await createWebhookAdapter({ timeoutMs: 2000 }).publish(publishRequest().req, creds());
-    expect(result).toMatchObject({ externalId: '6f1c7d1e-0000-4000-8000-000000000001', url: blog.url });
+    // Through the whole product, logging at trace: a refused first attempt is logged, then the retry publishes.
+    const { lines, log } = logBuffer();
+    const stack = await startStack({ log });
+    try {
+      const account = await connectAccount(stack.app.db, stack.app.cipher, {
+        workspaceId: stack.workspaceId, network: 'webhook', externalAccountId: blog.url, displayName: 'blog', instanceUrl: blog.url, connectedBy: ADMIN, credentials: { accessToken: SECRET },
+      });
+      blog.script({ status: 503, body: 'busy, try again' }, { status: 204, body: '' });
+      await draft(stack, { text: 'Logged but never the secret.', accounts: [account.id] });
+      const post = await stack.testDb.db.selectFrom('posts').select('id').where('text', '=', 'Logged but never the secret.').executeTakeFirstOrThrow();
+      await approve(stack, post.id);
+      const published = await waitForDelivery(stack, post.id, 'webhook', 'published');
+      expect(published.url).toBe(blog.url);
+      expect(blog.requests).toHaveLength(2);
+      for (const r of blog.requests) expect(verifySignature(SECRET, r.body, String(r.headers['greenlight-signature']), new Date())).toBe(true);
+
+      const logged = lines.join('');
+      expect(logged).toContain('delivery attempt failed');
+      expect(logged).toContain('busy, try again');
+      expect(logged).not.toContain(SECRET);
+      expect(logged).not.toContain(SECRET.slice('whsec_'.length));
+    } finally {
+      await stack.stop();
+    }
   });
 
   it('classifies answers: 4xx permanent with the receiver words, 429 rate limited, 5xx transient', async () => {

@@ -3,6 +3,7 @@ import { splitThreadParts } from '../../domain/thread-parts.ts';
 import { validateContent } from '../../domain/text-rules.ts';
 import { nextAttemptAt } from '../../domain/backoff.ts';
 import { refreshIfExpiring } from '../../oauth/refresh-account.ts';
+import { countOptionsOf } from '../../db/accounts.ts';
 import { claimDelivery, type StoredPart } from '../../db/claim.ts';
 import { listParts, savePart, transitionDelivery } from '../../db/deliveries.ts';
 import type { DeliveryError } from '../../db/schema.ts';
@@ -75,7 +76,7 @@ async function attempt(publisher: Publisher, context: DeliveryContext, stored: S
   const media = content.media.map((m) => m.url);
   const problem = !adapter
     ? `Greenlight has no ${delivery.network} adapter configured on this server.`
-    : validateContent(delivery.network, { text: deliveryText(context), media })[0]?.message;
+    : validateContent(delivery.network, { text: deliveryText(context), media }, countOptionsOf(context.account))[0]?.message;
   if (problem || !adapter) {
     await recordFailed(deps, delivery, workspace.id, { class: 'permanent', message: problem ?? 'no adapter' }, { published: 0, total: parts.length });
     return;
