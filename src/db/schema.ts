@@ -154,6 +154,16 @@ export interface ChatMessagesTable {
   created_at: CreatedAt;
 }
 
+/** One per event of a post: is its reply in the card's thread yet (see the thread_receipts migration). */
+export interface ThreadReceiptsTable {
+  event_id: string;
+  post_id: string;
+  claimed_at: Date | null;
+  message_id: string | null;
+  posted_at: Date | null;
+  created_at: CreatedAt;
+}
+
 export interface OauthStatesTable {
   nonce: string;
   workspace_id: string;
@@ -278,6 +288,7 @@ export interface Database {
   deliveries: DeliveriesTable;
   delivery_parts: DeliveryPartsTable;
   chat_messages: ChatMessagesTable;
+  thread_receipts: ThreadReceiptsTable;
   oauth_states: OauthStatesTable;
   oauth_clients: OauthClientsTable;
   inbound_requests: InboundRequestsTable;

@@ -45,6 +45,11 @@ export interface Queue {
   /** A publish wake-up for a delivery at `at`, inside the caller's transaction (moves a waiting one). */
   sendPublish(tx: Executor, deliveryId: string, at: Date): Promise<void>;
   sendNotify(tx: Executor, job: NotifyJob): Promise<void>;
+  /**
+   * The sweeper's catch-up for a post whose receipts wait: nothing if a notify job is waiting or
+   * running, a failed one retried (it holds the post's key), otherwise a new job.
+   */
+  nudgeNotify(postId: string): Promise<'live' | 'retried' | 'sent'>;
   /** Many notify jobs in one statement (a batch of recorded outcomes). */
   sendNotifyAll(tx: Executor, jobs: NotifyJob[]): Promise<void>;
   sendRemind(tx: Executor, job: RemindJob, at: Date): Promise<void>;
@@ -108,6 +113,17 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
       await boss.upsert(QUEUES.publish, { deliveryId } satisfies PublishJob, { singletonKey: deliveryId, startAfter: at, db: fromKysely(tx) });
     },
     sendNotify: (tx, job) => send(tx, QUEUES.notify, job, { singletonKey: job.postId }),
+    async nudgeNotify(postId) {
+      const jobs = await boss.findJobs(QUEUES.notify, { key: postId });
+      if (jobs.some((j) => j.state === 'created' || j.state === 'retry' || j.state === 'active')) return 'live';
+      const failed = jobs.filter((j) => j.state === 'failed').map((j) => j.id);
+      if (failed.length > 0) {
+        await boss.retry(QUEUES.notify, failed);
+        return 'retried';
+      }
+      await boss.send(QUEUES.notify, { postId } satisfies NotifyJob, { singletonKey: postId });
+      return 'sent';
+    },
     async sendNotifyAll(tx, jobs) {
       if (jobs.length > 0) await boss.insert(QUEUES.notify, jobs.map((job) => ({ data: job, singletonKey: job.postId })), { db: fromKysely(tx) });
     },
@@ -178,6 +194,9 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
   };
 }
 
+/** pg-boss needs a number; this one is never reached (see the notify queue). */
+export const NOTIFY_RETRY_LIMIT = 1_000_000;
+
 async function createQueues(boss: PgBoss): Promise<void> {
   // Every option is set here on purpose; pg-boss defaults are tuned for a different workload.
   await ensureQueue(boss, QUEUES.publish, {
@@ -198,7 +217,9 @@ async function createQueues(boss: PgBoss): Promise<void> {
     // One post's receipts go out one at a time and in order; other posts are not held back.
     policy: 'key_strict_fifo',
     notify: true,
-    retryLimit: 50,
+    // No cap in practice (about 19 years at the 10-minute ceiling): a receipt waits out a chat outage of
+    // any length instead of being dropped, and a failed job would hold its post's key (strict FIFO).
+    retryLimit: NOTIFY_RETRY_LIMIT,
     retryDelay: 2,
     retryBackoff: true,
     retryDelayMax: 600,
