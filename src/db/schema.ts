@@ -150,6 +150,7 @@ export interface ChatMessagesTable {
   channel_id: string;
   message_id: string;
   thread_id: string;
+  /** Unused since thread_receipts (the 2026-12-02T2320 migration); kept for rollback. */
   last_event_id: Generated<number>;
   created_at: CreatedAt;
 }
