@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from './database.ts';
-import type { EventsTable } from './schema.ts';
+import type { Chat, EventsTable } from './schema.ts';
 import type { Selectable } from 'kysely';
 
 /** How long a claimed receipt belongs to the worker posting it; after that it is posted again. */
@@ -46,7 +46,7 @@ export async function claimReceipt(tx: Executor, eventId: string): Promise<boole
 
 /** The reply is in the thread (`messageId`), or the event needs none (null). */
 export async function markReceiptPosted(tx: Executor, eventId: string, messageId: string | null): Promise<void> {
-  await tx.updateTable('thread_receipts').set({ posted_at: sql<Date>`now()`, message_id: messageId }).where('event_id', '=', eventId).execute();
+  await tx.updateTable('thread_receipts').set({ posted_at: sql<Date>`now()`, message_id: messageId }).where('event_id', '=', eventId).where('posted_at', 'is', null).execute();
 }
 
 /** The chat refused the reply: nothing was posted, so the next try may take it at once. */
@@ -54,14 +54,22 @@ export async function releaseReceipt(tx: Executor, eventId: string): Promise<voi
   await tx.updateTable('thread_receipts').set({ claimed_at: null }).where('event_id', '=', eventId).where('posted_at', 'is', null).execute();
 }
 
-/** Posts with a receipt still unposted after `olderThanSeconds`: the sweeper's catch-up list. */
-export async function postsWithOverdueReceipts(tx: Executor, olderThanSeconds: number, limit: number): Promise<string[]> {
+/**
+ * Posts of workspaces on one of `chats` (the chats this server runs) with a receipt still unposted
+ * after `olderThanSeconds`: the sweeper's catch-up list. A workspace whose chat is not configured here
+ * waits for a server that has it, instead of being nudged every minute.
+ */
+export async function postsWithOverdueReceipts(tx: Executor, chats: Chat[], olderThanSeconds: number, limit: number): Promise<string[]> {
+  if (chats.length === 0) return [];
   const rows = await tx
-    .selectFrom('thread_receipts')
-    .select('post_id')
+    .selectFrom('thread_receipts as r')
+    .innerJoin('posts as p', 'p.id', 'r.post_id')
+    .innerJoin('workspaces as w', 'w.id', 'p.workspace_id')
+    .select('r.post_id')
     .distinct()
-    .where('posted_at', 'is', null)
-    .where('created_at', '<', sql<Date>`now() - make_interval(secs => ${olderThanSeconds})`)
+    .where('r.posted_at', 'is', null)
+    .where('r.created_at', '<', sql<Date>`now() - make_interval(secs => ${olderThanSeconds})`)
+    .where('w.chat', 'in', chats)
     .limit(limit)
     .execute();
   return rows.map((r) => r.post_id);

@@ -26,17 +26,20 @@ export async function postReceipts(deps: WorkflowDeps, workspace: Workspace, pos
   const fallback = (network: Network) => `${deps.publicUrl}/connect/${network}?workspace=${workspace.id}`;
   const links = { reconnect: pending.some((e) => RECONNECT_KINDS.includes(e.kind)) ? await reconnectLinksFor(deps, post.id, workspace.id) : fallback };
   for (const event of pending) {
-    if (!(await claimReceipt(deps.db, event.id))) throw new ReceiptBusyError(post.id, event.id);
     const receipt = receiptFor(event, post.zone, links);
-    let messageId: string | null = null;
-    if (receipt) {
-      try {
-        messageId = await chat.postReceipt(workspace, ref, receipt, `r${event.id}`);
-      } catch (error) {
-        chatPostFailed(deps, workspace, post.id, 'receipt', error, event.id);
-        await releaseReceipt(deps.db, event.id);
-        throw error;
-      }
+    // An event the card alone shows has nothing to post: done, one statement, no claim needed.
+    if (!receipt) {
+      await markReceiptPosted(deps.db, event.id, null);
+      continue;
+    }
+    if (!(await claimReceipt(deps.db, event.id))) throw new ReceiptBusyError(post.id, event.id);
+    let messageId: string;
+    try {
+      messageId = await chat.postReceipt(workspace, ref, receipt, `r${event.id}`);
+    } catch (error) {
+      chatPostFailed(deps, workspace, post.id, 'receipt', error, event.id);
+      await releaseReceipt(deps.db, event.id);
+      throw error;
     }
     // A crash right here (posted, not yet marked) leaves the claim: the receipt is posted again once
     // the lease runs out. Late twice beats never: see docs/delivery-guarantees.md.

@@ -76,14 +76,33 @@ describe.concurrent('thread receipts', () => {
         const [eventId] = await appendEvents(tx, [{ workspaceId: stack.workspaceId, postId, kind: 'changes_requested', actor: MANAGER, data: { comment: 'Found again.' } }]);
         await addThreadReceipts(tx, [{ eventId: eventId!, postId }]);
       });
-      const deps = engineDeps(stack);
+      // The sweeper nudges only workspaces whose chat this server runs: Slack here, none without it.
+      const deps = slackDeps(stack);
       expect((await sweep(deps)).receipts).toBe(0); // not overdue yet
       await sql`UPDATE thread_receipts SET created_at = now() - interval '20 minutes' WHERE post_id = ${postId} AND posted_at IS NULL`.execute(stack.testDb.db);
+      expect((await sweep(engineDeps(stack))).receipts).toBe(0);
       expect((await sweep(deps)).receipts).toBe(1);
       await waitForReply(stack, postId, 'the caught-up receipt', (t) => t.includes('Found again.'));
       await waitForNotifyDrained(stack);
       expect((await sweep(deps)).receipts).toBe(0);
       expect((await threadOf(stack, postId)).filter((t) => t.includes('Found again.'))).toHaveLength(1);
+
+      // A notify job that failed for good holds the post's key in the strictly ordered queue: the
+      // sweeper retries that job rather than adding one that would wait behind it forever.
+      await inTransaction(stack.app.db, async (tx) => {
+        const [eventId] = await appendEvents(tx, [{ workspaceId: stack.workspaceId, postId, kind: 'changes_requested', actor: MANAGER, data: { comment: 'Behind a failed job.' } }]);
+        await addThreadReceipts(tx, [{ eventId: eventId!, postId }]);
+      });
+      // Sent for later, so no worker takes it before it is failed (as if it ran out of retries just now).
+      await stack.app.queue.boss.send('notify', { postId }, { singletonKey: postId, startAfter: 3_600 });
+      await sql`UPDATE pgboss.job SET state = 'failed', completed_on = now(), start_after = now() WHERE name = 'notify' AND singleton_key = ${postId} AND state = 'created'`.execute(stack.testDb.db);
+      await sql`UPDATE thread_receipts SET created_at = now() - interval '20 minutes' WHERE post_id = ${postId} AND posted_at IS NULL`.execute(stack.testDb.db);
+      expect((await sweep(deps)).receipts).toBe(1);
+      await waitForReply(stack, postId, 'the receipt behind the failed job', (t) => t.includes('Behind a failed job.'));
+      await waitForNotifyDrained(stack);
+      expect((await threadOf(stack, postId)).filter((t) => t.includes('Behind a failed job.'))).toHaveLength(1);
+      const { rows } = await sql<{ state: string }>`SELECT state FROM pgboss.job WHERE name = 'notify' AND singleton_key = ${postId} AND state = 'failed'`.execute(stack.testDb.db);
+      expect(rows).toEqual([]);
     }));
 });
 

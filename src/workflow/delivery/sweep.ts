@@ -55,7 +55,8 @@ export async function sweep(deps: WorkflowDeps): Promise<{ requeued: number; rec
 /** Posts whose receipts have waited too long and had no live notify job: how many got one again. */
 async function nudgeReceipts(deps: WorkflowDeps): Promise<number> {
   let nudged = 0;
-  for (const postId of await postsWithOverdueReceipts(deps.db, RECEIPT_OVERDUE_SECONDS, BATCH)) {
+  const chats = (Object.keys(deps.chats) as (keyof typeof deps.chats)[]).filter((c) => deps.chats[c]);
+  for (const postId of await postsWithOverdueReceipts(deps.db, chats, RECEIPT_OVERDUE_SECONDS, BATCH)) {
     try {
       const how = await deps.queue.nudgeNotify(postId);
       if (how !== 'live') {
