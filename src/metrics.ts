@@ -26,6 +26,12 @@ export function createMetrics() {
       buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 3],
       registers: [registry],
     }),
+    chatPostFailures: new Counter({
+      name: 'greenlight_chat_post_failures_total',
+      help: 'Cards and thread receipts the chat refused or did not answer (each is retried until it is posted)',
+      labelNames: ['chat', 'kind'] as const,
+      registers: [registry],
+    }),
     accounts: new Gauge({
       name: 'greenlight_accounts',
       help: 'Social accounts by network and status (connected, needs_reconnect, disconnected; sampled at scrape time)',

@@ -153,7 +153,18 @@ export interface ChatMessagesTable {
   channel_id: string;
   message_id: string;
   thread_id: string;
+  /** Unused since thread_receipts (the 2026-12-02T2320 migration); kept for rollback. */
   last_event_id: Generated<number>;
+  created_at: CreatedAt;
+}
+
+/** One per event of a post: is its reply in the card's thread yet (see the thread_receipts migration). */
+export interface ThreadReceiptsTable {
+  event_id: string;
+  post_id: string;
+  claimed_at: Date | null;
+  message_id: string | null;
+  posted_at: Date | null;
   created_at: CreatedAt;
 }
 
@@ -298,6 +309,7 @@ export interface Database {
   deliveries: DeliveriesTable;
   delivery_parts: DeliveryPartsTable;
   chat_messages: ChatMessagesTable;
+  thread_receipts: ThreadReceiptsTable;
   oauth_states: OauthStatesTable;
   oauth_clients: OauthClientsTable;
   inbound_requests: InboundRequestsTable;

@@ -61,6 +61,11 @@ export interface Queue {
   /** A publish wake-up for a delivery at `at` on its network's queue, inside the caller's transaction (moves a waiting one). */
   sendPublish(tx: Executor, delivery: { id: string; network: Network }, at: Date): Promise<void>;
   sendNotify(tx: Executor, job: NotifyJob): Promise<void>;
+  /**
+   * The sweeper's catch-up for a post whose receipts wait: nothing if a notify job is waiting or
+   * running, a failed one retried (it holds the post's key), otherwise a new job.
+   */
+  nudgeNotify(postId: string): Promise<'live' | 'retried' | 'sent'>;
   /** Many notify jobs in one statement (a batch of recorded outcomes). */
   sendNotifyAll(tx: Executor, jobs: NotifyJob[]): Promise<void>;
   sendRemind(tx: Executor, job: RemindJob, at: Date): Promise<void>;
@@ -126,6 +131,17 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
       await boss.upsert(publishQueue(delivery.network), { deliveryId: delivery.id } satisfies PublishJob, { singletonKey: delivery.id, startAfter: at, db: fromKysely(tx) });
     },
     sendNotify: (tx, job) => send(tx, QUEUES.notify, job, { singletonKey: job.postId }),
+    async nudgeNotify(postId) {
+      const jobs = await boss.findJobs(QUEUES.notify, { key: postId });
+      if (jobs.some((j) => j.state === 'created' || j.state === 'retry' || j.state === 'active')) return 'live';
+      const failed = jobs.filter((j) => j.state === 'failed').map((j) => j.id);
+      if (failed.length > 0) {
+        await boss.retry(QUEUES.notify, failed);
+        return 'retried';
+      }
+      await boss.send(QUEUES.notify, { postId } satisfies NotifyJob, { singletonKey: postId });
+      return 'sent';
+    },
     async sendNotifyAll(tx, jobs) {
       if (jobs.length > 0) await boss.insert(QUEUES.notify, jobs.map((job) => ({ data: job, singletonKey: job.postId })), { db: fromKysely(tx) });
     },
@@ -197,6 +213,9 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
   };
 }
 
+/** pg-boss needs a number; this one is never reached (see the notify queue). */
+export const NOTIFY_RETRY_LIMIT = 1_000_000;
+
 async function createQueues(boss: PgBoss): Promise<void> {
   // Every option is set here on purpose; pg-boss defaults are tuned for a different workload.
   for (const name of [QUEUES.publish, ...NETWORKS.map(publishQueue)]) await ensureQueue(boss, name, PUBLISH_QUEUE_OPTIONS);
@@ -204,7 +223,9 @@ async function createQueues(boss: PgBoss): Promise<void> {
     // One post's receipts go out one at a time and in order; other posts are not held back.
     policy: 'key_strict_fifo',
     notify: true,
-    retryLimit: 50,
+    // No cap in practice (about 19 years at the 10-minute ceiling): a receipt waits out a chat outage of
+    // any length instead of being dropped, and a failed job would hold its post's key (strict FIFO).
+    retryLimit: NOTIFY_RETRY_LIMIT,
     retryDelay: 2,
     retryBackoff: true,
     retryDelayMax: 600,

@@ -9,7 +9,8 @@ export interface ChatPort {
   /** Posts the card in `channelId` and opens its thread; returns where it is. */
   postCard(workspace: Workspace, channelId: string, card: CardView): Promise<{ channelId: string; messageId: string; threadId: string }>;
   updateCard(workspace: Workspace, ref: ChatMessage, card: CardView): Promise<void>;
-  postReceipt(workspace: Workspace, ref: ChatMessage, receipt: Receipt): Promise<void>;
+  /** Posts a reply in the card's thread; returns the reply's id. `key` is unique per receipt (a chat that dedupes by it may). */
+  postReceipt(workspace: Workspace, ref: ChatMessage, receipt: Receipt, key: string): Promise<string>;
   /** Rights, asked of the chat at every click (a Slack user group, a Discord role, workspace admins). */
   roles(workspace: Workspace, userId: string): Promise<{ approver: boolean; admin: boolean }>;
   /** Posts a plain message in a channel (announcements: pause, resume, reminders). */

@@ -1,15 +1,18 @@
 import { appendEvent, appendEvents, type NewEvent } from '../db/events.ts';
 import type { Executor } from '../db/database.ts';
+import { addThreadReceipts } from '../db/thread-receipts.ts';
 import type { Queue } from '../queue/queue.ts';
 import { fanOutToWebhooks } from './webhook-fan-out.ts';
 
 /**
- * Writes the event to the audit log and, in the same transaction, asks for the card to be refreshed
- * and the event's receipt posted in its thread. If the chat is down the notify job retries: a
- * receipt is delayed, never dropped. The workspace's outgoing webhooks get it in the same transaction.
+ * Writes the event to the audit log and, in the same transaction, its thread receipt still to post
+ * (an outbox row) and a notify job to post it and refresh the card. If the chat is down the notify job
+ * retries, and the sweeper nudges receipts left unposted: a receipt is delayed, never dropped. The
+ * workspace's outgoing webhooks get it in the same transaction.
  */
 export async function recordEvent(tx: Executor, queue: Queue, event: NewEvent & { postId: string }): Promise<number> {
   const eventId = await appendEvent(tx, event);
+  await addThreadReceipts(tx, [{ eventId, postId: event.postId }]);
   await queue.sendNotify(tx, { postId: event.postId });
   await fanOutToWebhooks(tx, queue, { id: eventId, workspaceId: event.workspaceId, kind: event.kind });
   return eventId;
@@ -21,6 +24,7 @@ export async function recordEvent(tx: Executor, queue: Queue, event: NewEvent & 
  */
 export async function recordEvents(tx: Executor, queue: Queue, events: (NewEvent & { postId: string })[]): Promise<number[]> {
   const ids = await appendEvents(tx, events);
+  await addThreadReceipts(tx, events.map((event, i) => ({ eventId: ids[i]!, postId: event.postId })));
   await queue.sendNotifyAll(tx, [...new Set(events.map((e) => e.postId))].map((postId) => ({ postId })));
   for (const [i, event] of events.entries()) await fanOutToWebhooks(tx, queue, { id: ids[i]!, workspaceId: event.workspaceId, kind: event.kind });
   return ids;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { connectAccount } from '../../src/db/accounts.ts';
 import { ADMIN, APPROVALS, AUTHOR } from '../helpers/greenlight.ts';
 import {
-  deliveryOf, isoIn, repliesOf, submit, threadOf, waitForCardLabel, waitForDelivery, waitForPost, waitForReply, waitUntil, withStack,
+  deliveryOf, isoIn, repliesOf, submit, threadOf, waitForCardLabel, waitForDelivery, waitForNotifyDrained, waitForPost, waitForReply, waitUntil, withStack,
 } from '../helpers/engine.ts';
 
 /**
@@ -48,6 +48,28 @@ describe.concurrent('delivery engine: error classes', () => {
       expect(stack.mastodon.posts[0]!.createdAt.getTime()).toBeGreaterThanOrEqual(mastodon.due_at.getTime());
       expect(x.published_at!.getTime()).toBeGreaterThanOrEqual(x.due_at.getTime());
       await waitForPost(stack, postId, 'published');
+    }));
+
+  it('an auth error while publishing sends the one Reconnect prompt to the account\'s owner and the admins, however many deliveries hit it', () =>
+    withStack({}, async (stack) => {
+      // The author connected this account; ADMIN is the workspace's admin: two people to tell.
+      await stack.testDb.db.updateTable('social_accounts').set({ connected_by: AUTHOR }).where('id', '=', stack.accounts.mastodon).execute();
+      const laterId = await submit(stack, { text: 'Queued behind the revoked token.', networks: ['mastodon'], when: isoIn(3_600_000) });
+      await waitForDelivery(stack, laterId, 'mastodon', 'pending');
+      stack.mastodon.revokeToken(stack.tokens.mastodon.accessToken);
+      const now = await Promise.all(['First refused.', 'Second refused.'].map((text) => submit(stack, { text, networks: ['mastodon'] })));
+      // The first to fail marks the account; the other fails the same way or, claimed after, is held.
+      for (const id of now) await waitUntil(stack, 'the delivery to stop', async () => ['needs_reconnect', 'held'].includes((await deliveryOf(stack, id, 'mastodon')).state) || undefined);
+      expect((await deliveryOf(stack, laterId, 'mastodon')).state).toBe('held');
+      await waitForReply(stack, laterId, 'the held post\'s prompt', (t) => t.startsWith('Mastodon needs a reconnect: The access token was revoked.'));
+
+      const prompts = () => stack.slack.callsTo('chat.postMessage').filter((c) => String(c.args.text).startsWith('Mastodon account '));
+      await waitUntil(stack, 'the prompts to the owner and the admin', () => prompts().length >= 2);
+      await waitForNotifyDrained(stack);
+      expect(prompts().map((c) => c.args.channel).sort()).toEqual([ADMIN, AUTHOR].sort());
+      for (const c of prompts()) {
+        expect(String(c.args.text)).toMatch(/^Mastodon account @greenlight@mastodon\.test needs a reconnect: The access token was revoked\. 1 scheduled post waits until then \(nothing is deleted\)\. Reconnect: http:\/\/localhost:0\/connect\/mastodon\?workspace=/);
+      }
     }));
 
   it('auth (revoked token) stops at once: needs_reconnect, a Reconnect prompt, the account marked, its queued deliveries held', () =>

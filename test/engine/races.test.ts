@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { updateWorkspaceSettings } from '../../src/db/workspaces.ts';
+import { createBatches } from '../../src/workflow/delivery/batches.ts';
 import { submitPost } from '../../src/workflow/submit-post.ts';
 import { AUTHOR, CHANNEL } from '../helpers/greenlight.ts';
 import {
   approve, clickCard, deliveriesOf, deliveryOf, engineDeps, isoIn, publishJobs, startSecondInstance, submit, threadOf,
-  waitForDelivery, waitForJobDone, waitForPost, waitForReply, waitUntil, wakeJobNow, withStack,
+  waitForDelivery, waitForJobDone, waitForNotifyDrained, waitForPost, waitForReply, waitUntil, wakeJobNow, withStack,
 } from '../helpers/engine.ts';
 
 /**
@@ -100,6 +101,18 @@ describe.concurrent('delivery engine: races', () => {
       await waitForPost(stack, postId, 'published');
     }));
 
+  it('two wake-ups of one delivery in the same claim batch: only one of them gets the delivery', () =>
+    withStack({}, async (stack) => {
+      const postId = await submit(stack, { text: 'Claimed once.', networks: ['mastodon'], when: isoIn(3_600_000) });
+      const d = await deliveryOf(stack, postId, 'mastodon');
+      // Due now (its own job still sleeps for an hour); two jobs ask for it in the same turn.
+      await stack.testDb.db.updateTable('deliveries').set({ due_at: new Date(Date.now() - 1_000) }).where('id', '=', d.id).execute();
+      const batches = createBatches(engineDeps(stack));
+      const results = await Promise.all([batches.claim({ id: d.id, postId }), batches.claim({ id: d.id, postId })]);
+      expect(results.map((r) => r.claimed?.id)).toEqual([d.id, undefined]);
+      expect((await deliveryOf(stack, postId, 'mastodon')).attempts).toBe(1);
+    }));
+
   it('two Greenlight processes on one database publish a burst of 50 deliveries exactly once each', () =>
     withStack({}, async (stack) => {
       const second = await startSecondInstance(stack);
@@ -135,13 +148,15 @@ describe.concurrent('delivery engine: races', () => {
         expect(after.filter((d) => d.attempts !== 1)).toEqual([]); // claimed once each
         expect(new Set(after.map((d) => d.external_id)).size).toBe(50);
         for (const id of postIds) await waitForPost(stack, id, 'published');
+        // One network call per delivery: two wake-ups of one delivery fetched into the same batch once
+        // both got the batch's claim, and Mastodon saw the same Idempotency-Key twice (and the thread
+        // two receipts: issue 6).
+        const creates = stack.mastodon.requests.filter((r) => r.method === 'POST' && r.path === '/api/v1/statuses');
+        expect(creates).toHaveLength(25);
         // One receipt per delivery, however many workers woke for it.
         await waitUntil(stack, 'the 50 receipts', () => stack.slack.callsTo('chat.postMessage').filter((c) => String(c.args.text).startsWith('Published to')).length >= 50);
-        // KNOWN BUG (open in issue 6): with two instances a receipt is occasionally posted twice (51 of
-        // 50 seen under load); posts themselves are exactly once (asserted above). Said, not hidden:
-        const receipts = stack.slack.callsTo('chat.postMessage').filter((c) => String(c.args.text).startsWith('Published to')).length;
-        if (receipts !== 50) console.warn(`[known bug] ${receipts} "Published" receipts for 50 deliveries: a receipt was repeated`);
-        expect(receipts).toBeGreaterThanOrEqual(50);
+        await waitForNotifyDrained(stack);
+        expect(stack.slack.callsTo('chat.postMessage').filter((c) => String(c.args.text).startsWith('Published to'))).toHaveLength(50);
         const published = async (app: typeof second) => ((await app.metrics.deliveries.get()).values.filter((v) => v.labels.outcome === 'published').reduce((n, v) => n + v.value, 0));
         expect((await published(stack.app)) + (await published(second))).toBe(50);
       } finally {

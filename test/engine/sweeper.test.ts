@@ -31,7 +31,7 @@ describe.concurrent('delivery engine: sweeper', () => {
       const freshId = await submit(stack, { text: 'Still being sent.', networks: ['x'], when: isoIn(3_600_000) });
       await sql`UPDATE deliveries SET state = 'sending', attempts = 1, sending_started_at = now() WHERE post_id = ${freshId}`.execute(db);
 
-      expect(await sweep(deps)).toEqual({ requeued: 0, recovered: 2 });
+      expect(await sweep(deps)).toEqual({ requeued: 0, recovered: 2, receipts: 0 });
       const recovered = await deliveryOf(stack, postId, 'x');
       expect(recovered.last_error).toMatchObject({ class: 'unknown_outcome' });
 
@@ -65,7 +65,7 @@ describe.concurrent('delivery engine: sweeper', () => {
 
       expect(await publishJobs(stack, d.id)).toEqual([]);
       const deps = engineDeps(stack);
-      expect(await sweep(deps)).toEqual({ requeued: 1, recovered: 0 });
+      expect(await sweep(deps)).toEqual({ requeued: 1, recovered: 0, receipts: 0 });
       expect((await publishJobs(stack, d.id)).length).toBe(1);
 
       const done = await waitForDelivery(stack, postId, 'mastodon', 'published');
@@ -73,6 +73,6 @@ describe.concurrent('delivery engine: sweeper', () => {
       expect(stack.mastodon.posts.map((p) => p.text)).toEqual(['My job got lost.']);
       await waitForPost(stack, postId, 'published');
       // Published deliveries are not due any more: a later sweep finds nothing.
-      expect(await sweep(deps)).toEqual({ requeued: 0, recovered: 0 });
+      expect(await sweep(deps)).toEqual({ requeued: 0, recovered: 0, receipts: 0 });
     }));
 });

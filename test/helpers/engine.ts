@@ -146,6 +146,14 @@ export function waitForJobDone(stack: Stack, jobId: string): Promise<string> {
   });
 }
 
+/** Waits until no notify job is waiting, retrying or running: every receipt there is to post is posted. */
+export function waitForNotifyDrained(stack: Stack, timeoutMs = WAIT_MS): Promise<true> {
+  return waitUntil(stack, 'the notify queue to drain', async () => {
+    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'notify' AND state < 'completed'`.execute(stack.testDb.db);
+    return rows[0]!.n === 0 || undefined;
+  }, timeoutMs);
+}
+
 /** An ISO time `ms` from now, with seconds, as the compose and reschedule forms accept it. */
 export function isoIn(ms: number): string {
   return new Date(Date.now() + ms).toISOString().replace(/\.\d{3}Z$/, 'Z');

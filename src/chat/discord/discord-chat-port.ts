@@ -29,8 +29,11 @@ export function createDiscordChatPort(rest: REST, db: Db): ChatPort {
     async updateCard(_workspace: Workspace, ref: ChatMessage, card: CardView) {
       await rest.patch(`/channels/${ref.channel_id}/messages/${ref.message_id}`, { body: cardMessage(card) });
     },
-    async postReceipt(_workspace: Workspace, ref: ChatMessage, receipt: Receipt) {
-      await rest.post(`/channels/${ref.thread_id}/messages`, { body: receiptMessage(receipt) });
+    async postReceipt(_workspace: Workspace, ref: ChatMessage, receipt: Receipt, key: string) {
+      // Discord keeps a nonce for a few minutes: a quick second post of the same receipt returns the first.
+      const body = { ...receiptMessage(receipt), nonce: key.slice(0, 25), enforce_nonce: true };
+      const message = (await rest.post(`/channels/${ref.thread_id}/messages`, { body })) as { id: string };
+      return message.id;
     },
     async announce(_workspace: Workspace, channelId: string, text: string) {
       await rest.post(`/channels/${channelId}/messages`, { body: { content: clip(text), allowed_mentions: { parse: [] } } });

@@ -22,7 +22,9 @@ export function createSlackChatPort(client: WebClient, db: Db): ChatPort {
     },
     async postReceipt(_workspace: Workspace, ref: ChatMessage, receipt: Receipt) {
       const blocks = receiptBlocks(receipt);
-      await client.chat.postMessage({ channel: ref.channel_id, thread_ts: ref.thread_id, text: receipt.text, ...(blocks ? { blocks } : {}), unfurl_links: false });
+      // Slack's chat.postMessage has no idempotency key: the caller's claim keeps it to one call.
+      const res = await client.chat.postMessage({ channel: ref.channel_id, thread_ts: ref.thread_id, text: receipt.text, ...(blocks ? { blocks } : {}), unfurl_links: false });
+      return res.ts!;
     },
     async announce(_workspace: Workspace, channelId: string, text: string) {
       await client.chat.postMessage({ channel: channelId, text });

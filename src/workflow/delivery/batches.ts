@@ -41,8 +41,14 @@ async function claimBatch(deps: WorkflowDeps, deliveries: { id: string; postId: 
       await lockPosts(tx, deliveries.map((d) => d.postId));
       return claimDeliveries(tx, deliveries.map((d) => d.id), now, { skipLocked: true });
     });
+    // Two jobs of one delivery fetched into the same batch (a duplicate wake-up beside the regular
+    // job) ask for the same row: only the first caller gets it, or both would call the network.
     const byId = new Map(claimed.map((c) => [c.id, c]));
-    return deliveries.map((d) => ({ claimed: byId.get(d.id), now }));
+    return deliveries.map((d) => {
+      const row = byId.get(d.id);
+      byId.delete(d.id);
+      return { claimed: row, now };
+    });
   } catch (error) {
     deps.log.warn({ err: error, deliveryIds: deliveries.map((d) => d.id) }, 'claiming a batch of deliveries failed; claiming them one by one');
     return deliveries.map(() => ({ claimed: undefined, now }));

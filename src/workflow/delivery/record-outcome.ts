@@ -1,5 +1,6 @@
 import { NETWORK_LABELS } from '../../domain/networks.ts';
-import { markNeedsReconnect } from '../../db/accounts.ts';
+import { findAccount } from '../../db/accounts.ts';
+import { holdAccount, promptReconnect } from '../account-needs-reconnect.ts';
 import { transitionDelivery } from '../../db/deliveries.ts';
 import type { Tx } from '../../db/database.ts';
 import { lockPost } from '../../db/posts.ts';
@@ -46,24 +47,25 @@ export function recordFailed(deps: WorkflowDeps, delivery: Delivery, workspaceId
 }
 
 /**
- * The token was refused: this delivery needs a reconnect, the account is marked once (one prompt,
- * not one per post), and its other queued deliveries wait (`held`) instead of failing one by one.
+ * The token was refused: this delivery needs a reconnect, and the account is handled as the daily
+ * refresh job handles a refused refresh (holdAccount): marked once, its other queued deliveries held
+ * (`held`, each thread saying why) instead of failing one by one, and one Reconnect prompt to the
+ * account's connector and the admins. A second delivery failing the same way finds the account marked
+ * and prompts nobody again.
  */
-export function recordNeedsReconnect(deps: WorkflowDeps, delivery: Delivery, workspaceId: string, error: DeliveryError): Promise<void> {
-  return withPostLocked(deps, delivery, async (tx) => {
+export async function recordNeedsReconnect(deps: WorkflowDeps, delivery: Delivery, workspaceId: string, error: DeliveryError): Promise<void> {
+  const reason = describe(error);
+  let held: number | undefined;
+  await withPostLocked(deps, delivery, async (tx) => {
     const done = await transitionDelivery(tx, delivery.id, 'needs_reconnect', { last_error: error }, ['sending']);
     if (!done) return;
     deps.metrics.deliveries.inc({ network: delivery.network, outcome: 'needs_reconnect' });
-    await markNeedsReconnect(tx, delivery.account_id, describe(error));
-    await tx
-      .updateTable('deliveries')
-      .set({ state: 'held' })
-      .where('account_id', '=', delivery.account_id)
-      .where('state', '=', 'pending')
-      .where('id', '!=', delivery.id)
-      .execute();
-    await recordEvent(tx, deps.queue, event(delivery, workspaceId, 'delivery_needs_reconnect', { reason: describe(error) }));
+    held = await holdAccount(tx, deps, { id: delivery.account_id, workspace_id: workspaceId }, reason, delivery.id);
+    await recordEvent(tx, deps.queue, event(delivery, workspaceId, 'delivery_needs_reconnect', { reason }));
   });
+  if (held === undefined) return;
+  const account = await findAccount(deps.db, delivery.account_id);
+  if (account) await promptReconnect(deps, account, reason, held);
 }
 
 export function recordUnconfirmed(deps: WorkflowDeps, delivery: Delivery, workspaceId: string, error: DeliveryError): Promise<void> {

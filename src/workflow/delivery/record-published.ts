@@ -28,8 +28,9 @@ export async function recordPublishedAll(deps: WorkflowDeps, items: PublishedDel
   const recorded = await inTransaction(deps.db, async (tx) => {
     await lockPosts(tx, postIds);
     const done = await markPublished(tx, items.map((i) => ({ deliveryId: i.delivery.id, externalId: i.result.externalId, url: i.result.url, publishedAt: i.publishedAt })));
+    // One event per delivery that changed, even if it came twice in the batch (each id is taken once).
     const changed = new Set(done.map((d) => d.id));
-    const recorded = items.filter((i) => changed.has(i.delivery.id));
+    const recorded = items.filter((i) => changed.delete(i.delivery.id));
     // The last part is saved here rather than on its own just before: a crash in between leaves the
     // attempt unknown, and the next one reconciles, as for a crash right after the network answered.
     await saveParts(tx, recorded.flatMap((i) => i.result.parts.map((p) => ({ deliveryId: i.delivery.id, ...p }))));

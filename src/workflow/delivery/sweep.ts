@@ -1,5 +1,6 @@
 import { findOverdue, findStuckSending } from '../../db/deliveries.ts';
 import { pruneRateRows } from '../../db/rate-limits.ts';
+import { postsWithOverdueReceipts } from '../../db/thread-receipts.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { POSTING_LIMITS, longestWindowMs } from '../../domain/rate-limits.ts';
 import type { WorkflowDeps } from '../deps.ts';
@@ -28,15 +29,19 @@ export async function recoverStuck(deps: WorkflowDeps, deliveryId: string): Prom
   return row !== undefined;
 }
 
+/** A receipt unposted this long has lost its job: notify retries are never more than 10 minutes apart. */
+const RECEIPT_OVERDUE_SECONDS = 15 * 60;
+
 /** A due delivery whose job has not started it within this long has lost its job. */
 const OVERDUE_GRACE_SECONDS = 30;
 const BATCH = 500;
 
 /**
  * The safety net, every minute: re-enqueue due deliveries that have no job (a job deleted by hand, a
- * queue restored from an old backup), and hand attempts whose worker died to reconciliation.
+ * queue restored from an old backup), hand attempts whose worker died to reconciliation, and give a
+ * post whose receipts wait with no live notify job a job again.
  */
-export async function sweep(deps: WorkflowDeps): Promise<{ requeued: number; recovered: number }> {
+export async function sweep(deps: WorkflowDeps): Promise<{ requeued: number; recovered: number; receipts: number }> {
   const now = deps.now();
   const overdue = await findOverdue(deps.db, now, OVERDUE_GRACE_SECONDS, BATCH);
   // The publish queue keeps one waiting job per delivery, so this never doubles a live job.
@@ -46,6 +51,25 @@ export async function sweep(deps: WorkflowDeps): Promise<{ requeued: number; rec
   for (const d of stuck) if (await recoverStuck(deps, d.id)) recovered += 1;
   // Sends older than every network's longest window no longer count against anyone.
   await pruneRateRows(deps.db, new Date(now.getTime() - longestWindowMs(Object.values({ ...POSTING_LIMITS, ...deps.postingLimits }).flat())), now);
-  if (overdue.length > 0 || recovered > 0) deps.log.info({ requeued: overdue.length, recovered }, 'sweep');
-  return { requeued: overdue.length, recovered };
+  const receipts = await nudgeReceipts(deps);
+  if (overdue.length > 0 || recovered > 0 || receipts > 0) deps.log.info({ requeued: overdue.length, recovered, receipts }, 'sweep');
+  return { requeued: overdue.length, recovered, receipts };
+}
+
+/** Posts whose receipts have waited too long and had no live notify job: how many got one again. */
+async function nudgeReceipts(deps: WorkflowDeps): Promise<number> {
+  let nudged = 0;
+  const chats = (Object.keys(deps.chats) as (keyof typeof deps.chats)[]).filter((c) => deps.chats[c]);
+  for (const postId of await postsWithOverdueReceipts(deps.db, chats, RECEIPT_OVERDUE_SECONDS, BATCH)) {
+    try {
+      const how = await deps.queue.nudgeNotify(postId);
+      if (how !== 'live') {
+        nudged += 1;
+        deps.log.warn({ postId, how }, 'receipts waited with no live notify job; the job is back');
+      }
+    } catch (error) {
+      deps.log.error({ err: error, postId }, 'could not give waiting receipts a notify job; the next sweep tries again');
+    }
+  }
+  return nudged;
 }

@@ -1,0 +1,54 @@
+import { claimReceipt, markReceiptPosted, pendingReceipts, releaseReceipt } from '../db/thread-receipts.ts';
+import type { ChatMessage, Post, Workspace } from '../db/schema.ts';
+import type { Network } from '../domain/networks.ts';
+import { RECONNECT_KINDS, reconnectLinksFor } from '../oauth/reconnect-links.ts';
+import type { WorkflowDeps } from './deps.ts';
+import { receiptFor } from './receipts.ts';
+
+/** Another worker holds an earlier receipt of this post: retry later, so the thread keeps its order. */
+export class ReceiptBusyError extends Error {
+  readonly code = 'receipt_busy';
+  constructor(postId: string, eventId: string) {
+    super(`the receipt of event ${eventId} (post ${postId}) is being posted by another worker; retrying later keeps the thread in order`);
+  }
+}
+
+/**
+ * Posts the receipts of the post's events not yet in the thread, oldest first, each exactly once: a
+ * receipt is claimed in one statement before posting and marked posted (with the chat's message id)
+ * after, so a notify job running twice (an expired job beside its retry) or on two replicas posts it
+ * once. A chat error releases the claim and throws: the job retries, the receipt is late, never lost.
+ */
+export async function postReceipts(deps: WorkflowDeps, workspace: Workspace, post: Post, ref: ChatMessage): Promise<void> {
+  const pending = await pendingReceipts(deps.db, post.id);
+  if (pending.length === 0) return;
+  const chat = deps.chats[workspace.chat]!;
+  const fallback = (network: Network) => `${deps.publicUrl}/connect/${network}?workspace=${workspace.id}`;
+  const links = { reconnect: pending.some((e) => RECONNECT_KINDS.includes(e.kind)) ? await reconnectLinksFor(deps, post.id, workspace.id) : fallback };
+  for (const event of pending) {
+    const receipt = receiptFor(event, post.zone, links);
+    // An event the card alone shows has nothing to post: done, one statement, no claim needed.
+    if (!receipt) {
+      await markReceiptPosted(deps.db, event.id, null);
+      continue;
+    }
+    if (!(await claimReceipt(deps.db, event.id))) throw new ReceiptBusyError(post.id, event.id);
+    let messageId: string;
+    try {
+      messageId = await chat.postReceipt(workspace, ref, receipt, `r${event.id}`);
+    } catch (error) {
+      chatPostFailed(deps, workspace, post.id, 'receipt', error, event.id);
+      await releaseReceipt(deps.db, event.id);
+      throw error;
+    }
+    // A crash right here (posted, not yet marked) leaves the claim: the receipt is posted again once
+    // the lease runs out. Late twice beats never: see docs/delivery-guarantees.md.
+    await markReceiptPosted(deps.db, event.id, messageId);
+  }
+}
+
+/** Counted and logged with the post id; the caller rethrows so the job retries. */
+export function chatPostFailed(deps: WorkflowDeps, workspace: Workspace, postId: string, kind: 'card' | 'receipt', error: unknown, eventId?: string): void {
+  deps.metrics.chatPostFailures.inc({ chat: workspace.chat, kind });
+  deps.log.warn({ err: error, postId, workspaceId: workspace.id, chat: workspace.chat, ...(eventId ? { eventId } : {}) }, `the chat did not take the ${kind}; it is retried until it does`);
+}
