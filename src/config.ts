@@ -32,6 +32,10 @@ const schema = z.object({
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_BOT_TOKEN: optionalString,
   SLACK_APP_TOKEN: optionalString,
+  // Multi-workspace: workspaces install the app through /slack/install (OAuth v2) instead of one bot token.
+  SLACK_CLIENT_ID: optionalString,
+  SLACK_CLIENT_SECRET: optionalString,
+  SLACK_STATE_SECRET: z.string().min(32, 'expected at least 32 characters').optional(),
   SLACK_API_URL: z.url().default('https://slack.com/api/'),
 
   DISCORD_BOT_TOKEN: optionalString,
@@ -80,6 +84,8 @@ export interface Config {
   slack:
     | { mode: 'http'; signingSecret: string; botToken: string; apiUrl: string }
     | { mode: 'socket'; signingSecret: string | undefined; botToken: string; appToken: string; apiUrl: string }
+    /** HTTP mode where each workspace installs the app by OAuth; its bot token comes from the installation store. */
+    | { mode: 'oauth'; signingSecret: string; clientId: string; clientSecret: string; stateSecret: string | undefined; apiUrl: string }
     | undefined;
   discord:
     | { mode: 'http'; botToken: string; applicationId: string; publicKey: string; apiUrl: string }
@@ -155,12 +161,7 @@ function crossCheck(e: Parsed): string[] {
       problems.push(`${prefix}_CLIENT_ID and ${prefix}_CLIENT_SECRET: set both or neither (from the network's developer app)`);
     }
   }
-  if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
-    problems.push('SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)');
-  }
-  if ((e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN) && !e.SLACK_BOT_TOKEN) {
-    problems.push('SLACK_BOT_TOKEN: required when Slack is configured (the xoxb- token from "OAuth & Permissions")');
-  }
+  problems.push(...slackAuthProblems(e));
   if (e.SLACK_BOT_TOKEN && !e.SLACK_BOT_TOKEN.startsWith('xoxb-')) {
     problems.push('SLACK_BOT_TOKEN: expected a bot token starting with xoxb-');
   }
@@ -171,7 +172,32 @@ function crossCheck(e: Parsed): string[] {
   return problems;
 }
 
+/** Which way the bot gets its token: one SLACK_BOT_TOKEN, or OAuth installs (SLACK_CLIENT_ID/SECRET). */
+function slackAuthProblems(e: Parsed): string[] {
+  const problems: string[] = [];
+  if (Boolean(e.SLACK_CLIENT_ID) !== Boolean(e.SLACK_CLIENT_SECRET)) {
+    problems.push('SLACK_CLIENT_ID and SLACK_CLIENT_SECRET: set both (from "Basic Information" > App Credentials) for workspaces to install by OAuth, or neither for one workspace with SLACK_BOT_TOKEN');
+  }
+  if (e.SLACK_CLIENT_ID) {
+    if (e.SLACK_BOT_TOKEN) problems.push('SLACK_BOT_TOKEN: leave unset with SLACK_CLIENT_ID (each workspace\'s bot token comes from its OAuth installation)');
+    if (e.SLACK_APP_TOKEN) problems.push('SLACK_APP_TOKEN: OAuth installs (SLACK_CLIENT_ID) run in HTTP mode only; unset SLACK_APP_TOKEN, or use one SLACK_BOT_TOKEN with Socket Mode');
+    if (!e.SLACK_SIGNING_SECRET) problems.push('SLACK_SIGNING_SECRET: required with SLACK_CLIENT_ID (OAuth installs run in HTTP mode)');
+    return problems;
+  }
+  if (e.SLACK_STATE_SECRET && !e.SLACK_CLIENT_ID) problems.push('SLACK_STATE_SECRET: only used with SLACK_CLIENT_ID (OAuth installs); set both or neither');
+  if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
+    problems.push('SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)');
+  }
+  if ((e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN) && !e.SLACK_BOT_TOKEN) {
+    problems.push('SLACK_BOT_TOKEN: required when Slack is configured (the xoxb- token from "OAuth & Permissions"), or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for OAuth installs');
+  }
+  return problems;
+}
+
 function slackConfig(e: Parsed): Config['slack'] {
+  if (e.SLACK_CLIENT_ID && e.SLACK_CLIENT_SECRET) {
+    return { mode: 'oauth', signingSecret: e.SLACK_SIGNING_SECRET!, clientId: e.SLACK_CLIENT_ID, clientSecret: e.SLACK_CLIENT_SECRET, stateSecret: e.SLACK_STATE_SECRET, apiUrl: e.SLACK_API_URL };
+  }
   if (!e.SLACK_BOT_TOKEN) return undefined;
   if (e.SLACK_APP_TOKEN) {
     return { mode: 'socket', signingSecret: e.SLACK_SIGNING_SECRET, botToken: e.SLACK_BOT_TOKEN, appToken: e.SLACK_APP_TOKEN, apiUrl: e.SLACK_API_URL };

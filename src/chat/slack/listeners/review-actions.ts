@@ -1,4 +1,4 @@
-import type { App, BlockButtonAction } from '@slack/bolt';
+import type { App, BlockButtonAction, webApi } from '@slack/bolt';
 import { decidePost, type Decision } from '../../../workflow/decide-post.ts';
 import { singleFieldModal } from '../compose-modal.ts';
 import { actorFor, tellUser, type SlackEdge } from '../edge-context.ts';
@@ -9,9 +9,9 @@ import { ACTIONS, VIEWS } from '../ids.ts';
  * or reason (the trigger id is used right after the ack, within Slack's 3 seconds).
  */
 export function registerReviewActions(app: App, edge: SlackEdge): void {
-  app.action<BlockButtonAction>(ACTIONS.approve, async ({ body, action }) => {
+  app.action<BlockButtonAction>(ACTIONS.approve, async ({ body, action, client }) => {
     const [postId, seenHash] = (action.value ?? '').split(':');
-    await decideAndTell(edge, body, postId!, { kind: 'approve', seenHash: seenHash ?? '' });
+    await decideAndTell(edge, client, body, postId!, { kind: 'approve', seenHash: seenHash ?? '' });
   });
 
   app.action<BlockButtonAction>(ACTIONS.requestChanges, async ({ body, action, client }) => {
@@ -42,8 +42,8 @@ export function registerReviewActions(app: App, edge: SlackEdge): void {
   }
 }
 
-async function decideAndTell(edge: SlackEdge, body: BlockButtonAction, postId: string, decision: Decision): Promise<void> {
+async function decideAndTell(edge: SlackEdge, client: webApi.WebClient, body: BlockButtonAction, postId: string, decision: Decision): Promise<void> {
   const actor = await actorFor(edge, body.team?.id ?? body.user.team_id, body.user.id);
   const outcome = await decidePost(edge.deps, actor, postId, decision);
-  await tellUser(edge, { channelId: body.channel?.id ?? body.container.channel_id, userId: body.user.id }, outcome);
+  await tellUser(client, { channelId: body.channel?.id ?? body.container.channel_id, userId: body.user.id }, outcome);
 }
