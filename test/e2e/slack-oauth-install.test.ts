@@ -205,5 +205,15 @@ describe('Slack OAuth installs: several workspaces, one Greenlight', () => {
     expect((await app.db.selectFrom('slack_installations').select('installation_key').execute()).map((r) => r.installation_key)).toEqual([`team:${TEAMS.alpha.id}`]);
     // The workspace itself (settings, posts) stays for a reinstall.
     expect(await workspaceOf(TEAMS.bravo)).toBeDefined();
+
+    // Someone there still types /post: no form, and an answer saying why and where to reinstall.
+    const modals = slack.openModals(TEAMS.bravo.author).length;
+    expect((await slack.slashCommand({ command: '/post', text: '', userId: TEAMS.bravo.author, channelId: TEAMS.bravo.channel })).status).toBe(200);
+    const told = await slack.waitFor(() => slack.ephemerals(TEAMS.bravo.author).find((e) => e.text.includes('not installed')), { what: 'the not-installed answer' });
+    expect(told.text).toBe(`Greenlight is not installed in this workspace (any more). A workspace admin can install it from ${publicUrl}/slack/install.`);
+    expect(slack.openModals(TEAMS.bravo.author)).toHaveLength(modals);
+    // Alpha carries on.
+    await slack.slashCommand({ command: '/post', text: 'still here', userId: TEAMS.alpha.author, channelId: TEAMS.alpha.channel });
+    await slack.waitFor(() => slack.openModals(TEAMS.alpha.author).find((v) => JSON.stringify(v.blocks).includes('still here')), { what: 'alpha\'s compose form' });
   });
 });

@@ -1,4 +1,4 @@
-import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
+import { App, ErrorCode, HTTPReceiver, LogLevel } from '@slack/bolt';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../../config.ts';
 import type { TokenCipher } from '../../crypto/token-cipher.ts';
@@ -19,6 +19,7 @@ import { registerPostCommand } from './listeners/post-command.ts';
 import { registerReviewActions } from './listeners/review-actions.ts';
 import { registerUninstall } from './listeners/uninstall.ts';
 import { createInstallationStore } from './installation-store.ts';
+import { tellNotInstalled } from './not-installed.ts';
 import { oauthReceiverOptions } from './oauth-install.ts';
 import { createSlackChatPort } from './slack-chat-port.ts';
 import { installedClients, singleTokenClients } from './workspace-clients.ts';
@@ -59,6 +60,7 @@ export async function createSlackEdge(config: SlackConfig, ctx: SlackEdgeContext
     logger,
     clientOptions,
     deferInitialization: true,
+    extendedErrorHandler: true,
     ...(config.mode === 'socket' ? { socketMode: true, appToken: config.appToken } : { receiver: receiver! }),
   });
   try {
@@ -77,7 +79,8 @@ export async function createSlackEdge(config: SlackConfig, ctx: SlackEdgeContext
       app.use(acknowledgeUnknownActions(slackLog));
       for (const register of [registerPostCommand, registerComposeView, registerReviewActions, registerAuthorActions, registerDeliveryActions, registerGreenlightCommand, registerAppHome]) register(app, edge);
       if (store) registerUninstall(app, store, deps.db);
-      app.error(async (error) => {
+      app.error(async ({ error, body }: { error: { code?: string }; body: unknown }) => {
+        if (store && error.code === ErrorCode.AuthorizationError) return tellNotInstalled(body, ctx.publicUrl, slackLog);
         slackLog.error({ err: error }, 'a Slack listener failed');
       });
       if (!receiver) {
