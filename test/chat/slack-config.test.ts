@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { scrub } from '../../src/chat/slack/bolt-logger.ts';
 import { authorizationUrl } from '../../src/chat/slack/oauth-install.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
@@ -57,5 +58,14 @@ describe('Slack configuration: one bot token or OAuth installs', () => {
     expect(written).toContain(CLIENT.SLACK_CLIENT_ID);
     expect(written).not.toContain(CLIENT.SLACK_CLIENT_SECRET);
     expect(written).not.toContain('z'.repeat(40));
+  });
+});
+
+describe('Bolt\'s log text', () => {
+  it('loses client secrets, OAuth codes, states and Slack tokens, and keeps error codes', () => {
+    const line = scrub('http request body: {"client_id":"1.2","client_secret":"abcdef0123456789","code":"4724469134.4644010092847.232b4e6a82c1ff2a1d4ab3a6","redirect_uri":"https://g.example/slack/oauth_redirect"} url ?scope=chat:write&state=eyJhbGciOi.x.y&client_id=1 xoxb-123-456-abcdef token=xoxp-9-9-zz');
+    expect(line).not.toMatch(/abcdef0123456789|4724469134\.4644010092847|eyJhbGciOi|xoxb-123|xoxp-9/);
+    expect(line).toContain('"client_id":"1.2"');
+    expect(scrub('{"code":"slack_webapi_platform_error","data":{"error":"invalid_code"}}')).toBe('{"code":"slack_webapi_platform_error","data":{"error":"invalid_code"}}');
   });
 });

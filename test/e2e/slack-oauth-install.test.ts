@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { Writable } from 'node:stream';
 import { fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGreenlight, type Greenlight } from '../../src/app.ts';
@@ -32,6 +33,10 @@ let slack: SlackEmulator;
 let mastodon: Awaited<ReturnType<typeof startMastodonEmulator>>;
 let app: Greenlight;
 let publicUrl: string;
+/** Everything Greenlight logged, at debug level, to look for secrets in. */
+let logged = '';
+const STATE_SECRET = 'slack-state-secret-0123456789abcdef';
+const codes: string[] = [];
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
@@ -51,11 +56,11 @@ beforeAll(async () => {
     NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: publicUrl, DATABASE_URL: testDb.url,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', GREENLIGHT_DATA_DIR: '.greenlight/test-data',
     SLACK_CLIENT_ID: slack.oauth.clientId, SLACK_CLIENT_SECRET: slack.oauth.clientSecret, SLACK_SIGNING_SECRET: slack.signingSecret,
-    SLACK_STATE_SECRET: 'slack-state-secret-0123456789abcdef', SLACK_API_URL: slack.apiUrl,
+    SLACK_STATE_SECRET: STATE_SECRET, SLACK_API_URL: slack.apiUrl,
   });
   app = await startGreenlight({
     config,
-    log: createLogger({ level: config.logLevel }),
+    log: createLogger({ level: 'debug' }, new Writable({ write(chunk, _encoding, done) { logged += String(chunk); done(); } }) as never),
     extensions: [greenlightCore(config, { adapters: { mastodon: createMastodonAdapter({ timeoutMs: 2_000 }) }, retryDelays: { baseMs: 100, maxMs: 1_000 } })],
   });
   slack.setAppUrl(`${app.url}/slack/events`);
@@ -87,6 +92,8 @@ async function browse(start: string): Promise<{ hops: Hop[]; status: number; bod
       jar.set(host, forHost);
     }
     hops.push({ status: res.status, url });
+    const code = new URL(url).searchParams.get('code');
+    if (code) codes.push(code);
     const location = res.headers.get('location');
     if (res.status >= 300 && res.status < 400 && location) {
       await res.body?.cancel();
@@ -215,5 +222,13 @@ describe('Slack OAuth installs: several workspaces, one Greenlight', () => {
     // Alpha carries on.
     await slack.slashCommand({ command: '/post', text: 'still here', userId: TEAMS.alpha.author, channelId: TEAMS.alpha.channel });
     await slack.waitFor(() => slack.openModals(TEAMS.alpha.author).find((v) => JSON.stringify(v.blocks).includes('still here')), { what: 'alpha\'s compose form' });
+  });
+
+  it('logs no secret, even at debug level: client secret, state secret, OAuth codes, tokens', () => {
+    expect(logged).toContain('Slack app installed');
+    expect(logged).toContain('oauth.v2.access'); // the installer's debug lines were there to leak
+    const secrets = [slack.oauth.clientSecret, STATE_SECRET, slack.signingSecret, ...codes, ...slack.tokensOf(TEAMS.alpha.id), ...slack.tokensOf(TEAMS.bravo.id)];
+    expect(codes).toHaveLength(2);
+    for (const secret of secrets) expect(logged.includes(secret), `a secret starting ${secret.slice(0, 6)} is in the log`).toBe(false);
   });
 });

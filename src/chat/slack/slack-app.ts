@@ -1,4 +1,4 @@
-import { App, ErrorCode, HTTPReceiver, LogLevel } from '@slack/bolt';
+import { App, ErrorCode, HTTPReceiver } from '@slack/bolt';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../../config.ts';
 import type { TokenCipher } from '../../crypto/token-cipher.ts';
@@ -8,6 +8,7 @@ import type { Mount } from '../../http/server.ts';
 import type { Logger } from '../../log.ts';
 import type { Metrics } from '../../metrics.ts';
 import type { WorkflowDeps } from '../../workflow/deps.ts';
+import { boltLogger } from './bolt-logger.ts';
 import type { SlackEdge } from './edge-context.ts';
 import { ACTIONS } from './ids.ts';
 import { registerAppHome } from './listeners/app-home.ts';
@@ -170,20 +171,4 @@ function requestKey(body: Record<string, any>): string | undefined {
   // Each submission carries a trigger id of its own; a form resubmitted after field errors is new.
   if (body.type === 'view_submission') return `view:${body.trigger_id}`;
   return undefined;
-}
-
-function boltLogger(log: Logger) {
-  let level = LogLevel.INFO;
-  const text = (msg: unknown[]) => msg.map((m) => (typeof m === 'string' ? m : m instanceof Error ? m.message : JSON.stringify(m))).join(' ');
-  return {
-    debug: (...msg: unknown[]) => log.debug(text(msg)),
-    info: (...msg: unknown[]) => log.info(text(msg)),
-    warn: (...msg: unknown[]) => log.warn(text(msg)),
-    error: (...msg: unknown[]) => log.error(text(msg)),
-    setLevel: (l: LogLevel) => {
-      level = l;
-    },
-    getLevel: () => level,
-    setName: () => {},
-  };
 }
