@@ -69,7 +69,7 @@ export async function createSlackEdge(config: SlackConfig, ctx: SlackEdgeContext
   } catch (error) {
     throw new Error(`Slack refused the bot token (auth.test): ${error instanceof Error ? error.message : String(error)}. Check SLACK_BOT_TOKEN.`, { cause: error });
   }
-  const clients = config.mode === 'oauth' ? installedClients(ctx.db, ctx.cipher, { ...clientOptions, logger }) : singleTokenClients(app.client);
+  const clients = receiver?.installer ? installedClients((source) => receiver.installer!.authorize(source), { ...clientOptions, logger }) : singleTokenClients(app.client);
 
   return {
     port: (db: WorkflowDeps['db']) => createSlackChatPort(clients, db),
