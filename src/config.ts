@@ -36,6 +36,7 @@ const schema = z.object({
   SLACK_CLIENT_ID: optionalString,
   SLACK_CLIENT_SECRET: optionalString,
   SLACK_STATE_SECRET: z.string().min(32, 'expected at least 32 characters').optional(),
+  SLACK_ALLOWED_TEAMS: optionalString,
   SLACK_API_URL: z.url().default('https://slack.com/api/'),
 
   DISCORD_BOT_TOKEN: optionalString,
@@ -85,7 +86,7 @@ export interface Config {
     | { mode: 'http'; signingSecret: string; botToken: string; apiUrl: string }
     | { mode: 'socket'; signingSecret: string | undefined; botToken: string; appToken: string; apiUrl: string }
     /** HTTP mode where each workspace installs the app by OAuth; its bot token comes from the installation store. */
-    | { mode: 'oauth'; signingSecret: string; clientId: string; clientSecret: string; stateSecret: string | undefined; apiUrl: string }
+    | { mode: 'oauth'; signingSecret: string; clientId: string; clientSecret: string; stateSecret: string | undefined; allowedTeams: string[] | undefined; apiUrl: string }
     | undefined;
   discord:
     | { mode: 'http'; botToken: string; applicationId: string; publicKey: string; apiUrl: string }
@@ -182,9 +183,13 @@ function slackAuthProblems(e: Parsed): string[] {
     if (e.SLACK_BOT_TOKEN) problems.push('SLACK_BOT_TOKEN: leave unset with SLACK_CLIENT_ID (each workspace\'s bot token comes from its OAuth installation)');
     if (e.SLACK_APP_TOKEN) problems.push('SLACK_APP_TOKEN: OAuth installs (SLACK_CLIENT_ID) run in HTTP mode only; unset SLACK_APP_TOKEN, or use one SLACK_BOT_TOKEN with Socket Mode');
     if (!e.SLACK_SIGNING_SECRET) problems.push('SLACK_SIGNING_SECRET: required with SLACK_CLIENT_ID (OAuth installs run in HTTP mode)');
+    if (e.SLACK_ALLOWED_TEAMS && teamList(e.SLACK_ALLOWED_TEAMS).some((id) => !/^T[A-Z0-9]{2,}$/.test(id))) {
+      problems.push('SLACK_ALLOWED_TEAMS: expected comma-separated Slack team ids such as T01ABCDEF');
+    }
     return problems;
   }
   if (e.SLACK_STATE_SECRET && !e.SLACK_CLIENT_ID) problems.push('SLACK_STATE_SECRET: only used with SLACK_CLIENT_ID (OAuth installs); set both or neither');
+  if (e.SLACK_ALLOWED_TEAMS && !e.SLACK_CLIENT_ID) problems.push('SLACK_ALLOWED_TEAMS: only used with SLACK_CLIENT_ID (OAuth installs)');
   if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
     problems.push('SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)');
   }
@@ -194,9 +199,12 @@ function slackAuthProblems(e: Parsed): string[] {
   return problems;
 }
 
+const teamList = (value: string) => value.split(',').map((id) => id.trim()).filter(Boolean);
+
 function slackConfig(e: Parsed): Config['slack'] {
   if (e.SLACK_CLIENT_ID && e.SLACK_CLIENT_SECRET) {
-    return { mode: 'oauth', signingSecret: e.SLACK_SIGNING_SECRET!, clientId: e.SLACK_CLIENT_ID, clientSecret: e.SLACK_CLIENT_SECRET, stateSecret: e.SLACK_STATE_SECRET, apiUrl: e.SLACK_API_URL };
+    const allowedTeams = e.SLACK_ALLOWED_TEAMS ? teamList(e.SLACK_ALLOWED_TEAMS) : undefined;
+    return { mode: 'oauth', signingSecret: e.SLACK_SIGNING_SECRET!, clientId: e.SLACK_CLIENT_ID, clientSecret: e.SLACK_CLIENT_SECRET, stateSecret: e.SLACK_STATE_SECRET, allowedTeams, apiUrl: e.SLACK_API_URL };
   }
   if (!e.SLACK_BOT_TOKEN) return undefined;
   if (e.SLACK_APP_TOKEN) {

@@ -44,6 +44,12 @@ describe('Slack configuration: one bot token or OAuth installs', () => {
     expect(problems({ ...CLIENT, SLACK_STATE_SECRET: 'short' })).toEqual(['SLACK_STATE_SECRET: expected at least 32 characters']);
   });
 
+  it('reads the workspaces allowed to install, and refuses a list that is not team ids', () => {
+    expect(loadConfig({ ...CLIENT, SLACK_ALLOWED_TEAMS: ' T01ABC, T02DEF ' }).slack).toMatchObject({ allowedTeams: ['T01ABC', 'T02DEF'] });
+    expect(problems({ ...CLIENT, SLACK_ALLOWED_TEAMS: 'T01ABC,#general' })).toEqual(['SLACK_ALLOWED_TEAMS: expected comma-separated Slack team ids such as T01ABCDEF']);
+    expect(problems({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', SLACK_ALLOWED_TEAMS: 'T01ABC' })).toEqual(['SLACK_ALLOWED_TEAMS: only used with SLACK_CLIENT_ID (OAuth installs)']);
+  });
+
   it('finds Slack\'s consent page beside its Web API', () => {
     expect(authorizationUrl('https://slack.com/api/')).toBe('https://slack.com/oauth/v2/authorize');
     expect(authorizationUrl('http://127.0.0.1:4000/api')).toBe('http://127.0.0.1:4000/oauth/v2/authorize');

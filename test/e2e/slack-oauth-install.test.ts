@@ -56,7 +56,7 @@ beforeAll(async () => {
     NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: publicUrl, DATABASE_URL: testDb.url,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', GREENLIGHT_DATA_DIR: '.greenlight/test-data',
     SLACK_CLIENT_ID: slack.oauth.clientId, SLACK_CLIENT_SECRET: slack.oauth.clientSecret, SLACK_SIGNING_SECRET: slack.signingSecret,
-    SLACK_STATE_SECRET: STATE_SECRET, SLACK_API_URL: slack.apiUrl,
+    SLACK_STATE_SECRET: STATE_SECRET, SLACK_API_URL: slack.apiUrl, SLACK_ALLOWED_TEAMS: `${TEAMS.alpha.id},${TEAMS.bravo.id}`,
   });
   app = await startGreenlight({
     config,
@@ -159,6 +159,17 @@ describe('Slack OAuth installs: several workspaces, one Greenlight', () => {
     expect((await findSlackInstallation(app.db, app.cipher, `team:${TEAMS.bravo.id}`))?.bot?.token).toBe(bravoToken);
   });
 
+  it('refuses an install from a workspace not in SLACK_ALLOWED_TEAMS, storing nothing', async () => {
+    slack.addTeam({ id: 'T0CHARLIE', name: 'Charlie Inc' });
+    slack.addUser({ id: 'U0CHARLIE', name: 'carl', tz: 'UTC', teamId: 'T0CHARLIE' });
+    slack.oauth.signIn({ teamId: 'T0CHARLIE', userId: 'U0CHARLIE' });
+    const page = await browse(`${publicUrl}/slack/install`);
+    expect(page.status).toBe(403);
+    expect(page.body).toContain('add team T0CHARLIE to SLACK_ALLOWED_TEAMS');
+    expect(await app.db.selectFrom('slack_installations').select('installation_key').where('team_id', '=', 'T0CHARLIE').execute()).toEqual([]);
+    expect(await app.db.selectFrom('workspaces').select('id').where('external_id', '=', 'T0CHARLIE').execute()).toEqual([]);
+  });
+
   it('stores no token in plain text', async () => {
     const rows = await sql<{ row: string }>`SELECT t::text AS row FROM slack_installations t`.execute(app.db);
     expect(rows.rows).toHaveLength(2);
@@ -227,8 +238,8 @@ describe('Slack OAuth installs: several workspaces, one Greenlight', () => {
   it('logs no secret, even at debug level: client secret, state secret, OAuth codes, tokens', () => {
     expect(logged).toContain('Slack app installed');
     expect(logged).toContain('oauth.v2.access'); // the installer's debug lines were there to leak
-    const secrets = [slack.oauth.clientSecret, STATE_SECRET, slack.signingSecret, ...codes, ...slack.tokensOf(TEAMS.alpha.id), ...slack.tokensOf(TEAMS.bravo.id)];
-    expect(codes).toHaveLength(2);
+    const secrets = [slack.oauth.clientSecret, STATE_SECRET, slack.signingSecret, ...codes, ...slack.tokensOf(TEAMS.alpha.id), ...slack.tokensOf(TEAMS.bravo.id), ...slack.tokensOf('T0CHARLIE')];
+    expect(codes).toHaveLength(3);
     for (const secret of secrets) expect(logged.includes(secret), `a secret starting ${secret.slice(0, 6)} is in the log`).toBe(false);
   });
 });

@@ -61,7 +61,8 @@ function tokensOf(side: { token?: string | undefined; refreshToken?: string | un
 
 /** What Slack answered, minus every token: those go to their encrypted columns only. */
 function withoutTokens(installation: Installation): Record<string, unknown> {
-  const { bot, user, ...rest } = installation;
+  // incomingWebhook's URL is a credential too; Greenlight asks for no incoming-webhook scope.
+  const { bot, user, incomingWebhook: _webhook, ...rest } = installation;
   const strip = <T extends { token?: unknown; refreshToken?: unknown }>(side: T) => {
     const { token: _token, refreshToken: _refresh, ...kept } = side;
     return kept;

@@ -33,6 +33,14 @@ export function oauthReceiverOptions(slack: OAuthSlack, store: InstallationStore
       authorizationUrl: authorizationUrl(slack.apiUrl),
       clientOptions: { slackApiUrl: slack.apiUrl },
       callbackOptions: {
+        // The token Slack just issued is dropped unsaved: Greenlight never acts in that workspace.
+        afterInstallation: async (installation, _options, _req, res) => {
+          const teamId = installation.team?.id ?? installation.enterprise?.id ?? '';
+          if (!slack.allowedTeams || slack.allowedTeams.includes(teamId)) return true;
+          log.warn({ teamId }, 'a Slack install from a workspace not in SLACK_ALLOWED_TEAMS was refused');
+          page(res, 403, 'Install refused', `This Greenlight serves only the workspaces its operator lists. Ask them to add team ${escapeHtml(teamId)} to SLACK_ALLOWED_TEAMS, then install again.`);
+          return false;
+        },
         success: (installation, _options, _req, res) => {
           const name = installation.team?.name ?? installation.enterprise?.name ?? 'your workspace';
           page(res, 200, 'Greenlight is installed', `Greenlight is installed in ${name}. Invite @Greenlight to your approvals channel, then run <code>/greenlight settings approvals_channel=#approvals</code> there.`);
