@@ -89,8 +89,10 @@ export async function createSlackEdge(config: SlackConfig, ctx: SlackEdgeContext
         slackLog.info('Slack connected in Socket Mode');
         return { mounts: [], stop: () => app.stop() as Promise<void> };
       }
-      const listener = receiver!.requestListener;
+      const listener = receiver.requestListener;
       const timed = (req: IncomingMessage, res: ServerResponse) => {
+        // Only Slack's requests count as interactions, not a person's visit to the install pages.
+        if (!req.url?.startsWith('/slack/events')) return listener(req, res);
         const started = process.hrtime.bigint();
         res.once('finish', () => ctx.metrics.interactionAck.observe({ chat: 'slack', kind: 'http' }, Number(process.hrtime.bigint() - started) / 1e9));
         listener(req, res);
