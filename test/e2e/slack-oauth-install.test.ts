@@ -235,11 +235,24 @@ describe('Slack OAuth installs: several workspaces, one Greenlight', () => {
     await slack.waitFor(() => slack.openModals(TEAMS.alpha.author).find((v) => JSON.stringify(v.blocks).includes('still here')), { what: 'alpha\'s compose form' });
   });
 
+  it('takes a reinstall: a new token, the same workspace and its settings', async () => {
+    const before = (await workspaceOf(TEAMS.bravo))!;
+    const revoked = slack.tokensOf(TEAMS.bravo.id);
+    const page = await install(TEAMS.bravo);
+    expect(page.status).toBe(200);
+    const token = slack.botTokenOf(TEAMS.bravo.id)!;
+    expect(revoked).not.toContain(token);
+    expect((await findSlackInstallation(app.db, app.cipher, `team:${TEAMS.bravo.id}`))?.bot?.token).toBe(token);
+    expect(await workspaceOf(TEAMS.bravo)).toMatchObject({ id: before.id, approvals_channel_id: TEAMS.bravo.approvals });
+    await slack.slashCommand({ command: '/post', text: 'back again', userId: TEAMS.bravo.author, channelId: TEAMS.bravo.channel });
+    await slack.waitFor(() => slack.openModals(TEAMS.bravo.author).find((v) => JSON.stringify(v.blocks).includes('back again')), { what: 'bravo\'s compose form after the reinstall' });
+  });
+
   it('logs no secret, even at debug level: client secret, state secret, OAuth codes, tokens', () => {
     expect(logged).toContain('Slack app installed');
     expect(logged).toContain('oauth.v2.access'); // the installer's debug lines were there to leak
     const secrets = [slack.oauth.clientSecret, STATE_SECRET, slack.signingSecret, ...codes, ...slack.tokensOf(TEAMS.alpha.id), ...slack.tokensOf(TEAMS.bravo.id), ...slack.tokensOf('T0CHARLIE')];
-    expect(codes).toHaveLength(3);
+    expect(codes).toHaveLength(4);
     for (const secret of secrets) expect(logged.includes(secret), `a secret starting ${secret.slice(0, 6)} is in the log`).toBe(false);
   });
 });
