@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { NETWORKS } from './domain/networks.ts';
 import { parsePostingLimits, type PostingLimits } from './domain/rate-limits.ts';
+import { slackAuthProblems, slackConfig } from './config-slack.ts';
 
 /**
  * Configuration comes from the environment only. It is parsed once at start: every bad variable is
@@ -34,6 +35,11 @@ const schema = z.object({
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_BOT_TOKEN: optionalString,
   SLACK_APP_TOKEN: optionalString,
+  // Multi-workspace: workspaces install the app through /slack/install (OAuth v2) instead of one bot token.
+  SLACK_CLIENT_ID: optionalString,
+  SLACK_CLIENT_SECRET: optionalString,
+  SLACK_STATE_SECRET: z.string().min(32, 'expected at least 32 characters').optional(),
+  SLACK_ALLOWED_TEAMS: optionalString,
   SLACK_API_URL: z.url().default('https://slack.com/api/'),
 
   DISCORD_BOT_TOKEN: optionalString,
@@ -92,6 +98,8 @@ export interface Config {
   slack:
     | { mode: 'http'; signingSecret: string; botToken: string; apiUrl: string }
     | { mode: 'socket'; signingSecret: string | undefined; botToken: string; appToken: string; apiUrl: string }
+    /** HTTP mode where each workspace installs the app by OAuth; its bot token comes from the installation store. */
+    | { mode: 'oauth'; signingSecret: string; clientId: string; clientSecret: string; stateSecret: string | undefined; allowedTeams: string[] | undefined; apiUrl: string }
     | undefined;
   discord:
     | { mode: 'http'; botToken: string; applicationId: string; publicKey: string; apiUrl: string }
@@ -149,7 +157,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   };
 }
 
-type Parsed = z.output<typeof schema>;
+export type Parsed = z.output<typeof schema>;
 
 function crossCheck(e: Parsed): string[] {
   const problems: string[] = [];
@@ -167,12 +175,7 @@ function crossCheck(e: Parsed): string[] {
       problems.push(`${prefix}_CLIENT_ID and ${prefix}_CLIENT_SECRET: set both or neither (from the network's developer app)`);
     }
   }
-  if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
-    problems.push('SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)');
-  }
-  if ((e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN) && !e.SLACK_BOT_TOKEN) {
-    problems.push('SLACK_BOT_TOKEN: required when Slack is configured (the xoxb- token from "OAuth & Permissions")');
-  }
+  problems.push(...slackAuthProblems(e));
   if (e.SLACK_BOT_TOKEN && !e.SLACK_BOT_TOKEN.startsWith('xoxb-')) {
     problems.push('SLACK_BOT_TOKEN: expected a bot token starting with xoxb-');
   }
@@ -181,14 +184,6 @@ function crossCheck(e: Parsed): string[] {
   }
   problems.push(...discordProblems(e));
   return problems;
-}
-
-function slackConfig(e: Parsed): Config['slack'] {
-  if (!e.SLACK_BOT_TOKEN) return undefined;
-  if (e.SLACK_APP_TOKEN) {
-    return { mode: 'socket', signingSecret: e.SLACK_SIGNING_SECRET, botToken: e.SLACK_BOT_TOKEN, appToken: e.SLACK_APP_TOKEN, apiUrl: e.SLACK_API_URL };
-  }
-  return { mode: 'http', signingSecret: e.SLACK_SIGNING_SECRET!, botToken: e.SLACK_BOT_TOKEN, apiUrl: e.SLACK_API_URL };
 }
 
 function discordProblems(e: Parsed): string[] {

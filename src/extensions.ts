@@ -42,7 +42,7 @@ export function greenlightCore(config: Config, options: CoreOptions = {}): Exten
   return {
     name: 'greenlight',
     async start(ctx: ExtensionContext) {
-      const slack = config.slack ? await createSlackEdge(config.slack, ctx.log, ctx.metrics) : undefined;
+      const slack = config.slack ? await createSlackEdge(config.slack, { ...ctx, publicUrl: config.http.publicUrl, stateSecret: config.stateSecret }) : undefined;
       const chats: Partial<Record<Chat, ChatPort>> = {};
       if (slack) chats.slack = slack.port(ctx.db);
       const discord = config.discord ? await createDiscordEdge(config.discord, ctx.log, ctx.metrics) : undefined;

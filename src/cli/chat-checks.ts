@@ -8,6 +8,8 @@ const TIMEOUT_MS = 10_000;
 export async function checkSlack(config: Config): Promise<Check> {
   const slack = config.slack;
   if (!slack) return { name: 'slack', status: 'skip', detail: 'not configured (SLACK_BOT_TOKEN unset)' };
+  // Each workspace's token comes from its installation, checked by Slack at every request.
+  if (slack.mode === 'oauth') return { name: 'slack', status: 'ok', detail: 'OAuth installs: workspaces install at $PUBLIC_URL/slack/install (no single bot token to check)' };
   const url = new URL('auth.test', slack.apiUrl.endsWith('/') ? slack.apiUrl : `${slack.apiUrl}/`);
   try {
     const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${slack.botToken}`, 'content-type': 'application/x-www-form-urlencoded' }, body: '', signal: AbortSignal.timeout(TIMEOUT_MS) });

@@ -3,6 +3,7 @@ import { credentialsAad } from '../db/accounts.ts';
 import type { Db } from '../db/database.ts';
 import { clientSecretAad } from '../db/oauth-clients.ts';
 import { verifierAad } from '../db/oauth-states.ts';
+import { slackInstallationTargets } from './reencrypt-slack.ts';
 import { DecryptError, type TokenCipher } from './token-cipher.ts';
 
 /**
@@ -24,8 +25,8 @@ export interface RotateResult {
   failed: { table: string; key: string; reason: string }[];
 }
 
-interface Target {
-  table: 'social_accounts' | 'oauth_states' | 'oauth_clients';
+export interface Target {
+  table: 'social_accounts' | 'oauth_states' | 'oauth_clients' | 'slack_installations';
   /** Rows with an envelope: key (for messages and the update), envelope, associated data. */
   rows(db: Db): Promise<{ key: string; envelope: string; aad: string }[]>;
   update(db: Db, key: string, from: string, to: string): Promise<boolean>;
@@ -54,6 +55,7 @@ const TARGETS: Target[] = [
       return changed(await db.updateTable('oauth_clients').set({ client_secret: to }).where('network', '=', network as never).where('instance_url', '=', instanceUrl).where('client_secret', '=', from).executeTakeFirst());
     },
   },
+  ...slackInstallationTargets,
 ];
 
 const changed = (result: { numUpdatedRows: bigint }) => result.numUpdatedRows > 0n;

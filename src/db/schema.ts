@@ -297,6 +297,20 @@ export interface DeliveryMetricsTable {
   impressions: number | null;
 }
 
+/** A Slack OAuth install (multi-workspace mode); tokens are encrypted envelopes (src/db/slack-installations.ts). */
+export interface SlackInstallationsTable {
+  installation_key: string;
+  team_id: string | null;
+  enterprise_id: string | null;
+  is_enterprise_install: boolean;
+  workspace_id: string | null;
+  bot_token: string | null;
+  user_token: string | null;
+  installation: Json<Record<string, unknown>>;
+  installed_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
 export interface Database {
   workspaces: WorkspacesTable;
   members: MembersTable;
@@ -322,6 +336,7 @@ export interface Database {
   delivery_metrics: DeliveryMetricsTable;
   account_sends: AccountSendsTable;
   account_limits: AccountLimitsTable;
+  slack_installations: SlackInstallationsTable;
 }
 
 export type Workspace = Selectable<WorkspacesTable>;

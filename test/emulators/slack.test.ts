@@ -532,6 +532,7 @@ describe('Slack emulator success responses match the official spec', () => {
     await record('conversations.info', { channel: CHANNEL });
     await record('auth.test', {});
     await record('chat.delete', { channel: CHANNEL, ts: parent.ts });
+    await record('oauth.v2.access', { client_id: emu.oauth.clientId, client_secret: emu.oauth.clientSecret, code: await consentCode(emu, emu.teamId, USER), redirect_uri: REDIRECT });
 
     const inSpec = emu.servedMethods().filter((m) => successSchema(m) !== undefined);
     expect([...responses.keys()].sort(), 'every served method in the spec needs a call above').toEqual(inSpec.sort());
@@ -549,5 +550,66 @@ describe('Slack emulator success responses match the official spec', () => {
     expect(check('chat.postMessage', { ...posted, message: { ...(posted.message as Json), text: 7 } })).not.toEqual([]);
     const user = responses.get('users.info')?.[0] as Json;
     expect(check('users.info', { ...user, user: { ...(user.user as Json), tz_offset: '3600' } })).not.toEqual([]);
+  });
+});
+
+const REDIRECT = 'https://greenlight.example/slack/oauth_redirect';
+
+/** Goes through the consent page as the signed-in user and returns the code it redirects with. */
+async function consentCode(emu: SlackEmulator, teamId: string, userId: string, scope = 'commands,chat:write'): Promise<string> {
+  emu.oauth.redirectUrls = [REDIRECT];
+  emu.oauth.signIn({ teamId, userId });
+  const query = new URLSearchParams({ client_id: emu.oauth.clientId, scope, redirect_uri: REDIRECT, state: 'st-1' });
+  const res = await fetch(`${emu.origin}/oauth/v2/authorize?${query}`, { redirect: 'manual' });
+  expect(res.status).toBe(302);
+  const back = new URL(res.headers.get('location')!);
+  expect(`${back.origin}${back.pathname}`).toBe(REDIRECT);
+  expect(back.searchParams.get('state')).toBe('st-1');
+  return back.searchParams.get('code')!;
+}
+
+describe('Slack emulator: OAuth v2 installs and several workspaces', () => {
+  const form = (args: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(args).toString() });
+  const api = async (emu: SlackEmulator, method: string, args: Record<string, string>, token?: string) =>
+    (await (await fetch(`${emu.apiUrl}${method}`, { ...form(args), headers: { ...form(args).headers, ...(token ? { authorization: `Bearer ${token}` } : {}) } })).json()) as Json;
+
+  it('trades a code once for the team\'s bot token, in Slack\'s shape, and refuses bad client credentials', async () => {
+    const emu = await startEmulator();
+    emu.addTeam({ id: 'T0OTHER', name: 'Other Team' });
+    emu.addUser({ id: 'U0OTHER01', name: 'oscar', tz: 'UTC', teamId: 'T0OTHER' });
+    const code = await consentCode(emu, 'T0OTHER', 'U0OTHER01');
+    const creds = { client_id: emu.oauth.clientId, client_secret: emu.oauth.clientSecret, redirect_uri: REDIRECT };
+    expect(await api(emu, 'oauth.v2.access', { ...creds, client_secret: 'wrong', code })).toEqual({ ok: false, error: 'bad_client_secret' });
+    expect(await api(emu, 'oauth.v2.access', { ...creds, client_id: '1.2', code })).toEqual({ ok: false, error: 'invalid_client_id' });
+    const granted = await api(emu, 'oauth.v2.access', { ...creds, code });
+    expect(granted).toMatchObject({ ok: true, token_type: 'bot', scope: 'commands,chat:write', bot_user_id: emu.botUserId, app_id: emu.appId, team: { id: 'T0OTHER', name: 'Other Team' }, is_enterprise_install: false, authed_user: { id: 'U0OTHER01' } });
+    expect(granted.access_token).toBe(emu.botTokenOf('T0OTHER'));
+    expect(await api(emu, 'oauth.v2.access', { ...creds, code })).toEqual({ ok: false, error: 'invalid_code' });
+    expect(await api(emu, 'auth.test', {}, String(granted.access_token))).toMatchObject({ ok: true, team_id: 'T0OTHER', team: 'Other Team' });
+  });
+
+  it('answers a cancelled consent with error=access_denied, and an unknown redirect URI with an error page', async () => {
+    const emu = await startEmulator();
+    emu.oauth.redirectUrls = [REDIRECT];
+    emu.oauth.signIn({ teamId: emu.teamId, userId: USER });
+    emu.oauth.denyNext();
+    const denied = await fetch(`${emu.origin}/oauth/v2/authorize?${new URLSearchParams({ client_id: emu.oauth.clientId, scope: 'commands', state: 's' })}`, { redirect: 'manual' });
+    expect(new URL(denied.headers.get('location')!).searchParams.get('error')).toBe('access_denied');
+    const elsewhere = await fetch(`${emu.origin}/oauth/v2/authorize?${new URLSearchParams({ client_id: emu.oauth.clientId, scope: 'commands', redirect_uri: 'https://evil.example/cb' })}`, { redirect: 'manual' });
+    expect(elsewhere.status).toBe(400);
+  });
+
+  it('lets a team\'s token see only that team\'s channels, users and triggers', async () => {
+    const emu = await startEmulator();
+    emu.addTeam({ id: 'T0OTHER', name: 'Other Team' });
+    emu.addUser({ id: 'U0OTHER01', name: 'oscar', tz: 'UTC', teamId: 'T0OTHER' });
+    emu.addChannel({ id: 'C0OTHER', name: 'other', teamId: 'T0OTHER' });
+    const code = await consentCode(emu, 'T0OTHER', 'U0OTHER01');
+    const other = String((await api(emu, 'oauth.v2.access', { client_id: emu.oauth.clientId, client_secret: emu.oauth.clientSecret, code, redirect_uri: REDIRECT })).access_token);
+    expect(await api(emu, 'chat.postMessage', { channel: CHANNEL, text: 'x' }, other)).toEqual({ ok: false, error: 'channel_not_found' });
+    expect(await api(emu, 'chat.postMessage', { channel: 'C0OTHER', text: 'x' }, emu.botToken)).toEqual({ ok: false, error: 'channel_not_found' });
+    expect(await api(emu, 'users.info', { user: USER }, other)).toEqual({ ok: false, error: 'user_not_found' });
+    expect(await api(emu, 'views.open', { trigger_id: emu.issueTrigger(USER), view: JSON.stringify(draftModal(CHANNEL)) }, other)).toEqual({ ok: false, error: 'invalid_trigger_id' });
+    expect(await api(emu, 'chat.postMessage', { channel: 'C0OTHER', text: 'x' }, other)).toMatchObject({ ok: true, message: { team: 'T0OTHER' } });
   });
 });

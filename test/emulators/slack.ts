@@ -23,6 +23,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { SlackSocketHub, type EnvelopeType, type SocketDelivery } from './slack-socket.ts';
+import { OAuthError, SlackOAuth } from './slack-oauth.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Public types
@@ -141,6 +142,8 @@ export interface UserFixture {
   isOwner?: boolean;
   realName?: string;
   isBot?: boolean;
+  /** The user's workspace (default: the emulator's first team). */
+  teamId?: string;
 }
 
 export interface ChannelFixture {
@@ -150,6 +153,15 @@ export interface ChannelFixture {
   isArchived?: boolean;
   /** Whether the bot is a member; `chat.postMessage` answers `not_in_channel` when false. */
   isMember?: boolean;
+  /** The channel's workspace (default: the emulator's first team); other teams' tokens cannot see it. */
+  teamId?: string;
+}
+
+/** A Slack workspace the app can be installed in. */
+export interface TeamFixture {
+  id: string;
+  name: string;
+  domain?: string;
 }
 
 export interface UserGroupFixture {
@@ -161,6 +173,8 @@ export interface UserGroupFixture {
 /** One Web API call as it reached the emulator (the token is never kept). */
 export interface WebApiCall {
   method: string;
+  /** The team whose token made the call (unset when the token was refused or not needed). */
+  teamId?: string;
   args: Json;
   at: number;
   status: number;
@@ -466,6 +480,14 @@ function decodeJsonArgs(args: Json): void {
   }
 }
 
+function basicAuth(req: IncomingMessage): { id: string; secret: string } | undefined {
+  const header = req.headers.authorization;
+  if (!header?.startsWith('Basic ')) return undefined;
+  const decoded = Buffer.from(header.slice('Basic '.length).trim(), 'base64').toString();
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? undefined : { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
+}
+
 function bearerToken(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;
   return header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : undefined;
@@ -640,6 +662,13 @@ export class SlackEmulator {
   readonly #homeViews = new Map<string, string>();
   readonly #responseUrls = new Map<string, ResponseUrlRecord>();
   readonly #methods: Record<string, MethodHandler>;
+  readonly #teams = new Map<string, Required<TeamFixture>>();
+  /** Every token Slack issued: its team and kind. The first team's bot token is installed from the start. */
+  readonly #tokens = new Map<string, { teamId: string; kind: 'bot' | 'user'; revoked: boolean }>();
+  /** The team of the token of the Web API call being answered (handlers run synchronously). */
+  #callTeamId: string;
+  /** The OAuth v2 install flow: consent page and oauth.v2.access. */
+  readonly oauth: SlackOAuth;
   readonly #server: Server;
   readonly #socketHub: SlackSocketHub;
   #port = 0;
@@ -656,6 +685,10 @@ export class SlackEmulator {
       ackTimeoutMs: options.ackTimeoutMs ?? 3000,
     });
     this.#methods = this.#methodTable();
+    this.#callTeamId = this.teamId;
+    this.addTeam({ id: this.teamId, name: this.teamName, domain: this.teamDomain });
+    this.#tokens.set(this.botToken, { teamId: this.teamId, kind: 'bot', revoked: false });
+    this.oauth = new SlackOAuth(this.appId, (grant) => this.#install(grant));
     this.#server = createServer((req, res) => {
       this.#route(req, res).catch((error: unknown) => {
         if (!res.headersSent) sendJson(res, 500, { ok: false, error: 'fatal_error', detail: String(error) });
@@ -697,6 +730,10 @@ export class SlackEmulator {
   // Fixtures
   // -------------------------------------------------------------------------------------------
 
+  addTeam(team: TeamFixture): void {
+    this.#teams.set(team.id, { domain: team.name.toLowerCase().replace(/[^a-z0-9]+/g, '-'), ...team });
+  }
+
   addUser(user: UserFixture): void {
     timeZoneInfo(user.tz); // fail here on an unknown zone, not later inside users.info
     this.#users.set(user.id, { ...user, updated: Math.floor(Date.now() / 1000) });
@@ -708,7 +745,7 @@ export class SlackEmulator {
 
   addChannel(channel: ChannelFixture): void {
     const existing = this.#channels.get(channel.id);
-    const fixture = { isPrivate: false, isArchived: false, isMember: true, ...channel };
+    const fixture = { isPrivate: false, isArchived: false, isMember: true, teamId: this.teamId, ...channel };
     if (existing !== undefined) existing.fixture = fixture;
     else this.#channels.set(channel.id, { fixture, isIm: false, created: Math.floor(Date.now() / 1000), messages: [] });
   }
@@ -848,8 +885,8 @@ export class SlackEmulator {
     const responseUrl = this.#issueResponseUrl('command', args.userId, args.channelId, undefined);
     const payload: Record<string, string> = {
       token: this.verificationToken,
-      team_id: this.teamId,
-      team_domain: this.teamDomain,
+      team_id: this.#teamRef(user.id).id,
+      team_domain: this.#teamRef(user.id).domain,
       channel_id: args.channelId,
       channel_name: channel.isIm ? 'directmessage' : channel.fixture.name,
       user_id: user.id,
@@ -894,7 +931,7 @@ export class SlackEmulator {
     const view = { ...clone(record.view), state: { values: buildStateValues(record.view.blocks, args.values ?? {}) } };
     const payload: Json = {
       type: 'view_submission',
-      team: { id: this.teamId, domain: this.teamDomain },
+      team: this.#teamRef(args.userId),
       user: this.#userRef(args.userId),
       api_app_id: this.appId,
       token: this.verificationToken,
@@ -937,15 +974,34 @@ export class SlackEmulator {
   async appHomeOpened(userId: string, retry: RetryOptions = {}): Promise<AppResponse> {
     this.#requireUser(userId);
     const now = Date.now() / 1000;
+    return this.#sendEvent(this.#teamOfUser(userId), { type: 'app_home_opened', user: userId, channel: `D${userId.slice(1)}`, tab: 'home', event_ts: now.toFixed(6) }, retry);
+  }
+
+  /**
+   * A workspace removes the app: its tokens stop working at once, and Slack sends `app_uninstalled`,
+   * then `tokens_revoked` naming the bot (Events API, HTTP transport).
+   */
+  async uninstallApp(teamId: string): Promise<AppResponse[]> {
+    for (const grant of this.#tokens.values()) if (grant.teamId === teamId) grant.revoked = true;
+    const now = (Date.now() / 1000).toFixed(6);
+    return [
+      await this.#sendEvent(teamId, { type: 'app_uninstalled', event_ts: now }),
+      await this.#sendEvent(teamId, { type: 'tokens_revoked', tokens: { bot: [this.botUserId] }, event_ts: now }),
+    ];
+  }
+
+  /** An Events API `event_callback` for one team, signed like any other request. */
+  async #sendEvent(teamId: string, event: Json, retry: RetryOptions = {}): Promise<AppResponse> {
+    const now = Date.now() / 1000;
     const body = JSON.stringify({
       token: this.verificationToken,
-      team_id: this.teamId,
+      team_id: teamId,
       api_app_id: this.appId,
-      event: { type: 'app_home_opened', user: userId, channel: `D${userId.slice(1)}`, tab: 'home', event_ts: now.toFixed(6) },
+      event,
       type: 'event_callback',
-      event_id: `Ev${Math.floor(now * 1000).toString(36).toUpperCase()}`,
+      event_id: `Ev${Math.floor(now * 1000).toString(36).toUpperCase()}${hex(2).toUpperCase()}`,
       event_time: Math.floor(now),
-      authorizations: [{ team_id: this.teamId, user_id: this.botUserId, is_bot: true, is_enterprise_install: false }],
+      authorizations: [{ team_id: teamId, user_id: this.botUserId, is_bot: true, is_enterprise_install: false }],
       is_ext_shared_channel: false,
     });
     const headers: Record<string, string> = {};
@@ -1080,7 +1136,7 @@ export class SlackEmulator {
     const found = this.#requireButton(record.view.blocks, args);
     return {
       type: 'block_actions',
-      team: { id: this.teamId, domain: this.teamDomain },
+      team: this.#teamRef(args.userId),
       api_app_id: this.appId,
       token: this.verificationToken,
       container: { type: 'view', view_id: record.view.id },
@@ -1107,7 +1163,7 @@ export class SlackEmulator {
     const action = args.kind === 'menu' ? this.#menuAction(found, args.value ?? '') : this.#buttonAction(found, args.value);
     const payload: Json = {
       type: 'block_actions',
-      team: { id: this.teamId, domain: this.teamDomain },
+      team: this.#teamRef(args.userId),
       api_app_id: this.appId,
       token: this.verificationToken,
       container: messageContainer(args.channelId, args.messageTs, message, ephemeral !== undefined),
@@ -1168,7 +1224,16 @@ export class SlackEmulator {
 
   #userRef(userId: string): Json {
     const user = this.#requireUser(userId);
-    return { id: user.id, username: user.name, name: user.name, team_id: this.teamId };
+    return { id: user.id, username: user.name, name: user.name, team_id: this.#teamOfUser(user.id) };
+  }
+
+  #teamOfUser(userId: string): string {
+    return this.#users.get(userId)?.teamId ?? this.teamId;
+  }
+
+  #teamRef(userId: string): { id: string; domain: string } {
+    const team = this.#teams.get(this.#teamOfUser(userId))!;
+    return { id: team.id, domain: team.domain };
   }
 
   #requireUser(userId: string): UserFixture {
@@ -1202,6 +1267,7 @@ export class SlackEmulator {
   async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.origin);
     if (url.pathname.startsWith('/api/')) return this.#handleApi(req, res, url);
+    if (req.method === 'GET' && url.pathname === '/oauth/v2/authorize') return this.#handleAuthorize(res, url);
     if (req.method === 'POST' && this.#responseUrls.has(url.pathname)) return this.#handleResponseUrl(req, res, url.pathname);
     if (req.method === 'POST' && url.pathname.startsWith('/upload/')) return this.#handleUpload(req, res, url.pathname.slice('/upload/'.length));
     res.writeHead(404, { 'content-type': 'text/plain' });
@@ -1223,7 +1289,7 @@ export class SlackEmulator {
       const { token, ...args } = parsed.args;
       call.args = args;
       if (this.#latencyMs > 0) await sleep(this.#latencyMs);
-      reply = this.#answer(method, args, { token: bearerToken(req) ?? (parsed.bodyWasJson ? undefined : str(token)) });
+      reply = this.#answer(call, args, { token: bearerToken(req) ?? (parsed.bodyWasJson ? undefined : str(token)), basic: basicAuth(req) });
     } catch (error) {
       reply = { status: 200, body: errorBody(error) };
     }
@@ -1237,10 +1303,13 @@ export class SlackEmulator {
     sendJson(res, reply.status, reply.body, { 'x-oauth-scopes': BOT_SCOPES, ...reply.headers });
   }
 
-  #answer(method: string, args: Json, auth: { token: string | undefined }): { status: number; body: Json; headers?: Record<string, string> } | 'drop' {
+  #answer(call: WebApiCall, args: Json, auth: { token: string | undefined; basic?: { id: string; secret: string } | undefined }): { status: number; body: Json; headers?: Record<string, string> } | 'drop' {
+    const method = call.method;
     const handler = this.#methods[method];
     if (handler === undefined) return { status: 200, body: { ok: false, error: 'unknown_method', req_method: method } };
-    this.#authenticate(method, auth.token);
+    if (method === 'oauth.v2.access') return this.#oauthAccess(args, auth.basic);
+    this.#callTeamId = this.#authenticate(method, auth.token);
+    call.teamId = this.#callTeamId;
     const fault = this.#takeFault(method);
     if (fault === undefined) return { status: 200, body: handler(args) };
     if (fault.afterEffect) {
@@ -1261,13 +1330,51 @@ export class SlackEmulator {
     return { status: fault.status ?? 200, body: { ok: false, error: fault.error ?? 'internal_error' } };
   }
 
-  #authenticate(method: string, token: string | undefined): void {
+  /** Checks the token and returns its team: every method then sees only that team's channels and users. */
+  #authenticate(method: string, token: string | undefined): string {
     if (token === undefined || token === '') throw new ApiError('not_authed');
-    const kind = token === this.botToken ? 'bot' : token === this.appToken ? 'app' : undefined;
-    if (kind === undefined) throw new ApiError('invalid_auth');
-    if (this.#revoked.has(kind)) throw new ApiError('token_revoked');
+    const grant = token === this.appToken ? { teamId: this.teamId, kind: 'app' as const, revoked: false } : this.#tokens.get(token);
+    if (grant === undefined) throw new ApiError('invalid_auth');
+    if (grant.revoked || (token === this.botToken && this.#revoked.has('bot')) || (grant.kind === 'app' && this.#revoked.has('app'))) throw new ApiError('token_revoked');
     const needed = method === 'apps.connections.open' ? 'app' : 'bot';
-    if (kind !== needed) throw new ApiError('not_allowed_token_type');
+    if (grant.kind !== needed && !(grant.kind === 'user' && needed === 'bot')) throw new ApiError('not_allowed_token_type');
+    return grant.teamId;
+  }
+
+  #oauthAccess(args: Json, basic: { id: string; secret: string } | undefined): { status: number; body: Json } {
+    try {
+      return { status: 200, body: this.oauth.access(args, basic) };
+    } catch (error) {
+      if (error instanceof OAuthError) return { status: 200, body: { ok: false, error: error.code } };
+      throw error;
+    }
+  }
+
+  /** A completed consent: the team's bot token (kept across reinstalls until revoked) and a user token if asked. */
+  #install(grant: { teamId: string; userId: string; userScopes: string[] }): { botToken: string; botUserId: string; userToken: string | undefined; teamName: string } {
+    const team = this.#teams.get(grant.teamId);
+    if (team === undefined) throw new Error(`Slack emulator: unknown team ${grant.teamId}; call addTeam() first`);
+    let botToken = [...this.#tokens].find(([, t]) => t.teamId === team.id && t.kind === 'bot' && !t.revoked)?.[0];
+    if (botToken === undefined) {
+      botToken = ['xoxb', String(randomInt(1e9, 1e10)), String(randomInt(1e9, 1e10)), hex(12)].join('-');
+      this.#tokens.set(botToken, { teamId: team.id, kind: 'bot', revoked: false });
+    }
+    let userToken: string | undefined;
+    if (grant.userScopes.length > 0) {
+      userToken = ['xoxp', String(randomInt(1e9, 1e10)), String(randomInt(1e9, 1e10)), hex(16)].join('-');
+      this.#tokens.set(userToken, { teamId: team.id, kind: 'user', revoked: false });
+    }
+    return { botToken, botUserId: this.botUserId, userToken, teamName: team.name };
+  }
+
+  /** The bot token Slack issued to a team at install (undefined before, and after an uninstall). */
+  botTokenOf(teamId: string): string | undefined {
+    return [...this.#tokens].find(([, t]) => t.teamId === teamId && t.kind === 'bot' && !t.revoked)?.[0];
+  }
+
+  /** Every token ever issued to a team, revoked or not (to look for them where they must not be). */
+  tokensOf(teamId: string): string[] {
+    return [...this.#tokens].filter(([, t]) => t.teamId === teamId).map(([token]) => token);
   }
 
   #takeFault(method: string): (Fault & { times: number }) | undefined {
@@ -1280,6 +1387,14 @@ export class SlackEmulator {
       return fault;
     }
     return undefined;
+  }
+
+  /** The consent page: the signed-in user allows at once (or cancels), and the browser is sent back. */
+  #handleAuthorize(res: ServerResponse, url: URL): void {
+    const answer = this.oauth.authorize(url);
+    if (answer.status === 302) res.writeHead(302, { location: answer.location });
+    else res.writeHead(400, { 'content-type': 'text/plain' });
+    res.end(answer.status === 302 ? '' : answer.text);
   }
 
   async #handleResponseUrl(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
@@ -1347,6 +1462,8 @@ export class SlackEmulator {
   #methodTable(): Record<string, MethodHandler> {
     return {
       'auth.test': () => this.#authTest(),
+      // answered before token checks (#answer): it takes client credentials instead of a token.
+      'oauth.v2.access': () => ({ ok: false, error: 'invalid_arguments' }),
       'chat.postMessage': (a) => this.#chatPostMessage(a),
       'chat.update': (a) => this.#chatUpdate(a),
       'chat.delete': (a) => this.#chatDelete(a),
@@ -1366,12 +1483,13 @@ export class SlackEmulator {
   }
 
   #authTest(): Json {
+    const team = this.#teams.get(this.#callTeamId)!;
     return {
       ok: true,
-      url: `https://${this.teamDomain}.slack.com/`,
-      team: this.teamName,
+      url: `https://${team.domain}.slack.com/`,
+      team: team.name,
       user: 'greenlight',
-      team_id: this.teamId,
+      team_id: team.id,
       user_id: this.botUserId,
       bot_id: this.botId,
       is_enterprise_install: false,
@@ -1469,7 +1587,7 @@ export class SlackEmulator {
 
   #usersInfo(args: Json): Json {
     const user = this.#users.get(requireArg(args, 'user'));
-    if (user === undefined) throw new ApiError('user_not_found');
+    if (user === undefined || (user.teamId ?? this.teamId) !== this.#callTeamId) throw new ApiError('user_not_found');
     return { ok: true, user: this.#userObject(user, truthy(args.include_locale)) };
   }
 
@@ -1522,11 +1640,12 @@ export class SlackEmulator {
 
   #knownChannel(idOrName: string): ChannelRecord {
     const byId = this.#channels.get(idOrName);
-    if (byId !== undefined) return byId;
+    // Another workspace's channel does not exist for this token.
+    if (byId !== undefined && byId.fixture.teamId === this.#callTeamId) return byId;
     const name = idOrName.replace(/^#/, '');
-    const byName = [...this.#channels.values()].find((c) => !c.isIm && c.fixture.name === name);
+    const byName = [...this.#channels.values()].find((c) => !c.isIm && c.fixture.name === name && c.fixture.teamId === this.#callTeamId);
     if (byName !== undefined) return byName;
-    if (this.#users.has(idOrName)) return this.#directMessage(idOrName);
+    if (this.#users.has(idOrName) && this.#teamOfUser(idOrName) === this.#callTeamId) return this.#directMessage(idOrName);
     throw new ApiError('channel_not_found');
   }
 
@@ -1535,7 +1654,7 @@ export class SlackEmulator {
     const id = `D${userId.slice(1).padEnd(8, '0')}`;
     if (!this.#channels.has(id)) {
       this.#channels.set(id, {
-        fixture: { id, name: userId, isPrivate: true, isArchived: false, isMember: true },
+        fixture: { id, name: userId, isPrivate: true, isArchived: false, isMember: true, teamId: this.#teamOfUser(userId) },
         isIm: true,
         created: Math.floor(Date.now() / 1000),
         messages: [],
@@ -1574,7 +1693,7 @@ export class SlackEmulator {
       text: content.text,
       user: this.botUserId,
       bot_id: this.botId,
-      team: this.teamId,
+      team: channel.fixture.teamId,
       bot_profile: this.#botProfile(),
     };
     if (content.blocks !== undefined) message.blocks = content.blocks;
@@ -1633,7 +1752,8 @@ export class SlackEmulator {
 
   #exchangeTrigger(value: unknown): string {
     const trigger = this.#triggers.get(str(value) ?? '');
-    if (trigger === undefined) throw new ApiError('invalid_trigger_id');
+    // A trigger from another workspace's user is unknown to this token's app installation.
+    if (trigger === undefined || this.#teamOfUser(trigger.userId) !== this.#callTeamId) throw new ApiError('invalid_trigger_id');
     if (trigger.used) throw new ApiError('exchanged_trigger_id');
     if (Date.now() - trigger.issuedAt > this.#triggerTtlMs) throw new ApiError('expired_trigger_id');
     trigger.used = true;
@@ -1656,7 +1776,7 @@ export class SlackEmulator {
     const id = slackId('V');
     const view: SlackView = {
       id,
-      team_id: this.teamId,
+      team_id: this.#callTeamId,
       type: str(input.type) ?? 'modal',
       blocks: withGeneratedIds((input.blocks as Block[] | undefined) ?? []),
       private_metadata: str(input.private_metadata) ?? '',
@@ -1669,7 +1789,7 @@ export class SlackEmulator {
       previous_view_id: lineage.previousViewId,
       app_id: this.appId,
       external_id: str(input.external_id) ?? '',
-      app_installed_team_id: this.teamId,
+      app_installed_team_id: this.#callTeamId,
       bot_id: this.botId,
     };
     if (view.type === 'modal') {
@@ -1736,7 +1856,7 @@ export class SlackEmulator {
       first_name: firstName,
       last_name: rest.join(' '),
       image_72: `https://secure.gravatar.com/avatar/${user.id.toLowerCase()}.jpg?s=72`,
-      team: this.teamId,
+      team: this.#teamOfUser(user.id),
     };
     if (user.isBot) {
       profile.bot_id = this.botId;
@@ -1745,7 +1865,7 @@ export class SlackEmulator {
     }
     const object: Json = {
       id: user.id,
-      team_id: this.teamId,
+      team_id: this.#teamOfUser(user.id),
       name: user.name,
       deleted: false,
       color: '9f69e7',
@@ -1791,7 +1911,7 @@ export class SlackEmulator {
       parent_conversation: null,
       creator: this.botUserId,
       is_ext_shared: false,
-      shared_team_ids: [this.teamId],
+      shared_team_ids: [fixture.teamId],
       pending_connected_team_ids: [],
       is_member: fixture.isMember,
       topic,

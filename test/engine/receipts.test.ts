@@ -2,6 +2,7 @@ import { webApi } from '@slack/bolt';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { createSlackChatPort } from '../../src/chat/slack/slack-chat-port.ts';
+import { singleTokenClients } from '../../src/chat/slack/workspace-clients.ts';
 import { appendEvents } from '../../src/db/events.ts';
 import { addThreadReceipts } from '../../src/db/thread-receipts.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
@@ -117,6 +118,6 @@ async function scheduledPost(stack: Stack, text: string): Promise<string> {
 /** The engine's deps with the Slack chat port over the real Web API client, pointed at the emulator. */
 function slackDeps(stack: Stack): WorkflowDeps {
   const client = new webApi.WebClient(stack.slack.botToken, { slackApiUrl: stack.slack.apiUrl });
-  return { ...engineDeps(stack), chats: { slack: createSlackChatPort(client, stack.app.db) } };
+  return { ...engineDeps(stack), chats: { slack: createSlackChatPort(singleTokenClients(client), stack.app.db) } };
 }
 

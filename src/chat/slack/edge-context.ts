@@ -2,10 +2,12 @@ import type { webApi } from '@slack/bolt';
 import { findOrCreateWorkspace } from '../../db/workspaces.ts';
 import type { Actor, Outcome, WorkflowDeps } from '../../workflow/deps.ts';
 
-/** What every Slack listener gets: the workflow and a way to say things to the person who acted. */
+/**
+ * What every Slack listener gets: the workflow. Slack calls go through the `client` Bolt hands each
+ * listener, which carries the bot token of the workspace the request came from.
+ */
 export interface SlackEdge {
   deps: WorkflowDeps;
-  client: webApi.WebClient;
 }
 
 /** The Slack team becomes our workspace on first contact; the actor is the user who sent the request. */
@@ -16,9 +18,9 @@ export async function actorFor(edge: SlackEdge, teamId: string | undefined, user
 }
 
 /** A refusal goes to the person who clicked, visible only to them, where they clicked. */
-export async function tellUser(edge: SlackEdge, where: { channelId: string | undefined; userId: string; threadTs?: string }, outcome: Outcome): Promise<void> {
+export async function tellUser(client: webApi.WebClient, where: { channelId: string | undefined; userId: string; threadTs?: string }, outcome: Outcome): Promise<void> {
   if (!outcome.message || !where.channelId) return;
-  await edge.client.chat.postEphemeral({
+  await client.chat.postEphemeral({
     channel: where.channelId,
     user: where.userId,
     text: outcome.ok ? outcome.message : `⚠️ ${outcome.message}`,
@@ -27,7 +29,7 @@ export async function tellUser(edge: SlackEdge, where: { channelId: string | und
 }
 
 /** The user's IANA zone from their Slack profile; the workspace default when Slack has none. */
-export async function userZone(edge: SlackEdge, userId: string, fallback: string): Promise<string> {
-  const info = await edge.client.users.info({ user: userId });
+export async function userZone(client: webApi.WebClient, userId: string, fallback: string): Promise<string> {
+  const info = await client.users.info({ user: userId });
   return info.user?.tz ?? fallback;
 }

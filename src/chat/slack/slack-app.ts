@@ -1,11 +1,14 @@
-import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
+import { App, ErrorCode, HTTPReceiver } from '@slack/bolt';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../../config.ts';
+import type { TokenCipher } from '../../crypto/token-cipher.ts';
+import type { Db } from '../../db/database.ts';
 import { firstSighting } from '../../db/workspaces.ts';
 import type { Mount } from '../../http/server.ts';
 import type { Logger } from '../../log.ts';
 import type { Metrics } from '../../metrics.ts';
 import type { WorkflowDeps } from '../../workflow/deps.ts';
+import { boltLogger } from './bolt-logger.ts';
 import type { SlackEdge } from './edge-context.ts';
 import { ACTIONS } from './ids.ts';
 import { registerAppHome } from './listeners/app-home.ts';
@@ -15,47 +18,70 @@ import { registerDeliveryActions } from './listeners/delivery-actions.ts';
 import { registerGreenlightCommand } from './listeners/greenlight-command.ts';
 import { registerPostCommand } from './listeners/post-command.ts';
 import { registerReviewActions } from './listeners/review-actions.ts';
+import { registerUninstall } from './listeners/uninstall.ts';
+import { createInstallationStore } from './installation-store.ts';
+import { tellNotInstalled } from './not-installed.ts';
+import { oauthReceiverOptions } from './oauth-install.ts';
 import { createSlackChatPort } from './slack-chat-port.ts';
+import { installedClients, singleTokenClients } from './workspace-clients.ts';
 
 type SlackConfig = NonNullable<Config['slack']>;
 
 /** Largest request body accepted on /slack/events; Slack's own payloads are far smaller. */
 const BODY_LIMIT_BYTES = 256 * 1024;
 
+/** What the Slack edge needs from the service: OAuth installs keep their tokens in our database. */
+export interface SlackEdgeContext {
+  log: Logger;
+  metrics: Metrics;
+  db: Db;
+  cipher: TokenCipher;
+  publicUrl: string;
+  stateSecret: string | undefined;
+}
+
 /**
- * The Slack edge: Bolt in HTTP mode (mounted on our server at /slack/events) or Socket Mode. Built in
- * two steps because the workflow needs the chat port before the listeners need the workflow.
+ * The Slack edge: Bolt in HTTP mode (mounted on our server at /slack/events) or Socket Mode, with one
+ * bot token, or with OAuth installs (HTTP mode; /slack/install and /slack/oauth_redirect beside
+ * /slack/events) where Bolt's authorize finds each workspace's token in our installation store. Built
+ * in two steps because the workflow needs the chat port before the listeners need the workflow.
  */
-export async function createSlackEdge(config: SlackConfig, log: Logger, metrics: Metrics) {
-  const slackLog = log.child({ chat: 'slack' });
+export async function createSlackEdge(config: SlackConfig, ctx: SlackEdgeContext) {
+  const slackLog = ctx.log.child({ chat: 'slack' });
   const logger = boltLogger(slackLog);
   const clientOptions = { slackApiUrl: config.apiUrl, retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 5_000 } };
+  const store = config.mode === 'oauth' ? createInstallationStore(ctx.db, ctx.cipher, slackLog) : undefined;
+  const oauth = config.mode === 'oauth' ? oauthReceiverOptions(config, store!, ctx.publicUrl, config.stateSecret ?? requireStateSecret(ctx.stateSecret), slackLog) : {};
   const receiver =
-    config.mode === 'http'
-      ? new HTTPReceiver({ signingSecret: config.signingSecret, endpoints: '/slack/events', processBeforeResponse: false, bodyLimit: BODY_LIMIT_BYTES, logger, unhandledRequestTimeoutMillis: 3001, unhandledRequestHandler: unacknowledged(slackLog) })
+    config.mode !== 'socket'
+      ? new HTTPReceiver({ signingSecret: config.signingSecret, endpoints: '/slack/events', processBeforeResponse: false, bodyLimit: BODY_LIMIT_BYTES, logger, unhandledRequestTimeoutMillis: 3001, unhandledRequestHandler: unacknowledged(slackLog), ...oauth })
       : undefined;
   const app = new App({
-    token: config.botToken,
+    ...(config.mode === 'oauth' ? {} : { token: config.botToken }),
     logger,
     clientOptions,
     deferInitialization: true,
-    ...(config.mode === 'http' ? { receiver: receiver! } : { socketMode: true, appToken: config.appToken }),
+    extendedErrorHandler: true,
+    ...(config.mode === 'socket' ? { socketMode: true, appToken: config.appToken } : { receiver: receiver! }),
   });
   try {
     await app.init();
   } catch (error) {
     throw new Error(`Slack refused the bot token (auth.test): ${error instanceof Error ? error.message : String(error)}. Check SLACK_BOT_TOKEN.`, { cause: error });
   }
+  const clients = receiver?.installer ? installedClients((source) => receiver.installer!.authorize(source), { ...clientOptions, logger }) : singleTokenClients(app.client);
 
   return {
-    port: (db: WorkflowDeps['db']) => createSlackChatPort(app.client, db),
+    port: (db: WorkflowDeps['db']) => createSlackChatPort(clients, db),
     async start(deps: WorkflowDeps): Promise<{ mounts: Mount[]; stop: () => Promise<void> }> {
-      const edge: SlackEdge = { deps, client: app.client };
+      const edge: SlackEdge = { deps };
       app.use(acknowledgeFirst);
       app.use(dedupe(deps, slackLog));
       app.use(acknowledgeUnknownActions(slackLog));
       for (const register of [registerPostCommand, registerComposeView, registerReviewActions, registerAuthorActions, registerDeliveryActions, registerGreenlightCommand, registerAppHome]) register(app, edge);
-      app.error(async (error) => {
+      if (store) registerUninstall(app, store, deps.db);
+      app.error(async ({ error, body }: { error: { code?: string }; body: unknown }) => {
+        if (store && error.code === ErrorCode.AuthorizationError) return tellNotInstalled(body, ctx.publicUrl, slackLog);
         slackLog.error({ err: error }, 'a Slack listener failed');
       });
       if (!receiver) {
@@ -65,13 +91,21 @@ export async function createSlackEdge(config: SlackConfig, log: Logger, metrics:
       }
       const listener = receiver.requestListener;
       const timed = (req: IncomingMessage, res: ServerResponse) => {
+        // Only Slack's requests count as interactions, not a person's visit to the install pages.
+        if (!req.url?.startsWith('/slack/events')) return listener(req, res);
         const started = process.hrtime.bigint();
-        res.once('finish', () => metrics.interactionAck.observe({ chat: 'slack', kind: 'http' }, Number(process.hrtime.bigint() - started) / 1e9));
+        res.once('finish', () => ctx.metrics.interactionAck.observe({ chat: 'slack', kind: 'http' }, Number(process.hrtime.bigint() - started) / 1e9));
         listener(req, res);
       };
       return { mounts: [{ prefix: '/slack', listener: timed }], stop: async () => {} };
     },
   };
+}
+
+/** The development state secret is generated at start, so it is only known here, not when config loads. */
+function requireStateSecret(secret: string | undefined): string {
+  if (!secret) throw new Error('Slack OAuth installs need a state secret: set SLACK_STATE_SECRET or STATE_SECRET');
+  return secret;
 }
 
 type MiddlewareArgs = { body: unknown; next: () => Promise<void>; ack?: (response?: never) => Promise<void> };
@@ -139,20 +173,4 @@ function requestKey(body: Record<string, any>): string | undefined {
   // Each submission carries a trigger id of its own; a form resubmitted after field errors is new.
   if (body.type === 'view_submission') return `view:${body.trigger_id}`;
   return undefined;
-}
-
-function boltLogger(log: Logger) {
-  let level = LogLevel.INFO;
-  const text = (msg: unknown[]) => msg.map((m) => (typeof m === 'string' ? m : m instanceof Error ? m.message : JSON.stringify(m))).join(' ');
-  return {
-    debug: (...msg: unknown[]) => log.debug(text(msg)),
-    info: (...msg: unknown[]) => log.info(text(msg)),
-    warn: (...msg: unknown[]) => log.warn(text(msg)),
-    error: (...msg: unknown[]) => log.error(text(msg)),
-    setLevel: (l: LogLevel) => {
-      level = l;
-    },
-    getLevel: () => level,
-    setName: () => {},
-  };
 }

@@ -6,32 +6,37 @@ import type { ChatPort } from '../../workflow/chat-port.ts';
 import type { CardView, Receipt } from '../../workflow/card-view.ts';
 import { cardBlocks, cardFallback, receiptBlocks } from './card-blocks.ts';
 import { postSlackDigest } from './post-digest.ts';
+import type { WorkspaceClients } from './workspace-clients.ts';
 
 type WebClient = webApi.WebClient;
 
-/** The workflow's view of Slack: cards, thread replies and rights, through the Web API. */
-export function createSlackChatPort(client: WebClient, db: Db): ChatPort {
+/**
+ * The workflow's view of Slack: cards, thread replies and rights, through the Web API, each call with
+ * the bot token of the workspace it is for.
+ */
+export function createSlackChatPort(clients: WorkspaceClients, db: Db): ChatPort {
+  const clientFor = (workspace: Workspace) => clients.forWorkspace(workspace);
   return {
-    async postCard(_workspace: Workspace, channelId: string, card: CardView) {
-      const res = await client.chat.postMessage({ channel: channelId, text: cardFallback(card), blocks: cardBlocks(card), unfurl_links: false });
+    async postCard(workspace: Workspace, channelId: string, card: CardView) {
+      const res = await (await clientFor(workspace)).chat.postMessage({ channel: channelId, text: cardFallback(card), blocks: cardBlocks(card), unfurl_links: false });
       const ts = res.ts!;
       return { channelId: res.channel ?? channelId, messageId: ts, threadId: ts };
     },
-    async updateCard(_workspace: Workspace, ref: ChatMessage, card: CardView) {
-      await client.chat.update({ channel: ref.channel_id, ts: ref.message_id, text: cardFallback(card), blocks: cardBlocks(card) });
+    async updateCard(workspace: Workspace, ref: ChatMessage, card: CardView) {
+      await (await clientFor(workspace)).chat.update({ channel: ref.channel_id, ts: ref.message_id, text: cardFallback(card), blocks: cardBlocks(card) });
     },
-    async postReceipt(_workspace: Workspace, ref: ChatMessage, receipt: Receipt) {
+    async postReceipt(workspace: Workspace, ref: ChatMessage, receipt: Receipt) {
       const blocks = receiptBlocks(receipt);
       // Slack's chat.postMessage has no idempotency key: the caller's claim keeps it to one call.
-      const res = await client.chat.postMessage({ channel: ref.channel_id, thread_ts: ref.thread_id, text: receipt.text, ...(blocks ? { blocks } : {}), unfurl_links: false });
+      const res = await (await clientFor(workspace)).chat.postMessage({ channel: ref.channel_id, thread_ts: ref.thread_id, text: receipt.text, ...(blocks ? { blocks } : {}), unfurl_links: false });
       return res.ts!;
     },
-    async announce(_workspace: Workspace, channelId: string, text: string) {
-      await client.chat.postMessage({ channel: channelId, text });
+    async announce(workspace: Workspace, channelId: string, text: string) {
+      await (await clientFor(workspace)).chat.postMessage({ channel: channelId, text });
     },
-    postDigest: (_workspace, channelId, text, png) => postSlackDigest(client, channelId, text, png),
+    postDigest: async (workspace, channelId, text, png) => postSlackDigest(await clientFor(workspace), channelId, text, png),
     async roles(workspace: Workspace, userId: string) {
-      return slackRoles(client, db, workspace, userId);
+      return slackRoles(await clientFor(workspace), db, workspace, userId);
     },
   };
 }

@@ -14,8 +14,8 @@ export function registerAuthorActions(app: App, edge: SlackEdge): void {
     const actor = await actorFor(edge, body.team?.id ?? body.user.team_id, body.user.id);
     const post = await findPost(edge.deps.db, action.value ?? '');
     const where = { channelId: body.channel?.id, userId: body.user.id };
-    if (!post || post.workspace_id !== actor.workspaceId) return tellUser(edge, where, { ok: false, message: 'That post no longer exists.' });
-    if (post.author_id !== actor.userId) return tellUser(edge, where, { ok: false, message: `Only the author (<@${post.author_id}>) can edit this post.` });
+    if (!post || post.workspace_id !== actor.workspaceId) return tellUser(client, where, { ok: false, message: 'That post no longer exists.' });
+    if (post.author_id !== actor.userId) return tellUser(client, where, { ok: false, message: `Only the author (<@${post.author_id}>) can edit this post.` });
     const [accounts, content] = await Promise.all([listAccounts(edge.deps.db, actor.workspaceId), loadPostContent(edge.deps.db, post.id)]);
     await client.views.open({
       trigger_id: body.trigger_id,
@@ -51,10 +51,10 @@ export function registerAuthorActions(app: App, edge: SlackEdge): void {
     [ACTIONS.cancel, (args) => cancelPost(...args)],
   ];
   for (const [actionId, run] of simple) {
-    app.action<BlockButtonAction>(actionId, async ({ body, action }) => {
+    app.action<BlockButtonAction>(actionId, async ({ body, action, client }) => {
       const actor = await actorFor(edge, body.team?.id ?? body.user.team_id, body.user.id);
       const outcome = await run([edge.deps, actor, action.value ?? '']);
-      await tellUser(edge, { channelId: body.channel?.id, userId: body.user.id }, outcome);
+      await tellUser(client, { channelId: body.channel?.id, userId: body.user.id }, outcome);
     });
   }
 }

@@ -13,10 +13,10 @@ const BUTTONS = [
 /** The buttons on receipts in the card's thread. Link buttons (Reconnect) need only an ack. */
 export function registerDeliveryActions(app: App, edge: SlackEdge): void {
   for (const [actionId, kind] of BUTTONS) {
-    app.action<BlockButtonAction>(actionId, async ({ body, action }) => {
+    app.action<BlockButtonAction>(actionId, async ({ body, action, client }) => {
       const actor = await actorFor(edge, body.team?.id ?? body.user.team_id, body.user.id);
       const outcome = await deliveryAction(edge.deps, actor, action.value ?? '', kind);
-      await tellUser(edge, { channelId: body.channel?.id, userId: body.user.id, ...(body.message?.thread_ts ? { threadTs: body.message.thread_ts } : {}) }, outcome);
+      await tellUser(client, { channelId: body.channel?.id, userId: body.user.id, ...(body.message?.thread_ts ? { threadTs: body.message.thread_ts } : {}) }, outcome);
     });
   }
   app.action(new RegExp(`^${ACTIONS.openLink}:`), async () => {

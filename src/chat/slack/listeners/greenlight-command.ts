@@ -1,4 +1,4 @@
-import type { App } from '@slack/bolt';
+import type { App, webApi } from '@slack/bolt';
 import { bestTimeText } from '../../../analytics/best-time-text.ts';
 import { listAccounts } from '../../../db/accounts.ts';
 import { recentFailures, upcomingPosts, type QueueRow } from '../../../db/queue-view.ts';
@@ -27,16 +27,16 @@ export const HELP = [
 
 /** `/greenlight <subcommand>`: every answer is ephemeral, except pause and resume, which are announced. */
 export function registerGreenlightCommand(app: App, edge: SlackEdge): void {
-  app.command(COMMANDS.greenlight, async ({ body, respond }) => {
+  app.command(COMMANDS.greenlight, async ({ body, respond, client }) => {
     const actor = await actorFor(edge, body.team_id, body.user_id);
     const [sub = 'help', ...args] = body.text.trim().split(/\s+/).filter(Boolean);
     const reply = async (text: string) => {
       await respond({ response_type: 'ephemeral', text });
     };
-    await run(sub.toLowerCase(), args, actor, body.channel_id, reply);
+    await run(sub.toLowerCase(), args, actor, body.channel_id, reply, client);
   });
 
-  async function run(sub: string, args: string[], actor: Actor, channelId: string, reply: (text: string) => Promise<void>): Promise<void> {
+  async function run(sub: string, args: string[], actor: Actor, channelId: string, reply: (text: string) => Promise<void>, client: webApi.WebClient): Promise<void> {
     switch (sub) {
       case 'queue':
         return reply(await queueText(edge, actor));
@@ -55,9 +55,9 @@ export function registerGreenlightCommand(app: App, edge: SlackEdge): void {
       case 'besttime':
         return reply(await bestTimeText(edge.deps, actor.workspaceId, args[0]));
       case 'pause':
-        return announceOutcome(edge, actor, await pauseWorkspace(edge.deps, actor), channelId, reply);
+        return announceOutcome(edge, client, actor, await pauseWorkspace(edge.deps, actor), channelId, reply);
       case 'resume':
-        return announceOutcome(edge, actor, await resumeWorkspace(edge.deps, actor), channelId, reply);
+        return announceOutcome(edge, client, actor, await resumeWorkspace(edge.deps, actor), channelId, reply);
       case 'help':
         return reply(HELP);
       default:
@@ -114,11 +114,11 @@ async function settings(edge: SlackEdge, actor: Actor, args: string[], reply: (t
   await reply(outcome.ok ? outcome.message ?? 'Saved.' : `⚠️ ${outcome.message}`);
 }
 
-async function announceOutcome(edge: SlackEdge, actor: Actor, outcome: Outcome, channelId: string, reply: (text: string) => Promise<void>): Promise<void> {
+async function announceOutcome(edge: SlackEdge, client: webApi.WebClient, actor: Actor, outcome: Outcome, channelId: string, reply: (text: string) => Promise<void>): Promise<void> {
   if (!outcome.ok) {
     await reply(`⚠️ ${outcome.message}`);
     return;
   }
   const workspace = (await findWorkspace(edge.deps.db, actor.workspaceId))!;
-  await edge.client.chat.postMessage({ channel: workspace.approvals_channel_id ?? channelId, text: `<@${actor.userId}>: ${outcome.message}` });
+  await client.chat.postMessage({ channel: workspace.approvals_channel_id ?? channelId, text: `<@${actor.userId}>: ${outcome.message}` });
 }

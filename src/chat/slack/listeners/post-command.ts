@@ -16,7 +16,7 @@ export function registerPostCommand(app: App, edge: SlackEdge): void {
       await respond({ response_type: 'ephemeral', text: 'No social accounts are connected yet. An admin can connect one with `/greenlight connect <network>` (x, mastodon, ...).' });
       return;
     }
-    const zone = await userZone(edge, body.user_id, workspace.default_zone);
+    const zone = await userZone(client, body.user_id, workspace.default_zone);
     const bestTimes = await bestTimeHint(edge.deps, workspace.id, accounts.map((a) => a.network), zone).catch((error: unknown) => {
       edge.deps.log.warn({ err: error, workspaceId: workspace.id }, 'best times for the compose form failed; the form opens without them');
       return undefined;

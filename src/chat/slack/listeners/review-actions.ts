@@ -1,4 +1,4 @@
-import type { App, BlockButtonAction, BlockStaticSelectAction } from '@slack/bolt';
+import type { App, BlockButtonAction, BlockStaticSelectAction, webApi } from '@slack/bolt';
 import { isNetwork } from '../../../domain/networks.ts';
 import { decidePost, type Decision } from '../../../workflow/decide-post.ts';
 import { singleFieldModal } from '../compose-modal.ts';
@@ -10,15 +10,15 @@ import { ACTIONS, VIEWS } from '../ids.ts';
  * or reason (the trigger id is used right after the ack, within Slack's 3 seconds).
  */
 export function registerReviewActions(app: App, edge: SlackEdge): void {
-  app.action<BlockButtonAction>(ACTIONS.approve, async ({ body, action }) => {
+  app.action<BlockButtonAction>(ACTIONS.approve, async ({ body, action, client }) => {
     const [postId, seenHash] = (action.value ?? '').split(':');
-    await decideAndTell(edge, body, postId!, { kind: 'approve', seenHash: seenHash ?? '' });
+    await decideAndTell(edge, client, body, postId!, { kind: 'approve', seenHash: seenHash ?? '' });
   });
 
-  app.action<BlockStaticSelectAction>(ACTIONS.approveHolding, async ({ body, action }) => {
+  app.action<BlockStaticSelectAction>(ACTIONS.approveHolding, async ({ body, action, client }) => {
     const [postId = '', seenHash = '', network = ''] = action.selected_option.value.split(':');
-    if (!isNetwork(network)) return tellUser(edge, { channelId: body.channel?.id ?? body.container.channel_id, userId: body.user.id }, { ok: false, message: 'Pick a network to hold from the menu on the card.' });
-    await decideAndTell(edge, body, postId, { kind: 'approve', seenHash, hold: [network] });
+    if (!isNetwork(network)) return tellUser(client, { channelId: body.channel?.id ?? body.container.channel_id, userId: body.user.id }, { ok: false, message: 'Pick a network to hold from the menu on the card.' });
+    await decideAndTell(edge, client, body, postId, { kind: 'approve', seenHash, hold: [network] });
   });
 
   app.action<BlockButtonAction>(ACTIONS.requestChanges, async ({ body, action, client }) => {
@@ -49,8 +49,8 @@ export function registerReviewActions(app: App, edge: SlackEdge): void {
   }
 }
 
-async function decideAndTell(edge: SlackEdge, body: BlockButtonAction | BlockStaticSelectAction, postId: string, decision: Decision): Promise<void> {
+async function decideAndTell(edge: SlackEdge, client: webApi.WebClient, body: BlockButtonAction | BlockStaticSelectAction, postId: string, decision: Decision): Promise<void> {
   const actor = await actorFor(edge, body.team?.id ?? body.user.team_id, body.user.id);
   const outcome = await decidePost(edge.deps, actor, postId, decision);
-  await tellUser(edge, { channelId: body.channel?.id ?? body.container.channel_id, userId: body.user.id }, outcome);
+  await tellUser(client, { channelId: body.channel?.id ?? body.container.channel_id, userId: body.user.id }, outcome);
 }

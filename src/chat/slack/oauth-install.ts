@@ -1,0 +1,71 @@
+import type { HTTPReceiverOptions, InstallationStore } from '@slack/bolt';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Config } from '../../config.ts';
+import type { Logger } from '../../log.ts';
+
+type OAuthSlack = Extract<NonNullable<Config['slack']>, { mode: 'oauth' }>;
+
+/** The bot scopes a workspace grants at install; manifests/slack.yaml declares the same (a test checks). */
+export const BOT_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'files:write', 'users:read', 'usergroups:read', 'channels:read'];
+
+export const INSTALL_PATH = '/slack/install';
+export const REDIRECT_PATH = '/slack/oauth_redirect';
+
+/**
+ * Bolt's own OAuth v2 install flow, served by its HTTP receiver beside /slack/events: /slack/install
+ * redirects to Slack's consent page with a signed state (also set as a cookie, so the callback must come
+ * back to the same browser), /slack/oauth_redirect exchanges the code (oauth.v2.access) and saves the
+ * installation in our store.
+ */
+export function oauthReceiverOptions(slack: OAuthSlack, store: InstallationStore, publicUrl: string, stateSecret: string, log: Logger): Partial<HTTPReceiverOptions> {
+  return {
+    clientId: slack.clientId,
+    clientSecret: slack.clientSecret,
+    stateSecret,
+    installationStore: store,
+    scopes: BOT_SCOPES,
+    redirectUri: `${publicUrl}${REDIRECT_PATH}`,
+    installerOptions: {
+      installPath: INSTALL_PATH,
+      redirectUriPath: REDIRECT_PATH,
+      directInstall: true,
+      stateVerification: true,
+      authorizationUrl: authorizationUrl(slack.apiUrl),
+      clientOptions: { slackApiUrl: slack.apiUrl },
+      callbackOptions: {
+        // The token Slack just issued is dropped unsaved: Greenlight never acts in that workspace.
+        afterInstallation: async (installation, _options, _req, res) => {
+          const teamId = installation.team?.id ?? installation.enterprise?.id ?? '';
+          if (!slack.allowedTeams || slack.allowedTeams.includes(teamId)) return true;
+          log.warn({ teamId }, 'a Slack install from a workspace not in SLACK_ALLOWED_TEAMS was refused');
+          page(res, 403, 'Install refused', `This Greenlight serves only the workspaces its operator lists. Ask them to add team ${escapeHtml(teamId)} to SLACK_ALLOWED_TEAMS, then install again.`);
+          return false;
+        },
+        success: (installation, _options, _req, res) => {
+          const name = installation.team?.name ?? installation.enterprise?.name ?? 'your workspace';
+          page(res, 200, 'Greenlight is installed', `Greenlight is installed in ${name}. Invite @Greenlight to your approvals channel, then run <code>/greenlight settings approvals_channel=#approvals</code> there.`);
+        },
+        failure: (error, _options, _req: IncomingMessage, res: ServerResponse) => {
+          // Slack's error code (invalid_code, access_denied, a stale state); never a token or the code itself.
+          const reason = (error as { code?: string; data?: { error?: string } }).data?.error ?? (error as { code?: string }).code ?? 'unknown';
+          log.warn({ reason }, 'a Slack install did not finish');
+          page(res, 400, 'Install not finished', `The Slack install did not finish (${escapeHtml(reason)}). Start again from <a href="${INSTALL_PATH}">${INSTALL_PATH}</a>.`);
+        },
+      },
+    },
+  };
+}
+
+/** Slack's consent page sits beside its Web API: https://slack.com/api/ → https://slack.com/oauth/v2/authorize. */
+export function authorizationUrl(apiUrl: string): string {
+  return new URL('../oauth/v2/authorize', apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`).toString();
+}
+
+function page(res: ServerResponse, status: number, title: string, body: string): void {
+  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(`<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1><p>${body}</p></body></html>`);
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
