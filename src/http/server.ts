@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import type { Logger } from '../log.ts';
+import { inRequest, type Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { QUEUES, type Queue } from '../queue/queue.ts';
 import type { Db } from '../db/database.ts';
@@ -21,13 +21,22 @@ export interface HttpDeps {
 }
 
 export function createHttpServer(deps: HttpDeps, mounts: Mount[] = []): Server {
-  return createServer((req, res) => {
-    route(deps, mounts, req, res).catch((error: unknown) => {
-      deps.log.error({ err: error, path: req.url }, 'http handler failed');
-      if (!res.headersSent) sendJson(res, 500, { error: 'internal_error' });
-      else res.end();
-    });
-  });
+  return createServer((req, res) =>
+    // Every line logged while handling this request carries its id; a proxy's id is kept for correlation.
+    inRequest(() => {
+      route(deps, mounts, req, res).catch((error: unknown) => {
+        deps.log.error({ err: error, path: req.url?.split('?')[0] }, 'http handler failed');
+        if (!res.headersSent) sendJson(res, 500, { error: 'internal_error' });
+        else res.end();
+      });
+    }, forwardedRequestId(req)),
+  );
+}
+
+/** An upstream `X-Request-Id` when it looks like an id (never echo arbitrary text into logs). */
+function forwardedRequestId(req: IncomingMessage): string | undefined {
+  const header = req.headers['x-request-id'];
+  return typeof header === 'string' && /^[\w.:-]{1,100}$/.test(header) ? header : undefined;
 }
 
 async function route(deps: HttpDeps, mounts: Mount[], req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,5 +1,6 @@
 import { appendEvent, appendEvents, type NewEvent } from '../db/events.ts';
 import type { Executor } from '../db/database.ts';
+import { addLogContext } from '../log.ts';
 import type { Queue } from '../queue/queue.ts';
 import { fanOutToWebhooks } from './webhook-fan-out.ts';
 
@@ -9,6 +10,8 @@ import { fanOutToWebhooks } from './webhook-fan-out.ts';
  * receipt is delayed, never dropped. The workspace's outgoing webhooks get it in the same transaction.
  */
 export async function recordEvent(tx: Executor, queue: Queue, event: NewEvent & { postId: string }): Promise<number> {
+  // Whatever the request or job logs from here on is about this post.
+  addLogContext({ postId: event.postId });
   const eventId = await appendEvent(tx, event);
   await queue.sendNotify(tx, { postId: event.postId });
   await fanOutToWebhooks(tx, queue, { id: eventId, workspaceId: event.workspaceId, kind: event.kind });

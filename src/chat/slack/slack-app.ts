@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../../config.ts';
 import { firstSighting } from '../../db/workspaces.ts';
 import type { Mount } from '../../http/server.ts';
-import type { Logger } from '../../log.ts';
+import { inRequest, type Logger } from '../../log.ts';
 import type { Metrics } from '../../metrics.ts';
 import type { WorkflowDeps } from '../../workflow/deps.ts';
 import type { SlackEdge } from './edge-context.ts';
@@ -51,6 +51,8 @@ export async function createSlackEdge(config: SlackConfig, log: Logger, metrics:
     port: (db: WorkflowDeps['db']) => createSlackChatPort(app.client, db),
     async start(deps: WorkflowDeps): Promise<{ mounts: Mount[]; stop: () => Promise<void> }> {
       const edge: SlackEdge = { deps, client: app.client };
+      // Socket Mode has no HTTP request: each event is a request of its own (HTTP keeps the server's id).
+      app.use(({ next }) => inRequest(next));
       app.use(acknowledgeFirst);
       app.use(dedupe(deps, slackLog));
       app.use(acknowledgeUnknownActions(slackLog));
