@@ -22,7 +22,9 @@ describe('npm run demo', () => {
       'X failed: Unauthorized. Reconnect X, then retry.',
       'Connected X as',
       'Published to X at',
+      'Scheduled for',
       'Published to Mastodon at',
+      'Demo finished in',
       'each network holds exactly the posts it was sent',
     ]) expect(out).toContain(expected);
   }, 120_000);
