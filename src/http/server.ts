@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import { inRequest, type Logger } from '../log.ts';
+import { currentLogContext, inRequest, type Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { QUEUES, type Queue } from '../queue/queue.ts';
 import type { Db } from '../db/database.ts';
@@ -36,6 +36,8 @@ export function createHttpServer(deps: HttpDeps): Server {
   return createServer((req, res) =>
     // Every line logged while handling this request carries its id; a proxy's id is kept for correlation.
     inRequest(() => {
+      // Handed back, so a client or proxy can quote it when something went wrong.
+      res.setHeader('x-request-id', currentLogContext().requestId!);
       route(deps, req, res).catch((error: unknown) => {
         deps.log.error({ err: error, path: req.url?.split('?')[0] }, 'http handler failed');
         if (!res.headersSent) sendJson(res, 500, { error: 'internal_error' });

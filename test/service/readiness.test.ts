@@ -93,6 +93,9 @@ describe('/readyz', () => {
       await otherReplica.query('COMMIT');
       await starting;
       expect(await readyz(url)).toEqual({ status: 200, body: { status: 'ready', database: true, queue: true } });
+      // Every answer carries its request id: a proxy's when it sent a sane one, a new one otherwise.
+      expect((await fetch(`${url}/readyz`, { headers: { 'x-request-id': 'lb-7f3a.42' } })).headers.get('x-request-id')).toBe('lb-7f3a.42');
+      expect((await fetch(`${url}/readyz`, { headers: { 'x-request-id': 'no spaces or\ttabs' } })).headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
 
       await app!.queue.sendDigest(app!.db, { workspaceId: 'w-readiness', dueAt: '2026-12-07T09:00:00Z' });
       await job.running;
