@@ -60,9 +60,17 @@ export interface LogContext {
 
 const logContext = new AsyncLocalStorage<LogContext>();
 
-/** Runs `fn` with these ids (and only these: a job started from a request is not that request) on every line it logs, and on those of anything it awaits. */
+/**
+ * Runs `fn` with these ids on every line it logs, and on those of anything it awaits. Only these: a job
+ * sent while a request was handled is not that request.
+ */
 export function withLogContext<T>(fields: LogContext, fn: () => T): T {
   return logContext.run({ ...fields }, fn);
+}
+
+/** Runs `fn` with no ids: work done for many jobs at once (a batch) names its own on each line. */
+export function withoutLogContext<T>(fn: () => T): T {
+  return logContext.exit(fn);
 }
 
 /** Runs `fn` as one request: under the caller's request id if there is one, else a new one. */
