@@ -27,5 +27,7 @@ describe('npm run demo', () => {
       'Demo finished in',
       'each network holds exactly the posts it was sent',
     ]) expect(out).toContain(expected);
+    // The Discord post is scheduled ahead, waits for its time, then goes out.
+    expect(out).toMatch(/Cora \(Discord community manager\): \/post → compose form, publish at \d{4}-\d\d-\d\dT[\d:]+Z\n[\s\S]*thread in #approvals: +Scheduled for [\s\S]*waiting: +until [\s\S]*thread in #approvals: +Published to Mastodon at/);
   }, 120_000);
 });
