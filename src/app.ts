@@ -5,7 +5,7 @@ import { createDb, type Db } from './db/database.ts';
 import { startEmbeddedPostgres, type RunningEmbeddedPostgres } from './db/embedded-postgres.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { loadOrCreateDevSecrets } from './dev-secrets.ts';
-import { createHttpServer, listen, type Mount } from './http/server.ts';
+import { createHttpServer, listen, type Mount, type Phase, type Services } from './http/server.ts';
 import type { Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createQueue, type Queue } from './queue/queue.ts';
@@ -55,14 +55,27 @@ export async function startGreenlight({ config, log, extensions = [] }: StartOpt
     stack.length = 0;
   };
   try {
-    let ready = false;
+    let phase: Phase = 'starting';
+    let services: Services | undefined;
+    // Listening first: /readyz answers 503 (not a refused connection) while the database starts and migrates.
+    const server = createHttpServer({ log, phase: () => phase, services: () => services });
+    const port = await listen(server, config.http.port, config.http.host);
+    const closeHttp = onlyOnce(() => closeServer(server));
+    stack.push({ name: 'http server', stop: closeHttp });
+    const url = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${port}`;
+    log.info({ url }, 'HTTP server up; /readyz answers 503 until migrations and the queue are ready');
+
     const databaseUrl = await resolveDatabase(config, log, stack);
     const { db } = createDb({ url: databaseUrl, poolSize: config.database.poolSize });
     stack.push({ name: 'database pool', stop: () => db.destroy() });
     await migrateToLatest(db);
     const queue = createQueue({ url: databaseUrl, log });
     await queue.start();
-    stack.push({ name: 'queue', stop: () => queue.stop({ graceful: true, timeoutMs: 15_000 }) });
+    // A delivery's network call can take NETWORK_TIMEOUT_MS: the drain gives the call in hand that long
+    // (plus a margin) to finish. One still running after that is failed back to pg-boss and its
+    // delivery recovered and reconciled by the sweeper, so a cut-short drain loses or doubles nothing.
+    const drain = onlyOnce(() => queue.stop({ graceful: true, timeoutMs: config.publish.networkTimeoutMs + 5_000 }));
+    stack.push({ name: 'queue', stop: drain });
     const cipher = await createCipher(config, log);
     const metrics = createMetrics();
 
@@ -74,12 +87,18 @@ export async function startGreenlight({ config, log, extensions = [] }: StartOpt
       if (started.stop) stack.push({ name: extension.name, stop: started.stop });
     }
 
-    const server = createHttpServer({ db, queue, metrics, log, isReady: () => ready }, mounts);
-    const port = await listen(server, config.http.port, config.http.host);
-    stack.push({ name: 'http server', stop: () => closeServer(server) });
-    ready = true;
-    const url = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${port}`;
-    return { url, port, databaseUrl, db, queue, metrics, cipher, stop: stopAll };
+    services = { db, queue, metrics, mounts };
+    phase = 'ready';
+    // Not ready from the first moment of shutdown, so the load balancer stops sending work here; HTTP is
+    // still served while the workers drain (interactions are quick), then it closes, then the rest stops.
+    const stop = async () => {
+      phase = 'stopping';
+      queue.beginShutdown();
+      await drain().catch((error: unknown) => log.error({ err: error }, 'draining the queue failed'));
+      await closeHttp();
+      await stopAll();
+    };
+    return { url, port, databaseUrl, db, queue, metrics, cipher, stop };
   } catch (error) {
     await stopAll();
     throw error;
@@ -99,6 +118,12 @@ async function createCipher(config: Config, log: Logger): Promise<TokenCipher> {
   if (created) log.warn({ dataDir: config.dataDir }, 'generated a development encryption key and state secret in the data directory; set ENCRYPTION_KEYS and STATE_SECRET in production');
   config.stateSecret ??= secrets.stateSecret;
   return new TokenCipher(parseKeyring(secrets.encryptionKeys, secrets.primaryKeyId));
+}
+
+/** A stop step run from two places (the shutdown order and the stack) runs once. */
+function onlyOnce(fn: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => (running ??= fn());
 }
 
 function closeServer(server: Server): Promise<void> {

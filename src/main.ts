@@ -28,7 +28,6 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    app.queue.beginShutdown();
     log.info({ signal }, 'stopping: finishing in-flight work');
     await app.stop();
     log.info('stopped');

@@ -18,9 +18,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
+  // Help asked for is a success; no command at all is a usage error (a script that forgot its argument).
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(`${USAGE}\n`);
-    return 2;
+    return name === undefined ? 2 : 0;
   }
   const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!load) {

@@ -4,6 +4,7 @@ import type { Db } from '../db/database.ts';
 import { clientSecretAad } from '../db/oauth-clients.ts';
 import { verifierAad } from '../db/oauth-states.ts';
 import { slackInstallationTargets } from './reencrypt-slack.ts';
+import { webhookSecretAad } from '../db/webhooks.ts';
 import { DecryptError, type TokenCipher } from './token-cipher.ts';
 
 /**
@@ -11,6 +12,7 @@ import { DecryptError, type TokenCipher } from './token-cipher.ts';
  * configured key it names) and encrypted again under the primary. Row by row, each update conditional on
  * the envelope still being the one read (a token refreshed meanwhile is already under the primary), so the
  * run is idempotent and safe beside a running service. Rows it cannot decrypt are reported, never changed.
+ * Every column written with `cipher.encrypt` has a target here; a new encrypted column needs one too.
  */
 
 export interface Progress {
@@ -26,7 +28,7 @@ export interface RotateResult {
 }
 
 export interface Target {
-  table: 'social_accounts' | 'oauth_states' | 'oauth_clients' | 'slack_installations';
+  table: 'social_accounts' | 'oauth_states' | 'oauth_clients' | 'slack_installations' | 'webhook_subscriptions';
   /** Rows with an envelope: key (for messages and the update), envelope, associated data. */
   rows(db: Db): Promise<{ key: string; envelope: string; aad: string }[]>;
   update(db: Db, key: string, from: string, to: string): Promise<boolean>;
@@ -56,6 +58,13 @@ const TARGETS: Target[] = [
     },
   },
   ...slackInstallationTargets,
+  {
+    table: 'webhook_subscriptions',
+    // Removed subscriptions too: their pending deliveries may still be signed with the secret.
+    rows: async (db) => (await db.selectFrom('webhook_subscriptions').select(['id', 'secret']).orderBy('id').execute())
+      .map((r) => ({ key: r.id, envelope: r.secret, aad: webhookSecretAad(r.id) })),
+    update: async (db, key, from, to) => changed(await db.updateTable('webhook_subscriptions').set({ secret: to }).where('id', '=', key).where('secret', '=', from).executeTakeFirst()),
+  },
 ];
 
 const changed = (result: { numUpdatedRows: bigint }) => result.numUpdatedRows > 0n;

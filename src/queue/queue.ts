@@ -2,7 +2,7 @@ import { fromKysely, PgBoss, type Job, type JobResult } from 'pg-boss';
 import type { MetricSlot } from '../analytics/metric-slots.ts';
 import type { Executor } from '../db/database.ts';
 import { NETWORKS, type Network } from '../domain/networks.ts';
-import type { Logger } from '../log.ts';
+import { withLogContext, type LogContext, type Logger } from '../log.ts';
 
 /**
  * The only module that imports pg-boss. Jobs are wake-up calls: the row in our tables is the truth,
@@ -161,7 +161,7 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
       await boss.work(name, { batchSize, localConcurrency: loops, perJobResults: true, pollingIntervalSeconds, notifyPollingIntervalSeconds: pollingIntervalSeconds }, async (jobs) => {
         let failed: Set<string>;
         try {
-          failed = new Set(await handler(jobs as Job<never>[]));
+          failed = new Set(await withLogContext({ queue: name }, () => handler(jobs as Job<never>[])));
         } catch (error) {
           workerLog.error({ err: error, jobs: jobs.length }, 'batch failed; pg-boss will retry its jobs');
           failed = new Set(jobs.map((j) => j.id));
@@ -188,7 +188,7 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
           Promise.all(
             jobs.map(async (job): Promise<JobResult> => {
               try {
-                await handler(job as Job<never>);
+                await withLogContext(jobLogContext(name, job), () => handler(job as Job<never>));
                 return { id: job.id, status: 'completed' };
               } catch (error) {
                 workerLog.error({ err: error, jobId: job.id, data: job.data }, 'job failed; pg-boss will retry it');
@@ -374,4 +374,16 @@ function briefError(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { message: String(error) };
   const { code, severity } = error as Error & { code?: string; severity?: string };
   return { type: error.name, message: error.message, ...(code ? { code } : {}), ...(severity ? { severity } : {}), stack: error.stack };
+}
+
+/** The job's ids for every line its handler logs: which job, and the post or delivery it names. */
+function jobLogContext(queue: string, job: Job<unknown>): LogContext {
+  const data = (job.data ?? {}) as { postId?: unknown; deliveryId?: unknown };
+  return {
+    queue,
+    jobId: job.id,
+    ...(typeof data.postId === 'string' ? { postId: data.postId } : {}),
+    // The webhooks queue's deliveries are webhook deliveries, not a post's: named apart so a search is exact.
+    ...(typeof data.deliveryId === 'string' ? { [queue === QUEUES.webhooks ? 'webhookDeliveryId' : 'deliveryId']: data.deliveryId } : {}),
+  };
 }

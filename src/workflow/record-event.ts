@@ -1,6 +1,7 @@
 import { appendEvent, appendEvents, type NewEvent } from '../db/events.ts';
 import type { Executor } from '../db/database.ts';
 import { addThreadReceipts } from '../db/thread-receipts.ts';
+import { addLogContext } from '../log.ts';
 import type { Queue } from '../queue/queue.ts';
 import { fanOutToWebhooks } from './webhook-fan-out.ts';
 
@@ -11,6 +12,8 @@ import { fanOutToWebhooks } from './webhook-fan-out.ts';
  * workspace's outgoing webhooks get it in the same transaction.
  */
 export async function recordEvent(tx: Executor, queue: Queue, event: NewEvent & { postId: string }): Promise<number> {
+  // Whatever the request or job logs from here on is about this post.
+  addLogContext({ postId: event.postId });
   const eventId = await appendEvent(tx, event);
   await addThreadReceipts(tx, [{ eventId, postId: event.postId }]);
   await queue.sendNotify(tx, { postId: event.postId });

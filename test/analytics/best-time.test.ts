@@ -4,7 +4,7 @@ import { bestTimeStats } from '../../src/db/best-time-stats.ts';
 import { findOrCreateWorkspace } from '../../src/db/workspaces.ts';
 import { hourOfWeek } from '../../src/domain/best-time-buckets.ts';
 import { ADMIN, AUTHOR, CHANNEL, opens, startStack, type Stack } from '../helpers/greenlight.ts';
-import { COMMUNITY, D_ADMIN, discordOf, settledEphemeral } from '../helpers/discord-stack.ts';
+import { COMMUNITY, D_ADMIN, D_AUTHOR, component, discordOf, settledEphemeral, submitCompose } from '../helpers/discord-stack.ts';
 import { seedHistory, seedMeasured } from '../helpers/metrics.ts';
 
 /**
@@ -102,5 +102,40 @@ describe('/greenlight besttime', () => {
     const answer = await settledEphemeral(stack, user, (m) => m.content.startsWith('Best times'), '/greenlight besttime');
     expect(answer.content).toMatch(/^Best times for Mastodon \([\w/]+\): too little history yet \(0 measured posts; 10 needed\)/);
     expect(answer.content.split('\n')).toHaveLength(4);
+  });
+});
+
+describe('the Discord compose step', () => {
+  it('shows the same best-time hint as Slack\'s form, in the zone typed in the form, and keeps it when accounts are picked', async () => {
+    const discord = discordOf(stack);
+    await seedHistory(stack.app.db, {
+      workspaceId: discord.workspaceId, accountId: discord.accounts.x, network: 'x', zone: 'Europe/Berlin', now: new Date(),
+      buckets: [
+        { weekday: 2, hour: 9, posts: 24, impressions: 1000, engagements: 50 },
+        { weekday: 3, hour: 12, posts: 6, impressions: 1000, engagements: 40 },
+        { weekday: 4, hour: 17, posts: 2, impressions: 1000, engagements: 100 },
+      ],
+    });
+    await discord.emulator.command({ name: 'post', userId: D_AUTHOR, channelId: COMMUNITY });
+    const step = await submitCompose(stack, D_AUTHOR, { text: 'When is best?', when: 'tomorrow 9am', zone: 'Europe/Berlin' });
+    const hint = step.content.split('\n').find((l) => l.startsWith('🕘 '));
+    expect(hint).toMatch(/^🕘 Best times for (X: Thu 17:00 \(low\), Tue 9:00 \(high\), Wed 12:00 \(medium\)|Mastodon: [^·]+\(default\)) · /);
+    expect(hint).toContain('X: Thu 17:00 (low), Tue 9:00 (high), Wed 12:00 (medium)');
+    expect(hint).toContain('Your zone; details: /greenlight besttime');
+
+    // Picking accounts redraws the step; the hint stays.
+    const emu = discord.emulator;
+    const select = component(step, 'compose_targets')!;
+    await emu.selectMenu({ customId: String(select.custom_id), values: [discord.accounts.mastodon], userId: D_AUTHOR, channelId: step.channel_id, messageId: step.id });
+    const picked = await emu.waitFor(() => {
+      const now = emu.message(step.id)!;
+      return (component(now, 'compose_targets')?.options as { default?: boolean }[] | undefined)?.some((o) => o.default) ? now : undefined;
+    }, { what: 'the pick shown' });
+    expect(picked.content).toContain(hint);
+
+    // Another zone moves the hours: London is an hour behind Berlin all year (they change clocks together).
+    await emu.command({ name: 'post', userId: D_AUTHOR, channelId: COMMUNITY });
+    const london = await submitCompose(stack, D_AUTHOR, { text: 'And from London?', when: 'tomorrow 9am', zone: 'Europe/London' });
+    expect(london.content).toContain('X: Thu 16:00 (low), Tue 8:00 (high), Wed 11:00 (medium)');
   });
 });

@@ -114,9 +114,9 @@ describe('greenlight doctor', () => {
 });
 
 describe('greenlight usage', () => {
-  it('help and unknown commands or options print the usage and exit 2', async () => {
+  it('help prints the usage and exits 0; no command, unknown commands or options print it and exit 2', async () => {
     const help = await runCli(['help'], {});
-    expect(help.code).toBe(2);
+    expect(help.code).toBe(0);
     expect(help.stdout).toContain('usage: greenlight <command>');
     const none = await runCli([], {});
     expect(none.code).toBe(2);

@@ -52,10 +52,12 @@ async function main(): Promise<number> {
     const linkedIn = await connectAccount(stack.app.db, stack.app.cipher, { workspaceId: stack.workspaceId, network: 'linkedin', externalAccountId: li.author, displayName: 'Greenlight (company page)', connectedBy: ADMIN, credentials: { accessToken: li.accessToken, refreshToken: li.refreshToken } });
     await playSlack(stack, { bluesky: bluesky.id, linkedin: linkedIn.id });
     await playDiscord(stack);
-    return await summary(stack, linkedin, pds, brand.did, started);
+    return await summary(stack, linkedin, pds, brand.did);
   } finally {
     await stack.stop();
     await Promise.all([linkedin.stop(), pds.stop()]);
+    // The whole run, from the first line to everything stopped (the database included).
+    line(`Demo finished in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
   }
 }
 
@@ -112,16 +114,22 @@ async function playSlack(stack: Stack, accounts: { bluesky: string; linkedin: st
 }
 
 async function playDiscord(stack: Stack): Promise<void> {
+  // A few seconds ahead, with room for the approval first: a post unapproved at its time does not go out.
+  const at = new Date(Date.now() + 8_000).toISOString().replace(/\.\d+Z$/, 'Z');
   scene('Discord: Cora, a community manager, schedules a post for Mastodon; Mika approves');
-  const answer = await dDraft(stack, { user: D_AUTHOR, text: 'Community call this Thursday at 18:00 UTC: bring your questions about Greenlight!', accounts: [stack.discord!.accounts.mastodon], when: 'now' });
+  shows(`${who(D_AUTHOR)}:`, `/post → compose form, publish at ${at}`);
+  const answer = await dDraft(stack, { user: D_AUTHOR, text: 'Community call this Thursday at 18:00 UTC: bring your questions about Greenlight!', accounts: [stack.discord!.accounts.mastodon], when: at });
   shows(`only ${who(D_AUTHOR)}:`, answer.content);
   await stack.discord!.emulator.waitFor(() => dCard(stack), { what: 'the Discord card' });
   await dClick(stack, D_MANAGER, 'approve');
   shows('thread in #approvals:', await waitThread(stack, 'Approved by'));
-  shows('thread in #approvals:', await waitThread(stack, 'Published to Mastodon', 0, 20_000));
+  shows('thread in #approvals:', await waitThread(stack, 'Scheduled for'));
+  if (stack.mastodon.posts.length > 0) throw new Error('the Discord post went out before its time');
+  shows('waiting:', `until ${at}…`);
+  shows('thread in #approvals:', await waitThread(stack, 'Published to Mastodon', 0, 30_000));
 }
 
-async function summary(stack: Stack, linkedin: Awaited<ReturnType<typeof startLinkedInEmulator>>, pds: Awaited<ReturnType<typeof startPds>>, did: string, started: number): Promise<number> {
+async function summary(stack: Stack, linkedin: Awaited<ReturnType<typeof startLinkedInEmulator>>, pds: Awaited<ReturnType<typeof startPds>>, did: string): Promise<number> {
   const records = await pds.xrpc('GET', 'com.atproto.repo.listRecords', { params: { repo: did, collection: 'app.bsky.feed.post' } });
   const reached: Record<string, string[]> = {
     x: stack.x.posts.map((p) => p.text),
@@ -138,7 +146,6 @@ async function summary(stack: Stack, linkedin: Awaited<ReturnType<typeof startLi
   const expected: Record<string, number> = { x: 3, bluesky: 3, linkedin: 1, mastodon: 1 };
   const exact = deliveries.every((d) => d.state === 'published') && Object.entries(expected).every(([network, n]) => reached[network]!.length === n);
   line(`\n${deliveries.length} deliveries, ${deliveries.filter((d) => d.state === 'published').length} published; ${exact ? 'each network holds exactly the posts it was sent: one per delivery (threads count their parts).' : 'MISMATCH: see above.'}`);
-  line(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
   return exact ? 0 : 1;
 }
 

@@ -15,6 +15,33 @@ describe('configuration docs', () => {
   });
 });
 
+/** The README table's example column: each value given literally, by variable (`A` / `B` rows give two). */
+function readmeExamples(readme: string): Record<string, string> {
+  const literal = /^(`[^`…<]+`(?: \/ `[^`…<]+`)*)(?: \(.*\))?$/;
+  const examples: Record<string, string> = {};
+  for (const row of readme.split('\n').filter((l) => /^\| `[A-Z_]+`/.test(l))) {
+    const [variables, , example] = row.slice(2, -2).split(' | ');
+    const values = literal.exec(example ?? '')?.[1]?.split(' / ');
+    const names = variables!.split(' / ').map((v) => v.replaceAll('`', ''));
+    if (values?.length === names.length) names.forEach((name, i) => (examples[name] = values[i]!.replaceAll('`', '')));
+  }
+  return examples;
+}
+
+describe('the README configuration table', () => {
+  it('gives examples the service accepts, all together, in production', async () => {
+    const examples = readmeExamples(await readFile('README.md', 'utf8'));
+    expect(Object.keys(examples).length).toBeGreaterThan(15);
+    expect(examples.NODE_ENV).toBe('production');
+    // What the table can only describe (secrets) is filled in here, under the key id the table uses.
+    const secrets = { ENCRYPTION_KEYS: `${examples.ENCRYPTION_PRIMARY_KEY_ID}:${Buffer.alloc(32, 7).toString('base64')}`, STATE_SECRET: 'f'.repeat(64), DISCORD_BOT_TOKEN: 'MTA.example.token' };
+    const config = loadConfig({ ...examples, ...secrets });
+    expect(config.http).toMatchObject({ host: examples.HOST, port: Number(examples.PORT), publicUrl: examples.PUBLIC_URL });
+    expect(config.publish.networkTimeoutMs).toBe(Number(examples.NETWORK_TIMEOUT_MS));
+    expect(config.discord?.mode).toBe(examples.DISCORD_MODE);
+  });
+});
+
 describe('a bad configuration', () => {
   it('is refused with one line per problem, naming the variable and what it expects', () => {
     let error: unknown;

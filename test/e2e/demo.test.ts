@@ -22,8 +22,12 @@ describe('npm run demo', () => {
       'X failed: Unauthorized. Reconnect X, then retry.',
       'Connected X as',
       'Published to X at',
+      'Scheduled for',
       'Published to Mastodon at',
+      'Demo finished in',
       'each network holds exactly the posts it was sent',
     ]) expect(out).toContain(expected);
+    // The Discord post is scheduled ahead, waits for its time, then goes out.
+    expect(out).toMatch(/Cora \(Discord community manager\): \/post → compose form, publish at \d{4}-\d\d-\d\dT[\d:]+Z\n[\s\S]*thread in #approvals: +Scheduled for [\s\S]*waiting: +until [\s\S]*thread in #approvals: +Published to Mastodon at/);
   }, 120_000);
 });

@@ -1,7 +1,22 @@
 import { describe, expect, it } from 'vitest';
+import { currentLogContext, withLogContext } from '../../src/log.ts';
 import { coalesce } from '../../src/workflow/delivery/coalesce.ts';
 
 describe('coalesce', () => {
+  it('runs the batch with no caller\'s log ids, and each caller goes on with its own', async () => {
+    const seen: object[] = [];
+    const load = coalesce(async (inputs: string[]) => {
+      seen.push(currentLogContext());
+      return inputs;
+    }, { maxBatch: 10, windowMs: 0 });
+    const after = await Promise.all(['d1', 'd2'].map((id) => withLogContext({ jobId: `job-${id}`, deliveryId: id }, async () => {
+      await load(id);
+      return currentLogContext();
+    })));
+    expect(seen).toEqual([{}]);
+    expect(after).toEqual([{ jobId: 'job-d1', deliveryId: 'd1' }, { jobId: 'job-d2', deliveryId: 'd2' }]);
+  });
+
   it('gathers the calls of one turn into one run, answering each with its own result', async () => {
     const runs: number[][] = [];
     const double = coalesce(async (inputs: number[]) => {

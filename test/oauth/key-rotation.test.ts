@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAccount, decryptCredentials } from '../../src/db/accounts.ts';
 import { findOauthClient, saveOauthClient } from '../../src/db/oauth-clients.ts';
 import { insertOauthState, verifierAad } from '../../src/db/oauth-states.ts';
+import { insertSubscription, webhookSecretAad } from '../../src/db/webhooks.ts';
 import { findOrCreateWorkspace } from '../../src/db/workspaces.ts';
 import { parseKeyring, TokenCipher } from '../../src/crypto/token-cipher.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
@@ -56,15 +57,17 @@ describe('npm run keys', () => {
     }
     await insertOauthState(db, { nonce: 'n-rotate', workspaceId: workspace.id, userId: 'U1', network: 'x', codeVerifier: OLD.encrypt('verifier-0123456789', verifierAad('n-rotate')), expiresAt: new Date(Date.now() + 600_000) });
     await saveOauthClient(db, OLD, 'mastodon', 'https://m.example', { clientId: 'cid', clientSecret: 'client-secret-0123', redirectUri: 'https://g.example/oauth/callback/mastodon' }, false);
+    const hook = await insertSubscription(db, OLD, { workspaceId: workspace.id, url: 'https://hooks.example/in', events: [], createdBy: 'U1', secret: 'whsec-0123456789' });
 
     const both = `old:${KEYS.old},next:${KEYS.next}`;
     const first = await runKeys(['rotate'], both, 'next');
     expect(first).toMatchObject({ code: 0 });
-    expect(first.stdout).toBe('keys: 5 re-encrypted, 0 already under the primary key, 0 failed\n');
+    expect(first.stdout).toBe('keys: 6 re-encrypted, 0 already under the primary key, 0 failed\n');
     expect(first.stderr).toContain('keys: social_accounts 3/3');
     expect(first.stderr).toContain('keys: oauth_states 1/1');
+    expect(first.stderr).toContain('keys: webhook_subscriptions 1/1');
     const again = await runKeys(['rotate'], both, 'next');
-    expect(again.stdout).toBe('keys: 0 re-encrypted, 5 already under the primary key, 0 failed\n');
+    expect(again.stdout).toBe('keys: 0 re-encrypted, 6 already under the primary key, 0 failed\n');
 
     // The old key can go: everything decrypts with the new one alone.
     const NEXT = cipher(`next:${KEYS.next}`, 'next');
@@ -74,6 +77,8 @@ describe('npm run keys', () => {
     const state = await db.selectFrom('oauth_states').selectAll().executeTakeFirstOrThrow();
     expect(NEXT.decrypt(state.code_verifier!, verifierAad('n-rotate'))).toBe('verifier-0123456789');
     expect((await findOauthClient(db, NEXT, 'mastodon', 'https://m.example'))?.clientSecret).toBe('client-secret-0123');
+    const hookRow = await db.selectFrom('webhook_subscriptions').select('secret').where('id', '=', hook.id).executeTakeFirstOrThrow();
+    expect(NEXT.decrypt(hookRow.secret, webhookSecretAad(hook.id))).toBe('whsec-0123456789');
 
     // A row under a key that is not configured is listed, left alone, and the exit code says so.
     const GONE = cipher(`gone:${KEYS.gone}`, 'gone');
@@ -81,8 +86,9 @@ describe('npm run keys', () => {
     const failed = await runKeys(['rotate'], both, 'next');
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain(`keys: social_accounts ${lost.id}: token envelope key id "gone" is not configured`);
-    expect(failed.stdout).toBe('keys: 0 re-encrypted, 5 already under the primary key, 1 failed\n');
+    expect(failed.stdout).toBe('keys: 0 re-encrypted, 6 already under the primary key, 1 failed\n');
     expect((await db.selectFrom('social_accounts').select('credentials').where('id', '=', lost.id).executeTakeFirstOrThrow()).credentials).toBe(lost.credentials);
     expect(failed.stdout + failed.stderr).not.toContain('tok-');
+    expect(failed.stdout + failed.stderr).not.toContain('whsec-');
   });
 });

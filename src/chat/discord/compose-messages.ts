@@ -14,10 +14,13 @@ const SELECT_LIMIT = 25;
 
 const FIELD_LABELS: Record<string, string> = { text: 'Text', targets: 'Accounts', when: 'Publish time', media: 'Image links', note: 'Note' };
 
-/** The step after the form: pick the accounts, then send (or go back to the text). */
-export function targetsStep(draft: Draft, accounts: SocialAccount[]): MessagePayload {
+/**
+ * The step after the form: pick the accounts, then send (or go back to the text). `bestTimes` is the
+ * compose hint Slack shows under the publish time ("Best times for X: Tue 9:00 (high), …").
+ */
+export function targetsStep(draft: Draft, accounts: SocialAccount[], bestTimes?: string): MessagePayload {
   const verb = draft.postId ? 'save it and send it back for approval' : 'send it for approval';
-  return stepMessage(draft, accounts, `Where should this go? Pick the accounts, then ${verb}.`);
+  return stepMessage(draft, accounts, `Where should this go? Pick the accounts, then ${verb}.${bestTimes ? `\n🕘 ${bestTimes}` : ''}`);
 }
 
 /** The workflow refused the form: every problem, what was typed, and the way back into the form. */

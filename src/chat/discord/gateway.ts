@@ -1,4 +1,5 @@
 import { Client, Events, GatewayDispatchEvents, GatewayIntentBits } from 'discord.js';
+import { inRequest } from '../../log.ts';
 import type { Metrics } from '../../metrics.ts';
 import type { DiscordEdge } from './edge-context.ts';
 import { handleInteraction } from './interactions.ts';
@@ -22,7 +23,8 @@ export async function startGateway(edge: DiscordEdge, config: { botToken: string
       await edge.rest.post(`/interactions/${interaction.id}/${interaction.token}/callback`, { body: response, auth: false });
       metrics.interactionAck.observe({ chat: 'discord', kind: 'gateway' }, Number(process.hrtime.bigint() - started) / 1e9);
     };
-    void handleInteraction(edge, interaction, respond);
+    // No HTTP request here: each interaction is a request of its own for the logs.
+    inRequest(() => void handleInteraction(edge, interaction, respond));
   });
   client.on(Events.Error, (error) => edge.log.error({ err: error }, 'Discord gateway error'));
   const ready = new Promise<void>((resolve, reject) => {

@@ -5,7 +5,7 @@ import type { TokenCipher } from '../../crypto/token-cipher.ts';
 import type { Db } from '../../db/database.ts';
 import { firstSighting } from '../../db/workspaces.ts';
 import type { Mount } from '../../http/server.ts';
-import type { Logger } from '../../log.ts';
+import { inRequest, type Logger } from '../../log.ts';
 import type { Metrics } from '../../metrics.ts';
 import type { WorkflowDeps } from '../../workflow/deps.ts';
 import { boltLogger } from './bolt-logger.ts';
@@ -75,6 +75,8 @@ export async function createSlackEdge(config: SlackConfig, ctx: SlackEdgeContext
     port: (db: WorkflowDeps['db']) => createSlackChatPort(clients, db),
     async start(deps: WorkflowDeps): Promise<{ mounts: Mount[]; stop: () => Promise<void> }> {
       const edge: SlackEdge = { deps };
+      // Socket Mode has no HTTP request: each event is a request of its own (HTTP keeps the server's id).
+      app.use(({ next }) => inRequest(next));
       app.use(acknowledgeFirst);
       app.use(dedupe(deps, slackLog));
       app.use(acknowledgeUnknownActions(slackLog));

@@ -1,3 +1,5 @@
+import { withoutLogContext } from '../../log.ts';
+
 /**
  * Turns many calls made close together into one call over all their inputs: the publish worker runs
  * a batch of jobs at once, and reading their rows or recording their outcomes in one statement (one
@@ -16,7 +18,8 @@ export function coalesce<I, O>(run: (inputs: I[]) => Promise<O[]>, options: { ma
     const batch = pending;
     pending = [];
     if (batch.length === 0) return;
-    new Promise<O[]>((resolve) => resolve(run(batch.map((p) => p.input)))).then(
+    // The batch serves every caller: its log lines must not carry the first caller's job and delivery ids.
+    new Promise<O[]>((resolve) => resolve(withoutLogContext(() => run(batch.map((p) => p.input))))).then(
       (outputs) => batch.forEach((p, i) => p.resolve(outputs[i]!)),
       (error: unknown) => batch.forEach((p) => p.reject(error)),
     );

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { addLogContext } from '../../log.ts';
 import { splitThreadParts } from '../../domain/thread-parts.ts';
 import { validateContent } from '../../domain/text-rules.ts';
 import { nextAttemptAt } from '../../domain/backoff.ts';
@@ -42,6 +43,7 @@ async function handlePublishJob(publisher: Publisher, deliveryId: string, signal
   const context = await publisher.load(deliveryId);
   if (!context) return; // withdrawn by an edit or a cancel
   const { delivery, post, workspace, account } = context;
+  addLogContext({ postId: post.id });
   // A job whose earlier run lost its worker comes back here; the attempt it left behind is recovered.
   if (delivery.state === 'sending' && (await recoverStuck(deps, delivery.id))) return;
   if (delivery.state !== 'pending') return;

@@ -1,4 +1,7 @@
+import { bestTimeHint } from '../../../analytics/best-time-text.ts';
 import { listAccounts } from '../../../db/accounts.ts';
+import type { SocialAccount } from '../../../db/schema.ts';
+import { isValidTimeZone } from '../../../domain/local-time.ts';
 import { deleteDraft } from '../../../db/compose-drafts.ts';
 import { findWorkspace } from '../../../db/workspaces.ts';
 import { editPost } from '../../../workflow/author-actions.ts';
@@ -31,7 +34,7 @@ export async function composeSubmit(turn: Turn, [draftId]: string[]): Promise<vo
   draft.input = { ...draft.input, ...typed };
   await saveDraft(db, draft);
   const accounts = await listAccounts(db, actor.workspaceId);
-  if (accounts.length !== 1) return editReply(turn, targetsStep(draft, accounts));
+  if (accounts.length !== 1) return editReply(turn, targetsStep(draft, accounts, await bestTimes(turn, actor, accounts, draft)));
   draft.input.accountIds = [accounts[0]!.id];
   await send(turn, actor, draft);
 }
@@ -47,7 +50,21 @@ export async function composeTargets(turn: Turn, [draftId]: string[]): Promise<v
   const known = new Set(accounts.map((a) => a.id));
   draft.input.accountIds = (turn.interaction.data?.values ?? []).filter((id) => known.has(id));
   await saveDraft(turn.edge.deps.db, draft);
-  await editReply(turn, targetsStep(draft, accounts));
+  await editReply(turn, targetsStep(draft, accounts, await bestTimes(turn, actor, accounts, draft)));
+}
+
+/**
+ * As Slack's compose form: the best hours for the networks on offer, in the zone typed in the form (no
+ * hint while that zone is not a real one: sending says what is wrong with it).
+ */
+async function bestTimes(turn: Turn, actor: Actor, accounts: SocialAccount[], draft: Draft): Promise<string | undefined> {
+  const networks = accounts.filter((a) => a.status !== 'disconnected').map((a) => a.network);
+  if (!isValidTimeZone(draft.input.zone)) return undefined;
+  return bestTimeHint(turn.edge.deps, actor.workspaceId, networks, draft.input.zone).catch((error: unknown) => {
+    // A hint is never worth failing the step for.
+    turn.edge.log.warn({ err: error, workspaceId: actor.workspaceId }, 'best times for the compose step failed; the step shows without them');
+    return undefined;
+  });
 }
 
 /** "Send for approval" / "Save and resubmit". */
