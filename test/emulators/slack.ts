@@ -859,10 +859,14 @@ export class SlackEmulator {
     return Object.keys(this.#methods);
   }
 
-  /** Polls `predicate` every `intervalMs` until it returns something truthy, and returns that. */
+  /**
+   * Polls `predicate` every `intervalMs` until it returns something truthy, and returns that. The
+   * timeout only bounds a broken run (a wait ends as soon as its condition holds): generous, because
+   * CI shares two cores with the whole suite and 2 s was seen to run out on a healthy run.
+   */
   async waitFor<T>(
     predicate: () => T | undefined | null | false | Promise<T | undefined | null | false>,
-    { timeoutMs = 2000, intervalMs = 20, what = 'condition' }: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+    { timeoutMs = 10_000, intervalMs = 20, what = 'condition' }: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
   ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
