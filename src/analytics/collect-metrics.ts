@@ -5,6 +5,7 @@ import { NetworkError, type PostMetrics } from '../networks/adapter.ts';
 import { refreshIfExpiring } from '../oauth/refresh-account.ts';
 import type { MetricsJob } from '../queue/queue.ts';
 import type { WorkflowDeps } from '../workflow/deps.ts';
+import { recordMeasurements } from './measurement-events.ts';
 import { SUMMARY_SLOT } from './metric-slots.ts';
 import { summarizeIfComplete } from './summarize-post.ts';
 
@@ -86,9 +87,16 @@ async function onNetworkError(deps: WorkflowDeps, group: Work[], error: NetworkE
   }
 }
 
-/** Saves the rows; each post that got a new 24-hour row may now be complete enough for its summary. */
+/**
+ * Saves the rows and, with them, an event per new row for the outgoing webhooks; each post that got a
+ * new 24-hour row may now be complete enough for its summary.
+ */
 async function store(deps: WorkflowDeps, rows: MetricRow[]): Promise<void> {
-  const fresh = await inTransaction(deps.db, (tx) => saveMetrics(tx, rows));
+  const fresh = await inTransaction(deps.db, async (tx) => {
+    const saved = await saveMetrics(tx, rows);
+    await recordMeasurements(tx, deps.queue, saved, deps.now());
+    return saved;
+  });
   const posts = new Map(fresh.filter((r) => r.slot === SUMMARY_SLOT).map((r) => [r.target.postId, r.target.workspaceId]));
   for (const [id, workspaceId] of posts) await summarizeIfComplete(deps, { id, workspaceId });
 }

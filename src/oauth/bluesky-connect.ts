@@ -40,7 +40,7 @@ export async function submitBluesky(ctx: ConnectContext, form: URLSearchParams, 
   const done = await completeConnect(ctx.deps, { ...link.claims, identity, instanceUrl: credentials.instanceUrl ?? service, boundAccountId: link.claims.accountId });
   if (!done.ok) return refusedPage(res, 409, 'That is a different Bluesky account', `This Reconnect link is for ${done.expected}, but you signed in as ${identity.displayName}. Nothing was changed.`);
   const workspace = await findWorkspace(ctx.deps.db, link.claims.workspaceId);
-  connectedPage(res, { label: 'Bluesky', displayName: done.account.display_name, chat: workspace?.chat ?? 'slack', resumed: done.resumed, waiting: done.waiting });
+  connectedPage(res, { label: 'Bluesky', displayName: done.account.display_name, chat: workspace?.chat ?? 'slack', resumed: done.resumed, waiting: done.waiting, late: done.late });
 }
 
 /** The account's handle as the server knows it (com.atproto.server.getSession); undefined if it will not say. */

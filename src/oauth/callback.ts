@@ -37,7 +37,7 @@ export async function oauthCallback(ctx: ConnectContext, network: Network, url: 
     const done = await completeConnect(ctx.deps, { ...claims, identity, instanceUrl: consumed.instanceUrl ?? undefined, boundAccountId: consumed.accountId });
     if (!done.ok) return wrongAccount(res, label, done.expected, identity.displayName);
     const workspace = await findWorkspace(ctx.deps.db, claims.workspaceId);
-    connectedPage(res, { label, displayName: done.account.display_name, chat: workspace?.chat ?? 'slack', note: identity.note, resumed: done.resumed, waiting: done.waiting });
+    connectedPage(res, { label, displayName: done.account.display_name, chat: workspace?.chat ?? 'slack', note: identity.note, resumed: done.resumed, waiting: done.waiting, late: done.late });
   } catch (err) {
     if (!(err instanceof NetworkError)) throw err;
     ctx.deps.log.warn({ workspaceId: claims.workspaceId, network, status: err.status, networkCode: err.networkCode, message: err.message }, 'connect flow: the network refused');

@@ -61,10 +61,11 @@ export function sendRedirect(res: ServerResponse, location: string): void {
 
 const chatName = (chat: Chat) => (chat === 'discord' ? 'Discord' : 'Slack');
 
-export function connectedPage(res: ServerResponse, o: { label: string; displayName: string; chat: Chat; note?: string | undefined; resumed: number; waiting: number }): void {
+export function connectedPage(res: ServerResponse, o: { label: string; displayName: string; chat: Chat; note?: string | undefined; resumed: number; waiting: number; late: number }): void {
   const after = [
     o.resumed > 0 ? html`<p>${o.resumed} held ${o.resumed === 1 ? 'post continues' : 'posts continue'} now.</p>` : '',
     o.waiting > 0 ? html`<p>${o.waiting} failed ${o.waiting === 1 ? 'post waits' : 'posts wait'} for Retry in ${chatName(o.chat)}.</p>` : '',
+    o.late > 0 ? html`<p>${o.late} held ${o.late === 1 ? 'post is' : 'posts are'} long past ${o.late === 1 ? 'its' : 'their'} time: ${o.late === 1 ? 'its thread asks' : 'their threads ask'} in ${chatName(o.chat)} whether to publish late.</p>` : '',
   ];
   sendPage(res, 200, `Connected ${o.label} as ${o.displayName}`, html`<p>Connected. You can return to ${chatName(o.chat)}.</p>${o.note ? html`<p class="muted">${o.note}</p>` : ''}${after}`);
 }
