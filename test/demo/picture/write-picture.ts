@@ -19,7 +19,7 @@ export async function writeCardPicture(slack: SlackEmulator, options: { file: st
     card,
     replies,
     reader: options.reader,
-    caption: 'Drawn by `npm run demo -- --picture` from the messages the Slack emulator holds at the end of the run.',
+    caption: 'Drawn by npm run demo -- --picture from the blocks and replies the Slack emulator holds at the end of the run.',
   });
   const problems = await pictureProblems(svg, replies.map((r) => plainText(r.text, options.reader)));
   if (problems.length > 0) throw new Error(`the picture is wrong:\n${problems.join('\n')}`);
