@@ -117,7 +117,9 @@ async function playSlack(stack: Stack, accounts: { bluesky: string; linkedin: st
   stack.x.consent = { userId: stack.tokens.x.userId };
   const page = await browse(link);
   shows('browser:', `${page.hops.length} redirects (Greenlight → X consent → callback), then: ${pageText(page.body)}`);
+  shows('card thread:', `${await threadLine(stack, 'X reconnected')}  [Retry X]`);
   await stack.slack.clickButton({ userId: ADMIN, actionId: 'retry_delivery', channelId: APPROVALS, messageTs: reconnect.ts });
+  shows('card thread:', await threadLine(stack, 'asked to retry X'));
   shows('card thread:', await threadLine(stack, 'Published to X', 20_000));
   await stack.slack.waitFor(() => (card(stack)!.text.startsWith('Published') ? true : undefined), { what: 'the card to say Published' });
   shows('#approvals card:', card(stack)!.text);
