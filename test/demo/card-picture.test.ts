@@ -19,7 +19,7 @@ function input(replies = REPLIES): PictureInput {
       blocks: [
         { type: 'section', text: { type: 'mrkdwn', text: '*Published* · post by <@U0ANA>' } },
         { type: 'context', elements: [{ type: 'mrkdwn', text: `Publish <!date^${at}^{date_short_pretty} at {time}|2026-11-23T09:34:00Z> (author's zone: Europe/Berlin) · 1 of 1 approvals (<@U0MARTA>)` }] },
-        { type: 'section', text: { type: 'mrkdwn', text: '*X* · @greenlight\n_Part 1 of 2 · 83/280_\n> Greenlight 1.0 is out: draft in Slack, approve with a button, publish everywhere.\n_Part 2 of 2 · 20/280_\n> Tom &amp; Jerry say &lt;hi&gt;' } },
+        { type: 'section', text: { type: 'mrkdwn', text: '*X* · @greenlight\n_Part 1 of 2 · 83/280_\n> Greenlight 1.0 is out: draft in Slack, approve with a button, publish everywhere.\n_Part 2 of 2 · 290/280 ⚠️ too long_\n> Tom &amp; Jerry say &lt;hi&gt;' } },
         { type: 'context', elements: [{ type: 'mrkdwn', text: `✅ X: <${url}|published>\n❌ Mastodon: failed — Unauthorized` }] },
       ],
     },
@@ -52,6 +52,7 @@ describe('the card picture', () => {
       "Publish today at 10:34 (author's zone: Europe/Berlin) · 1 of 1 approvals (@Marta)",
       'Greenlight 1.0 is out: draft in Slack, approve with a button, publish everywhere.',
       'Tom & Jerry say <hi>',
+      'Part 2 of 2 · 290/280 ⚠ too long',
       '✔ X: published',
       '✘ Mastodon: failed — Unauthorized',
       'Reconnect X',

@@ -27,7 +27,7 @@ export interface Reader {
   now: Date;
 }
 
-/** Status emoji of the card's delivery lines, as glyphs DejaVu Sans and every browser font have. */
+/** Status emoji of the card (delivery lines, "too long"), as glyphs DejaVu Sans and browsers' fonts have. */
 const ICONS: Record<string, Span> = {
   '✅': { text: '✔', color: '#2bac76' },
   '❌': { text: '✘', color: '#e01e5a' },
@@ -37,6 +37,7 @@ const ICONS: Record<string, Span> = {
   '⏭': { text: '●', color: '#9a9a9a' },
   '❓': { text: '●', color: '#e8912d' },
   '⏸': { text: '●', color: '#9a9a9a' },
+  '⚠': { text: '⚠', color: '#e8912d' },
 };
 
 export function parseMrkdwn(text: string, reader: Reader): Line[] {
@@ -95,14 +96,13 @@ export function clock(at: Date, zone: string): string {
 /** Plain text between tokens: *bold*, _italic_, bare URLs (Slack links them) and status emoji. */
 function styled(text: string): Span[] {
   const spans: Span[] = [];
-  const pattern = /(?<=^|[\s(“"'])([*_])(\S(?:[^\n]*?\S)?)\1(?=$|[\s.,:;!?)”"'])|https?:\/\/\S+|[✅❌🔌🕒📤⏭❓⏸]\uFE0F?/gu;
+  const pattern = /(?<=^|[\s(“"'])([*_])(\S(?:[^\n]*?\S)?)\1(?=$|[\s.,:;!?)”"'])|https?:\/\/\S+|[✅❌🔌🕒📤⏭❓⏸⚠]\uFE0F?/gu;
   let last = 0;
   for (const m of text.matchAll(pattern)) {
     spans.push({ text: unescape(text.slice(last, m.index)) });
     const icon = ICONS[m[0].replace('\uFE0F', '')];
     if (icon) spans.push({ ...icon });
-    else if (m[1] === '*') spans.push({ text: unescape(m[2]!), bold: true });
-    else if (m[1] === '_') spans.push({ text: unescape(m[2]!), italic: true });
+    else if (m[1]) spans.push(...styled(m[2]!).map((inner) => ({ ...inner, ...(m[1] === '*' ? { bold: true } : { italic: true }) })));
     else spans.push({ text: unescape(m[0]), link: true });
     last = m.index + m[0].length;
   }
