@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { cardPicture, type PictureInput } from './picture/card-picture.ts';
 import { plainText, type Reader } from './picture/mrkdwn.ts';
@@ -81,5 +82,10 @@ describe('the card picture', () => {
     expect(rows[0]!.map((s) => s.text).join('')).toBe('Published to Bluesky at 10:34 (3 parts):');
     expect(rows.slice(1).flat().map((s) => s.text).join('')).toBe(url);
     expect(pictureText('<svg><text x="1">a &amp; <tspan>b</tspan></text></svg>')).toBe('a & b');
+  });
+
+  it('is what the README shows: docs/card.svg was drawn by the demo, not by hand', async () => {
+    const svg = await readFile(new URL('../../docs/card.svg', import.meta.url), 'utf8');
+    expect(await pictureProblems(svg, ['Drawn by npm run demo -- --picture', 'Published · post by @Ana', '10 replies', '@Root asked to retry X.', 'Reconnect X'])).toEqual([]);
   });
 });
