@@ -11,11 +11,13 @@ import { D_AUTHOR, D_MANAGER, dCard, dClick, dDraft, waitThread } from '../helpe
 import { ADMIN, APPROVALS, AUTHOR, MANAGER, OUTSIDER, card, click, draft, opens, startStack, thread, type Stack } from '../helpers/greenlight.ts';
 import { startPds } from '../helpers/pds.ts';
 import { browse, freePort } from '../oauth/oauth-stack.ts';
+import { writeCardPicture } from './picture/write-picture.ts';
 
 /**
  * `npm run demo`: Greenlight with every chat and network emulated on this machine, a real scenario
  * played through the real Bolt and discord.js code paths, and a transcript of what each person sees.
  * It ends with what reached each network and exits 0 only if every delivery arrived exactly once.
+ * `--picture FILE` also draws the Slack card and its thread, as they are at the end, to FILE (SVG).
  */
 const people: Record<string, string> = { [AUTHOR]: 'Ana (author)', [MANAGER]: 'Marta (manager)', [OUTSIDER]: 'Olli (not an approver)', [ADMIN]: 'Root (admin)', [D_AUTHOR]: 'Cora (Discord community manager)', [D_MANAGER]: 'Mika (Discord approver)' };
 const who = (id: string) => people[id] ?? id;
@@ -24,6 +26,8 @@ const scene = (title: string) => line(`\n── ${title}`);
 /** What a person sees, with mentions shown as names, as the chat renders them. */
 const shows = (where: string, text: string) => line(`   ${where.padEnd(24)} ${named(text).replace(/\n/g, '\n'.padEnd(28))}`);
 const named = (text: string) => text.replace(/<@(\w+)>/g, (_, id: string) => `@${(people[id] ?? id).split(' ')[0]}`);
+
+const picture = pictureFile(process.argv.slice(2));
 
 async function main(): Promise<number> {
   const started = Date.now();
@@ -51,6 +55,12 @@ async function main(): Promise<number> {
     const bluesky = await connectAccount(stack.app.db, stack.app.cipher, { workspaceId: stack.workspaceId, network: 'bluesky', externalAccountId: brand.did, displayName: `@${brand.handle}`, instanceUrl: pds.url, connectedBy: ADMIN, credentials: { accessToken: brand.accessJwt, refreshToken: brand.refreshJwt } });
     const linkedIn = await connectAccount(stack.app.db, stack.app.cipher, { workspaceId: stack.workspaceId, network: 'linkedin', externalAccountId: li.author, displayName: 'Greenlight (company page)', connectedBy: ADMIN, credentials: { accessToken: li.accessToken, refreshToken: li.refreshToken } });
     await playSlack(stack, { bluesky: bluesky.id, linkedin: linkedIn.id });
+    if (picture) {
+      // Mentions as the names people go by, times in Ana's zone (the card's "author's zone").
+      const names = Object.fromEntries(Object.entries(people).map(([id, name]) => [id, name.split(' ')[0]!]));
+      await writeCardPicture(stack.slack, { file: picture, channelId: APPROVALS, channelName: 'approvals', reader: { names, zone: 'Europe/Berlin', now: new Date() } });
+      line(`\n   (the card and its thread are drawn in ${picture})`);
+    }
     await playDiscord(stack);
     return await summary(stack, linkedin, pds, brand.did);
   } finally {
@@ -107,7 +117,9 @@ async function playSlack(stack: Stack, accounts: { bluesky: string; linkedin: st
   stack.x.consent = { userId: stack.tokens.x.userId };
   const page = await browse(link);
   shows('browser:', `${page.hops.length} redirects (Greenlight → X consent → callback), then: ${pageText(page.body)}`);
+  shows('card thread:', `${await threadLine(stack, 'X reconnected')}  [Retry X]`);
   await stack.slack.clickButton({ userId: ADMIN, actionId: 'retry_delivery', channelId: APPROVALS, messageTs: reconnect.ts });
+  shows('card thread:', await threadLine(stack, 'asked to retry X'));
   shows('card thread:', await threadLine(stack, 'Published to X', 20_000));
   await stack.slack.waitFor(() => (card(stack)!.text.startsWith('Published') ? true : undefined), { what: 'the card to say Published' });
   shows('#approvals card:', card(stack)!.text);
@@ -147,6 +159,14 @@ async function summary(stack: Stack, linkedin: Awaited<ReturnType<typeof startLi
   const exact = deliveries.every((d) => d.state === 'published') && Object.entries(expected).every(([network, n]) => reached[network]!.length === n);
   line(`\n${deliveries.length} deliveries, ${deliveries.filter((d) => d.state === 'published').length} published; ${exact ? 'each network holds exactly the posts it was sent: one per delivery (threads count their parts).' : 'MISMATCH: see above.'}`);
   return exact ? 0 : 1;
+}
+
+/** The only option: `--picture FILE`. Anything else is refused, so a typo does not pass silently. */
+function pictureFile(args: string[]): string | undefined {
+  if (args.length === 0) return undefined;
+  if (args[0] === '--picture' && args.length === 2 && args[1] && !args[1].startsWith('-')) return args[1];
+  process.stderr.write(`usage: npm run demo [-- --picture FILE.svg]\n(got: ${args.join(' ')})\n`);
+  process.exit(2);
 }
 
 function threadLine(stack: Stack, prefix: string, timeoutMs = 10_000): Promise<string> {

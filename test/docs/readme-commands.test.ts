@@ -72,7 +72,8 @@ const PLAN: Record<string, Plan> = {
     { run: 'npx greenlight doctor --offline', code: 0, stdout: /✓ database/ },
     { run: 'npx greenlight doctor --offline --json', code: 0, stdout: /"ok": ?true/ },
   ],
-  '`npm run demo`': { skip: 'about 30 s; test/e2e/demo.test.ts runs the same scenario' },
+  // The scenario itself (about 30 s, with --picture) runs in test/e2e/demo.test.ts; here only the refusal of a bad option.
+  '`npm run demo [-- --picture FILE]`': [{ run: 'npm run demo -- --picture', code: 2, stderr: /^usage: npm run demo \[-- --picture FILE\.svg\]$/m }],
   '`npm run test:chaos`': { skip: 'minutes of worker kills and a PostgreSQL restart; CI runs it after npm test' },
   '`npm run bench`': { skip: 'minutes of load; figures belong in bench/RESULTS.md, never in a test' },
 };

@@ -1,11 +1,17 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { pictureProblems } from '../demo/picture/picture-check.ts';
 
 /** `npm run demo` is also an end-to-end test: the whole scenario, through the real Bolt and discord.js. */
 describe('npm run demo', () => {
   it('plays the scenario, prints the transcript, and exits 0 with every delivery arriving once', async () => {
-    const child = spawn(process.execPath, ['test/demo/run.ts'], { env: { ...process.env, DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'greenlight-demo-picture-'));
+    const picture = path.join(dir, 'card.svg');
+    const child = spawn(process.execPath, ['test/demo/run.ts', '--picture', picture], { env: { ...process.env, DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -28,6 +34,20 @@ describe('npm run demo', () => {
       'each network holds exactly the posts it was sent',
     ]) expect(out).toContain(expected);
     // The Discord post is scheduled ahead, waits for its time, then goes out.
+    await expectPictureOfTheThread(picture, out);
+    await rm(dir, { recursive: true, force: true });
     expect(out).toMatch(/Cora \(Discord community manager\): \/post → compose form, publish at \d{4}-\d\d-\d\dT[\d:]+Z\n[\s\S]*thread in #approvals: +Scheduled for [\s\S]*waiting: +until [\s\S]*thread in #approvals: +Published to Mastodon at/);
   }, 120_000);
 });
+
+/**
+ * The picture (`--picture`) shows the card and every reply the transcript printed for its thread, as
+ * the reader saw them (mentions as names), with the buttons of the failure receipt.
+ */
+async function expectPictureOfTheThread(file: string, transcript: string): Promise<void> {
+  const replies = [...transcript.matchAll(/^ {3}card thread: +(.+)$/gm)].map((m) => m[1]!.replace(/ {2}(\[[^\]]+\] ?)+$/, ''));
+  expect(replies.length).toBe(10);
+  const svg = await readFile(file, 'utf8');
+  // "10 replies": the picture holds exactly the thread the transcript printed, no reply left out.
+  expect(await pictureProblems(svg, ['# approvals', 'Published · post by @Ana', '10 replies', 'Reconnect X', 'Retry X', ...replies])).toEqual([]);
+}
