@@ -11,6 +11,8 @@ export interface ChatPort {
   updateCard(workspace: Workspace, ref: ChatMessage, card: CardView): Promise<void>;
   /** Posts a reply in the card's thread; returns the reply's id. `key` is unique per receipt (a chat that dedupes by it may). */
   postReceipt(workspace: Workspace, ref: ChatMessage, receipt: Receipt, key: string): Promise<string>;
+  /** Makes text a person typed or a network wrote inert in this chat's markup (Slack's `<!here>`, `<@U…>`). */
+  quote?(text: string): string;
   /** Rights, asked of the chat at every click (a Slack user group, a Discord role, workspace admins). */
   roles(workspace: Workspace, userId: string): Promise<{ approver: boolean; admin: boolean }>;
   /** Posts a plain message in a channel (announcements: pause, resume, reminders). */

@@ -26,7 +26,7 @@ export async function postReceipts(deps: WorkflowDeps, workspace: Workspace, pos
   const fallback = (network: Network) => `${deps.publicUrl}/connect/${network}?workspace=${workspace.id}`;
   const links = { reconnect: pending.some((e) => RECONNECT_KINDS.includes(e.kind)) ? await reconnectLinksFor(deps, post.id, workspace.id) : fallback };
   for (const event of pending) {
-    const receipt = receiptFor(event, post.zone, links);
+    const receipt = receiptFor(event, post.zone, links, chat.quote?.bind(chat));
     // An event the card alone shows has nothing to post: done, one statement, no claim needed.
     if (!receipt) {
       await markReceiptPosted(deps.db, event.id, null);

@@ -17,8 +17,10 @@ export interface EventRecord {
  * The thread reply for an event, or undefined when the event needs none (the card update says it).
  * Mentions use `<@id>`, which Slack and Discord both render as the person.
  */
-export function receiptFor(event: EventRecord, zone: string, links: { reconnect: (network: Network) => string }): Receipt | undefined {
+export function receiptFor(event: EventRecord, zone: string, links: { reconnect: (network: Network) => string }, quote: (text: string) => string = (text) => text): Receipt | undefined {
   const d = event.data;
+  // What a person typed or a network wrote is quoted for the chat: a comment saying <!here> stays words.
+  const q = (value: unknown) => quote(String(value ?? ''));
   const who = !event.actor ? 'Greenlight' : isOperatorId(event.actor) ? `the operator (${event.actor})` : `<@${event.actor}>`;
   const network = typeof d.network === 'string' && isNetwork(d.network) ? d.network : undefined;
   const label = network ? NETWORK_LABELS[network] : String(d.network ?? 'the network');
@@ -38,9 +40,9 @@ export function receiptFor(event: EventRecord, zone: string, links: { reconnect:
       }
       return { text: `The publish time (${formatInZone(at(d.publishAt), zone)}) has passed, so nothing was published. The author can Reschedule or Publish now.`, buttons: [] };
     case 'changes_requested':
-      return { text: `${who} requested changes: “${d.comment}”`, buttons: [] };
+      return { text: `${who} requested changes: “${q(d.comment)}”`, buttons: [] };
     case 'rejected':
-      return { text: `${who} rejected this post: “${d.reason}”`, buttons: [] };
+      return { text: `${who} rejected this post: “${q(d.reason)}”`, buttons: [] };
     case 'edited':
       return { text: d.approvalsVoided ? `${who} edited the post; the earlier approvals no longer count, so it is back in review.` : `${who} edited the post.`, buttons: [] };
     case 'rescheduled':
@@ -52,10 +54,10 @@ export function receiptFor(event: EventRecord, zone: string, links: { reconnect:
     case 'delivery_published':
       return { text: `Published to ${label} at ${formatTimeOfDay(at(d.publishedAt), zone)}${partsNote(d)}: ${d.url}`, buttons: [] };
     case 'delivery_failed':
-      return retry(`${label} failed${partsNote(d, true)}: ${d.reason}`);
+      return retry(`${label} failed${partsNote(d, true)}: ${q(d.reason)}`);
     case 'delivery_needs_reconnect':
       return {
-        text: `${label} failed: ${sentence(d.reason)} Reconnect ${label}, then retry.`,
+        text: `${label} failed: ${sentence(q(d.reason))} Reconnect ${label}, then retry.`,
         buttons: [
           { kind: 'link', label: `Reconnect ${label}`, url: links.reconnect(network ?? 'x') },
           { kind: 'action', label: `Retry ${label}`, action: 'retry_delivery', value: String(event.delivery_id) },
@@ -63,7 +65,7 @@ export function receiptFor(event: EventRecord, zone: string, links: { reconnect:
       };
     case 'delivery_unconfirmed':
       return {
-        text: `${label}: the network did not answer after the post was sent, and Greenlight cannot look it up. Is it live? ${d.reason ?? ''}`.trim(),
+        text: `${label}: the network did not answer after the post was sent, and Greenlight cannot look it up. Is it live? ${q(d.reason)}`.trim(),
         buttons: [
           { kind: 'action', label: 'It is live', action: 'confirm_live', value: String(event.delivery_id), style: 'primary' },
           { kind: 'action', label: 'Publish again', action: 'publish_again', value: String(event.delivery_id), style: 'danger' },
@@ -77,9 +79,9 @@ export function receiptFor(event: EventRecord, zone: string, links: { reconnect:
         buttons: [{ kind: 'action', label: `Publish ${label} late`, action: 'publish_late', value: String(event.delivery_id), style: 'primary' }],
       };
     case 'delivery_retrying':
-      return { text: `${label} is busy (${d.reason}); retrying at ${formatTimeOfDay(at(d.retryAt), zone)}.`, buttons: [] };
+      return { text: `${label} is busy (${q(d.reason)}); retrying at ${formatTimeOfDay(at(d.retryAt), zone)}.`, buttons: [] };
     case 'delivery_rate_limited':
-      return { text: rateLimitedText(label, d, zone, at(d.until), event.created_at), buttons: [] };
+      return { text: rateLimitedText(label, d, zone, at(d.until), event.created_at, quote), buttons: [] };
     case 'delivery_confirmed':
       return { text: `${who} confirmed the ${label} post is live.`, buttons: [] };
     case 'delivery_retry_requested':
@@ -88,14 +90,14 @@ export function receiptFor(event: EventRecord, zone: string, links: { reconnect:
       return d.retry ? retry(`${label} reconnected: press Retry.`) : { text: `${label} reconnected; publishing continues.`, buttons: [] };
     case 'account_disconnected':
       return {
-        text: `${label} account ${d.account} was disconnected by ${who}. This post waits until it is reconnected.`,
+        text: `${label} account ${q(d.account)} was disconnected by ${who}. This post waits until it is reconnected.`,
         buttons: [{ kind: 'link', label: `Reconnect ${label}`, url: links.reconnect(network ?? 'x') }],
       };
     case 'metrics_summary':
       return { text: summaryFromEventData(d), buttons: [] };
     case 'account_needs_reconnect':
       return {
-        text: `${label} needs a reconnect: ${sentence(d.reason)} This post waits until it is reconnected.`,
+        text: `${label} needs a reconnect: ${sentence(q(d.reason))} This post waits until it is reconnected.`,
         buttons: [{ kind: 'link', label: `Reconnect ${label}`, url: links.reconnect(network ?? 'x') }],
       };
     default:
@@ -107,9 +109,9 @@ export function receiptFor(event: EventRecord, zone: string, links: { reconnect:
  * "X is at its limit of 100 posts per 15 minutes for @greenlight; this post waits until 14:05." A wait
  * past the next 12 hours (Instagram's 24-hour window) names the day too.
  */
-function rateLimitedText(label: string, d: Record<string, unknown>, zone: string, until: Date, told: Date): string {
+function rateLimitedText(label: string, d: Record<string, unknown>, zone: string, until: Date, told: Date, quote: (text: string) => string): string {
   const when = until.getTime() - told.getTime() > 12 * 3_600_000 ? formatInZone(until, zone) : formatTimeOfDay(until, zone);
-  const account = d.account ? ` for ${d.account}` : '';
+  const account = d.account ? ` for ${quote(String(d.account))}` : '';
   const why = d.limit ? `${label} is at its limit of ${d.limit}${account}` : `${label} asked Greenlight to slow down${account}`;
   return `${why}; this post waits until ${when}.`;
 }

@@ -33,6 +33,15 @@ describe('Slack: draft → approval → published, with receipts in the thread',
 });
 
 describe('Slack: review decisions', () => {
+  it('a comment that looks like Slack markup stays words in the thread: no @here, no forged mention', async () => {
+    await draft(stack, { text: 'Quote me', accounts: [stack.accounts.mastodon], when: 'in 2h' });
+    await stack.slack.waitFor(() => card(stack), { what: 'the card' });
+    const form = await opens(stack, MANAGER, () => click(stack, MANAGER, 'request_changes'));
+    await stack.slack.submitView({ userId: MANAGER, viewId: form.id, values: { value: { value: { type: 'plain_text_input', value: '<!here> ask <@U0CEO> & <https://evil.example|the boss>' } } } });
+    const receipt = await stack.slack.waitFor(() => thread(stack).find((t) => t.includes('requested changes')), { what: 'the changes receipt' });
+    expect(receipt).toBe(`<@${MANAGER}> requested changes: “&lt;!here&gt; ask &lt;@U0CEO&gt; &amp; &lt;https://evil.example|the boss&gt;”`);
+  });
+
   it('request changes → author edits → approve publishes the edited text', async () => {
     await draft(stack, { text: 'Draft one', accounts: [stack.accounts.mastodon], when: 'in 2h' });
     await stack.slack.waitFor(() => card(stack), { what: 'the card' });

@@ -4,7 +4,7 @@ import type { ChatMessage, Workspace } from '../../db/schema.ts';
 import { memberRole } from '../../db/workspaces.ts';
 import type { ChatPort } from '../../workflow/chat-port.ts';
 import type { CardView, Receipt } from '../../workflow/card-view.ts';
-import { cardBlocks, cardFallback, receiptBlocks } from './card-blocks.ts';
+import { cardBlocks, cardFallback, escape, receiptBlocks } from './card-blocks.ts';
 import { postSlackDigest } from './post-digest.ts';
 import type { WorkspaceClients } from './workspace-clients.ts';
 
@@ -25,6 +25,8 @@ export function createSlackChatPort(clients: WorkspaceClients, db: Db): ChatPort
     async updateCard(workspace: Workspace, ref: ChatMessage, card: CardView) {
       await (await clientFor(workspace)).chat.update({ channel: ref.channel_id, ts: ref.message_id, text: cardFallback(card), blocks: cardBlocks(card) });
     },
+    // Discord needs no such quoting: its messages go out with allowed_mentions { parse: [] }.
+    quote: escape,
     async postReceipt(workspace: Workspace, ref: ChatMessage, receipt: Receipt) {
       const blocks = receiptBlocks(receipt);
       // Slack's chat.postMessage has no idempotency key: the caller's claim keeps it to one call.
