@@ -18,13 +18,14 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { DiscordEmulator, type Json, type StartOptions } from './discord.ts';
+import { specPath } from '../helpers/specs.ts';
 
 const GUILD = '1100000000000000001';
 const CHANNEL = '1100000000000000002';
 const USER = '1100000000000000003';
 const OTHER_USER = '1100000000000000004';
 const EDITOR_ROLE = '1100000000000000005';
-const SPEC_PATH = new URL('../../../shared/specs/discord.openapi.json', import.meta.url);
+const SPEC_PATH = specPath('discord.openapi.json');
 
 // ---------------------------------------------------------------------------------------------
 // Harness: everything started in a test is stopped after it, clients before the emulator.

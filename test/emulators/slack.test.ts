@@ -4,10 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { App, LogLevel, SocketModeReceiver, webApi, type Logger } from '@slack/bolt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SlackEmulator, type Block, type Json, type StartOptions } from './slack.ts';
+import { specPath } from '../helpers/specs.ts';
 
 const USER = 'U0ALICE001';
 const CHANNEL = 'C0MARKETING';
-const SPEC_PATH = new URL('../../../shared/specs/slack-web-api.openapi.json', import.meta.url);
+const SPEC_PATH = specPath('slack-web-api.openapi.json');
 
 // ---------------------------------------------------------------------------------------------
 // Harness: everything started in a test is stopped after it, apps before the emulator.

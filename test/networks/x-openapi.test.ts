@@ -3,11 +3,12 @@ import { FormData, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createXAdapter } from '../../src/networks/x.ts';
 import { startXEmulator, type XEmulator } from '../emulators/x.ts';
+import { specPath } from '../helpers/specs.ts';
 
 /** Checks what the adapter sends and what the emulator answers against the official X API v2 OpenAPI spec. */
 
 type Schema = Record<string, unknown>;
-const spec = JSON.parse(readFileSync('/work/shared/specs/x-api-v2.openapi.json', 'utf8')) as Schema;
+const spec = JSON.parse(readFileSync(specPath('x-api-v2.openapi.json'), 'utf8')) as Schema;
 
 function deref(schema: Schema): Schema {
   let s = schema;
