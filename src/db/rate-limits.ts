@@ -15,6 +15,37 @@ export async function lockAccountRate(tx: Tx, accountId: string): Promise<void> 
   await sql`SELECT pg_advisory_xact_lock(${RATE_LOCK_CLASS}, hashtext(${accountId}))`.execute(tx);
 }
 
+/**
+ * The same lock for several accounts at once, taken in one order (sorted ids; a volatile function in
+ * the select list runs after ORDER BY) so two batches can never wait on each other crosswise.
+ */
+export async function lockAccountsRate(tx: Tx, accountIds: string[]): Promise<void> {
+  const ids = [...new Set(accountIds)].sort();
+  if (ids.length === 0) return;
+  await sql`SELECT pg_advisory_xact_lock(${RATE_LOCK_CLASS}, hashtext(id)) FROM unnest(${ids}::text[]) AS id ORDER BY id`.execute(tx);
+}
+
+/** The sends of several accounts since `since`, oldest first, by account. */
+export async function recentSendsOf(tx: Executor, accountIds: string[], since: Date): Promise<Map<string, SentPosts[]>> {
+  const byAccount = new Map<string, SentPosts[]>(accountIds.map((id) => [id, []]));
+  if (accountIds.length === 0) return byAccount;
+  const rows = await tx.selectFrom('account_sends').select(['account_id', 'sent_at', 'posts']).where('account_id', 'in', accountIds).where('sent_at', '>', since).orderBy('sent_at').execute();
+  for (const r of rows) byAccount.get(r.account_id)?.push({ at: r.sent_at, posts: r.posts });
+  return byAccount;
+}
+
+/** Until when the network told each of these accounts to wait, for those it did. */
+export async function networkResetsOf(tx: Executor, accountIds: string[]): Promise<Map<string, Date>> {
+  if (accountIds.length === 0) return new Map();
+  const rows = await tx.selectFrom('account_limits').select(['account_id', 'limited_until']).where('account_id', 'in', accountIds).execute();
+  return new Map(rows.map((r) => [r.account_id, r.limited_until]));
+}
+
+export async function recordSends(tx: Executor, sends: { accountId: string; deliveryId: string; at: Date; posts: number }[]): Promise<void> {
+  if (sends.length === 0) return;
+  await tx.insertInto('account_sends').values(sends.map((s) => ({ account_id: s.accountId, delivery_id: s.deliveryId, sent_at: s.at, posts: s.posts }))).execute();
+}
+
 /** The account's sends since `since`, oldest first. */
 export async function recentSends(tx: Executor, accountId: string, since: Date): Promise<SentPosts[]> {
   const rows = await tx.selectFrom('account_sends').select(['sent_at', 'posts']).where('account_id', '=', accountId).where('sent_at', '>', since).orderBy('sent_at').execute();

@@ -84,4 +84,23 @@ describe.concurrent('delivery engine: per-account rate limits', () => {
         await second.stop();
       }
     }));
+  it('deliveries of one account due together count against each other: two places left, three posts, one waits', () =>
+    withStack({}, async (stack) => {
+      const freeAt = new Date(Date.now() + 60_000);
+      await fillXWindow(stack, 98, freeAt);
+      // Due at the same moment, so their jobs are fetched, claimed and gated side by side.
+      const when = new Date(Math.ceil((Date.now() + 6_000) / 1000) * 1000).toISOString();
+      const ids = [];
+      for (const n of [1, 2, 3]) ids.push(await submit(stack, { text: `Same minute, post ${n}.`, networks: ['x'], when }));
+
+      await waitUntil(stack, 'two posts at X and one delivery waiting', async () => {
+        const states = await Promise.all(ids.map(async (id) => (await deliveryOf(stack, id, 'x')).state));
+        return tweetCalls(stack) === 2 && states.filter((s) => s === 'published').length === 2 && states.filter((s) => s === 'pending').length === 1;
+      });
+      const waiting = (await Promise.all(ids.map((id) => deliveryOf(stack, id, 'x')))).find((d) => d.state === 'pending')!;
+      expect(waiting.due_at.getTime()).toBe(freeAt.getTime());
+      expect(waiting.attempts).toBe(0);
+      const counted = await stack.testDb.db.selectFrom('account_sends').select((eb) => eb.fn.sum<number>('posts').as('posts')).where('account_id', '=', stack.accounts.x).executeTakeFirstOrThrow();
+      expect(Number(counted.posts)).toBe(100);
+    }));
 });

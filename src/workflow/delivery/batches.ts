@@ -3,6 +3,7 @@ import { lockPosts } from '../../db/posts.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import type { WorkflowDeps } from '../deps.ts';
 import { coalesce } from './coalesce.ts';
+import { passRateGates } from './rate-gate.ts';
 import { loadDeliveryContexts, type DeliveryContext } from './load-delivery.ts';
 import { recordPublishedAll, type PublishedDelivery } from './record-published.ts';
 
@@ -19,6 +20,8 @@ export interface PublishBatches {
   claim(delivery: { id: string; postId: string }): Promise<{ claimed: ClaimedDelivery | undefined; now: Date }>;
   /** Records the published delivery with others that finished within a few ms; false: the caller records it alone. */
   published(item: PublishedDelivery): Promise<boolean>;
+  /** The posting-limit gate with others of the same turn; rejects when the batch failed (the caller asks alone). */
+  gate(item: { context: DeliveryContext; posts: number }): Promise<boolean>;
 }
 
 export function createBatches(deps: WorkflowDeps): PublishBatches {
@@ -26,6 +29,7 @@ export function createBatches(deps: WorkflowDeps): PublishBatches {
     load: coalesce((ids: string[]) => loadDeliveryContexts(deps.db, ids), { maxBatch: 100, windowMs: 0 }),
     claim: coalesce((deliveries: { id: string; postId: string }[]) => claimBatch(deps, deliveries), { maxBatch: 100, windowMs: 0 }),
     published: coalesce((items: PublishedDelivery[]) => recordBatch(deps, items), { maxBatch: 50, windowMs: 5 }),
+    gate: coalesce((items: { context: DeliveryContext; posts: number }[]) => passRateGates(deps, items), { maxBatch: 100, windowMs: 0 }),
   };
 }
 

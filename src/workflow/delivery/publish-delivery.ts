@@ -84,7 +84,7 @@ async function attempt(publisher: Publisher, context: DeliveryContext, stored: S
     return;
   }
   // Over the account's posting limit (or inside a reset time the network gave): wait, not an attempt.
-  if (!(await passRateGate(deps, context, Math.max(1, parts.length - stored.length)))) return;
+  if (!(await passGateWithOthers(publisher, context, Math.max(1, parts.length - stored.length)))) return;
   // Observed once the delivery really goes: a wait for a limit is not lateness of the schedule.
   if (delivery.attempts === 1) deps.metrics.publishLateness.observe({ network: delivery.network }, Math.max(0, claimedAt.getTime() - delivery.due_at.getTime()) / 1000);
   let publishedParts: PublishedPart[] = [];
@@ -124,6 +124,16 @@ async function attempt(publisher: Publisher, context: DeliveryContext, stored: S
     if (!(await publisher.published(item))) await recordPublishedAll(deps, [item]);
   } catch (error) {
     await recordError(deps, context, error, { published: publishedParts.length, total: parts.length }, lookup);
+  }
+}
+
+/** The posting-limit gate, batched with the deliveries of the same turn; alone if that batch failed. */
+async function passGateWithOthers(publisher: Publisher, context: DeliveryContext, posts: number): Promise<boolean> {
+  try {
+    return await publisher.gate({ context, posts });
+  } catch (error) {
+    publisher.deps.log.warn({ err: error, deliveryId: context.delivery.id }, 'the batched posting-limit check failed; checking alone');
+    return passRateGate(publisher.deps, context, posts);
   }
 }
 

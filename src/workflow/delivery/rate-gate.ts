@@ -1,6 +1,6 @@
 import { POSTING_LIMITS, longestWindowMs, nextSendAt, type SendVerdict } from '../../domain/rate-limits.ts';
 import type { Tx } from '../../db/database.ts';
-import { alreadyToldWaiting, deferClaimed, lockAccountRate, markAccountLimited, networkResetAt, recentSends, recordSend } from '../../db/rate-limits.ts';
+import { alreadyToldWaiting, deferClaimed, lockAccountRate, lockAccountsRate, markAccountLimited, networkResetAt, networkResetsOf, recentSends, recentSendsOf, recordSend, recordSends } from '../../db/rate-limits.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import type { WorkflowDeps } from '../deps.ts';
 import { recordEvent } from '../record-event.ts';
@@ -33,6 +33,41 @@ export async function passRateGate(deps: WorkflowDeps, context: DeliveryContext,
     }
     await defer(deps, tx, context, verdict);
     return false;
+  });
+}
+
+/**
+ * passRateGate for the deliveries of one publish batch at once, in one transaction of a few
+ * statements whatever its size: the accounts locked in one order, their sends and reset times read
+ * once, the verdicts taken in order (a delivery counts against the next of its account), the sends
+ * written in one insert. Same answers as one by one; what waits is deferred in the same transaction.
+ */
+export async function passRateGates(deps: WorkflowDeps, items: { context: DeliveryContext; posts: number }[]): Promise<boolean[]> {
+  const now = deps.now();
+  const limitsOf = (item: { context: DeliveryContext }) => (deps.postingLimits ?? POSTING_LIMITS)[item.context.delivery.network] ?? [];
+  const accounts = [...new Set(items.map((i) => i.context.delivery.account_id))];
+  const counted = [...new Set(items.filter((i) => limitsOf(i).length > 0).map((i) => i.context.delivery.account_id))];
+  const longest = Math.max(0, ...items.map((i) => longestWindowMs(limitsOf(i))));
+  return inTransaction(deps.db, async (tx) => {
+    await lockAccountsRate(tx, counted);
+    const sent = await recentSendsOf(tx, counted, new Date(now.getTime() - longest));
+    const resets = await networkResetsOf(tx, accounts);
+    const sends: Parameters<typeof recordSends>[1] = [];
+    const answers: boolean[] = [];
+    for (const { context, posts } of items) {
+      const { delivery } = context;
+      const limits = limitsOf({ context });
+      const history = sent.get(delivery.account_id) ?? [];
+      const verdict = nextSendAt({ limits, sent: history, posts, now, networkResetAt: resets.get(delivery.account_id) });
+      if (verdict.go && limits.length > 0) {
+        history.push({ at: now, posts });
+        sends.push({ accountId: delivery.account_id, deliveryId: delivery.id, at: now, posts });
+      }
+      if (!verdict.go) await defer(deps, tx, context, verdict);
+      answers.push(verdict.go);
+    }
+    await recordSends(tx, sends);
+    return answers;
   });
 }
 
