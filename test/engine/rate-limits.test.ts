@@ -90,7 +90,7 @@ describe.concurrent('delivery engine: per-account rate limits', () => {
       await fillXWindow(stack, 98, freeAt);
       // Due at the same moment, so their jobs are fetched, claimed and gated side by side.
       const when = new Date(Math.ceil((Date.now() + 6_000) / 1000) * 1000).toISOString();
-      const ids = [];
+      const ids: string[] = [];
       for (const n of [1, 2, 3]) ids.push(await submit(stack, { text: `Same minute, post ${n}.`, networks: ['x'], when }));
 
       await waitUntil(stack, 'two posts at X and one delivery waiting', async () => {
