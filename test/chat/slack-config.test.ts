@@ -1,9 +1,8 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { fakeSlackToken, logBuffer } from '../helpers/log-buffer.ts';
 import { scrub } from '../../src/chat/slack/bolt-logger.ts';
 import { authorizationUrl } from '../../src/chat/slack/oauth-install.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
-import { createLogger } from '../../src/log.ts';
 
 const CLIENT = { SLACK_CLIENT_ID: '1234567890.987654321', SLACK_CLIENT_SECRET: 'c1e2n3t4s5e6c7r8e9t0abcdef123456', SLACK_SIGNING_SECRET: 'signing-secret-0123456789abcdef' };
 
@@ -57,10 +56,10 @@ describe('Slack configuration: one bot token or OAuth installs', () => {
 
   it('never logs the client secret or the state secret', () => {
     const config = loadConfig({ ...CLIENT, SLACK_STATE_SECRET: 'z'.repeat(40) });
-    let written = '';
-    const log = createLogger({ level: 'info' }, new Writable({ write(chunk, _enc, done) { written += String(chunk); done(); } }) as never);
+    const { text, log } = logBuffer('info');
     log.info({ config }, 'config');
     log.info({ slack: config.slack }, 'slack');
+    const written = text();
     expect(written).toContain(CLIENT.SLACK_CLIENT_ID);
     expect(written).not.toContain(CLIENT.SLACK_CLIENT_SECRET);
     expect(written).not.toContain('z'.repeat(40));
@@ -69,8 +68,12 @@ describe('Slack configuration: one bot token or OAuth installs', () => {
 
 describe('Bolt\'s log text', () => {
   it('loses client secrets, OAuth codes, states and Slack tokens, and keeps error codes', () => {
-    const line = scrub('http request body: {"client_id":"1.2","client_secret":"abcdef0123456789","code":"4724469134.4644010092847.232b4e6a82c1ff2a1d4ab3a6","redirect_uri":"https://g.example/slack/oauth_redirect"} url ?scope=chat:write&state=eyJhbGciOi.x.y&client_id=1 xoxb-123-456-abcdef token=xoxp-9-9-zz');
-    expect(line).not.toMatch(/abcdef0123456789|4724469134\.4644010092847|eyJhbGciOi|xoxb-123|xoxp-9/);
+    const bot = fakeSlackToken('bot', '123-456-abcdef');
+    const user = fakeSlackToken('user', '9-9-zz');
+    // Slack's OAuth code shape: digits.digits.hex (an obviously made-up one).
+    const code = ['1234567890', '1234567890123', 'f'.repeat(24)].join('.');
+    const line = scrub(`http request body: {"client_id":"1.2","client_secret":"fake-client-secret","code":"${code}","redirect_uri":"https://g.example/slack/oauth_redirect"} url ?scope=chat:write&state=eyJhbGciOi.x.y&client_id=1 ${bot} token=${user}`);
+    for (const secret of ['fake-client-secret', code.slice(0, 24), 'eyJhbGciOi', bot.slice(0, 8), user.slice(0, 6)]) expect(line, secret).not.toContain(secret);
     expect(line).toContain('"client_id":"1.2"');
     expect(scrub('{"code":"slack_webapi_platform_error","data":{"error":"invalid_code"}}')).toBe('{"code":"slack_webapi_platform_error","data":{"error":"invalid_code"}}');
   });

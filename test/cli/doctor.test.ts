@@ -7,6 +7,7 @@ import { SlackEmulator } from '../emulators/slack.ts';
 import { startXEmulator, type XEmulator } from '../emulators/x.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { olderNode, runCli, testKeys, type CliRun } from './run-cli.ts';
+import { fakeSlackToken } from '../helpers/log-buffer.ts';
 
 const keys = testKeys();
 let testDb: TestDatabase;
@@ -78,7 +79,7 @@ describe('greenlight doctor', () => {
   });
 
   it('a revoked chat token or account token fails its line with the service’s words', async () => {
-    const run = await runCli(['doctor'], { ...env, SLACK_BOT_TOKEN: 'xoxb-0000-0000-revoked', DISCORD_BOT_TOKEN: 'AAAA.BBBB.CCCC' });
+    const run = await runCli(['doctor'], { ...env, SLACK_BOT_TOKEN: fakeSlackToken('bot', '0000-0000-revoked'), DISCORD_BOT_TOKEN: 'not.a.token' });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^✗ slack: Slack refused the bot token: invalid_auth — /m);
     expect(run.stdout).toMatch(/^✗ discord: Discord refused the bot token: 401: Unauthorized — /m);

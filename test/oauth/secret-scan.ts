@@ -1,21 +1,10 @@
-import { Writable } from 'node:stream';
 import { sql } from 'kysely';
 import { expect } from 'vitest';
-import { createLogger } from '../../src/log.ts';
 import { ADMIN, AUTHOR } from '../helpers/greenlight.ts';
 import type { oauthStack } from './oauth-stack.ts';
 
 /** Every line Greenlight logs, at the most talkative level. */
-export function logBuffer() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString());
-      done();
-    },
-  });
-  return { lines, log: createLogger({ level: 'trace' }, stream) };
-}
+export { logBuffer } from '../helpers/log-buffer.ts';
 
 /**
  * Asserts that none of the secrets (named by where they came from) appears in the logs, the event log,
