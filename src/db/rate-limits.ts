@@ -7,17 +7,11 @@ import type { Delivery } from './schema.ts';
 const RATE_LOCK_CLASS = 7_402_311;
 
 /**
- * Serialises rate checks of one account across every worker process until the transaction ends, so
- * two workers cannot both take the last free place in a window. An advisory lock touches no row: it
- * cannot deadlock with the claim, an edit or a pause, which lock rows and never take it.
- */
-export async function lockAccountRate(tx: Tx, accountId: string): Promise<void> {
-  await sql`SELECT pg_advisory_xact_lock(${RATE_LOCK_CLASS}, hashtext(${accountId}))`.execute(tx);
-}
-
-/**
- * The same lock for several accounts at once, taken in one order (sorted ids; a volatile function in
- * the select list runs after ORDER BY) so two batches can never wait on each other crosswise.
+ * Serialises rate checks of these accounts across every worker process until the transaction ends,
+ * so two workers cannot both take the last free place in a window. The locks are taken in one order
+ * (a volatile function in the select list runs after ORDER BY), so two batches never wait on each
+ * other crosswise; an advisory lock touches no row, so it cannot deadlock with the claim, an edit or
+ * a pause.
  */
 export async function lockAccountsRate(tx: Tx, accountIds: string[]): Promise<void> {
   const ids = [...new Set(accountIds)].sort();
@@ -44,22 +38,6 @@ export async function networkResetsOf(tx: Executor, accountIds: string[]): Promi
 export async function recordSends(tx: Executor, sends: { accountId: string; deliveryId: string; at: Date; posts: number }[]): Promise<void> {
   if (sends.length === 0) return;
   await tx.insertInto('account_sends').values(sends.map((s) => ({ account_id: s.accountId, delivery_id: s.deliveryId, sent_at: s.at, posts: s.posts }))).execute();
-}
-
-/** The account's sends since `since`, oldest first. */
-export async function recentSends(tx: Executor, accountId: string, since: Date): Promise<SentPosts[]> {
-  const rows = await tx.selectFrom('account_sends').select(['sent_at', 'posts']).where('account_id', '=', accountId).where('sent_at', '>', since).orderBy('sent_at').execute();
-  return rows.map((r) => ({ at: r.sent_at, posts: r.posts }));
-}
-
-export async function recordSend(tx: Executor, send: { accountId: string; deliveryId: string; at: Date; posts: number }): Promise<void> {
-  await tx.insertInto('account_sends').values({ account_id: send.accountId, delivery_id: send.deliveryId, sent_at: send.at, posts: send.posts }).execute();
-}
-
-/** Until when the network told this account to wait, if it did. */
-export async function networkResetAt(tx: Executor, accountId: string): Promise<Date | undefined> {
-  const row = await tx.selectFrom('account_limits').select('limited_until').where('account_id', '=', accountId).executeTakeFirst();
-  return row?.limited_until;
 }
 
 /** The network answered 429 with a reset time: the whole account waits until then (never shortened by an older answer). */

@@ -1,6 +1,6 @@
 import { POSTING_LIMITS, longestWindowMs, nextSendAt, type SendVerdict } from '../../domain/rate-limits.ts';
 import type { Tx } from '../../db/database.ts';
-import { alreadyToldWaiting, deferClaimed, lockAccountRate, lockAccountsRate, markAccountLimited, networkResetAt, networkResetsOf, recentSends, recentSendsOf, recordSend, recordSends } from '../../db/rate-limits.ts';
+import { alreadyToldWaiting, deferClaimed, lockAccountsRate, markAccountLimited, networkResetsOf, recentSendsOf, recordSends } from '../../db/rate-limits.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import type { WorkflowDeps } from '../deps.ts';
 import { recordEvent } from '../record-event.ts';
@@ -13,31 +13,11 @@ import type { DeliveryContext } from './load-delivery.ts';
  * frees, its attempt given back, and the thread is told once. Returns true when it may go.
  */
 export async function passRateGate(deps: WorkflowDeps, context: DeliveryContext, posts: number): Promise<boolean> {
-  const { delivery } = context;
-  const limits = (deps.postingLimits ?? POSTING_LIMITS)[delivery.network] ?? [];
-  const now = deps.now();
-  if (limits.length === 0) {
-    // Nothing to count: only the network's own "wait until" can hold it back (one read, no lock).
-    const verdict = nextSendAt({ limits, sent: [], posts, now, networkResetAt: await networkResetAt(deps.db, delivery.account_id) });
-    if (verdict.go) return true;
-    await inTransaction(deps.db, (tx) => defer(deps, tx, context, verdict));
-    return false;
-  }
-  return inTransaction(deps.db, async (tx) => {
-    await lockAccountRate(tx, delivery.account_id);
-    const sent = await recentSends(tx, delivery.account_id, new Date(now.getTime() - longestWindowMs(limits)));
-    const verdict = nextSendAt({ limits, sent, posts, now, networkResetAt: await networkResetAt(tx, delivery.account_id) });
-    if (verdict.go) {
-      await recordSend(tx, { accountId: delivery.account_id, deliveryId: delivery.id, at: now, posts });
-      return true;
-    }
-    await defer(deps, tx, context, verdict);
-    return false;
-  });
+  return (await passRateGates(deps, [{ context, posts }]))[0]!;
 }
 
 /**
- * passRateGate for the deliveries of one publish batch at once, in one transaction of a few
+ * The gate for the deliveries of one publish batch at once, in one transaction of a few
  * statements whatever its size: the accounts locked in one order, their sends and reset times read
  * once, the verdicts taken in order (a delivery counts against the next of its account), the sends
  * written in one insert. Same answers as one by one; what waits is deferred in the same transaction.
