@@ -44,7 +44,9 @@ describe.concurrent('metrics jobs', () => {
       const mRow = await waitForMetric(stack, mastodon!.id, '1h');
       const m = syntheticEngagement('greenlight', mastodon!.external_id!);
       expect(mRow).toMatchObject({ network: 'mastodon', likes: m.likes, reposts: m.reposts, replies: 0, impressions: null });
-      expect((await metricsJobs(stack, x!.id)).find((j) => j.data.slot === '1h')!.state).toBe('completed');
+      // The row is committed a moment before pg-boss records the job complete: wait for that, not assume it.
+      const done = await waitUntil(stack, 'the 1h job to complete', async () => (await metricsJobs(stack, x!.id)).find((j) => j.data.slot === '1h' && j.state !== 'active' && j.state !== 'created'));
+      expect(done.state).toBe('completed');
     }));
 
   it('deliveries of one account due together are measured in one call', () =>
