@@ -124,10 +124,10 @@ const scenarios: Scenario<any>[] = [
   },
   {
     name: 'memory',
-    label: '`node src/main.ts` idle for 15 s, three configurations',
+    label: 'idle for 15 s: `npm start` without and with Slack, the built service with Slack',
     run: (adminUrl) => idleMemory(adminUrl, { idleSeconds: 15 }),
     rows: (runs: Awaited<ReturnType<typeof idleMemory>>[]) => [
-      { scenario: 'Idle memory: `node src/main.ts` with DATABASE_URL, after 15 s idle', figure: 'VmRSS: no chat configured / Slack configured / Slack with NODE_OPTIONS=--max-semi-space-size=4', value: `${med(runs, (r) => r.bareMb).toFixed(0)} MB / ${med(runs, (r) => r.slackMb).toFixed(0)} MB / ${med(runs, (r) => r.smallYoungMb).toFixed(0)} MB`, target: '< 150 MB' },
+      { scenario: 'Idle memory with DATABASE_URL, after 15 s idle (all with --max-semi-space-size=4)', figure: 'VmRSS: `npm start` (src/main.ts), no chat / `npm start`, Slack configured / built as in the Docker image (dist/src/main.js), Slack configured', value: `${med(runs, (r) => r.sourceNoChatMb).toFixed(0)} MB / ${med(runs, (r) => r.sourceSlackMb).toFixed(0)} MB / ${med(runs, (r) => r.builtSlackMb).toFixed(0)} MB`, target: '< 150 MB' },
     ],
   },
 ];

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { Config } from './config.ts';
 import { parseKeyring, TokenCipher } from './crypto/token-cipher.ts';
 import { createDb, type Db } from './db/database.ts';
-import { startEmbeddedPostgres, type RunningEmbeddedPostgres } from './db/embedded-postgres.ts';
+import type { RunningEmbeddedPostgres } from './db/embedded-postgres.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { loadOrCreateDevSecrets } from './dev-secrets.ts';
 import { createHttpServer, listen, type Mount, type Phase, type Services } from './http/server.ts';
@@ -107,6 +107,8 @@ export async function startGreenlight({ config, log, extensions = [] }: StartOpt
 
 async function resolveDatabase(config: Config, log: Logger, stack: { name: string; stop: () => Promise<void> }[]): Promise<string> {
   if (config.database.url) return config.database.url;
+  // Imported only when used: the package and its binaries' paths are not needed with DATABASE_URL.
+  const { startEmbeddedPostgres } = await import('./db/embedded-postgres.ts');
   const embedded: RunningEmbeddedPostgres = await startEmbeddedPostgres({ dataDir: config.dataDir, log });
   stack.push({ name: 'embedded postgres', stop: () => embedded.stop() });
   return embedded.url;

@@ -1,6 +1,4 @@
 import type { Extension, ExtensionContext } from './app.ts';
-import { createDiscordEdge } from './chat/discord/discord-app.ts';
-import { createSlackEdge } from './chat/slack/slack-app.ts';
 import type { Config } from './config.ts';
 import type { Chat } from './db/schema.ts';
 import type { Network } from './domain/networks.ts';
@@ -42,10 +40,12 @@ export function greenlightCore(config: Config, options: CoreOptions = {}): Exten
   return {
     name: 'greenlight',
     async start(ctx: ExtensionContext) {
-      const slack = config.slack ? await createSlackEdge(config.slack, { ...ctx, publicUrl: config.http.publicUrl, stateSecret: config.stateSecret }) : undefined;
+      // Each chat's stack (Bolt and Express, discord.js) is loaded only when that chat is configured:
+      // it is most of an idle process's memory.
+      const slack = config.slack ? await (await import('./chat/slack/slack-app.ts')).createSlackEdge(config.slack, { ...ctx, publicUrl: config.http.publicUrl, stateSecret: config.stateSecret }) : undefined;
       const chats: Partial<Record<Chat, ChatPort>> = {};
       if (slack) chats.slack = slack.port(ctx.db);
-      const discord = config.discord ? await createDiscordEdge(config.discord, ctx.log, ctx.metrics) : undefined;
+      const discord = config.discord ? await (await import('./chat/discord/discord-app.ts')).createDiscordEdge(config.discord, ctx.log, ctx.metrics) : undefined;
       if (discord) chats.discord = discord.port(ctx.db);
       const deps: WorkflowDeps = {
         db: ctx.db,

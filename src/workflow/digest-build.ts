@@ -3,7 +3,6 @@ import { upcomingPosts } from '../db/queue-view.ts';
 import type { Workspace } from '../db/schema.ts';
 import { digestPeriod, periodDays } from '../domain/digest-schedule.ts';
 import { barChartSvg } from '../digest/chart-svg.ts';
-import { svgToPng } from '../digest/chart-png.ts';
 import { digestChart } from '../digest/digest-chart.ts';
 import { summarize, type DigestSummary } from '../digest/digest-summary.ts';
 import { digestText } from '../digest/digest-text.ts';
@@ -29,5 +28,7 @@ export async function buildDigest(deps: WorkflowDeps, workspace: Workspace, due:
   const summary = summarize(rows, days.map((d) => d.date), failures);
   const text = digestText({ summary, period, zone, upcoming, upcomingTotal: upcoming.length });
   const svg = barChartSvg(digestChart(summary, days, period, zone));
+  // The PNG renderer (WebAssembly and a font) is loaded on the first weekly digest, not at start.
+  const { svgToPng } = await import('../digest/chart-png.ts');
   return { text, summary, svg, png: await svgToPng(svg) };
 }

@@ -44,6 +44,8 @@ const PLAN: Record<string, Plan> = {
   'npm test': { skip: 'this suite itself' },
   '`npm start`': { skip: 'runs until stopped; test/service/start.test.ts starts it, reads /readyz and stops it' },
   '`npm test`': { skip: 'this suite itself' },
+  '`npm run build`': [{ run: 'npm run build', code: 0 }],
+  '`npm run start:built`': { skip: 'runs until stopped; test/service/start.test.ts builds the service, starts the JavaScript, reads /readyz and stops it' },
   '`npm run migrate`': [{ run: 'npm run migrate', code: 0, stdout: /^migrate: the database is up to date$/m }],
   '`npm run keys -- generate [id]`': [{ run: 'npm run keys -- generate k2027', code: 0, stdout: /^k2027:[A-Za-z0-9+/]{43}=$/m }],
   '`npm run keys -- rotate`': [{ run: 'npm run keys -- rotate', code: 0, stdout: /keys: 0 re-encrypted, 0 already under the primary key, 0 failed/ }],
