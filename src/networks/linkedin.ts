@@ -30,7 +30,9 @@ export interface LinkedInAdapterOptions {
 
 export const LINKEDIN_DEFAULT_VERSION = '202610';
 const IMAGE_MAX_BYTES = 20 * 1024 * 1024;
-const RECENT_COUNT = 20;
+/** The posts finder's page size (its largest `count`) and how many pages a lookup reads at most. */
+const RECENT_PAGE = 100;
+const RECENT_PAGES = 10;
 
 interface Ctx {
   base: string;
@@ -151,23 +153,33 @@ async function uploadImage(ctx: Ctx, item: MediaItem, creds: Credentials, signal
   return urn;
 }
 
+/**
+ * The author's posts since `since`, newest first: pages of RECENT_PAGE (the finder's largest `count`)
+ * until one reaches past `since`, at most RECENT_PAGES pages. A busy page posts more than one page's
+ * worth between an unanswered attempt and its lookup, and a post missed here would be sent again.
+ */
 async function recentPosts(ctx: Ctx, creds: Credentials, since: Date, signal: AbortSignal): Promise<RecentPost[]> {
-  const url = `${ctx.base}/rest/posts?author=${encodeURIComponent(creds.accountId)}&q=author&count=${RECENT_COUNT}&sortBy=LAST_MODIFIED`;
-  const call: HttpCall = {
-    method: 'GET', url, headers: { ...headers(ctx, creds, false), 'x-restli-method': 'FINDER' }, signal, what: 'list recent posts', secrets: secretsOf(creds),
-  };
-  const json = asRecord(parseJson((await callLinkedIn(ctx, call)).body));
-  const elements = Array.isArray(json.elements) ? json.elements : [];
-  return elements
-    .map(asRecord)
-    .flatMap((post) => {
-      const id = str(post.id);
-      const at = typeof post.publishedAt === 'number' ? post.publishedAt : post.createdAt;
-      const createdAt = new Date(typeof at === 'number' ? at : Number.NaN);
-      if (!id || Number.isNaN(createdAt.getTime()) || createdAt < since) return [];
-      return [{ externalId: id, url: linkedInPostUrl(id), text: fromLittleText(str(post.commentary) ?? ''), createdAt }];
-    })
-    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+  const found: RecentPost[] = [];
+  for (let page = 0; page < RECENT_PAGES; page++) {
+    const url = `${ctx.base}/rest/posts?author=${encodeURIComponent(creds.accountId)}&q=author&count=${RECENT_PAGE}&start=${page * RECENT_PAGE}&sortBy=LAST_MODIFIED`;
+    const call: HttpCall = {
+      method: 'GET', url, headers: { ...headers(ctx, creds, false), 'x-restli-method': 'FINDER' }, signal, what: 'list recent posts', secrets: secretsOf(creds),
+    };
+    const json = asRecord(parseJson((await callLinkedIn(ctx, call)).body));
+    const elements = (Array.isArray(json.elements) ? json.elements : []).map(asRecord).map(recentPost);
+    found.push(...elements.filter((p): p is RecentPost => p !== undefined && p.createdAt >= since));
+    const reachedSince = elements.some((p) => p !== undefined && p.createdAt < since);
+    if (reachedSince || elements.length < RECENT_PAGE) break;
+  }
+  return found.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+}
+
+function recentPost(post: Record<string, unknown>): RecentPost | undefined {
+  const id = str(post.id);
+  const at = typeof post.publishedAt === 'number' ? post.publishedAt : post.createdAt;
+  const createdAt = new Date(typeof at === 'number' ? at : Number.NaN);
+  if (!id || Number.isNaN(createdAt.getTime())) return undefined;
+  return { externalId: id, url: linkedInPostUrl(id), text: fromLittleText(str(post.commentary) ?? ''), createdAt };
 }
 
 async function refresh(ctx: Ctx, creds: Credentials, signal: AbortSignal): Promise<Credentials> {

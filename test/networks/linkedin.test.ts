@@ -145,8 +145,24 @@ describe('LinkedIn adapter against the emulator', () => {
     const recent = await adapter.recentPosts(creds, since, new AbortController().signal);
     expect(recent).toEqual([expect.objectContaining({ externalId: emu.posts[0]!.id, text: 'did it go out? (really) #q' })]);
     const finder = emu.requests.at(-1)!;
-    expect(finder.query).toMatchObject({ q: 'author', author: creds.accountId, count: '20' });
+    expect(finder.query).toMatchObject({ q: 'author', author: creds.accountId, count: '100', start: '0' });
     expect(finder.headers).toMatchObject({ 'x-restli-method': 'FINDER', 'linkedin-version': LINKEDIN_DEFAULT_VERSION });
+  });
+
+  it('recentPosts reads page after page until it passes `since`: a post 250 posts back is still found', async () => {
+    const { adapter, creds } = setup({ timeoutMs: 300 });
+    const since = new Date(Date.now() - 1000);
+    emu.failNext({ kind: 'timeout_after' });
+    await failure(adapter.publish(publishRequest(['the one we are looking for']).req, creds));
+    // A busy page (an access tier above the 150 a day): 250 more posts by the same author before the lookup.
+    emu.dailyPostLimit = 1000;
+    for (let i = 0; i < 250; i++) await adapter.publish(publishRequest([`later post ${i}`]).req, creds);
+    const before = emu.requests.length;
+    const recent = await adapter.recentPosts(creds, since, new AbortController().signal);
+    expect(recent).toHaveLength(251);
+    expect(recent!.find((p) => p.text === 'the one we are looking for')?.externalId).toBe(emu.posts[0]!.id);
+    const pages = emu.requests.slice(before).map((r) => r.query.start);
+    expect(pages).toEqual(['0', '100', '200']);
   });
 
   it('a timeout before anything was created leaves nothing for recentPosts to find', async () => {
