@@ -16,11 +16,13 @@ import type { WorkflowDeps } from '../../src/workflow/deps.ts';
 import { submitPost } from '../../src/workflow/submit-post.ts';
 import { deliveryAction } from '../../src/workflow/delivery-actions.ts';
 import { completeConnect } from '../../src/oauth/complete-connect.ts';
+import { startLinkedInEmulator } from '../emulators/linkedin.ts';
 import { startMastodonEmulator } from '../emulators/mastodon.ts';
 import { startXEmulator } from '../emulators/x.ts';
 
 /**
- * `npm run test:chaos`: 1,000 deliveries (500 posts to X and Mastodon) published by two worker
+ * `npm run test:chaos`: 1,000 deliveries (475 posts, each to two of X, Mastodon and LinkedIn, and 50
+ * to a second X account) published by two worker
  * processes sharing one database while the emulators inject faults (5xx, 429 with reset, timeouts
  * before and after the post is created), one X account's token is revoked, each worker is killed
  * with SIGKILL at random moments and restarted, and PostgreSQL is restarted once. Once the rest has
@@ -47,6 +49,9 @@ async function main(): Promise<number> {
   // access tier with higher limits. The 429s with reset come from the scripted faults instead.
   const x = await startXEmulator({ postLimit: 100_000 });
   const mastodon = await startMastodonEmulator();
+  // LinkedIn allows 150 posts per member a day; the run's one company page posts about 300 times.
+  const linkedin = await startLinkedInEmulator({ dailyPostLimit: 100_000 });
+  const emus: Emulators = { x, mastodon, linkedin };
   const keys = `chaos:${generateKey()}`;
   const cipher = new TokenCipher(parseKeyring(keys, 'chaos'));
   const { db } = createDb({ url, poolSize: 5 });
@@ -56,10 +61,10 @@ async function main(): Promise<number> {
   try {
     await migrateToLatest(db);
     await queue.start();
-    const seeded = await seed(db, queue, cipher, x, mastodon);
-    say(`seeded ${seeded.deliveries} deliveries (${POSTS} posts to X and Mastodon, ${REVOKED_POSTS} to an X account whose token will be revoked)`);
+    const seeded = await seed(db, queue, cipher, emus);
+    say(`seeded ${seeded.deliveries} deliveries (${POSTS} posts to two of X, Mastodon and LinkedIn each, ${REVOKED_POSTS} to an X account whose token will be revoked)`);
 
-    const env = { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'error', DATABASE_URL: url, X_API_URL: x.url, ENCRYPTION_KEYS: keys, ENCRYPTION_PRIMARY_KEY_ID: 'chaos', STATE_SECRET: 'c'.repeat(40), NETWORK_TIMEOUT_MS: '1500', PUBLISH_RETRIES: '8', PUBLISH_RETRY_BASE_MS: '200', PUBLISH_RETRY_MAX_MS: '3000', PUBLISH_CONCURRENCY: '40', POSTING_LIMITS: 'x=100000/15m' };
+    const env = { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'error', DATABASE_URL: url, X_API_URL: x.url, LINKEDIN_API_URL: linkedin.url, ENCRYPTION_KEYS: keys, ENCRYPTION_PRIMARY_KEY_ID: 'chaos', STATE_SECRET: 'c'.repeat(40), NETWORK_TIMEOUT_MS: '1500', PUBLISH_RETRIES: '8', PUBLISH_RETRY_BASE_MS: '200', PUBLISH_RETRY_MAX_MS: '3000', PUBLISH_CONCURRENCY: '40', POSTING_LIMITS: 'x=100000/15m' };
     const startWorker = (i: number) => {
       workers[i] = spawn(process.execPath, ['src/main.ts'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
       workers[i]!.on('exit', () => {
@@ -80,6 +85,9 @@ async function main(): Promise<number> {
       const kind = faultKinds[Math.floor(Math.random() * faultKinds.length)]!;
       if (chaos) x.failNext({ kind, resetInSeconds: 1 });
       if (chaos) mastodon.failNext({ kind: faultKinds[Math.floor(Math.random() * faultKinds.length)]!, resetInSeconds: 1 });
+      // LinkedIn's 429 is a daily limit without a reset time (it resets at midnight UTC, and Greenlight
+      // waits until then), so it would only park deliveries past the run: its other faults are injected.
+      if (chaos) linkedin.failNext({ kind: (['5xx', 'timeout_before', 'timeout_after'] as const)[Math.floor(Math.random() * 3)]! });
       if (Date.now() - started > 3_000 && !seeded.revoked) {
         x.revokeToken(seeded.revokedToken);
         seeded.revoked = true;
@@ -113,20 +121,20 @@ async function main(): Promise<number> {
     stopping = true;
     for (const w of workers) w?.kill('SIGTERM');
     await Promise.all(workers.map((w) => (w && w.exitCode === null ? new Promise((r) => w.once('exit', r)) : undefined)));
-    return await verify(db, x, mastodon, seeded, { kills, seconds: (Date.now() - started) / 1000 });
+    return await verify(db, emus, seeded, { kills, seconds: (Date.now() - started) / 1000 });
   } finally {
     stopping = true;
     for (const w of workers) if (w && w.exitCode === null) w.kill('SIGKILL');
     await queue.stop({ graceful: false }).catch(() => {});
     await db.destroy();
-    await Promise.all([x.stop(), mastodon.stop()]);
+    await Promise.all([x.stop(), mastodon.stop(), linkedin.stop()]);
     await pgServer.stop();
   }
 }
 
-type Emulators = { x: Awaited<ReturnType<typeof startXEmulator>>; mastodon: Awaited<ReturnType<typeof startMastodonEmulator>> };
+type Emulators = { x: Awaited<ReturnType<typeof startXEmulator>>; mastodon: Awaited<ReturnType<typeof startMastodonEmulator>>; linkedin: Awaited<ReturnType<typeof startLinkedInEmulator>> };
 
-async function seed(db: Db, queue: ReturnType<typeof createQueue>, cipher: TokenCipher, x: Emulators['x'], mastodon: Emulators['mastodon']) {
+async function seed(db: Db, queue: ReturnType<typeof createQueue>, cipher: TokenCipher, { x, mastodon, linkedin }: Emulators) {
   const workspace = await findOrCreateWorkspace(db, 'slack', 'TCHAOS');
   // No review: submitted posts are scheduled at once, as a workspace with approvals turned off would.
   await updateWorkspaceSettings(db, workspace.id, { approvals_required: 0 });
@@ -135,18 +143,22 @@ async function seed(db: Db, queue: ReturnType<typeof createQueue>, cipher: Token
   // Mastodon allows 300 posts per account per 5 minutes (the emulator enforces it): three accounts
   // keep the run inside the limit, so what is measured is recovery from faults, not a 5-minute wait.
   const mastos = [mastodon.createAccount('chaos1'), mastodon.createAccount('chaos2'), mastodon.createAccount('chaos3')];
-  const connect = (network: 'x' | 'mastodon', id: string, name: string, accessToken: string, instanceUrl?: string) =>
+  const page = linkedin.issueToken('urn:li:organization:7700');
+  const connect = (network: 'x' | 'mastodon' | 'linkedin', id: string, name: string, accessToken: string, instanceUrl?: string) =>
     connectAccount(db, cipher, { workspaceId: workspace.id, network, externalAccountId: id, displayName: name, connectedBy: 'UCHAOS', credentials: { accessToken }, ...(instanceUrl ? { instanceUrl } : {}) });
   const accounts = {
     x: await connect('x', xMain.userId, '@main', xMain.accessToken),
     xRevoked: await connect('x', xRevoked.userId, '@second', xRevoked.accessToken),
     mastodon: await Promise.all(mastos.map((m, i) => connect('mastodon', m.accountId, `@chaos${i + 1}`, m.accessToken, mastodon.url))),
+    linkedin: await connect('linkedin', page.author, 'Chaos Inc.', page.accessToken),
   };
   const deps = { db, queue, cipher, log, metrics: createMetrics(), now: () => new Date(), adapters: {}, chats: {}, publicUrl: 'http://127.0.0.1', publish: { retries: 3, baseMs: 100, maxMs: 1000, stuckAfterMs: 13_000 } } satisfies WorkflowDeps;
   const run = Date.now().toString(36);
   let deliveries = 0;
   for (let i = 0; i < POSTS + REVOKED_POSTS; i++) {
-    const targets = i < POSTS ? [accounts.x.id, accounts.mastodon[i % accounts.mastodon.length]!.id] : [accounts.xRevoked.id];
+    const mastodonAccount = accounts.mastodon[i % accounts.mastodon.length]!.id;
+    const pairs = [[accounts.x.id, mastodonAccount], [accounts.x.id, accounts.linkedin.id], [mastodonAccount, accounts.linkedin.id]];
+    const targets = i < POSTS ? pairs[i % pairs.length]! : [accounts.xRevoked.id];
     // Due over the first few seconds of the run, so kills and the restart land mid-burst.
     const when = `${new Date(Date.now() + 4_000 + (i % 100) * 60).toISOString()}`;
     const result = await submitPost(deps, { workspaceId: workspace.id, userId: 'UCHAOS' }, { text: `Chaos post ${i} (${run})`, accountIds: targets, variants: {}, media: [], when, zone: 'UTC', note: null }, 'CCHAOS');
@@ -183,14 +195,16 @@ async function reconnectRevoked(deps: WorkflowDeps, x: Emulators['x'], seeded: A
   return { resumed: connected.resumed, retried };
 }
 
-async function verify(db: Db, x: Emulators['x'], mastodon: Emulators['mastodon'], seeded: Awaited<ReturnType<typeof seed>>, run: { kills: number; seconds: number }): Promise<number> {
+async function verify(db: Db, { x, mastodon, linkedin }: Emulators, seeded: Awaited<ReturnType<typeof seed>>, run: { kills: number; seconds: number }): Promise<number> {
   const rows = await db
     .selectFrom('deliveries')
     .innerJoin('posts', 'posts.id', 'deliveries.post_id')
     .select(['deliveries.id', 'deliveries.state', 'deliveries.network', 'deliveries.account_id', 'posts.text'])
     .execute();
   const postsAt = (network: string, accountId: string, text: string) =>
-    network === 'mastodon' ? mastodon.posts.filter((p) => p.text === text).length : x.posts.filter((p) => p.text === text && p.authorId === (accountId === seeded.revokedAccountId ? seeded.xUsers.revoked : seeded.xUsers.main)).length;
+    network === 'mastodon' ? mastodon.posts.filter((p) => p.text === text).length
+      : network === 'linkedin' ? linkedin.posts.filter((p) => p.text === text).length // commentary escapes ( and )
+        : x.posts.filter((p) => p.text === text && p.authorId === (accountId === seeded.revokedAccountId ? seeded.xUsers.revoked : seeded.xUsers.main)).length;
   const counts: Record<string, number> = {};
   let lost = 0;
   let duplicated = 0;
@@ -205,7 +219,7 @@ async function verify(db: Db, x: Emulators['x'], mastodon: Emulators['mastodon']
   }
   say(`after ${run.seconds.toFixed(0)} s, ${run.kills} worker kills and one PostgreSQL restart:`);
   say(`deliveries ${rows.length}: ${Object.entries(counts).map(([s, n]) => `${s} ${n}`).join(', ')}`);
-  say(`posts at the emulators: X ${x.posts.length}, Mastodon ${mastodon.posts.length}`);
+  say(`posts at the emulators: X ${x.posts.length}, Mastodon ${mastodon.posts.length}, LinkedIn ${linkedin.posts.length}`);
   say(`lost ${lost}, duplicated ${duplicated}, state not matching the network ${wrong}`);
   const ok = rows.length === seeded.deliveries && lost === 0 && duplicated === 0 && wrong === 0;
   if (!ok) await explain(db, rows, postsAt);
@@ -216,9 +230,13 @@ async function verify(db: Db, x: Emulators['x'], mastodon: Emulators['mastodon']
 /** On failure: what the queue holds for a few of the deliveries that went wrong. */
 async function explain(db: Db, rows: { id: string; state: string; network: string; account_id: string; text: string }[], postsAt: (n: string, a: string, t: string) => number): Promise<void> {
   const bad = rows.filter((d) => ['pending', 'sending', 'held', 'needs_reconnect'].includes(d.state) || (!['published', 'unconfirmed'].includes(d.state) && postsAt(d.network, d.account_id, d.text) > 0) || (d.state === 'published' && postsAt(d.network, d.account_id, d.text) !== 1));
+  const limits = await db.selectFrom('account_limits').innerJoin('social_accounts', 'social_accounts.id', 'account_limits.account_id').select(['social_accounts.network', 'limited_until', 'reason']).execute();
+  for (const l of limits) say(`  account limit: ${l.network} until ${l.limited_until.toISOString()} (${l.reason})`);
   for (const d of bad.slice(0, 6)) {
     const jobs = await sql<{ state: string; retry_count: number; start_after: Date; name: string }>`SELECT name, state, retry_count, start_after FROM pgboss.job WHERE singleton_key = ${d.id} ORDER BY created_on`.execute(db);
     const row = await db.selectFrom('deliveries').select(['attempts', 'due_at', 'last_error', 'sending_started_at']).where('id', '=', d.id).executeTakeFirst();
+    const events = await db.selectFrom('events').select(['kind', 'data']).where('delivery_id', '=', d.id).orderBy('id').execute();
+    say(`    events: ${events.map((e) => `${e.kind} ${JSON.stringify(e.data)}`).join(' | ')}`);
     say(`  ${d.network} ${d.state} posts=${postsAt(d.network, d.account_id, d.text)} attempts=${row?.attempts} due=${row?.due_at?.toISOString()} last_error=${JSON.stringify(row?.last_error)} jobs=${JSON.stringify(jobs.rows.map((j) => `${j.state}/${j.retry_count}/${new Date(j.start_after).toISOString()}`))}`);
   }
 }
