@@ -213,21 +213,34 @@ export interface ListSpec {
   fallbackUrl: (id: string) => string;
 }
 
-/** Recent posts from a `{data:[...]}` edge, newest first, created at or after `since`. */
+/** Pages a lookup reads at most (of 100, the edges' largest `limit`). */
+const RECENT_PAGES = 10;
+
+/**
+ * Recent posts from a `{data:[...], paging}` edge, newest first, created at or after `since`. Asks
+ * for posts since then (the edges' time-based paging) and follows the `after` cursor while Graph says
+ * there is a next page and nothing older was reached: a busy account may post more than a page's
+ * worth between an unanswered attempt and its lookup, and a post missed here would be sent again.
+ */
 export async function listRecent(ctx: GraphCtx, creds: Credentials, spec: ListSpec, since: Date, signal: AbortSignal): Promise<RecentPost[]> {
   const { text, time, url } = spec.fields;
-  const params = { fields: `id,${text},${time},${url}`, limit: '25' };
-  const json = await graphCall(ctx, creds, { method: 'GET', path: spec.path, params, what: 'list recent posts', signal });
-  const data = Array.isArray(json.data) ? json.data : [];
-  return data
-    .map(asRecord)
-    .flatMap((post) => {
+  const found: RecentPost[] = [];
+  let after: string | undefined;
+  for (let page = 0; page < RECENT_PAGES; page++) {
+    const params = { fields: `id,${text},${time},${url}`, limit: '100', since: String(Math.floor(since.getTime() / 1000)), after };
+    const json = await graphCall(ctx, creds, { method: 'GET', path: spec.path, params, what: 'list recent posts', signal });
+    const posts = (Array.isArray(json.data) ? json.data : []).map(asRecord).map((post) => {
       const id = str(post.id);
       const createdAt = parseGraphTime(post[time]);
-      if (!id || !createdAt || createdAt < since) return [];
-      return [{ externalId: id, url: str(post[url]) ?? spec.fallbackUrl(id), text: str(post[text]) ?? '', createdAt }];
-    })
-    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+      return id && createdAt ? { externalId: id, url: str(post[url]) ?? spec.fallbackUrl(id), text: str(post[text]) ?? '', createdAt } : undefined;
+    });
+    found.push(...posts.filter((p): p is RecentPost => p !== undefined && p.createdAt >= since));
+    const paging = asRecord(json.paging);
+    after = str(asRecord(paging.cursors).after);
+    const reachedSince = posts.some((p) => p !== undefined && p.createdAt < since);
+    if (reachedSince || !str(paging.next) || !after) break;
+  }
+  return found.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
 }
 
 /**

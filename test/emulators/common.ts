@@ -231,6 +231,23 @@ export function pickFields(entity: Record<string, unknown>, fields: unknown): Re
 }
 
 /** Graph timestamps: "2026-11-23T08:47:16+0000". */
+/**
+ * One page of a Graph list edge, newest first: `since` (Unix seconds) drops older items, `limit`
+ * (25 by default, at most 100) and the `after` cursor page through the rest; `paging.next` is there
+ * only while more follow, as Graph does.
+ */
+export function graphPage<T extends { createdAt: Date }>(newestFirst: T[], params: Record<string, unknown>, entity: (item: T) => Record<string, unknown>, defaultFields: string): Reply {
+  const limit = Math.min(Math.max(Number(params.limit ?? 25) || 25, 1), 100);
+  const since = Number(params.since ?? 0) * 1000;
+  const items = newestFirst.filter((item) => item.createdAt.getTime() >= since);
+  const start = typeof params.after === 'string' ? Number(Buffer.from(params.after, 'base64url').toString()) || 0 : 0;
+  const page = items.slice(start, start + limit);
+  const cursor = (n: number) => Buffer.from(String(n)).toString('base64url');
+  const more = start + limit < items.length;
+  const paging = { cursors: { before: cursor(start), after: cursor(start + page.length) }, ...(more ? { next: `?after=${cursor(start + page.length)}&limit=${limit}` } : {}) };
+  return { status: 200, body: { data: page.map((item) => pickFields(entity(item), params.fields ?? defaultFields)), paging } };
+}
+
 export function graphTime(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, '+0000');
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   applyTimeouts, faultQueue, fetchImage, graphError, graphPlatformThrottle, graphThrottle, graphTime, graphToken, numericId, pickFields, pngReply, randomToken,
-  readParams, serveEmulator, splitVersion, tinyPng, type EmuRequest, type Fault, type Reply, type RequestRecord,
+  readParams, serveEmulator, splitVersion, tinyPng, type EmuRequest, type Fault, type Reply, type RequestRecord, graphPage,
 } from './common.ts';
 import { engagementBook } from './engagement.ts';
 import { facebookLogin } from './meta-login.ts';
@@ -147,10 +147,7 @@ export async function startFacebookEmulator(options: FacebookEmulatorOptions = {
   }
 
   function listPosts(pageId: string, params: Record<string, unknown>): Reply {
-    const limit = Math.min(Math.max(Number(params.limit ?? 25) || 25, 1), 100);
-    const since = Number(params.since ?? 0) * 1000;
-    const data = emu.posts.filter((p) => p.pageId === pageId && p.createdAt.getTime() >= since).reverse().slice(0, limit);
-    return { status: 200, body: { data: data.map((p) => pickFields(postEntity(p), params.fields ?? 'message,created_time')), paging: { cursors: { before: 'b', after: 'a' } } } };
+    return graphPage(emu.posts.filter((p) => p.pageId === pageId).reverse(), params, postEntity, 'message,created_time');
   }
 
   function faultReply(fault: Fault, objectId: string): Reply | undefined {

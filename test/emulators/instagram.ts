@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   applyTimeouts, faultQueue, fetchImage, graphError, graphPlatformThrottle, graphThrottle, graphTime, graphToken, numericId, pickFields, pngReply, randomToken,
-  readParams, serveEmulator, splitVersion, tinyPng, type EmuRequest, type Fault, type Reply, type RequestRecord,
+  readParams, serveEmulator, splitVersion, tinyPng, type EmuRequest, type Fault, type Reply, type RequestRecord, graphPage,
 } from './common.ts';
 import { engagementBook, insightsReply } from './engagement.ts';
 
@@ -183,9 +183,7 @@ export async function startInstagramEmulator(options: InstagramEmulatorOptions =
   }
 
   function listMedia(userId: string, params: Record<string, unknown>): Reply {
-    const limit = Math.min(Math.max(Number(params.limit ?? 25) || 25, 1), 100);
-    const data = emu.media.filter((m) => m.userId === userId).reverse().slice(0, limit);
-    return { status: 200, body: { data: data.map((m) => pickFields(mediaEntity(m), params.fields ?? 'id')), paging: { cursors: { before: 'b', after: 'a' } } } };
+    return graphPage(emu.media.filter((m) => m.userId === userId).reverse(), params, mediaEntity, 'id');
   }
 
   function refresh(params: Record<string, unknown>, who: TokenState): Reply {

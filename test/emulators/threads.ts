@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { countForThreads } from '../../src/domain/character-count.ts';
 import {
   applyTimeouts, faultQueue, fetchImage, graphError, graphPlatformThrottle, graphThrottle, graphTime, graphToken, numericId, pickFields, pngReply, randomToken,
-  readParams, serveEmulator, splitVersion, tinyPng, type EmuRequest, type Fault, type Reply, type RequestRecord,
+  readParams, serveEmulator, splitVersion, tinyPng, type EmuRequest, type Fault, type Reply, type RequestRecord, graphPage,
 } from './common.ts';
 import { engagementBook, insightsReply } from './engagement.ts';
 import { threadsLogin } from './meta-login.ts';
@@ -183,9 +183,7 @@ export async function startThreadsEmulator(options: ThreadsEmulatorOptions = {})
   }
 
   function listPosts(userId: string, replies: boolean, params: Record<string, unknown>): Reply {
-    const limit = Math.min(Math.max(Number(params.limit ?? 25) || 25, 1), 100);
-    const data = emu.posts.filter((p) => p.userId === userId && (p.replyTo !== undefined) === replies).reverse().slice(0, limit);
-    return { status: 200, body: { data: data.map((p) => pickFields(postEntity(p), params.fields ?? 'id')), paging: { cursors: { before: 'b', after: 'a' } } } };
+    return graphPage(emu.posts.filter((p) => p.userId === userId && (p.replyTo !== undefined) === replies).reverse(), params, postEntity, 'id');
   }
 
   function refresh(params: Record<string, unknown>, who: TokenState): Reply {

@@ -151,6 +151,21 @@ describe('Threads adapter against the emulator', () => {
     ]);
   });
 
+  it('recentPosts pages with the after cursor until it passes `since`: a post 220 posts back is still found', async () => {
+    const { adapter, creds } = setup({ timeoutMs: 300 });
+    const since = new Date(Date.now() - 1000);
+    emu.failNext({ kind: 'timeout_after' });
+    await failure(adapter.publish(publishRequest(['the one we are looking for']).req, creds));
+    for (let i = 0; i < 220; i++) await adapter.publish(publishRequest([`later post ${i}`]).req, creds);
+    const before = emu.requests.length;
+    const recent = await adapter.recentPosts(creds, since, new AbortController().signal);
+    expect(recent).toHaveLength(221);
+    expect(recent!.find((p) => p.text === 'the one we are looking for')?.externalId).toBe(emu.posts[0]!.id);
+    const pages = emu.requests.slice(before).filter((r) => r.path.endsWith('/threads'));
+    expect(pages.map((r) => [r.query.limit, r.query.after ?? null])).toEqual([['100', null], ['100', expect.any(String)], ['100', expect.any(String)]]);
+    expect(pages.every((r) => r.query.since === String(Math.floor(since.getTime() / 1000)))).toBe(true);
+  });
+
   it('a timeout before anything was published leaves nothing for recentPosts to find', async () => {
     const { adapter, creds } = setup({ timeoutMs: 300 });
     const since = new Date(Date.now() - 1000);
