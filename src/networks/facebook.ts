@@ -1,5 +1,5 @@
 import type { Credentials, MediaItem, NetworkAdapter, PublishedPart, PublishRequest } from './adapter.ts';
-import { graphCall, graphContext, listRecent, type GraphAdapterOptions, type GraphCtx } from './graph.ts';
+import { graphCall, graphContext, listRecent, verifyAccount, type GraphAdapterOptions, type GraphCtx } from './graph.ts';
 import { graphMetrics, readFacebookPost } from './graph-metrics.ts';
 import { makeError, publishThread, str, type PartToPost } from './http.ts';
 import { firstUrl } from './links.ts';
@@ -30,6 +30,7 @@ export function createFacebookAdapter(options: FacebookAdapterOptions = {}): Net
         fallbackUrl: facebookPostUrl,
       }, since, signal),
     metrics: (creds, ids, signal) => graphMetrics(ctx, creds, ids, signal, readFacebookPost),
+    verify: (creds, signal) => verifyAccount(ctx, creds, 'name', signal),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import type { Credentials, ErrorClass, RecentPost } from './adapter.ts';
+import type { AccountIdentity, Credentials, ErrorClass, RecentPost } from './adapter.ts';
 import { asRecord, header, makeError, parseJson, pause, send, str, type HttpCall, type HttpOptions, type HttpResponse } from './http.ts';
 
 /**
@@ -211,6 +211,17 @@ export interface ListSpec {
   path: string;
   fields: { text: string; time: string; url: string };
   fallbackUrl: (id: string) => string;
+}
+
+/**
+ * The cheapest authenticated read (`accounts check`, `doctor`): the account's own object with its id and
+ * `nameField`. A token that cannot read it answers 190 or 10/200 (auth) like any other call.
+ */
+export async function verifyAccount(ctx: GraphCtx, creds: Credentials, nameField: 'name' | 'username', signal: AbortSignal): Promise<AccountIdentity> {
+  const json = await graphCall(ctx, creds, { method: 'GET', path: `/${encodeURIComponent(creds.accountId)}`, params: { fields: `id,${nameField}` }, what: 'verify token', signal });
+  const id = str(json.id) ?? creds.accountId;
+  const name = str(json[nameField]);
+  return { accountId: id, name: name ? (nameField === 'username' ? `@${name}` : name) : id };
 }
 
 /** Pages a lookup reads at most (of 100, the edges' largest `limit`). */

@@ -1,6 +1,6 @@
 import type { Credentials, MediaItem, NetworkAdapter, PublishedPart, PublishRequest } from './adapter.ts';
 import {
-  graphCall, graphContext, listRecent, permalinkOf, refreshLongLived, waitForContainer, type GraphAdapterOptions, type GraphCtx,
+  graphCall, graphContext, listRecent, permalinkOf, refreshLongLived, verifyAccount, waitForContainer, type GraphAdapterOptions, type GraphCtx,
 } from './graph.ts';
 import { graphMetrics, readInstagramMedia } from './graph-metrics.ts';
 import { asRecord, makeError, publishThread, str, type PartToPost } from './http.ts';
@@ -42,6 +42,7 @@ export function createInstagramAdapter(options: InstagramAdapterOptions = {}): N
         fallbackUrl: () => HOME,
       }, since, signal),
     metrics: (creds, ids, signal) => graphMetrics(ctx, creds, ids, signal, readInstagramMedia),
+    verify: (creds, signal) => verifyAccount(ctx, creds, 'username', signal),
   };
   if (login === 'instagram') return { ...adapter, refresh: (creds, signal) => refreshLongLived(ctx, creds, 'ig_refresh_token', signal) };
   return adapter;

@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import type { Credentials, ErrorClass, MediaItem, NetworkAdapter, PublishedPart, PublishRequest, RecentPost } from './adapter.ts';
+import type { AccountIdentity, Credentials, ErrorClass, MediaItem, NetworkAdapter, PublishedPart, PublishRequest, RecentPost } from './adapter.ts';
 import {
   asRecord, downloadMedia, header, makeError, parseJson, publishThread, send, str,
   type HttpCall, type HttpOptions, type HttpResponse, type PartToPost,
@@ -60,6 +60,7 @@ export function createLinkedInAdapter(options: LinkedInAdapterOptions = {}): Net
     },
     recentPosts: (creds, since, signal) => recentPosts(ctx, creds, since, signal),
     refresh: (creds, signal) => refresh(ctx, creds, signal),
+    verify: (creds, signal) => verify(ctx, creds, signal),
     metrics: (creds, urns, signal) =>
       linkedInMetrics({ base: ctx.base, http: ctx.http, headers: (c) => headers(ctx, c, false), error: (res, call) => linkedInError(ctx, res, call) }, creds, urns, signal),
   };
@@ -151,6 +152,17 @@ async function uploadImage(ctx: Ctx, item: MediaItem, creds: Credentials, signal
   };
   await callLinkedIn(ctx, put);
   return urn;
+}
+
+/**
+ * The cheapest authenticated read that also proves the token may act for the stored author (a member
+ * or an organization): one post of the author's posts finder. A token without the right answers 403
+ * ACCESS_DENIED (auth); LinkedIn has no name lookup that works for both kinds of author, so the URN is the name.
+ */
+async function verify(ctx: Ctx, creds: Credentials, signal: AbortSignal): Promise<AccountIdentity> {
+  const url = `${ctx.base}/rest/posts?author=${encodeURIComponent(creds.accountId)}&q=author&count=1`;
+  await callLinkedIn(ctx, { method: 'GET', url, headers: { ...headers(ctx, creds, false), 'x-restli-method': 'FINDER' }, signal, what: 'verify token', secrets: secretsOf(creds) });
+  return { accountId: creds.accountId, name: creds.accountId };
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Credentials, MediaItem, NetworkAdapter, PublishedPart, PublishRequest, RecentPost } from './adapter.ts';
 import {
-  graphCall, graphContext, listRecent, permalinkOf, refreshLongLived, waitForContainer, type GraphAdapterOptions, type GraphCtx,
+  graphCall, graphContext, listRecent, permalinkOf, refreshLongLived, verifyAccount, waitForContainer, type GraphAdapterOptions, type GraphCtx,
 } from './graph.ts';
 import { graphMetrics, readThreadsPost } from './graph-metrics.ts';
 import { makeError, publishThread, str, type PartToPost } from './http.ts';
@@ -30,6 +30,7 @@ export function createThreadsAdapter(options: ThreadsAdapterOptions = {}): Netwo
     recentPosts: (creds, since, signal) => recentPosts(ctx, creds, since, signal),
     refresh: (creds, signal) => refreshLongLived(ctx, creds, 'th_refresh_token', signal),
     metrics: (creds, ids, signal) => graphMetrics(ctx, creds, ids, signal, readThreadsPost),
+    verify: (creds, signal) => verifyAccount(ctx, creds, 'username', signal),
   };
 }
 

@@ -4,7 +4,10 @@ import { insertDeliveries } from '../../src/db/deliveries.ts';
 import { insertPost } from '../../src/db/posts.ts';
 import type { SocialAccount } from '../../src/db/schema.ts';
 import { findOrCreateWorkspace } from '../../src/db/workspaces.ts';
+import { startFacebookEmulator, type FacebookEmulator } from '../emulators/facebook.ts';
+import { startLinkedInEmulator, type LinkedInEmulator } from '../emulators/linkedin.ts';
 import { startMastodonEmulator, type MastodonEmulator } from '../emulators/mastodon.ts';
+import { startThreadsEmulator, type ThreadsEmulator } from '../emulators/threads.ts';
 import { startXEmulator, type XEmulator } from '../emulators/x.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { operatorName, runCli, testKeys, type CliRun } from './run-cli.ts';
@@ -13,26 +16,35 @@ const keys = testKeys();
 let testDb: TestDatabase;
 let x: XEmulator;
 let mastodon: MastodonEmulator;
+let linkedin: LinkedInEmulator;
+let facebook: FacebookEmulator;
+let threads: ThreadsEmulator;
 let env: Record<string, string>;
 const secrets: string[] = [];
-const accounts: Record<'x' | 'mastodon' | 'linkedin', SocialAccount> = {} as never;
+const accounts: Record<'x' | 'mastodon' | 'linkedin' | 'facebook' | 'threads' | 'bluesky', SocialAccount> = {} as never;
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
-  [x, mastodon] = await Promise.all([startXEmulator(), startMastodonEmulator()]);
-  env = { DATABASE_URL: testDb.url, X_API_URL: x.url, ...keys.env };
+  [x, mastodon, linkedin, facebook, threads] = await Promise.all([startXEmulator(), startMastodonEmulator(), startLinkedInEmulator(), startFacebookEmulator(), startThreadsEmulator()]);
+  env = { DATABASE_URL: testDb.url, X_API_URL: x.url, LINKEDIN_API_URL: linkedin.url, FACEBOOK_API_URL: facebook.url, THREADS_API_URL: threads.url, ...keys.env };
   const workspace = await findOrCreateWorkspace(testDb.db, 'slack', 'T0CLIACCOUNTS');
   const xUser = x.issueToken('2001');
   const mUser = mastodon.createAccount('desk');
-  secrets.push(xUser.accessToken, xUser.refreshToken, mUser.accessToken, 'linkedin-token-0123456789');
+  const liPage = linkedin.issueToken('urn:li:organization:4242');
+  const fbPage = facebook.issueToken('104200');
+  const thUser = threads.issueToken('7100', 'desk');
+  secrets.push(xUser.accessToken, xUser.refreshToken, mUser.accessToken, liPage.accessToken, liPage.refreshToken, fbPage.accessToken, thUser.accessToken);
   const base = { workspaceId: workspace.id, connectedBy: 'U0ADMIN' };
   accounts.x = await connectAccount(testDb.db, keys.cipher, { ...base, network: 'x', externalAccountId: xUser.userId, displayName: '@desk', credentials: { accessToken: xUser.accessToken, refreshToken: xUser.refreshToken } });
   accounts.mastodon = await connectAccount(testDb.db, keys.cipher, { ...base, network: 'mastodon', externalAccountId: mUser.accountId, displayName: '@desk@mastodon.test', instanceUrl: mastodon.url, credentials: { accessToken: mUser.accessToken } });
-  accounts.linkedin = await connectAccount(testDb.db, keys.cipher, { ...base, network: 'linkedin', externalAccountId: 'urn:li:person:abc', displayName: 'Desk Person', credentials: { accessToken: 'linkedin-token-0123456789', expiresAt: new Date(Date.now() + 86_400_000) } });
+  accounts.linkedin = await connectAccount(testDb.db, keys.cipher, { ...base, network: 'linkedin', externalAccountId: liPage.author, displayName: 'Desk Inc.', credentials: { accessToken: liPage.accessToken, expiresAt: new Date(Date.now() + 86_400_000) } });
+  accounts.facebook = await connectAccount(testDb.db, keys.cipher, { ...base, network: 'facebook', externalAccountId: fbPage.pageId, displayName: 'Desk Page', credentials: { accessToken: fbPage.accessToken } });
+  accounts.threads = await connectAccount(testDb.db, keys.cipher, { ...base, network: 'threads', externalAccountId: thUser.userId, displayName: '@desk', credentials: { accessToken: thUser.accessToken } });
+  accounts.bluesky = await connectAccount(testDb.db, keys.cipher, { ...base, network: 'bluesky', externalAccountId: 'did:plc:desk', displayName: '@desk.bsky.social', credentials: { accessToken: 'bluesky-session-0123456789' } });
 });
 
 afterAll(async () => {
-  await Promise.all([x?.stop(), mastodon?.stop()]);
+  await Promise.all([x?.stop(), mastodon?.stop(), linkedin?.stop(), facebook?.stop(), threads?.stop()]);
   await testDb?.drop();
 });
 
@@ -51,7 +63,7 @@ describe('greenlight accounts', () => {
 
     const json = await runCli(['accounts', 'list', '--workspace', 'T0CLIACCOUNTS', '--json'], env);
     const rows = JSON.parse(json.stdout) as { id: string; network: string; status: string }[];
-    expect(rows.map((r) => r.network).sort()).toEqual(['linkedin', 'mastodon', 'x']);
+    expect(rows.map((r) => r.network).sort()).toEqual(['bluesky', 'facebook', 'linkedin', 'mastodon', 'threads', 'x']);
     expect(json.stdout).not.toContain('credentials');
     expectNoSecret(json);
 
@@ -66,7 +78,11 @@ describe('greenlight accounts', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`✓ X @desk ${accounts.x.id}: token works (X says @user2001)`);
     expect(run.stdout).toContain(`✓ Mastodon @desk@mastodon.test ${accounts.mastodon.id}: token works (Mastodon says @desk)`);
-    expect(run.stdout).toContain(`- LinkedIn Desk Person ${accounts.linkedin.id}: no check available for LinkedIn`);
+    expect(run.stdout).toContain(`✓ LinkedIn Desk Inc. ${accounts.linkedin.id}: token works (LinkedIn says urn:li:organization:4242)`);
+    expect(run.stdout).toContain(`✓ Facebook Desk Page ${accounts.facebook.id}: token works (Facebook says Page 104200)`);
+    expect(run.stdout).toContain(`✓ Threads @desk ${accounts.threads.id}: token works (Threads says @desk)`);
+    expect(run.stdout).toContain(`- Bluesky @desk.bsky.social ${accounts.bluesky.id}: no check available for Bluesky`);
+    expect(linkedin.requests.some((r) => r.method === 'GET' && r.path === '/rest/posts' && r.query.count === '1')).toBe(true);
     expect(x.requests.some((r) => r.method === 'GET' && r.path === '/2/users/me')).toBe(true);
     expectNoSecret(run);
   });
@@ -78,10 +94,12 @@ describe('greenlight accounts', () => {
     expect(one.stdout).toBe(`✗ Mastodon @desk@mastodon.test ${accounts.mastodon.id}: Mastodon refused the token: The access token was revoked — reconnect it: /greenlight connect mastodon\n`);
 
     x.revokeToken(secrets[0]!);
+    facebook.revokeToken(secrets[5]!);
     const json = await runCli(['accounts', 'check', '--json'], env);
     expect(json.code).toBe(1);
     const checks = JSON.parse(json.stdout) as { accountId: string; status: string; detail: string }[];
     expect(checks.find((c) => c.accountId === accounts.x.id)).toMatchObject({ status: 'fail', detail: 'X refused the token: Unauthorized' });
+    expect(checks.find((c) => c.accountId === accounts.facebook.id)).toMatchObject({ status: 'fail', detail: expect.stringMatching(/^Facebook refused the token: /) });
     expectNoSecret(json);
     expectNoSecret(one);
     expect((await runCli(['accounts', 'check', 'not-an-id'], env)).code).toBe(2);

@@ -91,7 +91,7 @@ export async function startFacebookEmulator(options: FacebookEmulatorOptions = {
     if (!state) return invalidToken();
     if (state.revoked) return sessionInvalidated();
     const [, objectId = '', edge] = rest.split('/');
-    if (req.method === 'GET' && objectId === 'me' && !edge) return { status: 200, body: { id: state.pageId, name: `Page ${state.pageId}` } };
+    if (req.method === 'GET' && (objectId === 'me' || objectId === state.pageId) && !edge) return { status: 200, body: pickFields({ id: state.pageId, name: `Page ${state.pageId}` }, params.fields ?? 'id,name') };
     if (edge && objectId !== state.pageId) return noPermission();
     if (req.method === 'POST' && edge === 'feed') return createFeedPost(state.pageId, params, version);
     if (req.method === 'POST' && edge === 'photos') return createPhoto(state.pageId, params, version);

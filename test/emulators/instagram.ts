@@ -110,6 +110,7 @@ export async function startInstagramEmulator(options: InstagramEmulatorOptions =
     if (req.method === 'GET' && rest === '/refresh_access_token') return refresh(params, who);
     const [, objectId = '', edge] = rest.split('/');
     if (req.method === 'GET' && objectId === 'me' && !edge) return { status: 200, body: { id: who.userId, user_id: who.userId, username: who.username } };
+    if (req.method === 'GET' && objectId === who.userId && !edge) return { status: 200, body: pickFields({ id: who.userId, username: who.username }, params.fields ?? 'id') };
     if (req.method === 'GET' && edge === 'insights') return mediaInsights(objectId, who.userId, params.metric);
     if (edge && objectId !== who.userId) return graphError({ code: 10, message: '(#10) Application does not have permission for this action' });
     if (req.method === 'POST' && edge === 'media') return createContainer(who.userId, params);

@@ -115,7 +115,7 @@ export async function startThreadsEmulator(options: ThreadsEmulatorOptions = {})
     if (req.method === 'GET' && rest === '/refresh_access_token') return refresh(params, who);
     const [, rawId = '', edge] = rest.split('/');
     const objectId = rawId === 'me' ? who.userId : rawId;
-    if (req.method === 'GET' && rawId === 'me' && !edge) return { status: 200, body: pickFields({ id: who.userId, username: who.username }, params.fields ?? 'username') };
+    if (req.method === 'GET' && objectId === who.userId && !edge) return { status: 200, body: pickFields({ id: who.userId, username: who.username }, params.fields ?? 'username') };
     if (req.method === 'GET' && edge === 'insights') return postInsights(objectId, who.userId, params.metric);
     if (edge && objectId !== who.userId) return graphError({ code: 10, message: '(#10) Application does not have permission for this action' });
     if (req.method === 'POST' && edge === 'threads') return createContainer(who.userId, params);

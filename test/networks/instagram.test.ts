@@ -71,6 +71,15 @@ describe('Instagram adapter against the emulator', () => {
     expect(JSON.stringify(emu.requests)).not.toContain(creds.accessToken);
   });
 
+  it('verify reads the account itself (GET /{ig-user-id}?fields=id,username); a revoked token is auth', async () => {
+    const { adapter, creds } = setup();
+    expect(await adapter.verify!(creds, new AbortController().signal)).toEqual({ accountId: creds.accountId, name: expect.stringMatching(/^@user/) });
+    expect(emu.requests.at(-1)).toMatchObject({ method: 'GET', path: `/v24.0/${creds.accountId}`, query: expect.objectContaining({ fields: 'id,username' }) });
+    emu.revokeToken(creds.accessToken);
+    const refused = await adapter.verify!(creds, new AbortController().signal).then(() => undefined, (e: unknown) => e);
+    expect(refused).toMatchObject({ errorClass: 'auth' });
+  });
+
   it('several images become a carousel of item containers', async () => {
     const { adapter, creds } = setup();
     await adapter.publish(publishRequest('two pictures', [{ url: emu.imageUrl }, { url: emu.imageUrl, alt: 'second' }]).req, creds);
