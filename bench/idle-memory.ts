@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { generateKey } from '../src/crypto/token-cipher.ts';
 import { SlackEmulator } from '../test/emulators/slack.ts';
 import { freshDatabase, sleep, spawnGreenlight } from './harness.ts';
@@ -16,14 +17,15 @@ import { freshDatabase, sleep, spawnGreenlight } from './harness.ts';
 export async function idleMemory(adminUrl: string, options: { idleSeconds: number }) {
   const url = await freshDatabase(adminUrl, 'greenlight_bench_memory');
   const keys = { ENCRYPTION_KEYS: `bench:${generateKey()}`, ENCRYPTION_PRIMARY_KEY_ID: 'bench', LOG_LEVEL: 'warn' };
-  const sourceNoChatMb = await residentAfterIdle({ DATABASE_URL: url, ...keys }, options.idleSeconds);
+  const idle = await residentAfterIdle({ DATABASE_URL: url, ...keys }, options.idleSeconds, adminUrl);
+  const sourceNoChatMb = idle.mb;
   const slack = await SlackEmulator.start();
   try {
     const slackEnv = { DATABASE_URL: url, ...keys, SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: slack.signingSecret, SLACK_API_URL: slack.apiUrl };
-    const sourceSlackMb = await residentAfterIdle(slackEnv, options.idleSeconds);
+    const sourceSlackMb = (await residentAfterIdle(slackEnv, options.idleSeconds, adminUrl)).mb;
     await buildDist();
-    const builtSlackMb = await residentAfterIdle(slackEnv, options.idleSeconds, 'dist/src/main.js');
-    return { sourceNoChatMb, sourceSlackMb, builtSlackMb };
+    const builtSlackMb = (await residentAfterIdle(slackEnv, options.idleSeconds, adminUrl, 'dist/src/main.js')).mb;
+    return { sourceNoChatMb, sourceSlackMb, builtSlackMb, idleTransactionsPerSecond: idle.transactionsPerSecond };
   } finally {
     await slack.stop();
   }
@@ -37,13 +39,32 @@ async function buildDist(): Promise<void> {
   if (code !== 0) throw new Error(`npm run build failed (exit ${code})`);
 }
 
-async function residentAfterIdle(env: Record<string, string>, idleSeconds: number, entry?: string): Promise<number> {
+/** VmRSS after `idleSeconds`, and the database transactions a second over the second half of that wait. */
+async function residentAfterIdle(env: Record<string, string>, idleSeconds: number, adminUrl: string, entry?: string): Promise<{ mb: number; transactionsPerSecond: number }> {
   const app = await spawnGreenlight(env, entry);
   try {
-    await sleep(idleSeconds * 1000);
-    return await residentMb(app.pid);
+    const half = (idleSeconds * 1000) / 2;
+    await sleep(half);
+    const before = await committedTransactions(adminUrl, 'greenlight_bench_memory');
+    await sleep(half);
+    const after = await committedTransactions(adminUrl, 'greenlight_bench_memory');
+    return { mb: await residentMb(app.pid), transactionsPerSecond: (after - before) / (half / 1000) };
   } finally {
     await app.stop();
+  }
+}
+
+/** pg_stat_database's count of committed transactions (every statement outside a transaction is one). */
+async function committedTransactions(adminUrl: string, database: string): Promise<number> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    // The statistics of this backend's own transaction are a snapshot: ask for fresh ones.
+    await client.query('SELECT pg_stat_clear_snapshot()');
+    const { rows } = await client.query<{ n: string }>('SELECT xact_commit AS n FROM pg_stat_database WHERE datname = $1', [database]);
+    return Number(rows[0]?.n ?? 0);
+  } finally {
+    await client.end();
   }
 }
 

@@ -127,6 +127,7 @@ const scenarios: Scenario<any>[] = [
     label: 'idle for 15 s: `npm start` without and with Slack, the built service with Slack',
     run: (adminUrl) => idleMemory(adminUrl, { idleSeconds: 15 }),
     rows: (runs: Awaited<ReturnType<typeof idleMemory>>[]) => [
+      { scenario: 'Idle database load: `npm start`, no chat, over the last 7.5 s of 15 s idle (QUEUE_POLL_SECONDS=5, the default)', figure: 'committed transactions per second (pg_stat_database)', value: `${med(runs, (r) => r.idleTransactionsPerSecond).toFixed(1)}/s`, target: '' },
       { scenario: 'Idle memory with DATABASE_URL, after 15 s idle (all with --max-semi-space-size=4)', figure: 'VmRSS: `npm start` (src/main.ts), no chat / `npm start`, Slack configured / built as in the Docker image (dist/src/main.js), Slack configured', value: `${med(runs, (r) => r.sourceNoChatMb).toFixed(0)} MB / ${med(runs, (r) => r.sourceSlackMb).toFixed(0)} MB / ${med(runs, (r) => r.builtSlackMb).toFixed(0)} MB`, target: '< 150 MB' },
     ],
   },

@@ -69,7 +69,7 @@ export async function startGreenlight({ config, log, extensions = [] }: StartOpt
     const { db } = createDb({ url: databaseUrl, poolSize: config.database.poolSize });
     stack.push({ name: 'database pool', stop: () => db.destroy() });
     await migrateToLatest(db);
-    const queue = createQueue({ url: databaseUrl, log });
+    const queue = createQueue({ url: databaseUrl, log, pollingIntervalSeconds: config.queue.pollSeconds });
     await queue.start();
     // A delivery's network call can take NETWORK_TIMEOUT_MS: the drain gives the call in hand that long
     // (plus a margin) to finish. One still running after that is failed back to pg-boss and its

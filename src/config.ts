@@ -49,6 +49,7 @@ const schema = z.object({
   DISCORD_API_URL: z.url().default('https://discord.com/api'),
 
   PUBLISH_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(50),
+  QUEUE_POLL_SECONDS: z.coerce.number().min(0.5).max(60).default(5),
   PUBLISH_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
   NETWORK_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(30_000),
   PUBLISH_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(2_000),
@@ -106,6 +107,8 @@ export interface Config {
     | { mode: 'gateway'; botToken: string; applicationId: string; publicKey: string | undefined; apiUrl: string }
     | undefined;
   publish: { concurrency: number; retries: number; networkTimeoutMs: number; retryBaseMs: number; retryMaxMs: number; postingLimits: PostingLimits };
+  /** How often idle queue workers poll (deliveries are woken at their due time regardless). */
+  queue: { pollSeconds: number };
   networks: { xApiUrl: string };
   oauth: OAuthConfig;
 }
@@ -151,6 +154,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     stateSecret: e.STATE_SECRET,
     slack: slackConfig(e),
     discord: discordConfig(e),
+    queue: { pollSeconds: e.QUEUE_POLL_SECONDS },
     publish: { concurrency: e.PUBLISH_CONCURRENCY, retries: e.PUBLISH_RETRIES, networkTimeoutMs: e.NETWORK_TIMEOUT_MS, retryBaseMs: e.PUBLISH_RETRY_BASE_MS, retryMaxMs: e.PUBLISH_RETRY_MAX_MS, postingLimits: e.POSTING_LIMITS },
     networks: { xApiUrl: e.X_API_URL },
     oauth: oauthConfig(e),

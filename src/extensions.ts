@@ -79,7 +79,10 @@ export function greenlightCore(config: Config, options: CoreOptions = {}): Exten
         mounts.push(...started.mounts);
         stops.push(started.stop);
       }
-      if (options.workers !== false) await startWorkers(deps, { publishConcurrency: config.publish.concurrency });
+      if (options.workers !== false) {
+        const workers = await startWorkers(deps, { publishConcurrency: config.publish.concurrency });
+        stops.push(async () => workers.stop());
+      }
       return { mounts, stop: async () => void (await Promise.all(stops.map((s) => s()))) };
     },
   };

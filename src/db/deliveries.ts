@@ -119,6 +119,25 @@ export function findOverdue(tx: Executor, now: Date, graceSeconds: number, limit
     .execute();
 }
 
+/**
+ * The distinct due times of pending deliveries in the next `aheadMs` (and the last second, for one that
+ * fell due while the previous look was under way), per network, with the database's own clock: the
+ * queue compares due times with the database's now(), so the alarm must too. An index range scan.
+ */
+export async function dueSoon(tx: Executor, aheadMs: number, limit: number): Promise<{ databaseNow: Date; due: { network: Network; dueAt: Date }[] }> {
+  // One statement, also when nothing is due: the alarm runs it every second in every process.
+  const { rows } = await sql<{ database_now: Date; due: { network: Network; due_at: string }[] }>`
+    SELECT now() AS database_now, (
+      SELECT coalesce(json_agg(d ORDER BY d.due_at), '[]'::json) FROM (
+        SELECT network, due_at FROM deliveries
+        WHERE state = 'pending' AND due_at > now() - interval '1 second' AND due_at <= now() + make_interval(secs => ${aheadMs / 1000})
+        GROUP BY network, due_at ORDER BY due_at LIMIT ${limit}
+      ) d
+    ) AS due`.execute(tx);
+  const row = rows[0]!;
+  return { databaseNow: row.database_now, due: row.due.map((d) => ({ network: d.network, dueAt: new Date(d.due_at) })) };
+}
+
 /** Deliveries left in `sending` longer than `staleSeconds`: their worker died mid-attempt. */
 export function findStuckSending(tx: Executor, now: Date, staleSeconds: number, limit: number): Promise<Pick<Delivery, 'id'>[]> {
   return tx

@@ -79,11 +79,19 @@ export interface Queue {
   workBatch<T extends object>(name: QueueName, options: { loops: number; batchSize: number }, handler: (jobs: Job<T>[]) => Promise<string[]>): Promise<void>;
   /** `loops` fetch loops, each taking up to `batchSize` jobs at a time and running them in parallel. */
   work<T extends object>(name: QueueName, options: { loops: number; batchSize: number }, handler: (job: Job<T>) => Promise<void>): Promise<void>;
+  /** Makes `name`'s workers in this process fetch now instead of at their next poll (a job just fell due). */
+  wake(name: QueueName): void;
   ping(): Promise<boolean>;
   depth(name: QueueName): Promise<number>;
   boss: PgBoss;
 }
 
+/**
+ * `pollingIntervalSeconds`: how often an idle worker looks for jobs that fell due. Jobs sent for "now" wake
+ * their workers at once (LISTEN/NOTIFY) and deliveries are woken at their due time (the due alarm), so
+ * this bounds only the lateness of other deferred jobs (reminders, retries, metrics); every loop of every
+ * queue polls, so a short interval costs an idle process dozens of queries a second.
+ */
 export function createQueue(options: { url: string; log: Logger; poolSize?: number; pollingIntervalSeconds?: number }): Queue {
   const boss = new PgBoss({
     connectionString: options.url,
@@ -103,7 +111,14 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
   let stopping = false;
   boss.on('error', (error) => (stopping ? log.debug({ err: briefError(error) }, 'queue error during shutdown') : log.error({ err: briefError(error) }, 'queue error')));
   boss.on('warning', (warning) => log.warn({ warning }, 'queue warning'));
-  const pollingIntervalSeconds = options.pollingIntervalSeconds ?? 0.5;
+  const pollingIntervalSeconds = options.pollingIntervalSeconds ?? 5;
+  // Each fetch loop is its own pg-boss worker (localConcurrency 1), so wake() can reach every one.
+  const workerIds = new Map<QueueName, string[]>();
+  const startLoops = async (name: QueueName, loops: number, start: () => Promise<string>) => {
+    const ids: string[] = [];
+    for (let i = 0; i < loops; i++) ids.push(await start());
+    workerIds.set(name, [...(workerIds.get(name) ?? []), ...ids]);
+  };
 
   const send = async (tx: Executor, name: QueueName, data: object, extra: { startAfter?: Date; singletonKey?: string }) => {
     await boss.send(name, data, { ...extra, db: fromKysely(tx) });
@@ -158,7 +173,7 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
     },
     async workBatch(name, { loops, batchSize }, handler) {
       const workerLog = log.child({ queue: name });
-      await boss.work(name, { batchSize, localConcurrency: loops, perJobResults: true, pollingIntervalSeconds, notifyPollingIntervalSeconds: pollingIntervalSeconds }, async (jobs) => {
+      await startLoops(name, loops, () => boss.work(name, { batchSize, localConcurrency: 1, perJobResults: true, pollingIntervalSeconds, notifyPollingIntervalSeconds: pollingIntervalSeconds }, async (jobs) => {
         let failed: Set<string>;
         try {
           failed = new Set(await withLogContext({ queue: name }, () => handler(jobs as Job<never>[])));
@@ -167,15 +182,15 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
           failed = new Set(jobs.map((j) => j.id));
         }
         return jobs.map((job): JobResult => (failed.has(job.id) ? { id: job.id, status: 'failed' } : { id: job.id, status: 'completed' }));
-      });
+      }));
     },
     async work(name, { loops, batchSize }, handler) {
       const workerLog = log.child({ queue: name });
-      await boss.work(
+      await startLoops(name, loops, () => boss.work(
         name,
         {
           batchSize,
-          localConcurrency: loops,
+          localConcurrency: 1,
           perJobResults: true,
           pollingIntervalSeconds,
           notifyPollingIntervalSeconds: pollingIntervalSeconds,
@@ -196,7 +211,10 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
               }
             }),
           ),
-      );
+      ));
+    },
+    wake(name) {
+      for (const id of workerIds.get(name) ?? []) boss.notifyWorker(id);
     },
     async ping() {
       try {

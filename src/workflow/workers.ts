@@ -5,6 +5,7 @@ import { handleDigestJob, scheduleDigests } from './digest.ts';
 import { handleWebhookJob } from './webhook-send.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { createPublisher } from './delivery/publish-delivery.ts';
+import { startDueAlarm } from './delivery/due-alarm.ts';
 import { sweep } from './delivery/sweep.ts';
 import { refreshExpiringTokens } from '../oauth/refresh-job.ts';
 import { handleNotifyJob } from './notify.ts';
@@ -16,7 +17,7 @@ import { handleReviewDeadlineJob } from './review-deadline.ts';
  * queue with its own slots: a network that is down or slow (every call still has a timeout) fills
  * only its own, and never delays another's deliveries. Receipts run in order per post.
  */
-export async function startWorkers(deps: WorkflowDeps, options: { publishConcurrency: number }): Promise<void> {
+export async function startWorkers(deps: WorkflowDeps, options: { publishConcurrency: number }): Promise<{ stop: () => void }> {
   const publish = createPublisher(deps);
   const slots = publishSlots(options.publishConcurrency);
   for (const network of NETWORKS) {
@@ -43,6 +44,7 @@ export async function startWorkers(deps: WorkflowDeps, options: { publishConcurr
   await deps.queue.work<DigestJob>(QUEUES.digest, { loops: 1, batchSize: 2 }, (job) => handleDigestJob(deps, job.data));
   // Whole batches of due measurements: one account's posts share its network calls (X: 100 a call).
   await deps.queue.workBatch<MetricsJob>(QUEUES.metrics, { loops: 1, batchSize: 100 }, (jobs) => handleMetricsBatch(deps, jobs));
+  return startDueAlarm(deps);
 }
 
 /**

@@ -219,6 +219,7 @@ export async function startSecondInstance(stack: Stack): Promise<Greenlight> {
     DATABASE_URL: stack.testDb.url,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     GREENLIGHT_DATA_DIR: '.greenlight/test-data',
+    QUEUE_POLL_SECONDS: '0.5',
     SLACK_BOT_TOKEN: stack.slack.botToken,
     SLACK_SIGNING_SECRET: stack.slack.signingSecret,
     SLACK_API_URL: stack.slack.apiUrl,

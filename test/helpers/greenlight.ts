@@ -86,6 +86,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     DATABASE_URL: testDb.url,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     GREENLIGHT_DATA_DIR: '.greenlight/test-data',
+    // Tests wake deferred jobs by moving their time in SQL; a short poll finds them quickly.
+    QUEUE_POLL_SECONDS: '0.5',
     SLACK_BOT_TOKEN: slack.botToken,
     SLACK_SIGNING_SECRET: slack.signingSecret,
     ...(socket ? { SLACK_APP_TOKEN: slack.appToken } : {}),
