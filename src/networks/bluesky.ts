@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import type { Facet } from '@atproto/api';
 import {
-  NetworkError, type Credentials, type ErrorClass, type MediaItem, type NetworkAdapter, type PublishRequest, type PublishedPart, type RecentPost,
+  NetworkError, type AccountIdentity, type Credentials, type ErrorClass, type MediaItem, type NetworkAdapter, type PublishRequest, type PublishedPart, type RecentPost,
 } from './adapter.ts';
 import {
   asRecord, downloadMedia, header, makeError, parseJson, publishThread, send, str,
@@ -77,6 +77,7 @@ export function createBlueskyAdapter(options: BlueskyAdapterOptions = {}): Netwo
     },
     recentPosts: (creds, since, signal) => recentPosts(ctx, creds, since, signal),
     refresh: (creds, signal) => refresh(ctx, creds, signal),
+    verify: (creds, signal) => verify(ctx, creds, signal),
     metrics: (creds, uris, signal) => blueskyMetrics({ service: (c) => serviceOf(ctx, c), http: ctx.http, error: blueskyError }, creds, uris, signal),
   };
 }
@@ -378,6 +379,31 @@ async function listRecords(ctx: Ctx, base: string, creds: Credentials, cursor: s
   if (cursor) url.searchParams.set('cursor', cursor);
   const { json } = await callXrpc(ctx, { method: 'GET', url: url.toString(), signal, what: 'list recent posts' });
   return { records: (Array.isArray(json.records) ? json.records : []).map(asRecord), cursor: str(json.cursor) };
+}
+
+/**
+ * com.atproto.server.getSession with the access JWT: who the session belongs to (did and handle). A read
+ * that changes nothing, unlike refreshSession, which would spend the stored refresh JWT.
+ */
+async function verify(ctx: Ctx, creds: Credentials, signal: AbortSignal): Promise<AccountIdentity> {
+  const call: HttpCall = {
+    method: 'GET',
+    url: `${serviceOf(ctx, creds)}/xrpc/com.atproto.server.getSession`,
+    headers: bearer(creds.accessToken),
+    signal,
+    what: 'verify session',
+    secrets: secretsOf(creds),
+  };
+  const { res, json } = await callXrpc(ctx, call);
+  const did = str(json.did);
+  if (!did) throw makeError('bluesky', call.secrets, { errorClass: 'transient', status: res.status, message: 'Bluesky verify session: answer without a did' });
+  // The PDS still answers getSession for a deactivated account (active: false), but refuses its posts
+  // with AccountDeactivated: for an operator the token does not work.
+  if (json.active === false) {
+    const networkMessage = `the account is ${str(json.status) ?? 'not active'}`;
+    throw makeError('bluesky', call.secrets, { errorClass: 'auth', status: res.status, message: `Bluesky verify session: ${networkMessage}`, networkMessage });
+  }
+  return { accountId: did, name: `@${str(json.handle) ?? did}` };
 }
 
 /** com.atproto.server.refreshSession with the refresh JWT: a new access and refresh JWT (the old refresh one is spent). */

@@ -143,11 +143,12 @@ async function playDiscord(stack: Stack): Promise<void> {
 
 async function summary(stack: Stack, linkedin: Awaited<ReturnType<typeof startLinkedInEmulator>>, pds: Awaited<ReturnType<typeof startPds>>, did: string): Promise<number> {
   const records = await pds.xrpc('GET', 'com.atproto.repo.listRecords', { params: { repo: did, collection: 'app.bsky.feed.post' } });
+  const order = await publishOrder(stack);
   const reached: Record<string, string[]> = {
-    x: stack.x.posts.map((p) => p.text),
-    bluesky: ((records.json.records as { value: { text: string } }[] | undefined) ?? []).map((r) => r.value.text).reverse(),
-    linkedin: linkedin.posts.map((p) => p.commentary),
-    mastodon: stack.mastodon.posts.map((p) => p.text),
+    x: inPublishOrder(order, stack.x.posts.map((p) => ({ id: p.id, text: p.text }))),
+    bluesky: inPublishOrder(order, ((records.json.records as { uri: string; value: { text: string } }[] | undefined) ?? []).map((r) => ({ id: r.uri, text: r.value.text }))),
+    linkedin: inPublishOrder(order, linkedin.posts.map((p) => ({ id: p.id, text: p.commentary }))),
+    mastodon: inPublishOrder(order, stack.mastodon.posts.map((p) => ({ id: p.id, text: p.text }))),
   };
   scene('What reached each network');
   for (const [network, texts] of Object.entries(reached)) {
@@ -159,6 +160,33 @@ async function summary(stack: Stack, linkedin: Awaited<ReturnType<typeof startLi
   const exact = deliveries.every((d) => d.state === 'published') && Object.entries(expected).every(([network, n]) => reached[network]!.length === n);
   line(`\n${deliveries.length} deliveries, ${deliveries.filter((d) => d.state === 'published').length} published; ${exact ? 'each network holds exactly the posts it was sent: one per delivery (threads count their parts).' : 'MISMATCH: see above.'}`);
   return exact ? 0 : 1;
+}
+
+/**
+ * The rank of every published part by its external id: deliveries in the order their first part went
+ * out, then part by part. A network's own listing need not follow it (Bluesky lists by record key, and
+ * Greenlight's keys are hashes), so the summary sorts what each network holds by this.
+ */
+async function publishOrder(stack: Stack): Promise<Map<string, number>> {
+  const parts = await stack.app.db.selectFrom('delivery_parts').select(['delivery_id', 'position', 'external_id', 'published_at']).execute();
+  const firstOut = new Map<string, number>();
+  for (const p of parts) firstOut.set(p.delivery_id, Math.min(firstOut.get(p.delivery_id) ?? Infinity, p.published_at.getTime()));
+  const byDelivery = (d: string) => [firstOut.get(d)!, d] as const;
+  parts.sort((a, b) => {
+    const [ta, da] = byDelivery(a.delivery_id);
+    const [tb, db] = byDelivery(b.delivery_id);
+    return ta - tb || da.localeCompare(db) || a.position - b.position;
+  });
+  return new Map(parts.map((p, rank) => [p.external_id, rank]));
+}
+
+/** A network's records sorted by publishOrder; any record Greenlight did not publish keeps its place after them. */
+function inPublishOrder(order: Map<string, number>, records: { id: string; text: string }[]): string[] {
+  const rank = (r: { id: string }) => order.get(r.id) ?? Infinity;
+  return records
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => rank(a.r) - rank(b.r) || a.i - b.i)
+    .map(({ r }) => r.text);
 }
 
 /** The only option: `--picture FILE`. Anything else is refused, so a typo does not pass silently. */

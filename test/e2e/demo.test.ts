@@ -33,6 +33,12 @@ describe('npm run demo', () => {
       'Demo finished in',
       'each network holds exactly the posts it was sent',
     ]) expect(out).toContain(expected);
+    // The summary lists each network's posts in publish order: the thread's parts 1, 2, 3 (Bluesky lists its
+    // records by key, and Greenlight's keys are hashes, so its own order is a shuffle).
+    const reached = out.slice(out.indexOf('What reached each network'));
+    for (const network of ['x', 'bluesky']) {
+      expect(reached).toMatch(new RegExp(`\\n {3}${network} +3 posts\\n +· Greenlight 1\\.0 is out: draft in Slack[^\\n]*\\n +· Every outcome lands[^\\n]*\\n +· Free to self-host`));
+    }
     // The Discord post is scheduled ahead, waits for its time, then goes out.
     await expectPictureOfTheThread(picture, out);
     await rm(dir, { recursive: true, force: true });

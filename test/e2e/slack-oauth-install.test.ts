@@ -216,7 +216,25 @@ describe('Slack OAuth installs: several workspaces, one Greenlight', () => {
     expect(slack.requests.filter((c) => c.response.ok === false).map((c) => `${c.method}: ${String(c.response.error)}`)).toEqual([]);
   });
 
+  it('answers from the installation read in the last minute: the row gone behind its back, /post still opens the form', async () => {
+    const key = `team:${TEAMS.alpha.id}`;
+    await slack.slashCommand({ command: '/post', text: 'cached one', userId: TEAMS.alpha.author, channelId: TEAMS.alpha.channel });
+    await slack.waitFor(() => slack.openModals(TEAMS.alpha.author).find((v) => JSON.stringify(v.blocks).includes('cached one')), { what: 'alpha\'s first compose form' });
+    const row = await app.db.selectFrom('slack_installations').selectAll().where('installation_key', '=', key).executeTakeFirstOrThrow();
+    await app.db.deleteFrom('slack_installations').where('installation_key', '=', key).execute();
+    try {
+      await slack.slashCommand({ command: '/post', text: 'cached two', userId: TEAMS.alpha.author, channelId: TEAMS.alpha.channel });
+      await slack.waitFor(() => slack.openModals(TEAMS.alpha.author).find((v) => JSON.stringify(v.blocks).includes('cached two')), { what: 'alpha\'s second compose form, without its row' });
+      expect(slack.ephemerals(TEAMS.alpha.author).filter((e) => e.text.includes('not installed'))).toEqual([]);
+    } finally {
+      await app.db.insertInto('slack_installations').values({ ...row, installation: JSON.stringify(row.installation) }).execute();
+    }
+  });
+
   it('deletes the installation when a workspace uninstalls, and keeps the other', async () => {
+    // Bravo's installation is in the cache now; the uninstall below must drop it there too.
+    await slack.slashCommand({ command: '/post', text: 'before uninstall', userId: TEAMS.bravo.author, channelId: TEAMS.bravo.channel });
+    await slack.waitFor(() => slack.openModals(TEAMS.bravo.author).find((v) => JSON.stringify(v.blocks).includes('before uninstall')), { what: 'bravo\'s compose form before the uninstall' });
     const answers = await slack.uninstallApp(TEAMS.bravo.id);
     expect(answers.map((a) => a.status)).toEqual([200, 200]);
     await slack.waitFor(async () => (await findSlackInstallation(app.db, app.cipher, `team:${TEAMS.bravo.id}`)) === undefined, { what: 'the installation to go' });

@@ -231,6 +231,32 @@ describe('Bluesky adapter against the real PDS', () => {
     expect(none.errorClass).toBe('auth');
   });
 
+  it('verify reads the session (getSession): its did and @handle; an expired, invalid or refresh token, or a deactivated account, is auth', async () => {
+    const erin = await pds.createAccount('erin');
+    const adapter = createBlueskyAdapter();
+    const signal = new AbortController().signal;
+    expect(await adapter.verify!(credsOf(erin), signal)).toEqual({ accountId: erin.did, name: '@erin.test' });
+    // The answer names the session's owner, not the stored account id: the CLI compares the two.
+    expect(await adapter.verify!({ ...credsOf(erin), accountId: alice.did }, signal)).toMatchObject({ accountId: erin.did });
+    const expired = await failure(adapter.verify!({ ...credsOf(erin), accessToken: pds.expiredAccessJwt(erin.did) }, signal));
+    expect(expired).toMatchObject({ errorClass: 'auth', networkCode: 'ExpiredToken' });
+    const invalid = await failure(adapter.verify!({ ...credsOf(erin), accessToken: 'not-a-jwt-at-all' }, signal));
+    expect(invalid).toMatchObject({ errorClass: 'auth', networkCode: 'InvalidToken' });
+    const refreshAsAccess = await failure(adapter.verify!({ ...credsOf(erin), accessToken: erin.refreshJwt }, signal));
+    expect(refreshAsAccess.errorClass).toBe('auth');
+    for (const e of [expired, invalid, refreshAsAccess]) expect(JSON.stringify([e.message, e.networkMessage])).not.toMatch(/eyJ|not-a-jwt/);
+    // Verifying spent nothing: the stored refresh JWT still renews the session.
+    const renewed = await adapter.refresh!(credsOf(erin), signal);
+    expect(renewed.accountId).toBe(erin.did);
+
+    // A deactivated account still has a session, but the PDS refuses its posts: verify says auth.
+    const login = await pds.xrpc('POST', 'com.atproto.server.createSession', { body: { identifier: erin.handle, password: erin.password } });
+    expect((await pds.xrpc('POST', 'com.atproto.server.deactivateAccount', { token: String(login.json.accessJwt), body: {} })).status).toBe(200);
+    const deactivated = await failure(adapter.verify!(renewed, signal));
+    expect(deactivated).toMatchObject({ errorClass: 'auth', networkMessage: 'the account is deactivated' });
+    expect((await failure(adapter.publish(publishRequest(['hi']).req, renewed))).networkCode).toBe('AccountDeactivated');
+  });
+
   it('recentPosts lists the account posts since a time, newest first, with text and links', async () => {
     const dave = await pds.createAccount('dave');
     const adapter = createBlueskyAdapter();

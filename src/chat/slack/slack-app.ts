@@ -81,7 +81,7 @@ export async function createSlackEdge(config: SlackConfig, ctx: SlackEdgeContext
       app.use(dedupe(deps, slackLog));
       app.use(acknowledgeUnknownActions(slackLog));
       for (const register of [registerPostCommand, registerComposeView, registerReviewActions, registerAuthorActions, registerDeliveryActions, registerGreenlightCommand, registerAppHome]) register(app, edge);
-      if (store) registerUninstall(app, store, deps.db);
+      if (store) registerUninstall(app, store);
       app.error(async ({ error, body }: { error: { code?: string }; body: unknown }) => {
         if (store && error.code === ErrorCode.AuthorizationError) return tellNotInstalled(body, ctx.publicUrl, slackLog);
         slackLog.error({ err: error }, 'a Slack listener failed');
