@@ -30,18 +30,32 @@ export function pendingReceipts(tx: Executor, postId: string): Promise<PendingRe
 /**
  * Takes the receipt for posting: one statement, so of two workers (an expired notify job still
  * running beside its retry, two replicas) exactly one gets it. A claim older than the lease is taken
- * over: its worker died between claiming and recording (see releaseReceipt for the failure case).
+ * over (`takeover`): its worker died between claiming and recording, perhaps after the chat took the
+ * reply, so the caller looks in the thread before posting. A released claim (releaseReceipt) is null
+ * again, so taking it is no takeover. The locked read gives the claim as it is now, not as the
+ * statement's snapshot saw it.
  */
-export async function claimReceipt(tx: Executor, eventId: string): Promise<boolean> {
+export async function claimReceipt(tx: Executor, eventId: string): Promise<{ takeover: boolean } | undefined> {
+  const { rows } = await sql<{ takeover: boolean }>`
+    WITH prev AS (SELECT event_id, claimed_at FROM thread_receipts WHERE event_id = ${eventId} AND posted_at IS NULL FOR UPDATE)
+    UPDATE thread_receipts r SET claimed_at = now() FROM prev
+    WHERE r.event_id = prev.event_id
+      AND (prev.claimed_at IS NULL OR prev.claimed_at < now() - make_interval(secs => ${RECEIPT_LEASE_SECONDS}))
+    RETURNING prev.claimed_at IS NOT NULL AS takeover`.execute(tx);
+  return rows[0];
+}
+
+/** The newest reply of the post recorded in its thread: a reply posted later is newer than this. */
+export async function lastReceiptMessageId(tx: Executor, postId: string): Promise<string | undefined> {
   const row = await tx
-    .updateTable('thread_receipts')
-    .set({ claimed_at: sql<Date>`now()` })
-    .where('event_id', '=', eventId)
-    .where('posted_at', 'is', null)
-    .where((eb) => eb.or([eb('claimed_at', 'is', null), eb('claimed_at', '<', sql<Date>`now() - make_interval(secs => ${RECEIPT_LEASE_SECONDS})`)]))
-    .returning('event_id')
+    .selectFrom('thread_receipts')
+    .select('message_id')
+    .where('post_id', '=', postId)
+    .where('message_id', 'is not', null)
+    .orderBy('event_id', 'desc')
+    .limit(1)
     .executeTakeFirst();
-  return row !== undefined;
+  return row?.message_id ?? undefined;
 }
 
 /** The reply is in the thread (`messageId`), or the event needs none (null). */

@@ -1,7 +1,9 @@
-import { claimReceipt, markReceiptPosted, pendingReceipts, releaseReceipt } from '../db/thread-receipts.ts';
+import { claimReceipt, lastReceiptMessageId, markReceiptPosted, pendingReceipts, releaseReceipt } from '../db/thread-receipts.ts';
 import type { ChatMessage, Post, Workspace } from '../db/schema.ts';
 import type { Network } from '../domain/networks.ts';
 import { RECONNECT_KINDS, reconnectLinksFor } from '../oauth/reconnect-links.ts';
+import type { Receipt } from './card-view.ts';
+import { ReceiptLookupUnavailable } from './chat-port.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { receiptFor } from './receipts.ts';
 
@@ -32,18 +34,44 @@ export async function postReceipts(deps: WorkflowDeps, workspace: Workspace, pos
       await markReceiptPosted(deps.db, event.id, null);
       continue;
     }
-    if (!(await claimReceipt(deps.db, event.id))) throw new ReceiptBusyError(post.id, event.id);
+    const claim = await claimReceipt(deps.db, event.id);
+    if (!claim) throw new ReceiptBusyError(post.id, event.id);
+    const key = `r${event.id}`;
+    if (claim.takeover) {
+      const found = await postedBeforeTakeover(deps, workspace, post.id, ref, receipt, key);
+      if (found) {
+        await markReceiptPosted(deps.db, event.id, found);
+        continue;
+      }
+    }
     let messageId: string;
     try {
-      messageId = await chat.postReceipt(workspace, ref, receipt, `r${event.id}`);
+      messageId = await chat.postReceipt(workspace, ref, receipt, key);
     } catch (error) {
       chatPostFailed(deps, workspace, post.id, 'receipt', error, event.id);
       await releaseReceipt(deps.db, event.id);
       throw error;
     }
-    // A crash right here (posted, not yet marked) leaves the claim: the receipt is posted again once
-    // the lease runs out. Late twice beats never: see docs/delivery-guarantees.md.
+    // A crash right here (posted, not yet marked) leaves the claim: once the lease runs out, the
+    // next worker takes it over and finds the reply in the thread (postedBeforeTakeover).
     await markReceiptPosted(deps.db, event.id, messageId);
+  }
+}
+
+/**
+ * The worker that held this claim died, perhaps after the chat took the reply: its id if the thread
+ * has it. A failed look-up throws and keeps the claim, so the next takeover looks again rather than
+ * posting blind. A chat that may not read the thread (a scope the install lacks) gets the reply
+ * posted: a receipt twice beats none.
+ */
+async function postedBeforeTakeover(deps: WorkflowDeps, workspace: Workspace, postId: string, ref: ChatMessage, receipt: Receipt, key: string): Promise<string | undefined> {
+  const after = (await lastReceiptMessageId(deps.db, postId)) ?? ref.message_id;
+  try {
+    return await deps.chats[workspace.chat]!.findReceipt(workspace, ref, receipt, key, after);
+  } catch (error) {
+    if (!(error instanceof ReceiptLookupUnavailable)) throw error;
+    deps.log.warn({ err: error, postId, workspaceId: workspace.id, chat: workspace.chat, key }, 'cannot check the thread for a receipt taken over; posting it, so it may appear twice');
+    return undefined;
   }
 }
 

@@ -806,6 +806,13 @@ describe('Discord emulator: responses match discord.openapi.json', () => {
     expect(validate(threadSchema, withoutMeta)).toContain(': missing required thread_metadata');
     const reloaded = (await rest.get(Routes.channelMessage(CHANNEL, String(message.id)))) as Json;
     expect(validate(responseSchema('/channels/{channel_id}/messages/{message_id}', 'get', '200'), reloaded)).toEqual([]);
+    const later = (await rest.post(Routes.channelMessages(CHANNEL), { body: { content: 'later', nonce: 'n-later', enforce_nonce: true } })) as Json;
+    const listed = (await rest.get(Routes.channelMessages(CHANNEL), { query: new URLSearchParams({ after: String(message.id), limit: '100' }) })) as Json[];
+    expect(validate(responseSchema('/channels/{channel_id}/messages', 'get', '200'), listed)).toEqual([]);
+    expect(listed.map((m) => m.id)).toEqual([later.id]);
+    expect(listed[0]!.nonce, 'Discord does not keep nonces with messages').toBeUndefined();
+    const newestFirst = (await rest.get(Routes.channelMessages(CHANNEL), { query: new URLSearchParams({ limit: '2' }) })) as Json[];
+    expect(newestFirst.map((m) => m.id)).toEqual([later.id, message.id]);
 
     // The app acknowledges through the callback route with ?with_response=true.
     const clicked = emu.clickButton({ customId: 'approve:9', userId: USER, channelId: CHANNEL, messageId: String(message.id) });

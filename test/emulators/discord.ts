@@ -1121,6 +1121,11 @@ export class DiscordEmulator {
       .map((m) => clone(m.message));
   }
 
+  /** Discord forgets a nonce after "a few minutes": from now on, enforce_nonce finds none of the earlier ones. */
+  forgetNonces(): void {
+    this.#nonces.clear();
+  }
+
   /** Messages posted in a thread (thread id == the id of the message it was started from). */
   threadMessages(threadId: string): DiscordMessage[] {
     if (this.#channels.get(threadId)?.isThread !== true) return [];
@@ -1994,6 +1999,7 @@ export class DiscordEmulator {
     });
     add('GET', '/channels/{channel_id}', { major: ['channel_id'] }, ({ params }) => ({ status: 200, body: this.#channelObject(this.#channelOrThrow(params.channel_id as string).channel.id as string) }));
     add('POST', '/channels/{channel_id}/messages', { major: ['channel_id'] }, (ctx) => this.#createChannelMessage(ctx));
+    add('GET', '/channels/{channel_id}/messages', { major: ['channel_id'] }, ({ params, query }) => ({ status: 200, body: this.#listMessages(params.channel_id as string, query) }));
     add('GET', '/channels/{channel_id}/messages/{message_id}', { major: ['channel_id'] }, ({ params }) => ({
       status: 200,
       body: clone(this.#channelMessageOrThrow(params.channel_id as string, params.message_id as string).message),
@@ -2069,6 +2075,27 @@ export class DiscordEmulator {
     this.#storeMessage(message, channel.channel.id as string, undefined, undefined);
     if (nonce !== undefined) this.#nonces.set(nonceKey, { messageId: message.id, at: Date.now() });
     return { status: 200, body: clone(message) };
+  }
+
+  /**
+   * Get Channel Messages: up to `limit` (1-100, default 50) messages, newest first; with `after`, the
+   * oldest ones newer than it, with `before`, the newest ones older than it. A nonce is not kept with
+   * a message on Discord's side, so a message read back has none.
+   */
+  #listMessages(channelId: string, query: URLSearchParams): Json[] {
+    const channel = this.#channelOrThrow(channelId);
+    const limit = query.has('limit') ? Number(query.get('limit')) : 50;
+    const errs = new FormErrors();
+    checkIntRange(errs, ['limit'], limit, 1, 100);
+    errs.throwIfAny();
+    const id = (m: DiscordMessage) => BigInt(m.id);
+    const all = this.channelMessages(channel.channel.id as string).sort((a, b) => (id(a) < id(b) ? -1 : 1));
+    const after = query.get('after');
+    const before = query.get('before');
+    const page = after !== null
+      ? all.filter((m) => id(m) > BigInt(after)).slice(0, limit)
+      : all.filter((m) => before === null || id(m) < BigInt(before)).slice(-limit);
+    return page.reverse().map(({ nonce: _nonce, ...message }) => message as Json);
   }
 
   #startThread({ params, body }: RequestContext): Reply {

@@ -98,6 +98,8 @@ export interface SlackMessage {
   reply_users_count?: number;
   latest_reply?: string;
   edited?: { user: string; ts: string };
+  /** Message metadata (chat.postMessage `metadata`); the Web API shows it only to include_all_metadata. */
+  metadata?: { event_type: string; event_payload: Json };
   files?: Json[];
   upload?: boolean;
 }
@@ -275,7 +277,7 @@ export interface ClickButtonArgs {
 // Constants and small helpers
 // ---------------------------------------------------------------------------------------------
 
-const BOT_SCOPES = 'commands,chat:write,chat:write.public,users:read,usergroups:read,channels:read,files:write';
+const BOT_SCOPES = 'commands,chat:write,chat:write.public,users:read,usergroups:read,channels:read,channels:history,groups:history,files:write';
 const RESPONSE_URL_MAX_USES = 5;
 const RESPONSE_URL_TTL_MS = 30 * 60 * 1000;
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -322,6 +324,17 @@ function generatedId(): string {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Slack's shape: an event_type string and an event_payload object. */
+function checkedMetadata(value: unknown): { event_type: string; event_payload: Json } {
+  if (!isRecord(value) || typeof value.event_type !== 'string' || !isRecord(value.event_payload)) throw new ApiError('invalid_metadata_format');
+  return { event_type: value.event_type, event_payload: clone(value.event_payload) };
+}
+
+function withoutMetadata(message: SlackMessage): SlackMessage {
+  const { metadata: _metadata, ...shown } = clone(message);
+  return shown;
 }
 
 function clone<T>(value: T): T {
@@ -1480,6 +1493,7 @@ export class SlackEmulator {
       'users.info': (a) => this.#usersInfo(a),
       'usergroups.users.list': (a) => this.#usergroupsUsersList(a),
       'conversations.info': (a) => this.#conversationsInfo(a),
+      'conversations.replies': (a) => this.#conversationsReplies(a),
       'apps.connections.open': () => this.#appsConnectionsOpen(),
       'files.getUploadURLExternal': (a) => this.#filesGetUploadUrlExternal(a),
       'files.completeUploadExternal': (a) => this.#filesCompleteUploadExternal(a),
@@ -1504,7 +1518,8 @@ export class SlackEmulator {
     const channel = this.#writableChannel(requireArg(args, 'channel'));
     const { text, blocks } = this.#messageContent(args, true);
     const message = this.#storeMessage(channel, { text: text ?? '', blocks, threadTs: str(args.thread_ts), broadcast: truthy(args.reply_broadcast) });
-    return { ok: true, channel: channel.fixture.id, ts: message.ts, message: clone(message) };
+    if (args.metadata !== undefined) message.metadata = checkedMetadata(args.metadata);
+    return { ok: true, channel: channel.fixture.id, ts: message.ts, message: withoutMetadata(message) };
   }
 
   #chatUpdate(args: Json): Json {
@@ -1517,7 +1532,7 @@ export class SlackEmulator {
     if (text !== undefined) message.text = text;
     if (blocks !== undefined) message.blocks = blocks;
     message.edited = { user: this.botUserId, ts: this.#nextTs() };
-    return { ok: true, channel: channelId, ts: message.ts, text: message.text, message: clone(message) };
+    return { ok: true, channel: channelId, ts: message.ts, text: message.text, message: withoutMetadata(message) };
   }
 
   #chatDelete(args: Json): Json {
@@ -1604,6 +1619,32 @@ export class SlackEmulator {
   #conversationsInfo(args: Json): Json {
     const record = this.#knownChannel(requireArg(args, 'channel'));
     return { ok: true, channel: this.#conversationObject(record) };
+  }
+
+  /**
+   * The thread's parent and replies, oldest first, within oldest/latest (exclusive unless
+   * `inclusive`), a page of `limit` with a cursor to the next. A bot reads only channels it is in.
+   * Metadata is left out unless include_all_metadata is set, as Slack does.
+   */
+  #conversationsReplies(args: Json): Json {
+    const record = this.#knownChannel(requireArg(args, 'channel'));
+    if (!record.fixture.isMember) throw new ApiError('not_in_channel');
+    const ts = requireArg(args, 'ts');
+    const target = record.messages.find((m) => m.ts === ts);
+    if (target === undefined) throw new ApiError('thread_not_found');
+    const threadTs = target.thread_ts ?? target.ts;
+    const inclusive = truthy(args.inclusive);
+    const oldest = Number(str(args.oldest) ?? 0);
+    const latest = Number(str(args.latest) ?? Infinity);
+    const inWindow = (m: SlackMessage) => (inclusive ? Number(m.ts) >= oldest && Number(m.ts) <= latest : Number(m.ts) > oldest && Number(m.ts) < latest);
+    const thread = record.messages.filter((m) => (m.ts === threadTs || m.thread_ts === threadTs) && inWindow(m));
+    const limit = Math.min(Math.max(Number(str(args.limit) ?? 10) || 10, 1), 1000);
+    const cursor = str(args.cursor);
+    const start = cursor ? Number(Buffer.from(cursor, 'base64').toString().replace(/^offset:/, '')) : 0;
+    if (!Number.isInteger(start) || start < 0) throw new ApiError('invalid_cursor');
+    const page = thread.slice(start, start + limit).map((m) => (truthy(args.include_all_metadata) ? clone(m) : withoutMetadata(m)));
+    const more = start + limit < thread.length;
+    return { ok: true, messages: page, has_more: more, response_metadata: { next_cursor: more ? Buffer.from(`offset:${start + limit}`).toString('base64') : '' } };
   }
 
   #appsConnectionsOpen(): Json {

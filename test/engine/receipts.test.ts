@@ -1,19 +1,24 @@
+import { REST } from '@discordjs/rest';
 import { webApi } from '@slack/bolt';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { createDiscordChatPort } from '../../src/chat/discord/discord-chat-port.ts';
 import { createSlackChatPort } from '../../src/chat/slack/slack-chat-port.ts';
 import { singleTokenClients } from '../../src/chat/slack/workspace-clients.ts';
 import { appendEvents } from '../../src/db/events.ts';
-import { addThreadReceipts } from '../../src/db/thread-receipts.ts';
+import { addThreadReceipts, claimReceipt, pendingReceipts, RECEIPT_LEASE_SECONDS } from '../../src/db/thread-receipts.ts';
+import { findWorkspace } from '../../src/db/workspaces.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
 import { NOTIFY_RETRY_LIMIT } from '../../src/queue/queue.ts';
 import { sweep } from '../../src/workflow/delivery/sweep.ts';
 import type { WorkflowDeps } from '../../src/workflow/deps.ts';
 import { handleNotifyJob } from '../../src/workflow/notify.ts';
 import { ReceiptBusyError } from '../../src/workflow/post-receipts.ts';
+import { receiptFor } from '../../src/workflow/receipts.ts';
 import { recordEvent } from '../../src/workflow/record-event.ts';
+import { dCard, dDraft, dThread, discordOf } from '../helpers/discord-stack.ts';
 import { MANAGER } from '../helpers/greenlight.ts';
-import { engineDeps, isoIn, submit, threadOf, waitForNotifyDrained, waitForReply, withStack } from '../helpers/engine.ts';
+import { engineDeps, findPost, isoIn, repliesOf, submit, threadOf, waitForNotifyDrained, waitForReply, withStack } from '../helpers/engine.ts';
 import type { Stack } from '../helpers/greenlight.ts';
 
 /**
@@ -105,6 +110,46 @@ describe.concurrent('thread receipts', () => {
       const { rows } = await sql<{ state: string }>`SELECT state FROM pgboss.job WHERE name = 'notify' AND singleton_key = ${postId} AND state = 'failed'`.execute(stack.testDb.db);
       expect(rows).toEqual([]);
     }));
+
+  it('a receipt Slack took before its worker died is found by its metadata after the lease, not posted again', () =>
+    withStack({}, async (stack) => {
+      const postId = await scheduledPost(stack, 'Died after posting.');
+      const deps = slackDeps(stack);
+      const { eventId, messageId } = await crashAfterPosting(stack, deps, postId, 'Posted, then the worker died.');
+      await handleNotifyJob(deps, postId);
+      expect((await threadOf(stack, postId)).filter((t) => t.includes('Posted, then the worker died.'))).toHaveLength(1);
+      expect(await receiptRow(stack, eventId)).toEqual({ message_id: messageId, posted: true });
+      expect(stack.slack.callsTo('conversations.replies').map((c) => c.args.include_all_metadata)).toEqual(['true']);
+    }));
+
+  it('a receipt Discord took before its worker died, after its nonce expired, is found in the thread, not posted again', () =>
+    withStack({ discord: 'http' }, async (stack) => {
+      const emu = discordOf(stack).emulator;
+      await dDraft(stack, { text: 'Died after posting on Discord.', accounts: [discordOf(stack).accounts.mastodon], when: 'in 2h' });
+      await emu.waitFor(() => dCard(stack), { what: 'the card' });
+      await waitForNotifyDrained(stack);
+      const { id: postId } = await stack.app.db.selectFrom('posts').select('id').where('workspace_id', '=', discordOf(stack).workspaceId).executeTakeFirstOrThrow();
+      const deps = { ...engineDeps(stack), chats: { discord: createDiscordChatPort(new REST({ api: emu.apiBase }).setToken(emu.botToken), stack.app.db) } };
+      const { eventId, messageId } = await crashAfterPosting(stack, deps, postId, 'Posted, then the worker died.');
+      emu.forgetNonces(); // the lease (10 minutes) outlasts Discord's "few minutes"
+      await handleNotifyJob(deps, postId);
+      expect(dThread(stack).filter((t) => t.includes('Posted, then the worker died.'))).toHaveLength(1);
+      expect(await receiptRow(stack, eventId)).toEqual({ message_id: messageId, posted: true });
+    }));
+
+  it('a claim taken over with nothing in the thread posts the receipt once', () =>
+    withStack({}, async (stack) => {
+      const postId = await scheduledPost(stack, 'Died before posting.');
+      const deps = slackDeps(stack);
+      const eventId = await pendingEvent(stack, postId, 'Never reached the chat.');
+      expect(await claimReceipt(stack.app.db, eventId)).toEqual({ takeover: false });
+      await expireClaim(stack, eventId);
+      await handleNotifyJob(deps, postId);
+      const replies = (await repliesOf(stack, postId)).filter((m) => m.text.includes('Never reached the chat.'));
+      expect(replies).toHaveLength(1);
+      expect(await receiptRow(stack, eventId)).toEqual({ message_id: replies[0]!.ts, posted: true });
+      expect(stack.slack.callsTo('conversations.replies')).toHaveLength(1);
+    }));
 });
 
 /** A post approved for an hour from now, its card and "Scheduled" receipt in the thread. */
@@ -113,6 +158,41 @@ async function scheduledPost(stack: Stack, text: string): Promise<string> {
   await waitForReply(stack, postId, 'scheduled', (t) => t.startsWith('Scheduled for'));
   await waitForNotifyDrained(stack);
   return postId;
+}
+
+/** An event whose receipt waits, with no notify job for it. */
+async function pendingEvent(stack: Stack, postId: string, comment: string): Promise<string> {
+  return inTransaction(stack.app.db, async (tx) => {
+    const [eventId] = await appendEvents(tx, [{ workspaceId: (await findPost(stack, postId)).workspace_id, postId, kind: 'changes_requested', actor: MANAGER, data: { comment } }]);
+    await addThreadReceipts(tx, [{ eventId: eventId!, postId }]);
+    return String(eventId);
+  });
+}
+
+/**
+ * A worker that dies between posting and recording: it claims the receipt and posts it through the
+ * chat, and the row stays unposted; then its lease runs out.
+ */
+async function crashAfterPosting(stack: Stack, deps: WorkflowDeps, postId: string, comment: string): Promise<{ eventId: string; messageId: string }> {
+  const eventId = await pendingEvent(stack, postId, comment);
+  const post = await findPost(stack, postId);
+  const workspace = (await findWorkspace(stack.app.db, post.workspace_id))!;
+  const ref = await stack.app.db.selectFrom('chat_messages').selectAll().where('post_id', '=', postId).executeTakeFirstOrThrow();
+  const chat = deps.chats[workspace.chat]!;
+  const event = (await pendingReceipts(stack.app.db, postId)).find((e) => String(e.id) === eventId)!;
+  expect(await claimReceipt(stack.app.db, eventId)).toEqual({ takeover: false });
+  const messageId = await chat.postReceipt(workspace, ref, receiptFor(event, post.zone, { reconnect: () => '' }, chat.quote?.bind(chat))!, `r${eventId}`);
+  await expireClaim(stack, eventId);
+  return { eventId, messageId };
+}
+
+async function expireClaim(stack: Stack, eventId: string): Promise<void> {
+  await sql`UPDATE thread_receipts SET claimed_at = now() - make_interval(secs => ${RECEIPT_LEASE_SECONDS + 60}) WHERE event_id = ${eventId}`.execute(stack.testDb.db);
+}
+
+async function receiptRow(stack: Stack, eventId: string) {
+  const row = await stack.testDb.db.selectFrom('thread_receipts').select(['message_id', 'posted_at']).where('event_id', '=', eventId).executeTakeFirstOrThrow();
+  return { message_id: row.message_id, posted: row.posted_at !== null };
 }
 
 /** The engine's deps with the Slack chat port over the real Web API client, pointed at the emulator. */

@@ -3,7 +3,7 @@ import type { Db } from '../../db/database.ts';
 import type { ChatMessage, Workspace } from '../../db/schema.ts';
 import { memberRole } from '../../db/workspaces.ts';
 import type { CardView, Receipt } from '../../workflow/card-view.ts';
-import type { ChatPort } from '../../workflow/chat-port.ts';
+import { ReceiptLookupUnavailable, type ChatPort } from '../../workflow/chat-port.ts';
 import { cardMessage, receiptMessage } from './card-embeds.ts';
 import { clip } from './edge-context.ts';
 import { CHART_CAPTION } from '../../digest/digest-text.ts';
@@ -13,11 +13,24 @@ const MANAGE_GUILD = 1n << 5n;
 /** Discord: "A thread has already been created for this message". */
 const THREAD_EXISTS = 160004;
 const UNKNOWN_MEMBER = 10007;
+/** Discord: Missing Access, Missing Permissions (Read Message History). */
+const CANNOT_READ = [50001, 50013];
+const PAGE = 100;
 /** A week: the longest a thread stays open without activity. */
 const ARCHIVE_MINUTES = 10080;
 
 /** The workflow's view of Discord: cards with their threads, thread replies and rights, over REST. */
 export function createDiscordChatPort(rest: REST, db: Db): ChatPort {
+  // The bot's user id, asked once (a failed ask is asked again next time).
+  let botId: Promise<string> | undefined;
+  const me = () =>
+    (botId ??= (rest.get('/users/@me') as Promise<{ id: string }>).then(
+      (u) => u.id,
+      (error: unknown) => {
+        botId = undefined;
+        throw error;
+      },
+    ));
   return {
     async postCard(_workspace: Workspace, channelId: string, card: CardView) {
       // The nonce makes a retried notify job find the card it already posted instead of posting another.
@@ -35,6 +48,7 @@ export function createDiscordChatPort(rest: REST, db: Db): ChatPort {
       const message = (await rest.post(`/channels/${ref.thread_id}/messages`, { body })) as { id: string };
       return message.id;
     },
+    findReceipt: async (_workspace, ref, receipt, _key, after) => findDiscordReceipt(rest, ref, receiptMessage(receipt).content ?? '', await me(), after),
     async announce(_workspace: Workspace, channelId: string, text: string) {
       await rest.post(`/channels/${channelId}/messages`, { body: { content: clip(text), allowed_mentions: { parse: [] } } });
     },
@@ -45,6 +59,29 @@ export function createDiscordChatPort(rest: REST, db: Db): ChatPort {
     },
     roles: (workspace, userId) => discordRoles(rest, db, workspace, userId),
   };
+}
+
+/**
+ * The bot's own reply with this content, among the thread's messages newer than `after`. Not by
+ * nonce: Discord remembers one only "for the past few minutes" (enforce_nonce), shorter than the
+ * receipt lease (10 minutes), and does not keep it on the message, so a message read back has none.
+ * Content is safe because receipts go out one at a time in event order: after the last recorded
+ * reply, the only receipt of ours can be the one the dead worker posted.
+ */
+async function findDiscordReceipt(rest: REST, ref: ChatMessage, content: string, botId: string, after: string): Promise<string | undefined> {
+  for (let since = after; ; ) {
+    let page: { id: string; content: string; author: { id: string } }[];
+    try {
+      page = (await rest.get(`/channels/${ref.thread_id}/messages`, { query: new URLSearchParams({ after: since, limit: String(PAGE) }) })) as typeof page;
+    } catch (error) {
+      if (error instanceof DiscordAPIError && typeof error.code === 'number' && CANNOT_READ.includes(error.code)) throw new ReceiptLookupUnavailable('Discord', error.message);
+      throw error;
+    }
+    const found = page.find((m) => m.author.id === botId && m.content === content);
+    if (found) return found.id;
+    if (page.length < PAGE) return undefined;
+    since = page.reduce((newest, m) => (BigInt(m.id) > BigInt(newest) ? m.id : newest), since);
+  }
 }
 
 const DIGEST_FILE = 'greenlight-weekly-digest.png';

@@ -2,7 +2,7 @@ import type { webApi } from '@slack/bolt';
 import type { Db } from '../../db/database.ts';
 import type { ChatMessage, Workspace } from '../../db/schema.ts';
 import { memberRole } from '../../db/workspaces.ts';
-import type { ChatPort } from '../../workflow/chat-port.ts';
+import { ReceiptLookupUnavailable, type ChatPort } from '../../workflow/chat-port.ts';
 import type { CardView, Receipt } from '../../workflow/card-view.ts';
 import { cardBlocks, cardFallback, escape, receiptBlocks } from './card-blocks.ts';
 import { postSlackDigest } from './post-digest.ts';
@@ -27,12 +27,15 @@ export function createSlackChatPort(clients: WorkspaceClients, db: Db): ChatPort
     },
     // Discord needs no such quoting: its messages go out with allowed_mentions { parse: [] }.
     quote: escape,
-    async postReceipt(workspace: Workspace, ref: ChatMessage, receipt: Receipt) {
+    async postReceipt(workspace: Workspace, ref: ChatMessage, receipt: Receipt, key: string) {
       const blocks = receiptBlocks(receipt);
-      // Slack's chat.postMessage has no idempotency key: the caller's claim keeps it to one call.
-      const res = await (await clientFor(workspace)).chat.postMessage({ channel: ref.channel_id, thread_ts: ref.thread_id, text: receipt.text, ...(blocks ? { blocks } : {}), unfurl_links: false });
+      // Slack's chat.postMessage has no idempotency key: the receipt's key rides in the message's
+      // metadata, so a worker taking over a dead one's claim can find it in the thread (findReceipt).
+      const metadata = { event_type: RECEIPT_EVENT, event_payload: { key } };
+      const res = await (await clientFor(workspace)).chat.postMessage({ channel: ref.channel_id, thread_ts: ref.thread_id, text: receipt.text, ...(blocks ? { blocks } : {}), metadata, unfurl_links: false });
       return res.ts!;
     },
+    findReceipt: async (workspace, ref, _receipt, key, after) => findSlackReceipt(await clientFor(workspace), ref, key, after),
     async announce(workspace: Workspace, channelId: string, text: string) {
       await (await clientFor(workspace)).chat.postMessage({ channel: channelId, text });
     },
@@ -41,6 +44,33 @@ export function createSlackChatPort(clients: WorkspaceClients, db: Db): ChatPort
       return slackRoles(await clientFor(workspace), db, workspace, userId);
     },
   };
+}
+
+const RECEIPT_EVENT = 'greenlight_receipt';
+/** Slack's answers when the bot may not read the channel: channels:history / groups:history missing, or not a member. */
+const CANNOT_READ = ['missing_scope', 'not_in_channel', 'channel_not_found'];
+
+/**
+ * The thread's reply carrying the receipt's key in its metadata, among the replies newer than `after`.
+ * Slack returns metadata only when asked (include_all_metadata).
+ */
+async function findSlackReceipt(client: WebClient, ref: ChatMessage, key: string, after: string): Promise<string | undefined> {
+  let cursor: string | undefined;
+  do {
+    let page: webApi.ConversationsRepliesResponse;
+    try {
+      page = await client.conversations.replies({ channel: ref.channel_id, ts: ref.thread_id, oldest: after, include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}) });
+    } catch (error) {
+      const code = (error as { data?: { error?: string } }).data?.error;
+      if (code && CANNOT_READ.includes(code)) throw new ReceiptLookupUnavailable('Slack', code);
+      throw error;
+    }
+    // The client types event_payload as {}: it is our own object, { key }.
+    const found = page.messages?.find((m) => m.metadata?.event_type === RECEIPT_EVENT && (m.metadata.event_payload as { key?: string } | undefined)?.key === key);
+    if (found) return found.ts;
+    cursor = page.response_metadata?.next_cursor || undefined;
+  } while (cursor);
+  return undefined;
 }
 
 /**
