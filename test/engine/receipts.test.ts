@@ -137,6 +137,18 @@ describe.concurrent('thread receipts', () => {
       expect(await receiptRow(stack, eventId)).toEqual({ message_id: messageId, posted: true });
     }));
 
+  it('an install without the history scopes (the default): Slack refuses the read, the reply is posted again, never lost', () =>
+    withStack({}, async (stack) => {
+      const postId = await scheduledPost(stack, 'No history scope.');
+      const deps = slackDeps(stack);
+      const { eventId } = await crashAfterPosting(stack, deps, postId, 'Posted, then the worker died.');
+      stack.slack.failNext('conversations.replies', { error: 'missing_scope' });
+      await handleNotifyJob(deps, postId);
+      const copies = (await repliesOf(stack, postId)).filter((m) => m.text.includes('Posted, then the worker died.'));
+      expect(copies).toHaveLength(2);
+      expect(await receiptRow(stack, eventId)).toEqual({ message_id: copies[1]!.ts, posted: true });
+    }));
+
   it('a claim taken over with nothing in the thread posts the receipt once', () =>
     withStack({}, async (stack) => {
       const postId = await scheduledPost(stack, 'Died before posting.');
