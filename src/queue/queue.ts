@@ -22,7 +22,7 @@ export const QUEUES = {
   remind: 'remind',
   /** At a post's publish time, for a post still in review: the thread says it was not published. */
   reviewDeadline: 'review-deadline',
-  /** Daily: refresh tokens that expire within a day; a refused refresh asks for a reconnect. */
+  /** Daily: refresh tokens that expire within a day (a refused refresh asks for a reconnect); read Mastodon instances' post length again. */
   refreshTokens: 'refresh-tokens',
   /** One job per attempt of one outgoing webhook delivery, at its due time. */
   webhooks: 'webhooks',

@@ -8,6 +8,7 @@ import { createPublisher } from './delivery/publish-delivery.ts';
 import { startDueAlarm } from './delivery/due-alarm.ts';
 import { sweep } from './delivery/sweep.ts';
 import { refreshExpiringTokens } from '../oauth/refresh-job.ts';
+import { refreshInstanceLimits } from './instance-limits.ts';
 import { handleNotifyJob } from './notify.ts';
 import { handleRemindJob } from './remind.ts';
 import { handleReviewDeadlineJob } from './review-deadline.ts';
@@ -35,6 +36,7 @@ export async function startWorkers(deps: WorkflowDeps, options: { publishConcurr
   });
   await deps.queue.work(QUEUES.refreshTokens, { loops: 1, batchSize: 1 }, async (job) => {
     await refreshExpiringTokens(deps, job.signal);
+    await refreshInstanceLimits(deps, job.signal);
   });
   // Each attempt is one POST with its own timeout: a slow receiver holds only its own slot.
   await deps.queue.work<WebhookJob>(QUEUES.webhooks, { loops: 2, batchSize: 10 }, (job) => handleWebhookJob(deps, job.data.deliveryId, job.signal));

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, draft } from '../helpers/greenlight.ts';
-import { approve, waitForCard, waitForDelivery } from '../helpers/engine.ts';
+import { approve, engineDeps, waitForCard, waitForDelivery } from '../helpers/engine.ts';
+import { refreshInstanceLimits } from '../../src/workflow/instance-limits.ts';
 import { startMastodonEmulator, type MastodonEmulator } from '../emulators/mastodon.ts';
 import { browse, chatLink, formToken, oauthStack, submitForm } from './oauth-stack.ts';
 
@@ -65,5 +66,23 @@ describe('a Mastodon instance with its own character limit', () => {
     await approve(stack, post.id);
     const failed = await waitForDelivery(stack, post.id, 'mastodon', 'failed');
     expect(failed.last_error).toMatchObject({ class: 'permanent', message: 'The text is 900/800 characters on Mastodon.' });
+  });
+
+  it('the daily job reads each instance again: a limit raised since the connect is stored for its accounts, one read per instance', async () => {
+    small.maxCharacters = 1200;
+    const reads = () => small.requests.filter((r) => r.path === '/api/v2/instance').length;
+    const before = reads();
+    const summary = await refreshInstanceLimits(engineDeps(stack), new AbortController().signal);
+    // Two accounts change: @shortform (500 → 1200) and @longform, whose 800 (set by the test above) is
+    // back to its instance's 1000.
+    expect(summary).toMatchObject({ changed: 2, failed: 0 });
+    expect(reads() - before).toBe(1);
+    const account = await stack.testDb.db.selectFrom('social_accounts').selectAll().where('display_name', 'like', '@shortform@%').executeTakeFirstOrThrow();
+    expect(account.max_characters).toBe(1200);
+    const longform = await stack.testDb.db.selectFrom('social_accounts').select('max_characters').where('display_name', 'like', '@longform@%').executeTakeFirstOrThrow();
+    expect(longform.max_characters).toBe(1000);
+    expect((await draft(stack, { text: long, accounts: [account.id] })).body).toBeUndefined();
+    // Nothing changed since: nothing is written.
+    expect(await refreshInstanceLimits(engineDeps(stack), new AbortController().signal)).toMatchObject({ changed: 0 });
   });
 });

@@ -1,0 +1,44 @@
+import { fetchInstanceLimit } from '../networks/mastodon.ts';
+import { NetworkError } from '../networks/adapter.ts';
+import type { WorkflowDeps } from './deps.ts';
+
+const READ_TIMEOUT_MS = 15_000;
+
+/**
+ * Daily, with the token refresh: each Mastodon instance's own post length is read again, so a limit an
+ * instance raised or lowered since its accounts connected is what the compose form, the card and the
+ * last check before publishing use. One read per instance, however many accounts are on it. An
+ * instance that does not answer keeps the stored limit until the next day.
+ */
+export async function refreshInstanceLimits(deps: Pick<WorkflowDeps, 'db' | 'log'>, signal: AbortSignal): Promise<{ changed: number; failed: number }> {
+  const instances = await deps.db
+    .selectFrom('social_accounts')
+    .select('instance_url')
+    .distinct()
+    .where('network', '=', 'mastodon')
+    .where('status', '!=', 'disconnected')
+    .where('instance_url', 'is not', null)
+    .execute();
+  const summary = { changed: 0, failed: 0 };
+  for (const { instance_url: instanceUrl } of instances) {
+    if (signal.aborted || !instanceUrl) break;
+    try {
+      const limit = await fetchInstanceLimit(instanceUrl, { timeoutMs: READ_TIMEOUT_MS, signal });
+      const updated = await deps.db
+        .updateTable('social_accounts')
+        .set({ max_characters: limit })
+        .where('network', '=', 'mastodon')
+        .where('instance_url', '=', instanceUrl)
+        .where((eb) => eb.or([eb('max_characters', 'is', null), eb('max_characters', '!=', limit)]))
+        .executeTakeFirst();
+      const changed = Number(updated.numUpdatedRows);
+      if (changed > 0) deps.log.info({ instanceUrl, maxCharacters: limit, accounts: changed }, 'a Mastodon instance changed its post length');
+      summary.changed += changed;
+    } catch (err) {
+      if (!(err instanceof NetworkError)) throw err;
+      deps.log.warn({ err, instanceUrl }, 'could not read a Mastodon instance’s post length; keeping the stored one');
+      summary.failed += 1;
+    }
+  }
+  return summary;
+}
