@@ -15,8 +15,9 @@ export function slackAuthProblems(e: Parsed): string[] {
     if (e.SLACK_BOT_TOKEN) problems.push('SLACK_BOT_TOKEN: leave unset with SLACK_CLIENT_ID (each workspace\'s bot token comes from its OAuth installation)');
     if (e.SLACK_APP_TOKEN) problems.push('SLACK_APP_TOKEN: OAuth installs (SLACK_CLIENT_ID) run in HTTP mode only; unset SLACK_APP_TOKEN, or use one SLACK_BOT_TOKEN with Socket Mode');
     if (!e.SLACK_SIGNING_SECRET) problems.push('SLACK_SIGNING_SECRET: required with SLACK_CLIENT_ID (OAuth installs run in HTTP mode)');
-    if (e.SLACK_ALLOWED_TEAMS && teamList(e.SLACK_ALLOWED_TEAMS).some((id) => !/^T[A-Z0-9]{2,}$/.test(id))) {
-      problems.push('SLACK_ALLOWED_TEAMS: expected comma-separated Slack team ids such as T01ABCDEF');
+    // Team ids (T…) allow a workspace's install; an Enterprise Grid organization's id (E…) its org-wide install.
+    if (e.SLACK_ALLOWED_TEAMS && teamList(e.SLACK_ALLOWED_TEAMS).some((id) => !/^[TE][A-Z0-9]{2,}$/.test(id))) {
+      problems.push('SLACK_ALLOWED_TEAMS: expected comma-separated Slack team ids such as T01ABCDEF (or organization ids such as E01ABCDEF for org-wide installs)');
     }
     return problems;
   }

@@ -18,6 +18,8 @@ export interface WorkspacesTable {
   chat: Chat;
   external_id: string;
   name: string | null;
+  /** Slack only: the Enterprise Grid organization (`E…`) the team belongs to, from its last request; null outside one. */
+  enterprise_id: string | null;
   approvals_channel_id: string | null;
   approver_group_id: string | null;
   approvals_required: Generated<number>;

@@ -3,13 +3,19 @@ import type { Executor } from './database.ts';
 import type { DigestDay } from '../domain/digest-schedule.ts';
 import type { Chat, MemberRole, Workspace } from './schema.ts';
 
-/** A Slack team or Discord guild becomes a workspace the first time anyone uses Greenlight there. */
-export async function findOrCreateWorkspace(tx: Executor, chat: Chat, externalId: string, name?: string): Promise<Workspace> {
+/**
+ * A Slack team or Discord guild becomes a workspace the first time anyone uses Greenlight there. A Slack
+ * request names the team's Enterprise Grid organization, if any: it is kept (and changed when a later
+ * request names another), so work outside a request can find an org-wide installation's token. A request
+ * naming none leaves it as it was.
+ */
+export async function findOrCreateWorkspace(tx: Executor, chat: Chat, externalId: string, details: { name?: string; enterpriseId?: string | undefined } = {}): Promise<Workspace> {
   const existing = await tx.selectFrom('workspaces').selectAll().where('chat', '=', chat).where('external_id', '=', externalId).executeTakeFirst();
-  if (existing) return existing;
+  if (existing && (details.enterpriseId === undefined || existing.enterprise_id === details.enterpriseId)) return existing;
+  if (existing) return tx.updateTable('workspaces').set({ enterprise_id: details.enterpriseId!, updated_at: sql<Date>`now()` }).where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow();
   await tx
     .insertInto('workspaces')
-    .values({ chat, external_id: externalId, name: name ?? null })
+    .values({ chat, external_id: externalId, name: details.name ?? null, enterprise_id: details.enterpriseId ?? null })
     .onConflict((oc) => oc.columns(['chat', 'external_id']).doNothing())
     .execute();
   return tx.selectFrom('workspaces').selectAll().where('chat', '=', chat).where('external_id', '=', externalId).executeTakeFirstOrThrow();

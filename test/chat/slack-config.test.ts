@@ -45,7 +45,8 @@ describe('Slack configuration: one bot token or OAuth installs', () => {
 
   it('reads the workspaces allowed to install, and refuses a list that is not team ids', () => {
     expect(loadConfig({ ...CLIENT, SLACK_ALLOWED_TEAMS: ' T01ABC, T02DEF ' }).slack).toMatchObject({ allowedTeams: ['T01ABC', 'T02DEF'] });
-    expect(problems({ ...CLIENT, SLACK_ALLOWED_TEAMS: 'T01ABC,#general' })).toEqual(['SLACK_ALLOWED_TEAMS: expected comma-separated Slack team ids such as T01ABCDEF']);
+    expect(problems({ ...CLIENT, SLACK_ALLOWED_TEAMS: 'T01ABC,#general' })).toEqual(['SLACK_ALLOWED_TEAMS: expected comma-separated Slack team ids such as T01ABCDEF (or organization ids such as E01ABCDEF for org-wide installs)']);
+    expect(problems({ ...CLIENT, SLACK_ALLOWED_TEAMS: 'T01ABC,E01ORG' })).toEqual([]);
     expect(problems({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', SLACK_ALLOWED_TEAMS: 'T01ABC' })).toEqual(['SLACK_ALLOWED_TEAMS: only used with SLACK_CLIENT_ID (OAuth installs)']);
   });
 

@@ -6,17 +6,20 @@ import { randomBytes, randomInt } from 'node:crypto';
  * user allows, redirects to `redirect_uri?code&state` (or `?error=access_denied&state` when they cancel),
  * and `oauth.v2.access`, which trades a code for the team's bot token (and a user token when user scopes
  * were asked for), in the shape Slack documents. Codes are single use and live 10 minutes.
+ *
+ * An org admin of an Enterprise Grid organization may install for the whole organization instead (sign
+ * in with `enterpriseId`): oauth.v2.access then answers `team: null`, `enterprise: {id, name}` and
+ * `is_enterprise_install: true`, with one bot token for the organization.
  */
 
 const CODE_TTL_MS = 10 * 60 * 1000;
 
-export interface Consenter {
-  teamId: string;
-  userId: string;
-}
+/** A workspace's admin installing in their workspace, or an org admin installing org-wide. */
+export type Consenter = { teamId: string; userId: string } | { enterpriseId: string; userId: string };
 
 interface Grant {
-  teamId: string;
+  teamId: string | undefined;
+  enterpriseId: string | undefined;
   userId: string;
   scopes: string[];
   userScopes: string[];
@@ -25,13 +28,18 @@ interface Grant {
   used: boolean;
 }
 
-/** What the emulator does when a code is traded: issue (or reuse) the team's tokens. */
-export type IssueTokens = (grant: { teamId: string; userId: string; userScopes: string[] }) => {
+export interface IssuedTokens {
   botToken: string;
   botUserId: string;
   userToken: string | undefined;
-  teamName: string;
-};
+  /** Unset for an org-wide install. */
+  team: { id: string; name: string } | undefined;
+  /** The organization, for any install in one (workspace-level or org-wide). */
+  enterprise: { id: string; name: string } | undefined;
+}
+
+/** What the emulator does when a code is traded: issue (or reuse) the team's or the organization's tokens. */
+export type IssueTokens = (grant: { teamId: string | undefined; enterpriseId: string | undefined; userId: string; userScopes: string[] }) => IssuedTokens;
 
 export type AuthorizeAnswer = { status: 302; location: string } | { status: 400; text: string };
 
@@ -78,7 +86,8 @@ export class SlackOAuth {
       back.searchParams.set('error', 'access_denied');
     } else {
       const code = `${randomInt(1e9, 1e10)}.${randomInt(1e9, 1e10)}.${randomBytes(32).toString('hex')}`;
-      this.#grants.set(code, { ...this.#consenter, scopes, userScopes, redirectUri: requested, issuedAt: Date.now(), used: false });
+      const who = 'teamId' in this.#consenter ? { teamId: this.#consenter.teamId, enterpriseId: undefined } : { teamId: undefined, enterpriseId: this.#consenter.enterpriseId };
+      this.#grants.set(code, { ...who, userId: this.#consenter.userId, scopes, userScopes, redirectUri: requested, issuedAt: Date.now(), used: false });
       back.searchParams.set('code', code);
     }
     if (state !== null) back.searchParams.set('state', state);
@@ -107,9 +116,9 @@ export class SlackOAuth {
       scope: grant.scopes.join(','),
       bot_user_id: tokens.botUserId,
       app_id: this.#appId,
-      team: { name: tokens.teamName, id: grant.teamId },
-      enterprise: null,
-      is_enterprise_install: false,
+      team: tokens.team ? { name: tokens.team.name, id: tokens.team.id } : null,
+      enterprise: tokens.enterprise ? { name: tokens.enterprise.name, id: tokens.enterprise.id } : null,
+      is_enterprise_install: tokens.team === undefined,
       authed_user: authedUser,
     };
   }

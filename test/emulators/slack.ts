@@ -23,7 +23,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { SlackSocketHub, type EnvelopeType, type SocketDelivery } from './slack-socket.ts';
-import { OAuthError, SlackOAuth } from './slack-oauth.ts';
+import { OAuthError, SlackOAuth, type IssuedTokens } from './slack-oauth.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Public types
@@ -164,6 +164,14 @@ export interface TeamFixture {
   id: string;
   name: string;
   domain?: string;
+  /** The Enterprise Grid organization the workspace belongs to (addEnterprise first). */
+  enterpriseId?: string;
+}
+
+/** An Enterprise Grid organization: an org admin can install the app for all of it (org-wide). */
+export interface EnterpriseFixture {
+  id: string;
+  name: string;
 }
 
 export interface UserGroupFixture {
@@ -175,8 +183,10 @@ export interface UserGroupFixture {
 /** One Web API call as it reached the emulator (the token is never kept). */
 export interface WebApiCall {
   method: string;
-  /** The team whose token made the call (unset when the token was refused or not needed). */
+  /** The team whose token made the call (unset when the token was refused or not needed, or was an org-wide one). */
   teamId?: string;
+  /** The organization whose org-wide token made the call. */
+  enterpriseId?: string;
   args: Json;
   at: number;
   status: number;
@@ -602,6 +612,16 @@ function findElement(blocks: Block[], actionId: string, blockId?: string): { blo
 // The emulator
 // ---------------------------------------------------------------------------------------------
 
+/** A token Slack issued: to one team, or (org-wide install: teamId unset) to an organization. */
+interface TokenGrant {
+  teamId: string | undefined;
+  enterpriseId: string | undefined;
+  kind: 'bot' | 'user';
+  revoked: boolean;
+}
+
+type EventTarget = { teamId: string | undefined; enterpriseId: string | undefined; orgWide: boolean };
+
 interface ChannelRecord {
   fixture: Required<ChannelFixture>;
   isIm: boolean;
@@ -675,11 +695,21 @@ export class SlackEmulator {
   readonly #homeViews = new Map<string, string>();
   readonly #responseUrls = new Map<string, ResponseUrlRecord>();
   readonly #methods: Record<string, MethodHandler>;
-  readonly #teams = new Map<string, Required<TeamFixture>>();
-  /** Every token Slack issued: its team and kind. The first team's bot token is installed from the start. */
-  readonly #tokens = new Map<string, { teamId: string; kind: 'bot' | 'user'; revoked: boolean }>();
-  /** The team of the token of the Web API call being answered (handlers run synchronously). */
-  #callTeamId: string;
+  readonly #teams = new Map<string, TeamFixture & { domain: string }>();
+  readonly #enterprises = new Map<string, EnterpriseFixture>();
+  /**
+   * Every token Slack issued: its team (or, for an org-wide install, its organization) and kind. The
+   * first team's bot token is installed from the start.
+   */
+  readonly #tokens = new Map<string, TokenGrant>();
+  /** Per organization, the workspaces its admins added the org-wide app to: its token works there. */
+  readonly #orgTeams = new Map<string, Set<string>>();
+  /** The team of the token of the Web API call being answered (handlers run synchronously); unset for an org-wide token. */
+  #callTeamId: string | undefined;
+  /** The organization of the org-wide token of the call being answered. */
+  #callEnterpriseId: string | undefined;
+  /** An org-wide token's call acts in the workspace its arguments (channel, user, trigger) belong to. */
+  #callActingTeamId: string | undefined;
   /** The OAuth v2 install flow: consent page and oauth.v2.access. */
   readonly oauth: SlackOAuth;
   readonly #server: Server;
@@ -700,7 +730,7 @@ export class SlackEmulator {
     this.#methods = this.#methodTable();
     this.#callTeamId = this.teamId;
     this.addTeam({ id: this.teamId, name: this.teamName, domain: this.teamDomain });
-    this.#tokens.set(this.botToken, { teamId: this.teamId, kind: 'bot', revoked: false });
+    this.#tokens.set(this.botToken, { teamId: this.teamId, enterpriseId: undefined, kind: 'bot', revoked: false });
     this.oauth = new SlackOAuth(this.appId, (grant) => this.#install(grant));
     this.#server = createServer((req, res) => {
       this.#route(req, res).catch((error: unknown) => {
@@ -744,7 +774,25 @@ export class SlackEmulator {
   // -------------------------------------------------------------------------------------------
 
   addTeam(team: TeamFixture): void {
+    if (team.enterpriseId !== undefined && !this.#enterprises.has(team.enterpriseId)) throw new Error(`Slack emulator: unknown organization ${team.enterpriseId}; call addEnterprise() first`);
     this.#teams.set(team.id, { domain: team.name.toLowerCase().replace(/[^a-z0-9]+/g, '-'), ...team });
+  }
+
+  addEnterprise(enterprise: EnterpriseFixture): void {
+    this.#enterprises.set(enterprise.id, { ...enterprise });
+  }
+
+  /**
+   * An org admin adds the org-wide app to some of the organization's workspaces (Slack adds it to none
+   * at install): its one token then works there, and their people's requests say is_enterprise_install.
+   */
+  addOrgAppToTeams(enterpriseId: string, teamIds: string[]): void {
+    for (const teamId of teamIds) {
+      if (this.#teams.get(teamId)?.enterpriseId !== enterpriseId) throw new Error(`Slack emulator: team ${teamId} is not in organization ${enterpriseId}`);
+    }
+    const added = this.#orgTeams.get(enterpriseId) ?? new Set<string>();
+    for (const teamId of teamIds) added.add(teamId);
+    this.#orgTeams.set(enterpriseId, added);
   }
 
   addUser(user: UserFixture): void {
@@ -911,7 +959,7 @@ export class SlackEmulator {
       command: args.command,
       text: args.text,
       api_app_id: this.appId,
-      is_enterprise_install: 'false',
+      ...this.#commandOrgFields(user.id),
       response_url: responseUrl,
       trigger_id: this.#issueTrigger(user.id),
     };
@@ -955,8 +1003,7 @@ export class SlackEmulator {
       trigger_id: this.#issueTrigger(args.userId),
       view,
       response_urls: [],
-      is_enterprise_install: false,
-      enterprise: null,
+      ...this.#interactionOrgFields(args.userId),
     };
     return this.#deliver('interactive', payload, { kind: 'view', userId: args.userId, viewId: args.viewId }, args);
   }
@@ -991,34 +1038,48 @@ export class SlackEmulator {
   async appHomeOpened(userId: string, retry: RetryOptions = {}): Promise<AppResponse> {
     this.#requireUser(userId);
     const now = Date.now() / 1000;
-    return this.#sendEvent(this.#teamOfUser(userId), { type: 'app_home_opened', user: userId, channel: `D${userId.slice(1)}`, tab: 'home', event_ts: now.toFixed(6) }, retry);
+    return this.#sendEvent(this.#eventTarget(this.#teamOfUser(userId)), { type: 'app_home_opened', user: userId, channel: `D${userId.slice(1)}`, tab: 'home', event_ts: now.toFixed(6) }, retry);
   }
 
   /**
    * A workspace removes the app: its tokens stop working at once, and Slack sends `app_uninstalled`,
-   * then `tokens_revoked` naming the bot (Events API, HTTP transport).
+   * then `tokens_revoked` naming the bot (Events API, HTTP transport). Given an organization's id
+   * (`E…`), the org-wide install goes: its token stops working in every workspace, and the events say
+   * `enterprise_id` with `team_id: null`, their authorization `is_enterprise_install: true`.
    */
-  async uninstallApp(teamId: string): Promise<AppResponse[]> {
-    for (const grant of this.#tokens.values()) if (grant.teamId === teamId) grant.revoked = true;
+  async uninstallApp(teamOrEnterpriseId: string): Promise<AppResponse[]> {
+    const orgWide = this.#enterprises.has(teamOrEnterpriseId);
+    for (const grant of this.#tokens.values()) {
+      if (orgWide ? grant.teamId === undefined && grant.enterpriseId === teamOrEnterpriseId : grant.teamId === teamOrEnterpriseId) grant.revoked = true;
+    }
+    if (orgWide) this.#orgTeams.delete(teamOrEnterpriseId);
+    const target: EventTarget = orgWide ? { teamId: undefined, enterpriseId: teamOrEnterpriseId, orgWide: true } : this.#eventTarget(teamOrEnterpriseId);
     const now = (Date.now() / 1000).toFixed(6);
     return [
-      await this.#sendEvent(teamId, { type: 'app_uninstalled', event_ts: now }),
-      await this.#sendEvent(teamId, { type: 'tokens_revoked', tokens: { bot: [this.botUserId] }, event_ts: now }),
+      await this.#sendEvent(target, { type: 'app_uninstalled', event_ts: now }),
+      await this.#sendEvent(target, { type: 'tokens_revoked', tokens: { bot: [this.botUserId] }, event_ts: now }),
     ];
   }
 
-  /** An Events API `event_callback` for one team, signed like any other request. */
-  async #sendEvent(teamId: string, event: Json, retry: RetryOptions = {}): Promise<AppResponse> {
+  /** Whom a team's event is for: the team, in its organization, through its own or the org-wide install. */
+  #eventTarget(teamId: string): EventTarget {
+    const { org, orgWide } = this.#orgOf(teamId);
+    return { teamId, enterpriseId: org?.id, orgWide };
+  }
+
+  /** An Events API `event_callback`, signed like any other request. */
+  async #sendEvent(target: EventTarget, event: Json, retry: RetryOptions = {}): Promise<AppResponse> {
     const now = Date.now() / 1000;
     const body = JSON.stringify({
       token: this.verificationToken,
-      team_id: teamId,
+      team_id: target.teamId ?? null,
+      ...(target.enterpriseId !== undefined ? { enterprise_id: target.enterpriseId } : {}),
       api_app_id: this.appId,
       event,
       type: 'event_callback',
       event_id: `Ev${Math.floor(now * 1000).toString(36).toUpperCase()}${hex(2).toUpperCase()}`,
       event_time: Math.floor(now),
-      authorizations: [{ team_id: teamId, user_id: this.botUserId, is_bot: true, is_enterprise_install: false }],
+      authorizations: [{ enterprise_id: target.enterpriseId ?? null, team_id: target.teamId ?? null, user_id: this.botUserId, is_bot: true, is_enterprise_install: target.orgWide }],
       is_ext_shared_channel: false,
     });
     const headers: Record<string, string> = {};
@@ -1160,8 +1221,7 @@ export class SlackEmulator {
       trigger_id: this.#issueTrigger(args.userId),
       view: clone(record.view),
       actions: [this.#buttonAction(found, args.value)],
-      is_enterprise_install: false,
-      enterprise: null,
+      ...this.#interactionOrgFields(args.userId),
     };
   }
 
@@ -1189,8 +1249,7 @@ export class SlackEmulator {
       state: { values: {} },
       response_url: this.#issueResponseUrl('action', args.userId, args.channelId, args.messageTs),
       actions: [action],
-      is_enterprise_install: false,
-      enterprise: null,
+      ...this.#interactionOrgFields(args.userId),
     };
     if (args.kind === 'menu' && found.block.block_id !== undefined) {
       // A select inside a message's actions block also shows up in the message's state values.
@@ -1248,9 +1307,30 @@ export class SlackEmulator {
     return this.#users.get(userId)?.teamId ?? this.teamId;
   }
 
-  #teamRef(userId: string): { id: string; domain: string } {
+  /** A payload's `team`: a workspace in an organization also names it (`enterprise_id`, `enterprise_name`). */
+  #teamRef(userId: string): { id: string; domain: string; enterprise_id?: string; enterprise_name?: string } {
     const team = this.#teams.get(this.#teamOfUser(userId))!;
-    return { id: team.id, domain: team.domain };
+    const org = team.enterpriseId === undefined ? undefined : this.#enterprises.get(team.enterpriseId)!;
+    return { id: team.id, domain: team.domain, ...(org ? { enterprise_id: org.id, enterprise_name: org.name } : {}) };
+  }
+
+  /** The organization of a team, if any, and whether the app is there through an org-wide install. */
+  #orgOf(teamId: string): { org: EnterpriseFixture | undefined; orgWide: boolean } {
+    const enterpriseId = this.#teams.get(teamId)?.enterpriseId;
+    const org = enterpriseId === undefined ? undefined : this.#enterprises.get(enterpriseId);
+    return { org, orgWide: org !== undefined && (this.#orgTeams.get(org.id)?.has(teamId) ?? false) };
+  }
+
+  /** A slash command's form fields: `enterprise_id`/`enterprise_name` in an organization; the flag is a string. */
+  #commandOrgFields(userId: string): Record<string, string> {
+    const { org, orgWide } = this.#orgOf(this.#teamOfUser(userId));
+    return { ...(org ? { enterprise_id: org.id, enterprise_name: org.name } : {}), is_enterprise_install: String(orgWide) };
+  }
+
+  /** Interaction payloads (block_actions, view_submission): `enterprise` ({id, name} or null) and the flag. */
+  #interactionOrgFields(userId: string): Json {
+    const { org, orgWide } = this.#orgOf(this.#teamOfUser(userId));
+    return { is_enterprise_install: orgWide, enterprise: org ? { id: org.id, name: org.name } : null };
   }
 
   #requireUser(userId: string): UserFixture {
@@ -1325,8 +1405,12 @@ export class SlackEmulator {
     const handler = this.#methods[method];
     if (handler === undefined) return { status: 200, body: { ok: false, error: 'unknown_method', req_method: method } };
     if (method === 'oauth.v2.access') return this.#oauthAccess(args, auth.basic);
-    this.#callTeamId = this.#authenticate(method, auth.token);
-    call.teamId = this.#callTeamId;
+    const grant = this.#authenticate(method, auth.token);
+    this.#callTeamId = grant.teamId;
+    this.#callEnterpriseId = grant.teamId === undefined ? grant.enterpriseId : undefined;
+    this.#callActingTeamId = grant.teamId;
+    if (grant.teamId !== undefined) call.teamId = grant.teamId;
+    else call.enterpriseId = grant.enterpriseId;
     const fault = this.#takeFault(method);
     if (fault === undefined) return { status: 200, body: handler(args) };
     if (fault.afterEffect) {
@@ -1347,15 +1431,26 @@ export class SlackEmulator {
     return { status: fault.status ?? 200, body: { ok: false, error: fault.error ?? 'internal_error' } };
   }
 
-  /** Checks the token and returns its team: every method then sees only that team's channels and users. */
-  #authenticate(method: string, token: string | undefined): string {
+  /**
+   * Checks the token and returns its grant: every method then sees only that team's channels and users,
+   * or, for an org-wide token, those of the organization's workspaces the app was added to (#sees).
+   */
+  #authenticate(method: string, token: string | undefined): { teamId: string | undefined; enterpriseId: string | undefined } {
     if (token === undefined || token === '') throw new ApiError('not_authed');
-    const grant = token === this.appToken ? { teamId: this.teamId, kind: 'app' as const, revoked: false } : this.#tokens.get(token);
+    const grant = token === this.appToken ? { teamId: this.teamId, enterpriseId: undefined, kind: 'app' as const, revoked: false } : this.#tokens.get(token);
     if (grant === undefined) throw new ApiError('invalid_auth');
     if (grant.revoked || (token === this.botToken && this.#revoked.has('bot')) || (grant.kind === 'app' && this.#revoked.has('app'))) throw new ApiError('token_revoked');
     const needed = method === 'apps.connections.open' ? 'app' : 'bot';
     if (grant.kind !== needed && !(grant.kind === 'user' && needed === 'bot')) throw new ApiError('not_allowed_token_type');
-    return grant.teamId;
+    return { teamId: grant.teamId, enterpriseId: grant.enterpriseId };
+  }
+
+  /** Whether the call's token works in a team; an org-wide token's call then acts in that team. */
+  #sees(teamId: string): boolean {
+    if (this.#callTeamId !== undefined) return teamId === this.#callTeamId;
+    const seen = this.#callEnterpriseId !== undefined && (this.#orgTeams.get(this.#callEnterpriseId)?.has(teamId) ?? false);
+    if (seen) this.#callActingTeamId = teamId;
+    return seen;
   }
 
   #oauthAccess(args: Json, basic: { id: string; secret: string } | undefined): { status: number; body: Json } {
@@ -1367,31 +1462,44 @@ export class SlackEmulator {
     }
   }
 
-  /** A completed consent: the team's bot token (kept across reinstalls until revoked) and a user token if asked. */
-  #install(grant: { teamId: string; userId: string; userScopes: string[] }): { botToken: string; botUserId: string; userToken: string | undefined; teamName: string } {
-    const team = this.#teams.get(grant.teamId);
-    if (team === undefined) throw new Error(`Slack emulator: unknown team ${grant.teamId}; call addTeam() first`);
-    let botToken = [...this.#tokens].find(([, t]) => t.teamId === team.id && t.kind === 'bot' && !t.revoked)?.[0];
+  /**
+   * A completed consent: the team's (or, org-wide, the organization's) bot token, kept across reinstalls
+   * until revoked, and a user token if asked.
+   */
+  #install(grant: { teamId: string | undefined; enterpriseId: string | undefined; userId: string; userScopes: string[] }): IssuedTokens {
+    const team = grant.teamId === undefined ? undefined : this.#teams.get(grant.teamId);
+    if (grant.teamId !== undefined && team === undefined) throw new Error(`Slack emulator: unknown team ${grant.teamId}; call addTeam() first`);
+    const enterpriseId = team ? team.enterpriseId : grant.enterpriseId;
+    const org = enterpriseId === undefined ? undefined : this.#enterprises.get(enterpriseId);
+    if (team === undefined && org === undefined) throw new Error(`Slack emulator: unknown organization ${grant.enterpriseId}; call addEnterprise() first`);
+    const owner = { teamId: team?.id, enterpriseId: team ? undefined : org!.id };
+    const owns = (t: TokenGrant) => (owner.teamId !== undefined ? t.teamId === owner.teamId : t.teamId === undefined && t.enterpriseId === owner.enterpriseId);
+    let botToken = [...this.#tokens].find(([, t]) => owns(t) && t.kind === 'bot' && !t.revoked)?.[0];
     if (botToken === undefined) {
       botToken = ['xoxb', String(randomInt(1e9, 1e10)), String(randomInt(1e9, 1e10)), hex(12)].join('-');
-      this.#tokens.set(botToken, { teamId: team.id, kind: 'bot', revoked: false });
+      this.#tokens.set(botToken, { ...owner, enterpriseId: org?.id, kind: 'bot', revoked: false });
     }
     let userToken: string | undefined;
     if (grant.userScopes.length > 0) {
       userToken = ['xoxp', String(randomInt(1e9, 1e10)), String(randomInt(1e9, 1e10)), hex(16)].join('-');
-      this.#tokens.set(userToken, { teamId: team.id, kind: 'user', revoked: false });
+      this.#tokens.set(userToken, { ...owner, enterpriseId: org?.id, kind: 'user', revoked: false });
     }
-    return { botToken, botUserId: this.botUserId, userToken, teamName: team.name };
+    return { botToken, botUserId: this.botUserId, userToken, team: team ? { id: team.id, name: team.name } : undefined, enterprise: org ? { id: org.id, name: org.name } : undefined };
   }
 
-  /** The bot token Slack issued to a team at install (undefined before, and after an uninstall). */
-  botTokenOf(teamId: string): string | undefined {
-    return [...this.#tokens].find(([, t]) => t.teamId === teamId && t.kind === 'bot' && !t.revoked)?.[0];
+  /** Whether a token was issued to this team, or org-wide to this organization (given its `E…` id). */
+  #issuedTo(grant: TokenGrant, teamOrEnterpriseId: string): boolean {
+    return grant.teamId === teamOrEnterpriseId || (grant.teamId === undefined && grant.enterpriseId === teamOrEnterpriseId);
   }
 
-  /** Every token ever issued to a team, revoked or not (to look for them where they must not be). */
-  tokensOf(teamId: string): string[] {
-    return [...this.#tokens].filter(([, t]) => t.teamId === teamId).map(([token]) => token);
+  /** The bot token Slack issued to a team, or org-wide to an organization (undefined before, and after an uninstall). */
+  botTokenOf(teamOrEnterpriseId: string): string | undefined {
+    return [...this.#tokens].find(([, t]) => this.#issuedTo(t, teamOrEnterpriseId) && t.kind === 'bot' && !t.revoked)?.[0];
+  }
+
+  /** Every token ever issued to a team or organization, revoked or not (to look for them where they must not be). */
+  tokensOf(teamOrEnterpriseId: string): string[] {
+    return [...this.#tokens].filter(([, t]) => this.#issuedTo(t, teamOrEnterpriseId)).map(([token]) => token);
   }
 
   #takeFault(method: string): (Fault & { times: number }) | undefined {
@@ -1501,6 +1609,12 @@ export class SlackEmulator {
   }
 
   #authTest(): Json {
+    if (this.#callTeamId === undefined) {
+      // An org-wide token: the organization's URL and id, no single workspace (the installer reads url and bot_id).
+      const org = this.#enterprises.get(this.#callEnterpriseId!)!;
+      const domain = org.name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+      return { ok: true, url: `https://${domain}.enterprise.slack.com/`, team: org.name, user: 'greenlight', team_id: org.id, user_id: this.botUserId, bot_id: this.botId, enterprise_id: org.id, is_enterprise_install: true };
+    }
     const team = this.#teams.get(this.#callTeamId)!;
     return {
       ok: true,
@@ -1606,7 +1720,7 @@ export class SlackEmulator {
 
   #usersInfo(args: Json): Json {
     const user = this.#users.get(requireArg(args, 'user'));
-    if (user === undefined || (user.teamId ?? this.teamId) !== this.#callTeamId) throw new ApiError('user_not_found');
+    if (user === undefined || !this.#sees(user.teamId ?? this.teamId)) throw new ApiError('user_not_found');
     return { ok: true, user: this.#userObject(user, truthy(args.include_locale)) };
   }
 
@@ -1686,11 +1800,11 @@ export class SlackEmulator {
   #knownChannel(idOrName: string): ChannelRecord {
     const byId = this.#channels.get(idOrName);
     // Another workspace's channel does not exist for this token.
-    if (byId !== undefined && byId.fixture.teamId === this.#callTeamId) return byId;
+    if (byId !== undefined && this.#sees(byId.fixture.teamId)) return byId;
     const name = idOrName.replace(/^#/, '');
-    const byName = [...this.#channels.values()].find((c) => !c.isIm && c.fixture.name === name && c.fixture.teamId === this.#callTeamId);
+    const byName = [...this.#channels.values()].find((c) => !c.isIm && c.fixture.name === name && this.#sees(c.fixture.teamId));
     if (byName !== undefined) return byName;
-    if (this.#users.has(idOrName) && this.#teamOfUser(idOrName) === this.#callTeamId) return this.#directMessage(idOrName);
+    if (this.#users.has(idOrName) && this.#sees(this.#teamOfUser(idOrName))) return this.#directMessage(idOrName);
     throw new ApiError('channel_not_found');
   }
 
@@ -1798,7 +1912,7 @@ export class SlackEmulator {
   #exchangeTrigger(value: unknown): string {
     const trigger = this.#triggers.get(str(value) ?? '');
     // A trigger from another workspace's user is unknown to this token's app installation.
-    if (trigger === undefined || this.#teamOfUser(trigger.userId) !== this.#callTeamId) throw new ApiError('invalid_trigger_id');
+    if (trigger === undefined || !this.#sees(this.#teamOfUser(trigger.userId))) throw new ApiError('invalid_trigger_id');
     if (trigger.used) throw new ApiError('exchanged_trigger_id');
     if (Date.now() - trigger.issuedAt > this.#triggerTtlMs) throw new ApiError('expired_trigger_id');
     trigger.used = true;
@@ -1821,7 +1935,7 @@ export class SlackEmulator {
     const id = slackId('V');
     const view: SlackView = {
       id,
-      team_id: this.#callTeamId,
+      team_id: this.#callActingTeamId ?? this.teamId,
       type: str(input.type) ?? 'modal',
       blocks: withGeneratedIds((input.blocks as Block[] | undefined) ?? []),
       private_metadata: str(input.private_metadata) ?? '',
@@ -1834,7 +1948,7 @@ export class SlackEmulator {
       previous_view_id: lineage.previousViewId,
       app_id: this.appId,
       external_id: str(input.external_id) ?? '',
-      app_installed_team_id: this.#callTeamId,
+      app_installed_team_id: this.#callActingTeamId ?? this.teamId,
       bot_id: this.botId,
     };
     if (view.type === 'modal') {

@@ -10,10 +10,39 @@ export interface SlackEdge {
   deps: WorkflowDeps;
 }
 
-/** The Slack team becomes our workspace on first contact; the actor is the user who sent the request. */
-export async function actorFor(edge: SlackEdge, teamId: string | undefined, userId: string): Promise<Actor> {
-  if (!teamId) throw new Error('Slack request without a team id');
-  const workspace = await findOrCreateWorkspace(edge.deps.db, 'slack', teamId);
+/** The workspace (team) a request came from, and the Enterprise Grid organization it belongs to, if any. */
+export interface RequestTeam {
+  teamId: string | undefined;
+  enterpriseId: string | undefined;
+}
+
+type RequestBody = {
+  team_id?: string;
+  enterprise_id?: string | null;
+  team?: { id?: string; enterprise_id?: string } | null;
+  enterprise?: { id?: string } | null;
+  user?: { team_id?: string } | string;
+};
+
+/**
+ * Commands and events name them at the top (`team_id`, `enterprise_id`); clicks and form submissions
+ * in `team` and `enterprise` (`team` is null on some org-wide payloads: then the user's own team).
+ */
+export function requestTeam(body: RequestBody): RequestTeam {
+  const userTeam = typeof body.user === 'object' ? body.user.team_id : undefined;
+  return {
+    teamId: body.team?.id ?? body.team_id ?? userTeam,
+    enterpriseId: body.enterprise?.id ?? body.team?.enterprise_id ?? body.enterprise_id ?? undefined,
+  };
+}
+
+/**
+ * The Slack team becomes our workspace on first contact; the actor is the user who sent the request.
+ * The team's organization is kept with it: background jobs find an org-wide install's token by it.
+ */
+export async function actorFor(edge: SlackEdge, team: RequestTeam, userId: string): Promise<Actor> {
+  if (!team.teamId) throw new Error('Slack request without a team id');
+  const workspace = await findOrCreateWorkspace(edge.deps.db, 'slack', team.teamId, { enterpriseId: team.enterpriseId });
   return { workspaceId: workspace.id, userId };
 }
 

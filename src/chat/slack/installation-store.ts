@@ -36,7 +36,7 @@ export function createInstallationStore(db: Db, cipher: TokenCipher, log: Logger
     async storeInstallation(installation) {
       const key = installationKey({ teamId: installation.team?.id, enterpriseId: installation.enterprise?.id, isEnterpriseInstall: installation.isEnterpriseInstall === true });
       await inTransaction(db, async (tx) => {
-        const workspace = installation.team ? await findOrCreateWorkspace(tx, 'slack', installation.team.id, installation.team.name) : undefined;
+        const workspace = installation.team ? await findOrCreateWorkspace(tx, 'slack', installation.team.id, { name: installation.team.name, enterpriseId: installation.enterprise?.id }) : undefined;
         await saveSlackInstallation(tx, cipher, {
           key,
           teamId: installation.team?.id,

@@ -34,16 +34,25 @@ export function oauthReceiverOptions(slack: OAuthSlack, store: InstallationStore
       clientOptions: { slackApiUrl: slack.apiUrl },
       callbackOptions: {
         // The token Slack just issued is dropped unsaved: Greenlight never acts in that workspace.
+        // An org-wide install (Enterprise Grid) is allowed by its organization's id (E…), any other by its team's (T…).
         afterInstallation: async (installation, _options, _req, res) => {
-          const teamId = installation.team?.id ?? installation.enterprise?.id ?? '';
-          if (!slack.allowedTeams || slack.allowedTeams.includes(teamId)) return true;
-          log.warn({ teamId }, 'a Slack install from a workspace not in SLACK_ALLOWED_TEAMS was refused');
-          page(res, 403, 'Install refused', `This Greenlight serves only the workspaces its operator lists. Ask them to add team ${escapeHtml(teamId)} to SLACK_ALLOWED_TEAMS, then install again.`);
+          const orgWide = installation.isEnterpriseInstall === true;
+          const id = (orgWide ? installation.enterprise?.id : installation.team?.id) ?? '';
+          if (!slack.allowedTeams || slack.allowedTeams.includes(id)) return true;
+          log.warn({ [orgWide ? 'enterpriseId' : 'teamId']: id }, `a Slack install from ${orgWide ? 'an organization' : 'a workspace'} not in SLACK_ALLOWED_TEAMS was refused`);
+          page(res, 403, 'Install refused', `This Greenlight serves only the workspaces its operator lists. Ask them to add ${orgWide ? 'organization' : 'team'} ${escapeHtml(id)} to SLACK_ALLOWED_TEAMS, then install again.`);
           return false;
         },
         success: (installation, _options, _req, res) => {
-          const name = installation.team?.name ?? installation.enterprise?.name ?? 'your workspace';
-          page(res, 200, 'Greenlight is installed', `Greenlight is installed in ${name}. Invite @Greenlight to your approvals channel, then run <code>/greenlight settings approvals_channel=#approvals</code> there.`);
+          const next = 'Invite @Greenlight to your approvals channel, then run <code>/greenlight settings approvals_channel=#approvals</code> there.';
+          if (installation.isEnterpriseInstall === true) {
+            // Slack adds an org-wide app to no workspace by itself: the org's admins pick them.
+            const name = escapeHtml(installation.enterprise?.name ?? 'your organization');
+            page(res, 200, 'Greenlight is installed', `Greenlight is installed for ${name}. An org admin now adds it to the workspaces that use it (in Slack's admin pages, under Integrations → Installed apps). In each: ${next}`);
+            return;
+          }
+          const name = installation.team?.name ?? 'your workspace';
+          page(res, 200, 'Greenlight is installed', `Greenlight is installed in ${name}. ${next}`);
         },
         failure: (error, _options, _req: IncomingMessage, res: ServerResponse) => {
           // Slack's error code (invalid_code, access_denied, a stale state); never a token or the code itself.

@@ -83,6 +83,7 @@ export async function slackRoles(client: WebClient, db: Db, workspace: Workspace
   const admin = role === 'admin' || info.user?.is_admin === true || info.user?.is_owner === true;
   if (admin || role === 'approver') return { approver: true, admin };
   if (!workspace.approver_group_id) return { approver: false, admin };
-  const group = await client.usergroups.users.list({ usergroup: workspace.approver_group_id });
+  // An org-wide token must say which workspace's group; a workspace token ignores team_id.
+  const group = await client.usergroups.users.list({ usergroup: workspace.approver_group_id, team_id: workspace.external_id });
   return { approver: (group.users ?? []).includes(userId), admin };
 }

@@ -3,13 +3,13 @@ import { appHomeLists, type HomeRow } from '../../../db/queue-view.ts';
 import { findWorkspace } from '../../../db/workspaces.ts';
 import { formatInZone } from '../../../domain/publish-time.ts';
 import { escape } from '../card-blocks.ts';
-import { actorFor, type SlackEdge } from '../edge-context.ts';
+import { actorFor, requestTeam, type SlackEdge } from '../edge-context.ts';
 
 /** The App Home tab: my drafts, waiting for my approval, scheduled this week, failures. */
 export function registerAppHome(app: App, edge: SlackEdge): void {
   app.event('app_home_opened', async ({ event, body, client }) => {
     if (event.tab !== 'home') return;
-    const actor = await actorFor(edge, (body as { team_id?: string }).team_id, event.user);
+    const actor = await actorFor(edge, requestTeam(body as { team_id?: string; enterprise_id?: string }), event.user);
     const workspace = (await findWorkspace(edge.deps.db, actor.workspaceId))!;
     const roles = await edge.deps.chats.slack?.roles(workspace, event.user);
     const lists = await appHomeLists(edge.deps.db, actor.workspaceId, event.user, edge.deps.now());

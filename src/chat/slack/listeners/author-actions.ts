@@ -5,13 +5,13 @@ import { formatIsoMinute } from '../../../domain/time-format.ts';
 import { cancelPost, publishNow, reschedulePost } from '../../../workflow/author-actions.ts';
 import type { Outcome } from '../../../workflow/deps.ts';
 import { composeModal, singleFieldModal } from '../compose-modal.ts';
-import { actorFor, tellUser, type SlackEdge } from '../edge-context.ts';
+import { actorFor, requestTeam, tellUser, type SlackEdge } from '../edge-context.ts';
 import { ACTIONS, VIEWS } from '../ids.ts';
 
 /** Edit (the compose form, pre-filled), Reschedule (a time form), Publish now, Cancel. */
 export function registerAuthorActions(app: App, edge: SlackEdge): void {
   app.action<BlockButtonAction>(ACTIONS.edit, async ({ body, action, client }) => {
-    const actor = await actorFor(edge, body.team?.id ?? body.user.team_id, body.user.id);
+    const actor = await actorFor(edge, requestTeam(body), body.user.id);
     const post = await findPost(edge.deps.db, action.value ?? '');
     const where = { channelId: body.channel?.id, userId: body.user.id };
     if (!post || post.workspace_id !== actor.workspaceId) return tellUser(client, where, { ok: false, message: 'That post no longer exists.' });
@@ -40,7 +40,7 @@ export function registerAuthorActions(app: App, edge: SlackEdge): void {
 
   app.view(VIEWS.reschedule, async ({ ack, body, view }) => {
     const { postId } = JSON.parse(view.private_metadata) as { postId: string };
-    const actor = await actorFor(edge, body.team?.id ?? body.user.team_id, body.user.id);
+    const actor = await actorFor(edge, requestTeam(body), body.user.id);
     const outcome = await reschedulePost(edge.deps, actor, postId, view.state.values.value?.value?.value ?? '');
     if (!outcome.ok) return ack({ response_action: 'errors', errors: { value: outcome.message } });
     return ack();
@@ -52,7 +52,7 @@ export function registerAuthorActions(app: App, edge: SlackEdge): void {
   ];
   for (const [actionId, run] of simple) {
     app.action<BlockButtonAction>(actionId, async ({ body, action, client }) => {
-      const actor = await actorFor(edge, body.team?.id ?? body.user.team_id, body.user.id);
+      const actor = await actorFor(edge, requestTeam(body), body.user.id);
       const outcome = await run([edge.deps, actor, action.value ?? '']);
       await tellUser(client, { channelId: body.channel?.id, userId: body.user.id }, outcome);
     });

@@ -3,7 +3,7 @@ import { findWorkspace } from '../../../db/workspaces.ts';
 import { editPost } from '../../../workflow/author-actions.ts';
 import { submitPost } from '../../../workflow/submit-post.ts';
 import { readCompose, type ComposeMetadata } from '../compose-modal.ts';
-import { actorFor, type SlackEdge } from '../edge-context.ts';
+import { actorFor, requestTeam, type SlackEdge } from '../edge-context.ts';
 import { VIEWS } from '../ids.ts';
 
 /**
@@ -12,7 +12,7 @@ import { VIEWS } from '../ids.ts';
  */
 export function registerComposeView(app: App, edge: SlackEdge): void {
   app.view(VIEWS.compose, async ({ ack, body, view }) => {
-    const actor = await actorFor(edge, body.team?.id ?? body.user.team_id, body.user.id);
+    const actor = await actorFor(edge, requestTeam(body), body.user.id);
     const workspace = (await findWorkspace(edge.deps.db, actor.workspaceId))!;
     const metadata = JSON.parse(view.private_metadata || '{}') as ComposeMetadata;
     const input = readCompose(view.state.values as never, workspace.default_zone);

@@ -1,6 +1,6 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
 import { deliveryAction } from '../../../workflow/delivery-actions.ts';
-import { actorFor, tellUser, type SlackEdge } from '../edge-context.ts';
+import { actorFor, requestTeam, tellUser, type SlackEdge } from '../edge-context.ts';
 import { ACTIONS } from '../ids.ts';
 
 const BUTTONS = [
@@ -14,7 +14,7 @@ const BUTTONS = [
 export function registerDeliveryActions(app: App, edge: SlackEdge): void {
   for (const [actionId, kind] of BUTTONS) {
     app.action<BlockButtonAction>(actionId, async ({ body, action, client }) => {
-      const actor = await actorFor(edge, body.team?.id ?? body.user.team_id, body.user.id);
+      const actor = await actorFor(edge, requestTeam(body), body.user.id);
       const outcome = await deliveryAction(edge.deps, actor, action.value ?? '', kind);
       await tellUser(client, { channelId: body.channel?.id, userId: body.user.id, ...(body.message?.thread_ts ? { threadTs: body.message.thread_ts } : {}) }, outcome);
     });

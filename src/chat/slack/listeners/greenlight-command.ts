@@ -9,7 +9,7 @@ import { changeSettings, connectInvitation, pauseWorkspace, resumeWorkspace } fr
 import { webhooksCommand } from '../../../workflow/webhook-admin.ts';
 import type { Actor, Outcome } from '../../../workflow/deps.ts';
 import { escape } from '../card-blocks.ts';
-import { actorFor, type SlackEdge } from '../edge-context.ts';
+import { actorFor, requestTeam, type SlackEdge } from '../edge-context.ts';
 import { COMMANDS } from '../ids.ts';
 import { parseSettings, SETTINGS_HELP } from '../../settings-args.ts';
 
@@ -28,7 +28,7 @@ export const HELP = [
 /** `/greenlight <subcommand>`: every answer is ephemeral, except pause and resume, which are announced. */
 export function registerGreenlightCommand(app: App, edge: SlackEdge): void {
   app.command(COMMANDS.greenlight, async ({ body, respond, client }) => {
-    const actor = await actorFor(edge, body.team_id, body.user_id);
+    const actor = await actorFor(edge, requestTeam(body), body.user_id);
     const [sub = 'help', ...args] = body.text.trim().split(/\s+/).filter(Boolean);
     const reply = async (text: string) => {
       await respond({ response_type: 'ephemeral', text });

@@ -3,13 +3,13 @@ import { bestTimeHint } from '../../../analytics/best-time-text.ts';
 import { listAccounts } from '../../../db/accounts.ts';
 import { findWorkspace } from '../../../db/workspaces.ts';
 import { composeModal } from '../compose-modal.ts';
-import { actorFor, userZone, type SlackEdge } from '../edge-context.ts';
+import { actorFor, requestTeam, userZone, type SlackEdge } from '../edge-context.ts';
 import { COMMANDS } from '../ids.ts';
 
 /** `/post [text]`: opens the compose form, pre-filled with any text typed after the command. */
 export function registerPostCommand(app: App, edge: SlackEdge): void {
   app.command(COMMANDS.post, async ({ body, client, respond }) => {
-    const actor = await actorFor(edge, body.team_id, body.user_id);
+    const actor = await actorFor(edge, requestTeam(body), body.user_id);
     const workspace = (await findWorkspace(edge.deps.db, actor.workspaceId))!;
     const accounts = (await listAccounts(edge.deps.db, workspace.id)).filter((a) => a.status !== 'disconnected');
     if (accounts.length === 0) {

@@ -2,7 +2,7 @@ import type { App, BlockButtonAction, BlockStaticSelectAction, webApi } from '@s
 import { isNetwork } from '../../../domain/networks.ts';
 import { decidePost, type Decision } from '../../../workflow/decide-post.ts';
 import { singleFieldModal } from '../compose-modal.ts';
-import { actorFor, tellUser, type SlackEdge } from '../edge-context.ts';
+import { actorFor, requestTeam, tellUser, type SlackEdge } from '../edge-context.ts';
 import { ACTIONS, VIEWS } from '../ids.ts';
 
 /**
@@ -39,7 +39,7 @@ export function registerReviewActions(app: App, edge: SlackEdge): void {
     app.view(callbackId, async ({ ack, body, view }) => {
       const { postId } = JSON.parse(view.private_metadata) as { postId: string };
       const text = view.state.values.value?.value?.value ?? '';
-      const actor = await actorFor(edge, body.team?.id ?? body.user.team_id, body.user.id);
+      const actor = await actorFor(edge, requestTeam(body), body.user.id);
       const decision: Decision = kind === 'reject' ? { kind, reason: text } : { kind, comment: text };
       const outcome = await decidePost(edge.deps, actor, postId, decision);
       // A refusal (someone decided first, no rights) is shown on the form itself, where the person is.
@@ -50,7 +50,7 @@ export function registerReviewActions(app: App, edge: SlackEdge): void {
 }
 
 async function decideAndTell(edge: SlackEdge, client: webApi.WebClient, body: BlockButtonAction | BlockStaticSelectAction, postId: string, decision: Decision): Promise<void> {
-  const actor = await actorFor(edge, body.team?.id ?? body.user.team_id, body.user.id);
+  const actor = await actorFor(edge, requestTeam(body), body.user.id);
   const outcome = await decidePost(edge.deps, actor, postId, decision);
   await tellUser(client, { channelId: body.channel?.id ?? body.container.channel_id, userId: body.user.id }, outcome);
 }
