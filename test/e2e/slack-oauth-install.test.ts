@@ -1,18 +1,16 @@
 import { sql } from 'kysely';
 import { Writable } from 'node:stream';
-import { fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGreenlight, type Greenlight } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
-import { connectAccount } from '../../src/db/accounts.ts';
 import { findSlackInstallation } from '../../src/db/slack-installations.ts';
-import { updateWorkspaceSettings } from '../../src/db/workspaces.ts';
 import { greenlightCore } from '../../src/extensions.ts';
 import { createLogger } from '../../src/log.ts';
 import { createMastodonAdapter } from '../../src/networks/mastodon.ts';
 import { startMastodonEmulator } from '../emulators/mastodon.ts';
 import { SlackEmulator } from '../emulators/slack.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { approveAndAwaitPublished, browse, connectMastodonIn, draftIn, workspaceOf } from '../helpers/slack-installs.ts';
 import { freePort } from '../oauth/oauth-stack.ts';
 
 /**
@@ -72,63 +70,15 @@ afterAll(async () => {
   await testDb?.drop();
 });
 
-interface Hop { status: number; url: string }
-
-/** A browser: follows redirects by hand and keeps cookies per host, as the install's state cookie needs. */
-async function browse(start: string): Promise<{ hops: Hop[]; status: number; body: string }> {
-  const jar = new Map<string, Map<string, string>>();
-  const hops: Hop[] = [];
-  let url = start;
-  for (let i = 0; i < 10; i++) {
-    const host = new URL(url).host;
-    const cookies = [...(jar.get(host) ?? new Map())].map(([k, v]) => `${k}=${v}`).join('; ');
-    const res = await fetch(url, { redirect: 'manual', headers: cookies ? { cookie: cookies } : {} });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const [name, value = ''] = pair!.split('=');
-      const forHost = jar.get(host) ?? new Map<string, string>();
-      if (/max-age=0|expires=thu, 01 jan 1970/i.test(line)) forHost.delete(name!.trim());
-      else forHost.set(name!.trim(), value);
-      jar.set(host, forHost);
-    }
-    hops.push({ status: res.status, url });
-    const code = new URL(url).searchParams.get('code');
-    if (code) codes.push(code);
-    const location = res.headers.get('location');
-    if (res.status >= 300 && res.status < 400 && location) {
-      await res.body?.cancel();
-      url = new URL(location, url).toString();
-      continue;
-    }
-    return { hops, status: res.status, body: await res.text() };
-  }
-  throw new Error(`too many redirects from ${start}`);
-}
-
 async function install(team: Team) {
   slack.oauth.signIn({ teamId: team.id, userId: team.manager });
-  return browse(`${publicUrl}/slack/install`);
+  return browse(`${publicUrl}/slack/install`, collectCode);
 }
 
-async function workspaceOf(team: Team) {
-  return app.db.selectFrom('workspaces').selectAll().where('chat', '=', 'slack').where('external_id', '=', team.id).executeTakeFirst();
-}
-
-/** The author's /post, filled and submitted; returns once the card is in the team's approvals channel. */
-async function draftIn(team: Team, accountId: string, text: string) {
-  await slack.slashCommand({ command: '/post', text: '', userId: team.author, channelId: team.channel });
-  const view = await slack.waitFor(() => slack.openModals(team.author)[0], { what: `the compose form in ${team.id}` });
-  await slack.submitView({
-    userId: team.author,
-    viewId: view.id,
-    values: {
-      text: { value: { type: 'plain_text_input', value: text } },
-      targets: { value: { type: 'checkboxes', selected_options: [{ value: accountId }] } },
-      when: { value: { type: 'plain_text_input', value: 'now' } },
-      zone: { value: { type: 'plain_text_input', value: 'Europe/Berlin' } },
-    },
-  });
-  return slack.waitFor(() => slack.channelMessages(team.approvals)[0], { what: `the card in ${team.id}'s approvals channel` });
+/** Every OAuth code on the way, to scan the logs for them. */
+function collectCode(url: URL): void {
+  const code = url.searchParams.get('code');
+  if (code) codes.push(code);
 }
 
 describe('Slack OAuth installs: several workspaces, one Greenlight', () => {
@@ -149,7 +99,7 @@ describe('Slack OAuth installs: several workspaces, one Greenlight', () => {
         [200, '/slack/oauth_redirect'],
       ]);
       expect(page.body).toContain(`Greenlight is installed in ${team.name}`);
-      expect(await workspaceOf(team)).toMatchObject({ external_id: team.id, name: team.name });
+      expect(await workspaceOf(app, team)).toMatchObject({ external_id: team.id, name: team.name });
     }
     expect(slack.callsTo('oauth.v2.access').map((c) => c.response.ok)).toEqual([true, true]);
     const alphaToken = slack.botTokenOf(TEAMS.alpha.id)!;
@@ -163,7 +113,7 @@ describe('Slack OAuth installs: several workspaces, one Greenlight', () => {
     slack.addTeam({ id: 'T0CHARLIE', name: 'Charlie Inc' });
     slack.addUser({ id: 'U0CHARLIE', name: 'carl', tz: 'UTC', teamId: 'T0CHARLIE' });
     slack.oauth.signIn({ teamId: 'T0CHARLIE', userId: 'U0CHARLIE' });
-    const page = await browse(`${publicUrl}/slack/install`);
+    const page = await browse(`${publicUrl}/slack/install`, collectCode);
     expect(page.status).toBe(403);
     expect(page.body).toContain('add team T0CHARLIE to SLACK_ALLOWED_TEAMS');
     expect(await app.db.selectFrom('slack_installations').select('installation_key').where('team_id', '=', 'T0CHARLIE').execute()).toEqual([]);
@@ -184,25 +134,11 @@ describe('Slack OAuth installs: several workspaces, one Greenlight', () => {
 
   it('sends each workspace\'s cards and receipts to its own approvals channel with its own token', async () => {
     const accounts: Record<string, string> = {};
-    for (const team of [TEAMS.alpha, TEAMS.bravo]) {
-      const workspace = (await workspaceOf(team))!;
-      await updateWorkspaceSettings(app.db, workspace.id, { approvals_channel_id: team.approvals });
-      const user = mastodon.createAccount(`greenlight-${team.id.toLowerCase()}`);
-      const account = await connectAccount(app.db, app.cipher, {
-        workspaceId: workspace.id, network: 'mastodon', externalAccountId: user.accountId, displayName: `@${team.id}`,
-        instanceUrl: mastodon.url, connectedBy: team.manager, credentials: { accessToken: user.accessToken },
-      });
-      accounts[team.id] = account.id;
-    }
-    const cards = { alpha: await draftIn(TEAMS.alpha, accounts[TEAMS.alpha.id]!, 'Alpha launches today'), bravo: await draftIn(TEAMS.bravo, accounts[TEAMS.bravo.id]!, 'Bravo says hello') };
+    for (const team of [TEAMS.alpha, TEAMS.bravo]) accounts[team.id] = await connectMastodonIn(app, mastodon, (await workspaceOf(app, team))!.id, team);
+    const cards = { alpha: await draftIn(slack, TEAMS.alpha, accounts[TEAMS.alpha.id]!, 'Alpha launches today'), bravo: await draftIn(slack, TEAMS.bravo, accounts[TEAMS.bravo.id]!, 'Bravo says hello') };
     expect(JSON.stringify(cards.alpha.blocks)).toContain('Alpha launches today');
     expect(JSON.stringify(cards.bravo.blocks)).toContain('Bravo says hello');
-
-    for (const [team, card] of [[TEAMS.alpha, cards.alpha], [TEAMS.bravo, cards.bravo]] as const) {
-      const approve = (card.blocks as { elements?: { action_id?: string; value?: string }[] }[]).flatMap((b) => b.elements ?? []).find((e) => e.action_id === 'approve')!;
-      await slack.clickButton({ userId: team.manager, actionId: 'approve', value: approve.value!, channelId: team.approvals, messageTs: card.ts });
-      await slack.waitFor(() => slack.threadReplies(team.approvals, card.ts).find((m) => m.text.startsWith('Published to Mastodon')), { what: `the published receipt in ${team.id}`, timeoutMs: 10_000 });
-    }
+    for (const [team, card] of [[TEAMS.alpha, cards.alpha], [TEAMS.bravo, cards.bravo]] as const) await approveAndAwaitPublished(slack, team, card);
     expect(mastodon.posts.map((p) => p.text).sort()).toEqual(['Alpha launches today', 'Bravo says hello']);
 
     // Every message to a team's channel went with that team's token (the emulator refuses any other).
@@ -240,7 +176,7 @@ describe('Slack OAuth installs: several workspaces, one Greenlight', () => {
     await slack.waitFor(async () => (await findSlackInstallation(app.db, app.cipher, `team:${TEAMS.bravo.id}`)) === undefined, { what: 'the installation to go' });
     expect((await app.db.selectFrom('slack_installations').select('installation_key').execute()).map((r) => r.installation_key)).toEqual([`team:${TEAMS.alpha.id}`]);
     // The workspace itself (settings, posts) stays for a reinstall.
-    expect(await workspaceOf(TEAMS.bravo)).toBeDefined();
+    expect(await workspaceOf(app, TEAMS.bravo)).toBeDefined();
 
     // Someone there still types /post: no form, and an answer saying why and where to reinstall.
     const modals = slack.openModals(TEAMS.bravo.author).length;
@@ -254,14 +190,14 @@ describe('Slack OAuth installs: several workspaces, one Greenlight', () => {
   });
 
   it('takes a reinstall: a new token, the same workspace and its settings', async () => {
-    const before = (await workspaceOf(TEAMS.bravo))!;
+    const before = (await workspaceOf(app, TEAMS.bravo))!;
     const revoked = slack.tokensOf(TEAMS.bravo.id);
     const page = await install(TEAMS.bravo);
     expect(page.status).toBe(200);
     const token = slack.botTokenOf(TEAMS.bravo.id)!;
     expect(revoked).not.toContain(token);
     expect((await findSlackInstallation(app.db, app.cipher, `team:${TEAMS.bravo.id}`))?.bot?.token).toBe(token);
-    expect(await workspaceOf(TEAMS.bravo)).toMatchObject({ id: before.id, approvals_channel_id: TEAMS.bravo.approvals });
+    expect(await workspaceOf(app, TEAMS.bravo)).toMatchObject({ id: before.id, approvals_channel_id: TEAMS.bravo.approvals });
     await slack.slashCommand({ command: '/post', text: 'back again', userId: TEAMS.bravo.author, channelId: TEAMS.bravo.channel });
     await slack.waitFor(() => slack.openModals(TEAMS.bravo.author).find((v) => JSON.stringify(v.blocks).includes('back again')), { what: 'bravo\'s compose form after the reinstall' });
   });

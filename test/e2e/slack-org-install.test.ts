@@ -3,15 +3,14 @@ import { fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGreenlight, type Greenlight } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
-import { connectAccount } from '../../src/db/accounts.ts';
 import { findSlackInstallation } from '../../src/db/slack-installations.ts';
-import { updateWorkspaceSettings } from '../../src/db/workspaces.ts';
 import { greenlightCore } from '../../src/extensions.ts';
 import { createLogger } from '../../src/log.ts';
 import { createMastodonAdapter } from '../../src/networks/mastodon.ts';
 import { startMastodonEmulator } from '../emulators/mastodon.ts';
 import { SlackEmulator } from '../emulators/slack.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { approveAndAwaitPublished, browse, connectMastodonIn, draftIn, workspaceOf } from '../helpers/slack-installs.ts';
 import { freePort } from '../oauth/oauth-stack.ts';
 
 /**
@@ -27,7 +26,6 @@ const TEAMS = {
   a: { id: 'T0A', name: 'Org A', author: 'U0AAUTHOR', manager: 'U0AMGR', channel: 'C0AMKT', approvals: 'C0AAPPR' },
   b: { id: 'T0B', name: 'Org B', author: 'U0BAUTHOR', manager: 'U0BMGR', channel: 'C0BMKT', approvals: 'C0BAPPR' },
 } as const;
-type Team = (typeof TEAMS)[keyof typeof TEAMS];
 const ORG_ADMIN = 'U0ORGADMIN';
 
 let testDb: TestDatabase;
@@ -75,52 +73,6 @@ afterAll(async () => {
   await testDb?.drop();
 });
 
-/** A browser: follows redirects by hand and keeps cookies per host, as the install's state cookie needs. */
-async function browse(start: string): Promise<{ paths: string[]; status: number; body: string }> {
-  const jar = new Map<string, string>();
-  const paths: string[] = [];
-  let url = start;
-  for (let i = 0; i < 10; i++) {
-    const key = (name: string) => `${new URL(url).host} ${name}`;
-    const cookies = [...jar].filter(([k]) => k.startsWith(`${new URL(url).host} `)).map(([k, v]) => `${k.split(' ')[1]}=${v}`).join('; ');
-    const res = await fetch(url, { redirect: 'manual', headers: cookies ? { cookie: cookies } : {} });
-    for (const line of res.headers.getSetCookie()) {
-      const [name, value = ''] = line.split(';')[0]!.split('=');
-      if (/max-age=0|expires=thu, 01 jan 1970/i.test(line)) jar.delete(key(name!.trim()));
-      else jar.set(key(name!.trim()), value);
-    }
-    paths.push(new URL(url).pathname);
-    const location = res.headers.get('location');
-    if (res.status >= 300 && res.status < 400 && location) {
-      await res.body?.cancel();
-      url = new URL(location, url).toString();
-      continue;
-    }
-    return { paths, status: res.status, body: await res.text() };
-  }
-  throw new Error(`too many redirects from ${start}`);
-}
-
-async function workspaceOf(team: Team) {
-  return app.db.selectFrom('workspaces').selectAll().where('chat', '=', 'slack').where('external_id', '=', team.id).executeTakeFirst();
-}
-
-async function draftIn(team: Team, accountId: string, text: string) {
-  await slack.slashCommand({ command: '/post', text: '', userId: team.author, channelId: team.channel });
-  const view = await slack.waitFor(() => slack.openModals(team.author)[0], { what: `the compose form in ${team.id}` });
-  await slack.submitView({
-    userId: team.author,
-    viewId: view.id,
-    values: {
-      text: { value: { type: 'plain_text_input', value: text } },
-      targets: { value: { type: 'checkboxes', selected_options: [{ value: accountId }] } },
-      when: { value: { type: 'plain_text_input', value: 'now' } },
-      zone: { value: { type: 'plain_text_input', value: 'Europe/Berlin' } },
-    },
-  });
-  return slack.waitFor(() => slack.channelMessages(team.approvals)[0], { what: `the card in ${team.id}'s approvals channel` });
-}
-
 describe('Slack org-wide install (Enterprise Grid): one token for the organization\'s workspaces', () => {
   it('refuses an org-wide install from an organization not in SLACK_ALLOWED_TEAMS, storing nothing', async () => {
     slack.addUser({ id: 'U0OTHERADMIN', name: 'other-admin', tz: 'UTC' });
@@ -142,7 +94,7 @@ describe('Slack org-wide install (Enterprise Grid): one token for the organizati
   it('installs org-wide: Slack answers team null and the organization, stored under enterprise:E0ORG', async () => {
     slack.oauth.signIn({ enterpriseId: ORG.id, userId: ORG_ADMIN });
     const page = await browse(`${publicUrl}/slack/install`);
-    expect(page.paths).toEqual(['/slack/install', '/oauth/v2/authorize', '/slack/oauth_redirect']);
+    expect(page.hops.map((h) => new URL(h.url).pathname)).toEqual(['/slack/install', '/oauth/v2/authorize', '/slack/oauth_redirect']);
     expect(page.status).toBe(200);
     expect(page.body).toContain(`Greenlight is installed for ${ORG.name}`);
     const answer = slack.callsTo('oauth.v2.access').at(-1)!.response;
@@ -161,26 +113,14 @@ describe('Slack org-wide install (Enterprise Grid): one token for the organizati
       // The first command makes the workspace and records its organization.
       await slack.slashCommand({ command: '/post', text: '', userId: team.author, channelId: team.channel });
       await slack.waitFor(() => slack.ephemerals(team.author).find((e) => e.text.includes('No social accounts')), { what: `the first answer in ${team.id}` });
-      const workspace = (await workspaceOf(team))!;
+      const workspace = (await workspaceOf(app, team))!;
       expect(workspace.enterprise_id).toBe(ORG.id);
-      await updateWorkspaceSettings(app.db, workspace.id, { approvals_channel_id: team.approvals });
-      const user = mastodon.createAccount(`greenlight-${team.id.toLowerCase()}`);
-      const account = await connectAccount(app.db, app.cipher, {
-        workspaceId: workspace.id, network: 'mastodon', externalAccountId: user.accountId, displayName: `@${team.id}`,
-        instanceUrl: mastodon.url, connectedBy: team.manager, credentials: { accessToken: user.accessToken },
-      });
-      accounts[team.id] = account.id;
+      accounts[team.id] = await connectMastodonIn(app, mastodon, workspace.id, team);
     }
-    const cards = { a: await draftIn(TEAMS.a, accounts[TEAMS.a.id]!, 'A launches today'), b: await draftIn(TEAMS.b, accounts[TEAMS.b.id]!, 'B says hello') };
+    const cards = { a: await draftIn(slack, TEAMS.a, accounts[TEAMS.a.id]!, 'A launches today'), b: await draftIn(slack, TEAMS.b, accounts[TEAMS.b.id]!, 'B says hello') };
     expect(JSON.stringify(cards.a.blocks)).toContain('A launches today');
     expect(JSON.stringify(cards.b.blocks)).toContain('B says hello');
-
-    for (const [team, card] of [[TEAMS.a, cards.a], [TEAMS.b, cards.b]] as const) {
-      const approve = (card.blocks as { elements?: { action_id?: string; value?: string }[] }[]).flatMap((b) => b.elements ?? []).find((e) => e.action_id === 'approve')!;
-      await slack.clickButton({ userId: team.manager, actionId: 'approve', value: approve.value!, channelId: team.approvals, messageTs: card.ts });
-      // The receipt comes from the publish job, outside any Slack request.
-      await slack.waitFor(() => slack.threadReplies(team.approvals, card.ts).find((m) => m.text.startsWith('Published to Mastodon')), { what: `the published receipt in ${team.id}`, timeoutMs: 10_000 });
-    }
+    for (const [team, card] of [[TEAMS.a, cards.a], [TEAMS.b, cards.b]] as const) await approveAndAwaitPublished(slack, team, card);
     expect(mastodon.posts.map((p) => p.text).sort()).toEqual(['A launches today', 'B says hello']);
 
     // Every card, update and receipt went with the org token (the emulator records its organization).
