@@ -63,6 +63,19 @@ export async function markReceiptPosted(tx: Executor, eventId: string, messageId
   await tx.updateTable('thread_receipts').set({ posted_at: sql<Date>`now()`, message_id: messageId }).where('event_id', '=', eventId).where('posted_at', 'is', null).execute();
 }
 
+/**
+ * A takeover whose look-up in the thread failed: the claim goes back to expired (not to null), so the
+ * next try may take it over at once and looks again, instead of waiting out another lease.
+ */
+export async function reopenTakeover(tx: Executor, eventId: string): Promise<void> {
+  await tx
+    .updateTable('thread_receipts')
+    .set({ claimed_at: sql<Date>`now() - make_interval(secs => ${RECEIPT_LEASE_SECONDS + 1})` })
+    .where('event_id', '=', eventId)
+    .where('posted_at', 'is', null)
+    .execute();
+}
+
 /** The chat refused the reply: nothing was posted, so the next try may take it at once. */
 export async function releaseReceipt(tx: Executor, eventId: string): Promise<void> {
   await tx.updateTable('thread_receipts').set({ claimed_at: null }).where('event_id', '=', eventId).where('posted_at', 'is', null).execute();

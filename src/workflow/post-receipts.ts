@@ -1,4 +1,4 @@
-import { claimReceipt, lastReceiptMessageId, markReceiptPosted, pendingReceipts, releaseReceipt } from '../db/thread-receipts.ts';
+import { claimReceipt, lastReceiptMessageId, markReceiptPosted, pendingReceipts, releaseReceipt, reopenTakeover } from '../db/thread-receipts.ts';
 import type { ChatMessage, Post, Workspace } from '../db/schema.ts';
 import type { Network } from '../domain/networks.ts';
 import { RECONNECT_KINDS, reconnectLinksFor } from '../oauth/reconnect-links.ts';
@@ -38,7 +38,7 @@ export async function postReceipts(deps: WorkflowDeps, workspace: Workspace, pos
     if (!claim) throw new ReceiptBusyError(post.id, event.id);
     const key = `r${event.id}`;
     if (claim.takeover) {
-      const found = await postedBeforeTakeover(deps, workspace, post.id, ref, receipt, key);
+      const found = await postedBeforeTakeover(deps, workspace, post.id, event.id, ref, receipt, key);
       if (found) {
         await markReceiptPosted(deps.db, event.id, found);
         continue;
@@ -60,16 +60,19 @@ export async function postReceipts(deps: WorkflowDeps, workspace: Workspace, pos
 
 /**
  * The worker that held this claim died, perhaps after the chat took the reply: its id if the thread
- * has it. A failed look-up throws and keeps the claim, so the next takeover looks again rather than
- * posting blind. A chat that may not read the thread (a scope the install lacks) gets the reply
+ * has it. A failed look-up throws with the claim reopened, so the job's retry takes it over and looks
+ * again (never posting blind, never waiting out another lease). A chat that may not read the thread (a scope the install lacks) gets the reply
  * posted: a receipt twice beats none.
  */
-async function postedBeforeTakeover(deps: WorkflowDeps, workspace: Workspace, postId: string, ref: ChatMessage, receipt: Receipt, key: string): Promise<string | undefined> {
+async function postedBeforeTakeover(deps: WorkflowDeps, workspace: Workspace, postId: string, eventId: string, ref: ChatMessage, receipt: Receipt, key: string): Promise<string | undefined> {
   const after = (await lastReceiptMessageId(deps.db, postId)) ?? ref.message_id;
   try {
     return await deps.chats[workspace.chat]!.findReceipt(workspace, ref, receipt, key, after);
   } catch (error) {
-    if (!(error instanceof ReceiptLookupUnavailable)) throw error;
+    if (!(error instanceof ReceiptLookupUnavailable)) {
+      await reopenTakeover(deps.db, eventId);
+      throw error;
+    }
     deps.log.warn({ err: error, postId, workspaceId: workspace.id, chat: workspace.chat, key }, 'cannot check the thread for a receipt taken over; posting it, so it may appear twice');
     return undefined;
   }

@@ -149,6 +149,20 @@ describe.concurrent('thread receipts', () => {
       expect(await receiptRow(stack, eventId)).toEqual({ message_id: copies[1]!.ts, posted: true });
     }));
 
+  it('a look-up that fails (Slack internal_error) posts nothing and reopens the takeover: the retry looks again at once and finds the reply', () =>
+    withStack({}, async (stack) => {
+      const postId = await scheduledPost(stack, 'Look-up failed once.');
+      const deps = slackDeps(stack);
+      const { eventId, messageId } = await crashAfterPosting(stack, deps, postId, 'Posted, then the worker died.');
+      stack.slack.failNext('conversations.replies', { error: 'internal_error' });
+      await expect(handleNotifyJob(deps, postId)).rejects.toThrow();
+      expect(await receiptRow(stack, eventId)).toEqual({ message_id: null, posted: false });
+      // The job's retry, right away: no second lease to wait out.
+      await handleNotifyJob(deps, postId);
+      expect((await threadOf(stack, postId)).filter((t) => t.includes('Posted, then the worker died.'))).toHaveLength(1);
+      expect(await receiptRow(stack, eventId)).toEqual({ message_id: messageId, posted: true });
+    }));
+
   it('a claim taken over with nothing in the thread posts the receipt once', () =>
     withStack({}, async (stack) => {
       const postId = await scheduledPost(stack, 'Died before posting.');
