@@ -83,8 +83,13 @@ const URL_SOURCE =
 const TCO = new RegExp(regexen.validTcoUrl.source, 'i');
 
 const WORD = '\\p{L}\\p{M}\\p{Nd}\\p{Pc}'; // Ruby's [[:word:]] on a UTF-8 string
-const USERNAME = '[a-zA-Z0-9_]+(?:[.-]+[a-zA-Z0-9_]+)*';
+// USERNAME_RE is case-insensitive (Ruby /i, Unicode case folding, as the `iu` flags below).
+const USERNAME = '[a-z0-9_]+(?:[.-]+[a-z0-9_]+)*';
 const MENTION_SOURCE = `(?<![=/${WORD}])@((${USERNAME})(?:@[${WORD}]+(?:[.-]+[${WORD}]+)*)?)`;
+
+// matchAll copies a global pattern, so one compiled pattern serves every call.
+const URL_PATTERN = new RegExp(URL_SOURCE, 'gi');
+const MENTION_PATTERN = new RegExp(MENTION_SOURCE, 'giu');
 
 interface Entity {
   start: number;
@@ -102,8 +107,7 @@ function isValidDomain(urlLength: number, domain: string): boolean {
 export function mastodonLinks(text: string): Array<{ start: number; end: number; url: string }> {
   if (!text.includes(':')) return [];
   const links: Array<{ start: number; end: number; url: string }> = [];
-  const pattern = new RegExp(URL_SOURCE, 'gi');
-  for (const match of text.matchAll(pattern)) {
+  for (const match of text.matchAll(URL_PATTERN)) {
     const [, before = '', url = '', scheme, domain = ''] = match;
     if (scheme === undefined) continue;
     const start = (match.index ?? 0) + before.length;
@@ -123,7 +127,7 @@ export function mastodonLinks(text: string): Array<{ start: number; end: number;
 export function mastodonMentions(text: string): Array<{ start: number; end: number; username: string }> {
   if (!regexen.atSigns.test(text)) return [];
   const mentions: Array<{ start: number; end: number; username: string }> = [];
-  for (const match of text.matchAll(new RegExp(MENTION_SOURCE, 'gu'))) {
+  for (const match of text.matchAll(MENTION_PATTERN)) {
     const [whole, screenName = '', username = ''] = match;
     const start = match.index ?? 0;
     const end = start + whole.length;
