@@ -1,14 +1,14 @@
 import {
-  countHashtags,
-  countMentions,
-  invalidXCharacters,
-  uniqueLinks,
-  utf8Length,
   countCodeUnits,
   countForMastodon,
   countForThreads,
   countForX,
   countGraphemes,
+  countHashtags,
+  countMentions,
+  invalidXCharacters,
+  uniqueLinks,
+  utf8Length,
 } from './character-count.ts';
 import { NETWORK_LABELS, type Network } from './networks.ts';
 import { splitThreadParts } from './thread-parts.ts';
@@ -45,13 +45,19 @@ const COUNTERS: Record<Network, (text: string) => number> = {
   webhook: countCodeUnits,
 };
 
+export const BLUESKY_MAX_BYTES = 3000;
+export const THREADS_MAX_LINKS = 5;
+export const INSTAGRAM_MAX_HASHTAGS = 30;
+export const INSTAGRAM_MAX_MENTIONS = 20;
+
 /**
  * Rules beyond the length, per post (per thread part). Each returns the end of a sentence that starts with
  * "The text" or "Part n of m", for every rule the part breaks.
  */
 const EXTRA_TEXT_RULES: Partial<Record<Network, (text: string) => string[]>> = {
-  // twitter-text's own verdict (parseTweet().valid) also refuses U+FFFE, U+FFFF and U+FEFF, which X rejects.
-  // Source: twitter/twitter-text js/src/parseTweet.js and config/v3.json; the length is checked above.
+  // twitter-text (X's counting library) calls a text invalid (parseTweet().valid false) for its length and for
+  // U+FFFE, U+FEFF and U+FFFF. The weighted length is checked against the account's limit by countForX; this
+  // adds the characters. Source: twitter/twitter-text js/src/parseTweet.js, js/src/regexp/invalidCharsGroup.js.
   x: (text) => {
     const invalid = invalidXCharacters(text);
     return invalid.length === 0 ? [] : [`contains ${invalid.join(', ')}, which X does not accept. Remove it.`];
@@ -71,8 +77,9 @@ const EXTRA_TEXT_RULES: Partial<Record<Network, (text: string) => string[]>> = {
     const links = uniqueLinks(text);
     return links <= THREADS_MAX_LINKS ? [] : [`has ${links} different links; Threads allows at most ${THREADS_MAX_LINKS}.`];
   },
-  // Caption: "Maximum 2200 characters, 30 hashtags, and 20 @ tags."
+  // The caption takes at most 2,200 characters, 30 hashtags and 20 @ tags (the `caption` parameter of IG User Media).
   // Source: https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media
+  // Hashtags and mentions are found as twitter-text finds them; Instagram does not document its own pattern.
   instagram: (text) => {
     const problems: string[] = [];
     const hashtags = countHashtags(text);
@@ -86,13 +93,9 @@ const EXTRA_TEXT_RULES: Partial<Record<Network, (text: string) => string[]>> = {
     return problems;
   },
   // Facebook (Pages feed `message`) and LinkedIn (Posts API `commentary`, 3,000 characters) document nothing
-  // beyond the length that a compose form can check: LinkedIn's reserved characters are escaped by the adapter.
+  // beyond the length that a compose form can check; LinkedIn's reserved "little text" characters are escaped by
+  // src/networks/linkedin-text.ts rather than refused.
 };
-
-export const BLUESKY_MAX_BYTES = 3000;
-export const THREADS_MAX_LINKS = 5;
-export const INSTAGRAM_MAX_HASHTAGS = 30;
-export const INSTAGRAM_MAX_MENTIONS = 20;
 
 export interface CountOptions {
   /** Overrides the network's default limit (a Mastodon instance's own limit, an X account allowed longer posts). */
