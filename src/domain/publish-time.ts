@@ -150,7 +150,10 @@ function namedDayForm(ctx: ParseContext): PublishTimeResult | undefined {
   const named = NAMED_DAY.exec(ctx.text);
   if (!named) return undefined;
   const [, dayWord = '', timeText = ''] = named;
-  if (dayWord === 'today') return atLocalTime(addDays(ctx.today, 0), timeText, ctx);
+  if (dayWord === 'today') {
+    const time = parseTimeOfDay(timeText);
+    return time ? nextOccurrence(time, 0, ctx) : notATimeOfDay(ctx, timeText);
+  }
   if (dayWord === 'tomorrow') return atLocalTime(addDays(ctx.today, 1), timeText, ctx);
   const weekday = weekdayNumber(dayWord);
   if (weekday === undefined) return undefined;
@@ -161,9 +164,10 @@ function namedDayForm(ctx: ParseContext): PublishTimeResult | undefined {
 }
 
 /**
- * The next time today's clock shows `time`, or the one `stepDays` later when today's has passed. On a fall-back
- * night the repeated hour counts twice: during its first pass, a time earlier in that hour is still ahead (its
- * second pass, within the hour), so it is taken rather than pushed a whole day or week ahead.
+ * The next time today's clock shows `time`, or the one `stepDays` later when today's has passed (with 0, today's
+ * past time is kept, and refused as past). On a fall-back night the repeated hour counts twice: during its first
+ * pass, a time earlier in that hour is still ahead (its second pass, within the hour), so it is taken rather than
+ * pushed a whole day or week ahead; when both passes are ahead, the author is asked.
  */
 function nextOccurrence(time: TimeOfDay, stepDays: number, ctx: ParseContext): PublishTimeResult {
   const today = addDays(ctx.today, 0);
@@ -174,6 +178,8 @@ function nextOccurrence(time: TimeOfDay, stepDays: number, ctx: ParseContext): P
     const ahead = [resolution.earlier, resolution.later].filter((at) => at.getTime() >= thisMinute);
     if (ahead.length === 1 && ahead[0]) return { ok: true, at: ahead[0] };
     if (ahead.length === 2) return atLocalTime(today, timeText, ctx);
+    // Both passed: with no day to move to, the later one is refused as past by the caller.
+    if (stepDays === 0) return { ok: true, at: resolution.later };
   } else if (laterToday(time, ctx.today)) {
     return atLocalTime(today, timeText, ctx);
   }

@@ -218,6 +218,7 @@ describe('the fall-back night (Berlin, 31 Oct 2027: 02:00-02:59 happens twice)',
     expect(at('02:10', BERLIN, FIRST_PASS_0220)).toBe('2027-10-31T01:10:00.000Z');
     expect(at('sun 02:10', BERLIN, FIRST_PASS_0220)).toBe('2027-10-31T01:10:00.000Z');
     expect(at('2:10am', BERLIN, FIRST_PASS_0220)).toBe('2027-10-31T01:10:00.000Z');
+    expect(at('today 02:10', BERLIN, FIRST_PASS_0220)).toBe('2027-10-31T01:10:00.000Z');
   });
 
   it('during the first pass, a later time in the repeated hour is still asked about', () => {
@@ -228,6 +229,9 @@ describe('the fall-back night (Berlin, 31 Oct 2027: 02:00-02:59 happens twice)',
     expect(at('02:30', BERLIN, SECOND_PASS_0220)).toBe('2027-10-31T01:30:00.000Z');
     expect(at('sunday 02:30', BERLIN, SECOND_PASS_0220)).toBe('2027-10-31T01:30:00.000Z');
     expect(at('02:10', BERLIN, SECOND_PASS_0220)).toBe('2027-11-01T01:10:00.000Z');
+    expect(refusal('today 02:10', BERLIN, SECOND_PASS_0220)).toBe(
+      'Sun 31 Oct 2027, 2:10 Europe/Berlin is in the past. Pick a later time, or write "now".',
+    );
     expect(at('sun 02:10', BERLIN, SECOND_PASS_0220)).toBe('2027-11-07T01:10:00.000Z');
   });
 });
