@@ -80,19 +80,21 @@ export function parsePublishTime(input: string, zone: string, now: Date): Publis
   }
   if (!result) return { ok: false, message: `I could not read ${quote(typed)} as a time. Try ${EXAMPLES}.` };
   if (!result.ok) return result;
-  const latest = latestPublishTime(now, zone);
-  if (!Number.isFinite(result.at.getTime()) || result.at.getTime() > latest.getTime()) {
-    return {
-      ok: false,
-      message:
-        `${quote(typed)} is too far ahead: posts can be scheduled at most ${MAX_YEARS_AHEAD} years ahead ` +
-        `(until ${formatInZone(latest, zone, { withYear: true })}).`,
-    };
+  if (!Number.isFinite(result.at.getTime()) || result.at.getTime() > latestPublishTime(now, zone).getTime()) {
+    return tooFarAhead(ctx);
   }
   if (result.at.getTime() < now.getTime() - PAST_TOLERANCE_MS) {
     return { ok: false, message: `${formatInZone(result.at, zone, { withYear: true })} is in the past. Pick a later time, or write "now".` };
   }
   return result;
+}
+
+function tooFarAhead({ typed, now, zone }: ParseContext): PublishTimeResult {
+  const latest = formatInZone(latestPublishTime(now, zone), zone, { withYear: true });
+  return {
+    ok: false,
+    message: `${quote(typed)} is too far ahead: posts can be scheduled at most ${MAX_YEARS_AHEAD} years ahead (until ${latest}).`,
+  };
 }
 
 /** The latest time parsePublishTime accepts: MAX_YEARS_AHEAD calendar years after `now` on the zone's clock. */
@@ -109,7 +111,7 @@ function relativeForm(ctx: ParseContext): PublishTimeResult | undefined {
   const key = unit.startsWith('m') ? 'minutes' : unit.startsWith('h') ? 'hours' : unit.startsWith('d') ? 'days' : 'weeks';
   // Bounded before any arithmetic: a 20-digit amount is not a date (the caller names the horizon).
   const days = key === 'minutes' ? amount / 1440 : key === 'hours' ? amount / 24 : key === 'days' ? amount : amount * 7;
-  if (!Number.isFinite(days) || days > 366 * (MAX_YEARS_AHEAD + 1)) return { ok: true, at: new Date(Number.NaN) };
+  if (!Number.isFinite(days) || days > 366 * (MAX_YEARS_AHEAD + 1)) return tooFarAhead(ctx);
 
   // Minutes and hours are elapsed time.
   if (key === 'minutes' || key === 'hours') return { ok: true, at: start.plus({ [key]: amount }).toJSDate() };
