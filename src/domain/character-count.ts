@@ -1,4 +1,5 @@
 import twitterText from 'twitter-text';
+import { countForMastodonServer } from './mastodon-count.ts';
 
 /** X and Mastodon count every link as this many characters, whatever its length. */
 export const LINK_LENGTH = 23;
@@ -19,23 +20,12 @@ export function countGraphemes(text: string): number {
   return graphemes(text).length;
 }
 
-// A remote mention `@user@instance.example` counts only as `@user` on Mastodon.
-const REMOTE_MENTION = /(^|[^\/\w])@(\w+)@[\w.-]*\w/gu;
-
 /**
- * Mastodon's own rule: graphemes, after each http(s) link becomes 23 characters and each remote
- * mention loses its domain. Links without a scheme are plain text there.
+ * Mastodon: exactly as its server's StatusLengthValidator counts (see mastodon-count.ts for the rules and their
+ * sources): graphemes, after each link Mastodon recognises becomes 23 characters and each mention loses its domain.
  */
 export function countForMastodon(text: string): number {
-  const links = twitterText.extractUrlsWithIndices(text, { extractUrlsWithoutProtocol: false });
-  let countable = '';
-  let cursor = 0;
-  for (const { indices } of links) {
-    countable += text.slice(cursor, indices[0]) + 'x'.repeat(LINK_LENGTH);
-    cursor = indices[1];
-  }
-  countable += text.slice(cursor);
-  return countGraphemes(countable.replace(REMOTE_MENTION, '$1@$2'));
+  return countForMastodonServer(text);
 }
 
 const EMOJI = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20e3/u;
@@ -56,4 +46,35 @@ export function countForThreads(text: string): number {
  */
 export function countCodeUnits(text: string): number {
   return text.length;
+}
+
+export function utf8Length(text: string): number {
+  return utf8.encode(text).length;
+}
+
+/** The characters twitter-text refuses (its config's invalid characters), named as U+XXXX, each once. */
+export function invalidXCharacters(text: string): string[] {
+  if (!twitterText.hasInvalidCharacters(text)) return [];
+  const names = new Set<string>();
+  for (const char of text) {
+    if (twitterText.hasInvalidCharacters(char)) {
+      names.add(`U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`);
+    }
+  }
+  return [...names];
+}
+
+/** Different links in the text, with or without a scheme ("www.threads.com" counts on Threads). */
+export function uniqueLinks(text: string): number {
+  return new Set(twitterText.extractUrls(text)).size;
+}
+
+/** Hashtags as twitter-text finds them (`#word`, not inside a word or a link). */
+export function countHashtags(text: string): number {
+  return twitterText.extractHashtags(text).length;
+}
+
+/** @mentions as twitter-text finds them (`@name`, not inside an e-mail address). */
+export function countMentions(text: string): number {
+  return twitterText.extractMentions(text).length;
 }

@@ -30,9 +30,13 @@ export function isValidTimeZone(zone: string): boolean {
  */
 export function resolveLocalTime(local: LocalDateTime, zone: string): LocalTimeResolution {
   const { year, month, day, hour, minute } = local;
-  const asUtc = Date.UTC(year, month - 1, day, hour, minute);
-  const check = new Date(asUtc);
+  // setUTCFullYear, unlike Date.UTC, does not read years 0-99 as 1900-1999.
+  const check = new Date(0);
+  check.setUTCFullYear(year, month - 1, day);
+  check.setUTCHours(hour, minute, 0, 0);
+  const asUtc = check.getTime();
   if (
+    !Number.isFinite(asUtc) ||
     check.getUTCFullYear() !== year ||
     check.getUTCMonth() !== month - 1 ||
     check.getUTCDate() !== day ||

@@ -29,6 +29,11 @@ export function formatDay(at: Date, zone: string): string {
   return inZone(at, zone).toFormat('d LLL yyyy');
 }
 
+/** "30 Dec 2011": a calendar day as written, even one a zone skipped (Pacific/Apia jumped over 30 Dec 2011). */
+export function formatCalendarDay(date: { year: number; month: number; day: number }): string {
+  return DateTime.fromObject(date, { zone: 'UTC' }).setLocale(LOCALE).toFormat('d LLL yyyy');
+}
+
 /** "2027-10-31T02:30+01:00": an unambiguous time a person can paste back. */
 export function formatIsoMinute(at: Date, zone: string): string {
   return inZone(at, zone).toFormat("yyyy-MM-dd'T'HH:mmZZ");

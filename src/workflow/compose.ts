@@ -55,7 +55,8 @@ export function validateCompose(input: ComposeInput, accounts: SocialAccount[], 
   for (const account of chosen) {
     const { network } = account;
     const variant = variants[network];
-    for (const issue of validateContent(network, { text: variant ?? input.text, media }, countOptionsOf(account))) {
+    // The text exactly as it is stored and later checked again before publishing (publish-delivery.ts).
+    for (const issue of validateContent(network, { text: variant ?? input.text.trim(), media }, countOptionsOf(account))) {
       const field: ComposeField = issue.field === 'media' ? 'media' : variant ? `variant_${network}` : 'text';
       errors[field] ??= issue.message;
     }

@@ -192,3 +192,76 @@ describe('formatting', () => {
     expect(() => formatInZone(nov, 'Nowhere/Land')).toThrow(InvalidTimeZoneError);
   });
 });
+
+describe('the horizon', () => {
+  it('refuses enormous relative times with a message instead of an invalid date', () => {
+    for (const input of ['in 99999999999 days', 'in 99999999999999999999 minutes', 'in 9007199254740993 weeks']) {
+      expect(refusal(input)).toBe(
+        `"${input}" is too far ahead: posts can be scheduled at most 2 years ahead (until Sat 24 Mar 2029, 11:15 Europe/Berlin).`,
+      );
+    }
+  });
+
+  it('accepts up to two years ahead and refuses later', () => {
+    expect(at('in 730 days')).toBe('2029-03-23T10:15:00.000Z');
+    expect(refusal('in 732 days')).toContain('is too far ahead');
+    expect(refusal('2099-01-01 09:00')).toContain('"2099-01-01 09:00" is too far ahead');
+    expect(refusal('9999-12-31T23:59Z')).toContain('is too far ahead');
+  });
+});
+
+describe('the fall-back night (Berlin, 31 Oct 2027: 02:00-02:59 happens twice)', () => {
+  const FIRST_PASS_0220 = new Date('2027-10-31T00:20:00Z'); // 02:20 +02:00
+  const SECOND_PASS_0220 = new Date('2027-10-31T01:20:00Z'); // 02:20 +01:00
+
+  it('during the first pass, an earlier time in the repeated hour is its second pass, not tomorrow', () => {
+    expect(at('02:10', BERLIN, FIRST_PASS_0220)).toBe('2027-10-31T01:10:00.000Z');
+    expect(at('sun 02:10', BERLIN, FIRST_PASS_0220)).toBe('2027-10-31T01:10:00.000Z');
+    expect(at('2:10am', BERLIN, FIRST_PASS_0220)).toBe('2027-10-31T01:10:00.000Z');
+    expect(at('today 02:10', BERLIN, FIRST_PASS_0220)).toBe('2027-10-31T01:10:00.000Z');
+  });
+
+  it('during the first pass, a later time in the repeated hour is still asked about', () => {
+    expect(refusal('02:30', BERLIN, FIRST_PASS_0220)).toContain('02:30 happens twice on 31 Oct 2027');
+  });
+
+  it('during the second pass, a later time in the hour is its second pass; an earlier one is tomorrow', () => {
+    expect(at('02:30', BERLIN, SECOND_PASS_0220)).toBe('2027-10-31T01:30:00.000Z');
+    expect(at('sunday 02:30', BERLIN, SECOND_PASS_0220)).toBe('2027-10-31T01:30:00.000Z');
+    expect(at('02:10', BERLIN, SECOND_PASS_0220)).toBe('2027-11-01T01:10:00.000Z');
+    expect(refusal('today 02:10', BERLIN, SECOND_PASS_0220)).toBe(
+      'Sun 31 Oct 2027, 2:10 Europe/Berlin is in the past. Pick a later time, or write "now".',
+    );
+    expect(at('sun 02:10', BERLIN, SECOND_PASS_0220)).toBe('2027-11-07T01:10:00.000Z');
+  });
+});
+
+describe('days and weeks that land in a gap or an overlap', () => {
+  it('asks when "in 1d" lands on a skipped time', () => {
+    expect(refusal('in 1d', BERLIN, new Date('2027-03-27T01:30:00Z'))).toBe(
+      '"in 1d" would be 02:30 on 28 Mar 2027. 02:30 does not exist on 28 Mar 2027 in Europe/Berlin: ' +
+        'the clocks go forward 1 hour. Did you mean 03:30 (2027-03-28T03:30+02:00)?',
+    );
+  });
+
+  it('asks when "in 1 week" lands on a time that happens twice', () => {
+    expect(refusal('in 1 week', BERLIN, new Date('2027-10-24T00:30:00Z'))).toBe(
+      '"in 1 week" would be 02:30 on 31 Oct 2027. 02:30 happens twice on 31 Oct 2027 in Europe/Berlin ' +
+        '(+02:00 and +01:00): write it with the offset, e.g. 2027-10-31T02:30+02:00 for the first or ' +
+        '2027-10-31T02:30+01:00 for the second.',
+    );
+  });
+});
+
+describe('messages', () => {
+  it('names a skipped calendar day as itself (Samoa skipped 30 Dec 2011)', () => {
+    expect(refusal('2011-12-30 09:00', 'Pacific/Apia', new Date('2011-12-01T00:00:00Z'))).toBe(
+      '30 Dec 2011 does not exist in Pacific/Apia: the clocks skip that day. Did you mean 2011-12-31T09:00+14:00?',
+    );
+  });
+
+  it('quotes the input as typed', () => {
+    expect(refusal('Tomorrow 13PM')).toBe('"13PM" is not a time of day. Write it like 9am, 9:30pm or 17:30.');
+    expect(refusal('2027-13-01T09:00+01:00')).toBe('"2027-13-01T09:00+01:00" is not a valid date and time.');
+  });
+});

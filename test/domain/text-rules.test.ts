@@ -47,12 +47,28 @@ describe('Bluesky graphemes', () => {
     expect(count('bluesky', text)).toBe(expected);
   });
 
-  it('allows 300 family emoji, which would be far over on X', () => {
-    const text = FAMILY.repeat(300);
+  it('allows 300 graphemes and refuses 301', () => {
+    const text = 'é'.repeat(300);
     expect(validateContent('bluesky', { text, media: [] })).toEqual([]);
     expect(validateContent('bluesky', { text: text + 'a', media: [] })[0]?.message).toBe(
       'The text is 301/300 characters on Bluesky.',
     );
+  });
+
+  // The post lexicon also caps the text at 3,000 UTF-8 bytes (bluesky-social/atproto
+  // lexicons/app/bsky/feed/post.json: maxLength 3000, maxGraphemes 300). A ZWJ family is one grapheme of 25 bytes.
+  it('refuses 300 family emoji (7,500 bytes), which pass the grapheme check', () => {
+    expect(validateContent('bluesky', { text: FAMILY.repeat(120), media: [] })).toEqual([]);
+    expect(validateContent('bluesky', { text: FAMILY.repeat(121), media: [] })).toEqual([
+      {
+        field: 'text',
+        message:
+          'The text is 3025/3000 bytes on Bluesky, which also limits the size in UTF-8 (an emoji takes 4 bytes or more).',
+      },
+    ]);
+    expect(validateContent('bluesky', { text: FAMILY.repeat(300), media: [] }).map((issue) => issue.message)).toEqual([
+      'The text is 7500/3000 bytes on Bluesky, which also limits the size in UTF-8 (an emoji takes 4 bytes or more).',
+    ]);
   });
 });
 
@@ -159,5 +175,76 @@ describe('validateContent', () => {
   it('reports text and media problems together', () => {
     const issues = validateContent('instagram', { text: '', media: [] });
     expect(issues.map((i) => i.field)).toEqual(['text', 'media']);
+  });
+});
+
+// Expected values follow Mastodon's server: app/validators/status_length_validator.rb, app/lib/extractor.rb,
+// app/models/account.rb (MENTION_RE) and config/initializers/twitter_regex.rb (its URL rules), worked by hand.
+describe('Mastodon, exactly as its server counts', () => {
+  it.each([
+    // Links: Mastodon's own path and query rules.
+    ['a non-ASCII path', 'https://example.com/日本語', 23],
+    ['an IDN host with a non-ASCII path', 'https://ドメイン名例.jp/パス', 23],
+    ['^ in the query', 'https://example.com/?a=b^c', 23],
+    ['Unicode in the query', 'https://example.com/?q=日本', 23],
+    ['^ and braces in the path', 'https://example.com/a^b{c}', 23],
+    ['a trailing = is not part of the link', 'https://example.com/a=', 24],
+    ['a trailing full stop is not part of the link', 'see https://example.com/foo.', 4 + 23 + 1],
+    ['a gemini link', 'gemini://example.com/a/long/path', 23],
+    ['an ipfs link', 'ipfs://example.com/abcdefghijklmnop', 23],
+    ['an upper-case scheme', 'HTTPS://EXAMPLE.COM/ABCDEFGHIJKLMNOPQRSTUVWXYZ', 23],
+    ['an xmpp URI is plain text', 'xmpp:someone@example.com', 24],
+    // Mentions: Account::MENTION_RE.
+    ['a username with a dot', '@alice.b@mastodon.social', '@alice.b'.length],
+    ['a username with a dash', '@al-ice@mastodon.social', '@al-ice'.length],
+    ['an IDN instance domain', '@ana@bücher.de', '@ana'.length],
+    ['a mention glued to a letter is text', 'é@ana@mastodon.social', 21],
+    ['a mention after = is text', '=@ana@mastodon.social', 21],
+    ['a mention followed by @ is text', '@ana@mastodon.social@x', 22],
+    ['a mention followed by a scheme is text', '@ana@https://example.com/long/path', 34],
+    // The link stays a link; the mention that runs into it is not a mention.
+    ['a link is not swallowed by a mention', '@ana@example.social.https://x.com/y', '@ana@example.social.'.length + 23],
+    ['blank text counts nothing', '   ', 0],
+  ])('%s', (_name, text, expected) => {
+    expect(count('mastodon', text)).toBe(expected);
+  });
+
+  it('refuses at compose what the server would refuse', () => {
+    // 480 characters and a mention Mastodon does not shorten: 480 + 21 = 501.
+    const text = `${'a'.repeat(479)} é@ana@mastodon.social`;
+    expect(validateContent('mastodon', { text, media: [] })).toEqual([
+      { field: 'text', message: 'The text is 501/500 characters on Mastodon.' },
+    ]);
+  });
+});
+
+describe('rules beyond the length', () => {
+  it('X refuses the characters twitter-text calls invalid', () => {
+    expect(validateContent('x', { text: 'hello\uFFFE', media: [] })).toEqual([
+      { field: 'text', message: 'The text contains U+FFFE, which X does not accept. Remove it.' },
+    ]);
+    expect(validateContent('x', { text: 'a\uFFFFb\uFFFF', media: [] })[0]?.message).toBe(
+      'The text contains U+FFFF, which X does not accept. Remove it.',
+    );
+    expect(validateContent('x', { text: 'hello', media: [] })).toEqual([]);
+  });
+
+  it('Threads refuses more than 5 different links', () => {
+    const links = (n: number) => Array.from({ length: n }, (_, i) => `https://example.com/${i}`).join(' ');
+    expect(validateContent('threads', { text: links(5), media: [] })).toEqual([]);
+    expect(validateContent('threads', { text: `${links(5)} https://example.com/0`, media: [] })).toEqual([]);
+    expect(validateContent('threads', { text: `${links(5)} www.threads.com`, media: [] })).toEqual([
+      { field: 'text', message: 'The text has 6 different links; Threads allows at most 5.' },
+    ]);
+  });
+
+  it('Instagram refuses more than 30 hashtags or 20 @mentions', () => {
+    const tags = (n: number) => Array.from({ length: n }, (_, i) => `#tag${i}`).join(' ');
+    const mentions = (n: number) => Array.from({ length: n }, (_, i) => `@user${i}`).join(' ');
+    expect(validateContent('instagram', { text: `${tags(30)} ${mentions(20)}`, media: ['m'] })).toEqual([]);
+    expect(validateContent('instagram', { text: `${tags(31)} ${mentions(21)}`, media: ['m'] })).toEqual([
+      { field: 'text', message: 'The text has 31 hashtags; Instagram allows at most 30.' },
+      { field: 'text', message: 'The text has 21 @mentions; Instagram allows at most 20.' },
+    ]);
   });
 });

@@ -56,6 +56,14 @@ describe('a Mastodon instance with its own character limit', () => {
     expect(small.posts).toEqual([]);
   });
 
+  it('counts as the Mastodon server does in the compose form: a mention glued to a word is not shortened', async () => {
+    const account = await stack.testDb.db.selectFrom('social_accounts').selectAll().where('display_name', 'like', '@shortform@%').executeTakeFirstOrThrow();
+    // Mastodon's MENTION_RE does not match after a letter, so the whole `é@ana@mastodon.social` counts: 479 + 1 + 21.
+    const text = `${'a'.repeat(479)} é@ana@mastodon.social`;
+    const res = await draft(stack, { text, accounts: [account.id] });
+    expect(res.body).toMatchObject({ response_action: 'errors', errors: { text: 'The text is 501/500 characters on Mastodon.' } });
+  });
+
   it('checks again before publishing, against the limit stored with the account then', async () => {
     const account = await stack.testDb.db.selectFrom('social_accounts').selectAll().where('display_name', 'like', '@longform@%').executeTakeFirstOrThrow();
     const text = `${long.slice(0, -1)}?`;
