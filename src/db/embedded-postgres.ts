@@ -467,10 +467,9 @@ function lastMessage(output: string): string | undefined {
     .filter(Boolean);
   const serious = lines.filter((l) => /\b(FATAL|PANIC|ERROR)\b|^initdb: error:|could not|No space left/i.test(l) && !/^HINT/.test(l));
   const line = serious.find((l) => /\b(FATAL|PANIC)\b|^initdb: error:/.test(l)) ?? serious.at(-1) ?? lines.at(-1);
-  return line
-    ?.replace(/^\S+ \S+ \S+ \[\d+\] /, '') // PostgreSQL's "2026-01-01 00:00:00.000 UTC [123] " prefix
-    .replace(/\s+/g, ' ')
-    .slice(0, 300);
+  // From the severity on: no progress text ("running bootstrap script ... ") or time and pid prefix.
+  const severity = /\b(?:FATAL|PANIC|ERROR):.*$/.exec(line ?? '')?.[0];
+  return (severity ?? line)?.replace(/\s+/g, ' ').slice(0, 300);
 }
 
 function oneLine(error: unknown): string {

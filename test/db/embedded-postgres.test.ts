@@ -87,6 +87,20 @@ describe('the embedded PostgreSQL start, when it cannot start', () => {
     expect(error.message).toMatch(/^initdb could not create the embedded database in .*\/pg \(initdb: error: directory ".*\/pg" exists but is not empty\): empty or remove /);
   });
 
+  it('says the disk is full when initdb runs out of space, naming the directory', async (context) => {
+    // A 4 MB tmpfs (initdb writes ~40 MB): needs root and the right to mount, as in CI's and this container.
+    const mountPoint = await tempDir();
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m,mode=0755', 'tmpfs', mountPoint], { stdio: 'pipe' });
+    } catch (error) {
+      console.log(`skipped: cannot mount a small tmpfs to fill (needs root and CAP_SYS_ADMIN): ${(error as Error).message.split('\n')[0]}`);
+      context.skip();
+    }
+    cleanup.push(async () => execFileSync('umount', [mountPoint]));
+    const error = await failure(startEmbeddedPostgres({ dataDir: path.join(mountPoint, 'data'), log }));
+    expect(error.message).toMatch(/^initdb could not create the embedded database in .*\/data\/pg \(FATAL: could not write to file ".*": No space left on device\): free disk space on the file system of /);
+  });
+
   it('says a data directory cannot be created (a file in its path), naming the setting to change', async () => {
     const parent = await tempDir();
     await writeFile(path.join(parent, 'a-file'), '');
