@@ -21,6 +21,8 @@ const schema = z.object({
   PORT: port.default(3000),
   PUBLIC_URL: z.url({ message: 'expected an absolute URL such as https://greenlight.example.com' }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Unset: readable lines when stdout is a terminal, JSON (one object a line) otherwise.
+  LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// connection URL')
@@ -91,6 +93,8 @@ export interface Config {
   env: 'development' | 'production' | 'test';
   http: { host: string; port: number; publicUrl: string };
   logLevel: string;
+  /** Undefined: pretty on a terminal, JSON otherwise (see log.ts logFormat). */
+  logFormat?: 'pretty' | 'json' | undefined;
   database: { url: string | undefined; poolSize: number };
   dataDir: string;
   /** Undefined in development until generated into the data dir (see secrets.ts). */
@@ -148,6 +152,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     env: e.NODE_ENV,
     http: { host: e.HOST, port: e.PORT, publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '') },
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
     dataDir: e.GREENLIGHT_DATA_DIR,
     encryption: e.ENCRYPTION_KEYS && e.ENCRYPTION_PRIMARY_KEY_ID ? { keys: e.ENCRYPTION_KEYS, primaryKeyId: e.ENCRYPTION_PRIMARY_KEY_ID } : undefined,

@@ -116,4 +116,19 @@ export function createLogger(options: { level: string; pretty?: boolean } = { le
   return destination ? pino(settings, destination) : pino(settings);
 }
 
+/** The service's log format: the setting (LOG_FORMAT) if given, else readable on a terminal and JSON for machines. */
+export function logFormat(setting: 'pretty' | 'json' | undefined, stdoutIsTTY: boolean): 'pretty' | 'json' {
+  return setting ?? (stdoutIsTTY ? 'pretty' : 'json');
+}
+
+/**
+ * Readable log lines on stdout (pino-pretty: well kept, from pino's own authors). Imported only when
+ * used, so a service logging JSON never loads it (the idle memory budget, docs/benchmarks.md).
+ * Synchronous, so the last lines before an exit are written.
+ */
+export async function prettyDestination(colorize = Boolean(process.stdout.isTTY)): Promise<DestinationStream> {
+  const { default: pretty } = await import('pino-pretty');
+  return pretty({ colorize, sync: true, destination: 1, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' });
+}
+
 export type { Logger };

@@ -2,7 +2,7 @@ import { startGreenlight } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { describeDatabase } from './app.ts';
 import { defaultExtensions } from './extensions.ts';
-import { createLogger } from './log.ts';
+import { createLogger, logFormat, prettyDestination } from './log.ts';
 
 /** `npm start`: read the config, start everything, stop cleanly on Ctrl-C or SIGTERM. */
 async function main(): Promise<void> {
@@ -16,7 +16,8 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const log = createLogger({ level: config.logLevel });
+  const pretty = logFormat(config.logFormat, Boolean(process.stdout.isTTY)) === 'pretty';
+  const log = createLogger({ level: config.logLevel }, pretty ? await prettyDestination() : undefined);
   const started = Date.now();
   const app = await startGreenlight({ config, log, extensions: defaultExtensions(config) });
   log.info(
@@ -35,10 +36,14 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // The terminal closed: stop as for Ctrl-C, so the embedded database is not left running.
+  process.on('SIGHUP', () => void shutdown('SIGHUP'));
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`Greenlight failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
-  if (error instanceof Error && error.cause) process.stderr.write(`  cause: ${error.cause instanceof Error ? error.cause.message : String(error.cause)}\n`);
+  // One line, no stack: an EmbeddedPostgresError's message already names the cause and the remedy.
+  const message = error instanceof Error ? error.message : String(error);
+  const cause = error instanceof Error && error.name !== 'EmbeddedPostgresError' && error.cause ? ` (cause: ${error.cause instanceof Error ? error.cause.message : String(error.cause)})` : '';
+  process.stderr.write(`Greenlight failed to start: ${`${message}${cause}`.replace(/\s*\n\s*/g, ' ')}\n`);
   process.exit(1);
 });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { createDb } from '../src/db/database.ts';
-import { startEmbeddedPostgres, type RunningEmbeddedPostgres } from '../src/db/embedded-postgres.ts';
+import { EmbeddedPostgresError, startEmbeddedPostgres, type RunningEmbeddedPostgres } from '../src/db/embedded-postgres.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { createLogger } from '../src/log.ts';
 import { createQueue } from '../src/queue/queue.ts';
@@ -31,9 +31,16 @@ export async function setup(project: TestProject): Promise<void> {
   if (!adminUrl) {
     // A data directory of its own per run: parallel runs (two terminals, CI beside a developer) never meet.
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'greenlight-test-pg-'));
-    // As root the server runs as a `postgres` user, which must be able to enter the directory.
+    // As root the server runs as the `postgres` user; a directory it can enter keeps the cluster here
+    // (else startEmbeddedPostgres keeps it under /var/lib/greenlight, linked from here).
     await chmod(dataDir, 0o755);
-    embedded = await startEmbeddedPostgres({ dataDir, log, database: 'postgres' });
+    try {
+      embedded = await startEmbeddedPostgres({ dataDir, log, database: 'postgres' });
+    } catch (error) {
+      // One line (what failed and what to do) instead of a stack trace from the global setup.
+      if (error instanceof EmbeddedPostgresError) throw Object.assign(new Error(`[test] ${error.message}`), { stack: `[test] ${error.message}` });
+      throw error;
+    }
     adminUrl = embedded.url;
     console.log(`[test] embedded PostgreSQL on port ${embedded.port} (DATABASE_URL is unset)`);
   } else {
@@ -54,6 +61,8 @@ export async function setup(project: TestProject): Promise<void> {
 export async function teardown(): Promise<void> {
   await embedded?.stop();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  // A cluster kept elsewhere (see above) goes too.
+  if (embedded && dataDir && !embedded.databaseDir.startsWith(dataDir)) await rm(embedded.databaseDir, { recursive: true, force: true });
 }
 
 export function withDatabase(url: string, database: string): string {
