@@ -15,6 +15,8 @@ import type { MediaState } from './schema.ts';
 export const MEDIA_CHUNK_BYTES = 256 * 1024;
 /** What the image probe sees: enough for the headers of JPEG (EXIF included), PNG, WebP and a GIF's first frames. */
 export const PROBE_HEAD_BYTES = 1024 * 1024;
+/** What one row of a read carries (see readMedia). */
+const READ_SLICE_BYTES = 32 * 1024;
 
 export interface MediaRow {
   id: string;
@@ -115,22 +117,14 @@ interface Written {
 
 async function writeChunks(db: Db, id: string, input: NewMedia, source: AsyncIterable<Uint8Array>, limits: StoreLimits): Promise<Written> {
   const hash = createHash('sha256');
-  const headParts: Buffer[] = [];
+  // One buffer for the chunk being filled and one for the head, reused: copying a stream through
+  // makes no garbage per piece (V8 frees Buffers lazily, so garbage would show as resident memory).
+  const chunk = Buffer.allocUnsafe(MEDIA_CHUNK_BYTES);
+  const head = Buffer.allocUnsafe(PROBE_HEAD_BYTES);
+  let filled = 0;
   let headLength = 0;
-  let pending: Buffer[] = [];
-  let pendingLength = 0;
   let total = 0;
   let seq = 0;
-  const flush = async (all: boolean) => {
-    while (pendingLength >= MEDIA_CHUNK_BYTES || (all && pendingLength > 0)) {
-      const joined = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingLength);
-      const size = Math.min(MEDIA_CHUNK_BYTES, joined.length);
-      await writeChunk(db, id, input, seq++, joined.subarray(0, size), limits.quotaBytes);
-      const rest = joined.subarray(size);
-      pending = rest.length > 0 ? [Buffer.from(rest)] : [];
-      pendingLength = rest.length;
-    }
-  };
   for await (const piece of source) {
     limits.signal?.throwIfAborted();
     const bytes = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
@@ -140,18 +134,22 @@ async function writeChunks(db: Db, id: string, input: NewMedia, source: AsyncIte
       throw new MediaStoreError('too_large', `${input.filename} is larger than ${megabytes(limits.maxFileBytes)}, the most Greenlight takes for one file.`);
     }
     hash.update(bytes);
-    if (headLength < PROBE_HEAD_BYTES) {
-      const part = bytes.subarray(0, PROBE_HEAD_BYTES - headLength);
-      headParts.push(Buffer.from(part));
-      headLength += part.length;
+    if (headLength < PROBE_HEAD_BYTES) headLength += bytes.copy(head, headLength, 0, PROBE_HEAD_BYTES - headLength);
+    let offset = 0;
+    while (offset < bytes.length) {
+      const copied = bytes.copy(chunk, filled, offset);
+      filled += copied;
+      offset += copied;
+      if (filled === MEDIA_CHUNK_BYTES) {
+        // node-postgres serializes the parameter before the query's promise settles, so the buffer is free again after it.
+        await writeChunk(db, id, input, seq++, chunk, limits.quotaBytes);
+        filled = 0;
+      }
     }
-    pending.push(bytes);
-    pendingLength += bytes.length;
-    await flush(false);
   }
-  await flush(true);
+  if (filled > 0) await writeChunk(db, id, input, seq++, chunk.subarray(0, filled), limits.quotaBytes);
   if (total === 0) throw new MediaStoreError('empty', `${input.filename} is empty.`);
-  return { bytes: total, sha256: hash.digest('hex'), head: Buffer.concat(headParts, headLength) };
+  return { bytes: total, sha256: hash.digest('hex'), head: head.subarray(0, headLength) };
 }
 
 /**
@@ -236,14 +234,17 @@ export async function* readMedia(db: Executor, media: { id: string; bytes: numbe
   for (let seq = first; seq <= last; seq++) {
     const from = seq === first ? start - seq * MEDIA_CHUNK_BYTES : 0;
     const to = seq === last ? end - seq * MEDIA_CHUNK_BYTES + 1 : MEDIA_CHUNK_BYTES;
-    const row = await db
-      .selectFrom('media_chunks')
-      .select(sql<Buffer>`substring(data from ${from + 1} for ${to - from})`.as('data'))
-      .where('media_id', '=', media.id)
-      .where('seq', '=', seq)
-      .executeTakeFirst();
-    if (!row || row.data.length !== to - from) throw new Error(`media ${media.id} is missing bytes in chunk ${seq}`);
-    yield row.data;
+    // node-postgres reads bytea as hex text: one 256 KiB value would be a 512 KiB string, which V8
+    // keeps in its large-object space until a full collection. Slices of 32 KiB stay small garbage
+    // that the young generation sweeps at once; one query still brings the whole chunk's slices.
+    const { rows } = await sql<{ data: Buffer }>`
+      SELECT substring(c.data FROM s FOR least(${READ_SLICE_BYTES}::int, ${to + 1}::int - s)) AS data
+      FROM media_chunks c, generate_series(${from + 1}::int, ${to}::int, ${READ_SLICE_BYTES}::int) AS s
+      WHERE c.media_id = ${media.id} AND c.seq = ${seq}
+      ORDER BY s`.execute(db);
+    const length = rows.reduce((sum, row) => sum + row.data.length, 0);
+    if (length !== to - from) throw new Error(`media ${media.id} is missing bytes in chunk ${seq}`);
+    for (const row of rows) yield row.data;
   }
 }
 
