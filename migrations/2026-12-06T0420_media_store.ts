@@ -5,7 +5,8 @@ import { sql, type Kysely } from 'kysely';
  * need nothing new. `media` is one file: its workspace, the post it belongs to (null until the post
  * exists; removed with the post), what probing found (type, bytes, pixels, animation) and its sha256
  * and alt text, which the content hash covers. `state` is `preparing` while the bytes are copied in and
- * `ready` once every chunk is stored and probed; a file whose copy failed is deleted, and one left
+ * `ready` once every chunk is stored and probed. `variant_of` marks a converted copy (PNG to JPEG for
+ * Instagram) of another file; a file whose copy failed is deleted, and one left
  * `preparing` by a crash is removed by the retention job (src/db/media-store.ts).
  *
  * `media_chunks` holds the bytes in 256 KiB rows, written and read one at a time, so a file is never
@@ -17,6 +18,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
     .addColumn('workspace_id', 'uuid', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
     .addColumn('post_id', 'uuid', (c) => c.references('posts.id').onDelete('cascade'))
+    // A converted copy (a PNG as JPEG for Instagram) names its original and goes with it.
+    .addColumn('variant_of', 'uuid', (c) => c.references('media.id').onDelete('cascade'))
     .addColumn('position', 'integer')
     .addColumn('filename', 'text', (c) => c.notNull())
     .addColumn('content_type', 'text', (c) => c.notNull().defaultTo('application/octet-stream'))
@@ -32,6 +35,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addCheckConstraint('media_ready_has_hash', sql`state = 'preparing' OR (sha256 IS NOT NULL AND ready_at IS NOT NULL)`)
     .execute();
   await db.schema.createIndex('media_workspace_idx').on('media').column('workspace_id').execute();
+  await db.schema.createIndex('media_variant_idx').on('media').column('variant_of').where(sql.ref('variant_of'), 'is not', null).execute();
   await db.schema.createIndex('media_post_idx').on('media').columns(['post_id', 'position']).execute();
   await db.schema.createIndex('media_preparing_idx').on('media').column('created_at').where(sql.ref('state'), '=', 'preparing').execute();
 

@@ -22,6 +22,7 @@ export interface MediaRow {
   id: string;
   workspace_id: string;
   post_id: string | null;
+  variant_of: string | null;
   position: number | null;
   filename: string;
   content_type: string;
@@ -43,6 +44,8 @@ export interface NewMedia {
   alt?: string | null;
   postId?: string | null;
   position?: number | null;
+  /** The file this one is a converted copy of. */
+  variantOf?: string | null;
 }
 
 export interface StoreLimits {
@@ -103,7 +106,7 @@ export async function storeMedia(db: Db, input: NewMedia, source: AsyncIterable<
 export async function beginMedia(db: Executor, input: NewMedia): Promise<string> {
   const row = await db
     .insertInto('media')
-    .values({ workspace_id: input.workspaceId, filename: input.filename, alt: input.alt ?? null, post_id: input.postId ?? null, position: input.position ?? null })
+    .values({ workspace_id: input.workspaceId, filename: input.filename, alt: input.alt ?? null, post_id: input.postId ?? null, position: input.position ?? null, variant_of: input.variantOf ?? null })
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
@@ -207,15 +210,21 @@ export async function findServableMedia(db: Executor, id: string): Promise<Media
     .executeTakeFirst();
 }
 
-/** A post's ready files in order (what the card shows and the networks get). */
+/** A post's own files in order (what the card shows), without converted copies. */
 export async function listPostMedia(db: Executor, postId: string): Promise<MediaRow[]> {
-  return db.selectFrom('media').selectAll().where('post_id', '=', postId).orderBy('position').orderBy('created_at').execute();
+  return db.selectFrom('media').selectAll().where('post_id', '=', postId).where('variant_of', 'is', null).orderBy('position').orderBy('created_at').execute();
+}
+
+/** A ready converted copy of `mediaId` of the given type, if one was made before. */
+export async function findVariant(db: Executor, mediaId: string, contentType: string): Promise<MediaRow | undefined> {
+  return db.selectFrom('media').selectAll().where('variant_of', '=', mediaId).where('content_type', '=', contentType).where('state', '=', 'ready').executeTakeFirst();
 }
 
 /** Ties files copied before the post existed to it, in the order given. */
 export async function attachMedia(db: Executor, postId: string, mediaIds: readonly string[]): Promise<void> {
   for (const [position, id] of mediaIds.entries()) {
     await db.updateTable('media').set({ post_id: postId, position }).where('id', '=', id).execute();
+    await db.updateTable('media').set({ post_id: postId }).where('variant_of', '=', id).execute();
   }
 }
 

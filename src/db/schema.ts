@@ -319,6 +319,8 @@ export interface MediaTable {
   id: Generated<string>;
   workspace_id: string;
   post_id: string | null;
+  /** A converted copy of this file (a PNG as JPEG for a network that takes only JPEG). */
+  variant_of: string | null;
   position: number | null;
   filename: string;
   content_type: Generated<string>;
