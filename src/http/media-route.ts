@@ -70,7 +70,13 @@ async function serveMedia(deps: MediaRouteDeps, req: IncomingMessage, res: Serve
   });
   if (req.method === 'HEAD') return void res.end();
   // Chunk by chunk from the database, at the pace the client reads (pipeline waits on backpressure).
-  await pipeline(Readable.from(readMedia(deps.db, media, { start, end })), res);
+  try {
+    await pipeline(Readable.from(readMedia(deps.db, media, { start, end })), res);
+  } catch (error) {
+    // A client that hangs up mid-file (a network resuming later with a Range) is no failure of ours.
+    if ((error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+    throw error;
+  }
 }
 
 /**
