@@ -126,6 +126,13 @@ describe('GET /media/<id> with a signed URL', () => {
     expect((await get(signed('00000000-0000-4000-8000-000000000000'))).status).toBe(404);
   });
 
+  it('cuts the response off when a store read fails mid-file, so the client never takes a short file for a whole one', async () => {
+    const media = await mediaOf('scheduled');
+    // The third chunk goes missing after the headers promised the whole length.
+    await testDb.db.deleteFrom('media_chunks').where('media_id', '=', media.id).where('seq', '=', 2).execute();
+    await expect(get(signed(media.id))).rejects.toThrow(/aborted|socket hang up|ECONNRESET/);
+  });
+
   it('answers other methods with 405', async () => {
     const media = await mediaOf('scheduled');
     expect((await get(signed(media.id), {}, 'POST')).status).toBe(405);

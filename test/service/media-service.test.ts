@@ -37,6 +37,15 @@ async function stored(state: 'scheduled' | 'published') {
   return { post, media, jpeg };
 }
 
+describe('media settings', () => {
+  it('default to 2048 MB per workspace, 100 MB per file and 30 days, and refuse nonsense by name', () => {
+    expect(loadConfig({}).media).toEqual({ quotaBytes: 2_048_000_000, maxFileBytes: 100_000_000, retentionDays: 30 });
+    expect(loadConfig({ MEDIA_QUOTA_MB: '10000', MEDIA_MAX_FILE_MB: '50', MEDIA_RETENTION_DAYS: '90' }).media).toEqual({ quotaBytes: 10_000_000_000, maxFileBytes: 50_000_000, retentionDays: 90 });
+    expect(() => loadConfig({ MEDIA_RETENTION_DAYS: '0' })).toThrow(/MEDIA_RETENTION_DAYS/);
+    expect(() => loadConfig({ MEDIA_QUOTA_MB: 'lots' })).toThrow(/MEDIA_QUOTA_MB/);
+  });
+});
+
 describe('the media service', () => {
   it('serves a signed media URL on the service\'s HTTP server and refuses an unsigned one', async () => {
     const { media, jpeg } = await stored('scheduled');
