@@ -6,6 +6,7 @@ import { growth } from './growth.ts';
 import { bestTime } from './best-time.ts';
 import { benchDatabaseServer, median } from './harness.ts';
 import { idleMemory } from './idle-memory.ts';
+import { mediaMemory } from './media-memory.ts';
 import { scheduleLateness } from './schedule-lateness.ts';
 import { throughput } from './throughput.ts';
 
@@ -129,6 +130,15 @@ const scenarios: Scenario<any>[] = [
     rows: (runs: Awaited<ReturnType<typeof idleMemory>>[]) => [
       { scenario: 'Idle database load: `npm start`, no chat, over the last 7.5 s of 15 s idle (QUEUE_POLL_SECONDS=5, the default)', figure: 'committed transactions per second (pg_stat_database)', value: `${med(runs, (r) => r.idleTransactionsPerSecond).toFixed(1)}/s`, target: '' },
       { scenario: 'Idle memory with DATABASE_URL, after 15 s idle (all with --max-semi-space-size=4)', figure: 'VmRSS: `npm start` (src/main.ts), no chat / `npm start`, Slack configured / built as in the Docker image (dist/src/main.js), Slack configured', value: `${med(runs, (r) => r.sourceNoChatMb).toFixed(0)} MB / ${med(runs, (r) => r.sourceSlackMb).toFixed(0)} MB / ${med(runs, (r) => r.builtSlackMb).toFixed(0)} MB`, target: '< 150 MB' },
+    ],
+  },
+  {
+    name: 'media',
+    label: '10 PNGs of 5 MB stored from disk into the media store, then downloaded at once through the signed /media route',
+    run: (adminUrl) => mediaMemory(adminUrl, { files: 10, megabytes: 5 }),
+    rows: (runs: Awaited<ReturnType<typeof mediaMemory>>[]) => [
+      { scenario: 'Media store: 10 images of 5 MB, stored one after another (probed with sharp), then served to 10 clients at once', figure: 'resident memory growth over the warmed-up process: storing / serving (peak VmRSS, sampled every 20 ms)', value: `${med(runs, (r) => r.storeGrowthMb).toFixed(1)} MB / ${med(runs, (r) => r.serveGrowthMb).toFixed(1)} MB`, target: '< 64 MB' },
+      { scenario: 'Media store: 10 images of 5 MB', figure: 'time to store all 10 / to serve all 10 at once', value: `${(med(runs, (r) => r.storeMs) / 1000).toFixed(1)} s / ${(med(runs, (r) => r.serveMs) / 1000).toFixed(1)} s`, target: '' },
     ],
   },
 ];

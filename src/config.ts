@@ -85,6 +85,12 @@ const schema = z.object({
   FACEBOOK_AUTH_URL: z.url().default('https://www.facebook.com/v24.0/dialog/oauth'),
   FACEBOOK_API_URL: z.url().default('https://graph.facebook.com'),
   BLUESKY_SERVICE_URL: z.url().default('https://bsky.social'),
+
+  // Greenlight's media store (PostgreSQL): per-workspace quota, one file's limit, and how long media of
+  // published, canceled or rejected posts are kept (src/db/media-store.ts).
+  MEDIA_QUOTA_MB: z.coerce.number().int().min(1).max(10_000_000).default(2048),
+  MEDIA_MAX_FILE_MB: z.coerce.number().int().min(1).max(2048).default(100),
+  MEDIA_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
 });
 
 export type Env = z.input<typeof schema>;
@@ -115,6 +121,8 @@ export interface Config {
   queue: { pollSeconds: number };
   networks: { xApiUrl: string };
   oauth: OAuthConfig;
+  /** Decimal megabytes as set (MEDIA_QUOTA_MB=2048 is 2,048,000,000 bytes). */
+  media: { quotaBytes: number; maxFileBytes: number; retentionDays: number };
 }
 
 /** An OAuth app's credentials; undefined until both variables are set. */
@@ -163,6 +171,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     publish: { concurrency: e.PUBLISH_CONCURRENCY, retries: e.PUBLISH_RETRIES, networkTimeoutMs: e.NETWORK_TIMEOUT_MS, retryBaseMs: e.PUBLISH_RETRY_BASE_MS, retryMaxMs: e.PUBLISH_RETRY_MAX_MS, postingLimits: e.POSTING_LIMITS },
     networks: { xApiUrl: e.X_API_URL },
     oauth: oauthConfig(e),
+    media: { quotaBytes: e.MEDIA_QUOTA_MB * 1_000_000, maxFileBytes: e.MEDIA_MAX_FILE_MB * 1_000_000, retentionDays: e.MEDIA_RETENTION_DAYS },
   };
 }
 

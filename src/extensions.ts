@@ -12,6 +12,7 @@ import { createMastodonAdapter } from './networks/mastodon.ts';
 import { createThreadsAdapter } from './networks/threads.ts';
 import { createXAdapter } from './networks/x.ts';
 import { createWebhookAdapter } from './networks/webhook.ts';
+import { mediaService } from './media-service.ts';
 import { connectContext } from './oauth/context.ts';
 import { oauthMounts } from './oauth/routes.ts';
 import type { ChatPort } from './workflow/chat-port.ts';
@@ -105,5 +106,5 @@ export function defaultAdapters(config: Config): Partial<Record<Network, Network
 
 /** The parts that run in `npm start`. */
 export function defaultExtensions(config: Config): Extension[] {
-  return [greenlightCore(config)];
+  return [greenlightCore(config), mediaService(config)];
 }

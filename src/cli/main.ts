@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   posts: () => import('./posts.ts'),
   keys: () => import('./keys.ts'),
   doctor: () => import('./doctor.ts'),
+  media: () => import('./media.ts'),
 };
 
 export async function main(argv: string[]): Promise<number> {

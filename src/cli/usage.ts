@@ -8,6 +8,8 @@ export const USAGE = `usage: greenlight <command> [options]
   posts show POST_ID [--json]               the post, its deliveries and errors, its event timeline
   posts retry POST_ID                       retry its failed and needs_reconnect deliveries
   posts cancel POST_ID                      cancel it (until publishing starts)
+  media list [--workspace ID] [--limit N] [--json]   files in the media store, with their posts' states
+  media prune [--older-than 30d] [--dry-run] [--json]  remove media past retention (as the daily job does)
   keys generate [KEY_ID]                    print a new ENCRYPTION_KEYS entry
   keys rotate                               re-encrypt every stored secret under the primary key
   doctor [--offline] [--json]               check config, database, queue, chat tokens, account tokens, clock

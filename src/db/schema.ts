@@ -313,6 +313,35 @@ export interface SlackInstallationsTable {
   updated_at: UpdatedAt;
 }
 
+/** A file in Greenlight's media store (migrations/2026-12-06T0420_media_store.ts, src/db/media-store.ts). */
+export type MediaState = 'preparing' | 'ready';
+export interface MediaTable {
+  id: Generated<string>;
+  workspace_id: string;
+  post_id: string | null;
+  /** A converted copy of this file (a PNG as JPEG for a network that takes only JPEG). */
+  variant_of: string | null;
+  position: number | null;
+  filename: string;
+  content_type: Generated<string>;
+  bytes: Generated<number>;
+  sha256: string | null;
+  width: number | null;
+  height: number | null;
+  animated: Generated<boolean>;
+  alt: string | null;
+  state: Generated<MediaState>;
+  created_at: CreatedAt;
+  ready_at: Timestamp | null;
+}
+
+/** One 256 KiB (at most) piece of a media file, in order of `seq`. */
+export interface MediaChunksTable {
+  media_id: string;
+  seq: number;
+  data: Buffer;
+}
+
 export interface Database {
   workspaces: WorkspacesTable;
   members: MembersTable;
@@ -339,6 +368,8 @@ export interface Database {
   account_sends: AccountSendsTable;
   account_limits: AccountLimitsTable;
   slack_installations: SlackInstallationsTable;
+  media: MediaTable;
+  media_chunks: MediaChunksTable;
 }
 
 export type Workspace = Selectable<WorkspacesTable>;

@@ -32,6 +32,8 @@ export const QUEUES = {
   digest: 'digest',
   /** One job per published delivery and metrics slot (1 h, 6 h, 24 h, 7 d), fetched and measured in batches. */
   metrics: 'metrics',
+  /** Daily: media of finished posts past MEDIA_RETENTION_DAYS, stale copies and abandoned files are removed. */
+  mediaRetention: 'media-retention',
 } as const;
 
 /**
@@ -132,6 +134,7 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
       await boss.schedule(QUEUES.sweep, '* * * * *', {}, { singletonKey: 'sweep' });
       await boss.schedule(QUEUES.refreshTokens, '17 4 * * *', {}, { singletonKey: 'refresh-tokens', tz: 'UTC' });
       await boss.schedule(QUEUES.digestSchedule, '0 * * * *', {}, { singletonKey: 'digest-schedule', tz: 'UTC' });
+      await boss.schedule(QUEUES.mediaRetention, '43 3 * * *', {}, { singletonKey: 'media-retention', tz: 'UTC' });
     },
     beginShutdown() {
       stopping = true;
@@ -298,6 +301,17 @@ async function createQueues(boss: PgBoss): Promise<void> {
     expireInSeconds: 300,
     retentionSeconds: 24 * 3600,
     deleteAfterSeconds: 24 * 3600,
+  });
+  await ensureQueue(boss, QUEUES.mediaRetention, {
+    // One run at a time; a missed day is caught by the next run (the rules compare dates, not runs).
+    policy: 'singleton',
+    notify: false,
+    retryLimit: 2,
+    retryDelay: 600,
+    retryBackoff: false,
+    expireInSeconds: 1800,
+    retentionSeconds: 7 * 24 * 3600,
+    deleteAfterSeconds: 7 * 24 * 3600,
   });
   await ensureQueue(boss, QUEUES.digest, {
     policy: 'standard',

@@ -66,6 +66,14 @@ const PLAN: Record<string, Plan> = {
     { run: `npx greenlight posts retry ${UNKNOWN_ID}`, code: 1, stderr: /no post 0{8}-/i },
     { run: `npx greenlight posts cancel ${UNKNOWN_ID}`, code: 1, stderr: /no post 0{8}-/i },
   ],
+  '`npx greenlight media list [--workspace ID] [--limit N] [--json]`': [
+    { run: 'npx greenlight media list', code: 0, stdout: /^no media$/m },
+    { run: 'npx greenlight media list --limit 5 --json', code: 0, stdout: /^\[\]\s*$/ },
+  ],
+  '`npx greenlight media prune [--older-than 30d] [--dry-run] [--json]`': [
+    { run: 'npx greenlight media prune --dry-run', code: 0, stdout: /^media: nothing to remove \(files of published, canceled or rejected posts go after 30 days\)$/m },
+    { run: 'npx greenlight media prune --older-than soon', code: 2, stderr: /--older-than takes a number of days/ },
+  ],
   '`npx greenlight keys generate [id]` / `keys rotate`': [
     { run: 'npx greenlight keys generate k2028', code: 0, stdout: /^k2028:[A-Za-z0-9+/]{43}=$/m },
     { run: 'npx greenlight keys rotate', code: 0, stdout: /0 failed/ },
