@@ -41,6 +41,8 @@ export function parsePublishTime(input: string, zone: string, now: Date): Publis
 /** undefined when the text matches none of the forms. */
 function parseNormalized(text: string, zone: string, now: Date): PublishTimeResult | undefined {
   if (text === 'now') return { ok: true, at: now };
+  // "next slot" needs the database: the compose form resolves it (src/domain/posting-slots.ts); here it only gets a clear answer.
+  if (/^next (?:free )?slot\b/.test(text)) return { ok: false, message: '"next slot" is chosen when the compose form is sent: use Edit for it, or type a time here.' };
 
   const relative = RELATIVE.exec(text);
   if (relative) return addToNow(relative[1] ?? '', relative[2] ?? '', zone, now);

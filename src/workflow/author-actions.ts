@@ -10,6 +10,7 @@ import { findWorkspace } from '../db/workspaces.ts';
 import { parsePublishTime } from '../domain/publish-time.ts';
 import { hashOf, validateCompose, type ComposeInput } from './compose.ts';
 import { ok, refused, type Actor, type Outcome, type WorkflowDeps } from './deps.ts';
+import { bookSlot, chooseSlot } from './next-slot.ts';
 import { recordEvent } from './record-event.ts';
 import { watchReview } from './review-deadline.ts';
 import { scheduleApprovedPost } from './schedule-deliveries.ts';
@@ -50,9 +51,15 @@ export async function editPost(deps: WorkflowDeps, actor: Actor, postId: string,
   const accounts = await listAccounts(deps.db, actor.workspaceId);
   const checked = validateCompose(input, accounts, deps.now());
   if (!checked.ok) return checked;
-  const v = checked.value;
+  let v = checked.value;
   const outcome = await withOwnPost(deps, actor, postId, false, async (tx, post, workspace) => {
     if (!isEditable(post.state)) return refused(`This post is ${post.state.replace('_', ' ')}: it can no longer be edited.`);
+    if (v.slot) {
+      const choice = await chooseSlot(tx, workspace, accounts.filter((a) => v.targets.some((t) => t.accountId === a.id)), v.slot, deps.now());
+      if (!choice.ok) return refused(choice.message);
+      v = { ...v, publishAt: choice.at, contentHash: hashOf(v.text, v.targets, v.variants, v.media, choice.at) };
+      await bookSlot(tx, workspace.id, v.targets.map((t) => t.accountId), choice.at, post.id);
+    }
     await replacePostContent(tx, post.id, { accountIds: v.targets.map((t) => t.accountId), variants: v.variants, media: v.media.map((url) => ({ url })) });
     const voided = await reopenReview(tx, post, { text: v.text, note: v.note, publish_at: v.publishAt, zone: v.zone, content_hash: v.contentHash, version: post.version + 1 });
     await recordEvent(tx, deps.queue, { workspaceId: post.workspace_id, postId: post.id, kind: 'edited', actor: actor.userId, data: { approvalsVoided: voided > 0 } });

@@ -2,6 +2,7 @@ import { contentHash } from '../domain/content-hash.ts';
 import { isValidTimeZone } from '../domain/local-time.ts';
 import type { Network } from '../domain/networks.ts';
 import { parsePublishTime } from '../domain/publish-time.ts';
+import { parseSlotRequest, type SlotRequest } from '../domain/posting-slots.ts';
 import { validateContent } from '../domain/text-rules.ts';
 import { countOptionsOf } from '../db/accounts.ts';
 import type { SocialAccount } from '../db/schema.ts';
@@ -32,6 +33,8 @@ export interface ValidCompose {
   zone: string;
   note: string | null;
   contentHash: string;
+  /** "next slot": `publishAt` is only its lower bound until the slot is chosen (src/workflow/next-slot.ts). */
+  slot?: SlotRequest;
 }
 
 const NOTE_LIMIT = 1000;
@@ -64,8 +67,14 @@ export function validateCompose(input: ComposeInput, accounts: SocialAccount[], 
   if (input.note && input.note.length > NOTE_LIMIT) errors.note = `The note is ${input.note.length} characters; keep it under ${NOTE_LIMIT}.`;
 
   let publishAt: Date | undefined;
+  let slot: SlotRequest | undefined;
+  const slotAsked = isValidTimeZone(input.zone) ? parseSlotRequest(input.when, input.zone, now, (t) => parsePublishTime(t, input.zone, now)) : undefined;
   if (!isValidTimeZone(input.zone)) errors.when = `"${input.zone}" is not a time zone Greenlight knows (use an IANA name like Europe/Berlin).`;
-  else {
+  else if (slotAsked?.kind === 'error') errors.when = slotAsked.message;
+  else if (slotAsked) {
+    slot = slotAsked;
+    publishAt = slotAsked.after;
+  } else {
     const parsed = parsePublishTime(input.when.trim() === '' ? 'now' : input.when, input.zone, now);
     if (parsed.ok) publishAt = parsed.at;
     else errors.when = parsed.message;
@@ -84,6 +93,7 @@ export function validateCompose(input: ComposeInput, accounts: SocialAccount[], 
       zone: input.zone,
       note: input.note?.trim() || null,
       contentHash: hashOf(input.text.trim(), targets, variants, media, publishAt),
+      ...(slot ? { slot } : {}),
     },
   };
 }

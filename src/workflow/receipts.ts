@@ -29,7 +29,8 @@ export function receiptFor(event: EventRecord, zone: string, links: { reconnect:
 
   switch (event.kind) {
     case 'submitted':
-      return undefined;
+      // "next slot" says which slot it took; an ordinary time needs no reply of its own.
+      return typeof d.slot === 'string' ? { text: `Took the next free slot: ${formatInZone(at(d.publishAt), zone)} (the ${q(d.slot)} slot).`, buttons: [] } : undefined;
     case 'approved':
       return { text: `Approved by ${who}${approvedFor(d)}${Number(d.required) > 1 ? ` (${d.count} of ${d.required})` : ''}.`, buttons: [] };
     case 'scheduled':

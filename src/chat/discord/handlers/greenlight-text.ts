@@ -11,6 +11,8 @@ import { escapeMarkdown } from '../card-embeds.ts';
 export const HELP = [
   '**Greenlight**: draft with `/post`, approve on the card, published on time with receipts in the thread.',
   '`/greenlight queue`: what is scheduled this week, and what failed',
+  '`/greenlight queue week:next` (or `prev`, `+2`, a date): a week as a calendar, with free slots',
+  '`/greenlight slots [add|remove|suggest]`: weekly posting slots that "next slot" books (admins change)',
   '`/greenlight accounts`: connected social accounts and their health',
   '`/greenlight connect <network>`: connect an account (admins; ' + NETWORKS.join(', ') + ')',
   '`/greenlight settings [key=value ...]`: show or change settings (admins)',

@@ -7,6 +7,7 @@ import { NETWORK_LABELS, NETWORKS } from '../../../domain/networks.ts';
 import { formatInZone } from '../../../domain/publish-time.ts';
 import { changeSettings, connectInvitation, pauseWorkspace, resumeWorkspace } from '../../../workflow/admin.ts';
 import { webhooksCommand } from '../../../workflow/webhook-admin.ts';
+import { slotsCommand } from '../../../workflow/slots.ts';
 import type { Actor, Outcome } from '../../../workflow/deps.ts';
 import { escape } from '../card-blocks.ts';
 import { actorFor, requestTeam, type SlackEdge } from '../edge-context.ts';
@@ -16,6 +17,8 @@ import { parseSettings, SETTINGS_HELP } from '../../settings-args.ts';
 export const HELP = [
   '*Greenlight* — draft with `/post`, approve on the card, published on time with receipts in the thread.',
   '`/greenlight queue` — what is scheduled this week, and what failed',
+  '`/greenlight queue next` (or `prev`, `+2`, a date) — a week as a calendar, with free slots',
+  '`/greenlight slots [add|remove|suggest]` — weekly posting slots that "next slot" books (admins change)',
   '`/greenlight accounts` — connected social accounts and their health',
   '`/greenlight connect <network>` — connect an account (admins; ' + NETWORKS.join(', ') + ')',
   '`/greenlight settings [key=value ...]` — show or change settings (admins)',
@@ -48,6 +51,10 @@ export function registerGreenlightCommand(app: App, edge: SlackEdge): void {
       }
       case 'settings':
         return settings(edge, actor, args, reply);
+      case 'slots': {
+        const outcome = await slotsCommand(edge.deps, actor, args);
+        return reply(outcome.ok ? outcome.message ?? 'Done.' : `⚠️ ${outcome.message}`);
+      }
       case 'webhooks': {
         const outcome = await webhooksCommand(edge.deps, actor, args);
         return reply(outcome.ok ? outcome.message ?? 'Done.' : `⚠️ ${outcome.message}`);
