@@ -24,7 +24,7 @@ async function answer(turn: Turn, actor: Actor, sub: string): Promise<string> {
   const { deps } = turn.edge;
   switch (sub) {
     case 'queue':
-      return queueText(deps, actor);
+      return queueText(deps, actor, optionValue(turn.interaction, 'week'));
     case 'accounts':
       return accountsText(deps, actor);
     case 'connect':
