@@ -89,7 +89,8 @@ export async function lockSlotAccounts(tx: Executor, accountIds: string[]): Prom
 /**
  * Of `instants`, those at which one of `accountIds` is already busy: a live booking, or a live post
  * to the account at that very time (typed by hand). Index look-ups only: the bookings' primary key,
- * and posts_queue_idx (workspace_id, publish_at) with post_targets' key.
+ * and posts_queue_idx (workspace_id, publish_at) with post_targets' key per post found (the lateral
+ * subquery keeps the planner from hashing all of the account's targets, which grow with the store).
  */
 export async function busyInstants(tx: Executor, workspaceId: string, accountIds: string[], instants: Date[]): Promise<Date[]> {
   if (instants.length === 0 || accountIds.length === 0) return [];
@@ -100,9 +101,9 @@ export async function busyInstants(tx: Executor, workspaceId: string, accountIds
        AND p.state IN ${LIVE_STATES} AND p.publish_at = b.slot_at
     UNION
     SELECT p.publish_at AS at
-      FROM posts p JOIN post_targets t ON t.post_id = p.id
-     WHERE p.workspace_id = ${workspaceId} AND p.state IN ${LIVE_STATES} AND p.publish_at = ANY(${instants}::timestamptz[])
-       AND t.account_id = ANY(${accountIds}::uuid[])`.execute(tx);
+      FROM posts p
+     CROSS JOIN LATERAL (SELECT 1 FROM post_targets t WHERE t.post_id = p.id AND t.account_id = ANY(${accountIds}::uuid[]) LIMIT 1) t
+     WHERE p.workspace_id = ${workspaceId} AND p.state IN ${LIVE_STATES} AND p.publish_at = ANY(${instants}::timestamptz[])`.execute(tx);
   return rows.map((r) => r.at);
 }
 
@@ -127,7 +128,8 @@ export async function takenAt(db: Executor, workspaceId: string, instants: Date[
   if (instants.length === 0) return [];
   const { rows } = await sql<{ at: Date; account_id: string }>`
     SELECT p.publish_at AS at, t.account_id
-      FROM posts p JOIN post_targets t ON t.post_id = p.id
+      FROM posts p
+     CROSS JOIN LATERAL (SELECT account_id FROM post_targets t WHERE t.post_id = p.id OFFSET 0) t
      WHERE p.workspace_id = ${workspaceId} AND p.state IN ${LIVE_STATES} AND p.publish_at = ANY(${instants}::timestamptz[])`.execute(db);
   return rows;
 }

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { resolveLocalTime } from './local-time.ts';
+import { offsetPeriods } from './best-time-offsets.ts';
 import { isNetwork, type Network } from './networks.ts';
 
 /**
@@ -72,30 +72,58 @@ export function weekdayNumber(word: string): number | undefined {
 }
 
 /**
- * The instants of `slot` in [from, until), in time order. Walks the zone's calendar day by day, so a
+ * Wall-clock minutes (written as if UTC) to instants in `zone` over a window, by arithmetic on the
+ * zone's offset periods (src/domain/best-time-offsets.ts): a few dozen offset look-ups for the
+ * window instead of several per slot and week. Undefined in a gap; of an overlap, the earlier.
+ */
+function localResolver(zone: string, from: Date, until: Date): (localMs: number) => number | undefined {
+  const periods = offsetPeriods(zone, new Date(from.getTime() - 2 * DAY_MS), new Date(until.getTime() + 2 * DAY_MS));
+  return (localMs) => {
+    let best: number | undefined;
+    for (let i = 0; i < periods.length; i++) {
+      const at = localMs - periods[i]!.offsetMinutes * 60_000;
+      const start = periods[i]!.start.getTime();
+      const next = periods[i + 1]?.start.getTime() ?? Infinity;
+      if (at >= start && at < next && (best === undefined || at < best)) best = at;
+    }
+    return best;
+  };
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The instants of `slot` in [from, until), in time order. Walks the zone's calendar week by week, so a
  * slot keeps its wall-clock time across DST changes.
  */
-export function slotInstants(slot: WeeklySlot, from: Date, until: Date): Date[] {
+export function slotInstants(slot: WeeklySlot, from: Date, until: Date, resolve = localResolver(slot.zone, from, until)): Date[] {
   const out: Date[] = [];
-  const start = DateTime.fromJSDate(from, { zone: slot.zone }).startOf('day');
+  const start = DateTime.fromJSDate(from, { zone: slot.zone });
   const ahead = (slot.weekday - start.weekday + 7) % 7;
-  const hour = Math.floor(slot.minute / 60);
-  const minute = slot.minute % 60;
-  for (let week = 0; ; week += 1) {
-    const d = new Date(Date.UTC(start.year, start.month - 1, start.day + ahead + week * 7));
-    const resolved = resolveLocalTime({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour, minute }, slot.zone);
-    const at = resolved.kind === 'exact' ? resolved.at : resolved.kind === 'overlap' ? resolved.earlier : undefined;
-    if (at && at.getTime() >= until.getTime()) break;
-    if (!at && d.getTime() > until.getTime() + 2 * 86_400_000) break;
-    if (at && at.getTime() >= from.getTime()) out.push(at);
+  const first = Date.UTC(start.year, start.month - 1, start.day + ahead) + slot.minute * 60_000;
+  for (let local = first; ; local += 7 * DAY_MS) {
+    const at = resolve(local);
+    if (at !== undefined && at >= until.getTime()) break;
+    if (at === undefined && local - 2 * DAY_MS > until.getTime() + 14 * 3_600_000) break;
+    if (at !== undefined && at >= from.getTime()) out.push(new Date(at));
   }
   return out;
+}
+
+/** The instants of each slot in [from, until) (one offset table per zone for all of them). */
+export function instantsBySlot<S extends WeeklySlot>(slots: S[], from: Date, until: Date): { slot: S; instants: Date[] }[] {
+  const resolvers = new Map<string, (localMs: number) => number | undefined>();
+  return slots.map((slot) => {
+    let resolve = resolvers.get(slot.zone);
+    if (!resolve) resolvers.set(slot.zone, (resolve = localResolver(slot.zone, from, until)));
+    return { slot, instants: slotInstants(slot, from, until, resolve) };
+  });
 }
 
 /** Every distinct instant of any of `slots` in [from, until), in time order. */
 export function candidateInstants(slots: WeeklySlot[], from: Date, until: Date): Date[] {
   const all = new Map<number, Date>();
-  for (const slot of slots) for (const at of slotInstants(slot, from, until)) all.set(at.getTime(), at);
+  for (const { instants } of instantsBySlot(slots, from, until)) for (const at of instants) all.set(at.getTime(), at);
   return [...all.values()].sort((a, b) => a.getTime() - b.getTime());
 }
 

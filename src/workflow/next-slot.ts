@@ -2,7 +2,7 @@ import { busyInstants, insertBookings, lockSlotAccounts, slotsOfAccounts, type P
 import type { Executor } from '../db/database.ts';
 import type { SocialAccount, Workspace } from '../db/schema.ts';
 import { NETWORK_LABELS } from '../domain/networks.ts';
-import { SLOT_HORIZON_WEEKS, candidateInstants, firstFree, slotLabel, type SlotRequest } from '../domain/posting-slots.ts';
+import { SLOT_HORIZON_WEEKS, firstFree, instantsBySlot, slotLabel, type SlotRequest } from '../domain/posting-slots.ts';
 
 /** A slot is never booked closer than this to now: the post still needs its approval. */
 const LEAD_MS = 60_000;
@@ -34,24 +34,34 @@ export async function chooseSlot(tx: Executor, workspace: Workspace, accounts: S
   const from = new Date(Math.max(request.after.getTime(), now.getTime() + LEAD_MS));
   const until = new Date(from.getTime() + SLOT_HORIZON_WEEKS * 7 * 86_400_000);
   const candidates = sharedInstants(accounts, slots, from, until);
-  const busy = await busyInstants(tx, workspace.id, accounts.map((a) => a.id), candidates);
-  const at = firstFree(candidates, busy);
+  const busy = await busyInstants(tx, workspace.id, accounts.map((a) => a.id), candidates.map((c) => c.at));
+  const at = firstFree(candidates.map((c) => c.at), busy);
   if (!at) {
     return { ok: false, message: `Every slot of the next ${SLOT_HORIZON_WEEKS} weeks${request.afterText ? ` after ${request.afterText}` : ''} is taken for these accounts: add slots (\`/greenlight slots add\`) or type a time.` };
   }
-  const slot = slots.find((s) => candidateInstants([s], at, new Date(at.getTime() + 1)).length > 0)!;
+  const { slot } = candidates.find((c) => c.at.getTime() === at.getTime())!;
   return { ok: true, at, slot: `${slotLabel(slot.weekday, slot.minute)} ${slot.zone}` };
 }
 
 /**
  * The instants that are a slot of every chosen account (its own slots and its network's); when the
  * accounts have no slot in common, those of any of them, so a post to X and LinkedIn still finds a time.
+ * Each instant comes with a slot it belongs to (for the thread's "took the … slot").
  */
-function sharedInstants(accounts: SocialAccount[], slots: PostingSlot[], from: Date, until: Date): Date[] {
-  const union = candidateInstants(slots, from, until);
-  const perAccount = accounts.map((a) => new Set(candidateInstants(slots.filter((s) => s.account_id === a.id || (s.account_id === null && s.network === a.network)), from, until).map((d) => d.getTime())));
-  const shared = union.filter((at) => perAccount.every((set) => set.has(at.getTime())));
-  return shared.length > 0 ? shared : union;
+function sharedInstants(accounts: SocialAccount[], slots: PostingSlot[], from: Date, until: Date): { at: Date; slot: PostingSlot }[] {
+  const bySlot = instantsBySlot(slots, from, until);
+  const union = new Map<number, { at: Date; slot: PostingSlot; accounts: Set<string> }>();
+  for (const { slot, instants } of bySlot) {
+    const covers = accounts.filter((a) => slot.account_id === a.id || (slot.account_id === null && slot.network === a.network)).map((a) => a.id);
+    for (const at of instants) {
+      const entry = union.get(at.getTime()) ?? { at, slot, accounts: new Set<string>() };
+      for (const id of covers) entry.accounts.add(id);
+      union.set(at.getTime(), entry);
+    }
+  }
+  const all = [...union.values()].sort((a, b) => a.at.getTime() - b.at.getTime());
+  const shared = all.filter((e) => e.accounts.size === accounts.length);
+  return shared.length > 0 ? shared : all;
 }
 
 /** Records the booking of a chosen slot for every account, in the same transaction as the choice. */

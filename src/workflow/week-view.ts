@@ -4,8 +4,7 @@ import { listSlots, takenAt, type PostingSlot } from '../db/posting-slots.ts';
 import type { SocialAccount } from '../db/schema.ts';
 import { NETWORK_LABELS } from '../domain/networks.ts';
 import type { PostState } from '../domain/post-state.ts';
-import { slotInstants, weekOf } from '../domain/posting-slots.ts';
-import { formatTimeOfDay } from '../domain/time-format.ts';
+import { instantsBySlot, weekOf } from '../domain/posting-slots.ts';
 import type { WorkflowDeps } from './deps.ts';
 
 /** A day shows at most this many posts (Slack's sections hold 3,000 characters); the rest are counted. */
@@ -78,10 +77,10 @@ export async function freeSlots(
 ): Promise<{ at: Date; accounts: string[] }[]> {
   const [slots, accounts] = await Promise.all([known ?? listSlots(deps.db, workspaceId), knownAccounts ?? listAccounts(deps.db, workspaceId)]);
   const wanted = new Map<number, Set<SocialAccount>>();
-  for (const slot of slots) {
+  for (const { slot, instants } of instantsBySlot(slots, from, until)) {
     const covered = accounts.filter((a) => a.status === 'connected' && (slot.account_id ? a.id === slot.account_id : a.network === slot.network));
     if (covered.length === 0) continue;
-    for (const at of slotInstants(slot, from, until)) {
+    for (const at of instants) {
       const set = wanted.get(at.getTime()) ?? new Set();
       for (const a of covered) set.add(a);
       wanted.set(at.getTime(), set);
@@ -109,8 +108,9 @@ export interface WeekFormat {
 
 /** One day's lines: "09:00 · X, LinkedIn · scheduled · <@ana>: text", "◻️ 12:00 free slot: X · @acme". */
 export function dayLines(day: WeekView['days'][number], zone: string, format: WeekFormat): string[] {
+  const clock = format.time ?? clockOf(zone);
   const lines = day.entries.map((e) => {
-    const time = format.time ? format.time(e.at) : formatTimeOfDay(e.at, zone);
+    const time = clock(e.at);
     if (e.kind === 'free') return `◻️ ${time} free slot: ${format.escape(e.accounts.join(', '))}`;
     const p = e.post;
     const networks = p.networks.map((n) => NETWORK_LABELS[n]).join(', ') || '(no network)';
@@ -119,6 +119,12 @@ export function dayLines(day: WeekView['days'][number], zone: string, format: We
   });
   if (day.more > 0) lines.push(`… and ${day.more} more`);
   return lines.length > 0 ? lines : ['_nothing planned_'];
+}
+
+/** "9:00", "17:30" in `zone`: one formatter for a whole day's lines (as formatTimeOfDay writes them). */
+function clockOf(zone: string): (at: Date) => string {
+  const format = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: 'numeric', minute: '2-digit', hourCycle: 'h23' });
+  return (at) => format.format(at).replace(/^0(\d):/, '$1:');
 }
 
 /** The whole week as text (the `/greenlight queue <week>` answer in either chat). */
