@@ -7,7 +7,7 @@ import { migrateToLatest } from '../src/db/migrate.ts';
 import { findWorkspace } from '../src/db/workspaces.ts';
 import { weekOf } from '../src/domain/posting-slots.ts';
 import { bookSlot, chooseSlot } from '../src/workflow/next-slot.ts';
-import { buildWeekView, POSTS_PER_DAY, weekText } from '../src/workflow/week-view.ts';
+import { buildWeekView, freeSlots, POSTS_PER_DAY, weekText } from '../src/workflow/week-view.ts';
 import { freshDatabase, median } from './harness.ts';
 
 /**
@@ -103,13 +103,14 @@ async function measure(store: Store) {
       if (shown !== expected!.n) throw new Error(`calendar: the week shows ${shown} posts, expected ${expected!.n}`);
     };
     let slotAt: Date | undefined;
+    const somePost = (await db.selectFrom('posts').select('id').where('workspace_id', '=', store.workspaceId).limit(1).executeTakeFirstOrThrow()).id;
     const nextSlot = () =>
       db.transaction().execute(async (tx) => {
         const choice = await chooseSlot(tx, workspace, accounts, { kind: 'next_slot', after: new Date(), afterText: null }, new Date());
         if (!choice.ok) throw new Error(`calendar: ${choice.message}`);
         slotAt = choice.at;
-        // Booked for a post that is not there: the rollback takes it away before the foreign key is checked at the end.
-        await bookSlot(tx, store.workspaceId, accounts.map((a) => a.id), choice.at, (await tx.selectFrom('posts').select('id').where('workspace_id', '=', store.workspaceId).limit(1).executeTakeFirstOrThrow()).id);
+        // Booked for some stored post (as submit books it for the post it just stored), then rolled back.
+        await bookSlot(tx, store.workspaceId, accounts.map((a) => a.id), choice.at, somePost);
         throw ROLLBACK;
       }).catch((e: unknown) => {
         if (e !== ROLLBACK) throw e;
@@ -127,6 +128,9 @@ async function measure(store: Store) {
     const renderMs = await time(render);
     const shownDays = weekOf(new Date(), ZONE, 1).days;
     const statementMs = await time(() => calendarDays(db, store.workspaceId, shownDays, POSTS_PER_DAY));
+    const freeMs = await time(() => freeSlots(deps, store.workspaceId, shownWeek.start, shownWeek.end));
+    const view = await buildWeekView(deps, store.workspaceId, ZONE, 1);
+    const textMs = await time(async () => weekText(view, { bold: (t) => `*${t}*`, escape: (t) => t, mention: (u) => `<@${u}>` }));
     const nextSlotMs = await time(nextSlot);
     // The plans of the two statements that could grow with the store.
     const week = weekOf(new Date(), ZONE, 1);
@@ -134,7 +138,7 @@ async function measure(store: Store) {
     captured.length = 0;
     await nextSlot();
     const busyPlan = await explain(store.url, captured.find((q) => q.sql.includes('FROM slot_bookings b JOIN posts p'))!);
-    return { renderMs, statementMs, nextSlotMs, lines, slotAt: slotAt!.toISOString(), plans: { calendarPlan, busyPlan } };
+    return { renderMs, statementMs, freeMs, textMs, nextSlotMs, lines, slotAt: slotAt!.toISOString(), plans: { calendarPlan, busyPlan } };
   } finally {
     await db.destroy();
   }

@@ -81,9 +81,10 @@ export function slotsOfAccounts(db: Executor, workspaceId: string, accounts: { i
  * bookings. The bookings' primary key stays the last word: a booking that slipped past would fail.
  */
 export async function lockSlotAccounts(tx: Executor, accountIds: string[]): Promise<void> {
-  for (const id of [...new Set(accountIds)].sort()) {
-    await sql`SELECT pg_advisory_xact_lock(hashtext('greenlight.slot_bookings'), hashtext(${id}))`.execute(tx);
-  }
+  const ids = [...new Set(accountIds)].sort();
+  if (ids.length === 0) return;
+  // One round trip: the locks are taken row by row in the ordered subquery's order.
+  await sql`SELECT count(pg_advisory_xact_lock(hashtext('greenlight.slot_bookings'), hashtext(id))) FROM (SELECT id FROM unnest(${ids}::text[]) WITH ORDINALITY AS u(id, n) ORDER BY n) s`.execute(tx);
 }
 
 /**

@@ -123,9 +123,12 @@ export function dayLines(day: WeekView['days'][number], zone: string, format: We
 
 /** "9:00", "17:30" in `zone`: one formatter for a whole day's lines (as formatTimeOfDay writes them). */
 function clockOf(zone: string): (at: Date) => string {
-  const format = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: 'numeric', minute: '2-digit', hourCycle: 'h23' });
+  let format = CLOCKS.get(zone);
+  // Making a formatter costs far more than using one: one per zone for the process.
+  if (!format) CLOCKS.set(zone, (format = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: 'numeric', minute: '2-digit', hourCycle: 'h23' })));
   return (at) => format.format(at).replace(/^0(\d):/, '$1:');
 }
+const CLOCKS = new Map<string, Intl.DateTimeFormat>();
 
 /** The whole week as text (the `/greenlight queue <week>` answer in either chat). */
 export function weekText(view: WeekView, format: WeekFormat): string {
