@@ -10,6 +10,8 @@ import { sql, type Kysely } from 'kysely';
  *   authors asking for "next slot" at once can never both hold the same instant for one account.
  *   A booking whose post was canceled, rejected or moved away is stale and is replaced when the
  *   instant is booked again (src/db/posting-slots.ts).
+ * - `post_series`: recurring posts. Each occurrence is its own post; this row says which series (the
+ *   head: the first occurrence, whose card stands for the series) and which place in it.
  * - `posts_calendar_idx`: the week calendar lists posts of every state but drafts, canceled and
  *   rejected ones by (workspace, publish time); the queue index only holds the live states.
  */
@@ -40,11 +42,21 @@ export async function up(db: Kysely<any>): Promise<void> {
     )`.execute(db);
   await sql`CREATE INDEX slot_bookings_post_idx ON slot_bookings (post_id)`.execute(db);
 
+  await sql`
+    CREATE TABLE post_series (
+      post_id uuid PRIMARY KEY REFERENCES posts (id) ON DELETE CASCADE,
+      head_id uuid NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+      position int NOT NULL CHECK (position >= 0),
+      rule text NOT NULL
+    )`.execute(db);
+  await sql`CREATE UNIQUE INDEX post_series_head_idx ON post_series (head_id, position)`.execute(db);
+
   await sql`CREATE INDEX posts_calendar_idx ON posts (workspace_id, publish_at) WHERE state NOT IN ('draft', 'canceled', 'rejected')`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`DROP INDEX IF EXISTS posts_calendar_idx`.execute(db);
+  await sql`DROP TABLE IF EXISTS post_series`.execute(db);
   await sql`DROP TABLE IF EXISTS slot_bookings`.execute(db);
   await sql`DROP TABLE IF EXISTS posting_slots`.execute(db);
 }

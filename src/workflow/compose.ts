@@ -3,6 +3,7 @@ import { isValidTimeZone } from '../domain/local-time.ts';
 import type { Network } from '../domain/networks.ts';
 import { parsePublishTime } from '../domain/publish-time.ts';
 import { parseSlotRequest, type SlotRequest } from '../domain/posting-slots.ts';
+import { occurrences, parseRepeat, type RepeatRule } from '../domain/recurrence.ts';
 import { validateContent } from '../domain/text-rules.ts';
 import { countOptionsOf } from '../db/accounts.ts';
 import type { SocialAccount } from '../db/schema.ts';
@@ -35,6 +36,8 @@ export interface ValidCompose {
   contentHash: string;
   /** "next slot": `publishAt` is only its lower bound until the slot is chosen (src/workflow/next-slot.ts). */
   slot?: SlotRequest;
+  /** "…, every week 52 times": the series' rule and its occurrences (the first is `publishAt`). */
+  repeat?: { rule: RepeatRule; at: Date[] };
 }
 
 const NOTE_LIMIT = 1000;
@@ -68,16 +71,28 @@ export function validateCompose(input: ComposeInput, accounts: SocialAccount[], 
 
   let publishAt: Date | undefined;
   let slot: SlotRequest | undefined;
-  const slotAsked = isValidTimeZone(input.zone) ? parseSlotRequest(input.when, input.zone, now, (t) => parsePublishTime(t, input.zone, now)) : undefined;
+  // "tue 9:00, every week 52 times": the time, then the series' rule (src/domain/recurrence.ts).
+  const [whenText = '', repeatText] = splitRepeat(input.when);
+  const repeatAsked = repeatText === undefined ? undefined : parseRepeat(repeatText);
+  const slotAsked = isValidTimeZone(input.zone) ? parseSlotRequest(whenText, input.zone, now, (t) => parsePublishTime(t, input.zone, now)) : undefined;
   if (!isValidTimeZone(input.zone)) errors.when = `"${input.zone}" is not a time zone Greenlight knows (use an IANA name like Europe/Berlin).`;
   else if (slotAsked?.kind === 'error') errors.when = slotAsked.message;
   else if (slotAsked) {
     slot = slotAsked;
     publishAt = slotAsked.after;
   } else {
-    const parsed = parsePublishTime(input.when.trim() === '' ? 'now' : input.when, input.zone, now);
+    const parsed = parsePublishTime(whenText.trim() === '' ? 'now' : whenText, input.zone, now);
     if (parsed.ok) publishAt = parsed.at;
     else errors.when = parsed.message;
+  }
+
+  let repeat: ValidCompose['repeat'];
+  if (repeatAsked && !repeatAsked.ok) errors.when ??= repeatAsked.message;
+  else if (repeatAsked && slot) errors.when ??= '"next slot" books one slot: give the series a time (e.g. "tue 9:00, every week 52 times").';
+  else if (repeatAsked && publishAt) {
+    const series = occurrences(publishAt, input.zone, repeatAsked.rule);
+    if (series.ok) repeat = { rule: repeatAsked.rule, at: series.at };
+    else errors.when ??= series.message;
   }
 
   if (Object.keys(errors).length > 0 || !publishAt) return { ok: false, errors };
@@ -94,6 +109,7 @@ export function validateCompose(input: ComposeInput, accounts: SocialAccount[], 
       note: input.note?.trim() || null,
       contentHash: hashOf(input.text.trim(), targets, variants, media, publishAt),
       ...(slot ? { slot } : {}),
+      ...(repeat ? { repeat } : {}),
     },
   };
 }
@@ -103,4 +119,10 @@ export function hashOf(text: string, targets: { accountId: string; network: Netw
   const texts: Record<string, string> = {};
   for (const t of targets) texts[`${t.network}:${t.accountId}`] = variants[t.network] ?? text;
   return contentHash({ texts, media, publishAt });
+}
+
+/** "tue 9:00, every week 52 times" → ["tue 9:00", "every week 52 times"]; no rule → [text]. */
+function splitRepeat(text: string): [string, string?] {
+  const match = /[\s,;]+((?:repeat )?every\b.*)$/i.exec(text);
+  return match ? [text.slice(0, match.index), match[1]!] : [text];
 }

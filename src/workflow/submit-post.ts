@@ -5,6 +5,8 @@ import { findWorkspace } from '../db/workspaces.ts';
 import { hashOf, validateCompose, type ComposeInput, type ComposeResult } from './compose.ts';
 import type { Actor, WorkflowDeps } from './deps.ts';
 import { bookSlot, chooseSlot } from './next-slot.ts';
+import { approveFollowers, createFollowers } from './series.ts';
+import { describeRepeat } from '../domain/recurrence.ts';
 import { recordEvent } from './record-event.ts';
 import { watchReview } from './review-deadline.ts';
 import { scheduleApprovedPost } from './schedule-deliveries.ts';
@@ -48,10 +50,13 @@ export async function submitPost(deps: WorkflowDeps, actor: Actor, input: Compos
       media: v.media.map((url) => ({ url })),
     });
     if (slot) await bookSlot(tx, workspace.id, v.targets.map((t) => t.accountId), v.publishAt, post.id);
-    await recordEvent(tx, deps.queue, { workspaceId: workspace.id, postId: post.id, kind: 'submitted', actor: actor.userId, data: { publishAt: v.publishAt.toISOString(), ...(slot ? { slot } : {}) } });
+    const followers = v.repeat ? await createFollowers(tx, post, v, v.repeat.rule, v.repeat.at) : 0;
+    const series = v.repeat ? { series: describeRepeat(v.repeat.rule), followers, lastAt: v.repeat.at.at(-1)!.toISOString() } : {};
+    await recordEvent(tx, deps.queue, { workspaceId: workspace.id, postId: post.id, kind: 'submitted', actor: actor.userId, data: { publishAt: v.publishAt.toISOString(), ...(slot ? { slot } : {}), ...series } });
     if (workspace.approvals_required === 0) {
       const approved = await transitionPost(tx, post.id, 'approved', ['in_review']);
       await scheduleApprovedPost(tx, deps, approved!, actor.userId);
+      await approveFollowers(tx, deps, approved!, actor.userId);
     } else {
       await watchReview(tx, deps, post, workspace);
     }
