@@ -3,7 +3,7 @@ import type { Post } from './schema.ts';
 import type { Database } from './schema.ts';
 import type { Executor } from './database.ts';
 
-/** The table of migrations/2026-12-06T0420_posting_slots.ts: which series a post belongs to. */
+/** The table of migrations/2026-12-06T0500_posting_slots.ts: which series a post belongs to. */
 export interface PostSeriesTable {
   post_id: string;
   head_id: string;

@@ -3,7 +3,7 @@ import type { Network } from '../domain/networks.ts';
 import type { Executor } from './database.ts';
 import type { Database } from './schema.ts';
 
-/** Tables of migrations/2026-12-06T0420_posting_slots.ts. */
+/** Tables of migrations/2026-12-06T0500_posting_slots.ts. */
 export interface PostingSlotsTable {
   id: Generated<string>;
   workspace_id: string;

@@ -57,24 +57,24 @@ describe('next slot', () => {
 
   it('takes the first slot after a bound, and says which slot it took in the card\'s thread', async () => {
     const deps = engineDeps(stack);
-    const result = await submitPost(deps, { workspaceId: stack.workspaceId, userId: AUTHOR }, compose([stack.accounts.x], 'next slot after 2030-01-01', 'Far ahead'), CHANNEL);
+    const result = await submitPost(deps, { workspaceId: stack.workspaceId, userId: AUTHOR }, compose([stack.accounts.x], 'next slot after 2027-06-01', 'Far ahead'), CHANNEL);
     expect(result.ok).toBe(true);
     const [at] = await publishTimes([result.ok ? result.postId : '']);
-    // 2 January 2030 is a Wednesday; X's first slot that day is 9:00 CET.
-    expect(at!.toISOString()).toBe('2030-01-02T08:00:00.000Z');
+    // 2 June 2027 is a Wednesday; X's first slot that day is 9:00 CEST.
+    expect(at!.toISOString()).toBe('2027-06-02T07:00:00.000Z');
     const event = await stack.app.db.selectFrom('events').select('data').where('post_id', '=', result.ok ? result.postId : '').where('kind', '=', 'submitted').executeTakeFirstOrThrow();
-    expect(event.data).toMatchObject({ slot: 'Wed 9:00 Europe/Berlin', publishAt: '2030-01-02T08:00:00.000Z' });
+    expect(event.data).toMatchObject({ slot: 'Wed 9:00 Europe/Berlin', publishAt: '2027-06-02T07:00:00.000Z' });
   });
 
   it('frees a canceled post\'s slot for the next author', async () => {
     const deps = engineDeps(stack);
-    const first = await submitPost(deps, { workspaceId: stack.workspaceId, userId: AUTHOR }, compose([stack.accounts.x], 'next slot after 2031-01-01', 'To be canceled'), CHANNEL);
+    const first = await submitPost(deps, { workspaceId: stack.workspaceId, userId: AUTHOR }, compose([stack.accounts.x], 'next slot after 2027-09-01', 'To be canceled'), CHANNEL);
     const [firstAt] = await publishTimes([first.ok ? first.postId : '']);
-    const second = await submitPost(deps, { workspaceId: stack.workspaceId, userId: AUTHOR }, compose([stack.accounts.x], 'next slot after 2031-01-01', 'Second'), CHANNEL);
+    const second = await submitPost(deps, { workspaceId: stack.workspaceId, userId: AUTHOR }, compose([stack.accounts.x], 'next slot after 2027-09-01', 'Second'), CHANNEL);
     const [secondAt] = await publishTimes([second.ok ? second.postId : '']);
     expect(secondAt!.getTime()).toBeGreaterThan(firstAt!.getTime());
     expect((await cancelPost(deps, { workspaceId: stack.workspaceId, userId: AUTHOR }, first.ok ? first.postId : '')).ok).toBe(true);
-    const third = await submitPost(deps, { workspaceId: stack.workspaceId, userId: AUTHOR }, compose([stack.accounts.x], 'next slot after 2031-01-01', 'Third'), CHANNEL);
+    const third = await submitPost(deps, { workspaceId: stack.workspaceId, userId: AUTHOR }, compose([stack.accounts.x], 'next slot after 2027-09-01', 'Third'), CHANNEL);
     const [thirdAt] = await publishTimes([third.ok ? third.postId : '']);
     expect(thirdAt!.toISOString()).toBe(firstAt!.toISOString());
   });

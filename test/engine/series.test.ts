@@ -28,16 +28,17 @@ async function submitSeries(text: string, when: string): Promise<string> {
 
 describe('a recurring post', () => {
   it('makes 52 weekly posts at 09:00 Berlin through both DST changes, one approval schedules them all', async () => {
-    const headId = await submitSeries('Weekly tip', '2030-03-05 09:00, every week 52 times');
+    const headId = await submitSeries('Weekly tip', '2027-03-02 09:00, every week 52 times');
     const posts = await seriesPosts('Weekly tip');
     expect(posts).toHaveLength(52);
     expect(new Set(posts.map((p) => berlin(p.publish_at)))).toEqual(new Set(['Tue 09:00']));
-    // 9:00 CET is 08:00 UTC; from 31 March 2030 9:00 CEST is 07:00 UTC; from 27 October, 08:00 again.
-    expect(posts[3]!.publish_at.toISOString()).toBe('2030-03-26T08:00:00.000Z');
-    expect(posts[4]!.publish_at.toISOString()).toBe('2030-04-02T07:00:00.000Z');
-    expect(posts[34]!.publish_at.toISOString()).toBe('2030-10-29T08:00:00.000Z');
+    // 9:00 CET is 08:00 UTC; from 28 March 2027 9:00 CEST is 07:00 UTC; from 31 October, 08:00 again.
+    expect(posts[3]!.publish_at.toISOString()).toBe('2027-03-23T08:00:00.000Z');
+    expect(posts[4]!.publish_at.toISOString()).toBe('2027-03-30T07:00:00.000Z');
+    expect(posts[34]!.publish_at.toISOString()).toBe('2027-10-26T07:00:00.000Z');
+    expect(posts[35]!.publish_at.toISOString()).toBe('2027-11-02T08:00:00.000Z');
     expect(new Set(posts.map((p) => p.content_hash)).size).toBe(52); // each bound to its own time
-    await waitForReply(stack, headId, 'the series receipt', (t) => t === 'Repeats every week, 52 times: 52 posts, the last on Tue 25 Feb, 9:00 Europe/Berlin. Approving this card approves them all; their receipts come here.');
+    await waitForReply(stack, headId, 'the series receipt', (t) => t === 'Repeats every week, 52 times: 52 posts, the last on Tue 22 Feb, 9:00 Europe/Berlin. Approving this card approves them all; their receipts come here.');
 
     await approve(stack, headId);
     await waitUntil(stack, 'all scheduled', async () => (await seriesPosts('Weekly tip')).every((p) => p.state === 'scheduled'));
@@ -54,7 +55,7 @@ describe('a recurring post', () => {
   it('an edit applies to the occurrences not yet started and reopens their review; the next approval covers them again', async () => {
     const headId = (await seriesPosts('Weekly tip'))[0]!.id;
     const deps = engineDeps(stack);
-    const edited = await editPost(deps, { workspaceId: stack.workspaceId, userId: AUTHOR }, headId, { text: 'Weekly tip, revised', accountIds: [stack.accounts.mastodon], variants: {}, media: [], when: '2030-03-05 09:00', zone: 'Europe/Berlin', note: null });
+    const edited = await editPost(deps, { workspaceId: stack.workspaceId, userId: AUTHOR }, headId, { text: 'Weekly tip, revised', accountIds: [stack.accounts.mastodon], variants: {}, media: [], when: '2027-03-02 09:00', zone: 'Europe/Berlin', note: null });
     expect(edited).toEqual({ ok: true, postId: headId });
     const posts = await seriesPosts('Weekly tip, revised');
     expect(posts).toHaveLength(52);
@@ -76,7 +77,7 @@ describe('a recurring post', () => {
   }, 60_000);
 
   it("each occurrence publishes on its own, its receipt in the series card's thread", async () => {
-    const headId = await submitSeries('Daily note', '2030-06-03 09:00, every 2 days until 2030-06-09');
+    const headId = await submitSeries('Daily note', '2027-06-07 09:00, every 2 days until 2027-06-13');
     expect(await seriesPosts('Daily note')).toHaveLength(4);
     await approve(stack, headId);
     const second = (await seriesPosts('Daily note'))[1]!;
@@ -93,7 +94,7 @@ describe('a recurring post', () => {
   }, 60_000);
 
   it('refuses a rule it cannot use, on the publish time field', async () => {
-    const res = await draft(stack, { text: 'Bad series', accounts: [stack.accounts.mastodon], when: '2030-03-05 09:00, every week' });
+    const res = await draft(stack, { text: 'Bad series', accounts: [stack.accounts.mastodon], when: '2027-03-02 09:00, every week' });
     expect(JSON.stringify(res.body)).toContain('Say when the series ends');
     const slot = await draft(stack, { text: 'Bad series', accounts: [stack.accounts.mastodon], when: 'next slot, every week 3 times' });
     expect(JSON.stringify(slot.body)).toContain('next slot');
