@@ -4,6 +4,7 @@ import { ackLatency } from './ack-latency.ts';
 import { discordAckLatency } from './discord-ack-latency.ts';
 import { growth } from './growth.ts';
 import { bestTime } from './best-time.ts';
+import { calendar } from './calendar.ts';
 import { benchDatabaseServer, median } from './harness.ts';
 import { idleMemory } from './idle-memory.ts';
 import { mediaMemory } from './media-memory.ts';
@@ -122,6 +123,23 @@ const scenarios: Scenario<any>[] = [
     },
     appendix: (runs: Awaited<ReturnType<typeof bestTime>>[]) =>
       `### Best time: plans (last run)\n\nOne network:\n\n\`\`\`\n${runs.at(-1)!.plan}\n\`\`\`\n\nOne statement for all seven:\n\n\`\`\`\n${runs.at(-1)!.allPlan}\n\`\`\``,
+  },
+  {
+    name: 'calendar',
+    label: 'a week of 5,000 posts and "next slot", with 5,000 and with 1,000,000 posts stored',
+    run: (adminUrl) => calendar(adminUrl),
+    rows: (runs: Awaited<ReturnType<typeof calendar>>[]) => {
+      const scenario = 'Calendar and "next slot": one workspace, 5,000 posts in the week shown, 70 weekly slots (2 accounts), the first 40 slot instants taken; median of 20 executions';
+      return [
+        { scenario, figure: 'the week rendered (calendar statement, free slots, text): 5,000 vs 1,000,000 posts stored', value: `${med(runs, (r) => r.small.renderMs).toFixed(1)} ms vs ${med(runs, (r) => r.large.renderMs).toFixed(1)} ms`, target: '< 50 ms' },
+        { scenario, figure: 'of which the calendar statement (posts of 7 days, their networks and cards, counts)', value: `${med(runs, (r) => r.small.statementMs).toFixed(1)} ms vs ${med(runs, (r) => r.large.statementMs).toFixed(1)} ms`, target: '' },
+        { scenario, figure: 'of which the free slots (slots, accounts, the posts at the slot instants)', value: `${med(runs, (r) => r.small.freeMs).toFixed(1)} ms vs ${med(runs, (r) => r.large.freeMs).toFixed(1)} ms`, target: '' },
+        { scenario, figure: 'of which the text (no I/O)', value: `${med(runs, (r) => r.small.textMs).toFixed(1)} ms vs ${med(runs, (r) => r.large.textMs).toFixed(1)} ms`, target: '' },
+        { scenario, figure: '"next slot" chosen and booked for 2 accounts (one transaction, rolled back): 5,000 vs 1,000,000 posts stored', value: `${med(runs, (r) => r.small.nextSlotMs).toFixed(1)} ms vs ${med(runs, (r) => r.large.nextSlotMs).toFixed(1)} ms`, target: '< 50 ms' },
+      ];
+    },
+    appendix: (runs: Awaited<ReturnType<typeof calendar>>[]) =>
+      `### Calendar: plans with ${'1,000,000'} posts stored (last run)\n\nThe week's statement (calendarSql):\n\n\`\`\`\n${runs.at(-1)!.plans.calendarPlan}\n\`\`\`\n\n"next slot": the busy look-up at the candidate instants (busyInstants):\n\n\`\`\`\n${runs.at(-1)!.plans.busyPlan}\n\`\`\``,
   },
   {
     name: 'memory',

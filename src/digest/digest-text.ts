@@ -64,7 +64,14 @@ function bestLine(s: DigestSummary): string {
   return `Best post: "${clip(b.text.replace(/\s+/g, ' '), 80)}" on ${NETWORK_LABELS[b.network]}, ${plural(b.engagement, 'engagement')}${b.url ? `: ${b.url}` : ''}`;
 }
 
+/** "Next week" links to the week calendar (docs/planning.md): the same command in both chats. */
+export const NEXT_WEEK_LINK = "Next week's calendar: /greenlight queue next";
+
 function upcomingLines(input: DigestTextInput): string[] {
+  return [...queuedLines(input), NEXT_WEEK_LINK];
+}
+
+function queuedLines(input: DigestTextInput): string[] {
   if (input.upcomingTotal === 0) return ['Next week: nothing queued yet.'];
   const lines = input.upcoming.slice(0, MAX_UPCOMING_LINES).map((p) => `• ${formatInZone(p.publish_at, input.zone)} · ${p.state.replace('_', ' ')} · "${clip(p.text.replace(/\s+/g, ' '), 60)}"`);
   const more = input.upcomingTotal - lines.length;

@@ -49,6 +49,11 @@ type PublishTimeForm = (ctx: ParseContext) => PublishTimeResult | undefined;
  */
 const FORMS: readonly PublishTimeForm[] = [
   ({ text, now }) => (text === 'now' ? { ok: true, at: now } : undefined),
+  // "next slot" needs the database: the compose form resolves it (src/domain/posting-slots.ts); here it only gets a clear answer.
+  ({ text }) =>
+    /^next (?:free )?slot\b/.test(text)
+      ? { ok: false, message: '"next slot" is chosen when the compose form is sent: use Edit for it, or type a time here.' }
+      : undefined,
   relativeForm,
   isoWithOffsetForm,
   localDateForm,

@@ -8,6 +8,7 @@ import type { Post } from '../db/schema.ts';
 import { ok, refused, type Outcome, type WorkflowDeps } from './deps.ts';
 import { recordEvent } from './record-event.ts';
 import { scheduleApprovedPost } from './schedule-deliveries.ts';
+import { approveFollowers } from './series.ts';
 
 /**
  * An approval on a post locked by the caller, in review, with the content the approver saw. `hold`
@@ -35,5 +36,7 @@ export async function approveLockedPost(tx: Tx, deps: WorkflowDeps, post: Post, 
   if (!byNetwork.complete) return ok(`Approved (${verdict.count} of ${verdict.required}).`);
   const approved = await transitionPost(tx, post.id, 'approved', ['in_review']);
   await scheduleApprovedPost(tx, deps, approved!, o.actorId);
+  // A series' head: its approval covers the occurrences with the same content (src/workflow/series.ts).
+  await approveFollowers(tx, deps, approved!, o.actorId);
   return ok();
 }

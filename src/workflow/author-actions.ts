@@ -10,6 +10,8 @@ import { findWorkspace } from '../db/workspaces.ts';
 import { parsePublishTime } from '../domain/publish-time.ts';
 import { hashOf, validateCompose, type ComposeInput } from './compose.ts';
 import { ok, refused, type Actor, type Outcome, type WorkflowDeps } from './deps.ts';
+import { bookSlot, chooseSlot } from './next-slot.ts';
+import { cancelFollowers, editFollowers } from './series.ts';
 import { recordEvent } from './record-event.ts';
 import { watchReview } from './review-deadline.ts';
 import { scheduleApprovedPost } from './schedule-deliveries.ts';
@@ -33,7 +35,12 @@ async function withOwnPost(deps: WorkflowDeps, actor: Actor, postId: string, all
 }
 
 export function cancelPost(deps: WorkflowDeps, actor: Actor, postId: string): Promise<Outcome> {
-  return withOwnPost(deps, actor, postId, true, (tx, post) => cancelLockedPost(tx, deps, post, actor.userId));
+  return withOwnPost(deps, actor, postId, true, async (tx, post) => {
+    const outcome = await cancelLockedPost(tx, deps, post, actor.userId);
+    // A series' head: what has not started of the series stops with it.
+    if (outcome.ok) await cancelFollowers(tx, deps, post, actor.userId);
+    return outcome;
+  });
 }
 
 /** The cancel itself, on a post locked by the caller, who has checked the rights; `actorId` goes to the event log. */
@@ -50,13 +57,22 @@ export async function editPost(deps: WorkflowDeps, actor: Actor, postId: string,
   const accounts = await listAccounts(deps.db, actor.workspaceId);
   const checked = validateCompose(input, accounts, deps.now());
   if (!checked.ok) return checked;
-  const v = checked.value;
+  let v = checked.value;
+  if (v.repeat) return { ok: false, errors: { when: 'A series repeats as it was posted: an edit changes its content (and this post\'s time), not its rule.' } };
   const outcome = await withOwnPost(deps, actor, postId, false, async (tx, post, workspace) => {
     if (!isEditable(post.state)) return refused(`This post is ${post.state.replace('_', ' ')}: it can no longer be edited.`);
+    if (v.slot) {
+      const choice = await chooseSlot(tx, workspace, accounts.filter((a) => v.targets.some((t) => t.accountId === a.id)), v.slot, deps.now());
+      if (!choice.ok) return refused(choice.message);
+      v = { ...v, publishAt: choice.at, contentHash: hashOf(v.text, v.targets, v.variants, v.media, choice.at) };
+      await bookSlot(tx, workspace.id, v.targets.map((t) => t.accountId), choice.at, post.id);
+    }
     await replacePostContent(tx, post.id, { accountIds: v.targets.map((t) => t.accountId), variants: v.variants, media: v.media.map((url) => ({ url })) });
     const voided = await reopenReview(tx, post, { text: v.text, note: v.note, publish_at: v.publishAt, zone: v.zone, content_hash: v.contentHash, version: post.version + 1 });
     await recordEvent(tx, deps.queue, { workspaceId: post.workspace_id, postId: post.id, kind: 'edited', actor: actor.userId, data: { approvalsVoided: voided > 0 } });
     await watchReview(tx, deps, { id: post.id, version: post.version + 1, publish_at: v.publishAt }, workspace);
+    // A series' head: the edit applies to the occurrences not yet started, which wait for approval again.
+    await editFollowers(tx, deps, post, v, actor.userId);
     return ok();
   });
   return outcome.ok ? { ok: true, postId } : { ok: false, message: outcome.message };

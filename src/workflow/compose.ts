@@ -2,6 +2,8 @@ import { contentHash } from '../domain/content-hash.ts';
 import { isValidTimeZone } from '../domain/local-time.ts';
 import type { Network } from '../domain/networks.ts';
 import { parsePublishTime } from '../domain/publish-time.ts';
+import { parseSlotRequest, type SlotRequest } from '../domain/posting-slots.ts';
+import { occurrences, parseRepeat, type RepeatRule } from '../domain/recurrence.ts';
 import { validateContent } from '../domain/text-rules.ts';
 import { countOptionsOf } from '../db/accounts.ts';
 import type { SocialAccount } from '../db/schema.ts';
@@ -32,6 +34,10 @@ export interface ValidCompose {
   zone: string;
   note: string | null;
   contentHash: string;
+  /** "next slot": `publishAt` is only its lower bound until the slot is chosen (src/workflow/next-slot.ts). */
+  slot?: SlotRequest;
+  /** "…, every week 52 times": the series' rule and its occurrences (the first is `publishAt`). */
+  repeat?: { rule: RepeatRule; at: Date[] };
 }
 
 const NOTE_LIMIT = 1000;
@@ -65,11 +71,29 @@ export function validateCompose(input: ComposeInput, accounts: SocialAccount[], 
   if (input.note && input.note.length > NOTE_LIMIT) errors.note = `The note is ${input.note.length} characters; keep it under ${NOTE_LIMIT}.`;
 
   let publishAt: Date | undefined;
+  let slot: SlotRequest | undefined;
+  // "tue 9:00, every week 52 times": the time, then the series' rule (src/domain/recurrence.ts).
+  const [whenText = '', repeatText] = splitRepeat(input.when);
+  const repeatAsked = repeatText === undefined ? undefined : parseRepeat(repeatText);
+  const slotAsked = isValidTimeZone(input.zone) ? parseSlotRequest(whenText, input.zone, now, (t) => parsePublishTime(t, input.zone, now)) : undefined;
   if (!isValidTimeZone(input.zone)) errors.when = `"${input.zone}" is not a time zone Greenlight knows (use an IANA name like Europe/Berlin).`;
-  else {
-    const parsed = parsePublishTime(input.when.trim() === '' ? 'now' : input.when, input.zone, now);
+  else if (slotAsked?.kind === 'error') errors.when = slotAsked.message;
+  else if (slotAsked) {
+    slot = slotAsked;
+    publishAt = slotAsked.after;
+  } else {
+    const parsed = parsePublishTime(whenText.trim() === '' ? 'now' : whenText, input.zone, now);
     if (parsed.ok) publishAt = parsed.at;
     else errors.when = parsed.message;
+  }
+
+  let repeat: ValidCompose['repeat'];
+  if (repeatAsked && !repeatAsked.ok) errors.when ??= repeatAsked.message;
+  else if (repeatAsked && slot) errors.when ??= '"next slot" books one slot: give the series a time (e.g. "tue 9:00, every week 52 times").';
+  else if (repeatAsked && publishAt) {
+    const series = occurrences(publishAt, input.zone, repeatAsked.rule);
+    if (series.ok) repeat = { rule: repeatAsked.rule, at: series.at };
+    else errors.when ??= series.message;
   }
 
   if (Object.keys(errors).length > 0 || !publishAt) return { ok: false, errors };
@@ -85,6 +109,8 @@ export function validateCompose(input: ComposeInput, accounts: SocialAccount[], 
       zone: input.zone,
       note: input.note?.trim() || null,
       contentHash: hashOf(input.text.trim(), targets, variants, media, publishAt),
+      ...(slot ? { slot } : {}),
+      ...(repeat ? { repeat } : {}),
     },
   };
 }
@@ -94,4 +120,10 @@ export function hashOf(text: string, targets: { accountId: string; network: Netw
   const texts: Record<string, string> = {};
   for (const t of targets) texts[`${t.network}:${t.accountId}`] = variants[t.network] ?? text;
   return contentHash({ texts, media, publishAt });
+}
+
+/** "tue 9:00, every week 52 times" → ["tue 9:00", "every week 52 times"]; no rule → [text]. */
+function splitRepeat(text: string): [string, string?] {
+  const match = /[\s,;]+((?:repeat )?every\b.*)$/i.exec(text);
+  return match ? [text.slice(0, match.index), match[1]!] : [text];
 }

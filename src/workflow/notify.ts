@@ -3,6 +3,7 @@ import { listDeliveries } from '../db/deliveries.ts';
 import { findPost, loadPostContent } from '../db/posts.ts';
 import type { ChatMessage, Post, Workspace } from '../db/schema.ts';
 import { findWorkspace } from '../db/workspaces.ts';
+import { seriesOf } from '../db/post-series.ts';
 import { buildCardView, type CardView } from './card-view.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { PASSED_AFTER_MS } from './schedule-deliveries.ts';
@@ -21,6 +22,14 @@ export async function handleNotifyJob(deps: WorkflowDeps, postId: string): Promi
   const chat = workspace ? deps.chats[workspace.chat] : undefined;
   if (!workspace || !chat) {
     deps.log.warn({ postId, chat: workspace?.chat }, 'no chat edge configured for this workspace; the card is not shown');
+    return;
+  }
+  // A later occurrence of a series has no card: its receipts go to the thread of the series' card.
+  const series = await seriesOf(deps.db, post.id);
+  if (series && series.position > 0) {
+    const head = await deps.db.selectFrom('chat_messages').selectAll().where('post_id', '=', series.head_id).where('chat', '=', workspace.chat).executeTakeFirst();
+    if (!head) throw new Error(`the card of series ${series.head_id} is not posted yet; the receipts of post ${post.id} wait for it`);
+    await postReceipts(deps, workspace, post, head);
     return;
   }
   const card = await loadCardView(deps, post, workspace);

@@ -29,7 +29,15 @@ export function receiptFor(event: EventRecord, zone: string, links: { reconnect:
 
   switch (event.kind) {
     case 'submitted':
-      return undefined;
+      // "next slot" says which slot it took, a series what it holds; an ordinary time needs no reply of its own.
+      if (typeof d.series === 'string') return { text: `Repeats ${q(d.series)}: ${Number(d.followers) + 1} posts, the last on ${formatInZone(at(d.lastAt), zone)}. Approving this card approves them all; their receipts come here.`, buttons: [] };
+      return typeof d.slot === 'string' ? { text: `Took the next free slot: ${formatInZone(at(d.publishAt), zone)} (the ${q(d.slot)} slot).`, buttons: [] } : undefined;
+    case 'series_approved':
+      return { text: `The series is approved: ${d.count} more ${Number(d.count) === 1 ? 'post is' : 'posts are'} scheduled (${q(d.rule)}).`, buttons: [] };
+    case 'series_edited':
+      return { text: `The edit applies to the ${d.count} later ${Number(d.count) === 1 ? 'post' : 'posts'} of the series not yet published: they wait for approval again.`, buttons: [] };
+    case 'series_canceled':
+      return { text: `The rest of the series is canceled too: ${d.count} later ${Number(d.count) === 1 ? 'post' : 'posts'}.`, buttons: [] };
     case 'approved':
       return { text: `Approved by ${who}${approvedFor(d)}${Number(d.required) > 1 ? ` (${d.count} of ${d.required})` : ''}.`, buttons: [] };
     case 'scheduled':

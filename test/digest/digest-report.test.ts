@@ -50,6 +50,7 @@ describe('the weekly digest', () => {
       'Best post: "Friday thread" on X, 55 engagements: https://x.test/gl/status/9',
       'Next week: 1 post queued',
       '• Tue 24 Nov, 9:00 Europe/Berlin · scheduled · "Next Tuesday post"',
+      "Next week's calendar: /greenlight queue next",
       'Chart: Engagement (likes + reposts + replies) per network per day, by the day each post was published.',
     ]);
     const quiet = summarize([], days.map((d) => d.date), { total: 0, causes: [] });

@@ -99,7 +99,8 @@ describe('the weekly digest', () => {
     expect(lines[5]).toMatch(/^Best post: "Spring launch is live" on Mastodon, 34 engagements: https:\/\/mastodon\.test\/p\/[\w-]{6}$/);
     expect(lines[6]).toBe('Next week: 1 post queued');
     expect(lines[7]).toMatch(/^• \w{3} \d+ \w{3}, \d+:\d{2} UTC · scheduled · "Next week's announcement"$/);
-    expect(lines[8]).toContain('Chart: Engagement (likes + reposts + replies) per network per day');
+    expect(lines[8]).toBe("Next week's calendar: /greenlight queue next");
+    expect(lines[9]).toContain('Chart: Engagement (likes + reposts + replies) per network per day');
 
     expect(message.files).toHaveLength(1);
     const file = stack.slack.files.get(String(message.files![0]!.id))!;

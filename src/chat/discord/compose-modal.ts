@@ -23,7 +23,7 @@ export function composeModal(customId: string, title: string, prefill: Partial<C
       title,
       components: [
         textInput('text', 'Text', { paragraph: true, required: true, max: COMPOSE_LIMITS.text, value: prefill.text, description: 'Split a thread (X, Bluesky, Threads, Mastodon) with a line ---' }),
-        textInput('when', 'Publish time', { max: COMPOSE_LIMITS.when, value: prefill.when ?? 'now', description: 'now, in 2h, tomorrow 9am, fri 17:30, 2026-11-24 09:00' }),
+        textInput('when', 'Publish time', { max: COMPOSE_LIMITS.when, value: prefill.when ?? 'now', description: 'now, next slot, in 2h, tomorrow 9am, fri 17:30, 2026-11-24 09:00' }),
         textInput('zone', 'Time zone', { required: true, max: COMPOSE_LIMITS.zone, value: prefill.zone, description: 'IANA name such as Europe/Berlin; your next post starts with it' }),
         textInput('media', 'Image links (optional)', { paragraph: true, max: COMPOSE_LIMITS.media, value: prefill.media?.join('\n'), placeholder: 'https://… one per line' }),
         textInput('note', 'Note for the approver (optional)', { paragraph: true, max: COMPOSE_LIMITS.note, value: prefill.note ?? undefined }),

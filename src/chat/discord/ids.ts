@@ -5,7 +5,7 @@
  */
 export const COMMANDS = { post: 'post', greenlight: 'greenlight' } as const;
 
-export const GREENLIGHT_SUBCOMMANDS = ['queue', 'accounts', 'connect', 'settings', 'pause', 'resume', 'besttime', 'webhooks', 'help'] as const;
+export const GREENLIGHT_SUBCOMMANDS = ['queue', 'accounts', 'connect', 'settings', 'pause', 'resume', 'besttime', 'slots', 'webhooks', 'help'] as const;
 
 export const BUTTONS = {
   approve: 'approve',

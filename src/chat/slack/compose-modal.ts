@@ -39,7 +39,7 @@ export function composeModal(accounts: SocialAccount[], metadata: ComposeMetadat
   const blocks: KnownBlock[] = [
     input('text', 'Text', textInput({ multiline: true, initial: prefill.text, placeholder: 'What should go out? Separate thread parts with a line ---' })),
     { type: 'input', block_id: 'targets', label: { type: 'plain_text', text: 'Publish to' }, element: targets },
-    input('when', 'Publish time', textInput({ initial: prefill.when ?? 'now', placeholder: 'now, in 2h, tomorrow 9am, fri 17:30, 2026-11-24 09:00' }), `In your time zone (below). A time in the past or one that does not exist is refused.`),
+    input('when', 'Publish time', textInput({ initial: prefill.when ?? 'now', placeholder: 'now, next slot, in 2h, tomorrow 9am, fri 17:30, 2026-11-24 09:00' }), `In your time zone (below). A time in the past or one that does not exist is refused. Repeat: "tue 9:00, every week 10 times".`),
     ...(extras.bestTimes ? [{ type: 'context' as const, block_id: 'best_times', elements: [{ type: 'plain_text' as const, text: extras.bestTimes.slice(0, 2000) }] }] : []),
     input('zone', 'Time zone', textInput({ initial: prefill.zone }), 'IANA name, from your Slack profile', false),
     ...networks.map((n) => input(`variant_${n}`, `${NETWORK_LABELS[n]} version (optional)`, textInput({ multiline: true, initial: prefill.variants?.[n] }), `Used instead of the text above on ${NETWORK_LABELS[n]}.`, false)),

@@ -24,6 +24,7 @@ import { tellNotInstalled } from './not-installed.ts';
 import { oauthReceiverOptions } from './oauth-install.ts';
 import { createSlackChatPort } from './slack-chat-port.ts';
 import { installedClients, singleTokenClients } from './workspace-clients.ts';
+import { HOME_WEEK_ACTIONS } from './listeners/app-home.ts';
 
 type SlackConfig = NonNullable<Config['slack']>;
 
@@ -151,7 +152,8 @@ function unacknowledged(log: Logger) {
   };
 }
 
-const KNOWN_ACTIONS = new Set<string>(Object.values(ACTIONS));
+// The App Home's week buttons are no card's: they live in listeners/app-home.ts.
+const KNOWN_ACTIONS = new Set<string>([...Object.values(ACTIONS), ...Object.values(HOME_WEEK_ACTIONS)]);
 
 /**
  * A click on a button this version does not know (an old card after an upgrade, a forged payload) is

@@ -3,6 +3,7 @@ import { findWorkspace } from '../../../db/workspaces.ts';
 import { changeSettings, connectInvitation, pauseWorkspace, resumeWorkspace } from '../../../workflow/admin.ts';
 import type { Actor, Outcome } from '../../../workflow/deps.ts';
 import { webhooksCommand } from '../../../workflow/webhook-admin.ts';
+import { slotsCommand } from '../../../workflow/slots.ts';
 import { SETTINGS_HELP, parseSettings } from '../../settings-args.ts';
 import { actorFor, clip, deferEphemeral, editReply, firstTime, optionValue, type Turn } from '../edge-context.ts';
 import { HELP, accountsText, queueText, settingsText } from './greenlight-text.ts';
@@ -23,13 +24,15 @@ async function answer(turn: Turn, actor: Actor, sub: string): Promise<string> {
   const { deps } = turn.edge;
   switch (sub) {
     case 'queue':
-      return queueText(deps, actor);
+      return queueText(deps, actor, optionValue(turn.interaction, 'week'));
     case 'accounts':
       return accountsText(deps, actor);
     case 'connect':
       return said(await connectInvitation(deps, actor, optionValue(turn.interaction, 'network')));
     case 'settings':
       return settings(turn, actor, optionValue(turn.interaction, 'text') ?? '');
+    case 'slots':
+      return said(await slotsCommand(deps, actor, (optionValue(turn.interaction, 'text') ?? '').trim().split(/\s+/).filter(Boolean)));
     case 'webhooks':
       return said(await webhooksCommand(deps, actor, (optionValue(turn.interaction, 'text') ?? '').trim().split(/\s+/).filter(Boolean)));
     case 'besttime':

@@ -7,6 +7,9 @@ import { NETWORK_LABELS, NETWORKS } from '../../../domain/networks.ts';
 import { formatInZone } from '../../../domain/publish-time.ts';
 import { changeSettings, connectInvitation, pauseWorkspace, resumeWorkspace } from '../../../workflow/admin.ts';
 import { webhooksCommand } from '../../../workflow/webhook-admin.ts';
+import { buildWeekView, freeSlots, weekText, withFreeSlots } from '../../../workflow/week-view.ts';
+import { parseWeekArg } from '../../../domain/posting-slots.ts';
+import { slotsCommand } from '../../../workflow/slots.ts';
 import type { Actor, Outcome } from '../../../workflow/deps.ts';
 import { escape } from '../card-blocks.ts';
 import { actorFor, requestTeam, type SlackEdge } from '../edge-context.ts';
@@ -16,6 +19,8 @@ import { parseSettings, SETTINGS_HELP } from '../../settings-args.ts';
 export const HELP = [
   '*Greenlight* — draft with `/post`, approve on the card, published on time with receipts in the thread.',
   '`/greenlight queue` — what is scheduled this week, and what failed',
+  '`/greenlight queue next` (or `prev`, `+2`, a date) — a week as a calendar, with free slots',
+  '`/greenlight slots [add|remove|suggest]` — weekly posting slots that "next slot" books (admins change)',
   '`/greenlight accounts` — connected social accounts and their health',
   '`/greenlight connect <network>` — connect an account (admins; ' + NETWORKS.join(', ') + ')',
   '`/greenlight settings [key=value ...]` — show or change settings (admins)',
@@ -39,7 +44,7 @@ export function registerGreenlightCommand(app: App, edge: SlackEdge): void {
   async function run(sub: string, args: string[], actor: Actor, channelId: string, reply: (text: string) => Promise<void>, client: webApi.WebClient): Promise<void> {
     switch (sub) {
       case 'queue':
-        return reply(await queueText(edge, actor));
+        return reply(await queueText(edge, actor, args[0]));
       case 'accounts':
         return reply(await accountsText(edge, actor));
       case 'connect': {
@@ -48,6 +53,10 @@ export function registerGreenlightCommand(app: App, edge: SlackEdge): void {
       }
       case 'settings':
         return settings(edge, actor, args, reply);
+      case 'slots': {
+        const outcome = await slotsCommand(edge.deps, actor, args);
+        return reply(outcome.ok ? outcome.message ?? 'Done.' : `⚠️ ${outcome.message}`);
+      }
       case 'webhooks': {
         const outcome = await webhooksCommand(edge.deps, actor, args);
         return reply(outcome.ok ? outcome.message ?? 'Done.' : `⚠️ ${outcome.message}`);
@@ -66,13 +75,24 @@ export function registerGreenlightCommand(app: App, edge: SlackEdge): void {
   }
 }
 
-async function queueText(edge: SlackEdge, actor: Actor): Promise<string> {
+async function queueText(edge: SlackEdge, actor: Actor, week: string | undefined): Promise<string> {
   const now = edge.deps.now();
-  const [upcoming, failures] = await Promise.all([upcomingPosts(edge.deps.db, actor.workspaceId, now, 7), recentFailures(edge.deps.db, actor.workspaceId, now, 7)]);
+  const zone = (await findWorkspace(edge.deps.db, actor.workspaceId))!.default_zone;
+  if (week !== undefined) {
+    const offset = parseWeekArg(week, zone, now);
+    if (offset === undefined) return `⚠️ "${escape(week.slice(0, 40))}" is not a week: write \`/greenlight queue next\`, \`prev\`, \`+2\` or a date in the week (2026-12-24).`;
+    return weekText(await buildWeekView(edge.deps, actor.workspaceId, zone, offset), { bold: (t) => `*${t}*`, escape, mention: (u) => `<@${u}>` });
+  }
+  const [upcoming, failures, free] = await Promise.all([
+    upcomingPosts(edge.deps.db, actor.workspaceId, now, 7),
+    recentFailures(edge.deps.db, actor.workspaceId, now, 7),
+    freeSlots(edge.deps, actor.workspaceId, now, new Date(now.getTime() + 7 * 86_400_000)),
+  ]);
   const line = (p: QueueRow) => `• ${formatInZone(p.publish_at, p.zone)} — ${p.state.replace('_', ' ')} — <@${p.author_id}>: ${escape(p.text.slice(0, 80))}${p.text.length > 80 ? '…' : ''}`;
+  const freeLine = (f: { at: Date; accounts: string[] }) => `◻️ ${formatInZone(f.at, zone)} — free slot: ${escape(f.accounts.join(', '))}`;
   return [
     `*This week* (${upcoming.length})`,
-    ...(upcoming.length ? upcoming.map(line) : ['Nothing scheduled.']),
+    ...(upcoming.length || free.length ? withFreeSlots(upcoming, free, line, freeLine) : ['Nothing scheduled.']),
     `*Failed in the last 7 days* (${failures.length})`,
     ...(failures.length ? failures.map(line) : ['None.']),
   ].join('\n');
