@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Config } from '../config.ts';
+import type { Config } from '../config/load.ts';
 import type { Db } from '../db/database.ts';
 import { createMigrator } from '../db/migrate.ts';
 import { QUEUES } from '../queue/queue.ts';

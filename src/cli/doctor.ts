@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, type Config } from '../config.ts';
+import { ConfigError, type Config } from '../config/load.ts';
 import { createDb, type Db } from '../db/database.ts';
 import { checkAccounts } from './account-check.ts';
 import { noMoreArgs, parsing } from './args.ts';

@@ -2,12 +2,12 @@ import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { describeDatabase } from '../app.ts';
-import { loadConfig, type Config } from '../config.ts';
+import { describeDatabase } from '../service/start-service.ts';
+import { loadConfig, type Config } from '../config/load.ts';
 import { parseKeyring, TokenCipher } from '../crypto/token-cipher.ts';
 import { createDb, type Db } from '../db/database.ts';
 import { findRunningEmbeddedPostgres, hasEmbeddedPostgres, startEmbeddedPostgres } from '../db/embedded-postgres.ts';
-import { loadOrCreateDevSecrets } from '../dev-secrets.ts';
+import { loadOrCreateDevSecrets } from '../config/dev-secrets.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { createMetrics } from '../metrics.ts';
 import type { NetworkAdapter } from '../networks/adapter.ts';
@@ -126,7 +126,7 @@ function workflowDeps(config: Config, log: Logger, db: Db, queue: Queue, cipher:
 
 /** The service's adapters, loaded when needed: their module also brings in the chat edges, which most commands never use. */
 export async function adaptersFor(config: Config): Promise<Partial<Record<Network, NetworkAdapter>>> {
-  const { defaultAdapters } = await import('../extensions.ts');
+  const { defaultAdapters } = await import('../service/wire-greenlight.ts');
   return defaultAdapters(config);
 }
 

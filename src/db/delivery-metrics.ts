@@ -1,4 +1,4 @@
-import type { MetricSlot } from '../analytics/metric-slots.ts';
+import type { MetricSlot } from '../workflow/analytics/metric-slots.ts';
 import type { Network } from '../domain/networks.ts';
 import type { PostMetrics } from '../networks/adapter.ts';
 import type { Executor } from './database.ts';

@@ -2,7 +2,7 @@ import { connectAccount } from '../db/accounts.ts';
 import type { SocialAccount } from '../db/schema.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { Network } from '../domain/networks.ts';
-import { resumeAfterReconnect, type ReconnectOutcome } from '../workflow/account-reconnected.ts';
+import { resumeAfterReconnect, type ReconnectOutcome } from '../workflow/accounts/account-reconnected.ts';
 import type { WorkflowDeps } from '../workflow/deps.ts';
 import type { ConnectedIdentity } from './identity.ts';
 

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import type { Config, OAuthConfig } from '../config.ts';
+import type { Config, OAuthConfig } from '../config/load.ts';
 import { isNetwork, NETWORK_LABELS, type Network } from '../domain/networks.ts';
 import type { WorkflowDeps } from '../workflow/deps.ts';
-import { readLink, type LinkClaims } from './connect-link.ts';
+import { readLink, type LinkClaims } from '../workflow/accounts/connect-link.ts';
 import type { OAuthHttp } from './exchange.ts';
 
 /** What the connect and callback routes use: the workflow's deps plus the OAuth apps from config. */

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { insertOauthState, verifierAad } from '../db/oauth-states.ts';
 import type { Network } from '../domain/networks.ts';
-import type { LinkClaims } from './connect-link.ts';
+import type { LinkClaims } from '../workflow/accounts/connect-link.ts';
 import { checkLink, labelOf, STATE_TTL_SECONDS, stateSecretOf, type ConnectContext } from './context.ts';
 import { blueskyForm, mastodonForm, notConfiguredPage, refusedPage, sendRedirect } from './pages.ts';
 import { authorizeUrl, configuredProvider, redirectUriFor, type Provider } from './providers.ts';
-import { createPkcePair, createState } from './signed-state.ts';
+import { createPkcePair, createState } from '../crypto/signed-state.ts';
 import { webhookForm } from './webhook-connect.ts';
 
 /**

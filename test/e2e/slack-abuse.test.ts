@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUTHOR, CHANNEL, MANAGER, MANAGER2, click, draft, startStack, thread, type Stack } from '../helpers/greenlight.ts';
-import { slackSignature } from '../emulators/slack.ts';
+import { slackSignature } from '../../emulators/slack.ts';
 
 let stack: Stack;
 beforeAll(async () => {

@@ -17,7 +17,7 @@ import {
 } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { DiscordEmulator, type Json, type StartOptions } from './discord.ts';
+import { DiscordEmulator, type Json, type StartOptions } from '../../emulators/discord.ts';
 import { specPath } from '../helpers/specs.ts';
 
 const GUILD = '1100000000000000001';

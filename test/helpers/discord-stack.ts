@@ -1,9 +1,9 @@
-import type { Greenlight } from '../../src/app.ts';
+import type { Greenlight } from '../../src/service/start-service.ts';
 import { connectAccount } from '../../src/db/accounts.ts';
 import { findOrCreateWorkspace, updateWorkspaceSettings, type WorkspaceSettings } from '../../src/db/workspaces.ts';
-import type { DiscordEmulator, DiscordMessage, Json } from '../emulators/discord.ts';
-import type { startMastodonEmulator } from '../emulators/mastodon.ts';
-import type { startXEmulator } from '../emulators/x.ts';
+import type { DiscordEmulator, DiscordMessage, Json } from '../../emulators/discord.ts';
+import type { startMastodonEmulator } from '../../emulators/mastodon.ts';
+import type { startXEmulator } from '../../emulators/x.ts';
 import type { Stack } from './greenlight.ts';
 
 /** The community guild: snowflake ids, as Discord's are. */

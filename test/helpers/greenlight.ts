@@ -1,17 +1,17 @@
-import { startGreenlight, type Greenlight } from '../../src/app.ts';
-import { loadConfig } from '../../src/config.ts';
+import { startGreenlight, type Greenlight } from '../../src/service/start-service.ts';
+import { loadConfig } from '../../src/config/load.ts';
 import { connectAccount } from '../../src/db/accounts.ts';
 import { findOrCreateWorkspace, setMemberRole, updateWorkspaceSettings, type WorkspaceSettings } from '../../src/db/workspaces.ts';
-import { greenlightCore } from '../../src/extensions.ts';
+import { greenlightCore } from '../../src/service/wire-greenlight.ts';
 import { createLogger, type Logger } from '../../src/log.ts';
 import type { Network } from '../../src/domain/networks.ts';
 import type { NetworkAdapter } from '../../src/networks/adapter.ts';
 import { createMastodonAdapter } from '../../src/networks/mastodon.ts';
 import { createXAdapter } from '../../src/networks/x.ts';
-import { DiscordEmulator } from '../emulators/discord.ts';
-import { SlackEmulator } from '../emulators/slack.ts';
-import { startMastodonEmulator } from '../emulators/mastodon.ts';
-import { startXEmulator } from '../emulators/x.ts';
+import { DiscordEmulator } from '../../emulators/discord.ts';
+import { SlackEmulator } from '../../emulators/slack.ts';
+import { startMastodonEmulator } from '../../emulators/mastodon.ts';
+import { startXEmulator } from '../../emulators/x.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 import { addDiscordFixtures, discordEnv, seedDiscord, type DiscordSide } from './discord-stack.ts';
 

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NetworkError, type Credentials, type PublishRequest, type PublishedPart } from '../../src/networks/adapter.ts';
 import { createFacebookAdapter, FACEBOOK_DEFAULT_VERSION } from '../../src/networks/facebook.ts';
-import { graphRetryAt } from '../../src/networks/graph.ts';
-import { startFacebookEmulator, type FacebookEmulator } from '../emulators/facebook.ts';
+import { graphRetryAt } from '../../src/networks/meta-graph.ts';
+import { startFacebookEmulator, type FacebookEmulator } from '../../emulators/facebook.ts';
 
 let emu: FacebookEmulator;
 beforeEach(async () => {

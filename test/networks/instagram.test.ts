@@ -1,9 +1,9 @@
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NetworkError, type Credentials, type MediaItem, type PublishRequest, type PublishedPart } from '../../src/networks/adapter.ts';
-import { classifyGraph } from '../../src/networks/graph.ts';
+import { classifyGraph } from '../../src/networks/meta-graph.ts';
 import { createInstagramAdapter, INSTAGRAM_DEFAULT_VERSION, type InstagramAdapterOptions } from '../../src/networks/instagram.ts';
-import { startInstagramEmulator, type InstagramEmulator } from '../emulators/instagram.ts';
+import { startInstagramEmulator, type InstagramEmulator } from '../../emulators/instagram.ts';
 
 let emu: InstagramEmulator;
 beforeEach(async () => {

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NetworkError, type Credentials, type PublishRequest, type PublishedPart } from '../../src/networks/adapter.ts';
 import { createLinkedInAdapter, LINKEDIN_DEFAULT_VERSION } from '../../src/networks/linkedin.ts';
 import { fromLittleText, toLittleText } from '../../src/networks/linkedin-text.ts';
-import { renderLittleText, startLinkedInEmulator, type LinkedInEmulator } from '../emulators/linkedin.ts';
+import { renderLittleText, startLinkedInEmulator, type LinkedInEmulator } from '../../emulators/linkedin.ts';
 
 let emu: LinkedInEmulator;
 beforeEach(async () => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NetworkError, type Credentials, type PublishRequest, type PublishedPart } from '../../src/networks/adapter.ts';
 import { createThreadsAdapter, THREADS_DEFAULT_VERSION, type ThreadsAdapterOptions } from '../../src/networks/threads.ts';
-import { startThreadsEmulator, type ThreadsEmulator } from '../emulators/threads.ts';
+import { startThreadsEmulator, type ThreadsEmulator } from '../../emulators/threads.ts';
 
 let emu: ThreadsEmulator;
 beforeEach(async () => {

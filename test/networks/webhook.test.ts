@@ -5,7 +5,7 @@ import { createWebhookAdapter } from '../../src/networks/webhook.ts';
 import { connectAccount } from '../../src/db/accounts.ts';
 import { ADMIN, draft, startStack } from '../helpers/greenlight.ts';
 import { approve, waitForDelivery } from '../helpers/engine.ts';
-import { startWebhookReceiver, type WebhookReceiver } from '../emulators/webhook-receiver.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../../emulators/webhook-receiver.ts';
 import { logBuffer } from '../oauth/secret-scan.ts';
 
 let blog: WebhookReceiver;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { FormData, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createXAdapter } from '../../src/networks/x.ts';
-import { startXEmulator, type XEmulator } from '../emulators/x.ts';
+import { startXEmulator, type XEmulator } from '../../emulators/x.ts';
 import { specPath } from '../helpers/specs.ts';
 
 /** Checks what the adapter sends and what the emulator answers against the official X API v2 OpenAPI spec. */

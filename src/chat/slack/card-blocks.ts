@@ -1,7 +1,7 @@
 import type { types } from '@slack/bolt';
 
 type KnownBlock = types.KnownBlock;
-import { deliveryStatusLine, type CardView, type DeliveryLine, type Receipt } from '../../workflow/card-view.ts';
+import { deliveryStatusLine, type CardView, type DeliveryLine, type Receipt } from '../../workflow/card/card-view.ts';
 import { HASH_PREFIX } from '../../workflow/decide-post.ts';
 import { ACTIONS } from './ids.ts';
 

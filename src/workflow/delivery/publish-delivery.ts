@@ -3,7 +3,7 @@ import { addLogContext } from '../../log.ts';
 import { splitThreadParts } from '../../domain/thread-parts.ts';
 import { validateContent } from '../../domain/text-rules.ts';
 import { nextAttemptAt } from '../../domain/backoff.ts';
-import { refreshIfExpiring } from '../../oauth/refresh-account.ts';
+import { refreshIfExpiring } from '../accounts/refresh-account.ts';
 import { countOptionsOf } from '../../db/accounts.ts';
 import { claimDelivery, type StoredPart } from '../../db/claim.ts';
 import { listParts, savePart, transitionDelivery } from '../../db/deliveries.ts';

@@ -2,7 +2,7 @@ import { listAccounts } from '../../../db/accounts.ts';
 import { recentFailures, upcomingPosts, type QueueRow } from '../../../db/queue-view.ts';
 import type { Workspace } from '../../../db/schema.ts';
 import { NETWORK_LABELS, NETWORKS } from '../../../domain/networks.ts';
-import { connectLink } from '../../../oauth/connect-link.ts';
+import { connectLink } from '../../../workflow/accounts/connect-link.ts';
 import type { Actor, WorkflowDeps } from '../../../workflow/deps.ts';
 import { SETTINGS_HELP } from '../../settings-args.ts';
 import { escapeMarkdown } from '../card-embeds.ts';

@@ -1,11 +1,11 @@
 import type { App, webApi } from '@slack/bolt';
-import { bestTimeText } from '../../../analytics/best-time-text.ts';
+import { bestTimeText } from '../../../workflow/analytics/best-time-text.ts';
 import { listAccounts } from '../../../db/accounts.ts';
 import { recentFailures, upcomingPosts, type QueueRow } from '../../../db/queue-view.ts';
 import { findWorkspace } from '../../../db/workspaces.ts';
 import { NETWORK_LABELS, NETWORKS } from '../../../domain/networks.ts';
 import { formatInZone } from '../../../domain/publish-time.ts';
-import { changeSettings, connectInvitation, pauseWorkspace, resumeWorkspace } from '../../../workflow/admin.ts';
+import { changeSettings, connectInvitation, pauseWorkspace, resumeWorkspace } from '../../../workflow/workspace-admin.ts';
 import { webhooksCommand } from '../../../workflow/webhook-admin.ts';
 import type { Actor, Outcome } from '../../../workflow/deps.ts';
 import { escape } from '../card-blocks.ts';
