@@ -1,6 +1,6 @@
 import { startGreenlight } from './service/start-service.ts';
 import { ConfigError, loadConfig } from './config/load.ts';
-import { describeDatabase } from './service/start-service.ts';
+import { describeDatabase } from './db/database.ts';
 import { defaultExtensions } from './service/wire-greenlight.ts';
 import { createLogger } from './log.ts';
 

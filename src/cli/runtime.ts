@@ -2,10 +2,9 @@ import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { describeDatabase } from '../service/start-service.ts';
 import { loadConfig, type Config } from '../config/load.ts';
 import { parseKeyring, TokenCipher } from '../crypto/token-cipher.ts';
-import { createDb, type Db } from '../db/database.ts';
+import { createDb, describeDatabase, type Db } from '../db/database.ts';
 import { findRunningEmbeddedPostgres, hasEmbeddedPostgres, startEmbeddedPostgres } from '../db/embedded-postgres.ts';
 import { loadOrCreateDevSecrets } from '../config/dev-secrets.ts';
 import { createLogger, type Logger } from '../log.ts';
@@ -124,9 +123,9 @@ function workflowDeps(config: Config, log: Logger, db: Db, queue: Queue, cipher:
   };
 }
 
-/** The service's adapters, loaded when needed: their module also brings in the chat edges, which most commands never use. */
+/** The service's adapters, loaded when needed: most commands never call a network. */
 export async function adaptersFor(config: Config): Promise<Partial<Record<Network, NetworkAdapter>>> {
-  const { defaultAdapters } = await import('../service/wire-greenlight.ts');
+  const { defaultAdapters } = await import('../networks/build-adapters.ts');
   return defaultAdapters(config);
 }
 

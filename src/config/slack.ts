@@ -1,4 +1,4 @@
-import type { Config, Parsed } from './load.ts';
+import type { Config, Parsed } from './schema.ts';
 
 /**
  * Slack's part of the configuration: one bot token for one workspace (SLACK_BOT_TOKEN, the default), or

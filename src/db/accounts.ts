@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { TokenCipher } from '../crypto/token-cipher.ts';
 import type { Network } from '../domain/networks.ts';
 import type { CountOptions } from '../domain/text-rules.ts';
-import type { Credentials } from '../networks/adapter.ts';
+import type { Credentials } from '../domain/credentials.ts';
 import type { Executor } from './database.ts';
 import type { SocialAccount } from './schema.ts';
 

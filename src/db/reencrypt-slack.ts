@@ -1,6 +1,6 @@
 import type { Db } from './database.ts';
 import { slackTokenAad, type TokenSide } from './slack-installations.ts';
-import type { Target } from './reencrypt.ts';
+import type { Target } from './reencrypt-target.ts';
 
 const changed = (result: { numUpdatedRows: bigint }) => result.numUpdatedRows > 0n;
 

@@ -4,6 +4,7 @@ import type { Db } from './database.ts';
 import { clientSecretAad } from './oauth-clients.ts';
 import { verifierAad } from './oauth-states.ts';
 import { slackInstallationTargets } from './reencrypt-slack.ts';
+import type { Target } from './reencrypt-target.ts';
 import { webhookSecretAad } from './webhooks.ts';
 import { DecryptError, type TokenCipher } from '../crypto/token-cipher.ts';
 
@@ -25,13 +26,6 @@ export interface RotateResult {
   reencrypted: number;
   current: number;
   failed: { table: string; key: string; reason: string }[];
-}
-
-export interface Target {
-  table: 'social_accounts' | 'oauth_states' | 'oauth_clients' | 'slack_installations' | 'webhook_subscriptions';
-  /** Rows with an envelope: key (for messages and the update), envelope, associated data. */
-  rows(db: Db): Promise<{ key: string; envelope: string; aad: string }[]>;
-  update(db: Db, key: string, from: string, to: string): Promise<boolean>;
 }
 
 const TARGETS: Target[] = [

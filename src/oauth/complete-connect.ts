@@ -4,7 +4,7 @@ import { inTransaction } from '../db/transaction.ts';
 import type { Network } from '../domain/networks.ts';
 import { resumeAfterReconnect, type ReconnectOutcome } from '../workflow/accounts/account-reconnected.ts';
 import type { WorkflowDeps } from '../workflow/deps.ts';
-import type { ConnectedIdentity } from './identity.ts';
+import type { ConnectedIdentity } from './connected-identity.ts';
 
 export interface CompleteInput {
   workspaceId: string;

@@ -136,9 +136,3 @@ function closeServer(server: Server): Promise<void> {
     setTimeout(() => server.closeAllConnections(), 5_000).unref();
   });
 }
-
-/** A safe description of the database for the start-up line: never the password. */
-export function describeDatabase(url: string, embedded: boolean): string {
-  const parsed = new URL(url);
-  return `${embedded ? 'embedded PostgreSQL' : 'PostgreSQL'} at ${parsed.hostname}:${parsed.port || 5432}/${parsed.pathname.slice(1)}`;
-}

@@ -4,14 +4,7 @@ import type { Chat } from '../db/schema.ts';
 import type { Network } from '../domain/networks.ts';
 import type { Mount } from '../http/server.ts';
 import type { NetworkAdapter } from '../networks/adapter.ts';
-import { createBlueskyAdapter } from '../networks/bluesky.ts';
-import { createFacebookAdapter } from '../networks/facebook.ts';
-import { createInstagramAdapter } from '../networks/instagram.ts';
-import { createLinkedInAdapter } from '../networks/linkedin.ts';
-import { createMastodonAdapter } from '../networks/mastodon.ts';
-import { createThreadsAdapter } from '../networks/threads.ts';
-import { createXAdapter } from '../networks/x.ts';
-import { createWebhookAdapter } from '../networks/webhook.ts';
+import { defaultAdapters } from '../networks/build-adapters.ts';
 import { connectContext } from '../oauth/context.ts';
 import { oauthMounts } from '../oauth/routes.ts';
 import type { ChatPort } from '../workflow/chat-port.ts';
@@ -85,21 +78,6 @@ export function greenlightCore(config: Config, options: CoreOptions = {}): Exten
       }
       return { mounts, stop: async () => void (await Promise.all(stops.map((s) => s()))) };
     },
-  };
-}
-
-/** Every network's adapter as configured (the CLI's account checks use them too). */
-export function defaultAdapters(config: Config): Partial<Record<Network, NetworkAdapter>> {
-  const timeoutMs = config.publish.networkTimeoutMs;
-  return {
-    x: createXAdapter({ baseUrl: config.networks.xApiUrl, timeoutMs, ...config.oauth.x.client }),
-    mastodon: createMastodonAdapter({ timeoutMs }),
-    bluesky: createBlueskyAdapter({ serviceUrl: config.oauth.bluesky.serviceUrl, timeoutMs }),
-    linkedin: createLinkedInAdapter({ baseUrl: config.oauth.linkedin.apiUrl, oauthUrl: config.oauth.linkedin.authUrl, timeoutMs, ...config.oauth.linkedin.client }),
-    facebook: createFacebookAdapter({ baseUrl: config.oauth.facebook.apiUrl, timeoutMs }),
-    instagram: createInstagramAdapter({ baseUrl: config.oauth.facebook.apiUrl, timeoutMs }),
-    threads: createThreadsAdapter({ baseUrl: config.oauth.threads.apiUrl, timeoutMs }),
-    webhook: createWebhookAdapter({ timeoutMs }),
   };
 }
 

@@ -6,7 +6,7 @@ import { refreshIfExpiring } from '../accounts/refresh-account.ts';
 import type { MetricsJob } from '../../queue/queue.ts';
 import type { WorkflowDeps } from '../deps.ts';
 import { recordMeasurements } from './measurement-events.ts';
-import { SUMMARY_SLOT } from './metric-slots.ts';
+import { SUMMARY_SLOT } from '../../domain/metric-slots.ts';
 import { summarizeIfComplete } from './summarize-post.ts';
 
 /**

@@ -1,7 +1,7 @@
 import type { Executor } from '../../db/database.ts';
 import type { Network } from '../../domain/networks.ts';
 import type { WorkflowDeps } from '../deps.ts';
-import { metricSchedule } from './metric-slots.ts';
+import { metricSchedule } from '../../domain/metric-slots.ts';
 
 export interface JustPublished {
   deliveryId: string;

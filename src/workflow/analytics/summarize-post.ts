@@ -4,7 +4,7 @@ import { NETWORKS } from '../../domain/networks.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import type { WorkflowDeps } from '../deps.ts';
 import { recordEvent } from '../record-event.ts';
-import { SUMMARY_SLOT } from './metric-slots.ts';
+import { SUMMARY_SLOT } from '../../domain/metric-slots.ts';
 import { bestNetwork, summaryEntry } from './summary-line.ts';
 
 export const SUMMARY_EVENT = 'metrics_summary';

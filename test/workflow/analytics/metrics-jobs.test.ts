@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { METRIC_SLOTS, slotDueAt } from '../../../src/workflow/analytics/metric-slots.ts';
+import { METRIC_SLOTS, slotDueAt } from '../../../src/domain/metric-slots.ts';
 import { syntheticEngagement } from '../../../emulators/engagement.ts';
 import { deliveryOf, submit, waitForDelivery, waitForReply, waitUntil, withStack } from '../../helpers/engine.ts';
 import type { Stack } from '../../helpers/greenlight.ts';
