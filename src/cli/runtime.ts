@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
-import { sql } from 'kysely';
 import { loadConfig, type Config } from '../config/load.ts';
 import { parseKeyring, TokenCipher } from '../crypto/token-cipher.ts';
 import { createDb, describeDatabase, type Db } from '../db/database.ts';
@@ -15,6 +14,7 @@ import { createQueue, type Queue } from '../queue/queue.ts';
 import { cliOperator, type Operator, type WorkflowDeps } from '../workflow/deps.ts';
 import { CliError } from './args.ts';
 import { errorText } from './output.ts';
+import { ping } from '../db/health.ts';
 
 /**
  * What a CLI command works with: the server's configuration and database, and on demand its keys and
@@ -77,7 +77,7 @@ export async function openRuntime(config: Config, options: { create?: boolean } 
     for (const stop of stops.splice(0)) await stop().catch(() => {});
   };
   try {
-    await sql`SELECT 1`.execute(db);
+    await ping(db);
   } catch (error) {
     await close();
     throw new CliError(`cannot reach ${target.label}: ${errorText(error)}`);

@@ -1,4 +1,4 @@
-import { transitionDelivery } from '../db/deliveries.ts';
+import { heldDeliveriesOfWorkspace, holdDeliveries, transitionDelivery } from '../db/deliveries.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { findWorkspace, setPaused, updateWorkspaceSettings, type WorkspaceSettings } from '../db/workspaces.ts';
 import { isValidTimeZone } from '../domain/local-time.ts';
@@ -28,14 +28,7 @@ export function pauseWorkspace(deps: WorkflowDeps, actor: Actor): Promise<Outcom
     const held = await inTransaction(deps.db, async (tx) => {
       await setPaused(tx, actor.workspaceId, actor.userId);
       // Deliveries already sending finish; everything waiting is held right now, not at its due time.
-      const rows = await tx
-        .updateTable('deliveries')
-        .set({ state: 'held' })
-        .where('state', '=', 'pending')
-        .where('post_id', 'in', tx.selectFrom('posts').select('id').where('workspace_id', '=', actor.workspaceId))
-        .returning('id')
-        .execute();
-      return rows.length;
+      return (await holdDeliveries(tx, { workspaceId: actor.workspaceId })).length;
     });
     return ok(`Publishing is paused: ${held} queued ${held === 1 ? 'delivery is' : 'deliveries are'} on hold until \`/greenlight resume\`.`);
   });
@@ -47,15 +40,7 @@ export function resumeWorkspace(deps: WorkflowDeps, actor: Actor): Promise<Outco
     const now = deps.now();
     const counts = await inTransaction(deps.db, async (tx) => {
       await setPaused(tx, actor.workspaceId, null);
-      const held = await tx
-        .selectFrom('deliveries')
-        .innerJoin('posts', 'posts.id', 'deliveries.post_id')
-        .innerJoin('social_accounts', 'social_accounts.id', 'deliveries.account_id')
-        .select(['deliveries.id', 'deliveries.post_id', 'deliveries.due_at', 'deliveries.network'])
-        .where('posts.workspace_id', '=', actor.workspaceId)
-        .where('deliveries.state', '=', 'held')
-        .where('social_accounts.status', '=', 'connected')
-        .execute();
+      const held = await heldDeliveriesOfWorkspace(tx, actor.workspaceId);
       let resumed = 0;
       let asked = 0;
       for (const d of held) {

@@ -2,11 +2,12 @@ import { markNeedsReconnect } from '../../db/accounts.ts';
 import type { Tx } from '../../db/database.ts';
 import type { SocialAccount } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
-import { findWorkspace } from '../../db/workspaces.ts';
+import { adminIds, findWorkspace } from '../../db/workspaces.ts';
 import { NETWORK_LABELS } from '../../domain/networks.ts';
 import { reconnectLink } from './connect-link.ts';
 import type { WorkflowDeps } from '../deps.ts';
 import { recordEvent } from '../record-event.ts';
+import { holdDeliveries } from '../../db/deliveries.ts';
 
 /**
  * A token refresh was refused outside a publish (the daily job): the account is marked once, its queued
@@ -26,9 +27,7 @@ export async function accountNeedsReconnect(deps: WorkflowDeps, account: SocialA
  */
 export async function holdAccount(tx: Tx, deps: WorkflowDeps, account: Pick<SocialAccount, 'id' | 'workspace_id'>, reason: string, except?: string): Promise<number | undefined> {
   if (!(await markNeedsReconnect(tx, account.id, reason))) return undefined;
-  let held = tx.updateTable('deliveries').set({ state: 'held' }).where('account_id', '=', account.id).where('state', '=', 'pending');
-  if (except) held = held.where('id', '!=', except);
-  const rows = await held.returning(['id', 'post_id', 'network']).execute();
+  const rows = await holdDeliveries(tx, { accountId: account.id, except });
   for (const d of rows) {
     await recordEvent(tx, deps.queue, { workspaceId: account.workspace_id, postId: d.post_id, deliveryId: d.id, kind: 'account_needs_reconnect', data: { network: d.network, reason } });
   }
@@ -46,8 +45,7 @@ async function promptAdmins(deps: WorkflowDeps, account: SocialAccount, reason: 
   const workspace = await findWorkspace(deps.db, account.workspace_id);
   const chat = workspace ? deps.chats[workspace.chat] : undefined;
   if (!workspace || !chat) return;
-  const admins = await deps.db.selectFrom('members').select('chat_user_id').where('workspace_id', '=', workspace.id).where('role', '=', 'admin').execute();
-  const people = [...new Set([account.connected_by, ...admins.map((a) => a.chat_user_id)])];
+  const people = [...new Set([account.connected_by, ...(await adminIds(deps.db, workspace.id))])];
   const label = NETWORK_LABELS[account.network];
   const waiting = held === 0 ? 'No scheduled post is waiting for it.' : `${held} scheduled ${held === 1 ? 'post waits' : 'posts wait'} until then (nothing is deleted).`;
   const link = deps.stateSecret ? ` Reconnect: ${reconnectLink(deps, account)}` : ` Reconnect with \`/greenlight connect ${account.network}\`.`;

@@ -1,4 +1,5 @@
-import { transitionDelivery } from '../../db/deliveries.ts';
+import { deliveriesAwaitingReconnect, transitionDelivery } from '../../db/deliveries.ts';
+import { findWorkspace } from '../../db/workspaces.ts';
 import type { Tx } from '../../db/database.ts';
 import type { SocialAccount } from '../../db/schema.ts';
 import type { WorkflowDeps } from '../deps.ts';
@@ -22,14 +23,9 @@ export interface ReconnectOutcome {
  * that failed with needs_reconnect stay as they are and their thread says "press Retry". Nothing is deleted.
  */
 export async function resumeAfterReconnect(tx: Tx, deps: WorkflowDeps, account: SocialAccount): Promise<ReconnectOutcome> {
-  const workspace = await tx.selectFrom('workspaces').select('paused_at').where('id', '=', account.workspace_id).executeTakeFirstOrThrow();
-  const rows = await tx
-    .selectFrom('deliveries')
-    .select(['id', 'post_id', 'due_at', 'state', 'network'])
-    .where('account_id', '=', account.id)
-    .where('state', 'in', ['held', 'needs_reconnect'])
-    .orderBy('due_at')
-    .execute();
+  const workspace = await findWorkspace(tx, account.workspace_id);
+  if (!workspace) throw new Error(`workspace ${account.workspace_id} of account ${account.id} not found`);
+  const rows = await deliveriesAwaitingReconnect(tx, account.id);
   const outcome: ReconnectOutcome = { resumed: 0, waiting: 0, late: 0 };
   const now = deps.now();
   for (const d of rows) {

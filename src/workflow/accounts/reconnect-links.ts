@@ -1,6 +1,7 @@
 import type { Network } from '../../domain/networks.ts';
 import type { WorkflowDeps } from '../deps.ts';
 import { reconnectLink } from './connect-link.ts';
+import { accountsOfPost } from '../../db/accounts.ts';
 
 /** Event kinds whose receipt carries a Reconnect button. */
 export const RECONNECT_KINDS: readonly string[] = ['delivery_needs_reconnect', 'account_needs_reconnect', 'account_disconnected'];
@@ -11,12 +12,7 @@ export const RECONNECT_KINDS: readonly string[] = ['delivery_needs_reconnect', '
  * connect page, which then explains how to get a fresh one.
  */
 export async function reconnectLinksFor(deps: WorkflowDeps, postId: string, workspaceId: string): Promise<(network: Network) => string> {
-  const accounts = await deps.db
-    .selectFrom('deliveries')
-    .innerJoin('social_accounts', 'social_accounts.id', 'deliveries.account_id')
-    .select(['social_accounts.id', 'social_accounts.workspace_id', 'social_accounts.network', 'social_accounts.connected_by', 'social_accounts.status'])
-    .where('deliveries.post_id', '=', postId)
-    .execute();
+  const accounts = await accountsOfPost(deps.db, postId);
   return (network) => {
     const onNetwork = accounts.filter((a) => a.network === network);
     const account = onNetwork.find((a) => a.status === 'needs_reconnect') ?? onNetwork[0];

@@ -1,4 +1,4 @@
-import { decryptCredentials, saveRefreshedCredentials } from '../../db/accounts.ts';
+import { decryptCredentials, lockAccount, saveRefreshedCredentials } from '../../db/accounts.ts';
 import type { SocialAccount } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import type { Credentials, NetworkAdapter } from '../../networks/adapter.ts';
@@ -21,7 +21,8 @@ export async function refreshIfExpiring(
   const credentials = decryptCredentials(deps.cipher, account);
   if (!expiring(credentials)) return credentials;
   return inTransaction(deps.db, async (tx) => {
-    const current = await tx.selectFrom('social_accounts').selectAll().where('id', '=', account.id).forUpdate().executeTakeFirstOrThrow();
+    const current = await lockAccount(tx, account.id);
+    if (!current) throw new Error(`account ${account.id} not found`);
     const latest = decryptCredentials(deps.cipher, current);
     // Another worker may have refreshed while this one waited for the lock.
     if (!expiring(latest)) return latest;

@@ -3,6 +3,7 @@ import { NetworkError } from '../../networks/adapter.ts';
 import { accountNeedsReconnect } from './account-needs-reconnect.ts';
 import type { WorkflowDeps } from '../deps.ts';
 import { refreshIfExpiring } from './refresh-account.ts';
+import { accountsExpiringBefore } from '../../db/accounts.ts';
 
 /** The daily job refreshes every token that would expire before the next run (and then some). */
 const HORIZON_MS = 24 * 3600_000;
@@ -21,15 +22,7 @@ export interface RefreshSummary {
 export async function refreshExpiringTokens(deps: WorkflowDeps, signal: AbortSignal): Promise<RefreshSummary> {
   const networks = Object.values(deps.adapters).flatMap((a) => (a?.refresh ? [a.network] : []));
   const summary: RefreshSummary = { refreshed: 0, needsReconnect: 0, failed: 0 };
-  const accounts = networks.length === 0 ? [] : await deps.db
-    .selectFrom('social_accounts')
-    .selectAll()
-    .where('status', '=', 'connected')
-    .where('network', 'in', networks)
-    .where('token_expires_at', 'is not', null)
-    .where('token_expires_at', '<', new Date(deps.now().getTime() + HORIZON_MS))
-    .orderBy('token_expires_at')
-    .execute();
+  const accounts = await accountsExpiringBefore(deps.db, networks, new Date(deps.now().getTime() + HORIZON_MS));
   for (const account of accounts) {
     if (signal.aborted) break;
     try {

@@ -1,6 +1,6 @@
 import type { DeliveryState } from '../../domain/delivery-state.ts';
 import { NETWORK_LABELS, type Network } from '../../domain/networks.ts';
-import type { PostState } from '../../domain/post-state.ts';
+import { isAwaitingDecision, isEditable, type PostState } from '../../domain/post-state.ts';
 import { countCharacters } from '../../domain/text-rules.ts';
 import { splitThreadParts } from '../../domain/thread-parts.ts';
 import { countOptionsOf } from '../../db/accounts.ts';
@@ -95,7 +95,7 @@ export function buildCardView(input: {
     return byIds.length > 0 ? [{ network, label: NETWORK_LABELS[network], byIds }] : [];
   });
   const open = networks.filter((n) => !held.some((h) => h.network === n));
-  const overdue = post.state === 'in_review' && input.now !== undefined && post.publish_at.getTime() + (input.graceMs ?? 0) <= input.now.getTime();
+  const overdue = isAwaitingDecision(post.state) && input.now !== undefined && post.publish_at.getTime() + (input.graceMs ?? 0) <= input.now.getTime();
   const last = [...input.decisions].reverse().find((d) => d.kind !== 'approve' && d.comment);
   return {
     postId: post.id,
@@ -110,7 +110,7 @@ export function buildCardView(input: {
     media: content.media.map((m) => m.url),
     approvals: { count: approverIds.length, required: input.approvalsRequired, approverIds },
     held,
-    holdable: post.state === 'in_review' && open.length >= 2 ? open.map((network) => ({ network, label: NETWORK_LABELS[network] })) : [],
+    holdable: isAwaitingDecision(post.state) && open.length >= 2 ? open.map((network) => ({ network, label: NETWORK_LABELS[network] })) : [],
     lastComment: last ? { actorId: last.actor_id, kind: last.kind as 'request_changes' | 'reject', comment: last.comment! } : undefined,
     deliveries: input.deliveries.map((d) => ({
       deliveryId: d.id,
@@ -120,8 +120,8 @@ export function buildCardView(input: {
       url: d.url,
       error: d.last_error ? d.last_error.networkMessage ?? d.last_error.message : null,
     })),
-    reviewOpen: post.state === 'in_review',
-    authorActionsOpen: ['draft', 'in_review', 'changes_requested', 'approved', 'scheduled'].includes(post.state),
+    reviewOpen: isAwaitingDecision(post.state),
+    authorActionsOpen: isEditable(post.state),
   };
 }
 

@@ -7,6 +7,7 @@ import { buildCardView, type CardView } from './card-view.ts';
 import type { WorkflowDeps } from '../deps.ts';
 import { PASSED_AFTER_MS } from '../schedule-deliveries.ts';
 import { chatPostFailed, postReceipts } from './post-receipts.ts';
+import { findChatMessage, insertChatMessage } from '../../db/chat-messages.ts';
 
 /**
  * The notify job: make the chat show the post as it is now. Posts the card the first time (in the
@@ -24,7 +25,7 @@ export async function handleNotifyJob(deps: WorkflowDeps, postId: string): Promi
     return;
   }
   const card = await loadCardView(deps, post, workspace);
-  let ref = await deps.db.selectFrom('chat_messages').selectAll().where('post_id', '=', post.id).where('chat', '=', workspace.chat).executeTakeFirst();
+  let ref = await findChatMessage(deps.db, post.id, workspace.chat);
   try {
     if (!ref) ref = await postCard(deps, workspace, post, card);
     else await chat.updateCard(workspace, ref, card);
@@ -43,9 +44,5 @@ export async function loadCardView(deps: WorkflowDeps, post: Post, workspace: Wo
 async function postCard(deps: WorkflowDeps, workspace: Workspace, post: Post, card: CardView): Promise<ChatMessage> {
   const channelId = workspace.approvals_channel_id ?? post.origin_channel_id;
   const placed = await deps.chats[workspace.chat]!.postCard(workspace, channelId, card);
-  return deps.db
-    .insertInto('chat_messages')
-    .values({ post_id: post.id, chat: workspace.chat, channel_id: placed.channelId, message_id: placed.messageId, thread_id: placed.threadId })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  return insertChatMessage(deps.db, { postId: post.id, chat: workspace.chat, channelId: placed.channelId, messageId: placed.messageId, threadId: placed.threadId });
 }
