@@ -12,6 +12,7 @@ import { escape } from '../card-blocks.ts';
 import { actorFor, requestTeam, type SlackEdge } from '../edge-context.ts';
 import { COMMANDS } from '../ids.ts';
 import { parseSettings, SETTINGS_HELP } from '../../settings-args.ts';
+import { settingsText } from '../../../workflow/chat-texts.ts';
 
 export const HELP = [
   '*Greenlight* — draft with `/post`, approve on the card, published on time with receipts in the thread.',
@@ -89,20 +90,7 @@ async function accountsText(edge: SlackEdge, actor: Actor): Promise<string> {
 async function settings(edge: SlackEdge, actor: Actor, args: string[], reply: (text: string) => Promise<void>): Promise<void> {
   const workspace = (await findWorkspace(edge.deps.db, actor.workspaceId))!;
   if (args.length === 0) {
-    await reply(
-      [
-        `approvals_channel=${workspace.approvals_channel_id ? `<#${workspace.approvals_channel_id}>` : '(where /post is used)'}`,
-        `approver_group=${workspace.approver_group_id ? `<!subteam^${workspace.approver_group_id}>` : '(none: admins and members marked approver)'}`,
-        `approvals_required=${workspace.approvals_required}`,
-        `self_approval=${workspace.allow_self_approval ? 'on' : 'off'}`,
-        `zone=${workspace.default_zone}`,
-        `reminder_minutes=${workspace.reminder_after_minutes}`,
-        `digest_day=${workspace.digest_day ?? 'off'}`,
-        `digest_hour=${workspace.digest_hour}`,
-        `digest_channel=${workspace.digest_channel_id ? `<#${workspace.digest_channel_id}>` : '(the approvals channel)'}`,
-        SETTINGS_HELP,
-      ].join('\n'),
-    );
+    await reply(settingsText(workspace, { channel: (id) => `<#${id}>`, group: (id) => `<!subteam^${id}>` }, SETTINGS_HELP));
     return;
   }
   const parsed = parseSettings(args.join(' '));
