@@ -3,7 +3,7 @@
 //   service       src/service/, src/main.ts            start the service, wire Greenlight
 //   edges         src/chat/, src/oauth/, src/cli/       Slack and Discord, the OAuth routes, the operator CLI
 //   workflow      src/workflow/                         one workflow for both chats
-//   networks/http src/networks/, src/http/              one adapter per network; the HTTP server
+//   networks/http src/networks/, src/http/, src/media/  one adapter per network; the HTTP server; image probing
 //   queue         src/queue/
 //   db            src/db/, src/config/                  every query; the settings, checked once
 //   crypto        src/crypto/
@@ -13,7 +13,7 @@ const FLOORS = [
   ['crypto', '^src/crypto/'],
   ['db', '^src/(db|config)/'],
   ['queue', '^src/queue/'],
-  ['networks', '^src/(networks|http)/'],
+  ['networks', '^src/(networks|http|media)/'],
   ['workflow', '^src/workflow/'],
   ['edges', '^src/(chat|oauth|cli)/'],
   ['service', '^src/(service/|main\\.ts$)'],
