@@ -5,8 +5,8 @@ import { connectAccount } from '../src/db/accounts.ts';
 import { createDb } from '../src/db/database.ts';
 import { findOrCreateWorkspace, setMemberRole, updateWorkspaceSettings } from '../src/db/workspaces.ts';
 import { findFreePort } from '../src/db/embedded-postgres.ts';
-import { SlackEmulator } from '../test/emulators/slack.ts';
-import { startMastodonEmulator } from '../test/emulators/mastodon.ts';
+import { SlackEmulator } from '../emulators/slack.ts';
+import { startMastodonEmulator } from '../emulators/mastodon.ts';
 import { atRate, freshDatabase, percentile } from './harness.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { bestTimesFor } from '../src/analytics/best-times.ts';
+import { bestTimesFor } from '../src/workflow/analytics/best-times.ts';
 import { createDb, type Db } from '../src/db/database.ts';
 import { bestTimeSql, bestTimeStats, type BestTimeQuery } from '../src/db/best-time-stats.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';

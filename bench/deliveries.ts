@@ -1,4 +1,4 @@
-import type { MastodonEmulator } from '../test/emulators/mastodon.ts';
+import type { MastodonEmulator } from '../emulators/mastodon.ts';
 
 /** What the Mastodon emulator received: the first create request per benchmark post, by post number. */
 export interface Create { index: number; dueMs: number; receivedMs: number }

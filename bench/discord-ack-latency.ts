@@ -2,8 +2,8 @@ import { parseKeyring, TokenCipher, generateKey } from '../src/crypto/token-ciph
 import { connectAccount } from '../src/db/accounts.ts';
 import { createDb } from '../src/db/database.ts';
 import { findOrCreateWorkspace, updateWorkspaceSettings } from '../src/db/workspaces.ts';
-import { DiscordEmulator } from '../test/emulators/discord.ts';
-import { startMastodonEmulator } from '../test/emulators/mastodon.ts';
+import { DiscordEmulator } from '../emulators/discord.ts';
+import { startMastodonEmulator } from '../emulators/mastodon.ts';
 import { serverSide } from './ack-latency.ts';
 import { atRate, freshDatabase, percentile, spawnGreenlight } from './harness.ts';
 

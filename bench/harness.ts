@@ -6,10 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { startGreenlight, type Greenlight } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
+import { startGreenlight, type Greenlight } from '../src/service/start-service.ts';
+import { loadConfig } from '../src/config/load.ts';
 import { findFreePort, startEmbeddedPostgres, type RunningEmbeddedPostgres } from '../src/db/embedded-postgres.ts';
-import { greenlightCore, type CoreOptions } from '../src/extensions.ts';
+import { greenlightCore, type CoreOptions } from '../src/service/wire-greenlight.ts';
 import { createLogger } from '../src/log.ts';
 
 /**

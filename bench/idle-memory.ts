@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { generateKey } from '../src/crypto/token-cipher.ts';
-import { SlackEmulator } from '../test/emulators/slack.ts';
+import { SlackEmulator } from '../emulators/slack.ts';
 import { freshDatabase, sleep, spawnGreenlight } from './harness.ts';
 
 /**

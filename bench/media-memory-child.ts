@@ -1,12 +1,12 @@
 import { createReadStream } from 'node:fs';
-import { startGreenlight } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
+import { startGreenlight } from '../src/service/start-service.ts';
+import { loadConfig } from '../src/config/load.ts';
 import { signMediaUrl } from '../src/crypto/media-url.ts';
 import { storeMedia } from '../src/db/media-store.ts';
 import { insertPost } from '../src/db/posts.ts';
 import { findOrCreateWorkspace } from '../src/db/workspaces.ts';
 import { createLogger } from '../src/log.ts';
-import { mediaService } from '../src/media-service.ts';
+import { mediaService } from '../src/service/media-service.ts';
 import { probeImage } from '../src/media/image-probe.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { startMastodonEmulator } from '../test/emulators/mastodon.ts';
+import { startMastodonEmulator } from '../emulators/mastodon.ts';
 import { benchText, creates, duplicates } from './deliveries.ts';
 import { freshDatabase, percentile, sleep, spawnGreenlight, until } from './harness.ts';
 import { seedDeliveries, seedWorkspace } from './seed.ts';

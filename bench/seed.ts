@@ -7,7 +7,7 @@ import { migrateToLatest } from '../src/db/migrate.ts';
 import { findOrCreateWorkspace, updateWorkspaceSettings } from '../src/db/workspaces.ts';
 import { createLogger } from '../src/log.ts';
 import { createQueue, publishQueue, type Queue } from '../src/queue/queue.ts';
-import type { MastodonEmulator } from '../test/emulators/mastodon.ts';
+import type { MastodonEmulator } from '../emulators/mastodon.ts';
 
 /**
  * Fast seeding for the delivery benchmarks. Going through submitPost costs several transactions per

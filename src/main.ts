@@ -1,7 +1,7 @@
-import { startGreenlight } from './app.ts';
-import { ConfigError, loadConfig } from './config.ts';
-import { describeDatabase } from './app.ts';
-import { defaultExtensions } from './extensions.ts';
+import { startGreenlight } from './service/start-service.ts';
+import { ConfigError, loadConfig } from './config/load.ts';
+import { describeDatabase } from './db/database.ts';
+import { defaultExtensions } from './service/wire-greenlight.ts';
 import { createLogger, logFormat, prettyDestination } from './log.ts';
 
 /** `npm start`: read the config, start everything, stop cleanly on Ctrl-C or SIGTERM. */

@@ -60,9 +60,13 @@ export async function setup(project: TestProject): Promise<void> {
 
 export async function teardown(): Promise<void> {
   await embedded?.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  // A cluster kept elsewhere (see above) goes too.
-  if (embedded && dataDir && !embedded.databaseDir.startsWith(dataDir)) await rm(embedded.databaseDir, { recursive: true, force: true });
+  // KEEP_FAILED_DB=1 keeps a failed file's database (test/helpers/db.ts): with the embedded server, its data directory too.
+  if (dataDir && process.env.KEEP_FAILED_DB === '1') console.log(`[test] KEEP_FAILED_DB=1: the embedded PostgreSQL data directory is kept: ${embedded?.databaseDir ?? dataDir}`);
+  else {
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    // A cluster kept elsewhere (see above) goes too.
+    if (embedded && dataDir && !embedded.databaseDir.startsWith(dataDir)) await rm(embedded.databaseDir, { recursive: true, force: true });
+  }
 }
 
 export function withDatabase(url: string, database: string): string {

@@ -1,7 +1,7 @@
 import type { TokenCipher } from '../crypto/token-cipher.ts';
 import { decryptCredentials } from '../db/accounts.ts';
 import type { Db } from '../db/database.ts';
-import { accountsToCheck } from '../db/operations.ts';
+import { accountsToCheck } from '../db/operator-views.ts';
 import type { SocialAccount } from '../db/schema.ts';
 import { NETWORK_LABELS, type Network } from '../domain/networks.ts';
 import { NetworkError, type NetworkAdapter } from '../networks/adapter.ts';

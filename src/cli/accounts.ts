@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { findWorkspaceByRef, listAccountRows, type AccountRow } from '../db/operations.ts';
+import { findWorkspaceByRef, listAccountRows, type AccountRow } from '../db/operator-views.ts';
 import type { AccountStatus } from '../db/schema.ts';
 import { operatorDisconnectAccount } from '../workflow/operator-actions.ts';
 import { checkAccounts } from './account-check.ts';

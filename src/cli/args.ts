@@ -1,4 +1,4 @@
-import { isUuid } from '../db/operations.ts';
+import { isUuid } from '../db/operator-views.ts';
 
 /**
  * The CLI's errors and argument helpers. Exit codes: 0 done, 1 a failure (a check failed, something was

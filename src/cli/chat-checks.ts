@@ -1,4 +1,4 @@
-import type { Config } from '../config.ts';
+import type { Config } from '../config/load.ts';
 import { errorText, type Check } from './output.ts';
 
 /** `doctor`'s chat token checks: one cheap authenticated call each, the token only ever in a header. */

@@ -1,16 +1,16 @@
-import { sql } from 'kysely';
-import type { Config } from '../config.ts';
+import type { Config } from '../config/load.ts';
 import type { Db } from '../db/database.ts';
 import { createMigrator } from '../db/migrate.ts';
 import { QUEUES } from '../queue/queue.ts';
 import { errorText, type Check } from './output.ts';
+import { databaseNow, overdueJobs, queueSchema, serverVersion } from '../db/health.ts';
 
 /** `doctor`'s checks of the database, the queue and the server: each one answer, never a throw. */
 
 export async function checkDatabase(db: Db, label: string): Promise<Check> {
   try {
-    const { rows } = await sql<{ version: string }>`SELECT current_setting('server_version') AS version`.execute(db);
-    return { name: 'database', status: 'ok', detail: `PostgreSQL ${rows[0]?.version} reachable: ${label}` };
+    const version = await serverVersion(db);
+    return { name: 'database', status: 'ok', detail: `PostgreSQL ${version} reachable: ${label}` };
   } catch (error) {
     return { name: 'database', status: 'fail', detail: `cannot use ${label}: ${errorText(error)}`, hint: 'check DATABASE_URL (host, port, user, password, database) and that PostgreSQL accepts connections from here' };
   }
@@ -30,14 +30,13 @@ export async function checkMigrations(db: Db): Promise<Check> {
 export async function checkQueue(db: Db): Promise<Check> {
   const name = 'queue';
   try {
-    const { rows: schema } = await sql<{ found: boolean }>`SELECT to_regclass('pgboss.queue') IS NOT NULL AS found`.execute(db);
-    if (!schema[0]?.found) return { name, status: 'fail', detail: 'pg-boss is not installed (no pgboss schema)', hint: 'start the service once: it installs the queue in the same database' };
-    const { rows: version } = await sql<{ version: number }>`SELECT version FROM pgboss.version`.execute(db);
-    const { rows: queues } = await sql<{ name: string; queued: number }>`SELECT name, queued_count AS queued FROM pgboss.queue`.execute(db);
+    const schema = await queueSchema(db);
+    if (!schema) return { name, status: 'fail', detail: 'pg-boss is not installed (no pgboss schema)', hint: 'start the service once: it installs the queue in the same database' };
+    const { version, queues } = schema;
     const missing = Object.values(QUEUES).filter((q) => !queues.some((row) => row.name === q));
-    if (missing.length > 0) return { name, status: 'fail', detail: `pg-boss schema v${version[0]?.version} lacks the queues ${missing.join(', ')}`, hint: 'start the service once: it creates its queues' };
+    if (missing.length > 0) return { name, status: 'fail', detail: `pg-boss schema v${version} lacks the queues ${missing.join(', ')}`, hint: 'start the service once: it creates its queues' };
     const waiting = queues.filter((q) => Object.values(QUEUES).includes(q.name as never)).map((q) => `${q.name} ${q.queued}`).join(', ');
-    return { name, status: 'ok', detail: `pg-boss schema v${version[0]?.version}, every queue present (queued: ${waiting})` };
+    return { name, status: 'ok', detail: `pg-boss schema v${version}, every queue present (queued: ${waiting})` };
   } catch (error) {
     return { name, status: 'fail', detail: `cannot read the queue: ${errorText(error)}` };
   }
@@ -47,10 +46,7 @@ export async function checkQueue(db: Db): Promise<Check> {
 export async function checkWorkers(db: Db): Promise<Check> {
   const name = 'workers';
   try {
-    const { rows } = await sql<{ due: number; oldest: number | null }>`
-      SELECT count(*)::int AS due, extract(epoch FROM now() - min(start_after))::float AS oldest
-      FROM pgboss.job WHERE state IN ('created', 'retry') AND start_after < now() - interval '1 minute'`.execute(db);
-    const { due, oldest } = rows[0] ?? { due: 0, oldest: null };
+    const { due, oldest } = await overdueJobs(db);
     if (due === 0) return { name, status: 'ok', detail: 'no job waits past its time' };
     return { name, status: 'warn', detail: `${due} job(s) due for over a minute (oldest ${Math.round(oldest ?? 0)} s)`, hint: 'is a Greenlight service running against this database? `/readyz` and its log tell' };
   } catch (error) {
@@ -63,10 +59,10 @@ export const CLOCK_SKEW_WARN_MS = 2_000;
 export async function checkClock(db: Db): Promise<Check> {
   try {
     const before = Date.now();
-    const { rows } = await sql<{ now: Date }>`SELECT now() AS now`.execute(db);
+    const dbNow = await databaseNow(db);
     const after = Date.now();
     // Positive: this machine is ahead. The database read its clock somewhere between before and after.
-    const skew = (before + after) / 2 - rows[0]!.now.getTime();
+    const skew = (before + after) / 2 - dbNow.getTime();
     const size = Math.abs(skew) < 1000 ? `${Math.round(Math.abs(skew))} ms` : `${(Math.abs(skew) / 1000).toFixed(1)} s`;
     const words = `${size} ${skew >= 0 ? 'ahead of' : 'behind'} the database's`;
     if (Math.abs(skew) <= CLOCK_SKEW_WARN_MS) return { name: 'clock', status: 'ok', detail: `this machine's clock is ${words} (under ${CLOCK_SKEW_WARN_MS / 1000} s)` };

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, type Config } from '../config.ts';
+import { ConfigError, type Config } from '../config/load.ts';
 import { createDb, type Db } from '../db/database.ts';
 import { checkAccounts } from './account-check.ts';
 import { noMoreArgs, parsing } from './args.ts';
@@ -7,6 +7,7 @@ import { checkDiscord, checkSlack } from './chat-checks.ts';
 import { checkClock, checkDatabase, checkMigrations, checkPublicUrl, checkQueue, checkWorkers } from './doctor-checks.ts';
 import { checkLine, errorText, failed, print, printJson, type Check } from './output.ts';
 import { adaptersFor, cliConfig, cliLogger, loadCipher, resolveDatabase } from './runtime.ts';
+import { countLiveAccounts } from '../db/accounts.ts';
 
 /**
  * `greenlight doctor [--offline] [--json]`: every check on one line, ✓ fine, ✗ failed (with what to do),
@@ -74,7 +75,7 @@ async function databaseChecks(emit: Emit, config: Config, offline: boolean): Pro
 }
 
 async function accountChecks(db: Db, config: Config, offline: boolean): Promise<Check[]> {
-  const counted = await db.selectFrom('social_accounts').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '!=', 'disconnected').executeTakeFirstOrThrow();
+  const counted = { n: await countLiveAccounts(db) };
   if (counted.n === 0) return [{ name: 'accounts', status: 'ok', detail: 'none connected yet' }];
   if (offline) return [{ name: 'accounts', status: 'skip', detail: `offline: ${counted.n} account token(s) not checked` }];
   const cipher = await loadCipher(config);

@@ -1,4 +1,4 @@
-import { ConfigError } from '../config.ts';
+import { ConfigError } from '../config/load.ts';
 import { KeyringError } from '../crypto/token-cipher.ts';
 import { CliError } from './args.ts';
 import { errorText } from './output.ts';

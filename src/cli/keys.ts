@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { reencryptAll, type Progress } from '../crypto/reencrypt.ts';
+import { reencryptAll, type Progress } from '../db/reencrypt.ts';
 import { generateKey } from '../crypto/token-cipher.ts';
 import { noMoreArgs, parsing, UsageError } from './args.ts';
 import { exitWith } from './exit.ts';

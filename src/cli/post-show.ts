@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { listPostEvents } from '../db/events.ts';
-import { listDeliveryRows } from '../db/operations.ts';
+import { listDeliveryRows } from '../db/operator-views.ts';
 import { findPost, loadPostContent } from '../db/posts.ts';
 import type { DeliveryError } from '../db/schema.ts';
 import { findWorkspace } from '../db/workspaces.ts';

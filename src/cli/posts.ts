@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { listPostRows, type PostRow } from '../db/operations.ts';
+import { listPostRows, type PostRow } from '../db/operator-views.ts';
 import { POST_STATES } from '../domain/post-state.ts';
 import { operatorCancelPost, operatorRetryPost } from '../workflow/operator-actions.ts';
 import { workspaceIdOf } from './accounts.ts';

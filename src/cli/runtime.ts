@@ -1,13 +1,11 @@
 import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
-import { sql } from 'kysely';
-import { describeDatabase } from '../app.ts';
-import { loadConfig, type Config } from '../config.ts';
+import { loadConfig, type Config } from '../config/load.ts';
 import { parseKeyring, TokenCipher } from '../crypto/token-cipher.ts';
-import { createDb, type Db } from '../db/database.ts';
+import { createDb, describeDatabase, type Db } from '../db/database.ts';
 import { findRunningEmbeddedPostgres, hasEmbeddedPostgres, startEmbeddedPostgres } from '../db/embedded-postgres.ts';
-import { loadOrCreateDevSecrets } from '../dev-secrets.ts';
+import { loadOrCreateDevSecrets } from '../config/dev-secrets.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { createMetrics } from '../metrics.ts';
 import type { NetworkAdapter } from '../networks/adapter.ts';
@@ -16,6 +14,7 @@ import { createQueue, type Queue } from '../queue/queue.ts';
 import { cliOperator, type Operator, type WorkflowDeps } from '../workflow/deps.ts';
 import { CliError } from './args.ts';
 import { errorText } from './output.ts';
+import { ping } from '../db/health.ts';
 
 /**
  * What a CLI command works with: the server's configuration and database, and on demand its keys and
@@ -78,7 +77,7 @@ export async function openRuntime(config: Config, options: { create?: boolean } 
     for (const stop of stops.splice(0)) await stop().catch(() => {});
   };
   try {
-    await sql`SELECT 1`.execute(db);
+    await ping(db);
   } catch (error) {
     await close();
     throw new CliError(`cannot reach ${target.label}: ${errorText(error)}`);
@@ -124,9 +123,9 @@ function workflowDeps(config: Config, log: Logger, db: Db, queue: Queue, cipher:
   };
 }
 
-/** The service's adapters, loaded when needed: their module also brings in the chat edges, which most commands never use. */
+/** The service's adapters, loaded when needed: most commands never call a network. */
 export async function adaptersFor(config: Config): Promise<Partial<Record<Network, NetworkAdapter>>> {
-  const { defaultAdapters } = await import('../extensions.ts');
+  const { defaultAdapters } = await import('../networks/build-adapters.ts');
   return defaultAdapters(config);
 }
 

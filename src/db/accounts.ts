@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { TokenCipher } from '../crypto/token-cipher.ts';
 import type { Network } from '../domain/networks.ts';
 import type { CountOptions } from '../domain/text-rules.ts';
-import type { Credentials } from '../networks/adapter.ts';
+import type { Credentials } from '../domain/credentials.ts';
 import type { Executor } from './database.ts';
 import type { SocialAccount } from './schema.ts';
 
@@ -114,4 +114,97 @@ function toStored(credentials: Omit<Credentials, 'accountId' | 'instanceUrl'>): 
     ...(credentials.refreshToken ? { refreshToken: credentials.refreshToken } : {}),
     ...(credentials.expiresAt ? { expiresAt: credentials.expiresAt.toISOString() } : {}),
   };
+}
+
+/** The row, locked until the transaction ends (a refresh or a reconnect that must not race another). */
+export function lockAccount(tx: Executor, accountId: string): Promise<SocialAccount | undefined> {
+  return tx.selectFrom('social_accounts').selectAll().where('id', '=', accountId).forUpdate().executeTakeFirst();
+}
+
+/** The workspace's account for this identity on the network, locked: a connect decides "new or reconnected" once. */
+export function lockAccountByIdentity(tx: Executor, key: { workspaceId: string; network: Network; externalAccountId: string }) {
+  return tx
+    .selectFrom('social_accounts')
+    .select(['id', 'status'])
+    .where('workspace_id', '=', key.workspaceId)
+    .where('network', '=', key.network)
+    .where('external_account_id', '=', key.externalAccountId)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+/** Connected accounts on these networks whose token expires before `before`, soonest first. */
+export function accountsExpiringBefore(tx: Executor, networks: Network[], before: Date): Promise<SocialAccount[]> {
+  if (networks.length === 0) return Promise.resolve([]);
+  return tx
+    .selectFrom('social_accounts')
+    .selectAll()
+    .where('status', '=', 'connected')
+    .where('network', 'in', networks)
+    .where('token_expires_at', 'is not', null)
+    .where('token_expires_at', '<', before)
+    .orderBy('token_expires_at')
+    .execute();
+}
+
+/** The accounts a post's deliveries go to (for its thread's Reconnect links). */
+export function accountsOfPost(tx: Executor, postId: string) {
+  return tx
+    .selectFrom('deliveries')
+    .innerJoin('social_accounts', 'social_accounts.id', 'deliveries.account_id')
+    .select(['social_accounts.id', 'social_accounts.workspace_id', 'social_accounts.network', 'social_accounts.connected_by', 'social_accounts.status'])
+    .where('deliveries.post_id', '=', postId)
+    .execute();
+}
+
+/** The Mastodon servers Greenlight posts to (each once). */
+export async function mastodonInstances(tx: Executor): Promise<string[]> {
+  const rows = await tx
+    .selectFrom('social_accounts')
+    .select('instance_url')
+    .distinct()
+    .where('network', '=', 'mastodon')
+    .where('status', '!=', 'disconnected')
+    .where('instance_url', 'is not', null)
+    .execute();
+  return rows.flatMap((r) => (r.instance_url ? [r.instance_url] : []));
+}
+
+/** Stores a Mastodon server's post length on its accounts; returns how many changed. */
+export async function setInstanceLimit(tx: Executor, instanceUrl: string, limit: number): Promise<number> {
+  const updated = await tx
+    .updateTable('social_accounts')
+    .set({ max_characters: limit })
+    .where('network', '=', 'mastodon')
+    .where('instance_url', '=', instanceUrl)
+    .where((eb) => eb.or([eb('max_characters', 'is', null), eb('max_characters', '!=', limit)]))
+    .executeTakeFirst();
+  return Number(updated.numUpdatedRows);
+}
+
+/** The operator's disconnect; true when this call changed the status. */
+export async function disconnectAccount(tx: Executor, accountId: string): Promise<boolean> {
+  const changed = await tx
+    .updateTable('social_accounts')
+    .set({ status: 'disconnected', updated_at: sql<Date>`now()` })
+    .where('id', '=', accountId)
+    .where('status', '!=', 'disconnected')
+    .returning('id')
+    .executeTakeFirst();
+  return changed !== undefined;
+}
+
+/** Accounts not disconnected, in all workspaces. */
+export async function countLiveAccounts(tx: Executor): Promise<number> {
+  const counted = await tx.selectFrom('social_accounts').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '!=', 'disconnected').executeTakeFirstOrThrow();
+  return counted.n;
+}
+
+/** Accounts by network and status (the metrics endpoint's gauge). */
+export function countAccountsByStatus(tx: Executor) {
+  return tx
+    .selectFrom('social_accounts')
+    .select(['network', 'status', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy(['network', 'status'])
+    .execute();
 }

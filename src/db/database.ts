@@ -25,3 +25,9 @@ export function createDb(options: { url: string; poolSize: number; applicationNa
   pool.on('connect', (client) => client.on('error', () => {}));
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool };
 }
+
+/** A safe description of the database for the start-up line: never the password. */
+export function describeDatabase(url: string, embedded: boolean): string {
+  const parsed = new URL(url);
+  return `${embedded ? 'embedded PostgreSQL' : 'PostgreSQL'} at ${parsed.hostname}:${parsed.port || 5432}/${parsed.pathname.slice(1)}`;
+}

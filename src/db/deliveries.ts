@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { deliveryPredecessors, type DeliveryState } from '../domain/delivery-state.ts';
+import { assertDeliveryTransition, deliveryPredecessors, type DeliveryState } from '../domain/delivery-state.ts';
 import type { Network } from '../domain/networks.ts';
 import type { Executor } from './database.ts';
 import type { StoredPart } from './claim.ts';
@@ -148,4 +148,77 @@ export function findStuckSending(tx: Executor, now: Date, staleSeconds: number, 
     .orderBy('due_at')
     .limit(limit)
     .execute();
+}
+
+/** Whose queued deliveries `holdDeliveries` holds: one account's (but `except`), or a whole workspace's. */
+export type HoldScope = { accountId: string; except?: string | undefined } | { workspaceId: string };
+
+// Only queued deliveries are held: one already sending finishes its attempt.
+const HOLD_FROM: DeliveryState[] = ['pending'];
+for (const from of HOLD_FROM) assertDeliveryTransition(from, 'held');
+
+/**
+ * `pending -> held` for the queued deliveries of an account (it needs a reconnect, the operator disconnected
+ * it) or of a workspace (paused), in one statement guarded like transitionDelivery. Returns the held rows.
+ */
+export function holdDeliveries(tx: Executor, scope: HoldScope): Promise<{ id: string; post_id: string; network: Network }[]> {
+  let held = tx.updateTable('deliveries').set({ state: 'held', updated_at: sql<Date>`now()` }).where('state', 'in', HOLD_FROM);
+  if ('workspaceId' in scope) {
+    held = held.where('post_id', 'in', tx.selectFrom('posts').select('id').where('workspace_id', '=', scope.workspaceId));
+  } else {
+    held = held.where('account_id', '=', scope.accountId);
+    if (scope.except) held = held.where('id', '!=', scope.except);
+  }
+  return held.returning(['id', 'post_id', 'network']).execute();
+}
+
+/** A paused workspace's held deliveries whose account is connected: what resuming lets go. */
+export function heldDeliveriesOfWorkspace(tx: Executor, workspaceId: string) {
+  return tx
+    .selectFrom('deliveries')
+    .innerJoin('posts', 'posts.id', 'deliveries.post_id')
+    .innerJoin('social_accounts', 'social_accounts.id', 'deliveries.account_id')
+    .select(['deliveries.id', 'deliveries.post_id', 'deliveries.due_at', 'deliveries.network'])
+    .where('posts.workspace_id', '=', workspaceId)
+    .where('deliveries.state', '=', 'held')
+    .where('social_accounts.status', '=', 'connected')
+    .execute();
+}
+
+/** An account's deliveries that wait for it to be connected again: held ones, and the failed `needs_reconnect` ones. */
+export function deliveriesAwaitingReconnect(tx: Executor, accountId: string) {
+  return tx
+    .selectFrom('deliveries')
+    .select(['id', 'post_id', 'due_at', 'state', 'network'])
+    .where('account_id', '=', accountId)
+    .where('state', 'in', ['held', 'needs_reconnect'])
+    .orderBy('due_at')
+    .execute();
+}
+
+/**
+ * `sending -> pending` for an attempt whose worker stopped (started before `staleBefore`), marked as an
+ * unknown outcome so the next attempt looks first. Guarded: a live attempt that finishes first wins.
+ */
+export function recoverStuckDelivery(tx: Executor, deliveryId: string, now: Date, staleBefore: Date): Promise<Delivery | undefined> {
+  return tx
+    .updateTable('deliveries')
+    .set({ state: 'pending', due_at: now, maybe_sent_at: now, updated_at: sql<Date>`now()`, last_error: JSON.stringify({ class: 'unknown_outcome', message: 'the worker stopped during the attempt' }) })
+    .where('id', '=', deliveryId)
+    .where('state', 'in', RECOVER_FROM)
+    .where('sending_started_at', '<=', staleBefore)
+    .returningAll()
+    .executeTakeFirst();
+}
+const RECOVER_FROM: DeliveryState[] = ['sending'];
+for (const from of RECOVER_FROM) assertDeliveryTransition(from, 'pending');
+
+/** A lookup found no trace of the earlier attempt: the attempt under way is a first post. */
+export async function clearMaybeSent(tx: Executor, deliveryId: string): Promise<void> {
+  await tx.updateTable('deliveries').set({ maybe_sent_at: null }).where('id', '=', deliveryId).where('state', '=', 'sending').execute();
+}
+
+/** An edited post's unsent deliveries (queued, held, or held at approval) go: the new version is approved afresh. */
+export async function deleteUnsentDeliveries(tx: Executor, postId: string): Promise<void> {
+  await tx.deleteFrom('deliveries').where('post_id', '=', postId).where('state', 'in', ['pending', 'held', 'skipped']).execute();
 }

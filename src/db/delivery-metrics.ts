@@ -1,6 +1,6 @@
-import type { MetricSlot } from '../analytics/metric-slots.ts';
+import type { MetricSlot } from '../domain/metric-slots.ts';
 import type { Network } from '../domain/networks.ts';
-import type { PostMetrics } from '../networks/adapter.ts';
+import type { PostMetrics } from '../domain/post-metrics.ts';
 import type { Executor } from './database.ts';
 import type { SocialAccount } from './schema.ts';
 

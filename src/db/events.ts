@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor } from './database.ts';
 
 export interface NewEvent {
@@ -41,4 +42,10 @@ export function findEvent(tx: Executor, id: number) {
 
 export function listPostEvents(tx: Executor, postId: string) {
   return tx.selectFrom('events').selectAll().where('post_id', '=', postId).orderBy('id').execute();
+}
+
+/** Whether the post's event of this kind was already recorded for this version (a retried job says it once). */
+export async function hasVersionEvent(tx: Executor, postId: string, kind: string, version: number): Promise<boolean> {
+  const said = await tx.selectFrom('events').select('id').where('post_id', '=', postId).where('kind', '=', kind).where(sql<string>`data->>'version'`, '=', String(version)).executeTakeFirst();
+  return said !== undefined;
 }

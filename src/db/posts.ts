@@ -117,3 +117,9 @@ export async function loadPostContent(tx: Executor, postId: string): Promise<Pos
     media,
   };
 }
+
+/** The time zone of the author's last post in the workspace, if any. */
+export async function lastPostZone(tx: Executor, workspaceId: string, authorId: string): Promise<string | undefined> {
+  const row = await tx.selectFrom('posts').select('zone').where('workspace_id', '=', workspaceId).where('author_id', '=', authorId).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+  return row?.zone ?? undefined;
+}

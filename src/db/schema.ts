@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { MetricSlot } from '../analytics/metric-slots.ts';
+import type { MetricSlot } from '../domain/metric-slots.ts';
 import type { DeliveryState } from '../domain/delivery-state.ts';
 import type { DigestDay } from '../domain/digest-schedule.ts';
 import type { Network } from '../domain/networks.ts';

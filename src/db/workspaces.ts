@@ -76,3 +76,15 @@ export async function firstSighting(tx: Executor, source: string, key: string): 
     .executeTakeFirst();
   return inserted !== undefined;
 }
+
+/** The chat user ids of the workspace's admins. */
+export async function adminIds(tx: Executor, workspaceId: string): Promise<string[]> {
+  const rows = await tx.selectFrom('members').select('chat_user_id').where('workspace_id', '=', workspaceId).where('role', '=', 'admin').execute();
+  return rows.map((r) => r.chat_user_id);
+}
+
+/** The time zone set for a member, if any. */
+export async function memberZone(tx: Executor, workspaceId: string, userId: string): Promise<string | undefined> {
+  const row = await tx.selectFrom('members').select('zone').where('workspace_id', '=', workspaceId).where('chat_user_id', '=', userId).executeTakeFirst();
+  return row?.zone ?? undefined;
+}

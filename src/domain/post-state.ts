@@ -78,3 +78,22 @@ export function postStateAfterEdit(state: PostState): PostState {
 export function isFinalPostState(state: PostState): boolean {
   return POST_TRANSITIONS[state].length === 0;
 }
+
+/** A post waits for the approvers' decision (approve, request changes, reject) only while in review. */
+export function isAwaitingDecision(state: PostState): boolean {
+  return state === 'in_review';
+}
+
+const PUBLISHABLE: readonly PostState[] = ['scheduled', 'publishing', 'failed', 'partially_published'];
+
+/** A delivery goes out only while its post is scheduled or publishing (or retried after a failure). */
+export function isPublishable(state: PostState): boolean {
+  return PUBLISHABLE.includes(state);
+}
+
+const PUBLISH_OUTCOMES: readonly PostState[] = ['publishing', 'failed', 'partially_published'];
+
+/** The states a post settles from into `outcome` (published, partially published, failed) as its deliveries end. */
+export function settledFrom(outcome: PostState): PostState[] {
+  return PUBLISH_OUTCOMES.filter((state) => state !== outcome);
+}

@@ -4,7 +4,8 @@ import type { Metrics } from '../metrics.ts';
 import { NETWORKS } from '../domain/networks.ts';
 import { QUEUES, publishQueue, type Queue } from '../queue/queue.ts';
 import type { Db } from '../db/database.ts';
-import { sql } from 'kysely';
+import { countAccountsByStatus } from '../db/accounts.ts';
+import { ping } from '../db/health.ts';
 
 /** Routes a path prefix to a handler (Slack's receiver, Discord interactions, OAuth pages). */
 export interface Mount {
@@ -71,7 +72,7 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse):
 async function readiness(phase: Phase, deps: Services | undefined, res: ServerResponse): Promise<void> {
   if (phase !== 'ready' || !deps) return sendJson(res, 503, { status: phase });
   const [database, queue] = await Promise.all([
-    sql`SELECT 1`.execute(deps.db).then(() => true, () => false),
+    ping(deps.db).then(() => true, () => false),
     deps.queue.ping(),
   ]);
   sendJson(res, database && queue ? 200 : 503, { status: database && queue ? 'ready' : 'unavailable', database, queue });
@@ -89,12 +90,7 @@ async function metrics(deps: Services, res: ServerResponse): Promise<void> {
 
 /** Accounts by status: an alert on needs_reconnect catches a revoked token before the next post does. */
 async function sampleAccounts(deps: Services): Promise<void> {
-  const rows = await deps.db
-    .selectFrom('social_accounts')
-    .select(['network', 'status', (eb) => eb.fn.countAll<number>().as('n')])
-    .groupBy(['network', 'status'])
-    .execute()
-    .catch(() => undefined);
+  const rows = await countAccountsByStatus(deps.db).catch(() => undefined);
   if (!rows) return;
   deps.metrics.accounts.reset();
   for (const r of rows) deps.metrics.accounts.set({ network: r.network, status: r.status }, r.n);

@@ -1,4 +1,9 @@
+import type { Credentials } from '../domain/credentials.ts';
 import type { Network } from '../domain/networks.ts';
+import type { PostMetrics } from '../domain/post-metrics.ts';
+
+export type { Credentials } from '../domain/credentials.ts';
+export type { PostMetrics } from '../domain/post-metrics.ts';
 
 /**
  * One interface for every social network. Adapters are thin: they speak the network's wire protocol
@@ -45,17 +50,6 @@ export class NetworkError extends Error {
   }
 }
 
-/** Decrypted credentials of one connected account. Never logged, never stored in plain text. */
-export interface Credentials {
-  accessToken: string;
-  refreshToken?: string;
-  expiresAt?: Date;
-  /** The account's id on the network (user id, page id, DID, LinkedIn URN, ...). */
-  accountId: string;
-  /** The base URL of the account's server where the network has many (Mastodon instance, Bluesky PDS). */
-  instanceUrl?: string;
-}
-
 export interface MediaItem {
   url: string;
   alt?: string;
@@ -100,17 +94,6 @@ export interface AccountIdentity {
   accountId: string;
   /** @handle (or name) as the network shows it. */
   name: string;
-}
-
-/**
- * A post's counts when asked. A field left undefined is one the network does not report: stored as
- * "not reported", never as zero. `reposts` includes quotes where the network counts them apart.
- */
-export interface PostMetrics {
-  likes?: number;
-  reposts?: number;
-  replies?: number;
-  impressions?: number;
 }
 
 export interface NetworkAdapter {

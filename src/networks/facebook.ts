@@ -1,6 +1,6 @@
 import type { Credentials, MediaItem, NetworkAdapter, PublishedPart, PublishRequest } from './adapter.ts';
-import { graphCall, graphContext, listRecent, verifyAccount, type GraphAdapterOptions, type GraphCtx } from './graph.ts';
-import { graphMetrics, readFacebookPost } from './graph-metrics.ts';
+import { graphCall, graphContext, listRecent, verifyAccount, type GraphAdapterOptions, type GraphCtx } from './meta-graph.ts';
+import { graphMetrics, readFacebookPost } from './meta-graph-metrics.ts';
 import { makeError, publishThread, str, type PartToPost } from './http.ts';
 import { firstUrl } from './links.ts';
 

@@ -1,8 +1,8 @@
 import type { Credentials, MediaItem, NetworkAdapter, PublishedPart, PublishRequest, RecentPost } from './adapter.ts';
 import {
   graphCall, graphContext, listRecent, permalinkOf, refreshLongLived, verifyAccount, waitForContainer, type GraphAdapterOptions, type GraphCtx,
-} from './graph.ts';
-import { graphMetrics, readThreadsPost } from './graph-metrics.ts';
+} from './meta-graph.ts';
+import { graphMetrics, readThreadsPost } from './meta-graph-metrics.ts';
 import { makeError, publishThread, str, type PartToPost } from './http.ts';
 
 /**

@@ -10,7 +10,7 @@ import { exchangeCode } from './exchange.ts';
 import { identify } from './identity.ts';
 import { connectedPage, providerErrorPage, refusedPage } from './pages.ts';
 import { configuredProvider, isOAuthNetwork, mastodonProvider, redirectUriFor, type Provider } from './providers.ts';
-import { verifyState, type VerifiedState } from './signed-state.ts';
+import { verifyState, type VerifiedState } from '../crypto/signed-state.ts';
 
 /**
  * GET /oauth/callback/<network>?code&state (or ?error&error_description&state). The state must be ours

@@ -1,10 +1,10 @@
-import { connectAccount } from '../db/accounts.ts';
+import { connectAccount, lockAccount, lockAccountByIdentity } from '../db/accounts.ts';
 import type { SocialAccount } from '../db/schema.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { Network } from '../domain/networks.ts';
-import { resumeAfterReconnect, type ReconnectOutcome } from '../workflow/account-reconnected.ts';
+import { resumeAfterReconnect, type ReconnectOutcome } from '../workflow/accounts/account-reconnected.ts';
 import type { WorkflowDeps } from '../workflow/deps.ts';
-import type { ConnectedIdentity } from './identity.ts';
+import type { ConnectedIdentity } from './connected-identity.ts';
 
 export interface CompleteInput {
   workspaceId: string;
@@ -28,17 +28,10 @@ export function completeConnect(deps: WorkflowDeps, input: CompleteInput): Promi
   const { identity } = input;
   return inTransaction(deps.db, async (tx) => {
     if (input.boundAccountId) {
-      const bound = await tx.selectFrom('social_accounts').selectAll().where('id', '=', input.boundAccountId).forUpdate().executeTakeFirst();
+      const bound = await lockAccount(tx, input.boundAccountId);
       if (!bound || bound.external_account_id !== identity.externalAccountId) return { ok: false, expected: bound?.display_name ?? 'another account' };
     }
-    const before = await tx
-      .selectFrom('social_accounts')
-      .select(['id', 'status'])
-      .where('workspace_id', '=', input.workspaceId)
-      .where('network', '=', input.network)
-      .where('external_account_id', '=', identity.externalAccountId)
-      .forUpdate()
-      .executeTakeFirst();
+    const before = await lockAccountByIdentity(tx, { workspaceId: input.workspaceId, network: input.network, externalAccountId: identity.externalAccountId });
     const account = await connectAccount(tx, deps.cipher, {
       workspaceId: input.workspaceId,
       network: input.network,

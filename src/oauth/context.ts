@@ -1,9 +1,10 @@
 import type { IncomingMessage } from 'node:http';
-import type { Config, OAuthConfig } from '../config.ts';
+import type { Config, OAuthConfig } from '../config/load.ts';
 import { isNetwork, NETWORK_LABELS, type Network } from '../domain/networks.ts';
 import type { WorkflowDeps } from '../workflow/deps.ts';
-import { readLink, type LinkClaims } from './connect-link.ts';
+import { readLink, type LinkClaims } from '../workflow/accounts/connect-link.ts';
 import type { OAuthHttp } from './exchange.ts';
+import { findWorkspace } from '../db/workspaces.ts';
 
 /** What the connect and callback routes use: the workflow's deps plus the OAuth apps from config. */
 export interface ConnectContext {
@@ -48,7 +49,7 @@ export async function checkLink(ctx: ConnectContext, network: Network, token: st
   if (claims.network !== network || (workspaceParam !== null && workspaceParam !== claims.workspaceId)) {
     return { ok: false, status: 400, title: 'This link is not valid', reason: 'The link was changed after Greenlight made it.' };
   }
-  const workspace = await ctx.deps.db.selectFrom('workspaces').select('id').where('id', '=', claims.workspaceId).executeTakeFirst();
+  const workspace = await findWorkspace(ctx.deps.db, claims.workspaceId);
   if (!workspace) return { ok: false, status: 404, title: 'Workspace not found', reason: 'The workspace this link was made for no longer exists in Greenlight.' };
   return { ok: true, claims };
 }

@@ -2,19 +2,9 @@ import { NetworkError } from '../networks/adapter.ts';
 import { asRecord, str } from '../networks/http.ts';
 import { fetchInstanceLimit } from '../networks/mastodon.ts';
 import { getJson, required, type OAuthHttp, type TokenSet } from './exchange.ts';
+import type { ConnectedIdentity } from './connected-identity.ts';
 import { metaIdentity } from './meta-identity.ts';
 import type { Provider } from './providers.ts';
-
-/** Who the tokens belong to, as Greenlight stores and shows the account ("Connected X as @greenlight"). */
-export interface ConnectedIdentity {
-  externalAccountId: string;
-  displayName: string;
-  credentials: TokenSet;
-  /** Said on the closing page, e.g. which of several Pages was connected. */
-  note?: string;
-  /** The server's own post length limit (Mastodon instances set their own). */
-  maxCharacters?: number;
-}
 
 /** Looks the account up with the fresh tokens (and, for Meta, swaps them for the long-lived ones it keeps). */
 export function identify(provider: Provider, tokens: TokenSet, http: OAuthHttp): Promise<ConnectedIdentity> {

@@ -7,6 +7,7 @@ import { callJson } from './exchange.ts';
 import { mastodonForm, refusedPage, sendRedirect } from './pages.ts';
 import { MASTODON_SCOPES, mastodonProvider, redirectUriFor } from './providers.ts';
 import { beginAuthorization } from './start-flow.ts';
+import { findAccount } from '../db/accounts.ts';
 
 /**
  * POST /connect/mastodon (the form: which server). Greenlight registers an app on the instance once (POST
@@ -34,7 +35,7 @@ export async function submitMastodon(ctx: ConnectContext, form: URLSearchParams,
 
 async function boundInstance(ctx: ConnectContext, accountId: string | undefined): Promise<string | undefined> {
   if (!accountId) return undefined;
-  const account = await ctx.deps.db.selectFrom('social_accounts').select('instance_url').where('id', '=', accountId).executeTakeFirst();
+  const account = await findAccount(ctx.deps.db, accountId);
   return account?.instance_url ?? undefined;
 }
 

@@ -3,7 +3,7 @@ import { FACEBOOK_DEFAULT_VERSION } from '../networks/facebook.ts';
 import { asRecord, makeError, str } from '../networks/http.ts';
 import { THREADS_DEFAULT_VERSION } from '../networks/threads.ts';
 import { callJson, getJson, required, tokenSet, type OAuthHttp, type TokenSet } from './exchange.ts';
-import type { ConnectedIdentity } from './identity.ts';
+import type { ConnectedIdentity } from './connected-identity.ts';
 import type { Provider } from './providers.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { OAuthConfig } from '../config.ts';
+import type { OAuthConfig } from '../config/load.ts';
 import { FACEBOOK_DEFAULT_VERSION } from '../networks/facebook.ts';
 import type { Network } from '../domain/networks.ts';
 

@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { insertOauthState, verifierAad } from '../db/oauth-states.ts';
 import type { Network } from '../domain/networks.ts';
-import type { LinkClaims } from './connect-link.ts';
+import type { LinkClaims } from '../workflow/accounts/connect-link.ts';
 import { checkLink, labelOf, STATE_TTL_SECONDS, stateSecretOf, type ConnectContext } from './context.ts';
 import { blueskyForm, mastodonForm, notConfiguredPage, refusedPage, sendRedirect } from './pages.ts';
 import { authorizeUrl, configuredProvider, redirectUriFor, type Provider } from './providers.ts';
-import { createPkcePair, createState } from './signed-state.ts';
+import { createPkcePair, createState } from '../crypto/signed-state.ts';
 import { webhookForm } from './webhook-connect.ts';
+import { findAccount } from '../db/accounts.ts';
 
 /**
  * GET /connect/<network>?t=<link token>: checks the link, then either shows the network's form (Mastodon:
@@ -30,7 +31,7 @@ export async function startConnect(ctx: ConnectContext, network: Network, url: U
 /** A Reconnect link names its account: it must still be there, in this workspace, on this network. */
 export async function checkBoundAccount(ctx: ConnectContext, claims: LinkClaims): Promise<string | undefined> {
   if (!claims.accountId) return undefined;
-  const account = await ctx.deps.db.selectFrom('social_accounts').select(['workspace_id', 'network']).where('id', '=', claims.accountId).executeTakeFirst();
+  const account = await findAccount(ctx.deps.db, claims.accountId);
   if (account?.workspace_id === claims.workspaceId && account.network === claims.network) return undefined;
   return `The ${labelOf(claims.network)} account this Reconnect link was made for is no longer connected to the workspace.`;
 }

@@ -1,5 +1,5 @@
 import { fromKysely, PgBoss, type Job, type JobResult } from 'pg-boss';
-import type { MetricSlot } from '../analytics/metric-slots.ts';
+import type { MetricSlot } from '../domain/metric-slots.ts';
 import type { Executor } from '../db/database.ts';
 import { NETWORKS, type Network } from '../domain/networks.ts';
 import { withLogContext, type LogContext, type Logger } from '../log.ts';

@@ -16,6 +16,7 @@ import { recordEvent } from './record-event.ts';
 import { watchReview } from './review-deadline.ts';
 import { scheduleApprovedPost } from './schedule-deliveries.ts';
 import type { SubmitResult } from './submit-post.ts';
+import { deleteUnsentDeliveries } from '../db/deliveries.ts';
 
 /**
  * The author's buttons: Edit, Reschedule, Cancel. Admins may cancel anyone's post (the brake for a
@@ -98,7 +99,7 @@ async function reopenReview(tx: Tx, post: Post, changes: { text?: string; note?:
   // Unsent deliveries belong to the approved content; their jobs find nothing when they wake. Skipped
   // ones are networks held at approval (nothing is sent before publishing starts): the new version
   // is approved, or held, afresh.
-  await tx.deleteFrom('deliveries').where('post_id', '=', post.id).where('state', 'in', ['pending', 'held', 'skipped']).execute();
+  await deleteUnsentDeliveries(tx, post.id);
   const to = post.state === 'draft' ? 'draft' : 'in_review';
   await transitionPost(tx, post.id, to, [post.state], changes);
   return voided;

@@ -1,5 +1,5 @@
 import type { ChatMessage, Workspace } from '../db/schema.ts';
-import type { CardView, Receipt } from './card-view.ts';
+import type { CardView, Receipt } from './card/card-view.ts';
 
 /**
  * What the workflow asks of a chat (Slack or Discord). Both render the same chat-neutral views, so

@@ -1,5 +1,6 @@
 import { checkDecisionRights, type ApprovalPolicy } from '../domain/approval-policy.ts';
 import type { Network } from '../domain/networks.ts';
+import { isAwaitingDecision } from '../domain/post-state.ts';
 import { insertDecision } from '../db/decisions.ts';
 import { lockPost, transitionPost } from '../db/posts.ts';
 import type { Post } from '../db/schema.ts';
@@ -30,7 +31,7 @@ export async function decidePost(deps: WorkflowDeps, actor: Actor, postId: strin
   return inTransaction(deps.db, async (tx) => {
     const post = await lockPost(tx, postId);
     if (!post || post.workspace_id !== workspace.id) return refused('That post no longer exists.');
-    if (post.state !== 'in_review') return refused(alreadyDecided(post));
+    if (!isAwaitingDecision(post.state)) return refused(alreadyDecided(post));
 
     if (decision.kind === 'approve') {
       if (decision.seenHash !== post.content_hash.slice(0, HASH_PREFIX)) {

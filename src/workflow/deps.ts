@@ -8,7 +8,7 @@ import type { Metrics } from '../metrics.ts';
 import type { NetworkAdapter } from '../networks/adapter.ts';
 import type { Queue } from '../queue/queue.ts';
 import type { ChatPort } from './chat-port.ts';
-import type { WebhookSettings } from './webhook-send.ts';
+import type { WebhookSettings } from './webhook-settings.ts';
 
 /** Everything the workflow needs from the edges, passed in (tests pass real ones against emulators). */
 export interface WorkflowDeps {

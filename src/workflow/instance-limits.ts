@@ -1,6 +1,7 @@
 import { fetchInstanceLimit } from '../networks/mastodon.ts';
 import { NetworkError } from '../networks/adapter.ts';
 import type { WorkflowDeps } from './deps.ts';
+import { mastodonInstances, setInstanceLimit } from '../db/accounts.ts';
 
 const READ_TIMEOUT_MS = 15_000;
 
@@ -11,27 +12,13 @@ const READ_TIMEOUT_MS = 15_000;
  * instance that does not answer keeps the stored limit until the next day.
  */
 export async function refreshInstanceLimits(deps: Pick<WorkflowDeps, 'db' | 'log'>, signal: AbortSignal): Promise<{ changed: number; failed: number }> {
-  const instances = await deps.db
-    .selectFrom('social_accounts')
-    .select('instance_url')
-    .distinct()
-    .where('network', '=', 'mastodon')
-    .where('status', '!=', 'disconnected')
-    .where('instance_url', 'is not', null)
-    .execute();
+  const instances = await mastodonInstances(deps.db);
   const summary = { changed: 0, failed: 0 };
-  for (const { instance_url: instanceUrl } of instances) {
+  for (const instanceUrl of instances) {
     if (signal.aborted || !instanceUrl) break;
     try {
       const limit = await fetchInstanceLimit(instanceUrl, { timeoutMs: READ_TIMEOUT_MS, signal });
-      const updated = await deps.db
-        .updateTable('social_accounts')
-        .set({ max_characters: limit })
-        .where('network', '=', 'mastodon')
-        .where('instance_url', '=', instanceUrl)
-        .where((eb) => eb.or([eb('max_characters', 'is', null), eb('max_characters', '!=', limit)]))
-        .executeTakeFirst();
-      const changed = Number(updated.numUpdatedRows);
+      const changed = await setInstanceLimit(deps.db, instanceUrl, limit);
       if (changed > 0) deps.log.info({ instanceUrl, maxCharacters: limit, accounts: changed }, 'a Mastodon instance changed its post length');
       summary.changed += changed;
     } catch (err) {

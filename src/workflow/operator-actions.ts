@@ -1,6 +1,5 @@
-import { sql } from 'kysely';
-import { findAccount } from '../db/accounts.ts';
-import { listDeliveries } from '../db/deliveries.ts';
+import { disconnectAccount, findAccount } from '../db/accounts.ts';
+import { holdDeliveries, listDeliveries } from '../db/deliveries.ts';
 import { findPost, lockPost } from '../db/posts.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { NETWORK_LABELS, type Network } from '../domain/networks.ts';
@@ -51,21 +50,8 @@ export async function operatorDisconnectAccount(deps: WorkflowDeps, operator: Op
   if (!account) return refused(`There is no account ${accountId}.`);
   const label = NETWORK_LABELS[account.network];
   const held = await inTransaction(deps.db, async (tx) => {
-    const changed = await tx
-      .updateTable('social_accounts')
-      .set({ status: 'disconnected', updated_at: sql<Date>`now()` })
-      .where('id', '=', account.id)
-      .where('status', '!=', 'disconnected')
-      .returning('id')
-      .executeTakeFirst();
-    if (!changed) return undefined;
-    const rows = await tx
-      .updateTable('deliveries')
-      .set({ state: 'held', updated_at: sql<Date>`now()` })
-      .where('account_id', '=', account.id)
-      .where('state', '=', 'pending')
-      .returning(['id', 'post_id'])
-      .execute();
+    if (!(await disconnectAccount(tx, account.id))) return undefined;
+    const rows = await holdDeliveries(tx, { accountId: account.id });
     for (const d of rows) {
       await recordEvent(tx, deps.queue, { workspaceId: account.workspace_id, postId: d.post_id, deliveryId: d.id, kind: 'account_disconnected', actor: operator.id, data: { network: account.network, account: account.display_name } });
     }

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { lockPost } from '../db/posts.ts';
 import type { Tx } from '../db/database.ts';
 import type { Post, Workspace } from '../db/schema.ts';
@@ -6,6 +5,8 @@ import { inTransaction } from '../db/transaction.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { recordEvent } from './record-event.ts';
 import { PASSED_AFTER_MS } from './schedule-deliveries.ts';
+import { hasVersionEvent } from '../db/events.ts';
+import { isAwaitingDecision } from '../domain/post-state.ts';
 
 /**
  * A post (re)entering review gets two wake-ups, in the caller's transaction: the reminder after the
@@ -29,11 +30,10 @@ export async function watchReview(tx: Tx, deps: WorkflowDeps, post: Pick<Post, '
 export async function handleReviewDeadlineJob(deps: WorkflowDeps, postId: string, version: number): Promise<void> {
   await inTransaction(deps.db, async (tx) => {
     const post = await lockPost(tx, postId);
-    if (!post || post.state !== 'in_review' || post.version !== version) return;
+    if (!post || !isAwaitingDecision(post.state) || post.version !== version) return;
     if (reviewDeadline(post.publish_at).getTime() > deps.now().getTime()) return;
     // A retried job (the worker died after the commit) must not say it twice.
-    const said = await tx.selectFrom('events').select('id').where('post_id', '=', post.id).where('kind', '=', 'publish_time_passed').where(sql<string>`data->>'version'`, '=', String(version)).executeTakeFirst();
-    if (said) return;
+    if (await hasVersionEvent(tx, post.id, 'publish_time_passed', version)) return;
     await recordEvent(tx, deps.queue, { workspaceId: post.workspace_id, postId: post.id, kind: 'publish_time_passed', actor: null, data: { publishAt: post.publish_at.toISOString(), stillInReview: true, version } });
   });
 }

@@ -1,5 +1,5 @@
 import { insertDecision, listDecisions, voidApprovals } from '../db/decisions.ts';
-import { insertDeliveries, listDeliveries, transitionDelivery } from '../db/deliveries.ts';
+import { deleteUnsentDeliveries, insertDeliveries, listDeliveries, transitionDelivery } from '../db/deliveries.ts';
 import { insertPost, loadPostContent, replacePostContent, transitionPost } from '../db/posts.ts';
 import { insertSeries, lockFollowers, seriesOf } from '../db/post-series.ts';
 import type { Tx } from '../db/database.ts';
@@ -87,7 +87,7 @@ export async function editFollowers(tx: Tx, deps: WorkflowDeps, head: Post, v: V
     if (!isEditable(follower.state)) continue;
     await replacePostContent(tx, follower.id, { accountIds: v.targets.map((t) => t.accountId), variants: v.variants, media: v.media.map((url) => ({ url })) });
     await voidApprovals(tx, follower.id);
-    await tx.deleteFrom('deliveries').where('post_id', '=', follower.id).where('state', 'in', ['pending', 'held', 'skipped']).execute();
+    await deleteUnsentDeliveries(tx, follower.id);
     const to = follower.state === 'draft' ? 'draft' : 'in_review';
     await transitionPost(tx, follower.id, to, [follower.state], { text: v.text, note: v.note, content_hash: hashOf(v.text, v.targets, v.variants, v.media, follower.publish_at), version: follower.version + 1 });
     edited += 1;

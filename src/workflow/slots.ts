@@ -1,4 +1,4 @@
-import { bestTimeNetworks, bestTimesFor, hasBestTimes } from '../analytics/best-times.ts';
+import { bestTimeNetworks, bestTimesFor, hasBestTimes } from './analytics/best-times.ts';
 import { listAccounts } from '../db/accounts.ts';
 import { addSlots, listSlots, removeSlots, type PostingSlot } from '../db/posting-slots.ts';
 import type { SocialAccount } from '../db/schema.ts';
@@ -7,7 +7,7 @@ import { bucketParts } from '../domain/best-time-buckets.ts';
 import { isNetwork, NETWORK_LABELS, NETWORKS, type Network } from '../domain/networks.ts';
 import { parseSlotSpec, slotLabel, WEEKDAY_SHORT, type SlotSpec } from '../domain/posting-slots.ts';
 import { parseTimeOfDay } from '../domain/publish-time.ts';
-import { asAdmin } from './admin.ts';
+import { asAdmin } from './workspace-admin.ts';
 import { ok, refused, type Actor, type Outcome, type WorkflowDeps } from './deps.ts';
 
 export const SLOTS_HELP = [

@@ -1,7 +1,7 @@
 import { newWebhookSecret } from '../crypto/webhook-signature.ts';
 import { insertSubscription, listSubscriptions, removeSubscription, type SubscriptionSummary } from '../db/webhooks.ts';
 import { parseWebhookUrl } from '../domain/webhook-url.ts';
-import { asAdmin } from './admin.ts';
+import { asAdmin } from './workspace-admin.ts';
 import { ok, refused, type Actor, type Outcome, type WorkflowDeps } from './deps.ts';
 import { webhookSettings } from './webhook-send.ts';
 

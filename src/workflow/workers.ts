@@ -1,15 +1,15 @@
 import { NETWORKS } from '../domain/networks.ts';
 import { QUEUES, publishQueue, type DigestJob, type NotifyJob, type PublishJob, type MetricsJob, type RemindJob, type ReviewDeadlineJob, type WebhookJob } from '../queue/queue.ts';
-import { handleMetricsBatch } from '../analytics/collect-metrics.ts';
-import { handleDigestJob, scheduleDigests } from './digest.ts';
+import { handleMetricsBatch } from './analytics/collect-metrics.ts';
+import { handleDigestJob, scheduleDigests } from './digest/send-digest.ts';
 import { handleWebhookJob } from './webhook-send.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { createPublisher } from './delivery/publish-delivery.ts';
 import { startDueAlarm } from './delivery/due-alarm.ts';
 import { sweep } from './delivery/sweep.ts';
-import { refreshExpiringTokens } from '../oauth/refresh-job.ts';
+import { refreshExpiringTokens } from './accounts/refresh-job.ts';
 import { refreshInstanceLimits } from './instance-limits.ts';
-import { handleNotifyJob } from './notify.ts';
+import { handleNotifyJob } from './card/update-card.ts';
 import { handleRemindJob } from './remind.ts';
 import { handleReviewDeadlineJob } from './review-deadline.ts';
 

@@ -16,10 +16,10 @@ import type { WorkflowDeps } from '../../src/workflow/deps.ts';
 import { submitPost } from '../../src/workflow/submit-post.ts';
 import { deliveryAction } from '../../src/workflow/delivery-actions.ts';
 import { completeConnect } from '../../src/oauth/complete-connect.ts';
-import { startLinkedInEmulator } from '../emulators/linkedin.ts';
-import { startMastodonEmulator } from '../emulators/mastodon.ts';
-import { startThreadsEmulator } from '../emulators/threads.ts';
-import { startXEmulator } from '../emulators/x.ts';
+import { startLinkedInEmulator } from '../../emulators/linkedin.ts';
+import { startMastodonEmulator } from '../../emulators/mastodon.ts';
+import { startThreadsEmulator } from '../../emulators/threads.ts';
+import { startXEmulator } from '../../emulators/x.ts';
 
 /**
  * `npm run test:chaos`: 1,000 deliveries (475 posts, each to two of X, Mastodon, LinkedIn and Threads,

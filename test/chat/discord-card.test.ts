@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cardMessage, escapeMarkdown } from '../../src/chat/discord/card-embeds.ts';
-import type { CardView } from '../../src/workflow/card-view.ts';
+import type { CardView } from '../../src/workflow/card/card-view.ts';
 
 const base: CardView = {
   postId: '11111111-1111-1111-1111-111111111111', contentHash: 'f'.repeat(64), state: 'in_review', stateLabel: 'Waiting for approval', authorId: '42',

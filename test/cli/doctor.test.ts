@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAccount } from '../../src/db/accounts.ts';
 import { findOrCreateWorkspace } from '../../src/db/workspaces.ts';
-import { DiscordEmulator } from '../emulators/discord.ts';
-import { startMastodonEmulator, type MastodonEmulator } from '../emulators/mastodon.ts';
-import { SlackEmulator } from '../emulators/slack.ts';
-import { startXEmulator, type XEmulator } from '../emulators/x.ts';
+import { DiscordEmulator } from '../../emulators/discord.ts';
+import { startMastodonEmulator, type MastodonEmulator } from '../../emulators/mastodon.ts';
+import { SlackEmulator } from '../../emulators/slack.ts';
+import { startXEmulator, type XEmulator } from '../../emulators/x.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { olderNode, runCli, testKeys, type CliRun } from './run-cli.ts';
 import { fakeSlackToken } from '../helpers/log-buffer.ts';

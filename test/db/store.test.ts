@@ -3,7 +3,7 @@ import { NO_MIGRATIONS } from 'kysely/migration';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimDeliveries, claimDelivery } from '../../src/db/claim.ts';
 import { findDeliveryRows } from '../../src/db/delivery-context.ts';
-import { insertDeliveries, transitionDelivery } from '../../src/db/deliveries.ts';
+import { holdDeliveries, insertDeliveries, transitionDelivery } from '../../src/db/deliveries.ts';
 import { appendEvent } from '../../src/db/events.ts';
 import { createMigrator } from '../../src/db/migrate.ts';
 import { insertPost, transitionPost } from '../../src/db/posts.ts';
@@ -147,6 +147,25 @@ describe('guarded state changes', () => {
     expect(rows!.workspace.id).toBe(post.workspace_id);
     expect(rows!.variants).toEqual({ mastodon: 'Hello Mastodon' });
     expect(rows!.media).toEqual([{ url: 'https://example.com/a.png', alt: null }]);
+  });
+
+  it('hold only queued deliveries, as a guarded transition that stamps the change (pause, disconnect, reconnect needed)', async () => {
+    const { post, account } = await seedPost('scheduled');
+    const second = await testDb.db
+      .insertInto('social_accounts')
+      .values({ workspace_id: post.workspace_id, network: 'x', external_account_id: '2', display_name: '@team', credentials: 'v1.x', connected_by: 'U1' })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const [queued, sending] = await insertDeliveries(testDb.db, post.id, [{ accountId: account.id, network: 'mastodon' }, { accountId: second.id, network: 'x' }], new Date());
+    await transitionDelivery(testDb.db, sending!.id, 'sending');
+    const before = await testDb.db.selectFrom('deliveries').select(['id', 'updated_at']).where('id', '=', queued!.id).executeTakeFirstOrThrow();
+    await sql`SELECT pg_sleep(0.01)`.execute(testDb.db);
+    const held = await holdDeliveries(testDb.db, { workspaceId: post.workspace_id });
+    expect(held.map((d) => d.id)).toEqual([queued!.id]);
+    const rows = await testDb.db.selectFrom('deliveries').select(['id', 'state', 'updated_at']).where('post_id', '=', post.id).execute();
+    expect(Object.fromEntries(rows.map((r) => [r.id, r.state]))).toEqual({ [queued!.id]: 'held', [sending!.id]: 'sending' });
+    expect(rows.find((r) => r.id === queued!.id)!.updated_at.getTime()).toBeGreaterThan(before.updated_at.getTime());
+    expect(await holdDeliveries(testDb.db, { accountId: account.id })).toEqual([]);
   });
 
   it('deduplicate inbound requests by key', async () => {

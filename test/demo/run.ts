@@ -6,7 +6,7 @@ import { connectAccount } from '../../src/db/accounts.ts';
 import { createDb } from '../../src/db/database.ts';
 import { startEmbeddedPostgres, type RunningEmbeddedPostgres } from '../../src/db/embedded-postgres.ts';
 import { createLogger } from '../../src/log.ts';
-import { startLinkedInEmulator } from '../emulators/linkedin.ts';
+import { startLinkedInEmulator } from '../../emulators/linkedin.ts';
 import { D_AUTHOR, D_MANAGER, dCard, dClick, dDraft, waitThread } from '../helpers/discord-stack.ts';
 import { ADMIN, APPROVALS, AUTHOR, MANAGER, OUTSIDER, card, click, draft, opens, startStack, thread, type Stack } from '../helpers/greenlight.ts';
 import { startPds } from '../helpers/pds.ts';

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.ts';
+import { ConfigError, loadConfig } from '../../src/config/load.ts';
 
 /** Every setting the service reads is documented where a newcomer looks: README and .env.example. */
 describe('configuration docs', () => {
-  it('name every environment variable of src/config.ts in README.md and .env.example', async () => {
-    const source = await readFile('src/config.ts', 'utf8');
+  it('name every environment variable of src/config/schema.ts in README.md and .env.example', async () => {
+    const source = await readFile('src/config/schema.ts', 'utf8');
     const schema = source.slice(source.indexOf('const schema = z.object({'), source.indexOf('});', source.indexOf('const schema = z.object({')));
     const variables = [...schema.matchAll(/^\s+([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1]!);
     expect(variables.length).toBeGreaterThan(10);

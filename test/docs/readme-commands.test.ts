@@ -51,6 +51,9 @@ const PLAN: Record<string, Plan> = {
   '`npm run keys -- rotate`': [{ run: 'npm run keys -- rotate', code: 0, stdout: /keys: 0 re-encrypted, 0 already under the primary key, 0 failed/ }],
   '`npm run discord:register [-- --guild ID]`': { skip: 'registers commands with a real Discord application (DISCORD_BOT_TOKEN); test/e2e/discord-edge.test.ts runs its registration code against the emulator' },
   '`npm run typecheck`': { skip: 'npm test runs the same tsc first; about a minute on a shared 2-core machine' },
+  '`npm run check:layers`': [{ run: 'npm run check:layers', code: 0, stdout: /no dependency violations found/ }],
+  '`npm run lint` / `npm run format`': { skip: 'formatting and lint of the whole tree; .ci/run runs `npm run lint` as its own step' },
+  '`KEEP_FAILED_DB=1 npx vitest run FILE`': { skip: 'a switch of a test run itself (test/helpers/keep-failed.ts); a test cannot run the suite inside the suite' },
   '`npx greenlight migrate`': [{ run: 'npx greenlight migrate', code: 0, stdout: /^migrate: the database is up to date$/m }],
   '`npx greenlight accounts list [--workspace ID] [--status S] [--json]`': [
     { run: 'npx greenlight accounts list', code: 0, stdout: /^no accounts$/m },

@@ -5,11 +5,14 @@ import {
   type PostState,
   assertPostTransition,
   canTransitionPost,
+  isAwaitingDecision,
   isCancelable,
   isEditable,
   isFinalPostState,
+  isPublishable,
   postPredecessors,
   postStateAfterEdit,
+  settledFrom,
 } from '../../src/domain/post-state.ts';
 
 // The expected table, written out independently of the module so a change to either side fails a test.
@@ -87,5 +90,21 @@ describe('editing and canceling', () => {
 
   it('knows the final states', () => {
     expect(POST_STATES.filter(isFinalPostState)).toEqual(['published', 'rejected', 'canceled']);
+  });
+});
+
+describe("where a rule about a post's state lives (one place: src/domain/post-state.ts)", () => {
+  it('waits for a decision only in review', () => {
+    expect(POST_STATES.filter(isAwaitingDecision)).toEqual(['in_review']);
+  });
+
+  it('publishes deliveries only of scheduled, publishing or retried posts', () => {
+    expect(POST_STATES.filter(isPublishable)).toEqual(['scheduled', 'publishing', 'partially_published', 'failed']);
+  });
+
+  it('settles an outcome only from publishing or another outcome', () => {
+    expect(settledFrom('published')).toEqual(['publishing', 'failed', 'partially_published']);
+    expect(settledFrom('partially_published')).toEqual(['publishing', 'failed']);
+    expect(settledFrom('failed')).toEqual(['publishing', 'partially_published']);
   });
 });

@@ -4,11 +4,11 @@ import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIGEST_DAYS } from '../../src/domain/digest-schedule.ts';
 import type { Network } from '../../src/domain/networks.ts';
-import { CHART_HEIGHT, CHART_PLOT, CHART_WIDTH, NETWORK_COLORS } from '../../src/digest/chart-svg.ts';
+import { CHART_HEIGHT, CHART_PLOT, CHART_WIDTH, NETWORK_COLORS } from '../../src/workflow/digest/chart-svg.ts';
 import { QUEUES } from '../../src/queue/queue.ts';
 import { ADMIN, CHANNEL, startStack, type Stack } from '../helpers/greenlight.ts';
 import { COMMUNITY, D_ADMIN, discordOf, settledEphemeral } from '../helpers/discord-stack.ts';
-import { decodePng, pngHeader } from '../digest/png.ts';
+import { decodePng, pngHeader } from '../workflow/digest/png.ts';
 
 let stack: Stack;
 beforeAll(async () => {

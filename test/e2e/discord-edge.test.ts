@@ -6,8 +6,8 @@ import { createRest } from '../../src/chat/discord/discord-app.ts';
 import { BUTTONS, GREENLIGHT_SUBCOMMANDS, MODALS, parseCustomId } from '../../src/chat/discord/ids.ts';
 import { BUTTON_HANDLERS, COMMAND_HANDLERS, MODAL_HANDLERS } from '../../src/chat/discord/interactions.ts';
 import { MANIFEST_PATH, registerCommands } from '../../src/cli/discord-register.ts';
-import type { CardView, ReceiptAction } from '../../src/workflow/card-view.ts';
-import type { DiscordMessage, Json } from '../emulators/discord.ts';
+import type { CardView, ReceiptAction } from '../../src/workflow/card/card-view.ts';
+import type { DiscordMessage, Json } from '../../emulators/discord.ts';
 import { startStack, type Stack } from '../helpers/greenlight.ts';
 import {
   APPROVER_ROLE, COMMUNITY, D_ADMIN, D_AUTHOR, D_MANAGER, GUILD, MOD_QUEUE, dCard, dCards, dClick, dDraft, dThread, discordOf, settledEphemeral, waitThread, waitTold,

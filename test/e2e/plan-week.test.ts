@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, AUTHOR, CHANNEL, draft, startStack, thread, card, type Stack } from '../helpers/greenlight.ts';
 import { sql } from 'kysely';
 import { weekOf } from '../../src/domain/posting-slots.ts';
-import type { Json } from '../emulators/discord.ts';
+import type { Json } from '../../emulators/discord.ts';
 import { COMMUNITY, D_ADMIN, D_AUTHOR, dDraft, discordOf, settledEphemeral } from '../helpers/discord-stack.ts';
 
 /**

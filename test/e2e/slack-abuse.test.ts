@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUTHOR, CHANNEL, MANAGER, MANAGER2, click, draft, startStack, thread, type Stack } from '../helpers/greenlight.ts';
-import { slackSignature } from '../emulators/slack.ts';
+import { slackSignature } from '../../emulators/slack.ts';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -60,6 +60,19 @@ describe('Slack requests that must change nothing', () => {
     const res = await stack.slack.sendRaw({ body: `payload=${encodeURIComponent(payload)}` });
     // Acknowledged by our own middleware: a request nobody acknowledges gets a 500 after 3 s instead.
     expect(res.status).toBe(200);
+    expect(await postCount()).toBe(before);
+  });
+
+  it('a button value Greenlight did not write (forged, mangled) is refused to the clicker, as on Discord, and changes nothing', async () => {
+    const before = await postCount();
+    for (const [actionId, value] of [['publish_now', "1' OR '1'='1"], ['edit', 'not-a-post'], ['approve', '00000000-0000-0000-0000-000000000000:../../x'], ['retry_delivery', '']] as const) {
+      const payload = JSON.stringify({ type: 'block_actions', team: { id: stack.slack.teamId }, user: { id: AUTHOR }, api_app_id: stack.slack.appId, trigger_id: stack.slack.issueTrigger(AUTHOR), container: { type: 'message', channel_id: CHANNEL, message_ts: '1.1' }, channel: { id: CHANNEL }, actions: [{ type: 'button', action_id: actionId, block_id: 'b', action_ts: `${Date.now() / 1000}`, value }] });
+      const seen = stack.slack.ephemerals(AUTHOR).length;
+      const res = await stack.slack.sendRaw({ body: `payload=${encodeURIComponent(payload)}` });
+      expect(res.status).toBe(200);
+      const told = await stack.slack.waitFor(() => stack.slack.ephemerals(AUTHOR).slice(seen).find((e) => e.text.includes('not one Greenlight made')), { what: `the refusal of a forged ${actionId}` });
+      expect(told.text).toBe('⚠️ That button is not one Greenlight made: use the buttons on the card.');
+    }
     expect(await postCount()).toBe(before);
   });
 

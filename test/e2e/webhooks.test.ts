@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifySignature } from '../../src/crypto/webhook-signature.ts';
 import { ADMIN, AUTHOR, CHANNEL, MANAGER, click, draft, startStack, type Stack } from '../helpers/greenlight.ts';
-import { startWebhookReceiver, type WebhookReceiver } from '../emulators/webhook-receiver.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../../emulators/webhook-receiver.ts';
 
 let stack: Stack;
 let crm: WebhookReceiver;

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, LogLevel, SocketModeReceiver, webApi, type Logger } from '@slack/bolt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SlackEmulator, type Block, type Json, type StartOptions } from './slack.ts';
+import { SlackEmulator, type Block, type Json, type StartOptions } from '../../emulators/slack.ts';
 import { specPath } from '../helpers/specs.ts';
 
 const USER = 'U0ALICE001';

@@ -10,6 +10,15 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+/**
+ * Set by test/helpers/keep-failed.ts when a test of this file fails: with KEEP_FAILED_DB=1 its database
+ * is then kept for inspection instead of dropped (as pg-boss's own test hooks keep a failed test's schema).
+ */
+let failed = false;
+export function markFailed(): void {
+  failed = true;
+}
+
 /** A fresh database for one test file, copied from the migrated template (tables and pg-boss schema). */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const adminUrl = inject('databaseAdminUrl');
@@ -23,6 +32,10 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     db,
     async drop() {
       await db.destroy();
+      if (failed && process.env.KEEP_FAILED_DB === '1') {
+        console.log(`[test] KEEP_FAILED_DB=1: a test failed; its database is kept: ${withDatabase(adminUrl, name).replace(/\/\/[^@/]*@/, '//')}`);
+        return;
+      }
       await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
   };

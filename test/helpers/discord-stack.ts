@@ -1,10 +1,12 @@
-import type { Greenlight } from '../../src/app.ts';
+import type { Greenlight } from '../../src/service/start-service.ts';
 import { connectAccount } from '../../src/db/accounts.ts';
 import { findOrCreateWorkspace, updateWorkspaceSettings, type WorkspaceSettings } from '../../src/db/workspaces.ts';
-import type { DiscordEmulator, DiscordMessage, Json } from '../emulators/discord.ts';
-import type { startMastodonEmulator } from '../emulators/mastodon.ts';
-import type { startXEmulator } from '../emulators/x.ts';
-import type { Stack } from './greenlight.ts';
+import type { DiscordEmulator, DiscordMessage, Json } from '../../emulators/discord.ts';
+import type { startMastodonEmulator } from '../../emulators/mastodon.ts';
+import type { startXEmulator } from '../../emulators/x.ts';
+import type { DiscordSide, Stack } from './stack.ts';
+
+export type { DiscordSide } from './stack.ts';
 
 /** The community guild: snowflake ids, as Discord's are. */
 export const GUILD = '2100000000000000001';
@@ -18,15 +20,6 @@ export const D_MANAGER2 = '2100000000000000013';
 export const D_OUTSIDER = '2100000000000000014';
 /** Holds a role with Manage Server: a Greenlight admin by Discord's own permissions. */
 export const D_ADMIN = '2100000000000000015';
-
-export interface DiscordSide {
-  emulator: DiscordEmulator;
-  mode: 'http' | 'gateway';
-  workspaceId: string;
-  accounts: { mastodon: string; x: string };
-  /** The accounts' tokens at the emulators (to revoke one). */
-  tokens: { mastodon: { accessToken: string; accountId: string } };
-}
 
 /** The variables that turn the Discord edge on, pointed at the emulator. */
 export function discordEnv(emulator: DiscordEmulator, mode: 'http' | 'gateway'): Record<string, string> {

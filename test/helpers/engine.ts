@@ -1,16 +1,16 @@
 import { sql } from 'kysely';
-import { startGreenlight, type Greenlight } from '../../src/app.ts';
-import { loadConfig } from '../../src/config.ts';
+import { startGreenlight, type Greenlight } from '../../src/service/start-service.ts';
+import { loadConfig } from '../../src/config/load.ts';
 import type { Delivery, Post } from '../../src/db/schema.ts';
 import type { DeliveryState } from '../../src/domain/delivery-state.ts';
 import type { Network } from '../../src/domain/networks.ts';
 import type { PostState } from '../../src/domain/post-state.ts';
-import { greenlightCore } from '../../src/extensions.ts';
+import { greenlightCore } from '../../src/service/wire-greenlight.ts';
 import { createLogger } from '../../src/log.ts';
 import { createMastodonAdapter } from '../../src/networks/mastodon.ts';
 import { createXAdapter } from '../../src/networks/x.ts';
 import type { WorkflowDeps } from '../../src/workflow/deps.ts';
-import type { SlackMessage } from '../emulators/slack.ts';
+import type { SlackMessage } from '../../emulators/slack.ts';
 import { APPROVALS, AUTHOR, MANAGER, buttonValue, draft, startStack, type Stack, type StackOptions } from './greenlight.ts';
 
 /**

@@ -1,19 +1,22 @@
-import { startGreenlight, type Greenlight } from '../../src/app.ts';
-import { loadConfig } from '../../src/config.ts';
+import { startGreenlight, type Greenlight } from '../../src/service/start-service.ts';
+import { loadConfig } from '../../src/config/load.ts';
 import { connectAccount } from '../../src/db/accounts.ts';
 import { findOrCreateWorkspace, setMemberRole, updateWorkspaceSettings, type WorkspaceSettings } from '../../src/db/workspaces.ts';
-import { greenlightCore } from '../../src/extensions.ts';
+import { greenlightCore } from '../../src/service/wire-greenlight.ts';
 import { createLogger, type Logger } from '../../src/log.ts';
 import type { Network } from '../../src/domain/networks.ts';
 import type { NetworkAdapter } from '../../src/networks/adapter.ts';
 import { createMastodonAdapter } from '../../src/networks/mastodon.ts';
 import { createXAdapter } from '../../src/networks/x.ts';
-import { DiscordEmulator } from '../emulators/discord.ts';
-import { SlackEmulator } from '../emulators/slack.ts';
-import { startMastodonEmulator } from '../emulators/mastodon.ts';
-import { startXEmulator } from '../emulators/x.ts';
+import { DiscordEmulator } from '../../emulators/discord.ts';
+import { SlackEmulator } from '../../emulators/slack.ts';
+import { startMastodonEmulator } from '../../emulators/mastodon.ts';
+import { startXEmulator } from '../../emulators/x.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
-import { addDiscordFixtures, discordEnv, seedDiscord, type DiscordSide } from './discord-stack.ts';
+import { addDiscordFixtures, discordEnv, seedDiscord } from './discord-stack.ts';
+import type { Stack } from './stack.ts';
+
+export type { Stack } from './stack.ts';
 
 export const AUTHOR = 'U0AUTHOR';
 export const MANAGER = 'U0MANAGER';
@@ -22,21 +25,6 @@ export const OUTSIDER = 'U0OUTSIDER';
 export const ADMIN = 'U0ADMIN';
 export const CHANNEL = 'C0MARKETING';
 export const APPROVALS = 'C0APPROVALS';
-
-export interface Stack {
-  app: Greenlight;
-  slack: SlackEmulator;
-  mastodon: Awaited<ReturnType<typeof startMastodonEmulator>>;
-  x: Awaited<ReturnType<typeof startXEmulator>>;
-  testDb: TestDatabase;
-  workspaceId: string;
-  accounts: { mastodon: string; x: string };
-  /** The connected accounts' tokens at the emulators (to revoke one, or to post as the account directly). */
-  tokens: { mastodon: { accessToken: string; accountId: string }; x: { accessToken: string; refreshToken: string; userId: string } };
-  /** The Discord emulator and the guild's workspace, when started with `discord` (test/helpers/discord-stack.ts). */
-  discord?: DiscordSide;
-  stop(): Promise<void>;
-}
 
 export interface StackOptions {
   transport?: 'http' | 'socket';

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { DateTime } from 'luxon';
-import type { MetricSlot } from '../../src/analytics/metric-slots.ts';
+import type { MetricSlot } from '../../src/domain/metric-slots.ts';
 import type { Db } from '../../src/db/database.ts';
 import type { Network } from '../../src/domain/networks.ts';
 import { waitUntil } from './engine.ts';

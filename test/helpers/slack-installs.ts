@@ -1,10 +1,10 @@
 import { fetch } from 'undici';
 import { expect } from 'vitest';
-import type { Greenlight } from '../../src/app.ts';
+import type { Greenlight } from '../../src/service/start-service.ts';
 import { connectAccount } from '../../src/db/accounts.ts';
 import { updateWorkspaceSettings } from '../../src/db/workspaces.ts';
-import type { startMastodonEmulator } from '../emulators/mastodon.ts';
-import type { SlackEmulator } from '../emulators/slack.ts';
+import type { startMastodonEmulator } from '../../emulators/mastodon.ts';
+import type { SlackEmulator } from '../../emulators/slack.ts';
 
 /** What the OAuth install tests (one workspace per install, and org-wide) need of a Slack team. */
 export interface InstallTeam {

@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { NetworkError, type Credentials, type PublishRequest, type PublishedPart } from '../../src/networks/adapter.ts';
+import { type Credentials, } from '../../src/networks/adapter.ts';
 import { createFacebookAdapter, FACEBOOK_DEFAULT_VERSION } from '../../src/networks/facebook.ts';
-import { graphRetryAt } from '../../src/networks/graph.ts';
-import { startFacebookEmulator, type FacebookEmulator } from '../emulators/facebook.ts';
+import { graphRetryAt } from '../../src/networks/meta-graph.ts';
+import { startFacebookEmulator, type FacebookEmulator } from '../../emulators/facebook.ts';
+import { failure, mentions, publishRequest } from '../helpers/network-harness.ts';
 
 let emu: FacebookEmulator;
 beforeEach(async () => {
@@ -17,29 +18,6 @@ function setup(opts: { timeoutMs?: number; now?: () => Date } = {}) {
   const creds: Credentials = { accessToken: t.accessToken, accountId: t.pageId };
   const adapter = createFacebookAdapter({ baseUrl: emu.url, timeoutMs: opts.timeoutMs ?? 5000, now: opts.now });
   return { adapter, creds };
-}
-
-function publishRequest(parts: string[], extra: Partial<PublishRequest> = {}) {
-  const reported: PublishedPart[] = [];
-  const req: PublishRequest = {
-    deliveryId: 'delivery-1', parts, media: [], publishedParts: [],
-    onPartPublished: async (part) => {
-      reported.push(part);
-    },
-    signal: new AbortController().signal,
-    ...extra,
-  };
-  return { req, reported };
-}
-
-async function failure(promise: Promise<unknown>): Promise<NetworkError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(NetworkError);
-  return error as NetworkError;
-}
-
-function mentions(error: NetworkError, secret: string): boolean {
-  return [error.message, error.networkCode, error.networkMessage, error.requestId, String(error.cause ?? '')].some((s) => s?.includes(secret));
 }
 
 const lastRequest = (path: string) => emu.requests.filter((r) => r.path.endsWith(path)).at(-1)!;

@@ -1,9 +1,10 @@
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { NetworkError, type Credentials, type MediaItem, type PublishRequest, type PublishedPart } from '../../src/networks/adapter.ts';
-import { classifyGraph } from '../../src/networks/graph.ts';
+import { type Credentials, type MediaItem, type PublishRequest, type PublishedPart } from '../../src/networks/adapter.ts';
+import { classifyGraph } from '../../src/networks/meta-graph.ts';
 import { createInstagramAdapter, INSTAGRAM_DEFAULT_VERSION, type InstagramAdapterOptions } from '../../src/networks/instagram.ts';
-import { startInstagramEmulator, type InstagramEmulator } from '../emulators/instagram.ts';
+import { startInstagramEmulator, type InstagramEmulator } from '../../emulators/instagram.ts';
+import { failure, mentions } from '../helpers/network-harness.ts';
 
 let emu: InstagramEmulator;
 beforeEach(async () => {
@@ -31,16 +32,6 @@ function publishRequest(text: string, media: MediaItem[] = [{ url: emu.imageUrl 
     ...extra,
   };
   return { req, reported };
-}
-
-async function failure(promise: Promise<unknown>): Promise<NetworkError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(NetworkError);
-  return error as NetworkError;
-}
-
-function mentions(error: NetworkError, secret: string): boolean {
-  return [error.message, error.networkCode, error.networkMessage, error.requestId, String(error.cause ?? '')].some((s) => s?.includes(secret));
 }
 
 /** Calls the adapter made (without the emulator fetching the image URL itself). */

@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { NetworkError, type Credentials, type PublishRequest, type PublishedPart } from '../../src/networks/adapter.ts';
+import { type Credentials, } from '../../src/networks/adapter.ts';
 import { createLinkedInAdapter, LINKEDIN_DEFAULT_VERSION } from '../../src/networks/linkedin.ts';
 import { fromLittleText, toLittleText } from '../../src/networks/linkedin-text.ts';
-import { renderLittleText, startLinkedInEmulator, type LinkedInEmulator } from '../emulators/linkedin.ts';
+import { renderLittleText, startLinkedInEmulator, type LinkedInEmulator } from '../../emulators/linkedin.ts';
+import { failure, mentions, publishRequest } from '../helpers/network-harness.ts';
 
 let emu: LinkedInEmulator;
 beforeEach(async () => {
@@ -19,29 +20,6 @@ function setup(opts: { timeoutMs?: number; now?: () => Date; author?: string } =
     baseUrl: emu.url, oauthUrl: `${emu.url}/oauth/v2`, timeoutMs: opts.timeoutMs ?? 5000, clientId: 'client-1', clientSecret: 'secret-1', now: opts.now,
   });
   return { adapter, creds };
-}
-
-function publishRequest(parts: string[], extra: Partial<PublishRequest> = {}) {
-  const reported: PublishedPart[] = [];
-  const req: PublishRequest = {
-    deliveryId: 'delivery-1', parts, media: [], publishedParts: [],
-    onPartPublished: async (part) => {
-      reported.push(part);
-    },
-    signal: new AbortController().signal,
-    ...extra,
-  };
-  return { req, reported };
-}
-
-async function failure(promise: Promise<unknown>): Promise<NetworkError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(NetworkError);
-  return error as NetworkError;
-}
-
-function mentions(error: NetworkError, secret: string): boolean {
-  return [error.message, error.networkCode, error.networkMessage, error.requestId, String(error.cause ?? '')].some((s) => s?.includes(secret));
 }
 
 const postRequests = () => emu.requests.filter((r) => r.method === 'POST' && r.path === '/rest/posts');

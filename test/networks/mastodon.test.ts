@@ -3,7 +3,7 @@ import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NetworkError, type Credentials, type PublishRequest, type PublishedPart } from '../../src/networks/adapter.ts';
 import { createMastodonAdapter, fetchInstanceLimit, htmlToText } from '../../src/networks/mastodon.ts';
-import { startMastodonEmulator, type MastodonEmulator } from '../emulators/mastodon.ts';
+import { startMastodonEmulator, type MastodonEmulator } from '../../emulators/mastodon.ts';
 
 let emu: MastodonEmulator;
 beforeEach(async () => {

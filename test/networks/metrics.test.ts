@@ -6,13 +6,13 @@ import { createLinkedInAdapter } from '../../src/networks/linkedin.ts';
 import { createMastodonAdapter } from '../../src/networks/mastodon.ts';
 import { createThreadsAdapter } from '../../src/networks/threads.ts';
 import { createXAdapter } from '../../src/networks/x.ts';
-import { DEFAULT_METRICS_SEED, syntheticEngagement } from '../emulators/engagement.ts';
-import { startFacebookEmulator } from '../emulators/facebook.ts';
-import { startInstagramEmulator } from '../emulators/instagram.ts';
-import { startLinkedInEmulator } from '../emulators/linkedin.ts';
-import { startMastodonEmulator } from '../emulators/mastodon.ts';
-import { startThreadsEmulator } from '../emulators/threads.ts';
-import { startXEmulator } from '../emulators/x.ts';
+import { DEFAULT_METRICS_SEED, syntheticEngagement } from '../../emulators/engagement.ts';
+import { startFacebookEmulator } from '../../emulators/facebook.ts';
+import { startInstagramEmulator } from '../../emulators/instagram.ts';
+import { startLinkedInEmulator } from '../../emulators/linkedin.ts';
+import { startMastodonEmulator } from '../../emulators/mastodon.ts';
+import { startThreadsEmulator } from '../../emulators/threads.ts';
+import { startXEmulator } from '../../emulators/x.ts';
 
 /**
  * Each adapter's metrics() against its emulator, whose numbers follow from a seed and the post id: the

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { NetworkError, type Credentials, type PublishRequest, type PublishedPart } from '../../src/networks/adapter.ts';
+import { type Credentials, } from '../../src/networks/adapter.ts';
 import { createThreadsAdapter, THREADS_DEFAULT_VERSION, type ThreadsAdapterOptions } from '../../src/networks/threads.ts';
-import { startThreadsEmulator, type ThreadsEmulator } from '../emulators/threads.ts';
+import { startThreadsEmulator, type ThreadsEmulator } from '../../emulators/threads.ts';
+import { failure, mentions, publishRequest } from '../helpers/network-harness.ts';
 
 let emu: ThreadsEmulator;
 beforeEach(async () => {
@@ -16,29 +17,6 @@ function setup(opts: Partial<ThreadsAdapterOptions> = {}) {
   const creds: Credentials = { accessToken: t.accessToken, accountId: t.userId };
   const adapter = createThreadsAdapter({ baseUrl: emu.url, timeoutMs: 5000, pollMs: 1, ...opts });
   return { adapter, creds };
-}
-
-function publishRequest(parts: string[], extra: Partial<PublishRequest> = {}) {
-  const reported: PublishedPart[] = [];
-  const req: PublishRequest = {
-    deliveryId: 'delivery-1', parts, media: [], publishedParts: [],
-    onPartPublished: async (part) => {
-      reported.push(part);
-    },
-    signal: new AbortController().signal,
-    ...extra,
-  };
-  return { req, reported };
-}
-
-async function failure(promise: Promise<unknown>): Promise<NetworkError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(NetworkError);
-  return error as NetworkError;
-}
-
-function mentions(error: NetworkError, secret: string): boolean {
-  return [error.message, error.networkCode, error.networkMessage, error.requestId, String(error.cause ?? '')].some((s) => s?.includes(secret));
 }
 
 describe('Threads adapter against the emulator', () => {

@@ -1,12 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifySignature } from '../../src/crypto/webhook-signature.ts';
-import { NetworkError, type Credentials, type PublishRequest, type PublishedPart } from '../../src/networks/adapter.ts';
+import { type Credentials, type PublishRequest, type PublishedPart } from '../../src/networks/adapter.ts';
 import { createWebhookAdapter } from '../../src/networks/webhook.ts';
 import { connectAccount } from '../../src/db/accounts.ts';
 import { ADMIN, draft, startStack } from '../helpers/greenlight.ts';
 import { approve, waitForDelivery } from '../helpers/engine.ts';
-import { startWebhookReceiver, type WebhookReceiver } from '../emulators/webhook-receiver.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../../emulators/webhook-receiver.ts';
 import { logBuffer } from '../oauth/secret-scan.ts';
+import { failure } from '../helpers/network-harness.ts';
 
 let blog: WebhookReceiver;
 beforeEach(async () => {
@@ -31,12 +32,6 @@ function publishRequest(text = 'Our new post', extra: Partial<PublishRequest> = 
     ...extra,
   };
   return { req, reported };
-}
-
-async function failure(promise: Promise<unknown>): Promise<NetworkError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(NetworkError);
-  return error as NetworkError;
 }
 
 describe('the webhook network adapter against a local receiver', () => {

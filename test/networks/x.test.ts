@@ -4,7 +4,7 @@ import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NetworkError, type Credentials, type PublishRequest, type PublishedPart } from '../../src/networks/adapter.ts';
 import { createXAdapter } from '../../src/networks/x.ts';
-import { startXEmulator, type XEmulator } from '../emulators/x.ts';
+import { startXEmulator, type XEmulator } from '../../emulators/x.ts';
 
 let emu: XEmulator;
 beforeEach(async () => {

@@ -3,7 +3,7 @@ import { decryptCredentials } from '../../src/db/accounts.ts';
 import { ADMIN, draft } from '../helpers/greenlight.ts';
 import { approve, waitForDelivery } from '../helpers/engine.ts';
 import { startPds, type TestPds } from '../helpers/pds.ts';
-import { startLinkedInEmulator } from '../emulators/linkedin.ts';
+import { startLinkedInEmulator } from '../../emulators/linkedin.ts';
 import { browse, chatLink, formToken, oauthStack, submitForm } from './oauth-stack.ts';
 
 let stack: Awaited<ReturnType<typeof oauthStack>>;

@@ -5,11 +5,11 @@ import { ADMIN, CHANNEL, draft } from '../helpers/greenlight.ts';
 import { approve, waitForDelivery } from '../helpers/engine.ts';
 import { dCards, dDraft, discordOf } from '../helpers/discord-stack.ts';
 import { startPds } from '../helpers/pds.ts';
-import { startFacebookEmulator } from '../emulators/facebook.ts';
-import { startInstagramEmulator } from '../emulators/instagram.ts';
-import { startLinkedInEmulator } from '../emulators/linkedin.ts';
-import { startThreadsEmulator } from '../emulators/threads.ts';
-import { startWebhookReceiver } from '../emulators/webhook-receiver.ts';
+import { startFacebookEmulator } from '../../emulators/facebook.ts';
+import { startInstagramEmulator } from '../../emulators/instagram.ts';
+import { startLinkedInEmulator } from '../../emulators/linkedin.ts';
+import { startThreadsEmulator } from '../../emulators/threads.ts';
+import { startWebhookReceiver } from '../../emulators/webhook-receiver.ts';
 import { browse, chatLink, formToken, oauthStack, submitForm } from './oauth-stack.ts';
 import { expectNowhere, logBuffer } from './secret-scan.ts';
 

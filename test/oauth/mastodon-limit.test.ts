@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, draft } from '../helpers/greenlight.ts';
 import { approve, engineDeps, waitForCard, waitForDelivery } from '../helpers/engine.ts';
 import { refreshInstanceLimits } from '../../src/workflow/instance-limits.ts';
-import { startMastodonEmulator, type MastodonEmulator } from '../emulators/mastodon.ts';
+import { startMastodonEmulator, type MastodonEmulator } from '../../emulators/mastodon.ts';
 import { browse, chatLink, formToken, oauthStack, submitForm } from './oauth-stack.ts';
 
 /**

@@ -4,9 +4,9 @@ import type { Network } from '../../src/domain/networks.ts';
 import { createInstagramAdapter } from '../../src/networks/instagram.ts';
 import { ADMIN, draft } from '../helpers/greenlight.ts';
 import { approve, waitForDelivery } from '../helpers/engine.ts';
-import { startFacebookEmulator, type FacebookEmulator } from '../emulators/facebook.ts';
-import { startInstagramEmulator, type InstagramEmulator } from '../emulators/instagram.ts';
-import { startThreadsEmulator, type ThreadsEmulator } from '../emulators/threads.ts';
+import { startFacebookEmulator, type FacebookEmulator } from '../../emulators/facebook.ts';
+import { startInstagramEmulator, type InstagramEmulator } from '../../emulators/instagram.ts';
+import { startThreadsEmulator, type ThreadsEmulator } from '../../emulators/threads.ts';
 import { browse, chatLink, oauthStack } from './oauth-stack.ts';
 
 /**

@@ -3,7 +3,7 @@ import { verifySignature } from '../../src/crypto/webhook-signature.ts';
 import { decryptCredentials } from '../../src/db/accounts.ts';
 import { ADMIN, AUTHOR, draft } from '../helpers/greenlight.ts';
 import { approve, deliveryOf, threadOf, waitForDelivery, waitUntil } from '../helpers/engine.ts';
-import { startWebhookReceiver, type WebhookReceiver } from '../emulators/webhook-receiver.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../../emulators/webhook-receiver.ts';
 import { browse, chatLink, formToken, oauthStack, submitForm } from './oauth-stack.ts';
 
 let stack: Awaited<ReturnType<typeof oauthStack>>;

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decryptCredentials } from '../../src/db/accounts.ts';
-import { signLink } from '../../src/oauth/connect-link.ts';
-import { createState } from '../../src/oauth/signed-state.ts';
+import { signLink } from '../../src/workflow/accounts/connect-link.ts';
+import { createState } from '../../src/crypto/signed-state.ts';
 import { ADMIN, draft, type Stack } from '../helpers/greenlight.ts';
 import { approve, waitForDelivery, waitForReply } from '../helpers/engine.ts';
 import { browse, chatLink, oauthStack, X_CLIENT } from './oauth-stack.ts';

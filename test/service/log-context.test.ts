@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.ts';
 import { ADMIN, CHANNEL, MANAGER, click, draft, startStack, type Stack } from '../helpers/greenlight.ts';
-import { startWebhookReceiver, type WebhookReceiver } from '../emulators/webhook-receiver.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../../emulators/webhook-receiver.ts';
 
 type Line = Record<string, unknown> & { msg?: string };
 const lines: Line[] = [];

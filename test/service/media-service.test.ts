@@ -1,14 +1,14 @@
 import { sql } from 'kysely';
 import { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGreenlight, type Greenlight } from '../../src/app.ts';
-import { loadConfig } from '../../src/config.ts';
+import { startGreenlight, type Greenlight } from '../../src/service/start-service.ts';
+import { loadConfig } from '../../src/config/load.ts';
 import { signMediaUrl } from '../../src/crypto/media-url.ts';
 import { findMedia, storeMedia } from '../../src/db/media-store.ts';
 import { insertPost } from '../../src/db/posts.ts';
 import { findOrCreateWorkspace } from '../../src/db/workspaces.ts';
 import { createLogger } from '../../src/log.ts';
-import { mediaService } from '../../src/media-service.ts';
+import { mediaService } from '../../src/service/media-service.ts';
 import { probeImage } from '../../src/media/image-probe.ts';
 import { QUEUES } from '../../src/queue/queue.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';

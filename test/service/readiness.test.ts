@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGreenlight, type Extension, type Greenlight } from '../../src/app.ts';
-import { loadConfig } from '../../src/config.ts';
+import { startGreenlight, type Extension, type Greenlight } from '../../src/service/start-service.ts';
+import { loadConfig } from '../../src/config/load.ts';
 import { createLogger } from '../../src/log.ts';
 import { QUEUES } from '../../src/queue/queue.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';

@@ -1,5 +1,5 @@
 import type { PostState } from '../../domain/post-state.ts';
-import { deliveryStatusLine, type CardView, type DeliveryLine, type NetworkSection, type Receipt, type ReceiptButton } from '../../workflow/card-view.ts';
+import { deliveryStatusLine, type CardView, type DeliveryLine, type NetworkSection, type Receipt, type ReceiptButton } from '../../workflow/card/card-view.ts';
 import { HASH_PREFIX } from '../../workflow/decide-post.ts';
 import { clip } from './edge-context.ts';
 import { BUTTONS, customId } from './ids.ts';

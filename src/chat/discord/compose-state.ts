@@ -3,6 +3,8 @@ import type { Db } from '../../db/database.ts';
 import { isNetwork, type Network } from '../../domain/networks.ts';
 import type { ComposeInput } from '../../workflow/compose.ts';
 import type { Actor } from '../../workflow/deps.ts';
+import { lastPostZone } from '../../db/posts.ts';
+import { memberZone } from '../../db/workspaces.ts';
 
 /**
  * The author's form between its steps (modal, account picker, "fix in the form"), kept in
@@ -54,9 +56,6 @@ function readInput(raw: Record<string, unknown>): ComposeInput {
  * typed in the form last time), else the one set for them in the members table, else the workspace's.
  */
 export async function rememberedZone(db: Db, actor: Actor, fallback: string): Promise<string> {
-  const [last, member] = await Promise.all([
-    db.selectFrom('posts').select('zone').where('workspace_id', '=', actor.workspaceId).where('author_id', '=', actor.userId).orderBy('created_at', 'desc').limit(1).executeTakeFirst(),
-    db.selectFrom('members').select('zone').where('workspace_id', '=', actor.workspaceId).where('chat_user_id', '=', actor.userId).executeTakeFirst(),
-  ]);
-  return last?.zone ?? member?.zone ?? fallback;
+  const [last, member] = await Promise.all([lastPostZone(db, actor.workspaceId, actor.userId), memberZone(db, actor.workspaceId, actor.userId)]);
+  return last ?? member ?? fallback;
 }

@@ -1,5 +1,5 @@
 import { REST } from '@discordjs/rest';
-import type { Config } from '../../config.ts';
+import type { Config } from '../../config/load.ts';
 import type { Mount } from '../../http/server.ts';
 import type { Logger } from '../../log.ts';
 import type { Metrics } from '../../metrics.ts';

@@ -2,11 +2,11 @@ import { DiscordAPIError, type REST } from '@discordjs/rest';
 import type { Db } from '../../db/database.ts';
 import type { ChatMessage, Workspace } from '../../db/schema.ts';
 import { memberRole } from '../../db/workspaces.ts';
-import type { CardView, Receipt } from '../../workflow/card-view.ts';
+import type { CardView, Receipt } from '../../workflow/card/card-view.ts';
 import { ReceiptLookupUnavailable, type ChatPort } from '../../workflow/chat-port.ts';
 import { cardMessage, receiptMessage } from './card-embeds.ts';
 import { clip } from './edge-context.ts';
-import { CHART_CAPTION } from '../../digest/digest-text.ts';
+import { CHART_CAPTION } from '../../workflow/digest/digest-text.ts';
 
 const ADMINISTRATOR = 1n << 3n;
 const MANAGE_GUILD = 1n << 5n;

@@ -1,7 +1,8 @@
+import { encodeArgs } from '../../workflow/chat-actions.ts';
 import type { types } from '@slack/bolt';
 
 type KnownBlock = types.KnownBlock;
-import { deliveryStatusLine, type CardView, type DeliveryLine, type Receipt } from '../../workflow/card-view.ts';
+import { deliveryStatusLine, type CardView, type DeliveryLine, type Receipt } from '../../workflow/card/card-view.ts';
 import { HASH_PREFIX } from '../../workflow/decide-post.ts';
 import { ACTIONS } from './ids.ts';
 
@@ -38,7 +39,7 @@ export function cardBlocks(card: CardView): KnownBlock[] {
       type: 'actions',
       block_id: 'review',
       elements: [
-        button('Approve', ACTIONS.approve, `${card.postId}:${card.contentHash.slice(0, HASH_PREFIX)}`, 'primary'),
+        button('Approve', ACTIONS.approve, encodeArgs(card.postId, card.contentHash.slice(0, HASH_PREFIX)), 'primary'),
         button('Request changes', ACTIONS.requestChanges, card.postId),
         button('Reject', ACTIONS.reject, card.postId, 'danger'),
         ...(card.holdable.length > 0 ? [holdSelect(card)] : []),
@@ -98,7 +99,7 @@ function holdSelect(card: CardView) {
     type: 'static_select' as const,
     action_id: ACTIONS.approveHolding,
     placeholder: { type: 'plain_text' as const, text: 'Approve, but hold…' },
-    options: card.holdable.slice(0, 100).map((n) => ({ text: { type: 'plain_text' as const, text: `Hold ${n.label}` }, value: `${card.postId}:${seen}:${n.network}` })),
+    options: card.holdable.slice(0, 100).map((n) => ({ text: { type: 'plain_text' as const, text: `Hold ${n.label}` }, value: encodeArgs(card.postId, seen, n.network) })),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import { findOrCreateWorkspace } from '../../db/workspaces.ts';
 import type { Actor, Outcome, WorkflowDeps } from '../../workflow/deps.ts';
+import { decodeArgs, FORGED_ACTION } from '../../workflow/chat-actions.ts';
 
 /**
  * What every Slack listener gets: the workflow. Slack calls go through the `client` Bolt hands each
@@ -61,4 +62,14 @@ export async function tellUser(client: webApi.WebClient, where: { channelId: str
 export async function userZone(client: webApi.WebClient, userId: string, fallback: string): Promise<string> {
   const info = await client.users.info({ user: userId });
   return info.user?.tz ?? fallback;
+}
+
+/**
+ * A button's arguments (workflow/chat-actions.ts), validated as on Discord; a value Greenlight did not
+ * write is refused to the person who clicked, and undefined is returned.
+ */
+export async function buttonArgs(client: webApi.WebClient, where: { channelId: string | undefined; userId: string; threadTs?: string }, value: string | undefined, networksFrom?: number): Promise<string[] | undefined> {
+  const args = decodeArgs(value, networksFrom);
+  if (!args) await tellUser(client, where, { ok: false, message: FORGED_ACTION });
+  return args;
 }

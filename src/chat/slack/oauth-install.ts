@@ -1,6 +1,6 @@
 import type { HTTPReceiverOptions, InstallationStore } from '@slack/bolt';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Config } from '../../config.ts';
+import type { Config } from '../../config/load.ts';
 import type { Logger } from '../../log.ts';
 
 type OAuthSlack = Extract<NonNullable<Config['slack']>, { mode: 'oauth' }>;

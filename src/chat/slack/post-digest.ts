@@ -1,6 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import { request } from 'undici';
-import { CHART_CAPTION } from '../../digest/digest-text.ts';
+import { CHART_CAPTION } from '../../workflow/digest/digest-text.ts';
 import { escape } from './card-blocks.ts';
 
 const FILENAME = 'greenlight-weekly-digest.png';

@@ -3,7 +3,7 @@ import type { Db } from '../../db/database.ts';
 import type { ChatMessage, Workspace } from '../../db/schema.ts';
 import { memberRole } from '../../db/workspaces.ts';
 import { ReceiptLookupUnavailable, type ChatPort } from '../../workflow/chat-port.ts';
-import type { CardView, Receipt } from '../../workflow/card-view.ts';
+import type { CardView, Receipt } from '../../workflow/card/card-view.ts';
 import { cardBlocks, cardFallback, escape, receiptBlocks } from './card-blocks.ts';
 import { postSlackDigest } from './post-digest.ts';
 import type { WorkspaceClients } from './workspace-clients.ts';

@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { addLogContext } from '../../log.ts';
+import { isPublishable } from '../../domain/post-state.ts';
 import { splitThreadParts } from '../../domain/thread-parts.ts';
 import { validateContent } from '../../domain/text-rules.ts';
 import { nextAttemptAt } from '../../domain/backoff.ts';
-import { refreshIfExpiring } from '../../oauth/refresh-account.ts';
+import { refreshIfExpiring } from '../accounts/refresh-account.ts';
 import { countOptionsOf } from '../../db/accounts.ts';
 import { claimDelivery, type StoredPart } from '../../db/claim.ts';
 import { listParts, savePart, transitionDelivery } from '../../db/deliveries.ts';
@@ -19,6 +20,7 @@ import { noteNetworkLimit, passRateGate } from './rate-gate.ts';
 import { recoverStuck } from './sweep.ts';
 import { describe, recordFailed, recordNeedsReconnect, recordPublished, recordRetry, recordUnconfirmed, toDeliveryError } from './record-outcome.ts';
 import { recordPublishedAll } from './record-published.ts';
+import { clearMaybeSent } from '../../db/deliveries.ts';
 
 /** A job that wakes a little early (clock skew between replicas) waits for its time instead of going back to the queue. */
 const EARLY_TOLERANCE_MS = 250;
@@ -53,7 +55,7 @@ async function handlePublishJob(publisher: Publisher, deliveryId: string, signal
     return;
   }
   if (early > 0) await sleep(early, undefined, { signal });
-  if (!['scheduled', 'publishing', 'failed', 'partially_published'].includes(post.state)) return;
+  if (!isPublishable(post.state)) return;
   if (workspace.paused_at || account.status !== 'connected') {
     await hold(deps, context, workspace.paused_at ? 'paused' : 'needs_reconnect');
     return;
@@ -100,7 +102,7 @@ async function attempt(publisher: Publisher, context: DeliveryContext, stored: S
       if (verdict === 'waiting') return;
       if (verdict === 'unconfirmed') return recordUnconfirmed(deps, delivery, workspace.id, unknownOutcome(delivery));
       if (verdict === 'complete') return finishFromParts(deps, context, parts.length);
-      await clearMaybeSent(deps, delivery.id);
+      await clearMaybeSent(deps.db, delivery.id);
     }
     // Reconciliation may have found parts on the network since the claim: read them again then.
     publishedParts = (unknown ? await listParts(deps.db, delivery.id) : stored).map((p) => ({ position: p.position, externalId: p.externalId, url: p.url }));
@@ -204,11 +206,6 @@ async function recordFinalFailure(deps: WorkflowDeps, context: DeliveryContext, 
 
 const unknownOutcome = (delivery: DeliveryContext['delivery']): DeliveryError =>
   delivery.last_error?.class === 'unknown_outcome' ? delivery.last_error : { class: 'unknown_outcome', message: 'an earlier attempt ended without knowing whether the network took the post' };
-
-/** A lookup found no trace of the earlier attempt: what is sent next is a first post. */
-async function clearMaybeSent(deps: WorkflowDeps, deliveryId: string): Promise<void> {
-  await deps.db.updateTable('deliveries').set({ maybe_sent_at: null }).where('id', '=', deliveryId).where('state', '=', 'sending').execute();
-}
 
 /** Decrypts the account's token and refreshes it first when it is about to expire. */
 function usableCredentials(deps: WorkflowDeps, context: DeliveryContext, adapter: NetworkAdapter, signal: AbortSignal): Promise<Credentials> {

@@ -1,6 +1,6 @@
 import { NETWORK_LABELS } from '../../domain/networks.ts';
 import { findAccount } from '../../db/accounts.ts';
-import { holdAccount, promptReconnect } from '../account-needs-reconnect.ts';
+import { holdAccount, promptReconnect } from '../accounts/account-needs-reconnect.ts';
 import { transitionDelivery } from '../../db/deliveries.ts';
 import type { Tx } from '../../db/database.ts';
 import { lockPost } from '../../db/posts.ts';

@@ -1,4 +1,4 @@
-import { scheduleMetrics } from '../../analytics/schedule-metrics.ts';
+import { scheduleMetrics } from '../analytics/schedule-metrics.ts';
 import { markPublished, saveParts } from '../../db/deliveries.ts';
 import { lockPosts } from '../../db/posts.ts';
 import type { Delivery } from '../../db/schema.ts';

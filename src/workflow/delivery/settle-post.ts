@@ -2,9 +2,8 @@ import { derivePostOutcome, type DeliveryState } from '../../domain/delivery-sta
 import { listDeliveriesOfPosts } from '../../db/deliveries.ts';
 import { transitionPosts } from '../../db/posts.ts';
 import type { Tx } from '../../db/database.ts';
-import type { PostState } from '../../domain/post-state.ts';
+import { settledFrom, type PostState } from '../../domain/post-state.ts';
 
-const SETTLED_FROM: PostState[] = ['publishing', 'failed', 'partially_published'];
 
 /**
  * The post's state follows from its deliveries. Called with the post row locked (lockPost), so two
@@ -23,5 +22,5 @@ export async function settlePosts(tx: Tx, postIds: string[]): Promise<void> {
     const outcome = derivePostOutcome(list);
     if (outcome) byOutcome.set(outcome, [...(byOutcome.get(outcome) ?? []), postId]);
   }
-  for (const [outcome, ids] of byOutcome) await transitionPosts(tx, ids, outcome, SETTLED_FROM.filter((state) => state !== outcome));
+  for (const [outcome, ids] of byOutcome) await transitionPosts(tx, ids, outcome, settledFrom(outcome));
 }

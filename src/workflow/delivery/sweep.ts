@@ -4,6 +4,7 @@ import { postsWithOverdueReceipts } from '../../db/thread-receipts.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { POSTING_LIMITS, longestWindowMs } from '../../domain/rate-limits.ts';
 import type { WorkflowDeps } from '../deps.ts';
+import { recoverStuckDelivery } from '../../db/deliveries.ts';
 
 /**
  * An attempt left in `sending` by a worker that died (kill -9, a crash, a lost database connection
@@ -14,14 +15,7 @@ export async function recoverStuck(deps: WorkflowDeps, deliveryId: string): Prom
   const now = deps.now();
   const row = await inTransaction(deps.db, async (tx) => {
     const stale = new Date(now.getTime() - deps.publish.stuckAfterMs);
-    const recovered = await tx
-      .updateTable('deliveries')
-      .set({ state: 'pending', due_at: now, maybe_sent_at: now, last_error: JSON.stringify({ class: 'unknown_outcome', message: 'the worker stopped during the attempt' }) })
-      .where('id', '=', deliveryId)
-      .where('state', '=', 'sending')
-      .where('sending_started_at', '<=', stale)
-      .returningAll()
-      .executeTakeFirst();
+    const recovered = await recoverStuckDelivery(tx, deliveryId, now, stale);
     if (recovered) await deps.queue.sendPublish(tx, recovered, now);
     return recovered;
   });

@@ -1,4 +1,4 @@
-import { svgToPng } from '../../../src/digest/chart-png.ts';
+import { svgToPng } from '../../../src/workflow/digest/chart-png.ts';
 
 /**
  * Checks on a drawn picture, for the tests and for the demo before it writes one: the SVG parses

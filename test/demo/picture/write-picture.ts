@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import type { SlackEmulator } from '../../emulators/slack.ts';
+import type { SlackEmulator } from '../../../emulators/slack.ts';
 import { cardPicture, type PictureMessage } from './card-picture.ts';
 import { plainText, type Reader } from './mrkdwn.ts';
 import { pictureProblems } from './picture-check.ts';

@@ -1,6 +1,5 @@
-import { loadPostContent, findPost } from '../../../db/posts.ts';
+import { findPost } from '../../../db/posts.ts';
 import { isEditable } from '../../../domain/post-state.ts';
-import { formatIsoMinute } from '../../../domain/time-format.ts';
 import { cancelPost, publishNow, reschedulePost } from '../../../workflow/author-actions.ts';
 import type { Actor, Outcome, WorkflowDeps } from '../../../workflow/deps.ts';
 import { escapeMarkdown } from '../card-embeds.ts';
@@ -8,6 +7,7 @@ import { WHEN_LIMIT, composeModal, modalValues, overLimit, singleFieldModal } fr
 import { newDraft } from '../compose-state.ts';
 import { actorFor, clip, deferEphemeral, deferUpdate, editReply, firstTime, reply, tell, type Turn } from '../edge-context.ts';
 import { MODALS, customId } from '../ids.ts';
+import { editPrefill } from '../../../workflow/chat-texts.ts';
 
 /** Edit: the compose form pre-filled with the post as it is (its accounts and variants kept in the draft). */
 export async function edit(turn: Turn, [postId = '']: string[]): Promise<void> {
@@ -17,16 +17,7 @@ export async function edit(turn: Turn, [postId = '']: string[]): Promise<void> {
   if (!post || post.workspace_id !== actor.workspaceId) return reply(turn, '⚠️ That post no longer exists.');
   if (post.author_id !== actor.userId) return reply(turn, `⚠️ Only the author (<@${post.author_id}>) can edit this post.`);
   if (!isEditable(post.state)) return reply(turn, `⚠️ This post is ${post.state.replace('_', ' ')}: it can no longer be edited.`);
-  const content = await loadPostContent(db, post.id);
-  const input = {
-    text: post.text,
-    accountIds: content.targets.map((t) => t.accountId),
-    variants: content.variants,
-    media: content.media.map((m) => m.url),
-    when: formatIsoMinute(post.publish_at, post.zone),
-    zone: post.zone,
-    note: post.note,
-  };
+  const input = await editPrefill(db, post);
   const draft = await newDraft(db, actor, { postId: post.id, channelId: post.origin_channel_id, input });
   await turn.respond(composeModal(customId(MODALS.compose, draft.id), 'Edit post', input));
 }

@@ -1,4 +1,4 @@
-import { bestTimeHint } from '../../../analytics/best-time-text.ts';
+import { bestTimeHint } from '../../../workflow/analytics/best-time-text.ts';
 import { listAccounts } from '../../../db/accounts.ts';
 import type { SocialAccount } from '../../../db/schema.ts';
 import { isValidTimeZone } from '../../../domain/local-time.ts';

@@ -1,6 +1,6 @@
-import { bestTimeText } from '../../../analytics/best-time-text.ts';
+import { bestTimeText } from '../../../workflow/analytics/best-time-text.ts';
 import { findWorkspace } from '../../../db/workspaces.ts';
-import { changeSettings, connectInvitation, pauseWorkspace, resumeWorkspace } from '../../../workflow/admin.ts';
+import { changeSettings, connectInvitation, pauseWorkspace, resumeWorkspace } from '../../../workflow/workspace-admin.ts';
 import type { Actor, Outcome } from '../../../workflow/deps.ts';
 import { webhooksCommand } from '../../../workflow/webhook-admin.ts';
 import { slotsCommand } from '../../../workflow/slots.ts';

@@ -2,12 +2,12 @@ import { listAccounts } from '../../../db/accounts.ts';
 import { recentFailures, upcomingPosts, type QueueRow } from '../../../db/queue-view.ts';
 import type { Workspace } from '../../../db/schema.ts';
 import { NETWORK_LABELS, NETWORKS } from '../../../domain/networks.ts';
-import { connectLink } from '../../../oauth/connect-link.ts';
 import { findWorkspace } from '../../../db/workspaces.ts';
 import { parseWeekArg } from '../../../domain/posting-slots.ts';
 import { buildWeekView, freeSlots, weekText, withFreeSlots } from '../../../workflow/week-view.ts';
 import type { Actor, WorkflowDeps } from '../../../workflow/deps.ts';
 import { SETTINGS_HELP } from '../../settings-args.ts';
+import { settingsText as sharedSettingsText } from '../../../workflow/chat-texts.ts';
 import { escapeMarkdown } from '../card-embeds.ts';
 
 /** What `/greenlight` says, in Discord's markdown (times as `<t:…>`, shown in each reader's zone). */
@@ -58,16 +58,5 @@ export async function accountsText(deps: WorkflowDeps, actor: Actor): Promise<st
 }
 
 export function settingsText(workspace: Workspace): string {
-  return [
-    `approvals_channel=${workspace.approvals_channel_id ? `<#${workspace.approvals_channel_id}>` : '(where /post is used)'}`,
-    `approver_group=${workspace.approver_group_id ? `<@&${workspace.approver_group_id}>` : '(none: admins and members marked approver)'}`,
-    `approvals_required=${workspace.approvals_required}`,
-    `self_approval=${workspace.allow_self_approval ? 'on' : 'off'}`,
-    `zone=${workspace.default_zone}`,
-    `reminder_minutes=${workspace.reminder_after_minutes}`,
-    `digest_day=${workspace.digest_day ?? 'off'}`,
-    `digest_hour=${workspace.digest_hour}`,
-    `digest_channel=${workspace.digest_channel_id ? `<#${workspace.digest_channel_id}>` : '(the approvals channel)'}`,
-    SETTINGS_HELP.replace('approver_group=@group', 'approver_group=@Role'),
-  ].join('\n');
+  return sharedSettingsText(workspace, { channel: (id) => `<#${id}>`, group: (id) => `<@&${id}>` }, SETTINGS_HELP.replace('approver_group=@group', 'approver_group=@Role'));
 }

@@ -1,5 +1,6 @@
 import { findPost } from '../../../db/posts.ts';
 import { isNetwork } from '../../../domain/networks.ts';
+import { isAwaitingDecision } from '../../../domain/post-state.ts';
 import { decidePost, type Decision } from '../../../workflow/decide-post.ts';
 import { COMMENT_LIMIT, modalValues, overLimit, singleFieldModal } from '../compose-modal.ts';
 import { escapeMarkdown } from '../card-embeds.ts';
@@ -37,7 +38,7 @@ async function openDecisionForm(turn: Turn, postId: string, formId: string, o: {
   const actor = await actorFor(turn);
   const post = await findPost(turn.edge.deps.db, postId);
   if (!post || post.workspace_id !== actor.workspaceId) return reply(turn, '⚠️ That post no longer exists.');
-  if (post.state !== 'in_review') return reply(turn, `⚠️ This post is ${post.state.replace('_', ' ')} and no longer waiting for a decision: the card shows where it is.`);
+  if (!isAwaitingDecision(post.state)) return reply(turn, `⚠️ This post is ${post.state.replace('_', ' ')} and no longer waiting for a decision: the card shows where it is.`);
   await turn.respond(singleFieldModal(formId, { title: o.title, label: o.label, max: COMMENT_LIMIT }));
 }
 

@@ -1,11 +1,11 @@
 import type { App, webApi } from '@slack/bolt';
-import { bestTimeText } from '../../../analytics/best-time-text.ts';
+import { bestTimeText } from '../../../workflow/analytics/best-time-text.ts';
 import { listAccounts } from '../../../db/accounts.ts';
 import { recentFailures, upcomingPosts, type QueueRow } from '../../../db/queue-view.ts';
 import { findWorkspace } from '../../../db/workspaces.ts';
 import { NETWORK_LABELS, NETWORKS } from '../../../domain/networks.ts';
 import { formatInZone } from '../../../domain/publish-time.ts';
-import { changeSettings, connectInvitation, pauseWorkspace, resumeWorkspace } from '../../../workflow/admin.ts';
+import { changeSettings, connectInvitation, pauseWorkspace, resumeWorkspace } from '../../../workflow/workspace-admin.ts';
 import { webhooksCommand } from '../../../workflow/webhook-admin.ts';
 import { buildWeekView, freeSlots, weekText, withFreeSlots } from '../../../workflow/week-view.ts';
 import { parseWeekArg } from '../../../domain/posting-slots.ts';
@@ -15,6 +15,7 @@ import { escape } from '../card-blocks.ts';
 import { actorFor, requestTeam, type SlackEdge } from '../edge-context.ts';
 import { COMMANDS } from '../ids.ts';
 import { parseSettings, SETTINGS_HELP } from '../../settings-args.ts';
+import { settingsText } from '../../../workflow/chat-texts.ts';
 
 export const HELP = [
   '*Greenlight* — draft with `/post`, approve on the card, published on time with receipts in the thread.',
@@ -109,20 +110,7 @@ async function accountsText(edge: SlackEdge, actor: Actor): Promise<string> {
 async function settings(edge: SlackEdge, actor: Actor, args: string[], reply: (text: string) => Promise<void>): Promise<void> {
   const workspace = (await findWorkspace(edge.deps.db, actor.workspaceId))!;
   if (args.length === 0) {
-    await reply(
-      [
-        `approvals_channel=${workspace.approvals_channel_id ? `<#${workspace.approvals_channel_id}>` : '(where /post is used)'}`,
-        `approver_group=${workspace.approver_group_id ? `<!subteam^${workspace.approver_group_id}>` : '(none: admins and members marked approver)'}`,
-        `approvals_required=${workspace.approvals_required}`,
-        `self_approval=${workspace.allow_self_approval ? 'on' : 'off'}`,
-        `zone=${workspace.default_zone}`,
-        `reminder_minutes=${workspace.reminder_after_minutes}`,
-        `digest_day=${workspace.digest_day ?? 'off'}`,
-        `digest_hour=${workspace.digest_hour}`,
-        `digest_channel=${workspace.digest_channel_id ? `<#${workspace.digest_channel_id}>` : '(the approvals channel)'}`,
-        SETTINGS_HELP,
-      ].join('\n'),
-    );
+    await reply(settingsText(workspace, { channel: (id) => `<#${id}>`, group: (id) => `<!subteam^${id}>` }, SETTINGS_HELP));
     return;
   }
   const parsed = parseSettings(args.join(' '));

@@ -1,5 +1,5 @@
 import type { App } from '@slack/bolt';
-import { bestTimeHint } from '../../../analytics/best-time-text.ts';
+import { bestTimeHint } from '../../../workflow/analytics/best-time-text.ts';
 import { listAccounts } from '../../../db/accounts.ts';
 import { findWorkspace } from '../../../db/workspaces.ts';
 import { composeModal } from '../compose-modal.ts';

@@ -2,7 +2,7 @@ import type { App, BlockButtonAction, BlockStaticSelectAction, webApi } from '@s
 import { isNetwork } from '../../../domain/networks.ts';
 import { decidePost, type Decision } from '../../../workflow/decide-post.ts';
 import { singleFieldModal } from '../compose-modal.ts';
-import { actorFor, requestTeam, tellUser, type SlackEdge } from '../edge-context.ts';
+import { actorFor, buttonArgs, requestTeam, tellUser, type SlackEdge } from '../edge-context.ts';
 import { ACTIONS, VIEWS } from '../ids.ts';
 
 /**
@@ -11,17 +11,22 @@ import { ACTIONS, VIEWS } from '../ids.ts';
  */
 export function registerReviewActions(app: App, edge: SlackEdge): void {
   app.action<BlockButtonAction>(ACTIONS.approve, async ({ body, action, client }) => {
-    const [postId, seenHash] = (action.value ?? '').split(':');
-    await decideAndTell(edge, client, body, postId!, { kind: 'approve', seenHash: seenHash ?? '' });
+    const args = await buttonArgs(client, { channelId: body.channel?.id ?? body.container.channel_id, userId: body.user.id }, action.value);
+    if (!args) return;
+    const [postId = '', seenHash = ''] = args;
+    await decideAndTell(edge, client, body, postId, { kind: 'approve', seenHash });
   });
 
   app.action<BlockStaticSelectAction>(ACTIONS.approveHolding, async ({ body, action, client }) => {
-    const [postId = '', seenHash = '', network = ''] = action.selected_option.value.split(':');
+    const args = await buttonArgs(client, { channelId: body.channel?.id ?? body.container.channel_id, userId: body.user.id }, action.selected_option.value, 2);
+    if (!args) return;
+    const [postId = '', seenHash = '', network = ''] = args;
     if (!isNetwork(network)) return tellUser(client, { channelId: body.channel?.id ?? body.container.channel_id, userId: body.user.id }, { ok: false, message: 'Pick a network to hold from the menu on the card.' });
     await decideAndTell(edge, client, body, postId, { kind: 'approve', seenHash, hold: [network] });
   });
 
   app.action<BlockButtonAction>(ACTIONS.requestChanges, async ({ body, action, client }) => {
+    if (!(await buttonArgs(client, { channelId: body.channel?.id, userId: body.user.id }, action.value))) return;
     await client.views.open({
       trigger_id: body.trigger_id,
       view: singleFieldModal(VIEWS.requestChanges, action.value ?? '', { title: 'Request changes', label: 'What should change?', submit: 'Send to the author' }),
@@ -29,6 +34,7 @@ export function registerReviewActions(app: App, edge: SlackEdge): void {
   });
 
   app.action<BlockButtonAction>(ACTIONS.reject, async ({ body, action, client }) => {
+    if (!(await buttonArgs(client, { channelId: body.channel?.id, userId: body.user.id }, action.value))) return;
     await client.views.open({
       trigger_id: body.trigger_id,
       view: singleFieldModal(VIEWS.reject, action.value ?? '', { title: 'Reject post', label: 'Reason (the author sees it)', submit: 'Reject' }),

@@ -1,0 +1,149 @@
+import { z } from 'zod';
+import { NETWORKS } from '../domain/networks.ts';
+import { parsePostingLimits, type PostingLimits } from '../domain/rate-limits.ts';
+
+/**
+ * Configuration comes from the environment only. It is parsed once at start: every bad variable is
+ * reported on its own line with what it expects, and the process stops before doing anything else.
+ */
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+export const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: port.default(3000),
+  PUBLIC_URL: z.url({ message: 'expected an absolute URL such as https://greenlight.example.com' }).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Unset: readable lines when stdout is a terminal, JSON (one object a line) otherwise.
+  LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// connection URL')
+    .optional(),
+  GREENLIGHT_DATA_DIR: z.string().default('.greenlight'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
+
+  ENCRYPTION_KEYS: optionalString,
+  ENCRYPTION_PRIMARY_KEY_ID: optionalString,
+  STATE_SECRET: z.string().min(32, 'expected at least 32 characters').optional(),
+
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_APP_TOKEN: optionalString,
+  // Multi-workspace: workspaces install the app through /slack/install (OAuth v2) instead of one bot token.
+  SLACK_CLIENT_ID: optionalString,
+  SLACK_CLIENT_SECRET: optionalString,
+  SLACK_STATE_SECRET: z.string().min(32, 'expected at least 32 characters').optional(),
+  SLACK_ALLOWED_TEAMS: optionalString,
+  SLACK_API_URL: z.url().default('https://slack.com/api/'),
+
+  DISCORD_BOT_TOKEN: optionalString,
+  DISCORD_APPLICATION_ID: optionalString,
+  DISCORD_PUBLIC_KEY: optionalString,
+  DISCORD_MODE: z.enum(['http', 'gateway']).optional(),
+  DISCORD_API_URL: z.url().default('https://discord.com/api'),
+
+  PUBLISH_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(50),
+  QUEUE_POLL_SECONDS: z.coerce.number().min(0.5).max(60).default(5),
+  PUBLISH_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+  NETWORK_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(30_000),
+  PUBLISH_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(2_000),
+  PUBLISH_RETRY_MAX_MS: z.coerce.number().int().min(10).max(86_400_000).default(600_000),
+  // Per-account posting limits where they differ from the documented ones (src/domain/rate-limits.ts).
+  POSTING_LIMITS: z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      const parsed = parsePostingLimits(text, NETWORKS);
+      if (parsed.ok) return parsed.limits;
+      ctx.addIssue({ code: 'custom', message: parsed.problem });
+      return z.NEVER;
+    }),
+  X_API_URL: z.url().default('https://api.x.com'),
+
+  // OAuth apps, one per network (a network without client credentials cannot be connected).
+  X_CLIENT_ID: optionalString,
+  X_CLIENT_SECRET: optionalString,
+  X_AUTH_URL: z.url().default('https://x.com/i/oauth2/authorize'),
+  LINKEDIN_CLIENT_ID: optionalString,
+  LINKEDIN_CLIENT_SECRET: optionalString,
+  LINKEDIN_AUTH_URL: z.url().default('https://www.linkedin.com/oauth/v2'),
+  LINKEDIN_API_URL: z.url().default('https://api.linkedin.com'),
+  THREADS_CLIENT_ID: optionalString,
+  THREADS_CLIENT_SECRET: optionalString,
+  THREADS_AUTH_URL: z.url().default('https://threads.net/oauth/authorize'),
+  THREADS_API_URL: z.url().default('https://graph.threads.net'),
+  FACEBOOK_CLIENT_ID: optionalString,
+  FACEBOOK_CLIENT_SECRET: optionalString,
+  FACEBOOK_AUTH_URL: z.url().default('https://www.facebook.com/v24.0/dialog/oauth'),
+  FACEBOOK_API_URL: z.url().default('https://graph.facebook.com'),
+  BLUESKY_SERVICE_URL: z.url().default('https://bsky.social'),
+
+  // Greenlight's media store (PostgreSQL): per-workspace quota, one file's limit, and how long media of
+  // published, canceled or rejected posts are kept (src/db/media-store.ts).
+  MEDIA_QUOTA_MB: z.coerce.number().int().min(1).max(10_000_000).default(2048),
+  MEDIA_MAX_FILE_MB: z.coerce.number().int().min(1).max(2048).default(100),
+  MEDIA_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+});
+
+export type Env = z.input<typeof schema>;
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  http: { host: string; port: number; publicUrl: string };
+  logLevel: string;
+  /** Undefined: pretty on a terminal, JSON otherwise (see log.ts logFormat). */
+  logFormat?: 'pretty' | 'json' | undefined;
+  database: { url: string | undefined; poolSize: number };
+  dataDir: string;
+  /** Undefined in development until generated into the data dir (see secrets.ts). */
+  encryption: { keys: string; primaryKeyId: string } | undefined;
+  stateSecret: string | undefined;
+  slack:
+    | { mode: 'http'; signingSecret: string; botToken: string; apiUrl: string }
+    | { mode: 'socket'; signingSecret: string | undefined; botToken: string; appToken: string; apiUrl: string }
+    /** HTTP mode where each workspace installs the app by OAuth; its bot token comes from the installation store. */
+    | { mode: 'oauth'; signingSecret: string; clientId: string; clientSecret: string; stateSecret: string | undefined; allowedTeams: string[] | undefined; apiUrl: string }
+    | undefined;
+  discord:
+    | { mode: 'http'; botToken: string; applicationId: string; publicKey: string; apiUrl: string }
+    | { mode: 'gateway'; botToken: string; applicationId: string; publicKey: string | undefined; apiUrl: string }
+    | undefined;
+  publish: { concurrency: number; retries: number; networkTimeoutMs: number; retryBaseMs: number; retryMaxMs: number; postingLimits: PostingLimits };
+  /** How often idle queue workers poll (deliveries are woken at their due time regardless). */
+  queue: { pollSeconds: number };
+  networks: { xApiUrl: string };
+  oauth: OAuthConfig;
+  /** Decimal megabytes as set (MEDIA_QUOTA_MB=2048 is 2,048,000,000 bytes). */
+  media: { quotaBytes: number; maxFileBytes: number; retentionDays: number };
+}
+
+/** An OAuth app's credentials; undefined until both variables are set. */
+export type OAuthClientConfig = { clientId: string; clientSecret: string } | undefined;
+
+export interface OAuthConfig {
+  x: { client: OAuthClientConfig; authUrl: string; apiUrl: string };
+  /** `authUrl` is the OAuth base: /authorization and /accessToken are under it. */
+  linkedin: { client: OAuthClientConfig; authUrl: string; apiUrl: string };
+  threads: { client: OAuthClientConfig; authUrl: string; apiUrl: string };
+  /** Facebook Login, also for Instagram (Business accounts linked to a Page). */
+  facebook: { client: OAuthClientConfig; authUrl: string; apiUrl: string };
+  bluesky: { serviceUrl: string };
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Greenlight cannot start: the configuration has ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export type Parsed = z.output<typeof schema>;

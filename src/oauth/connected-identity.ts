@@ -1,0 +1,12 @@
+import type { TokenSet } from './exchange.ts';
+
+/** Who the tokens belong to, as Greenlight stores and shows the account ("Connected X as @greenlight"). */
+export interface ConnectedIdentity {
+  externalAccountId: string;
+  displayName: string;
+  credentials: TokenSet;
+  /** Said on the closing page, e.g. which of several Pages was connected. */
+  note?: string;
+  /** The server's own post length limit (Mastodon instances set their own). */
+  maxCharacters?: number;
+}

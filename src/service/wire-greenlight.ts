@@ -1,0 +1,88 @@
+import type { Extension, ExtensionContext } from './start-service.ts';
+import type { Config } from '../config/load.ts';
+import type { Chat } from '../db/schema.ts';
+import type { Network } from '../domain/networks.ts';
+import type { Mount } from '../http/server.ts';
+import type { NetworkAdapter } from '../networks/adapter.ts';
+import { defaultAdapters } from '../networks/build-adapters.ts';
+import { mediaService } from './media-service.ts';
+import { connectContext } from '../oauth/context.ts';
+import { oauthMounts } from '../oauth/routes.ts';
+import type { ChatPort } from '../workflow/chat-port.ts';
+import type { WorkflowDeps } from '../workflow/deps.ts';
+import { DEFAULT_WEBHOOK_SETTINGS, type WebhookSettings } from '../workflow/webhook-send.ts';
+import { startWorkers } from '../workflow/workers.ts';
+
+export interface CoreOptions {
+  /** Replaces the real clock (tests, the demo). */
+  now?: () => Date;
+  /** Replaces or adds network adapters (tests point them at emulators). */
+  adapters?: Partial<Record<Network, NetworkAdapter>>;
+  /** Retry timing; tests shorten it. */
+  retryDelays?: { baseMs: number; maxMs: number };
+  /** Outgoing webhooks' attempts, backoff and timeout; tests shorten them. */
+  webhooks?: Partial<WebhookSettings>;
+  /** Start the background workers (publishing, receipts); off for an HTTP-only replica. */
+  workers?: boolean;
+}
+
+/**
+ * Greenlight's parts in the order they depend on each other: chat edges (their ports), the workflow
+ * that uses them, the listeners that call the workflow, and the workers.
+ */
+export function greenlightCore(config: Config, options: CoreOptions = {}): Extension {
+  return {
+    name: 'greenlight',
+    async start(ctx: ExtensionContext) {
+      // Each chat's stack (Bolt and Express, discord.js) is loaded only when that chat is configured:
+      // it is most of an idle process's memory.
+      const slack = config.slack ? await (await import('../chat/slack/slack-app.ts')).createSlackEdge(config.slack, { ...ctx, publicUrl: config.http.publicUrl, stateSecret: config.stateSecret }) : undefined;
+      const chats: Partial<Record<Chat, ChatPort>> = {};
+      if (slack) chats.slack = slack.port(ctx.db);
+      const discord = config.discord ? await (await import('../chat/discord/discord-app.ts')).createDiscordEdge(config.discord, ctx.log, ctx.metrics) : undefined;
+      if (discord) chats.discord = discord.port(ctx.db);
+      const deps: WorkflowDeps = {
+        db: ctx.db,
+        queue: ctx.queue,
+        cipher: ctx.cipher,
+        log: ctx.log,
+        metrics: ctx.metrics,
+        now: options.now ?? (() => new Date()),
+        adapters: { ...defaultAdapters(config), ...options.adapters },
+        chats,
+        publicUrl: config.http.publicUrl,
+        stateSecret: config.stateSecret,
+        publish: {
+          retries: config.publish.retries,
+          ...(options.retryDelays ?? { baseMs: config.publish.retryBaseMs, maxMs: config.publish.retryMaxMs }),
+          // An attempt older than this has lost its worker: every call it makes times out well before.
+          stuckAfterMs: 2 * config.publish.networkTimeoutMs + 10_000,
+        },
+        postingLimits: config.publish.postingLimits,
+        webhooks: { ...DEFAULT_WEBHOOK_SETTINGS, allowPlainHttp: config.env !== 'production', ...options.webhooks },
+      };
+      const mounts: Mount[] = [...oauthMounts(connectContext(deps, config))];
+      const stops: (() => Promise<void>)[] = [];
+      if (slack) {
+        const started = await slack.start(deps);
+        mounts.push(...started.mounts);
+        stops.push(started.stop);
+      }
+      if (discord) {
+        const started = await discord.start(deps);
+        mounts.push(...started.mounts);
+        stops.push(started.stop);
+      }
+      if (options.workers !== false) {
+        const workers = await startWorkers(deps, { publishConcurrency: config.publish.concurrency });
+        stops.push(async () => workers.stop());
+      }
+      return { mounts, stop: async () => void (await Promise.all(stops.map((s) => s()))) };
+    },
+  };
+}
+
+/** The parts that run in `npm start`. */
+export function defaultExtensions(config: Config): Extension[] {
+  return [greenlightCore(config), mediaService(config)];
+}

@@ -1,0 +1,102 @@
+import { loadMetricTargets, saveMetrics, type MetricRow, type MetricTarget } from '../../db/delivery-metrics.ts';
+import { inTransaction } from '../../db/transaction.ts';
+import { nextAttemptAt } from '../../domain/backoff.ts';
+import { NetworkError, type PostMetrics } from '../../networks/adapter.ts';
+import { refreshIfExpiring } from '../accounts/refresh-account.ts';
+import type { MetricsJob } from '../../queue/queue.ts';
+import type { WorkflowDeps } from '../deps.ts';
+import { recordMeasurements } from './measurement-events.ts';
+import { SUMMARY_SLOT } from '../../domain/metric-slots.ts';
+import { summarizeIfComplete } from './summarize-post.ts';
+
+/**
+ * The metrics worker. pg-boss hands over up to 100 due jobs at a time (one per delivery and slot);
+ * they are grouped by account, and each account's posts are looked up in as few calls as its network
+ * allows (X: 100 ids a call), the groups in parallel. Outcomes per group:
+ * - answered: a row per job; a post the network did not answer for is stored "not reported";
+ * - transient or rate-limited: the jobs come back later with backoff and full jitter as publishing
+ *   does, at the network's reset time when it gave one; after METRICS_MAX_ATTEMPTS they are stored
+ *   "not reported", so a post's 24-hour summary is never held back forever;
+ * - refused token or a permanent error: stored "not reported" at once (publishing asks for the reconnect).
+ * Returns the ids of jobs whose handling crashed (pg-boss retries those).
+ */
+export const METRICS_MAX_ATTEMPTS = 6;
+const REFRESH_WINDOW_MS = 5 * 60_000;
+
+export interface MetricsJobRun {
+  id: string;
+  data: MetricsJob;
+  signal: AbortSignal;
+}
+
+interface Work {
+  job: MetricsJobRun;
+  target: MetricTarget;
+}
+
+export async function handleMetricsBatch(deps: WorkflowDeps, jobs: MetricsJobRun[]): Promise<string[]> {
+  const targets = new Map((await loadMetricTargets(deps.db, [...new Set(jobs.map((j) => j.data.deliveryId))])).map((t) => [t.deliveryId, t]));
+  const groups = new Map<string, Work[]>();
+  for (const job of jobs) {
+    const target = targets.get(job.data.deliveryId);
+    if (!target) continue; // withdrawn, or no longer published: nothing to measure
+    groups.set(target.account.id, [...(groups.get(target.account.id) ?? []), { job, target }]);
+  }
+  const signal = AbortSignal.any(jobs.map((j) => j.signal));
+  const failed: string[] = [];
+  await Promise.all(
+    [...groups.values()].map((group) =>
+      collectGroup(deps, group, signal).catch((error: unknown) => {
+        deps.log.error({ err: error, network: group[0]!.target.network, deliveryIds: group.map((w) => w.target.deliveryId) }, 'collecting metrics failed; the jobs will retry');
+        failed.push(...group.map((w) => w.job.id));
+      }),
+    ),
+  );
+  return failed;
+}
+
+async function collectGroup(deps: WorkflowDeps, group: Work[], signal: AbortSignal): Promise<void> {
+  const { account, network } = group[0]!.target;
+  const adapter = deps.adapters[network];
+  if (!adapter?.metrics) return;
+  let answered: Map<string, PostMetrics>;
+  try {
+    const credentials = await refreshIfExpiring(deps, account, adapter, signal, REFRESH_WINDOW_MS);
+    answered = await adapter.metrics(credentials, [...new Set(group.map((w) => w.target.externalId))], signal);
+  } catch (error) {
+    if (!(error instanceof NetworkError)) throw error;
+    return onNetworkError(deps, group, error);
+  }
+  await store(deps, group.map((w) => ({ target: w.target, slot: w.job.data.slot, metrics: answered.get(w.target.externalId) })));
+}
+
+async function onNetworkError(deps: WorkflowDeps, group: Work[], error: NetworkError): Promise<void> {
+  const retryable = ['transient', 'rate_limited', 'unknown_outcome'].includes(error.errorClass);
+  const again = retryable ? group.filter((w) => w.job.data.attempt < METRICS_MAX_ATTEMPTS) : [];
+  const giveUp = group.filter((w) => !again.includes(w));
+  const context = { network: error.network, errorClass: error.errorClass, deliveryIds: group.map((w) => w.target.deliveryId), err: error };
+  if (again.length > 0) {
+    const attempt = Math.max(...again.map((w) => w.job.data.attempt));
+    const at = nextAttemptAt(deps.now(), attempt, deps.publish, Math.random(), error.retryAt);
+    deps.log.info({ ...context, retryAt: at.toISOString() }, 'metrics lookup failed; trying again later');
+    await deps.queue.sendMetrics(deps.db, again.map(({ job }) => ({ deliveryId: job.data.deliveryId, slot: job.data.slot, attempt: job.data.attempt + 1, at })));
+  }
+  if (giveUp.length > 0) {
+    deps.log.warn(context, 'metrics lookup gave up; stored as not reported');
+    await store(deps, giveUp.map((w) => ({ target: w.target, slot: w.job.data.slot, metrics: undefined })));
+  }
+}
+
+/**
+ * Saves the rows and, with them, an event per new row for the outgoing webhooks; each post that got a
+ * new 24-hour row may now be complete enough for its summary.
+ */
+async function store(deps: WorkflowDeps, rows: MetricRow[]): Promise<void> {
+  const fresh = await inTransaction(deps.db, async (tx) => {
+    const saved = await saveMetrics(tx, rows);
+    await recordMeasurements(tx, deps.queue, saved, deps.now());
+    return saved;
+  });
+  const posts = new Map(fresh.filter((r) => r.slot === SUMMARY_SLOT).map((r) => [r.target.postId, r.target.workspaceId]));
+  for (const [id, workspaceId] of posts) await summarizeIfComplete(deps, { id, workspaceId });
+}

@@ -1,0 +1,157 @@
+import type { DeliveryState } from '../../domain/delivery-state.ts';
+import { NETWORK_LABELS, type Network } from '../../domain/networks.ts';
+import { isAwaitingDecision, isEditable, type PostState } from '../../domain/post-state.ts';
+import { countCharacters } from '../../domain/text-rules.ts';
+import { splitThreadParts } from '../../domain/thread-parts.ts';
+import { countOptionsOf } from '../../db/accounts.ts';
+import type { Decision, Delivery, Post } from '../../db/schema.ts';
+import type { PostContent } from '../../db/posts.ts';
+
+/** The chat-neutral card: what both Slack and Discord show about one post. */
+export interface CardView {
+  postId: string;
+  state: PostState;
+  stateLabel: string;
+  /** The approve button carries a prefix of it: an approval of content that changed meanwhile is refused. */
+  contentHash: string;
+  authorId: string;
+  note: string | null;
+  publishAt: Date;
+  zone: string;
+  networks: NetworkSection[];
+  media: string[];
+  approvals: { count: number; required: number; approverIds: string[] };
+  /** Networks an approver held on this version: they will not be published. */
+  held: { network: Network; label: string; byIds: string[] }[];
+  /** What "Approve, but hold…" offers: the networks not yet held, while at least two are open. */
+  holdable: { network: Network; label: string }[];
+  lastComment: { actorId: string; kind: 'request_changes' | 'reject'; comment: string } | undefined;
+  deliveries: DeliveryLine[];
+  /** Approve / Request changes / Reject are shown. */
+  reviewOpen: boolean;
+  /** Edit / Reschedule / Publish now / Cancel are shown. */
+  authorActionsOpen: boolean;
+}
+
+export interface NetworkSection {
+  network: Network;
+  label: string;
+  accountName: string;
+  parts: { text: string; count: number; limit: number }[];
+}
+
+export interface DeliveryLine {
+  deliveryId: string;
+  network: Network;
+  label: string;
+  state: DeliveryState;
+  url: string | null;
+  error: string | null;
+}
+
+/** A thread reply: one line of text and, where the team can act, buttons. */
+export interface Receipt {
+  text: string;
+  buttons: ReceiptButton[];
+}
+
+export type ReceiptButton =
+  | { kind: 'link'; label: string; url: string }
+  | { kind: 'action'; label: string; action: ReceiptAction; value: string; style?: 'primary' | 'danger' };
+
+export type ReceiptAction = 'retry_delivery' | 'confirm_live' | 'publish_again' | 'publish_late';
+
+const STATE_LABELS: Record<PostState, string> = {
+  draft: 'Draft',
+  in_review: 'Waiting for approval',
+  changes_requested: 'Changes requested',
+  approved: 'Approved',
+  scheduled: 'Scheduled',
+  publishing: 'Publishing',
+  published: 'Published',
+  partially_published: 'Partly published',
+  failed: 'Failed',
+  rejected: 'Rejected',
+  canceled: 'Canceled',
+};
+
+export function buildCardView(input: {
+  post: Post;
+  content: PostContent;
+  decisions: Decision[];
+  deliveries: Delivery[];
+  approvalsRequired: number;
+  /** The clock: a post still in review after its time (and the grace an approval gets) says so. */
+  now?: Date;
+  /** The grace after the publish time during which an approval still publishes. */
+  graceMs?: number;
+}): CardView {
+  const { post, content } = input;
+  const current = input.decisions.filter((d) => !d.voided_at && d.content_hash === post.content_hash);
+  const approverIds = [...new Set(current.filter((d) => d.kind === 'approve').map((d) => d.actor_id))];
+  const networks = [...new Set(content.targets.map((t) => t.network))];
+  const held = networks.flatMap((network) => {
+    const byIds = [...new Set(current.filter((d) => d.kind === 'hold' && d.network === network).map((d) => d.actor_id))];
+    return byIds.length > 0 ? [{ network, label: NETWORK_LABELS[network], byIds }] : [];
+  });
+  const open = networks.filter((n) => !held.some((h) => h.network === n));
+  const overdue = isAwaitingDecision(post.state) && input.now !== undefined && post.publish_at.getTime() + (input.graceMs ?? 0) <= input.now.getTime();
+  const last = [...input.decisions].reverse().find((d) => d.kind !== 'approve' && d.comment);
+  return {
+    postId: post.id,
+    state: post.state,
+    stateLabel: overdue ? `${STATE_LABELS.in_review} · its publish time has passed` : STATE_LABELS[post.state],
+    contentHash: post.content_hash,
+    authorId: post.author_id,
+    note: post.note,
+    publishAt: post.publish_at,
+    zone: post.zone,
+    networks: content.targets.map((t) => section(t.network, t.displayName, content.variants[t.network] ?? post.text, t.maxCharacters)),
+    media: content.media.map((m) => m.url),
+    approvals: { count: approverIds.length, required: input.approvalsRequired, approverIds },
+    held,
+    holdable: isAwaitingDecision(post.state) && open.length >= 2 ? open.map((network) => ({ network, label: NETWORK_LABELS[network] })) : [],
+    lastComment: last ? { actorId: last.actor_id, kind: last.kind as 'request_changes' | 'reject', comment: last.comment! } : undefined,
+    deliveries: input.deliveries.map((d) => ({
+      deliveryId: d.id,
+      network: d.network,
+      label: NETWORK_LABELS[d.network],
+      state: d.state,
+      url: d.url,
+      error: d.last_error ? d.last_error.networkMessage ?? d.last_error.message : null,
+    })),
+    reviewOpen: isAwaitingDecision(post.state),
+    authorActionsOpen: isEditable(post.state),
+  };
+}
+
+function section(network: Network, accountName: string, text: string, maxCharacters: number | null): NetworkSection {
+  const opts = countOptionsOf({ max_characters: maxCharacters });
+  return {
+    network,
+    label: NETWORK_LABELS[network],
+    accountName,
+    parts: splitThreadParts(text).map((part) => ({ text: part, ...countCharacters(network, part, opts) })),
+  };
+}
+
+const DELIVERY_ICONS: Record<DeliveryState, string> = {
+  pending: '🕒',
+  sending: '📤',
+  published: '✅',
+  failed: '❌',
+  needs_reconnect: '🔌',
+  skipped: '⏭️',
+  unconfirmed: '❓',
+  held: '⏸️',
+};
+
+/**
+ * One delivery as a line of the card, the same in every chat: icon, network, state (the state word
+ * linked when published), and the error in the network's words. `link` and `escape` are the chat's.
+ */
+export function deliveryStatusLine(d: DeliveryLine, format: { link: (text: string, url: string) => string; escape: (text: string) => string }): string {
+  const detail = d.state === 'published' && d.url ? format.link('published', d.url) : d.state.replace('_', ' ');
+  const error = d.error && d.state !== 'published' ? ` — ${format.escape(d.error)}` : '';
+  return `${DELIVERY_ICONS[d.state]} ${d.label}: ${detail}${error}`;
+}

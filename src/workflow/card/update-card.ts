@@ -1,0 +1,57 @@
+import { listDecisions } from '../../db/decisions.ts';
+import { listDeliveries } from '../../db/deliveries.ts';
+import { findPost, loadPostContent } from '../../db/posts.ts';
+import type { ChatMessage, Post, Workspace } from '../../db/schema.ts';
+import { findWorkspace } from '../../db/workspaces.ts';
+import { seriesOf } from '../../db/post-series.ts';
+import { buildCardView, type CardView } from './card-view.ts';
+import type { WorkflowDeps } from '../deps.ts';
+import { PASSED_AFTER_MS } from '../schedule-deliveries.ts';
+import { chatPostFailed, postReceipts } from './post-receipts.ts';
+import { findChatMessage, insertChatMessage } from '../../db/chat-messages.ts';
+
+/**
+ * The notify job: make the chat show the post as it is now. Posts the card the first time (in the
+ * approvals channel, or where /post was run), updates it in place afterwards, and posts the receipts
+ * of the post's events not yet in the card's thread (postReceipts). A chat error throws, so the job
+ * retries: late, never lost.
+ */
+export async function handleNotifyJob(deps: WorkflowDeps, postId: string): Promise<void> {
+  const post = await findPost(deps.db, postId);
+  if (!post) return;
+  const workspace = await findWorkspace(deps.db, post.workspace_id);
+  const chat = workspace ? deps.chats[workspace.chat] : undefined;
+  if (!workspace || !chat) {
+    deps.log.warn({ postId, chat: workspace?.chat }, 'no chat edge configured for this workspace; the card is not shown');
+    return;
+  }
+  // A later occurrence of a series has no card: its receipts go to the thread of the series' card.
+  const series = await seriesOf(deps.db, post.id);
+  if (series && series.position > 0) {
+    const head = await findChatMessage(deps.db, series.head_id, workspace.chat);
+    if (!head) throw new Error(`the card of series ${series.head_id} is not posted yet; the receipts of post ${post.id} wait for it`);
+    await postReceipts(deps, workspace, post, head);
+    return;
+  }
+  const card = await loadCardView(deps, post, workspace);
+  let ref = await findChatMessage(deps.db, post.id, workspace.chat);
+  try {
+    if (!ref) ref = await postCard(deps, workspace, post, card);
+    else await chat.updateCard(workspace, ref, card);
+  } catch (error) {
+    chatPostFailed(deps, workspace, post.id, 'card', error);
+    throw error;
+  }
+  await postReceipts(deps, workspace, post, ref);
+}
+
+export async function loadCardView(deps: WorkflowDeps, post: Post, workspace: Workspace): Promise<CardView> {
+  const [content, decisions, deliveries] = await Promise.all([loadPostContent(deps.db, post.id), listDecisions(deps.db, post.id), listDeliveries(deps.db, post.id)]);
+  return buildCardView({ post, content, decisions, deliveries, approvalsRequired: workspace.approvals_required, now: deps.now(), graceMs: PASSED_AFTER_MS });
+}
+
+async function postCard(deps: WorkflowDeps, workspace: Workspace, post: Post, card: CardView): Promise<ChatMessage> {
+  const channelId = workspace.approvals_channel_id ?? post.origin_channel_id;
+  const placed = await deps.chats[workspace.chat]!.postCard(workspace, channelId, card);
+  return insertChatMessage(deps.db, { postId: post.id, chat: workspace.chat, channelId: placed.channelId, messageId: placed.messageId, threadId: placed.threadId });
+}
