@@ -2,6 +2,7 @@ import { startMastodonEmulator } from '../emulators/mastodon.ts';
 import { benchText, creates, duplicates } from './deliveries.ts';
 import { cpuMs, freshDatabase, postgresCpu, sleep, spawnGreenlight, until } from './harness.ts';
 import { seedDeliveries, seedWorkspace } from './seed.ts';
+import { databaseCounters } from './statements.ts';
 
 export interface ThroughputOptions {
   deliveries: number;
@@ -21,6 +22,8 @@ export async function throughput(adminUrl: string, options: ThroughputOptions) {
   const seeded = await seedWorkspace(url, mastodon, options.accounts);
   const now = new Date();
   await seedDeliveries(seeded, Array.from({ length: options.deliveries }, () => now), benchText).finally(() => seeded.close());
+  const counters = await databaseCounters(url);
+  const atStart = await counters.read();
   const app = await spawnGreenlight({ DATABASE_URL: url, ENCRYPTION_KEYS: seeded.keys, ENCRYPTION_PRIMARY_KEY_ID: 'bench', ...options.env }).catch(async (error: unknown) => {
     await mastodon.stop();
     throw error;
@@ -32,15 +35,24 @@ export async function throughput(adminUrl: string, options: ThroughputOptions) {
     const all = await until(() => mastodon.posts.length >= options.deliveries, { timeoutMs: 180_000, everyMs: 100 });
     const cpu = { app: cpuMs(app.pid) - before.app, pg: pgCpu() - before.pg, bench: cpuTotalMs(process.cpuUsage(before.bench)) };
     await sleep(500);
+    // Statements and transactions from the start to the receipts' jobs of the last deliveries (the
+    // notify and metrics jobs they leave are counted where they are written, not where they run).
+    // Backends report transactions when they exit: stop the app before reading.
+    await app.stop();
+    const atEnd = await counters.read();
+    const top = await counters.top(25);
     const received = creates(mastodon).map((c) => c.receivedMs).sort((a, b) => a - b);
     const seconds = (received[received.length - 1]! - received[0]!) / 1000;
     const per = (ms: number) => ms / received.length;
     return {
       delivered: received.length, complete: all, duplicates: duplicates(mastodon), seconds, perSecond: (received.length - 1) / seconds,
       cpuMsPerDelivery: { app: per(cpu.app), postgres: per(cpu.pg), emulator: per(cpu.bench) },
+      perDelivery: { statements: per(atEnd.statements - atStart.statements), transactions: per(atEnd.transactions - atStart.transactions) },
+      top,
     };
   } finally {
     await app.stop();
+    await counters.close();
     await mastodon.stop();
   }
 }

@@ -1,0 +1,39 @@
+import pg from 'pg';
+
+/**
+ * What one database of the bench server did: statements executed (pg_stat_statements, which the
+ * embedded bench server preloads, see benchDatabaseServer) and transactions ended (pg_stat_database).
+ * Backends report transactions at most once a second and on exit, so read them after the clients
+ * being measured have disconnected. NaN where the server has no pg_stat_statements.
+ */
+export interface Counters { statements: number; transactions: number }
+
+export async function databaseCounters(url: string) {
+  const name = decodeURIComponent(new URL(url).pathname.slice(1));
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  const hasStatements = await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements').then(
+    () => client.query('SELECT 1 FROM pg_stat_statements LIMIT 1').then(() => true),
+    () => false,
+  );
+  const read = async (): Promise<Counters> => {
+    await client.query('SELECT pg_stat_clear_snapshot()');
+    const tx = await client.query<{ n: string }>('SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = $1', [name]);
+    const st = hasStatements
+      ? await client.query<{ n: string | null }>('SELECT sum(calls) AS n FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1', [name])
+      : { rows: [{ n: null }] };
+    return { transactions: Number(tx.rows[0]?.n ?? Number.NaN), statements: st.rows[0]?.n == null ? Number.NaN : Number(st.rows[0].n) };
+  };
+  /** The statements run most often in the database, with their calls (first line of the text, shortened). */
+  const top = async (limit: number): Promise<{ calls: number; query: string }[]> => {
+    if (!hasStatements) return [];
+    const { rows } = await client.query<{ calls: string; query: string }>(
+      'SELECT sum(calls) AS calls, left(regexp_replace(query, E\'\\\\s+\', \' \', \'g\'), 140) AS query FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1 GROUP BY 2 ORDER BY 1 DESC LIMIT $2',
+      [name, limit],
+    );
+    return rows.map((r) => ({ calls: Number(r.calls), query: r.query }));
+  };
+  return { read, top, close: () => client.end() };
+}
