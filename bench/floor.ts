@@ -58,6 +58,7 @@ export async function floor(adminUrl: string, options: FloorOptions) {
     child.kill('SIGTERM');
     await exited;
     const after = await counters.read();
+    const top = await counters.top(8);
     const received = creates(mastodon).map((c) => c.receivedMs).sort((a, b) => a - b);
     const seconds = (received[received.length - 1]! - received[0]!) / 1000;
     const per = (v: number) => v / received.length;
@@ -65,6 +66,7 @@ export async function floor(adminUrl: string, options: FloorOptions) {
       delivered: received.length, complete: all, duplicates: duplicates(mastodon), seconds, perSecond: (received.length - 1) / seconds,
       cpuMsPerDelivery: { app: per(cpu.app), postgres: per(cpu.pg) },
       perDelivery: { statements: per(after.statements - before.statements), transactions: per(after.transactions - before.transactions) },
+      top,
     };
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

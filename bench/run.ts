@@ -105,8 +105,8 @@ const scenarios: Scenario<any>[] = [
     appendix: (runs: Record<number, Awaited<ReturnType<typeof throughput>>>[]) => {
       const c = CONCURRENCIES[0]!;
       const last = runs.at(-1)![c]!;
-      const lines = last.top.map((t) => `| ${(t.calls / last.delivered).toFixed(2)} | ${t.query.replaceAll('|', '\\|')} |`);
-      return `### Throughput: the statements per delivery at PUBLISH_CONCURRENCY=${c} (last run, pg_stat_statements, the 25 most frequent)\n\n| calls per delivery | statement |\n| --- | --- |\n${lines.join('\n')}`;
+      const lines = last.top.map((t) => `| ${(t.ms / last.delivered).toFixed(3)} | ${(t.calls / last.delivered).toFixed(2)} | ${t.query.replaceAll('|', '\\|')} |`);
+      return `### Throughput: the statements per delivery at PUBLISH_CONCURRENCY=${c} (last run, pg_stat_statements, the 25 with the most execution time)\n\n| execution ms per delivery | calls per delivery | statement |\n| --- | --- | --- |\n${lines.join('\n')}`;
     },
   },
   {
@@ -131,6 +131,12 @@ const scenarios: Scenario<any>[] = [
           { scenario, figure: `statements / transactions per job, concurrency ${c}`, value: `${med(runs, (r) => r[c]!.perDelivery.statements).toFixed(1)} / ${med(runs, (r) => r[c]!.perDelivery.transactions).toFixed(1)}`, target: '' },
         ];
       }),
+    appendix: (runs: Record<number, Awaited<ReturnType<typeof floor>>>[]) => {
+      const c = FLOOR_CONCURRENCIES[0]!;
+      const last = runs.at(-1)![c]!;
+      const lines = last.top.map((t) => `| ${(t.ms / last.delivered).toFixed(3)} | ${(t.calls / last.delivered).toFixed(2)} | ${t.query.replaceAll('|', '\\|')} |`);
+      return `### Floor: the statements per job at concurrency ${c} (last run, pg_stat_statements, the 8 with the most execution time)\n\n| execution ms per job | calls per job | statement |\n| --- | --- | --- |\n${lines.join('\n')}`;
+    },
   },
   {
     name: 'growth',
