@@ -21,10 +21,16 @@ export async function databaseCounters(url: string) {
   // From here on only: seeding the database is not what is measured.
   if (hasStatements) await client.query('SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = $1), 0)', [name]);
   const read = async (): Promise<Counters> => {
+    // A backend reports its transactions as it exits: wait for the measured clients' backends to go.
+    for (let i = 0; i < 100; i++) {
+      const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+      if (Number(rows[0]!.n) === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     await client.query('SELECT pg_stat_clear_snapshot()');
     const tx = await client.query<{ n: string }>('SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = $1', [name]);
     const st = hasStatements
-      ? await client.query<{ n: string | null }>('SELECT sum(calls) AS n FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1', [name])
+      ? await client.query<{ n: string | null }>('SELECT coalesce(sum(calls), 0) AS n FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1', [name])
       : { rows: [{ n: null }] };
     return { transactions: Number(tx.rows[0]?.n ?? Number.NaN), statements: st.rows[0]?.n == null ? Number.NaN : Number(st.rows[0].n) };
   };
