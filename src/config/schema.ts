@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { NETWORKS } from '../domain/networks.ts';
 import { parsePostingLimits, type PostingLimits } from '../domain/rate-limits.ts';
+import { parseAllowList, type OutboundPolicy } from '../networks/outbound.ts';
 
 /**
  * Configuration comes from the environment only. It is parsed once at start: every bad variable is
@@ -90,6 +91,17 @@ export const schema = z.object({
   MEDIA_QUOTA_MB: z.coerce.number().int().min(1).max(10_000_000).default(2048),
   MEDIA_MAX_FILE_MB: z.coerce.number().int().min(1).max(2048).default(100),
   MEDIA_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  // Requests to addresses users type (media links, webhooks, Mastodon and Bluesky servers) refuse private
+  // ranges; a team with an intranet CMS or a private instance lists its own ranges here.
+  OUTBOUND_ALLOW_PRIVATE: z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      const parsed = parseAllowList(text);
+      if (parsed.ok) return parsed.cidrs;
+      ctx.addIssue({ code: 'custom', message: `${parsed.problem} (comma-separated CIDRs)` });
+      return z.NEVER;
+    }),
 });
 
 export type Env = z.input<typeof schema>;
@@ -122,6 +134,8 @@ export interface Config {
   oauth: OAuthConfig;
   /** Decimal megabytes as set (MEDIA_QUOTA_MB=2048 is 2,048,000,000 bytes). */
   media: { quotaBytes: number; maxFileBytes: number; retentionDays: number };
+  /** The outbound guard for addresses users type: https only in production, plus the allowed private ranges. */
+  outbound: OutboundPolicy;
 }
 
 /** An OAuth app's credentials; undefined until both variables are set. */
