@@ -19,6 +19,8 @@ export const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().default('0.0.0.0'),
   PORT: port.default(3000),
+  // When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>` (the port is often reachable beyond the scraper).
+  METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'expected at least 16 characters').optional()),
   PUBLIC_URL: z.url({ message: 'expected an absolute URL such as https://greenlight.example.com' }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Unset: readable lines when stdout is a terminal, JSON (one object a line) otherwise.
@@ -108,7 +110,7 @@ export type Env = z.input<typeof schema>;
 
 export interface Config {
   env: 'development' | 'production' | 'test';
-  http: { host: string; port: number; publicUrl: string };
+  http: { host: string; port: number; publicUrl: string; metricsToken: string | undefined };
   logLevel: string;
   /** Undefined: pretty on a terminal, JSON otherwise (see log.ts logFormat). */
   logFormat?: 'pretty' | 'json' | undefined;

@@ -61,7 +61,7 @@ export async function startGreenlight({ config, log, extensions = [] }: StartOpt
     let phase: Phase = 'starting';
     let services: Services | undefined;
     // Listening first: /readyz answers 503 (not a refused connection) while the database starts and migrates.
-    const server = createHttpServer({ log, phase: () => phase, services: () => services });
+    const server = createHttpServer({ log, phase: () => phase, services: () => services, metricsToken: config.http.metricsToken });
     const port = await listen(server, config.http.port, config.http.host);
     const closeHttp = onlyOnce(() => closeServer(server));
     stack.push({ name: 'http server', stop: closeHttp });
