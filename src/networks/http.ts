@@ -207,11 +207,17 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 export async function downloadMedia(options: HttpOptions, url: string, signal: AbortSignal, maxBytes: number): Promise<DownloadedMedia> {
   const guarded: HttpOptions = { ...options, guard: options.guard ?? true };
   const first = new URL(url);
+  // Always the link the user gave: where a redirect leads is the remote's answer, not shown in chat.
+  const what = `download media from ${first.origin}${first.pathname}`;
   let where = first;
   let res: HttpResponse;
   for (let hop = 0; ; hop++) {
-    const what = `download media from ${where.origin}${where.pathname}`;
-    res = await send(guarded, { method: 'GET', url: where.toString(), signal, what, maxBytes });
+    res = await send(guarded, { method: 'GET', url: where.toString(), signal, what, maxBytes }).catch((err: unknown) => {
+      if (hop > 0 && err instanceof NetworkError && err.networkCode === 'outbound_refused') {
+        throw makeError(options.network, [], { errorClass: 'permanent', networkCode: 'outbound_refused', message: `${what}: it redirects to an address that ${err.message.replace(/^.* (points to|must|carries|is not)/, '$1')}`, cause: err });
+      }
+      throw err;
+    });
     const location = REDIRECTS.has(res.status) ? header(res, 'location') : undefined;
     if (location === undefined) break;
     if (hop >= MAX_REDIRECTS) throw makeError(options.network, [], { errorClass: 'permanent', status: res.status, message: `${what}: more than ${MAX_REDIRECTS} redirects` });
@@ -219,7 +225,6 @@ export async function downloadMedia(options: HttpOptions, url: string, signal: A
     if (!next) throw makeError(options.network, [], { errorClass: 'permanent', status: res.status, message: `${what}: a redirect to an address that is not a URL` });
     where = next;
   }
-  const what = `download media from ${where.origin}${where.pathname}`;
   const contentType = header(res, 'content-type')?.split(';')[0]?.trim() ?? '';
   if (res.status >= 500 || res.status === 429 || res.status === 408) {
     throw makeError(options.network, [], { errorClass: 'transient', status: res.status, message: `${what}: HTTP ${res.status}` });

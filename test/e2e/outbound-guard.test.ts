@@ -84,6 +84,7 @@ describe('media links', () => {
     expect(failed.last_error).toMatchObject({ class: 'permanent' });
     const receipt = await waitUntil(stack, 'the failure in the thread', async () => (await threadOf(stack, id)).find((t) => t.includes('points to a loopback address')));
     expect(receipt).not.toContain('INTERNAL-ADMIN-SECRET');
+    expect(receipt).not.toContain(new URL(internalUrl).host);
     expect(internalHits).toEqual([]);
     expect(stack.x.media.length).toBe(uploadsBefore);
   });
