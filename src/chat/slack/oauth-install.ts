@@ -41,7 +41,7 @@ export function oauthReceiverOptions(slack: OAuthSlack, store: InstallationStore
           const id = (orgWide ? installation.enterprise?.id : installation.team?.id) ?? '';
           if (!slack.allowedTeams || slack.allowedTeams.includes(id)) return true;
           log.warn({ [orgWide ? 'enterpriseId' : 'teamId']: id }, `a Slack install from ${orgWide ? 'an organization' : 'a workspace'} not in SLACK_ALLOWED_TEAMS was refused`);
-          sendPage(res, 403, 'Install refused', html`<p>This Greenlight serves only the workspaces its operator lists. Ask them to add ${orgWide ? 'organization' : 'team'} <code>${id}</code> to SLACK_ALLOWED_TEAMS, then install again.</p>`);
+          sendPage(res, 403, 'Install refused', html`<p>This Greenlight serves only the workspaces its operator lists. Ask them to add ${orgWide ? 'organization' : 'team'} ${id} to SLACK_ALLOWED_TEAMS, then install again.</p>`);
           return false;
         },
         success: (installation, _options, _req, res) => {
