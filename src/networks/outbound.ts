@@ -223,7 +223,7 @@ export async function resolveChecked(hostname: string, policy: OutboundPolicy): 
  * commands. Undefined when it passes or the name cannot be looked up now (publish time checks again); else
  * the reason, such as "points to a private network address".
  */
-export async function outboundProblem(input: string, policy: OutboundPolicy, timeoutMs = 1_500): Promise<string | undefined> {
+export async function outboundProblem(input: string, policy: OutboundPolicy, timeoutMs = 1_000): Promise<string | undefined> {
   try {
     const url = guardedUrl(input, policy);
     const lookup = resolveChecked(url.hostname, policy);
