@@ -204,7 +204,7 @@ export function guardedUrl(input: string | URL, policy: OutboundPolicy): URL {
   return url;
 }
 
-const defaultLookup = async (hostname: string) => dnsLookup(hostname, { all: true, verbatim: true });
+const defaultLookup = async (hostname: string) => dnsLookup(hostname, { all: true, order: 'verbatim' });
 
 /** Looks the host up and checks every address it has; any refused address refuses the host. */
 export async function resolveChecked(hostname: string, policy: OutboundPolicy): Promise<{ address: string; family: number }[]> {
