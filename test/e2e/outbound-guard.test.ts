@@ -169,3 +169,19 @@ describe('the Mastodon and Bluesky connect forms', () => {
     expect(internalHits).toEqual([]);
   });
 });
+
+describe('the Discord compose form', () => {
+  it('answers a media link inside the network with what to fix, and stores nothing', async () => {
+    const { dDraft, discordOf } = await import('../helpers/discord-stack.ts');
+    const { startStack } = await import('../helpers/greenlight.ts');
+    const discordStack = await startStack({ discord: 'http', env: () => ({ OUTBOUND_ALLOW_PRIVATE: '127.0.0.2/32' }) });
+    try {
+      const answer = await dDraft(discordStack, { text: 'Our metadata', accounts: [discordOf(discordStack).accounts.x], media: 'http://[::ffff:169.254.169.254]/latest/meta-data/' });
+      expect(answer.content).toMatch(/^⚠️ Not sent yet/);
+      expect(answer.content).toContain('points to a link-local address');
+      expect(await discordStack.app.db.selectFrom('posts').select('id').execute()).toHaveLength(0);
+    } finally {
+      await discordStack.stop();
+    }
+  });
+});
