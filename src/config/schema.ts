@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { NETWORKS } from '../domain/networks.ts';
 import { parsePostingLimits, type PostingLimits } from '../domain/rate-limits.ts';
-import { parseAllowList, type OutboundPolicy } from '../networks/outbound.ts';
+import { parseAllowList, type OutboundPolicy } from '../domain/outbound-policy.ts';
 
 /**
  * Configuration comes from the environment only. It is parsed once at start: every bad variable is

@@ -46,9 +46,10 @@ export const SECURITY_HEADERS = {
 
 const HEADERS = { 'content-type': 'text/html; charset=utf-8', ...SECURITY_HEADERS };
 
-const STYLE = 'body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#1d1d1f}'
-  + 'h1{font-size:1.4rem}label{display:block;margin:1rem 0 .25rem}input{width:100%;padding:.5rem;font:inherit;box-sizing:border-box}'
-  + 'button{margin-top:1.25rem;padding:.5rem 1.25rem;font:inherit}.error{color:#b00020}.muted{color:#666;font-size:.9rem}';
+const STYLE =
+  'body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#1d1d1f}' +
+  'h1{font-size:1.4rem}label{display:block;margin:1rem 0 .25rem}input{width:100%;padding:.5rem;font:inherit;box-sizing:border-box}' +
+  'button{margin-top:1.25rem;padding:.5rem 1.25rem;font:inherit}.error{color:#b00020}.muted{color:#666;font-size:.9rem}';
 
 export function sendPage(res: ServerResponse, status: number, title: string, body: SafeHtml): void {
   const page = html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${title} · Greenlight</title><style>${new SafeHtml(STYLE)}</style></head><body><h1>${title}</h1>${body}</body></html>`;

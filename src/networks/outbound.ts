@@ -1,6 +1,8 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { Agent } from 'undici';
+import type { OutboundPolicy } from '../domain/outbound-policy.ts';
+import { parseAllowList } from '../domain/outbound-policy.ts';
 
 /**
  * The guard for every request to an address a user typed (media links, webhook URLs, Mastodon and Bluesky
@@ -16,14 +18,7 @@ import { Agent } from 'undici';
  * every caller goes through `guardedUrl` (or `send` with `outbound`) before dispatching.
  */
 
-export interface OutboundPolicy {
-  /** Plain http is refused (production). */
-  httpsOnly: boolean;
-  /** CIDRs a team allows although they are private (OUTBOUND_ALLOW_PRIVATE): an intranet CMS, the emulators. */
-  allowPrivate: string[];
-  /** Name lookup (tests inject one); default `dns.lookup` with every address. */
-  lookup?: (hostname: string) => Promise<{ address: string; family: number }[]>;
-}
+export { parseAllowList, type OutboundPolicy } from '../domain/outbound-policy.ts';
 
 /** Why an address is refused, as said to the user: "… points to <class>". */
 export type AddressClass =
@@ -122,28 +117,18 @@ export function addressClass(address: string): AddressClass | undefined {
       const cls = addressClass(inner);
       if (cls) return cls;
       // A public IPv4 address in the deprecated compatible form: nothing legitimate uses it.
-      if (expandIPv6(address)!.slice(0, 6).every((w) => w === 0)) return 'a reserved or documentation address';
+      if (
+        expandIPv6(address)!
+          .slice(0, 6)
+          .every((w) => w === 0)
+      )
+        return 'a reserved or documentation address';
       return undefined;
     }
   }
   const type = family === 4 ? 'ipv4' : 'ipv6';
   for (const [list, cls] of LISTS) if (list.check(address, type)) return cls;
   return undefined;
-}
-
-/** Parses OUTBOUND_ALLOW_PRIVATE: comma-separated CIDRs (a bare address is /32 or /128). */
-export function parseAllowList(text: string | undefined): { ok: true; cidrs: string[] } | { ok: false; problem: string } {
-  const cidrs = (text ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  for (const cidr of cidrs) {
-    const [address = '', bits, extra] = cidr.split('/');
-    const family = isIP(address);
-    const max = family === 4 ? 32 : 128;
-    const n = bits === undefined ? max : Number(bits);
-    if (family === 0 || extra !== undefined || !Number.isInteger(n) || n < 0 || n > max || (bits !== undefined && !/^\d+$/.test(bits))) {
-      return { ok: false, problem: `"${cidr.slice(0, 60)}" is not a CIDR range such as 10.0.0.0/8 or fd00::/8` };
-    }
-  }
-  return { ok: true, cidrs };
 }
 
 const allowLists = new WeakMap<OutboundPolicy, BlockList>();

@@ -5,7 +5,7 @@ import { connectAccount } from '../../src/db/accounts.ts';
 import { insertSubscription } from '../../src/db/webhooks.ts';
 import { ADMIN, AUTHOR, CHANNEL, draft } from '../helpers/greenlight.ts';
 import { approve, threadOf, waitForDelivery, waitUntil } from '../helpers/engine.ts';
-import { startWebhookReceiver, type WebhookReceiver } from '../emulators/webhook-receiver.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../../emulators/webhook-receiver.ts';
 import { browse, chatLink, formToken, oauthStack, submitForm } from '../oauth/oauth-stack.ts';
 
 /**
@@ -15,7 +15,7 @@ import { browse, chatLink, formToken, oauthStack, submitForm } from '../oauth/oa
  */
 let stack: Awaited<ReturnType<typeof oauthStack>>;
 let internal: Server;
-let internalHits: string[] = [];
+const internalHits: string[] = [];
 let internalUrl = '';
 let bouncer: Server;
 let bouncerUrl = '';
@@ -54,7 +54,14 @@ const postIdOf = async (text: string) => (await stack.testDb.db.selectFrom('post
 async function greenlight(user: string, text: string, fragment: string): Promise<string> {
   const before = stack.slack.ephemerals(user).length;
   await stack.slack.slashCommand({ command: '/greenlight', text, userId: user, channelId: CHANNEL });
-  const answer = await stack.slack.waitFor(() => stack.slack.ephemerals(user).slice(before).find((e) => e.text.includes(fragment)), { what: `the answer to /greenlight ${text}`, timeoutMs: 5_000 });
+  const answer = await stack.slack.waitFor(
+    () =>
+      stack.slack
+        .ephemerals(user)
+        .slice(before)
+        .find((e) => e.text.includes(fragment)),
+    { what: `the answer to /greenlight ${text}`, timeoutMs: 5_000 },
+  );
   return answer.text;
 }
 
@@ -82,7 +89,9 @@ describe('media links', () => {
     const failed = await waitForDelivery(stack, id, 'x', 'failed');
     expect(failed.attempts).toBe(1);
     expect(failed.last_error).toMatchObject({ class: 'permanent' });
-    const receipt = await waitUntil(stack, 'the failure in the thread', async () => (await threadOf(stack, id)).find((t) => t.includes('points to a loopback address')));
+    const receipt = await waitUntil(stack, 'the failure in the thread', async () =>
+      (await threadOf(stack, id)).find((t) => t.includes('points to a loopback address')),
+    );
     expect(receipt).not.toContain('INTERNAL-ADMIN-SECRET');
     expect(receipt).not.toContain(new URL(internalUrl).host);
     expect(internalHits).toEqual([]);
@@ -104,11 +113,28 @@ describe('outgoing webhooks', () => {
   });
 
   it('are refused again when sent (a stored URL that now points inside fails at once), and a 2xx with any body is delivered', async () => {
-    const sub = await insertSubscription(stack.app.db, stack.app.cipher, { workspaceId: stack.workspaceId, url: inside.url, events: ['submitted'], createdBy: ADMIN, secret: 'whsec_inside' });
-    const ok = await insertSubscription(stack.app.db, stack.app.cipher, { workspaceId: stack.workspaceId, url: outside.url, events: ['submitted'], createdBy: ADMIN, secret: 'whsec_outside' });
+    const sub = await insertSubscription(stack.app.db, stack.app.cipher, {
+      workspaceId: stack.workspaceId,
+      url: inside.url,
+      events: ['submitted'],
+      createdBy: ADMIN,
+      secret: 'whsec_inside',
+    });
+    const ok = await insertSubscription(stack.app.db, stack.app.cipher, {
+      workspaceId: stack.workspaceId,
+      url: outside.url,
+      events: ['submitted'],
+      createdBy: ADMIN,
+      secret: 'whsec_outside',
+    });
     outside.script({ status: 200, body: 'x'.repeat(200_000) });
     await draft(stack, { text: 'Tell the CRM.', accounts: [stack.accounts.x], when: 'tomorrow 10:00' });
-    const stateOf = (subscriptionId: string) => stack.app.db.selectFrom('webhook_deliveries').select(['state', 'attempts', 'last_error']).where('subscription_id', '=', subscriptionId).executeTakeFirst();
+    const stateOf = (subscriptionId: string) =>
+      stack.app.db
+        .selectFrom('webhook_deliveries')
+        .select(['state', 'attempts', 'last_error'])
+        .where('subscription_id', '=', subscriptionId)
+        .executeTakeFirst();
     const refused = await waitUntil(stack, 'the refused delivery', async () => {
       const d = await stateOf(sub.id);
       return d?.state === 'failed' ? d : undefined;
@@ -119,7 +145,12 @@ describe('outgoing webhooks', () => {
       return d?.state === 'succeeded' ? d : undefined;
     });
     expect(delivered.attempts).toBe(1);
-    const attempts = await stack.app.db.selectFrom('webhook_attempts as a').innerJoin('webhook_deliveries as d', 'd.id', 'a.delivery_id').select(['a.error']).where('d.subscription_id', '=', sub.id).execute();
+    const attempts = await stack.app.db
+      .selectFrom('webhook_attempts as a')
+      .innerJoin('webhook_deliveries as d', 'd.id', 'a.delivery_id')
+      .select(['a.error'])
+      .where('d.subscription_id', '=', sub.id)
+      .execute();
     expect(attempts.map((a) => a.error)).toEqual([expect.stringContaining('points to a loopback address')]);
     expect(inside.requests).toEqual([]);
   });
@@ -136,7 +167,13 @@ describe('the webhook network', () => {
 
   it('a connected URL that points inside is refused at publish time, as a permanent failure said in the thread', async () => {
     const account = await connectAccount(stack.app.db, stack.app.cipher, {
-      workspaceId: stack.workspaceId, network: 'webhook', externalAccountId: inside.url, displayName: 'intranet', instanceUrl: inside.url, connectedBy: ADMIN, credentials: { accessToken: 'whsec_in' },
+      workspaceId: stack.workspaceId,
+      network: 'webhook',
+      externalAccountId: inside.url,
+      displayName: 'intranet',
+      instanceUrl: inside.url,
+      connectedBy: ADMIN,
+      credentials: { accessToken: 'whsec_in' },
     });
     await draft(stack, { text: 'To the intranet blog.', accounts: [account.id], user: AUTHOR });
     const id = await postIdOf('To the intranet blog.');
@@ -176,7 +213,11 @@ describe('the Discord compose form', () => {
     const { startStack } = await import('../helpers/greenlight.ts');
     const discordStack = await startStack({ discord: 'http', env: () => ({ OUTBOUND_ALLOW_PRIVATE: '127.0.0.2/32' }) });
     try {
-      const answer = await dDraft(discordStack, { text: 'Our metadata', accounts: [discordOf(discordStack).accounts.x], media: 'http://[::ffff:169.254.169.254]/latest/meta-data/' });
+      const answer = await dDraft(discordStack, {
+        text: 'Our metadata',
+        accounts: [discordOf(discordStack).accounts.x],
+        media: 'http://[::ffff:169.254.169.254]/latest/meta-data/',
+      });
       expect(answer.content).toMatch(/^⚠️ Not sent yet/);
       expect(answer.content).toContain('points to a link-local address');
       expect(await discordStack.app.db.selectFrom('posts').select('id').execute()).toHaveLength(0);

@@ -167,9 +167,13 @@ describe('name lookups', () => {
       redirector.close();
     });
 
-    const media = (policy: OutboundPolicy, url: string) => downloadMedia({ network: 'x', timeoutMs: 2_000, guard: policy }, url, AbortSignal.timeout(5_000), 1_000_000);
+    const media = (policy: OutboundPolicy, url: string) =>
+      downloadMedia({ network: 'x', timeoutMs: 2_000, guard: policy }, url, AbortSignal.timeout(5_000), 1_000_000);
     const refusal = async (p: Promise<unknown>) => {
-      const err = await p.then(() => undefined, (e: unknown) => e);
+      const err = await p.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(NetworkError);
       return err as NetworkError;
     };
@@ -224,7 +228,17 @@ describe('name lookups', () => {
     it('refuses a POST to a refused address before a byte leaves', async () => {
       hits = 0;
       const err = await refusal(
-        send({ network: 'webhook', timeoutMs: 2_000, guard: strict }, { method: 'POST', url: `http://[::ffff:127.0.0.1]:${port}/hook`, body: '{}', signal: AbortSignal.timeout(5_000), what: 'deliver post', creates: true }),
+        send(
+          { network: 'webhook', timeoutMs: 2_000, guard: strict },
+          {
+            method: 'POST',
+            url: `http://[::ffff:127.0.0.1]:${port}/hook`,
+            body: '{}',
+            signal: AbortSignal.timeout(5_000),
+            what: 'deliver post',
+            creates: true,
+          },
+        ),
       );
       expect(err.errorClass).toBe('permanent');
       expect(hits).toBe(0);

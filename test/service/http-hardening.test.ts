@@ -1,9 +1,9 @@
 import { connect, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGreenlight, type Greenlight } from '../../src/app.ts';
-import { loadConfig } from '../../src/config.ts';
-import { greenlightCore } from '../../src/extensions.ts';
+import { startGreenlight, type Greenlight } from '../../src/service/start-service.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { greenlightCore } from '../../src/service/wire-greenlight.ts';
 import { createLogger } from '../../src/log.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
@@ -24,7 +24,15 @@ beforeAll(async () => {
       },
     }),
   );
-  const config = loadConfig({ NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', DATABASE_URL: testDb.url, GREENLIGHT_DATA_DIR: '.greenlight/test-data', STATE_SECRET: 's'.repeat(40), METRICS_TOKEN });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATABASE_URL: testDb.url,
+    GREENLIGHT_DATA_DIR: '.greenlight/test-data',
+    STATE_SECRET: 's'.repeat(40),
+    METRICS_TOKEN,
+  });
   app = await startGreenlight({ config, log, extensions: [greenlightCore(config, { workers: false })] });
 });
 afterAll(async () => {

@@ -28,7 +28,8 @@ export interface OwnTeam {
 }
 
 /** The answer someone in another workspace gets. */
-export const OTHER_TEAM_TEXT = 'This Greenlight serves one Slack workspace, and it is not this one: nothing was done. Ask your Slack admin which Greenlight your workspace uses.';
+export const OTHER_TEAM_TEXT =
+  'This Greenlight serves one Slack workspace, and it is not this one: nothing was done. Ask your Slack admin which Greenlight your workspace uses.';
 
 type GuardArgs = {
   context: { teamId?: string; enterpriseId?: string };
