@@ -26,7 +26,7 @@ export async function ackLatency(adminUrl: string, options: { rate: number; seco
   const port = await findFreePort();
   const keys = `bench:${generateKey()}`;
   const child = spawn(process.execPath, ['src/main.ts'], {
-    env: { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', DATABASE_URL: url, SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: slack.signingSecret, SLACK_API_URL: slack.apiUrl, ENCRYPTION_KEYS: keys, ENCRYPTION_PRIMARY_KEY_ID: 'bench', STATE_SECRET: 'b'.repeat(40) },
+    env: { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', DATABASE_URL: url, SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: slack.signingSecret, SLACK_API_URL: slack.apiUrl, ENCRYPTION_KEYS: keys, ENCRYPTION_PRIMARY_KEY_ID: 'bench', STATE_SECRET: 'b'.repeat(40), OUTBOUND_ALLOW_PRIVATE: '127.0.0.0/8,::1/128' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const { db } = createDb({ url, poolSize: 2 });

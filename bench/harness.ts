@@ -35,8 +35,12 @@ export async function freshDatabase(adminUrl: string, name: string): Promise<str
   return url.toString();
 }
 
+/** Loopback, where every emulator listens. */
+export const EMULATOR_RANGES = '127.0.0.0/8,::1/128';
+
 export async function startBenchGreenlight(env: Record<string, string>, core: CoreOptions = {}): Promise<Greenlight> {
-  const config = loadConfig({ NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', GREENLIGHT_DATA_DIR: '.greenlight/bench', ...env });
+  // The emulators listen on loopback: the outbound guard allows that range by name (OUTBOUND_ALLOW_PRIVATE).
+  const config = loadConfig({ NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', GREENLIGHT_DATA_DIR: '.greenlight/bench', OUTBOUND_ALLOW_PRIVATE: EMULATOR_RANGES, ...env });
   return startGreenlight({ config, log: createLogger({ level: config.logLevel }), extensions: [greenlightCore(config, core)] });
 }
 
@@ -84,7 +88,7 @@ export async function spawnGreenlight(env: Record<string, string>, entry = 'src/
   // The flag `npm start` and the Docker image pass (a 4 MB young generation; docs/benchmarks.md).
   const child = spawn(process.execPath, ['--max-semi-space-size=4', ...profile, entry], {
     cwd: process.env.BENCH_APP_DIR ?? fileURLToPath(new URL('..', import.meta.url)),
-    env: { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'error', STATE_SECRET: 'b'.repeat(40), ...env },
+    env: { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'error', STATE_SECRET: 'b'.repeat(40), OUTBOUND_ALLOW_PRIVATE: EMULATOR_RANGES, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;

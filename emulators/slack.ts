@@ -1045,6 +1045,8 @@ export class SlackEmulator {
       team: team.name,
       user: 'greenlight',
       team_id: team.id,
+      // A workspace in an Enterprise Grid organization: auth.test names the organization too.
+      ...(team.enterpriseId ? { enterprise_id: team.enterpriseId } : {}),
       user_id: this.botUserId,
       bot_id: this.botId,
       is_enterprise_install: false,

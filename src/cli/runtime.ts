@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../config/load.ts';
+import { setOutboundPolicy } from '../networks/outbound.ts';
 import { parseKeyring, TokenCipher } from '../crypto/token-cipher.ts';
 import { createDb, describeDatabase, type Db } from '../db/database.ts';
 import { findRunningEmbeddedPostgres, hasEmbeddedPostgres, startEmbeddedPostgres } from '../db/embedded-postgres.ts';
@@ -69,6 +70,7 @@ export async function loadCipher(config: Config): Promise<TokenCipher | undefine
 }
 
 export async function openRuntime(config: Config, options: { create?: boolean } = {}): Promise<Runtime> {
+  setOutboundPolicy(config.outbound);
   const log = cliLogger(config);
   const target = await resolveDatabase(config, log, options.create);
   const { db } = createDb({ url: target.url, poolSize: 3, applicationName: 'greenlight-cli' });

@@ -60,7 +60,8 @@ interface PublishState {
 }
 
 export function createBlueskyAdapter(options: BlueskyAdapterOptions = {}): NetworkAdapter {
-  const ctx: Ctx = { http: { network: 'bluesky', dispatcher: options.dispatcher, timeoutMs: options.timeoutMs ?? 30_000 }, options };
+  // The server is one a user typed, or the PDS their DID document names: every call goes through the outbound guard.
+  const ctx: Ctx = { http: { network: 'bluesky', dispatcher: options.dispatcher, timeoutMs: options.timeoutMs ?? 30_000, guard: true }, options };
   return {
     network: 'bluesky',
     // Every part is created under a record key derived from <delivery, position>; the PDS refuses a
@@ -126,7 +127,7 @@ export async function createBlueskySession(input: {
   timeoutMs?: number;
   signal?: AbortSignal;
 }): Promise<Credentials> {
-  const http: HttpOptions = { network: 'bluesky', dispatcher: input.dispatcher, timeoutMs: input.timeoutMs ?? 30_000 };
+  const http: HttpOptions = { network: 'bluesky', dispatcher: input.dispatcher, timeoutMs: input.timeoutMs ?? 30_000, guard: true };
   const base = trimBase(input.serviceUrl ?? DEFAULT_SERVICE);
   const call: HttpCall = {
     method: 'POST',

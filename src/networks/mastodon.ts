@@ -30,7 +30,8 @@ interface Ctx {
 }
 
 export function createMastodonAdapter(options: MastodonAdapterOptions = {}): NetworkAdapter {
-  const ctx: Ctx = { http: { network: 'mastodon', dispatcher: options.dispatcher, timeoutMs: options.timeoutMs ?? 30_000 }, options };
+  // The instance is the one a user typed when connecting: every call to it goes through the outbound guard.
+  const ctx: Ctx = { http: { network: 'mastodon', dispatcher: options.dispatcher, timeoutMs: options.timeoutMs ?? 30_000, guard: true }, options };
   return {
     network: 'mastodon',
     // Every part carries Idempotency-Key <delivery>-<position>: the instance refuses to post it twice.
@@ -61,7 +62,7 @@ export async function fetchInstanceLimit(
   instanceUrl: string,
   options: { dispatcher?: Dispatcher; timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<number> {
-  const http: HttpOptions = { network: 'mastodon', dispatcher: options.dispatcher, timeoutMs: options.timeoutMs ?? 30_000 };
+  const http: HttpOptions = { network: 'mastodon', dispatcher: options.dispatcher, timeoutMs: options.timeoutMs ?? 30_000, guard: true };
   const call: HttpCall = { method: 'GET', url: `${trimBase(instanceUrl)}/api/v2/instance`, signal: options.signal ?? new AbortController().signal, what: 'read instance' };
   const res = await send(http, call);
   if (res.status !== 200) throw mastodonError(res, call);

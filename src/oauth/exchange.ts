@@ -57,7 +57,9 @@ export function getJson(network: Network, http: OAuthHttp, url: string, tokens: 
 }
 
 export async function callJson(network: Network, http: OAuthHttp, call: HttpCall): Promise<Record<string, unknown>> {
-  const res = await send({ network, dispatcher: http.dispatcher, timeoutMs: http.timeoutMs }, call);
+  // Mastodon and Bluesky servers are typed by the user: guarded. The other networks' hosts are configured.
+  const guard = network === 'mastodon' || network === 'bluesky';
+  const res = await send({ network, dispatcher: http.dispatcher, timeoutMs: http.timeoutMs, guard }, call);
   const json = asRecord(parseJson(res.body));
   if (res.status >= 200 && res.status < 300 && json.error === undefined) return json;
   throw oauthError(network, res, json, call);

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { newWebhookSecret } from '../crypto/webhook-signature.ts';
 import { findWorkspace } from '../db/workspaces.ts';
 import { parseWebhookUrl } from '../domain/webhook-url.ts';
+import { addressProblem } from '../workflow/outbound-checks.ts';
 import { completeConnect } from './complete-connect.ts';
 import { checkLink, type ConnectContext } from './context.ts';
 import { html, refusedPage, sendPage } from './pages.ts';
@@ -27,6 +28,8 @@ export async function submitWebhook(ctx: ConnectContext, form: URLSearchParams, 
   const typed = (form.get('url') ?? '').slice(0, 2100);
   const parsed = parseWebhookUrl(typed, { allowPlainHttp: ctx.allowPlainHttp });
   if (!parsed.ok) return webhookForm(res, token, parsed.message, typed);
+  const problem = await addressProblem(parsed.url);
+  if (problem) return webhookForm(res, token, `That URL ${problem}: Greenlight only posts to public addresses.`, typed);
   const secret = newWebhookSecret();
   const where = new URL(parsed.url);
   const identity = { externalAccountId: parsed.url, displayName: `${where.host}${where.pathname === '/' ? '' : where.pathname}`, credentials: { accessToken: secret } };

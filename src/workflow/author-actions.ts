@@ -9,6 +9,7 @@ import { inTransaction } from '../db/transaction.ts';
 import { findWorkspace } from '../db/workspaces.ts';
 import { parsePublishTime } from '../domain/publish-time.ts';
 import { hashOf, validateCompose, type ComposeInput } from './compose.ts';
+import { withMediaCheck } from './outbound-checks.ts';
 import { ok, refused, type Actor, type Outcome, type WorkflowDeps } from './deps.ts';
 import { bookSlot, chooseSlot } from './next-slot.ts';
 import { cancelFollowers, editFollowers } from './series.ts';
@@ -56,7 +57,7 @@ export async function cancelLockedPost(tx: Tx, deps: WorkflowDeps, post: Post, a
 /** An edit replaces the content and voids every approval: it was given to other content. */
 export async function editPost(deps: WorkflowDeps, actor: Actor, postId: string, input: ComposeInput): Promise<SubmitResult | { ok: false; message: string }> {
   const accounts = await listAccounts(deps.db, actor.workspaceId);
-  const checked = validateCompose(input, accounts, deps.now());
+  const checked = await withMediaCheck(validateCompose(input, accounts, deps.now()), input.media);
   if (!checked.ok) return checked;
   let v = checked.value;
   if (v.repeat) return { ok: false, errors: { when: 'A series repeats as it was posted: an edit changes its content (and this post\'s time), not its rule.' } };

@@ -7,6 +7,7 @@ import type { Actor, WorkflowDeps } from './deps.ts';
 import { bookSlot, chooseSlot } from './next-slot.ts';
 import { approveFollowers, createFollowers } from './series.ts';
 import { describeRepeat } from '../domain/recurrence.ts';
+import { withMediaCheck } from './outbound-checks.ts';
 import { recordEvent } from './record-event.ts';
 import { watchReview } from './review-deadline.ts';
 import { scheduleApprovedPost } from './schedule-deliveries.ts';
@@ -22,7 +23,7 @@ export async function submitPost(deps: WorkflowDeps, actor: Actor, input: Compos
   const workspace = await findWorkspace(deps.db, actor.workspaceId);
   if (!workspace) throw new Error(`workspace ${actor.workspaceId} not found`);
   const accounts = await listAccounts(deps.db, workspace.id);
-  const checked = validateCompose(input, accounts, deps.now());
+  const checked = await withMediaCheck(validateCompose(input, accounts, deps.now()), input.media);
   if (!checked.ok) return checked;
   let v = checked.value;
 

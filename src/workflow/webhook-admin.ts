@@ -2,6 +2,7 @@ import { newWebhookSecret } from '../crypto/webhook-signature.ts';
 import { insertSubscription, listSubscriptions, removeSubscription, type SubscriptionSummary } from '../db/webhooks.ts';
 import { parseWebhookUrl } from '../domain/webhook-url.ts';
 import { asAdmin } from './workspace-admin.ts';
+import { addressProblem } from './outbound-checks.ts';
 import { ok, refused, type Actor, type Outcome, type WorkflowDeps } from './deps.ts';
 import { webhookSettings } from './webhook-send.ts';
 
@@ -30,6 +31,8 @@ export function webhooksCommand(deps: WorkflowDeps, actor: Actor, words: string[
 async function addWebhook(deps: WorkflowDeps, actor: Actor, args: string[]): Promise<Outcome> {
   const parsed = parseWebhookUrl(args[0] ?? '', { allowPlainHttp: webhookSettings(deps).allowPlainHttp });
   if (!parsed.ok) return refused(`${parsed.message} ${WEBHOOKS_HELP}`);
+  const problem = await addressProblem(parsed.url);
+  if (problem) return refused(`The URL ${problem}: Greenlight only sends webhooks to public addresses (an operator can allow a private range with OUTBOUND_ALLOW_PRIVATE).`);
   const events = args.slice(1).join(',').split(',').map((e) => e.trim().toLowerCase()).filter(Boolean);
   const bad = events.find((e) => !PATTERN.test(e));
   if (bad) return refused(`"${bad.slice(0, 40)}" is not an event kind (letters and _, optionally ending in *). ${WEBHOOKS_HELP}`);

@@ -71,7 +71,7 @@ async function main(): Promise<number> {
     const seeded = await seed(db, queue, cipher, emus);
     say(`seeded ${seeded.deliveries} deliveries (${POSTS} posts to two of X, Mastodon, LinkedIn and Threads each, ${REVOKED_POSTS} to an X account whose token will be revoked)`);
 
-    const env = { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'error', DATABASE_URL: url, X_API_URL: x.url, LINKEDIN_API_URL: linkedin.url, THREADS_API_URL: threads.url, ENCRYPTION_KEYS: keys, ENCRYPTION_PRIMARY_KEY_ID: 'chaos', STATE_SECRET: 'c'.repeat(40), NETWORK_TIMEOUT_MS: '1500', PUBLISH_RETRIES: '8', PUBLISH_RETRY_BASE_MS: '200', PUBLISH_RETRY_MAX_MS: '3000', PUBLISH_CONCURRENCY: '40', POSTING_LIMITS: 'x=100000/15m' };
+    const env = { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'error', DATABASE_URL: url, X_API_URL: x.url, LINKEDIN_API_URL: linkedin.url, THREADS_API_URL: threads.url, ENCRYPTION_KEYS: keys, ENCRYPTION_PRIMARY_KEY_ID: 'chaos', STATE_SECRET: 'c'.repeat(40), NETWORK_TIMEOUT_MS: '1500', PUBLISH_RETRIES: '8', PUBLISH_RETRY_BASE_MS: '200', PUBLISH_RETRY_MAX_MS: '3000', PUBLISH_CONCURRENCY: '40', POSTING_LIMITS: 'x=100000/15m', OUTBOUND_ALLOW_PRIVATE: '127.0.0.0/8,::1/128' };
     const startWorker = (i: number) => {
       workers[i] = spawn(process.execPath, ['src/main.ts'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
       workers[i]!.on('exit', () => {

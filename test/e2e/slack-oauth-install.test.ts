@@ -54,7 +54,7 @@ beforeAll(async () => {
     NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: publicUrl, DATABASE_URL: testDb.url,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', GREENLIGHT_DATA_DIR: '.greenlight/test-data',
     SLACK_CLIENT_ID: slack.oauth.clientId, SLACK_CLIENT_SECRET: slack.oauth.clientSecret, SLACK_SIGNING_SECRET: slack.signingSecret,
-    SLACK_STATE_SECRET: STATE_SECRET, SLACK_API_URL: slack.apiUrl, SLACK_ALLOWED_TEAMS: `${TEAMS.alpha.id},${TEAMS.bravo.id}`,
+    SLACK_STATE_SECRET: STATE_SECRET, OUTBOUND_ALLOW_PRIVATE: '127.0.0.0/8', SLACK_API_URL: slack.apiUrl, SLACK_ALLOWED_TEAMS: `${TEAMS.alpha.id},${TEAMS.bravo.id}`,
   });
   app = await startGreenlight({
     config,

@@ -57,7 +57,7 @@ beforeAll(async () => {
     NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: publicUrl, DATABASE_URL: testDb.url,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', GREENLIGHT_DATA_DIR: '.greenlight/test-data',
     SLACK_CLIENT_ID: slack.oauth.clientId, SLACK_CLIENT_SECRET: slack.oauth.clientSecret, SLACK_SIGNING_SECRET: slack.signingSecret,
-    SLACK_STATE_SECRET: 'slack-state-secret-0123456789abcdef', SLACK_API_URL: slack.apiUrl, SLACK_ALLOWED_TEAMS: ORG.id,
+    SLACK_STATE_SECRET: 'slack-state-secret-0123456789abcdef', OUTBOUND_ALLOW_PRIVATE: '127.0.0.0/8', SLACK_API_URL: slack.apiUrl, SLACK_ALLOWED_TEAMS: ORG.id,
   });
   app = await startGreenlight({
     config,

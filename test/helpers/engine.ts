@@ -220,6 +220,8 @@ export async function startSecondInstance(stack: Stack): Promise<Greenlight> {
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     GREENLIGHT_DATA_DIR: '.greenlight/test-data',
     QUEUE_POLL_SECONDS: '0.5',
+    // The emulators listen on loopback: allowed by name, not by switching the outbound guard off.
+    OUTBOUND_ALLOW_PRIVATE: '127.0.0.0/8,::1/128',
     SLACK_BOT_TOKEN: stack.slack.botToken,
     SLACK_SIGNING_SECRET: stack.slack.signingSecret,
     SLACK_API_URL: stack.slack.apiUrl,

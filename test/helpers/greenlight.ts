@@ -76,6 +76,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     GREENLIGHT_DATA_DIR: '.greenlight/test-data',
     // Tests wake deferred jobs by moving their time in SQL; a short poll finds them quickly.
     QUEUE_POLL_SECONDS: '0.5',
+    // The emulators listen on loopback: allowed by name, not by switching the outbound guard off.
+    OUTBOUND_ALLOW_PRIVATE: '127.0.0.0/8,::1/128',
     SLACK_BOT_TOKEN: slack.botToken,
     SLACK_SIGNING_SECRET: slack.signingSecret,
     ...(socket ? { SLACK_APP_TOKEN: slack.appToken } : {}),
