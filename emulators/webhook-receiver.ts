@@ -47,7 +47,13 @@ export async function startWebhookReceiver(path = '/hooks/greenlight', host = '1
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const received: ReceivedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: new Date() };
+    const received: ReceivedRequest = {
+      method: req.method ?? '',
+      path: req.url ?? '',
+      headers: req.headers,
+      body: Buffer.concat(chunks).toString('utf8'),
+      at: new Date(),
+    };
     requests.push(received);
     const key = req.headers['idempotency-key'] as string | undefined;
     const replay = key ? answered.get(key) : undefined;

@@ -35,7 +35,8 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export const NO_DATABASE = 'DATABASE_URL is not set. The CLI works on the server\'s database: set DATABASE_URL to the one the service uses (or run it where GREENLIGHT_DATA_DIR holds the embedded database of `npm start`).';
+export const NO_DATABASE =
+  "DATABASE_URL is not set. The CLI works on the server's database: set DATABASE_URL to the one the service uses (or run it where GREENLIGHT_DATA_DIR holds the embedded database of `npm start`).";
 
 export function cliConfig(env: Record<string, string | undefined> = process.env): Config {
   return loadConfig(env);
@@ -87,7 +88,7 @@ export async function openRuntime(config: Config, options: { create?: boolean } 
   let queue: Queue | undefined;
   const cipher = async () => {
     const found = await loadCipher(config);
-    if (!found) throw new CliError('no encryption keys: set ENCRYPTION_KEYS and ENCRYPTION_PRIMARY_KEY_ID to the server\'s', 2);
+    if (!found) throw new CliError("no encryption keys: set ENCRYPTION_KEYS and ENCRYPTION_PRIMARY_KEY_ID to the server's", 2);
     return found;
   };
   const deps = async (): Promise<WorkflowDeps> => {
@@ -110,9 +111,19 @@ export async function withRuntime<T>(config: Config, work: (rt: Runtime) => Prom
   }
 }
 
-function workflowDeps(config: Config, log: Logger, db: Db, queue: Queue, cipher: TokenCipher, adapters: Partial<Record<Network, NetworkAdapter>>): WorkflowDeps {
+function workflowDeps(
+  config: Config,
+  log: Logger,
+  db: Db,
+  queue: Queue,
+  cipher: TokenCipher,
+  adapters: Partial<Record<Network, NetworkAdapter>>,
+): WorkflowDeps {
   return {
-    db, queue, cipher, log,
+    db,
+    queue,
+    cipher,
+    log,
     metrics: createMetrics(),
     now: () => new Date(),
     adapters,
@@ -120,7 +131,12 @@ function workflowDeps(config: Config, log: Logger, db: Db, queue: Queue, cipher:
     chats: {},
     publicUrl: config.http.publicUrl,
     stateSecret: config.stateSecret,
-    publish: { retries: config.publish.retries, baseMs: config.publish.retryBaseMs, maxMs: config.publish.retryMaxMs, stuckAfterMs: 2 * config.publish.networkTimeoutMs + 10_000 },
+    publish: {
+      retries: config.publish.retries,
+      baseMs: config.publish.retryBaseMs,
+      maxMs: config.publish.retryMaxMs,
+      stuckAfterMs: 2 * config.publish.networkTimeoutMs + 10_000,
+    },
     postingLimits: config.publish.postingLimits,
   };
 }

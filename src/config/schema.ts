@@ -123,7 +123,15 @@ export interface Config {
     | { mode: 'http'; signingSecret: string; botToken: string; apiUrl: string }
     | { mode: 'socket'; signingSecret: string | undefined; botToken: string; appToken: string; apiUrl: string }
     /** HTTP mode where each workspace installs the app by OAuth; its bot token comes from the installation store. */
-    | { mode: 'oauth'; signingSecret: string; clientId: string; clientSecret: string; stateSecret: string | undefined; allowedTeams: string[] | undefined; apiUrl: string }
+    | {
+        mode: 'oauth';
+        signingSecret: string;
+        clientId: string;
+        clientSecret: string;
+        stateSecret: string | undefined;
+        allowedTeams: string[] | undefined;
+        apiUrl: string;
+      }
     | undefined;
   discord:
     | { mode: 'http'; botToken: string; applicationId: string; publicKey: string; apiUrl: string }

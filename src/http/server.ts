@@ -63,7 +63,9 @@ export function createHttpServer(deps: HttpDeps): Server {
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     deps.log.debug({ code: error.code }, 'client connection error');
     if (socket.writable && !socket.destroyed && error.code !== 'ECONNRESET') {
-      socket.end(`HTTP/1.1 ${error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      socket.end(
+        `HTTP/1.1 ${error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
+      );
     } else socket.destroy();
   });
   return server;
@@ -74,7 +76,13 @@ const codeOf = (error: unknown) => (error as { code?: unknown } | null)?.code;
 /** A client that closed its connection mid-request (read errors "aborted" / ECONNRESET): not our failure. */
 export function clientWentAway(req: IncomingMessage, error: unknown): boolean {
   const code = codeOf(error);
-  return code === 'ECONNRESET' || code === 'ECONNABORTED' || code === 'ERR_STREAM_PREMATURE_CLOSE' || (error instanceof Error && error.message === 'aborted') || (req.destroyed && !req.complete);
+  return (
+    code === 'ECONNRESET' ||
+    code === 'ECONNABORTED' ||
+    code === 'ERR_STREAM_PREMATURE_CLOSE' ||
+    (error instanceof Error && error.message === 'aborted') ||
+    (req.destroyed && !req.complete)
+  );
 }
 
 /** An upstream `X-Request-Id` when it looks like an id (never echo arbitrary text into logs). */
@@ -91,7 +99,10 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse):
   // Still starting: nothing else can be answered yet. While stopping, requests in flight and those the
   // load balancer still sends are served until the queue has drained.
   if (!services) return sendJson(res, 503, { error: 'starting', message: 'Greenlight is starting (migrations may be running); try again shortly' });
-  if (path === '/metrics') return metricsAllowed(deps, req) ? metrics(services, res) : sendJson(res, 401, { error: 'unauthorized', message: 'send Authorization: Bearer <METRICS_TOKEN>' });
+  if (path === '/metrics')
+    return metricsAllowed(deps, req)
+      ? metrics(services, res)
+      : sendJson(res, 401, { error: 'unauthorized', message: 'send Authorization: Bearer <METRICS_TOKEN>' });
   const mount = services.mounts.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
   if (mount) return mount.listener(req, res);
   sendJson(res, 404, { error: 'not_found', message: `no route for ${req.method} ${path}` });
@@ -100,7 +111,10 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse):
 async function readiness(phase: Phase, deps: Services | undefined, res: ServerResponse): Promise<void> {
   if (phase !== 'ready' || !deps) return sendJson(res, 503, { status: phase });
   const [database, queue] = await Promise.all([
-    ping(deps.db).then(() => true, () => false),
+    ping(deps.db).then(
+      () => true,
+      () => false,
+    ),
     deps.queue.ping(),
   ]);
   sendJson(res, database && queue ? 200 : 503, { status: database && queue ? 'ready' : 'unavailable', database, queue });

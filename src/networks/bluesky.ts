@@ -2,11 +2,29 @@ import { createHash } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import type { Facet } from '@atproto/api';
 import {
-  NetworkError, type AccountIdentity, type Credentials, type ErrorClass, type MediaItem, type NetworkAdapter, type PublishRequest, type PublishedPart, type RecentPost,
+  NetworkError,
+  type AccountIdentity,
+  type Credentials,
+  type ErrorClass,
+  type MediaItem,
+  type NetworkAdapter,
+  type PublishRequest,
+  type PublishedPart,
+  type RecentPost,
 } from './adapter.ts';
 import {
-  asRecord, downloadMedia, header, makeError, parseJson, publishThread, send, str,
-  type HttpCall, type HttpOptions, type HttpResponse, type PartToPost,
+  asRecord,
+  downloadMedia,
+  header,
+  makeError,
+  parseJson,
+  publishThread,
+  send,
+  str,
+  type HttpCall,
+  type HttpOptions,
+  type HttpResponse,
+  type PartToPost,
 } from './http.ts';
 import { blueskyMetrics } from './bluesky-metrics.ts';
 
@@ -204,7 +222,11 @@ async function postPart(ctx: Ctx, state: PublishState, req: PublishRequest, part
     const uri = str(json.uri);
     const cid = str(json.cid);
     if (!uri || !cid) {
-      throw makeError('bluesky', call.secrets, { errorClass: 'unknown_outcome', status: res.status, message: 'Bluesky create post: answer without a record uri' });
+      throw makeError('bluesky', call.secrets, {
+        errorClass: 'unknown_outcome',
+        status: res.status,
+        message: 'Bluesky create post: answer without a record uri',
+      });
     }
     ref = { uri, cid };
   } catch (err) {

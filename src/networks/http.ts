@@ -81,7 +81,12 @@ export async function send(options: HttpOptions, call: HttpCall): Promise<HttpRe
     const refusal = refusalIn(err);
     if (refusal) {
       const host = hostOf(call.url);
-      throw makeError(options.network, call.secrets, { errorClass: 'permanent', networkCode: 'outbound_refused', message: `${call.what}: ${host ? `${host} ` : 'the address '}${refusal.reason}`, cause: refusal });
+      throw makeError(options.network, call.secrets, {
+        errorClass: 'permanent',
+        networkCode: 'outbound_refused',
+        message: `${call.what}: ${host ? `${host} ` : 'the address '}${refusal.reason}`,
+        cause: refusal,
+      });
     }
     throw connectionError(options.network, call, state.sent, err);
   }
@@ -214,15 +219,22 @@ export async function downloadMedia(options: HttpOptions, url: string, signal: A
   for (let hop = 0; ; hop++) {
     res = await send(guarded, { method: 'GET', url: where.toString(), signal, what, maxBytes }).catch((err: unknown) => {
       if (hop > 0 && err instanceof NetworkError && err.networkCode === 'outbound_refused') {
-        throw makeError(options.network, [], { errorClass: 'permanent', networkCode: 'outbound_refused', message: `${what}: it redirects to an address that ${err.message.replace(/^.* (points to|must|carries|is not)/, '$1')}`, cause: err });
+        throw makeError(options.network, [], {
+          errorClass: 'permanent',
+          networkCode: 'outbound_refused',
+          message: `${what}: it redirects to an address that ${err.message.replace(/^.* (points to|must|carries|is not)/, '$1')}`,
+          cause: err,
+        });
       }
       throw err;
     });
     const location = REDIRECTS.has(res.status) ? header(res, 'location') : undefined;
     if (location === undefined) break;
-    if (hop >= MAX_REDIRECTS) throw makeError(options.network, [], { errorClass: 'permanent', status: res.status, message: `${what}: more than ${MAX_REDIRECTS} redirects` });
+    if (hop >= MAX_REDIRECTS)
+      throw makeError(options.network, [], { errorClass: 'permanent', status: res.status, message: `${what}: more than ${MAX_REDIRECTS} redirects` });
     const next = URL.parse(location, where.toString());
-    if (!next) throw makeError(options.network, [], { errorClass: 'permanent', status: res.status, message: `${what}: a redirect to an address that is not a URL` });
+    if (!next)
+      throw makeError(options.network, [], { errorClass: 'permanent', status: res.status, message: `${what}: a redirect to an address that is not a URL` });
     where = next;
   }
   const contentType = header(res, 'content-type')?.split(';')[0]?.trim() ?? '';

@@ -1,7 +1,19 @@
 import type { Dispatcher } from 'undici';
 import { SIGNATURE_HEADER, signatureHeader } from '../crypto/webhook-signature.ts';
 import type { Credentials, ErrorClass, MediaItem, NetworkAdapter, PublishedPart } from './adapter.ts';
-import { asRecord, header, makeError, parseJson, publishThread, send, str, type HttpCall, type HttpOptions, type HttpResponse, type PartToPost } from './http.ts';
+import {
+  asRecord,
+  header,
+  makeError,
+  parseJson,
+  publishThread,
+  send,
+  str,
+  type HttpCall,
+  type HttpOptions,
+  type HttpResponse,
+  type PartToPost,
+} from './http.ts';
 
 /**
  * The webhook network: a team's own blog or CMS. Each delivery is one signed JSON POST to the URL the
@@ -24,12 +36,21 @@ interface Ctx {
 
 export function createWebhookAdapter(options: WebhookAdapterOptions = {}): NetworkAdapter {
   // The URL is the team's own: every delivery goes through the outbound guard (src/networks/outbound.ts).
-  const ctx: Ctx = { http: { network: 'webhook', dispatcher: options.dispatcher, timeoutMs: options.timeoutMs ?? 30_000, guard: true }, now: options.now ?? (() => new Date()) };
+  const ctx: Ctx = {
+    http: { network: 'webhook', dispatcher: options.dispatcher, timeoutMs: options.timeoutMs ?? 30_000, guard: true },
+    now: options.now ?? (() => new Date()),
+  };
   return {
     network: 'webhook',
     // The Idempotency-Key lets the receiver refuse a second copy: a retry after an unknown outcome is safe.
     idempotent: true,
-    publish: (req, creds) => publishThread('webhook', req, async () => [], (part) => postPart(ctx, req.deliveryId, part, req.media, creds, req.signal)),
+    publish: (req, creds) =>
+      publishThread(
+        'webhook',
+        req,
+        async () => [],
+        (part) => postPart(ctx, req.deliveryId, part, req.media, creds, req.signal),
+      ),
     // A team's endpoint offers no list of what it took; the Idempotency-Key stands in for a lookup.
     recentPosts: async () => undefined,
   };

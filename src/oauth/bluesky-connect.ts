@@ -35,17 +35,41 @@ export async function submitBluesky(ctx: ConnectContext, form: URLSearchParams, 
     ctx.deps.log.warn({ network: 'bluesky', status: err.status, networkCode: err.networkCode }, 'bluesky sign-in refused');
     // Our own words only: the server's answer is not shown (it may be any page the address leads to).
     const words =
-      err.errorClass === 'auth' ? 'Check the handle and the app password.' : err.networkCode === 'outbound_refused' ? `the server ${err.message.replace(/^[^:]*: [^ ]+ /, '')}.` : err.status ? `the server answered HTTP ${err.status}.` : 'the server could not be reached.';
+      err.errorClass === 'auth'
+        ? 'Check the handle and the app password.'
+        : err.networkCode === 'outbound_refused'
+          ? `the server ${err.message.replace(/^[^:]*: [^ ]+ /, '')}.`
+          : err.status
+            ? `the server answered HTTP ${err.status}.`
+            : 'the server could not be reached.';
     return again(`Bluesky did not accept the sign-in: ${words}`);
   }
   const { accessToken, refreshToken, expiresAt } = credentials;
   const tokens = { accessToken, ...(refreshToken ? { refreshToken } : {}), ...(expiresAt ? { expiresAt } : {}) };
   const handle = await sessionHandle(ctx, credentials);
   const identity = { externalAccountId: credentials.accountId, displayName: `@${handle ?? identifier}`, credentials: tokens };
-  const done = await completeConnect(ctx.deps, { ...link.claims, identity, instanceUrl: credentials.instanceUrl ?? service, boundAccountId: link.claims.accountId });
-  if (!done.ok) return refusedPage(res, 409, 'That is a different Bluesky account', `This Reconnect link is for ${done.expected}, but you signed in as ${identity.displayName}. Nothing was changed.`);
+  const done = await completeConnect(ctx.deps, {
+    ...link.claims,
+    identity,
+    instanceUrl: credentials.instanceUrl ?? service,
+    boundAccountId: link.claims.accountId,
+  });
+  if (!done.ok)
+    return refusedPage(
+      res,
+      409,
+      'That is a different Bluesky account',
+      `This Reconnect link is for ${done.expected}, but you signed in as ${identity.displayName}. Nothing was changed.`,
+    );
   const workspace = await findWorkspace(ctx.deps.db, link.claims.workspaceId);
-  connectedPage(res, { label: 'Bluesky', displayName: done.account.display_name, chat: workspace?.chat ?? 'slack', resumed: done.resumed, waiting: done.waiting, late: done.late });
+  connectedPage(res, {
+    label: 'Bluesky',
+    displayName: done.account.display_name,
+    chat: workspace?.chat ?? 'slack',
+    resumed: done.resumed,
+    waiting: done.waiting,
+    late: done.late,
+  });
 }
 
 /** The account's handle as the server knows it (com.atproto.server.getSession); undefined if it will not say. */

@@ -32,7 +32,8 @@ export async function submitMastodon(ctx: ConnectContext, form: URLSearchParams,
     if (!(err instanceof NetworkError)) throw err;
     ctx.deps.log.warn({ network: 'mastodon', instance, status: err.status, networkCode: err.networkCode }, 'mastodon app registration failed');
     // Our own words only: the server's answer is not shown (it may be any page the address leads to).
-    const why = err.networkCode === 'outbound_refused' ? err.message.replace(/^[^:]*: /, '') : err.status ? `it answered HTTP ${err.status}` : 'it could not be reached';
+    const why =
+      err.networkCode === 'outbound_refused' ? err.message.replace(/^[^:]*: /, '') : err.status ? `it answered HTTP ${err.status}` : 'it could not be reached';
     return mastodonForm(res, token, `${instance} did not register Greenlight: ${why}.`, typed);
   }
   sendRedirect(res, await beginAuthorization(ctx, mastodonProvider(instance, client), link.claims, instance));
@@ -61,7 +62,8 @@ export async function mastodonClient(ctx: ConnectContext, instance: string): Pro
   });
   const clientId = str(json.client_id);
   const clientSecret = str(json.client_secret);
-  if (!clientId || !clientSecret) throw makeError('mastodon', [clientSecret ?? ''], { errorClass: 'permanent', message: 'the server answered without client credentials' });
+  if (!clientId || !clientSecret)
+    throw makeError('mastodon', [clientSecret ?? ''], { errorClass: 'permanent', message: 'the server answered without client credentials' });
   await saveOauthClient(db, cipher, 'mastodon', instance, { clientId, clientSecret, redirectUri }, known !== undefined);
   // Re-read: a registration racing this one may have been stored first, and flows use what is stored.
   return (await findOauthClient(db, cipher, 'mastodon', instance))!;

@@ -40,7 +40,14 @@ function guarded(ctx: ConnectContext, handler: Handler) {
       // The path only: the query holds codes, states and link tokens.
       if (clientWentAway(req, err)) return void ctx.deps.log.debug({ method: req.method, path: url.pathname }, 'client went away mid-request');
       ctx.deps.log.error({ err, method: req.method, path: url.pathname }, 'connect route failed');
-      if (!res.headersSent) refusedPage(res, 500, 'Something went wrong', 'Greenlight could not finish connecting the account; nothing was stored.', 'Try again in a minute, or ask an admin to look at the server log.');
+      if (!res.headersSent)
+        refusedPage(
+          res,
+          500,
+          'Something went wrong',
+          'Greenlight could not finish connecting the account; nothing was stored.',
+          'Try again in a minute, or ask an admin to look at the server log.',
+        );
       else res.end();
     });
   };

@@ -120,7 +120,11 @@ async function resolveDatabase(config: Config, log: Logger, stack: { name: strin
 async function createCipher(config: Config, log: Logger): Promise<TokenCipher> {
   if (config.encryption) return new TokenCipher(parseKeyring(config.encryption.keys, config.encryption.primaryKeyId));
   const { secrets, created } = await loadOrCreateDevSecrets(config.dataDir);
-  if (created) log.warn({ dataDir: config.dataDir }, 'generated a development encryption key and state secret in the data directory; set ENCRYPTION_KEYS and STATE_SECRET in production');
+  if (created)
+    log.warn(
+      { dataDir: config.dataDir },
+      'generated a development encryption key and state secret in the data directory; set ENCRYPTION_KEYS and STATE_SECRET in production',
+    );
   config.stateSecret ??= secrets.stateSecret;
   return new TokenCipher(parseKeyring(secrets.encryptionKeys, secrets.primaryKeyId));
 }

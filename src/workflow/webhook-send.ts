@@ -35,12 +35,25 @@ export async function handleWebhookJob(deps: WorkflowDeps, deliveryId: string, s
   if (!claimed) return;
   const started = Date.now();
   const result = claimed.removed ? { status: null, error: 'the subscription was removed' } : await post(deps, claimed, settings, signal);
-  const outcome: AttemptOutcome = { attempt: claimed.attempts, status: result.status, error: result.error, durationMs: Date.now() - started, next: next(deps, claimed, result, settings) };
+  const outcome: AttemptOutcome = {
+    attempt: claimed.attempts,
+    status: result.status,
+    error: result.error,
+    durationMs: Date.now() - started,
+    next: next(deps, claimed, result, settings),
+  };
   await inTransaction(deps.db, async (tx) => {
     await recordWebhookAttempt(tx, claimed.id, outcome);
     if (outcome.next.state === 'pending') await deps.queue.sendWebhook(tx, { deliveryId: claimed.id }, outcome.next.retryAt);
   });
-  const log = { webhookDeliveryId: claimed.id, eventId: claimed.event.id, kind: claimed.event.kind, attempt: claimed.attempts, status: result.status, state: outcome.next.state };
+  const log = {
+    webhookDeliveryId: claimed.id,
+    eventId: claimed.event.id,
+    kind: claimed.event.kind,
+    attempt: claimed.attempts,
+    status: result.status,
+    state: outcome.next.state,
+  };
   if (outcome.next.state === 'succeeded') deps.log.debug(log, 'webhook delivered');
   else deps.log.warn({ ...log, error: result.error }, 'webhook attempt failed');
 }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifySignature } from '../../src/crypto/webhook-signature.ts';
-import { type Credentials, type PublishRequest, type PublishedPart } from '../../src/networks/adapter.ts';
+import type { Credentials, PublishRequest, PublishedPart } from '../../src/networks/adapter.ts';
 import { createWebhookAdapter } from '../../src/networks/webhook.ts';
 import { setOutboundPolicy } from '../../src/networks/outbound.ts';
 import { connectAccount } from '../../src/db/accounts.ts';
@@ -40,14 +40,23 @@ describe('the webhook network adapter against a local receiver', () => {
     blog.script({ status: 201, body: JSON.stringify({ id: 'post-77', url: 'https://blog.example.com/our-new-post' }) });
     const { req, reported } = publishRequest();
     const result = await createWebhookAdapter({ timeoutMs: 2000 }).publish(req, creds());
-    expect(result).toEqual({ externalId: 'post-77', url: 'https://blog.example.com/our-new-post', parts: [{ position: 0, externalId: 'post-77', url: 'https://blog.example.com/our-new-post' }] });
+    expect(result).toEqual({
+      externalId: 'post-77',
+      url: 'https://blog.example.com/our-new-post',
+      parts: [{ position: 0, externalId: 'post-77', url: 'https://blog.example.com/our-new-post' }],
+    });
     expect(reported).toEqual(result.parts);
     const [got] = blog.requests;
     expect(got).toMatchObject({ method: 'POST', path: '/api/greenlight' });
     expect(got!.headers['idempotency-key']).toBe(req.deliveryId);
     expect(got!.headers['content-type']).toBe('application/json');
     expect(verifySignature(SECRET, got!.body, String(got!.headers['greenlight-signature']), new Date())).toBe(true);
-    expect(JSON.parse(got!.body)).toEqual({ type: 'post.publish', delivery_id: req.deliveryId, text: 'Our new post', media: [{ url: 'https://cdn.example.com/a.png', alt: 'A chart' }] });
+    expect(JSON.parse(got!.body)).toEqual({
+      type: 'post.publish',
+      delivery_id: req.deliveryId,
+      text: 'Our new post',
+      media: [{ url: 'https://cdn.example.com/a.png', alt: 'A chart' }],
+    });
   });
 
   it('falls back to the endpoint as the link when the receiver says nothing, and never logs the secret', async () => {
@@ -56,7 +65,13 @@ describe('the webhook network adapter against a local receiver', () => {
     const stack = await startStack({ log });
     try {
       const account = await connectAccount(stack.app.db, stack.app.cipher, {
-        workspaceId: stack.workspaceId, network: 'webhook', externalAccountId: blog.url, displayName: 'blog', instanceUrl: blog.url, connectedBy: ADMIN, credentials: { accessToken: SECRET },
+        workspaceId: stack.workspaceId,
+        network: 'webhook',
+        externalAccountId: blog.url,
+        displayName: 'blog',
+        instanceUrl: blog.url,
+        connectedBy: ADMIN,
+        credentials: { accessToken: SECRET },
       });
       blog.script({ status: 503, body: 'busy, try again' }, { status: 204, body: '' });
       await draft(stack, { text: 'Logged but never the secret.', accounts: [account.id] });
@@ -81,7 +96,12 @@ describe('the webhook network adapter against a local receiver', () => {
 
   it('classifies answers by status only (the receiver words are dropped): 4xx permanent, 429 rate limited, 5xx transient', async () => {
     const adapter = createWebhookAdapter({ timeoutMs: 2000 });
-    blog.script({ status: 422, body: JSON.stringify({ error: 'title is required' }) }, { status: 429, body: '' }, { status: 503, body: 'upstream down' }, { status: 301, body: '' });
+    blog.script(
+      { status: 422, body: JSON.stringify({ error: 'title is required' }) },
+      { status: 429, body: '' },
+      { status: 503, body: 'upstream down' },
+      { status: 301, body: '' },
+    );
     const rejected = await failure(adapter.publish(publishRequest().req, creds()));
     expect(rejected).toMatchObject({ network: 'webhook', errorClass: 'permanent', status: 422, networkMessage: undefined });
     expect(JSON.stringify({ ...rejected, message: rejected.message })).not.toContain('title is required');
@@ -139,7 +159,9 @@ describe('the webhook network adapter against a local receiver', () => {
   it('a refused connection before sending is transient', async () => {
     const url = blog.url;
     await blog.stop();
-    const error = await failure(createWebhookAdapter({ timeoutMs: 500 }).publish(publishRequest().req, { accessToken: SECRET, accountId: url, instanceUrl: url }));
+    const error = await failure(
+      createWebhookAdapter({ timeoutMs: 500 }).publish(publishRequest().req, { accessToken: SECRET, accountId: url, instanceUrl: url }),
+    );
     expect(error.errorClass).toBe('transient');
     blog = await startWebhookReceiver();
   });

@@ -48,7 +48,11 @@ export async function actorFor(edge: SlackEdge, team: RequestTeam, userId: strin
 }
 
 /** A refusal goes to the person who clicked, visible only to them, where they clicked. */
-export async function tellUser(client: webApi.WebClient, where: { channelId: string | undefined; userId: string; threadTs?: string }, outcome: Outcome): Promise<void> {
+export async function tellUser(
+  client: webApi.WebClient,
+  where: { channelId: string | undefined; userId: string; threadTs?: string },
+  outcome: Outcome,
+): Promise<void> {
   if (!outcome.message || !where.channelId) return;
   await client.chat.postEphemeral({
     channel: where.channelId,
@@ -68,7 +72,12 @@ export async function userZone(client: webApi.WebClient, userId: string, fallbac
  * A button's arguments (workflow/chat-actions.ts), validated as on Discord; a value Greenlight did not
  * write is refused to the person who clicked, and undefined is returned.
  */
-export async function buttonArgs(client: webApi.WebClient, where: { channelId: string | undefined; userId: string; threadTs?: string }, value: string | undefined, networksFrom?: number): Promise<string[] | undefined> {
+export async function buttonArgs(
+  client: webApi.WebClient,
+  where: { channelId: string | undefined; userId: string; threadTs?: string },
+  value: string | undefined,
+  networksFrom?: number,
+): Promise<string[] | undefined> {
   const args = decodeArgs(value, networksFrom);
   if (!args) await tellUser(client, where, { ok: false, message: FORGED_ACTION });
   return args;

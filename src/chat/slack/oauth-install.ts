@@ -18,7 +18,13 @@ export const REDIRECT_PATH = '/slack/oauth_redirect';
  * back to the same browser), /slack/oauth_redirect exchanges the code (oauth.v2.access) and saves the
  * installation in our store.
  */
-export function oauthReceiverOptions(slack: OAuthSlack, store: InstallationStore, publicUrl: string, stateSecret: string, log: Logger): Partial<HTTPReceiverOptions> {
+export function oauthReceiverOptions(
+  slack: OAuthSlack,
+  store: InstallationStore,
+  publicUrl: string,
+  stateSecret: string,
+  log: Logger,
+): Partial<HTTPReceiverOptions> {
   return {
     clientId: slack.clientId,
     clientSecret: slack.clientSecret,
@@ -40,8 +46,16 @@ export function oauthReceiverOptions(slack: OAuthSlack, store: InstallationStore
           const orgWide = installation.isEnterpriseInstall === true;
           const id = (orgWide ? installation.enterprise?.id : installation.team?.id) ?? '';
           if (!slack.allowedTeams || slack.allowedTeams.includes(id)) return true;
-          log.warn({ [orgWide ? 'enterpriseId' : 'teamId']: id }, `a Slack install from ${orgWide ? 'an organization' : 'a workspace'} not in SLACK_ALLOWED_TEAMS was refused`);
-          sendPage(res, 403, 'Install refused', html`<p>This Greenlight serves only the workspaces its operator lists. Ask them to add ${orgWide ? 'organization' : 'team'} ${id} to SLACK_ALLOWED_TEAMS, then install again.</p>`);
+          log.warn(
+            { [orgWide ? 'enterpriseId' : 'teamId']: id },
+            `a Slack install from ${orgWide ? 'an organization' : 'a workspace'} not in SLACK_ALLOWED_TEAMS was refused`,
+          );
+          sendPage(
+            res,
+            403,
+            'Install refused',
+            html`<p>This Greenlight serves only the workspaces its operator lists. Ask them to add ${orgWide ? 'organization' : 'team'} ${id} to SLACK_ALLOWED_TEAMS, then install again.</p>`,
+          );
           return false;
         },
         success: (installation, _options, _req, res) => {
@@ -49,7 +63,12 @@ export function oauthReceiverOptions(slack: OAuthSlack, store: InstallationStore
           if (installation.isEnterpriseInstall === true) {
             // Slack adds an org-wide app to no workspace by itself: the org's admins pick them.
             const name = installation.enterprise?.name ?? 'your organization';
-            sendPage(res, 200, 'Greenlight is installed', html`<p>Greenlight is installed for ${name}. An org admin now adds it to the workspaces that use it (in Slack's admin pages, under Integrations → Installed apps). In each: ${next}</p>`);
+            sendPage(
+              res,
+              200,
+              'Greenlight is installed',
+              html`<p>Greenlight is installed for ${name}. An org admin now adds it to the workspaces that use it (in Slack's admin pages, under Integrations → Installed apps). In each: ${next}</p>`,
+            );
             return;
           }
           const name = installation.team?.name ?? 'your workspace';
@@ -59,7 +78,12 @@ export function oauthReceiverOptions(slack: OAuthSlack, store: InstallationStore
           // Slack's error code (invalid_code, access_denied, a stale state); never a token or the code itself.
           const reason = (error as { code?: string; data?: { error?: string } }).data?.error ?? (error as { code?: string }).code ?? 'unknown';
           log.warn({ reason }, 'a Slack install did not finish');
-          sendPage(res, 400, 'Install not finished', html`<p>The Slack install did not finish (${reason.slice(0, 100)}). Start again from <a href="${INSTALL_PATH}">${INSTALL_PATH}</a>.</p>`);
+          sendPage(
+            res,
+            400,
+            'Install not finished',
+            html`<p>The Slack install did not finish (${reason.slice(0, 100)}). Start again from <a href="${INSTALL_PATH}">${INSTALL_PATH}</a>.</p>`,
+          );
         },
       },
     },

@@ -54,10 +54,20 @@ export async function createSlackEdge(config: SlackConfig, ctx: SlackEdgeContext
   const logger = boltLogger(slackLog);
   const clientOptions = { slackApiUrl: config.apiUrl, retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 5_000 } };
   const store = config.mode === 'oauth' ? createInstallationStore(ctx.db, ctx.cipher, slackLog) : undefined;
-  const oauth = config.mode === 'oauth' ? oauthReceiverOptions(config, store!, ctx.publicUrl, config.stateSecret ?? requireStateSecret(ctx.stateSecret), slackLog) : {};
+  const oauth =
+    config.mode === 'oauth' ? oauthReceiverOptions(config, store!, ctx.publicUrl, config.stateSecret ?? requireStateSecret(ctx.stateSecret), slackLog) : {};
   const receiver =
     config.mode !== 'socket'
-      ? new HTTPReceiver({ signingSecret: config.signingSecret, endpoints: '/slack/events', processBeforeResponse: false, bodyLimit: BODY_LIMIT_BYTES, logger, unhandledRequestTimeoutMillis: 3001, unhandledRequestHandler: unacknowledged(slackLog), ...oauth })
+      ? new HTTPReceiver({
+          signingSecret: config.signingSecret,
+          endpoints: '/slack/events',
+          processBeforeResponse: false,
+          bodyLimit: BODY_LIMIT_BYTES,
+          logger,
+          unhandledRequestTimeoutMillis: 3001,
+          unhandledRequestHandler: unacknowledged(slackLog),
+          ...oauth,
+        })
       : undefined;
   const app = new App({
     ...(config.mode === 'oauth' ? {} : { token: config.botToken }),
@@ -70,11 +80,15 @@ export async function createSlackEdge(config: SlackConfig, ctx: SlackEdgeContext
   try {
     await app.init();
   } catch (error) {
-    throw new Error(`Slack refused the bot token (auth.test): ${error instanceof Error ? error.message : String(error)}. Check SLACK_BOT_TOKEN.`, { cause: error });
+    throw new Error(`Slack refused the bot token (auth.test): ${error instanceof Error ? error.message : String(error)}. Check SLACK_BOT_TOKEN.`, {
+      cause: error,
+    });
   }
   // One bot token: only its own team (and organization) is served (multi-workspace mode checks installs).
   const own = config.mode === 'oauth' ? undefined : await ownTeam(app, config.botToken);
-  const clients = receiver?.installer ? installedClients((source) => receiver.installer!.authorize(source), { ...clientOptions, logger }) : singleTokenClients(app.client);
+  const clients = receiver?.installer
+    ? installedClients((source) => receiver.installer!.authorize(source), { ...clientOptions, logger })
+    : singleTokenClients(app.client);
 
   return {
     port: (db: WorkflowDeps['db']) => createSlackChatPort(clients, db),
@@ -86,7 +100,16 @@ export async function createSlackEdge(config: SlackConfig, ctx: SlackEdgeContext
       app.use(acknowledgeFirst);
       app.use(dedupe(deps, slackLog));
       app.use(acknowledgeUnknownActions(slackLog));
-      for (const register of [registerPostCommand, registerComposeView, registerReviewActions, registerAuthorActions, registerDeliveryActions, registerGreenlightCommand, registerAppHome]) register(app, edge);
+      for (const register of [
+        registerPostCommand,
+        registerComposeView,
+        registerReviewActions,
+        registerAuthorActions,
+        registerDeliveryActions,
+        registerGreenlightCommand,
+        registerAppHome,
+      ])
+        register(app, edge);
       if (store) registerUninstall(app, store);
       app.error(async ({ error, body }: { error: { code?: string }; body: unknown }) => {
         if (store && error.code === ErrorCode.AuthorizationError) return tellNotInstalled(body, ctx.publicUrl, slackLog);

@@ -30,9 +30,15 @@ export async function queueText(deps: WorkflowDeps, actor: Actor, week?: string)
   if (week !== undefined && week.trim() !== '') {
     const zone = (await findWorkspace(deps.db, actor.workspaceId))!.default_zone;
     const offset = parseWeekArg(week, zone, now);
-    if (offset === undefined) return `⚠️ "${escapeMarkdown(week.slice(0, 40))}" is not a week: write \`next\`, \`prev\`, \`+2\` or a date in the week (2026-12-24).`;
+    if (offset === undefined)
+      return `⚠️ "${escapeMarkdown(week.slice(0, 40))}" is not a week: write \`next\`, \`prev\`, \`+2\` or a date in the week (2026-12-24).`;
     const view = await buildWeekView(deps, actor.workspaceId, zone, offset);
-    return weekText(view, { bold: (t) => `**${t}**`, escape: escapeMarkdown, mention: (u) => `<@${u}>`, time: (at) => `<t:${Math.floor(at.getTime() / 1000)}:t>` });
+    return weekText(view, {
+      bold: (t) => `**${t}**`,
+      escape: escapeMarkdown,
+      mention: (u) => `<@${u}>`,
+      time: (at) => `<t:${Math.floor(at.getTime() / 1000)}:t>`,
+    });
   }
   const [upcoming, failures, free] = await Promise.all([
     upcomingPosts(deps.db, actor.workspaceId, now, 7),
@@ -40,7 +46,8 @@ export async function queueText(deps: WorkflowDeps, actor: Actor, week?: string)
     freeSlots(deps, actor.workspaceId, now, new Date(now.getTime() + 7 * 86_400_000)),
   ]);
   const stamp = (at: Date) => `<t:${Math.floor(at.getTime() / 1000)}:f>`;
-  const line = (p: QueueRow) => `• ${stamp(p.publish_at)} · ${p.state.replace('_', ' ')} · <@${p.author_id}>: ${escapeMarkdown(p.text.slice(0, 80))}${p.text.length > 80 ? '…' : ''}`;
+  const line = (p: QueueRow) =>
+    `• ${stamp(p.publish_at)} · ${p.state.replace('_', ' ')} · <@${p.author_id}>: ${escapeMarkdown(p.text.slice(0, 80))}${p.text.length > 80 ? '…' : ''}`;
   const freeLine = (f: { at: Date; accounts: string[] }) => `◻️ ${stamp(f.at)} · free slot: ${escapeMarkdown(f.accounts.join(', '))}`;
   return [
     `**This week** (${upcoming.length})`,
@@ -53,10 +60,15 @@ export async function queueText(deps: WorkflowDeps, actor: Actor, week?: string)
 export async function accountsText(deps: WorkflowDeps, actor: Actor): Promise<string> {
   const accounts = await listAccounts(deps.db, actor.workspaceId);
   if (accounts.length === 0) return 'No accounts connected yet. Use `/greenlight connect`.';
-  const health = (a: (typeof accounts)[number]) => (a.status === 'connected' ? '✅ connected' : `🔌 needs reconnect${a.last_error ? ` (${escapeMarkdown(a.last_error)})` : ''}`);
+  const health = (a: (typeof accounts)[number]) =>
+    a.status === 'connected' ? '✅ connected' : `🔌 needs reconnect${a.last_error ? ` (${escapeMarkdown(a.last_error)})` : ''}`;
   return accounts.map((a) => `• ${NETWORK_LABELS[a.network]} · ${escapeMarkdown(a.display_name)}: ${health(a)}`).join('\n');
 }
 
 export function settingsText(workspace: Workspace): string {
-  return sharedSettingsText(workspace, { channel: (id) => `<#${id}>`, group: (id) => `<@&${id}>` }, SETTINGS_HELP.replace('approver_group=@group', 'approver_group=@Role'));
+  return sharedSettingsText(
+    workspace,
+    { channel: (id) => `<#${id}>`, group: (id) => `<@&${id}>` },
+    SETTINGS_HELP.replace('approver_group=@group', 'approver_group=@Role'),
+  );
 }

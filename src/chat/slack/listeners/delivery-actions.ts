@@ -22,6 +22,5 @@ export function registerDeliveryActions(app: App, edge: SlackEdge): void {
       await tellUser(client, where, outcome);
     });
   }
-  app.action(new RegExp(`^${ACTIONS.openLink}:`), async () => {
-  });
+  app.action(new RegExp(`^${ACTIONS.openLink}:`), async () => {});
 }

@@ -42,7 +42,14 @@ export function registerGreenlightCommand(app: App, edge: SlackEdge): void {
     await run(sub.toLowerCase(), args, actor, body.channel_id, reply, client);
   });
 
-  async function run(sub: string, args: string[], actor: Actor, channelId: string, reply: (text: string) => Promise<void>, client: webApi.WebClient): Promise<void> {
+  async function run(
+    sub: string,
+    args: string[],
+    actor: Actor,
+    channelId: string,
+    reply: (text: string) => Promise<void>,
+    client: webApi.WebClient,
+  ): Promise<void> {
     switch (sub) {
       case 'queue':
         return reply(await queueText(edge, actor, args[0]));
@@ -56,11 +63,11 @@ export function registerGreenlightCommand(app: App, edge: SlackEdge): void {
         return settings(edge, actor, args, reply);
       case 'slots': {
         const outcome = await slotsCommand(edge.deps, actor, args);
-        return reply(outcome.ok ? outcome.message ?? 'Done.' : `⚠️ ${outcome.message}`);
+        return reply(outcome.ok ? (outcome.message ?? 'Done.') : `⚠️ ${outcome.message}`);
       }
       case 'webhooks': {
         const outcome = await webhooksCommand(edge.deps, actor, args);
-        return reply(outcome.ok ? outcome.message ?? 'Done.' : `⚠️ ${outcome.message}`);
+        return reply(outcome.ok ? (outcome.message ?? 'Done.') : `⚠️ ${outcome.message}`);
       }
       case 'besttime':
         return reply(await bestTimeText(edge.deps, actor.workspaceId, args[0]));
@@ -81,7 +88,8 @@ async function queueText(edge: SlackEdge, actor: Actor, week: string | undefined
   const zone = (await findWorkspace(edge.deps.db, actor.workspaceId))!.default_zone;
   if (week !== undefined) {
     const offset = parseWeekArg(week, zone, now);
-    if (offset === undefined) return `⚠️ "${escape(week.slice(0, 40))}" is not a week: write \`/greenlight queue next\`, \`prev\`, \`+2\` or a date in the week (2026-12-24).`;
+    if (offset === undefined)
+      return `⚠️ "${escape(week.slice(0, 40))}" is not a week: write \`/greenlight queue next\`, \`prev\`, \`+2\` or a date in the week (2026-12-24).`;
     return weekText(await buildWeekView(edge.deps, actor.workspaceId, zone, offset), { bold: (t) => `*${t}*`, escape, mention: (u) => `<@${u}>` });
   }
   const [upcoming, failures, free] = await Promise.all([
@@ -89,7 +97,8 @@ async function queueText(edge: SlackEdge, actor: Actor, week: string | undefined
     recentFailures(edge.deps.db, actor.workspaceId, now, 7),
     freeSlots(edge.deps, actor.workspaceId, now, new Date(now.getTime() + 7 * 86_400_000)),
   ]);
-  const line = (p: QueueRow) => `• ${formatInZone(p.publish_at, p.zone)} — ${p.state.replace('_', ' ')} — <@${p.author_id}>: ${escape(p.text.slice(0, 80))}${p.text.length > 80 ? '…' : ''}`;
+  const line = (p: QueueRow) =>
+    `• ${formatInZone(p.publish_at, p.zone)} — ${p.state.replace('_', ' ')} — <@${p.author_id}>: ${escape(p.text.slice(0, 80))}${p.text.length > 80 ? '…' : ''}`;
   const freeLine = (f: { at: Date; accounts: string[] }) => `◻️ ${formatInZone(f.at, zone)} — free slot: ${escape(f.accounts.join(', '))}`;
   return [
     `*This week* (${upcoming.length})`,
@@ -103,7 +112,10 @@ async function accountsText(edge: SlackEdge, actor: Actor): Promise<string> {
   const accounts = await listAccounts(edge.deps.db, actor.workspaceId);
   if (accounts.length === 0) return 'No accounts connected yet. Use `/greenlight connect <network>`.';
   return accounts
-    .map((a) => `• ${NETWORK_LABELS[a.network]} · ${escape(a.display_name)} — ${a.status === 'connected' ? '✅ connected' : `🔌 needs reconnect${a.last_error ? ` (${escape(a.last_error)})` : ''}`}`)
+    .map(
+      (a) =>
+        `• ${NETWORK_LABELS[a.network]} · ${escape(a.display_name)} — ${a.status === 'connected' ? '✅ connected' : `🔌 needs reconnect${a.last_error ? ` (${escape(a.last_error)})` : ''}`}`,
+    )
     .join('\n');
 }
 
@@ -119,10 +131,17 @@ async function settings(edge: SlackEdge, actor: Actor, args: string[], reply: (t
     return;
   }
   const outcome = await changeSettings(edge.deps, actor, parsed.settings);
-  await reply(outcome.ok ? outcome.message ?? 'Saved.' : `⚠️ ${outcome.message}`);
+  await reply(outcome.ok ? (outcome.message ?? 'Saved.') : `⚠️ ${outcome.message}`);
 }
 
-async function announceOutcome(edge: SlackEdge, client: webApi.WebClient, actor: Actor, outcome: Outcome, channelId: string, reply: (text: string) => Promise<void>): Promise<void> {
+async function announceOutcome(
+  edge: SlackEdge,
+  client: webApi.WebClient,
+  actor: Actor,
+  outcome: Outcome,
+  channelId: string,
+  reply: (text: string) => Promise<void>,
+): Promise<void> {
   if (!outcome.ok) {
     await reply(`⚠️ ${outcome.message}`);
     return;

@@ -21,7 +21,12 @@ export function registerReviewActions(app: App, edge: SlackEdge): void {
     const args = await buttonArgs(client, { channelId: body.channel?.id ?? body.container.channel_id, userId: body.user.id }, action.selected_option.value, 2);
     if (!args) return;
     const [postId = '', seenHash = '', network = ''] = args;
-    if (!isNetwork(network)) return tellUser(client, { channelId: body.channel?.id ?? body.container.channel_id, userId: body.user.id }, { ok: false, message: 'Pick a network to hold from the menu on the card.' });
+    if (!isNetwork(network))
+      return tellUser(
+        client,
+        { channelId: body.channel?.id ?? body.container.channel_id, userId: body.user.id },
+        { ok: false, message: 'Pick a network to hold from the menu on the card.' },
+      );
     await decideAndTell(edge, client, body, postId, { kind: 'approve', seenHash, hold: [network] });
   });
 
@@ -29,7 +34,11 @@ export function registerReviewActions(app: App, edge: SlackEdge): void {
     if (!(await buttonArgs(client, { channelId: body.channel?.id, userId: body.user.id }, action.value))) return;
     await client.views.open({
       trigger_id: body.trigger_id,
-      view: singleFieldModal(VIEWS.requestChanges, action.value ?? '', { title: 'Request changes', label: 'What should change?', submit: 'Send to the author' }),
+      view: singleFieldModal(VIEWS.requestChanges, action.value ?? '', {
+        title: 'Request changes',
+        label: 'What should change?',
+        submit: 'Send to the author',
+      }),
     });
   });
 
@@ -41,7 +50,10 @@ export function registerReviewActions(app: App, edge: SlackEdge): void {
     });
   });
 
-  for (const [callbackId, kind] of [[VIEWS.requestChanges, 'request_changes'], [VIEWS.reject, 'reject']] as const) {
+  for (const [callbackId, kind] of [
+    [VIEWS.requestChanges, 'request_changes'],
+    [VIEWS.reject, 'reject'],
+  ] as const) {
     app.view(callbackId, async ({ ack, body, view }) => {
       const { postId } = JSON.parse(view.private_metadata) as { postId: string };
       const text = view.state.values.value?.value?.value ?? '';
@@ -55,7 +67,13 @@ export function registerReviewActions(app: App, edge: SlackEdge): void {
   }
 }
 
-async function decideAndTell(edge: SlackEdge, client: webApi.WebClient, body: BlockButtonAction | BlockStaticSelectAction, postId: string, decision: Decision): Promise<void> {
+async function decideAndTell(
+  edge: SlackEdge,
+  client: webApi.WebClient,
+  body: BlockButtonAction | BlockStaticSelectAction,
+  postId: string,
+  decision: Decision,
+): Promise<void> {
   const actor = await actorFor(edge, requestTeam(body), body.user.id);
   const outcome = await decidePost(edge.deps, actor, postId, decision);
   await tellUser(client, { channelId: body.channel?.id ?? body.container.channel_id, userId: body.user.id }, outcome);
