@@ -121,7 +121,8 @@ describe('/greenlight', () => {
       timeoutMs: 10_000,
     });
     expect(stack.mastodon.posts.filter((p) => p.text === 'During the brake')).toHaveLength(1);
-    expect(card(stack, index)!.text).toContain('Published');
+    // The card is updated by the same notify job right after the thread's receipt: wait for it rather than race it.
+    await stack.slack.waitFor(() => (card(stack, index)?.text.includes('Published') ? true : undefined), { what: 'the card saying Published' });
   });
 
   it('shows the week in /greenlight queue', async () => {
