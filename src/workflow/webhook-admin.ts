@@ -2,7 +2,9 @@ import { newWebhookSecret } from '../crypto/webhook-signature.ts';
 import { insertSubscription, listSubscriptions, removeSubscription, type SubscriptionSummary } from '../db/webhooks.ts';
 import { parseWebhookUrl } from '../domain/webhook-url.ts';
 import { asAdmin } from './workspace-admin.ts';
-import { ok, refused, type Actor, type Outcome, type WorkflowDeps } from './deps.ts';
+import type { Actor } from './actor.ts';
+import type { WorkflowDeps } from './deps.ts';
+import { ok, refused, type Outcome } from './outcome.ts';
 import { webhookSettings } from './webhook-send.ts';
 
 export const WEBHOOKS_HELP =

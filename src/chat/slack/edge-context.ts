@@ -1,6 +1,8 @@
 import type { webApi } from '@slack/bolt';
 import { findOrCreateWorkspace } from '../../db/workspaces.ts';
-import type { Actor, Outcome, WorkflowDeps } from '../../workflow/deps.ts';
+import type { Actor } from '../../workflow/actor.ts';
+import type { WorkflowDeps } from '../../workflow/deps.ts';
+import type { Outcome } from '../../workflow/outcome.ts';
 import { decodeArgs, FORGED_ACTION } from '../../workflow/chat-actions.ts';
 
 /**

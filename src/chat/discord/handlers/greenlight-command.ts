@@ -1,7 +1,8 @@
 import { bestTimeText } from '../../../workflow/analytics/best-time-text.ts';
 import { findWorkspace } from '../../../db/workspaces.ts';
 import { changeSettings, connectInvitation, pauseWorkspace, resumeWorkspace } from '../../../workflow/workspace-admin.ts';
-import type { Actor, Outcome } from '../../../workflow/deps.ts';
+import type { Actor } from '../../../workflow/actor.ts';
+import type { Outcome } from '../../../workflow/outcome.ts';
 import { webhooksCommand } from '../../../workflow/webhook-admin.ts';
 import { slotsCommand } from '../../../workflow/slots.ts';
 import { SETTINGS_HELP, parseSettings } from '../../settings-args.ts';

@@ -2,7 +2,7 @@ import type { App, webApi } from '@slack/bolt';
 import { appHomeLists, type HomeRow } from '../../../db/queue-view.ts';
 import { findWorkspace } from '../../../db/workspaces.ts';
 import { formatInZone } from '../../../domain/publish-time.ts';
-import type { Actor } from '../../../workflow/deps.ts';
+import type { Actor } from '../../../workflow/actor.ts';
 import { buildWeekView, dayLines } from '../../../workflow/week-view.ts';
 import { escape } from '../card-blocks.ts';
 import { actorFor, requestTeam, type SlackEdge } from '../edge-context.ts';

@@ -2,7 +2,7 @@ import type { App, BlockButtonAction } from '@slack/bolt';
 import { listAccounts } from '../../../db/accounts.ts';
 import { findPost, } from '../../../db/posts.ts';
 import { cancelPost, publishNow, reschedulePost } from '../../../workflow/author-actions.ts';
-import type { Outcome } from '../../../workflow/deps.ts';
+import type { Outcome } from '../../../workflow/outcome.ts';
 import { composeModal, singleFieldModal } from '../compose-modal.ts';
 import { actorFor, buttonArgs, requestTeam, tellUser, type SlackEdge } from '../edge-context.ts';
 import { ACTIONS, VIEWS } from '../ids.ts';
