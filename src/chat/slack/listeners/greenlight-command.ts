@@ -1,4 +1,4 @@
-import type { App, webApi } from '@slack/bolt';
+import type { webApi } from '@slack/bolt';
 import { bestTimeText } from '../../../workflow/analytics/best-time-text.ts';
 import { listAccounts } from '../../../db/accounts.ts';
 import { recentFailures, upcomingPosts, type QueueRow } from '../../../db/queue-view.ts';
@@ -13,8 +13,7 @@ import { slotsCommand } from '../../../workflow/slots.ts';
 import type { Actor } from '../../../workflow/actor.ts';
 import type { Outcome } from '../../../workflow/outcome.ts';
 import { escape } from '../card-blocks.ts';
-import { actorFor, requestTeam, type SlackEdge } from '../edge-context.ts';
-import { COMMANDS } from '../ids.ts';
+import { actorFor, type CommandHandler, requestTeam, type SlackEdge } from '../edge-context.ts';
 import { parseSettings, SETTINGS_HELP } from '../../settings-args.ts';
 import { settingsText } from '../../../workflow/chat-texts.ts';
 
@@ -33,47 +32,45 @@ export const HELP = [
 ].join('\n');
 
 /** `/greenlight <subcommand>`: every answer is ephemeral, except pause and resume, which are announced. */
-export function registerGreenlightCommand(app: App, edge: SlackEdge): void {
-  app.command(COMMANDS.greenlight, async ({ body, respond, client }) => {
+export const greenlightCommand: CommandHandler = async (edge, { body, respond, client }) => {
     const actor = await actorFor(edge, requestTeam(body), body.user_id);
     const [sub = 'help', ...args] = body.text.trim().split(/\s+/).filter(Boolean);
     const reply = async (text: string) => {
       await respond({ response_type: 'ephemeral', text });
     };
-    await run(sub.toLowerCase(), args, actor, body.channel_id, reply, client);
-  });
+    await run(edge, sub.toLowerCase(), args, actor, body.channel_id, reply, client);
+};
 
-  async function run(sub: string, args: string[], actor: Actor, channelId: string, reply: (text: string) => Promise<void>, client: webApi.WebClient): Promise<void> {
-    switch (sub) {
-      case 'queue':
-        return reply(await queueText(edge, actor, args[0]));
-      case 'accounts':
-        return reply(await accountsText(edge, actor));
-      case 'connect': {
-        const outcome = await connectInvitation(edge.deps, actor, args[0]);
-        return reply(outcome.ok ? outcome.message! : `⚠️ ${outcome.message}`);
-      }
-      case 'settings':
-        return settings(edge, actor, args, reply);
-      case 'slots': {
-        const outcome = await slotsCommand(edge.deps, actor, args);
-        return reply(outcome.ok ? outcome.message ?? 'Done.' : `⚠️ ${outcome.message}`);
-      }
-      case 'webhooks': {
-        const outcome = await webhooksCommand(edge.deps, actor, args);
-        return reply(outcome.ok ? outcome.message ?? 'Done.' : `⚠️ ${outcome.message}`);
-      }
-      case 'besttime':
-        return reply(await bestTimeText(edge.deps, actor.workspaceId, args[0]));
-      case 'pause':
-        return announceOutcome(edge, client, actor, await pauseWorkspace(edge.deps, actor), channelId, reply);
-      case 'resume':
-        return announceOutcome(edge, client, actor, await resumeWorkspace(edge.deps, actor), channelId, reply);
-      case 'help':
-        return reply(HELP);
-      default:
-        return reply(`I don't know \`${escape(sub)}\`.\n${HELP}`);
+async function run(edge: SlackEdge, sub: string, args: string[], actor: Actor, channelId: string, reply: (text: string) => Promise<void>, client: webApi.WebClient): Promise<void> {
+  switch (sub) {
+    case 'queue':
+      return reply(await queueText(edge, actor, args[0]));
+    case 'accounts':
+      return reply(await accountsText(edge, actor));
+    case 'connect': {
+      const outcome = await connectInvitation(edge.deps, actor, args[0]);
+      return reply(outcome.ok ? outcome.message! : `⚠️ ${outcome.message}`);
     }
+    case 'settings':
+      return settings(edge, actor, args, reply);
+    case 'slots': {
+      const outcome = await slotsCommand(edge.deps, actor, args);
+      return reply(outcome.ok ? outcome.message ?? 'Done.' : `⚠️ ${outcome.message}`);
+    }
+    case 'webhooks': {
+      const outcome = await webhooksCommand(edge.deps, actor, args);
+      return reply(outcome.ok ? outcome.message ?? 'Done.' : `⚠️ ${outcome.message}`);
+    }
+    case 'besttime':
+      return reply(await bestTimeText(edge.deps, actor.workspaceId, args[0]));
+    case 'pause':
+      return announceOutcome(edge, client, actor, await pauseWorkspace(edge.deps, actor), channelId, reply);
+    case 'resume':
+      return announceOutcome(edge, client, actor, await resumeWorkspace(edge.deps, actor), channelId, reply);
+    case 'help':
+      return reply(HELP);
+    default:
+      return reply(`I don't know \`${escape(sub)}\`.\n${HELP}`);
   }
 }
 

@@ -1,14 +1,11 @@
-import type { App } from '@slack/bolt';
 import { bestTimeHint } from '../../../workflow/analytics/best-time-text.ts';
 import { listAccounts } from '../../../db/accounts.ts';
 import { findWorkspace } from '../../../db/workspaces.ts';
 import { composeModal } from '../compose-modal.ts';
-import { actorFor, requestTeam, userZone, type SlackEdge } from '../edge-context.ts';
-import { COMMANDS } from '../ids.ts';
+import { actorFor, type CommandHandler, requestTeam, userZone } from '../edge-context.ts';
 
 /** `/post [text]`: opens the compose form, pre-filled with any text typed after the command. */
-export function registerPostCommand(app: App, edge: SlackEdge): void {
-  app.command(COMMANDS.post, async ({ body, client, respond }) => {
+export const postCommand: CommandHandler = async (edge, { body, client, respond }) => {
     const actor = await actorFor(edge, requestTeam(body), body.user_id);
     const workspace = (await findWorkspace(edge.deps.db, actor.workspaceId))!;
     const accounts = (await listAccounts(edge.deps.db, workspace.id)).filter((a) => a.status !== 'disconnected');
@@ -25,5 +22,4 @@ export function registerPostCommand(app: App, edge: SlackEdge): void {
       trigger_id: body.trigger_id,
       view: composeModal(accounts, { mode: 'new', channelId: body.channel_id }, { zone, text: body.text.trim() || undefined }, { bestTimes }),
     });
-  });
-}
+};
