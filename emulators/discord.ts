@@ -27,7 +27,8 @@ import { DiscordGatewayHub, type GatewayFrame, type IdentifyRecord } from './dis
 import { type CallbackAttempt, type ChannelFixture, type CommandArgs, type ComponentArgs, type DeliveryOptions, type DiscordMessage, type Fault, type GuildFixture, type InteractionDelivery, type InteractionResult, type Json, type MemberFixture, type OpenModal, type RestCall, type RoleFixture, type SelectMenuArgs, type StartOptions, type SubmitModalArgs, type Tamper } from './discord/types.ts';
 import { ADMINISTRATOR, ALL_PERMISSIONS, API_PREFIX, ARCHIVE_DURATIONS, ATTACHMENT_SIZE_LIMIT, CHANNEL_ANNOUNCEMENT, CHANNEL_TEXT, COMMAND_NAME, CallbackType, DEFAULT_PERMISSIONS, DiscordError, Errors, Flags, FormErrors, InteractionType, SELECT_TYPES, bucketHash, checkIntRange, checkLength, clone, discordSignature, errorBody, isRecord, iso, records, seconds, sleep, snowflake, str } from './discord/helpers.ts';
 import { checkMessagePayload, checkModal, findComponent, hasVisibleContent, normalizeComponents, normalizeEmbeds } from './discord/payload-checks.ts';
-import { type UploadedFile, parseAppBody, parseRequestBody, postRaw, readBody } from './discord/http.ts';
+import { parseAppBody, postRaw } from './common.ts';
+import { type UploadedFile, parseRequestBody, readBody } from './discord/http.ts';
 import { type ChannelRecord, type GuildRecord, type InteractionRecord, type MessageRecord, type Reply, type RequestContext, type RouteDef } from './discord/records.ts';
 import { adHocSubmitComponents, allowedCallbackTypes, checkSelectValues, flipBit, mergeResolved, modalSubmitComponents } from './discord/interactions.ts';
 
