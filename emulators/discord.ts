@@ -1,6 +1,8 @@
 /**
  * Discord emulator: a fake Discord on 127.0.0.1 that the real discord.js 14 (@discordjs/rest 2,
- * @discordjs/ws 1) talks to. Wire facts: /work/shared/PLATFORMS.md section 2.
+ * @discordjs/ws 1) talks to. Wire facts: Discord's docs
+ * (https://discord.com/developers/docs/interactions/receiving-and-responding,
+ * https://discord.com/developers/docs/topics/rate-limits) and its OpenAPI spec (github.com/discord/discord-api-spec).
  *
  * Two directions, like the real thing:
  * - Discord -> app: interactions signed with Ed25519 and POSTed as JSON to the app's interactions

@@ -43,7 +43,7 @@ describe('per-account posting limits', () => {
     expect(nextSendAt({ limits: [three, hourly], sent, posts: 1, now })).toEqual({ go: false, at: new Date(now.getTime() + 10 * min), because: { kind: 'limit', limit: hourly } });
   });
 
-  it('carries the documented figures (PLATFORMS.md)', () => {
+  it('carries the figures the networks document', () => {
     expect(POSTING_LIMITS.x).toEqual([expect.objectContaining({ posts: 100, windowMs: 15 * min })]);
     expect(POSTING_LIMITS.instagram).toEqual([expect.objectContaining({ posts: 50, windowMs: 24 * 60 * min })]);
     expect(POSTING_LIMITS.mastodon).toEqual([expect.objectContaining({ posts: 300, windowMs: 5 * min })]);
