@@ -10,45 +10,45 @@ import { editPrefill } from '../../../workflow/chat-texts.ts';
 // The author's buttons: Edit (the compose form, pre-filled), Reschedule (a time form), Publish now, Cancel.
 
 export const edit: ActionHandler = async (edge, { body, action, client }) => {
-    const where = { channelId: body.channel?.id, userId: body.user.id };
-    const [postId] = (await buttonArgs(client, where, action.value)) ?? [];
-    if (!postId) return;
-    const actor = await actorFor(edge, requestTeam(body), body.user.id);
-    const post = await findPost(edge.deps.db, postId);
-    if (!post || post.workspace_id !== actor.workspaceId) return tellUser(client, where, { ok: false, message: 'That post no longer exists.' });
-    if (post.author_id !== actor.userId) return tellUser(client, where, { ok: false, message: `Only the author (<@${post.author_id}>) can edit this post.` });
-    const [accounts, prefill] = await Promise.all([listAccounts(edge.deps.db, actor.workspaceId), editPrefill(edge.deps.db, post)]);
-    await client.views.open({
-      trigger_id: body.trigger_id,
-      view: composeModal(accounts, { mode: 'edit', postId: post.id, channelId: post.origin_channel_id }, prefill),
-    });
+  const where = { channelId: body.channel?.id, userId: body.user.id };
+  const [postId] = (await buttonArgs(client, where, action.value)) ?? [];
+  if (!postId) return;
+  const actor = await actorFor(edge, requestTeam(body), body.user.id);
+  const post = await findPost(edge.deps.db, postId);
+  if (!post || post.workspace_id !== actor.workspaceId) return tellUser(client, where, { ok: false, message: 'That post no longer exists.' });
+  if (post.author_id !== actor.userId) return tellUser(client, where, { ok: false, message: `Only the author (<@${post.author_id}>) can edit this post.` });
+  const [accounts, prefill] = await Promise.all([listAccounts(edge.deps.db, actor.workspaceId), editPrefill(edge.deps.db, post)]);
+  await client.views.open({
+    trigger_id: body.trigger_id,
+    view: composeModal(accounts, { mode: 'edit', postId: post.id, channelId: post.origin_channel_id }, prefill),
+  });
 };
 
 export const reschedule: ActionHandler = async (_edge, { body, action, client }) => {
-    if (!(await buttonArgs(client, { channelId: body.channel?.id, userId: body.user.id }, action.value))) return;
-    await client.views.open({
-      trigger_id: body.trigger_id,
-      view: singleFieldModal(VIEWS.reschedule, action.value ?? '', { title: 'Reschedule', label: 'New publish time', submit: 'Reschedule', placeholder: 'tomorrow 9am, fri 17:30, 2026-11-24 09:00', multiline: false }),
-    });
+  if (!(await buttonArgs(client, { channelId: body.channel?.id, userId: body.user.id }, action.value))) return;
+  await client.views.open({
+    trigger_id: body.trigger_id,
+    view: singleFieldModal(VIEWS.reschedule, action.value ?? '', { title: 'Reschedule', label: 'New publish time', submit: 'Reschedule', placeholder: 'tomorrow 9am, fri 17:30, 2026-11-24 09:00', multiline: false }),
+  });
 };
 
 export const rescheduleForm: ViewHandler = async (edge, { ack, body, view }) => {
-    const { postId } = JSON.parse(view.private_metadata) as { postId: string };
-    const actor = await actorFor(edge, requestTeam(body), body.user.id);
-    const outcome = await reschedulePost(edge.deps, actor, postId, view.state.values.value?.value?.value ?? '');
-    if (!outcome.ok) return ack({ response_action: 'errors', errors: { value: outcome.message } });
-    return ack();
+  const { postId } = JSON.parse(view.private_metadata) as { postId: string };
+  const actor = await actorFor(edge, requestTeam(body), body.user.id);
+  const outcome = await reschedulePost(edge.deps, actor, postId, view.state.values.value?.value?.value ?? '');
+  if (!outcome.ok) return ack({ response_action: 'errors', errors: { value: outcome.message } });
+  return ack();
 };
 
 /** A button that acts on its post at once and tells the clicker the outcome. */
 function postButton(run: (actorArgs: Parameters<typeof publishNow>) => Promise<Outcome>): ActionHandler {
   return async (edge, { body, action, client }) => {
-      const where = { channelId: body.channel?.id, userId: body.user.id };
-      const [postId] = (await buttonArgs(client, where, action.value)) ?? [];
-      if (!postId) return;
-      const actor = await actorFor(edge, requestTeam(body), body.user.id);
-      const outcome = await run([edge.deps, actor, postId]);
-      await tellUser(client, where, outcome);
+    const where = { channelId: body.channel?.id, userId: body.user.id };
+    const [postId] = (await buttonArgs(client, where, action.value)) ?? [];
+    if (!postId) return;
+    const actor = await actorFor(edge, requestTeam(body), body.user.id);
+    const outcome = await run([edge.deps, actor, postId]);
+    await tellUser(client, where, outcome);
   };
 }
 

@@ -9,14 +9,14 @@ import { actorFor, requestTeam, type ViewHandler } from '../edge-context.ts';
  * author fixes them in place; a valid form closes and the card appears in the approvals channel.
  */
 export const composeSubmit: ViewHandler = async (edge, { ack, body, view }) => {
-    const actor = await actorFor(edge, requestTeam(body), body.user.id);
-    const workspace = (await findWorkspace(edge.deps.db, actor.workspaceId))!;
-    const metadata = JSON.parse(view.private_metadata || '{}') as ComposeMetadata;
-    const input = readCompose(view.state.values as never, workspace.default_zone);
-    const result = metadata.mode === 'edit' && metadata.postId ? await editPost(edge.deps, actor, metadata.postId, input) : await submitPost(edge.deps, actor, input, metadata.channelId);
-    if (result.ok) return ack();
-    if ('errors' in result) return ack({ response_action: 'errors', errors: onVisibleBlocks(result.errors, view.blocks.map((b) => b.block_id ?? '')) });
-    return ack({ response_action: 'errors', errors: { text: result.message } });
+  const actor = await actorFor(edge, requestTeam(body), body.user.id);
+  const workspace = (await findWorkspace(edge.deps.db, actor.workspaceId))!;
+  const metadata = JSON.parse(view.private_metadata || '{}') as ComposeMetadata;
+  const input = readCompose(view.state.values as never, workspace.default_zone);
+  const result = metadata.mode === 'edit' && metadata.postId ? await editPost(edge.deps, actor, metadata.postId, input) : await submitPost(edge.deps, actor, input, metadata.channelId);
+  if (result.ok) return ack();
+  if ('errors' in result) return ack({ response_action: 'errors', errors: onVisibleBlocks(result.errors, view.blocks.map((b) => b.block_id ?? '')) });
+  return ack({ response_action: 'errors', errors: { text: result.message } });
 };
 
 /** Slack refuses errors for blocks the form does not have; those go on the text field instead. */

@@ -4,12 +4,12 @@ import { type ActionHandler, actorFor, buttonArgs, requestTeam, tellUser } from 
 /** A button on a receipt in the card's thread (retry, confirm live, publish again, publish late). */
 export function deliveryButton(kind: Parameters<typeof deliveryAction>[3]): ActionHandler {
   return async (edge, { body, action, client }) => {
-      const where = { channelId: body.channel?.id, userId: body.user.id, ...(body.message?.thread_ts ? { threadTs: body.message.thread_ts } : {}) };
-      const [deliveryId] = (await buttonArgs(client, where, action.value)) ?? [];
-      if (!deliveryId) return;
-      const actor = await actorFor(edge, requestTeam(body), body.user.id);
-      const outcome = await deliveryAction(edge.deps, actor, deliveryId, kind);
-      await tellUser(client, where, outcome);
+    const where = { channelId: body.channel?.id, userId: body.user.id, ...(body.message?.thread_ts ? { threadTs: body.message.thread_ts } : {}) };
+    const [deliveryId] = (await buttonArgs(client, where, action.value)) ?? [];
+    if (!deliveryId) return;
+    const actor = await actorFor(edge, requestTeam(body), body.user.id);
+    const outcome = await deliveryAction(edge.deps, actor, deliveryId, kind);
+    await tellUser(client, where, outcome);
   };
 }
 

@@ -29,12 +29,12 @@ export const HELP = [
 
 /** `/greenlight <subcommand>`: every answer is ephemeral, except pause and resume, which are announced. */
 export const greenlightCommand: CommandHandler = async (edge, { body, respond, client }) => {
-    const actor = await actorFor(edge, requestTeam(body), body.user_id);
-    const [sub = 'help', ...args] = body.text.trim().split(/\s+/).filter(Boolean);
-    const reply = async (text: string) => {
-      await respond({ response_type: 'ephemeral', text });
-    };
-    await run(edge, sub.toLowerCase(), args, actor, body.channel_id, reply, client);
+  const actor = await actorFor(edge, requestTeam(body), body.user_id);
+  const [sub = 'help', ...args] = body.text.trim().split(/\s+/).filter(Boolean);
+  const reply = async (text: string) => {
+    await respond({ response_type: 'ephemeral', text });
+  };
+  await run(edge, sub.toLowerCase(), args, actor, body.channel_id, reply, client);
 };
 
 async function run(edge: SlackEdge, sub: string, args: string[], actor: Actor, channelId: string, reply: (text: string) => Promise<void>, client: webApi.WebClient): Promise<void> {
