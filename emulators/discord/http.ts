@@ -1,7 +1,5 @@
 /** The Discord emulator's HTTP plumbing (a section of emulators/discord.ts, which re-exports its public part). */
-import {
-  type IncomingMessage,
-} from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { Errors, MAX_BODY_BYTES } from './helpers.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -39,7 +37,13 @@ export async function parseRequestBody(req: IncomingMessage, raw: Buffer): Promi
       if (typeof value === 'string') {
         if (key === 'payload_json') body = parseJson(value);
       } else {
-        files.push({ key, filename: value.name, size: value.size, contentType: value.type || 'application/octet-stream', bytes: Buffer.from(await value.arrayBuffer()) });
+        files.push({
+          key,
+          filename: value.name,
+          size: value.size,
+          contentType: value.type || 'application/octet-stream',
+          bytes: Buffer.from(await value.arrayBuffer()),
+        });
       }
     }
     return { body, files };

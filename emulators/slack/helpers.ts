@@ -1,10 +1,7 @@
 /** The Slack emulator's constants and small helpers (a section of emulators/slack.ts, which re-exports its public part). */
 import { createHmac, randomBytes, randomInt } from 'node:crypto';
-import {
-  type IncomingMessage,
-  type ServerResponse,
-} from 'node:http';
-import { type Json, type SlackMessage } from './types.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Json, SlackMessage } from './types.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Constants and small helpers
@@ -101,9 +98,7 @@ export function textOf(value: unknown): string | undefined {
 /** Label and UTC offset of an IANA zone now, as Slack puts them on a user (`tz_label`, `tz_offset`). */
 export function timeZoneInfo(tz: string, at = new Date()): { label: string; offsetSeconds: number } {
   const part = (style: 'long' | 'longOffset'): string =>
-    new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: style })
-      .formatToParts(at)
-      .find((p) => p.type === 'timeZoneName')?.value ?? '';
+    new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: style }).formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? '';
   const offset = /GMT([+-])(\d{2}):(\d{2})/.exec(part('longOffset'));
   const offsetSeconds = offset ? (offset[1] === '-' ? -1 : 1) * (Number(offset[2]) * 3600 + Number(offset[3]) * 60) : 0;
   return { label: part('long'), offsetSeconds };

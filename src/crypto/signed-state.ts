@@ -19,9 +19,7 @@ export interface StatePayload {
 
 export type VerifiedState = StatePayload & { readonly exp: number };
 
-export type VerifyStateResult =
-  | { ok: true; payload: VerifiedState }
-  | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' };
+export type VerifyStateResult = { ok: true; payload: VerifiedState } | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' };
 
 const CONTEXT = 'greenlight.oauth-state.v1.';
 const MIN_SECRET_LENGTH = 32;
@@ -42,7 +40,9 @@ function epochSeconds(now: Date): number {
 }
 
 function mac(body: string, secret: string): Buffer {
-  return createHmac('sha256', secret).update(CONTEXT + body, 'utf8').digest();
+  return createHmac('sha256', secret)
+    .update(CONTEXT + body, 'utf8')
+    .digest();
 }
 
 function decodeBase64url(part: string): Buffer | undefined {

@@ -50,7 +50,13 @@ export type SendVerdict =
  * not asked us to wait; otherwise at the earliest moment when all of that holds (a window frees up as
  * its oldest posts age out of it). Pure: the sends, the network's reset time and the clock are given.
  */
-export function nextSendAt(input: { limits: readonly PostingLimit[]; sent: readonly SentPosts[]; posts: number; now: Date; networkResetAt?: Date | null | undefined }): SendVerdict {
+export function nextSendAt(input: {
+  limits: readonly PostingLimit[];
+  sent: readonly SentPosts[];
+  posts: number;
+  now: Date;
+  networkResetAt?: Date | null | undefined;
+}): SendVerdict {
   const { limits, sent, now } = input;
   let at = now.getTime();
   let because: Extract<SendVerdict, { go: false }>['because'] | undefined;
@@ -102,9 +108,16 @@ export type PostingLimits = Partial<Record<Network, readonly PostingLimit[]>>;
  * instance has other figures than the documented defaults. Several windows join with "+"
  * ("x=100/15m+300/3h"); "off" counts nothing (the network's own 429 still holds an account back).
  */
-export function parsePostingLimits(text: string, networks: readonly Network[], defaults: PostingLimits = POSTING_LIMITS): { ok: true; limits: PostingLimits } | { ok: false; problem: string } {
+export function parsePostingLimits(
+  text: string,
+  networks: readonly Network[],
+  defaults: PostingLimits = POSTING_LIMITS,
+): { ok: true; limits: PostingLimits } | { ok: false; problem: string } {
   const limits: PostingLimits = { ...defaults };
-  for (const entry of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [name, value] = entry.split('=').map((s) => s.trim());
     const network = networks.find((n) => n === name);
     if (!network || !value) return { ok: false, problem: `"${entry}" is not network=posts/window (e.g. x=100/15m) or network=off` };
@@ -119,7 +132,11 @@ export function parsePostingLimits(text: string, networks: readonly Network[], d
       const count = Number(m?.[2]);
       if (!m || posts < 1 || count < 1) return { ok: false, problem: `"${entry}": "${part}" is not posts/window such as 100/15m, 50/24h or 300/5m` };
       const unit = UNITS[m[3]!]!;
-      windows.push({ posts, windowMs: count * unit.ms, label: `${posts} ${posts === 1 ? 'post' : 'posts'} per ${count === 1 ? unit.word : `${count} ${unit.word}s`}` });
+      windows.push({
+        posts,
+        windowMs: count * unit.ms,
+        label: `${posts} ${posts === 1 ? 'post' : 'posts'} per ${count === 1 ? unit.word : `${count} ${unit.word}s`}`,
+      });
     }
     limits[network] = windows;
   }

@@ -81,8 +81,14 @@ export async function graphCall(ctx: GraphCtx, creds: Credentials, r: GraphReque
   const query = r.method === 'GET' && params.size > 0 ? `?${params}` : '';
   if (r.method === 'POST') headers['content-type'] = 'application/x-www-form-urlencoded';
   const call: HttpCall = {
-    method: r.method, url: `${ctx.base}${r.path}${query}`, headers, body: r.method === 'POST' ? params.toString() : undefined,
-    signal: r.signal, creates: r.creates, what: r.what, secrets: secretsOf(creds),
+    method: r.method,
+    url: `${ctx.base}${r.path}${query}`,
+    headers,
+    body: r.method === 'POST' ? params.toString() : undefined,
+    signal: r.signal,
+    creates: r.creates,
+    what: r.what,
+    secrets: secretsOf(creds),
   };
   const res = await send(ctx.http, call);
   const json = asRecord(parseJson(res.body));
@@ -220,7 +226,13 @@ export interface ListSpec {
  * `nameField`. A token that cannot read it answers 190 or 10/200 (auth) like any other call.
  */
 export async function verifyAccount(ctx: GraphCtx, creds: Credentials, nameField: 'name' | 'username', signal: AbortSignal): Promise<AccountIdentity> {
-  const json = await graphCall(ctx, creds, { method: 'GET', path: `/${encodeURIComponent(creds.accountId)}`, params: { fields: `id,${nameField}` }, what: 'verify token', signal });
+  const json = await graphCall(ctx, creds, {
+    method: 'GET',
+    path: `/${encodeURIComponent(creds.accountId)}`,
+    params: { fields: `id,${nameField}` },
+    what: 'verify token',
+    signal,
+  });
   const id = str(json.id) ?? creds.accountId;
   const name = str(json[nameField]);
   return { accountId: id, name: name ? (nameField === 'username' ? `@${name}` : name) : id };
@@ -267,7 +279,12 @@ export async function refreshLongLived(ctx: GraphCtx, creds: Credentials, grantT
   const json = asRecord(parseJson(res.body));
   if (res.status !== 200 || json.error !== undefined) throw graphError(ctx, res, call);
   const accessToken = str(json.access_token);
-  if (!accessToken) throw makeError(ctx.network, call.secrets, { errorClass: 'transient', status: res.status, message: `${ctx.label} refresh: answer without an access token` });
+  if (!accessToken)
+    throw makeError(ctx.network, call.secrets, {
+      errorClass: 'transient',
+      status: res.status,
+      message: `${ctx.label} refresh: answer without an access token`,
+    });
   const expiresIn = typeof json.expires_in === 'number' ? json.expires_in : undefined;
   return { ...creds, accessToken, expiresAt: expiresIn === undefined ? undefined : new Date(ctx.now().getTime() + expiresIn * 1000) };
 }

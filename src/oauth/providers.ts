@@ -51,17 +51,44 @@ export function configuredProvider(oauth: OAuthConfig, network: Exclude<OAuthNet
     case 'x': {
       const { client, authUrl, apiUrl } = oauth.x;
       if (!client) return { ok: false, missing: ['X_CLIENT_ID', 'X_CLIENT_SECRET'] };
-      return ok({ network, authorizeUrl: authUrl, tokenUrl: `${apiUrl}/2/oauth2/token`, tokenMethod: 'POST', pkce: true, clientAuth: 'basic', apiUrl, ...client });
+      return ok({
+        network,
+        authorizeUrl: authUrl,
+        tokenUrl: `${apiUrl}/2/oauth2/token`,
+        tokenMethod: 'POST',
+        pkce: true,
+        clientAuth: 'basic',
+        apiUrl,
+        ...client,
+      });
     }
     case 'linkedin': {
       const { client, authUrl, apiUrl } = oauth.linkedin;
       if (!client) return { ok: false, missing: ['LINKEDIN_CLIENT_ID', 'LINKEDIN_CLIENT_SECRET'] };
-      return ok({ network, authorizeUrl: `${authUrl}/authorization`, tokenUrl: `${authUrl}/accessToken`, tokenMethod: 'POST', pkce: false, clientAuth: 'body', apiUrl, ...client });
+      return ok({
+        network,
+        authorizeUrl: `${authUrl}/authorization`,
+        tokenUrl: `${authUrl}/accessToken`,
+        tokenMethod: 'POST',
+        pkce: false,
+        clientAuth: 'body',
+        apiUrl,
+        ...client,
+      });
     }
     case 'threads': {
       const { client, authUrl, apiUrl } = oauth.threads;
       if (!client) return { ok: false, missing: ['THREADS_CLIENT_ID', 'THREADS_CLIENT_SECRET'] };
-      return ok({ network, authorizeUrl: authUrl, tokenUrl: `${apiUrl}/oauth/access_token`, tokenMethod: 'POST', pkce: false, clientAuth: 'body', apiUrl, ...client });
+      return ok({
+        network,
+        authorizeUrl: authUrl,
+        tokenUrl: `${apiUrl}/oauth/access_token`,
+        tokenMethod: 'POST',
+        pkce: false,
+        clientAuth: 'body',
+        apiUrl,
+        ...client,
+      });
     }
     case 'facebook':
     case 'instagram': {

@@ -72,7 +72,8 @@ export async function queueText(deps: WorkflowDeps, actor: Actor, week: string |
     freeSlots(deps, actor.workspaceId, now, new Date(now.getTime() + 7 * 86_400_000)),
   ]);
   const sep = format.separator;
-  const line = (p: QueueRow) => `• ${format.stamp(p.publish_at, p.zone)}${sep}${p.state.replace('_', ' ')}${sep}${format.mention(p.author_id)}: ${format.escape(p.text.slice(0, 80))}${p.text.length > 80 ? '…' : ''}`;
+  const line = (p: QueueRow) =>
+    `• ${format.stamp(p.publish_at, p.zone)}${sep}${p.state.replace('_', ' ')}${sep}${format.mention(p.author_id)}: ${format.escape(p.text.slice(0, 80))}${p.text.length > 80 ? '…' : ''}`;
   const freeLine = (f: { at: Date; accounts: string[] }) => `◻️ ${format.stamp(f.at, zone)}${sep}free slot: ${format.escape(f.accounts.join(', '))}`;
   return [
     `${format.bold('This week')} (${upcoming.length})`,
@@ -86,7 +87,8 @@ export async function queueText(deps: WorkflowDeps, actor: Actor, week: string |
 export async function accountsText(deps: WorkflowDeps, actor: Actor, format: AnswerFormat): Promise<string> {
   const accounts = await listAccounts(deps.db, actor.workspaceId);
   if (accounts.length === 0) return `No accounts connected yet. Use ${format.connectCommand}.`;
-  const health = (a: (typeof accounts)[number]) => (a.status === 'connected' ? '✅ connected' : `🔌 needs reconnect${a.last_error ? ` (${format.escape(a.last_error)})` : ''}`);
+  const health = (a: (typeof accounts)[number]) =>
+    a.status === 'connected' ? '✅ connected' : `🔌 needs reconnect${a.last_error ? ` (${format.escape(a.last_error)})` : ''}`;
   return accounts.map((a) => `• ${NETWORK_LABELS[a.network]} · ${format.escape(a.display_name)}${format.healthSeparator}${health(a)}`).join('\n');
 }
 

@@ -1,5 +1,15 @@
 import { NETWORKS } from '../domain/networks.ts';
-import { QUEUES, publishQueue, type DigestJob, type NotifyJob, type PublishJob, type MetricsJob, type RemindJob, type ReviewDeadlineJob, type WebhookJob } from '../queue/queue.ts';
+import {
+  QUEUES,
+  publishQueue,
+  type DigestJob,
+  type NotifyJob,
+  type PublishJob,
+  type MetricsJob,
+  type RemindJob,
+  type ReviewDeadlineJob,
+  type WebhookJob,
+} from '../queue/queue.ts';
 import { handleMetricsBatch } from './analytics/collect-metrics.ts';
 import { handleDigestJob, scheduleDigests } from './digest/send-digest.ts';
 import { handleWebhookJob } from './webhook-send.ts';
@@ -26,11 +36,11 @@ export async function startWorkers(deps: WorkflowDeps, options: { publishConcurr
   }
   // Jobs from before the per-network queues (or seeded straight into the old queue): same handler.
   await deps.queue.work<PublishJob>(QUEUES.publish, slots, (job) => publish(job.data.deliveryId, job.signal));
-  await deps.queue.work<NotifyJob>(QUEUES.notify, { loops: 2, batchSize: 10 }, (job) =>
-    handleNotifyJob(deps, job.data.postId),
-  );
+  await deps.queue.work<NotifyJob>(QUEUES.notify, { loops: 2, batchSize: 10 }, (job) => handleNotifyJob(deps, job.data.postId));
   await deps.queue.work<RemindJob>(QUEUES.remind, { loops: 1, batchSize: 5 }, (job) => handleRemindJob(deps, job.data.postId, job.data.version));
-  await deps.queue.work<ReviewDeadlineJob>(QUEUES.reviewDeadline, { loops: 1, batchSize: 5 }, (job) => handleReviewDeadlineJob(deps, job.data.postId, job.data.version));
+  await deps.queue.work<ReviewDeadlineJob>(QUEUES.reviewDeadline, { loops: 1, batchSize: 5 }, (job) =>
+    handleReviewDeadlineJob(deps, job.data.postId, job.data.version),
+  );
   await deps.queue.work(QUEUES.sweep, { loops: 1, batchSize: 1 }, async () => {
     await sweep(deps);
   });

@@ -219,7 +219,10 @@ describe('Slack emulator with a real Bolt app over HTTP', () => {
     await emu.clickButton({ userId: USER, channelId: CHANNEL, messageTs: posted.ts as string, actionId: 'approve' });
     const edited = await emu.waitFor(() => emu.channelMessages(CHANNEL).find((m) => m.edited !== undefined));
     expect(edited).toMatchObject({ ts: posted.ts, text: 'Approved' });
-    expect(emu.responses.map((r) => [r.kind, r.status])).toEqual([['command', 200], ['action', 200]]);
+    expect(emu.responses.map((r) => [r.kind, r.status])).toEqual([
+      ['command', 200],
+      ['action', 200],
+    ]);
   });
 });
 
@@ -284,7 +287,10 @@ describe('Slack emulator Web API faults', () => {
     expect(result.ok).toBe(true);
     expect(elapsed).toBeGreaterThanOrEqual(950);
     expect(rateLimited).toEqual([1]);
-    expect(emu.callsTo('chat.postMessage').map((c) => [c.status, c.response.error])).toEqual([[429, 'ratelimited'], [200, undefined]]);
+    expect(emu.callsTo('chat.postMessage').map((c) => [c.status, c.response.error])).toEqual([
+      [429, 'ratelimited'],
+      [200, undefined],
+    ]);
     expect(emu.channelMessages(CHANNEL)).toHaveLength(1);
   });
 
@@ -436,9 +442,19 @@ function slackUnions(node: unknown): unknown {
 
 const REPLIES = '#/paths/~1conversations.replies/get/responses/200/schema';
 /** The message metadata Slack returns with include_all_metadata (https://api.slack.com/metadata/using). */
-const MESSAGE_METADATA = { type: 'object', properties: { event_type: { type: 'string' }, event_payload: { type: 'object' } }, required: ['event_type', 'event_payload'], additionalProperties: false };
+const MESSAGE_METADATA = {
+  type: 'object',
+  properties: { event_type: { type: 'string' }, event_payload: { type: 'object' } },
+  required: ['event_type', 'event_payload'],
+  additionalProperties: false,
+};
 /** An app's message carries these (https://api.slack.com/methods/conversations.replies, example response). */
-const APP_MESSAGE_FIELDS = { bot_id: { $ref: '#/definitions/defs_bot_id' }, bot_profile: { $ref: '#/definitions/objs_bot_profile' }, blocks: { $ref: '#/definitions/blocks' }, metadata: MESSAGE_METADATA };
+const APP_MESSAGE_FIELDS = {
+  bot_id: { $ref: '#/definitions/defs_bot_id' },
+  bot_profile: { $ref: '#/definitions/objs_bot_profile' },
+  blocks: { $ref: '#/definitions/blocks' },
+  metadata: MESSAGE_METADATA,
+};
 
 /**
  * Where the frozen 2021 spec contradicts what Slack actually returns, corrected in the loaded spec
@@ -454,20 +470,27 @@ const SPEC_ERRATA: Record<string, Schema> = {
   '#/paths/~1chat.update/post/responses/200/schema/properties/message/properties/blocks': { $ref: '#/definitions/blocks' },
   [`${REPLIES}/properties/response_metadata`]: { $ref: '#/definitions/objs_response_metadata' },
   ...Object.fromEntries(
-    [0, 1].flatMap((i) => Object.entries(APP_MESSAGE_FIELDS).map(([name, schema]) => [`${REPLIES}/properties/messages/items/anyOf/${i}/properties/${name}`, schema])),
+    [0, 1].flatMap((i) =>
+      Object.entries(APP_MESSAGE_FIELDS).map(([name, schema]) => [`${REPLIES}/properties/messages/items/anyOf/${i}/properties/${name}`, schema]),
+    ),
   ),
   [`${REPLIES}/properties/messages/items/anyOf/0/required`]: ['type', 'user', 'text', 'thread_ts', 'reply_count', 'ts'] as unknown as Schema,
 };
 
 describe('Slack emulator success responses match the official spec', () => {
-  const spec = slackUnions(JSON.parse(readFileSync(SPEC_PATH, 'utf8'))) as { paths: Record<string, Record<string, Schema>>; definitions: Record<string, Schema> };
+  const spec = slackUnions(JSON.parse(readFileSync(SPEC_PATH, 'utf8'))) as {
+    paths: Record<string, Record<string, Schema>>;
+    definitions: Record<string, Schema>;
+  };
   /** Ajv over the whole spec (test/helpers/spec-validator.ts), with the errata above. */
   const validator = specValidator(spec as unknown as Schema, SPEC_ERRATA);
 
   /** The JSON pointer of a method's success schema, or undefined when the spec does not describe it. */
   function successSchema(method: string): string | undefined {
     const [verb, operation] = Object.entries(spec.paths[`/${method}`] ?? {})[0] ?? [];
-    return (operation as { responses?: Record<string, unknown> } | undefined)?.responses?.['200'] ? `#/paths/~1${method}/${verb}/responses/200/schema` : undefined;
+    return (operation as { responses?: Record<string, unknown> } | undefined)?.responses?.['200']
+      ? `#/paths/~1${method}/${verb}/responses/200/schema`
+      : undefined;
   }
 
   function check(method: string, body: Json): string[] {
@@ -496,15 +519,26 @@ describe('Slack emulator success responses match the official spec', () => {
       return body;
     };
     const parent = await record('chat.postMessage', { channel: CHANNEL, text: 'Draft', blocks: draftBlocks('Draft') });
-    await record('chat.postMessage', { channel: CHANNEL, text: 'reply', thread_ts: parent.ts, metadata: { event_type: 'greenlight_receipt', event_payload: { key: 'r1' } } });
+    await record('chat.postMessage', {
+      channel: CHANNEL,
+      text: 'reply',
+      thread_ts: parent.ts,
+      metadata: { event_type: 'greenlight_receipt', event_payload: { key: 'r1' } },
+    });
     const replies = await record('conversations.replies', { channel: CHANNEL, ts: parent.ts, include_all_metadata: 'true' });
     expect((replies.messages as Json[]).map((m) => m.metadata)).toEqual([undefined, { event_type: 'greenlight_receipt', event_payload: { key: 'r1' } }]);
     const plain = await record('conversations.replies', { channel: CHANNEL, ts: parent.ts });
     expect((plain.messages as Json[]).map((m) => m.text)).toEqual(['Draft', 'reply']);
-    expect((plain.messages as Json[]).some((m) => 'metadata' in m), 'metadata only with include_all_metadata').toBe(false);
+    expect(
+      (plain.messages as Json[]).some((m) => 'metadata' in m),
+      'metadata only with include_all_metadata',
+    ).toBe(false);
     const first = await call('conversations.replies', { channel: CHANNEL, ts: parent.ts, limit: '1' });
     const second = await call('conversations.replies', { channel: CHANNEL, ts: parent.ts, limit: '1', cursor: (first.response_metadata as Json).next_cursor });
-    expect([first, second].map((p) => [(p.messages as Json[])[0]!.text, p.has_more])).toEqual([['Draft', true], ['reply', false]]);
+    expect([first, second].map((p) => [(p.messages as Json[])[0]!.text, p.has_more])).toEqual([
+      ['Draft', true],
+      ['reply', false],
+    ]);
     await record('chat.update', { channel: CHANNEL, ts: parent.ts, text: 'Edited', blocks: draftBlocks('Edited') });
     await record('chat.postEphemeral', { channel: CHANNEL, user: USER, text: 'psst' });
     await record('chat.getPermalink', { channel: CHANNEL, message_ts: parent.ts });
@@ -518,7 +552,12 @@ describe('Slack emulator success responses match the official spec', () => {
     await record('conversations.info', { channel: CHANNEL });
     await record('auth.test', {});
     await record('chat.delete', { channel: CHANNEL, ts: parent.ts });
-    await record('oauth.v2.access', { client_id: emu.oauth.clientId, client_secret: emu.oauth.clientSecret, code: await consentCode(emu, emu.teamId, USER), redirect_uri: REDIRECT });
+    await record('oauth.v2.access', {
+      client_id: emu.oauth.clientId,
+      client_secret: emu.oauth.clientSecret,
+      code: await consentCode(emu, emu.teamId, USER),
+      redirect_uri: REDIRECT,
+    });
 
     const inSpec = emu.servedMethods().filter((m) => successSchema(m) !== undefined);
     expect([...responses.keys()].sort(), 'every served method in the spec needs a call above').toEqual(inSpec.sort());
@@ -566,11 +605,17 @@ async function consentCode(emu: SlackEmulator, teamId: string, userId: string, s
 }
 
 describe('Slack emulator: OAuth v2 installs and several workspaces', () => {
-  const form = (args: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(args).toString() });
+  const form = (args: Record<string, string>) => ({
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(args).toString(),
+  });
   const api = async (emu: SlackEmulator, method: string, args: Record<string, string>, token?: string) =>
-    (await (await fetch(`${emu.apiUrl}${method}`, { ...form(args), headers: { ...form(args).headers, ...(token ? { authorization: `Bearer ${token}` } : {}) } })).json()) as Json;
+    (await (
+      await fetch(`${emu.apiUrl}${method}`, { ...form(args), headers: { ...form(args).headers, ...(token ? { authorization: `Bearer ${token}` } : {}) } })
+    ).json()) as Json;
 
-  it('trades a code once for the team\'s bot token, in Slack\'s shape, and refuses bad client credentials', async () => {
+  it("trades a code once for the team's bot token, in Slack's shape, and refuses bad client credentials", async () => {
     const emu = await startEmulator();
     emu.addTeam({ id: 'T0OTHER', name: 'Other Team' });
     emu.addUser({ id: 'U0OTHER01', name: 'oscar', tz: 'UTC', teamId: 'T0OTHER' });
@@ -579,7 +624,16 @@ describe('Slack emulator: OAuth v2 installs and several workspaces', () => {
     expect(await api(emu, 'oauth.v2.access', { ...creds, client_secret: 'wrong', code })).toEqual({ ok: false, error: 'bad_client_secret' });
     expect(await api(emu, 'oauth.v2.access', { ...creds, client_id: '1.2', code })).toEqual({ ok: false, error: 'invalid_client_id' });
     const granted = await api(emu, 'oauth.v2.access', { ...creds, code });
-    expect(granted).toMatchObject({ ok: true, token_type: 'bot', scope: 'commands,chat:write', bot_user_id: emu.botUserId, app_id: emu.appId, team: { id: 'T0OTHER', name: 'Other Team' }, is_enterprise_install: false, authed_user: { id: 'U0OTHER01' } });
+    expect(granted).toMatchObject({
+      ok: true,
+      token_type: 'bot',
+      scope: 'commands,chat:write',
+      bot_user_id: emu.botUserId,
+      app_id: emu.appId,
+      team: { id: 'T0OTHER', name: 'Other Team' },
+      is_enterprise_install: false,
+      authed_user: { id: 'U0OTHER01' },
+    });
     expect(granted.access_token).toBe(emu.botTokenOf('T0OTHER'));
     expect(await api(emu, 'oauth.v2.access', { ...creds, code })).toEqual({ ok: false, error: 'invalid_code' });
     expect(await api(emu, 'auth.test', {}, String(granted.access_token))).toMatchObject({ ok: true, team_id: 'T0OTHER', team: 'Other Team' });
@@ -590,23 +644,33 @@ describe('Slack emulator: OAuth v2 installs and several workspaces', () => {
     emu.oauth.redirectUrls = [REDIRECT];
     emu.oauth.signIn({ teamId: emu.teamId, userId: USER });
     emu.oauth.denyNext();
-    const denied = await fetch(`${emu.origin}/oauth/v2/authorize?${new URLSearchParams({ client_id: emu.oauth.clientId, scope: 'commands', state: 's' })}`, { redirect: 'manual' });
+    const denied = await fetch(`${emu.origin}/oauth/v2/authorize?${new URLSearchParams({ client_id: emu.oauth.clientId, scope: 'commands', state: 's' })}`, {
+      redirect: 'manual',
+    });
     expect(new URL(denied.headers.get('location')!).searchParams.get('error')).toBe('access_denied');
-    const elsewhere = await fetch(`${emu.origin}/oauth/v2/authorize?${new URLSearchParams({ client_id: emu.oauth.clientId, scope: 'commands', redirect_uri: 'https://evil.example/cb' })}`, { redirect: 'manual' });
+    const elsewhere = await fetch(
+      `${emu.origin}/oauth/v2/authorize?${new URLSearchParams({ client_id: emu.oauth.clientId, scope: 'commands', redirect_uri: 'https://evil.example/cb' })}`,
+      { redirect: 'manual' },
+    );
     expect(elsewhere.status).toBe(400);
   });
 
-  it('lets a team\'s token see only that team\'s channels, users and triggers', async () => {
+  it("lets a team's token see only that team's channels, users and triggers", async () => {
     const emu = await startEmulator();
     emu.addTeam({ id: 'T0OTHER', name: 'Other Team' });
     emu.addUser({ id: 'U0OTHER01', name: 'oscar', tz: 'UTC', teamId: 'T0OTHER' });
     emu.addChannel({ id: 'C0OTHER', name: 'other', teamId: 'T0OTHER' });
     const code = await consentCode(emu, 'T0OTHER', 'U0OTHER01');
-    const other = String((await api(emu, 'oauth.v2.access', { client_id: emu.oauth.clientId, client_secret: emu.oauth.clientSecret, code, redirect_uri: REDIRECT })).access_token);
+    const other = String(
+      (await api(emu, 'oauth.v2.access', { client_id: emu.oauth.clientId, client_secret: emu.oauth.clientSecret, code, redirect_uri: REDIRECT })).access_token,
+    );
     expect(await api(emu, 'chat.postMessage', { channel: CHANNEL, text: 'x' }, other)).toEqual({ ok: false, error: 'channel_not_found' });
     expect(await api(emu, 'chat.postMessage', { channel: 'C0OTHER', text: 'x' }, emu.botToken)).toEqual({ ok: false, error: 'channel_not_found' });
     expect(await api(emu, 'users.info', { user: USER }, other)).toEqual({ ok: false, error: 'user_not_found' });
-    expect(await api(emu, 'views.open', { trigger_id: emu.issueTrigger(USER), view: JSON.stringify(draftModal(CHANNEL)) }, other)).toEqual({ ok: false, error: 'invalid_trigger_id' });
+    expect(await api(emu, 'views.open', { trigger_id: emu.issueTrigger(USER), view: JSON.stringify(draftModal(CHANNEL)) }, other)).toEqual({
+      ok: false,
+      error: 'invalid_trigger_id',
+    });
     expect(await api(emu, 'chat.postMessage', { channel: 'C0OTHER', text: 'x' }, other)).toMatchObject({ ok: true, message: { team: 'T0OTHER' } });
   });
 });

@@ -159,7 +159,8 @@ describe('Mastodon adapter against the emulator', () => {
   });
 
   it('htmlToText keeps link text from Mastodon link markup', () => {
-    const html = '<p>See <a href="https://example.com/a/very/long/path"><span class="invisible">https://</span><span class="ellipsis">example.com/a/very</span><span class="invisible">/long/path</span></a></p>';
+    const html =
+      '<p>See <a href="https://example.com/a/very/long/path"><span class="invisible">https://</span><span class="ellipsis">example.com/a/very</span><span class="invisible">/long/path</span></a></p>';
     expect(htmlToText(html)).toBe('See https://example.com/a/very/long/path');
   });
 
@@ -173,11 +174,18 @@ describe('Mastodon adapter against the emulator', () => {
 describe('Mastodon emulator OAuth', () => {
   it('registers an app and exchanges a PKCE code for a token that works', async () => {
     const json = { 'content-type': 'application/json' };
-    const app = await request(`${emu.url}/api/v1/apps`, { method: 'POST', headers: json, body: JSON.stringify({ client_name: 'Greenlight', redirect_uris: 'http://localhost/cb', scopes: 'read write' }) });
+    const app = await request(`${emu.url}/api/v1/apps`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ client_name: 'Greenlight', redirect_uris: 'http://localhost/cb', scopes: 'read write' }),
+    });
     const { client_id, client_secret } = (await app.body.json()) as { client_id: string; client_secret: string };
     const account = emu.createAccount('oauth');
     const verifier = 'w'.repeat(48);
-    const code = emu.issueCode(account.accountId, client_id, { codeChallenge: createHash('sha256').update(verifier).digest('base64url'), redirectUri: 'http://localhost/cb' });
+    const code = emu.issueCode(account.accountId, client_id, {
+      codeChallenge: createHash('sha256').update(verifier).digest('base64url'),
+      redirectUri: 'http://localhost/cb',
+    });
     const exchange = (v: string) =>
       request(`${emu.url}/oauth/token`, {
         method: 'POST',

@@ -214,7 +214,9 @@ describe('X adapter against the emulator', () => {
   it('refused client credentials on refresh are permanent (our configuration, not the account)', async () => {
     const t = emu.issueToken();
     const adapter = createXAdapter({ baseUrl: emu.url, clientId: 'client-1', clientSecret: 'wrong' });
-    const error = await failure(adapter.refresh!({ accessToken: t.accessToken, refreshToken: t.refreshToken, accountId: t.userId }, new AbortController().signal));
+    const error = await failure(
+      adapter.refresh!({ accessToken: t.accessToken, refreshToken: t.refreshToken, accountId: t.userId }, new AbortController().signal),
+    );
     expect(error).toMatchObject({ errorClass: 'permanent', status: 401 });
     expect(mentions(error, 'wrong')).toBe(false);
   });
@@ -228,7 +230,13 @@ describe('X emulator token endpoint', () => {
       request(`${emu.url}/2/oauth2/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('client-1:secret-1').toString('base64')}` },
-        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: 'http://localhost/cb', code_verifier: verifier, client_id: 'client-1' }).toString(),
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: 'http://localhost/cb',
+          code_verifier: verifier,
+          client_id: 'client-1',
+        }).toString(),
       });
     const res = await exchange();
     expect(res.statusCode).toBe(200);

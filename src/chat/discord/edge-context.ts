@@ -68,7 +68,10 @@ export async function editReply(turn: Turn, payload: MessagePayload): Promise<vo
 /** A new ephemeral message for the actor, through the interaction's webhook (valid 15 minutes). */
 export async function followUp(turn: Turn, content: string): Promise<void> {
   const { applicationId, rest } = turn.edge;
-  await rest.post(`/webhooks/${applicationId}/${turn.interaction.token}`, { body: { content: clip(content), flags: EPHEMERAL, allowed_mentions: { parse: [] } }, auth: false });
+  await rest.post(`/webhooks/${applicationId}/${turn.interaction.token}`, {
+    body: { content: clip(content), flags: EPHEMERAL, allowed_mentions: { parse: [] } },
+    auth: false,
+  });
 }
 
 /** The workflow's answer to a click, to the person who clicked (nothing when it has nothing to say). */

@@ -35,5 +35,9 @@ export const ANSWER_FORMAT: AnswerFormat = {
 };
 
 export function settingsText(workspace: Workspace): string {
-  return sharedSettingsText(workspace, { channel: (id) => `<#${id}>`, group: (id) => `<@&${id}>` }, SETTINGS_HELP.replace('approver_group=@group', 'approver_group=@Role'));
+  return sharedSettingsText(
+    workspace,
+    { channel: (id) => `<#${id}>`, group: (id) => `<@&${id}>` },
+    SETTINGS_HELP.replace('approver_group=@group', 'approver_group=@Role'),
+  );
 }

@@ -41,14 +41,22 @@ async function publishHome(edge: SlackEdge, client: webApi.WebClient, actor: Act
     { type: 'section' as const, text: { type: 'mrkdwn' as const, text: rows.length ? rows.map(line).join('\n') : `_${empty}_` } },
   ];
   const title = offset === 0 ? 'This week' : offset === 1 ? 'Next week' : offset === -1 ? 'Last week' : 'Week';
-  const format = { bold: (t: string) => `*${t}*`, escape, mention: (u: string) => `<@${u}>`, cardLink: (p: { channel_id: string | null; message_id: string | null }) => cardLink(p) };
+  const format = {
+    bold: (t: string) => `*${t}*`,
+    escape,
+    mention: (u: string) => `<@${u}>`,
+    cardLink: (p: { channel_id: string | null; message_id: string | null }) => cardLink(p),
+  };
   await client.views.publish({
     user_id: actor.userId,
     view: {
       type: 'home',
       blocks: [
         { type: 'header', text: { type: 'plain_text', text: `${title}: ${week.days[0]!.label} to ${week.days[6]!.label}` } },
-        { type: 'context', elements: [{ type: 'mrkdwn', text: `Times in ${week.zone}. ◻️ is a free posting slot: type "next slot" as the publish time to take the first one.` }] },
+        {
+          type: 'context',
+          elements: [{ type: 'mrkdwn', text: `Times in ${week.zone}. ◻️ is a free posting slot: type "next slot" as the publish time to take the first one.` }],
+        },
         {
           type: 'actions',
           block_id: 'home_week',
@@ -58,7 +66,10 @@ async function publishHome(edge: SlackEdge, client: webApi.WebClient, actor: Act
             { type: 'button', action_id: HOME_WEEK_ACTIONS.next, text: { type: 'plain_text', text: 'Next week ▶' }, value: String(offset + 1) },
           ],
         },
-        ...week.days.map((day) => ({ type: 'section' as const, text: { type: 'mrkdwn' as const, text: clip([`*${day.label}*`, ...dayLines(day, week.zone, format)].join('\n')) } })),
+        ...week.days.map((day) => ({
+          type: 'section' as const,
+          text: { type: 'mrkdwn' as const, text: clip([`*${day.label}*`, ...dayLines(day, week.zone, format)].join('\n')) },
+        })),
         { type: 'divider' },
         ...section('My drafts and posts in review', lists.mine, 'Nothing of yours is waiting. Start one with /post.'),
         ...(roles?.approver ? section('Waiting for my approval', lists.toApprove, 'Nothing to approve.') : []),

@@ -1,5 +1,5 @@
 import { listAccounts } from '../../../db/accounts.ts';
-import { findPost, } from '../../../db/posts.ts';
+import { findPost } from '../../../db/posts.ts';
 import { cancelPost, publishNow, reschedulePost } from '../../../workflow/author-actions.ts';
 import type { Outcome } from '../../../workflow/outcome.ts';
 import { composeModal, singleFieldModal } from '../compose-modal.ts';
@@ -28,7 +28,13 @@ export const reschedule: ActionHandler = async (_edge, { body, action, client })
   if (!(await buttonArgs(client, { channelId: body.channel?.id, userId: body.user.id }, action.value))) return;
   await client.views.open({
     trigger_id: body.trigger_id,
-    view: singleFieldModal(VIEWS.reschedule, action.value ?? '', { title: 'Reschedule', label: 'New publish time', submit: 'Reschedule', placeholder: 'tomorrow 9am, fri 17:30, 2026-11-24 09:00', multiline: false }),
+    view: singleFieldModal(VIEWS.reschedule, action.value ?? '', {
+      title: 'Reschedule',
+      label: 'New publish time',
+      submit: 'Reschedule',
+      placeholder: 'tomorrow 9am, fri 17:30, 2026-11-24 09:00',
+      multiline: false,
+    }),
   });
 };
 

@@ -13,9 +13,19 @@ export const composeSubmit: ViewHandler = async (edge, { ack, body, view }) => {
   const workspace = (await findWorkspace(edge.deps.db, actor.workspaceId))!;
   const metadata = JSON.parse(view.private_metadata || '{}') as ComposeMetadata;
   const input = readCompose(view.state.values as never, workspace.default_zone);
-  const result = metadata.mode === 'edit' && metadata.postId ? await editPost(edge.deps, actor, metadata.postId, input) : await submitPost(edge.deps, actor, input, metadata.channelId);
+  const result =
+    metadata.mode === 'edit' && metadata.postId
+      ? await editPost(edge.deps, actor, metadata.postId, input)
+      : await submitPost(edge.deps, actor, input, metadata.channelId);
   if (result.ok) return ack();
-  if ('errors' in result) return ack({ response_action: 'errors', errors: onVisibleBlocks(result.errors, view.blocks.map((b) => b.block_id ?? '')) });
+  if ('errors' in result)
+    return ack({
+      response_action: 'errors',
+      errors: onVisibleBlocks(
+        result.errors,
+        view.blocks.map((b) => b.block_id ?? ''),
+      ),
+    });
   return ack({ response_action: 'errors', errors: { text: result.message } });
 };
 

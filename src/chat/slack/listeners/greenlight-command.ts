@@ -37,7 +37,15 @@ export const greenlightCommand: CommandHandler = async (edge, { body, respond, c
   await run(edge, sub.toLowerCase(), args, actor, body.channel_id, reply, client);
 };
 
-async function run(edge: SlackEdge, sub: string, args: string[], actor: Actor, channelId: string, reply: (text: string) => Promise<void>, client: webApi.WebClient): Promise<void> {
+async function run(
+  edge: SlackEdge,
+  sub: string,
+  args: string[],
+  actor: Actor,
+  channelId: string,
+  reply: (text: string) => Promise<void>,
+  client: webApi.WebClient,
+): Promise<void> {
   switch (sub) {
     case 'queue':
       return reply(await queueText(edge.deps, actor, args[0], ANSWER_FORMAT));
@@ -51,11 +59,11 @@ async function run(edge: SlackEdge, sub: string, args: string[], actor: Actor, c
       return settings(edge, actor, args, reply);
     case 'slots': {
       const outcome = await slotsCommand(edge.deps, actor, args);
-      return reply(outcome.ok ? outcome.message ?? 'Done.' : `⚠️ ${outcome.message}`);
+      return reply(outcome.ok ? (outcome.message ?? 'Done.') : `⚠️ ${outcome.message}`);
     }
     case 'webhooks': {
       const outcome = await webhooksCommand(edge.deps, actor, args);
-      return reply(outcome.ok ? outcome.message ?? 'Done.' : `⚠️ ${outcome.message}`);
+      return reply(outcome.ok ? (outcome.message ?? 'Done.') : `⚠️ ${outcome.message}`);
     }
     case 'besttime':
       return reply(await bestTimeText(edge.deps, actor.workspaceId, args[0]));
@@ -94,10 +102,17 @@ async function settings(edge: SlackEdge, actor: Actor, args: string[], reply: (t
     return;
   }
   const outcome = await changeSettings(edge.deps, actor, parsed.settings);
-  await reply(outcome.ok ? outcome.message ?? 'Saved.' : `⚠️ ${outcome.message}`);
+  await reply(outcome.ok ? (outcome.message ?? 'Saved.') : `⚠️ ${outcome.message}`);
 }
 
-async function announceOutcome(edge: SlackEdge, client: webApi.WebClient, actor: Actor, outcome: Outcome, channelId: string, reply: (text: string) => Promise<void>): Promise<void> {
+async function announceOutcome(
+  edge: SlackEdge,
+  client: webApi.WebClient,
+  actor: Actor,
+  outcome: Outcome,
+  channelId: string,
+  reply: (text: string) => Promise<void>,
+): Promise<void> {
   if (!outcome.ok) {
     await reply(`⚠️ ${outcome.message}`);
     return;

@@ -10,11 +10,19 @@ export const postCommand: CommandHandler = async (edge, { body, client, respond 
   const workspace = (await findWorkspace(edge.deps.db, actor.workspaceId))!;
   const accounts = (await listAccounts(edge.deps.db, workspace.id)).filter((a) => a.status !== 'disconnected');
   if (accounts.length === 0) {
-    await respond({ response_type: 'ephemeral', text: 'No social accounts are connected yet. An admin can connect one with `/greenlight connect <network>` (x, mastodon, ...).' });
+    await respond({
+      response_type: 'ephemeral',
+      text: 'No social accounts are connected yet. An admin can connect one with `/greenlight connect <network>` (x, mastodon, ...).',
+    });
     return;
   }
   const zone = await userZone(client, body.user_id, workspace.default_zone);
-  const bestTimes = await bestTimeHint(edge.deps, workspace.id, accounts.map((a) => a.network), zone).catch((error: unknown) => {
+  const bestTimes = await bestTimeHint(
+    edge.deps,
+    workspace.id,
+    accounts.map((a) => a.network),
+    zone,
+  ).catch((error: unknown) => {
     edge.deps.log.warn({ err: error, workspaceId: workspace.id }, 'best times for the compose form failed; the form opens without them');
     return undefined;
   });

@@ -19,7 +19,12 @@ export const approveHolding: ActionHandler<BlockStaticSelectAction> = async (edg
   const args = await buttonArgs(client, { channelId: body.channel?.id ?? body.container.channel_id, userId: body.user.id }, action.selected_option.value, 2);
   if (!args) return;
   const [postId = '', seenHash = '', network = ''] = args;
-  if (!isNetwork(network)) return tellUser(client, { channelId: body.channel?.id ?? body.container.channel_id, userId: body.user.id }, { ok: false, message: 'Pick a network to hold from the menu on the card.' });
+  if (!isNetwork(network))
+    return tellUser(
+      client,
+      { channelId: body.channel?.id ?? body.container.channel_id, userId: body.user.id },
+      { ok: false, message: 'Pick a network to hold from the menu on the card.' },
+    );
   await decideAndTell(edge, client, body, postId, { kind: 'approve', seenHash, hold: [network] });
 };
 
@@ -56,7 +61,13 @@ function decisionForm(kind: 'request_changes' | 'reject'): ViewHandler {
 export const requestChangesForm = decisionForm('request_changes');
 export const rejectForm = decisionForm('reject');
 
-async function decideAndTell(edge: SlackEdge, client: webApi.WebClient, body: BlockButtonAction | BlockStaticSelectAction, postId: string, decision: Decision): Promise<void> {
+async function decideAndTell(
+  edge: SlackEdge,
+  client: webApi.WebClient,
+  body: BlockButtonAction | BlockStaticSelectAction,
+  postId: string,
+  decision: Decision,
+): Promise<void> {
   const actor = await actorFor(edge, requestTeam(body), body.user.id);
   const outcome = await decidePost(edge.deps, actor, postId, decision);
   await tellUser(client, { channelId: body.channel?.id ?? body.container.channel_id, userId: body.user.id }, outcome);
