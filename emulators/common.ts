@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { crc32, deflateSync } from 'node:zlib';
@@ -326,3 +326,51 @@ export function tinyPng(): Buffer {
 
 /** The reply serving the tiny PNG (emulators serve it at /media/test.png). */
 export const pngReply = (png: Buffer): Reply => ({ status: 200, raw: png, headers: { 'content-type': 'image/png' } });
+
+// ---------------------------------------------------------------------------------------------
+// Calls from a chat emulator to the app under test (Slack's and Discord's interaction requests)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * One POST with node:http, no keep-alive, bytes exactly as given (Bolt compares the content type
+ * verbatim, and both chats sign the exact bytes). With `timeoutMs` the call gives up as the chat
+ * does (Discord's initial-response window): status 0 once it passes, or when the request was torn
+ * down; without it, a network error rejects.
+ */
+export function postRaw(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  timeoutMs?: number,
+): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', agent: false, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString() }));
+      res.on('error', reject);
+    });
+    const gaveUp = () => resolve({ status: 0, headers: {}, text: '' });
+    if (timeoutMs !== undefined) {
+      req.setTimeout(timeoutMs, () => {
+        req.destroy();
+        gaveUp();
+      });
+    }
+    req.on('error', (error) => (timeoutMs !== undefined && req.destroyed ? gaveUp() : reject(error)));
+    req.end(body);
+  });
+}
+
+/** The app's answer body: JSON when it says so (and parses), else the text; undefined when empty. */
+export function parseAppBody(contentType: string | undefined, text: string): unknown {
+  if (text === '') return undefined;
+  if (contentType?.includes('json')) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}

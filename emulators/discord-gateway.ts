@@ -1,6 +1,6 @@
 /**
  * Gateway half of the Discord emulator: a minimal local gateway as @discordjs/ws 1.x (inside
- * discord.js 14) drives it. Wire facts: /work/shared/PLATFORMS.md section 2.8.
+ * discord.js 14) drives it. Wire facts: https://discord.com/developers/docs/events/gateway.
  *
  * - The client connects to `${url}?v=10&encoding=json` (the url from `GET /gateway/bot`).
  * - Server: `{op:10, d:{heartbeat_interval}}` (HELLO). Frames are `{op, d, s, t}`.

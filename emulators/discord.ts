@@ -1,6 +1,8 @@
 /**
  * Discord emulator: a fake Discord on 127.0.0.1 that the real discord.js 14 (@discordjs/rest 2,
- * @discordjs/ws 1) talks to. Wire facts: /work/shared/PLATFORMS.md section 2.
+ * @discordjs/ws 1) talks to. Wire facts: Discord's docs
+ * (https://discord.com/developers/docs/interactions/receiving-and-responding,
+ * https://discord.com/developers/docs/topics/rate-limits) and its OpenAPI spec (github.com/discord/discord-api-spec).
  *
  * Two directions, like the real thing:
  * - Discord -> app: interactions signed with Ed25519 and POSTed as JSON to the app's interactions
@@ -72,7 +74,8 @@ import {
   str,
 } from './discord/helpers.ts';
 import { checkMessagePayload, checkModal, findComponent, hasVisibleContent, normalizeComponents, normalizeEmbeds } from './discord/payload-checks.ts';
-import { type UploadedFile, parseAppBody, parseRequestBody, postRaw, readBody } from './discord/http.ts';
+import { parseAppBody, postRaw } from './common.ts';
+import { type UploadedFile, parseRequestBody, readBody } from './discord/http.ts';
 import type { ChannelRecord, GuildRecord, InteractionRecord, MessageRecord, Reply, RequestContext, RouteDef } from './discord/records.ts';
 import { adHocSubmitComponents, allowedCallbackTypes, checkSelectValues, flipBit, mergeResolved, modalSubmitComponents } from './discord/interactions.ts';
 

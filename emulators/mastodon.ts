@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { crc32, deflateSync } from 'node:zlib';
+import { imageType, randomToken, tinyPng } from './common.ts';
 import { engagementBook } from './engagement.ts';
 
 /**
@@ -86,7 +86,6 @@ interface Bucket {
 
 const HOUR_MS = 3_600_000;
 const err = (status: number, error: string, extra: Record<string, string> = {}): Reply => ({ status, body: { error, ...extra } });
-const token = () => randomBytes(24).toString('base64url');
 const escapeHtml = (t: string) => t.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;');
 const toHtml = (t: string) =>
   t
@@ -130,14 +129,14 @@ export async function startMastodonEmulator(options: MastodonEmulatorOptions = {
       return { accessToken: emu.issueToken(id), accountId: id, username };
     },
     issueToken(accountId: string): string {
-      const t = token();
+      const t = randomToken();
       emu.issued.push(t);
       tokens.set(t, { accountId, revoked: false });
       return t;
     },
     /** An authorization code as /oauth/authorize would hand out (PKCE S256 challenge optional). */
     issueCode(accountId: string, clientId: string, opts: { codeChallenge?: string; redirectUri?: string } = {}): string {
-      const code = token();
+      const code = randomToken();
       emu.issued.push(code);
       codes.set(code, { accountId, clientId, challenge: opts.codeChallenge, redirectUri: opts.redirectUri });
       return code;
@@ -310,7 +309,7 @@ export async function startMastodonEmulator(options: MastodonEmulatorOptions = {
     const file = form?.get('file');
     if (!(file instanceof Blob)) return err(422, "Validation failed: File can't be blank");
     const bytes = Buffer.from(await file.arrayBuffer());
-    if (!bytes.subarray(0, 8).equals(PNG_SIGNATURE) && !(bytes[0] === 0xff && bytes[1] === 0xd8)) {
+    if (!['image/png', 'image/jpeg'].includes(imageType(bytes) ?? '')) {
       return err(422, 'Validation failed: File content type is invalid, File file type is invalid');
     }
     const description = form?.get('description');
@@ -335,9 +334,9 @@ export async function startMastodonEmulator(options: MastodonEmulatorOptions = {
 
   function registerApp(req: Req): Reply {
     const form = readForm(req);
-    const clientId = token();
+    const clientId = randomToken();
     const redirectUri = String(form.redirect_uris ?? 'urn:ietf:wg:oauth:2.0:oob');
-    apps.set(clientId, { secret: token(), redirectUri });
+    apps.set(clientId, { secret: randomToken(), redirectUri });
     emu.issued.push(apps.get(clientId)!.secret);
     return {
       status: 200,
@@ -542,26 +541,4 @@ function recordBody(req: Req): unknown {
   const type = req.headers['content-type'] ?? '';
   if (type.startsWith('application/json') || type.startsWith('application/x-www-form-urlencoded')) return readForm(req);
   return req.body.length > 0 ? { bytes: req.body.length, contentType: type } : undefined;
-}
-
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])));
-  return Buffer.concat([head, data, crc]);
-}
-
-/** A valid 1x1 RGB PNG, built here so no binary lives in the repo. */
-export function tinyPng(): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(1, 0);
-  ihdr.writeUInt32BE(1, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // colour type RGB
-  const pixels = deflateSync(Buffer.from([0, 0x2e, 0x8b, 0x57])); // filter byte + one pixel
-  return Buffer.concat([PNG_SIGNATURE, pngChunk('IHDR', ihdr), pngChunk('IDAT', pixels), pngChunk('IEND', Buffer.alloc(0))]);
 }

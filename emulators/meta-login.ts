@@ -6,7 +6,8 @@ import { graphError, graphToken, randomToken, type EmuRequest, type Reply } from
  *   `/vNN/dialog/oauth`, the code exchange `GET /vNN/oauth/access_token?client_id&client_secret&
  *   redirect_uri&code` and the long-lived exchange `grant_type=fb_exchange_token` (both answer
  *   `{access_token, token_type, expires_in}`), and `GET /vNN/me/accounts` with the user token: the Pages
- *   with their Page tokens, tasks and linked Instagram professional account (PLATFORMS.md §3.5).
+ *   with their Page tokens, tasks and linked Instagram professional account
+ *   (https://developers.facebook.com/docs/pages-api/getting-started).
  * - Threads: the dialog at `/oauth/authorize`, `POST /oauth/access_token` (form: client_id,
  *   client_secret, grant_type=authorization_code, redirect_uri, code) answering `{access_token,
  *   user_id}`, and `GET /access_token?grant_type=th_exchange_token&client_secret&access_token`

@@ -1,6 +1,9 @@
 /**
  * Slack emulator: a fake Slack on 127.0.0.1 that the real @slack/bolt, @slack/web-api and
- * @slack/socket-mode talk to. Wire facts: /work/shared/PLATFORMS.md section 1.
+ * @slack/socket-mode talk to. Wire facts: Slack's docs (request signing:
+ * https://api.slack.com/authentication/verifying-requests-from-slack; slash commands and interactivity:
+ * https://api.slack.com/interactivity; Socket Mode: https://api.slack.com/apis/socket-mode) and the
+ * Web API spec (github.com/slackapi/slack-api-specs).
  *
  * Two directions, like the real thing:
  * - Slack -> app: signed form POSTs to the app's `/slack/events` (slash commands, block_actions,
@@ -17,6 +20,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { SlackSocketHub, type EnvelopeType, type SocketDelivery } from './slack-socket.ts';
 import { OAuthError, SlackOAuth, type IssuedTokens } from './slack-oauth.ts';
+import { parseAppBody, postRaw } from './common.ts';
 import type {
   AckRejection,
   AppResponse,
@@ -51,8 +55,6 @@ import {
   clone,
   hex,
   isRecord,
-  parseAppBody,
-  postRaw,
   readBody,
   requireArg,
   sendJson,

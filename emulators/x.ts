@@ -2,8 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { crc32, deflateSync } from 'node:zlib';
 import twitterText from 'twitter-text';
+import { imageType, isObject, parseJson, randomToken, tinyPng } from './common.ts';
 import { engagementBook } from './engagement.ts';
 
 /**
@@ -118,7 +118,6 @@ const invalid = (message: string): Reply => ({
 });
 const unauthorized = () => problem(401, 'Unauthorized', 'Unauthorized');
 const escapeText = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
-const token = () => randomBytes(24).toString('base64url');
 
 export async function startXEmulator(options: XEmulatorOptions = {}) {
   let seq = 0n;
@@ -144,7 +143,7 @@ export async function startXEmulator(options: XEmulatorOptions = {}) {
     /** Every access token, refresh token and code the emulator handed out (tests scan logs for them). */
     issued: [] as string[],
     issueToken(userId: string = nextId()): XTokens {
-      const t = { accessToken: token(), refreshToken: token(), userId };
+      const t = { accessToken: randomToken(), refreshToken: randomToken(), userId };
       emu.issued.push(t.accessToken, t.refreshToken);
       access.set(t.accessToken, { userId, revoked: false });
       refreshes.set(t.refreshToken, { userId, used: false });
@@ -152,7 +151,7 @@ export async function startXEmulator(options: XEmulatorOptions = {}) {
     },
     /** An authorization code as the authorize page would hand out (PKCE S256 challenge optional). */
     issueCode(userId: string, opts: { codeChallenge?: string; redirectUri?: string } = {}): string {
-      const code = token();
+      const code = randomToken();
       emu.issued.push(code);
       codes.set(code, { userId, challenge: opts.codeChallenge, redirectUri: opts.redirectUri });
       return code;
@@ -470,18 +469,6 @@ function s256(verifier: string): string {
   return createHash('sha256').update(verifier).digest('base64url');
 }
 
-function parseJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** What the emulator records of a request body: JSON as parsed, forms as fields (files as their size). */
 function recordBody(req: Req): unknown {
   const type = req.headers['content-type'] ?? '';
@@ -503,34 +490,4 @@ async function readUpload(req: Req): Promise<{ bytes: Buffer; category: string }
   const file = form?.get('media');
   if (!form || !(file instanceof Blob)) return undefined;
   return { bytes: Buffer.from(await file.arrayBuffer()), category: String(form.get('media_category') ?? '') };
-}
-
-export function imageType(bytes: Buffer): string | undefined {
-  if (bytes.subarray(0, 8).equals(PNG_SIGNATURE)) return 'image/png';
-  if (bytes[0] === 0xff && bytes[1] === 0xd8) return 'image/jpeg';
-  if (bytes.subarray(0, 4).toString('latin1') === 'GIF8') return 'image/gif';
-  if (bytes.subarray(0, 4).toString('latin1') === 'RIFF' && bytes.subarray(8, 12).toString('latin1') === 'WEBP') return 'image/webp';
-  return undefined;
-}
-
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])));
-  return Buffer.concat([head, data, crc]);
-}
-
-/** A valid 1x1 RGB PNG, built here so no binary lives in the repo. */
-export function tinyPng(): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(1, 0);
-  ihdr.writeUInt32BE(1, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // colour type RGB
-  const pixels = deflateSync(Buffer.from([0, 0x2e, 0x8b, 0x57])); // filter byte + one pixel
-  return Buffer.concat([PNG_SIGNATURE, pngChunk('IHDR', ihdr), pngChunk('IDAT', pixels), pngChunk('IEND', Buffer.alloc(0))]);
 }

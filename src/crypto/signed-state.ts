@@ -1,4 +1,4 @@
-// The OAuth `state` parameter and PKCE (DESIGN.md, "OAuth").
+// The OAuth `state` parameter (RFC 6749 §10.12, against cross-site request forgery) and PKCE (RFC 7636).
 //
 // State: `base64url(json).base64url(HMAC-SHA256(secret, "greenlight.oauth-state.v1." + base64url(json)))`, the json
 // holding who started the connect flow, for which network, a nonce and `exp` (seconds since the epoch). The MAC is

@@ -1,4 +1,4 @@
-// Envelope encryption for OAuth credentials at rest (DESIGN.md, "OAuth"; STYLE.md, token encryption).
+// Envelope encryption for OAuth credentials at rest: no network token is stored in the clear.
 //
 // Envelope: `v1.<keyId>.<iv>.<ciphertext>.<tag>`, the last three base64url without padding; AES-256-GCM with a
 // random 12-byte IV and a 16-byte tag. The primary key encrypts; every key in the keyring decrypts, so keys can

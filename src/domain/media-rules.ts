@@ -2,10 +2,9 @@
 // per network, and every refusal names the network and the file in words a marketer understands
 // ("Bluesky takes images up to 2 MB; team-photo.png is 3.4 MB").
 //
-// Facts come from ../shared/PLATFORMS.md (§3.1 X, §3.3 Bluesky, §3.4 Mastodon, §3.6 Instagram, §3.8)
-// and ../shared/PLATFORMS-MEDIA.md (§4.3 Instagram alt text, §4.4 Threads, §5 X alt text, §7 Mastodon).
-// Where those files have no figure (Facebook photos, LinkedIn images), the figure is from a secondary
-// source and the comment says so: change it when the network's own page is read.
+// Facts come from each network's own documentation, linked beside its rules below. Where the network
+// publishes no figure (Facebook photos, LinkedIn images), the figure is from a secondary source and the
+// comment says so: change it when the network's own page is read.
 import { NETWORK_LABELS, type Network } from './networks.ts';
 import type { PostState } from './post-state.ts';
 
@@ -58,8 +57,8 @@ const STILL = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'] as const;
  * configuration.media_attachments and statuses.max_media_attachments): pass them as overrides when known.
  */
 export const IMAGE_RULES: Record<Exclude<Network, 'webhook'>, ImageRules> = {
-  // PLATFORMS.md §3.1: images jpg/png/gif/webp <= 5 MB, animated GIF <= 15 MB; up to 4 photos or 1 GIF.
-  // PLATFORMS-MEDIA.md §5: alt text <= 1000 characters.
+  // https://docs.x.com/x-api/media/introduction: images jpg/png/gif/webp <= 5 MB, animated GIF <= 15 MB;
+  // up to 4 photos or 1 GIF; alt text (media metadata) <= 1000 characters.
   x: {
     network: 'x',
     maxImages: 4,
@@ -71,7 +70,8 @@ export const IMAGE_RULES: Record<Exclude<Network, 'webhook'>, ImageRules> = {
     maxAltChars: 1000,
     requiresMedia: false,
   },
-  // PLATFORMS.md §3.3: up to 4 images, each blob <= 2,000,000 bytes, `alt` required (may be empty);
+  // The app.bsky.embed.images lexicon (github.com/bluesky-social/atproto, lexicons/app/bsky/embed/images.json):
+  // up to 4 images, each blob <= 2,000,000 bytes, `alt` required (may be empty);
   // the embed records each image's aspectRatio (blueskyAspectRatio below). Bluesky shows a GIF's first frame.
   bluesky: {
     network: 'bluesky',
@@ -83,7 +83,8 @@ export const IMAGE_RULES: Record<Exclude<Network, 'webhook'>, ImageRules> = {
     animatedGif: 'still',
     requiresMedia: false,
   },
-  // PLATFORMS.md §3.4 and PLATFORMS-MEDIA.md §7: the instance decides. Defaults: 4 attachments (§3.8),
+  // https://docs.joinmastodon.org/methods/instance/ (configuration.media_attachments): the instance
+  // decides. Defaults: 4 attachments,
   // image_size_limit 16 MiB and image_matrix_limit 33,177,600 pixels (what mastodon.social reports for
   // Mastodon 4), description_limit 1500 (the documentation's example). Older instances: 8-10 MB.
   mastodon: {
@@ -98,8 +99,9 @@ export const IMAGE_RULES: Record<Exclude<Network, 'webhook'>, ImageRules> = {
     maxAltChars: 1500,
     requiresMedia: false,
   },
-  // PLATFORMS.md §3.6: image_url JPEG only, <= 8 MiB, carousel up to 10, media required;
-  // PLATFORMS-MEDIA.md §4.3: alt_text <= 1000. Aspect 4:5 to 1.91:1 (Instagram's content publishing page).
+  // https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media:
+  // image_url JPEG only, <= 8 MiB, carousel up to 10, media required, alt_text <= 1000. Aspect 4:5 to
+  // 1.91:1 (https://developers.facebook.com/docs/instagram-platform/content-publishing).
   instagram: {
     network: 'instagram',
     maxImages: 10,
@@ -112,7 +114,8 @@ export const IMAGE_RULES: Record<Exclude<Network, 'webhook'>, ImageRules> = {
     maxAltChars: 1000,
     requiresMedia: true,
   },
-  // PLATFORMS-MEDIA.md §4.4: images JPEG/PNG <= 8 MB; carousel 2-20 items (one image is a plain image post).
+  // https://developers.facebook.com/docs/threads/posts: images JPEG/PNG <= 8 MB; carousel 2-20 items
+  // (one image is a plain image post).
   threads: {
     network: 'threads',
     maxImages: 20,
@@ -123,7 +126,7 @@ export const IMAGE_RULES: Record<Exclude<Network, 'webhook'>, ImageRules> = {
     animatedGif: 'refused',
     requiresMedia: false,
   },
-  // Not in PLATFORMS.md (only "photos via /{page-id}/photos"): 10 images of up to 10 MB, JPEG/PNG/GIF/WebP,
+  // Meta's Pages API documents only "photos via /{page-id}/photos", no figures: 10 images of up to 10 MB, JPEG/PNG/GIF/WebP,
   // from a secondary media guide; check developers.facebook.com before relying on it.
   facebook: {
     network: 'facebook',
@@ -135,7 +138,7 @@ export const IMAGE_RULES: Record<Exclude<Network, 'webhook'>, ImageRules> = {
     animatedGif: { maxBytes: 10 * MIB, maxBytesText: '10 MB', alone: false },
     requiresMedia: false,
   },
-  // Not in PLATFORMS.md (Images API upload only): JPG/PNG/GIF, fewer than 36,152,320 pixels, up to 20
+  // LinkedIn's Images API documents the upload, not these figures: JPG/PNG/GIF, fewer than 36,152,320 pixels, up to 20
   // images (multiImage), and 5 MB, the lower of two secondary guides' figures (5 and 8 MB).
   linkedin: {
     network: 'linkedin',
@@ -292,7 +295,7 @@ function checkShape(rules: ImageRules, name: string, file: MediaFile, problem: (
   }
 }
 
-/** Bluesky's `aspectRatio` for the images embed (PLATFORMS.md §3.3): integers of at least 1. */
+/** Bluesky's `aspectRatio` for the images embed (lexicon app.bsky.embed.defs#aspectRatio): integers of at least 1. */
 export function blueskyAspectRatio(file: Pick<MediaFile, 'width' | 'height'>): { width: number; height: number } | undefined {
   if (!file.width || !file.height || file.width < 1 || file.height < 1) return undefined;
   return { width: Math.round(file.width), height: Math.round(file.height) };

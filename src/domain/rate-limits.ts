@@ -12,13 +12,17 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
 /**
- * Per-account publishing limits, from /work/shared/PLATFORMS.md (the team's wire facts):
- * - X, §3.1: `POST /2/tweets` 100 requests per 15 minutes per user (the v2 figure; the older
- *   "300 per 3 hours" was v1.1's statuses/update limit and no longer applies).
- * - Mastodon, §3.4: 300 requests per 5 minutes per account (instance default).
- * - Instagram, §3.6: 50 API-published posts per moving 24 hours per account, enforced at media_publish.
- * - Threads, §3.7: 250 API posts per 24 hours per profile (replies have their own 1,000; counting
- *   a thread's replies against the 250 is the safe side).
+ * Per-account publishing limits, as each network documents them:
+ * - X (https://docs.x.com/x-api/fundamentals/rate-limits): `POST /2/tweets` 100 requests per 15
+ *   minutes per user (the v2 figure; the older "300 per 3 hours" was v1.1's statuses/update limit and
+ *   no longer applies).
+ * - Mastodon (https://docs.joinmastodon.org/api/rate-limits/): 300 requests per 5 minutes per account
+ *   (instance default).
+ * - Instagram (https://developers.facebook.com/docs/instagram-platform/content-publishing): 50
+ *   API-published posts per moving 24 hours per account, enforced at media_publish.
+ * - Threads (https://developers.facebook.com/docs/threads/overview, rate limiting): 250 API posts per
+ *   24 hours per profile (replies have their own 1,000; counting a thread's replies against the 250 is
+ *   the safe side).
  * LinkedIn's quotas are unpublished, Facebook's are per app, Bluesky's are points per DID with no
  * figures there: those networks are only held back by their own 429 and its reset time.
  * Each part of a thread is one post to the network, and counts as one.

@@ -97,15 +97,17 @@ export async function graphCall(ctx: GraphCtx, creds: Credentials, r: GraphReque
 }
 
 /*
- * Graph error codes, from Meta's "Handling Errors" guide (docs/graph-api/guides/error-handling, the source
- * PLATFORMS.md §3.5 lists for its error facts) and the Instagram error reference (§3.6):
+ * Graph error codes, from Meta's "Handling Errors" guide
+ * (https://developers.facebook.com/docs/graph-api/guides/error-handling), its rate-limiting overview
+ * (https://developers.facebook.com/docs/graph-api/overview/rate-limiting) and the Instagram error codes
+ * (https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/error-codes):
  * - auth, the account needs a reconnect: 190 is the token invalid, expired or revoked; 102 "API Session"
  *   means, without a subcode, "the login status or access token has expired, been revoked, or is otherwise
  *   invalid: get a new access token"; 10 and 200-299 are permissions not granted or since removed, which
- *   only a new sign-in granting them again can fix (PLATFORMS.md §3.5: "Permissions: 10, 200-299").
+ *   only a new sign-in granting them again can fix (the guide's "Permissions: 10, 200-299").
  * - rate_limited: 4 app limit, 17 user limit, 32 Page limit, 613 call rate, 341 app limit reached,
- *   80001 Pages business use case limit (§3.5 "Throttling"); 9 and 80002 (Instagram's business use case
- *   limit) are not in PLATFORMS.md and stay throttling codes as first written. They wait for the usage
+ *   80001 Pages business use case limit (the guide's "Throttling"); 9 and 80002 (Instagram's business use
+ *   case limit) are not in the guide and stay throttling codes as first written. They wait for the usage
  *   headers' estimated_time_to_regain_access, which only the business use case header carries: the app
  *   and user limits (4, 17) report percentages in X-App-Usage, so they wait the default.
  * - transient: 1 "API Unknown" ("possibly a temporary issue due to downtime: wait and retry") and 2 "API

@@ -3,8 +3,8 @@ import { FACEBOOK_DEFAULT_VERSION } from '../networks/facebook.ts';
 import type { Network } from '../domain/networks.ts';
 
 /**
- * What Greenlight needs to know to run the OAuth code flow with each network (PLATFORMS.md, "OAuth" per
- * network). Mastodon's app is registered per instance at connect time; Bluesky has no OAuth here (app
+ * What Greenlight needs to know to run the OAuth 2.0 code flow with each network (each network's own
+ * OAuth documentation: endpoints, scopes, PKCE, client authentication). Mastodon's app is registered per instance at connect time; Bluesky has no OAuth here (app
  * password form).
  */
 export type OAuthNetwork = 'x' | 'linkedin' | 'threads' | 'facebook' | 'instagram' | 'mastodon';

@@ -6,7 +6,9 @@ import { lockPost, transitionPost } from '../db/posts.ts';
 import type { Post } from '../db/schema.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { findWorkspace } from '../db/workspaces.ts';
-import { ok, refused, type Actor, type Outcome, type WorkflowDeps } from './deps.ts';
+import type { Actor } from './actor.ts';
+import type { WorkflowDeps } from './deps.ts';
+import { ok, refused, type Outcome } from './outcome.ts';
 import { approveLockedPost } from './approve-post.ts';
 import { recordEvent } from './record-event.ts';
 

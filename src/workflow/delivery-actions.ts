@@ -4,7 +4,9 @@ import { lockPost, transitionPost } from '../db/posts.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { findWorkspace } from '../db/workspaces.ts';
 import { NETWORK_LABELS } from '../domain/networks.ts';
-import { ok, refused, type Actor, type Outcome, type WorkflowDeps } from './deps.ts';
+import type { Actor } from './actor.ts';
+import type { WorkflowDeps } from './deps.ts';
+import { ok, refused, type Outcome } from './outcome.ts';
 import { settlePost } from './delivery/settle-post.ts';
 import { recordEvent } from './record-event.ts';
 

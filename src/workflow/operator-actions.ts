@@ -5,7 +5,9 @@ import { inTransaction } from '../db/transaction.ts';
 import { NETWORK_LABELS, type Network } from '../domain/networks.ts';
 import { cancelLockedPost } from './author-actions.ts';
 import { deliveryAction } from './delivery-actions.ts';
-import { ok, refused, type Operator, type Outcome, type WorkflowDeps } from './deps.ts';
+import type { Operator } from './actor.ts';
+import type { WorkflowDeps } from './deps.ts';
+import { ok, refused, type Outcome } from './outcome.ts';
 import { recordEvent } from './record-event.ts';
 
 /**

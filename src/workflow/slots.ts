@@ -8,7 +8,9 @@ import { isNetwork, NETWORK_LABELS, NETWORKS, type Network } from '../domain/net
 import { parseSlotSpec, slotLabel, WEEKDAY_SHORT, type SlotSpec } from '../domain/posting-slots.ts';
 import { parseTimeOfDay } from '../domain/publish-time.ts';
 import { asAdmin } from './workspace-admin.ts';
-import { ok, refused, type Actor, type Outcome, type WorkflowDeps } from './deps.ts';
+import type { Actor } from './actor.ts';
+import type { WorkflowDeps } from './deps.ts';
+import { ok, refused, type Outcome } from './outcome.ts';
 
 export const SLOTS_HELP = [
   '`/greenlight slots`: the weekly posting slots "next slot" books',

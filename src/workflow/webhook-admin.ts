@@ -3,7 +3,9 @@ import { insertSubscription, listSubscriptions, removeSubscription, type Subscri
 import { parseWebhookUrl } from '../domain/webhook-url.ts';
 import { asAdmin } from './workspace-admin.ts';
 import { addressProblem } from './outbound-checks.ts';
-import { ok, refused, type Actor, type Outcome, type WorkflowDeps } from './deps.ts';
+import type { Actor } from './actor.ts';
+import type { WorkflowDeps } from './deps.ts';
+import { ok, refused, type Outcome } from './outcome.ts';
 import { webhookSettings } from './webhook-send.ts';
 
 export const WEBHOOKS_HELP =

@@ -5,7 +5,9 @@ import { isValidTimeZone } from '../domain/local-time.ts';
 import { validateApprovalPolicy } from '../domain/approval-policy.ts';
 import { NETWORK_LABELS, NETWORKS, isNetwork } from '../domain/networks.ts';
 import { connectLink } from './accounts/connect-link.ts';
-import { ok, refused, type Actor, type Outcome, type WorkflowDeps } from './deps.ts';
+import type { Actor } from './actor.ts';
+import type { WorkflowDeps } from './deps.ts';
+import { ok, refused, type Outcome } from './outcome.ts';
 import { recordEvent } from './record-event.ts';
 
 /** A delivery held longer than this past its time asks before publishing late. */

@@ -78,7 +78,7 @@ describe('per-account posting limits', () => {
     });
   });
 
-  it('carries the documented figures (PLATFORMS.md)', () => {
+  it('carries the figures the networks document', () => {
     expect(POSTING_LIMITS.x).toEqual([expect.objectContaining({ posts: 100, windowMs: 15 * min })]);
     expect(POSTING_LIMITS.instagram).toEqual([expect.objectContaining({ posts: 50, windowMs: 24 * 60 * min })]);
     expect(POSTING_LIMITS.mastodon).toEqual([expect.objectContaining({ posts: 300, windowMs: 5 * min })]);

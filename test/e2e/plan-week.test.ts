@@ -138,7 +138,13 @@ describe('plan the week from Slack', () => {
     const week = await slash(AUTHOR, 'queue next');
     expect(week).toMatch(/^\*Next week: Mon \d+ \w{3} to Sun \d+ \w{3}\* \(UTC\)/);
     expect(week.match(/23:59 free slot/g)).toHaveLength(7);
-    expect(await slash(AUTHOR, 'queue someday')).toContain('is not a week');
+    expect(await slash(AUTHOR, 'queue someday')).toBe(
+      '⚠️ "someday" is not a week: write `/greenlight queue next`, `prev`, `+2` or a date in the week (2026-12-24).',
+    );
+  });
+
+  it("/greenlight accounts lists each account and its health in Slack's mrkdwn", async () => {
+    expect((await slash(AUTHOR, 'accounts')).split('\n')).toContain('• Mastodon · @greenlight@mastodon.test — ✅ connected');
   });
 });
 
@@ -167,6 +173,12 @@ describe('plan the week from Discord', () => {
     const week = await greenlight(D_AUTHOR, 'queue', [{ type: 3, name: 'week', value: post.publish_at.toISOString().slice(0, 10) }]);
     expect(week).toMatch(/\*\*(This|Next) week: Mon \d+ \w{3} to Sun \d+ \w{3}\*\*|\*\*Week of Mon/);
     expect(week).toContain(`• <t:${post.publish_at.getTime() / 1000}:t> · Mastodon · in review · <@${D_AUTHOR}>: Discord slot post`);
-    expect(await greenlight(D_AUTHOR, 'queue', [{ type: 3, name: 'week', value: 'whenever' }])).toContain('is not a week');
+    expect(await greenlight(D_AUTHOR, 'queue', [{ type: 3, name: 'week', value: 'whenever' }])).toBe(
+      '⚠️ "whenever" is not a week: write `next`, `prev`, `+2` or a date in the week (2026-12-24).',
+    );
+  });
+
+  it("/greenlight accounts lists each account and its health in Discord's markdown", async () => {
+    expect((await greenlight(D_AUTHOR, 'accounts')).split('\n')).toContain('• Mastodon · @community@mastodon.test: ✅ connected');
   });
 });

@@ -52,7 +52,11 @@ const text = (e: ErrorObject): string => {
 export function specValidator(spec: Json, patches: Record<string, Json> = {}): SpecValidator {
   const doc = structuredClone(spec);
   for (const [pointer, schema] of Object.entries(patches)) {
-    const parts = pointer.replace(/^#\//, '').split('/');
+    // RFC 6901: `~1` is a slash inside a key (an OpenAPI path such as `/chat.update`), `~0` a tilde.
+    const parts = pointer
+      .replace(/^#\//, '')
+      .split('/')
+      .map((key) => key.replaceAll('~1', '/').replaceAll('~0', '~'));
     const parent = parts.slice(0, -1).reduce<Json>((node, key) => node[key] as Json, doc);
     parent[parts.at(-1)!] = schema;
   }

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { crc32, deflateSync } from 'node:zlib';
 import { Agent, MockAgent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NetworkError, type Credentials, type PublishRequest, type PublishedPart } from '../../src/networks/adapter.ts';
+import type { Credentials, PublishRequest } from '../../src/networks/adapter.ts';
+import { failure, publishRequest as harnessRequest } from '../helpers/network-harness.ts';
 import {
   blueskyError,
   blueskyPostUrl,
@@ -57,29 +58,9 @@ function credsOf(account: TestAccount): Credentials {
 }
 
 let deliveries = 0;
+/** The harness's request with a delivery id of its own: the PDS lives across tests, and the record key derives from the id. */
 function publishRequest(parts: string[], extra: Partial<PublishRequest> = {}) {
-  const reported: PublishedPart[] = [];
-  const req: PublishRequest = {
-    deliveryId: `delivery-${++deliveries}-${Date.now()}`,
-    parts,
-    media: [],
-    publishedParts: [],
-    onPartPublished: async (part) => {
-      reported.push(part);
-    },
-    signal: new AbortController().signal,
-    ...extra,
-  };
-  return { req, reported };
-}
-
-async function failure(promise: Promise<unknown>): Promise<NetworkError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(NetworkError);
-  return error as NetworkError;
+  return harnessRequest(parts, { deliveryId: `delivery-${++deliveries}-${Date.now()}`, ...extra });
 }
 
 async function getRecord(uri: string) {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { NetworkError, type Credentials, type PublishRequest, type PublishedPart } from '../../src/networks/adapter.ts';
+import type { Credentials } from '../../src/networks/adapter.ts';
+import { failure, publishRequest } from '../helpers/network-harness.ts';
 import { createMastodonAdapter, fetchInstanceLimit, htmlToText } from '../../src/networks/mastodon.ts';
 import { startMastodonEmulator, type MastodonEmulator } from '../../emulators/mastodon.ts';
 
@@ -18,31 +19,6 @@ function setup(timeoutMs = 5000) {
   const creds: Credentials = { accessToken: account.accessToken, accountId: account.accountId, instanceUrl: emu.url };
   const adapter = createMastodonAdapter({ timeoutMs, mediaPollMs: 1 });
   return { adapter, creds };
-}
-
-function publishRequest(parts: string[], extra: Partial<PublishRequest> = {}) {
-  const reported: PublishedPart[] = [];
-  const req: PublishRequest = {
-    deliveryId: 'delivery-1',
-    parts,
-    media: [],
-    publishedParts: [],
-    onPartPublished: async (part) => {
-      reported.push(part);
-    },
-    signal: new AbortController().signal,
-    ...extra,
-  };
-  return { req, reported };
-}
-
-async function failure(promise: Promise<unknown>): Promise<NetworkError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(NetworkError);
-  return error as NetworkError;
 }
 
 const statusRequests = () => emu.requests.filter((r) => r.method === 'POST' && r.path === '/api/v1/statuses');

@@ -1,7 +1,9 @@
 import type { REST } from '@discordjs/rest';
 import { findOrCreateWorkspace, firstSighting } from '../../db/workspaces.ts';
 import type { Logger } from '../../log.ts';
-import type { Actor, Outcome, WorkflowDeps } from '../../workflow/deps.ts';
+import type { Actor } from '../../workflow/actor.ts';
+import type { WorkflowDeps } from '../../workflow/deps.ts';
+import type { Outcome } from '../../workflow/outcome.ts';
 import { EPHEMERAL, ResponseType, type CommandOption, type DiscordInteraction, type InteractionResponse, type MessagePayload } from './types.ts';
 
 /** What every Discord handler gets: the workflow, the REST client, and who we are. */

@@ -1,6 +1,17 @@
-import type { webApi } from '@slack/bolt';
+import type {
+  AllMiddlewareArgs,
+  BlockAction,
+  BlockButtonAction,
+  SlackActionMiddlewareArgs,
+  SlackCommandMiddlewareArgs,
+  SlackViewMiddlewareArgs,
+  ViewSubmitAction,
+  webApi,
+} from '@slack/bolt';
 import { findOrCreateWorkspace } from '../../db/workspaces.ts';
-import type { Actor, Outcome, WorkflowDeps } from '../../workflow/deps.ts';
+import type { Actor } from '../../workflow/actor.ts';
+import type { WorkflowDeps } from '../../workflow/deps.ts';
+import type { Outcome } from '../../workflow/outcome.ts';
 import { decodeArgs, FORGED_ACTION } from '../../workflow/chat-actions.ts';
 
 /**
@@ -10,6 +21,14 @@ import { decodeArgs, FORGED_ACTION } from '../../workflow/chat-actions.ts';
 export interface SlackEdge {
   deps: WorkflowDeps;
 }
+
+/** A listener in the handler table (handlers.ts): the edge, then what Bolt hands it. */
+export type ActionHandler<A extends BlockAction = BlockButtonAction> = (
+  edge: SlackEdge,
+  args: SlackActionMiddlewareArgs<A> & AllMiddlewareArgs,
+) => Promise<void>;
+export type ViewHandler = (edge: SlackEdge, args: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs) => Promise<void>;
+export type CommandHandler = (edge: SlackEdge, args: SlackCommandMiddlewareArgs & AllMiddlewareArgs) => Promise<void>;
 
 /** The workspace (team) a request came from, and the Enterprise Grid organization it belongs to, if any. */
 export interface RequestTeam {

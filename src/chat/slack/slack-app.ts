@@ -11,14 +11,8 @@ import type { Metrics } from '../../metrics.ts';
 import type { WorkflowDeps } from '../../workflow/deps.ts';
 import { boltLogger } from './bolt-logger.ts';
 import type { SlackEdge } from './edge-context.ts';
-import { ACTIONS } from './ids.ts';
-import { registerAppHome } from './listeners/app-home.ts';
-import { registerAuthorActions } from './listeners/author-actions.ts';
-import { registerComposeView } from './listeners/compose-view.ts';
-import { registerDeliveryActions } from './listeners/delivery-actions.ts';
-import { registerGreenlightCommand } from './listeners/greenlight-command.ts';
-import { registerPostCommand } from './listeners/post-command.ts';
-import { registerReviewActions } from './listeners/review-actions.ts';
+import { KNOWN_ACTIONS, registerHandlers } from './handlers.ts';
+import { registerAppHomeOpened } from './listeners/app-home.ts';
 import { registerUninstall } from './listeners/uninstall.ts';
 import { createInstallationStore } from './installation-store.ts';
 import { tellNotInstalled } from './not-installed.ts';
@@ -26,7 +20,6 @@ import { oauthReceiverOptions } from './oauth-install.ts';
 import { bindToOwnTeam, fromTheFuture, type OwnTeam } from './request-guards.ts';
 import { createSlackChatPort } from './slack-chat-port.ts';
 import { installedClients, singleTokenClients } from './workspace-clients.ts';
-import { HOME_WEEK_ACTIONS } from './listeners/app-home.ts';
 
 type SlackConfig = NonNullable<Config['slack']>;
 
@@ -100,16 +93,8 @@ export async function createSlackEdge(config: SlackConfig, ctx: SlackEdgeContext
       app.use(acknowledgeFirst);
       app.use(dedupe(deps, slackLog));
       app.use(acknowledgeUnknownActions(slackLog));
-      for (const register of [
-        registerPostCommand,
-        registerComposeView,
-        registerReviewActions,
-        registerAuthorActions,
-        registerDeliveryActions,
-        registerGreenlightCommand,
-        registerAppHome,
-      ])
-        register(app, edge);
+      registerHandlers(app, edge);
+      registerAppHomeOpened(app, edge);
       if (store) registerUninstall(app, store);
       app.error(async ({ error, body }: { error: { code?: string }; body: unknown }) => {
         if (store && error.code === ErrorCode.AuthorizationError) return tellNotInstalled(body, ctx.publicUrl, slackLog);
@@ -191,9 +176,6 @@ function unacknowledged(log: Logger) {
     }
   };
 }
-
-// The App Home's week buttons are no card's: they live in listeners/app-home.ts.
-const KNOWN_ACTIONS = new Set<string>([...Object.values(ACTIONS), ...Object.values(HOME_WEEK_ACTIONS)]);
 
 /**
  * A click on a button this version does not know (an old card after an upgrade, a forged payload) is

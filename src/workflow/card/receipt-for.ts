@@ -2,7 +2,7 @@ import { summaryFromEventData } from '../analytics/summary-line.ts';
 import { NETWORK_LABELS, isNetwork, type Network } from '../../domain/networks.ts';
 import { formatInZone, formatTimeOfDay } from '../../domain/publish-time.ts';
 import type { Receipt } from './card-view.ts';
-import { isOperatorId } from '../deps.ts';
+import { isOperatorId } from '../actor.ts';
 
 /** An event as the audit log holds it. */
 export interface EventRecord {

@@ -1,7 +1,9 @@
 import { findPost } from '../../../db/posts.ts';
 import { isEditable } from '../../../domain/post-state.ts';
 import { cancelPost, publishNow, reschedulePost } from '../../../workflow/author-actions.ts';
-import type { Actor, Outcome, WorkflowDeps } from '../../../workflow/deps.ts';
+import type { Actor } from '../../../workflow/actor.ts';
+import type { WorkflowDeps } from '../../../workflow/deps.ts';
+import type { Outcome } from '../../../workflow/outcome.ts';
 import { escapeMarkdown } from '../card-embeds.ts';
 import { WHEN_LIMIT, composeModal, modalValues, overLimit, singleFieldModal } from '../compose-modal.ts';
 import { newDraft } from '../compose-state.ts';
