@@ -21,10 +21,16 @@ const FLOORS = [
 
 const upward = FLOORS.slice(0, -1).map(([name, path], i) => ({
   name: `no-upward-from-${name}`,
-  comment: `${name} is below ${FLOORS.slice(i + 1).map(([n]) => n).join(', ')}: it may not import them`,
+  comment: `${name} is below ${FLOORS.slice(i + 1)
+    .map(([n]) => n)
+    .join(', ')}: it may not import them`,
   severity: 'error',
   from: { path },
-  to: { path: FLOORS.slice(i + 1).map(([, p]) => `(${p})`).join('|') },
+  to: {
+    path: FLOORS.slice(i + 1)
+      .map(([, p]) => `(${p})`)
+      .join('|'),
+  },
 }));
 
 /** @type {import('dependency-cruiser').IConfiguration} */

@@ -26,7 +26,21 @@ export async function ackLatency(adminUrl: string, options: { rate: number; seco
   const port = await findFreePort();
   const keys = `bench:${generateKey()}`;
   const child = spawn(process.execPath, ['src/main.ts'], {
-    env: { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', DATABASE_URL: url, SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: slack.signingSecret, SLACK_API_URL: slack.apiUrl, ENCRYPTION_KEYS: keys, ENCRYPTION_PRIMARY_KEY_ID: 'bench', STATE_SECRET: 'b'.repeat(40) },
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: url,
+      SLACK_BOT_TOKEN: slack.botToken,
+      SLACK_SIGNING_SECRET: slack.signingSecret,
+      SLACK_API_URL: slack.apiUrl,
+      ENCRYPTION_KEYS: keys,
+      ENCRYPTION_PRIMARY_KEY_ID: 'bench',
+      STATE_SECRET: 'b'.repeat(40),
+      OUTBOUND_ALLOW_PRIVATE: '127.0.0.0/8,::1/128',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const { db } = createDb({ url, poolSize: 2 });
@@ -38,10 +52,27 @@ export async function ackLatency(adminUrl: string, options: { rate: number; seco
     await setMemberRole(db, workspace.id, users[0]!, 'approver');
     const account = mastodon.createAccount('bench');
     const cipher = new TokenCipher(parseKeyring(keys, 'bench'));
-    const connected = await connectAccount(db, cipher, { workspaceId: workspace.id, network: 'mastodon', externalAccountId: account.accountId, displayName: '@bench', instanceUrl: mastodon.url, connectedBy: users[0]!, credentials: { accessToken: account.accessToken } });
+    const connected = await connectAccount(db, cipher, {
+      workspaceId: workspace.id,
+      network: 'mastodon',
+      externalAccountId: account.accountId,
+      displayName: '@bench',
+      instanceUrl: mastodon.url,
+      connectedBy: users[0]!,
+      credentials: { accessToken: account.accessToken },
+    });
     await slack.slashCommand({ command: '/post', text: '', userId: users[1]!, channelId: 'C0BENCH' });
     const view = await slack.waitFor(() => slack.openModals(users[1]!)[0], { what: 'compose', timeoutMs: 10_000 });
-    await slack.submitView({ userId: users[1]!, viewId: view.id, values: { text: { value: { type: 'plain_text_input', value: 'bench' } }, targets: { value: { type: 'checkboxes', selected_options: [{ value: connected.id }] } }, when: { value: { type: 'plain_text_input', value: 'in 3 days' } }, zone: { value: { type: 'plain_text_input', value: 'Europe/Berlin' } } } });
+    await slack.submitView({
+      userId: users[1]!,
+      viewId: view.id,
+      values: {
+        text: { value: { type: 'plain_text_input', value: 'bench' } },
+        targets: { value: { type: 'checkboxes', selected_options: [{ value: connected.id }] } },
+        when: { value: { type: 'plain_text_input', value: 'in 3 days' } },
+        zone: { value: { type: 'plain_text_input', value: 'Europe/Berlin' } },
+      },
+    });
     const card = await slack.waitFor(() => slack.channelMessages('C0BENCH')[0], { what: 'card', timeoutMs: 10_000 });
 
     const total = options.rate * options.seconds;
@@ -54,7 +85,15 @@ export async function ackLatency(adminUrl: string, options: { rate: number; seco
     const failed = results.filter((r) => r.status !== 200).length;
     const sorted = results.map((r) => r.elapsedMs).sort((a, b) => a - b);
     const server = serverSide(await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()), 'slack');
-    return { total, failed, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1]!, serverP50: server(0.5), serverP99: server(0.99) };
+    return {
+      total,
+      failed,
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+      max: sorted[sorted.length - 1]!,
+      serverP50: server(0.5),
+      serverP99: server(0.99),
+    };
   } finally {
     child.kill('SIGTERM');
     await once(child, 'exit');
@@ -65,7 +104,10 @@ export async function ackLatency(adminUrl: string, options: { rate: number; seco
 
 async function waitReady(url: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    const ok = await fetch(url).then((r) => r.ok, () => false);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -43,12 +43,20 @@ export async function bestTime(adminUrl: string, o: { deliveries: number } = { d
     const loadSeconds = (performance.now() - started) / 1000;
     const metricRows = Number((await sql<{ n: string }>`SELECT count(*) AS n FROM delivery_metrics`.execute(db)).rows[0]!.n);
     const now = new Date();
-    const query = (networks: Network[]): BestTimeQuery => ({ workspaceId: workspace.id, zone: 'Europe/Berlin', since: new Date(now.getTime() - 365 * 86_400_000), until: new Date(now.getTime() + 86_400_000), networks });
+    const query = (networks: Network[]): BestTimeQuery => ({
+      workspaceId: workspace.id,
+      zone: 'Europe/Berlin',
+      since: new Date(now.getTime() - 365 * 86_400_000),
+      until: new Date(now.getTime() + 86_400_000),
+      networks,
+    });
     const oneNetworkMs = await timed(() => bestTimeStats(db, query(['x'])));
     const allNetworksMs = await timed(() => bestTimeStats(db, query(SOCIAL)));
     const serviceMs = await timed(() => bestTimesFor({ db, now: () => now }, workspace.id, SOCIAL));
     const explain = async (networks: Network[]) =>
-      (await sql<{ 'QUERY PLAN': string }>`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${bestTimeSql(query(networks))}`.execute(db)).rows.map((r) => r['QUERY PLAN']).join('\n');
+      (await sql<{ 'QUERY PLAN': string }>`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${bestTimeSql(query(networks))}`.execute(db)).rows
+        .map((r) => r['QUERY PLAN'])
+        .join('\n');
     return { metricRows, loadSeconds, oneNetworkMs, allNetworksMs, serviceMs, plan: await explain(['x']), allPlan: await explain(SOCIAL) };
   } finally {
     await db.destroy();
@@ -78,7 +86,9 @@ async function seed(db: Db, workspaceId: string, deliveries: number): Promise<vo
     SELECT gen_random_uuid() AS post_id, gen_random_uuid() AS delivery_id, a.id AS account_id, a.network,
            now() - random() * interval '360 days' AS published_at, random() AS r
     FROM generate_series(1, ${deliveries}) g
-    JOIN social_accounts a ON a.workspace_id = ${workspaceId} AND a.external_account_id = 'bench-' || (${SOCIAL}::text[])[1 + g % ${SOCIAL.length}]`.execute(db);
+    JOIN social_accounts a ON a.workspace_id = ${workspaceId} AND a.external_account_id = 'bench-' || (${SOCIAL}::text[])[1 + g % ${SOCIAL.length}]`.execute(
+    db,
+  );
   await sql`INSERT INTO posts (id, workspace_id, author_id, state, text, origin_channel_id, publish_at, zone, content_hash)
             SELECT post_id, ${workspaceId}, 'UBENCH', 'published', 'bench', 'CBENCH', published_at, 'Europe/Berlin', 'bench' FROM bench_deliveries`.execute(db);
   await sql`INSERT INTO deliveries (id, post_id, account_id, network, state, due_at, published_at, external_id)
@@ -93,7 +103,9 @@ async function seed(db: Db, workspaceId: string, deliveries: number): Promise<vo
            CASE WHEN b.network IN ('bluesky', 'mastodon') THEN NULL ELSE (e.base * s.share * 40)::bigint END
     FROM bench_deliveries b
     CROSS JOIN LATERAL (SELECT 10 + b.r * 90 + CASE WHEN extract(hour FROM b.published_at AT TIME ZONE 'Europe/Berlin') BETWEEN 8 AND 11 THEN 40 ELSE 0 END AS base) e
-    CROSS JOIN (VALUES ('1h', interval '1 hour', 0.3), ('6h', interval '6 hours', 0.7), ('24h', interval '24 hours', 1.0), ('7d', interval '7 days', 1.2)) AS s(slot, after, share)`.execute(db);
+    CROSS JOIN (VALUES ('1h', interval '1 hour', 0.3), ('6h', interval '6 hours', 0.7), ('24h', interval '24 hours', 1.0), ('7d', interval '7 days', 1.2)) AS s(slot, after, share)`.execute(
+    db,
+  );
   await sql`DROP TABLE bench_deliveries`.execute(db);
   // What autovacuum does on a live system: statistics, and the visibility map an index-only scan needs.
   await sql`VACUUM ANALYZE delivery_metrics`.execute(db);

@@ -25,11 +25,17 @@ const LARGE = Number(process.env.BENCH_CALENDAR_POSTS ?? 1_000_000);
 const REPEAT = 20;
 const ZONE = 'Europe/Berlin';
 
-interface Store { url: string; workspaceId: string }
+interface Store {
+  url: string;
+  workspaceId: string;
+}
 let stores: { small: Store; large: Store } | undefined;
 
 export async function calendar(adminUrl: string) {
-  stores ??= { small: await seed(adminUrl, 'greenlight_bench_calendar_small', WEEK_POSTS), large: await seed(adminUrl, 'greenlight_bench_calendar_large', LARGE) };
+  stores ??= {
+    small: await seed(adminUrl, 'greenlight_bench_calendar_small', WEEK_POSTS),
+    large: await seed(adminUrl, 'greenlight_bench_calendar_large', LARGE),
+  };
   const small = await measure(stores.small);
   const large = await measure(stores.large);
   return { small, large, plans: large.plans };
@@ -41,7 +47,9 @@ async function seed(adminUrl: string, name: string, posts: number): Promise<Stor
   try {
     await migrateToLatest(db);
     const started = Date.now();
-    const { rows: [w] } = await sql<{ id: string }>`INSERT INTO workspaces (chat, external_id, default_zone) VALUES ('slack', 'TCAL', ${ZONE}) RETURNING id`.execute(db);
+    const {
+      rows: [w],
+    } = await sql<{ id: string }>`INSERT INTO workspaces (chat, external_id, default_zone) VALUES ('slack', 'TCAL', ${ZONE}) RETURNING id`.execute(db);
     const ws = w!.id;
     await sql`
       INSERT INTO social_accounts (workspace_id, network, external_account_id, display_name, credentials, connected_by)
@@ -49,7 +57,9 @@ async function seed(adminUrl: string, name: string, posts: number): Promise<Stor
     // Slots: every day at 8, 10, 12, 14 and 16 o'clock, for each network.
     await sql`
       INSERT INTO posting_slots (workspace_id, network, weekday, minute, zone, created_by)
-      SELECT ${ws}, n, d, h * 60, ${ZONE}, 'bench' FROM unnest(ARRAY['mastodon', 'x']) AS n, generate_series(1, 7) AS d, unnest(ARRAY[8, 10, 12, 14, 16]) AS h`.execute(db);
+      SELECT ${ws}, n, d, h * 60, ${ZONE}, 'bench' FROM unnest(ARRAY['mastodon', 'x']) AS n, generate_series(1, 7) AS d, unnest(ARRAY[8, 10, 12, 14, 16]) AS h`.execute(
+      db,
+    );
     const week = weekOf(new Date(), ZONE, 1);
     const rest = posts - WEEK_POSTS;
     await sql`
@@ -64,19 +74,34 @@ async function seed(adminUrl: string, name: string, posts: number): Promise<Stor
       FROM generate_series(1, ${posts}) AS g`.execute(db);
     // The first 40 slot instants from now are taken, by posts at exactly those times.
     const accounts = await listAccounts(db, ws);
-    const { rows: slots } = await sql<{ weekday: number; minute: number }>`SELECT DISTINCT weekday, minute FROM posting_slots WHERE workspace_id = ${ws}`.execute(db);
+    const { rows: slots } = await sql<{
+      weekday: number;
+      minute: number;
+    }>`SELECT DISTINCT weekday, minute FROM posting_slots WHERE workspace_id = ${ws}`.execute(db);
     const { candidateInstants } = await import('../src/domain/posting-slots.ts');
-    const taken = candidateInstants(slots.map((s) => ({ ...s, zone: ZONE })), new Date(Date.now() + 60_000), new Date(Date.now() + 30 * 86_400_000)).slice(0, 40);
+    const taken = candidateInstants(
+      slots.map((s) => ({ ...s, zone: ZONE })),
+      new Date(Date.now() + 60_000),
+      new Date(Date.now() + 30 * 86_400_000),
+    ).slice(0, 40);
     await sql`
       INSERT INTO posts (workspace_id, author_id, state, text, origin_channel_id, publish_at, zone, content_hash)
       SELECT ${ws}, 'UAUTHOR', 'scheduled', 'In a slot', 'CCAL', t, ${ZONE}, md5(t::text) FROM unnest(${taken}::timestamptz[]) AS t`.execute(db);
-    await sql`INSERT INTO post_targets (post_id, account_id) SELECT p.id, a.id FROM posts p CROSS JOIN social_accounts a WHERE p.workspace_id = ${ws} AND (a.network = 'mastodon' OR p.text = 'In a slot' OR right(p.content_hash, 1) < '8')`.execute(db);
+    await sql`INSERT INTO post_targets (post_id, account_id) SELECT p.id, a.id FROM posts p CROSS JOIN social_accounts a WHERE p.workspace_id = ${ws} AND (a.network = 'mastodon' OR p.text = 'In a slot' OR right(p.content_hash, 1) < '8')`.execute(
+      db,
+    );
     // Those taken instants were booked through "next slot"; every post has its card.
-    await sql`INSERT INTO slot_bookings (workspace_id, account_id, slot_at, post_id) SELECT ${ws}, a.id, p.publish_at, p.id FROM posts p CROSS JOIN social_accounts a WHERE p.workspace_id = ${ws} AND p.text = 'In a slot'`.execute(db);
-    await sql`INSERT INTO chat_messages (post_id, chat, channel_id, message_id, thread_id) SELECT id, 'slack', 'CCAL', id::text, id::text FROM posts WHERE workspace_id = ${ws}`.execute(db);
+    await sql`INSERT INTO slot_bookings (workspace_id, account_id, slot_at, post_id) SELECT ${ws}, a.id, p.publish_at, p.id FROM posts p CROSS JOIN social_accounts a WHERE p.workspace_id = ${ws} AND p.text = 'In a slot'`.execute(
+      db,
+    );
+    await sql`INSERT INTO chat_messages (post_id, chat, channel_id, message_id, thread_id) SELECT id, 'slack', 'CCAL', id::text, id::text FROM posts WHERE workspace_id = ${ws}`.execute(
+      db,
+    );
     void accounts;
     await sql`VACUUM ANALYZE`.execute(db);
-    process.stdout.write(`  seeded ${posts.toLocaleString('en')} posts (${WEEK_POSTS.toLocaleString('en')} in the measured week) in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+    process.stdout.write(
+      `  seeded ${posts.toLocaleString('en')} posts (${WEEK_POSTS.toLocaleString('en')} in the measured week) in ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+    );
     return { url, workspaceId: ws };
   } finally {
     await db.destroy();
@@ -93,7 +118,13 @@ async function measure(store: Store) {
     const workspace = (await findWorkspace(db, store.workspaceId))!;
     const accounts = await listAccounts(db, store.workspaceId);
     const shownWeek = weekOf(new Date(), ZONE, 1);
-    const { rows: [expected] } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM posts WHERE workspace_id = ${store.workspaceId} AND publish_at >= ${shownWeek.start} AND publish_at < ${shownWeek.end}`.execute(db);
+    const {
+      rows: [expected],
+    } = await sql<{
+      n: number;
+    }>`SELECT count(*)::int AS n FROM posts WHERE workspace_id = ${store.workspaceId} AND publish_at >= ${shownWeek.start} AND publish_at < ${shownWeek.end}`.execute(
+      db,
+    );
     let lines = 0;
     const render = async () => {
       const view = await buildWeekView(deps, store.workspaceId, ZONE, 1);
@@ -105,16 +136,25 @@ async function measure(store: Store) {
     let slotAt: Date | undefined;
     const somePost = (await db.selectFrom('posts').select('id').where('workspace_id', '=', store.workspaceId).limit(1).executeTakeFirstOrThrow()).id;
     const nextSlot = () =>
-      db.transaction().execute(async (tx) => {
-        const choice = await chooseSlot(tx, workspace, accounts, { kind: 'next_slot', after: new Date(), afterText: null }, new Date());
-        if (!choice.ok) throw new Error(`calendar: ${choice.message}`);
-        slotAt = choice.at;
-        // Booked for some stored post (as submit books it for the post it just stored), then rolled back.
-        await bookSlot(tx, store.workspaceId, accounts.map((a) => a.id), choice.at, somePost);
-        throw ROLLBACK;
-      }).catch((e: unknown) => {
-        if (e !== ROLLBACK) throw e;
-      });
+      db
+        .transaction()
+        .execute(async (tx) => {
+          const choice = await chooseSlot(tx, workspace, accounts, { kind: 'next_slot', after: new Date(), afterText: null }, new Date());
+          if (!choice.ok) throw new Error(`calendar: ${choice.message}`);
+          slotAt = choice.at;
+          // Booked for some stored post (as submit books it for the post it just stored), then rolled back.
+          await bookSlot(
+            tx,
+            store.workspaceId,
+            accounts.map((a) => a.id),
+            choice.at,
+            somePost,
+          );
+          throw ROLLBACK;
+        })
+        .catch((e: unknown) => {
+          if (e !== ROLLBACK) throw e;
+        });
     const time = async (work: () => Promise<unknown>) => {
       for (let i = 0; i < 3; i++) await work();
       const times: number[] = [];

@@ -1,7 +1,11 @@
 import type { MastodonEmulator } from '../emulators/mastodon.ts';
 
 /** What the Mastodon emulator received: the first create request per benchmark post, by post number. */
-export interface Create { index: number; dueMs: number; receivedMs: number }
+export interface Create {
+  index: number;
+  dueMs: number;
+  receivedMs: number;
+}
 
 /** Benchmark posts say which they are and when they were due: `Bench <i> due <epoch ms>`. */
 export const benchText = (i: number, due: Date) => `Bench ${i} due ${due.getTime()}`;

@@ -31,8 +31,14 @@ export async function discordAckLatency(adminUrl: string, options: { rate: numbe
   for (const [i, userId] of users.entries()) discord.addMember({ guildId: GUILD, userId, username: `bench${i}`, roles: i === 0 ? [APPROVERS] : [] });
   const keys = `bench:${generateKey()}`;
   const app = await spawnGreenlight({
-    LOG_LEVEL: 'warn', DATABASE_URL: url, ENCRYPTION_KEYS: keys, ENCRYPTION_PRIMARY_KEY_ID: 'bench',
-    DISCORD_BOT_TOKEN: discord.botToken, DISCORD_APPLICATION_ID: discord.applicationId, DISCORD_API_URL: discord.apiBase, DISCORD_PUBLIC_KEY: discord.publicKeyHex,
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: url,
+    ENCRYPTION_KEYS: keys,
+    ENCRYPTION_PRIMARY_KEY_ID: 'bench',
+    DISCORD_BOT_TOKEN: discord.botToken,
+    DISCORD_APPLICATION_ID: discord.applicationId,
+    DISCORD_API_URL: discord.apiBase,
+    DISCORD_PUBLIC_KEY: discord.publicKeyHex,
   });
   const { db } = createDb({ url, poolSize: 2 });
   try {
@@ -41,14 +47,28 @@ export async function discordAckLatency(adminUrl: string, options: { rate: numbe
     await updateWorkspaceSettings(db, workspace.id, { approvals_channel_id: CHANNEL, approver_group_id: APPROVERS, default_zone: 'Europe/Berlin' });
     const account = mastodon.createAccount('bench');
     const cipher = new TokenCipher(parseKeyring(keys, 'bench'));
-    await connectAccount(db, cipher, { workspaceId: workspace.id, network: 'mastodon', externalAccountId: account.accountId, displayName: '@bench', instanceUrl: mastodon.url, connectedBy: users[0]!, credentials: { accessToken: account.accessToken } });
+    await connectAccount(db, cipher, {
+      workspaceId: workspace.id,
+      network: 'mastodon',
+      externalAccountId: account.accountId,
+      displayName: '@bench',
+      instanceUrl: mastodon.url,
+      connectedBy: users[0]!,
+      credentials: { accessToken: account.accessToken },
+    });
     // One account: the compose form sends at once (no account step), and the card appears.
     const author = users[1]!;
     await discord.command({ name: 'post', userId: author, channelId: CHANNEL });
     const modal = await discord.waitFor(() => discord.openModal(author), { what: 'the compose form', timeoutMs: 10_000 });
-    await discord.submitModal({ customId: modal.custom_id, values: { text: 'bench', when: 'in 3 days', zone: 'Europe/Berlin' }, userId: author, channelId: modal.channelId });
+    await discord.submitModal({
+      customId: modal.custom_id,
+      values: { text: 'bench', when: 'in 3 days', zone: 'Europe/Berlin' },
+      userId: author,
+      channelId: modal.channelId,
+    });
     const card = await discord.waitFor(() => discord.channelMessages(CHANNEL).find((m) => m.embeds.length > 0), { what: 'the card', timeoutMs: 10_000 });
-    const approve = card.components.flatMap((row) => (row.components as { custom_id?: string }[]) ?? []).find((c) => c.custom_id?.startsWith('approve:'))!.custom_id!;
+    const approve = card.components.flatMap((row) => (row.components as { custom_id?: string }[]) ?? []).find((c) => c.custom_id?.startsWith('approve:'))!
+      .custom_id!;
 
     const total = options.rate * options.seconds;
     const results = await atRate(total, options.rate, (i) => {
@@ -60,7 +80,15 @@ export async function discordAckLatency(adminUrl: string, options: { rate: numbe
     const failed = results.filter((r) => r.status !== 200 || r.failure !== undefined).length;
     const sorted = results.map((r) => r.elapsedMs).sort((a, b) => a - b);
     const server = serverSide(await fetch(`${app.url}/metrics`).then((r) => r.text()), 'discord');
-    return { total, failed, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1]!, serverP50: server(0.5), serverP99: server(0.99) };
+    return {
+      total,
+      failed,
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+      max: sorted[sorted.length - 1]!,
+      serverP50: server(0.5),
+      serverP99: server(0.99),
+    };
   } finally {
     await app.stop();
     await db.destroy();

@@ -21,7 +21,16 @@ const queue = env('FLOOR_QUEUE');
 const mastodon = env('FLOOR_MASTODON_URL');
 const tokens = env('FLOOR_TOKENS').split(',');
 
-const boss = new PgBoss({ connectionString: env('DATABASE_URL'), schema: 'pgboss', max: Number(env('FLOOR_POOL_SIZE')), application_name: 'greenlight-bench-floor', useListenNotify: true, supervise: false, schedule: false, migrate: false });
+const boss = new PgBoss({
+  connectionString: env('DATABASE_URL'),
+  schema: 'pgboss',
+  max: Number(env('FLOOR_POOL_SIZE')),
+  application_name: 'greenlight-bench-floor',
+  useListenNotify: true,
+  supervise: false,
+  schedule: false,
+  migrate: false,
+});
 boss.on('error', (error) => process.stderr.write(`floor worker: ${String(error)}\n`));
 await boss.start();
 

@@ -30,17 +30,37 @@ export async function floor(adminUrl: string, options: FloorOptions) {
   const seeder = new PgBoss({ connectionString: url, schema: 'pgboss', max: 2, supervise: false, schedule: false });
   seeder.on('error', () => {});
   await seeder.start();
-  await seeder.createQueue(queue, { policy: 'stately', notify: true, retryLimit: 10, retryDelay: 2, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 300, heartbeatSeconds: 10 });
+  await seeder.createQueue(queue, {
+    policy: 'stately',
+    notify: true,
+    retryLimit: 10,
+    retryDelay: 2,
+    retryBackoff: true,
+    retryDelayMax: 300,
+    expireInSeconds: 300,
+    heartbeatSeconds: 10,
+  });
   const now = new Date();
   for (let start = 0; start < options.deliveries; start += 5_000) {
     const n = Math.min(5_000, options.deliveries - start);
-    await seeder.insert(queue, Array.from({ length: n }, (_, k) => ({ data: { i: start + k, text: benchText(start + k, now) }, singletonKey: String(start + k), startAfter: now })));
+    await seeder.insert(
+      queue,
+      Array.from({ length: n }, (_, k) => ({ data: { i: start + k, text: benchText(start + k, now) }, singletonKey: String(start + k), startAfter: now })),
+    );
   }
   await seeder.stop({ graceful: false, close: true });
   const counters = await databaseCounters(url);
   const before = await counters.read();
   const child = spawn(process.execPath, [fileURLToPath(new URL('./floor-worker.ts', import.meta.url))], {
-    env: { ...process.env, DATABASE_URL: url, FLOOR_QUEUE: queue, FLOOR_CONCURRENCY: String(options.concurrency), FLOOR_POOL_SIZE: String(options.poolSize), FLOOR_MASTODON_URL: mastodon.url, FLOOR_TOKENS: tokens.join(',') },
+    env: {
+      ...process.env,
+      DATABASE_URL: url,
+      FLOOR_QUEUE: queue,
+      FLOOR_CONCURRENCY: String(options.concurrency),
+      FLOOR_POOL_SIZE: String(options.poolSize),
+      FLOOR_MASTODON_URL: mastodon.url,
+      FLOOR_TOKENS: tokens.join(','),
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = once(child, 'exit');
@@ -59,11 +79,17 @@ export async function floor(adminUrl: string, options: FloorOptions) {
     await exited;
     const after = await counters.read();
     const top = await counters.top(8);
-    const received = creates(mastodon).map((c) => c.receivedMs).sort((a, b) => a - b);
+    const received = creates(mastodon)
+      .map((c) => c.receivedMs)
+      .sort((a, b) => a - b);
     const seconds = (received[received.length - 1]! - received[0]!) / 1000;
     const per = (v: number) => v / received.length;
     return {
-      delivered: received.length, complete: all, duplicates: duplicates(mastodon), seconds, perSecond: (received.length - 1) / seconds,
+      delivered: received.length,
+      complete: all,
+      duplicates: duplicates(mastodon),
+      seconds,
+      perSecond: (received.length - 1) / seconds,
       cpuMsPerDelivery: { app: per(cpu.app), postgres: per(cpu.pg) },
       perDelivery: { statements: per(after.statements - before.statements), transactions: per(after.transactions - before.transactions) },
       top,

@@ -28,7 +28,10 @@ let stores: { small: Store; large: Store } | undefined;
 
 export async function growth(adminUrl: string) {
   // Seeding a million posts takes minutes: done once per `npm run bench`, every run measures again.
-  stores ??= { small: await seedStore(adminUrl, 'greenlight_bench_growth_small', SIZES.small), large: await seedStore(adminUrl, 'greenlight_bench_growth_large', SIZES.large) };
+  stores ??= {
+    small: await seedStore(adminUrl, 'greenlight_bench_growth_small', SIZES.small),
+    large: await seedStore(adminUrl, 'greenlight_bench_growth_large', SIZES.large),
+  };
   const [small, large] = await measure([stores.small, stores.large]);
   return {
     queries: small!.map((q, i) => ({ name: q.name, smallMs: q.ms, largeMs: large![i]!.ms })),
@@ -44,7 +47,9 @@ async function seedStore(adminUrl: string, name: string, posts: number): Promise
     await migrateToLatest(db);
     await queue.start();
     const started = Date.now();
-    const { rows: [ids] } = await sql<{ workspace_id: string; account_id: string }>`
+    const {
+      rows: [ids],
+    } = await sql<{ workspace_id: string; account_id: string }>`
       WITH w AS (INSERT INTO workspaces (chat, external_id) VALUES ('slack', 'TGROWTH') RETURNING id)
       INSERT INTO social_accounts (workspace_id, network, external_account_id, display_name, instance_url, credentials, connected_by)
       SELECT id, 'mastodon', '1', '@growth', 'https://mastodon.example', 'v1.unused', ${USER} FROM w
@@ -66,21 +71,30 @@ async function seedStore(adminUrl: string, name: string, posts: number): Promise
       FROM (VALUES (${USER}, 'draft'), (${USER}, 'in_review'), ('UAUTHOR1', 'in_review'), ('UAUTHOR2', 'changes_requested'), (${USER}, 'failed')) AS s(author, state),
         generate_series(1, 5) AS g`.execute(db);
     // One post whose time came a minute ago: the due work.
-    const { rows: [due] } = await sql<{ id: string }>`
+    const {
+      rows: [due],
+    } = await sql<{ id: string }>`
       WITH p AS (
         INSERT INTO posts (workspace_id, author_id, state, text, origin_channel_id, publish_at, zone, content_hash)
         VALUES (${ws}, ${USER}, 'scheduled', 'Due now', 'CGROWTH', now() - interval '1 minute', 'Europe/Berlin', md5('due'))
         RETURNING id, publish_at)
-      INSERT INTO deliveries (post_id, account_id, network, state, due_at) SELECT id, ${account}, 'mastodon', 'pending', publish_at FROM p RETURNING id`.execute(db);
+      INSERT INTO deliveries (post_id, account_id, network, state, due_at) SELECT id, ${account}, 'mastodon', 'pending', publish_at FROM p RETURNING id`.execute(
+      db,
+    );
     await sql`INSERT INTO post_targets (post_id, account_id) SELECT id, ${account} FROM posts WHERE workspace_id = ${ws}`.execute(db);
     await sql`
       INSERT INTO deliveries (post_id, account_id, network, state, due_at)
       SELECT id, ${account}, 'mastodon', 'pending', publish_at FROM posts WHERE workspace_id = ${ws} AND state = 'scheduled' AND text <> 'Due now'`.execute(db);
-    await sql`INSERT INTO chat_messages (post_id, chat, channel_id, message_id, thread_id) SELECT id, 'slack', 'CGROWTH', id::text, id::text FROM posts WHERE workspace_id = ${ws}`.execute(db);
+    await sql`INSERT INTO chat_messages (post_id, chat, channel_id, message_id, thread_id) SELECT id, 'slack', 'CGROWTH', id::text, id::text FROM posts WHERE workspace_id = ${ws}`.execute(
+      db,
+    );
     // One publish job per pending delivery, as the workflow leaves them.
     const { rows: deliveries } = await sql<{ id: string; due_at: Date }>`SELECT id, due_at FROM deliveries WHERE state = 'pending'`.execute(db);
     for (let i = 0; i < deliveries.length; i += 20_000) {
-      await queue.boss.insert(publishQueue('mastodon'), deliveries.slice(i, i + 20_000).map((d) => ({ data: { deliveryId: d.id }, singletonKey: d.id, startAfter: d.due_at })));
+      await queue.boss.insert(
+        publishQueue('mastodon'),
+        deliveries.slice(i, i + 20_000).map((d) => ({ data: { deliveryId: d.id }, singletonKey: d.id, startAfter: d.due_at })),
+      );
     }
     await sql`VACUUM ANALYZE`.execute(db);
     process.stdout.write(`  seeded ${posts.toLocaleString('en')} scheduled posts in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
@@ -92,8 +106,16 @@ async function seedStore(adminUrl: string, name: string, posts: number): Promise
   }
 }
 
-interface Measured { name: string; ms: number; queries: (CompiledQuery & { plan: string })[] }
-interface Case { name: string; run: () => Promise<unknown>; check: (r: unknown) => boolean }
+interface Measured {
+  name: string;
+  ms: number;
+  queries: (CompiledQuery & { plan: string })[];
+}
+interface Case {
+  name: string;
+  run: () => Promise<unknown>;
+  check: (r: unknown) => boolean;
+}
 
 /** Every query against each store, the stores taking turns so that a busy moment of the machine hits both alike. */
 async function measure(list: Store[]): Promise<Measured[][]> {
@@ -101,7 +123,8 @@ async function measure(list: Store[]): Promise<Measured[][]> {
   try {
     const results: Measured[][] = list.map(() => []);
     for (let c = 0; c < opened[0]!.cases.length; c++) {
-      for (const o of opened) for (let i = 0; i < 3; i++) if (!o.cases[c]!.check(await o.cases[c]!.run())) throw new Error(`growth: unexpected result from "${o.cases[c]!.name}"`);
+      for (const o of opened)
+        for (let i = 0; i < 3; i++) if (!o.cases[c]!.check(await o.cases[c]!.run())) throw new Error(`growth: unexpected result from "${o.cases[c]!.name}"`);
       const times: number[][] = list.map(() => []);
       for (const o of opened) o.captured.length = 0;
       for (let i = 0; i < REPEAT; i++) {
@@ -141,11 +164,31 @@ async function open(store: Store): Promise<{ cases: Case[]; captured: CompiledQu
       });
   };
   const cases: Case[] = [
-    { name: 'Due work: findOverdue (the sweeper\'s scan for due deliveries)', run: () => findOverdue(db, now(), 30, 500), check: (r) => (r as unknown[]).length === 1 },
-    { name: 'Due work: pg-boss fetch of the due publish job (rolled back)', run: () => rolledBack((tx) => queue.boss.fetch(publishQueue('mastodon'), { batchSize: 20, db: fromKysely(tx) }).then((jobs) => expectOne(jobs))), check: () => true },
-    { name: 'Due work: the claim (`pending → sending`, post to `publishing`; rolled back)', run: () => rolledBack((tx) => claimDelivery(tx, store.dueDeliveryId, now()).then((c) => expectOne(c ? [c] : []))), check: () => true },
-    { name: 'The week\'s queue: upcomingPosts (/greenlight queue)', run: () => upcomingPosts(db, store.workspaceId, now(), 7), check: (r) => (r as unknown[]).length === 50 },
-    { name: 'The week\'s queue: appHomeLists (Slack App Home, four lists)', run: () => appHomeLists(db, store.workspaceId, USER, now()), check: (r) => Object.values(r as Record<string, unknown[]>).every((l) => l.length > 0) },
+    {
+      name: "Due work: findOverdue (the sweeper's scan for due deliveries)",
+      run: () => findOverdue(db, now(), 30, 500),
+      check: (r) => (r as unknown[]).length === 1,
+    },
+    {
+      name: 'Due work: pg-boss fetch of the due publish job (rolled back)',
+      run: () => rolledBack((tx) => queue.boss.fetch(publishQueue('mastodon'), { batchSize: 20, db: fromKysely(tx) }).then((jobs) => expectOne(jobs))),
+      check: () => true,
+    },
+    {
+      name: 'Due work: the claim (`pending → sending`, post to `publishing`; rolled back)',
+      run: () => rolledBack((tx) => claimDelivery(tx, store.dueDeliveryId, now()).then((c) => expectOne(c ? [c] : []))),
+      check: () => true,
+    },
+    {
+      name: "The week's queue: upcomingPosts (/greenlight queue)",
+      run: () => upcomingPosts(db, store.workspaceId, now(), 7),
+      check: (r) => (r as unknown[]).length === 50,
+    },
+    {
+      name: "The week's queue: appHomeLists (Slack App Home, four lists)",
+      run: () => appHomeLists(db, store.workspaceId, USER, now()),
+      check: (r) => Object.values(r as Record<string, unknown[]>).every((l) => l.length > 0),
+    },
   ];
   return {
     cases,

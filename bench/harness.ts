@@ -44,8 +44,20 @@ export async function freshDatabase(adminUrl: string, name: string): Promise<str
   return url.toString();
 }
 
+/** Loopback, where every emulator listens. */
+export const EMULATOR_RANGES = '127.0.0.0/8,::1/128';
+
 export async function startBenchGreenlight(env: Record<string, string>, core: CoreOptions = {}): Promise<Greenlight> {
-  const config = loadConfig({ NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', GREENLIGHT_DATA_DIR: '.greenlight/bench', ...env });
+  // The emulators listen on loopback: the outbound guard allows that range by name (OUTBOUND_ALLOW_PRIVATE).
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    GREENLIGHT_DATA_DIR: '.greenlight/bench',
+    OUTBOUND_ALLOW_PRIVATE: EMULATOR_RANGES,
+    ...env,
+  });
   return startGreenlight({ config, log: createLogger({ level: config.logLevel }), extensions: [greenlightCore(config, core)] });
 }
 
@@ -93,7 +105,16 @@ export async function spawnGreenlight(env: Record<string, string>, entry = 'src/
   // The flag `npm start` and the Docker image pass (a 4 MB young generation; docs/benchmarks.md).
   const child = spawn(process.execPath, ['--max-semi-space-size=4', ...profile, entry], {
     cwd: process.env.BENCH_APP_DIR ?? fileURLToPath(new URL('..', import.meta.url)),
-    env: { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'error', STATE_SECRET: 'b'.repeat(40), ...env },
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'error',
+      STATE_SECRET: 'b'.repeat(40),
+      OUTBOUND_ALLOW_PRIVATE: EMULATOR_RANGES,
+      ...env,
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
@@ -114,7 +135,10 @@ export async function spawnGreenlight(env: Record<string, string>, entry = 'src/
 export async function waitReady(url: string, child?: ChildProcess): Promise<void> {
   for (let i = 0; i < 300; i++) {
     if (child && child.exitCode !== null) throw new Error(`Greenlight exited with code ${child.exitCode} before it was ready`);
-    const ok = await fetch(url).then((r) => r.ok, () => false);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await sleep(100);
   }
@@ -139,7 +163,9 @@ export async function until(done: () => boolean, options: { timeoutMs: number; e
  */
 export function cpuMs(pid: number, reaped = false): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ');
     // After "pid (comm) ": state is field 3, so utime (14) is at index 11 and cstime (17) at 14.
     const ticks = Number(fields[11]) + Number(fields[12]) + (reaped ? Number(fields[13]) + Number(fields[14]) : 0);
     return ticks * (1000 / CLOCK_TICKS);
@@ -157,13 +183,21 @@ export async function postgresCpu(url: string): Promise<() => number> {
   await client.end();
   const checkpointer = rows[0]?.pid;
   if (!checkpointer) return () => Number.NaN;
-  const postmaster = Number(readFileSync(`/proc/${checkpointer}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]);
+  const postmaster = Number(
+    readFileSync(`/proc/${checkpointer}/stat`, 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ')[1],
+  );
   return () => {
     let total = cpuMs(postmaster, true);
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;
       try {
-        const ppid = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]);
+        const ppid = Number(
+          readFileSync(`/proc/${entry}/stat`, 'utf8')
+            .replace(/^.*\) /, '')
+            .split(' ')[1],
+        );
         if (ppid === postmaster) total += cpuMs(Number(entry));
       } catch {
         // exited meanwhile

@@ -40,7 +40,12 @@ async function buildDist(): Promise<void> {
 }
 
 /** VmRSS after `idleSeconds`, and the database transactions a second over the second half of that wait. */
-async function residentAfterIdle(env: Record<string, string>, idleSeconds: number, adminUrl: string, entry?: string): Promise<{ mb: number; transactionsPerSecond: number }> {
+async function residentAfterIdle(
+  env: Record<string, string>,
+  idleSeconds: number,
+  adminUrl: string,
+  entry?: string,
+): Promise<{ mb: number; transactionsPerSecond: number }> {
   const app = await spawnGreenlight(env, entry);
   try {
     const half = (idleSeconds * 1000) / 2;

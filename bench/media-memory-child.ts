@@ -16,11 +16,35 @@ import { probeImage } from '../src/media/image-probe.ts';
  */
 const SECRET = 'b'.repeat(40);
 const [databaseUrl, ...files] = process.argv.slice(2);
-const config = loadConfig({ NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'error', DATABASE_URL: databaseUrl, STATE_SECRET: SECRET, GREENLIGHT_DATA_DIR: '.greenlight/bench' });
+const config = loadConfig({
+  NODE_ENV: 'test',
+  HOST: '127.0.0.1',
+  PORT: '0',
+  LOG_LEVEL: 'error',
+  DATABASE_URL: databaseUrl,
+  STATE_SECRET: SECRET,
+  GREENLIGHT_DATA_DIR: '.greenlight/bench',
+});
 const app = await startGreenlight({ config, log: createLogger({ level: 'error' }), extensions: [mediaService(config, { workers: false })] });
 const ws = await findOrCreateWorkspace(app.db, 'slack', 'TBENCHMEDIA');
-const post = await insertPost(app.db, { workspaceId: ws.id, authorId: 'U1', state: 'scheduled', text: 'Bench', note: null, originChannelId: 'C1', publishAt: new Date(Date.now() + 3600_000), zone: 'UTC', contentHash: 'h', accountIds: [], variants: {}, media: [] });
-const store = (file: string) => storeMedia(app.db, { workspaceId: ws.id, filename: file, postId: post.id }, createReadStream(file), { quotaBytes: 1e10 }, (head, bytes, read) => probeImage(file, head, bytes, read));
+const post = await insertPost(app.db, {
+  workspaceId: ws.id,
+  authorId: 'U1',
+  state: 'scheduled',
+  text: 'Bench',
+  note: null,
+  originChannelId: 'C1',
+  publishAt: new Date(Date.now() + 3600_000),
+  zone: 'UTC',
+  contentHash: 'h',
+  accountIds: [],
+  variants: {},
+  media: [],
+});
+const store = (file: string) =>
+  storeMedia(app.db, { workspaceId: ws.id, filename: file, postId: post.id }, createReadStream(file), { quotaBytes: 1e10 }, (head, bytes, read) =>
+    probeImage(file, head, bytes, read),
+  );
 
 let peak = 0;
 const sample = () => (peak = Math.max(peak, process.memoryUsage.rss()));

@@ -20,7 +20,12 @@ import { floor } from './floor.ts';
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
 
-interface Row { scenario: string; figure: string; value: string; target: string }
+interface Row {
+  scenario: string;
+  figure: string;
+  value: string;
+  target: string;
+}
 
 interface Scenario<R> {
   name: string;
@@ -57,8 +62,18 @@ const scenarios: Scenario<any>[] = [
         const scenario = chat === 'slack' ? 'Slack ack at 100/s (1,000 interactions)' : 'Discord ack at 100/s (1,000 HTTP interactions, Ed25519-signed)';
         const of = runs.map((r) => r[chat]);
         return [
-          { scenario, figure: 'p50 / p99 in the app (request in → ack out; histogram bucket bound)', value: `≤ ${med(of, (r) => r.serverP50)} ms / ≤ ${med(of, (r) => r.serverP99)} ms`, target: 'p99 < 50 ms' },
-          { scenario, figure: `p50 / p99 at the client (adds signing, loopback and the emulator process, which also serves the app's ${chat === 'slack' ? 'Web API' : 'REST'} calls)`, value: `${med(of, (r) => r.p50).toFixed(1)} ms / ${med(of, (r) => r.p99).toFixed(1)} ms`, target: '' },
+          {
+            scenario,
+            figure: 'p50 / p99 in the app (request in → ack out; histogram bucket bound)',
+            value: `≤ ${med(of, (r) => r.serverP50)} ms / ≤ ${med(of, (r) => r.serverP99)} ms`,
+            target: 'p99 < 50 ms',
+          },
+          {
+            scenario,
+            figure: `p50 / p99 at the client (adds signing, loopback and the emulator process, which also serves the app's ${chat === 'slack' ? 'Web API' : 'REST'} calls)`,
+            value: `${med(of, (r) => r.p50).toFixed(1)} ms / ${med(of, (r) => r.p99).toFixed(1)} ms`,
+            target: '',
+          },
           { scenario, figure: 'non-200 answers', value: String(worst(of, (r) => r.failed)), target: '0' },
         ];
       }),
@@ -70,8 +85,18 @@ const scenarios: Scenario<any>[] = [
     rows: (runs: Awaited<ReturnType<typeof scheduleLateness>>[]) => {
       const scenario = `Schedule lateness: 10,000 deliveries due within one minute (Mastodon emulator at 100 ms, PUBLISH_CONCURRENCY=${PUBLISH_ENV.PUBLISH_CONCURRENCY})`;
       return [
-        { scenario, figure: 'p50 / p99 / max: create request received at the emulator − due time', value: `${ms(med(runs, (r) => r.p50))} / ${ms(med(runs, (r) => r.p99))} / ${ms(med(runs, (r) => r.max))}`, target: 'p99 < 1 s' },
-        { scenario, figure: 'published / early (before the due time) / duplicated, worst run', value: `${Math.min(...runs.map((r) => r.delivered))} / ${worst(runs, (r) => r.early)} / ${worst(runs, (r) => r.duplicates)}`, target: '10,000 / 0 / 0' },
+        {
+          scenario,
+          figure: 'p50 / p99 / max: create request received at the emulator − due time',
+          value: `${ms(med(runs, (r) => r.p50))} / ${ms(med(runs, (r) => r.p99))} / ${ms(med(runs, (r) => r.max))}`,
+          target: 'p99 < 1 s',
+        },
+        {
+          scenario,
+          figure: 'published / early (before the due time) / duplicated, worst run',
+          value: `${Math.min(...runs.map((r) => r.delivered))} / ${worst(runs, (r) => r.early)} / ${worst(runs, (r) => r.duplicates)}`,
+          target: '10,000 / 0 / 0',
+        },
       ];
     },
   },
@@ -81,7 +106,12 @@ const scenarios: Scenario<any>[] = [
     async run(adminUrl) {
       const byConcurrency: Record<number, Awaited<ReturnType<typeof throughput>>> = {};
       for (const c of CONCURRENCIES) {
-        byConcurrency[c] = await throughput(adminUrl, { deliveries: 5_000, accounts: 50, latencyMs: 100, env: { ...PUBLISH_ENV, PUBLISH_CONCURRENCY: String(c) } });
+        byConcurrency[c] = await throughput(adminUrl, {
+          deliveries: 5_000,
+          accounts: 50,
+          latencyMs: 100,
+          env: { ...PUBLISH_ENV, PUBLISH_CONCURRENCY: String(c) },
+        });
         process.stdout.write(`  PUBLISH_CONCURRENCY=${c}: ${byConcurrency[c].perSecond.toFixed(0)}/s\n`);
       }
       return byConcurrency;
@@ -90,7 +120,8 @@ const scenarios: Scenario<any>[] = [
       CONCURRENCIES.flatMap((c) => {
         rates.throughput[c] = med(runs, (r) => r[c]!.perSecond);
         const scenario = 'Throughput: 5,000 deliveries due now, one process (Mastodon emulator at 100 ms)';
-        const cpu = (pick: (r: Awaited<ReturnType<typeof throughput>>['cpuMsPerDelivery']) => number) => med(runs, (r) => pick(r[c]!.cpuMsPerDelivery)).toFixed(2);
+        const cpu = (pick: (r: Awaited<ReturnType<typeof throughput>>['cpuMsPerDelivery']) => number) =>
+          med(runs, (r) => pick(r[c]!.cpuMsPerDelivery)).toFixed(2);
         return [
           {
             scenario,
@@ -98,15 +129,32 @@ const scenarios: Scenario<any>[] = [
             value: `${Math.round(med(runs, (r) => r[c]!.perSecond))}/s (${Math.min(...runs.map((r) => r[c]!.delivered))} / ${worst(runs, (r) => r[c]!.duplicates)})`,
             target: '≥ 500/s',
           },
-          { scenario, figure: `CPU ms per delivery, PUBLISH_CONCURRENCY=${c}: Greenlight / PostgreSQL / emulator and bench process`, value: `${cpu((x) => x.app)} / ${cpu((x) => x.postgres)} / ${cpu((x) => x.emulator)}`, target: '≤ 4 in all for 500/s on 2 cores' },
-          { scenario, figure: `PostgreSQL CPU ms per delivery with the receipts' notify jobs run too (until the notify queue is empty; drained in every run: ${runs.every((r) => r[c]!.receiptsDrained) ? 'yes' : 'no'}), PUBLISH_CONCURRENCY=${c}`, value: cpu((x) => x.postgresWithReceipts), target: '≤ 0.8' },
-          { scenario, figure: `statements / transactions per delivery, PUBLISH_CONCURRENCY=${c} (pg_stat_statements, pg_stat_database; start of the process until its notify jobs are done and it stopped)`, value: `${med(runs, (r) => r[c]!.perDelivery.statements).toFixed(1)} / ${med(runs, (r) => r[c]!.perDelivery.transactions).toFixed(1)}`, target: '' },
+          {
+            scenario,
+            figure: `CPU ms per delivery, PUBLISH_CONCURRENCY=${c}: Greenlight / PostgreSQL / emulator and bench process`,
+            value: `${cpu((x) => x.app)} / ${cpu((x) => x.postgres)} / ${cpu((x) => x.emulator)}`,
+            target: '≤ 4 in all for 500/s on 2 cores',
+          },
+          {
+            scenario,
+            figure: `PostgreSQL CPU ms per delivery with the receipts' notify jobs run too (until the notify queue is empty; drained in every run: ${runs.every((r) => r[c]!.receiptsDrained) ? 'yes' : 'no'}), PUBLISH_CONCURRENCY=${c}`,
+            value: cpu((x) => x.postgresWithReceipts),
+            target: '≤ 0.8',
+          },
+          {
+            scenario,
+            figure: `statements / transactions per delivery, PUBLISH_CONCURRENCY=${c} (pg_stat_statements, pg_stat_database; start of the process until its notify jobs are done and it stopped)`,
+            value: `${med(runs, (r) => r[c]!.perDelivery.statements).toFixed(1)} / ${med(runs, (r) => r[c]!.perDelivery.transactions).toFixed(1)}`,
+            target: '',
+          },
         ];
       }),
     appendix: (runs: Record<number, Awaited<ReturnType<typeof throughput>>>[]) => {
       const c = CONCURRENCIES[0]!;
       const last = runs.at(-1)![c]!;
-      const lines = last.top.map((t) => `| ${(t.ms / last.delivered).toFixed(3)} | ${(t.calls / last.delivered).toFixed(2)} | ${t.query.replaceAll('|', '\\|')} |`);
+      const lines = last.top.map(
+        (t) => `| ${(t.ms / last.delivered).toFixed(3)} | ${(t.calls / last.delivered).toFixed(2)} | ${t.query.replaceAll('|', '\\|')} |`,
+      );
       return `### Throughput: the statements per delivery at PUBLISH_CONCURRENCY=${c} (last run, pg_stat_statements, the 25 with the most execution time)\n\n| execution ms per delivery | calls per delivery | statement |\n| --- | --- | --- |\n${lines.join('\n')}`;
     },
   },
@@ -127,21 +175,38 @@ const scenarios: Scenario<any>[] = [
         rates.floor[c] = med(runs, (r) => r[c]!.perSecond);
         const scenario = 'Floor: the same 5,000 jobs in bare pg-boss (same version, server, loop shape and emulator latency), one create request per job';
         return [
-          { scenario, figure: `jobs/s, first to last create at the emulator, concurrency ${c} (published / duplicated, worst run)`, value: `${Math.round(rates.floor[c])}/s (${Math.min(...runs.map((r) => r[c]!.delivered))} / ${worst(runs, (r) => r[c]!.duplicates)})`, target: '' },
-          { scenario, figure: `CPU ms per job, concurrency ${c}: worker / PostgreSQL`, value: `${med(runs, (r) => r[c]!.cpuMsPerDelivery.app).toFixed(2)} / ${med(runs, (r) => r[c]!.cpuMsPerDelivery.postgres).toFixed(2)}`, target: '' },
-          { scenario, figure: `statements / transactions per job, concurrency ${c}`, value: `${med(runs, (r) => r[c]!.perDelivery.statements).toFixed(1)} / ${med(runs, (r) => r[c]!.perDelivery.transactions).toFixed(1)}`, target: '' },
+          {
+            scenario,
+            figure: `jobs/s, first to last create at the emulator, concurrency ${c} (published / duplicated, worst run)`,
+            value: `${Math.round(rates.floor[c])}/s (${Math.min(...runs.map((r) => r[c]!.delivered))} / ${worst(runs, (r) => r[c]!.duplicates)})`,
+            target: '',
+          },
+          {
+            scenario,
+            figure: `CPU ms per job, concurrency ${c}: worker / PostgreSQL`,
+            value: `${med(runs, (r) => r[c]!.cpuMsPerDelivery.app).toFixed(2)} / ${med(runs, (r) => r[c]!.cpuMsPerDelivery.postgres).toFixed(2)}`,
+            target: '',
+          },
+          {
+            scenario,
+            figure: `statements / transactions per job, concurrency ${c}`,
+            value: `${med(runs, (r) => r[c]!.perDelivery.statements).toFixed(1)} / ${med(runs, (r) => r[c]!.perDelivery.transactions).toFixed(1)}`,
+            target: '',
+          },
         ];
       }),
     appendix: (runs: Record<number, Awaited<ReturnType<typeof floor>>>[]) => {
       const c = FLOOR_CONCURRENCIES[0]!;
       const last = runs.at(-1)![c]!;
-      const lines = last.top.map((t) => `| ${(t.ms / last.delivered).toFixed(3)} | ${(t.calls / last.delivered).toFixed(2)} | ${t.query.replaceAll('|', '\\|')} |`);
+      const lines = last.top.map(
+        (t) => `| ${(t.ms / last.delivered).toFixed(3)} | ${(t.calls / last.delivered).toFixed(2)} | ${t.query.replaceAll('|', '\\|')} |`,
+      );
       return `### Floor: the statements per job at concurrency ${c} (last run, pg_stat_statements, the 8 with the most execution time)\n\n| execution ms per job | calls per job | statement |\n| --- | --- | --- |\n${lines.join('\n')}`;
     },
   },
   {
     name: 'growth',
-    label: '1,000 vs 1,000,000 scheduled posts: due work and the week\'s queue',
+    label: "1,000 vs 1,000,000 scheduled posts: due work and the week's queue",
     run: (adminUrl) => growth(adminUrl),
     rows: (runs: Awaited<ReturnType<typeof growth>>[]) =>
       runs[0]!.queries.map((q, i) => ({
@@ -160,7 +225,12 @@ const scenarios: Scenario<any>[] = [
       const scenario = 'Best time: one workspace, 1,000,000 metric rows (250,000 deliveries × 4 slots, 7 networks, a year); median of 20 executions';
       return [
         { scenario, figure: 'aggregation for one network (SQL, index-only scan)', value: ms(med(runs, (r) => r.oneNetworkMs)), target: '< 200 ms' },
-        { scenario, figure: '`/greenlight besttime` for all 7 networks: one statement per network side by side, plus ranking', value: ms(med(runs, (r) => r.serviceMs)), target: '< 200 ms' },
+        {
+          scenario,
+          figure: '`/greenlight besttime` for all 7 networks: one statement per network side by side, plus ranking',
+          value: ms(med(runs, (r) => r.serviceMs)),
+          target: '< 200 ms',
+        },
         { scenario, figure: 'for comparison: one statement for all 7 networks', value: ms(med(runs, (r) => r.allNetworksMs)), target: '' },
       ];
     },
@@ -172,13 +242,39 @@ const scenarios: Scenario<any>[] = [
     label: 'a week of 5,000 posts and "next slot", with 5,000 and with 1,000,000 posts stored',
     run: (adminUrl) => calendar(adminUrl),
     rows: (runs: Awaited<ReturnType<typeof calendar>>[]) => {
-      const scenario = 'Calendar and "next slot": one workspace, 5,000 posts in the week shown, 70 weekly slots (2 accounts), the first 40 slot instants taken; median of 20 executions';
+      const scenario =
+        'Calendar and "next slot": one workspace, 5,000 posts in the week shown, 70 weekly slots (2 accounts), the first 40 slot instants taken; median of 20 executions';
       return [
-        { scenario, figure: 'the week rendered (calendar statement, free slots, text): 5,000 vs 1,000,000 posts stored', value: `${med(runs, (r) => r.small.renderMs).toFixed(1)} ms vs ${med(runs, (r) => r.large.renderMs).toFixed(1)} ms`, target: '< 50 ms' },
-        { scenario, figure: 'of which the calendar statement (posts of 7 days, their networks and cards, counts)', value: `${med(runs, (r) => r.small.statementMs).toFixed(1)} ms vs ${med(runs, (r) => r.large.statementMs).toFixed(1)} ms`, target: '' },
-        { scenario, figure: 'of which the free slots (slots, accounts, the posts at the slot instants)', value: `${med(runs, (r) => r.small.freeMs).toFixed(1)} ms vs ${med(runs, (r) => r.large.freeMs).toFixed(1)} ms`, target: '' },
-        { scenario, figure: 'of which the text (no I/O)', value: `${med(runs, (r) => r.small.textMs).toFixed(1)} ms vs ${med(runs, (r) => r.large.textMs).toFixed(1)} ms`, target: '' },
-        { scenario, figure: '"next slot" chosen and booked for 2 accounts (one transaction, rolled back): 5,000 vs 1,000,000 posts stored', value: `${med(runs, (r) => r.small.nextSlotMs).toFixed(1)} ms vs ${med(runs, (r) => r.large.nextSlotMs).toFixed(1)} ms`, target: '< 50 ms' },
+        {
+          scenario,
+          figure: 'the week rendered (calendar statement, free slots, text): 5,000 vs 1,000,000 posts stored',
+          value: `${med(runs, (r) => r.small.renderMs).toFixed(1)} ms vs ${med(runs, (r) => r.large.renderMs).toFixed(1)} ms`,
+          target: '< 50 ms',
+        },
+        {
+          scenario,
+          figure: 'of which the calendar statement (posts of 7 days, their networks and cards, counts)',
+          value: `${med(runs, (r) => r.small.statementMs).toFixed(1)} ms vs ${med(runs, (r) => r.large.statementMs).toFixed(1)} ms`,
+          target: '',
+        },
+        {
+          scenario,
+          figure: 'of which the free slots (slots, accounts, the posts at the slot instants)',
+          value: `${med(runs, (r) => r.small.freeMs).toFixed(1)} ms vs ${med(runs, (r) => r.large.freeMs).toFixed(1)} ms`,
+          target: '',
+        },
+        {
+          scenario,
+          figure: 'of which the text (no I/O)',
+          value: `${med(runs, (r) => r.small.textMs).toFixed(1)} ms vs ${med(runs, (r) => r.large.textMs).toFixed(1)} ms`,
+          target: '',
+        },
+        {
+          scenario,
+          figure: '"next slot" chosen and booked for 2 accounts (one transaction, rolled back): 5,000 vs 1,000,000 posts stored',
+          value: `${med(runs, (r) => r.small.nextSlotMs).toFixed(1)} ms vs ${med(runs, (r) => r.large.nextSlotMs).toFixed(1)} ms`,
+          target: '< 50 ms',
+        },
       ];
     },
     appendix: (runs: Awaited<ReturnType<typeof calendar>>[]) =>
@@ -189,8 +285,18 @@ const scenarios: Scenario<any>[] = [
     label: 'idle for 15 s: `npm start` without and with Slack, the built service with Slack',
     run: (adminUrl) => idleMemory(adminUrl, { idleSeconds: 15 }),
     rows: (runs: Awaited<ReturnType<typeof idleMemory>>[]) => [
-      { scenario: 'Idle database load: `npm start`, no chat, over the last 7.5 s of 15 s idle (QUEUE_POLL_SECONDS=5, the default)', figure: 'committed transactions per second (pg_stat_database)', value: `${med(runs, (r) => r.idleTransactionsPerSecond).toFixed(1)}/s`, target: '' },
-      { scenario: 'Idle memory with DATABASE_URL, after 15 s idle (all with --max-semi-space-size=4)', figure: 'VmRSS: `npm start` (src/main.ts), no chat / `npm start`, Slack configured / built as in the Docker image (dist/src/main.js), Slack configured', value: `${med(runs, (r) => r.sourceNoChatMb).toFixed(0)} MB / ${med(runs, (r) => r.sourceSlackMb).toFixed(0)} MB / ${med(runs, (r) => r.builtSlackMb).toFixed(0)} MB`, target: '< 150 MB' },
+      {
+        scenario: 'Idle database load: `npm start`, no chat, over the last 7.5 s of 15 s idle (QUEUE_POLL_SECONDS=5, the default)',
+        figure: 'committed transactions per second (pg_stat_database)',
+        value: `${med(runs, (r) => r.idleTransactionsPerSecond).toFixed(1)}/s`,
+        target: '',
+      },
+      {
+        scenario: 'Idle memory with DATABASE_URL, after 15 s idle (all with --max-semi-space-size=4)',
+        figure: 'VmRSS: `npm start` (src/main.ts), no chat / `npm start`, Slack configured / built as in the Docker image (dist/src/main.js), Slack configured',
+        value: `${med(runs, (r) => r.sourceNoChatMb).toFixed(0)} MB / ${med(runs, (r) => r.sourceSlackMb).toFixed(0)} MB / ${med(runs, (r) => r.builtSlackMb).toFixed(0)} MB`,
+        target: '< 150 MB',
+      },
     ],
   },
   {
@@ -198,8 +304,18 @@ const scenarios: Scenario<any>[] = [
     label: '10 PNGs of 5 MB stored from disk into the media store, then downloaded at once through the signed /media route',
     run: (adminUrl) => mediaMemory(adminUrl, { files: 10, megabytes: 5 }),
     rows: (runs: Awaited<ReturnType<typeof mediaMemory>>[]) => [
-      { scenario: 'Media store: 10 images of 5 MB, stored one after another (probed with sharp), then served to 10 clients at once', figure: 'resident memory growth over the warmed-up process: storing / serving (peak VmRSS, sampled every 20 ms)', value: `${med(runs, (r) => r.storeGrowthMb).toFixed(1)} MB / ${med(runs, (r) => r.serveGrowthMb).toFixed(1)} MB`, target: '< 64 MB' },
-      { scenario: 'Media store: 10 images of 5 MB', figure: 'time to store all 10 / to serve all 10 at once', value: `${(med(runs, (r) => r.storeMs) / 1000).toFixed(1)} s / ${(med(runs, (r) => r.serveMs) / 1000).toFixed(1)} s`, target: '' },
+      {
+        scenario: 'Media store: 10 images of 5 MB, stored one after another (probed with sharp), then served to 10 clients at once',
+        figure: 'resident memory growth over the warmed-up process: storing / serving (peak VmRSS, sampled every 20 ms)',
+        value: `${med(runs, (r) => r.storeGrowthMb).toFixed(1)} MB / ${med(runs, (r) => r.serveGrowthMb).toFixed(1)} MB`,
+        target: '< 64 MB',
+      },
+      {
+        scenario: 'Media store: 10 images of 5 MB',
+        figure: 'time to store all 10 / to serve all 10 at once',
+        value: `${(med(runs, (r) => r.storeMs) / 1000).toFixed(1)} s / ${(med(runs, (r) => r.serveMs) / 1000).toFixed(1)} s`,
+        target: '',
+      },
     ],
   },
 ];
@@ -230,9 +346,18 @@ async function main(): Promise<void> {
   for (const c of FLOOR_CONCURRENCIES) {
     const [g, f] = [rates.throughput[c], rates.floor[c]];
     if (g === undefined || f === undefined) continue;
-    rows.push({ scenario: 'Greenlight / floor, measured in the same run', figure: `deliveries/s of throughput ÷ jobs/s of floor, concurrency ${c}`, value: (g / f).toFixed(2), target: c === 100 ? '≥ 0.8' : '≥ 0.6' });
+    rows.push({
+      scenario: 'Greenlight / floor, measured in the same run',
+      figure: `deliveries/s of throughput ÷ jobs/s of floor, concurrency ${c}`,
+      value: (g / f).toFixed(2),
+      target: c === 100 ? '≥ 0.8' : '≥ 0.6',
+    });
   }
-  const table = ['| scenario | figure | median of runs | target |', '| --- | --- | --- | --- |', ...rows.map((r) => `| ${r.scenario} | ${r.figure} | ${r.value} | ${r.target} |`)].join('\n');
+  const table = [
+    '| scenario | figure | median of runs | target |',
+    '| --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${r.scenario} | ${r.figure} | ${r.value} | ${r.target} |`),
+  ].join('\n');
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, ${process.env.DATABASE_URL ? 'PostgreSQL from DATABASE_URL' : 'embedded PostgreSQL'}`;
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
   const report = `# Benchmark results\n\nMachine: ${machine}. ${RUNS} run(s) per scenario; the table shows the median of the runs (${minutes} min in all).\nOne-minute load average when each scenario started (other work on the machine slows every wall-clock figure): ${loads.join(', ')}.\nRun with \`npm run bench\` (\`BENCH_RUNS\`, \`BENCH_ONLY\` narrow it); docs/benchmarks.md explains each scenario.\n\n${table}\n${appendices.map((a) => `\n${a}\n`).join('')}`;

@@ -24,10 +24,12 @@ export async function scheduleLateness(adminUrl: string, options: LatenessOption
   const url = await freshDatabase(adminUrl, 'greenlight_bench_lateness');
   const mastodon = await startMastodonEmulator({ latencyMs: options.latencyMs });
   const seeded = await seedWorkspace(url, mastodon, options.accounts);
-  const app = await spawnGreenlight({ DATABASE_URL: url, ENCRYPTION_KEYS: seeded.keys, ENCRYPTION_PRIMARY_KEY_ID: 'bench', ...options.env }).catch(async (error: unknown) => {
-    await Promise.all([seeded.close(), mastodon.stop()]);
-    throw error;
-  });
+  const app = await spawnGreenlight({ DATABASE_URL: url, ENCRYPTION_KEYS: seeded.keys, ENCRYPTION_PRIMARY_KEY_ID: 'bench', ...options.env }).catch(
+    async (error: unknown) => {
+      await Promise.all([seeded.close(), mastodon.stop()]);
+      throw error;
+    },
+  );
   try {
     // The due times are written while seeding, so they count from an estimate of its end (a few
     // seconds for 10,000); the real lead is reported.

@@ -39,11 +39,23 @@ export async function seedWorkspace(url: string, mastodon: MastodonEmulator, acc
   const accountIds: string[] = [];
   for (let i = 0; i < accounts; i++) {
     const account = mastodon.createAccount(`bench${i}`);
-    const row = await connectAccount(db, cipher, { workspaceId: workspace.id, network: 'mastodon', externalAccountId: account.accountId, displayName: `@bench${i}`, instanceUrl: mastodon.url, connectedBy: 'UBENCH', credentials: { accessToken: account.accessToken } });
+    const row = await connectAccount(db, cipher, {
+      workspaceId: workspace.id,
+      network: 'mastodon',
+      externalAccountId: account.accountId,
+      displayName: `@bench${i}`,
+      instanceUrl: mastodon.url,
+      connectedBy: 'UBENCH',
+      credentials: { accessToken: account.accessToken },
+    });
     accountIds.push(row.id);
   }
   return {
-    db, queue, keys, workspaceId: workspace.id, accountIds,
+    db,
+    queue,
+    keys,
+    workspaceId: workspace.id,
+    accountIds,
     close: async () => {
       await queue.stop({ graceful: false });
       await db.destroy();
@@ -71,8 +83,13 @@ export async function seedDeliveries(seeded: Seeded, dueTimes: Date[], text: (i:
       await sql`
         INSERT INTO deliveries (id, post_id, account_id, network, state, due_at)
         SELECT id, post_id, account_id, 'mastodon', 'pending', due
-        FROM unnest(${col('deliveryId')}::uuid[], ${col('postId')}::uuid[], ${col('accountId')}::uuid[], ${col('due')}::timestamptz[]) AS t(id, post_id, account_id, due)`.execute(tx);
+        FROM unnest(${col('deliveryId')}::uuid[], ${col('postId')}::uuid[], ${col('accountId')}::uuid[], ${col('due')}::timestamptz[]) AS t(id, post_id, account_id, due)`.execute(
+        tx,
+      );
     });
-    await seeded.queue.boss.insert(publishQueue('mastodon'), rows.map((r) => ({ data: { deliveryId: r.deliveryId }, singletonKey: r.deliveryId, startAfter: r.due })));
+    await seeded.queue.boss.insert(
+      publishQueue('mastodon'),
+      rows.map((r) => ({ data: { deliveryId: r.deliveryId }, singletonKey: r.deliveryId, startAfter: r.due })),
+    );
   }
 }

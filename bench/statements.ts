@@ -6,7 +6,10 @@ import pg from 'pg';
  * Backends report transactions at most once a second and on exit, so read them after the clients
  * being measured have disconnected. NaN where the server has no pg_stat_statements.
  */
-export interface Counters { statements: number; transactions: number }
+export interface Counters {
+  statements: number;
+  transactions: number;
+}
 
 export async function databaseCounters(url: string) {
   const name = decodeURIComponent(new URL(url).pathname.slice(1));
@@ -30,7 +33,10 @@ export async function databaseCounters(url: string) {
     await client.query('SELECT pg_stat_clear_snapshot()');
     const tx = await client.query<{ n: string }>('SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = $1', [name]);
     const st = hasStatements
-      ? await client.query<{ n: string | null }>('SELECT coalesce(sum(calls), 0) AS n FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1', [name])
+      ? await client.query<{ n: string | null }>(
+          'SELECT coalesce(sum(calls), 0) AS n FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1',
+          [name],
+        )
       : { rows: [{ n: null }] };
     return { transactions: Number(tx.rows[0]?.n ?? Number.NaN), statements: st.rows[0]?.n == null ? Number.NaN : Number(st.rows[0].n) };
   };
@@ -38,7 +44,7 @@ export async function databaseCounters(url: string) {
   const top = async (limit: number): Promise<{ calls: number; ms: number; query: string }[]> => {
     if (!hasStatements) return [];
     const { rows } = await client.query<{ calls: string; ms: number; query: string }>(
-      'SELECT sum(calls) AS calls, sum(total_exec_time)::float8 AS ms, left(regexp_replace(query, E\'\\\\s+\', \' \', \'g\'), 140) AS query FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1 GROUP BY 3 ORDER BY 2 DESC LIMIT $2',
+      "SELECT sum(calls) AS calls, sum(total_exec_time)::float8 AS ms, left(regexp_replace(query, E'\\\\s+', ' ', 'g'), 140) AS query FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1 GROUP BY 3 ORDER BY 2 DESC LIMIT $2",
       [name, limit],
     );
     return rows.map((r) => ({ calls: Number(r.calls), ms: r.ms, query: r.query }));

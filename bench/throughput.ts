@@ -22,13 +22,19 @@ export async function throughput(adminUrl: string, options: ThroughputOptions) {
   const mastodon = await startMastodonEmulator({ latencyMs: options.latencyMs });
   const seeded = await seedWorkspace(url, mastodon, options.accounts);
   const now = new Date();
-  await seedDeliveries(seeded, Array.from({ length: options.deliveries }, () => now), benchText).finally(() => seeded.close());
+  await seedDeliveries(
+    seeded,
+    Array.from({ length: options.deliveries }, () => now),
+    benchText,
+  ).finally(() => seeded.close());
   const counters = await databaseCounters(url);
   const atStart = await counters.read();
-  const app = await spawnGreenlight({ DATABASE_URL: url, ENCRYPTION_KEYS: seeded.keys, ENCRYPTION_PRIMARY_KEY_ID: 'bench', ...options.env }).catch(async (error: unknown) => {
-    await mastodon.stop();
-    throw error;
-  });
+  const app = await spawnGreenlight({ DATABASE_URL: url, ENCRYPTION_KEYS: seeded.keys, ENCRYPTION_PRIMARY_KEY_ID: 'bench', ...options.env }).catch(
+    async (error: unknown) => {
+      await mastodon.stop();
+      throw error;
+    },
+  );
   try {
     // CPU per delivery, where wall-clock rates depend on what else the machine runs.
     const pgCpu = await postgresCpu(adminUrl);
@@ -46,11 +52,17 @@ export async function throughput(adminUrl: string, options: ThroughputOptions) {
     await app.stop();
     const atEnd = await counters.read();
     const top = await counters.top(25);
-    const received = creates(mastodon).map((c) => c.receivedMs).sort((a, b) => a - b);
+    const received = creates(mastodon)
+      .map((c) => c.receivedMs)
+      .sort((a, b) => a - b);
     const seconds = (received[received.length - 1]! - received[0]!) / 1000;
     const per = (ms: number) => ms / received.length;
     return {
-      delivered: received.length, complete: all, duplicates: duplicates(mastodon), seconds, perSecond: (received.length - 1) / seconds,
+      delivered: received.length,
+      complete: all,
+      duplicates: duplicates(mastodon),
+      seconds,
+      perSecond: (received.length - 1) / seconds,
       cpuMsPerDelivery: { app: per(cpu.app), postgres: per(cpu.pg), emulator: per(cpu.bench), postgresWithReceipts: per(pgWithReceipts) },
       receiptsDrained: drained,
       perDelivery: { statements: per(atEnd.statements - atStart.statements), transactions: per(atEnd.transactions - atStart.transactions) },
@@ -69,7 +81,9 @@ async function waitNotifyDrained(url: string): Promise<boolean> {
   await client.connect();
   try {
     for (let i = 0; i < 600; i++) {
-      const { rows } = await client.query<{ n: string }>("SELECT count(*) AS n FROM pgboss.job_common WHERE name = 'notify' AND state IN ('created', 'retry', 'active')");
+      const { rows } = await client.query<{ n: string }>(
+        "SELECT count(*) AS n FROM pgboss.job_common WHERE name = 'notify' AND state IN ('created', 'retry', 'active')",
+      );
       if (Number(rows[0]!.n) === 0) return true;
       await sleep(100);
     }

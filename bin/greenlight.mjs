@@ -18,7 +18,9 @@ if (Number(process.versions.node.split('.')[0]) >= 24) {
 } else {
   const node = path.join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'node.cmd' : 'node');
   if (!existsSync(node)) {
-    console.error(`greenlight needs Node 24 or newer; this is Node ${process.versions.node}. Run \`npm install\` (it installs Node 24 into node_modules/.bin) or install Node 24.`);
+    console.error(
+      `greenlight needs Node 24 or newer; this is Node ${process.versions.node}. Run \`npm install\` (it installs Node 24 into node_modules/.bin) or install Node 24.`,
+    );
     process.exit(2);
   }
   const child = spawn(node, [main, ...args], { stdio: 'inherit' });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { crc32, deflateSync } from 'node:zlib';
@@ -135,9 +135,21 @@ export async function serveEmulator(opts: {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    const req: EmuRequest = { method: request.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: request.headers, body: Buffer.concat(chunks) };
+    const req: EmuRequest = {
+      method: request.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      headers: request.headers,
+      body: Buffer.concat(chunks),
+    };
     const { authorization: _secret, ...headers } = request.headers;
-    opts.requests.push({ method: req.method, path: req.path, query: redactToken(Object.fromEntries(url.searchParams)), headers: headers as Record<string, string>, body: recordBody(req) });
+    opts.requests.push({
+      method: req.method,
+      path: req.path,
+      query: redactToken(Object.fromEntries(url.searchParams)),
+      headers: headers as Record<string, string>,
+      body: recordBody(req),
+    });
     const latency = opts.latencyMs();
     if (latency > 0) await sleep(latency);
     const r = await opts.handle(req);
@@ -236,7 +248,12 @@ export function pickFields(entity: Record<string, unknown>, fields: unknown): Re
  * (25 by default, at most 100) and the `after` cursor page through the rest; `paging.next` is there
  * only while more follow, as Graph does.
  */
-export function graphPage<T extends { createdAt: Date }>(newestFirst: T[], params: Record<string, unknown>, entity: (item: T) => Record<string, unknown>, defaultFields: string): Reply {
+export function graphPage<T extends { createdAt: Date }>(
+  newestFirst: T[],
+  params: Record<string, unknown>,
+  entity: (item: T) => Record<string, unknown>,
+  defaultFields: string,
+): Reply {
   const limit = Math.min(Math.max(Number(params.limit ?? 25) || 25, 1), 100);
   const since = Number(params.since ?? 0) * 1000;
   const items = newestFirst.filter((item) => item.createdAt.getTime() >= since);
@@ -244,7 +261,10 @@ export function graphPage<T extends { createdAt: Date }>(newestFirst: T[], param
   const page = items.slice(start, start + limit);
   const cursor = (n: number) => Buffer.from(String(n)).toString('base64url');
   const more = start + limit < items.length;
-  const paging = { cursors: { before: cursor(start), after: cursor(start + page.length) }, ...(more ? { next: `?after=${cursor(start + page.length)}&limit=${limit}` } : {}) };
+  const paging = {
+    cursors: { before: cursor(start), after: cursor(start + page.length) },
+    ...(more ? { next: `?after=${cursor(start + page.length)}&limit=${limit}` } : {}),
+  };
   return { status: 200, body: { data: page.map((item) => pickFields(entity(item), params.fields ?? defaultFields)), paging } };
 }
 
@@ -306,3 +326,51 @@ export function tinyPng(): Buffer {
 
 /** The reply serving the tiny PNG (emulators serve it at /media/test.png). */
 export const pngReply = (png: Buffer): Reply => ({ status: 200, raw: png, headers: { 'content-type': 'image/png' } });
+
+// ---------------------------------------------------------------------------------------------
+// Calls from a chat emulator to the app under test (Slack's and Discord's interaction requests)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * One POST with node:http, no keep-alive, bytes exactly as given (Bolt compares the content type
+ * verbatim, and both chats sign the exact bytes). With `timeoutMs` the call gives up as the chat
+ * does (Discord's initial-response window): status 0 once it passes, or when the request was torn
+ * down; without it, a network error rejects.
+ */
+export function postRaw(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  timeoutMs?: number,
+): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', agent: false, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString() }));
+      res.on('error', reject);
+    });
+    const gaveUp = () => resolve({ status: 0, headers: {}, text: '' });
+    if (timeoutMs !== undefined) {
+      req.setTimeout(timeoutMs, () => {
+        req.destroy();
+        gaveUp();
+      });
+    }
+    req.on('error', (error) => (timeoutMs !== undefined && req.destroyed ? gaveUp() : reject(error)));
+    req.end(body);
+  });
+}
+
+/** The app's answer body: JSON when it says so (and parses), else the text; undefined when empty. */
+export function parseAppBody(contentType: string | undefined, text: string): unknown {
+  if (text === '') return undefined;
+  if (contentType?.includes('json')) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}

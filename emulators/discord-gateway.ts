@@ -1,6 +1,6 @@
 /**
  * Gateway half of the Discord emulator: a minimal local gateway as @discordjs/ws 1.x (inside
- * discord.js 14) drives it. Wire facts: /work/shared/PLATFORMS.md section 2.8.
+ * discord.js 14) drives it. Wire facts: https://discord.com/developers/docs/events/gateway.
  *
  * - The client connects to `${url}?v=10&encoding=json` (the url from `GET /gateway/bot`).
  * - Server: `{op:10, d:{heartbeat_interval}}` (HELLO). Frames are `{op, d, s, t}`.
@@ -135,7 +135,12 @@ export class DiscordGatewayHub {
     if (query.get('v') !== '10') return this.#close(connection, GatewayClose.InvalidApiVersion, 'Invalid API version.');
     if ((query.get('encoding') ?? 'json') !== 'json') return this.#close(connection, GatewayClose.DecodeError, 'Error while decoding payload.');
     socket.on('message', (data: RawData, isBinary: boolean) => this.#onMessage(connection, data, isBinary));
-    this.#send(connection.socket, { op: GatewayOp.Hello, d: { heartbeat_interval: this.#options.heartbeatIntervalMs, _trace: ['["gateway-emulator",{"micros":0}]'] }, s: null, t: null });
+    this.#send(connection.socket, {
+      op: GatewayOp.Hello,
+      d: { heartbeat_interval: this.#options.heartbeatIntervalMs, _trace: ['["gateway-emulator",{"micros":0}]'] },
+      s: null,
+      t: null,
+    });
   }
 
   #drop(connection: Connection, code: number): void {
@@ -195,7 +200,15 @@ export class DiscordGatewayHub {
       return this.#close(connection, GatewayClose.AuthenticationFailed, 'Authentication failed.');
     }
     const { token: _token, ...rest } = d;
-    this.identifies.push({ intents: rest.intents, properties: rest.properties, shard: rest.shard, compress: rest.compress, large_threshold: rest.large_threshold, presence: rest.presence, at: Date.now() });
+    this.identifies.push({
+      intents: rest.intents,
+      properties: rest.properties,
+      shard: rest.shard,
+      compress: rest.compress,
+      large_threshold: rest.large_threshold,
+      presence: rest.presence,
+      at: Date.now(),
+    });
     if (typeof d.intents !== 'number' || !Number.isInteger(d.intents) || d.intents < 0) {
       return this.#close(connection, GatewayClose.InvalidIntents, 'Invalid intent(s).');
     }

@@ -1,6 +1,8 @@
 /**
  * Discord emulator: a fake Discord on 127.0.0.1 that the real discord.js 14 (@discordjs/rest 2,
- * @discordjs/ws 1) talks to. Wire facts: /work/shared/PLATFORMS.md section 2.
+ * @discordjs/ws 1) talks to. Wire facts: Discord's docs
+ * (https://discord.com/developers/docs/interactions/receiving-and-responding,
+ * https://discord.com/developers/docs/topics/rate-limits) and its OpenAPI spec (github.com/discord/discord-api-spec).
  *
  * Two directions, like the real thing:
  * - Discord -> app: interactions signed with Ed25519 and POSTed as JSON to the app's interactions
@@ -15,23 +17,89 @@
  * what reached "Discord". The bot token never enters the log.
  */
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
-import {
-  createServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { DiscordGatewayHub, type GatewayFrame, type IdentifyRecord } from './discord-gateway.ts';
-import { type CallbackAttempt, type ChannelFixture, type CommandArgs, type ComponentArgs, type DeliveryOptions, type DiscordMessage, type Fault, type GuildFixture, type InteractionDelivery, type InteractionResult, type Json, type MemberFixture, type OpenModal, type RestCall, type RoleFixture, type SelectMenuArgs, type StartOptions, type SubmitModalArgs, type Tamper } from './discord/types.ts';
-import { ADMINISTRATOR, ALL_PERMISSIONS, API_PREFIX, ARCHIVE_DURATIONS, ATTACHMENT_SIZE_LIMIT, CHANNEL_ANNOUNCEMENT, CHANNEL_TEXT, COMMAND_NAME, CallbackType, DEFAULT_PERMISSIONS, DiscordError, Errors, Flags, FormErrors, InteractionType, SELECT_TYPES, bucketHash, checkIntRange, checkLength, clone, discordSignature, errorBody, isRecord, iso, records, seconds, sleep, snowflake, str } from './discord/helpers.ts';
+import type {
+  CallbackAttempt,
+  ChannelFixture,
+  CommandArgs,
+  ComponentArgs,
+  DeliveryOptions,
+  DiscordMessage,
+  Fault,
+  GuildFixture,
+  InteractionDelivery,
+  InteractionResult,
+  Json,
+  MemberFixture,
+  OpenModal,
+  RestCall,
+  RoleFixture,
+  SelectMenuArgs,
+  StartOptions,
+  SubmitModalArgs,
+  Tamper,
+} from './discord/types.ts';
+import {
+  ADMINISTRATOR,
+  ALL_PERMISSIONS,
+  API_PREFIX,
+  ARCHIVE_DURATIONS,
+  ATTACHMENT_SIZE_LIMIT,
+  CHANNEL_ANNOUNCEMENT,
+  CHANNEL_TEXT,
+  COMMAND_NAME,
+  CallbackType,
+  DEFAULT_PERMISSIONS,
+  DiscordError,
+  Errors,
+  Flags,
+  FormErrors,
+  InteractionType,
+  SELECT_TYPES,
+  bucketHash,
+  checkIntRange,
+  checkLength,
+  clone,
+  discordSignature,
+  errorBody,
+  isRecord,
+  iso,
+  records,
+  seconds,
+  sleep,
+  snowflake,
+  str,
+} from './discord/helpers.ts';
 import { checkMessagePayload, checkModal, findComponent, hasVisibleContent, normalizeComponents, normalizeEmbeds } from './discord/payload-checks.ts';
-import { type UploadedFile, parseAppBody, parseRequestBody, postRaw, readBody } from './discord/http.ts';
-import { type ChannelRecord, type GuildRecord, type InteractionRecord, type MessageRecord, type Reply, type RequestContext, type RouteDef } from './discord/records.ts';
+import { parseAppBody, postRaw } from './common.ts';
+import { type UploadedFile, parseRequestBody, readBody } from './discord/http.ts';
+import type { ChannelRecord, GuildRecord, InteractionRecord, MessageRecord, Reply, RequestContext, RouteDef } from './discord/records.ts';
 import { adHocSubmitComponents, allowedCallbackTypes, checkSelectValues, flipBit, mergeResolved, modalSubmitComponents } from './discord/interactions.ts';
 
-export { type Json, type StartOptions, type GuildFixture, type ChannelFixture, type MemberFixture, type RoleFixture, type DiscordMessage, type Tamper, type DeliveryOptions, type CommandArgs, type ComponentArgs, type SelectMenuArgs, type SubmitModalArgs, type InteractionResult, type InteractionDelivery, type CallbackAttempt, type RestCall, type Fault, type OpenModal } from './discord/types.ts';
+export type {
+  Json,
+  StartOptions,
+  GuildFixture,
+  ChannelFixture,
+  MemberFixture,
+  RoleFixture,
+  DiscordMessage,
+  Tamper,
+  DeliveryOptions,
+  CommandArgs,
+  ComponentArgs,
+  SelectMenuArgs,
+  SubmitModalArgs,
+  InteractionResult,
+  InteractionDelivery,
+  CallbackAttempt,
+  RestCall,
+  Fault,
+  OpenModal,
+} from './discord/types.ts';
 export { snowflake, discordSignature } from './discord/helpers.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -89,11 +157,7 @@ export class DiscordEmulator {
     this.applicationId = options.applicationId ?? snowflake();
     this.botUserId = this.applicationId; // Discord gives an app's bot user the application's id
     this.botUsername = options.botUsername ?? 'Greenlight';
-    this.botToken = [
-      Buffer.from(this.botUserId).toString('base64url'),
-      randomBytes(4).toString('base64url'),
-      randomBytes(28).toString('base64url'),
-    ].join('.');
+    this.botToken = [Buffer.from(this.botUserId).toString('base64url'), randomBytes(4).toString('base64url'), randomBytes(28).toString('base64url')].join('.');
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     this.#privateKey = privateKey;
     this.publicKeyHex = Buffer.from(String(publicKey.export({ format: 'jwk' }).x), 'base64url').toString('hex');
@@ -330,9 +394,7 @@ export class DiscordEmulator {
 
   /** Ephemeral messages only this user saw, oldest first. */
   ephemerals(userId: string): DiscordMessage[] {
-    return [...this.#messages.values()]
-      .filter((m) => m.ephemeralFor === userId && !m.deleted)
-      .map((m) => clone(m.message));
+    return [...this.#messages.values()].filter((m) => m.ephemeralFor === userId && !m.deleted).map((m) => clone(m.message));
   }
 
   /** The modal open in front of the user, if any. */
@@ -546,23 +608,21 @@ export class DiscordEmulator {
     return id;
   }
 
-  #commandOptions(
-    input: CommandArgs['options'],
-    definition: Json | undefined,
-    guildId: string,
-  ): { options: Json[]; resolved: Json | undefined } {
+  #commandOptions(input: CommandArgs['options'], definition: Json | undefined, guildId: string): { options: Json[]; resolved: Json | undefined } {
     if (input === undefined) input = {};
     if (Array.isArray(input)) return { options: clone(input), resolved: undefined };
     const defs = records(definition?.options);
     for (const def of defs) {
-      if (def.required === true && !(String(def.name) in input)) throw new Error(`Discord emulator: /${String(definition?.name)} needs option ${String(def.name)}`);
+      if (def.required === true && !(String(def.name) in input))
+        throw new Error(`Discord emulator: /${String(definition?.name)} needs option ${String(def.name)}`);
     }
     const options: Json[] = [];
     let resolved: Json | undefined;
     for (const [name, value] of Object.entries(input)) {
       const def = defs.find((d) => d.name === name);
       if (definition !== undefined && def === undefined) throw new Error(`Discord emulator: /${String(definition.name)} has no option ${name}`);
-      const type = typeof def?.type === 'number' ? def.type : typeof value === 'boolean' ? 5 : typeof value === 'number' ? (Number.isInteger(value) ? 4 : 10) : 3;
+      const type =
+        typeof def?.type === 'number' ? def.type : typeof value === 'boolean' ? 5 : typeof value === 'number' ? (Number.isInteger(value) ? 4 : 10) : 3;
       options.push({ name, type, value });
       const more = this.#resolvedFor(type === 6 ? 5 : type === 8 ? 6 : type === 7 ? 8 : 0, [String(value)], guildId);
       if (more !== undefined) resolved = mergeResolved(resolved, more);
@@ -612,7 +672,15 @@ export class DiscordEmulator {
   }
 
   async #sendGateway(record: InteractionRecord): Promise<InteractionResult> {
-    const delivery: InteractionDelivery = { id: record.id, type: record.type, transport: 'gateway', payload: record.payload, rawBody: undefined, headers: {}, tampered: false };
+    const delivery: InteractionDelivery = {
+      id: record.id,
+      type: record.type,
+      transport: 'gateway',
+      payload: record.payload,
+      rawBody: undefined,
+      headers: {},
+      tampered: false,
+    };
     this.deliveries.push(delivery);
     const started = performance.now();
     const { delivered, queued } = this.#gateway.dispatch('INTERACTION_CREATE', clone(record.payload));
@@ -631,7 +699,7 @@ export class DiscordEmulator {
   }
 
   async #sendHttp(record: InteractionRecord, tamper: Tamper = {}): Promise<InteractionResult> {
-    if (this.#interactionsUrl === undefined) throw new Error('Discord emulator: call setInteractionsUrl() with the app\'s interactions endpoint first');
+    if (this.#interactionsUrl === undefined) throw new Error("Discord emulator: call setInteractionsUrl() with the app's interactions endpoint first");
     const json = JSON.stringify(record.payload);
     const signedBody = tamper.rawBody ?? json;
     const timestamp = tamper.timestamp === undefined ? String(Math.floor(Date.now() / 1000)) : tamper.timestamp === null ? '' : String(tamper.timestamp);
@@ -647,7 +715,15 @@ export class DiscordEmulator {
     if (tamper.timestamp !== null) headers['x-signature-timestamp'] = timestamp;
     const sentBody = tamper.bodyAfterSigning ?? signedBody;
     const tampered = Object.keys(tamper).length > 0;
-    const delivery: InteractionDelivery = { id: record.id, type: record.type, transport: 'http', payload: record.payload, rawBody: sentBody, headers, tampered };
+    const delivery: InteractionDelivery = {
+      id: record.id,
+      type: record.type,
+      transport: 'http',
+      payload: record.payload,
+      rawBody: sentBody,
+      headers,
+      tampered,
+    };
     this.deliveries.push(delivery);
 
     const started = performance.now();
@@ -688,10 +764,13 @@ export class DiscordEmulator {
     if (record.response !== undefined) return Promise.resolve(true);
     if (this.#stopped) return Promise.resolve(false);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#timers.delete(timer);
-        resolve(record.response !== undefined);
-      }, Math.max(0, deadline - Date.now()));
+      const timer = setTimeout(
+        () => {
+          this.#timers.delete(timer);
+          resolve(record.response !== undefined);
+        },
+        Math.max(0, deadline - Date.now()),
+      );
       this.#timers.add(timer);
       record.waiters.push(() => {
         clearTimeout(timer);
@@ -820,7 +899,12 @@ export class DiscordEmulator {
     message.application_id = this.applicationId;
     message.interaction_metadata = this.#interactionMetadata(record);
     if (record.type === InteractionType.ApplicationCommand) {
-      message.interaction = { id: record.id, type: record.type, name: (record.payload.data as Json).name, user: clone(this.#users.get(record.userId as string)) };
+      message.interaction = {
+        id: record.id,
+        type: record.type,
+        name: (record.payload.data as Json).name,
+        user: clone(this.#users.get(record.userId as string)),
+      };
     }
     const stored = this.#storeMessage(message, channelId, ephemeral ? record.userId : undefined, record.id);
     record.messageIds.add(message.id);
@@ -951,7 +1035,11 @@ export class DiscordEmulator {
       route: '',
       query: Object.fromEntries(url.searchParams),
       body: undefined,
-      headers: Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'authorization').map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)])),
+      headers: Object.fromEntries(
+        Object.entries(req.headers)
+          .filter(([k]) => k !== 'authorization')
+          .map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)]),
+      ),
       auth: header === undefined ? 'none' : header === `Bot ${this.botToken}` ? 'bot' : 'invalid',
       status: 0,
       response: undefined,
@@ -962,7 +1050,12 @@ export class DiscordEmulator {
     try {
       raw = await readBody(req);
     } catch (error) {
-      return this.#finish(res, call, error instanceof DiscordError ? { status: error.status, body: error.body } : { status: 400, body: errorBody(0, '400: Bad Request') }, {});
+      return this.#finish(
+        res,
+        call,
+        error instanceof DiscordError ? { status: error.status, body: error.body } : { status: 400, body: errorBody(0, '400: Bad Request') },
+        {},
+      );
     }
     if (this.#latencyMs > 0) await sleep(this.#latencyMs);
 
@@ -995,7 +1088,8 @@ export class DiscordEmulator {
 
     const bucketKey = `${bucketHash(route.key)}:${route.major.map((p) => params[p]).join('/')}`;
     const limited = this.#limit(bucketKey, route.key);
-    if ('retryAfter' in limited) return this.#finish(res, call, this.#rateLimited(limited.retryAfter, limited.global, 'user', limited.headers), limited.headers);
+    if ('retryAfter' in limited)
+      return this.#finish(res, call, this.#rateLimited(limited.retryAfter, limited.global, 'user', limited.headers), limited.headers);
     const rateHeaders = limited.headers;
 
     const fault = this.#takeFault(route.key);
@@ -1046,7 +1140,8 @@ export class DiscordEmulator {
   /** Counts a request against its bucket; returns the headers, or a 429 when the bucket or the bot is blocked. */
   #limit(key: string, routeKey: string): { headers: Record<string, string> } | { retryAfter: number; global: boolean; headers: Record<string, string> } {
     const now = Date.now();
-    if (this.#globalBlockedUntil > now) return { retryAfter: (this.#globalBlockedUntil - now) / 1000, global: true, headers: { 'x-ratelimit-global': 'true', 'x-ratelimit-scope': 'global' } };
+    if (this.#globalBlockedUntil > now)
+      return { retryAfter: (this.#globalBlockedUntil - now) / 1000, global: true, headers: { 'x-ratelimit-global': 'true', 'x-ratelimit-scope': 'global' } };
     let bucket = this.#buckets.get(key);
     if (bucket === undefined || now >= bucket.resetAt) {
       bucket = { count: 0, resetAt: now + this.#rateLimit.windowMs, blockedUntil: bucket?.blockedUntil ?? 0 };
@@ -1134,7 +1229,16 @@ export class DiscordEmulator {
           return '([^/]+)';
         })
         .join('/');
-      routes.push({ method, template, key: `${method} ${template}`, pattern: new RegExp(`^${source}$`), names, auth: options.auth ?? true, major: options.major ?? [], handler });
+      routes.push({
+        method,
+        template,
+        key: `${method} ${template}`,
+        pattern: new RegExp(`^${source}$`),
+        names,
+        auth: options.auth ?? true,
+        major: options.major ?? [],
+        handler,
+      });
     };
     const webhook = { auth: false, major: ['webhook_id', 'webhook_token'] };
     add('GET', '/gateway', { auth: false }, () => ({ status: 200, body: { url: this.gatewayUrl } }));
@@ -1181,9 +1285,15 @@ export class DiscordEmulator {
       const { permissions: _permissions, ...member } = this.#memberObject(params.guild_id as string, params.user_id as string, false);
       return { status: 200, body: member };
     });
-    add('GET', '/channels/{channel_id}', { major: ['channel_id'] }, ({ params }) => ({ status: 200, body: this.#channelObject(this.#channelOrThrow(params.channel_id as string).channel.id as string) }));
+    add('GET', '/channels/{channel_id}', { major: ['channel_id'] }, ({ params }) => ({
+      status: 200,
+      body: this.#channelObject(this.#channelOrThrow(params.channel_id as string).channel.id as string),
+    }));
     add('POST', '/channels/{channel_id}/messages', { major: ['channel_id'] }, (ctx) => this.#createChannelMessage(ctx));
-    add('GET', '/channels/{channel_id}/messages', { major: ['channel_id'] }, ({ params, query }) => ({ status: 200, body: this.#listMessages(params.channel_id as string, query) }));
+    add('GET', '/channels/{channel_id}/messages', { major: ['channel_id'] }, ({ params, query }) => ({
+      status: 200,
+      body: this.#listMessages(params.channel_id as string, query),
+    }));
     add('GET', '/channels/{channel_id}/messages/{message_id}', { major: ['channel_id'] }, ({ params }) => ({
       status: 200,
       body: clone(this.#channelMessageOrThrow(params.channel_id as string, params.message_id as string).message),
@@ -1201,7 +1311,9 @@ export class DiscordEmulator {
       return { status: 204 };
     });
     add('POST', '/channels/{channel_id}/messages/{message_id}/threads', { major: ['channel_id'] }, (ctx) => this.#startThread(ctx));
-    add('POST', '/interactions/{interaction_id}/{interaction_token}/callback', { auth: false, major: ['interaction_id'] }, (ctx) => this.#interactionCallback(ctx));
+    add('POST', '/interactions/{interaction_id}/{interaction_token}/callback', { auth: false, major: ['interaction_id'] }, (ctx) =>
+      this.#interactionCallback(ctx),
+    );
     add('POST', '/webhooks/{webhook_id}/{webhook_token}', webhook, (ctx) => this.#executeWebhook(ctx));
     for (const target of ['@original', '{message_id}']) {
       const template = `/webhooks/{webhook_id}/{webhook_token}/messages/${target}`;
@@ -1276,9 +1388,8 @@ export class DiscordEmulator {
     const all = this.channelMessages(channel.channel.id as string).sort((a, b) => (id(a) < id(b) ? -1 : 1));
     const after = query.get('after');
     const before = query.get('before');
-    const page = after !== null
-      ? all.filter((m) => id(m) > BigInt(after)).slice(0, limit)
-      : all.filter((m) => before === null || id(m) < BigInt(before)).slice(-limit);
+    const page =
+      after !== null ? all.filter((m) => id(m) > BigInt(after)).slice(0, limit) : all.filter((m) => before === null || id(m) < BigInt(before)).slice(-limit);
     return page.reverse().map(({ nonce: _nonce, ...message }) => message as Json);
   }
 
@@ -1325,7 +1436,14 @@ export class DiscordEmulator {
 
   #interactionCallback({ params, query, body, files }: RequestContext): Reply {
     const record = this.#interactions.get(params.interaction_id as string);
-    const attempt: CallbackAttempt = { interactionId: params.interaction_id as string, via: 'callback', body: clone(body), status: 0, error: undefined, at: Date.now() };
+    const attempt: CallbackAttempt = {
+      interactionId: params.interaction_id as string,
+      via: 'callback',
+      body: clone(body),
+      status: 0,
+      error: undefined,
+      at: Date.now(),
+    };
     this.callbacks.push(attempt);
     try {
       if (record === undefined || record.token !== params.interaction_token) throw Errors.unknownInteraction();
@@ -1392,7 +1510,8 @@ export class DiscordEmulator {
       const type = command.type ?? 1;
       const name = str(command.name);
       if (name === undefined) errs.add([i, 'name'], 'BASE_TYPE_REQUIRED', 'This field is required');
-      else if (type === 1 && (!COMMAND_NAME.test(name) || name !== name.toLowerCase())) errs.add([i, 'name'], 'APPLICATION_COMMAND_INVALID_NAME', 'Command name is invalid');
+      else if (type === 1 && (!COMMAND_NAME.test(name) || name !== name.toLowerCase()))
+        errs.add([i, 'name'], 'APPLICATION_COMMAND_INVALID_NAME', 'Command name is invalid');
       else if (names.has(`${String(type)}:${name}`)) errs.add([i, 'name'], 'APPLICATION_COMMANDS_DUPLICATE_NAME', 'Application command names must be unique');
       if (name !== undefined) names.add(`${String(type)}:${name}`);
       if (type === 1) checkLength(errs, [i, 'description'], command.description, 1, 100, true);
@@ -1607,6 +1726,7 @@ export class DiscordEmulator {
   }
 
   #requireApplication(applicationId: string | undefined): void {
-    if (applicationId !== this.applicationId) throw new DiscordError(403, errorBody(20012, 'You are not authorized to perform this action on this application'));
+    if (applicationId !== this.applicationId)
+      throw new DiscordError(403, errorBody(20012, 'You are not authorized to perform this action on this application'));
   }
 }

@@ -45,12 +45,28 @@ export function engagementBook(seed: string = DEFAULT_METRICS_SEED) {
  * [{value}], title, description, id}]}`; a metric the network does not offer is error (#100).
  */
 export function insightsReply(mediaId: string, requested: unknown, offered: Record<string, number>, type = 'OAuthException'): Reply {
-  const names = typeof requested === 'string' ? requested.split(',').map((s) => s.trim()).filter(Boolean) : [];
+  const names =
+    typeof requested === 'string'
+      ? requested
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [];
   if (names.length === 0) return graphError({ code: 100, type, message: '(#100) The parameter metric is required' });
   const unknown = names.find((n) => !(n in offered));
-  if (unknown) return graphError({ code: 100, type, message: `(#100) metric[${names.indexOf(unknown)}] must be one of the following values: ${Object.keys(offered).join(', ')}` });
+  if (unknown)
+    return graphError({
+      code: 100,
+      type,
+      message: `(#100) metric[${names.indexOf(unknown)}] must be one of the following values: ${Object.keys(offered).join(', ')}`,
+    });
   const data = names.map((name) => ({
-    name, period: 'lifetime', values: [{ value: offered[name] }], title: name[0]!.toUpperCase() + name.slice(1), description: `Lifetime ${name}.`, id: `${mediaId}/insights/${name}/lifetime`,
+    name,
+    period: 'lifetime',
+    values: [{ value: offered[name] }],
+    title: name[0]!.toUpperCase() + name.slice(1),
+    description: `Lifetime ${name}.`,
+    id: `${mediaId}/insights/${name}/lifetime`,
   }));
   return { status: 200, body: { data } };
 }

@@ -1,7 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import {
-  applyTimeouts, faultQueue, fetchImage, graphError, graphPlatformThrottle, graphThrottle, graphTime, graphToken, numericId, pickFields, pngReply, randomToken,
-  readParams, serveEmulator, splitVersion, tinyPng, type EmuRequest, type Fault, type Reply, type RequestRecord, graphPage,
+  applyTimeouts,
+  faultQueue,
+  fetchImage,
+  graphError,
+  graphPlatformThrottle,
+  graphThrottle,
+  graphTime,
+  graphToken,
+  numericId,
+  pickFields,
+  pngReply,
+  randomToken,
+  readParams,
+  serveEmulator,
+  splitVersion,
+  tinyPng,
+  type EmuRequest,
+  type Fault,
+  type Reply,
+  type RequestRecord,
+  graphPage,
 } from './common.ts';
 import { engagementBook } from './engagement.ts';
 import { facebookLogin } from './meta-login.ts';
@@ -26,17 +45,47 @@ export interface FacebookEmulatorOptions {
   clientId?: string;
   clientSecret?: string;
 }
-export interface FacebookPostRecord { id: string; pageId: string; message: string; link: string | undefined; photoIds: string[]; version: string | undefined; createdAt: Date }
-export interface FacebookPhotoRecord { id: string; pageId: string; url: string; caption: string; published: boolean; altText: string | undefined; postId: string | undefined }
-export interface FacebookTokens { accessToken: string; pageId: string }
+export interface FacebookPostRecord {
+  id: string;
+  pageId: string;
+  message: string;
+  link: string | undefined;
+  photoIds: string[];
+  version: string | undefined;
+  createdAt: Date;
+}
+export interface FacebookPhotoRecord {
+  id: string;
+  pageId: string;
+  url: string;
+  caption: string;
+  published: boolean;
+  altText: string | undefined;
+  postId: string | undefined;
+}
+export interface FacebookTokens {
+  accessToken: string;
+  pageId: string;
+}
 
-interface TokenState { pageId: string; revoked: boolean }
+interface TokenState {
+  pageId: string;
+  revoked: boolean;
+}
 
 const invalidToken = () => graphError({ code: 190, message: 'Invalid OAuth access token - Cannot parse access token' });
 const sessionInvalidated = () =>
-  graphError({ code: 190, subcode: 460, message: 'Error validating access token: The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons.' });
+  graphError({
+    code: 190,
+    subcode: 460,
+    message:
+      'Error validating access token: The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons.',
+  });
 const noPermission = () =>
-  graphError({ code: 200, message: '(#200) If posting to a page, requires both pages_read_engagement and pages_manage_posts as an admin with sufficient administrative permission' });
+  graphError({
+    code: 200,
+    message: '(#200) If posting to a page, requires both pages_read_engagement and pages_manage_posts as an admin with sufficient administrative permission',
+  });
 
 export async function startFacebookEmulator(options: FacebookEmulatorOptions = {}) {
   const seq = { n: 0n };
@@ -74,13 +123,20 @@ export async function startFacebookEmulator(options: FacebookEmulatorOptions = {
   };
   /** Facebook Login: the dialog, the token exchanges and /me/accounts (test/emulators/meta-login.ts). */
   const login = facebookLogin({
-    clientId: options.clientId ?? 'facebook-app', clientSecret: options.clientSecret ?? 'facebook-app-secret', issued: emu.issued,
-    pageToken: (pageId) => emu.issueToken(pageId).accessToken, nextId,
+    clientId: options.clientId ?? 'facebook-app',
+    clientSecret: options.clientSecret ?? 'facebook-app-secret',
+    issued: emu.issued,
+    pageToken: (pageId) => emu.issueToken(pageId).accessToken,
+    nextId,
   });
 
   const postEntity = (p: FacebookPostRecord) => ({
-    id: p.id, message: p.message || undefined, created_time: graphTime(p.createdAt), link: p.link,
-    permalink_url: `https://www.facebook.com/${p.pageId}/posts/${p.id.split('_')[1]}`, status_type: p.photoIds.length > 0 ? 'added_photos' : 'mobile_status_update',
+    id: p.id,
+    message: p.message || undefined,
+    created_time: graphTime(p.createdAt),
+    link: p.link,
+    permalink_url: `https://www.facebook.com/${p.pageId}/posts/${p.id.split('_')[1]}`,
+    status_type: p.photoIds.length > 0 ? 'added_photos' : 'mobile_status_update',
   });
 
   async function route(req: EmuRequest, rest: string, version: string | undefined): Promise<Reply> {
@@ -91,21 +147,31 @@ export async function startFacebookEmulator(options: FacebookEmulatorOptions = {
     if (!state) return invalidToken();
     if (state.revoked) return sessionInvalidated();
     const [, objectId = '', edge] = rest.split('/');
-    if (req.method === 'GET' && (objectId === 'me' || objectId === state.pageId) && !edge) return { status: 200, body: pickFields({ id: state.pageId, name: `Page ${state.pageId}` }, params.fields ?? 'id,name') };
+    if (req.method === 'GET' && (objectId === 'me' || objectId === state.pageId) && !edge)
+      return { status: 200, body: pickFields({ id: state.pageId, name: `Page ${state.pageId}` }, params.fields ?? 'id,name') };
     if (edge && objectId !== state.pageId) return noPermission();
     if (req.method === 'POST' && edge === 'feed') return createFeedPost(state.pageId, params, version);
     if (req.method === 'POST' && edge === 'photos') return createPhoto(state.pageId, params, version);
     if (req.method === 'GET' && (edge === 'posts' || edge === 'feed' || edge === 'published_posts')) return listPosts(state.pageId, params);
     const post = !edge ? emu.posts.find((p) => p.id === objectId) : undefined;
-    if (req.method === 'GET' && post) return { status: 200, body: { ...pickFields(postEntity(post), params.fields), ...engagementFields(post, params.fields) } };
-    return graphError({ code: 100, subcode: 33, type: 'GraphMethodException', message: `Unsupported ${req.method.toLowerCase()} request. Object with ID '${objectId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.` });
+    if (req.method === 'GET' && post)
+      return { status: 200, body: { ...pickFields(postEntity(post), params.fields), ...engagementFields(post, params.fields) } };
+    return graphError({
+      code: 100,
+      subcode: 33,
+      type: 'GraphMethodException',
+      message: `Unsupported ${req.method.toLowerCase()} request. Object with ID '${objectId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
+    });
   }
 
   /** The engagement edges a field list asks for: `reactions` and `comments` with their summary, `shares` when any. */
   function engagementFields(post: FacebookPostRecord, fields: unknown): Record<string, unknown> {
     const names = typeof fields === 'string' ? topLevelFields(fields) : new Map<string, string>();
     const e = emu.engagement.of(post.id);
-    const edge = (name: string, total: number) => ({ data: [], ...(names.get(name)!.includes('summary(') ? { summary: { total_count: total, order: 'ranked' } } : {}) });
+    const edge = (name: string, total: number) => ({
+      data: [],
+      ...(names.get(name)!.includes('summary(') ? { summary: { total_count: total, order: 'ranked' } } : {}),
+    });
     return {
       ...(names.has('reactions') ? { reactions: edge('reactions', e.likes) } : {}),
       ...(names.has('comments') ? { comments: edge('comments', e.replies) } : {}),
@@ -116,13 +182,20 @@ export async function startFacebookEmulator(options: FacebookEmulatorOptions = {
   function createFeedPost(pageId: string, params: Record<string, unknown>, version: string | undefined): Reply {
     const message = typeof params.message === 'string' ? params.message : '';
     const link = typeof params.link === 'string' && params.link !== '' ? params.link : undefined;
-    const attached = Object.keys(params).filter((k) => /^attached_media\[\d+\]$/.test(k)).map((k) => mediaFbid(params[k]));
+    const attached = Object.keys(params)
+      .filter((k) => /^attached_media\[\d+\]$/.test(k))
+      .map((k) => mediaFbid(params[k]));
     const photos = attached.map((id) => emu.photos.find((p) => p.id === id && p.pageId === pageId && !p.published && !p.postId));
     if (photos.some((p) => !p)) return graphError({ code: 100, message: '(#100) Invalid media_fbid in attached_media' });
     if (message.trim() === '' && !link && photos.length === 0) return graphError({ code: 100, message: '(#100) Missing message or attachment' });
     const last = emu.posts.filter((p) => p.pageId === pageId).at(-1);
     if (message !== '' && last?.message === message) {
-      return graphError({ code: 506, message: 'Duplicate status message', userTitle: 'Duplicate Post', userMsg: 'This status update is identical to the last one you posted. Try posting something different, or delete your previous update.' });
+      return graphError({
+        code: 506,
+        message: 'Duplicate status message',
+        userTitle: 'Duplicate Post',
+        userMsg: 'This status update is identical to the last one you posted. Try posting something different, or delete your previous update.',
+      });
     }
     const post: FacebookPostRecord = { id: `${pageId}_${nextId()}`, pageId, message, link, photoIds: attached, version, createdAt: new Date() };
     emu.posts.push(post);
@@ -136,11 +209,25 @@ export async function startFacebookEmulator(options: FacebookEmulatorOptions = {
     const published = params.published !== 'false' && params.published !== false;
     const caption = typeof params.caption === 'string' ? params.caption : typeof params.message === 'string' ? params.message : '';
     const photo: FacebookPhotoRecord = {
-      id: nextId(), pageId, url, caption, published, altText: typeof params.alt_text_custom === 'string' ? params.alt_text_custom : undefined, postId: undefined,
+      id: nextId(),
+      pageId,
+      url,
+      caption,
+      published,
+      altText: typeof params.alt_text_custom === 'string' ? params.alt_text_custom : undefined,
+      postId: undefined,
     };
     emu.photos.push(photo);
     if (!published) return { status: 200, body: { id: photo.id } };
-    const post: FacebookPostRecord = { id: `${pageId}_${nextId()}`, pageId, message: caption, link: undefined, photoIds: [photo.id], version, createdAt: new Date() };
+    const post: FacebookPostRecord = {
+      id: `${pageId}_${nextId()}`,
+      pageId,
+      message: caption,
+      link: undefined,
+      photoIds: [photo.id],
+      version,
+      createdAt: new Date(),
+    };
     emu.posts.push(post);
     photo.postId = post.id;
     return { status: 200, body: { id: photo.id, post_id: post.id } };
@@ -151,11 +238,13 @@ export async function startFacebookEmulator(options: FacebookEmulatorOptions = {
   }
 
   function faultReply(fault: Fault, objectId: string): Reply | undefined {
-    if (fault.kind === '5xx') return graphError({ status: 500, code: 2, message: 'An unexpected error has occurred. Please retry your request later.', isTransient: true });
+    if (fault.kind === '5xx')
+      return graphError({ status: 500, code: 2, message: 'An unexpected error has occurred. Please retry your request later.', isTransient: true });
     if (fault.kind === '429' && fault.platformLimit) return graphPlatformThrottle(fault.platformLimit);
     if (fault.kind === '429') return graphThrottle(objectId, 'pages', 32, '(#32) Page request limit reached', fault.resetInSeconds ?? 60);
     if (fault.kind === 'revoked') return sessionInvalidated();
-    if (fault.kind === 'rejected') return graphError({ code: 368, subcode: 1390008, message: 'The action attempted has been deemed abusive or is otherwise disallowed' });
+    if (fault.kind === 'rejected')
+      return graphError({ code: 368, subcode: 1390008, message: 'The action attempted has been deemed abusive or is otherwise disallowed' });
     return undefined;
   }
 

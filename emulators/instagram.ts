@@ -1,7 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import {
-  applyTimeouts, faultQueue, fetchImage, graphError, graphPlatformThrottle, graphThrottle, graphTime, graphToken, numericId, pickFields, pngReply, randomToken,
-  readParams, serveEmulator, splitVersion, tinyPng, type EmuRequest, type Fault, type Reply, type RequestRecord, graphPage,
+  applyTimeouts,
+  faultQueue,
+  fetchImage,
+  graphError,
+  graphPlatformThrottle,
+  graphThrottle,
+  graphTime,
+  graphToken,
+  numericId,
+  pickFields,
+  pngReply,
+  randomToken,
+  readParams,
+  serveEmulator,
+  splitVersion,
+  tinyPng,
+  type EmuRequest,
+  type Fault,
+  type Reply,
+  type RequestRecord,
+  graphPage,
 } from './common.ts';
 import { engagementBook, insightsReply } from './engagement.ts';
 
@@ -27,19 +46,53 @@ export interface InstagramEmulatorOptions {
   metricsSeed?: string;
 }
 export interface InstagramContainerRecord {
-  id: string; userId: string; mediaType: 'IMAGE' | 'CAROUSEL'; imageUrl: string | undefined; caption: string; altText: string | undefined;
-  isCarouselItem: boolean; children: string[]; statusCode: 'IN_PROGRESS' | 'FINISHED' | 'ERROR' | 'PUBLISHED'; status: string; pollsLeft: number;
+  id: string;
+  userId: string;
+  mediaType: 'IMAGE' | 'CAROUSEL';
+  imageUrl: string | undefined;
+  caption: string;
+  altText: string | undefined;
+  isCarouselItem: boolean;
+  children: string[];
+  statusCode: 'IN_PROGRESS' | 'FINISHED' | 'ERROR' | 'PUBLISHED';
+  status: string;
+  pollsLeft: number;
 }
-export interface InstagramMediaRecord { id: string; userId: string; containerId: string; caption: string; mediaType: string; shortcode: string; createdAt: Date }
-export interface InstagramTokens { accessToken: string; userId: string; username: string }
+export interface InstagramMediaRecord {
+  id: string;
+  userId: string;
+  containerId: string;
+  caption: string;
+  mediaType: string;
+  shortcode: string;
+  createdAt: Date;
+}
+export interface InstagramTokens {
+  accessToken: string;
+  userId: string;
+  username: string;
+}
 
-interface TokenState { userId: string; username: string; revoked: boolean; expired: boolean }
+interface TokenState {
+  userId: string;
+  username: string;
+  revoked: boolean;
+  expired: boolean;
+}
 
 const DAY_MS = 86_400_000;
 const invalidToken = () => graphError({ code: 190, message: 'Invalid OAuth access token - Cannot parse access token' });
-const revokedToken = () => graphError({ code: 190, subcode: 458, message: 'Error validating access token: The user has not authorized application 936619743392459.' });
+const revokedToken = () =>
+  graphError({ code: 190, subcode: 458, message: 'Error validating access token: The user has not authorized application 936619743392459.' });
 const expiredToken = () => graphError({ code: 190, subcode: 463, message: 'Error validating access token: Session has expired.' });
-const notReady = (message: string) => graphError({ code: 9007, subcode: 2207027, message, userTitle: 'Media ID is not available', userMsg: 'The media is not ready for publishing, please wait for a moment' });
+const notReady = (message: string) =>
+  graphError({
+    code: 9007,
+    subcode: 2207027,
+    message,
+    userTitle: 'Media ID is not available',
+    userMsg: 'The media is not ready for publishing, please wait for a moment',
+  });
 
 export async function startInstagramEmulator(options: InstagramEmulatorOptions = {}) {
   const seq = { n: 0n };
@@ -89,8 +142,14 @@ export async function startInstagramEmulator(options: InstagramEmulatorOptions =
 
   const published = (userId: string) => emu.media.filter((m) => m.userId === userId && Date.now() - m.createdAt.getTime() < DAY_MS).length;
   const mediaEntity = (m: InstagramMediaRecord) => ({
-    id: m.id, caption: m.caption || undefined, media_type: m.mediaType, media_product_type: 'FEED', timestamp: graphTime(m.createdAt),
-    permalink: `https://www.instagram.com/p/${m.shortcode}/`, shortcode: m.shortcode, username: [...tokens.values()].find((t) => t.userId === m.userId)?.username,
+    id: m.id,
+    caption: m.caption || undefined,
+    media_type: m.mediaType,
+    media_product_type: 'FEED',
+    timestamp: graphTime(m.createdAt),
+    permalink: `https://www.instagram.com/p/${m.shortcode}/`,
+    shortcode: m.shortcode,
+    username: [...tokens.values()].find((t) => t.userId === m.userId)?.username,
   });
 
   function auth(req: EmuRequest, params: Record<string, unknown>): TokenState | Reply {
@@ -110,7 +169,8 @@ export async function startInstagramEmulator(options: InstagramEmulatorOptions =
     if (req.method === 'GET' && rest === '/refresh_access_token') return refresh(params, who);
     const [, objectId = '', edge] = rest.split('/');
     if (req.method === 'GET' && objectId === 'me' && !edge) return { status: 200, body: { id: who.userId, user_id: who.userId, username: who.username } };
-    if (req.method === 'GET' && objectId === who.userId && !edge) return { status: 200, body: pickFields({ id: who.userId, username: who.username }, params.fields ?? 'id') };
+    if (req.method === 'GET' && objectId === who.userId && !edge)
+      return { status: 200, body: pickFields({ id: who.userId, username: who.username }, params.fields ?? 'id') };
     if (req.method === 'GET' && edge === 'insights') return mediaInsights(objectId, who.userId, params.metric);
     if (edge && objectId !== who.userId) return graphError({ code: 10, message: '(#10) Application does not have permission for this action' });
     if (req.method === 'POST' && edge === 'media') return createContainer(who.userId, params);
@@ -123,15 +183,32 @@ export async function startInstagramEmulator(options: InstagramEmulatorOptions =
     if (req.method === 'GET' && container) return { status: 200, body: pickFields(containerStatus(container), params.fields) };
     const media = !edge ? emu.media.find((m) => m.id === objectId && m.userId === who.userId) : undefined;
     if (req.method === 'GET' && media) return { status: 200, body: pickFields(mediaEntity(media), params.fields) };
-    return graphError({ code: 100, subcode: 33, type: 'GraphMethodException', message: `Unsupported ${req.method.toLowerCase()} request. Object with ID '${objectId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.` });
+    return graphError({
+      code: 100,
+      subcode: 33,
+      type: 'GraphMethodException',
+      message: `Unsupported ${req.method.toLowerCase()} request. Object with ID '${objectId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
+    });
   }
 
   function mediaInsights(mediaId: string, userId: string, metric: unknown): Reply {
     const media = emu.media.find((m) => m.id === mediaId && m.userId === userId);
-    if (!media) return graphError({ code: 100, subcode: 33, type: 'GraphMethodException', message: `Unsupported get request. Object with ID '${mediaId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.` });
+    if (!media)
+      return graphError({
+        code: 100,
+        subcode: 33,
+        type: 'GraphMethodException',
+        message: `Unsupported get request. Object with ID '${mediaId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
+      });
     const e = emu.engagement.of(mediaId);
     return insightsReply(mediaId, metric, {
-      views: e.impressions, reach: Math.floor(e.impressions * 0.7), likes: e.likes, comments: e.replies, shares: e.reposts, saved: e.quotes, total_interactions: e.likes + e.replies + e.reposts + e.quotes,
+      views: e.impressions,
+      reach: Math.floor(e.impressions * 0.7),
+      likes: e.likes,
+      comments: e.replies,
+      shares: e.reposts,
+      saved: e.quotes,
+      total_interactions: e.likes + e.replies + e.reposts + e.quotes,
     });
   }
 
@@ -141,7 +218,16 @@ export async function startInstagramEmulator(options: InstagramEmulatorOptions =
       if (c.pollsLeft > 0) c.pollsLeft -= 1;
       else c.statusCode = c.status ? 'ERROR' : 'FINISHED';
     }
-    return { id: c.id, status_code: c.statusCode, status: c.statusCode === 'ERROR' ? c.status : c.statusCode === 'FINISHED' ? 'Finished: Media has been uploaded and it is ready to be published.' : 'In Progress' };
+    return {
+      id: c.id,
+      status_code: c.statusCode,
+      status:
+        c.statusCode === 'ERROR'
+          ? c.status
+          : c.statusCode === 'FINISHED'
+            ? 'Finished: Media has been uploaded and it is ready to be published.'
+            : 'In Progress',
+    };
   }
 
   async function createContainer(userId: string, params: Record<string, unknown>): Promise<Reply> {
@@ -152,9 +238,12 @@ export async function startInstagramEmulator(options: InstagramEmulatorOptions =
     const statusCode = emu.processingPolls > 0 ? 'IN_PROGRESS' : status ? 'ERROR' : 'FINISHED';
     const base = { id: nextId(), userId, caption, isCarouselItem, pollsLeft: emu.processingPolls, status, statusCode } as const;
     if (params.media_type === 'CAROUSEL') {
-      const children = String(params.children ?? '').split(',').filter(Boolean);
+      const children = String(params.children ?? '')
+        .split(',')
+        .filter(Boolean);
       const items = children.map((id) => emu.containers.find((c) => c.id === id && c.userId === userId && c.isCarouselItem));
-      if (children.length < 2 || children.length > 10 || items.some((c) => !c)) return graphError({ code: 100, message: '(#100) The children parameter must name 2 to 10 carousel item containers' });
+      if (children.length < 2 || children.length > 10 || items.some((c) => !c))
+        return graphError({ code: 100, message: '(#100) The children parameter must name 2 to 10 carousel item containers' });
       if (items.some((c) => c!.statusCode !== 'FINISHED')) return notReady('Media ID is not available');
       emu.containers.push({ ...base, mediaType: 'CAROUSEL', imageUrl: undefined, altText: undefined, children });
       return { status: 200, body: { id: base.id } };
@@ -162,7 +251,13 @@ export async function startInstagramEmulator(options: InstagramEmulatorOptions =
     const imageUrl = typeof params.image_url === 'string' ? params.image_url : undefined;
     if (!imageUrl) return graphError({ code: 100, message: '(#100) The parameter image_url is required' });
     if (!(await fetchImage(imageUrl))) {
-      return graphError({ code: 9004, subcode: 2207052, message: 'Only photo or video can be accepted as media type.', userTitle: 'Media download has failed', userMsg: 'The media could not be fetched from this URI.' });
+      return graphError({
+        code: 9004,
+        subcode: 2207052,
+        message: 'Only photo or video can be accepted as media type.',
+        userTitle: 'Media download has failed',
+        userMsg: 'The media could not be fetched from this URI.',
+      });
     }
     const altText = typeof params.alt_text === 'string' ? params.alt_text : undefined;
     emu.containers.push({ ...base, mediaType: 'IMAGE', imageUrl, altText, children: [] });
@@ -174,12 +269,26 @@ export async function startInstagramEmulator(options: InstagramEmulatorOptions =
     if (!container || container.isCarouselItem || container.statusCode === 'PUBLISHED') return notReady('Media ID is not available');
     if (container.statusCode !== 'FINISHED') return notReady('The media is not ready for publishing, please wait for a moment');
     if (published(userId) >= emu.publishLimit) {
-      return graphError({ code: 9, subcode: 2207042, message: 'Application request limit reached', userTitle: 'Cannot publish', userMsg: 'You have reached the maximum number of posts allowed in 24 hours.' });
+      return graphError({
+        code: 9,
+        subcode: 2207042,
+        message: 'Application request limit reached',
+        userTitle: 'Cannot publish',
+        userMsg: 'You have reached the maximum number of posts allowed in 24 hours.',
+      });
     }
     container.statusCode = 'PUBLISHED';
     const id = nextId();
     const shortcode = Buffer.from(id).toString('base64url').slice(0, 11);
-    emu.media.push({ id, userId, containerId: container.id, caption: container.caption, mediaType: container.mediaType === 'CAROUSEL' ? 'CAROUSEL_ALBUM' : 'IMAGE', shortcode, createdAt: new Date() });
+    emu.media.push({
+      id,
+      userId,
+      containerId: container.id,
+      caption: container.caption,
+      mediaType: container.mediaType === 'CAROUSEL' ? 'CAROUSEL_ALBUM' : 'IMAGE',
+      shortcode,
+      createdAt: new Date(),
+    });
     return { status: 200, body: { id } };
   }
 
@@ -194,12 +303,26 @@ export async function startInstagramEmulator(options: InstagramEmulatorOptions =
   }
 
   function faultReply(fault: Fault, objectId: string): Reply | undefined {
-    if (fault.kind === '5xx') return graphError({ status: 500, code: 2, message: 'An unexpected error has occurred. Please retry your request later.', isTransient: true });
+    if (fault.kind === '5xx')
+      return graphError({ status: 500, code: 2, message: 'An unexpected error has occurred. Please retry your request later.', isTransient: true });
     if (fault.kind === '429' && fault.platformLimit) return graphPlatformThrottle(fault.platformLimit);
-    if (fault.kind === '429') return graphThrottle(objectId, 'instagram', 80002, 'There have been too many calls to this Instagram account. Wait a bit and try again.', fault.resetInSeconds ?? 60);
+    if (fault.kind === '429')
+      return graphThrottle(
+        objectId,
+        'instagram',
+        80002,
+        'There have been too many calls to this Instagram account. Wait a bit and try again.',
+        fault.resetInSeconds ?? 60,
+      );
     if (fault.kind === 'revoked') return revokedToken();
     if (fault.kind === 'rejected') {
-      return graphError({ code: 100, subcode: 2207051, message: 'We restrict certain activity to protect our community.', userTitle: 'Action is blocked', userMsg: 'The post was not published.' });
+      return graphError({
+        code: 100,
+        subcode: 2207051,
+        message: 'We restrict certain activity to protect our community.',
+        userTitle: 'Action is blocked',
+        userMsg: 'The post was not published.',
+      });
     }
     return undefined;
   }

@@ -1,7 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import {
-  applyTimeouts, faultQueue, imageType, isObject, parseJson, pngReply, randomToken, readParams, serveEmulator, tinyPng,
-  type EmuRequest, type Fault, type Reply, type RequestRecord,
+  applyTimeouts,
+  faultQueue,
+  imageType,
+  isObject,
+  parseJson,
+  pngReply,
+  randomToken,
+  readParams,
+  serveEmulator,
+  tinyPng,
+  type EmuRequest,
+  type Fault,
+  type Reply,
+  type RequestRecord,
 } from './common.ts';
 import { engagementBook } from './engagement.ts';
 
@@ -27,15 +39,36 @@ export interface LinkedInEmulatorOptions {
   metricsSeed?: string;
 }
 export interface LinkedInPostRecord {
-  id: string; author: string; commentary: string;
+  id: string;
+  author: string;
+  commentary: string;
   /** The commentary as LinkedIn shows it (little format rendered). */
   text: string;
-  visibility: string; lifecycleState: string; imageUrns: string[]; article: { source: string; title: string } | undefined; version: string; createdAt: Date;
+  visibility: string;
+  lifecycleState: string;
+  imageUrns: string[];
+  article: { source: string; title: string } | undefined;
+  version: string;
+  createdAt: Date;
 }
-export interface LinkedInImageRecord { urn: string; owner: string; status: 'WAITING_UPLOAD' | 'AVAILABLE'; size: number; contentType: string }
-export interface LinkedInTokens { accessToken: string; refreshToken: string; author: string }
+export interface LinkedInImageRecord {
+  urn: string;
+  owner: string;
+  status: 'WAITING_UPLOAD' | 'AVAILABLE';
+  size: number;
+  contentType: string;
+}
+export interface LinkedInTokens {
+  accessToken: string;
+  refreshToken: string;
+  author: string;
+}
 
-interface TokenState { author: string; revoked: boolean; expired: boolean }
+interface TokenState {
+  author: string;
+  revoked: boolean;
+  expired: boolean;
+}
 
 const VERSIONED = /^\/rest\//;
 const apiError = (status: number, message: string, extra: Record<string, unknown> = {}): Reply => ({ status, body: { status, message, ...extra } });
@@ -45,7 +78,8 @@ const inputError = (status: number, message: string, fieldPath: string, code: st
     errorDetails: { inputErrors: [{ description: message, input: { inputPath: { fieldPath } }, code }] },
   });
 const invalidToken = () => apiError(401, 'Invalid access token', { serviceErrorCode: 65600, code: 'INVALID_ACCESS_TOKEN' });
-const revokedToken = () => apiError(401, 'The token used in the request has been revoked by the user', { serviceErrorCode: 65601, code: 'REVOKED_ACCESS_TOKEN' });
+const revokedToken = () =>
+  apiError(401, 'The token used in the request has been revoked by the user', { serviceErrorCode: 65601, code: 'REVOKED_ACCESS_TOKEN' });
 const expiredToken = () => apiError(401, 'The token used in the request has expired', { serviceErrorCode: 65602, code: 'EXPIRED_ACCESS_TOKEN' });
 
 export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {}) {
@@ -115,7 +149,8 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
       return apiError(400, 'A version must be present. Please specify a version by adding the LinkedIn-Version header.', { code: 'VERSION_MISSING' });
     }
     if (!/^\d{6}(\.\d{2})?$/.test(version)) return apiError(426, `Requested version ${version} is not active`, { code: 'NONEXISTENT_VERSION' });
-    if (req.headers['x-restli-protocol-version'] !== '2.0.0') return apiError(400, 'Emulator: X-Restli-Protocol-Version 2.0.0 is required', { code: 'PROTOCOL_VERSION' });
+    if (req.headers['x-restli-protocol-version'] !== '2.0.0')
+      return apiError(400, 'Emulator: X-Restli-Protocol-Version 2.0.0 is required', { code: 'PROTOCOL_VERSION' });
     return undefined;
   }
 
@@ -129,7 +164,8 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
     }
     const who = auth(req);
     if ('status' in who) return who;
-    if (method === 'GET' && path === '/v2/userinfo') return { status: 200, body: { sub: who.author.split(':').pop(), name: 'Test Member', email_verified: true, locale: { country: 'US', language: 'en' } } };
+    if (method === 'GET' && path === '/v2/userinfo')
+      return { status: 200, body: { sub: who.author.split(':').pop(), name: 'Test Member', email_verified: true, locale: { country: 'US', language: 'en' } } };
     if (method === 'POST' && path === '/rest/posts') return createPost(req, who.author);
     if (method === 'GET' && path === '/rest/posts') return findByAuthor(req, who.author);
     const one = /^\/rest\/posts\/(.+)$/.exec(path);
@@ -149,7 +185,8 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
     const body = parseJson(req.body);
     if (!isObject(body)) return inputError(400, 'Request body must be a JSON object', '/', 'INVALID_VALUE');
     const author = body.author;
-    if (typeof author !== 'string' || !/^urn:li:(person|organization):\w+$/.test(author)) return inputError(422, 'Invalid author', '/author', 'INVALID_URN_TYPE');
+    if (typeof author !== 'string' || !/^urn:li:(person|organization):\w+$/.test(author))
+      return inputError(422, 'Invalid author', '/author', 'INVALID_URN_TYPE');
     if (author !== tokenAuthor) {
       return apiError(403, 'Not enough permissions to access: partnerApiPostsExternal.CREATE.20261001', { serviceErrorCode: 100, code: 'ACCESS_DENIED' });
     }
@@ -168,21 +205,31 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
     const article = isObject(content.article) ? { source: String(content.article.source), title: String(content.article.title) } : undefined;
     const id = `urn:li:${imageUrns.length > 0 ? 'ugcPost' : 'share'}:${nextId()}`;
     emu.posts.push({
-      id, author, commentary, text: renderLittleText(commentary), visibility: String(body.visibility), lifecycleState: String(body.lifecycleState),
-      imageUrns, article, version: String(req.headers['linkedin-version']), createdAt: new Date(),
+      id,
+      author,
+      commentary,
+      text: renderLittleText(commentary),
+      visibility: String(body.visibility),
+      lifecycleState: String(body.lifecycleState),
+      imageUrns,
+      article,
+      version: String(req.headers['linkedin-version']),
+      createdAt: new Date(),
     });
     return { status: 201, raw: Buffer.alloc(0), headers: { 'x-restli-id': id, 'x-linkedin-id': id } };
   }
 
   function validatePost(body: Record<string, unknown>): Reply | undefined {
-    if (!['PUBLIC', 'CONNECTIONS', 'LOGGED_IN', 'CONTAINER'].includes(String(body.visibility))) return inputError(422, 'Invalid visibility', '/visibility', 'INVALID_VALUE');
+    if (!['PUBLIC', 'CONNECTIONS', 'LOGGED_IN', 'CONTAINER'].includes(String(body.visibility)))
+      return inputError(422, 'Invalid visibility', '/visibility', 'INVALID_VALUE');
     if (!['PUBLISHED', 'DRAFT'].includes(String(body.lifecycleState))) return inputError(422, 'Invalid lifecycleState', '/lifecycleState', 'INVALID_VALUE');
     const distribution = isObject(body.distribution) ? body.distribution : undefined;
     if (!distribution || !['MAIN_FEED', 'NONE'].includes(String(distribution.feedDistribution))) {
       return inputError(422, 'Missing distribution.feedDistribution', '/distribution/feedDistribution', 'MISSING_FIELD');
     }
     if (body.commentary !== undefined && typeof body.commentary !== 'string') return inputError(422, 'Invalid commentary', '/commentary', 'INVALID_VALUE');
-    if (typeof body.commentary === 'string' && body.commentary.length > 3000) return inputError(422, 'Commentary is too long', '/commentary', 'FIELD_LENGTH_TOO_LONG');
+    if (typeof body.commentary === 'string' && body.commentary.length > 3000)
+      return inputError(422, 'Commentary is too long', '/commentary', 'FIELD_LENGTH_TOO_LONG');
     const article = isObject(body.content) ? body.content.article : undefined;
     if (article !== undefined && (!isObject(article) || typeof article.source !== 'string' || typeof article.title !== 'string')) {
       return inputError(422, 'Article needs source and title', '/content/article', 'MISSING_FIELD');
@@ -203,10 +250,17 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
   }
 
   const postEntity = (p: LinkedInPostRecord) => ({
-    id: p.id, author: p.author, commentary: p.commentary, visibility: p.visibility, lifecycleState: p.lifecycleState,
+    id: p.id,
+    author: p.author,
+    commentary: p.commentary,
+    visibility: p.visibility,
+    lifecycleState: p.lifecycleState,
     distribution: { feedDistribution: 'MAIN_FEED', targetEntities: [], thirdPartyDistributionChannels: [] },
-    isReshareDisabledByAuthor: false, lifecycleStateInfo: { isEditedByAuthor: false },
-    createdAt: p.createdAt.getTime(), publishedAt: p.createdAt.getTime(), lastModifiedAt: p.createdAt.getTime(),
+    isReshareDisabledByAuthor: false,
+    lifecycleStateInfo: { isEditedByAuthor: false },
+    createdAt: p.createdAt.getTime(),
+    publishedAt: p.createdAt.getTime(),
+    lastModifiedAt: p.createdAt.getTime(),
     ...(p.article ? { content: { article: p.article } } : {}),
     ...(p.imageUrns.length === 1 ? { content: { media: { id: p.imageUrns[0] } } } : {}),
     ...(p.imageUrns.length > 1 ? { content: { multiImage: { images: p.imageUrns.map((id) => ({ id })) } } } : {}),
@@ -215,7 +269,11 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
   function findByAuthor(req: EmuRequest, tokenAuthor: string): Reply {
     if (req.query.get('q') !== 'author') return apiError(400, 'Emulator: only the author finder (q=author) is served', { code: 'ILLEGAL_ARGUMENT' });
     const author = req.query.get('author') ?? '';
-    if (author !== tokenAuthor) return apiError(403, 'Not enough permissions to access: partnerApiPostsExternal.FINDER-author.20261001', { serviceErrorCode: 100, code: 'ACCESS_DENIED' });
+    if (author !== tokenAuthor)
+      return apiError(403, 'Not enough permissions to access: partnerApiPostsExternal.FINDER-author.20261001', {
+        serviceErrorCode: 100,
+        code: 'ACCESS_DENIED',
+      });
     const count = Math.min(Math.max(Number(req.query.get('count') ?? '10') || 10, 1), 100);
     const start = Math.max(Number(req.query.get('start') ?? '0') || 0, 0);
     const mine = emu.posts.filter((p) => p.author === author).reverse();
@@ -255,24 +313,37 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
     if (req.query.get('q') !== 'organizationalEntity' || !org.startsWith('urn:li:organization:')) {
       return apiError(400, 'Emulator: q=organizationalEntity with an organization URN is required', { code: 'ILLEGAL_ARGUMENT' });
     }
-    if (org !== tokenAuthor) return apiError(403, 'Not enough permissions to access: organizationalEntityShareStatistics.FINDER-organizationalEntity', { serviceErrorCode: 100, code: 'ACCESS_DENIED' });
+    if (org !== tokenAuthor)
+      return apiError(403, 'Not enough permissions to access: organizationalEntityShareStatistics.FINDER-organizationalEntity', {
+        serviceErrorCode: 100,
+        code: 'ACCESS_DENIED',
+      });
     const wanted = [...(listParam(req.query.get('shares')) ?? []), ...(listParam(req.query.get('ugcPosts')) ?? [])];
-    const elements = emu.posts.filter((p) => p.author === org && wanted.includes(p.id)).map((p) => {
-      const e = emu.engagement.of(p.id);
-      const stats = {
-        uniqueImpressionsCount: Math.floor(e.impressions * 0.8), shareCount: e.reposts, engagement: (e.likes + e.replies + e.reposts) / e.impressions,
-        clickCount: 0, likeCount: e.likes, impressionCount: e.impressions, commentCount: e.replies,
-      };
-      return { totalShareStatistics: stats, [p.id.startsWith('urn:li:share:') ? 'share' : 'ugcPost']: p.id, organizationalEntity: org };
-    });
+    const elements = emu.posts
+      .filter((p) => p.author === org && wanted.includes(p.id))
+      .map((p) => {
+        const e = emu.engagement.of(p.id);
+        const stats = {
+          uniqueImpressionsCount: Math.floor(e.impressions * 0.8),
+          shareCount: e.reposts,
+          engagement: (e.likes + e.replies + e.reposts) / e.impressions,
+          clickCount: 0,
+          likeCount: e.likes,
+          impressionCount: e.impressions,
+          commentCount: e.replies,
+        };
+        return { totalShareStatistics: stats, [p.id.startsWith('urn:li:share:') ? 'share' : 'ugcPost']: p.id, organizationalEntity: org };
+      });
     return { status: 200, body: { paging: { start: 0, count: 10, links: [] }, elements } };
   }
 
   function initializeUpload(req: EmuRequest, tokenAuthor: string): Reply {
     const body = parseJson(req.body);
     const init = isObject(body) && isObject(body.initializeUploadRequest) ? body.initializeUploadRequest : undefined;
-    if (!init || typeof init.owner !== 'string') return inputError(422, 'Missing initializeUploadRequest.owner', '/initializeUploadRequest/owner', 'MISSING_FIELD');
-    if (init.owner !== tokenAuthor) return apiError(403, 'Not enough permissions to access: partnerApiImages.ACTION-initializeUpload', { serviceErrorCode: 100, code: 'ACCESS_DENIED' });
+    if (!init || typeof init.owner !== 'string')
+      return inputError(422, 'Missing initializeUploadRequest.owner', '/initializeUploadRequest/owner', 'MISSING_FIELD');
+    if (init.owner !== tokenAuthor)
+      return apiError(403, 'Not enough permissions to access: partnerApiImages.ACTION-initializeUpload', { serviceErrorCode: 100, code: 'ACCESS_DENIED' });
     const id = nextId();
     emu.images.push({ urn: `urn:li:image:C4E${id}`, owner: init.owner, status: 'WAITING_UPLOAD', size: 0, contentType: '' });
     const value = { uploadUrlExpiresAt: Date.now() + 86_400_000, uploadUrl: `${emu.url}/dms-uploads/${id}/uploadedImage/0`, image: `urn:li:image:C4E${id}` };
@@ -293,7 +364,10 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
     if (form.client_id !== clientId || form.client_secret !== clientSecret) {
       return { status: 401, body: { error: 'invalid_client', error_description: 'Client authentication failed' } };
     }
-    const refused = { status: 400, body: { error: 'invalid_request', error_description: 'The provided authorization grant or refresh token is invalid, expired or revoked.' } };
+    const refused = {
+      status: 400,
+      body: { error: 'invalid_request', error_description: 'The provided authorization grant or refresh token is invalid, expired or revoked.' },
+    };
     if (form.grant_type === 'refresh_token') {
       const r = refreshes.get(String(form.refresh_token ?? ''));
       if (!r || r.expiresAt <= Date.now()) return refused;
@@ -314,14 +388,18 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
     if (!emu.issued.includes(accessToken)) emu.issued.push(accessToken);
     tokens.set(accessToken, { author, revoked: false, expired: false });
     return {
-      access_token: accessToken, expires_in: 5_184_000, refresh_token: refreshToken,
-      refresh_token_expires_in: Math.floor((refreshExpiresAt - Date.now()) / 1000), scope: 'openid,profile,w_member_social',
+      access_token: accessToken,
+      expires_in: 5_184_000,
+      refresh_token: refreshToken,
+      refresh_token_expires_in: Math.floor((refreshExpiresAt - Date.now()) / 1000),
+      scope: 'openid,profile,w_member_social',
     };
   }
 
   function faultReply(fault: Fault): Reply | undefined {
     if (fault.kind === '5xx') return apiError(503, 'Service Unavailable');
-    if (fault.kind === '429') return apiError(429, 'Resource level throttle APPLICATION DAY limit for calls to this resource is reached.', { code: 'TOO_MANY_REQUESTS' });
+    if (fault.kind === '429')
+      return apiError(429, 'Resource level throttle APPLICATION DAY limit for calls to this resource is reached.', { code: 'TOO_MANY_REQUESTS' });
     if (fault.kind === 'revoked') return revokedToken();
     if (fault.kind === 'rejected') return inputError(422, 'The content of the post was rejected', '/commentary', 'INVALID_VALUE');
     return undefined;

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { crc32, deflateSync } from 'node:zlib';
+import { imageType, randomToken, tinyPng } from './common.ts';
 import { engagementBook } from './engagement.ts';
 
 /**
@@ -33,25 +33,65 @@ export interface MastodonEmulatorOptions {
   metricsSeed?: string;
 }
 export interface MastodonPostRecord {
-  id: string; text: string; accountId: string; replyTo: string | undefined; mediaIds: string[]; idempotencyKey: string | undefined; createdAt: Date;
+  id: string;
+  text: string;
+  accountId: string;
+  replyTo: string | undefined;
+  mediaIds: string[];
+  idempotencyKey: string | undefined;
+  createdAt: Date;
 }
-export interface MastodonMediaRecord { id: string; accountId: string; size: number; contentType: string; description: string | null; pollsLeft: number; statusId?: string }
+export interface MastodonMediaRecord {
+  id: string;
+  accountId: string;
+  size: number;
+  contentType: string;
+  description: string | null;
+  pollsLeft: number;
+  statusId?: string;
+}
 export interface MastodonRequestRecord {
-  method: string; path: string; headers: Record<string, string>; body: unknown;
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: unknown;
   /** When the request arrived, before any latency: the benchmarks measure lateness from it. */
   receivedAt: Date;
 }
-export interface MastodonTokens { accessToken: string; accountId: string; username: string }
+export interface MastodonTokens {
+  accessToken: string;
+  accountId: string;
+  username: string;
+}
 
-interface Reply { status: number; body: unknown; raw?: Buffer; headers?: Record<string, string>; hang?: boolean }
-interface Req { method: string; path: string; query: URLSearchParams; headers: IncomingMessage['headers']; body: Buffer }
-interface Bucket { limit: number; remaining: number; reset: number }
+interface Reply {
+  status: number;
+  body: unknown;
+  raw?: Buffer;
+  headers?: Record<string, string>;
+  hang?: boolean;
+}
+interface Req {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingMessage['headers'];
+  body: Buffer;
+}
+interface Bucket {
+  limit: number;
+  remaining: number;
+  reset: number;
+}
 
 const HOUR_MS = 3_600_000;
 const err = (status: number, error: string, extra: Record<string, string> = {}): Reply => ({ status, body: { error, ...extra } });
-const token = () => randomBytes(24).toString('base64url');
 const escapeHtml = (t: string) => t.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;');
-const toHtml = (t: string) => t.split(/\n{2,}/).map((p) => `<p>${escapeHtml(p).replaceAll('\n', '<br />')}</p>`).join('');
+const toHtml = (t: string) =>
+  t
+    .split(/\n{2,}/)
+    .map((p) => `<p>${escapeHtml(p).replaceAll('\n', '<br />')}</p>`)
+    .join('');
 
 export async function startMastodonEmulator(options: MastodonEmulatorOptions = {}) {
   let seq = 0n;
@@ -89,14 +129,14 @@ export async function startMastodonEmulator(options: MastodonEmulatorOptions = {
       return { accessToken: emu.issueToken(id), accountId: id, username };
     },
     issueToken(accountId: string): string {
-      const t = token();
+      const t = randomToken();
       emu.issued.push(t);
       tokens.set(t, { accountId, revoked: false });
       return t;
     },
     /** An authorization code as /oauth/authorize would hand out (PKCE S256 challenge optional). */
     issueCode(accountId: string, clientId: string, opts: { codeChallenge?: string; redirectUri?: string } = {}): string {
-      const code = token();
+      const code = randomToken();
       emu.issued.push(code);
       codes.set(code, { accountId, clientId, challenge: opts.codeChallenge, redirectUri: opts.redirectUri });
       return code;
@@ -120,31 +160,68 @@ export async function startMastodonEmulator(options: MastodonEmulatorOptions = {
   const account = (id: string) => {
     const a = accounts.get(id) ?? { id, username: `user${id}`, createdAt: new Date(0) };
     return {
-      id, username: a.username, acct: a.username, display_name: a.username, locked: false, bot: false, group: false,
-      created_at: a.createdAt.toISOString(), note: '', url: `${emu.url}/@${a.username}`, avatar: `${emu.url}/avatars/original/missing.png`,
-      header: `${emu.url}/headers/original/missing.png`, followers_count: 0, following_count: 0,
-      statuses_count: emu.posts.filter((p) => p.accountId === id).length, emojis: [], fields: [],
+      id,
+      username: a.username,
+      acct: a.username,
+      display_name: a.username,
+      locked: false,
+      bot: false,
+      group: false,
+      created_at: a.createdAt.toISOString(),
+      note: '',
+      url: `${emu.url}/@${a.username}`,
+      avatar: `${emu.url}/avatars/original/missing.png`,
+      header: `${emu.url}/headers/original/missing.png`,
+      followers_count: 0,
+      following_count: 0,
+      statuses_count: emu.posts.filter((p) => p.accountId === id).length,
+      emojis: [],
+      fields: [],
     };
   };
   const attachment = (m: MastodonMediaRecord) => {
     const ready = m.pollsLeft <= 0;
     const url = ready ? `${emu.url}/system/media_attachments/${m.id}/original.png` : null;
     return {
-      id: m.id, type: 'image', url, preview_url: url, remote_url: null, text_url: null,
-      meta: { original: { width: 1, height: 1, size: '1x1', aspect: 1 } }, description: m.description, blurhash: null,
+      id: m.id,
+      type: 'image',
+      url,
+      preview_url: url,
+      remote_url: null,
+      text_url: null,
+      meta: { original: { width: 1, height: 1, size: '1x1', aspect: 1 } },
+      description: m.description,
+      blurhash: null,
     };
   };
   const statusEntity = (p: MastodonPostRecord) => {
     const username = accounts.get(p.accountId)?.username ?? `user${p.accountId}`;
     const parent = p.replyTo ? emu.posts.find((q) => q.id === p.replyTo) : undefined;
     return {
-      id: p.id, created_at: p.createdAt.toISOString(), in_reply_to_id: p.replyTo ?? null, in_reply_to_account_id: parent?.accountId ?? null,
-      sensitive: false, spoiler_text: '', visibility: 'public', language: 'en',
-      uri: `${emu.url}/users/${username}/statuses/${p.id}`, url: `${emu.url}/@${username}/${p.id}`,
-      replies_count: emu.posts.filter((q) => q.replyTo === p.id).length, reblogs_count: emu.engagement.of(p.id).reposts, favourites_count: emu.engagement.of(p.id).likes, edited_at: null,
-      content: toHtml(p.text), reblog: null, application: null, account: account(p.accountId),
+      id: p.id,
+      created_at: p.createdAt.toISOString(),
+      in_reply_to_id: p.replyTo ?? null,
+      in_reply_to_account_id: parent?.accountId ?? null,
+      sensitive: false,
+      spoiler_text: '',
+      visibility: 'public',
+      language: 'en',
+      uri: `${emu.url}/users/${username}/statuses/${p.id}`,
+      url: `${emu.url}/@${username}/${p.id}`,
+      replies_count: emu.posts.filter((q) => q.replyTo === p.id).length,
+      reblogs_count: emu.engagement.of(p.id).reposts,
+      favourites_count: emu.engagement.of(p.id).likes,
+      edited_at: null,
+      content: toHtml(p.text),
+      reblog: null,
+      application: null,
+      account: account(p.accountId),
       media_attachments: emu.media.filter((m) => p.mediaIds.includes(m.id)).map(attachment),
-      mentions: [], tags: [], emojis: [], card: null, poll: null,
+      mentions: [],
+      tags: [],
+      emojis: [],
+      card: null,
+      poll: null,
     };
   };
 
@@ -198,7 +275,15 @@ export async function startMastodonEmulator(options: MastodonEmulatorOptions = {
     if (media.some((m) => m!.pollsLeft > 0)) return err(422, 'Cannot attach files that have not finished processing. Try again in a moment!');
     if (text.trim() === '' && mediaIds.length === 0) return err(422, "Validation failed: Text can't be blank");
     if (countLength(text) > emu.maxCharacters) return err(422, `Validation failed: Text character limit of ${emu.maxCharacters} exceeded`);
-    const post: MastodonPostRecord = { id: nextId(), text, accountId, replyTo, mediaIds, idempotencyKey: slot ? String(key) : undefined, createdAt: new Date() };
+    const post: MastodonPostRecord = {
+      id: nextId(),
+      text,
+      accountId,
+      replyTo,
+      mediaIds,
+      idempotencyKey: slot ? String(key) : undefined,
+      createdAt: new Date(),
+    };
     emu.posts.push(post);
     for (const m of media) m!.statusId = post.id;
     if (slot) idempotency.set(slot, { statusId: post.id, at: Date.now() });
@@ -209,7 +294,10 @@ export async function startMastodonEmulator(options: MastodonEmulatorOptions = {
     const limit = Math.min(Math.max(Number(req.query.get('limit') ?? '20') || 20, 1), 40);
     // Newest first; max_id pages back past the given status, as Mastodon's Link header does.
     const maxId = req.query.get('max_id');
-    const mine = emu.posts.filter((p) => p.accountId === accountId && (!maxId || BigInt(p.id) < BigInt(maxId))).reverse().slice(0, limit);
+    const mine = emu.posts
+      .filter((p) => p.accountId === accountId && (!maxId || BigInt(p.id) < BigInt(maxId)))
+      .reverse()
+      .slice(0, limit);
     return { status: 200, body: mine.map(statusEntity) };
   }
 
@@ -221,12 +309,17 @@ export async function startMastodonEmulator(options: MastodonEmulatorOptions = {
     const file = form?.get('file');
     if (!(file instanceof Blob)) return err(422, "Validation failed: File can't be blank");
     const bytes = Buffer.from(await file.arrayBuffer());
-    if (!bytes.subarray(0, 8).equals(PNG_SIGNATURE) && !(bytes[0] === 0xff && bytes[1] === 0xd8)) {
+    if (!['image/png', 'image/jpeg'].includes(imageType(bytes) ?? '')) {
       return err(422, 'Validation failed: File content type is invalid, File file type is invalid');
     }
     const description = form?.get('description');
     const record: MastodonMediaRecord = {
-      id: nextId(), accountId, size: bytes.length, contentType: file.type, description: typeof description === 'string' ? description : null, pollsLeft: emu.mediaProcessingPolls,
+      id: nextId(),
+      accountId,
+      size: bytes.length,
+      contentType: file.type,
+      description: typeof description === 'string' ? description : null,
+      pollsLeft: emu.mediaProcessingPolls,
     };
     emu.media.push(record);
     return { status: record.pollsLeft > 0 ? 202 : 200, body: attachment(record) };
@@ -241,11 +334,22 @@ export async function startMastodonEmulator(options: MastodonEmulatorOptions = {
 
   function registerApp(req: Req): Reply {
     const form = readForm(req);
-    const clientId = token();
+    const clientId = randomToken();
     const redirectUri = String(form.redirect_uris ?? 'urn:ietf:wg:oauth:2.0:oob');
-    apps.set(clientId, { secret: token(), redirectUri });
+    apps.set(clientId, { secret: randomToken(), redirectUri });
     emu.issued.push(apps.get(clientId)!.secret);
-    return { status: 200, body: { id: nextId(), name: String(form.client_name ?? 'app'), website: null, redirect_uri: redirectUri, redirect_uris: [redirectUri], client_id: clientId, client_secret: apps.get(clientId)!.secret } };
+    return {
+      status: 200,
+      body: {
+        id: nextId(),
+        name: String(form.client_name ?? 'app'),
+        website: null,
+        redirect_uri: redirectUri,
+        redirect_uris: [redirectUri],
+        client_id: clientId,
+        client_secret: apps.get(clientId)!.secret,
+      },
+    };
   }
 
   /** The consent screen, decided by `emu.consent`; Doorkeeper refuses an unknown client or a redirect_uri it was not registered with. */
@@ -254,8 +358,10 @@ export async function startMastodonEmulator(options: MastodonEmulatorOptions = {
     const app = apps.get(q.get('client_id') ?? '');
     const redirect = q.get('redirect_uri') ?? '';
     if (!app) return err(401, 'invalid_client', { error_description: 'Client authentication failed due to unknown client.' });
-    if (app.redirectUri !== redirect) return err(400, 'invalid_redirect_uri', { error_description: 'The requested redirect uri is malformed or doesn\'t match client redirect URI.' });
-    if (q.get('response_type') !== 'code') return err(400, 'unsupported_response_type', { error_description: 'The authorization server does not support this response type.' });
+    if (app.redirectUri !== redirect)
+      return err(400, 'invalid_redirect_uri', { error_description: "The requested redirect uri is malformed or doesn't match client redirect URI." });
+    if (q.get('response_type') !== 'code')
+      return err(400, 'unsupported_response_type', { error_description: 'The authorization server does not support this response type.' });
     const method = q.get('code_challenge_method');
     if (q.get('code_challenge') && method !== 'S256') return err(400, 'invalid_request', { error_description: 'Only S256 is supported.' });
     const back = new URL(redirect);
@@ -264,7 +370,10 @@ export async function startMastodonEmulator(options: MastodonEmulatorOptions = {
       if (emu.consent.errorDescription) back.searchParams.set('error_description', emu.consent.errorDescription);
     } else {
       const accountId = emu.consent.accountId ?? emu.createAccount().accountId;
-      back.searchParams.set('code', emu.issueCode(accountId, q.get('client_id')!, { codeChallenge: q.get('code_challenge') ?? undefined, redirectUri: redirect }));
+      back.searchParams.set(
+        'code',
+        emu.issueCode(accountId, q.get('client_id')!, { codeChallenge: q.get('code_challenge') ?? undefined, redirectUri: redirect }),
+      );
     }
     if (q.get('state')) back.searchParams.set('state', q.get('state')!);
     return { status: 302, body: undefined, raw: Buffer.alloc(0), headers: { location: back.toString() } };
@@ -274,7 +383,9 @@ export async function startMastodonEmulator(options: MastodonEmulatorOptions = {
     const form = readForm(req);
     const app = apps.get(String(form.client_id ?? ''));
     if (!app || (form.client_secret !== undefined && form.client_secret !== app.secret)) {
-      return err(401, 'invalid_client', { error_description: 'Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.' });
+      return err(401, 'invalid_client', {
+        error_description: 'Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.',
+      });
     }
     const code = codes.get(String(form.code ?? ''));
     codes.delete(String(form.code ?? ''));
@@ -282,21 +393,43 @@ export async function startMastodonEmulator(options: MastodonEmulatorOptions = {
     const challengeOk = !code?.challenge || createHash('sha256').update(verifier).digest('base64url') === code.challenge;
     const redirectOk = !code?.redirectUri || code.redirectUri === form.redirect_uri;
     if (form.grant_type !== 'authorization_code' || !code || code.clientId !== form.client_id || !challengeOk || !redirectOk) {
-      return err(400, 'invalid_grant', { error_description: 'The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.' });
+      return err(400, 'invalid_grant', {
+        error_description:
+          'The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.',
+      });
     }
-    return { status: 200, body: { access_token: emu.issueToken(code.accountId), token_type: 'Bearer', scope: 'read write', created_at: Math.floor(Date.now() / 1000) } };
+    return {
+      status: 200,
+      body: { access_token: emu.issueToken(code.accountId), token_type: 'Bearer', scope: 'read write', created_at: Math.floor(Date.now() / 1000) },
+    };
   }
 
   const instance = () => ({
-    domain: host(), title: 'Greenlight test instance', version: '4.3.0', source_url: 'https://github.com/mastodon/mastodon', description: 'An emulated Mastodon server.',
-    usage: { users: { active_month: accounts.size } }, thumbnail: { url: `${emu.url}/thumbnail.png` }, languages: ['en'],
+    domain: host(),
+    title: 'Greenlight test instance',
+    version: '4.3.0',
+    source_url: 'https://github.com/mastodon/mastodon',
+    description: 'An emulated Mastodon server.',
+    usage: { users: { active_month: accounts.size } },
+    thumbnail: { url: `${emu.url}/thumbnail.png` },
+    languages: ['en'],
     configuration: {
-      urls: { streaming: `ws://${host()}` }, accounts: { max_featured_tags: 10, max_pinned_statuses: 5 },
+      urls: { streaming: `ws://${host()}` },
+      accounts: { max_featured_tags: 10, max_pinned_statuses: 5 },
       statuses: { max_characters: emu.maxCharacters, max_media_attachments: 4, characters_reserved_per_url: 23 },
-      media_attachments: { supported_mime_types: ['image/jpeg', 'image/png', 'image/gif', 'image/webp'], image_size_limit: 16_777_216, image_matrix_limit: 33_177_600, video_size_limit: 103_809_024, description_limit: 1500 },
-      polls: { max_options: 4, max_characters_per_option: 50, min_expiration: 300, max_expiration: 2_629_746 }, translation: { enabled: false },
+      media_attachments: {
+        supported_mime_types: ['image/jpeg', 'image/png', 'image/gif', 'image/webp'],
+        image_size_limit: 16_777_216,
+        image_matrix_limit: 33_177_600,
+        video_size_limit: 103_809_024,
+        description_limit: 1500,
+      },
+      polls: { max_options: 4, max_characters_per_option: 50, min_expiration: 300, max_expiration: 2_629_746 },
+      translation: { enabled: false },
     },
-    registrations: { enabled: false, approval_required: false, message: null }, contact: { email: '', account: null }, rules: [],
+    registrations: { enabled: false, approval_required: false, message: null },
+    contact: { email: '', account: null },
+    rules: [],
   });
 
   function takeFault(req: Req): Fault | undefined {
@@ -334,7 +467,9 @@ export async function startMastodonEmulator(options: MastodonEmulatorOptions = {
       return { ...err(429, 'Too many requests'), bucket: { limit: bucket.limit, remaining: 0, reset } };
     }
     if (fault?.kind === '5xx') {
-      const page = Buffer.from('<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>');
+      const page = Buffer.from(
+        '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>',
+      );
       return { status: 502, body: undefined, raw: page, headers: { 'content-type': 'text/html' }, bucket };
     }
     if (fault?.kind === 'revoked') return { ...err(401, 'The access token was revoked'), bucket };
@@ -406,26 +541,4 @@ function recordBody(req: Req): unknown {
   const type = req.headers['content-type'] ?? '';
   if (type.startsWith('application/json') || type.startsWith('application/x-www-form-urlencoded')) return readForm(req);
   return req.body.length > 0 ? { bytes: req.body.length, contentType: type } : undefined;
-}
-
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])));
-  return Buffer.concat([head, data, crc]);
-}
-
-/** A valid 1x1 RGB PNG, built here so no binary lives in the repo. */
-export function tinyPng(): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(1, 0);
-  ihdr.writeUInt32BE(1, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // colour type RGB
-  const pixels = deflateSync(Buffer.from([0, 0x2e, 0x8b, 0x57])); // filter byte + one pixel
-  return Buffer.concat([PNG_SIGNATURE, pngChunk('IHDR', ihdr), pngChunk('IDAT', pixels), pngChunk('IEND', Buffer.alloc(0))]);
 }

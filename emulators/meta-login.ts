@@ -6,7 +6,8 @@ import { graphError, graphToken, randomToken, type EmuRequest, type Reply } from
  *   `/vNN/dialog/oauth`, the code exchange `GET /vNN/oauth/access_token?client_id&client_secret&
  *   redirect_uri&code` and the long-lived exchange `grant_type=fb_exchange_token` (both answer
  *   `{access_token, token_type, expires_in}`), and `GET /vNN/me/accounts` with the user token: the Pages
- *   with their Page tokens, tasks and linked Instagram professional account (PLATFORMS.md §3.5).
+ *   with their Page tokens, tasks and linked Instagram professional account
+ *   (https://developers.facebook.com/docs/pages-api/getting-started).
  * - Threads: the dialog at `/oauth/authorize`, `POST /oauth/access_token` (form: client_id,
  *   client_secret, grant_type=authorization_code, redirect_uri, code) answering `{access_token,
  *   user_id}`, and `GET /access_token?grant_type=th_exchange_token&client_secret&access_token`
@@ -39,7 +40,12 @@ interface Code {
 
 const SIXTY_DAYS = 5_183_944;
 const invalidCode = () => graphError({ code: 100, subcode: 36007, message: 'Invalid verification code format.' });
-const badRedirect = () => graphError({ code: 100, subcode: 36008, message: 'Error validating verification code. Please make sure your redirect_uri is identical to the one you used in the OAuth dialog request' });
+const badRedirect = () =>
+  graphError({
+    code: 100,
+    subcode: 36008,
+    message: 'Error validating verification code. Please make sure your redirect_uri is identical to the one you used in the OAuth dialog request',
+  });
 const badSecret = () => graphError({ code: 1, message: 'Error validating client secret.' });
 
 /** The consent dialog: back to redirect_uri with a code (or the denial) and the state, then Meta's `#_=_`. */
@@ -97,7 +103,8 @@ export function facebookLogin(o: { clientId: string; clientSecret: string; issue
     },
     /** The sign-in routes (and the user token's reads); undefined for every other request. */
     handle(req: EmuRequest, rest: string, params: Record<string, unknown>): Reply | undefined {
-      if (req.method === 'GET' && rest === '/dialog/oauth') return dialog(req.query, o.clientId, login.consent, codes, o.issued, () => login.addUser('Someone', []).userId);
+      if (req.method === 'GET' && rest === '/dialog/oauth')
+        return dialog(req.query, o.clientId, login.consent, codes, o.issued, () => login.addUser('Someone', []).userId);
       if (req.method === 'GET' && rest === '/oauth/access_token') return accessToken(params);
       const token = graphToken(req, params);
       const userId = token ? userTokens.get(token) : undefined;
@@ -123,7 +130,11 @@ export function facebookLogin(o: { clientId: string; clientSecret: string; issue
 
   function accounts(userId: string): Reply {
     const data = (users.get(userId)?.pages ?? []).map((p) => ({
-      access_token: p.accessToken, category: 'Media/news company', name: p.name, id: p.id, tasks: p.tasks,
+      access_token: p.accessToken,
+      category: 'Media/news company',
+      name: p.name,
+      id: p.id,
+      tasks: p.tasks,
       ...(p.instagram ? { instagram_business_account: p.instagram } : {}),
     }));
     return { status: 200, body: { data, paging: { cursors: { before: 'QVFI', after: 'QVFI' } } } };

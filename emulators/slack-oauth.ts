@@ -75,7 +75,8 @@ export class SlackOAuth {
     if (q.get('client_id') !== this.clientId) return { status: 400, text: 'invalid_client_id' };
     const requested = q.get('redirect_uri') ?? undefined;
     const redirect = requested ?? this.redirectUrls[0];
-    if (redirect === undefined || !this.redirectUrls.includes(redirect)) return { status: 400, text: 'bad_redirect_uri: redirect_uri did not match any configured URIs' };
+    if (redirect === undefined || !this.redirectUrls.includes(redirect))
+      return { status: 400, text: 'bad_redirect_uri: redirect_uri did not match any configured URIs' };
     const scopes = splitScopes(q.get('scope'));
     const userScopes = splitScopes(q.get('user_scope'));
     if (scopes.length === 0 && userScopes.length === 0) return { status: 400, text: 'invalid_scope: no scopes requested' };
@@ -86,7 +87,10 @@ export class SlackOAuth {
       back.searchParams.set('error', 'access_denied');
     } else {
       const code = `${randomInt(1e9, 1e10)}.${randomInt(1e9, 1e10)}.${randomBytes(32).toString('hex')}`;
-      const who = 'teamId' in this.#consenter ? { teamId: this.#consenter.teamId, enterpriseId: undefined } : { teamId: undefined, enterpriseId: this.#consenter.enterpriseId };
+      const who =
+        'teamId' in this.#consenter
+          ? { teamId: this.#consenter.teamId, enterpriseId: undefined }
+          : { teamId: undefined, enterpriseId: this.#consenter.enterpriseId };
       this.#grants.set(code, { ...who, userId: this.#consenter.userId, scopes, userScopes, redirectUri: requested, issuedAt: Date.now(), used: false });
       back.searchParams.set('code', code);
     }

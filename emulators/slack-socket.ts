@@ -136,11 +136,7 @@ export class SlackSocketHub {
    * Sends one envelope to one connected client (Slack picks one connection per envelope) and
    * resolves with its ack, or `acked: false` after the ack timeout.
    */
-  deliver(
-    type: EnvelopeType,
-    payload: Record<string, unknown>,
-    retry: { retryAttempt?: number; retryReason?: string } = {},
-  ): Promise<SocketAck> {
+  deliver(type: EnvelopeType, payload: Record<string, unknown>, retry: { retryAttempt?: number; retryReason?: string } = {}): Promise<SocketAck> {
     const connection = this.#pickConnection();
     if (connection === undefined) {
       return Promise.reject(new Error('Slack emulator: no Socket Mode client is connected (did app.start() finish?)'));

@@ -1,6 +1,9 @@
 /**
  * Slack emulator: a fake Slack on 127.0.0.1 that the real @slack/bolt, @slack/web-api and
- * @slack/socket-mode talk to. Wire facts: /work/shared/PLATFORMS.md section 1.
+ * @slack/socket-mode talk to. Wire facts: Slack's docs (request signing:
+ * https://api.slack.com/authentication/verifying-requests-from-slack; slash commands and interactivity:
+ * https://api.slack.com/interactivity; Socket Mode: https://api.slack.com/apis/socket-mode) and the
+ * Web API spec (github.com/slackapi/slack-api-specs).
  *
  * Two directions, like the real thing:
  * - Slack -> app: signed form POSTs to the app's `/slack/events` (slash commands, block_actions,
@@ -12,23 +15,89 @@
  * ephemerals, open modals) plus the raw request log, so tests assert on what reached "Slack".
  */
 import { randomInt } from 'node:crypto';
-import {
-  createServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { SlackSocketHub, type EnvelopeType, type SocketDelivery } from './slack-socket.ts';
 import { OAuthError, SlackOAuth, type IssuedTokens } from './slack-oauth.ts';
-import { type AckRejection, type AppResponse, type Block, type BotProfile, type ChannelFixture, type ClickButtonArgs, type Delivery, type DeliveryContext, type EnterpriseFixture, type EphemeralMessage, type Fault, type Json, type ResponseUrlPost, type RetryOptions, type SlackMessage, type SlackView, type StartOptions, type StateValueInput, type TeamFixture, type UserFixture, type UserGroupFixture, type WebApiCall } from './slack/types.ts';
-import { ApiError, BOT_SCOPES, RESPONSE_URL_MAX_USES, RESPONSE_URL_TTL_MS, VIEW_MAX_BYTES, checkedMetadata, clone, hex, isRecord, parseAppBody, postRaw, readBody, requireArg, sendJson, slackId, slackSignature, sleep, str, timeZoneInfo, truthy, uploadedBytes, withoutMetadata } from './slack/helpers.ts';
+import { parseAppBody, postRaw } from './common.ts';
+import type {
+  AckRejection,
+  AppResponse,
+  Block,
+  BotProfile,
+  ChannelFixture,
+  ClickButtonArgs,
+  Delivery,
+  DeliveryContext,
+  EnterpriseFixture,
+  EphemeralMessage,
+  Fault,
+  Json,
+  ResponseUrlPost,
+  RetryOptions,
+  SlackMessage,
+  SlackView,
+  StartOptions,
+  StateValueInput,
+  TeamFixture,
+  UserFixture,
+  UserGroupFixture,
+  WebApiCall,
+} from './slack/types.ts';
+import {
+  ApiError,
+  BOT_SCOPES,
+  RESPONSE_URL_MAX_USES,
+  RESPONSE_URL_TTL_MS,
+  VIEW_MAX_BYTES,
+  checkedMetadata,
+  clone,
+  hex,
+  isRecord,
+  readBody,
+  requireArg,
+  sendJson,
+  slackId,
+  slackSignature,
+  sleep,
+  str,
+  timeZoneInfo,
+  truthy,
+  uploadedBytes,
+  withoutMetadata,
+} from './slack/helpers.ts';
 import { basicAuth, bearerToken, parseApiRequest } from './slack/request-parsing.ts';
 import { blockProblems, findElement, viewProblems, withGeneratedIds } from './slack/block-kit.ts';
 import { buildStateValues } from './slack/view-state.ts';
 
-export { type Json, type Block, type PlainText, type SelectOption, type OptionInput, type StateValueInput, type StateValues, type BotProfile, type SlackMessage, type EphemeralMessage, type SlackView, type UserFixture, type ChannelFixture, type TeamFixture, type EnterpriseFixture, type UserGroupFixture, type WebApiCall, type Fault, type AppResponse, type RetryOptions, type Delivery, type ResponseUrlPost, type AckRejection, type StartOptions, type ClickButtonArgs } from './slack/types.ts';
+export type {
+  Json,
+  Block,
+  PlainText,
+  SelectOption,
+  OptionInput,
+  StateValueInput,
+  StateValues,
+  BotProfile,
+  SlackMessage,
+  EphemeralMessage,
+  SlackView,
+  UserFixture,
+  ChannelFixture,
+  TeamFixture,
+  EnterpriseFixture,
+  UserGroupFixture,
+  WebApiCall,
+  Fault,
+  AppResponse,
+  RetryOptions,
+  Delivery,
+  ResponseUrlPost,
+  AckRejection,
+  StartOptions,
+  ClickButtonArgs,
+} from './slack/types.ts';
 export { slackSignature } from './slack/helpers.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -197,7 +266,8 @@ export class SlackEmulator {
   // -------------------------------------------------------------------------------------------
 
   addTeam(team: TeamFixture): void {
-    if (team.enterpriseId !== undefined && !this.#enterprises.has(team.enterpriseId)) throw new Error(`Slack emulator: unknown organization ${team.enterpriseId}; call addEnterprise() first`);
+    if (team.enterpriseId !== undefined && !this.#enterprises.has(team.enterpriseId))
+      throw new Error(`Slack emulator: unknown organization ${team.enterpriseId}; call addEnterprise() first`);
     this.#teams.set(team.id, { domain: team.name.toLowerCase().replace(/[^a-z0-9]+/g, '-'), ...team });
   }
 
@@ -365,9 +435,7 @@ export class SlackEmulator {
   // Slack -> app: what users do
   // -------------------------------------------------------------------------------------------
 
-  async slashCommand(
-    args: { command: string; text: string; userId: string; channelId: string } & RetryOptions,
-  ): Promise<AppResponse> {
+  async slashCommand(args: { command: string; text: string; userId: string; channelId: string } & RetryOptions): Promise<AppResponse> {
     const user = this.#requireUser(args.userId);
     const channel = this.#channelForUi(args.channelId);
     const responseUrl = this.#issueResponseUrl('command', args.userId, args.channelId, undefined);
@@ -408,9 +476,7 @@ export class SlackEmulator {
     return this.#deliver('interactive', payload, { kind: 'action' }, args);
   }
 
-  async submitView(
-    args: { userId: string; viewId: string; values?: Record<string, Record<string, StateValueInput>> } & RetryOptions,
-  ): Promise<AppResponse> {
+  async submitView(args: { userId: string; viewId: string; values?: Record<string, Record<string, StateValueInput>> } & RetryOptions): Promise<AppResponse> {
     this.#requireUser(args.userId);
     const record = this.#views.get(args.viewId);
     if (record === undefined || !record.open || record.userId !== args.userId) {
@@ -461,7 +527,11 @@ export class SlackEmulator {
   async appHomeOpened(userId: string, retry: RetryOptions = {}): Promise<AppResponse> {
     this.#requireUser(userId);
     const now = Date.now() / 1000;
-    return this.#sendEvent(this.#eventTarget(this.#teamOfUser(userId)), { type: 'app_home_opened', user: userId, channel: `D${userId.slice(1)}`, tab: 'home', event_ts: now.toFixed(6) }, retry);
+    return this.#sendEvent(
+      this.#eventTarget(this.#teamOfUser(userId)),
+      { type: 'app_home_opened', user: userId, channel: `D${userId.slice(1)}`, tab: 'home', event_ts: now.toFixed(6) },
+      retry,
+    );
   }
 
   /**
@@ -500,9 +570,19 @@ export class SlackEmulator {
       api_app_id: this.appId,
       event,
       type: 'event_callback',
-      event_id: `Ev${Math.floor(now * 1000).toString(36).toUpperCase()}${hex(2).toUpperCase()}`,
+      event_id: `Ev${Math.floor(now * 1000)
+        .toString(36)
+        .toUpperCase()}${hex(2).toUpperCase()}`,
       event_time: Math.floor(now),
-      authorizations: [{ enterprise_id: target.enterpriseId ?? null, team_id: target.teamId ?? null, user_id: this.botUserId, is_bot: true, is_enterprise_install: target.orgWide }],
+      authorizations: [
+        {
+          enterprise_id: target.enterpriseId ?? null,
+          team_id: target.teamId ?? null,
+          user_id: this.botUserId,
+          is_bot: true,
+          is_enterprise_install: target.orgWide,
+        },
+      ],
       is_ext_shared_channel: false,
     });
     const headers: Record<string, string> = {};
@@ -547,11 +627,12 @@ export class SlackEmulator {
   }
 
   async #sendHttp(delivery: Delivery, retry: RetryOptions = {}): Promise<AppResponse> {
-    if (this.#appUrl === undefined) throw new Error('Slack emulator: call setAppUrl() with the app\'s /slack/events URL first');
+    if (this.#appUrl === undefined) throw new Error("Slack emulator: call setAppUrl() with the app's /slack/events URL first");
     if (delivery.rawBody === undefined) {
-      delivery.rawBody = delivery.type === 'slash_commands'
-        ? new URLSearchParams(delivery.payload as Record<string, string>).toString()
-        : new URLSearchParams({ payload: JSON.stringify(delivery.payload) }).toString();
+      delivery.rawBody =
+        delivery.type === 'slash_commands'
+          ? new URLSearchParams(delivery.payload as Record<string, string>).toString()
+          : new URLSearchParams({ payload: JSON.stringify(delivery.payload) }).toString();
     }
     if (delivery.type !== 'raw') delivery.headers = this.#signedHeaders(delivery.rawBody, retry);
     const started = performance.now();
@@ -625,7 +706,12 @@ export class SlackEmulator {
 
   #errorsAckProblems(viewId: string, errors: unknown): string[] {
     if (!isRecord(errors)) return ['response_action errors needs an errors object'];
-    const inputIds = new Set(this.#views.get(viewId)?.view.blocks.filter((b) => b.type === 'input').map((b) => b.block_id));
+    const inputIds = new Set(
+      this.#views
+        .get(viewId)
+        ?.view.blocks.filter((b) => b.type === 'input')
+        .map((b) => b.block_id),
+    );
     return Object.keys(errors)
       .filter((blockId) => !inputIds.has(blockId))
       .map((blockId) => `errors names ${blockId}, which is not an input block of the view`);
@@ -654,9 +740,10 @@ export class SlackEmulator {
     }
     const channel = this.#channelForUi(args.channelId);
     const message = this.#findMessage(args.channelId, args.messageTs);
-    const ephemeral = message === undefined
-      ? this.#ephemerals.find((e) => e.user === args.userId && e.message_ts === args.messageTs && e.channel === args.channelId)
-      : undefined;
+    const ephemeral =
+      message === undefined
+        ? this.#ephemerals.find((e) => e.user === args.userId && e.message_ts === args.messageTs && e.channel === args.channelId)
+        : undefined;
     const blocks = message?.blocks ?? ephemeral?.blocks;
     if (blocks === undefined) throw new Error(`Slack emulator: no message ${args.messageTs} with blocks in ${args.channelId}`);
     const found = args.kind === 'menu' ? this.#requireMenu(blocks, args) : this.#requireButton(blocks, args);
@@ -676,7 +763,11 @@ export class SlackEmulator {
     };
     if (args.kind === 'menu' && found.block.block_id !== undefined) {
       // A select inside a message's actions block also shows up in the message's state values.
-      payload.state = { values: { [String(found.block.block_id)]: { [String(found.element.action_id)]: { type: found.element.type, selected_option: action.selected_option } } } };
+      payload.state = {
+        values: {
+          [String(found.block.block_id)]: { [String(found.element.action_id)]: { type: found.element.type, selected_option: action.selected_option } },
+        },
+      };
     }
     if (message !== undefined) payload.message = clone(message);
     return payload;
@@ -702,7 +793,13 @@ export class SlackEmulator {
   #menuAction({ block, element }: { block: Block; element: Json }, value: string): Json {
     const option = (element.options as Json[] | undefined)?.find((o) => o.value === value);
     if (option === undefined) throw new Error(`Slack emulator: menu ${String(element.action_id)} has no option ${value}`);
-    const action: Json = { type: element.type, block_id: block.block_id, action_id: element.action_id, selected_option: clone(option), action_ts: this.#nextTs() };
+    const action: Json = {
+      type: element.type,
+      block_id: block.block_id,
+      action_id: element.action_id,
+      selected_option: clone(option),
+      action_ts: this.#nextTs(),
+    };
     if (element.placeholder !== undefined) action.placeholder = clone(element.placeholder);
     return action;
   }
@@ -823,7 +920,11 @@ export class SlackEmulator {
     sendJson(res, reply.status, reply.body, { 'x-oauth-scopes': BOT_SCOPES, ...reply.headers });
   }
 
-  #answer(call: WebApiCall, args: Json, auth: { token: string | undefined; basic?: { id: string; secret: string } | undefined }): { status: number; body: Json; headers?: Record<string, string> } | 'drop' {
+  #answer(
+    call: WebApiCall,
+    args: Json,
+    auth: { token: string | undefined; basic?: { id: string; secret: string } | undefined },
+  ): { status: number; body: Json; headers?: Record<string, string> } | 'drop' {
     const method = call.method;
     const handler = this.#methods[method];
     if (handler === undefined) return { status: 200, body: { ok: false, error: 'unknown_method', req_method: method } };
@@ -862,7 +963,8 @@ export class SlackEmulator {
     if (token === undefined || token === '') throw new ApiError('not_authed');
     const grant = token === this.appToken ? { teamId: this.teamId, enterpriseId: undefined, kind: 'app' as const, revoked: false } : this.#tokens.get(token);
     if (grant === undefined) throw new ApiError('invalid_auth');
-    if (grant.revoked || (token === this.botToken && this.#revoked.has('bot')) || (grant.kind === 'app' && this.#revoked.has('app'))) throw new ApiError('token_revoked');
+    if (grant.revoked || (token === this.botToken && this.#revoked.has('bot')) || (grant.kind === 'app' && this.#revoked.has('app')))
+      throw new ApiError('token_revoked');
     const needed = method === 'apps.connections.open' ? 'app' : 'bot';
     if (grant.kind !== needed && !(grant.kind === 'user' && needed === 'bot')) throw new ApiError('not_allowed_token_type');
     return { teamId: grant.teamId, enterpriseId: grant.enterpriseId };
@@ -907,7 +1009,13 @@ export class SlackEmulator {
       userToken = ['xoxp', String(randomInt(1e9, 1e10)), String(randomInt(1e9, 1e10)), hex(16)].join('-');
       this.#tokens.set(userToken, { ...owner, enterpriseId: org?.id, kind: 'user', revoked: false });
     }
-    return { botToken, botUserId: this.botUserId, userToken, team: team ? { id: team.id, name: team.name } : undefined, enterprise: org ? { id: org.id, name: org.name } : undefined };
+    return {
+      botToken,
+      botUserId: this.botUserId,
+      userToken,
+      team: team ? { id: team.id, name: team.name } : undefined,
+      enterprise: org ? { id: org.id, name: org.name } : undefined,
+    };
   }
 
   /** Whether a token was issued to this team, or org-wide to this organization (given its `E…` id). */
@@ -987,7 +1095,15 @@ export class SlackEmulator {
       this.#storeMessage(this.#channelForUi(target.channelId), { text: str(body.text) ?? '', blocks, threadTs: str(body.thread_ts), broadcast: false });
       return;
     }
-    this.#ephemerals.push({ channel: target.channelId, user: target.userId, text: str(body.text) ?? '', blocks, thread_ts: str(body.thread_ts), message_ts: this.#nextTs(), source });
+    this.#ephemerals.push({
+      channel: target.channelId,
+      user: target.userId,
+      text: str(body.text) ?? '',
+      blocks,
+      thread_ts: str(body.thread_ts),
+      message_ts: this.#nextTs(),
+      source,
+    });
   }
 
   async #handleUpload(req: IncomingMessage, res: ServerResponse, fileId: string): Promise<void> {
@@ -1036,7 +1152,17 @@ export class SlackEmulator {
       // An org-wide token: the organization's URL and id, no single workspace (the installer reads url and bot_id).
       const org = this.#enterprises.get(this.#callEnterpriseId!)!;
       const domain = org.name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
-      return { ok: true, url: `https://${domain}.enterprise.slack.com/`, team: org.name, user: 'greenlight', team_id: org.id, user_id: this.botUserId, bot_id: this.botId, enterprise_id: org.id, is_enterprise_install: true };
+      return {
+        ok: true,
+        url: `https://${domain}.enterprise.slack.com/`,
+        team: org.name,
+        user: 'greenlight',
+        team_id: org.id,
+        user_id: this.botUserId,
+        bot_id: this.botId,
+        enterprise_id: org.id,
+        is_enterprise_install: true,
+      };
     }
     const team = this.#teams.get(this.#callTeamId)!;
     return {
@@ -1045,6 +1171,8 @@ export class SlackEmulator {
       team: team.name,
       user: 'greenlight',
       team_id: team.id,
+      // A workspace in an Enterprise Grid organization: auth.test names the organization too.
+      ...(team.enterpriseId ? { enterprise_id: team.enterpriseId } : {}),
       user_id: this.botUserId,
       bot_id: this.botId,
       is_enterprise_install: false,
@@ -1088,7 +1216,15 @@ export class SlackEmulator {
     if (!this.#users.has(user)) throw new ApiError('user_not_in_channel');
     const { text, blocks } = this.#messageContent(args, true);
     const messageTs = this.#nextTs();
-    this.#ephemerals.push({ channel: channel.fixture.id, user, text: text ?? '', blocks, thread_ts: str(args.thread_ts), message_ts: messageTs, source: 'chat.postEphemeral' });
+    this.#ephemerals.push({
+      channel: channel.fixture.id,
+      user,
+      text: text ?? '',
+      blocks,
+      thread_ts: str(args.thread_ts),
+      message_ts: messageTs,
+      source: 'chat.postEphemeral',
+    });
     return { ok: true, message_ts: messageTs };
   }
 
@@ -1177,11 +1313,22 @@ export class SlackEmulator {
     const thread = record.messages.filter((m) => (m.ts === threadTs || m.thread_ts === threadTs) && inWindow(m));
     const limit = Math.min(Math.max(Number(str(args.limit) ?? 10) || 10, 1), 1000);
     const cursor = str(args.cursor);
-    const start = cursor ? Number(Buffer.from(cursor, 'base64').toString().replace(/^offset:/, '')) : 0;
+    const start = cursor
+      ? Number(
+          Buffer.from(cursor, 'base64')
+            .toString()
+            .replace(/^offset:/, ''),
+        )
+      : 0;
     if (!Number.isInteger(start) || start < 0) throw new ApiError('invalid_cursor');
     const page = thread.slice(start, start + limit).map((m) => (truthy(args.include_all_metadata) ? clone(m) : withoutMetadata(m)));
     const more = start + limit < thread.length;
-    return { ok: true, messages: page, has_more: more, response_metadata: { next_cursor: more ? Buffer.from(`offset:${start + limit}`).toString('base64') : '' } };
+    return {
+      ok: true,
+      messages: page,
+      has_more: more,
+      response_metadata: { next_cursor: more ? Buffer.from(`offset:${start + limit}`).toString('base64') : '' },
+    };
   }
 
   #appsConnectionsOpen(): Json {
@@ -1205,11 +1352,22 @@ export class SlackEmulator {
       if (id === undefined || file === undefined || file.bytes.length === 0) throw new ApiError('file_not_found');
       file.completed = true;
       file.title = (isRecord(entry) ? str(entry.title) : undefined) ?? file.name;
-      return { id, name: file.name, title: file.title, size: file.bytes.length, permalink: `https://${this.teamDomain}.slack.com/files/${this.botUserId}/${id}/${file.name}` };
+      return {
+        id,
+        name: file.name,
+        title: file.title,
+        size: file.bytes.length,
+        permalink: `https://${this.teamDomain}.slack.com/files/${this.botUserId}/${id}/${file.name}`,
+      };
     });
     const channelId = str(args.channel_id);
     if (channelId !== undefined) {
-      const message = this.#storeMessage(this.#writableChannel(channelId), { text: str(args.initial_comment) ?? '', blocks: undefined, threadTs: str(args.thread_ts), broadcast: false });
+      const message = this.#storeMessage(this.#writableChannel(channelId), {
+        text: str(args.initial_comment) ?? '',
+        blocks: undefined,
+        threadTs: str(args.thread_ts),
+        broadcast: false,
+      });
       message.files = clone(completed);
       message.upload = true;
     }

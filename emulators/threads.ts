@@ -1,8 +1,27 @@
 import { randomBytes } from 'node:crypto';
 import { countForThreads } from '../src/domain/character-count.ts';
 import {
-  applyTimeouts, faultQueue, fetchImage, graphError, graphPlatformThrottle, graphThrottle, graphTime, graphToken, numericId, pickFields, pngReply, randomToken,
-  readParams, serveEmulator, splitVersion, tinyPng, type EmuRequest, type Fault, type Reply, type RequestRecord, graphPage,
+  applyTimeouts,
+  faultQueue,
+  fetchImage,
+  graphError,
+  graphPlatformThrottle,
+  graphThrottle,
+  graphTime,
+  graphToken,
+  numericId,
+  pickFields,
+  pngReply,
+  randomToken,
+  readParams,
+  serveEmulator,
+  splitVersion,
+  tinyPng,
+  type EmuRequest,
+  type Fault,
+  type Reply,
+  type RequestRecord,
+  graphPage,
 } from './common.ts';
 import { engagementBook, insightsReply } from './engagement.ts';
 import { threadsLogin } from './meta-login.ts';
@@ -29,17 +48,45 @@ export interface ThreadsEmulatorOptions {
   clientSecret?: string;
 }
 export interface ThreadsContainerRecord {
-  id: string; userId: string; mediaType: 'TEXT' | 'IMAGE' | 'CAROUSEL'; text: string; imageUrl: string | undefined; altText: string | undefined;
-  replyTo: string | undefined; isCarouselItem: boolean; children: string[]; status: 'IN_PROGRESS' | 'FINISHED' | 'ERROR' | 'PUBLISHED';
-  errorMessage: string | undefined; pollsLeft: number;
+  id: string;
+  userId: string;
+  mediaType: 'TEXT' | 'IMAGE' | 'CAROUSEL';
+  text: string;
+  imageUrl: string | undefined;
+  altText: string | undefined;
+  replyTo: string | undefined;
+  isCarouselItem: boolean;
+  children: string[];
+  status: 'IN_PROGRESS' | 'FINISHED' | 'ERROR' | 'PUBLISHED';
+  errorMessage: string | undefined;
+  pollsLeft: number;
 }
-export interface ThreadsPostRecord { id: string; userId: string; text: string; mediaType: string; replyTo: string | undefined; containerId: string; shortcode: string; createdAt: Date }
-export interface ThreadsTokens { accessToken: string; userId: string; username: string }
+export interface ThreadsPostRecord {
+  id: string;
+  userId: string;
+  text: string;
+  mediaType: string;
+  replyTo: string | undefined;
+  containerId: string;
+  shortcode: string;
+  createdAt: Date;
+}
+export interface ThreadsTokens {
+  accessToken: string;
+  userId: string;
+  username: string;
+}
 
-interface TokenState { userId: string; username: string; revoked: boolean; expired: boolean }
+interface TokenState {
+  userId: string;
+  username: string;
+  revoked: boolean;
+  expired: boolean;
+}
 
 const invalidToken = () => graphError({ code: 190, message: 'Invalid OAuth access token - Cannot parse access token' });
-const revokedToken = () => graphError({ code: 190, subcode: 458, message: 'Error validating access token: The user has not authorized application 1204551360589341.' });
+const revokedToken = () =>
+  graphError({ code: 190, subcode: 458, message: 'Error validating access token: The user has not authorized application 1204551360589341.' });
 const expiredToken = () => graphError({ code: 190, subcode: 463, message: 'Error validating access token: Session has expired.' });
 const invalid = (message: string) => graphError({ code: 100, type: 'THApiException', message });
 
@@ -83,7 +130,10 @@ export async function startThreadsEmulator(options: ThreadsEmulatorOptions = {})
   };
   /** The Threads sign-in: the dialog, the code exchange and th_exchange_token (test/emulators/meta-login.ts). */
   const login = threadsLogin({
-    clientId: options.clientId ?? 'threads-app', clientSecret: options.clientSecret ?? 'threads-app-secret', issued: emu.issued, nextId,
+    clientId: options.clientId ?? 'threads-app',
+    clientSecret: options.clientSecret ?? 'threads-app-secret',
+    issued: emu.issued,
+    nextId,
     issueToken: (userId, username) => emu.issueToken(userId, username).accessToken,
     ownerOf: (token) => {
       const state = tokens.get(token);
@@ -93,9 +143,15 @@ export async function startThreadsEmulator(options: ThreadsEmulatorOptions = {})
 
   const usernameOf = (userId: string) => [...tokens.values()].find((t) => t.userId === userId)?.username ?? `user${userId}`;
   const postEntity = (p: ThreadsPostRecord) => ({
-    id: p.id, text: p.text || undefined, media_type: p.mediaType === 'TEXT' ? 'TEXT_POST' : p.mediaType === 'CAROUSEL' ? 'CAROUSEL_ALBUM' : 'IMAGE',
-    media_product_type: 'THREADS', timestamp: graphTime(p.createdAt), shortcode: p.shortcode, username: usernameOf(p.userId),
-    permalink: `https://www.threads.com/@${usernameOf(p.userId)}/post/${p.shortcode}`, is_reply: p.replyTo !== undefined,
+    id: p.id,
+    text: p.text || undefined,
+    media_type: p.mediaType === 'TEXT' ? 'TEXT_POST' : p.mediaType === 'CAROUSEL' ? 'CAROUSEL_ALBUM' : 'IMAGE',
+    media_product_type: 'THREADS',
+    timestamp: graphTime(p.createdAt),
+    shortcode: p.shortcode,
+    username: usernameOf(p.userId),
+    permalink: `https://www.threads.com/@${usernameOf(p.userId)}/post/${p.shortcode}`,
+    is_reply: p.replyTo !== undefined,
   });
 
   function auth(req: EmuRequest, params: Record<string, unknown>): TokenState | Reply {
@@ -115,7 +171,8 @@ export async function startThreadsEmulator(options: ThreadsEmulatorOptions = {})
     if (req.method === 'GET' && rest === '/refresh_access_token') return refresh(params, who);
     const [, rawId = '', edge] = rest.split('/');
     const objectId = rawId === 'me' ? who.userId : rawId;
-    if (req.method === 'GET' && objectId === who.userId && !edge) return { status: 200, body: pickFields({ id: who.userId, username: who.username }, params.fields ?? 'username') };
+    if (req.method === 'GET' && objectId === who.userId && !edge)
+      return { status: 200, body: pickFields({ id: who.userId, username: who.username }, params.fields ?? 'username') };
     if (req.method === 'GET' && edge === 'insights') return postInsights(objectId, who.userId, params.metric);
     if (edge && objectId !== who.userId) return graphError({ code: 10, message: '(#10) Application does not have permission for this action' });
     if (req.method === 'POST' && edge === 'threads') return createContainer(who.userId, params);
@@ -125,14 +182,25 @@ export async function startThreadsEmulator(options: ThreadsEmulatorOptions = {})
     if (req.method === 'GET' && container) return { status: 200, body: pickFields(containerStatus(container), params.fields ?? 'status') };
     const post = !edge ? emu.posts.find((p) => p.id === objectId) : undefined;
     if (req.method === 'GET' && post) return { status: 200, body: pickFields(postEntity(post), params.fields) };
-    return graphError({ code: 100, subcode: 33, type: 'THApiException', message: `Unsupported ${req.method.toLowerCase()} request. Object with ID '${objectId}' does not exist.` });
+    return graphError({
+      code: 100,
+      subcode: 33,
+      type: 'THApiException',
+      message: `Unsupported ${req.method.toLowerCase()} request. Object with ID '${objectId}' does not exist.`,
+    });
   }
 
   function postInsights(postId: string, userId: string, metric: unknown): Reply {
     const post = emu.posts.find((p) => p.id === postId && p.userId === userId);
-    if (!post) return graphError({ code: 100, subcode: 33, type: 'THApiException', message: `Unsupported get request. Object with ID '${postId}' does not exist.` });
+    if (!post)
+      return graphError({ code: 100, subcode: 33, type: 'THApiException', message: `Unsupported get request. Object with ID '${postId}' does not exist.` });
     const e = emu.engagement.of(postId);
-    return insightsReply(postId, metric, { views: e.impressions, likes: e.likes, replies: e.replies, reposts: e.reposts, quotes: e.quotes, shares: 0 }, 'THApiException');
+    return insightsReply(
+      postId,
+      metric,
+      { views: e.impressions, likes: e.likes, replies: e.replies, reposts: e.reposts, quotes: e.quotes, shares: 0 },
+      'THApiException',
+    );
   }
 
   function containerStatus(c: ThreadsContainerRecord) {
@@ -152,10 +220,13 @@ export async function startThreadsEmulator(options: ThreadsEmulatorOptions = {})
     const replyTo = typeof params.reply_to_id === 'string' && params.reply_to_id !== '' ? params.reply_to_id : undefined;
     if (replyTo && !emu.posts.some((p) => p.id === replyTo)) return invalid('Invalid reply_to_id: the post does not exist');
     const isCarouselItem = params.is_carousel_item === 'true' || params.is_carousel_item === true;
-    const children = String(params.children ?? '').split(',').filter(Boolean);
+    const children = String(params.children ?? '')
+      .split(',')
+      .filter(Boolean);
     if (mediaType === 'CAROUSEL') {
       const items = children.map((id) => emu.containers.find((c) => c.id === id && c.userId === userId && c.isCarouselItem && c.status === 'FINISHED'));
-      if (children.length < 2 || children.length > 20 || items.some((c) => !c)) return invalid('The children parameter must name 2 to 20 finished carousel items');
+      if (children.length < 2 || children.length > 20 || items.some((c) => !c))
+        return invalid('The children parameter must name 2 to 20 finished carousel items');
     }
     const imageUrl = typeof params.image_url === 'string' ? params.image_url : undefined;
     if (mediaType === 'IMAGE' && !imageUrl) return invalid('Param image_url is required for IMAGE posts');
@@ -163,8 +234,17 @@ export async function startThreadsEmulator(options: ThreadsEmulatorOptions = {})
     const errorMessage = imageUrl && !fetched ? 'UNKNOWN' : undefined;
     const polls = mediaType === 'TEXT' ? 0 : emu.processingPolls;
     const container: ThreadsContainerRecord = {
-      id: nextId(), userId, mediaType: mediaType as ThreadsContainerRecord['mediaType'], text, imageUrl, replyTo, isCarouselItem, children,
-      altText: typeof params.alt_text === 'string' ? params.alt_text : undefined, errorMessage, pollsLeft: polls,
+      id: nextId(),
+      userId,
+      mediaType: mediaType as ThreadsContainerRecord['mediaType'],
+      text,
+      imageUrl,
+      replyTo,
+      isCarouselItem,
+      children,
+      altText: typeof params.alt_text === 'string' ? params.alt_text : undefined,
+      errorMessage,
+      pollsLeft: polls,
       status: polls > 0 ? 'IN_PROGRESS' : errorMessage ? 'ERROR' : 'FINISHED',
     };
     emu.containers.push(container);
@@ -173,12 +253,23 @@ export async function startThreadsEmulator(options: ThreadsEmulatorOptions = {})
 
   function publish(userId: string, params: Record<string, unknown>): Reply {
     const container = emu.containers.find((c) => c.id === String(params.creation_id ?? '') && c.userId === userId);
-    if (!container || container.isCarouselItem || container.status === 'PUBLISHED') return graphError({ code: 24, subcode: 4279009, type: 'THApiException', message: 'The requested resource does not exist' });
-    if (container.status !== 'FINISHED') return graphError({ code: 24, subcode: 4279009, type: 'THApiException', message: 'The media is not ready to be published' });
+    if (!container || container.isCarouselItem || container.status === 'PUBLISHED')
+      return graphError({ code: 24, subcode: 4279009, type: 'THApiException', message: 'The requested resource does not exist' });
+    if (container.status !== 'FINISHED')
+      return graphError({ code: 24, subcode: 4279009, type: 'THApiException', message: 'The media is not ready to be published' });
     container.status = 'PUBLISHED';
     const id = nextId();
     const shortcode = Buffer.from(id).toString('base64url').slice(0, 11);
-    emu.posts.push({ id, userId, text: container.text, mediaType: container.mediaType, replyTo: container.replyTo, containerId: container.id, shortcode, createdAt: new Date() });
+    emu.posts.push({
+      id,
+      userId,
+      text: container.text,
+      mediaType: container.mediaType,
+      replyTo: container.replyTo,
+      containerId: container.id,
+      shortcode,
+      createdAt: new Date(),
+    });
     return { status: 200, body: { id } };
   }
 
@@ -193,11 +284,13 @@ export async function startThreadsEmulator(options: ThreadsEmulatorOptions = {})
   }
 
   function faultReply(fault: Fault, objectId: string): Reply | undefined {
-    if (fault.kind === '5xx') return graphError({ status: 500, code: 2, message: 'An unexpected error has occurred. Please retry your request later.', isTransient: true });
+    if (fault.kind === '5xx')
+      return graphError({ status: 500, code: 2, message: 'An unexpected error has occurred. Please retry your request later.', isTransient: true });
     if (fault.kind === '429' && fault.platformLimit) return graphPlatformThrottle(fault.platformLimit);
     if (fault.kind === '429') return graphThrottle(objectId, 'threads', 613, 'Calls to this api have exceeded the rate limit.', fault.resetInSeconds ?? 60);
     if (fault.kind === 'revoked') return revokedToken();
-    if (fault.kind === 'rejected') return graphError({ code: 100, type: 'THApiException', message: 'The post could not be published because it goes against our Community Guidelines.' });
+    if (fault.kind === 'rejected')
+      return graphError({ code: 100, type: 'THApiException', message: 'The post could not be published because it goes against our Community Guidelines.' });
     return undefined;
   }
 

@@ -22,6 +22,8 @@ export interface ScriptedAnswer {
   delayMs?: number;
   /** Close the connection without an answer. */
   drop?: boolean;
+  /** Send the status and part of the body, then close the connection (an unreadable body). */
+  cutBody?: boolean;
 }
 
 export interface WebhookReceiver {
@@ -36,7 +38,7 @@ export interface WebhookReceiver {
   stop(): Promise<void>;
 }
 
-export async function startWebhookReceiver(path = '/hooks/greenlight'): Promise<WebhookReceiver> {
+export async function startWebhookReceiver(path = '/hooks/greenlight', host = '127.0.0.1'): Promise<WebhookReceiver> {
   const requests: ReceivedRequest[] = [];
   const accepted: ReceivedRequest[] = [];
   const answered = new Map<string, ScriptedAnswer>();
@@ -45,7 +47,13 @@ export async function startWebhookReceiver(path = '/hooks/greenlight'): Promise<
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const received: ReceivedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: new Date() };
+    const received: ReceivedRequest = {
+      method: req.method ?? '',
+      path: req.url ?? '',
+      headers: req.headers,
+      body: Buffer.concat(chunks).toString('utf8'),
+      at: new Date(),
+    };
     requests.push(received);
     const key = req.headers['idempotency-key'] as string | undefined;
     const replay = key ? answered.get(key) : undefined;
@@ -58,13 +66,18 @@ export async function startWebhookReceiver(path = '/hooks/greenlight'): Promise<
     }
     if (answer.delayMs) await new Promise((r) => setTimeout(r, answer.delayMs));
     if (answer.drop) return void res.destroy();
+    if (answer.cutBody) {
+      res.writeHead(status, { 'content-type': 'application/json', 'content-length': '100000' });
+      res.write('{"id":"cut');
+      return void setTimeout(() => res.destroy(), 50);
+    }
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(answer.body ?? '{}');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const port = (server.address() as AddressInfo).port;
   return Object.assign(receiver, {
-    url: `http://127.0.0.1:${port}${path}`,
+    url: `http://${host}:${port}${path}`,
     requests,
     accepted,
     script: (...answers: ScriptedAnswer[]) => void queue.push(...answers),

@@ -2,8 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { crc32, deflateSync } from 'node:zlib';
 import twitterText from 'twitter-text';
+import { imageType, isObject, parseJson, randomToken, tinyPng } from './common.ts';
 import { engagementBook } from './engagement.ts';
 
 /**
@@ -37,28 +37,87 @@ export interface XEmulatorOptions {
   /** Seed of the synthetic engagement GET /2/tweets reports (test/emulators/engagement.ts). */
   metricsSeed?: string;
 }
-export interface XPostRecord { id: string; text: string; authorId: string; replyTo: string | undefined; mediaIds: string[]; createdAt: Date }
-export interface XMediaRecord { id: string; authorId: string; size: number; contentType: string; category: string; altText?: string }
-export interface XRequestRecord { method: string; path: string; query: Record<string, string>; body: unknown }
-export interface XTokens { accessToken: string; refreshToken: string; userId: string }
+export interface XPostRecord {
+  id: string;
+  text: string;
+  authorId: string;
+  replyTo: string | undefined;
+  mediaIds: string[];
+  createdAt: Date;
+}
+export interface XMediaRecord {
+  id: string;
+  authorId: string;
+  size: number;
+  contentType: string;
+  category: string;
+  altText?: string;
+}
+export interface XRequestRecord {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  body: unknown;
+}
+export interface XTokens {
+  accessToken: string;
+  refreshToken: string;
+  userId: string;
+}
 
-interface Reply { status: number; body: unknown; raw?: Buffer; headers?: Record<string, string>; hang?: boolean }
-interface Req { method: string; path: string; query: URLSearchParams; headers: IncomingMessage['headers']; body: Buffer }
-interface Bucket { limit: number; remaining: number; reset: number }
+interface Reply {
+  status: number;
+  body: unknown;
+  raw?: Buffer;
+  headers?: Record<string, string>;
+  hang?: boolean;
+}
+interface Req {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingMessage['headers'];
+  body: Buffer;
+}
+interface Bucket {
+  limit: number;
+  remaining: number;
+  reset: number;
+}
 
 const WINDOW_S = 15 * 60;
-const POST_KEYS = new Set(['text', 'reply', 'media', 'quote_tweet_id', 'poll', 'reply_settings', 'nullcast', 'geo', 'card_uri',
-  'community_id', 'direct_message_deep_link', 'edit_options', 'for_super_followers_only', 'made_with_ai', 'paid_partnership', 'share_with_followers']);
+const POST_KEYS = new Set([
+  'text',
+  'reply',
+  'media',
+  'quote_tweet_id',
+  'poll',
+  'reply_settings',
+  'nullcast',
+  'geo',
+  'card_uri',
+  'community_id',
+  'direct_message_deep_link',
+  'edit_options',
+  'for_super_followers_only',
+  'made_with_ai',
+  'paid_partnership',
+  'share_with_followers',
+]);
 const CATEGORIES = ['tweet_image', 'tweet_video', 'tweet_gif', 'dm_image', 'dm_video', 'dm_gif', 'subtitles'];
 
 const problem = (status: number, title: string, detail: string, type = 'about:blank') => ({ status, body: { title, detail, type, status } });
 const invalid = (message: string): Reply => ({
   status: 400,
-  body: { errors: [{ message }], title: 'Invalid Request', detail: 'One or more parameters to your request was invalid.', type: 'https://api.x.com/2/problems/invalid-request' },
+  body: {
+    errors: [{ message }],
+    title: 'Invalid Request',
+    detail: 'One or more parameters to your request was invalid.',
+    type: 'https://api.x.com/2/problems/invalid-request',
+  },
 });
 const unauthorized = () => problem(401, 'Unauthorized', 'Unauthorized');
 const escapeText = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
-const token = () => randomBytes(24).toString('base64url');
 
 export async function startXEmulator(options: XEmulatorOptions = {}) {
   let seq = 0n;
@@ -84,7 +143,7 @@ export async function startXEmulator(options: XEmulatorOptions = {}) {
     /** Every access token, refresh token and code the emulator handed out (tests scan logs for them). */
     issued: [] as string[],
     issueToken(userId: string = nextId()): XTokens {
-      const t = { accessToken: token(), refreshToken: token(), userId };
+      const t = { accessToken: randomToken(), refreshToken: randomToken(), userId };
       emu.issued.push(t.accessToken, t.refreshToken);
       access.set(t.accessToken, { userId, revoked: false });
       refreshes.set(t.refreshToken, { userId, used: false });
@@ -92,7 +151,7 @@ export async function startXEmulator(options: XEmulatorOptions = {}) {
     },
     /** An authorization code as the authorize page would hand out (PKCE S256 challenge optional). */
     issueCode(userId: string, opts: { codeChallenge?: string; redirectUri?: string } = {}): string {
-      const code = token();
+      const code = randomToken();
       emu.issued.push(code);
       codes.set(code, { userId, challenge: opts.codeChallenge, redirectUri: opts.redirectUri });
       return code;
@@ -180,11 +239,17 @@ export async function startXEmulator(options: XEmulatorOptions = {}) {
     const text = body.text ?? '';
     if (typeof text !== 'string') return invalid('`text` must be a string');
     const reply = body.reply;
-    if (reply !== undefined && (!isObject(reply) || typeof reply.in_reply_to_tweet_id !== 'string' || Object.keys(reply).some((k) => !['in_reply_to_tweet_id', 'exclude_reply_user_ids', 'auto_populate_reply_metadata'].includes(k)))) {
+    if (
+      reply !== undefined &&
+      (!isObject(reply) ||
+        typeof reply.in_reply_to_tweet_id !== 'string' ||
+        Object.keys(reply).some((k) => !['in_reply_to_tweet_id', 'exclude_reply_user_ids', 'auto_populate_reply_metadata'].includes(k)))
+    ) {
       return invalid('`reply` must be {in_reply_to_tweet_id}');
     }
     const mediaIds = isObject(body.media) && Array.isArray(body.media.media_ids) ? body.media.media_ids : body.media === undefined ? [] : undefined;
-    if (!mediaIds || mediaIds.length > 4 || mediaIds.some((m) => !emu.media.some((x) => x.id === m && x.authorId === authorId))) return invalid('Your media IDs are invalid.');
+    if (!mediaIds || mediaIds.length > 4 || mediaIds.some((m) => !emu.media.some((x) => x.id === m && x.authorId === authorId)))
+      return invalid('Your media IDs are invalid.');
     if (text === '' && mediaIds.length === 0) return invalid('Post text or media is required');
     if (twitterText.parseTweet(text).weightedLength > 280) return invalid('Your Tweet text is too long.');
     const replyTo = isObject(reply) ? String(reply.in_reply_to_tweet_id) : undefined;
@@ -208,12 +273,21 @@ export async function startXEmulator(options: XEmulatorOptions = {}) {
     const metrics = (req.query.get('tweet.fields') ?? '').split(',').includes('public_metrics');
     const data = ids.flatMap((id) => {
       const post = emu.posts.find((p) => p.id === id);
-      return post ? [{ id, text: escapeText(post.text), edit_history_post_ids: [id], ...(metrics ? { public_metrics: publicMetrics(post, userId) } : {}) }] : [];
+      return post
+        ? [{ id, text: escapeText(post.text), edit_history_post_ids: [id], ...(metrics ? { public_metrics: publicMetrics(post, userId) } : {}) }]
+        : [];
     });
-    const errors = ids.filter((id) => !data.some((d) => d.id === id)).map((id) => ({
-      value: id, detail: `Could not find tweet with ids: [${id}].`, title: 'Not Found Error', resource_type: 'tweet', parameter: 'ids', resource_id: id,
-      type: 'https://api.twitter.com/2/problems/resource-not-found',
-    }));
+    const errors = ids
+      .filter((id) => !data.some((d) => d.id === id))
+      .map((id) => ({
+        value: id,
+        detail: `Could not find tweet with ids: [${id}].`,
+        title: 'Not Found Error',
+        resource_type: 'tweet',
+        parameter: 'ids',
+        resource_id: id,
+        type: 'https://api.twitter.com/2/problems/resource-not-found',
+      }));
     return { status: 200, body: { ...(data.length ? { data } : {}), ...(errors.length ? { errors } : {}) } };
   }
 
@@ -260,7 +334,10 @@ export async function startXEmulator(options: XEmulatorOptions = {}) {
     const dims = type === 'image/png' ? { w: form.bytes.readUInt32BE(16), h: form.bytes.readUInt32BE(20) } : { w: 1, h: 1 };
     const slow = form.category === 'tweet_gif';
     const processingInfo = slow ? { processing_info: { state: 'pending', check_after_secs: 1 } } : {};
-    return { status: 200, body: { data: { id, media_key: `3_${id}`, size: form.bytes.length, expires_after_secs: 86400, image: { image_type: type, ...dims }, ...processingInfo } } };
+    return {
+      status: 200,
+      body: { data: { id, media_key: `3_${id}`, size: form.bytes.length, expires_after_secs: 86400, image: { image_type: type, ...dims }, ...processingInfo } },
+    };
   }
 
   function mediaStatus(req: Req): Reply {
@@ -305,9 +382,11 @@ export async function startXEmulator(options: XEmulatorOptions = {}) {
   function tokenGrant(req: Req): Reply {
     const form = new URLSearchParams(req.body.toString());
     const basic = options.clientSecret ? `Basic ${Buffer.from(`${options.clientId}:${options.clientSecret}`).toString('base64')}` : undefined;
-    if (basic && req.headers.authorization !== basic) return { status: 401, body: { error: 'unauthorized_client', error_description: 'Missing valid authorization header' } };
+    if (basic && req.headers.authorization !== basic)
+      return { status: 401, body: { error: 'unauthorized_client', error_description: 'Missing valid authorization header' } };
     const badToken = { status: 400, body: { error: 'invalid_request', error_description: 'Value passed for the token was invalid.' } };
-    if (!basic && options.clientId && form.get('client_id') !== options.clientId) return { status: 400, body: { error: 'invalid_request', error_description: 'Missing required parameter [client_id].' } };
+    if (!basic && options.clientId && form.get('client_id') !== options.clientId)
+      return { status: 400, body: { error: 'invalid_request', error_description: 'Missing required parameter [client_id].' } };
     let userId: string;
     if (form.get('grant_type') === 'refresh_token') {
       const r = refreshes.get(form.get('refresh_token') ?? '');
@@ -325,7 +404,16 @@ export async function startXEmulator(options: XEmulatorOptions = {}) {
       return { status: 400, body: { error: 'unsupported_grant_type', error_description: 'grant_type not supported' } };
     }
     const t = emu.issueToken(userId);
-    return { status: 200, body: { token_type: 'bearer', expires_in: 7200, access_token: t.accessToken, scope: 'tweet.read tweet.write users.read media.write offline.access', refresh_token: t.refreshToken } };
+    return {
+      status: 200,
+      body: {
+        token_type: 'bearer',
+        expires_in: 7200,
+        access_token: t.accessToken,
+        scope: 'tweet.read tweet.write users.read media.write offline.access',
+        refresh_token: t.refreshToken,
+      },
+    };
   }
 
   async function handle(req: Req, ip: string): Promise<Reply & { bucket: Bucket }> {
@@ -381,18 +469,6 @@ function s256(verifier: string): string {
   return createHash('sha256').update(verifier).digest('base64url');
 }
 
-function parseJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** What the emulator records of a request body: JSON as parsed, forms as fields (files as their size). */
 function recordBody(req: Req): unknown {
   const type = req.headers['content-type'] ?? '';
@@ -414,34 +490,4 @@ async function readUpload(req: Req): Promise<{ bytes: Buffer; category: string }
   const file = form?.get('media');
   if (!form || !(file instanceof Blob)) return undefined;
   return { bytes: Buffer.from(await file.arrayBuffer()), category: String(form.get('media_category') ?? '') };
-}
-
-export function imageType(bytes: Buffer): string | undefined {
-  if (bytes.subarray(0, 8).equals(PNG_SIGNATURE)) return 'image/png';
-  if (bytes[0] === 0xff && bytes[1] === 0xd8) return 'image/jpeg';
-  if (bytes.subarray(0, 4).toString('latin1') === 'GIF8') return 'image/gif';
-  if (bytes.subarray(0, 4).toString('latin1') === 'RIFF' && bytes.subarray(8, 12).toString('latin1') === 'WEBP') return 'image/webp';
-  return undefined;
-}
-
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])));
-  return Buffer.concat([head, data, crc]);
-}
-
-/** A valid 1x1 RGB PNG, built here so no binary lives in the repo. */
-export function tinyPng(): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(1, 0);
-  ihdr.writeUInt32BE(1, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // colour type RGB
-  const pixels = deflateSync(Buffer.from([0, 0x2e, 0x8b, 0x57])); // filter byte + one pixel
-  return Buffer.concat([PNG_SIGNATURE, pngChunk('IHDR', ihdr), pngChunk('IDAT', pixels), pngChunk('IEND', Buffer.alloc(0))]);
 }

@@ -2,7 +2,19 @@ import { sql, type Kysely } from 'kysely';
 
 // Frozen in time: this migration never imports application code. The state lists are copied here on
 // purpose, so a later change to the domain core needs a migration of its own.
-const POST_STATES = ['draft', 'in_review', 'changes_requested', 'approved', 'scheduled', 'publishing', 'published', 'partially_published', 'failed', 'rejected', 'canceled'];
+const POST_STATES = [
+  'draft',
+  'in_review',
+  'changes_requested',
+  'approved',
+  'scheduled',
+  'publishing',
+  'published',
+  'partially_published',
+  'failed',
+  'rejected',
+  'canceled',
+];
 const DELIVERY_STATES = ['pending', 'sending', 'published', 'failed', 'needs_reconnect', 'skipped', 'unconfirmed', 'held'];
 const NETWORKS = ['x', 'linkedin', 'bluesky', 'mastodon', 'facebook', 'instagram', 'threads', 'webhook'];
 
@@ -76,7 +88,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
   // "This week's queue" and "what is due" per workspace, without scanning finished posts.
-  await sql`CREATE INDEX posts_queue_idx ON posts (workspace_id, publish_at) WHERE state IN ('in_review', 'changes_requested', 'approved', 'scheduled', 'publishing')`.execute(db);
+  await sql`CREATE INDEX posts_queue_idx ON posts (workspace_id, publish_at) WHERE state IN ('in_review', 'changes_requested', 'approved', 'scheduled', 'publishing')`.execute(
+    db,
+  );
   await sql`CREATE INDEX posts_failures_idx ON posts (workspace_id, updated_at) WHERE state IN ('failed', 'partially_published')`.execute(db);
   await db.schema.createIndex('posts_author_idx').on('posts').columns(['workspace_id', 'author_id', 'created_at']).execute();
 
@@ -119,7 +133,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('decisions_post_idx').on('decisions').columns(['post_id', 'created_at']).execute();
   // One live approval per approver and content: a double click cannot count twice.
-  await sql`CREATE UNIQUE INDEX decisions_one_approval_idx ON decisions (post_id, actor_id, content_hash, coalesce(network, '')) WHERE kind = 'approve' AND voided_at IS NULL`.execute(db);
+  await sql`CREATE UNIQUE INDEX decisions_one_approval_idx ON decisions (post_id, actor_id, content_hash, coalesce(network, '')) WHERE kind = 'approve' AND voided_at IS NULL`.execute(
+    db,
+  );
 
   await db.schema
     .createTable('deliveries')
@@ -212,7 +228,22 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['events', 'inbound_requests', 'oauth_states', 'chat_messages', 'delivery_parts', 'deliveries', 'decisions', 'post_media', 'post_variants', 'post_targets', 'posts', 'social_accounts', 'members', 'workspaces']) {
+  for (const table of [
+    'events',
+    'inbound_requests',
+    'oauth_states',
+    'chat_messages',
+    'delivery_parts',
+    'deliveries',
+    'decisions',
+    'post_media',
+    'post_variants',
+    'post_targets',
+    'posts',
+    'social_accounts',
+    'members',
+    'workspaces',
+  ]) {
     await db.schema.dropTable(table).ifExists().execute();
   }
   await sql`DROP FUNCTION IF EXISTS events_append_only()`.execute(db);

@@ -8,7 +8,9 @@ import { sql, type Kysely } from 'kysely';
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`CREATE INDEX posts_review_idx ON posts (workspace_id, publish_at) WHERE state = 'in_review'`.execute(db);
-  await sql`CREATE INDEX posts_authoring_idx ON posts (workspace_id, author_id, publish_at) WHERE state IN ('draft', 'in_review', 'changes_requested')`.execute(db);
+  await sql`CREATE INDEX posts_authoring_idx ON posts (workspace_id, author_id, publish_at) WHERE state IN ('draft', 'in_review', 'changes_requested')`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

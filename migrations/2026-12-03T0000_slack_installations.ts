@@ -21,7 +21,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('installation', 'jsonb', (c) => c.notNull())
     .addColumn('installed_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
-    .addCheckConstraint('slack_installations_key_check', sql`(is_enterprise_install AND enterprise_id IS NOT NULL AND installation_key = 'enterprise:' || enterprise_id) OR (NOT is_enterprise_install AND team_id IS NOT NULL AND installation_key = 'team:' || team_id)`)
+    .addCheckConstraint(
+      'slack_installations_key_check',
+      sql`(is_enterprise_install AND enterprise_id IS NOT NULL AND installation_key = 'enterprise:' || enterprise_id) OR (NOT is_enterprise_install AND team_id IS NOT NULL AND installation_key = 'team:' || team_id)`,
+    )
     .execute();
 }
 

@@ -21,7 +21,13 @@ async function main(): Promise<void> {
   const started = Date.now();
   const app = await startGreenlight({ config, log, extensions: defaultExtensions(config) });
   log.info(
-    { url: app.url, database: describeDatabase(app.databaseUrl, !config.database.url), slack: config.slack?.mode ?? 'off', discord: config.discord?.mode ?? 'off', startedInMs: Date.now() - started },
+    {
+      url: app.url,
+      database: describeDatabase(app.databaseUrl, !config.database.url),
+      slack: config.slack?.mode ?? 'off',
+      discord: config.discord?.mode ?? 'off',
+      startedInMs: Date.now() - started,
+    },
     `Greenlight is listening on ${app.url} using ${describeDatabase(app.databaseUrl, !config.database.url)}`,
   );
 
@@ -43,7 +49,10 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
   // One line, no stack: an EmbeddedPostgresError's message already names the cause and the remedy.
   const message = error instanceof Error ? error.message : String(error);
-  const cause = error instanceof Error && error.name !== 'EmbeddedPostgresError' && error.cause ? ` (cause: ${error.cause instanceof Error ? error.cause.message : String(error.cause)})` : '';
+  const cause =
+    error instanceof Error && error.name !== 'EmbeddedPostgresError' && error.cause
+      ? ` (cause: ${error.cause instanceof Error ? error.cause.message : String(error.cause)})`
+      : '';
   process.stderr.write(`Greenlight failed to start: ${`${message}${cause}`.replace(/\s*\n\s*/g, ' ')}\n`);
   process.exit(1);
 });

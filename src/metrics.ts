@@ -14,7 +14,7 @@ export function createMetrics() {
     }),
     publishLateness: new Histogram({
       name: 'greenlight_publish_lateness_seconds',
-      help: 'Seconds between a delivery\'s due time and its first network call',
+      help: "Seconds between a delivery's due time and its first network call",
       labelNames: ['network'] as const,
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 15, 60, 300],
       registers: [registry],

@@ -61,7 +61,8 @@ export async function setup(project: TestProject): Promise<void> {
 export async function teardown(): Promise<void> {
   await embedded?.stop();
   // KEEP_FAILED_DB=1 keeps a failed file's database (test/helpers/db.ts): with the embedded server, its data directory too.
-  if (dataDir && process.env.KEEP_FAILED_DB === '1') console.log(`[test] KEEP_FAILED_DB=1: the embedded PostgreSQL data directory is kept: ${embedded?.databaseDir ?? dataDir}`);
+  if (dataDir && process.env.KEEP_FAILED_DB === '1')
+    console.log(`[test] KEEP_FAILED_DB=1: the embedded PostgreSQL data directory is kept: ${embedded?.databaseDir ?? dataDir}`);
   else {
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
     // A cluster kept elsewhere (see above) goes too.

@@ -1,6 +1,6 @@
 /** The Discord emulator's constants and small helpers (a section of emulators/discord.ts, which re-exports its public part). */
 import { createHash, sign, type KeyObject } from 'node:crypto';
-import { type Json } from './types.ts';
+import type { Json } from './types.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Constants and small helpers
@@ -111,7 +111,7 @@ export class FormErrors {
       let node = errors;
       for (const key of path) {
         const next = node[String(key)];
-        node = isRecord(next) ? next : (node[String(key)] = {}) as Json;
+        node = isRecord(next) ? next : ((node[String(key)] = {}) as Json);
       }
       const list = Array.isArray(node._errors) ? node._errors : (node._errors = []);
       (list as Json[]).push({ code, message });

@@ -1,9 +1,5 @@
 /** The Discord emulator's HTTP plumbing (a section of emulators/discord.ts, which re-exports its public part). */
-import {
-  request as httpRequest,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-} from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { Errors, MAX_BODY_BYTES } from './helpers.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -41,7 +37,13 @@ export async function parseRequestBody(req: IncomingMessage, raw: Buffer): Promi
       if (typeof value === 'string') {
         if (key === 'payload_json') body = parseJson(value);
       } else {
-        files.push({ key, filename: value.name, size: value.size, contentType: value.type || 'application/octet-stream', bytes: Buffer.from(await value.arrayBuffer()) });
+        files.push({
+          key,
+          filename: value.name,
+          size: value.size,
+          contentType: value.type || 'application/octet-stream',
+          bytes: Buffer.from(await value.arrayBuffer()),
+        });
       }
     }
     return { body, files };
@@ -55,43 +57,4 @@ export function parseJson(text: string): unknown {
   } catch {
     throw Errors.invalidJson();
   }
-}
-
-export function postRaw(
-  url: string,
-  body: string,
-  headers: Record<string, string>,
-  timeoutMs: number,
-): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      url,
-      { method: 'POST', agent: false, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString() }));
-        res.on('error', reject);
-      },
-    );
-    // Discord gives up after the initial-response window; so do we.
-    req.setTimeout(timeoutMs, () => {
-      req.destroy();
-      resolve({ status: 0, headers: {}, text: '' });
-    });
-    req.on('error', (error) => (req.destroyed ? resolve({ status: 0, headers: {}, text: '' }) : reject(error)));
-    req.end(body);
-  });
-}
-
-export function parseAppBody(contentType: string | undefined, text: string): unknown {
-  if (text === '') return undefined;
-  if (contentType?.includes('json')) {
-    try {
-      return JSON.parse(text);
-    } catch {
-      return text;
-    }
-  }
-  return text;
 }

@@ -1,7 +1,7 @@
 /** The Discord emulator's interaction helpers (a section of emulators/discord.ts, which re-exports its public part). */
-import { type Json } from './types.ts';
+import type { Json } from './types.ts';
 import { CallbackType, InteractionType, isRecord, records } from './helpers.ts';
-import { type InteractionRecord } from './records.ts';
+import type { InteractionRecord } from './records.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Interaction helpers
@@ -69,7 +69,8 @@ export function modalSubmitComponents(modal: Json[], values: Record<string, stri
   let nextId = Math.max(0, ...collectIds(modal)) + 1;
   const out: Json[] = [];
   for (const component of modal) {
-    const input = component.type === 18 && isRecord(component.component) ? component.component : component.type === 1 ? records(component.components)[0] : undefined;
+    const input =
+      component.type === 18 && isRecord(component.component) ? component.component : component.type === 1 ? records(component.components)[0] : undefined;
     if (input === undefined) {
       if (component.type === 10) out.push({ type: 10, id: component.id });
       continue;
@@ -86,7 +87,9 @@ export function modalSubmitComponents(modal: Json[], values: Record<string, stri
 export function adHocSubmitComponents(values: Record<string, string | string[]>, format: 'label' | 'actionRow'): Json[] {
   let id = 1;
   return Object.entries(values).map(([customId, value]) => {
-    const inner: Json = Array.isArray(value) ? { type: 3, id: id + 1, custom_id: customId, values: value } : { type: 4, id: id + 1, custom_id: customId, value };
+    const inner: Json = Array.isArray(value)
+      ? { type: 3, id: id + 1, custom_id: customId, values: value }
+      : { type: 4, id: id + 1, custom_id: customId, value };
     const wrapper = format === 'label' ? { type: 18, id, component: inner } : { type: 1, id, components: [inner] };
     id += 2;
     return wrapper;

@@ -1,5 +1,5 @@
 /** The Discord emulator's payload checks (a section of emulators/discord.ts, which re-exports its public part). */
-import { type Json } from './types.ts';
+import type { Json } from './types.ts';
 import { Errors, Flags, FormErrors, SELECT_TYPES, checkIntRange, checkLength, clone, isRecord, records } from './helpers.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -207,7 +207,8 @@ export function checkModal(data: unknown): void {
     const inner = component.component;
     if (!isRecord(inner)) return errs.add([...at, 'component'], 'BASE_TYPE_REQUIRED', 'This field is required');
     if (inner.type === 4) {
-      if (inner.label !== undefined) errs.add([...at, 'component', 'label'], 'COMPONENT_TEXT_INPUT_LABEL_NOT_ALLOWED', 'A text input inside a label cannot have its own label');
+      if (inner.label !== undefined)
+        errs.add([...at, 'component', 'label'], 'COMPONENT_TEXT_INPUT_LABEL_NOT_ALLOWED', 'A text input inside a label cannot have its own label');
       checkTextInput(errs, [...at, 'component'], inner, seen, false);
     } else if (SELECT_TYPES.has(Number(inner.type))) checkSelect(errs, [...at, 'component'], inner, seen);
     else if (inner.type === 19) checkCustomId(errs, [...at, 'component', 'custom_id'], inner.custom_id, seen);
@@ -263,7 +264,10 @@ export function normalizeEmbeds(embeds: unknown): Json[] {
 export function findComponent(components: unknown, match: (c: Json) => boolean): Json | undefined {
   for (const c of records(components)) {
     if (match(c)) return c;
-    const inner = findComponent([...records(c.components), ...(isRecord(c.component) ? [c.component] : []), ...(isRecord(c.accessory) ? [c.accessory] : [])], match);
+    const inner = findComponent(
+      [...records(c.components), ...(isRecord(c.component) ? [c.component] : []), ...(isRecord(c.accessory) ? [c.accessory] : [])],
+      match,
+    );
     if (inner !== undefined) return inner;
   }
   return undefined;

@@ -1,6 +1,6 @@
 /** The Discord emulator's internal records (a section of emulators/discord.ts, which re-exports its public part). */
-import { type DiscordMessage, type GuildFixture, type Json } from './types.ts';
-import { type UploadedFile } from './http.ts';
+import type { DiscordMessage, GuildFixture, Json } from './types.ts';
+import type { UploadedFile } from './http.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Internal records

@@ -1,5 +1,5 @@
 /** The Slack emulator's block kit (a section of emulators/slack.ts, which re-exports its public part). */
-import { type Block, type Json } from './types.ts';
+import type { Block, Json } from './types.ts';
 import { clone, generatedId, isRecord, str, textOf } from './helpers.ts';
 
 // ---------------------------------------------------------------------------------------------

@@ -1,12 +1,7 @@
 /** The Slack emulator's constants and small helpers (a section of emulators/slack.ts, which re-exports its public part). */
 import { createHmac, randomBytes, randomInt } from 'node:crypto';
-import {
-  request as httpRequest,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type ServerResponse,
-} from 'node:http';
-import { type Json, type SlackMessage } from './types.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Json, SlackMessage } from './types.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Constants and small helpers
@@ -103,9 +98,7 @@ export function textOf(value: unknown): string | undefined {
 /** Label and UTC offset of an IANA zone now, as Slack puts them on a user (`tz_label`, `tz_offset`). */
 export function timeZoneInfo(tz: string, at = new Date()): { label: string; offsetSeconds: number } {
   const part = (style: 'long' | 'longOffset'): string =>
-    new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: style })
-      .formatToParts(at)
-      .find((p) => p.type === 'timeZoneName')?.value ?? '';
+    new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: style }).formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? '';
   const offset = /GMT([+-])(\d{2}):(\d{2})/.exec(part('longOffset'));
   const offsetSeconds = offset ? (offset[1] === '-' ? -1 : 1) * (Number(offset[2]) * 3600 + Number(offset[3]) * 60) : 0;
   return { label: part('long'), offsetSeconds };
@@ -127,28 +120,6 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(JSON.stringify(body));
 }
 
-/** One POST with node:http, no keep-alive, bytes exactly as given (Bolt compares the content type verbatim). */
-export function postRaw(
-  url: string,
-  body: string,
-  headers: Record<string, string>,
-): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      url,
-      { method: 'POST', agent: false, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString() }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 /** WebClient posts the file as multipart form data (one part); other clients send raw bytes. */
 export async function uploadedBytes(req: IncomingMessage): Promise<Buffer> {
   const raw = await readBody(req);
@@ -158,16 +129,4 @@ export async function uploadedBytes(req: IncomingMessage): Promise<Buffer> {
   const part = [...form.values()][0];
   if (part === undefined) return Buffer.alloc(0);
   return typeof part === 'string' ? Buffer.from(part) : Buffer.from(await part.arrayBuffer());
-}
-
-export function parseAppBody(contentType: string | undefined, text: string): unknown {
-  if (text === '') return undefined;
-  if (contentType?.includes('json')) {
-    try {
-      return JSON.parse(text);
-    } catch {
-      return text;
-    }
-  }
-  return text;
 }

@@ -1,8 +1,6 @@
 /** The Slack emulator's request parsing (a section of emulators/slack.ts, which re-exports its public part). */
-import {
-  type IncomingMessage,
-} from 'node:http';
-import { type Json } from './types.ts';
+import type { IncomingMessage } from 'node:http';
+import type { Json } from './types.ts';
 import { ApiError, JSON_ARGS, isRecord, readBody } from './helpers.ts';
 
 // ---------------------------------------------------------------------------------------------

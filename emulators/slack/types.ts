@@ -1,6 +1,5 @@
 /** The Slack emulator's types (a section of emulators/slack.ts, which re-exports its public part). */
-import { type EnvelopeType, } from '../slack-socket.ts';
-
+import type { EnvelopeType } from '../slack-socket.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Public types

@@ -1,5 +1,5 @@
 /** The Slack emulator's view state (a section of emulators/slack.ts, which re-exports its public part). */
-import { type Block, type Json, type OptionInput, type SelectOption, type StateValueInput, type StateValues } from './types.ts';
+import type { Block, Json, OptionInput, SelectOption, StateValueInput, StateValues } from './types.ts';
 import { clone, isRecord, str } from './helpers.ts';
 
 // ---------------------------------------------------------------------------------------------

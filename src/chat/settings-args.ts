@@ -38,7 +38,8 @@ export function parseSettings(text: string): { ok: true; settings: WorkspaceSett
       case 'approver_group': {
         if (value === 'none') settings.approver_group_id = null;
         else {
-          const id = /^<!subteam\^([A-Z0-9]+)(\|[^>]*)?>$/i.exec(value)?.[1] ?? /^<@&(\d+)>$/.exec(value)?.[1] ?? (/^S[A-Z0-9]+$/.test(value) ? value : undefined);
+          const id =
+            /^<!subteam\^([A-Z0-9]+)(\|[^>]*)?>$/i.exec(value)?.[1] ?? /^<@&(\d+)>$/.exec(value)?.[1] ?? (/^S[A-Z0-9]+$/.test(value) ? value : undefined);
           if (!id) return { ok: false, message: 'approver_group takes a user group (Slack) or role (Discord) mention, or none.' };
           settings.approver_group_id = id;
         }

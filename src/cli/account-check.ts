@@ -50,10 +50,14 @@ async function checkAccount(deps: CheckDeps, account: SocialAccount): Promise<Ac
   try {
     credentials = decryptCredentials(deps.cipher, account);
   } catch (error) {
-    return result('fail', `cannot decrypt the token: ${errorText(error)}`, 'run the CLI with the server\'s ENCRYPTION_KEYS');
+    return result('fail', `cannot decrypt the token: ${errorText(error)}`, "run the CLI with the server's ENCRYPTION_KEYS");
   }
   if (credentials.expiresAt && credentials.expiresAt <= deps.now) {
-    if (adapter.refresh && credentials.refreshToken) return result('warn', `the access token expired at ${credentials.expiresAt.toISOString()}; the service refreshes it before the next publish (not checked)`);
+    if (adapter.refresh && credentials.refreshToken)
+      return result(
+        'warn',
+        `the access token expired at ${credentials.expiresAt.toISOString()}; the service refreshes it before the next publish (not checked)`,
+      );
     return result('fail', `the access token expired at ${credentials.expiresAt.toISOString()}`, reconnect);
   }
   try {
@@ -62,7 +66,11 @@ async function checkAccount(deps: CheckDeps, account: SocialAccount): Promise<Ac
       return result('fail', `the token belongs to ${who.name} (${who.accountId}), not to the stored account ${account.external_account_id}`, reconnect);
     }
     const note = account.status === 'needs_reconnect' ? `; the account is still marked needs_reconnect (${account.last_error ?? 'no reason stored'})` : '';
-    return result(account.status === 'needs_reconnect' ? 'warn' : 'ok', `token works (${label} says ${who.name})${note}`, account.status === 'needs_reconnect' ? reconnect : undefined);
+    return result(
+      account.status === 'needs_reconnect' ? 'warn' : 'ok',
+      `token works (${label} says ${who.name})${note}`,
+      account.status === 'needs_reconnect' ? reconnect : undefined,
+    );
   } catch (error) {
     if (error instanceof NetworkError && error.errorClass === 'auth') {
       return result('fail', `${label} refused the token: ${error.networkMessage ?? error.message}`, reconnect);

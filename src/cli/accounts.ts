@@ -20,7 +20,12 @@ const STATUSES: readonly AccountStatus[] = ['connected', 'needs_reconnect', 'dis
 
 async function list(args: string[]): Promise<number> {
   const { values, positionals } = parsing(() =>
-    parseArgs({ args, options: { workspace: { type: 'string' }, status: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true, strict: true }),
+    parseArgs({
+      args,
+      options: { workspace: { type: 'string' }, status: { type: 'string' }, json: { type: 'boolean' } },
+      allowPositionals: true,
+      strict: true,
+    }),
   );
   noMoreArgs(positionals, 0);
   const status = oneOf(values.status, STATUSES, '--status');
@@ -52,7 +57,10 @@ async function check(args: string[]): Promise<number> {
   const accountId = positionals[0] === undefined ? undefined : requireId(positionals[0], 'account');
   const config = cliConfig();
   return withRuntime(config, async (rt) => {
-    const checks = await checkAccounts({ db: rt.db, cipher: await rt.cipher(), adapters: await adaptersFor(config), timeoutMs: config.publish.networkTimeoutMs, now: new Date() }, accountId);
+    const checks = await checkAccounts(
+      { db: rt.db, cipher: await rt.cipher(), adapters: await adaptersFor(config), timeoutMs: config.publish.networkTimeoutMs, now: new Date() },
+      accountId,
+    );
     if (accountId && checks.length === 0) throw new CliError(`there is no account ${accountId}`);
     if (values.json) printJson(checks);
     else print(checks.length ? checks.map(checkLine).join('\n') : 'no accounts to check');
@@ -68,7 +76,12 @@ async function disconnect(args: string[]): Promise<number> {
   return withRuntime(cliConfig(), async (rt) => {
     const [account] = await listAccountRows(rt.db, { accountId });
     if (!account) throw new CliError(`there is no account ${accountId}`);
-    if (!values.yes && !(await confirm(`Disconnect ${account.network} account ${account.name} of ${account.chat}:${account.workspace}? It publishes nothing more and its queued posts wait until it is connected again. [y/N] `))) {
+    if (
+      !values.yes &&
+      !(await confirm(
+        `Disconnect ${account.network} account ${account.name} of ${account.chat}:${account.workspace}? It publishes nothing more and its queued posts wait until it is connected again. [y/N] `,
+      ))
+    ) {
       throw new CliError('nothing changed');
     }
     const outcome = await operatorDisconnectAccount(await rt.deps(), rt.operator, accountId);

@@ -15,7 +15,9 @@ import { countLiveAccounts } from '../db/accounts.ts';
  * `--offline` makes no call outside this machine and the database (no Slack, Discord or network checks).
  */
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parsing(() => parseArgs({ args, options: { offline: { type: 'boolean' }, json: { type: 'boolean' } }, allowPositionals: true, strict: true }));
+  const { values, positionals } = parsing(() =>
+    parseArgs({ args, options: { offline: { type: 'boolean' }, json: { type: 'boolean' } }, allowPositionals: true, strict: true }),
+  );
   noMoreArgs(positionals, 0);
   const checks: Check[] = [];
   const emit = (...found: Check[]) => {
@@ -35,11 +37,17 @@ async function runChecks(emit: Emit, offline: boolean): Promise<void> {
     config = cliConfig();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    emit(...error.problems.map((p): Check => ({ name: 'config', status: 'fail', detail: p, hint: 'see .env.example and the configuration table in README.md' })));
+    emit(
+      ...error.problems.map((p): Check => ({ name: 'config', status: 'fail', detail: p, hint: 'see .env.example and the configuration table in README.md' })),
+    );
     emit({ name: 'everything else', status: 'skip', detail: 'not checked until the configuration parses' });
     return;
   }
-  emit({ name: 'config', status: 'ok', detail: `parses (NODE_ENV=${config.env}, Slack ${config.slack?.mode ?? 'off'}, Discord ${config.discord?.mode ?? 'off'})` });
+  emit({
+    name: 'config',
+    status: 'ok',
+    detail: `parses (NODE_ENV=${config.env}, Slack ${config.slack?.mode ?? 'off'}, Discord ${config.discord?.mode ?? 'off'})`,
+  });
   await databaseChecks(emit, config, offline);
   if (offline) emit({ name: 'slack, discord', status: 'skip', detail: 'offline' });
   else emit(await checkSlack(config), await checkDiscord(config));
@@ -79,7 +87,15 @@ async function accountChecks(db: Db, config: Config, offline: boolean): Promise<
   if (counted.n === 0) return [{ name: 'accounts', status: 'ok', detail: 'none connected yet' }];
   if (offline) return [{ name: 'accounts', status: 'skip', detail: `offline: ${counted.n} account token(s) not checked` }];
   const cipher = await loadCipher(config);
-  if (!cipher) return [{ name: 'accounts', status: 'fail', detail: 'no encryption keys to read the tokens with', hint: 'run doctor with the server\'s ENCRYPTION_KEYS and ENCRYPTION_PRIMARY_KEY_ID' }];
+  if (!cipher)
+    return [
+      {
+        name: 'accounts',
+        status: 'fail',
+        detail: 'no encryption keys to read the tokens with',
+        hint: "run doctor with the server's ENCRYPTION_KEYS and ENCRYPTION_PRIMARY_KEY_ID",
+      },
+    ];
   const checks = await checkAccounts({ db, cipher, adapters: await adaptersFor(config), timeoutMs: config.publish.networkTimeoutMs, now: new Date() });
   return checks.map(({ accountId: _id, network: _network, ...check }) => ({ ...check, name: `account ${check.name}` }));
 }

@@ -34,8 +34,16 @@ function mediaTable(rows: MediaListing[]): string {
   return table(
     ['ID', 'FILE', 'TYPE', 'SIZE', 'PIXELS', 'STATE', 'POST', 'POST STATE', 'STORED', 'ALT'],
     rows.map((m) => [
-      m.id, clip(m.filename, 30), m.content_type, megabytes(Number(m.bytes)), m.width && m.height ? `${m.width}x${m.height}${m.animated ? ' animated' : ''}` : '-',
-      m.state, m.post_id ?? '-', m.post_state ?? '-', time(m.created_at), m.alt ? clip(m.alt, 30) : 'no alt text',
+      m.id,
+      clip(m.filename, 30),
+      m.content_type,
+      megabytes(Number(m.bytes)),
+      m.width && m.height ? `${m.width}x${m.height}${m.animated ? ' animated' : ''}` : '-',
+      m.state,
+      m.post_id ?? '-',
+      m.post_state ?? '-',
+      time(m.created_at),
+      m.alt ? clip(m.alt, 30) : 'no alt text',
     ]),
   );
 }
@@ -43,7 +51,12 @@ function mediaTable(rows: MediaListing[]): string {
 /** The retention job's rules, now: media of finished posts older than MEDIA_RETENTION_DAYS (or --older-than), stale copies, abandoned files. */
 async function prune(args: string[]): Promise<number> {
   const { values, positionals } = parsing(() =>
-    parseArgs({ args, options: { 'older-than': { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } }, allowPositionals: true, strict: true }),
+    parseArgs({
+      args,
+      options: { 'older-than': { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } },
+      allowPositionals: true,
+      strict: true,
+    }),
   );
   noMoreArgs(positionals, 0);
   const config = cliConfig();

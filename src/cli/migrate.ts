@@ -14,12 +14,16 @@ import { cliConfig, withRuntime } from './runtime.ts';
 export async function run(args: string[]): Promise<number> {
   const { positionals } = parsing(() => parseArgs({ args, options: {}, allowPositionals: true, strict: true }));
   noMoreArgs(positionals, 0);
-  return withRuntime(cliConfig(), async (rt) => {
-    const results = await migrateToLatest(rt.db);
-    if (results.length === 0) print('migrate: the database is up to date');
-    for (const r of results) print(`migrate: ${r.migrationName} ${r.status === 'Success' ? 'applied' : r.status}`);
-    return 0;
-  }, { create: true });
+  return withRuntime(
+    cliConfig(),
+    async (rt) => {
+      const results = await migrateToLatest(rt.db);
+      if (results.length === 0) print('migrate: the database is up to date');
+      for (const r of results) print(`migrate: ${r.migrationName} ${r.status === 'Success' ? 'applied' : r.status}`);
+      return 0;
+    },
+    { create: true },
+  );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) exitWith('migrate', run(process.argv.slice(2)));

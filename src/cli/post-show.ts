@@ -33,7 +33,19 @@ async function loadView(rt: Runtime, postId: string) {
     listPostEvents(rt.db, post.id),
   ]);
   return {
-    post: { id: post.id, state: post.state, workspace: workspace ? `${workspace.chat}:${workspace.external_id}` : post.workspace_id, author: post.author_id, publishAt: post.publish_at, zone: post.zone, version: post.version, createdAt: post.created_at, updatedAt: post.updated_at, text: post.text, note: post.note },
+    post: {
+      id: post.id,
+      state: post.state,
+      workspace: workspace ? `${workspace.chat}:${workspace.external_id}` : post.workspace_id,
+      author: post.author_id,
+      publishAt: post.publish_at,
+      zone: post.zone,
+      version: post.version,
+      createdAt: post.created_at,
+      updatedAt: post.updated_at,
+      text: post.text,
+      note: post.note,
+    },
     variants: content.variants,
     media: content.media,
     deliveries,
@@ -60,7 +72,14 @@ function render(v: View): string {
     v.deliveries.length ? indent(deliveryTable(v.deliveries)) : '  none yet',
     '',
     'events',
-    v.events.length ? indent(table(['AT', 'EVENT', 'BY', 'DETAIL'], v.events.map((e) => [time(e.at), e.kind, e.actor ?? '-', summary(e.data)]))) : '  none',
+    v.events.length
+      ? indent(
+          table(
+            ['AT', 'EVENT', 'BY', 'DETAIL'],
+            v.events.map((e) => [time(e.at), e.kind, e.actor ?? '-', summary(e.data)]),
+          ),
+        )
+      : '  none',
   ];
   return lines.join('\n');
 }
@@ -89,4 +108,8 @@ function summary(data: Record<string, unknown>): string {
   return clip(facts.join(' '), 100) || '-';
 }
 
-const indent = (text: string) => text.split('\n').map((l) => `  ${l}`).join('\n');
+const indent = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');

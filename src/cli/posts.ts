@@ -53,7 +53,8 @@ async function retry(args: string[]): Promise<number> {
     const results = await operatorRetryPost(await rt.deps(), rt.operator, postId);
     if (!results) throw new CliError(`there is no post ${postId}`);
     if (results.length === 0) throw new CliError('nothing to retry: no delivery of this post failed or needs a reconnect');
-    for (const r of results) print(`${r.outcome.ok ? '✓' : '✗'} ${r.network} ${r.deliveryId}: ${r.outcome.ok ? 'queued for a new attempt' : r.outcome.message}`);
+    for (const r of results)
+      print(`${r.outcome.ok ? '✓' : '✗'} ${r.network} ${r.deliveryId}: ${r.outcome.ok ? 'queued for a new attempt' : r.outcome.message}`);
     return results.every((r) => r.outcome.ok) ? 0 : 1;
   });
 }

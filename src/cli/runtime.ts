@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../config/load.ts';
+import { setOutboundPolicy } from '../networks/outbound.ts';
 import { parseKeyring, TokenCipher } from '../crypto/token-cipher.ts';
 import { createDb, describeDatabase, type Db } from '../db/database.ts';
 import { findRunningEmbeddedPostgres, hasEmbeddedPostgres, startEmbeddedPostgres } from '../db/embedded-postgres.ts';
@@ -11,7 +12,8 @@ import { createMetrics } from '../metrics.ts';
 import type { NetworkAdapter } from '../networks/adapter.ts';
 import type { Network } from '../domain/networks.ts';
 import { createQueue, type Queue } from '../queue/queue.ts';
-import { cliOperator, type Operator, type WorkflowDeps } from '../workflow/deps.ts';
+import { cliOperator, type Operator } from '../workflow/actor.ts';
+import type { WorkflowDeps } from '../workflow/deps.ts';
 import { CliError } from './args.ts';
 import { errorText } from './output.ts';
 import { ping } from '../db/health.ts';
@@ -34,7 +36,8 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export const NO_DATABASE = 'DATABASE_URL is not set. The CLI works on the server\'s database: set DATABASE_URL to the one the service uses (or run it where GREENLIGHT_DATA_DIR holds the embedded database of `npm start`).';
+export const NO_DATABASE =
+  "DATABASE_URL is not set. The CLI works on the server's database: set DATABASE_URL to the one the service uses (or run it where GREENLIGHT_DATA_DIR holds the embedded database of `npm start`).";
 
 export function cliConfig(env: Record<string, string | undefined> = process.env): Config {
   return loadConfig(env);
@@ -69,6 +72,7 @@ export async function loadCipher(config: Config): Promise<TokenCipher | undefine
 }
 
 export async function openRuntime(config: Config, options: { create?: boolean } = {}): Promise<Runtime> {
+  setOutboundPolicy(config.outbound);
   const log = cliLogger(config);
   const target = await resolveDatabase(config, log, options.create);
   const { db } = createDb({ url: target.url, poolSize: 3, applicationName: 'greenlight-cli' });
@@ -85,7 +89,7 @@ export async function openRuntime(config: Config, options: { create?: boolean } 
   let queue: Queue | undefined;
   const cipher = async () => {
     const found = await loadCipher(config);
-    if (!found) throw new CliError('no encryption keys: set ENCRYPTION_KEYS and ENCRYPTION_PRIMARY_KEY_ID to the server\'s', 2);
+    if (!found) throw new CliError("no encryption keys: set ENCRYPTION_KEYS and ENCRYPTION_PRIMARY_KEY_ID to the server's", 2);
     return found;
   };
   const deps = async (): Promise<WorkflowDeps> => {
@@ -108,9 +112,19 @@ export async function withRuntime<T>(config: Config, work: (rt: Runtime) => Prom
   }
 }
 
-function workflowDeps(config: Config, log: Logger, db: Db, queue: Queue, cipher: TokenCipher, adapters: Partial<Record<Network, NetworkAdapter>>): WorkflowDeps {
+function workflowDeps(
+  config: Config,
+  log: Logger,
+  db: Db,
+  queue: Queue,
+  cipher: TokenCipher,
+  adapters: Partial<Record<Network, NetworkAdapter>>,
+): WorkflowDeps {
   return {
-    db, queue, cipher, log,
+    db,
+    queue,
+    cipher,
+    log,
     metrics: createMetrics(),
     now: () => new Date(),
     adapters,
@@ -118,7 +132,12 @@ function workflowDeps(config: Config, log: Logger, db: Db, queue: Queue, cipher:
     chats: {},
     publicUrl: config.http.publicUrl,
     stateSecret: config.stateSecret,
-    publish: { retries: config.publish.retries, baseMs: config.publish.retryBaseMs, maxMs: config.publish.retryMaxMs, stuckAfterMs: 2 * config.publish.networkTimeoutMs + 10_000 },
+    publish: {
+      retries: config.publish.retries,
+      baseMs: config.publish.retryBaseMs,
+      maxMs: config.publish.retryMaxMs,
+      stuckAfterMs: 2 * config.publish.networkTimeoutMs + 10_000,
+    },
     postingLimits: config.publish.postingLimits,
   };
 }

@@ -17,7 +17,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 
   return {
     env: e.NODE_ENV,
-    http: { host: e.HOST, port: e.PORT, publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '') },
+    http: { host: e.HOST, port: e.PORT, publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''), metricsToken: e.METRICS_TOKEN },
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
@@ -27,10 +27,18 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     slack: slackConfig(e),
     discord: discordConfig(e),
     queue: { pollSeconds: e.QUEUE_POLL_SECONDS },
-    publish: { concurrency: e.PUBLISH_CONCURRENCY, retries: e.PUBLISH_RETRIES, networkTimeoutMs: e.NETWORK_TIMEOUT_MS, retryBaseMs: e.PUBLISH_RETRY_BASE_MS, retryMaxMs: e.PUBLISH_RETRY_MAX_MS, postingLimits: e.POSTING_LIMITS },
+    publish: {
+      concurrency: e.PUBLISH_CONCURRENCY,
+      retries: e.PUBLISH_RETRIES,
+      networkTimeoutMs: e.NETWORK_TIMEOUT_MS,
+      retryBaseMs: e.PUBLISH_RETRY_BASE_MS,
+      retryMaxMs: e.PUBLISH_RETRY_MAX_MS,
+      postingLimits: e.POSTING_LIMITS,
+    },
     networks: { xApiUrl: e.X_API_URL },
     oauth: oauthConfig(e),
     media: { quotaBytes: e.MEDIA_QUOTA_MB * 1_000_000, maxFileBytes: e.MEDIA_MAX_FILE_MB * 1_000_000, retentionDays: e.MEDIA_RETENTION_DAYS },
+    outbound: { httpsOnly: e.NODE_ENV === 'production', allowPrivate: e.OUTBOUND_ALLOW_PRIVATE },
   };
 }
 

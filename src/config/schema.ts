@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { NETWORKS } from '../domain/networks.ts';
 import { parsePostingLimits, type PostingLimits } from '../domain/rate-limits.ts';
+import { parseAllowList, type OutboundPolicy } from '../domain/outbound-policy.ts';
 
 /**
  * Configuration comes from the environment only. It is parsed once at start: every bad variable is
@@ -18,6 +19,8 @@ export const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().default('0.0.0.0'),
   PORT: port.default(3000),
+  // When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>` (the port is often reachable beyond the scraper).
+  METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'expected at least 16 characters').optional()),
   PUBLIC_URL: z.url({ message: 'expected an absolute URL such as https://greenlight.example.com' }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Unset: readable lines when stdout is a terminal, JSON (one object a line) otherwise.
@@ -90,13 +93,24 @@ export const schema = z.object({
   MEDIA_QUOTA_MB: z.coerce.number().int().min(1).max(10_000_000).default(2048),
   MEDIA_MAX_FILE_MB: z.coerce.number().int().min(1).max(2048).default(100),
   MEDIA_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  // Requests to addresses users type (media links, webhooks, Mastodon and Bluesky servers) refuse private
+  // ranges; a team with an intranet CMS or a private instance lists its own ranges here.
+  OUTBOUND_ALLOW_PRIVATE: z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      const parsed = parseAllowList(text);
+      if (parsed.ok) return parsed.cidrs;
+      ctx.addIssue({ code: 'custom', message: `${parsed.problem} (comma-separated CIDRs)` });
+      return z.NEVER;
+    }),
 });
 
 export type Env = z.input<typeof schema>;
 
 export interface Config {
   env: 'development' | 'production' | 'test';
-  http: { host: string; port: number; publicUrl: string };
+  http: { host: string; port: number; publicUrl: string; metricsToken: string | undefined };
   logLevel: string;
   /** Undefined: pretty on a terminal, JSON otherwise (see log.ts logFormat). */
   logFormat?: 'pretty' | 'json' | undefined;
@@ -109,7 +123,15 @@ export interface Config {
     | { mode: 'http'; signingSecret: string; botToken: string; apiUrl: string }
     | { mode: 'socket'; signingSecret: string | undefined; botToken: string; appToken: string; apiUrl: string }
     /** HTTP mode where each workspace installs the app by OAuth; its bot token comes from the installation store. */
-    | { mode: 'oauth'; signingSecret: string; clientId: string; clientSecret: string; stateSecret: string | undefined; allowedTeams: string[] | undefined; apiUrl: string }
+    | {
+        mode: 'oauth';
+        signingSecret: string;
+        clientId: string;
+        clientSecret: string;
+        stateSecret: string | undefined;
+        allowedTeams: string[] | undefined;
+        apiUrl: string;
+      }
     | undefined;
   discord:
     | { mode: 'http'; botToken: string; applicationId: string; publicKey: string; apiUrl: string }
@@ -122,6 +144,8 @@ export interface Config {
   oauth: OAuthConfig;
   /** Decimal megabytes as set (MEDIA_QUOTA_MB=2048 is 2,048,000,000 bytes). */
   media: { quotaBytes: number; maxFileBytes: number; retentionDays: number };
+  /** The outbound guard for addresses users type: https only in production, plus the allowed private ranges. */
+  outbound: OutboundPolicy;
 }
 
 /** An OAuth app's credentials; undefined until both variables are set. */

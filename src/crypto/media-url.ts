@@ -11,7 +11,7 @@ const CONTEXT = 'greenlight.media-url.v1.';
 const MIN_SECRET_LENGTH = 32;
 const MAC_BYTES = 32;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-/** Instagram's containers expire after 24 h (PLATFORMS-MEDIA.md §4.3); a URL needs to outlive one attempt, no more. */
+/** Instagram's containers expire after 24 h (https://developers.facebook.com/docs/instagram-platform/content-publishing); a URL needs to outlive one attempt, no more. */
 export const DEFAULT_MEDIA_URL_TTL_SECONDS = 3600;
 
 export type VerifyMediaUrlResult = { ok: true } | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' };

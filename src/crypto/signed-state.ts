@@ -1,4 +1,4 @@
-// The OAuth `state` parameter and PKCE (DESIGN.md, "OAuth").
+// The OAuth `state` parameter (RFC 6749 §10.12, against cross-site request forgery) and PKCE (RFC 7636).
 //
 // State: `base64url(json).base64url(HMAC-SHA256(secret, "greenlight.oauth-state.v1." + base64url(json)))`, the json
 // holding who started the connect flow, for which network, a nonce and `exp` (seconds since the epoch). The MAC is
@@ -19,9 +19,7 @@ export interface StatePayload {
 
 export type VerifiedState = StatePayload & { readonly exp: number };
 
-export type VerifyStateResult =
-  | { ok: true; payload: VerifiedState }
-  | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' };
+export type VerifyStateResult = { ok: true; payload: VerifiedState } | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' };
 
 const CONTEXT = 'greenlight.oauth-state.v1.';
 const MIN_SECRET_LENGTH = 32;
@@ -42,7 +40,9 @@ function epochSeconds(now: Date): number {
 }
 
 function mac(body: string, secret: string): Buffer {
-  return createHmac('sha256', secret).update(CONTEXT + body, 'utf8').digest();
+  return createHmac('sha256', secret)
+    .update(CONTEXT + body, 'utf8')
+    .digest();
 }
 
 function decodeBase64url(part: string): Buffer | undefined {

@@ -1,4 +1,4 @@
-// Envelope encryption for OAuth credentials at rest (DESIGN.md, "OAuth"; STYLE.md, token encryption).
+// Envelope encryption for OAuth credentials at rest: no network token is stored in the clear.
 //
 // Envelope: `v1.<keyId>.<iv>.<ciphertext>.<tag>`, the last three base64url without padding; AES-256-GCM with a
 // random 12-byte IV and a 16-byte tag. The primary key encrypts; every key in the keyring decrypts, so keys can
@@ -84,9 +84,7 @@ export function parseKeyring(spec: string, primaryKeyId: string): Keyring {
     throw new KeyringError('keyring: primary key id must match [a-z0-9_-]{1,32}');
   }
   if (!keys.has(primaryKeyId)) {
-    throw new KeyringError(
-      `keyring: primary key id "${primaryKeyId}" is not among the configured ids (${[...keys.keys()].join(', ')})`,
-    );
+    throw new KeyringError(`keyring: primary key id "${primaryKeyId}" is not among the configured ids (${[...keys.keys()].join(', ')})`);
   }
   return Object.freeze({ primaryKeyId, keys });
 }
@@ -163,10 +161,7 @@ export class TokenCipher {
       return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
     } catch {
       // Node's error says only "unable to authenticate data"; ours adds what the caller can act on, and no cause.
-      throw new DecryptError(
-        'auth_failed',
-        `token envelope under key "${keyId}" failed authentication (wrong row, wrong key or tampered)`,
-      );
+      throw new DecryptError('auth_failed', `token envelope under key "${keyId}" failed authentication (wrong row, wrong key or tampered)`);
     }
   }
 

@@ -51,7 +51,12 @@ export async function connectAccount(tx: Executor, cipher: TokenCipher, input: C
     last_error: null,
   };
   if (existing) {
-    return tx.updateTable('social_accounts').set({ ...values, updated_at: sql<Date>`now()` }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+    return tx
+      .updateTable('social_accounts')
+      .set({ ...values, updated_at: sql<Date>`now()` })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
   }
   return tx
     .insertInto('social_accounts')
@@ -93,7 +98,14 @@ export function findAccount(tx: Executor, accountId: string): Promise<SocialAcco
 }
 
 export function listAccounts(tx: Executor, workspaceId: string): Promise<SocialAccount[]> {
-  return tx.selectFrom('social_accounts').selectAll().where('workspace_id', '=', workspaceId).where('status', '!=', 'disconnected').orderBy('network').orderBy('display_name').execute();
+  return tx
+    .selectFrom('social_accounts')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('status', '!=', 'disconnected')
+    .orderBy('network')
+    .orderBy('display_name')
+    .execute();
 }
 
 /** Returns true when this call changed the status (so exactly one Reconnect prompt goes out). */
@@ -196,7 +208,11 @@ export async function disconnectAccount(tx: Executor, accountId: string): Promis
 
 /** Accounts not disconnected, in all workspaces. */
 export async function countLiveAccounts(tx: Executor): Promise<number> {
-  const counted = await tx.selectFrom('social_accounts').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '!=', 'disconnected').executeTakeFirstOrThrow();
+  const counted = await tx
+    .selectFrom('social_accounts')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status', '!=', 'disconnected')
+    .executeTakeFirstOrThrow();
   return counted.n;
 }
 

@@ -8,7 +8,10 @@ export function findChatMessage(tx: Executor, postId: string, chat?: Chat): Prom
   return query.executeTakeFirst();
 }
 
-export function insertChatMessage(tx: Executor, message: { postId: string; chat: Chat; channelId: string; messageId: string; threadId: string }): Promise<ChatMessage> {
+export function insertChatMessage(
+  tx: Executor,
+  message: { postId: string; chat: Chat; channelId: string; messageId: string; threadId: string },
+): Promise<ChatMessage> {
   return tx
     .insertInto('chat_messages')
     .values({ post_id: message.postId, chat: message.chat, channel_id: message.channelId, message_id: message.messageId, thread_id: message.threadId })

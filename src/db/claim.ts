@@ -4,7 +4,11 @@ import { postPredecessors } from '../domain/post-state.ts';
 import type { Executor } from './database.ts';
 import type { Delivery } from './schema.ts';
 
-export interface StoredPart { position: number; externalId: string; url: string }
+export interface StoredPart {
+  position: number;
+  externalId: string;
+  url: string;
+}
 /** A claimed delivery, with the thread parts its earlier attempts published. */
 export type ClaimedDelivery = Delivery & { parts: StoredPart[] };
 
@@ -21,7 +25,14 @@ export function claimDeliveries(tx: Executor, deliveryIds: string[], now: Date, 
   if (deliveryIds.length === 0) return Promise.resolve([]);
   return tx
     .with('candidate', (db) => {
-      const rows = db.selectFrom('deliveries').select('id').where('id', 'in', deliveryIds).where('state', '=', 'pending').where('due_at', '<=', now).orderBy('id').forUpdate();
+      const rows = db
+        .selectFrom('deliveries')
+        .select('id')
+        .where('id', 'in', deliveryIds)
+        .where('state', '=', 'pending')
+        .where('due_at', '<=', now)
+        .orderBy('id')
+        .forUpdate();
       return options.skipLocked ? rows.skipLocked() : rows;
     })
     .with('claimed', (db) =>

@@ -41,7 +41,11 @@ export async function findDraft(tx: Executor, id: string, owner: { workspaceId: 
 }
 
 export async function saveDraftInput(tx: Executor, id: string, input: Record<string, unknown>): Promise<void> {
-  await tx.updateTable('compose_drafts').set({ input: JSON.stringify(input), updated_at: sql<Date>`now()` }).where('id', '=', id).execute();
+  await tx
+    .updateTable('compose_drafts')
+    .set({ input: JSON.stringify(input), updated_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function deleteDraft(tx: Executor, id: string): Promise<void> {

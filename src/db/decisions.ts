@@ -8,13 +8,27 @@ export function listDecisions(tx: Executor, postId: string): Promise<Decision[]>
 }
 
 /** `network`: the one network this decision is about (per-network approvals and holds); absent for the whole post. */
-export async function insertDecision(tx: Executor, d: { postId: string; actorId: string; kind: DecisionKind; comment: string | null; contentHash: string; network?: Network | null }): Promise<void> {
-  await tx.insertInto('decisions').values({ post_id: d.postId, actor_id: d.actorId, kind: d.kind, comment: d.comment, content_hash: d.contentHash, network: d.network ?? null }).execute();
+export async function insertDecision(
+  tx: Executor,
+  d: { postId: string; actorId: string; kind: DecisionKind; comment: string | null; contentHash: string; network?: Network | null },
+): Promise<void> {
+  await tx
+    .insertInto('decisions')
+    .values({ post_id: d.postId, actor_id: d.actorId, kind: d.kind, comment: d.comment, content_hash: d.contentHash, network: d.network ?? null })
+    .execute();
 }
 
 /** The held networks of the post's current version (decisions of kind `hold` not voided by an edit). */
 export async function listCurrentHolds(tx: Executor, postId: string, contentHash: string): Promise<Network[]> {
-  const rows = await tx.selectFrom('decisions').select('network').distinct().where('post_id', '=', postId).where('kind', '=', 'hold').where('voided_at', 'is', null).where('content_hash', '=', contentHash).execute();
+  const rows = await tx
+    .selectFrom('decisions')
+    .select('network')
+    .distinct()
+    .where('post_id', '=', postId)
+    .where('kind', '=', 'hold')
+    .where('voided_at', 'is', null)
+    .where('content_hash', '=', contentHash)
+    .execute();
   return rows.flatMap((r) => (r.network ? [r.network] : []));
 }
 

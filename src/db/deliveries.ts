@@ -7,13 +7,15 @@ import type { Delivery, DeliveryError } from './schema.ts';
 
 export async function insertDeliveries(tx: Executor, postId: string, targets: { accountId: string; network: Network }[], dueAt: Date): Promise<Delivery[]> {
   if (targets.length === 0) return [];
-  return tx
-    .insertInto('deliveries')
-    .values(targets.map((t) => ({ post_id: postId, account_id: t.accountId, network: t.network, state: 'pending' as const, due_at: dueAt })))
-    // A post approved twice (a retried request) keeps its first deliveries.
-    .onConflict((oc) => oc.columns(['post_id', 'account_id']).doNothing())
-    .returningAll()
-    .execute();
+  return (
+    tx
+      .insertInto('deliveries')
+      .values(targets.map((t) => ({ post_id: postId, account_id: t.accountId, network: t.network, state: 'pending' as const, due_at: dueAt })))
+      // A post approved twice (a retried request) keeps its first deliveries.
+      .onConflict((oc) => oc.columns(['post_id', 'account_id']).doNothing())
+      .returningAll()
+      .execute()
+  );
 }
 
 export function findDelivery(tx: Executor, deliveryId: string): Promise<Delivery | undefined> {
@@ -37,7 +39,13 @@ export interface DeliveryChanges {
  * Guarded state change: only from a state `to` may legally follow (or the given ones). Returns the
  * updated row, or undefined when another worker or click changed it first.
  */
-export function transitionDelivery(tx: Executor, deliveryId: string, to: DeliveryState, changes: DeliveryChanges = {}, from: DeliveryState[] = deliveryPredecessors(to)): Promise<Delivery | undefined> {
+export function transitionDelivery(
+  tx: Executor,
+  deliveryId: string,
+  to: DeliveryState,
+  changes: DeliveryChanges = {},
+  from: DeliveryState[] = deliveryPredecessors(to),
+): Promise<Delivery | undefined> {
   const { last_error, ...rest } = changes;
   return tx
     .updateTable('deliveries')
@@ -54,7 +62,12 @@ export function transitionDelivery(tx: Executor, deliveryId: string, to: Deliver
 }
 
 export function listParts(tx: Executor, deliveryId: string) {
-  return tx.selectFrom('delivery_parts').select(['position', 'external_id as externalId', 'url']).where('delivery_id', '=', deliveryId).orderBy('position').execute();
+  return tx
+    .selectFrom('delivery_parts')
+    .select(['position', 'external_id as externalId', 'url'])
+    .where('delivery_id', '=', deliveryId)
+    .orderBy('position')
+    .execute();
 }
 
 /** Stores a published thread part; it also renews the attempt's start, the sign its worker is alive. One statement. */
@@ -73,7 +86,12 @@ export async function savePart(tx: Executor, deliveryId: string, part: { positio
     .execute();
 }
 
-export interface PublishedRow { deliveryId: string; externalId: string; url: string; publishedAt: Date }
+export interface PublishedRow {
+  deliveryId: string;
+  externalId: string;
+  url: string;
+  publishedAt: Date;
+}
 
 /**
  * `sending -> published` for several deliveries in one statement, guarded like transitionDelivery;
@@ -203,7 +221,13 @@ export function deliveriesAwaitingReconnect(tx: Executor, accountId: string) {
 export function recoverStuckDelivery(tx: Executor, deliveryId: string, now: Date, staleBefore: Date): Promise<Delivery | undefined> {
   return tx
     .updateTable('deliveries')
-    .set({ state: 'pending', due_at: now, maybe_sent_at: now, updated_at: sql<Date>`now()`, last_error: JSON.stringify({ class: 'unknown_outcome', message: 'the worker stopped during the attempt' }) })
+    .set({
+      state: 'pending',
+      due_at: now,
+      maybe_sent_at: now,
+      updated_at: sql<Date>`now()`,
+      last_error: JSON.stringify({ class: 'unknown_outcome', message: 'the worker stopped during the attempt' }),
+    })
     .where('id', '=', deliveryId)
     .where('state', 'in', RECOVER_FROM)
     .where('sending_started_at', '<=', staleBefore)

@@ -30,7 +30,13 @@ export async function loadMetricTargets(db: Executor, deliveryIds: string[]): Pr
     .where('d.published_at', 'is not', null)
     .execute();
   return rows.map(({ delivery_id, post_id, post_workspace_id, delivery_network, external_id, published_at, ...account }) => ({
-    deliveryId: delivery_id, postId: post_id, workspaceId: post_workspace_id, network: delivery_network, externalId: external_id!, publishedAt: published_at!, account,
+    deliveryId: delivery_id,
+    postId: post_id,
+    workspaceId: post_workspace_id,
+    network: delivery_network,
+    externalId: external_id!,
+    publishedAt: published_at!,
+    account,
   }));
 }
 
@@ -46,10 +52,19 @@ export async function saveMetrics(tx: Executor, rows: MetricRow[]): Promise<Metr
   if (rows.length === 0) return [];
   const stored = await tx
     .insertInto('delivery_metrics')
-    .values(rows.map(({ target, slot, metrics }) => ({
-      delivery_id: target.deliveryId, slot, workspace_id: target.workspaceId, network: target.network, published_at: target.publishedAt,
-      likes: metrics?.likes ?? null, reposts: metrics?.reposts ?? null, replies: metrics?.replies ?? null, impressions: metrics?.impressions ?? null,
-    })))
+    .values(
+      rows.map(({ target, slot, metrics }) => ({
+        delivery_id: target.deliveryId,
+        slot,
+        workspace_id: target.workspaceId,
+        network: target.network,
+        published_at: target.publishedAt,
+        likes: metrics?.likes ?? null,
+        reposts: metrics?.reposts ?? null,
+        replies: metrics?.replies ?? null,
+        impressions: metrics?.impressions ?? null,
+      })),
+    )
     .onConflict((oc) => oc.columns(['delivery_id', 'slot']).doNothing())
     .returning(['delivery_id', 'slot'])
     .execute();
@@ -75,7 +90,8 @@ export async function readingsAt(db: Executor, postId: string, slot: MetricSlot)
     .orderBy('d.created_at')
     .execute();
   return rows.map((r) => ({
-    deliveryId: r.id, network: r.network,
+    deliveryId: r.id,
+    network: r.network,
     row: r.slot === null ? undefined : { likes: r.likes, reposts: r.reposts, replies: r.replies, impressions: r.impressions },
   }));
 }

@@ -1,7 +1,24 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, chown, copyFile, link, lstat, mkdir, mkdtemp, readdir, readFile, readlink, realpath, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  copyFile,
+  link,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  readlink,
+  realpath,
+  rename,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
@@ -67,7 +84,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   } catch (error) {
     if (error instanceof EmbeddedPostgresError) throw error;
     // What no branch below foresaw (a file it cannot read, say) is still one line, never a crash.
-    throw new EmbeddedPostgresError(`the embedded PostgreSQL could not start (${oneLine(error)}): see the log with LOG_LEVEL=debug, ${REMEDY_ELSEWHERE}`, { cause: error });
+    throw new EmbeddedPostgresError(`the embedded PostgreSQL could not start (${oneLine(error)}): see the log with LOG_LEVEL=debug, ${REMEDY_ELSEWHERE}`, {
+      cause: error,
+    });
   }
 }
 
@@ -115,7 +134,10 @@ async function start(options: EmbeddedPostgresOptions): Promise<RunningEmbeddedP
     await ensureDatabase(port, database);
   } catch (error) {
     await stop();
-    throw new EmbeddedPostgresError(`the embedded PostgreSQL started but refused a connection (${oneLine(error)}); see its log with LOG_LEVEL=debug, ${REMEDY_ELSEWHERE}`, { cause: error });
+    throw new EmbeddedPostgresError(
+      `the embedded PostgreSQL started but refused a connection (${oneLine(error)}); see its log with LOG_LEVEL=debug, ${REMEDY_ELSEWHERE}`,
+      { cause: error },
+    );
   }
   return { url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`, port, databaseDir, stop };
 }
@@ -160,7 +182,9 @@ async function locateBuild(nativeDir?: string): Promise<Build> {
     try {
       entry = (await import(name)) as { postgres: string };
     } catch {
-      throw new EmbeddedPostgresError(`no embedded PostgreSQL build for ${process.platform}-${process.arch} is installed (${name}): run npm ci, ${REMEDY_ELSEWHERE}`);
+      throw new EmbeddedPostgresError(
+        `no embedded PostgreSQL build for ${process.platform}-${process.arch} is installed (${name}): run npm ci, ${REMEDY_ELSEWHERE}`,
+      );
     }
     dir = path.dirname(path.dirname(entry.postgres));
   }
@@ -171,7 +195,13 @@ async function locateBuild(nativeDir?: string): Promise<Build> {
     throw new EmbeddedPostgresError(`the embedded PostgreSQL build in ${dir} is incomplete (no package.json beside it): run npm ci, ${REMEDY_ELSEWHERE}`);
   }
   const exe = process.platform === 'win32' ? '.exe' : '';
-  const build = { nativeDir: dir, initdb: path.join(dir, 'bin', `initdb${exe}`), postgres: path.join(dir, 'bin', `postgres${exe}`), version, major: Number.parseInt(version, 10) };
+  const build = {
+    nativeDir: dir,
+    initdb: path.join(dir, 'bin', `initdb${exe}`),
+    postgres: path.join(dir, 'bin', `postgres${exe}`),
+    version,
+    major: Number.parseInt(version, 10),
+  };
   for (const file of [build.initdb, build.postgres]) {
     if (!existsSync(file)) throw new EmbeddedPostgresError(`${file} is missing: run npm ci, ${REMEDY_ELSEWHERE}`);
   }
@@ -204,7 +234,12 @@ async function reachableBinaries(build: Build, runAs: RunAs, runtimeDir: string,
       );
     }
   }
-  const moved: Build = { ...build, nativeDir: target, initdb: path.join(target, 'bin', path.basename(build.initdb)), postgres: path.join(target, 'bin', path.basename(build.postgres)) };
+  const moved: Build = {
+    ...build,
+    nativeDir: target,
+    initdb: path.join(target, 'bin', path.basename(build.initdb)),
+    postgres: path.join(target, 'bin', path.basename(build.postgres)),
+  };
   if ((await canRun(moved.postgres, runAs)) !== true) {
     await rm(target, { recursive: true, force: true }).catch(() => {});
     throw new EmbeddedPostgresError(
@@ -253,7 +288,13 @@ async function postgresUser(): Promise<RunAs> {
   try {
     await run('groupadd', ['--system', 'postgres']).catch(async (error: unknown) => {
       // The group may exist without the user.
-      if (!(await run('getent', ['group', 'postgres']).then(() => true, () => false))) throw error;
+      if (
+        !(await run('getent', ['group', 'postgres']).then(
+          () => true,
+          () => false,
+        ))
+      )
+        throw error;
     });
     await run('useradd', ['--system', '--gid', 'postgres', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']);
   } catch (error) {
@@ -263,7 +304,10 @@ async function postgresUser(): Promise<RunAs> {
     );
   }
   const created = await lookupUser('postgres');
-  if (!created) throw new EmbeddedPostgresError(`running as root, PostgreSQL must run as a postgres system user, which useradd did not create: create it (useradd --system postgres), ${REMEDY_ELSEWHERE}`);
+  if (!created)
+    throw new EmbeddedPostgresError(
+      `running as root, PostgreSQL must run as a postgres system user, which useradd did not create: create it (useradd --system postgres), ${REMEDY_ELSEWHERE}`,
+    );
   return created;
 }
 
@@ -298,7 +342,10 @@ async function prepareDataDir(dataDir: string, runAs: RunAs | undefined, runtime
   try {
     await mkdir(dataDir, { recursive: true });
   } catch (error) {
-    throw new EmbeddedPostgresError(`cannot create the data directory ${dataDir} (${oneLine(error)}): set GREENLIGHT_DATA_DIR to a writable directory, ${REMEDY_ELSEWHERE}`, { cause: error });
+    throw new EmbeddedPostgresError(
+      `cannot create the data directory ${dataDir} (${oneLine(error)}): set GREENLIGHT_DATA_DIR to a writable directory, ${REMEDY_ELSEWHERE}`,
+      { cause: error },
+    );
   }
   let databaseDir = linkPath;
   const existing = await lstat(linkPath).catch(() => undefined);
@@ -309,8 +356,17 @@ async function prepareDataDir(dataDir: string, runAs: RunAs | undefined, runtime
       `running as root, PostgreSQL must run as the postgres user, which cannot enter ${dataDir} where the embedded database ${linkPath} is (a parent directory is private): let other users enter its parents (chmod o+x), or move ${linkPath} to a directory they can enter and link it there, ${REMEDY_ELSEWHERE}`,
     );
   } else if (runAs && !(await canEnter(dataDir, runAs))) {
-    databaseDir = path.join(runtimeDir, `pg-${createHash('sha256').update(await realpath(dataDir)).digest('hex').slice(0, 16)}`);
-    log.info({ dataDir, databaseDir }, 'the postgres user cannot enter the data directory; keeping the embedded cluster where it can, linked from <dataDir>/pg');
+    databaseDir = path.join(
+      runtimeDir,
+      `pg-${createHash('sha256')
+        .update(await realpath(dataDir))
+        .digest('hex')
+        .slice(0, 16)}`,
+    );
+    log.info(
+      { dataDir, databaseDir },
+      'the postgres user cannot enter the data directory; keeping the embedded cluster where it can, linked from <dataDir>/pg',
+    );
     try {
       await mkdir(runtimeDir, { recursive: true, mode: 0o755 });
       await mkdir(databaseDir, { recursive: true, mode: 0o700 });
@@ -329,7 +385,10 @@ async function prepareDataDir(dataDir: string, runAs: RunAs | undefined, runtime
       if (owner.uid !== runAs.uid && !existsSync(path.join(databaseDir, 'PG_VERSION'))) await chown(databaseDir, runAs.uid, runAs.gid);
     }
   } catch (error) {
-    throw new EmbeddedPostgresError(`cannot create the embedded database directory ${databaseDir} (${oneLine(error)}): make ${path.dirname(databaseDir)} writable or set GREENLIGHT_DATA_DIR elsewhere, ${REMEDY_ELSEWHERE}`, { cause: error });
+    throw new EmbeddedPostgresError(
+      `cannot create the embedded database directory ${databaseDir} (${oneLine(error)}): make ${path.dirname(databaseDir)} writable or set GREENLIGHT_DATA_DIR elsewhere, ${REMEDY_ELSEWHERE}`,
+      { cause: error },
+    );
   }
   return databaseDir;
 }
@@ -368,7 +427,10 @@ async function initdb(build: Build, databaseDir: string, runAs: RunAs | undefine
       await chown(pwfile, runAs.uid, runAs.gid);
     }
   } catch (error) {
-    throw new EmbeddedPostgresError(`cannot write in ${path.dirname(databaseDir)} (${oneLine(error)}): make it writable (and free disk space there) or set GREENLIGHT_DATA_DIR elsewhere, ${REMEDY_ELSEWHERE}`, { cause: error });
+    throw new EmbeddedPostgresError(
+      `cannot write in ${path.dirname(databaseDir)} (${oneLine(error)}): make it writable (and free disk space there) or set GREENLIGHT_DATA_DIR elsewhere, ${REMEDY_ELSEWHERE}`,
+      { cause: error },
+    );
   }
   const args = [`--pgdata=${databaseDir}`, '--auth=password', `--username=${USER}`, `--pwfile=${path.join(secretDir, 'pwfile')}`, '--lc-messages=C'];
   const { code, output, spawnError } = await new Promise<{ code: number | null; output: string; spawnError?: Error }>((resolve) => {
@@ -431,7 +493,11 @@ function startServer(build: Build, databaseDir: string, port: number, runAs: Run
         return;
       }
       if (/Address already in use/i.test(output)) {
-        reject(new PortTakenError(`port ${port} on 127.0.0.1 is already in use by another program, so the embedded PostgreSQL cannot listen there: free it or choose another port, ${REMEDY_ELSEWHERE}`));
+        reject(
+          new PortTakenError(
+            `port ${port} on 127.0.0.1 is already in use by another program, so the embedded PostgreSQL cannot listen there: free it or choose another port, ${REMEDY_ELSEWHERE}`,
+          ),
+        );
         return;
       }
       const reason = lastMessage(output) ?? (signal ? `killed by ${signal}` : `exit code ${code}`);
@@ -499,7 +565,8 @@ async function stopStaleServer(databaseDir: string, log: Logger): Promise<void> 
   log.warn({ pid, databaseDir }, 'an embedded PostgreSQL from an earlier run is still running; stopping it first');
   process.kill(pid, 'SIGINT');
   for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
-  if (isAlive(pid)) throw new EmbeddedPostgresError(`an earlier embedded PostgreSQL (pid ${pid}) holds ${databaseDir} and did not stop: stop it (kill ${pid}) and start again`);
+  if (isAlive(pid))
+    throw new EmbeddedPostgresError(`an earlier embedded PostgreSQL (pid ${pid}) holds ${databaseDir} and did not stop: stop it (kill ${pid}) and start again`);
   await rm(pidFile, { force: true });
 }
 

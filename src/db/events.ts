@@ -46,6 +46,12 @@ export function listPostEvents(tx: Executor, postId: string) {
 
 /** Whether the post's event of this kind was already recorded for this version (a retried job says it once). */
 export async function hasVersionEvent(tx: Executor, postId: string, kind: string, version: number): Promise<boolean> {
-  const said = await tx.selectFrom('events').select('id').where('post_id', '=', postId).where('kind', '=', kind).where(sql<string>`data->>'version'`, '=', String(version)).executeTakeFirst();
+  const said = await tx
+    .selectFrom('events')
+    .select('id')
+    .where('post_id', '=', postId)
+    .where('kind', '=', kind)
+    .where(sql<string>`data->>'version'`, '=', String(version))
+    .executeTakeFirst();
   return said !== undefined;
 }

@@ -106,7 +106,14 @@ export async function storeMedia(db: Db, input: NewMedia, source: AsyncIterable<
 export async function beginMedia(db: Executor, input: NewMedia): Promise<string> {
   const row = await db
     .insertInto('media')
-    .values({ workspace_id: input.workspaceId, filename: input.filename, alt: input.alt ?? null, post_id: input.postId ?? null, position: input.position ?? null, variant_of: input.variantOf ?? null })
+    .values({
+      workspace_id: input.workspaceId,
+      filename: input.filename,
+      alt: input.alt ?? null,
+      post_id: input.postId ?? null,
+      position: input.position ?? null,
+      variant_of: input.variantOf ?? null,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
@@ -168,10 +175,18 @@ async function writeChunk(db: Db, id: string, input: NewMedia, seq: number, data
       .where('workspace_id', '=', input.workspaceId)
       .executeTakeFirstOrThrow();
     if (Number(used) + data.length > quotaBytes) {
-      throw new MediaStoreError('quota', `${input.filename} does not fit: this workspace's media storage (${megabytes(quotaBytes)}) is full. Media of published posts are removed after the retention period; an admin can prune them sooner (npx greenlight media prune) or raise MEDIA_QUOTA_MB.`);
+      throw new MediaStoreError(
+        'quota',
+        `${input.filename} does not fit: this workspace's media storage (${megabytes(quotaBytes)}) is full. Media of published posts are removed after the retention period; an admin can prune them sooner (npx greenlight media prune) or raise MEDIA_QUOTA_MB.`,
+      );
     }
     await tx.insertInto('media_chunks').values({ media_id: id, seq, data }).execute();
-    const updated = await tx.updateTable('media').set({ bytes: sql`bytes + ${data.length}` }).where('id', '=', id).where('state', '=', 'preparing').executeTakeFirst();
+    const updated = await tx
+      .updateTable('media')
+      .set({ bytes: sql`bytes + ${data.length}` })
+      .where('id', '=', id)
+      .where('state', '=', 'preparing')
+      .executeTakeFirst();
     if (Number(updated.numUpdatedRows) !== 1) throw new Error(`media ${id} was removed while it was being stored`);
   });
 }
@@ -179,7 +194,15 @@ async function writeChunk(db: Db, id: string, input: NewMedia, seq: number, data
 export async function markMediaReady(db: Executor, id: string, facts: MediaFacts & { sha256: string; bytes: number }): Promise<MediaRow> {
   const row = await db
     .updateTable('media')
-    .set({ state: 'ready', ready_at: sql`now()`, sha256: facts.sha256, content_type: facts.contentType, width: facts.width, height: facts.height, animated: facts.animated })
+    .set({
+      state: 'ready',
+      ready_at: sql`now()`,
+      sha256: facts.sha256,
+      content_type: facts.contentType,
+      width: facts.width,
+      height: facts.height,
+      animated: facts.animated,
+    })
     .where('id', '=', id)
     .where('state', '=', 'preparing')
     .where('bytes', '=', facts.bytes)
@@ -217,7 +240,13 @@ export async function listPostMedia(db: Executor, postId: string): Promise<Media
 
 /** A ready converted copy of `mediaId` of the given type, if one was made before. */
 export async function findVariant(db: Executor, mediaId: string, contentType: string): Promise<MediaRow | undefined> {
-  return db.selectFrom('media').selectAll().where('variant_of', '=', mediaId).where('content_type', '=', contentType).where('state', '=', 'ready').executeTakeFirst();
+  return db
+    .selectFrom('media')
+    .selectAll()
+    .where('variant_of', '=', mediaId)
+    .where('content_type', '=', contentType)
+    .where('state', '=', 'ready')
+    .executeTakeFirst();
 }
 
 /** Ties files copied before the post existed to it, in the order given. */
@@ -276,7 +305,11 @@ export async function listMedia(db: Executor, options: { workspaceId?: string; l
 
 /** Bytes a workspace holds, `preparing` copies included (they count against the quota as they grow). */
 export async function workspaceMediaBytes(db: Executor, workspaceId: string): Promise<number> {
-  const row = await db.selectFrom('media').select(sql<number>`coalesce(sum(bytes), 0)::bigint`.as('used')).where('workspace_id', '=', workspaceId).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('media')
+    .select(sql<number>`coalesce(sum(bytes), 0)::bigint`.as('used'))
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirstOrThrow();
   return Number(row.used);
 }
 
@@ -311,7 +344,17 @@ export async function pruneMedia(db: Db, options: PruneOptions): Promise<PrunedM
   const candidates = await db
     .selectFrom('media')
     .leftJoin('posts', 'posts.id', 'media.post_id')
-    .select(['media.id', 'media.workspace_id', 'media.filename', 'media.bytes', 'media.state', 'media.post_id', 'media.created_at', 'posts.state as post_state', 'posts.updated_at as post_updated_at'])
+    .select([
+      'media.id',
+      'media.workspace_id',
+      'media.filename',
+      'media.bytes',
+      'media.state',
+      'media.post_id',
+      'media.created_at',
+      'posts.state as post_state',
+      'posts.updated_at as post_updated_at',
+    ])
     .where((eb) =>
       eb.or([
         eb.and([eb('posts.state', 'in', [...MEDIA_DONE_POST_STATES]), eb('posts.updated_at', '<', finishedBefore)]),
@@ -330,7 +373,14 @@ export async function pruneMedia(db: Db, options: PruneOptions): Promise<PrunedM
   if (options.dryRun || pruned.length === 0) return pruned;
   // In batches: one statement per 100 files keeps each transaction (and its locks) short.
   for (let i = 0; i < pruned.length; i += 100) {
-    await db.deleteFrom('media').where('id', 'in', pruned.slice(i, i + 100).map((p) => p.id)).execute();
+    await db
+      .deleteFrom('media')
+      .where(
+        'id',
+        'in',
+        pruned.slice(i, i + 100).map((p) => p.id),
+      )
+      .execute();
   }
   return pruned;
 }

@@ -21,7 +21,14 @@ export async function findOauthClient(tx: Executor, cipher: TokenCipher, network
  * Stores the app Greenlight registered on an instance. Of two registrations racing, the first stored wins
  * (flows already under way use it); `replace` overwrites one registered for an older PUBLIC_URL.
  */
-export async function saveOauthClient(tx: Executor, cipher: TokenCipher, network: Network, instanceUrl: string, client: OauthClient, replace: boolean): Promise<void> {
+export async function saveOauthClient(
+  tx: Executor,
+  cipher: TokenCipher,
+  network: Network,
+  instanceUrl: string,
+  client: OauthClient,
+  replace: boolean,
+): Promise<void> {
   const values = {
     client_id: client.clientId,
     client_secret: cipher.encrypt(client.clientSecret, clientSecretAad(network, instanceUrl)),

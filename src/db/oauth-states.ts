@@ -62,7 +62,11 @@ export async function consumeOauthState(
     .returning(['nonce', 'code_verifier', 'instance_url', 'account_id'])
     .executeTakeFirst();
   if (row) return { nonce: row.nonce, codeVerifier: row.code_verifier, instanceUrl: row.instance_url, accountId: row.account_id };
-  const seen = await tx.selectFrom('oauth_states').select(['used_at', 'workspace_id', 'user_id', 'network']).where('nonce', '=', claims.nonce).executeTakeFirst();
+  const seen = await tx
+    .selectFrom('oauth_states')
+    .select(['used_at', 'workspace_id', 'user_id', 'network'])
+    .where('nonce', '=', claims.nonce)
+    .executeTakeFirst();
   if (!seen || seen.workspace_id !== claims.workspaceId || seen.user_id !== claims.userId || seen.network !== claims.network) return 'unknown';
   return seen.used_at ? 'used' : 'expired';
 }

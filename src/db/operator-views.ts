@@ -34,7 +34,17 @@ export function listAccountRows(tx: Executor, filter: { workspaceId?: string; st
   let query = tx
     .selectFrom('social_accounts as a')
     .innerJoin('workspaces as w', 'w.id', 'a.workspace_id')
-    .select(['a.id', 'w.external_id as workspace', 'w.chat', 'a.network', 'a.display_name as name', 'a.status', 'a.token_expires_at as tokenExpiresAt', 'a.last_error as lastError', 'a.updated_at as updatedAt']);
+    .select([
+      'a.id',
+      'w.external_id as workspace',
+      'w.chat',
+      'a.network',
+      'a.display_name as name',
+      'a.status',
+      'a.token_expires_at as tokenExpiresAt',
+      'a.last_error as lastError',
+      'a.updated_at as updatedAt',
+    ]);
   if (filter.workspaceId) query = query.where('a.workspace_id', '=', filter.workspaceId);
   if (filter.status) query = query.where('a.status', '=', filter.status);
   if (filter.accountId) query = query.where('a.id', '=', filter.accountId);
@@ -67,8 +77,21 @@ export function listPostRows(tx: Executor, filter: PostFilter): Promise<PostRow[
   let query = tx
     .selectFrom('posts as p')
     .innerJoin('workspaces as w', 'w.id', 'p.workspace_id')
-    .select(['p.id', 'w.external_id as workspace', 'w.chat', 'p.state', 'p.author_id as authorId', 'p.publish_at as publishAt', 'p.updated_at as updatedAt', 'p.text'])
-    .select(sql<string>`coalesce((SELECT string_agg(d.network || ':' || d.state, ' ' ORDER BY d.network) FROM deliveries d WHERE d.post_id = p.id), '')`.as('deliveries'));
+    .select([
+      'p.id',
+      'w.external_id as workspace',
+      'w.chat',
+      'p.state',
+      'p.author_id as authorId',
+      'p.publish_at as publishAt',
+      'p.updated_at as updatedAt',
+      'p.text',
+    ])
+    .select(
+      sql<string>`coalesce((SELECT string_agg(d.network || ':' || d.state, ' ' ORDER BY d.network) FROM deliveries d WHERE d.post_id = p.id), '')`.as(
+        'deliveries',
+      ),
+    );
   if (filter.workspaceId) query = query.where('p.workspace_id', '=', filter.workspaceId);
   if (filter.state) query = query.where('p.state', '=', filter.state);
   if (filter.since) query = query.where('p.updated_at', '>=', filter.since);
@@ -80,11 +103,25 @@ export function listDeliveryRows(tx: Executor, postId: string) {
   return tx
     .selectFrom('deliveries as d')
     .innerJoin('social_accounts as a', 'a.id', 'd.account_id')
-    .select(['d.id', 'd.network', 'a.display_name as account', 'd.state', 'd.due_at as dueAt', 'd.attempts', 'd.last_error as lastError', 'd.url', 'd.published_at as publishedAt'])
+    .select([
+      'd.id',
+      'd.network',
+      'a.display_name as account',
+      'd.state',
+      'd.due_at as dueAt',
+      'd.attempts',
+      'd.last_error as lastError',
+      'd.url',
+      'd.published_at as publishedAt',
+    ])
     .select((eb) =>
       eb
         .selectFrom('delivery_parts as dp')
-        .select(sql<{ position: number; url: string }[]>`coalesce(json_agg(json_build_object('position', dp.position, 'url', dp.url) ORDER BY dp.position), '[]')`.as('parts'))
+        .select(
+          sql<{ position: number; url: string }[]>`coalesce(json_agg(json_build_object('position', dp.position, 'url', dp.url) ORDER BY dp.position), '[]')`.as(
+            'parts',
+          ),
+        )
         .whereRef('dp.delivery_id', '=', 'd.id')
         .as('parts'),
     )

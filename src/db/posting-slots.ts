@@ -43,7 +43,10 @@ export function listSlots(db: Executor, workspaceId: string): Promise<PostingSlo
   return withSlots(db).selectFrom('posting_slots').selectAll().where('workspace_id', '=', workspaceId).orderBy('weekday').orderBy('minute').execute();
 }
 
-export async function addSlots(db: Executor, rows: { workspaceId: string; accountId: string | null; network: Network | null; weekday: number; minute: number; zone: string; createdBy: string }[]): Promise<number> {
+export async function addSlots(
+  db: Executor,
+  rows: { workspaceId: string; accountId: string | null; network: Network | null; weekday: number; minute: number; zone: string; createdBy: string }[],
+): Promise<number> {
   if (rows.length === 0) return 0;
   const result = await sql<{ id: string }>`
     INSERT INTO posting_slots (workspace_id, account_id, network, weekday, minute, zone, created_by)
@@ -55,7 +58,13 @@ export async function addSlots(db: Executor, rows: { workspaceId: string; accoun
 }
 
 /** Removes the slots of one target at the given weekdays and minutes; how many went. */
-export async function removeSlots(db: Executor, workspaceId: string, target: { accountId: string } | { network: Network }, weekdays: number[], minutes: number[] | 'all'): Promise<number> {
+export async function removeSlots(
+  db: Executor,
+  workspaceId: string,
+  target: { accountId: string } | { network: Network },
+  weekdays: number[],
+  minutes: number[] | 'all',
+): Promise<number> {
   let q = withSlots(db).deleteFrom('posting_slots').where('workspace_id', '=', workspaceId).where('weekday', 'in', weekdays);
   q = 'accountId' in target ? q.where('account_id', '=', target.accountId) : q.where('network', '=', target.network).where('account_id', 'is', null);
   if (minutes !== 'all') q = q.where('minute', 'in', minutes);
@@ -70,7 +79,16 @@ export function slotsOfAccounts(db: Executor, workspaceId: string, accounts: { i
     .selectFrom('posting_slots')
     .selectAll()
     .where('workspace_id', '=', workspaceId)
-    .where((eb) => eb.or([eb('account_id', 'in', accounts.map((a) => a.id)), eb.and([eb('account_id', 'is', null), eb('network', 'in', [...new Set(accounts.map((a) => a.network))])])]))
+    .where((eb) =>
+      eb.or([
+        eb(
+          'account_id',
+          'in',
+          accounts.map((a) => a.id),
+        ),
+        eb.and([eb('account_id', 'is', null), eb('network', 'in', [...new Set(accounts.map((a) => a.network))])]),
+      ]),
+    )
     .execute();
 }
 
@@ -84,7 +102,9 @@ export async function lockSlotAccounts(tx: Executor, accountIds: string[]): Prom
   const ids = [...new Set(accountIds)].sort();
   if (ids.length === 0) return;
   // One round trip: the locks are taken row by row in the ordered subquery's order.
-  await sql`SELECT count(pg_advisory_xact_lock(hashtext('greenlight.slot_bookings'), hashtext(id))) FROM (SELECT id FROM unnest(${ids}::text[]) WITH ORDINALITY AS u(id, n) ORDER BY n) s`.execute(tx);
+  await sql`SELECT count(pg_advisory_xact_lock(hashtext('greenlight.slot_bookings'), hashtext(id))) FROM (SELECT id FROM unnest(${ids}::text[]) WITH ORDINALITY AS u(id, n) ORDER BY n) s`.execute(
+    tx,
+  );
 }
 
 /**

@@ -45,14 +45,23 @@ export async function replacePostContent(tx: Executor, postId: string, input: Pi
   await tx.deleteFrom('post_variants').where('post_id', '=', postId).execute();
   await tx.deleteFrom('post_media').where('post_id', '=', postId).execute();
   if (input.accountIds.length > 0) {
-    await tx.insertInto('post_targets').values(input.accountIds.map((account_id) => ({ post_id: postId, account_id }))).execute();
+    await tx
+      .insertInto('post_targets')
+      .values(input.accountIds.map((account_id) => ({ post_id: postId, account_id })))
+      .execute();
   }
   const variants = Object.entries(input.variants).filter(([, text]) => text && text.trim() !== '');
   if (variants.length > 0) {
-    await tx.insertInto('post_variants').values(variants.map(([network, text]) => ({ post_id: postId, network: network as Network, text: text! }))).execute();
+    await tx
+      .insertInto('post_variants')
+      .values(variants.map(([network, text]) => ({ post_id: postId, network: network as Network, text: text! })))
+      .execute();
   }
   if (input.media.length > 0) {
-    await tx.insertInto('post_media').values(input.media.map((m, position) => ({ post_id: postId, position, url: m.url, alt: m.alt ?? null }))).execute();
+    await tx
+      .insertInto('post_media')
+      .values(input.media.map((m, position) => ({ post_id: postId, position, url: m.url, alt: m.alt ?? null })))
+      .execute();
   }
 }
 
@@ -63,9 +72,19 @@ export function findPost(tx: Executor, postId: string): Promise<Post | undefined
 /** Several posts with their workspaces, two statements for any number (a batch of notify jobs); undefined for a post that is gone. */
 export async function findPostsWithWorkspaces(tx: Executor, postIds: string[]): Promise<({ post: Post; workspace: Workspace | undefined } | undefined)[]> {
   if (postIds.length === 0) return [];
-  const posts = new Map((await tx.selectFrom('posts').selectAll().where('id', 'in', [...new Set(postIds)]).execute()).map((p) => [p.id, p]));
+  const posts = new Map(
+    (
+      await tx
+        .selectFrom('posts')
+        .selectAll()
+        .where('id', 'in', [...new Set(postIds)])
+        .execute()
+    ).map((p) => [p.id, p]),
+  );
   const workspaceIds = [...new Set([...posts.values()].map((p) => p.workspace_id))];
-  const workspaces = new Map(workspaceIds.length === 0 ? [] : (await tx.selectFrom('workspaces').selectAll().where('id', 'in', workspaceIds).execute()).map((w) => [w.id, w]));
+  const workspaces = new Map(
+    workspaceIds.length === 0 ? [] : (await tx.selectFrom('workspaces').selectAll().where('id', 'in', workspaceIds).execute()).map((w) => [w.id, w]),
+  );
   return postIds.map((id) => {
     const post = posts.get(id);
     return post ? { post, workspace: workspaces.get(post.workspace_id) } : undefined;
@@ -79,7 +98,13 @@ export function lockPost(tx: Executor, postId: string): Promise<Post | undefined
 
 /** Locks several post rows, always in id order, so two transactions locking overlapping sets cannot deadlock. */
 export async function lockPosts(tx: Executor, postIds: string[]): Promise<void> {
-  await tx.selectFrom('posts').select('id').where('id', 'in', [...new Set(postIds)]).orderBy('id').forUpdate().execute();
+  await tx
+    .selectFrom('posts')
+    .select('id')
+    .where('id', 'in', [...new Set(postIds)])
+    .orderBy('id')
+    .forUpdate()
+    .execute();
 }
 
 /**
@@ -87,7 +112,13 @@ export async function lockPosts(tx: Executor, postIds: string[]): Promise<void> 
  * ones). Returns the updated row, or undefined when a concurrent change got there first: the
  * caller then tells the user what happened instead of changing anything.
  */
-export function transitionPost(tx: Executor, postId: string, to: PostState, from: PostState[] = postPredecessors(to), changes: { publish_at?: Date; content_hash?: string; text?: string; note?: string | null; zone?: string; version?: number } = {}): Promise<Post | undefined> {
+export function transitionPost(
+  tx: Executor,
+  postId: string,
+  to: PostState,
+  from: PostState[] = postPredecessors(to),
+  changes: { publish_at?: Date; content_hash?: string; text?: string; note?: string | null; zone?: string; version?: number } = {},
+): Promise<Post | undefined> {
   if (from.length === 0) return Promise.resolve(undefined);
   return tx
     .updateTable('posts')
@@ -101,7 +132,13 @@ export function transitionPost(tx: Executor, postId: string, to: PostState, from
 /** transitionPost for several posts going to the same state; returns the ids that moved. */
 export async function transitionPosts(tx: Executor, postIds: string[], to: PostState, from: PostState[]): Promise<string[]> {
   if (postIds.length === 0 || from.length === 0) return [];
-  const rows = await tx.updateTable('posts').set({ state: to, updated_at: sql<Date>`now()` }).where('id', 'in', postIds).where('state', 'in', from).returning('id').execute();
+  const rows = await tx
+    .updateTable('posts')
+    .set({ state: to, updated_at: sql<Date>`now()` })
+    .where('id', 'in', postIds)
+    .where('state', 'in', from)
+    .returning('id')
+    .execute();
   return rows.map((r) => r.id);
 }
 
@@ -116,7 +153,13 @@ export async function loadPostContent(tx: Executor, postId: string): Promise<Pos
     tx
       .selectFrom('post_targets')
       .innerJoin('social_accounts', 'social_accounts.id', 'post_targets.account_id')
-      .select(['social_accounts.id as accountId', 'social_accounts.network', 'social_accounts.display_name as displayName', 'social_accounts.status', 'social_accounts.max_characters as maxCharacters'])
+      .select([
+        'social_accounts.id as accountId',
+        'social_accounts.network',
+        'social_accounts.display_name as displayName',
+        'social_accounts.status',
+        'social_accounts.max_characters as maxCharacters',
+      ])
       .where('post_targets.post_id', '=', postId)
       .orderBy('social_accounts.network')
       .execute(),
@@ -132,6 +175,13 @@ export async function loadPostContent(tx: Executor, postId: string): Promise<Pos
 
 /** The time zone of the author's last post in the workspace, if any. */
 export async function lastPostZone(tx: Executor, workspaceId: string, authorId: string): Promise<string | undefined> {
-  const row = await tx.selectFrom('posts').select('zone').where('workspace_id', '=', workspaceId).where('author_id', '=', authorId).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+  const row = await tx
+    .selectFrom('posts')
+    .select('zone')
+    .where('workspace_id', '=', workspaceId)
+    .where('author_id', '=', authorId)
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   return row?.zone ?? undefined;
 }

@@ -48,7 +48,16 @@ export async function appHomeLists(tx: Executor, workspaceId: string, userId: st
     tx
       .selectFrom('posts')
       .leftJoin('chat_messages', 'chat_messages.post_id', 'posts.id')
-      .select(['posts.id', 'posts.state', 'posts.author_id', 'posts.text', 'posts.publish_at', 'posts.zone', 'chat_messages.channel_id', 'chat_messages.message_id'])
+      .select([
+        'posts.id',
+        'posts.state',
+        'posts.author_id',
+        'posts.text',
+        'posts.publish_at',
+        'posts.zone',
+        'chat_messages.channel_id',
+        'chat_messages.message_id',
+      ])
       .where('posts.workspace_id', '=', workspaceId)
       .limit(15);
   const weekAhead = new Date(now.getTime() + 7 * 86_400_000);
@@ -56,7 +65,11 @@ export async function appHomeLists(tx: Executor, workspaceId: string, userId: st
     base().where('posts.author_id', '=', userId).where('posts.state', 'in', ['draft', 'in_review', 'changes_requested']).orderBy('posts.publish_at').execute(),
     base().where('posts.state', '=', 'in_review').where('posts.author_id', '!=', userId).orderBy('posts.publish_at').execute(),
     base().where('posts.state', 'in', ['approved', 'scheduled', 'publishing']).where('posts.publish_at', '<', weekAhead).orderBy('posts.publish_at').execute(),
-    base().where('posts.state', 'in', ['failed', 'partially_published']).where('posts.updated_at', '>=', new Date(now.getTime() - 7 * 86_400_000)).orderBy('posts.updated_at', 'desc').execute(),
+    base()
+      .where('posts.state', 'in', ['failed', 'partially_published'])
+      .where('posts.updated_at', '>=', new Date(now.getTime() - 7 * 86_400_000))
+      .orderBy('posts.updated_at', 'desc')
+      .execute(),
   ]);
   return { mine, toApprove, scheduled, failed };
 }

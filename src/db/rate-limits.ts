@@ -23,7 +23,13 @@ export async function lockAccountsRate(tx: Tx, accountIds: string[]): Promise<vo
 export async function recentSendsOf(tx: Executor, accountIds: string[], since: Date): Promise<Map<string, SentPosts[]>> {
   const byAccount = new Map<string, SentPosts[]>(accountIds.map((id) => [id, []]));
   if (accountIds.length === 0) return byAccount;
-  const rows = await tx.selectFrom('account_sends').select(['account_id', 'sent_at', 'posts']).where('account_id', 'in', accountIds).where('sent_at', '>', since).orderBy('sent_at').execute();
+  const rows = await tx
+    .selectFrom('account_sends')
+    .select(['account_id', 'sent_at', 'posts'])
+    .where('account_id', 'in', accountIds)
+    .where('sent_at', '>', since)
+    .orderBy('sent_at')
+    .execute();
   for (const r of rows) byAccount.get(r.account_id)?.push({ at: r.sent_at, posts: r.posts });
   return byAccount;
 }
@@ -37,7 +43,10 @@ export async function networkResetsOf(tx: Executor, accountIds: string[]): Promi
 
 export async function recordSends(tx: Executor, sends: { accountId: string; deliveryId: string; at: Date; posts: number }[]): Promise<void> {
   if (sends.length === 0) return;
-  await tx.insertInto('account_sends').values(sends.map((s) => ({ account_id: s.accountId, delivery_id: s.deliveryId, sent_at: s.at, posts: s.posts }))).execute();
+  await tx
+    .insertInto('account_sends')
+    .values(sends.map((s) => ({ account_id: s.accountId, delivery_id: s.deliveryId, sent_at: s.at, posts: s.posts })))
+    .execute();
 }
 
 /** The network answered 429 with a reset time: the whole account waits until then (never shortened by an older answer). */
@@ -71,7 +80,14 @@ export function deferClaimed(tx: Executor, deliveryId: string, dueAt: Date): Pro
 
 /** Whether the delivery's thread was already told it waits for a limit (it is said once). */
 export async function alreadyToldWaiting(tx: Executor, postId: string, deliveryId: string): Promise<boolean> {
-  const row = await tx.selectFrom('events').select('id').where('post_id', '=', postId).where('delivery_id', '=', deliveryId).where('kind', '=', 'delivery_rate_limited').limit(1).executeTakeFirst();
+  const row = await tx
+    .selectFrom('events')
+    .select('id')
+    .where('post_id', '=', postId)
+    .where('delivery_id', '=', deliveryId)
+    .where('kind', '=', 'delivery_rate_limited')
+    .limit(1)
+    .executeTakeFirst();
   return row !== undefined;
 }
 

@@ -10,10 +10,18 @@ function target(side: TokenSide): Target {
   return {
     table: 'slack_installations',
     rows: async (db: Db) =>
-      (await db.selectFrom('slack_installations').select(['installation_key', column]).where(column, 'is not', null).orderBy('installation_key').execute())
-        .map((r) => ({ key: `${r.installation_key} ${side}`, envelope: (r as Record<string, string>)[column]!, aad: slackTokenAad(r.installation_key, side) })),
+      (await db.selectFrom('slack_installations').select(['installation_key', column]).where(column, 'is not', null).orderBy('installation_key').execute()).map(
+        (r) => ({ key: `${r.installation_key} ${side}`, envelope: (r as Record<string, string>)[column]!, aad: slackTokenAad(r.installation_key, side) }),
+      ),
     update: async (db: Db, key: string, from: string, to: string) =>
-      changed(await db.updateTable('slack_installations').set({ [column]: to }).where('installation_key', '=', key.slice(0, key.lastIndexOf(' '))).where(column, '=', from).executeTakeFirst()),
+      changed(
+        await db
+          .updateTable('slack_installations')
+          .set({ [column]: to })
+          .where('installation_key', '=', key.slice(0, key.lastIndexOf(' ')))
+          .where(column, '=', from)
+          .executeTakeFirst(),
+      ),
   };
 }
 

@@ -31,33 +31,63 @@ export interface RotateResult {
 const TARGETS: Target[] = [
   {
     table: 'social_accounts',
-    rows: async (db) => (await db.selectFrom('social_accounts').select(['id', 'credentials']).orderBy('id').execute())
-      .map((r) => ({ key: r.id, envelope: r.credentials, aad: credentialsAad(r.id) })),
-    update: async (db, key, from, to) => changed(await db.updateTable('social_accounts').set({ credentials: to }).where('id', '=', key).where('credentials', '=', from).executeTakeFirst()),
+    rows: async (db) =>
+      (await db.selectFrom('social_accounts').select(['id', 'credentials']).orderBy('id').execute()).map((r) => ({
+        key: r.id,
+        envelope: r.credentials,
+        aad: credentialsAad(r.id),
+      })),
+    update: async (db, key, from, to) =>
+      changed(await db.updateTable('social_accounts').set({ credentials: to }).where('id', '=', key).where('credentials', '=', from).executeTakeFirst()),
   },
   {
     table: 'oauth_states',
     // Only flows that can still finish: a used or expired state's verifier is never read again.
-    rows: async (db) => (await db.selectFrom('oauth_states').select(['nonce', 'code_verifier']).where('code_verifier', 'is not', null).where('used_at', 'is', null).where('expires_at', '>', sql<Date>`now()`).orderBy('nonce').execute())
-      .map((r) => ({ key: r.nonce, envelope: r.code_verifier!, aad: verifierAad(r.nonce) })),
-    update: async (db, key, from, to) => changed(await db.updateTable('oauth_states').set({ code_verifier: to }).where('nonce', '=', key).where('code_verifier', '=', from).executeTakeFirst()),
+    rows: async (db) =>
+      (
+        await db
+          .selectFrom('oauth_states')
+          .select(['nonce', 'code_verifier'])
+          .where('code_verifier', 'is not', null)
+          .where('used_at', 'is', null)
+          .where('expires_at', '>', sql<Date>`now()`)
+          .orderBy('nonce')
+          .execute()
+      ).map((r) => ({ key: r.nonce, envelope: r.code_verifier!, aad: verifierAad(r.nonce) })),
+    update: async (db, key, from, to) =>
+      changed(await db.updateTable('oauth_states').set({ code_verifier: to }).where('nonce', '=', key).where('code_verifier', '=', from).executeTakeFirst()),
   },
   {
     table: 'oauth_clients',
-    rows: async (db) => (await db.selectFrom('oauth_clients').select(['network', 'instance_url', 'client_secret']).orderBy('network').orderBy('instance_url').execute())
-      .map((r) => ({ key: `${r.network} ${r.instance_url}`, envelope: r.client_secret, aad: clientSecretAad(r.network, r.instance_url) })),
+    rows: async (db) =>
+      (await db.selectFrom('oauth_clients').select(['network', 'instance_url', 'client_secret']).orderBy('network').orderBy('instance_url').execute()).map(
+        (r) => ({ key: `${r.network} ${r.instance_url}`, envelope: r.client_secret, aad: clientSecretAad(r.network, r.instance_url) }),
+      ),
     update: async (db, key, from, to) => {
       const [network, instanceUrl] = key.split(' ') as [string, string];
-      return changed(await db.updateTable('oauth_clients').set({ client_secret: to }).where('network', '=', network as never).where('instance_url', '=', instanceUrl).where('client_secret', '=', from).executeTakeFirst());
+      return changed(
+        await db
+          .updateTable('oauth_clients')
+          .set({ client_secret: to })
+          .where('network', '=', network as never)
+          .where('instance_url', '=', instanceUrl)
+          .where('client_secret', '=', from)
+          .executeTakeFirst(),
+      );
     },
   },
   ...slackInstallationTargets,
   {
     table: 'webhook_subscriptions',
     // Removed subscriptions too: their pending deliveries may still be signed with the secret.
-    rows: async (db) => (await db.selectFrom('webhook_subscriptions').select(['id', 'secret']).orderBy('id').execute())
-      .map((r) => ({ key: r.id, envelope: r.secret, aad: webhookSecretAad(r.id) })),
-    update: async (db, key, from, to) => changed(await db.updateTable('webhook_subscriptions').set({ secret: to }).where('id', '=', key).where('secret', '=', from).executeTakeFirst()),
+    rows: async (db) =>
+      (await db.selectFrom('webhook_subscriptions').select(['id', 'secret']).orderBy('id').execute()).map((r) => ({
+        key: r.id,
+        envelope: r.secret,
+        aad: webhookSecretAad(r.id),
+      })),
+    update: async (db, key, from, to) =>
+      changed(await db.updateTable('webhook_subscriptions').set({ secret: to }).where('id', '=', key).where('secret', '=', from).executeTakeFirst()),
   },
 ];
 
@@ -77,7 +107,13 @@ export async function reencryptAll(db: Db, cipher: TokenCipher, onProgress: (p: 
   return result;
 }
 
-async function reencryptRow(db: Db, cipher: TokenCipher, target: Target, row: { key: string; envelope: string; aad: string }, result: RotateResult): Promise<void> {
+async function reencryptRow(
+  db: Db,
+  cipher: TokenCipher,
+  target: Target,
+  row: { key: string; envelope: string; aad: string },
+  result: RotateResult,
+): Promise<void> {
   try {
     if (!cipher.needsReencrypt(row.envelope)) {
       result.current += 1;

@@ -9,7 +9,11 @@ export const RECEIPT_LEASE_SECONDS = 600;
 /** The outbox side of recordEvent: each event of a post waits for its reply in the thread. */
 export async function addThreadReceipts(tx: Executor, rows: { eventId: number; postId: string }[]): Promise<void> {
   if (rows.length === 0) return;
-  await tx.insertInto('thread_receipts').values(rows.map((r) => ({ event_id: String(r.eventId), post_id: r.postId }))).onConflict((oc) => oc.doNothing()).execute();
+  await tx
+    .insertInto('thread_receipts')
+    .values(rows.map((r) => ({ event_id: String(r.eventId), post_id: r.postId })))
+    .onConflict((oc) => oc.doNothing())
+    .execute();
 }
 
 export type PendingReceipt = Selectable<EventsTable> & { claimed_at: Date | null };
@@ -60,7 +64,12 @@ export async function lastReceiptMessageId(tx: Executor, postId: string): Promis
 
 /** The reply is in the thread (`messageId`), or the event needs none (null). */
 export async function markReceiptPosted(tx: Executor, eventId: string, messageId: string | null): Promise<void> {
-  await tx.updateTable('thread_receipts').set({ posted_at: sql<Date>`now()`, message_id: messageId }).where('event_id', '=', eventId).where('posted_at', 'is', null).execute();
+  await tx
+    .updateTable('thread_receipts')
+    .set({ posted_at: sql<Date>`now()`, message_id: messageId })
+    .where('event_id', '=', eventId)
+    .where('posted_at', 'is', null)
+    .execute();
 }
 
 /**

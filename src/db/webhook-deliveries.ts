@@ -9,7 +9,16 @@ export interface ClaimedWebhook {
   url: string;
   secret: string;
   removed: boolean;
-  event: { id: number; kind: string; workspaceId: string; postId: string | null; deliveryId: string | null; actor: string | null; data: Record<string, unknown>; createdAt: Date };
+  event: {
+    id: number;
+    kind: string;
+    workspaceId: string;
+    postId: string | null;
+    deliveryId: string | null;
+    actor: string | null;
+    data: Record<string, unknown>;
+    createdAt: Date;
+  };
 }
 
 /**
@@ -18,7 +27,15 @@ export interface ClaimedWebhook {
  * database's, like the queue's. Returns the subscription and the event, or undefined.
  */
 export async function claimWebhookDelivery(tx: Executor, cipher: TokenCipher, id: string, leaseMs: number): Promise<ClaimedWebhook | undefined> {
-  const { rows } = await sql<{ id: string; attempts: number; url: string; secret: string; removed_at: Date | null; subscription_id: string; event: Record<string, unknown> }>`
+  const { rows } = await sql<{
+    id: string;
+    attempts: number;
+    url: string;
+    secret: string;
+    removed_at: Date | null;
+    subscription_id: string;
+    event: Record<string, unknown>;
+  }>`
     WITH claimed AS (
       UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => ${leaseMs / 1000}), updated_at = now()
       WHERE id = ${id} AND state = 'pending' AND next_attempt_at <= now()
@@ -58,7 +75,10 @@ export interface AttemptOutcome {
 
 /** Logs the attempt and moves the delivery on, in the caller's transaction (with the retry's job). */
 export async function recordWebhookAttempt(tx: Executor, id: string, o: AttemptOutcome): Promise<void> {
-  await tx.insertInto('webhook_attempts').values({ delivery_id: id, attempt: o.attempt, response_status: o.status, error: o.error, duration_ms: o.durationMs }).execute();
+  await tx
+    .insertInto('webhook_attempts')
+    .values({ delivery_id: id, attempt: o.attempt, response_status: o.status, error: o.error, duration_ms: o.durationMs })
+    .execute();
   await tx
     .updateTable('webhook_deliveries')
     .set({

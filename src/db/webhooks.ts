@@ -21,7 +21,11 @@ export interface SubscriptionSummary extends WebhookSubscription {
   failedLastDay: number;
 }
 
-export async function insertSubscription(tx: Executor, cipher: TokenCipher, s: { workspaceId: string; url: string; events: string[]; createdBy: string; secret: string }): Promise<WebhookSubscription> {
+export async function insertSubscription(
+  tx: Executor,
+  cipher: TokenCipher,
+  s: { workspaceId: string; url: string; events: string[]; createdBy: string; secret: string },
+): Promise<WebhookSubscription> {
   const id = randomUUID();
   const row = await tx
     .insertInto('webhook_subscriptions')
@@ -33,14 +37,34 @@ export async function insertSubscription(tx: Executor, cipher: TokenCipher, s: {
 
 /** The workspace's live subscriptions, each with its latest delivery and how many failed in the last day. */
 export async function listSubscriptions(tx: Executor, workspaceId: string): Promise<SubscriptionSummary[]> {
-  const { rows } = await sql<{ id: string; url: string; events: string[]; created_by: string; created_at: Date; last_state: string | null; last_status: number | null; last_at: Date | null; failed_last_day: number }>`
+  const { rows } = await sql<{
+    id: string;
+    url: string;
+    events: string[];
+    created_by: string;
+    created_at: Date;
+    last_state: string | null;
+    last_status: number | null;
+    last_at: Date | null;
+    failed_last_day: number;
+  }>`
     SELECT s.id, s.url, s.events, s.created_by, s.created_at, last.state AS last_state, last.response_status AS last_status, last.updated_at AS last_at,
       (SELECT count(*) FROM webhook_deliveries f WHERE f.subscription_id = s.id AND f.state = 'failed' AND f.updated_at > now() - interval '1 day')::int AS failed_last_day
     FROM webhook_subscriptions s
     LEFT JOIN LATERAL (SELECT d.state, d.response_status, d.updated_at FROM webhook_deliveries d WHERE d.subscription_id = s.id ORDER BY d.created_at DESC LIMIT 1) last ON true
     WHERE s.workspace_id = ${workspaceId} AND s.removed_at IS NULL
     ORDER BY s.created_at`.execute(tx);
-  return rows.map((r) => ({ id: r.id, url: r.url, events: r.events, createdBy: r.created_by, createdAt: r.created_at, lastState: r.last_state, lastStatus: r.last_status, lastAt: r.last_at, failedLastDay: r.failed_last_day }));
+  return rows.map((r) => ({
+    id: r.id,
+    url: r.url,
+    events: r.events,
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+    lastState: r.last_state,
+    lastStatus: r.last_status,
+    lastAt: r.last_at,
+    failedLastDay: r.failed_last_day,
+  }));
 }
 
 /** Removes the live subscription whose id starts with `idPrefix` (as the list shows it); the ids it matched. */

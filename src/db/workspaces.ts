@@ -9,10 +9,21 @@ import type { Chat, MemberRole, Workspace } from './schema.ts';
  * request names another), so work outside a request can find an org-wide installation's token. A request
  * naming none leaves it as it was.
  */
-export async function findOrCreateWorkspace(tx: Executor, chat: Chat, externalId: string, details: { name?: string; enterpriseId?: string | undefined } = {}): Promise<Workspace> {
+export async function findOrCreateWorkspace(
+  tx: Executor,
+  chat: Chat,
+  externalId: string,
+  details: { name?: string; enterpriseId?: string | undefined } = {},
+): Promise<Workspace> {
   const existing = await tx.selectFrom('workspaces').selectAll().where('chat', '=', chat).where('external_id', '=', externalId).executeTakeFirst();
   if (existing && (details.enterpriseId === undefined || existing.enterprise_id === details.enterpriseId)) return existing;
-  if (existing) return tx.updateTable('workspaces').set({ enterprise_id: details.enterpriseId!, updated_at: sql<Date>`now()` }).where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow();
+  if (existing)
+    return tx
+      .updateTable('workspaces')
+      .set({ enterprise_id: details.enterpriseId!, updated_at: sql<Date>`now()` })
+      .where('id', '=', existing.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
   await tx
     .insertInto('workspaces')
     .values({ chat, external_id: externalId, name: details.name ?? null, enterprise_id: details.enterpriseId ?? null })
@@ -38,7 +49,12 @@ export interface WorkspaceSettings {
 }
 
 export function updateWorkspaceSettings(tx: Executor, workspaceId: string, settings: WorkspaceSettings): Promise<Workspace> {
-  return tx.updateTable('workspaces').set({ ...settings, updated_at: sql<Date>`now()` }).where('id', '=', workspaceId).returningAll().executeTakeFirstOrThrow();
+  return tx
+    .updateTable('workspaces')
+    .set({ ...settings, updated_at: sql<Date>`now()` })
+    .where('id', '=', workspaceId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 export function setPaused(tx: Executor, workspaceId: string, pausedBy: string | null): Promise<Workspace> {

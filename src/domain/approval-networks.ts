@@ -51,9 +51,10 @@ export function approveNetworks(input: {
     return { ok: false, message: 'That would hold every network of this post, so nothing would be published: use Reject instead.' };
   }
   const approved = networks.filter((n) => !input.hold.includes(n));
-  const mine: NetworkApproval[] = input.hold.length === 0
-    ? [{ approverId: input.actorId, contentHash: input.contentHash, network: null }]
-    : approved.map((network) => ({ approverId: input.actorId, contentHash: input.contentHash, network }));
+  const mine: NetworkApproval[] =
+    input.hold.length === 0
+      ? [{ approverId: input.actorId, contentHash: input.contentHash, network: null }]
+      : approved.map((network) => ({ approverId: input.actorId, contentHash: input.contentHash, network }));
   const all = [...input.approvals.filter(current), ...mine];
   const coverage = (n: Network) => new Set(all.filter((a) => a.network === null || a.network === n).map((a) => a.approverId)).size;
   return { ok: true, approved, held, complete: open.every((n) => coverage(n) >= input.required) };

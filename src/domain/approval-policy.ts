@@ -17,9 +17,7 @@ export type ApprovalDecision =
 
 export type DecisionKind = 'request_changes' | 'reject';
 
-export type DecisionRights =
-  | { ok: true }
-  | { ok: false; reason: 'not_approver' | 'own_post'; message: string };
+export type DecisionRights = { ok: true } | { ok: false; reason: 'not_approver' | 'own_post'; message: string };
 
 const NOT_APPROVER = {
   approve: 'Only approvers can approve posts.',

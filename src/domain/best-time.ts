@@ -103,5 +103,14 @@ function rankHistory(samples: { bucket: number; n: number; sum: number }[], post
     .map((s) => ({ ...s, score: (s.sum + PRIOR_POSTS * mean) / (s.n + PRIOR_POSTS) }))
     .sort((a, b) => b.score - a.score || ahead(a.bucket) - ahead(b.bucket))
     .slice(0, SLOTS_SUGGESTED)
-    .map((s): Slot => ({ at: nextOccurrence(s.bucket, zone, now), bucket: s.bucket, source: 'history', confidence: confidenceFor(s.n), posts: s.n, average: s.sum / s.n }));
+    .map(
+      (s): Slot => ({
+        at: nextOccurrence(s.bucket, zone, now),
+        bucket: s.bucket,
+        source: 'history',
+        confidence: confidenceFor(s.n),
+        posts: s.n,
+        average: s.sum / s.n,
+      }),
+    );
 }

@@ -1,15 +1,6 @@
 import { transitionRules, type TransitionTable } from './transition-table.ts';
 
-export const DELIVERY_STATES = [
-  'pending',
-  'sending',
-  'published',
-  'failed',
-  'needs_reconnect',
-  'skipped',
-  'unconfirmed',
-  'held',
-] as const;
+export const DELIVERY_STATES = ['pending', 'sending', 'published', 'failed', 'needs_reconnect', 'skipped', 'unconfirmed', 'held'] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
 const DELIVERY_TRANSITIONS: TransitionTable<DeliveryState> = {

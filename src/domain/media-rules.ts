@@ -2,10 +2,9 @@
 // per network, and every refusal names the network and the file in words a marketer understands
 // ("Bluesky takes images up to 2 MB; team-photo.png is 3.4 MB").
 //
-// Facts come from ../shared/PLATFORMS.md (§3.1 X, §3.3 Bluesky, §3.4 Mastodon, §3.6 Instagram, §3.8)
-// and ../shared/PLATFORMS-MEDIA.md (§4.3 Instagram alt text, §4.4 Threads, §5 X alt text, §7 Mastodon).
-// Where those files have no figure (Facebook photos, LinkedIn images), the figure is from a secondary
-// source and the comment says so: change it when the network's own page is read.
+// Facts come from each network's own documentation, linked beside its rules below. Where the network
+// publishes no figure (Facebook photos, LinkedIn images), the figure is from a secondary source and the
+// comment says so: change it when the network's own page is read.
 import { NETWORK_LABELS, type Network } from './networks.ts';
 import type { PostState } from './post-state.ts';
 
@@ -58,49 +57,99 @@ const STILL = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'] as const;
  * configuration.media_attachments and statuses.max_media_attachments): pass them as overrides when known.
  */
 export const IMAGE_RULES: Record<Exclude<Network, 'webhook'>, ImageRules> = {
-  // PLATFORMS.md §3.1: images jpg/png/gif/webp <= 5 MB, animated GIF <= 15 MB; up to 4 photos or 1 GIF.
-  // PLATFORMS-MEDIA.md §5: alt text <= 1000 characters.
+  // https://docs.x.com/x-api/media/introduction: images jpg/png/gif/webp <= 5 MB, animated GIF <= 15 MB;
+  // up to 4 photos or 1 GIF; alt text (media metadata) <= 1000 characters.
   x: {
-    network: 'x', maxImages: 4, types: STILL, convertToJpeg: [], maxBytes: 5 * MIB, maxBytesText: '5 MB',
-    animatedGif: { maxBytes: 15 * MIB, maxBytesText: '15 MB', alone: true }, maxAltChars: 1000, requiresMedia: false,
+    network: 'x',
+    maxImages: 4,
+    types: STILL,
+    convertToJpeg: [],
+    maxBytes: 5 * MIB,
+    maxBytesText: '5 MB',
+    animatedGif: { maxBytes: 15 * MIB, maxBytesText: '15 MB', alone: true },
+    maxAltChars: 1000,
+    requiresMedia: false,
   },
-  // PLATFORMS.md §3.3: up to 4 images, each blob <= 2,000,000 bytes, `alt` required (may be empty);
+  // The app.bsky.embed.images lexicon (github.com/bluesky-social/atproto, lexicons/app/bsky/embed/images.json):
+  // up to 4 images, each blob <= 2,000,000 bytes, `alt` required (may be empty);
   // the embed records each image's aspectRatio (blueskyAspectRatio below). Bluesky shows a GIF's first frame.
   bluesky: {
-    network: 'bluesky', maxImages: 4, types: STILL, convertToJpeg: [], maxBytes: 2_000_000, maxBytesText: '2 MB',
-    animatedGif: 'still', requiresMedia: false,
+    network: 'bluesky',
+    maxImages: 4,
+    types: STILL,
+    convertToJpeg: [],
+    maxBytes: 2_000_000,
+    maxBytesText: '2 MB',
+    animatedGif: 'still',
+    requiresMedia: false,
   },
-  // PLATFORMS.md §3.4 and PLATFORMS-MEDIA.md §7: the instance decides. Defaults: 4 attachments (§3.8),
+  // https://docs.joinmastodon.org/methods/instance/ (configuration.media_attachments): the instance
+  // decides. Defaults: 4 attachments,
   // image_size_limit 16 MiB and image_matrix_limit 33,177,600 pixels (what mastodon.social reports for
   // Mastodon 4), description_limit 1500 (the documentation's example). Older instances: 8-10 MB.
   mastodon: {
-    network: 'mastodon', maxImages: 4, types: STILL, convertToJpeg: [], maxBytes: 16 * MIB, maxBytesText: '16 MB',
-    animatedGif: { maxBytes: 16 * MIB, maxBytesText: '16 MB', alone: false }, maxPixels: 33_177_600, maxAltChars: 1500, requiresMedia: false,
+    network: 'mastodon',
+    maxImages: 4,
+    types: STILL,
+    convertToJpeg: [],
+    maxBytes: 16 * MIB,
+    maxBytesText: '16 MB',
+    animatedGif: { maxBytes: 16 * MIB, maxBytesText: '16 MB', alone: false },
+    maxPixels: 33_177_600,
+    maxAltChars: 1500,
+    requiresMedia: false,
   },
-  // PLATFORMS.md §3.6: image_url JPEG only, <= 8 MiB, carousel up to 10, media required;
-  // PLATFORMS-MEDIA.md §4.3: alt_text <= 1000. Aspect 4:5 to 1.91:1 (Instagram's content publishing page).
+  // https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media:
+  // image_url JPEG only, <= 8 MiB, carousel up to 10, media required, alt_text <= 1000. Aspect 4:5 to
+  // 1.91:1 (https://developers.facebook.com/docs/instagram-platform/content-publishing).
   instagram: {
-    network: 'instagram', maxImages: 10, types: ['image/jpeg'], convertToJpeg: ['image/png', 'image/webp', 'image/gif'],
-    maxBytes: 8 * MIB, maxBytesText: '8 MB', animatedGif: 'refused',
-    aspect: { min: 4 / 5, max: 1.91, text: 'from 4:5 (portrait) to 1.91:1 (landscape)' }, maxAltChars: 1000, requiresMedia: true,
+    network: 'instagram',
+    maxImages: 10,
+    types: ['image/jpeg'],
+    convertToJpeg: ['image/png', 'image/webp', 'image/gif'],
+    maxBytes: 8 * MIB,
+    maxBytesText: '8 MB',
+    animatedGif: 'refused',
+    aspect: { min: 4 / 5, max: 1.91, text: 'from 4:5 (portrait) to 1.91:1 (landscape)' },
+    maxAltChars: 1000,
+    requiresMedia: true,
   },
-  // PLATFORMS-MEDIA.md §4.4: images JPEG/PNG <= 8 MB; carousel 2-20 items (one image is a plain image post).
+  // https://developers.facebook.com/docs/threads/posts: images JPEG/PNG <= 8 MB; carousel 2-20 items
+  // (one image is a plain image post).
   threads: {
-    network: 'threads', maxImages: 20, types: ['image/jpeg', 'image/png'], convertToJpeg: ['image/webp'],
-    maxBytes: 8 * MIB, maxBytesText: '8 MB', animatedGif: 'refused', requiresMedia: false,
+    network: 'threads',
+    maxImages: 20,
+    types: ['image/jpeg', 'image/png'],
+    convertToJpeg: ['image/webp'],
+    maxBytes: 8 * MIB,
+    maxBytesText: '8 MB',
+    animatedGif: 'refused',
+    requiresMedia: false,
   },
-  // Not in PLATFORMS.md (only "photos via /{page-id}/photos"): 10 images of up to 10 MB, JPEG/PNG/GIF/WebP,
+  // Meta's Pages API documents only "photos via /{page-id}/photos", no figures: 10 images of up to 10 MB, JPEG/PNG/GIF/WebP,
   // from a secondary media guide; check developers.facebook.com before relying on it.
   facebook: {
-    network: 'facebook', maxImages: 10, types: STILL, convertToJpeg: [], maxBytes: 10 * MIB, maxBytesText: '10 MB',
-    animatedGif: { maxBytes: 10 * MIB, maxBytesText: '10 MB', alone: false }, requiresMedia: false,
+    network: 'facebook',
+    maxImages: 10,
+    types: STILL,
+    convertToJpeg: [],
+    maxBytes: 10 * MIB,
+    maxBytesText: '10 MB',
+    animatedGif: { maxBytes: 10 * MIB, maxBytesText: '10 MB', alone: false },
+    requiresMedia: false,
   },
-  // Not in PLATFORMS.md (Images API upload only): JPG/PNG/GIF, fewer than 36,152,320 pixels, up to 20
+  // LinkedIn's Images API documents the upload, not these figures: JPG/PNG/GIF, fewer than 36,152,320 pixels, up to 20
   // images (multiImage), and 5 MB, the lower of two secondary guides' figures (5 and 8 MB).
   linkedin: {
-    network: 'linkedin', maxImages: 20, types: ['image/jpeg', 'image/png', 'image/gif'], convertToJpeg: ['image/webp'],
-    maxBytes: 5 * MIB, maxBytesText: '5 MB', animatedGif: { maxBytes: 5 * MIB, maxBytesText: '5 MB', alone: false },
-    maxPixels: 36_152_319, requiresMedia: false,
+    network: 'linkedin',
+    maxImages: 20,
+    types: ['image/jpeg', 'image/png', 'image/gif'],
+    convertToJpeg: ['image/webp'],
+    maxBytes: 5 * MIB,
+    maxBytesText: '5 MB',
+    animatedGif: { maxBytes: 5 * MIB, maxBytesText: '5 MB', alone: false },
+    maxPixels: 36_152_319,
+    requiresMedia: false,
   },
 };
 
@@ -123,16 +172,27 @@ export function imageRulesFor(network: Network, overrides: ImageRuleOverrides = 
     maxImages: overrides.maxImages ?? base.maxImages,
     maxBytes,
     maxBytesText: overrides.maxBytes === undefined ? base.maxBytesText : megabytes(maxBytes, 'down'),
-    animatedGif: typeof base.animatedGif === 'object' && overrides.maxBytes !== undefined
-      ? { ...base.animatedGif, maxBytes, maxBytesText: megabytes(maxBytes, 'down') }
-      : base.animatedGif,
+    animatedGif:
+      typeof base.animatedGif === 'object' && overrides.maxBytes !== undefined
+        ? { ...base.animatedGif, maxBytes, maxBytesText: megabytes(maxBytes, 'down') }
+        : base.animatedGif,
     maxPixels: overrides.maxPixels ?? base.maxPixels,
     types: overrides.types ?? base.types,
     maxAltChars: overrides.maxAltChars ?? base.maxAltChars,
   };
 }
 
-export type MediaProblemCode = 'too_many' | 'required' | 'type' | 'too_large' | 'gif_alone' | 'gif_refused' | 'aspect' | 'too_many_pixels' | 'alt_too_long' | 'unknown_size';
+export type MediaProblemCode =
+  | 'too_many'
+  | 'required'
+  | 'type'
+  | 'too_large'
+  | 'gif_alone'
+  | 'gif_refused'
+  | 'aspect'
+  | 'too_many_pixels'
+  | 'alt_too_long'
+  | 'unknown_size';
 
 export interface MediaProblem {
   network: Network;
@@ -158,7 +218,8 @@ export function checkImagesFor(network: Network, files: readonly MediaFile[], ov
   const plan: MediaPlan = { problems: [], convertToJpeg: [] };
   if (!rules) return plan;
   const name = NETWORK_LABELS[network];
-  const problem = (code: MediaProblemCode, message: string, filename?: string) => plan.problems.push({ network, code, message, ...(filename === undefined ? {} : { filename }) });
+  const problem = (code: MediaProblemCode, message: string, filename?: string) =>
+    plan.problems.push({ network, code, message, ...(filename === undefined ? {} : { filename }) });
 
   if (files.length === 0) {
     if (rules.requiresMedia) problem('required', `${name} needs at least one image: it has no text-only posts.`);
@@ -175,10 +236,18 @@ export function checkImagesFor(network: Network, files: readonly MediaFile[], ov
     }
     if (gif && typeof rules.animatedGif === 'object') {
       if (rules.animatedGif.alone && files.length > 1) {
-        problem('gif_alone', `${name} takes an animated GIF only on its own; ${file.filename} is in a post with ${files.length - 1} other ${files.length === 2 ? 'file' : 'files'}.`, file.filename);
+        problem(
+          'gif_alone',
+          `${name} takes an animated GIF only on its own; ${file.filename} is in a post with ${files.length - 1} other ${files.length === 2 ? 'file' : 'files'}.`,
+          file.filename,
+        );
       }
       if (file.bytes > rules.animatedGif.maxBytes) {
-        problem('too_large', `${name} takes animated GIFs up to ${rules.animatedGif.maxBytesText}; ${file.filename} is ${megabytes(file.bytes)}.`, file.filename);
+        problem(
+          'too_large',
+          `${name} takes animated GIFs up to ${rules.animatedGif.maxBytesText}; ${file.filename} is ${megabytes(file.bytes)}.`,
+          file.filename,
+        );
       }
     } else if (rules.types.includes(file.contentType)) {
       if (file.bytes > rules.maxBytes) {
@@ -193,7 +262,11 @@ export function checkImagesFor(network: Network, files: readonly MediaFile[], ov
     checkShape(rules, name, file, problem);
     const alt = file.alt ?? '';
     if (rules.maxAltChars !== undefined && [...alt].length > rules.maxAltChars) {
-      problem('alt_too_long', `${name} takes alt text up to ${rules.maxAltChars.toLocaleString('en-US')} characters; the alt text of ${file.filename} has ${[...alt].length.toLocaleString('en-US')}.`, file.filename);
+      problem(
+        'alt_too_long',
+        `${name} takes alt text up to ${rules.maxAltChars.toLocaleString('en-US')} characters; the alt text of ${file.filename} has ${[...alt].length.toLocaleString('en-US')}.`,
+        file.filename,
+      );
     }
   }
   return plan;
@@ -214,11 +287,15 @@ function checkShape(rules: ImageRules, name: string, file: MediaFile, problem: (
     }
   }
   if (rules.maxPixels !== undefined && file.width * file.height > rules.maxPixels) {
-    problem('too_many_pixels', `${name} takes images up to ${megapixels(rules.maxPixels)} megapixels; ${file.filename} is ${size} (${megapixels(file.width * file.height)} megapixels).`, file.filename);
+    problem(
+      'too_many_pixels',
+      `${name} takes images up to ${megapixels(rules.maxPixels)} megapixels; ${file.filename} is ${size} (${megapixels(file.width * file.height)} megapixels).`,
+      file.filename,
+    );
   }
 }
 
-/** Bluesky's `aspectRatio` for the images embed (PLATFORMS.md §3.3): integers of at least 1. */
+/** Bluesky's `aspectRatio` for the images embed (lexicon app.bsky.embed.defs#aspectRatio): integers of at least 1. */
 export function blueskyAspectRatio(file: Pick<MediaFile, 'width' | 'height'>): { width: number; height: number } | undefined {
   if (!file.width || !file.height || file.width < 1 || file.height < 1) return undefined;
   return { width: Math.round(file.width), height: Math.round(file.height) };

@@ -13,7 +13,6 @@ export const SLOT_ALIGN_MS = 5 * 60_000;
 /** The slot whose measurement ends a post's story in its thread (the summary line). */
 export const SUMMARY_SLOT: MetricSlot = '24h';
 
-
 export function slotDueAt(publishedAt: Date, slot: MetricSlot): Date {
   const due = publishedAt.getTime() + SLOT_OFFSETS_MS[slot];
   return new Date(Math.ceil(due / SLOT_ALIGN_MS) * SLOT_ALIGN_MS);

@@ -49,7 +49,11 @@ export function parseSlotRequest(
   const afterText = match[1] ?? null;
   if (afterText === null) return { kind: 'next_slot', after: now, afterText: null };
   const today = DateTime.fromJSDate(now, { zone });
-  const dayEnd = (days: number) => today.startOf('day').plus({ days: days + 1 }).toJSDate();
+  const dayEnd = (days: number) =>
+    today
+      .startOf('day')
+      .plus({ days: days + 1 })
+      .toJSDate();
   if (afterText === 'today') return { kind: 'next_slot', after: dayEnd(0), afterText };
   if (afterText === 'tomorrow') return { kind: 'next_slot', after: dayEnd(1), afterText };
   const weekday = weekdayNumber(afterText);
@@ -62,7 +66,10 @@ export function parseSlotRequest(
   }
   const parsed = parseTime(afterText);
   if (parsed.ok) return { kind: 'next_slot', after: new Date(Math.max(parsed.at.getTime(), now.getTime())), afterText };
-  return { kind: 'error', message: `I could not read "after ${afterText}". Write "next slot", "next slot after fri", "next slot after 2026-12-24" or "next slot after tomorrow 17:00".` };
+  return {
+    kind: 'error',
+    message: `I could not read "after ${afterText}". Write "next slot", "next slot after fri", "next slot after 2026-12-24" or "next slot after tomorrow 17:00".`,
+  };
 }
 
 export function weekdayNumber(word: string): number | undefined {
@@ -151,18 +158,29 @@ export interface SlotSpec {
  * `<network>[:<account name>] <days> <times>` from `/greenlight slots add|remove`, e.g.
  * `x tue,thu 9:00`, `linkedin:acme mon-fri 9am,12:30`, `mastodon weekdays 10:00`.
  */
-export function parseSlotSpec(words: string[], parseClock: (text: string) => { hour: number; minute: number } | undefined): { ok: true; spec: SlotSpec } | { ok: false; message: string } {
+export function parseSlotSpec(
+  words: string[],
+  parseClock: (text: string) => { hour: number; minute: number } | undefined,
+): { ok: true; spec: SlotSpec } | { ok: false; message: string } {
   const [targetWord = '', daysWord = '', ...timeWords] = words;
   const [networkWord = '', ...accountParts] = targetWord.split(':');
   const network = networkWord.toLowerCase();
-  if (!isNetwork(network)) return { ok: false, message: `"${targetWord.slice(0, 40)}" is not a network. Write e.g. \`x tue 9:00\` or \`linkedin:Acme mon-fri 9am\`.` };
+  if (!isNetwork(network))
+    return { ok: false, message: `"${targetWord.slice(0, 40)}" is not a network. Write e.g. \`x tue 9:00\` or \`linkedin:Acme mon-fri 9am\`.` };
   const account = accountParts.join(':').trim() || undefined;
   const weekdays = parseDays(daysWord.toLowerCase());
-  if (!weekdays) return { ok: false, message: `"${daysWord.slice(0, 40)}" is not a day list. Write days like \`tue\`, \`mon,wed,fri\`, \`mon-fri\`, \`weekdays\` or \`daily\`.` };
+  if (!weekdays)
+    return {
+      ok: false,
+      message: `"${daysWord.slice(0, 40)}" is not a day list. Write days like \`tue\`, \`mon,wed,fri\`, \`mon-fri\`, \`weekdays\` or \`daily\`.`,
+    };
   const timeText = timeWords.join(' ').toLowerCase();
   if (timeText === '') return { ok: false, message: 'Which time? Write e.g. `x tue 9:00` or `x mon-fri 9am,12:30`.' };
   const minutes: number[] = [];
-  for (const part of timeText.split(',').map((t) => t.trim()).filter(Boolean)) {
+  for (const part of timeText
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean)) {
     const clock = parseClock(part);
     if (!clock) return { ok: false, message: `"${part.slice(0, 20)}" is not a time of day. Write it like 9am, 9:30pm or 17:30.` };
     minutes.push(clock.hour * 60 + clock.minute);

@@ -134,9 +134,7 @@ function relativeForm(ctx: ParseContext): PublishTimeResult | undefined {
 function isoWithOffsetForm(ctx: ParseContext): PublishTimeResult | undefined {
   if (!ISO_WITH_OFFSET.test(ctx.text)) return undefined;
   const parsed = DateTime.fromISO(ctx.text.replace(' ', 'T').toUpperCase(), { setZone: true });
-  return parsed.isValid
-    ? { ok: true, at: parsed.toJSDate() }
-    : { ok: false, message: `${quote(ctx.typed)} is not a valid date and time.` };
+  return parsed.isValid ? { ok: true, at: parsed.toJSDate() } : { ok: false, message: `${quote(ctx.typed)} is not a valid date and time.` };
 }
 
 function localDateForm(ctx: ParseContext): PublishTimeResult | undefined {
@@ -252,11 +250,7 @@ function atLocalTime(date: LocalDate, timeText: string, ctx: ParseContext): Publ
 }
 
 /** The refusal for a local time the clocks skip or show twice; the day named is always the one asked for. */
-function describeUnclearTime(
-  resolution: Exclude<LocalTimeResolution, { kind: 'exact' }>,
-  local: LocalDateTime,
-  zone: string,
-): PublishTimeResult {
+function describeUnclearTime(resolution: Exclude<LocalTimeResolution, { kind: 'exact' }>, local: LocalDateTime, zone: string): PublishTimeResult {
   const clock = clockOf(local);
   const day = formatCalendarDay(local);
   switch (resolution.kind) {

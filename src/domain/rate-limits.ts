@@ -12,13 +12,17 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
 /**
- * Per-account publishing limits, from /work/shared/PLATFORMS.md (the team's wire facts):
- * - X, §3.1: `POST /2/tweets` 100 requests per 15 minutes per user (the v2 figure; the older
- *   "300 per 3 hours" was v1.1's statuses/update limit and no longer applies).
- * - Mastodon, §3.4: 300 requests per 5 minutes per account (instance default).
- * - Instagram, §3.6: 50 API-published posts per moving 24 hours per account, enforced at media_publish.
- * - Threads, §3.7: 250 API posts per 24 hours per profile (replies have their own 1,000; counting
- *   a thread's replies against the 250 is the safe side).
+ * Per-account publishing limits, as each network documents them:
+ * - X (https://docs.x.com/x-api/fundamentals/rate-limits): `POST /2/tweets` 100 requests per 15
+ *   minutes per user (the v2 figure; the older "300 per 3 hours" was v1.1's statuses/update limit and
+ *   no longer applies).
+ * - Mastodon (https://docs.joinmastodon.org/api/rate-limits/): 300 requests per 5 minutes per account
+ *   (instance default).
+ * - Instagram (https://developers.facebook.com/docs/instagram-platform/content-publishing): 50
+ *   API-published posts per moving 24 hours per account, enforced at media_publish.
+ * - Threads (https://developers.facebook.com/docs/threads/overview, rate limiting): 250 API posts per
+ *   24 hours per profile (replies have their own 1,000; counting a thread's replies against the 250 is
+ *   the safe side).
  * LinkedIn's quotas are unpublished, Facebook's are per app, Bluesky's are points per DID with no
  * figures there: those networks are only held back by their own 429 and its reset time.
  * Each part of a thread is one post to the network, and counts as one.
@@ -46,7 +50,13 @@ export type SendVerdict =
  * not asked us to wait; otherwise at the earliest moment when all of that holds (a window frees up as
  * its oldest posts age out of it). Pure: the sends, the network's reset time and the clock are given.
  */
-export function nextSendAt(input: { limits: readonly PostingLimit[]; sent: readonly SentPosts[]; posts: number; now: Date; networkResetAt?: Date | null | undefined }): SendVerdict {
+export function nextSendAt(input: {
+  limits: readonly PostingLimit[];
+  sent: readonly SentPosts[];
+  posts: number;
+  now: Date;
+  networkResetAt?: Date | null | undefined;
+}): SendVerdict {
   const { limits, sent, now } = input;
   let at = now.getTime();
   let because: Extract<SendVerdict, { go: false }>['because'] | undefined;
@@ -98,9 +108,16 @@ export type PostingLimits = Partial<Record<Network, readonly PostingLimit[]>>;
  * instance has other figures than the documented defaults. Several windows join with "+"
  * ("x=100/15m+300/3h"); "off" counts nothing (the network's own 429 still holds an account back).
  */
-export function parsePostingLimits(text: string, networks: readonly Network[], defaults: PostingLimits = POSTING_LIMITS): { ok: true; limits: PostingLimits } | { ok: false; problem: string } {
+export function parsePostingLimits(
+  text: string,
+  networks: readonly Network[],
+  defaults: PostingLimits = POSTING_LIMITS,
+): { ok: true; limits: PostingLimits } | { ok: false; problem: string } {
   const limits: PostingLimits = { ...defaults };
-  for (const entry of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [name, value] = entry.split('=').map((s) => s.trim());
     const network = networks.find((n) => n === name);
     if (!network || !value) return { ok: false, problem: `"${entry}" is not network=posts/window (e.g. x=100/15m) or network=off` };
@@ -115,7 +132,11 @@ export function parsePostingLimits(text: string, networks: readonly Network[], d
       const count = Number(m?.[2]);
       if (!m || posts < 1 || count < 1) return { ok: false, problem: `"${entry}": "${part}" is not posts/window such as 100/15m, 50/24h or 300/5m` };
       const unit = UNITS[m[3]!]!;
-      windows.push({ posts, windowMs: count * unit.ms, label: `${posts} ${posts === 1 ? 'post' : 'posts'} per ${count === 1 ? unit.word : `${count} ${unit.word}s`}` });
+      windows.push({
+        posts,
+        windowMs: count * unit.ms,
+        label: `${posts} ${posts === 1 ? 'post' : 'posts'} per ${count === 1 ? unit.word : `${count} ${unit.word}s`}`,
+      });
     }
     limits[network] = windows;
   }

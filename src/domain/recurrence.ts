@@ -31,7 +31,11 @@ export function parseRepeat(input: string): { ok: true; rule: RepeatRule } | { o
   const text = input.trim().toLowerCase().replace(/\s+/g, ' ');
   if (!/^(repeat )?every\b/.test(text)) return undefined;
   const m = REPEAT.exec(text);
-  if (!m) return { ok: false, message: `I could not read "${input.trim().slice(0, 60)}". Write e.g. "every week 52 times", "every 2 weeks until 2027-06-30" or "every 3 days 10 times".` };
+  if (!m)
+    return {
+      ok: false,
+      message: `I could not read "${input.trim().slice(0, 60)}". Write e.g. "every week 52 times", "every 2 weeks until 2027-06-30" or "every 3 days 10 times".`,
+    };
   const every = m[1] ? Number(m[1]) : 1;
   const unit = m[2]!.startsWith('day') ? 'day' : 'week';
   if (every < 1 || every > (unit === 'day' ? 365 : 52)) return { ok: false, message: `Repeat every 1 to ${unit === 'day' ? 365 : 52} ${unit}s.` };

@@ -10,11 +10,7 @@ export interface TransitionRules<S extends string> {
   predecessors(to: S): S[];
 }
 
-export function transitionRules<S extends string>(
-  entity: TransitionEntity,
-  states: readonly S[],
-  table: TransitionTable<S>,
-): TransitionRules<S> {
+export function transitionRules<S extends string>(entity: TransitionEntity, states: readonly S[], table: TransitionTable<S>): TransitionRules<S> {
   const can = (from: S, to: S): boolean => table[from]?.includes(to) ?? false;
   return {
     can,

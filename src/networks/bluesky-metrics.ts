@@ -22,8 +22,12 @@ export async function blueskyMetrics(ctx: BlueskyMetricsContext, creds: Credenti
   for (const batch of chunks([...new Set(uris)], BLUESKY_GET_POSTS_MAX)) {
     const query = batch.map((uri) => `uris=${encodeURIComponent(uri)}`).join('&');
     const call: HttpCall = {
-      method: 'GET', url: `${ctx.service(creds)}/xrpc/app.bsky.feed.getPosts?${query}`, headers: { authorization: `Bearer ${creds.accessToken}` },
-      signal, what: 'read post metrics', secrets: [creds.accessToken, creds.refreshToken ?? ''],
+      method: 'GET',
+      url: `${ctx.service(creds)}/xrpc/app.bsky.feed.getPosts?${query}`,
+      headers: { authorization: `Bearer ${creds.accessToken}` },
+      signal,
+      what: 'read post metrics',
+      secrets: [creds.accessToken, creds.refreshToken ?? ''],
     };
     const res = await send(ctx.http, call);
     if (res.status !== 200) {
@@ -36,7 +40,10 @@ export async function blueskyMetrics(ctx: BlueskyMetricsContext, creds: Credenti
     for (const post of (Array.isArray(posts) ? posts : []).map(asRecord)) {
       const uri = str(post.uri);
       if (!uri) continue;
-      found.set(uri, defined({ likes: count(post.likeCount), reposts: sumReported(count(post.repostCount), count(post.quoteCount)), replies: count(post.replyCount) }));
+      found.set(
+        uri,
+        defined({ likes: count(post.likeCount), reposts: sumReported(count(post.repostCount), count(post.quoteCount)), replies: count(post.replyCount) }),
+      );
     }
   }
   return found;

@@ -2,11 +2,29 @@ import { createHash } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import type { Facet } from '@atproto/api';
 import {
-  NetworkError, type AccountIdentity, type Credentials, type ErrorClass, type MediaItem, type NetworkAdapter, type PublishRequest, type PublishedPart, type RecentPost,
+  NetworkError,
+  type AccountIdentity,
+  type Credentials,
+  type ErrorClass,
+  type MediaItem,
+  type NetworkAdapter,
+  type PublishRequest,
+  type PublishedPart,
+  type RecentPost,
 } from './adapter.ts';
 import {
-  asRecord, downloadMedia, header, makeError, parseJson, publishThread, send, str,
-  type HttpCall, type HttpOptions, type HttpResponse, type PartToPost,
+  asRecord,
+  downloadMedia,
+  header,
+  makeError,
+  parseJson,
+  publishThread,
+  send,
+  str,
+  type HttpCall,
+  type HttpOptions,
+  type HttpResponse,
+  type PartToPost,
 } from './http.ts';
 import { blueskyMetrics } from './bluesky-metrics.ts';
 
@@ -60,7 +78,8 @@ interface PublishState {
 }
 
 export function createBlueskyAdapter(options: BlueskyAdapterOptions = {}): NetworkAdapter {
-  const ctx: Ctx = { http: { network: 'bluesky', dispatcher: options.dispatcher, timeoutMs: options.timeoutMs ?? 30_000 }, options };
+  // The server is one a user typed, or the PDS their DID document names: every call goes through the outbound guard.
+  const ctx: Ctx = { http: { network: 'bluesky', dispatcher: options.dispatcher, timeoutMs: options.timeoutMs ?? 30_000, guard: true }, options };
   return {
     network: 'bluesky',
     // Every part is created under a record key derived from <delivery, position>; the PDS refuses a
@@ -126,7 +145,7 @@ export async function createBlueskySession(input: {
   timeoutMs?: number;
   signal?: AbortSignal;
 }): Promise<Credentials> {
-  const http: HttpOptions = { network: 'bluesky', dispatcher: input.dispatcher, timeoutMs: input.timeoutMs ?? 30_000 };
+  const http: HttpOptions = { network: 'bluesky', dispatcher: input.dispatcher, timeoutMs: input.timeoutMs ?? 30_000, guard: true };
   const base = trimBase(input.serviceUrl ?? DEFAULT_SERVICE);
   const call: HttpCall = {
     method: 'POST',
@@ -203,7 +222,11 @@ async function postPart(ctx: Ctx, state: PublishState, req: PublishRequest, part
     const uri = str(json.uri);
     const cid = str(json.cid);
     if (!uri || !cid) {
-      throw makeError('bluesky', call.secrets, { errorClass: 'unknown_outcome', status: res.status, message: 'Bluesky create post: answer without a record uri' });
+      throw makeError('bluesky', call.secrets, {
+        errorClass: 'unknown_outcome',
+        status: res.status,
+        message: 'Bluesky create post: answer without a record uri',
+      });
     }
     ref = { uri, cid };
   } catch (err) {

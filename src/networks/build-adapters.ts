@@ -17,7 +17,12 @@ export function defaultAdapters(config: Config): Partial<Record<Network, Network
     x: createXAdapter({ baseUrl: config.networks.xApiUrl, timeoutMs, ...config.oauth.x.client }),
     mastodon: createMastodonAdapter({ timeoutMs }),
     bluesky: createBlueskyAdapter({ serviceUrl: config.oauth.bluesky.serviceUrl, timeoutMs }),
-    linkedin: createLinkedInAdapter({ baseUrl: config.oauth.linkedin.apiUrl, oauthUrl: config.oauth.linkedin.authUrl, timeoutMs, ...config.oauth.linkedin.client }),
+    linkedin: createLinkedInAdapter({
+      baseUrl: config.oauth.linkedin.apiUrl,
+      oauthUrl: config.oauth.linkedin.authUrl,
+      timeoutMs,
+      ...config.oauth.linkedin.client,
+    }),
     facebook: createFacebookAdapter({ baseUrl: config.oauth.facebook.apiUrl, timeoutMs }),
     instagram: createInstagramAdapter({ baseUrl: config.oauth.facebook.apiUrl, timeoutMs }),
     threads: createThreadsAdapter({ baseUrl: config.oauth.threads.apiUrl, timeoutMs }),

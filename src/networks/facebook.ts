@@ -21,14 +21,25 @@ export function createFacebookAdapter(options: FacebookAdapterOptions = {}): Net
     network: 'facebook',
     publish: async (req, creds) => {
       if (req.parts.length > 1) throw makeError('facebook', [], { errorClass: 'permanent', message: 'Facebook does not support threads' });
-      return publishThread('facebook', req, async () => [], (part) => postPart(ctx, req, part, creds));
+      return publishThread(
+        'facebook',
+        req,
+        async () => [],
+        (part) => postPart(ctx, req, part, creds),
+      );
     },
     recentPosts: (creds, since, signal) =>
-      listRecent(ctx, creds, {
-        path: `/${encodeURIComponent(creds.accountId)}/posts`,
-        fields: { text: 'message', time: 'created_time', url: 'permalink_url' },
-        fallbackUrl: facebookPostUrl,
-      }, since, signal),
+      listRecent(
+        ctx,
+        creds,
+        {
+          path: `/${encodeURIComponent(creds.accountId)}/posts`,
+          fields: { text: 'message', time: 'created_time', url: 'permalink_url' },
+          fallbackUrl: facebookPostUrl,
+        },
+        since,
+        signal,
+      ),
     metrics: (creds, ids, signal) => graphMetrics(ctx, creds, ids, signal, readFacebookPost),
     verify: (creds, signal) => verifyAccount(ctx, creds, 'name', signal),
   };
@@ -41,7 +52,8 @@ export function facebookPostUrl(id: string): string {
 async function postPart(ctx: GraphCtx, req: PublishRequest, part: PartToPost, creds: Credentials): Promise<PublishedPart> {
   const page = encodeURIComponent(creds.accountId);
   const media = part.position === 0 ? req.media : [];
-  const id = media.length === 1 ? await postPhoto(ctx, page, media[0]!, part.text, creds, req.signal) : await postFeed(ctx, page, part.text, media, creds, req.signal);
+  const id =
+    media.length === 1 ? await postPhoto(ctx, page, media[0]!, part.text, creds, req.signal) : await postFeed(ctx, page, part.text, media, creds, req.signal);
   return { position: part.position, externalId: id, url: facebookPostUrl(id) };
 }
 

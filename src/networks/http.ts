@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, interceptors, request, type Dispatcher, type FormData } from 'undici';
+import { Agent, request, type Dispatcher, type FormData } from 'undici';
 import type { Network } from '../domain/networks.ts';
 import { NetworkError, type ErrorClass, type PublishRequest, type PublishResult, type PublishedPart } from './adapter.ts';
+import { guardedAgent, guardedUrl, outboundPolicy, refusalIn, resolveChecked, type OutboundPolicy } from './outbound.ts';
 
 /** Shared plumbing for the network adapters: one HTTP call with timeouts, error classification, thread resume. */
 
@@ -9,6 +10,11 @@ export interface HttpOptions {
   network: Network;
   dispatcher?: Dispatcher | undefined;
   timeoutMs: number;
+  /**
+   * The address was given by a user (a media link, a webhook URL, a Mastodon or Bluesky server): check it and
+   * connect only to checked addresses (src/networks/outbound.ts). `true` uses the process's policy.
+   */
+  guard?: boolean | OutboundPolicy | undefined;
 }
 
 export interface HttpCall {
@@ -25,6 +31,11 @@ export interface HttpCall {
   secrets?: string[];
   /** Refuse bodies larger than this (media downloads). */
   maxBytes?: number;
+  /**
+   * Only the status matters (webhooks): a body larger than `maxBytes` or one that cannot be read is dropped
+   * (the response has an empty body) instead of failing a request the receiver has already taken.
+   */
+  tolerateBody?: boolean;
 }
 
 export interface HttpResponse {
@@ -48,8 +59,8 @@ const defaultDispatcher = (): Dispatcher => (sharedAgent ??= new Agent());
  */
 export async function send(options: HttpOptions, call: HttpCall): Promise<HttpResponse> {
   const state = { sent: false };
-  const base = options.dispatcher ?? defaultDispatcher();
   try {
+    const base = await dispatcherFor(options, call.url);
     const res = await request(call.url, {
       method: call.method,
       headers: call.headers,
@@ -59,12 +70,42 @@ export async function send(options: HttpOptions, call: HttpCall): Promise<HttpRe
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
     });
-    const body = await readBody(res.body, call, options.network);
+    const body = await readBody(res.body, call, options.network).catch((err: unknown) => {
+      if (!call.tolerateBody) throw err;
+      res.body.destroy();
+      return Buffer.alloc(0);
+    });
     return { status: res.statusCode, headers: res.headers, body };
   } catch (err) {
     if (err instanceof NetworkError) throw err;
+    const refusal = refusalIn(err);
+    if (refusal) {
+      const host = hostOf(call.url);
+      throw makeError(options.network, call.secrets, {
+        errorClass: 'permanent',
+        networkCode: 'outbound_refused',
+        message: `${call.what}: ${host ? `${host} ` : 'the address '}${refusal.reason}`,
+        cause: refusal,
+      });
+    }
     throw connectionError(options.network, call, state.sent, err);
   }
+}
+
+const hostOf = (url: string) => URL.parse(url)?.host;
+
+/**
+ * The dispatcher for one call. A guarded call checks the URL (scheme, literal addresses) and goes through the
+ * guarded agent, whose connect looks the name up once and checks every address. A dispatcher given by a test
+ * cannot be pinned, so the name is checked before the call instead.
+ */
+async function dispatcherFor(options: HttpOptions, url: string): Promise<Dispatcher> {
+  const policy = options.guard === true ? outboundPolicy() : options.guard || undefined;
+  if (!policy) return options.dispatcher ?? defaultDispatcher();
+  const checked = guardedUrl(url, policy);
+  if (!options.dispatcher) return guardedAgent(policy);
+  await resolveChecked(checked.hostname, policy);
+  return options.dispatcher;
 }
 
 async function readBody(body: AsyncIterable<Buffer> & { destroy(): void }, call: HttpCall, network: Network) {
@@ -160,21 +201,51 @@ export interface DownloadedMedia {
   filename: string;
 }
 
-/** Fetches an image given by URL (follows a few redirects). 404/410 or a non-image answer is permanent. */
+const MAX_REDIRECTS = 3;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * Fetches an image given by URL. The link is a user's: every hop is checked by the outbound guard, and
+ * redirects (at most 3) are followed here so each new address is checked again. 404/410 or a non-image
+ * answer is permanent; nothing of the host's answer but its status is kept.
+ */
 export async function downloadMedia(options: HttpOptions, url: string, signal: AbortSignal, maxBytes: number): Promise<DownloadedMedia> {
-  const where = new URL(url);
-  const what = `download media from ${where.origin}${where.pathname}`;
-  const dispatcher = (options.dispatcher ?? defaultDispatcher()).compose(interceptors.redirect({ maxRedirections: 3 }));
-  const res = await send({ ...options, dispatcher }, { method: 'GET', url, signal, what, maxBytes });
+  const guarded: HttpOptions = { ...options, guard: options.guard ?? true };
+  const first = new URL(url);
+  // Always the link the user gave: where a redirect leads is the remote's answer, not shown in chat.
+  const what = `download media from ${first.origin}${first.pathname}`;
+  let where = first;
+  let res: HttpResponse;
+  for (let hop = 0; ; hop++) {
+    res = await send(guarded, { method: 'GET', url: where.toString(), signal, what, maxBytes }).catch((err: unknown) => {
+      if (hop > 0 && err instanceof NetworkError && err.networkCode === 'outbound_refused') {
+        throw makeError(options.network, [], {
+          errorClass: 'permanent',
+          networkCode: 'outbound_refused',
+          message: `${what}: it redirects to an address that ${err.message.replace(/^.* (points to|must|carries|is not)/, '$1')}`,
+          cause: err,
+        });
+      }
+      throw err;
+    });
+    const location = REDIRECTS.has(res.status) ? header(res, 'location') : undefined;
+    if (location === undefined) break;
+    if (hop >= MAX_REDIRECTS)
+      throw makeError(options.network, [], { errorClass: 'permanent', status: res.status, message: `${what}: more than ${MAX_REDIRECTS} redirects` });
+    const next = URL.parse(location, where.toString());
+    if (!next)
+      throw makeError(options.network, [], { errorClass: 'permanent', status: res.status, message: `${what}: a redirect to an address that is not a URL` });
+    where = next;
+  }
   const contentType = header(res, 'content-type')?.split(';')[0]?.trim() ?? '';
   if (res.status >= 500 || res.status === 429 || res.status === 408) {
     throw makeError(options.network, [], { errorClass: 'transient', status: res.status, message: `${what}: HTTP ${res.status}` });
   }
   if (res.status !== 200 || !contentType.startsWith('image/')) {
-    const detail = res.status === 200 ? `not an image (${contentType || 'no content type'})` : `HTTP ${res.status}`;
+    const detail = res.status === 200 ? `not an image (${contentType.replace(/[^\w.+/-]/g, '').slice(0, 60) || 'no content type'})` : `HTTP ${res.status}`;
     throw makeError(options.network, [], { errorClass: 'permanent', status: res.status, message: `${what}: ${detail}` });
   }
-  const filename = where.pathname.split('/').pop() || 'image';
+  const filename = first.pathname.split('/').pop() || 'image';
   return { bytes: res.body, contentType, filename };
 }
 

@@ -1,6 +1,14 @@
 import type { Credentials, MediaItem, NetworkAdapter, PublishedPart, PublishRequest } from './adapter.ts';
 import {
-  graphCall, graphContext, listRecent, permalinkOf, refreshLongLived, verifyAccount, waitForContainer, type GraphAdapterOptions, type GraphCtx,
+  graphCall,
+  graphContext,
+  listRecent,
+  permalinkOf,
+  refreshLongLived,
+  verifyAccount,
+  waitForContainer,
+  type GraphAdapterOptions,
+  type GraphCtx,
 } from './meta-graph.ts';
 import { graphMetrics, readInstagramMedia } from './meta-graph-metrics.ts';
 import { asRecord, makeError, publishThread, str, type PartToPost } from './http.ts';
@@ -33,14 +41,25 @@ export function createInstagramAdapter(options: InstagramAdapterOptions = {}): N
     network: 'instagram',
     publish: async (req, creds) => {
       refuseUnpublishable(req);
-      return publishThread('instagram', req, async () => [], (part) => postPart(ctx, req, part, creds));
+      return publishThread(
+        'instagram',
+        req,
+        async () => [],
+        (part) => postPart(ctx, req, part, creds),
+      );
     },
     recentPosts: (creds, since, signal) =>
-      listRecent(ctx, creds, {
-        path: `/${encodeURIComponent(creds.accountId)}/media`,
-        fields: { text: 'caption', time: 'timestamp', url: 'permalink' },
-        fallbackUrl: () => HOME,
-      }, since, signal),
+      listRecent(
+        ctx,
+        creds,
+        {
+          path: `/${encodeURIComponent(creds.accountId)}/media`,
+          fields: { text: 'caption', time: 'timestamp', url: 'permalink' },
+          fallbackUrl: () => HOME,
+        },
+        since,
+        signal,
+      ),
     metrics: (creds, ids, signal) => graphMetrics(ctx, creds, ids, signal, readInstagramMedia),
     verify: (creds, signal) => verifyAccount(ctx, creds, 'username', signal),
   };
@@ -58,12 +77,18 @@ function refuseUnpublishable(req: PublishRequest): void {
 async function postPart(ctx: GraphCtx, req: PublishRequest, part: PartToPost, creds: Credentials): Promise<PublishedPart> {
   const user = encodeURIComponent(creds.accountId);
   await checkQuota(ctx, user, creds, req.signal);
-  const container = req.media.length === 1
-    ? await createContainer(ctx, user, creds, req.signal, { image_url: req.media[0]!.url, alt_text: req.media[0]!.alt, caption: part.text })
-    : await createCarousel(ctx, user, req.media, part.text, creds, req.signal);
+  const container =
+    req.media.length === 1
+      ? await createContainer(ctx, user, creds, req.signal, { image_url: req.media[0]!.url, alt_text: req.media[0]!.alt, caption: part.text })
+      : await createCarousel(ctx, user, req.media, part.text, creds, req.signal);
   await waitForContainer(ctx, creds, container, 'status_code', req.signal);
   const json = await graphCall(ctx, creds, {
-    method: 'POST', path: `/${user}/media_publish`, params: { creation_id: container }, what: 'publish media', creates: true, signal: req.signal,
+    method: 'POST',
+    path: `/${user}/media_publish`,
+    params: { creation_id: container },
+    what: 'publish media',
+    creates: true,
+    signal: req.signal,
   });
   const id = str(json.id);
   if (!id) throw makeError('instagram', [], { errorClass: 'unknown_outcome', message: 'Instagram publish media: answer without a media id' });
@@ -78,7 +103,11 @@ async function postPart(ctx: GraphCtx, req: PublishRequest, part: PartToPost, cr
  */
 async function checkQuota(ctx: GraphCtx, user: string, creds: Credentials, signal: AbortSignal): Promise<void> {
   const json = await graphCall(ctx, creds, {
-    method: 'GET', path: `/${user}/content_publishing_limit`, params: { fields: 'quota_usage,config' }, what: 'read publishing limit', signal,
+    method: 'GET',
+    path: `/${user}/content_publishing_limit`,
+    params: { fields: 'quota_usage,config' },
+    what: 'read publishing limit',
+    signal,
   });
   const entry = asRecord(Array.isArray(json.data) ? json.data[0] : undefined);
   const usage = entry.quota_usage;
@@ -92,7 +121,13 @@ async function checkQuota(ctx: GraphCtx, user: string, creds: Credentials, signa
   });
 }
 
-async function createContainer(ctx: GraphCtx, user: string, creds: Credentials, signal: AbortSignal, params: Record<string, string | undefined>): Promise<string> {
+async function createContainer(
+  ctx: GraphCtx,
+  user: string,
+  creds: Credentials,
+  signal: AbortSignal,
+  params: Record<string, string | undefined>,
+): Promise<string> {
   const json = await graphCall(ctx, creds, { method: 'POST', path: `/${user}/media`, params, what: 'create media container', signal });
   const id = str(json.id);
   if (!id) throw makeError('instagram', [], { errorClass: 'transient', message: 'Instagram create media container: answer without an id' });

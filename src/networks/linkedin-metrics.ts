@@ -32,7 +32,14 @@ export async function linkedInMetrics(ctx: LinkedInMetricsContext, creds: Creden
 }
 
 async function get(ctx: LinkedInMetricsContext, creds: Credentials, url: string, signal: AbortSignal): Promise<Record<string, unknown>> {
-  const call: HttpCall = { method: 'GET', url, headers: ctx.headers(creds), signal, what: 'read post metrics', secrets: [creds.accessToken, creds.refreshToken ?? ''] };
+  const call: HttpCall = {
+    method: 'GET',
+    url,
+    headers: ctx.headers(creds),
+    signal,
+    what: 'read post metrics',
+    secrets: [creds.accessToken, creds.refreshToken ?? ''],
+  };
   const res = await send(ctx.http, call);
   if (res.status !== 200) throw ctx.error(res, call);
   return asRecord(parseJson(res.body));
@@ -52,7 +59,11 @@ async function organizationStats(ctx: LinkedInMetricsContext, creds: Credentials
   for (const element of (Array.isArray(json.elements) ? json.elements : []).map(asRecord)) {
     const urn = str(element.share) ?? str(element.ugcPost);
     const s = asRecord(element.totalShareStatistics);
-    if (urn) found.set(urn, defined({ likes: count(s.likeCount), reposts: count(s.shareCount), replies: count(s.commentCount), impressions: count(s.impressionCount) }));
+    if (urn)
+      found.set(
+        urn,
+        defined({ likes: count(s.likeCount), reposts: count(s.shareCount), replies: count(s.commentCount), impressions: count(s.impressionCount) }),
+      );
   }
   return found;
 }
@@ -63,7 +74,13 @@ async function socialActions(ctx: LinkedInMetricsContext, creds: Credentials, ur
   for (const [urn, value] of Object.entries(asRecord(json.results))) {
     const actions = asRecord(value);
     const comments = asRecord(actions.commentsSummary);
-    found.set(urn, defined({ likes: count(asRecord(actions.likesSummary).totalLikes), replies: count(comments.aggregatedTotalComments) ?? count(comments.totalFirstLevelComments) }));
+    found.set(
+      urn,
+      defined({
+        likes: count(asRecord(actions.likesSummary).totalLikes),
+        replies: count(comments.aggregatedTotalComments) ?? count(comments.totalFirstLevelComments),
+      }),
+    );
   }
   return found;
 }

@@ -1,8 +1,18 @@
 import type { Dispatcher } from 'undici';
 import type { AccountIdentity, Credentials, ErrorClass, MediaItem, NetworkAdapter, PublishedPart, PublishRequest, RecentPost } from './adapter.ts';
 import {
-  asRecord, downloadMedia, header, makeError, parseJson, publishThread, send, str,
-  type HttpCall, type HttpOptions, type HttpResponse, type PartToPost,
+  asRecord,
+  downloadMedia,
+  header,
+  makeError,
+  parseJson,
+  publishThread,
+  send,
+  str,
+  type HttpCall,
+  type HttpOptions,
+  type HttpResponse,
+  type PartToPost,
 } from './http.ts';
 import { linkedInMetrics } from './linkedin-metrics.ts';
 import { fromLittleText, toLittleText } from './linkedin-text.ts';
@@ -56,13 +66,23 @@ export function createLinkedInAdapter(options: LinkedInAdapterOptions = {}): Net
     network: 'linkedin',
     publish: async (req, creds) => {
       noThreads(req);
-      return publishThread('linkedin', req, () => uploadAll(ctx, req.media, creds, req.signal), (part) => postPart(ctx, req, part, creds));
+      return publishThread(
+        'linkedin',
+        req,
+        () => uploadAll(ctx, req.media, creds, req.signal),
+        (part) => postPart(ctx, req, part, creds),
+      );
     },
     recentPosts: (creds, since, signal) => recentPosts(ctx, creds, since, signal),
     refresh: (creds, signal) => refresh(ctx, creds, signal),
     verify: (creds, signal) => verify(ctx, creds, signal),
     metrics: (creds, urns, signal) =>
-      linkedInMetrics({ base: ctx.base, http: ctx.http, headers: (c) => headers(ctx, c, false), error: (res, call) => linkedInError(ctx, res, call) }, creds, urns, signal),
+      linkedInMetrics(
+        { base: ctx.base, http: ctx.http, headers: (c) => headers(ctx, c, false), error: (res, call) => linkedInError(ctx, res, call) },
+        creds,
+        urns,
+        signal,
+      ),
   };
 }
 
@@ -102,13 +122,23 @@ async function postPart(ctx: Ctx, req: PublishRequest, part: PartToPost, creds: 
     ...content(part, req.media),
   };
   const call: HttpCall = {
-    method: 'POST', url: `${ctx.base}/rest/posts`, headers: headers(ctx, creds), body: JSON.stringify(body),
-    signal: req.signal, creates: true, what: 'create post', secrets: secretsOf(creds),
+    method: 'POST',
+    url: `${ctx.base}/rest/posts`,
+    headers: headers(ctx, creds),
+    body: JSON.stringify(body),
+    signal: req.signal,
+    creates: true,
+    what: 'create post',
+    secrets: secretsOf(creds),
   };
   const res = await callLinkedIn(ctx, call);
   const urn = header(res, 'x-restli-id') ?? str(asRecord(parseJson(res.body)).id);
   if (!urn) {
-    throw makeError('linkedin', call.secrets, { errorClass: 'unknown_outcome', status: res.status, message: 'LinkedIn create post: answer without x-restli-id' });
+    throw makeError('linkedin', call.secrets, {
+      errorClass: 'unknown_outcome',
+      status: res.status,
+      message: 'LinkedIn create post: answer without x-restli-id',
+    });
   }
   return { position: part.position, externalId: urn, url: linkedInPostUrl(urn) };
 }
@@ -139,16 +169,27 @@ async function uploadImage(ctx: Ctx, item: MediaItem, creds: Credentials, signal
   const file = await downloadMedia(ctx.http, item.url, signal, IMAGE_MAX_BYTES);
   const secrets = secretsOf(creds);
   const init: HttpCall = {
-    method: 'POST', url: `${ctx.base}/rest/images?action=initializeUpload`, headers: headers(ctx, creds),
-    body: JSON.stringify({ initializeUploadRequest: { owner: creds.accountId } }), signal, what: 'initialize image upload', secrets,
+    method: 'POST',
+    url: `${ctx.base}/rest/images?action=initializeUpload`,
+    headers: headers(ctx, creds),
+    body: JSON.stringify({ initializeUploadRequest: { owner: creds.accountId } }),
+    signal,
+    what: 'initialize image upload',
+    secrets,
   };
   const value = asRecord(asRecord(parseJson((await callLinkedIn(ctx, init)).body)).value);
   const uploadUrl = str(value.uploadUrl);
   const urn = str(value.image);
-  if (!uploadUrl || !urn) throw makeError('linkedin', secrets, { errorClass: 'transient', message: 'LinkedIn image upload: answer without uploadUrl or image' });
+  if (!uploadUrl || !urn)
+    throw makeError('linkedin', secrets, { errorClass: 'transient', message: 'LinkedIn image upload: answer without uploadUrl or image' });
   const put: HttpCall = {
-    method: 'PUT', url: uploadUrl, headers: { authorization: `Bearer ${creds.accessToken}`, 'content-type': file.contentType },
-    body: file.bytes, signal, what: 'upload image', secrets,
+    method: 'PUT',
+    url: uploadUrl,
+    headers: { authorization: `Bearer ${creds.accessToken}`, 'content-type': file.contentType },
+    body: file.bytes,
+    signal,
+    what: 'upload image',
+    secrets,
   };
   await callLinkedIn(ctx, put);
   return urn;
@@ -161,7 +202,14 @@ async function uploadImage(ctx: Ctx, item: MediaItem, creds: Credentials, signal
  */
 async function verify(ctx: Ctx, creds: Credentials, signal: AbortSignal): Promise<AccountIdentity> {
   const url = `${ctx.base}/rest/posts?author=${encodeURIComponent(creds.accountId)}&q=author&count=1`;
-  await callLinkedIn(ctx, { method: 'GET', url, headers: { ...headers(ctx, creds, false), 'x-restli-method': 'FINDER' }, signal, what: 'verify token', secrets: secretsOf(creds) });
+  await callLinkedIn(ctx, {
+    method: 'GET',
+    url,
+    headers: { ...headers(ctx, creds, false), 'x-restli-method': 'FINDER' },
+    signal,
+    what: 'verify token',
+    secrets: secretsOf(creds),
+  });
   return { accountId: creds.accountId, name: creds.accountId };
 }
 
@@ -175,7 +223,12 @@ async function recentPosts(ctx: Ctx, creds: Credentials, since: Date, signal: Ab
   for (let page = 0; page < RECENT_PAGES; page++) {
     const url = `${ctx.base}/rest/posts?author=${encodeURIComponent(creds.accountId)}&q=author&count=${RECENT_PAGE}&start=${page * RECENT_PAGE}&sortBy=LAST_MODIFIED`;
     const call: HttpCall = {
-      method: 'GET', url, headers: { ...headers(ctx, creds, false), 'x-restli-method': 'FINDER' }, signal, what: 'list recent posts', secrets: secretsOf(creds),
+      method: 'GET',
+      url,
+      headers: { ...headers(ctx, creds, false), 'x-restli-method': 'FINDER' },
+      signal,
+      what: 'list recent posts',
+      secrets: secretsOf(creds),
     };
     const json = asRecord(parseJson((await callLinkedIn(ctx, call)).body));
     const elements = (Array.isArray(json.elements) ? json.elements : []).map(asRecord).map(recentPost);
@@ -198,17 +251,24 @@ async function refresh(ctx: Ctx, creds: Credentials, signal: AbortSignal): Promi
   const { clientId, clientSecret } = ctx.options;
   const secrets = secretsOf(creds, ctx);
   if (!creds.refreshToken) throw makeError('linkedin', secrets, { errorClass: 'auth', message: 'LinkedIn account has no refresh token: reconnect it' });
-  if (!clientId || !clientSecret) throw makeError('linkedin', secrets, { errorClass: 'permanent', message: 'LinkedIn client id and secret are not configured' });
+  if (!clientId || !clientSecret)
+    throw makeError('linkedin', secrets, { errorClass: 'permanent', message: 'LinkedIn client id and secret are not configured' });
   const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: creds.refreshToken, client_id: clientId, client_secret: clientSecret });
   const call: HttpCall = {
-    method: 'POST', url: `${ctx.oauthUrl}/accessToken`, headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: form.toString(), signal, what: 'refresh token', secrets,
+    method: 'POST',
+    url: `${ctx.oauthUrl}/accessToken`,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: form.toString(),
+    signal,
+    what: 'refresh token',
+    secrets,
   };
   const res = await send(ctx.http, call);
   if (res.status !== 200) throw tokenError(ctx, res, call);
   const json = asRecord(parseJson(res.body));
   const accessToken = str(json.access_token);
-  if (!accessToken) throw makeError('linkedin', secrets, { errorClass: 'transient', status: res.status, message: 'LinkedIn refresh: answer without an access token' });
+  if (!accessToken)
+    throw makeError('linkedin', secrets, { errorClass: 'transient', status: res.status, message: 'LinkedIn refresh: answer without an access token' });
   const expiresIn = typeof json.expires_in === 'number' ? json.expires_in : undefined;
   return {
     ...creds,
@@ -224,7 +284,11 @@ function tokenError(ctx: Ctx, res: HttpResponse, call: HttpCall) {
   if (res.status !== 400 && res.status !== 401) return err;
   return makeError('linkedin', call.secrets, {
     errorClass: res.status === 400 ? 'auth' : 'permanent',
-    status: res.status, message: err.message, networkCode: err.networkCode, networkMessage: err.networkMessage, requestId: err.requestId,
+    status: res.status,
+    message: err.message,
+    networkCode: err.networkCode,
+    networkMessage: err.networkMessage,
+    requestId: err.requestId,
   });
 }
 

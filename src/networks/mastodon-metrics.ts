@@ -17,8 +17,12 @@ export async function mastodonMetrics(ctx: MastodonMetricsContext, creds: Creden
   const found = new Map<string, PostMetrics>();
   for (const id of new Set(ids)) {
     const call: HttpCall = {
-      method: 'GET', url: `${ctx.instance(creds)}/api/v1/statuses/${encodeURIComponent(id)}`, headers: { authorization: `Bearer ${creds.accessToken}` },
-      signal, what: 'read post metrics', secrets: [creds.accessToken],
+      method: 'GET',
+      url: `${ctx.instance(creds)}/api/v1/statuses/${encodeURIComponent(id)}`,
+      headers: { authorization: `Bearer ${creds.accessToken}` },
+      signal,
+      what: 'read post metrics',
+      secrets: [creds.accessToken],
     };
     const res = await send(ctx.http, call);
     if (res.status === 404) continue;

@@ -1,8 +1,19 @@
 import { FormData, type Dispatcher } from 'undici';
 import type { AccountIdentity, Credentials, ErrorClass, MediaItem, NetworkAdapter, PublishedPart, RecentPost } from './adapter.ts';
 import {
-  asRecord, downloadMedia, header, makeError, parseJson, pause, publishThread, send, str,
-  type HttpCall, type HttpOptions, type HttpResponse, type PartToPost,
+  asRecord,
+  downloadMedia,
+  header,
+  makeError,
+  parseJson,
+  pause,
+  publishThread,
+  send,
+  str,
+  type HttpCall,
+  type HttpOptions,
+  type HttpResponse,
+  type PartToPost,
 } from './http.ts';
 import { mastodonMetrics } from './mastodon-metrics.ts';
 
@@ -30,7 +41,8 @@ interface Ctx {
 }
 
 export function createMastodonAdapter(options: MastodonAdapterOptions = {}): NetworkAdapter {
-  const ctx: Ctx = { http: { network: 'mastodon', dispatcher: options.dispatcher, timeoutMs: options.timeoutMs ?? 30_000 }, options };
+  // The instance is the one a user typed when connecting: every call to it goes through the outbound guard.
+  const ctx: Ctx = { http: { network: 'mastodon', dispatcher: options.dispatcher, timeoutMs: options.timeoutMs ?? 30_000, guard: true }, options };
   return {
     network: 'mastodon',
     // Every part carries Idempotency-Key <delivery>-<position>: the instance refuses to post it twice.
@@ -61,8 +73,13 @@ export async function fetchInstanceLimit(
   instanceUrl: string,
   options: { dispatcher?: Dispatcher; timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<number> {
-  const http: HttpOptions = { network: 'mastodon', dispatcher: options.dispatcher, timeoutMs: options.timeoutMs ?? 30_000 };
-  const call: HttpCall = { method: 'GET', url: `${trimBase(instanceUrl)}/api/v2/instance`, signal: options.signal ?? new AbortController().signal, what: 'read instance' };
+  const http: HttpOptions = { network: 'mastodon', dispatcher: options.dispatcher, timeoutMs: options.timeoutMs ?? 30_000, guard: true };
+  const call: HttpCall = {
+    method: 'GET',
+    url: `${trimBase(instanceUrl)}/api/v2/instance`,
+    signal: options.signal ?? new AbortController().signal,
+    what: 'read instance',
+  };
   const res = await send(http, call);
   if (res.status !== 200) throw mastodonError(res, call);
   const max = asRecord(asRecord(asRecord(parseJson(res.body)).configuration).statuses).max_characters;
@@ -107,7 +124,11 @@ async function postPart(ctx: Ctx, deliveryId: string, part: PartToPost, creds: C
   const id = str(json.id);
   const url = str(json.url) ?? str(json.uri);
   if (!id || !url) {
-    throw makeError('mastodon', call.secrets, { errorClass: 'unknown_outcome', status: res.status, message: 'Mastodon create post: answer without a status id' });
+    throw makeError('mastodon', call.secrets, {
+      errorClass: 'unknown_outcome',
+      status: res.status,
+      message: 'Mastodon create post: answer without a status id',
+    });
   }
   return { position: part.position, externalId: id, url };
 }
@@ -125,7 +146,15 @@ async function uploadImage(ctx: Ctx, item: MediaItem, creds: Credentials, signal
   if (item.alt) form.append('description', item.alt);
   const base = instanceOf(ctx, creds);
   const secrets = [creds.accessToken];
-  const { res, json } = await callMastodon(ctx, { method: 'POST', url: `${base}/api/v2/media`, headers: bearer(creds), body: form, signal, what: 'upload media', secrets });
+  const { res, json } = await callMastodon(ctx, {
+    method: 'POST',
+    url: `${base}/api/v2/media`,
+    headers: bearer(creds),
+    body: form,
+    signal,
+    what: 'upload media',
+    secrets,
+  });
   const id = str(json.id);
   if (!id) throw makeError('mastodon', secrets, { errorClass: 'transient', status: res.status, message: 'Mastodon upload media: answer without a media id' });
   if (res.status === 202 || json.url === null) await waitForMedia(ctx, base, id, creds, signal);

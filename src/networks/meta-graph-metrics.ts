@@ -30,7 +30,13 @@ export async function graphMetrics(ctx: GraphCtx, creds: Credentials, ids: strin
 const FACEBOOK_FIELDS = 'reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0),shares';
 
 export const readFacebookPost: Reader = async (ctx, creds, id, signal) => {
-  const json = await graphCall(ctx, creds, { method: 'GET', path: `/${encodeURIComponent(id)}`, params: { fields: FACEBOOK_FIELDS }, what: 'read post metrics', signal });
+  const json = await graphCall(ctx, creds, {
+    method: 'GET',
+    path: `/${encodeURIComponent(id)}`,
+    params: { fields: FACEBOOK_FIELDS },
+    what: 'read post metrics',
+    signal,
+  });
   const likes = count(asRecord(asRecord(json.reactions).summary).total_count);
   const shares = json.shares === undefined && likes !== undefined ? 0 : count(asRecord(json.shares).count);
   return defined({ likes, reposts: shares, replies: count(asRecord(asRecord(json.comments).summary).total_count) });
@@ -48,7 +54,13 @@ export const readThreadsPost: Reader = async (ctx, creds, id, signal) => {
 
 /** `{data:[{name, period, values:[{value}]} | {name, total_value:{value}}]}` as a name → count map. */
 async function insights(ctx: GraphCtx, creds: Credentials, id: string, metric: string, signal: AbortSignal): Promise<Record<string, number | undefined>> {
-  const json = await graphCall(ctx, creds, { method: 'GET', path: `/${encodeURIComponent(id)}/insights`, params: { metric }, what: 'read post insights', signal });
+  const json = await graphCall(ctx, creds, {
+    method: 'GET',
+    path: `/${encodeURIComponent(id)}/insights`,
+    params: { metric },
+    what: 'read post insights',
+    signal,
+  });
   const out: Record<string, number | undefined> = {};
   for (const entry of (Array.isArray(json.data) ? json.data : []).map(asRecord)) {
     const name = str(entry.name);

@@ -81,8 +81,14 @@ export async function graphCall(ctx: GraphCtx, creds: Credentials, r: GraphReque
   const query = r.method === 'GET' && params.size > 0 ? `?${params}` : '';
   if (r.method === 'POST') headers['content-type'] = 'application/x-www-form-urlencoded';
   const call: HttpCall = {
-    method: r.method, url: `${ctx.base}${r.path}${query}`, headers, body: r.method === 'POST' ? params.toString() : undefined,
-    signal: r.signal, creates: r.creates, what: r.what, secrets: secretsOf(creds),
+    method: r.method,
+    url: `${ctx.base}${r.path}${query}`,
+    headers,
+    body: r.method === 'POST' ? params.toString() : undefined,
+    signal: r.signal,
+    creates: r.creates,
+    what: r.what,
+    secrets: secretsOf(creds),
   };
   const res = await send(ctx.http, call);
   const json = asRecord(parseJson(res.body));
@@ -91,15 +97,17 @@ export async function graphCall(ctx: GraphCtx, creds: Credentials, r: GraphReque
 }
 
 /*
- * Graph error codes, from Meta's "Handling Errors" guide (docs/graph-api/guides/error-handling, the source
- * PLATFORMS.md §3.5 lists for its error facts) and the Instagram error reference (§3.6):
+ * Graph error codes, from Meta's "Handling Errors" guide
+ * (https://developers.facebook.com/docs/graph-api/guides/error-handling), its rate-limiting overview
+ * (https://developers.facebook.com/docs/graph-api/overview/rate-limiting) and the Instagram error codes
+ * (https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/error-codes):
  * - auth, the account needs a reconnect: 190 is the token invalid, expired or revoked; 102 "API Session"
  *   means, without a subcode, "the login status or access token has expired, been revoked, or is otherwise
  *   invalid: get a new access token"; 10 and 200-299 are permissions not granted or since removed, which
- *   only a new sign-in granting them again can fix (PLATFORMS.md §3.5: "Permissions: 10, 200-299").
+ *   only a new sign-in granting them again can fix (the guide's "Permissions: 10, 200-299").
  * - rate_limited: 4 app limit, 17 user limit, 32 Page limit, 613 call rate, 341 app limit reached,
- *   80001 Pages business use case limit (§3.5 "Throttling"); 9 and 80002 (Instagram's business use case
- *   limit) are not in PLATFORMS.md and stay throttling codes as first written. They wait for the usage
+ *   80001 Pages business use case limit (the guide's "Throttling"); 9 and 80002 (Instagram's business use
+ *   case limit) are not in the guide and stay throttling codes as first written. They wait for the usage
  *   headers' estimated_time_to_regain_access, which only the business use case header carries: the app
  *   and user limits (4, 17) report percentages in X-App-Usage, so they wait the default.
  * - transient: 1 "API Unknown" ("possibly a temporary issue due to downtime: wait and retry") and 2 "API
@@ -218,7 +226,13 @@ export interface ListSpec {
  * `nameField`. A token that cannot read it answers 190 or 10/200 (auth) like any other call.
  */
 export async function verifyAccount(ctx: GraphCtx, creds: Credentials, nameField: 'name' | 'username', signal: AbortSignal): Promise<AccountIdentity> {
-  const json = await graphCall(ctx, creds, { method: 'GET', path: `/${encodeURIComponent(creds.accountId)}`, params: { fields: `id,${nameField}` }, what: 'verify token', signal });
+  const json = await graphCall(ctx, creds, {
+    method: 'GET',
+    path: `/${encodeURIComponent(creds.accountId)}`,
+    params: { fields: `id,${nameField}` },
+    what: 'verify token',
+    signal,
+  });
   const id = str(json.id) ?? creds.accountId;
   const name = str(json[nameField]);
   return { accountId: id, name: name ? (nameField === 'username' ? `@${name}` : name) : id };
@@ -265,7 +279,12 @@ export async function refreshLongLived(ctx: GraphCtx, creds: Credentials, grantT
   const json = asRecord(parseJson(res.body));
   if (res.status !== 200 || json.error !== undefined) throw graphError(ctx, res, call);
   const accessToken = str(json.access_token);
-  if (!accessToken) throw makeError(ctx.network, call.secrets, { errorClass: 'transient', status: res.status, message: `${ctx.label} refresh: answer without an access token` });
+  if (!accessToken)
+    throw makeError(ctx.network, call.secrets, {
+      errorClass: 'transient',
+      status: res.status,
+      message: `${ctx.label} refresh: answer without an access token`,
+    });
   const expiresIn = typeof json.expires_in === 'number' ? json.expires_in : undefined;
   return { ...creds, accessToken, expiresAt: expiresIn === undefined ? undefined : new Date(ctx.now().getTime() + expiresIn * 1000) };
 }

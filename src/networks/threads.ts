@@ -1,6 +1,14 @@
 import type { Credentials, MediaItem, NetworkAdapter, PublishedPart, PublishRequest, RecentPost } from './adapter.ts';
 import {
-  graphCall, graphContext, listRecent, permalinkOf, refreshLongLived, verifyAccount, waitForContainer, type GraphAdapterOptions, type GraphCtx,
+  graphCall,
+  graphContext,
+  listRecent,
+  permalinkOf,
+  refreshLongLived,
+  verifyAccount,
+  waitForContainer,
+  type GraphAdapterOptions,
+  type GraphCtx,
 } from './meta-graph.ts';
 import { graphMetrics, readThreadsPost } from './meta-graph-metrics.ts';
 import { makeError, publishThread, str, type PartToPost } from './http.ts';
@@ -24,8 +32,14 @@ export function createThreadsAdapter(options: ThreadsAdapterOptions = {}): Netwo
   return {
     network: 'threads',
     publish: async (req, creds) => {
-      if (req.media.length > MAX_CAROUSEL) throw makeError('threads', [], { errorClass: 'permanent', message: `Threads allows at most ${MAX_CAROUSEL} images in a carousel` });
-      return publishThread('threads', req, async () => [], (part) => postPart(ctx, req, part, creds));
+      if (req.media.length > MAX_CAROUSEL)
+        throw makeError('threads', [], { errorClass: 'permanent', message: `Threads allows at most ${MAX_CAROUSEL} images in a carousel` });
+      return publishThread(
+        'threads',
+        req,
+        async () => [],
+        (part) => postPart(ctx, req, part, creds),
+      );
     },
     recentPosts: (creds, since, signal) => recentPosts(ctx, creds, since, signal),
     refresh: (creds, signal) => refreshLongLived(ctx, creds, 'th_refresh_token', signal),
@@ -41,17 +55,30 @@ async function postPart(ctx: GraphCtx, req: PublishRequest, part: PartToPost, cr
   const container = await createPostContainer(ctx, user, part, media, creds, req.signal);
   if (media.length > 0) await waitForContainer(ctx, creds, container, 'status', req.signal);
   const json = await graphCall(ctx, creds, {
-    method: 'POST', path: `/${user}/threads_publish`, params: { creation_id: container }, what: 'publish post', creates: true, signal: req.signal,
+    method: 'POST',
+    path: `/${user}/threads_publish`,
+    params: { creation_id: container },
+    what: 'publish post',
+    creates: true,
+    signal: req.signal,
   });
   const id = str(json.id);
   if (!id) throw makeError('threads', [], { errorClass: 'unknown_outcome', message: 'Threads publish post: answer without a post id' });
   return { position: part.position, externalId: id, url: await permalinkOf(ctx, creds, id, req.signal, HOME) };
 }
 
-async function createPostContainer(ctx: GraphCtx, user: string, part: PartToPost, media: MediaItem[], creds: Credentials, signal: AbortSignal): Promise<string> {
+async function createPostContainer(
+  ctx: GraphCtx,
+  user: string,
+  part: PartToPost,
+  media: MediaItem[],
+  creds: Credentials,
+  signal: AbortSignal,
+): Promise<string> {
   const common = { text: part.text, reply_to_id: part.replyTo };
   if (media.length === 0) return createContainer(ctx, user, creds, signal, { media_type: 'TEXT', ...common });
-  if (media.length === 1) return createContainer(ctx, user, creds, signal, { media_type: 'IMAGE', image_url: media[0]!.url, alt_text: media[0]!.alt, ...common });
+  if (media.length === 1)
+    return createContainer(ctx, user, creds, signal, { media_type: 'IMAGE', image_url: media[0]!.url, alt_text: media[0]!.alt, ...common });
   const children: string[] = [];
   for (const item of media) {
     const child = await createContainer(ctx, user, creds, signal, { media_type: 'IMAGE', image_url: item.url, alt_text: item.alt, is_carousel_item: 'true' });
@@ -61,7 +88,13 @@ async function createPostContainer(ctx: GraphCtx, user: string, part: PartToPost
   return createContainer(ctx, user, creds, signal, { media_type: 'CAROUSEL', children: children.join(','), ...common });
 }
 
-async function createContainer(ctx: GraphCtx, user: string, creds: Credentials, signal: AbortSignal, params: Record<string, string | undefined>): Promise<string> {
+async function createContainer(
+  ctx: GraphCtx,
+  user: string,
+  creds: Credentials,
+  signal: AbortSignal,
+  params: Record<string, string | undefined>,
+): Promise<string> {
   const json = await graphCall(ctx, creds, { method: 'POST', path: `/${user}/threads`, params, what: 'create post container', signal });
   const id = str(json.id);
   if (!id) throw makeError('threads', [], { errorClass: 'transient', message: 'Threads create post container: answer without an id' });

@@ -1,7 +1,19 @@
 import type { Dispatcher } from 'undici';
 import { SIGNATURE_HEADER, signatureHeader } from '../crypto/webhook-signature.ts';
 import type { Credentials, ErrorClass, MediaItem, NetworkAdapter, PublishedPart } from './adapter.ts';
-import { asRecord, header, makeError, parseJson, publishThread, send, str, type HttpCall, type HttpOptions, type HttpResponse, type PartToPost } from './http.ts';
+import {
+  asRecord,
+  header,
+  makeError,
+  parseJson,
+  publishThread,
+  send,
+  str,
+  type HttpCall,
+  type HttpOptions,
+  type HttpResponse,
+  type PartToPost,
+} from './http.ts';
 
 /**
  * The webhook network: a team's own blog or CMS. Each delivery is one signed JSON POST to the URL the
@@ -23,12 +35,22 @@ interface Ctx {
 }
 
 export function createWebhookAdapter(options: WebhookAdapterOptions = {}): NetworkAdapter {
-  const ctx: Ctx = { http: { network: 'webhook', dispatcher: options.dispatcher, timeoutMs: options.timeoutMs ?? 30_000 }, now: options.now ?? (() => new Date()) };
+  // The URL is the team's own: every delivery goes through the outbound guard (src/networks/outbound.ts).
+  const ctx: Ctx = {
+    http: { network: 'webhook', dispatcher: options.dispatcher, timeoutMs: options.timeoutMs ?? 30_000, guard: true },
+    now: options.now ?? (() => new Date()),
+  };
   return {
     network: 'webhook',
     // The Idempotency-Key lets the receiver refuse a second copy: a retry after an unknown outcome is safe.
     idempotent: true,
-    publish: (req, creds) => publishThread('webhook', req, async () => [], (part) => postPart(ctx, req.deliveryId, part, req.media, creds, req.signal)),
+    publish: (req, creds) =>
+      publishThread(
+        'webhook',
+        req,
+        async () => [],
+        (part) => postPart(ctx, req.deliveryId, part, req.media, creds, req.signal),
+      ),
     // A team's endpoint offers no list of what it took; the Idempotency-Key stands in for a lookup.
     recentPosts: async () => undefined,
   };
@@ -58,6 +80,8 @@ async function postPart(ctx: Ctx, deliveryId: string, part: PartToPost, media: M
     what: 'deliver post',
     secrets: [creds.accessToken],
     maxBytes: 64 * 1024,
+    // A 2xx means the receiver has the post, whatever its body: an oversized or unreadable one is ignored.
+    tolerateBody: true,
   };
   const res = await send(ctx.http, call);
   if (res.status < 200 || res.status >= 300) throw webhookError(res, call);
@@ -81,19 +105,16 @@ function classify(status: number): ErrorClass {
   return 'permanent';
 }
 
-/** 4xx (and redirects, which are not followed) are the receiver saying no; 5xx and 408 may pass. */
+/**
+ * 4xx (and redirects, which are not followed) are the receiver saying no; 5xx and 408 may pass. Only the
+ * status is kept: the receiver's body is never shown in chat or stored (it may be an internal page).
+ */
 export function webhookError(res: HttpResponse, call: HttpCall) {
-  const parsed = parseJson(res.body);
-  const json = asRecord(parsed);
-  // The receiver's own words: `{"error"}` or `{"message"}`, or the start of a plain-text answer.
-  const words = str(json.error) ?? str(json.message) ?? (parsed === undefined ? res.body.toString('utf8').slice(0, 200).trim() || undefined : undefined);
   const errorClass = classify(res.status);
   return makeError('webhook', call.secrets, {
     errorClass,
     status: res.status,
     message: `Webhook ${call.what} failed: HTTP ${res.status}${res.status >= 300 && res.status < 400 ? ' (redirects are not followed)' : ''}`,
-    ...(words ? { networkMessage: words } : {}),
-    requestId: header(res, 'x-request-id'),
     retryAt: errorClass === 'rate_limited' ? retryAfter(header(res, 'retry-after')) : undefined,
   });
 }

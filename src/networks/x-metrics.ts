@@ -20,7 +20,12 @@ export async function xMetrics(ctx: XMetricsContext, creds: Credentials, ids: st
   for (const batch of chunks([...new Set(ids)], X_LOOKUP_MAX_IDS)) {
     const url = `${ctx.base}/2/tweets?ids=${batch.map(encodeURIComponent).join(',')}&tweet.fields=public_metrics`;
     const call: HttpCall = {
-      method: 'GET', url, headers: { authorization: `Bearer ${creds.accessToken}` }, signal, what: 'look up post metrics', secrets: [creds.accessToken, creds.refreshToken ?? ''],
+      method: 'GET',
+      url,
+      headers: { authorization: `Bearer ${creds.accessToken}` },
+      signal,
+      what: 'look up post metrics',
+      secrets: [creds.accessToken, creds.refreshToken ?? ''],
     };
     const res = await send(ctx.http, call);
     if (res.status !== 200) throw ctx.error(res, call);

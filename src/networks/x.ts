@@ -1,8 +1,19 @@
 import { FormData, type Dispatcher } from 'undici';
 import type { AccountIdentity, Credentials, ErrorClass, MediaItem, NetworkAdapter, PublishedPart, RecentPost } from './adapter.ts';
 import {
-  asRecord, downloadMedia, header, makeError, parseJson, pause, publishThread, send, str,
-  type HttpCall, type HttpOptions, type HttpResponse, type PartToPost,
+  asRecord,
+  downloadMedia,
+  header,
+  makeError,
+  parseJson,
+  pause,
+  publishThread,
+  send,
+  str,
+  type HttpCall,
+  type HttpOptions,
+  type HttpResponse,
+  type PartToPost,
 } from './http.ts';
 import { xMetrics } from './x-metrics.ts';
 
@@ -51,7 +62,14 @@ export function createXAdapter(options: XAdapterOptions = {}): NetworkAdapter {
 
 /** GET /2/users/me: who the token belongs to. */
 async function verify(ctx: Ctx, creds: Credentials, signal: AbortSignal): Promise<AccountIdentity> {
-  const { json } = await callX(ctx, { method: 'GET', url: `${ctx.base}/2/users/me`, headers: bearer(creds), signal, what: 'verify token', secrets: secretsOf(creds) });
+  const { json } = await callX(ctx, {
+    method: 'GET',
+    url: `${ctx.base}/2/users/me`,
+    headers: bearer(creds),
+    signal,
+    what: 'verify token',
+    secrets: secretsOf(creds),
+  });
   const data = asRecord(json.data);
   const id = str(data.id) ?? '';
   return { accountId: id, name: str(data.username) ? `@${str(data.username)}` : (str(data.name) ?? id) };

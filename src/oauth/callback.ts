@@ -37,11 +37,28 @@ export async function oauthCallback(ctx: ConnectContext, network: Network, url: 
     const done = await completeConnect(ctx.deps, { ...claims, identity, instanceUrl: consumed.instanceUrl ?? undefined, boundAccountId: consumed.accountId });
     if (!done.ok) return wrongAccount(res, label, done.expected, identity.displayName);
     const workspace = await findWorkspace(ctx.deps.db, claims.workspaceId);
-    connectedPage(res, { label, displayName: done.account.display_name, chat: workspace?.chat ?? 'slack', note: identity.note, resumed: done.resumed, waiting: done.waiting, late: done.late });
+    connectedPage(res, {
+      label,
+      displayName: done.account.display_name,
+      chat: workspace?.chat ?? 'slack',
+      note: identity.note,
+      resumed: done.resumed,
+      waiting: done.waiting,
+      late: done.late,
+    });
   } catch (err) {
     if (!(err instanceof NetworkError)) throw err;
-    ctx.deps.log.warn({ workspaceId: claims.workspaceId, network, status: err.status, networkCode: err.networkCode, message: err.message }, 'connect flow: the network refused');
-    refusedPage(res, 502, `${label} did not complete the sign-in`, `${label} said: ${err.networkMessage ?? err.message}`, 'Nothing was connected. Run the connect command in chat to try again.');
+    ctx.deps.log.warn(
+      { workspaceId: claims.workspaceId, network, status: err.status, networkCode: err.networkCode, message: err.message },
+      'connect flow: the network refused',
+    );
+    refusedPage(
+      res,
+      502,
+      `${label} did not complete the sign-in`,
+      `${label} said: ${err.networkMessage ?? err.message}`,
+      'Nothing was connected. Run the connect command in chat to try again.',
+    );
   }
 }
 
@@ -53,7 +70,8 @@ function checkState(ctx: ConnectContext, network: Network, state: string | null,
   }
   const verified = verifyState(state, stateSecretOf(ctx), ctx.deps.now());
   if (!verified.ok) {
-    if (verified.reason === 'expired') refusedPage(res, 410, 'This sign-in has expired', `The ${label} sign-in must be finished within 10 minutes of starting it.`);
+    if (verified.reason === 'expired')
+      refusedPage(res, 410, 'This sign-in has expired', `The ${label} sign-in must be finished within 10 minutes of starting it.`);
     else refusedPage(res, 400, 'This sign-in is not valid', 'Its state was not made by this Greenlight or was changed on the way (a forged or damaged link).');
     return undefined;
   }
@@ -65,13 +83,20 @@ function checkState(ctx: ConnectContext, network: Network, state: string | null,
 }
 
 function refuseConsumed(res: ServerResponse, label: string, reason: RefusedState): void {
-  if (reason === 'used') return refusedPage(res, 409, 'This sign-in was already used', `Each ${label} sign-in can finish once; this one already did (or was replayed).`);
+  if (reason === 'used')
+    return refusedPage(res, 409, 'This sign-in was already used', `Each ${label} sign-in can finish once; this one already did (or was replayed).`);
   if (reason === 'expired') return refusedPage(res, 410, 'This sign-in has expired', `The ${label} sign-in must be finished within 10 minutes of starting it.`);
   refusedPage(res, 400, 'This sign-in is not valid', 'Greenlight has no record of starting it.');
 }
 
 function wrongAccount(res: ServerResponse, label: string, expected: string, got: string): void {
-  refusedPage(res, 409, `That is a different ${label} account`, `This Reconnect link is for ${expected}, but you signed in as ${got}. Nothing was changed.`, `To add ${got} as another account, run \`/greenlight connect\` in chat.`);
+  refusedPage(
+    res,
+    409,
+    `That is a different ${label} account`,
+    `This Reconnect link is for ${expected}, but you signed in as ${got}. Nothing was changed.`,
+    `To add ${got} as another account, run \`/greenlight connect\` in chat.`,
+  );
 }
 
 async function providerFor(ctx: ConnectContext, network: Network, consumed: ConsumedState): Promise<Provider | undefined> {

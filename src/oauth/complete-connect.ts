@@ -16,9 +16,7 @@ export interface CompleteInput {
   boundAccountId?: string | null | undefined;
 }
 
-export type CompleteResult =
-  | ({ ok: true; account: SocialAccount; reconnected: boolean } & ReconnectOutcome)
-  | { ok: false; expected: string };
+export type CompleteResult = ({ ok: true; account: SocialAccount; reconnected: boolean } & ReconnectOutcome) | { ok: false; expected: string };
 
 /**
  * Stores the account with its credentials encrypted and, when it was waiting for a reconnect, lets its held

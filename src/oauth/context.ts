@@ -43,14 +43,16 @@ export async function checkLink(ctx: ConnectContext, network: Network, token: st
   const label = labelOf(network);
   if (!token) return { ok: false, status: 400, title: 'This link is incomplete', reason: `The ${label} connect link has no sign-in token.` };
   const read = readLink(stateSecretOf(ctx), token, ctx.deps.now());
-  if (!read.ok && read.reason === 'expired') return { ok: false, status: 410, title: 'This link has expired', reason: `${label} connect links are valid for a short time only.` };
+  if (!read.ok && read.reason === 'expired')
+    return { ok: false, status: 410, title: 'This link has expired', reason: `${label} connect links are valid for a short time only.` };
   if (!read.ok) return { ok: false, status: 400, title: 'This link is not valid', reason: 'The link was changed or was not made by this Greenlight.' };
   const { claims } = read;
   if (claims.network !== network || (workspaceParam !== null && workspaceParam !== claims.workspaceId)) {
     return { ok: false, status: 400, title: 'This link is not valid', reason: 'The link was changed after Greenlight made it.' };
   }
   const workspace = await findWorkspace(ctx.deps.db, claims.workspaceId);
-  if (!workspace) return { ok: false, status: 404, title: 'Workspace not found', reason: 'The workspace this link was made for no longer exists in Greenlight.' };
+  if (!workspace)
+    return { ok: false, status: 404, title: 'Workspace not found', reason: 'The workspace this link was made for no longer exists in Greenlight.' };
   return { ok: true, claims };
 }
 

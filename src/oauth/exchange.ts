@@ -22,7 +22,11 @@ export interface TokenSet {
   expiresAt?: Date;
 }
 
-export async function exchangeCode(provider: Provider, input: { code: string; redirectUri: string; verifier?: string | undefined }, http: OAuthHttp): Promise<TokenSet> {
+export async function exchangeCode(
+  provider: Provider,
+  input: { code: string; redirectUri: string; verifier?: string | undefined },
+  http: OAuthHttp,
+): Promise<TokenSet> {
   const params = new URLSearchParams({ grant_type: 'authorization_code', code: input.code, redirect_uri: input.redirectUri, client_id: provider.clientId });
   if (input.verifier) params.set('code_verifier', input.verifier);
   if (provider.clientAuth === 'body') params.set('client_secret', provider.clientSecret);
@@ -32,14 +36,23 @@ export async function exchangeCode(provider: Provider, input: { code: string; re
   const call: HttpCall =
     provider.tokenMethod === 'GET'
       ? { method: 'GET', url: `${provider.tokenUrl}?${params}`, headers, signal: timeout(http), what: 'sign-in (code exchange)', secrets }
-      : { method: 'POST', url: provider.tokenUrl, headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, body: params.toString(), signal: timeout(http), what: 'sign-in (code exchange)', secrets };
+      : {
+          method: 'POST',
+          url: provider.tokenUrl,
+          headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+          body: params.toString(),
+          signal: timeout(http),
+          what: 'sign-in (code exchange)',
+          secrets,
+        };
   const json = await callJson(provider.network, http, call);
   return tokenSet(provider.network, json, http.now(), secrets);
 }
 
 export function tokenSet(network: Network, json: Record<string, unknown>, now: Date, secrets: string[]): TokenSet {
   const accessToken = str(json.access_token);
-  if (!accessToken) throw makeError(network, secrets, { errorClass: 'permanent', message: `${NETWORK_LABELS[network]} answered the sign-in without an access token` });
+  if (!accessToken)
+    throw makeError(network, secrets, { errorClass: 'permanent', message: `${NETWORK_LABELS[network]} answered the sign-in without an access token` });
   const refreshToken = str(json.refresh_token);
   const expiresIn = typeof json.expires_in === 'number' && json.expires_in > 0 ? json.expires_in : undefined;
   return {
@@ -57,7 +70,9 @@ export function getJson(network: Network, http: OAuthHttp, url: string, tokens: 
 }
 
 export async function callJson(network: Network, http: OAuthHttp, call: HttpCall): Promise<Record<string, unknown>> {
-  const res = await send({ network, dispatcher: http.dispatcher, timeoutMs: http.timeoutMs }, call);
+  // Mastodon and Bluesky servers are typed by the user: guarded. The other networks' hosts are configured.
+  const guard = network === 'mastodon' || network === 'bluesky';
+  const res = await send({ network, dispatcher: http.dispatcher, timeoutMs: http.timeoutMs, guard }, call);
   const json = asRecord(parseJson(res.body));
   if (res.status >= 200 && res.status < 300 && json.error === undefined) return json;
   throw oauthError(network, res, json, call);

@@ -27,7 +27,7 @@ async function xIdentity(provider: Provider, tokens: TokenSet, http: OAuthHttp):
   const data = asRecord(json.data);
   const id = required(provider, tokens, str(data.id), 'a user id');
   const username = str(data.username);
-  return { externalAccountId: id, displayName: username ? `@${username}` : str(data.name) ?? id, credentials: tokens };
+  return { externalAccountId: id, displayName: username ? `@${username}` : (str(data.name) ?? id), credentials: tokens };
 }
 
 /** OpenID userinfo: `sub` is the member id the Posts API takes as urn:li:person:<sub>. */
@@ -43,7 +43,12 @@ async function mastodonIdentity(provider: Provider, tokens: TokenSet, http: OAut
   const acct = str(json.acct) ?? str(json.username) ?? id;
   const host = new URL(provider.apiUrl).host;
   const maxCharacters = await instanceLimit(provider, http);
-  return { externalAccountId: id, displayName: acct.includes('@') ? `@${acct}` : `@${acct}@${host}`, credentials: tokens, ...(maxCharacters ? { maxCharacters } : {}) };
+  return {
+    externalAccountId: id,
+    displayName: acct.includes('@') ? `@${acct}` : `@${acct}@${host}`,
+    credentials: tokens,
+    ...(maxCharacters ? { maxCharacters } : {}),
+  };
 }
 
 /**

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { findOauthClient, saveOauthClient, type OauthClient } from '../db/oauth-clients.ts';
 import { NetworkError } from '../networks/adapter.ts';
 import { makeError, str } from '../networks/http.ts';
+import { addressProblem } from '../workflow/outbound-checks.ts';
 import { checkLink, normalizeServerUrl, type ConnectContext } from './context.ts';
 import { callJson } from './exchange.ts';
 import { mastodonForm, refusedPage, sendRedirect } from './pages.ts';
@@ -20,6 +21,8 @@ export async function submitMastodon(ctx: ConnectContext, form: URLSearchParams,
   const typed = (form.get('instance') ?? '').slice(0, 300);
   const instance = normalizeServerUrl(ctx, typed);
   if (!instance) return mastodonForm(res, token, 'Enter the address of your Mastodon server, such as https://mastodon.social.', typed);
+  const problem = await addressProblem(instance);
+  if (problem) return mastodonForm(res, token, `${instance} ${problem}: Greenlight only connects to public servers.`, typed);
   const bound = await boundInstance(ctx, link.claims.accountId);
   if (bound !== undefined && bound !== instance) return mastodonForm(res, token, `This Reconnect link is for an account on ${bound}.`, typed);
   let client: OauthClient;
@@ -27,8 +30,11 @@ export async function submitMastodon(ctx: ConnectContext, form: URLSearchParams,
     client = await mastodonClient(ctx, instance);
   } catch (err) {
     if (!(err instanceof NetworkError)) throw err;
-    ctx.deps.log.warn({ network: 'mastodon', instance, status: err.status, message: err.message }, 'mastodon app registration failed');
-    return mastodonForm(res, token, `${instance} did not register Greenlight: ${err.networkMessage ?? err.message}`, typed);
+    ctx.deps.log.warn({ network: 'mastodon', instance, status: err.status, networkCode: err.networkCode }, 'mastodon app registration failed');
+    // Our own words only: the server's answer is not shown (it may be any page the address leads to).
+    const why =
+      err.networkCode === 'outbound_refused' ? err.message.replace(/^[^:]*: /, '') : err.status ? `it answered HTTP ${err.status}` : 'it could not be reached';
+    return mastodonForm(res, token, `${instance} did not register Greenlight: ${why}.`, typed);
   }
   sendRedirect(res, await beginAuthorization(ctx, mastodonProvider(instance, client), link.claims, instance));
 }
@@ -56,7 +62,8 @@ export async function mastodonClient(ctx: ConnectContext, instance: string): Pro
   });
   const clientId = str(json.client_id);
   const clientSecret = str(json.client_secret);
-  if (!clientId || !clientSecret) throw makeError('mastodon', [clientSecret ?? ''], { errorClass: 'permanent', message: 'the server answered without client credentials' });
+  if (!clientId || !clientSecret)
+    throw makeError('mastodon', [clientSecret ?? ''], { errorClass: 'permanent', message: 'the server answered without client credentials' });
   await saveOauthClient(db, cipher, 'mastodon', instance, { clientId, clientSecret, redirectUri }, known !== undefined);
   // Re-read: a registration racing this one may have been stored first, and flows use what is stored.
   return (await findOauthClient(db, cipher, 'mastodon', instance))!;

@@ -30,13 +30,24 @@ async function threadsIdentity(provider: Provider, short: TokenSet, http: OAuthH
 }
 
 async function longLivedUserToken(provider: Provider, short: TokenSet, http: OAuthHttp): Promise<TokenSet> {
-  const query = new URLSearchParams({ grant_type: 'fb_exchange_token', client_id: provider.clientId, client_secret: provider.clientSecret, fb_exchange_token: short.accessToken });
+  const query = new URLSearchParams({
+    grant_type: 'fb_exchange_token',
+    client_id: provider.clientId,
+    client_secret: provider.clientSecret,
+    fb_exchange_token: short.accessToken,
+  });
   return exchangeGet(provider, `${provider.apiUrl}/${FACEBOOK_DEFAULT_VERSION}/oauth/access_token?${query}`, short, http);
 }
 
 async function exchangeGet(provider: Provider, url: string, short: TokenSet, http: OAuthHttp): Promise<TokenSet> {
   const secrets = [short.accessToken, provider.clientSecret];
-  const json = await callJson(provider.network, http, { method: 'GET', url, signal: AbortSignal.timeout(http.timeoutMs + 1_000), what: 'long-lived token exchange', secrets });
+  const json = await callJson(provider.network, http, {
+    method: 'GET',
+    url,
+    signal: AbortSignal.timeout(http.timeoutMs + 1_000),
+    what: 'long-lived token exchange',
+    secrets,
+  });
   return tokenSet(provider.network, json, http.now(), secrets);
 }
 
@@ -60,7 +71,15 @@ async function listPages(provider: Provider, user: TokenSet, http: OAuthHttp): P
     const tasks = Array.isArray(page.tasks) ? page.tasks : [];
     const ig = asRecord(page.instagram_business_account);
     const igId = str(ig.id);
-    return [{ id, name: str(page.name) ?? id, accessToken, canPost: tasks.length === 0 || tasks.includes('CREATE_CONTENT'), instagram: igId ? { id: igId, username: str(ig.username) } : undefined }];
+    return [
+      {
+        id,
+        name: str(page.name) ?? id,
+        accessToken,
+        canPost: tasks.length === 0 || tasks.includes('CREATE_CONTENT'),
+        instagram: igId ? { id: igId, username: str(ig.username) } : undefined,
+      },
+    ];
   });
 }
 
@@ -68,7 +87,8 @@ function facebookFrom(provider: Provider, user: TokenSet, pages: Page[]): Connec
   const usable = pages.filter((p) => p.canPost);
   const page = usable[0];
   if (!page) throw noAccount(provider, user, 'no Facebook Page this login can post to (it needs the CREATE_CONTENT task on a Page)');
-  const note = usable.length > 1 ? `Connected the first of ${usable.length} Pages you manage (${page.name}). Run the connect command again to add another.` : undefined;
+  const note =
+    usable.length > 1 ? `Connected the first of ${usable.length} Pages you manage (${page.name}). Run the connect command again to add another.` : undefined;
   return { externalAccountId: page.id, displayName: page.name, credentials: { accessToken: page.accessToken }, ...(note ? { note } : {}) };
 }
 

@@ -3,8 +3,8 @@ import { FACEBOOK_DEFAULT_VERSION } from '../networks/facebook.ts';
 import type { Network } from '../domain/networks.ts';
 
 /**
- * What Greenlight needs to know to run the OAuth code flow with each network (PLATFORMS.md, "OAuth" per
- * network). Mastodon's app is registered per instance at connect time; Bluesky has no OAuth here (app
+ * What Greenlight needs to know to run the OAuth 2.0 code flow with each network (each network's own
+ * OAuth documentation: endpoints, scopes, PKCE, client authentication). Mastodon's app is registered per instance at connect time; Bluesky has no OAuth here (app
  * password form).
  */
 export type OAuthNetwork = 'x' | 'linkedin' | 'threads' | 'facebook' | 'instagram' | 'mastodon';
@@ -51,17 +51,44 @@ export function configuredProvider(oauth: OAuthConfig, network: Exclude<OAuthNet
     case 'x': {
       const { client, authUrl, apiUrl } = oauth.x;
       if (!client) return { ok: false, missing: ['X_CLIENT_ID', 'X_CLIENT_SECRET'] };
-      return ok({ network, authorizeUrl: authUrl, tokenUrl: `${apiUrl}/2/oauth2/token`, tokenMethod: 'POST', pkce: true, clientAuth: 'basic', apiUrl, ...client });
+      return ok({
+        network,
+        authorizeUrl: authUrl,
+        tokenUrl: `${apiUrl}/2/oauth2/token`,
+        tokenMethod: 'POST',
+        pkce: true,
+        clientAuth: 'basic',
+        apiUrl,
+        ...client,
+      });
     }
     case 'linkedin': {
       const { client, authUrl, apiUrl } = oauth.linkedin;
       if (!client) return { ok: false, missing: ['LINKEDIN_CLIENT_ID', 'LINKEDIN_CLIENT_SECRET'] };
-      return ok({ network, authorizeUrl: `${authUrl}/authorization`, tokenUrl: `${authUrl}/accessToken`, tokenMethod: 'POST', pkce: false, clientAuth: 'body', apiUrl, ...client });
+      return ok({
+        network,
+        authorizeUrl: `${authUrl}/authorization`,
+        tokenUrl: `${authUrl}/accessToken`,
+        tokenMethod: 'POST',
+        pkce: false,
+        clientAuth: 'body',
+        apiUrl,
+        ...client,
+      });
     }
     case 'threads': {
       const { client, authUrl, apiUrl } = oauth.threads;
       if (!client) return { ok: false, missing: ['THREADS_CLIENT_ID', 'THREADS_CLIENT_SECRET'] };
-      return ok({ network, authorizeUrl: authUrl, tokenUrl: `${apiUrl}/oauth/access_token`, tokenMethod: 'POST', pkce: false, clientAuth: 'body', apiUrl, ...client });
+      return ok({
+        network,
+        authorizeUrl: authUrl,
+        tokenUrl: `${apiUrl}/oauth/access_token`,
+        tokenMethod: 'POST',
+        pkce: false,
+        clientAuth: 'body',
+        apiUrl,
+        ...client,
+      });
     }
     case 'facebook':
     case 'instagram': {

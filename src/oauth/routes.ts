@@ -8,6 +8,7 @@ import { submitMastodon } from './mastodon-connect.ts';
 import { refusedPage, sendPage, html } from './pages.ts';
 import { startConnect } from './start-flow.ts';
 import { submitWebhook } from './webhook-connect.ts';
+import { clientWentAway } from '../http/server.ts';
 
 /**
  * The browser side of connecting an account:
@@ -37,8 +38,16 @@ function guarded(ctx: ConnectContext, handler: Handler) {
     const url = new URL(req.url ?? '/', 'http://greenlight.invalid');
     return handler(ctx, req, res, url).catch((err: unknown) => {
       // The path only: the query holds codes, states and link tokens.
+      if (clientWentAway(req, err)) return void ctx.deps.log.debug({ method: req.method, path: url.pathname }, 'client went away mid-request');
       ctx.deps.log.error({ err, method: req.method, path: url.pathname }, 'connect route failed');
-      if (!res.headersSent) refusedPage(res, 500, 'Something went wrong', 'Greenlight could not finish connecting the account; nothing was stored.', 'Try again in a minute, or ask an admin to look at the server log.');
+      if (!res.headersSent)
+        refusedPage(
+          res,
+          500,
+          'Something went wrong',
+          'Greenlight could not finish connecting the account; nothing was stored.',
+          'Try again in a minute, or ask an admin to look at the server log.',
+        );
       else res.end();
     });
   };

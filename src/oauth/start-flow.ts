@@ -55,7 +55,15 @@ export async function beginAuthorization(ctx: ConnectContext, provider: Provider
     instanceUrl: instanceUrl ?? null,
     accountId: claims.accountId ?? null,
   });
-  const state = createState({ workspaceId: claims.workspaceId, userId: claims.userId, network: claims.network, nonce }, stateSecretOf(ctx), now, STATE_TTL_SECONDS);
-  deps.log.info({ workspaceId: claims.workspaceId, userId: claims.userId, network: claims.network, reconnect: Boolean(claims.accountId) }, 'connect flow started');
+  const state = createState(
+    { workspaceId: claims.workspaceId, userId: claims.userId, network: claims.network, nonce },
+    stateSecretOf(ctx),
+    now,
+    STATE_TTL_SECONDS,
+  );
+  deps.log.info(
+    { workspaceId: claims.workspaceId, userId: claims.userId, network: claims.network, reconnect: Boolean(claims.accountId) },
+    'connect flow started',
+  );
   return authorizeUrl(provider, { redirectUri: redirectUriFor(deps.publicUrl, claims.network), state, ...(pkce ? { challenge: pkce.challenge } : {}) });
 }

@@ -47,13 +47,32 @@ export function publishQueue(network: Network): `publish-${Network}` {
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES] | ReturnType<typeof publishQueue>;
 
-export interface PublishJob { deliveryId: string }
-export interface NotifyJob { postId: string }
-export interface RemindJob { postId: string; version: number }
-export interface ReviewDeadlineJob { postId: string; version: number }
-export interface WebhookJob { deliveryId: string }
-export interface DigestJob { workspaceId: string; dueAt: string }
-export interface MetricsJob { deliveryId: string; slot: MetricSlot; attempt: number }
+export interface PublishJob {
+  deliveryId: string;
+}
+export interface NotifyJob {
+  postId: string;
+}
+export interface RemindJob {
+  postId: string;
+  version: number;
+}
+export interface ReviewDeadlineJob {
+  postId: string;
+  version: number;
+}
+export interface WebhookJob {
+  deliveryId: string;
+}
+export interface DigestJob {
+  workspaceId: string;
+  dueAt: string;
+}
+export interface MetricsJob {
+  deliveryId: string;
+  slot: MetricSlot;
+  attempt: number;
+}
 
 export interface Queue {
   start(): Promise<void>;
@@ -113,7 +132,9 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
   // Background loops never throw: pg-boss emits, we log and carry on. Once shutdown has begun, the
   // database going away first (Ctrl-C reaches an embedded Postgres too) is expected, not an error.
   let stopping = false;
-  boss.on('error', (error) => (stopping ? log.debug({ err: briefError(error) }, 'queue error during shutdown') : log.error({ err: briefError(error) }, 'queue error')));
+  boss.on('error', (error) =>
+    stopping ? log.debug({ err: briefError(error) }, 'queue error during shutdown') : log.error({ err: briefError(error) }, 'queue error'),
+  );
   boss.on('warning', (warning) => log.warn({ warning }, 'queue warning'));
   const pollingIntervalSeconds = options.pollingIntervalSeconds ?? 5;
   // Each fetch loop is its own pg-boss worker (localConcurrency 1), so wake() can reach every one.
@@ -148,7 +169,11 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
     // upsert: a waiting job for the delivery is moved to the new time (publish now, reschedule, the
     // sweeper), otherwise one is added. The running one, if any, is left alone.
     async sendPublish(tx, delivery, at) {
-      await boss.upsert(publishQueue(delivery.network), { deliveryId: delivery.id } satisfies PublishJob, { singletonKey: delivery.id, startAfter: at, db: fromKysely(tx) });
+      await boss.upsert(publishQueue(delivery.network), { deliveryId: delivery.id } satisfies PublishJob, {
+        singletonKey: delivery.id,
+        startAfter: at,
+        db: fromKysely(tx),
+      });
     },
     sendNotify: (tx, job) => send(tx, QUEUES.notify, job, { singletonKey: job.postId }),
     async nudgeNotify(postId) {
@@ -163,14 +188,24 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
       return 'sent';
     },
     async sendNotifyAll(tx, jobs) {
-      if (jobs.length > 0) await boss.insert(QUEUES.notify, jobs.map((job) => ({ data: job, singletonKey: job.postId })), { db: fromKysely(tx) });
+      if (jobs.length > 0)
+        await boss.insert(
+          QUEUES.notify,
+          jobs.map((job) => ({ data: job, singletonKey: job.postId })),
+          { db: fromKysely(tx) },
+        );
     },
     sendRemind: (tx, job, at) => send(tx, QUEUES.remind, job, { startAfter: at, singletonKey: `${job.postId}:${job.version}` }),
     sendReviewDeadline: (tx, job, at) => send(tx, QUEUES.reviewDeadline, job, { startAfter: at, singletonKey: `${job.postId}:${job.version}` }),
     // The delivery row's lease decides who sends: a duplicate job finds it taken and does nothing.
     sendWebhook: (tx, job, at) => send(tx, QUEUES.webhooks, job, { startAfter: at }),
     async sendWebhooks(tx, jobs, at) {
-      if (jobs.length > 0) await boss.insert(QUEUES.webhooks, jobs.map((job) => ({ data: job satisfies WebhookJob, startAfter: at })), { db: fromKysely(tx) });
+      if (jobs.length > 0)
+        await boss.insert(
+          QUEUES.webhooks,
+          jobs.map((job) => ({ data: job satisfies WebhookJob, startAfter: at })),
+          { db: fromKysely(tx) },
+        );
     },
     sendDigest: (tx, job) => send(tx, QUEUES.digest, job, { singletonKey: `${job.workspaceId}:${job.dueAt}` }),
     // One waiting job per delivery and slot: a second send for a slot already waiting adds nothing.
@@ -181,45 +216,53 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
     },
     async workBatch(name, { loops, batchSize }, handler) {
       const workerLog = log.child({ queue: name });
-      await startLoops(name, loops, () => boss.work(name, { batchSize, localConcurrency: 1, perJobResults: true, pollingIntervalSeconds, notifyPollingIntervalSeconds: pollingIntervalSeconds }, async (jobs) => {
-        let failed: Set<string>;
-        try {
-          failed = new Set(await withLogContext({ queue: name }, () => handler(jobs as Job<never>[])));
-        } catch (error) {
-          workerLog.error({ err: error, jobs: jobs.length }, 'batch failed; pg-boss will retry its jobs');
-          failed = new Set(jobs.map((j) => j.id));
-        }
-        return jobs.map((job): JobResult => (failed.has(job.id) ? { id: job.id, status: 'failed' } : { id: job.id, status: 'completed' }));
-      }));
+      await startLoops(name, loops, () =>
+        boss.work(
+          name,
+          { batchSize, localConcurrency: 1, perJobResults: true, pollingIntervalSeconds, notifyPollingIntervalSeconds: pollingIntervalSeconds },
+          async (jobs) => {
+            let failed: Set<string>;
+            try {
+              failed = new Set(await withLogContext({ queue: name }, () => handler(jobs as Job<never>[])));
+            } catch (error) {
+              workerLog.error({ err: error, jobs: jobs.length }, 'batch failed; pg-boss will retry its jobs');
+              failed = new Set(jobs.map((j) => j.id));
+            }
+            return jobs.map((job): JobResult => (failed.has(job.id) ? { id: job.id, status: 'failed' } : { id: job.id, status: 'completed' }));
+          },
+        ),
+      );
     },
     async work(name, { loops, batchSize }, handler) {
       const workerLog = log.child({ queue: name });
-      await startLoops(name, loops, () => boss.work(
-        name,
-        {
-          batchSize,
-          localConcurrency: 1,
-          perJobResults: true,
-          pollingIntervalSeconds,
-          notifyPollingIntervalSeconds: pollingIntervalSeconds,
-          // A full batch means more is waiting (a burst at 9:00): fetch again at once, not after a poll.
-          burstWhenBatchFull: true,
-        },
-        // A batch runs in parallel and each job settles on its own: one failing job is retried
-        // alone, and a slow one holds only its own slot until the batch is done.
-        async (jobs) =>
-          Promise.all(
-            jobs.map(async (job): Promise<JobResult> => {
-              try {
-                await withLogContext(jobLogContext(name, job), () => handler(job as Job<never>));
-                return { id: job.id, status: 'completed' };
-              } catch (error) {
-                workerLog.error({ err: error, jobId: job.id, data: job.data }, 'job failed; pg-boss will retry it');
-                return { id: job.id, status: 'failed', output: { message: error instanceof Error ? error.message : String(error) } };
-              }
-            }),
-          ),
-      ));
+      await startLoops(name, loops, () =>
+        boss.work(
+          name,
+          {
+            batchSize,
+            localConcurrency: 1,
+            perJobResults: true,
+            pollingIntervalSeconds,
+            notifyPollingIntervalSeconds: pollingIntervalSeconds,
+            // A full batch means more is waiting (a burst at 9:00): fetch again at once, not after a poll.
+            burstWhenBatchFull: true,
+          },
+          // A batch runs in parallel and each job settles on its own: one failing job is retried
+          // alone, and a slow one holds only its own slot until the batch is done.
+          async (jobs) =>
+            Promise.all(
+              jobs.map(async (job): Promise<JobResult> => {
+                try {
+                  await withLogContext(jobLogContext(name, job), () => handler(job as Job<never>));
+                  return { id: job.id, status: 'completed' };
+                } catch (error) {
+                  workerLog.error({ err: error, jobId: job.id, data: job.data }, 'job failed; pg-boss will retry it');
+                  return { id: job.id, status: 'failed', output: { message: error instanceof Error ? error.message : String(error) } };
+                }
+              }),
+            ),
+        ),
+      );
     },
     wake(name) {
       for (const id of workerIds.get(name) ?? []) boss.notifyWorker(id);

@@ -8,6 +8,7 @@ import { loadOrCreateDevSecrets } from '../config/dev-secrets.ts';
 import { createHttpServer, listen, type Mount, type Phase, type Services } from '../http/server.ts';
 import type { Logger } from '../log.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
+import { setOutboundPolicy } from '../networks/outbound.ts';
 import { createQueue, type Queue } from '../queue/queue.ts';
 
 /**
@@ -47,6 +48,8 @@ export interface Extension {
 }
 
 export async function startGreenlight({ config, log, extensions = [] }: StartOptions): Promise<Greenlight> {
+  // Every request to an address a user typed is checked against this (src/networks/outbound.ts).
+  setOutboundPolicy(config.outbound);
   const stack: { name: string; stop: () => Promise<void> }[] = [];
   const stopAll = async () => {
     for (const item of stack.reverse()) {
@@ -58,7 +61,7 @@ export async function startGreenlight({ config, log, extensions = [] }: StartOpt
     let phase: Phase = 'starting';
     let services: Services | undefined;
     // Listening first: /readyz answers 503 (not a refused connection) while the database starts and migrates.
-    const server = createHttpServer({ log, phase: () => phase, services: () => services });
+    const server = createHttpServer({ log, phase: () => phase, services: () => services, metricsToken: config.http.metricsToken });
     const port = await listen(server, config.http.port, config.http.host);
     const closeHttp = onlyOnce(() => closeServer(server));
     stack.push({ name: 'http server', stop: closeHttp });
@@ -117,7 +120,11 @@ async function resolveDatabase(config: Config, log: Logger, stack: { name: strin
 async function createCipher(config: Config, log: Logger): Promise<TokenCipher> {
   if (config.encryption) return new TokenCipher(parseKeyring(config.encryption.keys, config.encryption.primaryKeyId));
   const { secrets, created } = await loadOrCreateDevSecrets(config.dataDir);
-  if (created) log.warn({ dataDir: config.dataDir }, 'generated a development encryption key and state secret in the data directory; set ENCRYPTION_KEYS and STATE_SECRET in production');
+  if (created)
+    log.warn(
+      { dataDir: config.dataDir },
+      'generated a development encryption key and state secret in the data directory; set ENCRYPTION_KEYS and STATE_SECRET in production',
+    );
   config.stateSecret ??= secrets.stateSecret;
   return new TokenCipher(parseKeyring(secrets.encryptionKeys, secrets.primaryKeyId));
 }

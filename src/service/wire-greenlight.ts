@@ -36,10 +36,18 @@ export function greenlightCore(config: Config, options: CoreOptions = {}): Exten
     async start(ctx: ExtensionContext) {
       // Each chat's stack (Bolt and Express, discord.js) is loaded only when that chat is configured:
       // it is most of an idle process's memory.
-      const slack = config.slack ? await (await import('../chat/slack/slack-app.ts')).createSlackEdge(config.slack, { ...ctx, publicUrl: config.http.publicUrl, stateSecret: config.stateSecret }) : undefined;
+      const slack = config.slack
+        ? await (await import('../chat/slack/slack-app.ts')).createSlackEdge(config.slack, {
+            ...ctx,
+            publicUrl: config.http.publicUrl,
+            stateSecret: config.stateSecret,
+          })
+        : undefined;
       const chats: Partial<Record<Chat, ChatPort>> = {};
       if (slack) chats.slack = slack.port(ctx.db);
-      const discord = config.discord ? await (await import('../chat/discord/discord-app.ts')).createDiscordEdge(config.discord, ctx.log, ctx.metrics) : undefined;
+      const discord = config.discord
+        ? await (await import('../chat/discord/discord-app.ts')).createDiscordEdge(config.discord, ctx.log, ctx.metrics)
+        : undefined;
       if (discord) chats.discord = discord.port(ctx.db);
       const deps: WorkflowDeps = {
         db: ctx.db,

@@ -9,7 +9,10 @@ import { inTransaction } from '../db/transaction.ts';
 import { findWorkspace } from '../db/workspaces.ts';
 import { parsePublishTime } from '../domain/publish-time.ts';
 import { hashOf, validateCompose, type ComposeInput } from './compose.ts';
-import { ok, refused, type Actor, type Outcome, type WorkflowDeps } from './deps.ts';
+import { withMediaCheck } from './outbound-checks.ts';
+import type { Actor } from './actor.ts';
+import type { WorkflowDeps } from './deps.ts';
+import { ok, refused, type Outcome } from './outcome.ts';
 import { bookSlot, chooseSlot } from './next-slot.ts';
 import { cancelFollowers, editFollowers } from './series.ts';
 import { recordEvent } from './record-event.ts';
@@ -23,7 +26,13 @@ import { deleteUnsentDeliveries } from '../db/deliveries.ts';
  * wrong campaign). Each works until publishing starts, and each locks the post so it cannot race a
  * decision or the publish worker.
  */
-async function withOwnPost(deps: WorkflowDeps, actor: Actor, postId: string, allowAdmin: boolean, work: (tx: Tx, post: Post, workspace: Workspace) => Promise<Outcome>): Promise<Outcome> {
+async function withOwnPost(
+  deps: WorkflowDeps,
+  actor: Actor,
+  postId: string,
+  allowAdmin: boolean,
+  work: (tx: Tx, post: Post, workspace: Workspace) => Promise<Outcome>,
+): Promise<Outcome> {
   const workspace = await findWorkspace(deps.db, actor.workspaceId);
   if (!workspace) return refused('This workspace is not set up in Greenlight yet.');
   const admin = allowAdmin ? (await deps.chats[workspace.chat]?.roles(workspace, actor.userId))?.admin === true : false;
@@ -46,7 +55,12 @@ export function cancelPost(deps: WorkflowDeps, actor: Actor, postId: string): Pr
 
 /** The cancel itself, on a post locked by the caller, who has checked the rights; `actorId` goes to the event log. */
 export async function cancelLockedPost(tx: Tx, deps: WorkflowDeps, post: Post, actorId: string): Promise<Outcome> {
-  if (!isCancelable(post.state)) return refused(post.state === 'publishing' ? 'Publishing has already started, so it cannot be canceled: what went out stays out.' : `This post is ${post.state.replace('_', ' ')} and can no longer be canceled.`);
+  if (!isCancelable(post.state))
+    return refused(
+      post.state === 'publishing'
+        ? 'Publishing has already started, so it cannot be canceled: what went out stays out.'
+        : `This post is ${post.state.replace('_', ' ')} and can no longer be canceled.`,
+    );
   await transitionPost(tx, post.id, 'canceled', [post.state]);
   for (const d of await listDeliveries(tx, post.id)) await transitionDelivery(tx, d.id, 'skipped', {}, ['pending', 'held']);
   await recordEvent(tx, deps.queue, { workspaceId: post.workspace_id, postId: post.id, kind: 'canceled', actor: actorId });
@@ -56,21 +70,46 @@ export async function cancelLockedPost(tx: Tx, deps: WorkflowDeps, post: Post, a
 /** An edit replaces the content and voids every approval: it was given to other content. */
 export async function editPost(deps: WorkflowDeps, actor: Actor, postId: string, input: ComposeInput): Promise<SubmitResult | { ok: false; message: string }> {
   const accounts = await listAccounts(deps.db, actor.workspaceId);
-  const checked = validateCompose(input, accounts, deps.now());
+  const checked = await withMediaCheck(validateCompose(input, accounts, deps.now()), input.media);
   if (!checked.ok) return checked;
   let v = checked.value;
-  if (v.repeat) return { ok: false, errors: { when: 'A series repeats as it was posted: an edit changes its content (and this post\'s time), not its rule.' } };
+  if (v.repeat) return { ok: false, errors: { when: "A series repeats as it was posted: an edit changes its content (and this post's time), not its rule." } };
   const outcome = await withOwnPost(deps, actor, postId, false, async (tx, post, workspace) => {
     if (!isEditable(post.state)) return refused(`This post is ${post.state.replace('_', ' ')}: it can no longer be edited.`);
     if (v.slot) {
-      const choice = await chooseSlot(tx, workspace, accounts.filter((a) => v.targets.some((t) => t.accountId === a.id)), v.slot, deps.now());
+      const choice = await chooseSlot(
+        tx,
+        workspace,
+        accounts.filter((a) => v.targets.some((t) => t.accountId === a.id)),
+        v.slot,
+        deps.now(),
+      );
       if (!choice.ok) return refused(choice.message);
       v = { ...v, publishAt: choice.at, contentHash: hashOf(v.text, v.targets, v.variants, v.media, choice.at) };
-      await bookSlot(tx, workspace.id, v.targets.map((t) => t.accountId), choice.at, post.id);
+      await bookSlot(
+        tx,
+        workspace.id,
+        v.targets.map((t) => t.accountId),
+        choice.at,
+        post.id,
+      );
     }
     await replacePostContent(tx, post.id, { accountIds: v.targets.map((t) => t.accountId), variants: v.variants, media: v.media.map((url) => ({ url })) });
-    const voided = await reopenReview(tx, post, { text: v.text, note: v.note, publish_at: v.publishAt, zone: v.zone, content_hash: v.contentHash, version: post.version + 1 });
-    await recordEvent(tx, deps.queue, { workspaceId: post.workspace_id, postId: post.id, kind: 'edited', actor: actor.userId, data: { approvalsVoided: voided > 0 } });
+    const voided = await reopenReview(tx, post, {
+      text: v.text,
+      note: v.note,
+      publish_at: v.publishAt,
+      zone: v.zone,
+      content_hash: v.contentHash,
+      version: post.version + 1,
+    });
+    await recordEvent(tx, deps.queue, {
+      workspaceId: post.workspace_id,
+      postId: post.id,
+      kind: 'edited',
+      actor: actor.userId,
+      data: { approvalsVoided: voided > 0 },
+    });
     await watchReview(tx, deps, { id: post.id, version: post.version + 1, publish_at: v.publishAt }, workspace);
     // A series' head: the edit applies to the occurrences not yet started, which wait for approval again.
     await editFollowers(tx, deps, post, v, actor.userId);
@@ -87,14 +126,24 @@ export function reschedulePost(deps: WorkflowDeps, actor: Actor, postId: string,
     if (!parsed.ok) return refused(parsed.message);
     const content_hash = await rehash(tx, post, parsed.at);
     const voided = await reopenReview(tx, post, { publish_at: parsed.at, content_hash, version: post.version + 1 });
-    await recordEvent(tx, deps.queue, { workspaceId: post.workspace_id, postId: post.id, kind: 'rescheduled', actor: actor.userId, data: { publishAt: parsed.at.toISOString(), approvalsVoided: voided > 0 } });
+    await recordEvent(tx, deps.queue, {
+      workspaceId: post.workspace_id,
+      postId: post.id,
+      kind: 'rescheduled',
+      actor: actor.userId,
+      data: { publishAt: parsed.at.toISOString(), approvalsVoided: voided > 0 },
+    });
     await watchReview(tx, deps, { id: post.id, version: post.version + 1, publish_at: parsed.at }, workspace);
     return ok();
   });
 }
 
 /** Back to review with new content: approvals voided, deliveries not yet sent withdrawn. */
-async function reopenReview(tx: Tx, post: Post, changes: { text?: string; note?: string | null; publish_at: Date; zone?: string; content_hash: string; version: number }): Promise<number> {
+async function reopenReview(
+  tx: Tx,
+  post: Post,
+  changes: { text?: string; note?: string | null; publish_at: Date; zone?: string; content_hash: string; version: number },
+): Promise<number> {
   const voided = await voidApprovals(tx, post.id);
   // Unsent deliveries belong to the approved content; their jobs find nothing when they wake. Skipped
   // ones are networks held at approval (nothing is sent before publishing starts): the new version
@@ -107,7 +156,13 @@ async function reopenReview(tx: Tx, post: Post, changes: { text?: string; note?:
 
 async function rehash(tx: Tx, post: Post, publishAt: Date): Promise<string> {
   const content = await loadPostContent(tx, post.id);
-  return hashOf(post.text, content.targets.map((t) => ({ accountId: t.accountId, network: t.network })), content.variants, content.media.map((m) => m.url), publishAt);
+  return hashOf(
+    post.text,
+    content.targets.map((t) => ({ accountId: t.accountId, network: t.network })),
+    content.variants,
+    content.media.map((m) => m.url),
+    publishAt,
+  );
 }
 
 /**
@@ -118,7 +173,9 @@ async function rehash(tx: Tx, post: Post, publishAt: Date): Promise<string> {
 export function publishNow(deps: WorkflowDeps, actor: Actor, postId: string): Promise<Outcome> {
   return withOwnPost(deps, actor, postId, false, async (tx, post) => {
     if (post.state !== 'approved' && post.state !== 'scheduled') {
-      return refused(post.state === 'in_review' ? 'Publish now works once the post is approved: ask an approver.' : `This post is ${post.state.replace('_', ' ')}.`);
+      return refused(
+        post.state === 'in_review' ? 'Publish now works once the post is approved: ask an approver.' : `This post is ${post.state.replace('_', ' ')}.`,
+      );
     }
     const now = deps.now();
     const moved = await transitionPost(tx, post.id, post.state, [post.state], { publish_at: now });

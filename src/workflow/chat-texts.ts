@@ -1,7 +1,15 @@
-import { loadPostContent } from '../db/posts.ts';
+import { listAccounts } from '../db/accounts.ts';
 import type { Executor } from '../db/database.ts';
+import { loadPostContent } from '../db/posts.ts';
+import { recentFailures, upcomingPosts, type QueueRow } from '../db/queue-view.ts';
 import type { Post, Workspace } from '../db/schema.ts';
+import { findWorkspace } from '../db/workspaces.ts';
+import { NETWORK_LABELS } from '../domain/networks.ts';
+import { parseWeekArg } from '../domain/posting-slots.ts';
 import { formatIsoMinute } from '../domain/time-format.ts';
+import type { Actor } from './actor.ts';
+import type { WorkflowDeps } from './deps.ts';
+import { buildWeekView, freeSlots, type WeekFormat, weekText, withFreeSlots } from './week-view.ts';
 
 /**
  * Texts and form values both chats show, written once: each chat passes how it writes a mention
@@ -26,6 +34,62 @@ export function settingsText(workspace: Workspace, mention: Mentions, help: stri
     `digest_channel=${workspace.digest_channel_id ? mention.channel(workspace.digest_channel_id) : '(the approvals channel)'}`,
     help,
   ].join('\n');
+}
+
+/**
+ * How one chat writes the `/greenlight queue` and `accounts` answers: its markup (Slack mrkdwn
+ * `*bold*`, Discord markdown `**bold**`), its time stamps and its command syntax. The words and the
+ * order of things are the workflow's.
+ */
+export interface AnswerFormat extends WeekFormat {
+  /** A date and time. Slack writes it in `zone`; Discord as a `<t:…:f>` stamp each reader sees in their own zone. */
+  stamp(at: Date, zone: string): string;
+  /** Between the parts of a queue line: Slack " — ", Discord " · ". */
+  separator: string;
+  /** Between an account and its health: Slack " — ", Discord ": ". */
+  healthSeparator: string;
+  /** How a week is asked for in this chat's command syntax, as examples. */
+  weekExamples: string;
+  /** The connect command as this chat's people type it. */
+  connectCommand: string;
+}
+
+/**
+ * `/greenlight queue [week]`: without a week, the coming 7 days (posts with the free slots between
+ * them) and the failures of the last 7; with one, that week as a calendar.
+ */
+export async function queueText(deps: WorkflowDeps, actor: Actor, week: string | undefined, format: AnswerFormat): Promise<string> {
+  const now = deps.now();
+  const zone = (await findWorkspace(deps.db, actor.workspaceId))!.default_zone;
+  if (week !== undefined && week.trim() !== '') {
+    const offset = parseWeekArg(week, zone, now);
+    if (offset === undefined) return `⚠️ "${format.escape(week.slice(0, 40))}" is not a week: write ${format.weekExamples} or a date in the week (2026-12-24).`;
+    return weekText(await buildWeekView(deps, actor.workspaceId, zone, offset), format);
+  }
+  const [upcoming, failures, free] = await Promise.all([
+    upcomingPosts(deps.db, actor.workspaceId, now, 7),
+    recentFailures(deps.db, actor.workspaceId, now, 7),
+    freeSlots(deps, actor.workspaceId, now, new Date(now.getTime() + 7 * 86_400_000)),
+  ]);
+  const sep = format.separator;
+  const line = (p: QueueRow) =>
+    `• ${format.stamp(p.publish_at, p.zone)}${sep}${p.state.replace('_', ' ')}${sep}${format.mention(p.author_id)}: ${format.escape(p.text.slice(0, 80))}${p.text.length > 80 ? '…' : ''}`;
+  const freeLine = (f: { at: Date; accounts: string[] }) => `◻️ ${format.stamp(f.at, zone)}${sep}free slot: ${format.escape(f.accounts.join(', '))}`;
+  return [
+    `${format.bold('This week')} (${upcoming.length})`,
+    ...(upcoming.length || free.length ? withFreeSlots(upcoming, free, line, freeLine) : ['Nothing scheduled.']),
+    `${format.bold('Failed in the last 7 days')} (${failures.length})`,
+    ...(failures.length ? failures.map(line) : ['None.']),
+  ].join('\n');
+}
+
+/** `/greenlight accounts`: each connected social account and its health. */
+export async function accountsText(deps: WorkflowDeps, actor: Actor, format: AnswerFormat): Promise<string> {
+  const accounts = await listAccounts(deps.db, actor.workspaceId);
+  if (accounts.length === 0) return `No accounts connected yet. Use ${format.connectCommand}.`;
+  const health = (a: (typeof accounts)[number]) =>
+    a.status === 'connected' ? '✅ connected' : `🔌 needs reconnect${a.last_error ? ` (${format.escape(a.last_error)})` : ''}`;
+  return accounts.map((a) => `• ${NETWORK_LABELS[a.network]} · ${format.escape(a.display_name)}${format.healthSeparator}${health(a)}`).join('\n');
 }
 
 /** What the compose form holds when the author edits a post: its text, accounts, variants, media, time, zone and note. */

@@ -21,9 +21,7 @@ export interface ComposeInput {
 
 export type ComposeField = 'text' | 'targets' | 'media' | 'when' | 'note' | `variant_${Network}`;
 
-export type ComposeResult =
-  | { ok: true; value: ValidCompose }
-  | { ok: false; errors: Partial<Record<ComposeField, string>> };
+export type ComposeResult = { ok: true; value: ValidCompose } | { ok: false; errors: Partial<Record<ComposeField, string>> };
 
 export interface ValidCompose {
   text: string;
@@ -116,7 +114,13 @@ export function validateCompose(input: ComposeInput, accounts: SocialAccount[], 
 }
 
 /** The hash an approval is bound to: the exact text each network will get, the media and the time. */
-export function hashOf(text: string, targets: { accountId: string; network: Network }[], variants: Partial<Record<Network, string>>, media: string[], publishAt: Date): string {
+export function hashOf(
+  text: string,
+  targets: { accountId: string; network: Network }[],
+  variants: Partial<Record<Network, string>>,
+  media: string[],
+  publishAt: Date,
+): string {
   const texts: Record<string, string> = {};
   for (const t of targets) texts[`${t.network}:${t.accountId}`] = variants[t.network] ?? text;
   return contentHash({ texts, media, publishAt });

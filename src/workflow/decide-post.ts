@@ -6,15 +6,15 @@ import { lockPost, transitionPost } from '../db/posts.ts';
 import type { Post } from '../db/schema.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { findWorkspace } from '../db/workspaces.ts';
-import { ok, refused, type Actor, type Outcome, type WorkflowDeps } from './deps.ts';
+import type { Actor } from './actor.ts';
+import type { WorkflowDeps } from './deps.ts';
+import { ok, refused, type Outcome } from './outcome.ts';
 import { approveLockedPost } from './approve-post.ts';
 import { recordEvent } from './record-event.ts';
 
 export type Decision =
   /** `hold`: networks the approver keeps out of this version (approve, but not on X). */
-  | { kind: 'approve'; seenHash: string; hold?: Network[] }
-  | { kind: 'request_changes'; comment: string }
-  | { kind: 'reject'; reason: string };
+  { kind: 'approve'; seenHash: string; hold?: Network[] } | { kind: 'request_changes'; comment: string } | { kind: 'reject'; reason: string };
 
 /**
  * An approver's click. Rights are asked of the chat first (outside the transaction: it is a network
@@ -47,7 +47,13 @@ export async function decidePost(deps: WorkflowDeps, actor: Actor, postId: strin
     const to = decision.kind === 'reject' ? 'rejected' : 'changes_requested';
     await insertDecision(tx, { postId: post.id, actorId: actor.userId, kind: decision.kind, comment: text, contentHash: post.content_hash });
     await transitionPost(tx, post.id, to, ['in_review']);
-    await recordEvent(tx, deps.queue, { workspaceId: workspace.id, postId: post.id, kind: to, actor: actor.userId, data: decision.kind === 'reject' ? { reason: text } : { comment: text } });
+    await recordEvent(tx, deps.queue, {
+      workspaceId: workspace.id,
+      postId: post.id,
+      kind: to,
+      actor: actor.userId,
+      data: decision.kind === 'reject' ? { reason: text } : { comment: text },
+    });
     return ok();
   });
 }
@@ -74,4 +80,3 @@ function alreadyDecided(post: Post): string {
       return 'This post is not waiting for a decision.';
   }
 }
-

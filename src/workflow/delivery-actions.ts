@@ -4,7 +4,9 @@ import { lockPost, transitionPost } from '../db/posts.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { findWorkspace } from '../db/workspaces.ts';
 import { NETWORK_LABELS } from '../domain/networks.ts';
-import { ok, refused, type Actor, type Outcome, type WorkflowDeps } from './deps.ts';
+import type { Actor } from './actor.ts';
+import type { WorkflowDeps } from './deps.ts';
+import { ok, refused, type Outcome } from './outcome.ts';
 import { settlePost } from './delivery/settle-post.ts';
 import { recordEvent } from './record-event.ts';
 
@@ -12,7 +14,12 @@ import { recordEvent } from './record-event.ts';
  * Buttons in a receipt: Retry, It is live, Publish again, Publish late. Anyone in the workspace may
  * press them (the content was approved); each is a guarded transition, so a double click acts once.
  */
-export async function deliveryAction(deps: WorkflowDeps, actor: Actor, deliveryId: string, action: 'retry' | 'confirm_live' | 'publish_again' | 'publish_late'): Promise<Outcome> {
+export async function deliveryAction(
+  deps: WorkflowDeps,
+  actor: Actor,
+  deliveryId: string,
+  action: 'retry' | 'confirm_live' | 'publish_again' | 'publish_late',
+): Promise<Outcome> {
   const delivery = await findDelivery(deps.db, deliveryId);
   const workspace = await findWorkspace(deps.db, actor.workspaceId);
   if (!delivery || !workspace) return refused('That delivery no longer exists.');
@@ -30,7 +37,14 @@ export async function deliveryAction(deps: WorkflowDeps, actor: Actor, deliveryI
     if (action === 'confirm_live') {
       const done = await transitionDelivery(tx, delivery.id, 'published', { published_at: now }, [...from.confirm_live]);
       if (!done) return refused(`${label} is no longer waiting for an answer.`);
-      await recordEvent(tx, deps.queue, { workspaceId: workspace.id, postId: post.id, deliveryId: delivery.id, kind: 'delivery_confirmed', actor: actor.userId, data: { network: delivery.network } });
+      await recordEvent(tx, deps.queue, {
+        workspaceId: workspace.id,
+        postId: post.id,
+        deliveryId: delivery.id,
+        kind: 'delivery_confirmed',
+        actor: actor.userId,
+        data: { network: delivery.network },
+      });
       await settlePost(tx, post.id);
       return ok();
     }
@@ -41,7 +55,14 @@ export async function deliveryAction(deps: WorkflowDeps, actor: Actor, deliveryI
     if (!done) return refused(`${label} is not waiting for that any more: the card shows where it is.`);
     await transitionPost(tx, post.id, 'publishing', ['failed', 'partially_published']);
     await deps.queue.sendPublish(tx, delivery, now);
-    await recordEvent(tx, deps.queue, { workspaceId: workspace.id, postId: post.id, deliveryId: delivery.id, kind: 'delivery_retry_requested', actor: actor.userId, data: { network: delivery.network } });
+    await recordEvent(tx, deps.queue, {
+      workspaceId: workspace.id,
+      postId: post.id,
+      deliveryId: delivery.id,
+      kind: 'delivery_retry_requested',
+      actor: actor.userId,
+      data: { network: delivery.network },
+    });
     return ok();
   });
 }

@@ -29,26 +29,3 @@ export interface WorkflowDeps {
   /** Outgoing webhooks: attempts, backoff, timeout (default DEFAULT_WEBHOOK_SETTINGS). */
   webhooks?: WebhookSettings | undefined;
 }
-
-/** Who clicked: resolved by the chat edge from the request, rights checked by the workflow. */
-export interface Actor {
-  workspaceId: string;
-  userId: string;
-}
-
-/**
- * The server's operator, acting through the `greenlight` CLI run on the server: no chat rights apply
- * (whoever can run it holds the database and the keys), and the event log records `cli:<os user>`.
- */
-export interface Operator {
-  id: `cli:${string}`;
-}
-
-export const cliOperator = (osUser: string): Operator => ({ id: `cli:${osUser}` });
-export const isOperatorId = (actorId: string): boolean => actorId.startsWith('cli:');
-
-/** What the person who clicked is told, ephemerally, in the place they are. */
-export type Outcome = { ok: true; message?: string } | { ok: false; message: string };
-
-export const ok = (message?: string): Outcome => (message === undefined ? { ok: true } : { ok: true, message });
-export const refused = (message: string): Outcome => ({ ok: false, message });

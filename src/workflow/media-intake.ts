@@ -23,8 +23,12 @@ export type IntakeResult = { ok: true; media: MediaRow } | { ok: false; message:
  */
 export async function storeImage(deps: MediaIntakeDeps, input: NewMedia, source: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<IntakeResult> {
   try {
-    const media = await storeMedia(deps.db, input, source, { quotaBytes: deps.media.quotaBytes, maxFileBytes: deps.media.maxFileBytes, ...(signal ? { signal } : {}) }, (head, bytes, read) =>
-      probeImage(input.filename, head, bytes, read),
+    const media = await storeMedia(
+      deps.db,
+      input,
+      source,
+      { quotaBytes: deps.media.quotaBytes, maxFileBytes: deps.media.maxFileBytes, ...(signal ? { signal } : {}) },
+      (head, bytes, read) => probeImage(input.filename, head, bytes, read),
     );
     return { ok: true, media };
   } catch (error) {
@@ -35,7 +39,15 @@ export async function storeImage(deps: MediaIntakeDeps, input: NewMedia, source:
 
 /** A stored file as the per-network rules see it (src/domain/media-rules.ts). */
 export function mediaFileOf(media: MediaRow): MediaFile {
-  return { filename: media.filename, contentType: media.content_type, bytes: Number(media.bytes), width: media.width, height: media.height, animated: media.animated, alt: media.alt };
+  return {
+    filename: media.filename,
+    contentType: media.content_type,
+    bytes: Number(media.bytes),
+    width: media.width,
+    height: media.height,
+    animated: media.animated,
+    alt: media.alt,
+  };
 }
 
 /**
@@ -50,5 +62,9 @@ export async function jpegFor(deps: MediaIntakeDeps, media: MediaRow): Promise<I
   if (existing) return { ok: true, media: existing };
   if (media.animated) return { ok: false, message: `${media.filename} is an animated image; Greenlight cannot turn it into a still JPEG faithfully.` };
   const filename = `${media.filename.replace(/\.[^./]+$/, '')}.jpg`;
-  return storeImage(deps, { workspaceId: media.workspace_id, filename, alt: media.alt, postId: media.post_id, variantOf: media.id }, convertToJpeg(readMedia(deps.db, media)));
+  return storeImage(
+    deps,
+    { workspaceId: media.workspace_id, filename, alt: media.alt, postId: media.post_id, variantOf: media.id },
+    convertToJpeg(readMedia(deps.db, media)),
+  );
 }

@@ -23,21 +23,41 @@ export async function chooseSlot(tx: Executor, workspace: Workspace, accounts: S
   const broken = accounts.filter((a) => a.status !== 'connected');
   if (broken.length > 0) {
     const names = broken.map((a) => `${NETWORK_LABELS[a.network]} · ${a.display_name}`).join(', ');
-    return { ok: false, message: `${names} ${broken.length === 1 ? 'needs' : 'need'} a reconnect, so no slot can be booked for ${broken.length === 1 ? 'it' : 'them'}: reconnect first (\`/greenlight accounts\`), or type a time.` };
+    return {
+      ok: false,
+      message: `${names} ${broken.length === 1 ? 'needs' : 'need'} a reconnect, so no slot can be booked for ${broken.length === 1 ? 'it' : 'them'}: reconnect first (\`/greenlight accounts\`), or type a time.`,
+    };
   }
   const slots = await slotsOfAccounts(tx, workspace.id, accounts);
   if (slots.length === 0) {
     const networks = [...new Set(accounts.map((a) => NETWORK_LABELS[a.network]))].join(', ');
-    return { ok: false, message: `${networks} ${accounts.length === 1 ? 'has' : 'have'} no posting slots yet: an admin adds them with \`/greenlight slots add x tue 9:00\` (ideas: \`/greenlight slots suggest\`), or type a time.` };
+    return {
+      ok: false,
+      message: `${networks} ${accounts.length === 1 ? 'has' : 'have'} no posting slots yet: an admin adds them with \`/greenlight slots add x tue 9:00\` (ideas: \`/greenlight slots suggest\`), or type a time.`,
+    };
   }
-  await lockSlotAccounts(tx, accounts.map((a) => a.id));
+  await lockSlotAccounts(
+    tx,
+    accounts.map((a) => a.id),
+  );
   const from = new Date(Math.max(request.after.getTime(), now.getTime() + LEAD_MS));
   const until = new Date(from.getTime() + SLOT_HORIZON_WEEKS * 7 * 86_400_000);
   const candidates = sharedInstants(accounts, slots, from, until);
-  const busy = await busyInstants(tx, workspace.id, accounts.map((a) => a.id), candidates.map((c) => c.at));
-  const at = firstFree(candidates.map((c) => c.at), busy);
+  const busy = await busyInstants(
+    tx,
+    workspace.id,
+    accounts.map((a) => a.id),
+    candidates.map((c) => c.at),
+  );
+  const at = firstFree(
+    candidates.map((c) => c.at),
+    busy,
+  );
   if (!at) {
-    return { ok: false, message: `Every slot of the next ${SLOT_HORIZON_WEEKS} weeks${request.afterText ? ` after ${request.afterText}` : ''} is taken for these accounts: add slots (\`/greenlight slots add\`) or type a time.` };
+    return {
+      ok: false,
+      message: `Every slot of the next ${SLOT_HORIZON_WEEKS} weeks${request.afterText ? ` after ${request.afterText}` : ''} is taken for these accounts: add slots (\`/greenlight slots add\`) or type a time.`,
+    };
   }
   const { slot } = candidates.find((c) => c.at.getTime() === at.getTime())!;
   return { ok: true, at, slot: `${slotLabel(slot.weekday, slot.minute)} ${slot.zone}` };

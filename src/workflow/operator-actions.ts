@@ -5,7 +5,9 @@ import { inTransaction } from '../db/transaction.ts';
 import { NETWORK_LABELS, type Network } from '../domain/networks.ts';
 import { cancelLockedPost } from './author-actions.ts';
 import { deliveryAction } from './delivery-actions.ts';
-import { ok, refused, type Operator, type Outcome, type WorkflowDeps } from './deps.ts';
+import type { Operator } from './actor.ts';
+import type { WorkflowDeps } from './deps.ts';
+import { ok, refused, type Outcome } from './outcome.ts';
 import { recordEvent } from './record-event.ts';
 
 /**
@@ -53,11 +55,23 @@ export async function operatorDisconnectAccount(deps: WorkflowDeps, operator: Op
     if (!(await disconnectAccount(tx, account.id))) return undefined;
     const rows = await holdDeliveries(tx, { accountId: account.id });
     for (const d of rows) {
-      await recordEvent(tx, deps.queue, { workspaceId: account.workspace_id, postId: d.post_id, deliveryId: d.id, kind: 'account_disconnected', actor: operator.id, data: { network: account.network, account: account.display_name } });
+      await recordEvent(tx, deps.queue, {
+        workspaceId: account.workspace_id,
+        postId: d.post_id,
+        deliveryId: d.id,
+        kind: 'account_disconnected',
+        actor: operator.id,
+        data: { network: account.network, account: account.display_name },
+      });
     }
     return rows.length;
   });
   if (held === undefined) return refused(`${label} account ${account.display_name} is already disconnected.`);
-  deps.log.warn({ workspaceId: account.workspace_id, accountId: account.id, network: account.network, held, operator: operator.id }, 'account disconnected by the operator');
-  return ok(`${label} account ${account.display_name} is disconnected; ${held} queued ${held === 1 ? 'delivery waits' : 'deliveries wait'} until it is connected again.`);
+  deps.log.warn(
+    { workspaceId: account.workspace_id, accountId: account.id, network: account.network, held, operator: operator.id },
+    'account disconnected by the operator',
+  );
+  return ok(
+    `${label} account ${account.display_name} is disconnected; ${held} queued ${held === 1 ? 'delivery waits' : 'deliveries wait'} until it is connected again.`,
+  );
 }

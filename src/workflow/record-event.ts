@@ -27,8 +27,18 @@ export async function recordEvent(tx: Executor, queue: Queue, event: NewEvent & 
  */
 export async function recordEvents(tx: Executor, queue: Queue, events: (NewEvent & { postId: string })[]): Promise<number[]> {
   const ids = await appendEvents(tx, events);
-  await addThreadReceipts(tx, events.map((event, i) => ({ eventId: ids[i]!, postId: event.postId })));
-  await queue.sendNotifyAll(tx, [...new Set(events.map((e) => e.postId))].map((postId) => ({ postId })));
-  await fanOutAllToWebhooks(tx, queue, events.map((event, i) => ({ id: ids[i]!, workspaceId: event.workspaceId, kind: event.kind })));
+  await addThreadReceipts(
+    tx,
+    events.map((event, i) => ({ eventId: ids[i]!, postId: event.postId })),
+  );
+  await queue.sendNotifyAll(
+    tx,
+    [...new Set(events.map((e) => e.postId))].map((postId) => ({ postId })),
+  );
+  await fanOutAllToWebhooks(
+    tx,
+    queue,
+    events.map((event, i) => ({ id: ids[i]!, workspaceId: event.workspaceId, kind: event.kind })),
+  );
   return ids;
 }

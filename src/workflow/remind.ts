@@ -16,5 +16,9 @@ export async function handleRemindJob(deps: WorkflowDeps, postId: string, versio
   const chat = workspace ? deps.chats[workspace.chat] : undefined;
   const ref = await findChatMessage(deps.db, post.id);
   if (!workspace || !chat || !ref) return;
-  await chat.announce(workspace, ref.channel_id, `Reminder: a post by <@${post.author_id}> for ${formatInZone(post.publish_at, post.zone)} is still waiting for approval.`);
+  await chat.announce(
+    workspace,
+    ref.channel_id,
+    `Reminder: a post by <@${post.author_id}> for ${formatInZone(post.publish_at, post.zone)} is still waiting for approval.`,
+  );
 }

@@ -16,7 +16,12 @@ import { isAwaitingDecision } from '../domain/post-state.ts';
  * moment from which the post can no longer go out at its time. Earlier it would be wrong for every
  * post sent for review with "now", whose approval a minute later still publishes it.
  */
-export async function watchReview(tx: Tx, deps: WorkflowDeps, post: Pick<Post, 'id' | 'version' | 'publish_at'>, workspace: Pick<Workspace, 'reminder_after_minutes'>): Promise<void> {
+export async function watchReview(
+  tx: Tx,
+  deps: WorkflowDeps,
+  post: Pick<Post, 'id' | 'version' | 'publish_at'>,
+  workspace: Pick<Workspace, 'reminder_after_minutes'>,
+): Promise<void> {
   const job = { postId: post.id, version: post.version };
   await deps.queue.sendRemind(tx, job, new Date(deps.now().getTime() + workspace.reminder_after_minutes * 60_000));
   await deps.queue.sendReviewDeadline(tx, job, reviewDeadline(post.publish_at));
@@ -34,7 +39,13 @@ export async function handleReviewDeadlineJob(deps: WorkflowDeps, postId: string
     if (reviewDeadline(post.publish_at).getTime() > deps.now().getTime()) return;
     // A retried job (the worker died after the commit) must not say it twice.
     if (await hasVersionEvent(tx, post.id, 'publish_time_passed', version)) return;
-    await recordEvent(tx, deps.queue, { workspaceId: post.workspace_id, postId: post.id, kind: 'publish_time_passed', actor: null, data: { publishAt: post.publish_at.toISOString(), stillInReview: true, version } });
+    await recordEvent(tx, deps.queue, {
+      workspaceId: post.workspace_id,
+      postId: post.id,
+      kind: 'publish_time_passed',
+      actor: null,
+      data: { publishAt: post.publish_at.toISOString(), stillInReview: true, version },
+    });
   });
 }
 

@@ -19,12 +19,23 @@ export const PASSED_AFTER_MS = 5 * 60_000;
 export async function scheduleApprovedPost(tx: Tx, deps: WorkflowDeps, post: Post, actor: string): Promise<Post> {
   const now = deps.now();
   if (post.publish_at.getTime() < now.getTime() - PASSED_AFTER_MS) {
-    await recordEvent(tx, deps.queue, { workspaceId: post.workspace_id, postId: post.id, kind: 'publish_time_passed', actor, data: { publishAt: post.publish_at.toISOString() } });
+    await recordEvent(tx, deps.queue, {
+      workspaceId: post.workspace_id,
+      postId: post.id,
+      kind: 'publish_time_passed',
+      actor,
+      data: { publishAt: post.publish_at.toISOString() },
+    });
     return post;
   }
   const content = await loadPostContent(tx, post.id);
   const dueAt = post.publish_at.getTime() < now.getTime() ? now : post.publish_at;
-  const deliveries = await insertDeliveries(tx, post.id, content.targets.map((t) => ({ accountId: t.accountId, network: t.network })), dueAt);
+  const deliveries = await insertDeliveries(
+    tx,
+    post.id,
+    content.targets.map((t) => ({ accountId: t.accountId, network: t.network })),
+    dueAt,
+  );
   const held = await listCurrentHolds(tx, post.id, post.content_hash);
   for (const delivery of deliveries) {
     if (!held.includes(delivery.network)) await deps.queue.sendPublish(tx, delivery, dueAt);
@@ -32,6 +43,12 @@ export async function scheduleApprovedPost(tx: Tx, deps: WorkflowDeps, post: Pos
   }
   const scheduled = await transitionPost(tx, post.id, 'scheduled', ['approved']);
   if (!scheduled) throw new Error(`post ${post.id} left 'approved' while it was being scheduled`);
-  await recordEvent(tx, deps.queue, { workspaceId: post.workspace_id, postId: post.id, kind: 'scheduled', actor, data: { publishAt: dueAt.toISOString(), deliveries: deliveries.length, ...(held.length ? { held } : {}) } });
+  await recordEvent(tx, deps.queue, {
+    workspaceId: post.workspace_id,
+    postId: post.id,
+    kind: 'scheduled',
+    actor,
+    data: { publishAt: dueAt.toISOString(), deliveries: deliveries.length, ...(held.length ? { held } : {}) },
+  });
   return scheduled;
 }

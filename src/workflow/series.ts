@@ -46,7 +46,13 @@ export async function createFollowers(tx: Tx, head: Post, v: ValidCompose, rule:
 /** The head's content with another time: what a follower must hash to for the head's approval to cover it. */
 async function expectedHash(tx: Tx, head: Post, at: Date): Promise<string> {
   const content = await loadPostContent(tx, head.id);
-  return hashOf(head.text, content.targets.map((t) => ({ accountId: t.accountId, network: t.network })), content.variants, content.media.map((m) => m.url), at);
+  return hashOf(
+    head.text,
+    content.targets.map((t) => ({ accountId: t.accountId, network: t.network })),
+    content.variants,
+    content.media.map((m) => m.url),
+    at,
+  );
 }
 
 /**
@@ -56,18 +62,33 @@ async function expectedHash(tx: Tx, head: Post, at: Date): Promise<string> {
 export async function approveFollowers(tx: Tx, deps: WorkflowDeps, head: Post, actorId: string): Promise<void> {
   const series = await seriesOf(tx, head.id);
   if (!series || series.position !== 0) return;
-  const approvals = (await listDecisions(tx, head.id)).filter((d) => !d.voided_at && d.content_hash === head.content_hash && (d.kind === 'approve' || d.kind === 'hold'));
+  const approvals = (await listDecisions(tx, head.id)).filter(
+    (d) => !d.voided_at && d.content_hash === head.content_hash && (d.kind === 'approve' || d.kind === 'hold'),
+  );
   const held = approvals.filter((d) => d.kind === 'hold').map((d) => d.network);
   const now = deps.now();
   let scheduled = 0;
   for (const follower of await lockFollowers(tx, head.id)) {
     if (follower.state !== 'in_review' || follower.content_hash !== (await expectedHash(tx, head, follower.publish_at))) continue;
     if (follower.publish_at.getTime() < now.getTime() - PASSED_AFTER_MS) continue;
-    for (const d of approvals) await insertDecision(tx, { postId: follower.id, actorId: d.actor_id, kind: d.kind, comment: null, contentHash: follower.content_hash, network: d.network });
+    for (const d of approvals)
+      await insertDecision(tx, {
+        postId: follower.id,
+        actorId: d.actor_id,
+        kind: d.kind,
+        comment: null,
+        contentHash: follower.content_hash,
+        network: d.network,
+      });
     await transitionPost(tx, follower.id, 'approved', ['in_review']);
     const content = await loadPostContent(tx, follower.id);
     const dueAt = follower.publish_at.getTime() < now.getTime() ? now : follower.publish_at;
-    const deliveries = await insertDeliveries(tx, follower.id, content.targets.map((t) => ({ accountId: t.accountId, network: t.network })), dueAt);
+    const deliveries = await insertDeliveries(
+      tx,
+      follower.id,
+      content.targets.map((t) => ({ accountId: t.accountId, network: t.network })),
+      dueAt,
+    );
     for (const delivery of deliveries) {
       if (!held.includes(delivery.network)) await deps.queue.sendPublish(tx, delivery, dueAt);
       else await transitionDelivery(tx, delivery.id, 'skipped', { last_error: { class: 'held', message: 'held by an approver at approval' } }, ['pending']);
@@ -75,7 +96,14 @@ export async function approveFollowers(tx: Tx, deps: WorkflowDeps, head: Post, a
     await transitionPost(tx, follower.id, 'scheduled', ['approved']);
     scheduled += 1;
   }
-  if (scheduled > 0) await recordEvent(tx, deps.queue, { workspaceId: head.workspace_id, postId: head.id, kind: 'series_approved', actor: actorId, data: { count: scheduled, rule: series.rule } });
+  if (scheduled > 0)
+    await recordEvent(tx, deps.queue, {
+      workspaceId: head.workspace_id,
+      postId: head.id,
+      kind: 'series_approved',
+      actor: actorId,
+      data: { count: scheduled, rule: series.rule },
+    });
 }
 
 /** The head was edited: the followers not yet started take the same content, and wait for approval again. */
@@ -89,10 +117,16 @@ export async function editFollowers(tx: Tx, deps: WorkflowDeps, head: Post, v: V
     await voidApprovals(tx, follower.id);
     await deleteUnsentDeliveries(tx, follower.id);
     const to = follower.state === 'draft' ? 'draft' : 'in_review';
-    await transitionPost(tx, follower.id, to, [follower.state], { text: v.text, note: v.note, content_hash: hashOf(v.text, v.targets, v.variants, v.media, follower.publish_at), version: follower.version + 1 });
+    await transitionPost(tx, follower.id, to, [follower.state], {
+      text: v.text,
+      note: v.note,
+      content_hash: hashOf(v.text, v.targets, v.variants, v.media, follower.publish_at),
+      version: follower.version + 1,
+    });
     edited += 1;
   }
-  if (edited > 0) await recordEvent(tx, deps.queue, { workspaceId: head.workspace_id, postId: head.id, kind: 'series_edited', actor: actorId, data: { count: edited } });
+  if (edited > 0)
+    await recordEvent(tx, deps.queue, { workspaceId: head.workspace_id, postId: head.id, kind: 'series_edited', actor: actorId, data: { count: edited } });
 }
 
 /** The head was canceled: so is every follower that has not started publishing. */
@@ -106,5 +140,6 @@ export async function cancelFollowers(tx: Tx, deps: WorkflowDeps, head: Post, ac
     for (const d of await listDeliveries(tx, follower.id)) await transitionDelivery(tx, d.id, 'skipped', {}, ['pending', 'held']);
     canceled += 1;
   }
-  if (canceled > 0) await recordEvent(tx, deps.queue, { workspaceId: head.workspace_id, postId: head.id, kind: 'series_canceled', actor: actorId, data: { count: canceled } });
+  if (canceled > 0)
+    await recordEvent(tx, deps.queue, { workspaceId: head.workspace_id, postId: head.id, kind: 'series_canceled', actor: actorId, data: { count: canceled } });
 }

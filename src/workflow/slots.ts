@@ -8,7 +8,9 @@ import { isNetwork, NETWORK_LABELS, NETWORKS, type Network } from '../domain/net
 import { parseSlotSpec, slotLabel, WEEKDAY_SHORT, type SlotSpec } from '../domain/posting-slots.ts';
 import { parseTimeOfDay } from '../domain/publish-time.ts';
 import { asAdmin } from './workspace-admin.ts';
-import { ok, refused, type Actor, type Outcome, type WorkflowDeps } from './deps.ts';
+import type { Actor } from './actor.ts';
+import type { WorkflowDeps } from './deps.ts';
+import { ok, refused, type Outcome } from './outcome.ts';
 
 export const SLOTS_HELP = [
   '`/greenlight slots`: the weekly posting slots "next slot" books',
@@ -64,11 +66,21 @@ async function slotsText(deps: WorkflowDeps, workspaceId: string): Promise<strin
   return [`Posting slots (${slots.length}); type "next slot" as the publish time to take the first free one:`, ...lines].join('\n');
 }
 
-async function resolveTarget(deps: WorkflowDeps, workspaceId: string, spec: SlotSpec): Promise<{ ok: true; account: SocialAccount | undefined } | { ok: false; message: string }> {
+async function resolveTarget(
+  deps: WorkflowDeps,
+  workspaceId: string,
+  spec: SlotSpec,
+): Promise<{ ok: true; account: SocialAccount | undefined } | { ok: false; message: string }> {
   if (!spec.target.account) return { ok: true, account: undefined };
   const wanted = spec.target.account.replace(/^@/, '').toLowerCase();
-  const matches = (await listAccounts(deps.db, workspaceId)).filter((a) => a.network === spec.target.network && a.display_name.replace(/^@/, '').toLowerCase() === wanted);
-  if (matches.length !== 1) return { ok: false, message: `No ${NETWORK_LABELS[spec.target.network]} account is named "${spec.target.account.slice(0, 40)}". \`/greenlight accounts\` lists them.` };
+  const matches = (await listAccounts(deps.db, workspaceId)).filter(
+    (a) => a.network === spec.target.network && a.display_name.replace(/^@/, '').toLowerCase() === wanted,
+  );
+  if (matches.length !== 1)
+    return {
+      ok: false,
+      message: `No ${NETWORK_LABELS[spec.target.network]} account is named "${spec.target.account.slice(0, 40)}". \`/greenlight accounts\` lists them.`,
+    };
   return { ok: true, account: matches[0] };
 }
 
@@ -95,7 +107,9 @@ async function addCommand(deps: WorkflowDeps, actor: Actor, words: string[]): Pr
   const added = await addSlots(deps.db, rows);
   const name = target.account ? `${NETWORK_LABELS[target.account.network]} · ${target.account.display_name}` : NETWORK_LABELS[spec.target.network];
   const labels = rows.map((r) => slotLabel(r.weekday, r.minute)).join(', ');
-  return ok(`Added ${added} ${added === 1 ? 'slot' : 'slots'} for ${name} (${workspace.default_zone}): ${labels}${added < rows.length ? ` (${rows.length - added} already there)` : ''}.`);
+  return ok(
+    `Added ${added} ${added === 1 ? 'slot' : 'slots'} for ${name} (${workspace.default_zone}): ${labels}${added < rows.length ? ` (${rows.length - added} already there)` : ''}.`,
+  );
 }
 
 async function removeCommand(deps: WorkflowDeps, actor: Actor, words: string[]): Promise<Outcome> {
@@ -112,12 +126,15 @@ async function removeCommand(deps: WorkflowDeps, actor: Actor, words: string[]):
     all ? 'all' : parsed.spec.minutes,
   );
   // Posts that booked a removed slot keep their time: a booking is a post's, not the slot's.
-  return removed > 0 ? ok(`Removed ${removed} ${removed === 1 ? 'slot' : 'slots'}. Posts already booked keep their time.`) : refused('No slot matched. `/greenlight slots` lists them.');
+  return removed > 0
+    ? ok(`Removed ${removed} ${removed === 1 ? 'slot' : 'slots'}. Posts already booked keep their time.`)
+    : refused('No slot matched. `/greenlight slots` lists them.');
 }
 
 async function suggestCommand(deps: WorkflowDeps, actor: Actor, arg: string | undefined): Promise<Outcome> {
   const choice = arg?.toLowerCase();
-  if (choice && !(isNetwork(choice) && hasBestTimes(choice))) return refused(`I don't know the network "${choice.slice(0, 40)}". Try one of: ${NETWORKS.filter(hasBestTimes).join(', ')}.`);
+  if (choice && !(isNetwork(choice) && hasBestTimes(choice)))
+    return refused(`I don't know the network "${choice.slice(0, 40)}". Try one of: ${NETWORKS.filter(hasBestTimes).join(', ')}.`);
   const networks = choice ? [choice as Network] : await bestTimeNetworks(deps, actor.workspaceId);
   if (networks.length === 0) return ok('No accounts are connected yet. Ask for one network (`/greenlight slots suggest x`) to see its default times.');
   const results = await bestTimesFor(deps, actor.workspaceId, networks);

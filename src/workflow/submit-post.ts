@@ -3,10 +3,12 @@ import { insertPost, transitionPost } from '../db/posts.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { findWorkspace } from '../db/workspaces.ts';
 import { hashOf, validateCompose, type ComposeInput, type ComposeResult } from './compose.ts';
-import type { Actor, WorkflowDeps } from './deps.ts';
+import type { Actor } from './actor.ts';
+import type { WorkflowDeps } from './deps.ts';
 import { bookSlot, chooseSlot } from './next-slot.ts';
 import { approveFollowers, createFollowers } from './series.ts';
 import { describeRepeat } from '../domain/recurrence.ts';
+import { withMediaCheck } from './outbound-checks.ts';
 import { recordEvent } from './record-event.ts';
 import { watchReview } from './review-deadline.ts';
 import { scheduleApprovedPost } from './schedule-deliveries.ts';
@@ -22,7 +24,7 @@ export async function submitPost(deps: WorkflowDeps, actor: Actor, input: Compos
   const workspace = await findWorkspace(deps.db, actor.workspaceId);
   if (!workspace) throw new Error(`workspace ${actor.workspaceId} not found`);
   const accounts = await listAccounts(deps.db, workspace.id);
-  const checked = validateCompose(input, accounts, deps.now());
+  const checked = await withMediaCheck(validateCompose(input, accounts, deps.now()), input.media);
   if (!checked.ok) return checked;
   let v = checked.value;
 
@@ -30,7 +32,13 @@ export async function submitPost(deps: WorkflowDeps, actor: Actor, input: Compos
     // "next slot": chosen here, under the accounts' slot locks, and booked before this commits.
     let slot: string | undefined;
     if (v.slot) {
-      const choice = await chooseSlot(tx, workspace, accounts.filter((a) => v.targets.some((t) => t.accountId === a.id)), v.slot, deps.now());
+      const choice = await chooseSlot(
+        tx,
+        workspace,
+        accounts.filter((a) => v.targets.some((t) => t.accountId === a.id)),
+        v.slot,
+        deps.now(),
+      );
       if (!choice.ok) return { ok: false, errors: { when: choice.message } };
       slot = choice.slot;
       v = { ...v, publishAt: choice.at, contentHash: hashOf(v.text, v.targets, v.variants, v.media, choice.at) };
@@ -49,10 +57,23 @@ export async function submitPost(deps: WorkflowDeps, actor: Actor, input: Compos
       variants: v.variants,
       media: v.media.map((url) => ({ url })),
     });
-    if (slot) await bookSlot(tx, workspace.id, v.targets.map((t) => t.accountId), v.publishAt, post.id);
+    if (slot)
+      await bookSlot(
+        tx,
+        workspace.id,
+        v.targets.map((t) => t.accountId),
+        v.publishAt,
+        post.id,
+      );
     const followers = v.repeat ? await createFollowers(tx, post, v, v.repeat.rule, v.repeat.at) : 0;
     const series = v.repeat ? { series: describeRepeat(v.repeat.rule), followers, lastAt: v.repeat.at.at(-1)!.toISOString() } : {};
-    await recordEvent(tx, deps.queue, { workspaceId: workspace.id, postId: post.id, kind: 'submitted', actor: actor.userId, data: { publishAt: v.publishAt.toISOString(), ...(slot ? { slot } : {}), ...series } });
+    await recordEvent(tx, deps.queue, {
+      workspaceId: workspace.id,
+      postId: post.id,
+      kind: 'submitted',
+      actor: actor.userId,
+      data: { publishAt: v.publishAt.toISOString(), ...(slot ? { slot } : {}), ...series },
+    });
     if (workspace.approvals_required === 0) {
       const approved = await transitionPost(tx, post.id, 'approved', ['in_review']);
       await scheduleApprovedPost(tx, deps, approved!, actor.userId);

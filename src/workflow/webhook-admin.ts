@@ -2,7 +2,10 @@ import { newWebhookSecret } from '../crypto/webhook-signature.ts';
 import { insertSubscription, listSubscriptions, removeSubscription, type SubscriptionSummary } from '../db/webhooks.ts';
 import { parseWebhookUrl } from '../domain/webhook-url.ts';
 import { asAdmin } from './workspace-admin.ts';
-import { ok, refused, type Actor, type Outcome, type WorkflowDeps } from './deps.ts';
+import { addressProblem } from './outbound-checks.ts';
+import type { Actor } from './actor.ts';
+import type { WorkflowDeps } from './deps.ts';
+import { ok, refused, type Outcome } from './outcome.ts';
 import { webhookSettings } from './webhook-send.ts';
 
 export const WEBHOOKS_HELP =
@@ -30,12 +33,29 @@ export function webhooksCommand(deps: WorkflowDeps, actor: Actor, words: string[
 async function addWebhook(deps: WorkflowDeps, actor: Actor, args: string[]): Promise<Outcome> {
   const parsed = parseWebhookUrl(args[0] ?? '', { allowPlainHttp: webhookSettings(deps).allowPlainHttp });
   if (!parsed.ok) return refused(`${parsed.message} ${WEBHOOKS_HELP}`);
-  const events = args.slice(1).join(',').split(',').map((e) => e.trim().toLowerCase()).filter(Boolean);
+  const problem = await addressProblem(parsed.url);
+  if (problem)
+    return refused(
+      `The URL ${problem}: Greenlight only sends webhooks to public addresses (an operator can allow a private range with OUTBOUND_ALLOW_PRIVATE).`,
+    );
+  const events = args
+    .slice(1)
+    .join(',')
+    .split(',')
+    .map((e) => e.trim().toLowerCase())
+    .filter(Boolean);
   const bad = events.find((e) => !PATTERN.test(e));
   if (bad) return refused(`"${bad.slice(0, 40)}" is not an event kind (letters and _, optionally ending in *). ${WEBHOOKS_HELP}`);
-  if ((await listSubscriptions(deps.db, actor.workspaceId)).length >= MAX_SUBSCRIPTIONS) return refused(`A workspace can have ${MAX_SUBSCRIPTIONS} webhooks; remove one first.`);
+  if ((await listSubscriptions(deps.db, actor.workspaceId)).length >= MAX_SUBSCRIPTIONS)
+    return refused(`A workspace can have ${MAX_SUBSCRIPTIONS} webhooks; remove one first.`);
   const secret = newWebhookSecret();
-  const added = await insertSubscription(deps.db, deps.cipher, { workspaceId: actor.workspaceId, url: parsed.url, events: events.includes('*') ? [] : events, createdBy: actor.userId, secret });
+  const added = await insertSubscription(deps.db, deps.cipher, {
+    workspaceId: actor.workspaceId,
+    url: parsed.url,
+    events: events.includes('*') ? [] : events,
+    createdBy: actor.userId,
+    secret,
+  });
   deps.log.info({ workspaceId: actor.workspaceId, subscriptionId: added.id, userId: actor.userId }, 'webhook subscription added');
   return ok(
     `Webhook \`${shortId(added.id)}\` added: ${added.url} gets ${describeEvents(added.events)}.\n` +
@@ -60,7 +80,9 @@ async function removeWebhook(deps: WorkflowDeps, actor: Actor, id: string | unde
 }
 
 function line(s: SubscriptionSummary): string {
-  const last = s.lastState ? `last: ${s.lastState}${s.lastStatus !== null ? ` (HTTP ${s.lastStatus})` : ''}${s.lastAt ? ` at ${s.lastAt.toISOString().slice(0, 16).replace('T', ' ')} UTC` : ''}` : 'nothing sent yet';
+  const last = s.lastState
+    ? `last: ${s.lastState}${s.lastStatus !== null ? ` (HTTP ${s.lastStatus})` : ''}${s.lastAt ? ` at ${s.lastAt.toISOString().slice(0, 16).replace('T', ' ')} UTC` : ''}`
+    : 'nothing sent yet';
   const failed = s.failedLastDay > 0 ? `, ${s.failedLastDay} failed in the last day` : '';
   return `• \`${shortId(s.id)}\` ${s.url}: ${describeEvents(s.events)}; ${last}${failed}`;
 }

@@ -17,5 +17,9 @@ export async function fanOutToWebhooks(tx: Executor, queue: Queue, event: { id: 
  */
 export async function fanOutAllToWebhooks(tx: Executor, queue: Queue, events: { id: number; workspaceId: string; kind: string }[]): Promise<void> {
   const ids = await insertEventsDeliveries(tx, events);
-  await queue.sendWebhooks(tx, ids.map((deliveryId) => ({ deliveryId })), new Date());
+  await queue.sendWebhooks(
+    tx,
+    ids.map((deliveryId) => ({ deliveryId })),
+    new Date(),
+  );
 }

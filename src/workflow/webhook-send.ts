@@ -35,23 +35,38 @@ export async function handleWebhookJob(deps: WorkflowDeps, deliveryId: string, s
   if (!claimed) return;
   const started = Date.now();
   const result = claimed.removed ? { status: null, error: 'the subscription was removed' } : await post(deps, claimed, settings, signal);
-  const outcome: AttemptOutcome = { attempt: claimed.attempts, ...result, durationMs: Date.now() - started, next: next(deps, claimed, result, settings) };
+  const outcome: AttemptOutcome = {
+    attempt: claimed.attempts,
+    status: result.status,
+    error: result.error,
+    durationMs: Date.now() - started,
+    next: next(deps, claimed, result, settings),
+  };
   await inTransaction(deps.db, async (tx) => {
     await recordWebhookAttempt(tx, claimed.id, outcome);
     if (outcome.next.state === 'pending') await deps.queue.sendWebhook(tx, { deliveryId: claimed.id }, outcome.next.retryAt);
   });
-  const log = { webhookDeliveryId: claimed.id, eventId: claimed.event.id, kind: claimed.event.kind, attempt: claimed.attempts, status: result.status, state: outcome.next.state };
+  const log = {
+    webhookDeliveryId: claimed.id,
+    eventId: claimed.event.id,
+    kind: claimed.event.kind,
+    attempt: claimed.attempts,
+    status: result.status,
+    state: outcome.next.state,
+  };
   if (outcome.next.state === 'succeeded') deps.log.debug(log, 'webhook delivered');
   else deps.log.warn({ ...log, error: result.error }, 'webhook attempt failed');
 }
 
-type Result = { status: number | null; error: string | null };
+/** `refused`: the outbound guard refused the address; no later attempt can succeed until the URL changes. */
+type Result = { status: number | null; error: string | null; refused?: boolean };
 
 async function post(deps: WorkflowDeps, claimed: ClaimedWebhook, settings: WebhookSettings, signal: AbortSignal): Promise<Result> {
   const body = eventBody(claimed.event);
   try {
     const res = await send(
-      { network: 'webhook', timeoutMs: settings.timeoutMs },
+      // The URL is the team's own: checked by the outbound guard on every attempt (DNS can change).
+      { network: 'webhook', timeoutMs: settings.timeoutMs, guard: true },
       {
         method: 'POST',
         url: claimed.url,
@@ -67,16 +82,18 @@ async function post(deps: WorkflowDeps, claimed: ClaimedWebhook, settings: Webho
         what: 'webhook',
         secrets: [claimed.secret],
         maxBytes: 64 * 1024,
+        tolerateBody: true,
       },
     );
     return { status: res.status, error: res.status >= 200 && res.status < 300 ? null : `HTTP ${res.status}` };
   } catch (error) {
-    return { status: null, error: error instanceof NetworkError ? error.message : String(error) };
+    if (error instanceof NetworkError) return { status: null, error: error.message, refused: error.networkCode === 'outbound_refused' };
+    return { status: null, error: 'the request failed' };
   }
 }
 
 function next(deps: WorkflowDeps, claimed: ClaimedWebhook, result: Result, settings: WebhookSettings): AttemptOutcome['next'] {
   if (result.status !== null && result.status >= 200 && result.status < 300) return { state: 'succeeded' };
-  if (claimed.removed || claimed.attempts >= settings.attempts) return { state: 'failed' };
+  if (claimed.removed || result.refused || claimed.attempts >= settings.attempts) return { state: 'failed' };
   return { state: 'pending', retryAt: nextAttemptAt(deps.now(), claimed.attempts, settings, Math.random()) };
 }

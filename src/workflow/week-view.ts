@@ -10,9 +10,7 @@ import type { WorkflowDeps } from './deps.ts';
 /** A day shows at most this many posts (Slack's sections hold 3,000 characters); the rest are counted. */
 export const POSTS_PER_DAY = 12;
 
-export type WeekEntry =
-  | { kind: 'post'; at: Date; post: CalendarPost }
-  | { kind: 'free'; at: Date; accounts: string[] };
+export type WeekEntry = { kind: 'post'; at: Date; post: CalendarPost } | { kind: 'free'; at: Date; accounts: string[] };
 
 export interface WeekView {
   zone: string;
@@ -45,9 +43,15 @@ const STATE_WORDS: Record<PostState, string> = {
 export async function buildWeekView(deps: Pick<WorkflowDeps, 'db' | 'now'>, workspaceId: string, zone: string, offset: number): Promise<WeekView> {
   const now = deps.now();
   const week = weekOf(now, zone, offset);
-  const [days, slots, accounts] = await Promise.all([calendarDays(deps.db, workspaceId, week.days, POSTS_PER_DAY), listSlots(deps.db, workspaceId), listAccounts(deps.db, workspaceId)]);
+  const [days, slots, accounts] = await Promise.all([
+    calendarDays(deps.db, workspaceId, week.days, POSTS_PER_DAY),
+    listSlots(deps.db, workspaceId),
+    listAccounts(deps.db, workspaceId),
+  ]);
 
-  const free: WeekEntry[] = (await freeSlots(deps, workspaceId, new Date(Math.max(now.getTime(), week.start.getTime())), week.end, slots, accounts)).map((f) => ({ kind: 'free', ...f }));
+  const free: WeekEntry[] = (await freeSlots(deps, workspaceId, new Date(Math.max(now.getTime(), week.start.getTime())), week.end, slots, accounts)).map(
+    (f) => ({ kind: 'free', ...f }),
+  );
 
   return {
     zone,
@@ -86,7 +90,11 @@ export async function freeSlots(
       wanted.set(at.getTime(), set);
     }
   }
-  const taken = await takenAt(deps.db, workspaceId, [...wanted.keys()].map((t) => new Date(t)));
+  const taken = await takenAt(
+    deps.db,
+    workspaceId,
+    [...wanted.keys()].map((t) => new Date(t)),
+  );
   const busy = new Set(taken.map((t) => `${t.at.getTime()}:${t.account_id}`));
   return [...wanted.entries()]
     .sort(([a], [b]) => a - b)
@@ -143,7 +151,13 @@ export function weekText(view: WeekView, format: WeekFormat): string {
  * The rolling queue's lines with the free slots between the posts, by time. Free slots are only shown
  * up to the last listed post when the list was cut at its limit (after it, the list knows nothing).
  */
-export function withFreeSlots<P extends { publish_at: Date }>(posts: P[], free: { at: Date; accounts: string[] }[], line: (p: P) => string, freeLine: (f: { at: Date; accounts: string[] }) => string, limit = 50): string[] {
+export function withFreeSlots<P extends { publish_at: Date }>(
+  posts: P[],
+  free: { at: Date; accounts: string[] }[],
+  line: (p: P) => string,
+  freeLine: (f: { at: Date; accounts: string[] }) => string,
+  limit = 50,
+): string[] {
   const cutAt = posts.length >= limit ? posts.at(-1)!.publish_at.getTime() : Infinity;
   const entries = [
     ...posts.map((p) => ({ at: p.publish_at.getTime(), text: line(p), order: 0 })),

@@ -1,5 +1,15 @@
 import { NETWORKS } from '../domain/networks.ts';
-import { QUEUES, publishQueue, type DigestJob, type NotifyJob, type PublishJob, type MetricsJob, type RemindJob, type ReviewDeadlineJob, type WebhookJob } from '../queue/queue.ts';
+import {
+  QUEUES,
+  publishQueue,
+  type DigestJob,
+  type NotifyJob,
+  type PublishJob,
+  type MetricsJob,
+  type RemindJob,
+  type ReviewDeadlineJob,
+  type WebhookJob,
+} from '../queue/queue.ts';
 import { handleMetricsBatch } from './analytics/collect-metrics.ts';
 import { handleDigestJob, scheduleDigests } from './digest/send-digest.ts';
 import { handleWebhookJob } from './webhook-send.ts';
@@ -33,11 +43,11 @@ export async function startWorkers(deps: WorkflowDeps, options: { publishConcurr
   // heads of their posts, so after a burst (a receipt per delivery) fewer, larger fetches cost the
   // database less (docs/benchmarks.md, issue 18); one post's jobs still never share a batch.
   const loadNotify = coalesce((postIds: string[]) => findPostsWithWorkspaces(deps.db, postIds), { maxBatch: 25, windowMs: 0 });
-  await deps.queue.work<NotifyJob>(QUEUES.notify, { loops: 2, batchSize: 25 }, (job) =>
-    handleNotifyJob(deps, job.data.postId, loadNotify),
-  );
+  await deps.queue.work<NotifyJob>(QUEUES.notify, { loops: 2, batchSize: 25 }, (job) => handleNotifyJob(deps, job.data.postId, loadNotify));
   await deps.queue.work<RemindJob>(QUEUES.remind, { loops: 1, batchSize: 5 }, (job) => handleRemindJob(deps, job.data.postId, job.data.version));
-  await deps.queue.work<ReviewDeadlineJob>(QUEUES.reviewDeadline, { loops: 1, batchSize: 5 }, (job) => handleReviewDeadlineJob(deps, job.data.postId, job.data.version));
+  await deps.queue.work<ReviewDeadlineJob>(QUEUES.reviewDeadline, { loops: 1, batchSize: 5 }, (job) =>
+    handleReviewDeadlineJob(deps, job.data.postId, job.data.version),
+  );
   await deps.queue.work(QUEUES.sweep, { loops: 1, batchSize: 1 }, async () => {
     await sweep(deps);
   });

@@ -5,7 +5,9 @@ import { isValidTimeZone } from '../domain/local-time.ts';
 import { validateApprovalPolicy } from '../domain/approval-policy.ts';
 import { NETWORK_LABELS, NETWORKS, isNetwork } from '../domain/networks.ts';
 import { connectLink } from './accounts/connect-link.ts';
-import { ok, refused, type Actor, type Outcome, type WorkflowDeps } from './deps.ts';
+import type { Actor } from './actor.ts';
+import type { WorkflowDeps } from './deps.ts';
+import { ok, refused, type Outcome } from './outcome.ts';
 import { recordEvent } from './record-event.ts';
 
 /** A delivery held longer than this past its time asks before publishing late. */
@@ -45,7 +47,13 @@ export function resumeWorkspace(deps: WorkflowDeps, actor: Actor): Promise<Outco
       let asked = 0;
       for (const d of held) {
         if (now.getTime() - d.due_at.getTime() > LATE_AFTER_MS) {
-          await recordEvent(tx, deps.queue, { workspaceId: actor.workspaceId, postId: d.post_id, deliveryId: d.id, kind: 'delivery_late', data: { network: d.network, dueAt: d.due_at.toISOString() } });
+          await recordEvent(tx, deps.queue, {
+            workspaceId: actor.workspaceId,
+            postId: d.post_id,
+            deliveryId: d.id,
+            kind: 'delivery_late',
+            data: { network: d.network, dueAt: d.due_at.toISOString() },
+          });
           asked += 1;
           continue;
         }
@@ -57,16 +65,21 @@ export function resumeWorkspace(deps: WorkflowDeps, actor: Actor): Promise<Outco
       }
       return { resumed, asked };
     });
-    return ok(`Publishing resumed: ${counts.resumed} held ${counts.resumed === 1 ? 'delivery continues' : 'deliveries continue'}${counts.asked ? `, ${counts.asked} long past their time ask in their thread whether to publish late` : ''}.`);
+    return ok(
+      `Publishing resumed: ${counts.resumed} held ${counts.resumed === 1 ? 'delivery continues' : 'deliveries continue'}${counts.asked ? `, ${counts.asked} long past their time ask in their thread whether to publish late` : ''}.`,
+    );
   });
 }
 
 export function changeSettings(deps: WorkflowDeps, actor: Actor, settings: WorkspaceSettings): Promise<Outcome> {
   return asAdmin(deps, actor, async () => {
     const problems: string[] = [];
-    if (settings.default_zone !== undefined && !isValidTimeZone(settings.default_zone)) problems.push(`"${settings.default_zone}" is not an IANA time zone (e.g. Europe/Berlin).`);
-    if (settings.approvals_required !== undefined) problems.push(...validateApprovalPolicy({ approvalsRequired: settings.approvals_required, allowSelfApproval: false }));
-    if (settings.reminder_after_minutes !== undefined && !(settings.reminder_after_minutes >= 5 && settings.reminder_after_minutes <= 10_080)) problems.push('The reminder delay must be 5 to 10080 minutes.');
+    if (settings.default_zone !== undefined && !isValidTimeZone(settings.default_zone))
+      problems.push(`"${settings.default_zone}" is not an IANA time zone (e.g. Europe/Berlin).`);
+    if (settings.approvals_required !== undefined)
+      problems.push(...validateApprovalPolicy({ approvalsRequired: settings.approvals_required, allowSelfApproval: false }));
+    if (settings.reminder_after_minutes !== undefined && !(settings.reminder_after_minutes >= 5 && settings.reminder_after_minutes <= 10_080))
+      problems.push('The reminder delay must be 5 to 10080 minutes.');
     if (problems.length > 0) return refused(problems.join(' '));
     await updateWorkspaceSettings(deps.db, actor.workspaceId, settings);
     return ok('Settings saved.');

@@ -69,9 +69,31 @@ async function main(): Promise<number> {
     await migrateToLatest(db);
     await queue.start();
     const seeded = await seed(db, queue, cipher, emus);
-    say(`seeded ${seeded.deliveries} deliveries (${POSTS} posts to two of X, Mastodon, LinkedIn and Threads each, ${REVOKED_POSTS} to an X account whose token will be revoked)`);
+    say(
+      `seeded ${seeded.deliveries} deliveries (${POSTS} posts to two of X, Mastodon, LinkedIn and Threads each, ${REVOKED_POSTS} to an X account whose token will be revoked)`,
+    );
 
-    const env = { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'error', DATABASE_URL: url, X_API_URL: x.url, LINKEDIN_API_URL: linkedin.url, THREADS_API_URL: threads.url, ENCRYPTION_KEYS: keys, ENCRYPTION_PRIMARY_KEY_ID: 'chaos', STATE_SECRET: 'c'.repeat(40), NETWORK_TIMEOUT_MS: '1500', PUBLISH_RETRIES: '8', PUBLISH_RETRY_BASE_MS: '200', PUBLISH_RETRY_MAX_MS: '3000', PUBLISH_CONCURRENCY: '40', POSTING_LIMITS: 'x=100000/15m' };
+    const env = {
+      ...process.env,
+      NODE_ENV: 'test',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'error',
+      DATABASE_URL: url,
+      X_API_URL: x.url,
+      LINKEDIN_API_URL: linkedin.url,
+      THREADS_API_URL: threads.url,
+      ENCRYPTION_KEYS: keys,
+      ENCRYPTION_PRIMARY_KEY_ID: 'chaos',
+      STATE_SECRET: 'c'.repeat(40),
+      NETWORK_TIMEOUT_MS: '1500',
+      PUBLISH_RETRIES: '8',
+      PUBLISH_RETRY_BASE_MS: '200',
+      PUBLISH_RETRY_MAX_MS: '3000',
+      PUBLISH_CONCURRENCY: '40',
+      POSTING_LIMITS: 'x=100000/15m',
+      OUTBOUND_ALLOW_PRIVATE: '127.0.0.0/8,::1/128',
+    };
     const startWorker = (i: number) => {
       workers[i] = spawn(process.execPath, ['src/main.ts'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
       workers[i]!.on('exit', () => {
@@ -113,7 +135,7 @@ async function main(): Promise<number> {
       if (Date.now() - started > 3_000 && !seeded.revoked) {
         x.revokeToken(seeded.revokedToken);
         seeded.revoked = true;
-        say('revoked the second X account\'s token');
+        say("revoked the second X account's token");
       }
       // A worker killed outright, mid-whatever it was doing.
       if (chaos && Math.random() < 0.5) {
@@ -173,7 +195,15 @@ async function seed(db: Db, queue: ReturnType<typeof createQueue>, cipher: Token
   const page = linkedin.issueToken('urn:li:organization:7700');
   const profiles = [threads.issueToken(), threads.issueToken()];
   const connect = (network: 'x' | 'mastodon' | 'linkedin' | 'threads', id: string, name: string, accessToken: string, instanceUrl?: string) =>
-    connectAccount(db, cipher, { workspaceId: workspace.id, network, externalAccountId: id, displayName: name, connectedBy: 'UCHAOS', credentials: { accessToken }, ...(instanceUrl ? { instanceUrl } : {}) });
+    connectAccount(db, cipher, {
+      workspaceId: workspace.id,
+      network,
+      externalAccountId: id,
+      displayName: name,
+      connectedBy: 'UCHAOS',
+      credentials: { accessToken },
+      ...(instanceUrl ? { instanceUrl } : {}),
+    });
   const accounts = {
     x: await connect('x', xMain.userId, '@main', xMain.accessToken),
     xRevoked: await connect('x', xRevoked.userId, '@second', xRevoked.accessToken),
@@ -181,7 +211,18 @@ async function seed(db: Db, queue: ReturnType<typeof createQueue>, cipher: Token
     linkedin: await connect('linkedin', page.author, 'Chaos Inc.', page.accessToken),
     threads: await Promise.all(profiles.map((t) => connect('threads', t.userId, `@${t.username}`, t.accessToken))),
   };
-  const deps = { db, queue, cipher, log, metrics: createMetrics(), now: () => new Date(), adapters: {}, chats: {}, publicUrl: 'http://127.0.0.1', publish: { retries: 3, baseMs: 100, maxMs: 1000, stuckAfterMs: 13_000 } } satisfies WorkflowDeps;
+  const deps = {
+    db,
+    queue,
+    cipher,
+    log,
+    metrics: createMetrics(),
+    now: () => new Date(),
+    adapters: {},
+    chats: {},
+    publicUrl: 'http://127.0.0.1',
+    publish: { retries: 3, baseMs: 100, maxMs: 1000, stuckAfterMs: 13_000 },
+  } satisfies WorkflowDeps;
   const run = Date.now().toString(36);
   let deliveries = 0;
   for (let i = 0; i < POSTS + REVOKED_POSTS; i++) {
@@ -190,16 +231,36 @@ async function seed(db: Db, queue: ReturnType<typeof createQueue>, cipher: Token
     const m = accounts.mastodon[round % accounts.mastodon.length]!.id;
     const t = accounts.threads[round % accounts.threads.length]!.id;
     const [xs, l] = [accounts.x.id, accounts.linkedin.id];
-    const pairs = [[xs, m], [xs, l], [xs, t], [m, l], [m, t], [l, t]];
+    const pairs = [
+      [xs, m],
+      [xs, l],
+      [xs, t],
+      [m, l],
+      [m, t],
+      [l, t],
+    ];
     const targets = i < POSTS ? pairs[i % pairs.length]! : [accounts.xRevoked.id];
     // Due over the first few seconds of the run, so kills and the restart land mid-burst.
     const when = `${new Date(Date.now() + 4_000 + (i % 100) * 60).toISOString()}`;
-    const result = await submitPost(deps, { workspaceId: workspace.id, userId: 'UCHAOS' }, { text: `Chaos post ${i} (${run})`, accountIds: targets, variants: {}, media: [], when, zone: 'UTC', note: null }, 'CCHAOS');
+    const result = await submitPost(
+      deps,
+      { workspaceId: workspace.id, userId: 'UCHAOS' },
+      { text: `Chaos post ${i} (${run})`, accountIds: targets, variants: {}, media: [], when, zone: 'UTC', note: null },
+      'CCHAOS',
+    );
     if (!result.ok) throw new Error(`seeding failed: ${JSON.stringify(result.errors)}`);
     deliveries += targets.length;
   }
-  return { deps, workspaceId: workspace.id, deliveries, revokedAccountId: accounts.xRevoked.id, revokedToken: xRevoked.accessToken, revoked: false, xUsers: { main: xMain.userId, revoked: xRevoked.userId },
-    threadsUsers: new Map(accounts.threads.map((a, i) => [a.id, profiles[i]!.userId])) };
+  return {
+    deps,
+    workspaceId: workspace.id,
+    deliveries,
+    revokedAccountId: accounts.xRevoked.id,
+    revokedToken: xRevoked.accessToken,
+    revoked: false,
+    xUsers: { main: xMain.userId, revoked: xRevoked.userId },
+    threadsUsers: new Map(accounts.threads.map((a, i) => [a.id, profiles[i]!.userId])),
+  };
 }
 
 /**
@@ -209,38 +270,62 @@ async function seed(db: Db, queue: ReturnType<typeof createQueue>, cipher: Token
 async function unsettled(db: Db, waitingAccountId?: string): Promise<number> {
   const row = await sql<{ n: number }>`
     SELECT count(*)::int AS n FROM deliveries
-    WHERE state IN ('pending', 'sending') OR (state IN ('held', 'needs_reconnect') AND account_id <> ${waitingAccountId ?? '00000000-0000-0000-0000-000000000000'})`.execute(db).catch(() => ({ rows: [{ n: -1 }] }));
+    WHERE state IN ('pending', 'sending') OR (state IN ('held', 'needs_reconnect') AND account_id <> ${waitingAccountId ?? '00000000-0000-0000-0000-000000000000'})`
+    .execute(db)
+    .catch(() => ({ rows: [{ n: -1 }] }));
   return row.rows[0]!.n;
 }
 
 /** A new token for the same X user, stored by the connect flow's own code; then Retry where the thread offers it. */
-async function reconnectRevoked(deps: WorkflowDeps, x: Emulators['x'], seeded: Awaited<ReturnType<typeof seed>>): Promise<{ resumed: number; retried: number }> {
+async function reconnectRevoked(
+  deps: WorkflowDeps,
+  x: Emulators['x'],
+  seeded: Awaited<ReturnType<typeof seed>>,
+): Promise<{ resumed: number; retried: number }> {
   const fresh = x.issueToken(seeded.xUsers.revoked);
   const connected = await completeConnect(deps, {
     workspaceId: seeded.workspaceId,
     userId: 'UCHAOS',
     network: 'x',
-    identity: { externalAccountId: seeded.xUsers.revoked, displayName: '@second', credentials: { accessToken: fresh.accessToken, refreshToken: fresh.refreshToken } },
+    identity: {
+      externalAccountId: seeded.xUsers.revoked,
+      displayName: '@second',
+      credentials: { accessToken: fresh.accessToken, refreshToken: fresh.refreshToken },
+    },
   });
   if (!connected.ok) throw new Error(`reconnecting failed: expected ${connected.expected}`);
-  const failed = await deps.db.selectFrom('deliveries').select('id').where('account_id', '=', seeded.revokedAccountId).where('state', '=', 'needs_reconnect').execute();
+  const failed = await deps.db
+    .selectFrom('deliveries')
+    .select('id')
+    .where('account_id', '=', seeded.revokedAccountId)
+    .where('state', '=', 'needs_reconnect')
+    .execute();
   let retried = 0;
   for (const d of failed) if ((await deliveryAction(deps, { workspaceId: seeded.workspaceId, userId: 'UCHAOS' }, d.id, 'retry')).ok) retried += 1;
   return { resumed: connected.resumed, retried };
 }
 
-async function verify(db: Db, { x, mastodon, linkedin, threads }: Emulators, seeded: Awaited<ReturnType<typeof seed>>, run: { kills: number; seconds: number }): Promise<number> {
+async function verify(
+  db: Db,
+  { x, mastodon, linkedin, threads }: Emulators,
+  seeded: Awaited<ReturnType<typeof seed>>,
+  run: { kills: number; seconds: number },
+): Promise<number> {
   const rows = await db
     .selectFrom('deliveries')
     .innerJoin('posts', 'posts.id', 'deliveries.post_id')
     .select(['deliveries.id', 'deliveries.state', 'deliveries.network', 'deliveries.account_id', 'deliveries.last_error', 'posts.text'])
     .execute();
   const postsAt = (network: string, accountId: string, text: string) =>
-    network === 'mastodon' ? mastodon.posts.filter((p) => p.text === text).length
-      : network === 'linkedin' ? linkedin.posts.filter((p) => p.text === text).length // commentary escapes ( and )
-        // Threads keeps the container's text as sent; the post belongs to the delivery's own profile.
-        : network === 'threads' ? threads.posts.filter((p) => p.text === text && p.userId === seeded.threadsUsers.get(accountId)).length
-        : x.posts.filter((p) => p.text === text && p.authorId === (accountId === seeded.revokedAccountId ? seeded.xUsers.revoked : seeded.xUsers.main)).length;
+    network === 'mastodon'
+      ? mastodon.posts.filter((p) => p.text === text).length
+      : network === 'linkedin'
+        ? linkedin.posts.filter((p) => p.text === text).length // commentary escapes ( and )
+        : // Threads keeps the container's text as sent; the post belongs to the delivery's own profile.
+          network === 'threads'
+          ? threads.posts.filter((p) => p.text === text && p.userId === seeded.threadsUsers.get(accountId)).length
+          : x.posts.filter((p) => p.text === text && p.authorId === (accountId === seeded.revokedAccountId ? seeded.xUsers.revoked : seeded.xUsers.main))
+              .length;
   const counts: Record<string, number> = {};
   let lost = 0;
   let duplicated = 0;
@@ -254,11 +339,18 @@ async function verify(db: Db, { x, mastodon, linkedin, threads }: Emulators, see
     else if (['failed', 'skipped'].includes(d.state) && found !== 0) wrong += 1;
   }
   say(`after ${run.seconds.toFixed(0)} s, ${run.kills} worker kills and one PostgreSQL restart:`);
-  say(`deliveries ${rows.length}: ${Object.entries(counts).map(([s, n]) => `${s} ${n}`).join(', ')}`);
+  say(
+    `deliveries ${rows.length}: ${Object.entries(counts)
+      .map(([s, n]) => `${s} ${n}`)
+      .join(', ')}`,
+  );
   say(`posts at the emulators: X ${x.posts.length}, Mastodon ${mastodon.posts.length}, LinkedIn ${linkedin.posts.length}, Threads ${threads.posts.length}`);
-  const threadsCalls = (re: RegExp, paged = false) => threads.requests.filter((r) => re.test(`${r.method} ${r.path}`) && (!paged || r.query.after !== undefined)).length;
+  const threadsCalls = (re: RegExp, paged = false) =>
+    threads.requests.filter((r) => re.test(`${r.method} ${r.path}`) && (!paged || r.query.after !== undefined)).length;
   const lists = /^GET \/v1\.0\/\d+\/(threads|replies)$/;
-  say(`Threads calls: ${threadsCalls(/^POST \/v1\.0\/\d+\/threads$/)} containers, ${threadsCalls(/^POST .*\/threads_publish$/)} threads_publish, ${threadsCalls(lists)} pages of recent posts read to reconcile (${threadsCalls(lists, true)} after a cursor)`);
+  say(
+    `Threads calls: ${threadsCalls(/^POST \/v1\.0\/\d+\/threads$/)} containers, ${threadsCalls(/^POST .*\/threads_publish$/)} threads_publish, ${threadsCalls(lists)} pages of recent posts read to reconcile (${threadsCalls(lists, true)} after a cursor)`,
+  );
   // Why the failed ones failed (faults may outlast a delivery's retries; what matters is that none of them was posted).
   const causes = rows.filter((d) => d.state === 'failed').map((d) => `${d.network} ${d.last_error?.class ?? '?'}: ${d.last_error?.message ?? ''}`);
   for (const [cause, n] of Object.entries(Object.groupBy(causes, (c) => c))) say(`  failed ${n!.length}× ${cause}`);
@@ -270,16 +362,36 @@ async function verify(db: Db, { x, mastodon, linkedin, threads }: Emulators, see
 }
 
 /** On failure: what the queue holds for a few of the deliveries that went wrong. */
-async function explain(db: Db, rows: { id: string; state: string; network: string; account_id: string; text: string }[], postsAt: (n: string, a: string, t: string) => number): Promise<void> {
-  const bad = rows.filter((d) => ['pending', 'sending', 'held', 'needs_reconnect'].includes(d.state) || (!['published', 'unconfirmed'].includes(d.state) && postsAt(d.network, d.account_id, d.text) > 0) || (d.state === 'published' && postsAt(d.network, d.account_id, d.text) !== 1));
-  const limits = await db.selectFrom('account_limits').innerJoin('social_accounts', 'social_accounts.id', 'account_limits.account_id').select(['social_accounts.network', 'limited_until', 'reason']).execute();
+async function explain(
+  db: Db,
+  rows: { id: string; state: string; network: string; account_id: string; text: string }[],
+  postsAt: (n: string, a: string, t: string) => number,
+): Promise<void> {
+  const bad = rows.filter(
+    (d) =>
+      ['pending', 'sending', 'held', 'needs_reconnect'].includes(d.state) ||
+      (!['published', 'unconfirmed'].includes(d.state) && postsAt(d.network, d.account_id, d.text) > 0) ||
+      (d.state === 'published' && postsAt(d.network, d.account_id, d.text) !== 1),
+  );
+  const limits = await db
+    .selectFrom('account_limits')
+    .innerJoin('social_accounts', 'social_accounts.id', 'account_limits.account_id')
+    .select(['social_accounts.network', 'limited_until', 'reason'])
+    .execute();
   for (const l of limits) say(`  account limit: ${l.network} until ${l.limited_until.toISOString()} (${l.reason})`);
   for (const d of bad.slice(0, 6)) {
-    const jobs = await sql<{ state: string; retry_count: number; start_after: Date; name: string }>`SELECT name, state, retry_count, start_after FROM pgboss.job WHERE singleton_key = ${d.id} ORDER BY created_on`.execute(db);
+    const jobs = await sql<{
+      state: string;
+      retry_count: number;
+      start_after: Date;
+      name: string;
+    }>`SELECT name, state, retry_count, start_after FROM pgboss.job WHERE singleton_key = ${d.id} ORDER BY created_on`.execute(db);
     const row = await db.selectFrom('deliveries').select(['attempts', 'due_at', 'last_error', 'sending_started_at']).where('id', '=', d.id).executeTakeFirst();
     const events = await db.selectFrom('events').select(['kind', 'data']).where('delivery_id', '=', d.id).orderBy('id').execute();
     say(`    events: ${events.map((e) => `${e.kind} ${JSON.stringify(e.data)}`).join(' | ')}`);
-    say(`  ${d.network} ${d.state} posts=${postsAt(d.network, d.account_id, d.text)} attempts=${row?.attempts} due=${row?.due_at?.toISOString()} last_error=${JSON.stringify(row?.last_error)} jobs=${JSON.stringify(jobs.rows.map((j) => `${j.state}/${j.retry_count}/${new Date(j.start_after).toISOString()}`))}`);
+    say(
+      `  ${d.network} ${d.state} posts=${postsAt(d.network, d.account_id, d.text)} attempts=${row?.attempts} due=${row?.due_at?.toISOString()} last_error=${JSON.stringify(row?.last_error)} jobs=${JSON.stringify(jobs.rows.map((j) => `${j.state}/${j.retry_count}/${new Date(j.start_after).toISOString()}`))}`,
+    );
   }
 }
 

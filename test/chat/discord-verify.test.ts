@@ -11,7 +11,7 @@ const body = Buffer.from('{"type":1}');
 const signed = (timestamp: string, payload: Buffer) => sign(null, Buffer.concat([Buffer.from(timestamp), payload]), privateKey).toString('hex');
 
 describe('verifyDiscordRequest', () => {
-  it('accepts Discord\'s signature over timestamp + raw body', () => {
+  it("accepts Discord's signature over timestamp + raw body", () => {
     expect(verifyDiscordRequest(key, { signature: signed(ts, body), timestamp: ts, body }, NOW)).toBe(true);
   });
 
@@ -20,8 +20,11 @@ describe('verifyDiscordRequest', () => {
     expect(verifyDiscordRequest(key, { signature, timestamp: ts, body: Buffer.from('{"type":2}') }, NOW)).toBe(false);
     expect(verifyDiscordRequest(key, { signature, timestamp: String(NOW / 1000 + 1), body }, NOW)).toBe(false);
     const other = generateKeyPairSync('ed25519').privateKey;
-    expect(verifyDiscordRequest(key, { signature: sign(null, Buffer.concat([Buffer.from(ts), body]), other).toString('hex'), timestamp: ts, body }, NOW)).toBe(false);
-    for (const bad of [undefined, '', 'zz', signature.slice(2), `${signature}00`]) expect(verifyDiscordRequest(key, { signature: bad, timestamp: ts, body }, NOW)).toBe(false);
+    expect(verifyDiscordRequest(key, { signature: sign(null, Buffer.concat([Buffer.from(ts), body]), other).toString('hex'), timestamp: ts, body }, NOW)).toBe(
+      false,
+    );
+    for (const bad of [undefined, '', 'zz', signature.slice(2), `${signature}00`])
+      expect(verifyDiscordRequest(key, { signature: bad, timestamp: ts, body }, NOW)).toBe(false);
     expect(verifyDiscordRequest(key, { signature, timestamp: undefined, body }, NOW)).toBe(false);
     expect(verifyDiscordRequest(key, { signature, timestamp: `${ts}.5`, body }, NOW)).toBe(false);
   });

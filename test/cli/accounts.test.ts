@@ -29,9 +29,23 @@ const accounts: Record<'x' | 'mastodon' | 'linkedin' | 'facebook' | 'threads' | 
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
-  [x, mastodon, linkedin, facebook, threads, pds] = await Promise.all([startXEmulator(), startMastodonEmulator(), startLinkedInEmulator(), startFacebookEmulator(), startThreadsEmulator(), startPds()]);
+  [x, mastodon, linkedin, facebook, threads, pds] = await Promise.all([
+    startXEmulator(),
+    startMastodonEmulator(),
+    startLinkedInEmulator(),
+    startFacebookEmulator(),
+    startThreadsEmulator(),
+    startPds(),
+  ]);
   bskyDesk = await pds.createAccount('desk');
-  env = { DATABASE_URL: testDb.url, X_API_URL: x.url, LINKEDIN_API_URL: linkedin.url, FACEBOOK_API_URL: facebook.url, THREADS_API_URL: threads.url, ...keys.env };
+  env = {
+    DATABASE_URL: testDb.url,
+    X_API_URL: x.url,
+    LINKEDIN_API_URL: linkedin.url,
+    FACEBOOK_API_URL: facebook.url,
+    THREADS_API_URL: threads.url,
+    ...keys.env,
+  };
   const workspace = await findOrCreateWorkspace(testDb.db, 'slack', 'T0CLIACCOUNTS');
   const xUser = x.issueToken('2001');
   const mUser = mastodon.createAccount('desk');
@@ -40,13 +54,51 @@ beforeAll(async () => {
   const thUser = threads.issueToken('7100', 'desk');
   secrets.push(xUser.accessToken, xUser.refreshToken, mUser.accessToken, liPage.accessToken, liPage.refreshToken, fbPage.accessToken, thUser.accessToken);
   const base = { workspaceId: workspace.id, connectedBy: 'U0ADMIN' };
-  accounts.x = await connectAccount(testDb.db, keys.cipher, { ...base, network: 'x', externalAccountId: xUser.userId, displayName: '@desk', credentials: { accessToken: xUser.accessToken, refreshToken: xUser.refreshToken } });
-  accounts.mastodon = await connectAccount(testDb.db, keys.cipher, { ...base, network: 'mastodon', externalAccountId: mUser.accountId, displayName: '@desk@mastodon.test', instanceUrl: mastodon.url, credentials: { accessToken: mUser.accessToken } });
-  accounts.linkedin = await connectAccount(testDb.db, keys.cipher, { ...base, network: 'linkedin', externalAccountId: liPage.author, displayName: 'Desk Inc.', credentials: { accessToken: liPage.accessToken, expiresAt: new Date(Date.now() + 86_400_000) } });
-  accounts.facebook = await connectAccount(testDb.db, keys.cipher, { ...base, network: 'facebook', externalAccountId: fbPage.pageId, displayName: 'Desk Page', credentials: { accessToken: fbPage.accessToken } });
-  accounts.threads = await connectAccount(testDb.db, keys.cipher, { ...base, network: 'threads', externalAccountId: thUser.userId, displayName: '@desk', credentials: { accessToken: thUser.accessToken } });
+  accounts.x = await connectAccount(testDb.db, keys.cipher, {
+    ...base,
+    network: 'x',
+    externalAccountId: xUser.userId,
+    displayName: '@desk',
+    credentials: { accessToken: xUser.accessToken, refreshToken: xUser.refreshToken },
+  });
+  accounts.mastodon = await connectAccount(testDb.db, keys.cipher, {
+    ...base,
+    network: 'mastodon',
+    externalAccountId: mUser.accountId,
+    displayName: '@desk@mastodon.test',
+    instanceUrl: mastodon.url,
+    credentials: { accessToken: mUser.accessToken },
+  });
+  accounts.linkedin = await connectAccount(testDb.db, keys.cipher, {
+    ...base,
+    network: 'linkedin',
+    externalAccountId: liPage.author,
+    displayName: 'Desk Inc.',
+    credentials: { accessToken: liPage.accessToken, expiresAt: new Date(Date.now() + 86_400_000) },
+  });
+  accounts.facebook = await connectAccount(testDb.db, keys.cipher, {
+    ...base,
+    network: 'facebook',
+    externalAccountId: fbPage.pageId,
+    displayName: 'Desk Page',
+    credentials: { accessToken: fbPage.accessToken },
+  });
+  accounts.threads = await connectAccount(testDb.db, keys.cipher, {
+    ...base,
+    network: 'threads',
+    externalAccountId: thUser.userId,
+    displayName: '@desk',
+    credentials: { accessToken: thUser.accessToken },
+  });
   // The account's PDS is stored with it (instance_url), as when it is connected: the CLI needs no BLUESKY_SERVICE_URL.
-  accounts.bluesky = await connectAccount(testDb.db, keys.cipher, { ...base, network: 'bluesky', externalAccountId: bskyDesk.did, displayName: '@desk.test', instanceUrl: pds.url, credentials: { accessToken: bskyDesk.accessJwt, refreshToken: bskyDesk.refreshJwt, expiresAt: jwtExpiry(bskyDesk.accessJwt) } });
+  accounts.bluesky = await connectAccount(testDb.db, keys.cipher, {
+    ...base,
+    network: 'bluesky',
+    externalAccountId: bskyDesk.did,
+    displayName: '@desk.test',
+    instanceUrl: pds.url,
+    credentials: { accessToken: bskyDesk.accessJwt, refreshToken: bskyDesk.refreshJwt, expiresAt: jwtExpiry(bskyDesk.accessJwt) },
+  });
 });
 
 afterAll(async () => {
@@ -97,7 +149,9 @@ describe('greenlight accounts', () => {
     mastodon.revokeToken(secrets[2]!);
     const one = await runCli(['accounts', 'check', accounts.mastodon.id], env);
     expect(one.code).toBe(1);
-    expect(one.stdout).toBe(`✗ Mastodon @desk@mastodon.test ${accounts.mastodon.id}: Mastodon refused the token: The access token was revoked — reconnect it: /greenlight connect mastodon\n`);
+    expect(one.stdout).toBe(
+      `✗ Mastodon @desk@mastodon.test ${accounts.mastodon.id}: Mastodon refused the token: The access token was revoked — reconnect it: /greenlight connect mastodon\n`,
+    );
 
     x.revokeToken(secrets[0]!);
     facebook.revokeToken(secrets[5]!);
@@ -108,8 +162,14 @@ describe('greenlight accounts', () => {
     expect(json.code).toBe(1);
     const checks = JSON.parse(json.stdout) as { accountId: string; status: string; detail: string }[];
     expect(checks.find((c) => c.accountId === accounts.x.id)).toMatchObject({ status: 'fail', detail: 'X refused the token: Unauthorized' });
-    expect(checks.find((c) => c.accountId === accounts.facebook.id)).toMatchObject({ status: 'fail', detail: expect.stringMatching(/^Facebook refused the token: /) });
-    expect(checks.find((c) => c.accountId === accounts.bluesky.id)).toMatchObject({ status: 'fail', detail: 'Bluesky refused the token: the account is deactivated' });
+    expect(checks.find((c) => c.accountId === accounts.facebook.id)).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(/^Facebook refused the token: /),
+    });
+    expect(checks.find((c) => c.accountId === accounts.bluesky.id)).toMatchObject({
+      status: 'fail',
+      detail: 'Bluesky refused the token: the account is deactivated',
+    });
     expectNoSecret(json);
     expectNoSecret(one);
     expect((await runCli(['accounts', 'check', 'not-an-id'], env)).code).toBe(2);
@@ -117,17 +177,37 @@ describe('greenlight accounts', () => {
 
   it('disconnect refuses without a terminal or --yes; with --yes it holds the account’s queued deliveries', async () => {
     const workspaceId = accounts.mastodon.workspace_id;
-    const post = await insertPost(testDb.db, { workspaceId, authorId: 'U0AUTHOR', state: 'scheduled', text: 'queued for later', note: null, originChannelId: 'C0', publishAt: new Date(Date.now() + 3_600_000), zone: 'UTC', contentHash: 'h', accountIds: [accounts.mastodon.id], variants: {}, media: [] });
+    const post = await insertPost(testDb.db, {
+      workspaceId,
+      authorId: 'U0AUTHOR',
+      state: 'scheduled',
+      text: 'queued for later',
+      note: null,
+      originChannelId: 'C0',
+      publishAt: new Date(Date.now() + 3_600_000),
+      zone: 'UTC',
+      contentHash: 'h',
+      accountIds: [accounts.mastodon.id],
+      variants: {},
+      media: [],
+    });
     const [delivery] = await insertDeliveries(testDb.db, post.id, [{ accountId: accounts.mastodon.id, network: 'mastodon' }], post.publish_at);
 
     const refused = await runCli(['accounts', 'disconnect', accounts.mastodon.id], env);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('pass --yes');
-    expect((await testDb.db.selectFrom('social_accounts').select('status').where('id', '=', accounts.mastodon.id).executeTakeFirstOrThrow()).status).toBe('connected');
+    expect((await testDb.db.selectFrom('social_accounts').select('status').where('id', '=', accounts.mastodon.id).executeTakeFirstOrThrow()).status).toBe(
+      'connected',
+    );
 
     const done = await runCli(['accounts', 'disconnect', accounts.mastodon.id, '--yes'], env);
-    expect(done).toMatchObject({ code: 0, stdout: 'accounts: Mastodon account @desk@mastodon.test is disconnected; 1 queued delivery waits until it is connected again.\n' });
-    expect((await testDb.db.selectFrom('social_accounts').select('status').where('id', '=', accounts.mastodon.id).executeTakeFirstOrThrow()).status).toBe('disconnected');
+    expect(done).toMatchObject({
+      code: 0,
+      stdout: 'accounts: Mastodon account @desk@mastodon.test is disconnected; 1 queued delivery waits until it is connected again.\n',
+    });
+    expect((await testDb.db.selectFrom('social_accounts').select('status').where('id', '=', accounts.mastodon.id).executeTakeFirstOrThrow()).status).toBe(
+      'disconnected',
+    );
     expect((await testDb.db.selectFrom('deliveries').select('state').where('id', '=', delivery!.id).executeTakeFirstOrThrow()).state).toBe('held');
     const event = await testDb.db.selectFrom('events').selectAll().where('post_id', '=', post.id).executeTakeFirstOrThrow();
     expect(event).toMatchObject({ kind: 'account_disconnected', actor: operatorName(), delivery_id: delivery!.id });

@@ -36,9 +36,32 @@ beforeAll(async () => {
   const workspace = await findOrCreateWorkspace(testDb.db, 'slack', slack.teamId);
   const xUser = x.issueToken('3001');
   const mUser = mastodon.createAccount('doc');
-  secrets = [slack.botToken, slack.signingSecret, discord.botToken, xUser.accessToken, xUser.refreshToken, mUser.accessToken, keys.env.ENCRYPTION_KEYS.split(':')[1]!];
-  await connectAccount(testDb.db, keys.cipher, { workspaceId: workspace.id, network: 'x', externalAccountId: xUser.userId, displayName: '@doc', connectedBy: 'U0', credentials: { accessToken: xUser.accessToken, refreshToken: xUser.refreshToken } });
-  await connectAccount(testDb.db, keys.cipher, { workspaceId: workspace.id, network: 'mastodon', externalAccountId: mUser.accountId, displayName: '@doc@mastodon.test', instanceUrl: mastodon.url, connectedBy: 'U0', credentials: { accessToken: mUser.accessToken } });
+  secrets = [
+    slack.botToken,
+    slack.signingSecret,
+    discord.botToken,
+    xUser.accessToken,
+    xUser.refreshToken,
+    mUser.accessToken,
+    keys.env.ENCRYPTION_KEYS.split(':')[1]!,
+  ];
+  await connectAccount(testDb.db, keys.cipher, {
+    workspaceId: workspace.id,
+    network: 'x',
+    externalAccountId: xUser.userId,
+    displayName: '@doc',
+    connectedBy: 'U0',
+    credentials: { accessToken: xUser.accessToken, refreshToken: xUser.refreshToken },
+  });
+  await connectAccount(testDb.db, keys.cipher, {
+    workspaceId: workspace.id,
+    network: 'mastodon',
+    externalAccountId: mUser.accountId,
+    displayName: '@doc@mastodon.test',
+    instanceUrl: mastodon.url,
+    connectedBy: 'U0',
+    credentials: { accessToken: mUser.accessToken },
+  });
 });
 
 afterAll(async () => {
@@ -59,7 +82,10 @@ describe('greenlight doctor', () => {
     expect(run.code).toBe(0);
     const out = lines(run);
     for (const name of ['config', 'database', 'migrations', 'queue', 'workers', 'clock', 'slack', 'discord']) {
-      expect(out.find((l) => l.startsWith(`✓ ${name}: `)), name).toBeDefined();
+      expect(
+        out.find((l) => l.startsWith(`✓ ${name}: `)),
+        name,
+      ).toBeDefined();
     }
     expect(out.filter((l) => /^✓ account (X @doc|Mastodon @doc@mastodon\.test) .*: token works/.test(l))).toHaveLength(2);
     expect(out).toContain('- public url: http://localhost:3000 (checked in production only; NODE_ENV=test)');
@@ -109,7 +135,9 @@ describe('greenlight doctor', () => {
     expect(local.code).toBe(1);
     expect(local.stdout).toMatch(/^✗ public url: http:\/\/localhost:3000 is not https — /m);
     const good = await runCli(['doctor', '--offline'], { ...prod, PUBLIC_URL: 'https://greenlight.example.com' });
-    expect(good.stdout).toContain('✓ public url: https://greenlight.example.com; OAuth redirect URIs are https://greenlight.example.com/oauth/callback/<network>');
+    expect(good.stdout).toContain(
+      '✓ public url: https://greenlight.example.com; OAuth redirect URIs are https://greenlight.example.com/oauth/callback/<network>',
+    );
     expect(good.code).toBe(0);
   });
 });
@@ -133,7 +161,7 @@ describe('greenlight usage', () => {
   it('without DATABASE_URL or an embedded database it says where the CLI works, exit 2', async () => {
     const run = await runCli(['posts', 'list'], {});
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('DATABASE_URL is not set. The CLI works on the server\'s database');
+    expect(run.stderr).toContain("DATABASE_URL is not set. The CLI works on the server's database");
   });
 
   it('bin/greenlight.mjs runs the CLI in-process under Node 24', async () => {

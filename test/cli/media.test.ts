@@ -17,13 +17,35 @@ beforeAll(async () => {
   env = { DATABASE_URL: testDb.url, ...testKeys().env };
   const ws = await findOrCreateWorkspace(testDb.db, 'slack', 'T0CLIMEDIA');
   const post = (state: 'published' | 'scheduled') =>
-    insertPost(testDb.db, { workspaceId: ws.id, authorId: 'U1', state, text: 'Hi', note: null, originChannelId: 'C1', publishAt: new Date(), zone: 'UTC', contentHash: 'h', accountIds: [], variants: {}, media: [] });
+    insertPost(testDb.db, {
+      workspaceId: ws.id,
+      authorId: 'U1',
+      state,
+      text: 'Hi',
+      note: null,
+      originChannelId: 'C1',
+      publishAt: new Date(),
+      zone: 'UTC',
+      contentHash: 'h',
+      accountIds: [],
+      variants: {},
+      media: [],
+    });
   const published = await post('published');
   const scheduled = await post('scheduled');
-  await testDb.db.updateTable('posts').set({ updated_at: new Date(Date.now() - 40 * 86_400_000) }).where('id', '=', published.id).execute();
+  await testDb.db
+    .updateTable('posts')
+    .set({ updated_at: new Date(Date.now() - 40 * 86_400_000) })
+    .where('id', '=', published.id)
+    .execute();
   const png = await pngOf(1200, 630, 5);
-  for (const [name, postId, alt] of [['launch-banner.png', published.id, 'Our new app on a phone'], ['team-photo.png', scheduled.id, null]] as const) {
-    const media = await storeMedia(testDb.db, { workspaceId: ws.id, filename: name, postId, alt }, inPieces(png), { quotaBytes: 1e9 }, (head, bytes, read) => probeImage(name, head, bytes, read));
+  for (const [name, postId, alt] of [
+    ['launch-banner.png', published.id, 'Our new app on a phone'],
+    ['team-photo.png', scheduled.id, null],
+  ] as const) {
+    const media = await storeMedia(testDb.db, { workspaceId: ws.id, filename: name, postId, alt }, inPieces(png), { quotaBytes: 1e9 }, (head, bytes, read) =>
+      probeImage(name, head, bytes, read),
+    );
     ids[name] = media.id;
   }
 });
@@ -32,7 +54,7 @@ afterAll(async () => {
 });
 
 describe('greenlight media', () => {
-  it('list shows each file with its size, pixels, alt text and its post\'s state', async () => {
+  it("list shows each file with its size, pixels, alt text and its post's state", async () => {
     const run = await runCli(['media', 'list', '--workspace', 'T0CLIMEDIA'], env);
     expect(run.code).toBe(0);
     expect(run.stdout.split('\n')[0]).toMatch(/^ID\s+FILE\s+TYPE\s+SIZE\s+PIXELS\s+STATE\s+POST\s+POST STATE\s+STORED\s+ALT$/);

@@ -26,7 +26,8 @@ afterAll(async () => {
 });
 
 function expectNoSecret(run: CliRun): void {
-  for (const secret of [stack.tokens.x.accessToken, stack.tokens.x.refreshToken, stack.tokens.mastodon.accessToken]) expect(run.stdout + run.stderr).not.toContain(secret);
+  for (const secret of [stack.tokens.x.accessToken, stack.tokens.x.refreshToken, stack.tokens.mastodon.accessToken])
+    expect(run.stdout + run.stderr).not.toContain(secret);
 }
 
 describe('greenlight posts', () => {
@@ -54,7 +55,11 @@ describe('greenlight posts', () => {
     expect(run.stdout).toMatch(/x\s+@greenlight\s+failed\s+1 .*permanent 403: .*You are not permitted to perform this action\./);
     expect(run.stdout).toMatch(/approved\s+U0MANAGER/);
     expect(run.stdout).toContain('delivery_failed');
-    const json = JSON.parse((await runCli(['posts', 'show', partial, '--json'], env)).stdout) as { post: { state: string }; deliveries: { network: string; lastError: { networkMessage: string } | null }[]; events: { kind: string }[] };
+    const json = JSON.parse((await runCli(['posts', 'show', partial, '--json'], env)).stdout) as {
+      post: { state: string };
+      deliveries: { network: string; lastError: { networkMessage: string } | null }[];
+      events: { kind: string }[];
+    };
     expect(json.post.state).toBe('partially_published');
     expect(json.deliveries.find((d) => d.network === 'x')?.lastError?.networkMessage).toBe('You are not permitted to perform this action.');
     expect(json.events.map((e) => e.kind)).toContain('delivery_published');

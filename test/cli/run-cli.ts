@@ -25,7 +25,13 @@ export function testKeys() {
 /** The environment's GREENLIGHT_DATA_DIR holds nothing: the CLI must use DATABASE_URL, never a stray embedded database. */
 export function runCli(args: string[], env: Record<string, string>, options: { bin?: boolean; node?: string } = {}): Promise<CliRun> {
   return new Promise((resolve) => {
-    const fullEnv = { PATH: process.env.PATH ?? '', NODE_ENV: 'test', GREENLIGHT_DATA_DIR: path.join(os.tmpdir(), `greenlight-cli-none-${randomBytes(4).toString('hex')}`), ...env };
+    const fullEnv = {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'test',
+      OUTBOUND_ALLOW_PRIVATE: '127.0.0.0/8,::1/128',
+      GREENLIGHT_DATA_DIR: path.join(os.tmpdir(), `greenlight-cli-none-${randomBytes(4).toString('hex')}`),
+      ...env,
+    };
     const entry = options.bin ? 'bin/greenlight.mjs' : 'src/cli/main.ts';
     const child = spawn(options.node ?? process.execPath, [entry, ...args], { cwd: ROOT, env: fullEnv, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

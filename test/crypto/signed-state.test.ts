@@ -15,8 +15,7 @@ const PAYLOAD: StatePayload = {
 const at = (seconds: number) => new Date(NOW.getTime() + seconds * 1000);
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
 /** Signs an arbitrary body the way createState does, to build well-signed but odd states. */
-const signed = (body: string, secret = SECRET) =>
-  `${body}.${createHmac('sha256', secret).update(`greenlight.oauth-state.v1.${body}`).digest('base64url')}`;
+const signed = (body: string, secret = SECRET) => `${body}.${createHmac('sha256', secret).update(`greenlight.oauth-state.v1.${body}`).digest('base64url')}`;
 
 describe('createState / verifyState', () => {
   it('round-trips the payload with exp = now + ttl', () => {
@@ -126,12 +125,10 @@ describe('PKCE', () => {
     // RFC 7636 Appendix B: these 32 octets, base64url-encoded, are the verifier; SHA-256 of the verifier's ASCII is
     // the second array, whose base64url is the challenge.
     const verifierOctets = [
-      116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212, 37, 77, 105, 214, 191, 240,
-      91, 88, 5, 88, 83, 132, 141, 121,
+      116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212, 37, 77, 105, 214, 191, 240, 91, 88, 5, 88, 83, 132, 141, 121,
     ];
     const challengeOctets = [
-      19, 211, 30, 150, 26, 26, 216, 236, 47, 22, 177, 12, 76, 152, 46, 8, 118, 168, 120, 173, 109, 241, 68, 86, 110,
-      225, 137, 74, 203, 112, 249, 195,
+      19, 211, 30, 150, 26, 26, 216, 236, 47, 22, 177, 12, 76, 152, 46, 8, 118, 168, 120, 173, 109, 241, 68, 86, 110, 225, 137, 74, 203, 112, 249, 195,
     ];
     const verifier = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
     expect(Buffer.from(verifierOctets).toString('base64url')).toBe(verifier);

@@ -33,6 +33,7 @@ describe('webhook URLs', () => {
     expect(parseWebhookUrl('<https://example.com/hook?x=1#frag|example.com/hook>', strict)).toEqual({ ok: true, url: 'https://example.com/hook?x=1' });
     expect(parseWebhookUrl('http://127.0.0.1:8080/in', strict).ok).toBe(false);
     expect(parseWebhookUrl('http://127.0.0.1:8080/in', { allowPlainHttp: true })).toEqual({ ok: true, url: 'http://127.0.0.1:8080/in' });
-    for (const bad of ['', 'ftp://example.com', 'javascript:alert(1)', 'https://user:pw@example.com/', 'not a url']) expect(parseWebhookUrl(bad, strict).ok, bad).toBe(false);
+    for (const bad of ['', 'ftp://example.com', 'javascript:alert(1)', 'https://user:pw@example.com/', 'not a url'])
+      expect(parseWebhookUrl(bad, strict).ok, bad).toBe(false);
   });
 });

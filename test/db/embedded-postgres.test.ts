@@ -84,7 +84,9 @@ describe('the embedded PostgreSQL start, when it cannot start', () => {
     await mkdir(path.join(dataDir, 'pg'), { mode: 0o700 });
     await writeFile(path.join(dataDir, 'pg', 'notes.txt'), 'not a database\n');
     const error = await failure(startEmbeddedPostgres({ dataDir, log }));
-    expect(error.message).toMatch(/^initdb could not create the embedded database in .*\/pg \(initdb: error: directory ".*\/pg" exists but is not empty\): empty or remove /);
+    expect(error.message).toMatch(
+      /^initdb could not create the embedded database in .*\/pg \(initdb: error: directory ".*\/pg" exists but is not empty\): empty or remove /,
+    );
   });
 
   it('says the disk is full when initdb runs out of space, naming the directory', async (context) => {
@@ -98,7 +100,9 @@ describe('the embedded PostgreSQL start, when it cannot start', () => {
     }
     cleanup.push(async () => execFileSync('umount', [mountPoint]));
     const error = await failure(startEmbeddedPostgres({ dataDir: path.join(mountPoint, 'data'), log }));
-    expect(error.message).toMatch(/^initdb could not create the embedded database in .*\/data\/pg \(FATAL: could not write to file ".*": No space left on device\): free disk space on the file system of /);
+    expect(error.message).toMatch(
+      /^initdb could not create the embedded database in .*\/data\/pg \(FATAL: could not write to file ".*": No space left on device\): free disk space on the file system of /,
+    );
   });
 
   it('says a data directory cannot be created (a file in its path), naming the setting to change', async () => {
@@ -173,7 +177,16 @@ describe('as root, from a directory other users cannot enter (a clone in /root, 
     await copyFile(path.join(installed, '..', 'package.json'), path.join(checkout, 'build', 'package.json'));
     // /var/lib/greenlight cannot be made (read-only, say): here a file stands where it would go.
     await writeFile(path.join(checkout, 'not-a-dir'), '');
-    const error = await failure(startEmbeddedPostgres({ dataDir: path.join(checkout, 'data'), log, runtimeDir: path.join(checkout, 'not-a-dir', 'greenlight'), nativeDir: path.join(checkout, 'build', 'native') }));
-    expect(error.message).toMatch(/^running as root, PostgreSQL must run as the postgres user, which cannot reach .*\/build\/native \(a parent directory is private\), and the binaries could not be placed in .*\/not-a-dir\/greenlight \(ENOTDIR.*\): move the checkout to a directory other users can enter, run as another user, or set DATABASE_URL/);
+    const error = await failure(
+      startEmbeddedPostgres({
+        dataDir: path.join(checkout, 'data'),
+        log,
+        runtimeDir: path.join(checkout, 'not-a-dir', 'greenlight'),
+        nativeDir: path.join(checkout, 'build', 'native'),
+      }),
+    );
+    expect(error.message).toMatch(
+      /^running as root, PostgreSQL must run as the postgres user, which cannot reach .*\/build\/native \(a parent directory is private\), and the binaries could not be placed in .*\/not-a-dir\/greenlight \(ENOTDIR.*\): move the checkout to a directory other users can enter, run as another user, or set DATABASE_URL/,
+    );
   });
 });

@@ -1,7 +1,17 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MEDIA_CHUNK_BYTES, MediaStoreError, deleteMedia, findMedia, listMedia, pruneMedia, readMedia, storeMedia, workspaceMediaBytes } from '../../src/db/media-store.ts';
+import {
+  MEDIA_CHUNK_BYTES,
+  MediaStoreError,
+  deleteMedia,
+  findMedia,
+  listMedia,
+  pruneMedia,
+  readMedia,
+  storeMedia,
+  workspaceMediaBytes,
+} from '../../src/db/media-store.ts';
 import { insertPost } from '../../src/db/posts.ts';
 import { findOrCreateWorkspace } from '../../src/db/workspaces.ts';
 import type { PostState } from '../../src/domain/post-state.ts';
@@ -25,8 +35,18 @@ async function workspace() {
 
 async function post(workspaceId: string, state: PostState) {
   return insertPost(testDb.db, {
-    workspaceId, authorId: 'U1', state, text: 'Hello', note: null, originChannelId: 'C1', publishAt: new Date(Date.now() + 3600_000),
-    zone: 'UTC', contentHash: 'h', accountIds: [], variants: {}, media: [],
+    workspaceId,
+    authorId: 'U1',
+    state,
+    text: 'Hello',
+    note: null,
+    originChannelId: 'C1',
+    publishAt: new Date(Date.now() + 3600_000),
+    zone: 'UTC',
+    contentHash: 'h',
+    accountIds: [],
+    variants: {},
+    media: [],
   });
 }
 
@@ -39,7 +59,11 @@ async function collect(source: AsyncIterable<Buffer>): Promise<Buffer> {
 const inspect = (filename: string) => (head: Buffer, bytes: number, read: () => AsyncIterable<Buffer>) => probeImage(filename, head, bytes, read);
 
 async function chunkCount(mediaId: string): Promise<number> {
-  const row = await testDb.db.selectFrom('media_chunks').select((eb) => eb.fn.countAll<number>().as('n')).where('media_id', '=', mediaId).executeTakeFirstOrThrow();
+  const row = await testDb.db
+    .selectFrom('media_chunks')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('media_id', '=', mediaId)
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -48,7 +72,13 @@ describe('the media store', () => {
     const ws = await workspace();
     const png = await pngOf(900, 700);
     expect(png.length).toBeGreaterThan(3 * MEDIA_CHUNK_BYTES);
-    const media = await storeMedia(testDb.db, { workspaceId: ws.id, filename: 'team-photo.png', alt: 'The team' }, inPieces(png, 10_000), { quotaBytes: GB }, inspect('team-photo.png'));
+    const media = await storeMedia(
+      testDb.db,
+      { workspaceId: ws.id, filename: 'team-photo.png', alt: 'The team' },
+      inPieces(png, 10_000),
+      { quotaBytes: GB },
+      inspect('team-photo.png'),
+    );
     expect(media).toMatchObject({ state: 'ready', content_type: 'image/png', width: 900, height: 700, animated: false, bytes: png.length, alt: 'The team' });
     expect(media.sha256).toBe(createHash('sha256').update(png).digest('hex'));
     expect(await chunkCount(media.id)).toBe(Math.ceil(png.length / MEDIA_CHUNK_BYTES));
@@ -60,7 +90,14 @@ describe('the media store', () => {
     const png = await pngOf(600, 600, 7);
     const media = await storeMedia(testDb.db, { workspaceId: ws.id, filename: 'a.png' }, inPieces(png), { quotaBytes: GB });
     const C = MEDIA_CHUNK_BYTES;
-    for (const [start, end] of [[0, 0], [C - 1, C], [C - 10, 2 * C + 10], [5, png.length - 1], [png.length - 1, png.length - 1], [C, 2 * C - 1]] as const) {
+    for (const [start, end] of [
+      [0, 0],
+      [C - 1, C],
+      [C - 10, 2 * C + 10],
+      [5, png.length - 1],
+      [png.length - 1, png.length - 1],
+      [C, 2 * C - 1],
+    ] as const) {
       const got = await collect(readMedia(testDb.db, media, { start, end }));
       expect(got.equals(png.subarray(start, end + 1)), `${start}-${end}`).toBe(true);
     }
@@ -82,7 +119,13 @@ describe('the media store', () => {
   it('refuses a file that is not an image and leaves nothing behind', async () => {
     const ws = await workspace();
     const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(600_000, 0x41)]);
-    const error = await storeMedia(testDb.db, { workspaceId: ws.id, filename: 'brochure.pdf' }, inPieces(pdf), { quotaBytes: GB }, inspect('brochure.pdf')).catch((e: unknown) => e);
+    const error = await storeMedia(
+      testDb.db,
+      { workspaceId: ws.id, filename: 'brochure.pdf' },
+      inPieces(pdf),
+      { quotaBytes: GB },
+      inspect('brochure.pdf'),
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ImageProbeError);
     expect((error as Error).message).toBe('brochure.pdf is not an image Greenlight can read (JPEG, PNG, GIF or WebP).');
     expect(await listMedia(testDb.db, { workspaceId: ws.id })).toEqual([]);
@@ -97,7 +140,12 @@ describe('the media store', () => {
     }
     await expect(storeMedia(testDb.db, { workspaceId: ws.id, filename: 'cut.png' }, broken(), { quotaBytes: GB })).rejects.toThrow('the download was cut off');
     expect(await listMedia(testDb.db, { workspaceId: ws.id })).toEqual([]);
-    const orphans = await testDb.db.selectFrom('media_chunks').leftJoin('media', 'media.id', 'media_chunks.media_id').select('media_chunks.media_id').where('media.id', 'is', null).execute();
+    const orphans = await testDb.db
+      .selectFrom('media_chunks')
+      .leftJoin('media', 'media.id', 'media_chunks.media_id')
+      .select('media_chunks.media_id')
+      .where('media.id', 'is', null)
+      .execute();
     expect(orphans).toEqual([]);
   });
 
@@ -110,7 +158,9 @@ describe('the media store', () => {
         yield Buffer.alloc(100_000, 2);
       }
     }
-    const error = await storeMedia(testDb.db, { workspaceId: ws.id, filename: 'huge.png' }, endless(), { quotaBytes: GB, maxFileBytes: 1_000_000 }).catch((e: unknown) => e);
+    const error = await storeMedia(testDb.db, { workspaceId: ws.id, filename: 'huge.png' }, endless(), { quotaBytes: GB, maxFileBytes: 1_000_000 }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(MediaStoreError);
     expect(error).toMatchObject({ code: 'too_large', message: 'huge.png is larger than 1 MB, the most Greenlight takes for one file.' });
     expect(pulled).toBe(1_100_000);
@@ -140,7 +190,8 @@ describe('the media store', () => {
     const ws = await workspace();
     const now = new Date();
     const day = 86_400_000;
-    const store = async (name: string, postId: string | null) => storeMedia(testDb.db, { workspaceId: ws.id, filename: name, postId }, inPieces(Buffer.alloc(1000, 4)), { quotaBytes: GB });
+    const store = async (name: string, postId: string | null) =>
+      storeMedia(testDb.db, { workspaceId: ws.id, filename: name, postId }, inPieces(Buffer.alloc(1000, 4)), { quotaBytes: GB });
     const published = await post(ws.id, 'published');
     const canceled = await post(ws.id, 'canceled');
     const recent = await post(ws.id, 'published');
@@ -154,8 +205,15 @@ describe('the media store', () => {
     const abandoned = await store('abandoned.png', null);
     const fresh = await store('fresh.png', null);
     await sql`UPDATE media SET created_at = ${new Date(now.getTime() - 2 * day)} WHERE id = ${abandoned.id}`.execute(testDb.db);
-    const stale = await testDb.db.insertInto('media').values({ workspace_id: ws.id, filename: 'crashed.png', created_at: new Date(now.getTime() - 2 * 3600_000) }).returning('id').executeTakeFirstOrThrow();
-    await testDb.db.insertInto('media_chunks').values({ media_id: stale.id, seq: 0, data: Buffer.alloc(10) }).execute();
+    const stale = await testDb.db
+      .insertInto('media')
+      .values({ workspace_id: ws.id, filename: 'crashed.png', created_at: new Date(now.getTime() - 2 * 3600_000) })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await testDb.db
+      .insertInto('media_chunks')
+      .values({ media_id: stale.id, seq: 0, data: Buffer.alloc(10) })
+      .execute();
 
     const dry = await pruneMedia(testDb.db, { now, retentionDays: 30, dryRun: true });
     const mine = <T extends { workspace_id: string }>(list: T[]): T[] => list.filter((p) => p.workspace_id === ws.id);
@@ -164,7 +222,10 @@ describe('the media store', () => {
 
     const pruned = mine(await pruneMedia(testDb.db, { now, retentionDays: 30 }));
     expect(Object.fromEntries(pruned.map((p) => [p.filename, p.reason]))).toEqual({
-      'published.png': 'post_finished', 'canceled.png': 'post_finished', 'abandoned.png': 'unattached', 'crashed.png': 'stale_copy',
+      'published.png': 'post_finished',
+      'canceled.png': 'post_finished',
+      'abandoned.png': 'unattached',
+      'crashed.png': 'stale_copy',
     });
     for (const gone of [a, b, abandoned, stale]) expect(await findMedia(testDb.db, gone.id)).toBeUndefined();
     for (const kept of [keepRecent, keepScheduled, fresh]) expect(await findMedia(testDb.db, kept.id)).toBeDefined();

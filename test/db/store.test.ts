@@ -36,8 +36,18 @@ async function seedPost(state: 'in_review' | 'scheduled' = 'in_review') {
     .returningAll()
     .executeTakeFirstOrThrow();
   const post = await insertPost(db, {
-    workspaceId: workspace.id, authorId: 'U1', state, text: 'Hello', note: null, originChannelId: 'C1', publishAt: new Date(Date.now() + 3600_000),
-    zone: 'Europe/Berlin', contentHash: 'h1', accountIds: [account.id], variants: { mastodon: 'Hello Mastodon' }, media: [{ url: 'https://example.com/a.png' }],
+    workspaceId: workspace.id,
+    authorId: 'U1',
+    state,
+    text: 'Hello',
+    note: null,
+    originChannelId: 'C1',
+    publishAt: new Date(Date.now() + 3600_000),
+    zone: 'Europe/Berlin',
+    contentHash: 'h1',
+    accountIds: [account.id],
+    variants: { mastodon: 'Hello Mastodon' },
+    media: [{ url: 'https://example.com/a.png' }],
   });
   return { workspace, account, post };
 }
@@ -50,13 +60,19 @@ describe('migrations', () => {
       const migrator = createMigrator(scratch.db);
       const down = await migrator.migrateTo(NO_MIGRATIONS);
       expect(down.error).toBeUndefined();
-      const tablesAfterDown = await sql<{ n: number }>`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name NOT LIKE 'kysely_%'`.execute(scratch.db);
+      const tablesAfterDown = await sql<{
+        n: number;
+      }>`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name NOT LIKE 'kysely_%'`.execute(scratch.db);
       expect(tablesAfterDown.rows[0]!.n).toBe(0);
       const up = await migrator.migrateToLatest();
       expect(up.error).toBeUndefined();
       expect(up.results?.every((r) => r.status === 'Success')).toBe(true);
-      const tables = await sql<{ table_name: string }>`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`.execute(scratch.db);
-      expect(tables.rows.map((r) => r.table_name)).toEqual(expect.arrayContaining(['workspaces', 'posts', 'deliveries', 'delivery_parts', 'events', 'oauth_states', 'chat_messages', 'decisions']));
+      const tables = await sql<{ table_name: string }>`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`.execute(
+        scratch.db,
+      );
+      expect(tables.rows.map((r) => r.table_name)).toEqual(
+        expect.arrayContaining(['workspaces', 'posts', 'deliveries', 'delivery_parts', 'events', 'oauth_states', 'chat_messages', 'decisions']),
+      );
     } finally {
       await scratch.drop();
     }
@@ -156,7 +172,15 @@ describe('guarded state changes', () => {
       .values({ workspace_id: post.workspace_id, network: 'x', external_account_id: '2', display_name: '@team', credentials: 'v1.x', connected_by: 'U1' })
       .returningAll()
       .executeTakeFirstOrThrow();
-    const [queued, sending] = await insertDeliveries(testDb.db, post.id, [{ accountId: account.id, network: 'mastodon' }, { accountId: second.id, network: 'x' }], new Date());
+    const [queued, sending] = await insertDeliveries(
+      testDb.db,
+      post.id,
+      [
+        { accountId: account.id, network: 'mastodon' },
+        { accountId: second.id, network: 'x' },
+      ],
+      new Date(),
+    );
     await transitionDelivery(testDb.db, sending!.id, 'sending');
     const before = await testDb.db.selectFrom('deliveries').select(['id', 'updated_at']).where('id', '=', queued!.id).executeTakeFirstOrThrow();
     await sql`SELECT pg_sleep(0.01)`.execute(testDb.db);
@@ -176,7 +200,9 @@ describe('guarded state changes', () => {
 
 describe('transactional enqueue', () => {
   async function publishJobsFor(deliveryId: string): Promise<number> {
-    const rows = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pgboss.job WHERE name = ${publishQueue('mastodon')} AND singleton_key = ${deliveryId}`.execute(testDb.db);
+    const rows = await sql<{
+      n: number;
+    }>`SELECT count(*)::int AS n FROM pgboss.job WHERE name = ${publishQueue('mastodon')} AND singleton_key = ${deliveryId}`.execute(testDb.db);
     return rows.rows[0]!.n;
   }
 

@@ -24,7 +24,21 @@ describe('webhook fan-out of a batch of events', () => {
     const one = await findOrCreateWorkspace(db, 'slack', `T${randomUUID()}`);
     const two = await findOrCreateWorkspace(db, 'slack', `T${randomUUID()}`);
     const subscribe = async (workspaceId: string, events: string[], removed = false) =>
-      (await db.insertInto('webhook_subscriptions').values({ id: randomUUID(), workspace_id: workspaceId, url: 'https://example.com/hook', events, secret: 'v1.sealed', created_by: 'U1', ...(removed ? { removed_at: new Date() } : {}) }).returning('id').executeTakeFirstOrThrow()).id;
+      (
+        await db
+          .insertInto('webhook_subscriptions')
+          .values({
+            id: randomUUID(),
+            workspace_id: workspaceId,
+            url: 'https://example.com/hook',
+            events,
+            secret: 'v1.sealed',
+            created_by: 'U1',
+            ...(removed ? { removed_at: new Date() } : {}),
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id;
     const all = await subscribe(one.id, []);
     const deliveries = await subscribe(one.id, ['delivery_*']);
     const approvals = await subscribe(one.id, ['post_approved']);
@@ -45,11 +59,16 @@ describe('webhook fan-out of a batch of events', () => {
     const rows = await db.selectFrom('webhook_deliveries').select(['id', 'subscription_id', 'event_id']).where('event_id', 'in', ids).execute();
     const pairs = (of: typeof rows) => of.map((r) => `${r.subscription_id} ${String(r.event_id)}`).sort();
     const expected = [
-      [all, ids[0]], [deliveries, ids[0]],
+      [all, ids[0]],
+      [deliveries, ids[0]],
       [other, ids[1]],
-      [all, ids[2]], [approvals, ids[2]],
-      [all, ids[4]], [deliveries, ids[4]],
-    ].map(([s, e]) => `${s} ${String(e)}`).sort();
+      [all, ids[2]],
+      [approvals, ids[2]],
+      [all, ids[4]],
+      [deliveries, ids[4]],
+    ]
+      .map(([s, e]) => `${s} ${String(e)}`)
+      .sort();
     expect(pairs(rows)).toEqual(expected);
     // The ids returned are the rows made, grouped by event in the batch's order.
     expect(new Set(made)).toEqual(new Set(rows.map((r) => r.id)));

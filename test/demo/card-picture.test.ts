@@ -19,8 +19,22 @@ function input(replies = REPLIES): PictureInput {
       text: 'Published: post by <@U0ANA> for X',
       blocks: [
         { type: 'section', text: { type: 'mrkdwn', text: '*Published* · post by <@U0ANA>' } },
-        { type: 'context', elements: [{ type: 'mrkdwn', text: `Publish <!date^${at}^{date_short_pretty} at {time}|2026-11-23T09:34:00Z> (author's zone: Europe/Berlin) · 1 of 1 approvals (<@U0MARTA>)` }] },
-        { type: 'section', text: { type: 'mrkdwn', text: '*X* · @greenlight\n_Part 1 of 2 · 83/280_\n> Greenlight 1.0 is out: draft in Slack, approve with a button, publish everywhere.\n_Part 2 of 2 · 290/280 ⚠️ too long_\n> Tom &amp; Jerry say &lt;hi&gt;' } },
+        {
+          type: 'context',
+          elements: [
+            {
+              type: 'mrkdwn',
+              text: `Publish <!date^${at}^{date_short_pretty} at {time}|2026-11-23T09:34:00Z> (author's zone: Europe/Berlin) · 1 of 1 approvals (<@U0MARTA>)`,
+            },
+          ],
+        },
+        {
+          type: 'section',
+          text: {
+            type: 'mrkdwn',
+            text: '*X* · @greenlight\n_Part 1 of 2 · 83/280_\n> Greenlight 1.0 is out: draft in Slack, approve with a button, publish everywhere.\n_Part 2 of 2 · 290/280 ⚠️ too long_\n> Tom &amp; Jerry say &lt;hi&gt;',
+          },
+        },
         { type: 'context', elements: [{ type: 'mrkdwn', text: `✅ X: <${url}|published>\n❌ Mastodon: failed — Unauthorized` }] },
       ],
     },
@@ -38,7 +52,13 @@ const REPLIES = [
     text: 'X failed: Unauthorized. Reconnect X, then retry.',
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: 'X failed: Unauthorized. Reconnect X, then retry.' } },
-      { type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'Reconnect X' }, url: 'http://x.test/connect' }, { type: 'button', text: { type: 'plain_text', text: 'Retry X' }, style: 'primary' }] },
+      {
+        type: 'actions',
+        elements: [
+          { type: 'button', text: { type: 'plain_text', text: 'Reconnect X' }, url: 'http://x.test/connect' },
+          { type: 'button', text: { type: 'plain_text', text: 'Retry X' }, style: 'primary' },
+        ],
+      },
     ],
   },
   // As Slack holds text: its three control characters escaped.
@@ -70,7 +90,12 @@ describe('the card picture', () => {
 
   it('reports a reply the picture leaves out, and a picture that does not parse', async () => {
     const withoutOne = cardPicture(input(REPLIES.filter((_, i) => i !== 1)));
-    expect(await pictureProblems(withoutOne, REPLIES.map((r) => plainText(r.text, reader)))).toEqual([`not in the picture: Published to Bluesky at 10:34 (3 parts): ${url}`]);
+    expect(
+      await pictureProblems(
+        withoutOne,
+        REPLIES.map((r) => plainText(r.text, reader)),
+      ),
+    ).toEqual([`not in the picture: Published to Bluesky at 10:34 (3 parts): ${url}`]);
     const [problem] = await pictureProblems(withoutOne.replace('</svg>', ''), []);
     expect(problem).toMatch(/^the SVG does not parse/);
   });
@@ -80,12 +105,20 @@ describe('the card picture', () => {
     for (const row of rows) expect(row.reduce((w, s) => w + textWidth(s.text, 13, s.bold), 0)).toBeLessThanOrEqual(300);
     expect(rows.length).toBeGreaterThan(2);
     expect(rows[0]!.map((s) => s.text).join('')).toBe('Published to Bluesky at 10:34 (3 parts):');
-    expect(rows.slice(1).flat().map((s) => s.text).join('')).toBe(url);
+    expect(
+      rows
+        .slice(1)
+        .flat()
+        .map((s) => s.text)
+        .join(''),
+    ).toBe(url);
     expect(pictureText('<svg><text x="1">a &amp; <tspan>b</tspan></text></svg>')).toBe('a & b');
   });
 
   it('is what the README shows: docs/card.svg was drawn by the demo, not by hand', async () => {
     const svg = await readFile(new URL('../../docs/card.svg', import.meta.url), 'utf8');
-    expect(await pictureProblems(svg, ['Drawn by npm run demo -- --picture', 'Published · post by @Ana', '10 replies', '@Root asked to retry X.', 'Reconnect X'])).toEqual([]);
+    expect(
+      await pictureProblems(svg, ['Drawn by npm run demo -- --picture', 'Published · post by @Ana', '10 replies', '@Root asked to retry X.', 'Reconnect X']),
+    ).toEqual([]);
   });
 });

@@ -19,7 +19,14 @@ import { writeCardPicture } from './picture/write-picture.ts';
  * It ends with what reached each network and exits 0 only if every delivery arrived exactly once.
  * `--picture FILE` also draws the Slack card and its thread, as they are at the end, to FILE (SVG).
  */
-const people: Record<string, string> = { [AUTHOR]: 'Ana (author)', [MANAGER]: 'Marta (manager)', [OUTSIDER]: 'Olli (not an approver)', [ADMIN]: 'Root (admin)', [D_AUTHOR]: 'Cora (Discord community manager)', [D_MANAGER]: 'Mika (Discord approver)' };
+const people: Record<string, string> = {
+  [AUTHOR]: 'Ana (author)',
+  [MANAGER]: 'Marta (manager)',
+  [OUTSIDER]: 'Olli (not an approver)',
+  [ADMIN]: 'Root (admin)',
+  [D_AUTHOR]: 'Cora (Discord community manager)',
+  [D_MANAGER]: 'Mika (Discord approver)',
+};
 const who = (id: string) => people[id] ?? id;
 const line = (text: string) => process.stdout.write(`${text}\n`);
 const scene = (title: string) => line(`\n── ${title}`);
@@ -52,13 +59,33 @@ async function main(): Promise<number> {
   try {
     const brand = await pds.createAccount('brand');
     const li = linkedin.issueToken('urn:li:organization:2414183');
-    const bluesky = await connectAccount(stack.app.db, stack.app.cipher, { workspaceId: stack.workspaceId, network: 'bluesky', externalAccountId: brand.did, displayName: `@${brand.handle}`, instanceUrl: pds.url, connectedBy: ADMIN, credentials: { accessToken: brand.accessJwt, refreshToken: brand.refreshJwt } });
-    const linkedIn = await connectAccount(stack.app.db, stack.app.cipher, { workspaceId: stack.workspaceId, network: 'linkedin', externalAccountId: li.author, displayName: 'Greenlight (company page)', connectedBy: ADMIN, credentials: { accessToken: li.accessToken, refreshToken: li.refreshToken } });
+    const bluesky = await connectAccount(stack.app.db, stack.app.cipher, {
+      workspaceId: stack.workspaceId,
+      network: 'bluesky',
+      externalAccountId: brand.did,
+      displayName: `@${brand.handle}`,
+      instanceUrl: pds.url,
+      connectedBy: ADMIN,
+      credentials: { accessToken: brand.accessJwt, refreshToken: brand.refreshJwt },
+    });
+    const linkedIn = await connectAccount(stack.app.db, stack.app.cipher, {
+      workspaceId: stack.workspaceId,
+      network: 'linkedin',
+      externalAccountId: li.author,
+      displayName: 'Greenlight (company page)',
+      connectedBy: ADMIN,
+      credentials: { accessToken: li.accessToken, refreshToken: li.refreshToken },
+    });
     await playSlack(stack, { bluesky: bluesky.id, linkedin: linkedIn.id });
     if (picture) {
       // Mentions as the names people go by, times in Ana's zone (the card's "author's zone").
       const names = Object.fromEntries(Object.entries(people).map(([id, name]) => [id, name.split(' ')[0]!]));
-      await writeCardPicture(stack.slack, { file: picture, channelId: APPROVALS, channelName: 'approvals', reader: { names, zone: 'Europe/Berlin', now: new Date() } });
+      await writeCardPicture(stack.slack, {
+        file: picture,
+        channelId: APPROVALS,
+        channelName: 'approvals',
+        reader: { names, zone: 'Europe/Berlin', now: new Date() },
+      });
       line(`\n   (the card and its thread are drawn in ${picture})`);
     }
     await playDiscord(stack);
@@ -73,12 +100,19 @@ async function main(): Promise<number> {
 
 async function playSlack(stack: Stack, accounts: { bluesky: string; linkedin: string }): Promise<void> {
   const at = new Date(Date.now() + 12_000).toISOString().replace(/\.\d+Z$/, 'Z');
-  const thread3 = 'Greenlight 1.0 is out: draft in Slack, approve with a button, publish everywhere.\n---\nEvery outcome lands in the card\'s thread, so nothing fails silently.\n---\nSelf-hosted, one Postgres, MIT licensed.';
-  const linkedinText = 'Greenlight 1.0 is out: the approval and publishing desk your team runs itself. Draft in Slack, approve with a button, publish to every network on time.';
+  const thread3 =
+    "Greenlight 1.0 is out: draft in Slack, approve with a button, publish everywhere.\n---\nEvery outcome lands in the card's thread, so nothing fails silently.\n---\nSelf-hosted, one Postgres, MIT licensed.";
+  const linkedinText =
+    'Greenlight 1.0 is out: the approval and publishing desk your team runs itself. Draft in Slack, approve with a button, publish to every network on time.';
 
   scene('Slack #marketing: Ana drafts a 3-part thread for X and Bluesky, with a LinkedIn version');
   shows(`${who(AUTHOR)}:`, `/post → compose form, publish at ${at} (her zone: Europe/Berlin)`);
-  const sent = await draft(stack, { text: thread3, accounts: [stack.accounts.x, accounts.bluesky, accounts.linkedin], variants: { linkedin: linkedinText }, when: at });
+  const sent = await draft(stack, {
+    text: thread3,
+    accounts: [stack.accounts.x, accounts.bluesky, accounts.linkedin],
+    variants: { linkedin: linkedinText },
+    when: at,
+  });
   if (sent.body !== undefined) throw new Error(`the form was refused: ${JSON.stringify(sent.body)}`);
   const first = await stack.slack.waitFor(() => card(stack), { what: 'the card' });
   shows('#approvals card:', cardSummary(first.blocks));
@@ -89,13 +123,27 @@ async function playSlack(stack: Stack, accounts: { bluesky: string; linkedin: st
 
   scene('Marta asks for a change');
   const form = await opens(stack, MANAGER, () => click(stack, MANAGER, 'request_changes'));
-  await stack.slack.submitView({ userId: MANAGER, viewId: form.id, values: { value: { value: { type: 'plain_text_input', value: 'Please mention it is free to self-host.' } } } });
+  await stack.slack.submitView({
+    userId: MANAGER,
+    viewId: form.id,
+    values: { value: { value: { type: 'plain_text_input', value: 'Please mention it is free to self-host.' } } },
+  });
   shows('card thread:', await threadLine(stack, 'requested changes'));
 
   scene('Ana edits; the post goes back to review');
   const edit = await opens(stack, AUTHOR, () => click(stack, AUTHOR, 'edit'));
   const edited = thread3.replace('Self-hosted, one Postgres', 'Free to self-host, one Postgres');
-  await stack.slack.submitView({ userId: AUTHOR, viewId: edit.id, values: { text: { value: { type: 'plain_text_input', value: edited } }, targets: { value: { type: 'checkboxes', selected_options: [stack.accounts.x, accounts.bluesky, accounts.linkedin].map((value) => ({ value })) } }, variant_linkedin: { value: { type: 'plain_text_input', value: linkedinText } }, when: { value: { type: 'plain_text_input', value: at } }, zone: { value: { type: 'plain_text_input', value: 'Europe/Berlin' } } } });
+  await stack.slack.submitView({
+    userId: AUTHOR,
+    viewId: edit.id,
+    values: {
+      text: { value: { type: 'plain_text_input', value: edited } },
+      targets: { value: { type: 'checkboxes', selected_options: [stack.accounts.x, accounts.bluesky, accounts.linkedin].map((value) => ({ value })) } },
+      variant_linkedin: { value: { type: 'plain_text_input', value: linkedinText } },
+      when: { value: { type: 'plain_text_input', value: at } },
+      zone: { value: { type: 'plain_text_input', value: 'Europe/Berlin' } },
+    },
+  });
   shows('card thread:', await threadLine(stack, 'edited the post'));
 
   scene('Marta approves');
@@ -104,7 +152,7 @@ async function playSlack(stack: Stack, accounts: { bluesky: string; linkedin: st
   shows('card thread:', await threadLine(stack, 'Approved by'));
   shows('card thread:', await threadLine(stack, 'Scheduled for'));
 
-  scene('Before the publish time, X revokes the app\'s token (say, a password change)');
+  scene("Before the publish time, X revokes the app's token (say, a password change)");
   stack.x.revokeToken(stack.tokens.x.accessToken);
   shows('waiting:', `until ${at}…`);
   for (const network of ['Bluesky', 'LinkedIn']) shows('card thread:', await threadLine(stack, `Published to ${network}`, 30_000));
@@ -130,7 +178,12 @@ async function playDiscord(stack: Stack): Promise<void> {
   const at = new Date(Date.now() + 8_000).toISOString().replace(/\.\d+Z$/, 'Z');
   scene('Discord: Cora, a community manager, schedules a post for Mastodon; Mika approves');
   shows(`${who(D_AUTHOR)}:`, `/post → compose form, publish at ${at}`);
-  const answer = await dDraft(stack, { user: D_AUTHOR, text: 'Community call this Thursday at 18:00 UTC: bring your questions about Greenlight!', accounts: [stack.discord!.accounts.mastodon], when: at });
+  const answer = await dDraft(stack, {
+    user: D_AUTHOR,
+    text: 'Community call this Thursday at 18:00 UTC: bring your questions about Greenlight!',
+    accounts: [stack.discord!.accounts.mastodon],
+    when: at,
+  });
   shows(`only ${who(D_AUTHOR)}:`, answer.content);
   await stack.discord!.emulator.waitFor(() => dCard(stack), { what: 'the Discord card' });
   await dClick(stack, D_MANAGER, 'approve');
@@ -141,24 +194,47 @@ async function playDiscord(stack: Stack): Promise<void> {
   shows('thread in #approvals:', await waitThread(stack, 'Published to Mastodon', 0, 30_000));
 }
 
-async function summary(stack: Stack, linkedin: Awaited<ReturnType<typeof startLinkedInEmulator>>, pds: Awaited<ReturnType<typeof startPds>>, did: string): Promise<number> {
+async function summary(
+  stack: Stack,
+  linkedin: Awaited<ReturnType<typeof startLinkedInEmulator>>,
+  pds: Awaited<ReturnType<typeof startPds>>,
+  did: string,
+): Promise<number> {
   const records = await pds.xrpc('GET', 'com.atproto.repo.listRecords', { params: { repo: did, collection: 'app.bsky.feed.post' } });
   const order = await publishOrder(stack);
   const reached: Record<string, string[]> = {
-    x: inPublishOrder(order, stack.x.posts.map((p) => ({ id: p.id, text: p.text }))),
-    bluesky: inPublishOrder(order, ((records.json.records as { uri: string; value: { text: string } }[] | undefined) ?? []).map((r) => ({ id: r.uri, text: r.value.text }))),
-    linkedin: inPublishOrder(order, linkedin.posts.map((p) => ({ id: p.id, text: p.commentary }))),
-    mastodon: inPublishOrder(order, stack.mastodon.posts.map((p) => ({ id: p.id, text: p.text }))),
+    x: inPublishOrder(
+      order,
+      stack.x.posts.map((p) => ({ id: p.id, text: p.text })),
+    ),
+    bluesky: inPublishOrder(
+      order,
+      ((records.json.records as { uri: string; value: { text: string } }[] | undefined) ?? []).map((r) => ({ id: r.uri, text: r.value.text })),
+    ),
+    linkedin: inPublishOrder(
+      order,
+      linkedin.posts.map((p) => ({ id: p.id, text: p.commentary })),
+    ),
+    mastodon: inPublishOrder(
+      order,
+      stack.mastodon.posts.map((p) => ({ id: p.id, text: p.text })),
+    ),
   };
   scene('What reached each network');
   for (const [network, texts] of Object.entries(reached)) {
     line(`   ${network.padEnd(9)} ${texts.length} post${texts.length === 1 ? '' : 's'}`);
     for (const text of texts) line(`             · ${text.slice(0, 90)}${text.length > 90 ? '…' : ''}`);
   }
-  const deliveries = await stack.app.db.selectFrom('deliveries').innerJoin('posts', 'posts.id', 'deliveries.post_id').select(['deliveries.network', 'deliveries.state', 'posts.text']).execute();
+  const deliveries = await stack.app.db
+    .selectFrom('deliveries')
+    .innerJoin('posts', 'posts.id', 'deliveries.post_id')
+    .select(['deliveries.network', 'deliveries.state', 'posts.text'])
+    .execute();
   const expected: Record<string, number> = { x: 3, bluesky: 3, linkedin: 1, mastodon: 1 };
   const exact = deliveries.every((d) => d.state === 'published') && Object.entries(expected).every(([network, n]) => reached[network]!.length === n);
-  line(`\n${deliveries.length} deliveries, ${deliveries.filter((d) => d.state === 'published').length} published; ${exact ? 'each network holds exactly the posts it was sent: one per delivery (threads count their parts).' : 'MISMATCH: see above.'}`);
+  line(
+    `\n${deliveries.length} deliveries, ${deliveries.filter((d) => d.state === 'published').length} published; ${exact ? 'each network holds exactly the posts it was sent: one per delivery (threads count their parts).' : 'MISMATCH: see above.'}`,
+  );
   return exact ? 0 : 1;
 }
 

@@ -10,8 +10,14 @@ describe('configuration docs', () => {
     const variables = [...schema.matchAll(/^\s+([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1]!);
     expect(variables.length).toBeGreaterThan(10);
     const [readme, example] = await Promise.all([readFile('README.md', 'utf8'), readFile('.env.example', 'utf8')]);
-    expect(variables.filter((v) => !readme.includes(v)), 'missing from README.md').toEqual([]);
-    expect(variables.filter((v) => !example.includes(v)), 'missing from .env.example').toEqual([]);
+    expect(
+      variables.filter((v) => !readme.includes(v)),
+      'missing from README.md',
+    ).toEqual([]);
+    expect(
+      variables.filter((v) => !example.includes(v)),
+      'missing from .env.example',
+    ).toEqual([]);
   });
 });
 
@@ -34,7 +40,11 @@ describe('the README configuration table', () => {
     expect(Object.keys(examples).length).toBeGreaterThan(15);
     expect(examples.NODE_ENV).toBe('production');
     // What the table can only describe (secrets) is filled in here, under the key id the table uses.
-    const secrets = { ENCRYPTION_KEYS: `${examples.ENCRYPTION_PRIMARY_KEY_ID}:${Buffer.alloc(32, 7).toString('base64')}`, STATE_SECRET: 'f'.repeat(64), DISCORD_BOT_TOKEN: 'MTA.example.token' };
+    const secrets = {
+      ENCRYPTION_KEYS: `${examples.ENCRYPTION_PRIMARY_KEY_ID}:${Buffer.alloc(32, 7).toString('base64')}`,
+      STATE_SECRET: 'f'.repeat(64),
+      DISCORD_BOT_TOKEN: 'MTA.example.token',
+    };
     const config = loadConfig({ ...examples, ...secrets });
     expect(config.http).toMatchObject({ host: examples.HOST, port: Number(examples.PORT), publicUrl: examples.PUBLIC_URL });
     expect(config.publish.networkTimeoutMs).toBe(Number(examples.NETWORK_TIMEOUT_MS));
@@ -58,6 +68,8 @@ describe('a bad configuration', () => {
   });
 
   it('lists every cross-field problem at once', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production', SLACK_BOT_TOKEN: 'xoxb-1' })).toThrow(/DATABASE_URL: required in production[\s\S]*ENCRYPTION_KEYS[\s\S]*SLACK_SIGNING_SECRET/);
+    expect(() => loadConfig({ NODE_ENV: 'production', SLACK_BOT_TOKEN: 'xoxb-1' })).toThrow(
+      /DATABASE_URL: required in production[\s\S]*ENCRYPTION_KEYS[\s\S]*SLACK_SIGNING_SECRET/,
+    );
   });
 });

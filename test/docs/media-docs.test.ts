@@ -5,7 +5,7 @@ import { NETWORK_LABELS } from '../../src/domain/networks.ts';
 
 /** docs/networks.md's image table says what src/domain/media-rules.ts checks. */
 describe('the image limits table', () => {
-  it('has each network\'s count and largest image as the rules have them', async () => {
+  it("has each network's count and largest image as the rules have them", async () => {
     const doc = await readFile('docs/networks.md', 'utf8');
     const section = /^## Image limits\n([\s\S]*?)(?=^## )/m.exec(doc)?.[1] ?? '';
     for (const rules of Object.values(IMAGE_RULES)) {

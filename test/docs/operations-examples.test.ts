@@ -9,7 +9,10 @@ import { ROOT } from '../cli/run-cli.ts';
  * (a new migration, a new queue). When one fails, run the command and paste what it prints.
  */
 const OPERATIONS = readFileSync(path.join(ROOT, 'docs/operations.md'), 'utf8');
-const MIGRATIONS = readdirSync(path.join(ROOT, 'migrations')).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, '')).sort();
+const MIGRATIONS = readdirSync(path.join(ROOT, 'migrations'))
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => f.replace(/\.ts$/, ''))
+  .sort();
 
 /** The example block that starts with `$ <command>`. */
 function example(command: string): string {
@@ -28,6 +31,11 @@ describe('docs/operations.md examples', () => {
     const doctor = example('npx greenlight doctor');
     expect(doctor).toContain(`✓ migrations: all ${MIGRATIONS.length} applied`);
     const queued = /\(queued: ([^)]*)\)/.exec(doctor)?.[1] ?? '';
-    expect(queued.split(', ').map((q) => q.split(' ')[0]).sort()).toEqual(Object.values(QUEUES).sort());
+    expect(
+      queued
+        .split(', ')
+        .map((q) => q.split(' ')[0])
+        .sort(),
+    ).toEqual(Object.values(QUEUES).sort());
   });
 });

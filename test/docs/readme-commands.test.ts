@@ -19,13 +19,19 @@ const README = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 /** Lines of the ```sh blocks, without their trailing comments. */
 export function shCommands(markdown: string): string[] {
   const blocks = [...markdown.matchAll(/^```sh\n([\s\S]*?)^```/gm)].map((m) => m[1]!);
-  return blocks.flatMap((b) => b.split('\n')).map((l) => l.replace(/\s+#.*$/, '').trim()).filter(Boolean);
+  return blocks
+    .flatMap((b) => b.split('\n'))
+    .map((l) => l.replace(/\s+#.*$/, '').trim())
+    .filter(Boolean);
 }
 
 /** The first cell of each row of the table under "## Commands", as written. */
 export function tableCommands(markdown: string): string[] {
   const section = /^## Commands\n([\s\S]*?)(?=^## )/m.exec(markdown)?.[1] ?? '';
-  return section.split('\n').filter((l) => l.startsWith('| `')).map((l) => l.split(' | ')[0]!.slice(2).trim());
+  return section
+    .split('\n')
+    .filter((l) => l.startsWith('| `'))
+    .map((l) => l.split(' | ')[0]!.slice(2).trim());
 }
 
 interface Run {
@@ -49,18 +55,24 @@ const PLAN: Record<string, Plan> = {
   '`npm run migrate`': [{ run: 'npm run migrate', code: 0, stdout: /^migrate: the database is up to date$/m }],
   '`npm run keys -- generate [id]`': [{ run: 'npm run keys -- generate k2027', code: 0, stdout: /^k2027:[A-Za-z0-9+/]{43}=$/m }],
   '`npm run keys -- rotate`': [{ run: 'npm run keys -- rotate', code: 0, stdout: /keys: 0 re-encrypted, 0 already under the primary key, 0 failed/ }],
-  '`npm run discord:register [-- --guild ID]`': { skip: 'registers commands with a real Discord application (DISCORD_BOT_TOKEN); test/e2e/discord-edge.test.ts runs its registration code against the emulator' },
+  '`npm run discord:register [-- --guild ID]`': {
+    skip: 'registers commands with a real Discord application (DISCORD_BOT_TOKEN); test/e2e/discord-edge.test.ts runs its registration code against the emulator',
+  },
   '`npm run typecheck`': { skip: 'npm test runs the same tsc first; about a minute on a shared 2-core machine' },
   '`npm run check:layers`': [{ run: 'npm run check:layers', code: 0, stdout: /no dependency violations found/ }],
   '`npm run lint` / `npm run format`': { skip: 'formatting and lint of the whole tree; .ci/run runs `npm run lint` as its own step' },
-  '`KEEP_FAILED_DB=1 npx vitest run FILE`': { skip: 'a switch of a test run itself (test/helpers/keep-failed.ts); a test cannot run the suite inside the suite' },
+  '`KEEP_FAILED_DB=1 npx vitest run FILE`': {
+    skip: 'a switch of a test run itself (test/helpers/keep-failed.ts); a test cannot run the suite inside the suite',
+  },
   '`npx greenlight migrate`': [{ run: 'npx greenlight migrate', code: 0, stdout: /^migrate: the database is up to date$/m }],
   '`npx greenlight accounts list [--workspace ID] [--status S] [--json]`': [
     { run: 'npx greenlight accounts list', code: 0, stdout: /^no accounts$/m },
     { run: 'npx greenlight accounts list --status needs_reconnect --json', code: 0, stdout: /^\[\]\s*$/ },
   ],
   '`npx greenlight accounts check [ID]`': [{ run: 'npx greenlight accounts check', code: 0, stdout: /^no accounts to check$/m }],
-  '`npx greenlight accounts disconnect ID [--yes]`': [{ run: `npx greenlight accounts disconnect ${UNKNOWN_ID} --yes`, code: 1, stderr: /there is no account 0{8}-/ }],
+  '`npx greenlight accounts disconnect ID [--yes]`': [
+    { run: `npx greenlight accounts disconnect ${UNKNOWN_ID} --yes`, code: 1, stderr: /there is no account 0{8}-/ },
+  ],
   '`npx greenlight posts list [--state S] [--since 7d] [--workspace ID] [--limit N] [--json]`': [
     { run: 'npx greenlight posts list --state failed --since 7d --limit 20', code: 0 },
   ],
@@ -74,7 +86,11 @@ const PLAN: Record<string, Plan> = {
     { run: 'npx greenlight media list --limit 5 --json', code: 0, stdout: /^\[\]\s*$/ },
   ],
   '`npx greenlight media prune [--older-than 30d] [--dry-run] [--json]`': [
-    { run: 'npx greenlight media prune --dry-run', code: 0, stdout: /^media: nothing to remove \(files of published, canceled or rejected posts go after 30 days\)$/m },
+    {
+      run: 'npx greenlight media prune --dry-run',
+      code: 0,
+      stdout: /^media: nothing to remove \(files of published, canceled or rejected posts go after 30 days\)$/m,
+    },
     { run: 'npx greenlight media prune --older-than soon', code: 2, stderr: /--older-than takes a number of days/ },
   ],
   '`npx greenlight keys generate [id]` / `keys rotate`': [
@@ -126,7 +142,7 @@ function sh(command: string): Promise<{ code: number | null; stdout: string; std
 
 const listed = [...shCommands(README), ...tableCommands(README)];
 
-describe('the README\'s commands', () => {
+describe("the README's commands", () => {
   it('are each run below or skipped for a stated reason', () => {
     expect(listed.length).toBeGreaterThan(20);
     expect(listed.filter((c) => !(c in PLAN))).toEqual([]);
@@ -135,12 +151,16 @@ describe('the README\'s commands', () => {
   });
 
   const runs = [...Object.values(PLAN).flatMap((p) => ('skip' in p ? [] : p)), ...EXTRA];
-  it.each(runs)('$run exits $code', async ({ run, code, stdout, stderr }) => {
-    const result = await sh(run);
-    expect({ code: result.code, stdout: result.stdout, stderr: result.stderr }).toMatchObject({ code });
-    if (stdout) expect(result.stdout).toMatch(stdout);
-    if (stderr) expect(result.stderr).toMatch(stderr);
-    // Whatever a command prints, it never prints a key it was given.
-    expect(result.stdout + result.stderr).not.toContain(env.ENCRYPTION_KEYS!.slice(3));
-  }, 60_000);
+  it.each(runs)(
+    '$run exits $code',
+    async ({ run, code, stdout, stderr }) => {
+      const result = await sh(run);
+      expect({ code: result.code, stdout: result.stdout, stderr: result.stderr }).toMatchObject({ code });
+      if (stdout) expect(result.stdout).toMatch(stdout);
+      if (stderr) expect(result.stderr).toMatch(stderr);
+      // Whatever a command prints, it never prints a key it was given.
+      expect(result.stdout + result.stderr).not.toContain(env.ENCRYPTION_KEYS!.slice(3));
+    },
+    60_000,
+  );
 });

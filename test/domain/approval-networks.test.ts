@@ -10,14 +10,22 @@ describe('approveNetworks', () => {
   });
 
   it('approves the rest and holds X', () => {
-    expect(approveNetworks({ ...base, networks: [...base.networks], hold: ['x'] })).toEqual({ ok: true, approved: ['linkedin', 'bluesky'], held: ['x'], complete: true });
+    expect(approveNetworks({ ...base, networks: [...base.networks], hold: ['x'] })).toEqual({
+      ok: true,
+      approved: ['linkedin', 'bluesky'],
+      held: ['x'],
+      complete: true,
+    });
   });
 
   it('refuses holding every network, and a network the post does not have', () => {
     expect(approveNetworks({ ...base, networks: ['x'], hold: ['x'] })).toMatchObject({ ok: false, message: expect.stringContaining('use Reject instead') });
     const earlier = [{ approverId: 'bo', contentHash: H, network: 'x' as const }];
     expect(approveNetworks({ ...base, networks: ['x', 'linkedin'], holds: earlier, hold: ['linkedin'] })).toMatchObject({ ok: false });
-    expect(approveNetworks({ ...base, networks: ['x', 'linkedin'], hold: ['mastodon'] })).toEqual({ ok: false, message: "Mastodon is not one of this post's networks." });
+    expect(approveNetworks({ ...base, networks: ['x', 'linkedin'], hold: ['mastodon'] })).toEqual({
+      ok: false,
+      message: "Mastodon is not one of this post's networks.",
+    });
   });
 
   it('needs N approvals covering each network that is not held; an earlier hold stands', () => {
@@ -25,13 +33,23 @@ describe('approveNetworks', () => {
     expect(approveNetworks({ ...two, hold: ['x'] })).toMatchObject({ ok: true, held: ['x'], complete: false });
     const anaApprovedLinkedIn = [{ approverId: 'ana', contentHash: H, network: 'linkedin' as const }];
     const anaHeldX = [{ approverId: 'ana', contentHash: H, network: 'x' as const }];
-    expect(approveNetworks({ ...two, actorId: 'bo', approvals: anaApprovedLinkedIn, holds: anaHeldX })).toEqual({ ok: true, approved: ['linkedin', 'x'], held: ['x'], complete: true });
+    expect(approveNetworks({ ...two, actorId: 'bo', approvals: anaApprovedLinkedIn, holds: anaHeldX })).toEqual({
+      ok: true,
+      approved: ['linkedin', 'x'],
+      held: ['x'],
+      complete: true,
+    });
   });
 
   it('counts only approvals and holds of the current content', () => {
     const old = [{ approverId: 'bo', contentHash: 'hash-v0', network: null }];
     const oldHold = [{ approverId: 'bo', contentHash: 'hash-v0', network: 'x' as const }];
-    expect(approveNetworks({ ...base, networks: ['linkedin', 'x'], required: 2, approvals: old, holds: oldHold })).toEqual({ ok: true, approved: ['linkedin', 'x'], held: [], complete: false });
+    expect(approveNetworks({ ...base, networks: ['linkedin', 'x'], required: 2, approvals: old, holds: oldHold })).toEqual({
+      ok: true,
+      approved: ['linkedin', 'x'],
+      held: [],
+      complete: false,
+    });
     expect(heldNetworks([...oldHold, { approverId: 'ana', contentHash: H, network: 'linkedin' }], H)).toEqual(['linkedin']);
   });
 });

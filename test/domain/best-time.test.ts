@@ -18,7 +18,14 @@ const suggest = (buckets: BucketStats[], network: 'x' | 'mastodon' = 'x') =>
   suggestBestTimes({ network, zone: BERLIN, now: NOW, buckets, defaults: DEFAULT_SLOTS[network]! });
 
 describe('confidence from the number of posts behind a bucket', () => {
-  it.each([[1, 'low'], [4, 'low'], [5, 'medium'], [19, 'medium'], [20, 'high'], [500, 'high']] as const)('%i posts: %s', (n, label) => {
+  it.each([
+    [1, 'low'],
+    [4, 'low'],
+    [5, 'medium'],
+    [19, 'medium'],
+    [20, 'high'],
+    [500, 'high'],
+  ] as const)('%i posts: %s', (n, label) => {
     expect(confidenceFor(n)).toBe(label);
   });
 });
@@ -47,7 +54,10 @@ describe('best times', () => {
   it('counts engagements per post where the network reports no impressions', () => {
     const result = suggest([counted(TUE_9, 12, 120), counted(FRI_17, 8, 240)], 'mastodon');
     expect(result.basis).toBe('per_post');
-    expect(result.slots.slice(0, 2).map((s) => [s.bucket, s.average, s.confidence])).toEqual([[FRI_17, 30, 'medium'], [TUE_9, 10, 'medium']]);
+    expect(result.slots.slice(0, 2).map((s) => [s.bucket, s.average, s.confidence])).toEqual([
+      [FRI_17, 30, 'medium'],
+      [TUE_9, 10, 'medium'],
+    ]);
   });
 
   it('on the rate basis, posts without impressions do not count (not reported is not zero)', () => {
@@ -70,6 +80,10 @@ describe('best times', () => {
 
   it('fills a list with fewer than three measured buckets from the defaults it does not already hold', () => {
     const result = suggest([rated(TUE_9, 6, 0.3), rated(THU_9, 6, 0.6)]);
-    expect(result.slots.map((s) => [s.bucket, s.source])).toEqual([[THU_9, 'history'], [TUE_9, 'history'], [WED_12, 'default']]);
+    expect(result.slots.map((s) => [s.bucket, s.source])).toEqual([
+      [THU_9, 'history'],
+      [TUE_9, 'history'],
+      [WED_12, 'default'],
+    ]);
   });
 });

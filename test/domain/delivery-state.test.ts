@@ -21,9 +21,7 @@ const LEGAL: Record<DeliveryState, DeliveryState[]> = {
   skipped: [],
 };
 
-const pairs = DELIVERY_STATES.flatMap((from) =>
-  DELIVERY_STATES.map((to) => ({ from, to, legal: LEGAL[from].includes(to) })),
-);
+const pairs = DELIVERY_STATES.flatMap((from) => DELIVERY_STATES.map((to) => ({ from, to, legal: LEGAL[from].includes(to) })));
 
 describe('delivery transitions', () => {
   it('covers every pair of states', () => {
@@ -38,9 +36,7 @@ describe('delivery transitions', () => {
   it.each(pairs.filter((p) => !p.legal))('$from -> $to is refused', ({ from, to }) => {
     expect(canTransitionDelivery(from, to)).toBe(false);
     expect(() => assertDeliveryTransition(from, to)).toThrow(IllegalTransitionError);
-    expect(() => assertDeliveryTransition(from, to)).toThrow(
-      expect.objectContaining({ code: 'illegal_transition', entity: 'delivery', from, to }),
-    );
+    expect(() => assertDeliveryTransition(from, to)).toThrow(expect.objectContaining({ code: 'illegal_transition', entity: 'delivery', from, to }));
   });
 
   it.each(DELIVERY_STATES)('predecessors of %s are exactly the states that may move to it', (to) => {

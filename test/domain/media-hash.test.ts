@@ -16,7 +16,7 @@ describe('contentHashWithFiles', () => {
     expect(contentHashWithFiles(content, [])).toBe(expected);
   });
 
-  it('covers each file\'s bytes and alt text, in order', () => {
+  it("covers each file's bytes and alt text, in order", () => {
     const base = contentHashWithFiles(content, [a, b]);
     expect(base).not.toBe(contentHash(content));
     expect(contentHashWithFiles(content, [a, b])).toBe(base);

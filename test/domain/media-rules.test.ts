@@ -2,8 +2,24 @@ import { describe, expect, it } from 'vitest';
 import { blueskyAspectRatio, checkImagesFor, imageRulesFor, megabytes, type MediaFile } from '../../src/domain/media-rules.ts';
 
 const MiB = 1024 * 1024;
-const png = (filename: string, bytes: number, width = 1200, height = 1200): MediaFile => ({ filename, contentType: 'image/png', bytes, width, height, animated: false, alt: 'x' });
-const jpeg = (filename: string, bytes: number, width = 1080, height = 1350): MediaFile => ({ filename, contentType: 'image/jpeg', bytes, width, height, animated: false, alt: 'x' });
+const png = (filename: string, bytes: number, width = 1200, height = 1200): MediaFile => ({
+  filename,
+  contentType: 'image/png',
+  bytes,
+  width,
+  height,
+  animated: false,
+  alt: 'x',
+});
+const jpeg = (filename: string, bytes: number, width = 1080, height = 1350): MediaFile => ({
+  filename,
+  contentType: 'image/jpeg',
+  bytes,
+  width,
+  height,
+  animated: false,
+  alt: 'x',
+});
 const gif = (filename: string, bytes: number): MediaFile => ({ filename, contentType: 'image/gif', bytes, width: 480, height: 270, animated: true });
 const messages = (plan: { problems: { message: string }[] }) => plan.problems.map((p) => p.message);
 
@@ -23,7 +39,7 @@ describe('image rules per network', () => {
     expect(checkImagesFor('bluesky', [png('over.png', 2_000_001)]).problems).toMatchObject([{ network: 'bluesky', filename: 'over.png', code: 'too_large' }]);
   });
 
-  it('Bluesky records each image\'s aspect ratio', () => {
+  it("Bluesky records each image's aspect ratio", () => {
     expect(blueskyAspectRatio({ width: 1600, height: 900 })).toEqual({ width: 1600, height: 900 });
     expect(blueskyAspectRatio({ width: null, height: 900 })).toBeUndefined();
   });
@@ -49,29 +65,60 @@ describe('image rules per network', () => {
     expect(messages(checkImagesFor('instagram', [jpeg('story.jpg', MiB, 1080, 1920)]))[0]).toContain('story.jpg is 1080 × 1920 pixels (0.56:1)');
     expect(messages(checkImagesFor('instagram', [jpeg('huge.jpg', 9 * MiB)]))).toEqual(['Instagram takes images up to 8 MB; huge.jpg is 9.5 MB.']);
     expect(messages(checkImagesFor('instagram', []))).toEqual(['Instagram needs at least one image: it has no text-only posts.']);
-    expect(messages(checkImagesFor('instagram', Array.from({ length: 11 }, (_, i) => jpeg(`${i}.jpg`, 1000))))).toEqual(['Instagram takes up to 10 images in a post; this post has 11.']);
-    expect(messages(checkImagesFor('instagram', [gif('party.gif', 1000)]))).toEqual(['Instagram takes no animated GIFs; party.gif is one. Use a still image or a video.']);
+    expect(
+      messages(
+        checkImagesFor(
+          'instagram',
+          Array.from({ length: 11 }, (_, i) => jpeg(`${i}.jpg`, 1000)),
+        ),
+      ),
+    ).toEqual(['Instagram takes up to 10 images in a post; this post has 11.']);
+    expect(messages(checkImagesFor('instagram', [gif('party.gif', 1000)]))).toEqual([
+      'Instagram takes no animated GIFs; party.gif is one. Use a still image or a video.',
+    ]);
   });
 
-  it('Mastodon: the instance\'s own limits when known, 16 MB and 4 files otherwise', () => {
+  it("Mastodon: the instance's own limits when known, 16 MB and 4 files otherwise", () => {
     expect(checkImagesFor('mastodon', [png('a.png', 12 * MiB)]).problems).toEqual([]);
-    expect(messages(checkImagesFor('mastodon', [png('a.png', 12 * MiB)], { maxBytes: 8 * MiB }))).toEqual(['Mastodon takes images up to 8.3 MB; a.png is 12.6 MB.']);
-    expect(messages(checkImagesFor('mastodon', [1, 2, 3].map((n) => png(`${n}.png`, 1000)), { maxImages: 2 }))).toEqual(['Mastodon takes up to 2 images in a post; this post has 3.']);
-    expect(messages(checkImagesFor('mastodon', [png('scan.png', 1000, 8000, 6000)]))).toEqual(['Mastodon takes images up to 33.1 megapixels; scan.png is 8000 × 6000 pixels (48 megapixels).']);
-    expect(messages(checkImagesFor('mastodon', [{ ...png('a.png', 1000), alt: 'é'.repeat(1501) }]))).toEqual(['Mastodon takes alt text up to 1,500 characters; the alt text of a.png has 1,501.']);
+    expect(messages(checkImagesFor('mastodon', [png('a.png', 12 * MiB)], { maxBytes: 8 * MiB }))).toEqual([
+      'Mastodon takes images up to 8.3 MB; a.png is 12.6 MB.',
+    ]);
+    expect(
+      messages(
+        checkImagesFor(
+          'mastodon',
+          [1, 2, 3].map((n) => png(`${n}.png`, 1000)),
+          { maxImages: 2 },
+        ),
+      ),
+    ).toEqual(['Mastodon takes up to 2 images in a post; this post has 3.']);
+    expect(messages(checkImagesFor('mastodon', [png('scan.png', 1000, 8000, 6000)]))).toEqual([
+      'Mastodon takes images up to 33.1 megapixels; scan.png is 8000 × 6000 pixels (48 megapixels).',
+    ]);
+    expect(messages(checkImagesFor('mastodon', [{ ...png('a.png', 1000), alt: 'é'.repeat(1501) }]))).toEqual([
+      'Mastodon takes alt text up to 1,500 characters; the alt text of a.png has 1,501.',
+    ]);
   });
 
   it('Threads, Facebook and LinkedIn as documented', () => {
-    expect(messages(checkImagesFor('threads', [{ ...png('a.gif', 1000), contentType: 'image/gif' }]))).toEqual(['Threads takes JPEG and PNG images; a.gif is a GIF file.']);
+    expect(messages(checkImagesFor('threads', [{ ...png('a.gif', 1000), contentType: 'image/gif' }]))).toEqual([
+      'Threads takes JPEG and PNG images; a.gif is a GIF file.',
+    ]);
     expect(messages(checkImagesFor('threads', [jpeg('a.jpg', 9 * MiB)]))).toEqual(['Threads takes images up to 8 MB; a.jpg is 9.5 MB.']);
     expect(messages(checkImagesFor('facebook', [jpeg('a.jpg', 11 * MiB)]))).toEqual(['Facebook takes images up to 10 MB; a.jpg is 11.6 MB.']);
-    expect(messages(checkImagesFor('linkedin', [png('a.png', 1000, 7000, 6000)]))[0]).toMatch(/^LinkedIn takes images up to 36.1 megapixels; a.png is 7000 × 6000 pixels/);
+    expect(messages(checkImagesFor('linkedin', [png('a.png', 1000, 7000, 6000)]))[0]).toMatch(
+      /^LinkedIn takes images up to 36.1 megapixels; a.png is 7000 × 6000 pixels/,
+    );
     expect(checkImagesFor('linkedin', [{ ...png('a.webp', 1000), contentType: 'image/webp' }]).convertToJpeg).toEqual(['a.webp']);
   });
 
   it('names a type a network refuses in plain words, and asks for pixel sizes it needs', () => {
-    expect(messages(checkImagesFor('x', [{ ...png('logo.tiff', 1000), contentType: 'image/tiff' }]))).toEqual(['X takes JPEG, PNG, GIF and WebP images; logo.tiff is a TIFF file.']);
-    expect(messages(checkImagesFor('instagram', [{ ...jpeg('a.jpg', 1000), width: null, height: null }]))).toEqual(['Instagram needs to know the size of a.jpg in pixels, and Greenlight could not read it.']);
+    expect(messages(checkImagesFor('x', [{ ...png('logo.tiff', 1000), contentType: 'image/tiff' }]))).toEqual([
+      'X takes JPEG, PNG, GIF and WebP images; logo.tiff is a TIFF file.',
+    ]);
+    expect(messages(checkImagesFor('instagram', [{ ...jpeg('a.jpg', 1000), width: null, height: null }]))).toEqual([
+      'Instagram needs to know the size of a.jpg in pixels, and Greenlight could not read it.',
+    ]);
   });
 
   it('has no image rules for webhooks', () => {

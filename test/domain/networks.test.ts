@@ -5,16 +5,7 @@ import { NETWORK_RULES } from '../../src/domain/text-rules.ts';
 
 describe('networks', () => {
   it('labels every network', () => {
-    expect(NETWORKS.map((n) => NETWORK_LABELS[n])).toEqual([
-      'X',
-      'LinkedIn',
-      'Bluesky',
-      'Mastodon',
-      'Facebook',
-      'Instagram',
-      'Threads',
-      'Webhook',
-    ]);
+    expect(NETWORKS.map((n) => NETWORK_LABELS[n])).toEqual(['X', 'LinkedIn', 'Bluesky', 'Mastodon', 'Facebook', 'Instagram', 'Threads', 'Webhook']);
   });
 
   it('agrees with the text rules on which networks take threads', () => {

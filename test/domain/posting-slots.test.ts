@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { parsePublishTime, parseTimeOfDay } from '../../src/domain/publish-time.ts';
-import { candidateInstants, firstFree, parseSlotRequest, parseSlotSpec, parseWeekArg, slotInstants, slotLabel, weekOf } from '../../src/domain/posting-slots.ts';
+import {
+  candidateInstants,
+  firstFree,
+  parseSlotRequest,
+  parseSlotSpec,
+  parseWeekArg,
+  slotInstants,
+  slotLabel,
+  weekOf,
+} from '../../src/domain/posting-slots.ts';
 
 const BERLIN = 'Europe/Berlin';
 const NEW_YORK = 'America/New_York';
@@ -30,7 +39,7 @@ describe('slot instants follow the wall clock', () => {
     expect(iso(slotInstants(sunday230, autumn, new Date('2027-11-01T00:00:00Z')))).toEqual(['2027-10-31T00:30:00.000Z']);
   });
 
-  it('reads the same weekday and minute in each slot\'s own zone', () => {
+  it("reads the same weekday and minute in each slot's own zone", () => {
     const berlin = { weekday: 5, minute: 9 * 60, zone: BERLIN };
     const newYork = { weekday: 5, minute: 9 * 60, zone: NEW_YORK };
     // New York is already on EDT (since 14 March): 9:00 is 13:00 UTC; Berlin still on CET: 8:00 UTC.
@@ -77,7 +86,10 @@ describe('/greenlight slots add|remove arguments', () => {
   const spec = (text: string) => parseSlotSpec(text.split(' '), parseTimeOfDay);
   it('reads a network or an account, days and times', () => {
     expect(spec('x tue,thu 9:00')).toEqual({ ok: true, spec: { target: { network: 'x' }, weekdays: [2, 4], minutes: [540] } });
-    expect(spec('linkedin:Acme mon-fri 12:30,9am')).toEqual({ ok: true, spec: { target: { network: 'linkedin', account: 'Acme' }, weekdays: [1, 2, 3, 4, 5], minutes: [540, 750] } });
+    expect(spec('linkedin:Acme mon-fri 12:30,9am')).toEqual({
+      ok: true,
+      spec: { target: { network: 'linkedin', account: 'Acme' }, weekdays: [1, 2, 3, 4, 5], minutes: [540, 750] },
+    });
     expect(spec('mastodon fri-mon 10:00')).toMatchObject({ spec: { weekdays: [1, 5, 6, 7] } });
     expect(spec('x weekdays 9:00')).toMatchObject({ spec: { weekdays: [1, 2, 3, 4, 5] } });
   });
@@ -94,7 +106,7 @@ describe('/greenlight slots add|remove arguments', () => {
 });
 
 describe('weeks', () => {
-  it('runs Monday to Monday on the zone\'s clock, 167 hours in a spring-forward week', () => {
+  it("runs Monday to Monday on the zone's clock, 167 hours in a spring-forward week", () => {
     const week = weekOf(NOW, BERLIN);
     expect(week.start.toISOString()).toBe('2027-03-21T23:00:00.000Z');
     expect(week.end.toISOString()).toBe('2027-03-28T22:00:00.000Z');

@@ -1,14 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SocialAccount } from '../../src/db/schema.ts';
-import {
-  countCodeUnits,
-  countForMastodon,
-  countForThreads,
-  countForX,
-  countGraphemes,
-  utf8Length,
-} from '../../src/domain/character-count.ts';
+import { countCodeUnits, countForMastodon, countForThreads, countForX, countGraphemes, utf8Length } from '../../src/domain/character-count.ts';
 import { contentHash } from '../../src/domain/content-hash.ts';
 import { NETWORKS, type Network } from '../../src/domain/networks.ts';
 import { latestPublishTime, parsePublishTime } from '../../src/domain/publish-time.ts';
@@ -20,10 +13,57 @@ import { validateCompose } from '../../src/workflow/compose.ts';
 
 /** Pieces that steer random text into the interesting corners. */
 const PIECES = [
-  ' ', '\n', '\n---\n', '@', '＠', ':', '/', '//', '.', ',', '#', '-', '_', '=', '^', '?', '(', ')', '~', '!',
-  'https://', 'http://', 'gemini://', 'ipfs://', 'xmpp:', 'www.', 'example.com', 'mastodon.social', 'bücher.de',
-  't.co/', 'ana', 'al.ice', '日本', 'é', 'e\u0301', '👨‍👩‍👧‍👦', '🇩🇪', '❤️', '\u200d', '\u200f', '\u202e', '\u061c',
-  '\ufeff', '\ufffe', '\uffff', '\ud800', '\udc00', '\u0661', '５', '\u00a0', '\u3000',
+  ' ',
+  '\n',
+  '\n---\n',
+  '@',
+  '＠',
+  ':',
+  '/',
+  '//',
+  '.',
+  ',',
+  '#',
+  '-',
+  '_',
+  '=',
+  '^',
+  '?',
+  '(',
+  ')',
+  '~',
+  '!',
+  'https://',
+  'http://',
+  'gemini://',
+  'ipfs://',
+  'xmpp:',
+  'www.',
+  'example.com',
+  'mastodon.social',
+  'bücher.de',
+  't.co/',
+  'ana',
+  'al.ice',
+  '日本',
+  'é',
+  'e\u0301',
+  '👨‍👩‍👧‍👦',
+  '🇩🇪',
+  '❤️',
+  '\u200d',
+  '\u200f',
+  '\u202e',
+  '\u061c',
+  '\ufeff',
+  '\ufffe',
+  '\uffff',
+  '\ud800',
+  '\udc00',
+  '\u0661',
+  '５',
+  '\u00a0',
+  '\u3000',
 ];
 const LONE_SURROGATE = fc.integer({ min: 0xd800, max: 0xdfff }).map((n) => String.fromCharCode(n));
 const UNIT = fc.oneof(
@@ -89,8 +129,7 @@ describe('every counter', () => {
 });
 
 describe('compose and publish agree', () => {
-  const account = (network: Network): SocialAccount =>
-    ({ id: `acc-${network}`, network, max_characters: null }) as unknown as SocialAccount;
+  const account = (network: Network): SocialAccount => ({ id: `acc-${network}`, network, max_characters: null }) as unknown as SocialAccount;
   const NOW = new Date('2027-03-24T10:15:00Z');
 
   it('a text the compose form accepts passes the check before publishing, and one it refuses does not', () => {
@@ -130,14 +169,50 @@ describe('compose and publish agree', () => {
 describe('the publish-time parser', () => {
   const ZONES = ['Europe/Berlin', 'America/New_York', 'Pacific/Apia', 'Australia/Lord_Howe', 'Asia/Kolkata', 'UTC'];
   const NOW = fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true });
-  const WORDS = ['now', 'in ', 'an ', 'a ', ' d', ' days', ' minutes', ' h', ' w', 'tomorrow ', 'today ', 'fri ', 'sunday ',
-    'on ', ' at ', '9am', '12pm', '02:10', '23:59', '24:00', 'noon', 'midnight', '2027-10-31 ', '9999-12-31', 'T', 'Z',
-    '+14:00', '-', ':', '0', '9', '99999999999', '99999999999999999999', '\u0661', '٣', '５', '\u200f', '\u202e', '\ud800'];
+  const WORDS = [
+    'now',
+    'in ',
+    'an ',
+    'a ',
+    ' d',
+    ' days',
+    ' minutes',
+    ' h',
+    ' w',
+    'tomorrow ',
+    'today ',
+    'fri ',
+    'sunday ',
+    'on ',
+    ' at ',
+    '9am',
+    '12pm',
+    '02:10',
+    '23:59',
+    '24:00',
+    'noon',
+    'midnight',
+    '2027-10-31 ',
+    '9999-12-31',
+    'T',
+    'Z',
+    '+14:00',
+    '-',
+    ':',
+    '0',
+    '9',
+    '99999999999',
+    '99999999999999999999',
+    '\u0661',
+    '٣',
+    '５',
+    '\u200f',
+    '\u202e',
+    '\ud800',
+  ];
   const INPUT = fc.oneof(
     fc.string({ unit: fc.oneof(fc.constantFrom(...WORDS), LONE_SURROGATE, fc.string({ unit: 'binary', maxLength: 2 })), maxLength: 8 }),
-    fc.bigInt({ min: 0n, max: 10n ** 30n }).chain((n) =>
-      fc.constantFrom(`in ${n} days`, `in ${n}m`, `in ${n} weeks`, `in ${n} hours`, `${n}-01-01 09:00`),
-    ),
+    fc.bigInt({ min: 0n, max: 10n ** 30n }).chain((n) => fc.constantFrom(`in ${n} days`, `in ${n}m`, `in ${n} weeks`, `in ${n} hours`, `${n}-01-01 09:00`)),
     TEXT,
   );
 

@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { describeRepeat, occurrences, parseRepeat, type RepeatRule } from '../../src/domain/recurrence.ts';
 
 const BERLIN = 'Europe/Berlin';
-const clock = (at: Date, zone = BERLIN) => new Intl.DateTimeFormat('en-GB', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
+const clock = (at: Date, zone = BERLIN) =>
+  new Intl.DateTimeFormat('en-GB', {
+    timeZone: zone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(at);
 const series = (first: string, zone: string, rule: RepeatRule) => {
   const result = occurrences(new Date(first), zone, rule);
   if (!result.ok) throw new Error(result.message);
@@ -12,7 +21,10 @@ const series = (first: string, zone: string, rule: RepeatRule) => {
 describe('repeat clause', () => {
   it('reads every N days or weeks, N times or until a date', () => {
     expect(parseRepeat('every week 52 times')).toEqual({ ok: true, rule: { every: 1, unit: 'week', times: 52 } });
-    expect(parseRepeat('Repeat every 2 weeks until 2027-06-30')).toEqual({ ok: true, rule: { every: 2, unit: 'week', until: { year: 2027, month: 6, day: 30 } } });
+    expect(parseRepeat('Repeat every 2 weeks until 2027-06-30')).toEqual({
+      ok: true,
+      rule: { every: 2, unit: 'week', until: { year: 2027, month: 6, day: 30 } },
+    });
     expect(parseRepeat('every 3 days, 10 times')).toEqual({ ok: true, rule: { every: 3, unit: 'day', times: 10 } });
     expect(parseRepeat('tomorrow 9am')).toBeUndefined();
   });
@@ -48,7 +60,13 @@ describe('occurrences keep the local time through DST changes', () => {
 
   it('in New York too (different change dates), and every 3 days until a date (inclusive)', () => {
     const at = series('2027-03-08T14:00:00Z', 'America/New_York', { every: 3, unit: 'day', until: { year: 2027, month: 3, day: 20 } });
-    expect(at.map((d) => clock(d, 'America/New_York'))).toEqual(['08/03/2027, 09:00', '11/03/2027, 09:00', '14/03/2027, 09:00', '17/03/2027, 09:00', '20/03/2027, 09:00']);
+    expect(at.map((d) => clock(d, 'America/New_York'))).toEqual([
+      '08/03/2027, 09:00',
+      '11/03/2027, 09:00',
+      '14/03/2027, 09:00',
+      '17/03/2027, 09:00',
+      '20/03/2027, 09:00',
+    ]);
     expect(at[2]!.toISOString()).toBe('2027-03-14T13:00:00.000Z'); // EDT from 14 March
   });
 
@@ -58,9 +76,21 @@ describe('occurrences keep the local time through DST changes', () => {
   });
 
   it('refuses a series that ends before it starts, runs on for more than 2 years or 104 posts, or has one post', () => {
-    expect(occurrences(new Date('2027-03-02T08:00:00Z'), BERLIN, { every: 1, unit: 'week', until: { year: 2027, month: 3, day: 1 } })).toEqual({ ok: false, message: 'The series would end (2027-03-01) before its first post.' });
-    expect(occurrences(new Date('2027-03-02T08:00:00Z'), BERLIN, { every: 1, unit: 'week', until: { year: 2030, month: 1, day: 1 } })).toEqual({ ok: false, message: 'A series ends within 2 years of its first post.' });
-    expect(occurrences(new Date('2027-03-02T08:00:00Z'), BERLIN, { every: 1, unit: 'day', until: { year: 2027, month: 12, day: 1 } })).toEqual({ ok: false, message: 'That makes more than 104 posts: repeat less often, or end sooner.' });
-    expect(occurrences(new Date('2027-03-02T08:00:00Z'), BERLIN, { every: 1, unit: 'week', until: { year: 2027, month: 3, day: 3 } })).toEqual({ ok: false, message: 'That series has a single post: end it later, or post once.' });
+    expect(occurrences(new Date('2027-03-02T08:00:00Z'), BERLIN, { every: 1, unit: 'week', until: { year: 2027, month: 3, day: 1 } })).toEqual({
+      ok: false,
+      message: 'The series would end (2027-03-01) before its first post.',
+    });
+    expect(occurrences(new Date('2027-03-02T08:00:00Z'), BERLIN, { every: 1, unit: 'week', until: { year: 2030, month: 1, day: 1 } })).toEqual({
+      ok: false,
+      message: 'A series ends within 2 years of its first post.',
+    });
+    expect(occurrences(new Date('2027-03-02T08:00:00Z'), BERLIN, { every: 1, unit: 'day', until: { year: 2027, month: 12, day: 1 } })).toEqual({
+      ok: false,
+      message: 'That makes more than 104 posts: repeat less often, or end sooner.',
+    });
+    expect(occurrences(new Date('2027-03-02T08:00:00Z'), BERLIN, { every: 1, unit: 'week', until: { year: 2027, month: 3, day: 3 } })).toEqual({
+      ok: false,
+      message: 'That series has a single post: end it later, or post once.',
+    });
   });
 });

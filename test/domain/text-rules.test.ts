@@ -23,9 +23,7 @@ describe('X weighted count', () => {
 
   it('allows exactly 280 and refuses 281', () => {
     expect(validateContent('x', { text: 'a'.repeat(280), media: [] })).toEqual([]);
-    expect(validateContent('x', { text: 'a'.repeat(281), media: [] })).toEqual([
-      { field: 'text', message: 'The text is 281/280 characters on X.' },
-    ]);
+    expect(validateContent('x', { text: 'a'.repeat(281), media: [] })).toEqual([{ field: 'text', message: 'The text is 281/280 characters on X.' }]);
   });
 
   it('counts 141 CJK characters as 282', () => {
@@ -50,9 +48,7 @@ describe('Bluesky graphemes', () => {
   it('allows 300 graphemes and refuses 301', () => {
     const text = 'é'.repeat(300);
     expect(validateContent('bluesky', { text, media: [] })).toEqual([]);
-    expect(validateContent('bluesky', { text: text + 'a', media: [] })[0]?.message).toBe(
-      'The text is 301/300 characters on Bluesky.',
-    );
+    expect(validateContent('bluesky', { text: text + 'a', media: [] })[0]?.message).toBe('The text is 301/300 characters on Bluesky.');
   });
 
   // The post lexicon also caps the text at 3,000 UTF-8 bytes (bluesky-social/atproto
@@ -62,8 +58,7 @@ describe('Bluesky graphemes', () => {
     expect(validateContent('bluesky', { text: FAMILY.repeat(121), media: [] })).toEqual([
       {
         field: 'text',
-        message:
-          'The text is 3025/3000 bytes on Bluesky, which also limits the size in UTF-8 (an emoji takes 4 bytes or more).',
+        message: 'The text is 3025/3000 bytes on Bluesky, which also limits the size in UTF-8 (an emoji takes 4 bytes or more).',
       },
     ]);
     expect(validateContent('bluesky', { text: FAMILY.repeat(300), media: [] }).map((issue) => issue.message)).toEqual([
@@ -128,9 +123,7 @@ describe('other networks', () => {
 describe('validateContent', () => {
   it('names the thread part that is too long', () => {
     const text = ['short', 'a'.repeat(301), 'also short'].join('\n---\n');
-    expect(validateContent('x', { text, media: [] })).toEqual([
-      { field: 'text', message: 'Part 2 of 3 is 301/280 characters on X.' },
-    ]);
+    expect(validateContent('x', { text, media: [] })).toEqual([{ field: 'text', message: 'Part 2 of 3 is 301/280 characters on X.' }]);
   });
 
   it('reports every part that is too long', () => {
@@ -159,9 +152,7 @@ describe('validateContent', () => {
   });
 
   it('needs media on Instagram only', () => {
-    expect(validateContent('instagram', { text: 'Hi', media: [] })).toEqual([
-      { field: 'media', message: 'Instagram needs at least one image or video.' },
-    ]);
+    expect(validateContent('instagram', { text: 'Hi', media: [] })).toEqual([{ field: 'media', message: 'Instagram needs at least one image or video.' }]);
     expect(validateContent('linkedin', { text: 'Hi', media: [] })).toEqual([]);
   });
 
@@ -212,9 +203,7 @@ describe('Mastodon, exactly as its server counts', () => {
   it('refuses at compose what the server would refuse', () => {
     // 480 characters and a mention Mastodon does not shorten: 480 + 21 = 501.
     const text = `${'a'.repeat(479)} é@ana@mastodon.social`;
-    expect(validateContent('mastodon', { text, media: [] })).toEqual([
-      { field: 'text', message: 'The text is 501/500 characters on Mastodon.' },
-    ]);
+    expect(validateContent('mastodon', { text, media: [] })).toEqual([{ field: 'text', message: 'The text is 501/500 characters on Mastodon.' }]);
   });
 });
 
@@ -223,9 +212,7 @@ describe('rules beyond the length', () => {
     expect(validateContent('x', { text: 'hello\uFFFE', media: [] })).toEqual([
       { field: 'text', message: 'The text contains U+FFFE, which X does not accept. Remove it.' },
     ]);
-    expect(validateContent('x', { text: 'a\uFFFFb\uFFFF', media: [] })[0]?.message).toBe(
-      'The text contains U+FFFF, which X does not accept. Remove it.',
-    );
+    expect(validateContent('x', { text: 'a\uFFFFb\uFFFF', media: [] })[0]?.message).toBe('The text contains U+FFFF, which X does not accept. Remove it.');
     expect(validateContent('x', { text: 'hello', media: [] })).toEqual([]);
   });
 

@@ -11,7 +11,10 @@ describe('npm run demo', () => {
   it('plays the scenario, prints the transcript, and exits 0 with every delivery arriving once', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'greenlight-demo-picture-'));
     const picture = path.join(dir, 'card.svg');
-    const child = spawn(process.execPath, ['test/demo/run.ts', '--picture', picture], { env: { ...process.env, DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['test/demo/run.ts', '--picture', picture], {
+      env: { ...process.env, DATABASE_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -32,17 +35,22 @@ describe('npm run demo', () => {
       'Published to Mastodon at',
       'Demo finished in',
       'each network holds exactly the posts it was sent',
-    ]) expect(out).toContain(expected);
+    ])
+      expect(out).toContain(expected);
     // The summary lists each network's posts in publish order: the thread's parts 1, 2, 3 (Bluesky lists its
     // records by key, and Greenlight's keys are hashes, so its own order is a shuffle).
     const reached = out.slice(out.indexOf('What reached each network'));
     for (const network of ['x', 'bluesky']) {
-      expect(reached).toMatch(new RegExp(`\\n {3}${network} +3 posts\\n +· Greenlight 1\\.0 is out: draft in Slack[^\\n]*\\n +· Every outcome lands[^\\n]*\\n +· Free to self-host`));
+      expect(reached).toMatch(
+        new RegExp(`\\n {3}${network} +3 posts\\n +· Greenlight 1\\.0 is out: draft in Slack[^\\n]*\\n +· Every outcome lands[^\\n]*\\n +· Free to self-host`),
+      );
     }
     // The Discord post is scheduled ahead, waits for its time, then goes out.
     await expectPictureOfTheThread(picture, out);
     await rm(dir, { recursive: true, force: true });
-    expect(out).toMatch(/Cora \(Discord community manager\): \/post → compose form, publish at \d{4}-\d\d-\d\dT[\d:]+Z\n[\s\S]*thread in #approvals: +Scheduled for [\s\S]*waiting: +until [\s\S]*thread in #approvals: +Published to Mastodon at/);
+    expect(out).toMatch(
+      /Cora \(Discord community manager\): \/post → compose form, publish at \d{4}-\d\d-\d\dT[\d:]+Z\n[\s\S]*thread in #approvals: +Scheduled for [\s\S]*waiting: +until [\s\S]*thread in #approvals: +Published to Mastodon at/,
+    );
   }, 120_000);
 });
 

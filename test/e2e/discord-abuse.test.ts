@@ -14,7 +14,15 @@ const emu = () => discordOf(stack).emulator;
 const endpoint = () => `${stack.app.url}/discord/interactions`;
 
 async function changes(): Promise<number[]> {
-  const count = async (table: 'posts' | 'decisions' | 'compose_drafts' | 'inbound_requests') => Number((await stack.app.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const count = async (table: 'posts' | 'decisions' | 'compose_drafts' | 'inbound_requests') =>
+    Number(
+      (
+        await stack.app.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   return Promise.all([count('posts'), count('decisions'), count('compose_drafts'), count('inbound_requests')]);
 }
 
@@ -71,18 +79,36 @@ describe('Discord requests that must change nothing', () => {
     for (const customId of ['self_destruct:00000000-0000-0000-0000-000000000000', 'approve:not-a-post', 'cancel']) {
       const messageId = await messageWithButton(customId);
       const res = await emu().clickButton({ customId, userId: D_MANAGER, channelId: MOD_QUEUE, messageId });
-      expect(res.response, customId).toMatchObject({ type: 4, data: { flags: 64, content: expect.stringContaining('not one this version of Greenlight knows') } });
+      expect(res.response, customId).toMatchObject({
+        type: 4,
+        data: { flags: 64, content: expect.stringContaining('not one this version of Greenlight knows') },
+      });
     }
     const form = await emu().submitModal({ customId: 'launch_codes', values: { value: '1234' }, userId: D_MANAGER, channelId: COMMUNITY, unsolicited: true });
     expect(form.response).toMatchObject({ type: 4, data: { content: expect.stringContaining('Nothing was changed') } });
     expect(await changes()).toEqual(before);
   });
 
-  it('refuses form values over the form\'s limits (a forged submission) and saves nothing', async () => {
+  it("refuses form values over the form's limits (a forged submission) and saves nothing", async () => {
     const before = await changes();
-    const res = await emu().submitModal({ customId: 'compose', values: { text: 'x'.repeat(4001), when: 'now', zone: 'UTC' }, userId: D_AUTHOR, channelId: COMMUNITY, unsolicited: true });
-    expect(res.response).toMatchObject({ type: 4, data: { flags: 64, content: '⚠️ The text is 4001 characters; the form takes at most 4000. Nothing was saved.' } });
-    const note = await emu().submitModal({ customId: 'compose', values: { text: 'ok', note: 'n'.repeat(1001) }, userId: D_AUTHOR, channelId: COMMUNITY, unsolicited: true });
+    const res = await emu().submitModal({
+      customId: 'compose',
+      values: { text: 'x'.repeat(4001), when: 'now', zone: 'UTC' },
+      userId: D_AUTHOR,
+      channelId: COMMUNITY,
+      unsolicited: true,
+    });
+    expect(res.response).toMatchObject({
+      type: 4,
+      data: { flags: 64, content: '⚠️ The text is 4001 characters; the form takes at most 4000. Nothing was saved.' },
+    });
+    const note = await emu().submitModal({
+      customId: 'compose',
+      values: { text: 'ok', note: 'n'.repeat(1001) },
+      userId: D_AUTHOR,
+      channelId: COMMUNITY,
+      unsolicited: true,
+    });
     expect(note.response).toMatchObject({ type: 4, data: { content: expect.stringContaining('The note is 1001 characters') } });
     expect(await changes()).toEqual(before);
   });

@@ -10,7 +10,22 @@ import type { CardView, ReceiptAction } from '../../src/workflow/card/card-view.
 import type { DiscordMessage, Json } from '../../emulators/discord.ts';
 import { startStack, type Stack } from '../helpers/greenlight.ts';
 import {
-  APPROVER_ROLE, COMMUNITY, D_ADMIN, D_AUTHOR, D_MANAGER, GUILD, MOD_QUEUE, dCard, dCards, dClick, dDraft, dThread, discordOf, settledEphemeral, waitThread, waitTold,
+  APPROVER_ROLE,
+  COMMUNITY,
+  D_ADMIN,
+  D_AUTHOR,
+  D_MANAGER,
+  GUILD,
+  MOD_QUEUE,
+  dCard,
+  dCards,
+  dClick,
+  dDraft,
+  dThread,
+  discordOf,
+  settledEphemeral,
+  waitThread,
+  waitTold,
 } from '../helpers/discord-stack.ts';
 
 let stack: Stack;
@@ -31,8 +46,17 @@ interface ManifestCommand {
 
 /** Runs `/greenlight <sub>` and returns the answer once it replaced "thinking…". */
 async function greenlight(user: string, sub: string, options: Json[] = []): Promise<string> {
-  const before = new Set(emu().ephemerals(user).map((m) => `${m.id}:${m.edited_timestamp}`));
-  const res = await emu().command({ name: 'greenlight', options: [{ name: sub, type: 1, ...(options.length ? { options } : {}) }], userId: user, channelId: COMMUNITY });
+  const before = new Set(
+    emu()
+      .ephemerals(user)
+      .map((m) => `${m.id}:${m.edited_timestamp}`),
+  );
+  const res = await emu().command({
+    name: 'greenlight',
+    options: [{ name: sub, type: 1, ...(options.length ? { options } : {}) }],
+    userId: user,
+    channelId: COMMUNITY,
+  });
   expect(res.response).toMatchObject({ type: 5, data: { flags: 64 } });
   return (await settledEphemeral(stack, user, (m) => !before.has(`${m.id}:${m.edited_timestamp}`), `/greenlight ${sub}`)).content;
 }
@@ -48,7 +72,12 @@ describe('manifests/discord-commands.json and npm run discord:register', () => {
       rest.clearHashSweeper();
       rest.clearHandlerSweeper();
     }
-    expect(emu().registeredCommands.map((c) => [c.name, c.guild_id ?? 'global'])).toEqual([['post', 'global'], ['greenlight', 'global'], ['post', GUILD], ['greenlight', GUILD]]);
+    expect(emu().registeredCommands.map((c) => [c.name, c.guild_id ?? 'global'])).toEqual([
+      ['post', 'global'],
+      ['greenlight', 'global'],
+      ['post', GUILD],
+      ['greenlight', GUILD],
+    ]);
     expect(emu().callsTo('PUT /applications/{application_id}/guilds/{guild_id}/commands')[0]).toMatchObject({ auth: 'bot', body: manifest });
   });
 
@@ -68,10 +97,33 @@ describe('manifests/discord-commands.json and npm run discord:register', () => {
   });
 
   it('renders only custom ids that have handlers, on cards and receipts', () => {
-    const card = { postId: ZERO, contentHash: 'a'.repeat(64), state: 'in_review', stateLabel: 'Waiting', authorId: D_AUTHOR, note: null, publishAt: new Date(), zone: 'UTC', networks: [], media: [], approvals: { count: 0, required: 1, approverIds: [] }, lastComment: undefined, deliveries: [], reviewOpen: true, authorActionsOpen: true, held: [], holdable: [{ network: 'x', label: 'X' }, { network: 'mastodon', label: 'Mastodon' }] } satisfies CardView;
+    const card = {
+      postId: ZERO,
+      contentHash: 'a'.repeat(64),
+      state: 'in_review',
+      stateLabel: 'Waiting',
+      authorId: D_AUTHOR,
+      note: null,
+      publishAt: new Date(),
+      zone: 'UTC',
+      networks: [],
+      media: [],
+      approvals: { count: 0, required: 1, approverIds: [] },
+      lastComment: undefined,
+      deliveries: [],
+      reviewOpen: true,
+      authorActionsOpen: true,
+      held: [],
+      holdable: [
+        { network: 'x', label: 'X' },
+        { network: 'mastodon', label: 'Mastodon' },
+      ],
+    } satisfies CardView;
     const actions: ReceiptAction[] = ['retry_delivery', 'confirm_live', 'publish_again', 'publish_late'];
     const receipt = receiptMessage({ text: 'x', buttons: actions.map((action) => ({ kind: 'action' as const, label: action, action, value: ZERO })) });
-    const ids = [...(cardMessage(card).components ?? []), ...(receipt.components ?? [])].flatMap((row) => (row.components as Json[]).map((c) => String(c.custom_id)));
+    const ids = [...(cardMessage(card).components ?? []), ...(receipt.components ?? [])].flatMap((row) =>
+      (row.components as Json[]).map((c) => String(c.custom_id)),
+    );
     expect(ids).toHaveLength(12); // with the "Approve, but hold…" select
     for (const id of ids) expect(Object.keys(BUTTON_HANDLERS), id).toContain(parseCustomId(id)!.prefix);
     expect(Object.keys(BUTTON_HANDLERS).sort()).toEqual(Object.values(BUTTONS).sort());
@@ -86,12 +138,26 @@ describe('manifests/discord-commands.json and npm run discord:register', () => {
       const res = await emu().clickButton({ customId, userId: D_MANAGER, channelId: MOD_QUEUE, messageId: message.id });
       expect(res.failure, prefix).toBeUndefined();
       if (res.response?.type === 9) emu().dismissModal(D_MANAGER);
-      else await emu().waitFor(() => emu().ephemerals(D_MANAGER).length > before || emu().message(message.id)!.edited_timestamp !== null, { what: `an answer to ${prefix}` });
+      else
+        await emu().waitFor(() => emu().ephemerals(D_MANAGER).length > before || emu().message(message.id)!.edited_timestamp !== null, {
+          what: `an answer to ${prefix}`,
+        });
     }
     for (const prefix of Object.values(MODALS)) {
-      const res = await emu().submitModal({ customId: `${prefix}:${ZERO}`, values: { value: 'x' }, userId: D_MANAGER, channelId: COMMUNITY, unsolicited: true });
+      const res = await emu().submitModal({
+        customId: `${prefix}:${ZERO}`,
+        values: { value: 'x' },
+        userId: D_MANAGER,
+        channelId: COMMUNITY,
+        unsolicited: true,
+      });
       expect(res.failure, prefix).toBeUndefined();
-      await settledEphemeral(stack, D_MANAGER, (m) => m.interaction_metadata !== undefined && (m.interaction_metadata as Json).id === res.interaction.id, `an answer to ${prefix}`);
+      await settledEphemeral(
+        stack,
+        D_MANAGER,
+        (m) => m.interaction_metadata !== undefined && (m.interaction_metadata as Json).id === res.interaction.id,
+        `an answer to ${prefix}`,
+      );
     }
   });
 });
@@ -119,7 +185,9 @@ describe('/greenlight in Discord', () => {
   it('refuses settings changes from members; an admin by Discord permission sets the approver role', async () => {
     expect(await greenlight(D_AUTHOR, 'settings', [{ name: 'text', type: 3, value: 'approvals_required=2' }])).toContain('Only workspace admins');
     expect(await greenlight(D_ADMIN, 'settings', [{ name: 'text', type: 3, value: 'approvals_required=11' }])).toContain('0 to 10');
-    const saved = await greenlight(D_ADMIN, 'settings', [{ name: 'text', type: 3, value: `approver_group=<@&${APPROVER_ROLE}> approvals_channel=<#${MOD_QUEUE}> zone=America/New_York` }]);
+    const saved = await greenlight(D_ADMIN, 'settings', [
+      { name: 'text', type: 3, value: `approver_group=<@&${APPROVER_ROLE}> approvals_channel=<#${MOD_QUEUE}> zone=America/New_York` },
+    ]);
     expect(saved).toBe('Settings saved.');
     const shown = await greenlight(D_AUTHOR, 'settings');
     expect(shown).toContain(`approver_group=<@&${APPROVER_ROLE}>`);
@@ -129,7 +197,13 @@ describe('/greenlight in Discord', () => {
   it('pause holds a due delivery and is announced; resume publishes it', async () => {
     expect(await greenlight(D_AUTHOR, 'pause')).toContain('Only workspace admins');
     expect(await greenlight(D_ADMIN, 'pause')).toContain('Publishing is paused');
-    await emu().waitFor(() => emu().channelMessages(MOD_QUEUE).find((m) => m.content.includes('Publishing is paused')), { what: 'the announcement' });
+    await emu().waitFor(
+      () =>
+        emu()
+          .channelMessages(MOD_QUEUE)
+          .find((m) => m.content.includes('Publishing is paused')),
+      { what: 'the announcement' },
+    );
     await dDraft(stack, { text: 'During the brake', accounts: [discordOf(stack).accounts.mastodon] });
     await emu().waitFor(() => dCard(stack), { what: 'the card' });
     await dClick(stack, D_MANAGER, 'approve');
@@ -150,21 +224,31 @@ describe('/greenlight in Discord', () => {
 });
 
 describe('failures in the thread', () => {
-  it('says why with the network\'s words, offers Reconnect and Retry, and Retry publishes once reconnected', async () => {
+  it("says why with the network's words, offers Reconnect and Retry, and Retry publishes once reconnected", async () => {
     const discord = discordOf(stack);
     stack.mastodon.revokeToken(discord.tokens.mastodon.accessToken);
     await dDraft(stack, { text: 'Cannot get through', accounts: [discord.accounts.mastodon] });
-    const index = await emu().waitFor(() => {
-      const i = dCards(stack).findIndex((c) => c.embeds[0]?.description === 'Cannot get through');
-      return i >= 0 ? i : undefined;
-    }, { what: 'the card' });
+    const index = await emu().waitFor(
+      () => {
+        const i = dCards(stack).findIndex((c) => c.embeds[0]?.description === 'Cannot get through');
+        return i >= 0 ? i : undefined;
+      },
+      { what: 'the card' },
+    );
     await dClick(stack, D_MANAGER, 'approve', index);
     await waitThread(stack, 'Mastodon failed', index);
     const card = dCard(stack, index)!;
-    const receipt = emu().threadMessages(card.id).find((m) => m.content.startsWith('Mastodon failed'))!;
+    const receipt = emu()
+      .threadMessages(card.id)
+      .find((m) => m.content.startsWith('Mastodon failed'))!;
     expect(receipt.content).toBe('Mastodon failed: The access token was revoked. Reconnect Mastodon, then retry.');
-    const [reconnect, retry] = (receipt.components[0]!.components as Json[]);
-    expect(reconnect).toMatchObject({ type: 2, style: 5, label: 'Reconnect Mastodon', url: expect.stringContaining(`/connect/mastodon?workspace=${discord.workspaceId}`) });
+    const [reconnect, retry] = receipt.components[0]!.components as Json[];
+    expect(reconnect).toMatchObject({
+      type: 2,
+      style: 5,
+      label: 'Reconnect Mastodon',
+      url: expect.stringContaining(`/connect/mastodon?workspace=${discord.workspaceId}`),
+    });
     expect(retry).toMatchObject({ type: 2, label: 'Retry Mastodon', custom_id: expect.stringMatching(/^retry_delivery:/) });
 
     const press = () => emu().clickButton({ customId: String(retry!.custom_id), userId: D_AUTHOR, channelId: card.id, messageId: receipt.id });
@@ -172,8 +256,13 @@ describe('failures in the thread', () => {
     await waitTold(stack, D_AUTHOR, 'Reconnect Mastodon first');
     const fresh = stack.mastodon.issueToken(discord.tokens.mastodon.accountId);
     await connectAccount(stack.app.db, stack.app.cipher, {
-      workspaceId: discord.workspaceId, network: 'mastodon', externalAccountId: discord.tokens.mastodon.accountId, displayName: '@community@mastodon.test',
-      instanceUrl: stack.mastodon.url, connectedBy: D_ADMIN, credentials: { accessToken: fresh },
+      workspaceId: discord.workspaceId,
+      network: 'mastodon',
+      externalAccountId: discord.tokens.mastodon.accountId,
+      displayName: '@community@mastodon.test',
+      instanceUrl: stack.mastodon.url,
+      connectedBy: D_ADMIN,
+      credentials: { accessToken: fresh },
     });
     await press();
     await waitThread(stack, 'Published to Mastodon', index);

@@ -1,8 +1,24 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/greenlight.ts';
 import {
-  COMMUNITY, D_AUTHOR, D_MANAGER, D_MANAGER2, D_OUTSIDER, MOD_QUEUE,
-  component, dCard, dClick, dDraft, dThread, dTold, discordOf, sendStep, submitCompose, submitField, waitThread, waitTold,
+  COMMUNITY,
+  D_AUTHOR,
+  D_MANAGER,
+  D_MANAGER2,
+  D_OUTSIDER,
+  MOD_QUEUE,
+  component,
+  dCard,
+  dClick,
+  dDraft,
+  dThread,
+  dTold,
+  discordOf,
+  sendStep,
+  submitCompose,
+  submitField,
+  waitThread,
+  waitTold,
 } from '../helpers/discord-stack.ts';
 
 /** The Slack flow suite (slack-flow.test.ts), through the real discord.js stack, in both of Discord's modes. */
@@ -30,7 +46,11 @@ for (const mode of ['http', 'gateway'] as const) {
       const card = await emu().waitFor(() => dCard(stack), { what: 'the card' });
       expect(card.content).toContain('Waiting for approval');
       expect(card.content).toMatch(/<t:\d+:F>/);
-      expect(card.embeds[0]).toMatchObject({ title: 'Mastodon · @community@mastodon.test', description: 'Community call on Friday!', footer: { text: '25/500 characters' } });
+      expect(card.embeds[0]).toMatchObject({
+        title: 'Mastodon · @community@mastodon.test',
+        description: 'Community call on Friday!',
+        footer: { text: '25/500 characters' },
+      });
       expect(await emu().waitFor(() => emu().thread(card.id), { what: 'the card thread' })).toMatchObject({ id: card.id, parent_id: MOD_QUEUE });
 
       await dClick(stack, D_MANAGER, 'approve');
@@ -91,7 +111,10 @@ for (const mode of ['http', 'gateway'] as const) {
     });
 
     it('refuses self-approval unless the workspace allows it', async () => {
-      await stack.app.db.insertInto('members').values({ workspace_id: discordOf(stack).workspaceId, chat_user_id: D_AUTHOR, role: 'approver' }).execute();
+      await stack.app.db
+        .insertInto('members')
+        .values({ workspace_id: discordOf(stack).workspaceId, chat_user_id: D_AUTHOR, role: 'approver' })
+        .execute();
       await dDraft(stack, { text: 'Mine', accounts: [accounts().mastodon], when: 'in 1h' });
       await emu().waitFor(() => dCard(stack), { what: 'the card' });
       await dClick(stack, D_AUTHOR, 'approve');
@@ -157,7 +180,9 @@ for (const mode of ['http', 'gateway'] as const) {
       const reopen = component(answer, 'compose_reopen')!;
       await emu().clickButton({ customId: String(reopen.custom_id), userId: D_AUTHOR, channelId: COMMUNITY, messageId: answer.id });
       const form = emu().openModal(D_AUTHOR)!;
-      const prefilled = Object.fromEntries(form.components.map((c) => [String((c.component as { custom_id: string }).custom_id), (c.component as { value?: string }).value]));
+      const prefilled = Object.fromEntries(
+        form.components.map((c) => [String((c.component as { custom_id: string }).custom_id), (c.component as { value?: string }).value]),
+      );
       expect(prefilled).toMatchObject({ text: long, when: '2020-01-01 09:00', zone: 'Europe/Berlin', note: 'for the launch' });
 
       // Fixed in the form: the same message becomes the account step again, the X account still chosen.
@@ -184,7 +209,10 @@ async function staleClick(stack: Stack, customId: string, user: string): Promise
   const res = await fetch(`${emu.apiBase}/v10/channels/${MOD_QUEUE}/messages`, {
     method: 'POST',
     headers: { authorization: `Bot ${emu.botToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ content: `old copy of ${card.id}`, components: [{ type: 1, components: [{ type: 2, style: 3, label: 'Approve', custom_id: customId }] }] }),
+    body: JSON.stringify({
+      content: `old copy of ${card.id}`,
+      components: [{ type: 1, components: [{ type: 2, style: 3, label: 'Approve', custom_id: customId }] }],
+    }),
   }).then((r) => r.json() as Promise<{ id: string }>);
   const click = await emu.clickButton({ customId, userId: user, channelId: MOD_QUEUE, messageId: res.id });
   return click.failure === undefined;

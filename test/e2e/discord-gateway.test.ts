@@ -33,7 +33,11 @@ describe('Discord over the gateway (no public URL)', () => {
     const callbacks = emu().callsTo('POST /interactions/{interaction_id}/{interaction_token}/callback');
     expect(callbacks).toHaveLength(gatewayDeliveries.length);
     expect(callbacks.every((c) => c.auth === 'none' && c.status === 204)).toBe(true);
-    expect(emu().callsTo('PATCH /webhooks/{webhook_id}/{webhook_token}/messages/@original').every((c) => c.auth === 'none')).toBe(true);
+    expect(
+      emu()
+        .callsTo('PATCH /webhooks/{webhook_id}/{webhook_token}/messages/@original')
+        .every((c) => c.auth === 'none'),
+    ).toBe(true);
     const metrics = await (await fetch(`${stack.app.url}/metrics`)).text();
     expect(metrics).toMatch(/greenlight_interaction_ack_seconds_count\{chat="discord",kind="gateway"\} [1-9]/);
   });

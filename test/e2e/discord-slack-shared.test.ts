@@ -34,7 +34,10 @@ describe('Slack and Discord share one workflow', () => {
       .select(['posts.id', 'posts.state', 'posts.version', 'workspaces.chat'])
       .orderBy('workspaces.chat')
       .execute();
-    expect(posts.map((p) => [p.chat, p.state, p.version])).toEqual([['discord', 'published', 1], ['slack', 'published', 1]]);
+    expect(posts.map((p) => [p.chat, p.state, p.version])).toEqual([
+      ['discord', 'published', 1],
+      ['slack', 'published', 1],
+    ]);
 
     const trail = async (postId: string) => {
       const [events, decisions, deliveries, message] = await Promise.all([

@@ -27,7 +27,13 @@ function chooseHold(user: string, label: string) {
 }
 
 async function deliveryStates(workspaceId: string) {
-  const rows = await stack.app.db.selectFrom('deliveries').innerJoin('posts', 'posts.id', 'deliveries.post_id').select(['deliveries.network', 'deliveries.state']).where('posts.workspace_id', '=', workspaceId).orderBy('deliveries.network').execute();
+  const rows = await stack.app.db
+    .selectFrom('deliveries')
+    .innerJoin('posts', 'posts.id', 'deliveries.post_id')
+    .select(['deliveries.network', 'deliveries.state'])
+    .where('posts.workspace_id', '=', workspaceId)
+    .orderBy('deliveries.network')
+    .execute();
   return Object.fromEntries(rows.map((r) => [r.network, r.state]));
 }
 
@@ -55,14 +61,21 @@ describe('Slack: approve some networks, hold others', () => {
     await chooseHold(MANAGER, 'X');
     const told = await stack.slack.waitFor(() => stack.slack.ephemerals(MANAGER)[0], { what: 'the answer' });
     expect(told.text).toBe('Approved (1 of 2).');
-    const blocks = await stack.slack.waitFor(() => { const b = JSON.stringify(card(stack)!.blocks); return b.includes('Held, not published') ? b : undefined; }, { what: 'the card to show the hold' });
+    const blocks = await stack.slack.waitFor(
+      () => {
+        const b = JSON.stringify(card(stack)!.blocks);
+        return b.includes('Held, not published') ? b : undefined;
+      },
+      { what: 'the card to show the hold' },
+    );
     expect(blocks).toContain(`1 of 2 approvals (<@${MANAGER}>)`);
     expect(blocks).toContain(`Held, not published: X (by <@${MANAGER}>)`);
     expect(blocks).not.toContain('approve_holding'); // only Mastodon is left open: nothing more to hold
 
     const edit = await opens(stack, AUTHOR, () => click(stack, AUTHOR, 'edit'));
     await stack.slack.submitView({
-      userId: AUTHOR, viewId: edit.id,
+      userId: AUTHOR,
+      viewId: edit.id,
       values: {
         text: { value: { type: 'plain_text_input', value: 'Needs two, edited' } },
         targets: { value: { type: 'checkboxes', selected_options: [{ value: stack.accounts.mastodon }, { value: stack.accounts.x }] } },
@@ -70,13 +83,23 @@ describe('Slack: approve some networks, hold others', () => {
         zone: { value: { type: 'plain_text_input', value: 'Europe/Berlin' } },
       },
     });
-    await stack.slack.waitFor(() => thread(stack).find((t) => t.includes('edited the post; the earlier approvals no longer count')), { what: 'the edit receipt' });
-    const after = await stack.slack.waitFor(() => { const b = JSON.stringify(card(stack)!.blocks); return b.includes('Needs two, edited') ? b : undefined; }, { what: 'the new card' });
+    await stack.slack.waitFor(() => thread(stack).find((t) => t.includes('edited the post; the earlier approvals no longer count')), {
+      what: 'the edit receipt',
+    });
+    const after = await stack.slack.waitFor(
+      () => {
+        const b = JSON.stringify(card(stack)!.blocks);
+        return b.includes('Needs two, edited') ? b : undefined;
+      },
+      { what: 'the new card' },
+    );
     expect(after).not.toContain('Held, not published');
     expect(after).toContain('0 of 2 approvals');
     await click(stack, MANAGER, 'approve');
     expect((await stack.slack.waitFor(() => stack.slack.ephemerals(MANAGER)[1], { what: 'the second answer' })).text).toBe('Approved (1 of 2).');
-    await stack.slack.waitFor(() => (JSON.stringify(card(stack)!.blocks).includes(`1 of 2 approvals (<@${MANAGER}>)`) ? true : undefined), { what: 'the card to show 1 of 2' });
+    await stack.slack.waitFor(() => (JSON.stringify(card(stack)!.blocks).includes(`1 of 2 approvals (<@${MANAGER}>)`) ? true : undefined), {
+      what: 'the card to show 1 of 2',
+    });
     await click(stack, MANAGER2, 'approve');
     await stack.slack.waitFor(() => thread(stack).find((t) => t.startsWith('Scheduled for')), { what: 'scheduled' });
     expect(thread(stack)).toContain(`Approved by <@${MANAGER2}> (2 of 2).`);
@@ -106,12 +129,21 @@ describe('Discord: approve some networks, hold others', () => {
     const side = discordOf(stack);
     await dDraft(stack, { text: 'Needs two', accounts: [side.accounts.mastodon, side.accounts.x], when: 'in 2h' });
     const c = await side.emulator.waitFor(() => dCard(stack), { what: 'the card' });
-    await side.emulator.selectMenu({ customId: String(component(c, 'approve_holding')!.custom_id), values: ['x'], userId: D_MANAGER, channelId: MOD_QUEUE, messageId: c.id });
+    await side.emulator.selectMenu({
+      customId: String(component(c, 'approve_holding')!.custom_id),
+      values: ['x'],
+      userId: D_MANAGER,
+      channelId: MOD_QUEUE,
+      messageId: c.id,
+    });
     await waitTold(stack, D_MANAGER, 'Approved (1 of 2).');
-    const fields = await side.emulator.waitFor(() => {
-      const f = (dCard(stack)!.embeds.at(-1)!.fields ?? []) as { name: string; value: string }[];
-      return f.some((x) => x.name === 'Held') ? f : undefined;
-    }, { what: 'the card to show the hold' });
+    const fields = await side.emulator.waitFor(
+      () => {
+        const f = (dCard(stack)!.embeds.at(-1)!.fields ?? []) as { name: string; value: string }[];
+        return f.some((x) => x.name === 'Held') ? f : undefined;
+      },
+      { what: 'the card to show the hold' },
+    );
     expect(fields.find((f) => f.name === 'Approvals')!.value).toBe(`1 of 2 · <@${D_MANAGER}>`);
     expect(fields.find((f) => f.name === 'Held')!.value).toBe(`X (by <@${D_MANAGER}>): not published`);
     expect(component(dCard(stack)!, 'approve_holding')).toBeUndefined();

@@ -16,7 +16,8 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => stack?.stop());
 
-const berlinClock = (at: Date) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
+const berlinClock = (at: Date) =>
+  new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
 
 async function slash(user: string, text: string): Promise<string> {
   const before = stack.slack.ephemerals(user).length;
@@ -48,18 +49,28 @@ describe('plan the week from Slack', () => {
       expect(res.status).toBe(200);
       expect(res.body).toBeUndefined();
     }
-    const posts = await stack.testDb.db.selectFrom('posts').select(['id', 'text', 'publish_at']).where('text', 'like', 'Planned post %').orderBy('publish_at').execute();
+    const posts = await stack.testDb.db
+      .selectFrom('posts')
+      .select(['id', 'text', 'publish_at'])
+      .where('text', 'like', 'Planned post %')
+      .orderBy('publish_at')
+      .execute();
     expect(posts).toHaveLength(5);
-    const slots = posts.map((p) => p.publish_at.toISOString().slice(11, 16) + ' ' + new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', weekday: 'short' }).format(p.publish_at));
+    const slots = posts.map(
+      (p) => p.publish_at.toISOString().slice(11, 16) + ' ' + new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', weekday: 'short' }).format(p.publish_at),
+    );
     // The five distinct slot instants of the coming week (UTC slots), in time order.
     expect(new Set(slots).size).toBe(5);
     expect([...slots].sort()).toEqual(['09:00 Fri', '10:00 Thu', '10:00 Tue', '12:00 Fri', '14:00 Wed'].sort());
     expect(posts.at(-1)!.publish_at.getTime() - posts[0]!.publish_at.getTime()).toBeLessThan(7 * 86_400_000);
     // The first card's thread says which slot it took, in the author's zone (Europe/Berlin).
-    const index = await stack.slack.waitFor(() => {
-      const i = stack.slack.channelMessages('C0APPROVALS').findIndex((m) => (JSON.stringify(m.blocks) ?? '').includes('Planned post 1'));
-      return i >= 0 ? i : undefined;
-    }, { what: 'the first card' });
+    const index = await stack.slack.waitFor(
+      () => {
+        const i = stack.slack.channelMessages('C0APPROVALS').findIndex((m) => (JSON.stringify(m.blocks) ?? '').includes('Planned post 1'));
+        return i >= 0 ? i : undefined;
+      },
+      { what: 'the first card' },
+    );
     expect(card(stack, index)).toBeDefined();
     const reply = await stack.slack.waitFor(() => thread(stack, index).find((t) => t.startsWith('Took the next free slot')), { what: 'the slot receipt' });
     const first = posts.find((p) => p.text === 'Planned post 1')!;
@@ -76,30 +87,45 @@ describe('plan the week from Slack', () => {
 
   it('the App Home shows the week as a calendar with the posts, free slots and week buttons', async () => {
     type Block = { type: string; text?: { text: string }; elements?: { action_id?: string; value?: string }[] };
-    const daySections = (blocks: unknown[]) => (blocks as Block[]).filter((b) => b.type === 'section' && /^\*(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d+ \w+\*/.test(b.text?.text ?? ''));
+    const daySections = (blocks: unknown[]) =>
+      (blocks as Block[]).filter((b) => b.type === 'section' && /^\*(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d+ \w+\*/.test(b.text?.text ?? ''));
     const first = await stack.testDb.db.selectFrom('posts').select(['publish_at']).where('text', '=', 'Planned post 1').executeTakeFirstOrThrow();
     const offset = Math.round((weekOf(first.publish_at, 'UTC').start.getTime() - weekOf(new Date(), 'UTC').start.getTime()) / (7 * 86_400_000));
     await stack.slack.appHomeOpened(AUTHOR);
     let home = await stack.slack.waitFor(() => stack.slack.homeView(AUTHOR), { what: 'home view' });
     expect(daySections(home.blocks)).toHaveLength(7);
     const buttons = (home.blocks as Block[]).find((b) => b.type === 'actions')!.elements!;
-    expect(buttons.map((e) => [e.action_id, e.value])).toEqual([['home_week_prev', '-1'], ['home_week_today', '0'], ['home_week_next', '1']]);
+    expect(buttons.map((e) => [e.action_id, e.value])).toEqual([
+      ['home_week_prev', '-1'],
+      ['home_week_today', '0'],
+      ['home_week_next', '1'],
+    ]);
     // Step to the week of the first planned post with "Next week" (it is this week or the next).
     for (let i = 0; i < offset; i += 1) {
       const previous = JSON.stringify(home.blocks);
       const next = (home.blocks as Block[]).find((b) => b.type === 'actions')!.elements![2]!;
       await stack.slack.clickButton({ userId: AUTHOR, actionId: 'home_week_next', viewId: home.id, value: next.value! });
-      home = await stack.slack.waitFor(() => {
-        const v = stack.slack.homeView(AUTHOR);
-        return v && JSON.stringify(v.blocks) !== previous ? v : undefined;
-      }, { what: 'the next week' });
+      home = await stack.slack.waitFor(
+        () => {
+          const v = stack.slack.homeView(AUTHOR);
+          return v && JSON.stringify(v.blocks) !== previous ? v : undefined;
+        },
+        { what: 'the next week' },
+      );
     }
     const day = daySections(home.blocks).find((b) => b.text!.text.includes('Planned post 1'));
     expect(day?.text!.text).toMatch(/• \d+:\d{2} · Mastodon · in review · <@U0AUTHOR>: Planned post 1/);
     // Every planned post of that week is on the calendar, each at its slot.
-    const calendar = daySections(home.blocks).map((b) => b.text!.text).join('\n');
-    const inWeek = await stack.testDb.db.selectFrom('posts').select(['text', 'publish_at']).where('text', 'like', 'Planned post %')
-      .where('publish_at', '>=', weekOf(first.publish_at, 'UTC').start).where('publish_at', '<', weekOf(first.publish_at, 'UTC').end).execute();
+    const calendar = daySections(home.blocks)
+      .map((b) => b.text!.text)
+      .join('\n');
+    const inWeek = await stack.testDb.db
+      .selectFrom('posts')
+      .select(['text', 'publish_at'])
+      .where('text', 'like', 'Planned post %')
+      .where('publish_at', '>=', weekOf(first.publish_at, 'UTC').start)
+      .where('publish_at', '<', weekOf(first.publish_at, 'UTC').end)
+      .execute();
     for (const p of inWeek) expect(calendar).toContain(`${p.publish_at.getUTCHours()}:00 · Mastodon · in review · <@U0AUTHOR>: ${p.text}`);
   });
 
@@ -112,14 +138,24 @@ describe('plan the week from Slack', () => {
     const week = await slash(AUTHOR, 'queue next');
     expect(week).toMatch(/^\*Next week: Mon \d+ \w{3} to Sun \d+ \w{3}\* \(UTC\)/);
     expect(week.match(/23:59 free slot/g)).toHaveLength(7);
-    expect(await slash(AUTHOR, 'queue someday')).toContain('is not a week');
+    expect(await slash(AUTHOR, 'queue someday')).toBe(
+      '⚠️ "someday" is not a week: write `/greenlight queue next`, `prev`, `+2` or a date in the week (2026-12-24).',
+    );
+  });
+
+  it("/greenlight accounts lists each account and its health in Slack's mrkdwn", async () => {
+    expect((await slash(AUTHOR, 'accounts')).split('\n')).toContain('• Mastodon · @greenlight@mastodon.test — ✅ connected');
   });
 });
 
 describe('plan the week from Discord', () => {
   const emu = () => discordOf(stack).emulator;
   async function greenlight(user: string, sub: string, options: Json[] = []): Promise<string> {
-    const before = new Set(emu().ephemerals(user).map((m) => `${m.id}:${m.edited_timestamp}`));
+    const before = new Set(
+      emu()
+        .ephemerals(user)
+        .map((m) => `${m.id}:${m.edited_timestamp}`),
+    );
     await emu().command({ name: 'greenlight', options: [{ name: sub, type: 1, ...(options.length ? { options } : {}) }], userId: user, channelId: COMMUNITY });
     return (await settledEphemeral(stack, user, (m) => !before.has(`${m.id}:${m.edited_timestamp}`), `/greenlight ${sub}`)).content;
   }
@@ -137,6 +173,12 @@ describe('plan the week from Discord', () => {
     const week = await greenlight(D_AUTHOR, 'queue', [{ type: 3, name: 'week', value: post.publish_at.toISOString().slice(0, 10) }]);
     expect(week).toMatch(/\*\*(This|Next) week: Mon \d+ \w{3} to Sun \d+ \w{3}\*\*|\*\*Week of Mon/);
     expect(week).toContain(`• <t:${post.publish_at.getTime() / 1000}:t> · Mastodon · in review · <@${D_AUTHOR}>: Discord slot post`);
-    expect(await greenlight(D_AUTHOR, 'queue', [{ type: 3, name: 'week', value: 'whenever' }])).toContain('is not a week');
+    expect(await greenlight(D_AUTHOR, 'queue', [{ type: 3, name: 'week', value: 'whenever' }])).toBe(
+      '⚠️ "whenever" is not a week: write `next`, `prev`, `+2` or a date in the week (2026-12-24).',
+    );
+  });
+
+  it("/greenlight accounts lists each account and its health in Discord's markdown", async () => {
+    expect((await greenlight(D_AUTHOR, 'accounts')).split('\n')).toContain('• Mastodon · @community@mastodon.test: ✅ connected');
   });
 });

@@ -65,7 +65,10 @@ describe('a post still in review at its publish time', () => {
     await stack.slack.waitFor(() => thread(stack).find((t) => t.startsWith('Scheduled for')), { what: 'scheduled' });
     await stack.app.db.updateTable('posts').set({ publish_at: sql<Date>`now() - interval '10 minutes'` }).execute();
     expect(await dueNow('review-deadline')).toBe(1);
-    await stack.slack.waitFor(async () => (await jobs('review-deadline')).every((j) => j.state === 'completed') || undefined, { what: 'the deadline job to run', timeoutMs: 5_000 });
+    await stack.slack.waitFor(async () => (await jobs('review-deadline')).every((j) => j.state === 'completed') || undefined, {
+      what: 'the deadline job to run',
+      timeoutMs: 5_000,
+    });
     // The job's event would be written before the job completes; the thread follows from the events.
     expect(await stack.app.db.selectFrom('events').select('kind').where('kind', '=', 'publish_time_passed').execute()).toHaveLength(0);
     expect(thread(stack).some((t) => t.startsWith('Not published'))).toBe(false);
@@ -84,7 +87,10 @@ describe('the reminder', () => {
     expect(stack.slack.channelMessages(APPROVALS)).toHaveLength(1);
 
     expect(await dueNow('remind')).toBe(1);
-    const reminder = await stack.slack.waitFor(() => stack.slack.channelMessages(APPROVALS).find((m) => m.text.startsWith('Reminder:')), { what: 'the reminder', timeoutMs: 5_000 });
+    const reminder = await stack.slack.waitFor(() => stack.slack.channelMessages(APPROVALS).find((m) => m.text.startsWith('Reminder:')), {
+      what: 'the reminder',
+      timeoutMs: 5_000,
+    });
     expect(reminder.text).toMatch(/^Reminder: a post by <@U0AUTHOR> for .+ is still waiting for approval\.$/);
   });
 });
@@ -92,8 +98,12 @@ describe('the reminder', () => {
 describe('the compose form', () => {
   it('refuses Instagram without media as a field error, storing nothing', async () => {
     const instagram = await connectAccount(stack.app.db, stack.app.cipher, {
-      workspaceId: stack.workspaceId, network: 'instagram', externalAccountId: '17841400000000001', displayName: 'greenlight.photos',
-      connectedBy: ADMIN, credentials: { accessToken: 'ig-token' },
+      workspaceId: stack.workspaceId,
+      network: 'instagram',
+      externalAccountId: '17841400000000001',
+      displayName: 'greenlight.photos',
+      connectedBy: ADMIN,
+      credentials: { accessToken: 'ig-token' },
     });
     const res = await draft(stack, { text: 'A picture is worth…', accounts: [instagram.id] });
     expect(res.body).toEqual({ response_action: 'errors', errors: { media: 'Instagram needs at least one image or video.' } });
@@ -107,7 +117,8 @@ describe('the compose form', () => {
     expect(zoneBlock?.element?.initial_value).toBe('Asia/Tokyo');
     expect(stack.slack.callsTo('users.info').some((c) => JSON.stringify(c).includes('U0TOKYO'))).toBe(true);
     await stack.slack.submitView({
-      userId: 'U0TOKYO', viewId: view.id,
+      userId: 'U0TOKYO',
+      viewId: view.id,
       values: {
         text: { value: { type: 'plain_text_input', value: 'From Tokyo' } },
         targets: { value: { type: 'checkboxes', selected_options: [{ value: stack.accounts.mastodon }] } },
@@ -129,7 +140,11 @@ describe('Discord: a post still in review at its publish time', () => {
     const side = discordOf(stack);
     await dDraft(stack, { text: 'Waiting in Discord', accounts: [side.accounts.mastodon], when: 'in 2h' });
     await side.emulator.waitFor(() => dCard(stack), { what: 'the card' });
-    await stack.app.db.updateTable('posts').set({ publish_at: sql<Date>`now() - interval '10 minutes'` }).where('workspace_id', '=', side.workspaceId).execute();
+    await stack.app.db
+      .updateTable('posts')
+      .set({ publish_at: sql<Date>`now() - interval '10 minutes'` })
+      .where('workspace_id', '=', side.workspaceId)
+      .execute();
     expect(await dueNow('review-deadline')).toBe(1);
     await waitThread(stack, 'Not published: still waiting for approval at its time');
     await side.emulator.waitFor(() => dCard(stack)!.content.includes('its publish time has passed'), { what: 'the card to say so' });

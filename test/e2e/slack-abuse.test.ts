@@ -11,7 +11,21 @@ afterAll(async () => {
 });
 
 const commandBody = (text: string) =>
-  new URLSearchParams({ token: 'x', team_id: stack.slack.teamId, team_domain: 'test', channel_id: CHANNEL, channel_name: 'marketing', user_id: AUTHOR, user_name: 'ana', command: '/greenlight', text, api_app_id: stack.slack.appId, is_enterprise_install: 'false', response_url: `${stack.slack.origin}/nowhere`, trigger_id: `${Date.now()}.${Math.random()}` }).toString();
+  new URLSearchParams({
+    token: 'x',
+    team_id: stack.slack.teamId,
+    team_domain: 'test',
+    channel_id: CHANNEL,
+    channel_name: 'marketing',
+    user_id: AUTHOR,
+    user_name: 'ana',
+    command: '/greenlight',
+    text,
+    api_app_id: stack.slack.appId,
+    is_enterprise_install: 'false',
+    response_url: `${stack.slack.origin}/nowhere`,
+    trigger_id: `${Date.now()}.${Math.random()}`,
+  }).toString();
 
 /** What a click could change: the post's state and version, its decisions and deliveries, its events. */
 async function snapshot(postId: string) {
@@ -55,7 +69,16 @@ describe('Slack requests that must change nothing', () => {
   });
 
   it('an unknown action id is acknowledged at once and changes nothing', async () => {
-    const payload = JSON.stringify({ type: 'block_actions', team: { id: stack.slack.teamId }, user: { id: AUTHOR }, api_app_id: stack.slack.appId, trigger_id: '1.2', container: { type: 'message', channel_id: CHANNEL, message_ts: '1.1' }, channel: { id: CHANNEL }, actions: [{ type: 'button', action_id: 'self_destruct', block_id: 'b', action_ts: '1.3', value: 'x' }] });
+    const payload = JSON.stringify({
+      type: 'block_actions',
+      team: { id: stack.slack.teamId },
+      user: { id: AUTHOR },
+      api_app_id: stack.slack.appId,
+      trigger_id: '1.2',
+      container: { type: 'message', channel_id: CHANNEL, message_ts: '1.1' },
+      channel: { id: CHANNEL },
+      actions: [{ type: 'button', action_id: 'self_destruct', block_id: 'b', action_ts: '1.3', value: 'x' }],
+    });
     const before = await postCount();
     const res = await stack.slack.sendRaw({ body: `payload=${encodeURIComponent(payload)}` });
     // Acknowledged by our own middleware: a request nobody acknowledges gets a 500 after 3 s instead.
@@ -65,12 +88,33 @@ describe('Slack requests that must change nothing', () => {
 
   it('a button value Greenlight did not write (forged, mangled) is refused to the clicker, as on Discord, and changes nothing', async () => {
     const before = await postCount();
-    for (const [actionId, value] of [['publish_now', "1' OR '1'='1"], ['edit', 'not-a-post'], ['approve', '00000000-0000-0000-0000-000000000000:../../x'], ['retry_delivery', '']] as const) {
-      const payload = JSON.stringify({ type: 'block_actions', team: { id: stack.slack.teamId }, user: { id: AUTHOR }, api_app_id: stack.slack.appId, trigger_id: stack.slack.issueTrigger(AUTHOR), container: { type: 'message', channel_id: CHANNEL, message_ts: '1.1' }, channel: { id: CHANNEL }, actions: [{ type: 'button', action_id: actionId, block_id: 'b', action_ts: `${Date.now() / 1000}`, value }] });
+    for (const [actionId, value] of [
+      ['publish_now', "1' OR '1'='1"],
+      ['edit', 'not-a-post'],
+      ['approve', '00000000-0000-0000-0000-000000000000:../../x'],
+      ['retry_delivery', ''],
+    ] as const) {
+      const payload = JSON.stringify({
+        type: 'block_actions',
+        team: { id: stack.slack.teamId },
+        user: { id: AUTHOR },
+        api_app_id: stack.slack.appId,
+        trigger_id: stack.slack.issueTrigger(AUTHOR),
+        container: { type: 'message', channel_id: CHANNEL, message_ts: '1.1' },
+        channel: { id: CHANNEL },
+        actions: [{ type: 'button', action_id: actionId, block_id: 'b', action_ts: `${Date.now() / 1000}`, value }],
+      });
       const seen = stack.slack.ephemerals(AUTHOR).length;
       const res = await stack.slack.sendRaw({ body: `payload=${encodeURIComponent(payload)}` });
       expect(res.status).toBe(200);
-      const told = await stack.slack.waitFor(() => stack.slack.ephemerals(AUTHOR).slice(seen).find((e) => e.text.includes('not one Greenlight made')), { what: `the refusal of a forged ${actionId}` });
+      const told = await stack.slack.waitFor(
+        () =>
+          stack.slack
+            .ephemerals(AUTHOR)
+            .slice(seen)
+            .find((e) => e.text.includes('not one Greenlight made')),
+        { what: `the refusal of a forged ${actionId}` },
+      );
       expect(told.text).toBe('⚠️ That button is not one Greenlight made: use the buttons on the card.');
     }
     expect(await postCount()).toBe(before);
@@ -78,10 +122,13 @@ describe('Slack requests that must change nothing', () => {
 
   it('a replayed (redelivered) approval acts once', async () => {
     await draft(stack, { text: 'Replay me', accounts: [stack.accounts.mastodon], when: 'in 4h' });
-    const index = await stack.slack.waitFor(() => {
-      const i = stack.slack.channelMessages('C0APPROVALS').findIndex((m) => (JSON.stringify(m.blocks) ?? '').includes('Replay me'));
-      return i >= 0 ? i : undefined;
-    }, { what: 'card' });
+    const index = await stack.slack.waitFor(
+      () => {
+        const i = stack.slack.channelMessages('C0APPROVALS').findIndex((m) => (JSON.stringify(m.blocks) ?? '').includes('Replay me'));
+        return i >= 0 ? i : undefined;
+      },
+      { what: 'card' },
+    );
     const first = await click(stack, MANAGER, 'approve', index);
     await stack.slack.redeliver(first.deliveryId, { retryNum: 1, retryReason: 'http_timeout' });
     await stack.slack.waitFor(() => thread(stack, index).find((t) => t.startsWith('Scheduled for')), { what: 'scheduled' });
@@ -94,10 +141,13 @@ describe('Slack requests that must change nothing', () => {
 
   it('an Approve click on a post that is already scheduled is answered with what happened and changes nothing', async () => {
     await draft(stack, { text: 'Stale approve', accounts: [stack.accounts.mastodon], when: 'in 4h' });
-    const index = await stack.slack.waitFor(() => {
-      const i = stack.slack.channelMessages('C0APPROVALS').findIndex((m) => (JSON.stringify(m.blocks) ?? '').includes('Stale approve'));
-      return i >= 0 ? i : undefined;
-    }, { what: 'card' });
+    const index = await stack.slack.waitFor(
+      () => {
+        const i = stack.slack.channelMessages('C0APPROVALS').findIndex((m) => (JSON.stringify(m.blocks) ?? '').includes('Stale approve'));
+        return i >= 0 ? i : undefined;
+      },
+      { what: 'card' },
+    );
     const first = await click(stack, MANAGER, 'approve', index);
     await stack.slack.waitFor(() => thread(stack, index).find((t) => t.startsWith('Scheduled for')), { what: 'scheduled' });
     const post = await stack.app.db.selectFrom('posts').selectAll().where('text', '=', 'Stale approve').executeTakeFirstOrThrow();

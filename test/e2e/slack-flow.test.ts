@@ -37,7 +37,11 @@ describe('Slack: review decisions', () => {
     await draft(stack, { text: 'Quote me', accounts: [stack.accounts.mastodon], when: 'in 2h' });
     await stack.slack.waitFor(() => card(stack), { what: 'the card' });
     const form = await opens(stack, MANAGER, () => click(stack, MANAGER, 'request_changes'));
-    await stack.slack.submitView({ userId: MANAGER, viewId: form.id, values: { value: { value: { type: 'plain_text_input', value: '<!here> ask <@U0CEO> & <https://evil.example|the boss>' } } } });
+    await stack.slack.submitView({
+      userId: MANAGER,
+      viewId: form.id,
+      values: { value: { value: { type: 'plain_text_input', value: '<!here> ask <@U0CEO> & <https://evil.example|the boss>' } } },
+    });
     const receipt = await stack.slack.waitFor(() => thread(stack).find((t) => t.includes('requested changes')), { what: 'the changes receipt' });
     expect(receipt).toBe(`<@${MANAGER}> requested changes: “&lt;!here&gt; ask &lt;@U0CEO&gt; &amp; &lt;https://evil.example|the boss&gt;”`);
   });
@@ -137,7 +141,13 @@ describe('Slack: review decisions', () => {
     expect(await stateOfOnlyPost()).toBe('in_review');
     expect(await stack.app.db.selectFrom('deliveries').select('id').execute()).toHaveLength(0);
     // The old card's Approve button carried the old content hash: it is refused.
-    const stale = await stack.slack.clickButton({ userId: MANAGER2, actionId: 'approve', channelId: APPROVALS, messageTs: card(stack)!.ts, value: `${(await onlyPostId())}:0000000000000000` });
+    const stale = await stack.slack.clickButton({
+      userId: MANAGER2,
+      actionId: 'approve',
+      channelId: APPROVALS,
+      messageTs: card(stack)!.ts,
+      value: `${await onlyPostId()}:0000000000000000`,
+    });
     expect(stale.status).toBe(200);
     const told = await stack.slack.waitFor(() => stack.slack.ephemerals(MANAGER2)[0], { what: 'stale refusal' });
     expect(told.text).toContain('changed after you saw it');

@@ -51,14 +51,32 @@ beforeAll(async () => {
   publicUrl = `http://127.0.0.1:${port}`;
   slack.oauth.redirectUrls = [`${publicUrl}/slack/oauth_redirect`];
   const config = loadConfig({
-    NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: publicUrl, DATABASE_URL: testDb.url,
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', GREENLIGHT_DATA_DIR: '.greenlight/test-data',
-    SLACK_CLIENT_ID: slack.oauth.clientId, SLACK_CLIENT_SECRET: slack.oauth.clientSecret, SLACK_SIGNING_SECRET: slack.signingSecret,
-    SLACK_STATE_SECRET: STATE_SECRET, SLACK_API_URL: slack.apiUrl, SLACK_ALLOWED_TEAMS: `${TEAMS.alpha.id},${TEAMS.bravo.id}`,
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    PUBLIC_URL: publicUrl,
+    DATABASE_URL: testDb.url,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    GREENLIGHT_DATA_DIR: '.greenlight/test-data',
+    SLACK_CLIENT_ID: slack.oauth.clientId,
+    SLACK_CLIENT_SECRET: slack.oauth.clientSecret,
+    SLACK_SIGNING_SECRET: slack.signingSecret,
+    SLACK_STATE_SECRET: STATE_SECRET,
+    OUTBOUND_ALLOW_PRIVATE: '127.0.0.0/8',
+    SLACK_API_URL: slack.apiUrl,
+    SLACK_ALLOWED_TEAMS: `${TEAMS.alpha.id},${TEAMS.bravo.id}`,
   });
   app = await startGreenlight({
     config,
-    log: createLogger({ level: 'debug' }, new Writable({ write(chunk, _encoding, done) { logged += String(chunk); done(); } }) as never),
+    log: createLogger(
+      { level: 'debug' },
+      new Writable({
+        write(chunk, _encoding, done) {
+          logged += String(chunk);
+          done();
+        },
+      }) as never,
+    ),
     extensions: [greenlightCore(config, { adapters: { mastodon: createMastodonAdapter({ timeoutMs: 2_000 }) }, retryDelays: { baseMs: 100, maxMs: 1_000 } })],
   });
   slack.setAppUrl(`${app.url}/slack/events`);
@@ -132,13 +150,20 @@ describe('Slack OAuth installs: several workspaces, one Greenlight', () => {
     for (const { bot_token } of envelopes) expect(bot_token).toMatch(/^v1\.[a-z0-9_-]+\./);
   });
 
-  it('sends each workspace\'s cards and receipts to its own approvals channel with its own token', async () => {
+  it("sends each workspace's cards and receipts to its own approvals channel with its own token", async () => {
     const accounts: Record<string, string> = {};
     for (const team of [TEAMS.alpha, TEAMS.bravo]) accounts[team.id] = await connectMastodonIn(app, mastodon, (await workspaceOf(app, team))!.id, team);
-    const cards = { alpha: await draftIn(slack, TEAMS.alpha, accounts[TEAMS.alpha.id]!, 'Alpha launches today'), bravo: await draftIn(slack, TEAMS.bravo, accounts[TEAMS.bravo.id]!, 'Bravo says hello') };
+    const cards = {
+      alpha: await draftIn(slack, TEAMS.alpha, accounts[TEAMS.alpha.id]!, 'Alpha launches today'),
+      bravo: await draftIn(slack, TEAMS.bravo, accounts[TEAMS.bravo.id]!, 'Bravo says hello'),
+    };
     expect(JSON.stringify(cards.alpha.blocks)).toContain('Alpha launches today');
     expect(JSON.stringify(cards.bravo.blocks)).toContain('Bravo says hello');
-    for (const [team, card] of [[TEAMS.alpha, cards.alpha], [TEAMS.bravo, cards.bravo]] as const) await approveAndAwaitPublished(slack, team, card);
+    for (const [team, card] of [
+      [TEAMS.alpha, cards.alpha],
+      [TEAMS.bravo, cards.bravo],
+    ] as const)
+      await approveAndAwaitPublished(slack, team, card);
     expect(mastodon.posts.map((p) => p.text).sort()).toEqual(['Alpha launches today', 'Bravo says hello']);
 
     // Every message to a team's channel went with that team's token (the emulator refuses any other).
@@ -155,38 +180,55 @@ describe('Slack OAuth installs: several workspaces, one Greenlight', () => {
   it('answers from the installation read in the last minute: the row gone behind its back, /post still opens the form', async () => {
     const key = `team:${TEAMS.alpha.id}`;
     await slack.slashCommand({ command: '/post', text: 'cached one', userId: TEAMS.alpha.author, channelId: TEAMS.alpha.channel });
-    await slack.waitFor(() => slack.openModals(TEAMS.alpha.author).find((v) => JSON.stringify(v.blocks).includes('cached one')), { what: 'alpha\'s first compose form' });
+    await slack.waitFor(() => slack.openModals(TEAMS.alpha.author).find((v) => JSON.stringify(v.blocks).includes('cached one')), {
+      what: "alpha's first compose form",
+    });
     const row = await app.db.selectFrom('slack_installations').selectAll().where('installation_key', '=', key).executeTakeFirstOrThrow();
     await app.db.deleteFrom('slack_installations').where('installation_key', '=', key).execute();
     try {
       await slack.slashCommand({ command: '/post', text: 'cached two', userId: TEAMS.alpha.author, channelId: TEAMS.alpha.channel });
-      await slack.waitFor(() => slack.openModals(TEAMS.alpha.author).find((v) => JSON.stringify(v.blocks).includes('cached two')), { what: 'alpha\'s second compose form, without its row' });
+      await slack.waitFor(() => slack.openModals(TEAMS.alpha.author).find((v) => JSON.stringify(v.blocks).includes('cached two')), {
+        what: "alpha's second compose form, without its row",
+      });
       expect(slack.ephemerals(TEAMS.alpha.author).filter((e) => e.text.includes('not installed'))).toEqual([]);
     } finally {
-      await app.db.insertInto('slack_installations').values({ ...row, installation: JSON.stringify(row.installation) }).execute();
+      await app.db
+        .insertInto('slack_installations')
+        .values({ ...row, installation: JSON.stringify(row.installation) })
+        .execute();
     }
   });
 
   it('deletes the installation when a workspace uninstalls, and keeps the other', async () => {
     // Bravo's installation is in the cache now; the uninstall below must drop it there too.
     await slack.slashCommand({ command: '/post', text: 'before uninstall', userId: TEAMS.bravo.author, channelId: TEAMS.bravo.channel });
-    await slack.waitFor(() => slack.openModals(TEAMS.bravo.author).find((v) => JSON.stringify(v.blocks).includes('before uninstall')), { what: 'bravo\'s compose form before the uninstall' });
+    await slack.waitFor(() => slack.openModals(TEAMS.bravo.author).find((v) => JSON.stringify(v.blocks).includes('before uninstall')), {
+      what: "bravo's compose form before the uninstall",
+    });
     const answers = await slack.uninstallApp(TEAMS.bravo.id);
     expect(answers.map((a) => a.status)).toEqual([200, 200]);
-    await slack.waitFor(async () => (await findSlackInstallation(app.db, app.cipher, `team:${TEAMS.bravo.id}`)) === undefined, { what: 'the installation to go' });
-    expect((await app.db.selectFrom('slack_installations').select('installation_key').execute()).map((r) => r.installation_key)).toEqual([`team:${TEAMS.alpha.id}`]);
+    await slack.waitFor(async () => (await findSlackInstallation(app.db, app.cipher, `team:${TEAMS.bravo.id}`)) === undefined, {
+      what: 'the installation to go',
+    });
+    expect((await app.db.selectFrom('slack_installations').select('installation_key').execute()).map((r) => r.installation_key)).toEqual([
+      `team:${TEAMS.alpha.id}`,
+    ]);
     // The workspace itself (settings, posts) stays for a reinstall.
     expect(await workspaceOf(app, TEAMS.bravo)).toBeDefined();
 
     // Someone there still types /post: no form, and an answer saying why and where to reinstall.
     const modals = slack.openModals(TEAMS.bravo.author).length;
     expect((await slack.slashCommand({ command: '/post', text: '', userId: TEAMS.bravo.author, channelId: TEAMS.bravo.channel })).status).toBe(200);
-    const told = await slack.waitFor(() => slack.ephemerals(TEAMS.bravo.author).find((e) => e.text.includes('not installed')), { what: 'the not-installed answer' });
+    const told = await slack.waitFor(() => slack.ephemerals(TEAMS.bravo.author).find((e) => e.text.includes('not installed')), {
+      what: 'the not-installed answer',
+    });
     expect(told.text).toBe(`Greenlight is not installed in this workspace (any more). A workspace admin can install it from ${publicUrl}/slack/install.`);
     expect(slack.openModals(TEAMS.bravo.author)).toHaveLength(modals);
     // Alpha carries on.
     await slack.slashCommand({ command: '/post', text: 'still here', userId: TEAMS.alpha.author, channelId: TEAMS.alpha.channel });
-    await slack.waitFor(() => slack.openModals(TEAMS.alpha.author).find((v) => JSON.stringify(v.blocks).includes('still here')), { what: 'alpha\'s compose form' });
+    await slack.waitFor(() => slack.openModals(TEAMS.alpha.author).find((v) => JSON.stringify(v.blocks).includes('still here')), {
+      what: "alpha's compose form",
+    });
   });
 
   it('takes a reinstall: a new token, the same workspace and its settings', async () => {
@@ -199,13 +241,23 @@ describe('Slack OAuth installs: several workspaces, one Greenlight', () => {
     expect((await findSlackInstallation(app.db, app.cipher, `team:${TEAMS.bravo.id}`))?.bot?.token).toBe(token);
     expect(await workspaceOf(app, TEAMS.bravo)).toMatchObject({ id: before.id, approvals_channel_id: TEAMS.bravo.approvals });
     await slack.slashCommand({ command: '/post', text: 'back again', userId: TEAMS.bravo.author, channelId: TEAMS.bravo.channel });
-    await slack.waitFor(() => slack.openModals(TEAMS.bravo.author).find((v) => JSON.stringify(v.blocks).includes('back again')), { what: 'bravo\'s compose form after the reinstall' });
+    await slack.waitFor(() => slack.openModals(TEAMS.bravo.author).find((v) => JSON.stringify(v.blocks).includes('back again')), {
+      what: "bravo's compose form after the reinstall",
+    });
   });
 
   it('logs no secret, even at debug level: client secret, state secret, OAuth codes, tokens', () => {
     expect(logged).toContain('Slack app installed');
     expect(logged).toContain('oauth.v2.access'); // the installer's debug lines were there to leak
-    const secrets = [slack.oauth.clientSecret, STATE_SECRET, slack.signingSecret, ...codes, ...slack.tokensOf(TEAMS.alpha.id), ...slack.tokensOf(TEAMS.bravo.id), ...slack.tokensOf('T0CHARLIE')];
+    const secrets = [
+      slack.oauth.clientSecret,
+      STATE_SECRET,
+      slack.signingSecret,
+      ...codes,
+      ...slack.tokensOf(TEAMS.alpha.id),
+      ...slack.tokensOf(TEAMS.bravo.id),
+      ...slack.tokensOf('T0CHARLIE'),
+    ];
     expect(codes).toHaveLength(4);
     for (const secret of secrets) expect(logged.includes(secret), `a secret starting ${secret.slice(0, 6)} is in the log`).toBe(false);
   });

@@ -54,14 +54,32 @@ beforeAll(async () => {
   publicUrl = `http://127.0.0.1:${port}`;
   slack.oauth.redirectUrls = [`${publicUrl}/slack/oauth_redirect`];
   const config = loadConfig({
-    NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: publicUrl, DATABASE_URL: testDb.url,
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', GREENLIGHT_DATA_DIR: '.greenlight/test-data',
-    SLACK_CLIENT_ID: slack.oauth.clientId, SLACK_CLIENT_SECRET: slack.oauth.clientSecret, SLACK_SIGNING_SECRET: slack.signingSecret,
-    SLACK_STATE_SECRET: 'slack-state-secret-0123456789abcdef', SLACK_API_URL: slack.apiUrl, SLACK_ALLOWED_TEAMS: ORG.id,
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    PUBLIC_URL: publicUrl,
+    DATABASE_URL: testDb.url,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    GREENLIGHT_DATA_DIR: '.greenlight/test-data',
+    SLACK_CLIENT_ID: slack.oauth.clientId,
+    SLACK_CLIENT_SECRET: slack.oauth.clientSecret,
+    SLACK_SIGNING_SECRET: slack.signingSecret,
+    SLACK_STATE_SECRET: 'slack-state-secret-0123456789abcdef',
+    OUTBOUND_ALLOW_PRIVATE: '127.0.0.0/8',
+    SLACK_API_URL: slack.apiUrl,
+    SLACK_ALLOWED_TEAMS: ORG.id,
   });
   app = await startGreenlight({
     config,
-    log: createLogger({ level: 'debug' }, new Writable({ write(chunk, _encoding, done) { logged += String(chunk); done(); } }) as never),
+    log: createLogger(
+      { level: 'debug' },
+      new Writable({
+        write(chunk, _encoding, done) {
+          logged += String(chunk);
+          done();
+        },
+      }) as never,
+    ),
     extensions: [greenlightCore(config, { adapters: { mastodon: createMastodonAdapter({ timeoutMs: 2_000 }) }, retryDelays: { baseMs: 100, maxMs: 1_000 } })],
   });
   slack.setAppUrl(`${app.url}/slack/events`);
@@ -73,7 +91,7 @@ afterAll(async () => {
   await testDb?.drop();
 });
 
-describe('Slack org-wide install (Enterprise Grid): one token for the organization\'s workspaces', () => {
+describe("Slack org-wide install (Enterprise Grid): one token for the organization's workspaces", () => {
   it('refuses an org-wide install from an organization not in SLACK_ALLOWED_TEAMS, storing nothing', async () => {
     slack.addUser({ id: 'U0OTHERADMIN', name: 'other-admin', tz: 'UTC' });
     slack.oauth.signIn({ enterpriseId: 'E0OTHER', userId: 'U0OTHERADMIN' });
@@ -107,7 +125,7 @@ describe('Slack org-wide install (Enterprise Grid): one token for the organizati
     slack.addOrgAppToTeams(ORG.id, [TEAMS.a.id, TEAMS.b.id]);
   });
 
-  it('sends each workspace\'s cards and receipts to its own approvals channel with the org token', async () => {
+  it("sends each workspace's cards and receipts to its own approvals channel with the org token", async () => {
     const accounts: Record<string, string> = {};
     for (const team of [TEAMS.a, TEAMS.b]) {
       // The first command makes the workspace and records its organization.
@@ -117,10 +135,17 @@ describe('Slack org-wide install (Enterprise Grid): one token for the organizati
       expect(workspace.enterprise_id).toBe(ORG.id);
       accounts[team.id] = await connectMastodonIn(app, mastodon, workspace.id, team);
     }
-    const cards = { a: await draftIn(slack, TEAMS.a, accounts[TEAMS.a.id]!, 'A launches today'), b: await draftIn(slack, TEAMS.b, accounts[TEAMS.b.id]!, 'B says hello') };
+    const cards = {
+      a: await draftIn(slack, TEAMS.a, accounts[TEAMS.a.id]!, 'A launches today'),
+      b: await draftIn(slack, TEAMS.b, accounts[TEAMS.b.id]!, 'B says hello'),
+    };
     expect(JSON.stringify(cards.a.blocks)).toContain('A launches today');
     expect(JSON.stringify(cards.b.blocks)).toContain('B says hello');
-    for (const [team, card] of [[TEAMS.a, cards.a], [TEAMS.b, cards.b]] as const) await approveAndAwaitPublished(slack, team, card);
+    for (const [team, card] of [
+      [TEAMS.a, cards.a],
+      [TEAMS.b, cards.b],
+    ] as const)
+      await approveAndAwaitPublished(slack, team, card);
     expect(mastodon.posts.map((p) => p.text).sort()).toEqual(['A launches today', 'B says hello']);
 
     // Every card, update and receipt went with the org token (the emulator records its organization).
@@ -147,12 +172,16 @@ describe('Slack org-wide install (Enterprise Grid): one token for the organizati
   it('an org uninstall deletes the installation and stops both workspaces', async () => {
     const answers = await slack.uninstallApp(ORG.id);
     expect(answers.map((a) => a.status)).toEqual([200, 200]);
-    await slack.waitFor(async () => (await findSlackInstallation(app.db, app.cipher, `enterprise:${ORG.id}`)) === undefined, { what: 'the org installation to go' });
+    await slack.waitFor(async () => (await findSlackInstallation(app.db, app.cipher, `enterprise:${ORG.id}`)) === undefined, {
+      what: 'the org installation to go',
+    });
     expect(await app.db.selectFrom('slack_installations').select('installation_key').execute()).toEqual([]);
     for (const team of [TEAMS.a, TEAMS.b]) {
       const modals = slack.openModals(team.author).length;
       await slack.slashCommand({ command: '/post', text: '', userId: team.author, channelId: team.channel });
-      await slack.waitFor(() => slack.ephemerals(team.author).find((e) => e.text.includes('not installed')), { what: `the not-installed answer in ${team.id}` });
+      await slack.waitFor(() => slack.ephemerals(team.author).find((e) => e.text.includes('not installed')), {
+        what: `the not-installed answer in ${team.id}`,
+      });
       expect(slack.openModals(team.author)).toHaveLength(modals);
     }
   });

@@ -18,7 +18,14 @@ afterAll(async () => {
 async function greenlight(user: string, text: string, fragment: string): Promise<string> {
   const before = stack.slack.ephemerals(user).length;
   await stack.slack.slashCommand({ command: '/greenlight', text, userId: user, channelId: CHANNEL });
-  const answer = await stack.slack.waitFor(() => stack.slack.ephemerals(user).slice(before).find((e) => e.text.includes(fragment)), { what: `the answer to /greenlight ${text}`, timeoutMs: 5_000 });
+  const answer = await stack.slack.waitFor(
+    () =>
+      stack.slack
+        .ephemerals(user)
+        .slice(before)
+        .find((e) => e.text.includes(fragment)),
+    { what: `the answer to /greenlight ${text}`, timeoutMs: 5_000 },
+  );
   return answer.text;
 }
 
@@ -32,7 +39,12 @@ const deliveries = () =>
     .execute();
 
 const attemptsOf = (deliveryId: string) =>
-  stack.app.db.selectFrom('webhook_attempts').select(['attempt', 'response_status', 'error']).where('delivery_id', '=', deliveryId).orderBy('attempt').execute();
+  stack.app.db
+    .selectFrom('webhook_attempts')
+    .select(['attempt', 'response_status', 'error'])
+    .where('delivery_id', '=', deliveryId)
+    .orderBy('attempt')
+    .execute();
 
 describe('outgoing webhooks', () => {
   it('are for admins only', async () => {
@@ -64,19 +76,32 @@ describe('outgoing webhooks', () => {
     expect(typeof published.post_id).toBe('string');
 
     // The receiver answers before the sender logs the answer: read the log once both are written.
-    const toCrm = await stack.slack.waitFor(async () => {
-      const rows = (await deliveries()).filter((d) => d.url === crm.url);
-      return rows.length === 2 && rows.every((d) => d.state === 'succeeded') && rows;
-    }, { what: 'both CRM deliveries logged', timeoutMs: 5_000 });
-    expect(toCrm.map((d) => [d.kind, d.state, d.response_status])).toEqual([['approved', 'succeeded', 200], ['delivery_published', 'succeeded', 200]]);
+    const toCrm = await stack.slack.waitFor(
+      async () => {
+        const rows = (await deliveries()).filter((d) => d.url === crm.url);
+        return rows.length === 2 && rows.every((d) => d.state === 'succeeded') && rows;
+      },
+      { what: 'both CRM deliveries logged', timeoutMs: 5_000 },
+    );
+    expect(toCrm.map((d) => [d.kind, d.state, d.response_status])).toEqual([
+      ['approved', 'succeeded', 200],
+      ['delivery_published', 'succeeded', 200],
+    ]);
     expect(toCrm.map((d) => d.attempts).sort()).toEqual([1, 2]);
     const retried = toCrm.find((d) => d.attempts === 2)!;
-    expect((await attemptsOf(retried.id)).map((a) => [a.attempt, a.response_status, a.error])).toEqual([[1, 500, 'HTTP 500'], [2, 200, null]]);
+    expect((await attemptsOf(retried.id)).map((a) => [a.attempt, a.response_status, a.error])).toEqual([
+      [1, 500, 'HTTP 500'],
+      [2, 200, null],
+    ]);
     expect(crm.requests.map((r) => r.headers['greenlight-delivery'])).toContain(retried.id);
   });
 
   it('gives up after the last attempt, and says so in the list', async () => {
-    const failed = await stack.slack.waitFor(async () => (await deliveries()).find((d) => d.url === broken.url && d.state === 'failed'), { what: 'the broken endpoint to fail', timeoutMs: 20_000, intervalMs: 100 });
+    const failed = await stack.slack.waitFor(async () => (await deliveries()).find((d) => d.url === broken.url && d.state === 'failed'), {
+      what: 'the broken endpoint to fail',
+      timeoutMs: 20_000,
+      intervalMs: 100,
+    });
     expect(failed).toMatchObject({ kind: 'approved', attempts: 8, response_status: 500 });
     expect(await attemptsOf(failed.id)).toHaveLength(8);
     expect(broken.requests).toHaveLength(8);

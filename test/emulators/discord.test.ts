@@ -210,7 +210,10 @@ describe('Discord emulator: HTTP interactions with the real @discordjs/rest', ()
     expect(typeof (sent.member as Json).permissions).toBe('string');
     expect(emu.openModal(USER)).toMatchObject({
       custom_id: 'draft_modal',
-      components: [{ type: 18, id: 1, component: { custom_id: 'copy', id: 2 } }, { type: 18, id: 3, component: { custom_id: 'when', id: 4 } }],
+      components: [
+        { type: 18, id: 1, component: { custom_id: 'copy', id: 2 } },
+        { type: 18, id: 3, component: { custom_id: 'when', id: 4 } },
+      ],
     });
 
     // The submit arrives with Label wrappers; the app answers with an ephemeral message.
@@ -250,7 +253,10 @@ describe('Discord emulator: HTTP interactions with the real @discordjs/rest', ()
     const followUp = (await rest.post(Routes.webhook(emu.applicationId, token), { body: { content: 'Scheduled for 09:00', flags: 64 }, auth: false })) as Json;
     expect(followUp).toMatchObject({ content: 'Scheduled for 09:00', flags: 64, webhook_id: emu.applicationId });
     expect(emu.ephemerals(USER).map((m) => m.content)).toEqual(['Draft saved: Launch day!', 'Scheduled for 09:00']);
-    const edited = (await rest.patch(Routes.webhookMessage(emu.applicationId, token, '@original'), { body: { content: 'Approved (scheduled)' }, auth: false })) as Json;
+    const edited = (await rest.patch(Routes.webhookMessage(emu.applicationId, token, '@original'), {
+      body: { content: 'Approved (scheduled)' },
+      auth: false,
+    })) as Json;
     expect(edited).toMatchObject({ id: cardId, content: 'Approved (scheduled)' });
     expect(emu.callsTo('POST /webhooks/{webhook_id}/{webhook_token}')[0]?.auth).toBe('none');
 
@@ -296,12 +302,28 @@ describe('Discord emulator: HTTP interactions with the real @discordjs/rest', ()
       body: {
         content: 'Pick networks',
         components: [
-          { type: 1, components: [{ type: 3, custom_id: 'networks', max_values: 2, options: [{ label: 'X', value: 'x' }, { label: 'LinkedIn', value: 'li' }, { label: 'Threads', value: 'th' }] }] },
+          {
+            type: 1,
+            components: [
+              {
+                type: 3,
+                custom_id: 'networks',
+                max_values: 2,
+                options: [
+                  { label: 'X', value: 'x' },
+                  { label: 'LinkedIn', value: 'li' },
+                  { label: 'Threads', value: 'th' },
+                ],
+              },
+            ],
+          },
         ],
       },
     })) as Json;
     expect(card.components).toEqual([{ type: 1, id: 1, components: [expect.objectContaining({ type: 3, id: 2, min_values: 1, max_values: 2 })] }]);
-    await expect(emu.selectMenu({ customId: 'networks', values: ['x', 'mastodon'], userId: USER, channelId: CHANNEL, messageId: String(card.id) })).rejects.toThrow(/no option mastodon/);
+    await expect(
+      emu.selectMenu({ customId: 'networks', values: ['x', 'mastodon'], userId: USER, channelId: CHANNEL, messageId: String(card.id) }),
+    ).rejects.toThrow(/no option mastodon/);
 
     const picked = emu.selectMenu({ customId: 'networks', values: ['x', 'li'], userId: USER, channelId: CHANNEL, messageId: String(card.id) });
     const interaction = await emu.waitFor(() => endpoint.verified[0]);
@@ -309,7 +331,10 @@ describe('Discord emulator: HTTP interactions with the real @discordjs/rest', ()
     await rest.post(Routes.interactionCallback(String(interaction.id), String(interaction.token)), { body: { type: 6 }, auth: false });
     expect((await picked).response).toEqual({ type: 6 });
     expect(emu.channelMessages(CHANNEL)[0]?.edited_timestamp).toBeNull();
-    await rest.patch(Routes.webhookMessage(emu.applicationId, String(interaction.token)), { body: { content: 'Networks: X, LinkedIn', components: [] }, auth: false });
+    await rest.patch(Routes.webhookMessage(emu.applicationId, String(interaction.token)), {
+      body: { content: 'Networks: X, LinkedIn', components: [] },
+      auth: false,
+    });
     expect(emu.channelMessages(CHANNEL)).toEqual([expect.objectContaining({ id: card.id, content: 'Networks: X, LinkedIn', components: [] })]);
   });
 
@@ -331,7 +356,11 @@ describe('Discord emulator: HTTP interactions with the real @discordjs/rest', ()
     expect(result).toMatchObject({ status: 202, failure: undefined, response: { type: 5 } });
     expect(emu.channelMessages(CHANNEL)).toEqual([expect.objectContaining({ content: '', flags: 128, type: 20 })]);
     await expectDiscordError(rest.post(Routes.interactionCallback(id, token), { body: { type: 4, data: { content: 'twice' } }, auth: false }), 400, 40060);
-    await expectDiscordError(rest.post(Routes.interactionCallback('1100000000000009999', token), { body: { type: 4, data: { content: 'x' } }, auth: false }), 404, 10062);
+    await expectDiscordError(
+      rest.post(Routes.interactionCallback('1100000000000009999', token), { body: { type: 4, data: { content: 'x' } }, auth: false }),
+      404,
+      10062,
+    );
 
     const first = (await rest.post(Routes.webhook(emu.applicationId, token), { body: { content: 'Published to X' }, auth: false })) as Json;
     expect(emu.channelMessages(CHANNEL)).toEqual([expect.objectContaining({ id: first.id, content: 'Published to X', flags: 0 })]);
@@ -352,7 +381,10 @@ describe('Discord emulator: HTTP interactions with the real @discordjs/rest', ()
     expect(timedOut.failure).toMatch(/no initial response/);
     const slowRest = restFor(slow);
     await expectDiscordError(
-      slowRest.post(Routes.interactionCallback(String(timedOut.interaction.id), String(timedOut.interaction.token)), { body: { type: 4, data: { content: 'late' } }, auth: false }),
+      slowRest.post(Routes.interactionCallback(String(timedOut.interaction.id), String(timedOut.interaction.token)), {
+        body: { type: 4, data: { content: 'late' } },
+        auth: false,
+      }),
       404,
       10062,
     );
@@ -486,7 +518,17 @@ describe('Discord emulator: REST errors and rate limits', () => {
     expect(Object.keys((tooMany.rawError as { errors: Json }).errors).sort()).toEqual(['components', 'embeds']);
     const duplicate = await expectDiscordError(
       rest.post(Routes.channelMessages(CHANNEL), {
-        body: { components: [{ type: 1, components: [{ type: 2, style: 1, label: 'a', custom_id: 'same' }, { type: 2, style: 1, label: 'b', custom_id: 'same' }] }] },
+        body: {
+          components: [
+            {
+              type: 1,
+              components: [
+                { type: 2, style: 1, label: 'a', custom_id: 'same' },
+                { type: 2, style: 1, label: 'b', custom_id: 'same' },
+              ],
+            },
+          ],
+        },
       }),
       400,
       50035,
@@ -499,7 +541,12 @@ describe('Discord emulator: REST errors and rate limits', () => {
 
     emu.failNext('POST /channels/{channel_id}/messages', { status: 500, times: 2 });
     await rest.post(Routes.channelMessages(CHANNEL), { body: { content: 'after two 500s' } });
-    expect(emu.callsTo('POST /channels/{channel_id}/messages').slice(-3).map((c) => c.status)).toEqual([500, 500, 200]);
+    expect(
+      emu
+        .callsTo('POST /channels/{channel_id}/messages')
+        .slice(-3)
+        .map((c) => c.status),
+    ).toEqual([500, 500, 200]);
 
     // enforce_nonce: a repeat returns the first message instead of posting twice.
     const a = (await rest.post(Routes.channelMessages(CHANNEL), { body: { content: 'once', nonce: 'post-42', enforce_nonce: true } })) as Json;
@@ -533,7 +580,9 @@ describe('Discord emulator: gateway with the real discord.js Client', () => {
           const modal = new ModalBuilder()
             .setCustomId('draft_modal')
             .setTitle('New post')
-            .addLabelComponents(new LabelBuilder().setLabel('Copy').setTextInputComponent(new TextInputBuilder().setCustomId('copy').setStyle(TextInputStyle.Paragraph)));
+            .addLabelComponents(
+              new LabelBuilder().setLabel('Copy').setTextInputComponent(new TextInputBuilder().setCustomId('copy').setStyle(TextInputStyle.Paragraph)),
+            );
           await interaction.showModal(modal);
         } else if (interaction.isModalSubmit()) {
           await interaction.reply({ content: `Saved: ${interaction.fields.getTextInputValue('copy')}` });
@@ -562,7 +611,9 @@ describe('Discord emulator: gateway with the real discord.js Client', () => {
 
     const draft = await emu.command({ name: 'draft', userId: USER, channelId: CHANNEL });
     expect(draft.response).toMatchObject({ type: 9, data: { custom_id: 'draft_modal' } });
-    expect(emu.openModal(USER)?.components).toEqual([expect.objectContaining({ type: 18, label: 'Copy', component: expect.objectContaining({ custom_id: 'copy' }) })]);
+    expect(emu.openModal(USER)?.components).toEqual([
+      expect.objectContaining({ type: 18, label: 'Copy', component: expect.objectContaining({ custom_id: 'copy' }) }),
+    ]);
     const saved = await emu.submitModal({ customId: 'draft_modal', values: { copy: 'Launch!' }, userId: USER, channelId: CHANNEL });
     expect(saved).toMatchObject({ failure: undefined, body: { type: 4, data: { content: 'Saved: Launch!' } } });
 
@@ -596,9 +647,15 @@ describe('Discord emulator: gateway with the real discord.js Client', () => {
     expect(await emu.waitFor(() => first.frames[0])).toEqual({ op: 10, d: expect.objectContaining({ heartbeat_interval: 45_000 }), s: null, t: null });
     first.ws.send(JSON.stringify({ op: 1, d: null }));
     await emu.waitFor(() => first.frames.find((f) => f.op === 11));
-    first.ws.send(JSON.stringify({ op: 2, d: { token: emu.botToken, intents: 1, properties: { os: 'linux', browser: 'test', device: 'test' }, shard: [0, 1] } }));
+    first.ws.send(
+      JSON.stringify({ op: 2, d: { token: emu.botToken, intents: 1, properties: { os: 'linux', browser: 'test', device: 'test' }, shard: [0, 1] } }),
+    );
     const ready = await emu.waitFor(() => first.frames.find((f) => f.t === 'READY'));
-    expect(ready).toMatchObject({ op: 0, s: 1, d: { v: 10, guilds: [], user: { id: emu.botUserId, bot: true }, application: { id: emu.applicationId }, shard: [0, 1] } });
+    expect(ready).toMatchObject({
+      op: 0,
+      s: 1,
+      d: { v: 10, guilds: [], user: { id: emu.botUserId, bot: true }, application: { id: emu.applicationId }, shard: [0, 1] },
+    });
     const session = (ready.d as Json).session_id;
 
     // The connection drops; an interaction dispatched meanwhile is replayed after RESUME.
@@ -610,7 +667,10 @@ describe('Discord emulator: gateway with the real discord.js Client', () => {
     await emu.waitFor(() => second.frames[0]);
     second.ws.send(JSON.stringify({ op: 6, d: { token: emu.botToken, session_id: session, seq: 1 } }));
     await emu.waitFor(() => second.frames.find((f) => f.t === 'RESUMED'));
-    expect(second.frames.filter((f) => f.op === 0).map((f) => [f.t, f.s])).toEqual([['INTERACTION_CREATE', 2], ['RESUMED', 3]]);
+    expect(second.frames.filter((f) => f.op === 0).map((f) => [f.t, f.s])).toEqual([
+      ['INTERACTION_CREATE', 2],
+      ['RESUMED', 3],
+    ]);
     const interaction = second.frames.find((f) => f.t === 'INTERACTION_CREATE') as Json;
     const d = interaction.d as Json;
     await fetch(`${emu.apiBase}/v10/interactions/${String(d.id)}/${String(d.token)}/callback`, {
@@ -697,14 +757,19 @@ const FIELD_ERROR_ERRATUM: Record<string, Schema> = {
 /** Ajv over the whole spec (test/helpers/spec-validator.ts), as published and with the erratum above. */
 const asPublished = specValidator(spec as unknown as Schema);
 const withErratum = specValidator(spec as unknown as Schema, FIELD_ERROR_ERRATUM);
-const validate = (schema: Schema, value: unknown, overrides?: Record<string, Schema>): string[] => (overrides ? withErratum : asPublished).validate(schema, value);
+const validate = (schema: Schema, value: unknown, overrides?: Record<string, Schema>): string[] =>
+  (overrides ? withErratum : asPublished).validate(schema, value);
 
 /**
  * Where the spec is stricter than Discord's docs and wire: rate-limit bodies carry `code` only
  * "for some limits" (docs: rate-limits, `code?`), so our 429 body is checked with `code` optional.
  */
 function ratelimitedSchemaPerDocs(): Schema {
-  return { type: 'object', properties: { message: { type: 'string' }, code: { type: 'integer' }, retry_after: { type: 'number' }, global: { type: 'boolean' } }, required: ['message', 'retry_after', 'global'] };
+  return {
+    type: 'object',
+    properties: { message: { type: 'string' }, code: { type: 'integer' }, retry_after: { type: 'number' }, global: { type: 'boolean' } },
+    required: ['message', 'retry_after', 'global'],
+  };
 }
 
 describe('Discord emulator: responses match discord.openapi.json', () => {
@@ -725,7 +790,19 @@ describe('Discord emulator: responses match discord.openapi.json', () => {
         nonce: 'n-1',
         components: [
           ...((approvalCard('9').components as Json[]) ?? []),
-          { type: 1, components: [{ type: 3, custom_id: 'networks', options: [{ label: 'X', value: 'x' }, { label: 'LinkedIn', value: 'li' }] }] },
+          {
+            type: 1,
+            components: [
+              {
+                type: 3,
+                custom_id: 'networks',
+                options: [
+                  { label: 'X', value: 'x' },
+                  { label: 'LinkedIn', value: 'li' },
+                ],
+              },
+            ],
+          },
           { type: 1, components: [{ type: 2, style: 5, label: 'Preview', url: 'https://example.com/p/9' }] },
         ],
       },
@@ -767,7 +844,10 @@ describe('Discord emulator: responses match discord.openapi.json', () => {
       query: new URLSearchParams({ with_response: 'true' }),
     })) as Json;
     expect((await clicked).failure).toBeUndefined();
-    expect(callback).toMatchObject({ interaction: { id: click.id, type: 3, response_message_ephemeral: false }, resource: { type: 4, message: { content: 'Approved' } } });
+    expect(callback).toMatchObject({
+      interaction: { id: click.id, type: 3, response_message_ephemeral: false },
+      resource: { type: 4, message: { content: 'Approved' } },
+    });
     const callbackSchema = responseSchema('/interactions/{interaction_id}/{interaction_token}/callback', 'post', '200');
     expect(validate(callbackSchema, callback)).toEqual([]);
     expect(validate(callbackSchema, { resource: callback.resource })).toContain("/: must have required property 'interaction'");

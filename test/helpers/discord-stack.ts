@@ -43,7 +43,8 @@ export function addDiscordFixtures(emulator: DiscordEmulator): void {
     [D_MANAGER2, 'noor', [APPROVER_ROLE]],
     [D_OUTSIDER, 'otto', []],
     [D_ADMIN, 'ada', [MODERATOR_ROLE]],
-  ] as const) emulator.addMember({ guildId: GUILD, userId, username, roles: [...roles] });
+  ] as const)
+    emulator.addMember({ guildId: GUILD, userId, username, roles: [...roles] });
 }
 
 /** After the app started: the interactions URL (HTTP mode), the guild's workspace and its accounts. */
@@ -58,16 +59,30 @@ export async function seedDiscord(o: {
   if (o.mode === 'http') o.emulator.setInteractionsUrl(`${o.app.url}/discord/interactions`);
   else o.emulator.setTransport('gateway');
   const workspace = await findOrCreateWorkspace(o.app.db, 'discord', GUILD);
-  await updateWorkspaceSettings(o.app.db, workspace.id, { approvals_channel_id: MOD_QUEUE, approver_group_id: APPROVER_ROLE, default_zone: 'Europe/Berlin', ...o.settings });
+  await updateWorkspaceSettings(o.app.db, workspace.id, {
+    approvals_channel_id: MOD_QUEUE,
+    approver_group_id: APPROVER_ROLE,
+    default_zone: 'Europe/Berlin',
+    ...o.settings,
+  });
   const mastodonUser = o.mastodon.createAccount('community');
   const xUser = o.x.issueToken('2001');
   const mastodon = await connectAccount(o.app.db, o.app.cipher, {
-    workspaceId: workspace.id, network: 'mastodon', externalAccountId: mastodonUser.accountId, displayName: '@community@mastodon.test',
-    instanceUrl: o.mastodon.url, connectedBy: D_ADMIN, credentials: { accessToken: mastodonUser.accessToken },
+    workspaceId: workspace.id,
+    network: 'mastodon',
+    externalAccountId: mastodonUser.accountId,
+    displayName: '@community@mastodon.test',
+    instanceUrl: o.mastodon.url,
+    connectedBy: D_ADMIN,
+    credentials: { accessToken: mastodonUser.accessToken },
   });
   const x = await connectAccount(o.app.db, o.app.cipher, {
-    workspaceId: workspace.id, network: 'x', externalAccountId: xUser.userId, displayName: '@community',
-    connectedBy: D_ADMIN, credentials: { accessToken: xUser.accessToken, refreshToken: xUser.refreshToken },
+    workspaceId: workspace.id,
+    network: 'x',
+    externalAccountId: xUser.userId,
+    displayName: '@community',
+    connectedBy: D_ADMIN,
+    credentials: { accessToken: xUser.accessToken, refreshToken: xUser.refreshToken },
   });
   return { emulator: o.emulator, mode: o.mode, workspaceId: workspace.id, accounts: { mastodon: mastodon.id, x: x.id }, tokens: { mastodon: mastodonUser } };
 }
@@ -82,7 +97,14 @@ const LOADING = 1 << 7;
 /** The newest ephemeral message the user sees once it is more than "thinking…", optionally newer than `after`. */
 export function settledEphemeral(stack: Stack, user: string, predicate: (m: DiscordMessage) => boolean = () => true, what = 'an ephemeral answer') {
   const emu = discordOf(stack).emulator;
-  return emu.waitFor(() => emu.ephemerals(user).reverse().find((m) => (m.flags & LOADING) === 0 && m.content !== '' && predicate(m)), { what, timeoutMs: 5_000 });
+  return emu.waitFor(
+    () =>
+      emu
+        .ephemerals(user)
+        .reverse()
+        .find((m) => (m.flags & LOADING) === 0 && m.content !== '' && predicate(m)),
+    { what, timeoutMs: 5_000 },
+  );
 }
 
 export interface DraftInput {
@@ -128,16 +150,21 @@ export async function sendStep(stack: Stack, user: string, step: DiscordMessage,
   const select = component(step, 'compose_targets');
   if (select && accounts.length > 0) {
     await emu.selectMenu({ customId: String(select.custom_id), values: accounts, userId: user, channelId: step.channel_id, messageId: step.id });
-    await emu.waitFor(() => (component(emu.message(step.id)!, 'compose_targets')?.options as Json[] | undefined)?.some((o) => o.default === true), { what: 'the choice shown' });
+    await emu.waitFor(() => (component(emu.message(step.id)!, 'compose_targets')?.options as Json[] | undefined)?.some((o) => o.default === true), {
+      what: 'the choice shown',
+    });
   }
   const send = component(step, 'compose_send');
   if (!send) return step;
   const before = emu.message(step.id)!.edited_timestamp;
   await emu.clickButton({ customId: String(send.custom_id), userId: user, channelId: step.channel_id, messageId: step.id });
-  return emu.waitFor(() => {
-    const now = emu.message(step.id)!;
-    return now.edited_timestamp !== before && /^(✅|⚠️)/.test(now.content) ? now : undefined;
-  }, { what: 'the send answer', timeoutMs: 5_000 });
+  return emu.waitFor(
+    () => {
+      const now = emu.message(step.id)!;
+      return now.edited_timestamp !== before && /^(✅|⚠️)/.test(now.content) ? now : undefined;
+    },
+    { what: 'the send answer', timeoutMs: 5_000 },
+  );
 }
 
 /** The first component whose custom id starts with `prefix:`, anywhere on the message. */
@@ -150,7 +177,9 @@ export function component(message: DiscordMessage, prefix: string): Json | undef
 
 /** Cards in the approvals channel (announcements skipped), oldest first. */
 export function dCards(stack: Stack): DiscordMessage[] {
-  return discordOf(stack).emulator.channelMessages(MOD_QUEUE).filter((m) => m.embeds.length > 0);
+  return discordOf(stack)
+    .emulator.channelMessages(MOD_QUEUE)
+    .filter((m) => m.embeds.length > 0);
 }
 
 export function dCard(stack: Stack, index = 0): DiscordMessage | undefined {
@@ -159,7 +188,11 @@ export function dCard(stack: Stack, index = 0): DiscordMessage | undefined {
 
 export function dThread(stack: Stack, index = 0): string[] {
   const card = dCard(stack, index);
-  return card ? discordOf(stack).emulator.threadMessages(card.id).map((m) => m.content) : [];
+  return card
+    ? discordOf(stack)
+        .emulator.threadMessages(card.id)
+        .map((m) => m.content)
+    : [];
 }
 
 /** Clicks a card button (found by its custom id prefix) as `user`. */
@@ -172,11 +205,16 @@ export async function dClick(stack: Stack, user: string, prefix: string, index =
 
 /** Every ephemeral text the user has seen so far. */
 export function dTold(stack: Stack, user: string): string[] {
-  return discordOf(stack).emulator.ephemerals(user).map((m) => m.content);
+  return discordOf(stack)
+    .emulator.ephemerals(user)
+    .map((m) => m.content);
 }
 
 export function waitTold(stack: Stack, user: string, fragment: string): Promise<string> {
-  return discordOf(stack).emulator.waitFor(() => dTold(stack, user).find((t) => t.includes(fragment)), { what: `"${fragment}" told to ${user}`, timeoutMs: 5_000 });
+  return discordOf(stack).emulator.waitFor(() => dTold(stack, user).find((t) => t.includes(fragment)), {
+    what: `"${fragment}" told to ${user}`,
+    timeoutMs: 5_000,
+  });
 }
 
 export function waitThread(stack: Stack, prefix: string, index = 0, timeoutMs = 10_000): Promise<string> {

@@ -24,7 +24,12 @@ export const WAIT_MS = 20_000;
 /** The same retry timing as the stack's (test/helpers/greenlight.ts). */
 const RETRY_DELAYS = { baseMs: 100, maxMs: 1_000 };
 
-export async function waitUntil<T>(stack: Stack, what: string, predicate: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = WAIT_MS): Promise<T> {
+export async function waitUntil<T>(
+  stack: Stack,
+  what: string,
+  predicate: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  timeoutMs = WAIT_MS,
+): Promise<T> {
   return stack.slack.waitFor(predicate, { what, timeoutMs, intervalMs: 25 });
 }
 
@@ -35,7 +40,12 @@ export async function waitUntil<T>(stack: Stack, what: string, predicate: () => 
 export async function submit(stack: Stack, o: { text: string; networks: Network[]; when?: string; approve?: boolean }): Promise<string> {
   const res = await draft(stack, { text: o.text, accounts: o.networks.map((n) => stack.accounts[n as 'x' | 'mastodon']), ...(o.when ? { when: o.when } : {}) });
   if (res.status !== 200 || res.body !== undefined) throw new Error(`the compose form was refused: ${JSON.stringify(res.body)}`);
-  const post = await stack.testDb.db.selectFrom('posts').select(['id', 'state']).where('text', '=', o.text).orderBy('created_at', 'desc').executeTakeFirstOrThrow();
+  const post = await stack.testDb.db
+    .selectFrom('posts')
+    .select(['id', 'state'])
+    .where('text', '=', o.text)
+    .orderBy('created_at', 'desc')
+    .executeTakeFirstOrThrow();
   if (o.approve !== false && post.state === 'in_review') await approve(stack, post.id);
   return post.id;
 }
@@ -43,7 +53,13 @@ export async function submit(stack: Stack, o: { text: string; networks: Network[
 /** A manager clicks Approve on the post's card; resolves once the post left review. */
 export async function approve(stack: Stack, postId: string): Promise<void> {
   const card = await waitForCard(stack, postId, (c) => blocksHave(c, 'approve'));
-  const res = await stack.slack.clickButton({ userId: MANAGER, actionId: 'approve', channelId: APPROVALS, messageTs: card.ts, value: buttonValue(card, 'approve') });
+  const res = await stack.slack.clickButton({
+    userId: MANAGER,
+    actionId: 'approve',
+    channelId: APPROVALS,
+    messageTs: card.ts,
+    value: buttonValue(card, 'approve'),
+  });
   if (res.status !== 200) throw new Error(`approve answered ${res.status}`);
   await waitForPost(stack, postId, (s) => s !== 'in_review');
 }
@@ -105,18 +121,28 @@ export async function deliveryOf(stack: Stack, postId: string, network: Network)
 }
 
 export function waitForDelivery(stack: Stack, postId: string, network: Network, state: DeliveryState, timeoutMs = WAIT_MS): Promise<Delivery> {
-  return waitUntil(stack, `the ${network} delivery of post ${postId} to be ${state}`, async () => {
-    const d = (await deliveriesOf(stack, postId)).find((x) => x.network === network);
-    return d?.state === state ? d : undefined;
-  }, timeoutMs);
+  return waitUntil(
+    stack,
+    `the ${network} delivery of post ${postId} to be ${state}`,
+    async () => {
+      const d = (await deliveriesOf(stack, postId)).find((x) => x.network === network);
+      return d?.state === state ? d : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 export function waitForPost(stack: Stack, postId: string, state: PostState | ((s: PostState) => boolean), timeoutMs = WAIT_MS): Promise<Post> {
   const ok = typeof state === 'function' ? state : (s: PostState) => s === state;
-  return waitUntil(stack, `post ${postId} to be ${typeof state === 'function' ? 'ready' : state}`, async () => {
-    const post = await findPost(stack, postId);
-    return ok(post.state) ? post : undefined;
-  }, timeoutMs);
+  return waitUntil(
+    stack,
+    `post ${postId} to be ${typeof state === 'function' ? 'ready' : state}`,
+    async () => {
+      const post = await findPost(stack, postId);
+      return ok(post.state) ? post : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 export function partsOf(stack: Stack, deliveryId: string) {
@@ -133,7 +159,9 @@ export async function publishJobs(stack: Stack, deliveryId: string): Promise<{ i
 /** Wakes a delivery's waiting publish job now, as if its time had come (instead of waiting for it). */
 export async function wakeJobNow(stack: Stack, deliveryId: string): Promise<string> {
   const { rows } = await sql<{ id: string }>`
-    UPDATE pgboss.job SET start_after = now() WHERE name LIKE 'publish%' AND singleton_key = ${deliveryId} AND state IN ('created', 'retry') RETURNING id`.execute(stack.testDb.db);
+    UPDATE pgboss.job SET start_after = now() WHERE name LIKE 'publish%' AND singleton_key = ${deliveryId} AND state IN ('created', 'retry') RETURNING id`.execute(
+    stack.testDb.db,
+  );
   if (rows.length !== 1) throw new Error(`expected one waiting publish job for delivery ${deliveryId}, found ${rows.length}`);
   return rows[0]!.id;
 }
@@ -148,10 +176,17 @@ export function waitForJobDone(stack: Stack, jobId: string): Promise<string> {
 
 /** Waits until no notify job is waiting, retrying or running: every receipt there is to post is posted. */
 export function waitForNotifyDrained(stack: Stack, timeoutMs = WAIT_MS): Promise<true> {
-  return waitUntil(stack, 'the notify queue to drain', async () => {
-    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'notify' AND state < 'completed'`.execute(stack.testDb.db);
-    return rows[0]!.n === 0 || undefined;
-  }, timeoutMs);
+  return waitUntil(
+    stack,
+    'the notify queue to drain',
+    async () => {
+      const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'notify' AND state < 'completed'`.execute(
+        stack.testDb.db,
+      );
+      return rows[0]!.n === 0 || undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /** An ISO time `ms` from now, with seconds, as the compose and reschedule forms accept it. */
@@ -220,6 +255,8 @@ export async function startSecondInstance(stack: Stack): Promise<Greenlight> {
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     GREENLIGHT_DATA_DIR: '.greenlight/test-data',
     QUEUE_POLL_SECONDS: '0.5',
+    // The emulators listen on loopback: allowed by name, not by switching the outbound guard off.
+    OUTBOUND_ALLOW_PRIVATE: '127.0.0.0/8,::1/128',
     SLACK_BOT_TOKEN: stack.slack.botToken,
     SLACK_SIGNING_SECRET: stack.slack.signingSecret,
     SLACK_API_URL: stack.slack.apiUrl,

@@ -1,4 +1,4 @@
-import { startGreenlight, type Greenlight } from '../../src/service/start-service.ts';
+import { startGreenlight } from '../../src/service/start-service.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { connectAccount } from '../../src/db/accounts.ts';
 import { findOrCreateWorkspace, setMemberRole, updateWorkspaceSettings, type WorkspaceSettings } from '../../src/db/workspaces.ts';
@@ -61,7 +61,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     [MANAGER2, 'omar', 'Europe/London', false],
     [OUTSIDER, 'olli', 'Europe/Berlin', false],
     [ADMIN, 'root', 'UTC', true],
-  ] as const) slack.addUser({ id, name, tz, isAdmin });
+  ] as const)
+    slack.addUser({ id, name, tz, isAdmin });
   slack.addChannel({ id: CHANNEL, name: 'marketing' });
   slack.addChannel({ id: APPROVALS, name: 'approvals' });
   slack.addUserGroup({ id: 'S0MANAGERS', handle: 'managers', users: [MANAGER, MANAGER2] });
@@ -76,6 +77,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     GREENLIGHT_DATA_DIR: '.greenlight/test-data',
     // Tests wake deferred jobs by moving their time in SQL; a short poll finds them quickly.
     QUEUE_POLL_SECONDS: '0.5',
+    // The emulators listen on loopback: allowed by name, not by switching the outbound guard off.
+    OUTBOUND_ALLOW_PRIVATE: '127.0.0.0/8,::1/128',
     SLACK_BOT_TOKEN: slack.botToken,
     SLACK_SIGNING_SECRET: slack.signingSecret,
     ...(socket ? { SLACK_APP_TOKEN: slack.appToken } : {}),
@@ -89,7 +92,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     log: options.log ?? createLogger({ level: config.logLevel }),
     extensions: [
       greenlightCore(config, {
-        adapters: { x: createXAdapter({ baseUrl: x.url, timeoutMs: options.adapterTimeoutMs ?? 2_000, ...config.oauth.x.client }), mastodon: createMastodonAdapter({ timeoutMs: options.adapterTimeoutMs ?? 2_000 }), ...options.adapters },
+        adapters: {
+          x: createXAdapter({ baseUrl: x.url, timeoutMs: options.adapterTimeoutMs ?? 2_000, ...config.oauth.x.client }),
+          mastodon: createMastodonAdapter({ timeoutMs: options.adapterTimeoutMs ?? 2_000 }),
+          ...options.adapters,
+        },
         retryDelays: { baseMs: 100, maxMs: 1_000 },
         // Outgoing webhooks retry within a second or so, and give up on a silent receiver after 2 s.
         webhooks: { baseMs: 100, maxMs: 500, timeoutMs: 2_000 },
@@ -105,17 +112,32 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const mastodonUser = mastodon.createAccount('greenlight');
   const xUser = x.issueToken('1001');
   const mastodonAccount = await connectAccount(app.db, app.cipher, {
-    workspaceId: workspace.id, network: 'mastodon', externalAccountId: mastodonUser.accountId, displayName: '@greenlight@mastodon.test',
-    instanceUrl: mastodon.url, connectedBy: ADMIN, credentials: { accessToken: mastodonUser.accessToken },
+    workspaceId: workspace.id,
+    network: 'mastodon',
+    externalAccountId: mastodonUser.accountId,
+    displayName: '@greenlight@mastodon.test',
+    instanceUrl: mastodon.url,
+    connectedBy: ADMIN,
+    credentials: { accessToken: mastodonUser.accessToken },
   });
   const xAccount = await connectAccount(app.db, app.cipher, {
-    workspaceId: workspace.id, network: 'x', externalAccountId: xUser.userId, displayName: '@greenlight',
-    connectedBy: ADMIN, credentials: { accessToken: xUser.accessToken, refreshToken: xUser.refreshToken },
+    workspaceId: workspace.id,
+    network: 'x',
+    externalAccountId: xUser.userId,
+    displayName: '@greenlight',
+    connectedBy: ADMIN,
+    credentials: { accessToken: xUser.accessToken, refreshToken: xUser.refreshToken },
   });
-  const discord = discordEmulator ? await seedDiscord({ app, emulator: discordEmulator, mode: options.discord!, mastodon, x, settings: options.discordSettings }) : undefined;
+  const discord = discordEmulator
+    ? await seedDiscord({ app, emulator: discordEmulator, mode: options.discord!, mastodon, x, settings: options.discordSettings })
+    : undefined;
 
   return {
-    app, slack, mastodon, x, testDb,
+    app,
+    slack,
+    mastodon,
+    x,
+    testDb,
     workspaceId: workspace.id,
     accounts: { mastodon: mastodonAccount.id, x: xAccount.id },
     tokens: { mastodon: mastodonUser, x: xUser },
@@ -130,7 +152,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 }
 
 /** The author runs /post and fills the form; returns the app's answer to the submission. */
-export async function draft(stack: Stack, o: { text: string; accounts: string[]; when?: string; zone?: string; variants?: Record<string, string>; note?: string; media?: string[]; user?: string }) {
+export async function draft(
+  stack: Stack,
+  o: { text: string; accounts: string[]; when?: string; zone?: string; variants?: Record<string, string>; note?: string; media?: string[]; user?: string },
+) {
   const user = o.user ?? AUTHOR;
   const view = await opens(stack, user, () => stack.slack.slashCommand({ command: '/post', text: '', userId: user, channelId: CHANNEL }));
   const values: Record<string, Record<string, any>> = {

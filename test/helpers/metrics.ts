@@ -8,7 +8,13 @@ import type { Stack } from './greenlight.ts';
 
 /** Helpers for the metrics tests: the metrics jobs pg-boss holds, waking one early, seeding history. */
 
-export interface MetricsJobRow { id: string; state: string; start_after: Date; created_on: Date; data: { deliveryId: string; slot: MetricSlot; attempt: number } }
+export interface MetricsJobRow {
+  id: string;
+  state: string;
+  start_after: Date;
+  created_on: Date;
+  data: { deliveryId: string; slot: MetricSlot; attempt: number };
+}
 
 export async function metricsJobs(stack: Stack, deliveryId: string): Promise<MetricsJobRow[]> {
   const { rows } = await sql<MetricsJobRow>`
@@ -20,7 +26,10 @@ export async function metricsJobs(stack: Stack, deliveryId: string): Promise<Met
 /** Makes the waiting jobs of these deliveries' `slot` due now, in one statement (time is moved, not waited for). */
 export async function wakeMetrics(stack: Stack, deliveryIds: string[], slot: MetricSlot): Promise<number> {
   const keys = deliveryIds.map((id) => `${id}:${slot}`);
-  const result = await sql`UPDATE pgboss.job SET start_after = now() WHERE name = 'metrics' AND state = 'created' AND singleton_key = ANY(${keys}::text[])`.execute(stack.testDb.db);
+  const result =
+    await sql`UPDATE pgboss.job SET start_after = now() WHERE name = 'metrics' AND state = 'created' AND singleton_key = ANY(${keys}::text[])`.execute(
+      stack.testDb.db,
+    );
   return Number(result.numAffectedRows ?? 0);
 }
 
@@ -30,13 +39,22 @@ export function waitForMetric(stack: Stack, deliveryId: string, slot: MetricSlot
   );
 }
 
-export interface HistoryBucket { weekday: number; hour: number; posts: number; impressions: number | null; engagements: number }
+export interface HistoryBucket {
+  weekday: number;
+  hour: number;
+  posts: number;
+  impressions: number | null;
+  engagements: number;
+}
 
 /**
  * Measured history for one account: per bucket, `posts` published posts at that weekday and hour on
  * the zone's wall clock, one a week going back from `now` (by wall clock, so DST never shifts them).
  */
-export async function seedHistory(db: Db, o: { workspaceId: string; accountId: string; network: Network; zone: string; now: Date; buckets: HistoryBucket[] }): Promise<void> {
+export async function seedHistory(
+  db: Db,
+  o: { workspaceId: string; accountId: string; network: Network; zone: string; now: Date; buckets: HistoryBucket[] },
+): Promise<void> {
   for (const b of o.buckets) {
     let at = DateTime.fromJSDate(o.now, { zone: o.zone }).set({ weekday: b.weekday as 1, hour: b.hour, minute: 0, second: 0, millisecond: 0 });
     if (at.toMillis() > o.now.getTime()) at = at.minus({ weeks: 1 });
@@ -46,7 +64,10 @@ export async function seedHistory(db: Db, o: { workspaceId: string; accountId: s
 }
 
 /** One published post, delivery and 24-hour row per entry of `rows` (NULL likes: nothing reported). */
-export async function seedMeasured(db: Db, o: { workspaceId: string; accountId: string; network: Network; zone: string; rows: { at: Date; likes: number | null; impressions: number | null }[] }): Promise<void> {
+export async function seedMeasured(
+  db: Db,
+  o: { workspaceId: string; accountId: string; network: Network; zone: string; rows: { at: Date; likes: number | null; impressions: number | null }[] },
+): Promise<void> {
   const times = o.rows.map((r) => r.at.toISOString());
   const likes = o.rows.map((r) => r.likes);
   const impressions = o.rows.map((r) => r.impressions);

@@ -8,7 +8,10 @@ import { NetworkError, type PublishRequest, type PublishedPart } from '../../src
 export function publishRequest(parts: string[], extra: Partial<PublishRequest> = {}) {
   const reported: PublishedPart[] = [];
   const req: PublishRequest = {
-    deliveryId: 'delivery-1', parts, media: [], publishedParts: [],
+    deliveryId: 'delivery-1',
+    parts,
+    media: [],
+    publishedParts: [],
     onPartPublished: async (part) => {
       reported.push(part);
     },
@@ -19,7 +22,10 @@ export function publishRequest(parts: string[], extra: Partial<PublishRequest> =
 }
 
 export async function failure(promise: Promise<unknown>): Promise<NetworkError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(NetworkError);
   return error as NetworkError;
 }

@@ -38,7 +38,11 @@ export interface TestPds {
   /** A session JWT signed with the PDS's own secret but already expired (the PDS answers ExpiredToken). */
   expiredAccessJwt(did: string): string;
   /** Calls an XRPC method with a bearer token; returns the status and the JSON body. */
-  xrpc(method: 'GET' | 'POST', nsid: string, opts?: { token?: string; params?: Record<string, string>; body?: unknown }): Promise<{ status: number; headers: Headers; json: Record<string, unknown> }>;
+  xrpc(
+    method: 'GET' | 'POST',
+    nsid: string,
+    opts?: { token?: string; params?: Record<string, string>; body?: unknown },
+  ): Promise<{ status: number; headers: Headers; json: Record<string, unknown> }>;
   stop(): Promise<void>;
 }
 
@@ -249,7 +253,12 @@ async function handlePlc(ops: Map<string, Record<string, unknown>[]>, req: Incom
     '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'],
     id: did,
     alsoKnownAs: data.alsoKnownAs,
-    verificationMethod: methods.map(([id, key]) => ({ id: `${did}#${id}`, type: 'Multikey', controller: did, publicKeyMultibase: key.replace(/^did:key:/, '') })),
+    verificationMethod: methods.map(([id, key]) => ({
+      id: `${did}#${id}`,
+      type: 'Multikey',
+      controller: did,
+      publicKeyMultibase: key.replace(/^did:key:/, ''),
+    })),
     service: services.map(([id, service]) => ({ id: `#${id}`, type: service.type, serviceEndpoint: service.endpoint })),
   });
 }

@@ -75,21 +75,36 @@ export async function draftIn(slack: SlackEmulator, team: InstallTeam, accountId
 }
 
 /** Sets the workspace's approvals channel and connects a Mastodon account its manager owns; returns the account id. */
-export async function connectMastodonIn(app: Greenlight, mastodon: Awaited<ReturnType<typeof startMastodonEmulator>>, workspaceId: string, team: InstallTeam): Promise<string> {
+export async function connectMastodonIn(
+  app: Greenlight,
+  mastodon: Awaited<ReturnType<typeof startMastodonEmulator>>,
+  workspaceId: string,
+  team: InstallTeam,
+): Promise<string> {
   await updateWorkspaceSettings(app.db, workspaceId, { approvals_channel_id: team.approvals });
   const user = mastodon.createAccount(`greenlight-${team.id.toLowerCase()}`);
   const account = await connectAccount(app.db, app.cipher, {
-    workspaceId, network: 'mastodon', externalAccountId: user.accountId, displayName: `@${team.id}`,
-    instanceUrl: mastodon.url, connectedBy: team.manager, credentials: { accessToken: user.accessToken },
+    workspaceId,
+    network: 'mastodon',
+    externalAccountId: user.accountId,
+    displayName: `@${team.id}`,
+    instanceUrl: mastodon.url,
+    connectedBy: team.manager,
+    credentials: { accessToken: user.accessToken },
   });
   return account.id;
 }
 
 /** The manager clicks Approve on the card; resolves once the publish job's receipt is in the card's thread. */
 export async function approveAndAwaitPublished(slack: SlackEmulator, team: InstallTeam, card: { ts: string; blocks?: unknown }): Promise<void> {
-  const approve = (card.blocks as { elements?: { action_id?: string; value?: string }[] }[]).flatMap((b) => b.elements ?? []).find((e) => e.action_id === 'approve');
+  const approve = (card.blocks as { elements?: { action_id?: string; value?: string }[] }[])
+    .flatMap((b) => b.elements ?? [])
+    .find((e) => e.action_id === 'approve');
   expect(approve, `an Approve button on ${team.id}'s card`).toBeDefined();
   await slack.clickButton({ userId: team.manager, actionId: 'approve', value: approve!.value!, channelId: team.approvals, messageTs: card.ts });
   // The receipt comes from the publish job, outside any Slack request.
-  await slack.waitFor(() => slack.threadReplies(team.approvals, card.ts).find((m) => m.text.startsWith('Published to Mastodon')), { what: `the published receipt in ${team.id}`, timeoutMs: 10_000 });
+  await slack.waitFor(() => slack.threadReplies(team.approvals, card.ts).find((m) => m.text.startsWith('Published to Mastodon')), {
+    what: `the published receipt in ${team.id}`,
+    timeoutMs: 10_000,
+  });
 }

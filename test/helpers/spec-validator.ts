@@ -36,7 +36,12 @@ function makeAjv(dialect: '2020-12' | 'draft-07'): Ajv {
 }
 
 const text = (e: ErrorObject): string => {
-  const detail = e.keyword === 'additionalProperties' ? ` (${(e.params as { additionalProperty: string }).additionalProperty})` : e.keyword === 'enum' ? ` (${JSON.stringify((e.params as { allowedValues: unknown[] }).allowedValues)})` : '';
+  const detail =
+    e.keyword === 'additionalProperties'
+      ? ` (${(e.params as { additionalProperty: string }).additionalProperty})`
+      : e.keyword === 'enum'
+        ? ` (${JSON.stringify((e.params as { allowedValues: unknown[] }).allowedValues)})`
+        : '';
   return `${e.instancePath || '/'}: ${e.message}${detail}`;
 };
 
@@ -47,7 +52,11 @@ const text = (e: ErrorObject): string => {
 export function specValidator(spec: Json, patches: Record<string, Json> = {}): SpecValidator {
   const doc = structuredClone(spec);
   for (const [pointer, schema] of Object.entries(patches)) {
-    const parts = pointer.replace(/^#\//, '').split('/');
+    // RFC 6901: `~1` is a slash inside a key (an OpenAPI path such as `/chat.update`), `~0` a tilde.
+    const parts = pointer
+      .replace(/^#\//, '')
+      .split('/')
+      .map((key) => key.replaceAll('~1', '/').replaceAll('~0', '~'));
     const parent = parts.slice(0, -1).reduce<Json>((node, key) => node[key] as Json, doc);
     parent[parts.at(-1)!] = schema;
   }
@@ -93,10 +102,15 @@ export function specValidatorFor(file: string, patches?: Record<string, Json>): 
 }
 
 function resolve(doc: Json, ref: string): Json {
-  return ref.replace(/^#\//, '').split('/').reduce<Json>((node, key) => node[key] as Json, doc);
+  return ref
+    .replace(/^#\//, '')
+    .split('/')
+    .reduce<Json>((node, key) => node[key] as Json, doc);
 }
 
 /** `#/...` refs inside an inline schema point into the spec loaded under `id`. */
 function rebase(schema: unknown, id: string): Json {
-  return JSON.parse(JSON.stringify(schema), (key, value) => (key === '$ref' && typeof value === 'string' && value.startsWith('#/') ? `${id}${value}` : value)) as Json;
+  return JSON.parse(JSON.stringify(schema), (key, value) =>
+    key === '$ref' && typeof value === 'string' && value.startsWith('#/') ? `${id}${value}` : value,
+  ) as Json;
 }

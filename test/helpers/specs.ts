@@ -3,9 +3,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * The official OpenAPI specs live beside the project, in the team's shared folder (../shared/specs),
- * not in the repository. A clone somewhere else finds them through GREENLIGHT_SPECS_DIR, or at the
- * workplace's own path.
+ * The official OpenAPI specs (Slack's slack-api-specs, Discord's discord-api-spec, X's
+ * https://api.x.com/2/openapi.json; the README names the files) are not in the repository, about 1 MB
+ * each. GREENLIGHT_SPECS_DIR names their folder; without it, a `shared/specs` folder beside the
+ * checkout, then the development machine's own copy.
  */
 const CANDIDATES = [
   process.env.GREENLIGHT_SPECS_DIR,

@@ -34,13 +34,36 @@ afterAll(async () => {
 async function mediaOf(state: PostState | null): Promise<MediaRow> {
   const ws = await findOrCreateWorkspace(testDb.db, 'slack', `T${Math.random().toString(36).slice(2)}`);
   const post = state
-    ? await insertPost(testDb.db, { workspaceId: ws.id, authorId: 'U1', state, text: 'Hi', note: null, originChannelId: 'C1', publishAt: new Date(), zone: 'UTC', contentHash: 'h', accountIds: [], variants: {}, media: [] })
+    ? await insertPost(testDb.db, {
+        workspaceId: ws.id,
+        authorId: 'U1',
+        state,
+        text: 'Hi',
+        note: null,
+        originChannelId: 'C1',
+        publishAt: new Date(),
+        zone: 'UTC',
+        contentHash: 'h',
+        accountIds: [],
+        variants: {},
+        media: [],
+      })
     : undefined;
-  return storeMedia(testDb.db, { workspaceId: ws.id, filename: 'team-photo.png', postId: post?.id ?? null }, inPieces(png), { quotaBytes: 1e9 }, (head, bytes, read) => probeImage('team-photo.png', head, bytes, read));
+  return storeMedia(
+    testDb.db,
+    { workspaceId: ws.id, filename: 'team-photo.png', postId: post?.id ?? null },
+    inPieces(png),
+    { quotaBytes: 1e9 },
+    (head, bytes, read) => probeImage('team-photo.png', head, bytes, read),
+  );
 }
 
 /** A raw request (fetch would add and drop headers of its own). */
-function get(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+function get(
+  url: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers }, (res) => {
       const parts: Buffer[] = [];
@@ -78,7 +101,13 @@ describe('GET /media/<id> with a signed URL', () => {
   it('serves byte ranges as 206 with Content-Range, across chunk boundaries', async () => {
     const media = await mediaOf('publishing');
     const url = signed(media.id);
-    const cases: [string, number, number][] = [['bytes=0-99', 0, 99], ['bytes=262140-262150', 262140, 262150], ['bytes=300000-', 300000, png.length - 1], ['bytes=-500', png.length - 500, png.length - 1], [`bytes=10-${png.length + 99}`, 10, png.length - 1]];
+    const cases: [string, number, number][] = [
+      ['bytes=0-99', 0, 99],
+      ['bytes=262140-262150', 262140, 262150],
+      ['bytes=300000-', 300000, png.length - 1],
+      ['bytes=-500', png.length - 500, png.length - 1],
+      [`bytes=10-${png.length + 99}`, 10, png.length - 1],
+    ];
     for (const [range, start, end] of cases) {
       const res = await get(url, { range });
       expect(res.status, range).toBe(206);

@@ -15,11 +15,27 @@ describe('log redaction', () => {
       oauth: { x: { client: { clientId: 'x-id', clientSecret: 'x-client-secret' } } },
     };
     log.info({ config }, 'configuration');
-    log.info({ answer: { accessJwt: 'bsky-access-jwt', refreshJwt: 'bsky-refresh-jwt', client_secret: 'mastodon-client-secret', secret: 'whsec_subscription' } }, 'answer');
+    log.info(
+      { answer: { accessJwt: 'bsky-access-jwt', refreshJwt: 'bsky-refresh-jwt', client_secret: 'mastodon-client-secret', secret: 'whsec_subscription' } },
+      'answer',
+    );
     log.info({ secret: 'whsec_top_level', client_secret: 'top-client-secret' }, 'top');
     const out = lines.join('');
-    for (const secret of [BOT, APP, 'slack-signing-secret', 'discord-bot-secret', 'db-password-secret', 'state-secret-value', 'x-client-secret',
-      'bsky-access-jwt', 'bsky-refresh-jwt', 'mastodon-client-secret', 'whsec_subscription', 'whsec_top_level', 'top-client-secret']) {
+    for (const secret of [
+      BOT,
+      APP,
+      'slack-signing-secret',
+      'discord-bot-secret',
+      'db-password-secret',
+      'state-secret-value',
+      'x-client-secret',
+      'bsky-access-jwt',
+      'bsky-refresh-jwt',
+      'mastodon-client-secret',
+      'whsec_subscription',
+      'whsec_top_level',
+      'top-client-secret',
+    ]) {
       expect(out, secret).not.toContain(secret);
     }
     expect(out).toContain('public-key-shown');

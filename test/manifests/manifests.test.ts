@@ -5,7 +5,7 @@ import { specValidatorFor } from '../helpers/spec-validator.ts';
 import { specPath } from '../helpers/specs.ts';
 
 /** The two manifests people paste into Slack and Discord, checked against each platform's own published schema. */
-describe('manifests against the platforms\' schemas', () => {
+describe("manifests against the platforms' schemas", () => {
   it('manifests/discord-commands.json is a valid body for PUT /applications/{id}/commands (discord.openapi.json)', () => {
     const discord = specValidatorFor(specPath('discord.openapi.json'));
     const schema = discord.operationSchema('/applications/{application_id}/commands', 'put');
@@ -16,7 +16,7 @@ describe('manifests against the platforms\' schemas', () => {
     expect(discord.validate(schema, [{ ...commands[0], name: 'n'.repeat(33) }]).join()).toMatch(/name/);
   });
 
-  it('manifests/slack.yaml is a valid app manifest (Slack\'s manifest schema 1.0.0, test/fixtures/specs)', () => {
+  it("manifests/slack.yaml is a valid app manifest (Slack's manifest schema 1.0.0, test/fixtures/specs)", () => {
     const slack = specValidatorFor('test/fixtures/specs/slack-manifest.schema.1.0.0.json');
     const manifest = parse(readFileSync('manifests/slack.yaml', 'utf8')) as Record<string, unknown>;
     expect(slack.validate('#', manifest)).toEqual([]);

@@ -16,13 +16,18 @@ describe('probeImage', () => {
   });
 
   it('gives the size as shown, EXIF orientation applied', async () => {
-    const rotated = await sharp(noise(400, 100, 3), { raw: { width: 400, height: 100, channels: 3 } }).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    const rotated = await sharp(noise(400, 100, 3), { raw: { width: 400, height: 100, channels: 3 } })
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
     expect(await probeImage('phone.jpg', rotated, rotated.length)).toMatchObject({ width: 100, height: 400 });
   });
 
   it('refuses an SVG and a text file in words the author understands', async () => {
     const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>');
-    await expect(probeImage('logo.svg', svg, svg.length)).rejects.toThrow(new ImageProbeError('logo.svg is not an image Greenlight can take (JPEG, PNG, GIF or WebP).'));
+    await expect(probeImage('logo.svg', svg, svg.length)).rejects.toThrow(
+      new ImageProbeError('logo.svg is not an image Greenlight can take (JPEG, PNG, GIF or WebP).'),
+    );
     const text = Buffer.from('hello');
     await expect(probeImage('notes.png', text, text.length)).rejects.toThrow('notes.png is not an image Greenlight can read (JPEG, PNG, GIF or WebP).');
   });
@@ -35,7 +40,9 @@ describe('convertToJpeg', () => {
     const height = 480;
     const raw = Buffer.alloc(width * height * 3);
     for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) raw.set([x % 256, y % 256, (x + y) % 256], (y * width + x) * 3);
-    const png = await sharp(raw, { raw: { width, height, channels: 3 } }).png().toBuffer();
+    const png = await sharp(raw, { raw: { width, height, channels: 3 } })
+      .png()
+      .toBuffer();
     const jpeg = await collect(convertToJpeg(inPieces(png, 10_000)));
     const meta = await sharp(jpeg).metadata();
     expect(meta).toMatchObject({ format: 'jpeg', width, height });
@@ -46,7 +53,9 @@ describe('convertToJpeg', () => {
   });
 
   it('lays transparency on white', async () => {
-    const clear = await sharp({ create: { width: 8, height: 8, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toBuffer();
+    const clear = await sharp({ create: { width: 8, height: 8, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
+      .png()
+      .toBuffer();
     const jpeg = await collect(convertToJpeg(inPieces(clear)));
     const { data, info } = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
     expect(info.channels).toBe(3);

@@ -20,7 +20,20 @@ const deps = () => ({ db: testDb.db, media: { quotaBytes: 1e9, maxFileBytes: 20e
 
 async function setup() {
   const ws = await findOrCreateWorkspace(testDb.db, 'slack', `T${Math.random().toString(36).slice(2)}`);
-  const post = await insertPost(testDb.db, { workspaceId: ws.id, authorId: 'U1', state: 'scheduled', text: 'Hi', note: null, originChannelId: 'C1', publishAt: new Date(), zone: 'UTC', contentHash: 'h', accountIds: [], variants: {}, media: [] });
+  const post = await insertPost(testDb.db, {
+    workspaceId: ws.id,
+    authorId: 'U1',
+    state: 'scheduled',
+    text: 'Hi',
+    note: null,
+    originChannelId: 'C1',
+    publishAt: new Date(),
+    zone: 'UTC',
+    contentHash: 'h',
+    accountIds: [],
+    variants: {},
+    media: [],
+  });
   return { ws, post };
 }
 
@@ -31,19 +44,26 @@ async function collect(source: AsyncIterable<Buffer>): Promise<Buffer> {
 }
 
 describe('storeImage', () => {
-  it('stores and probes an image, and says a refusal in the author\'s words', async () => {
+  it("stores and probes an image, and says a refusal in the author's words", async () => {
     const { ws } = await setup();
     const ok = await storeImage(deps(), { workspaceId: ws.id, filename: 'team.jpg', alt: 'The team' }, inPieces(await jpegOf(800, 600)));
     expect(ok).toMatchObject({ ok: true, media: { content_type: 'image/jpeg', width: 800, height: 600 } });
-    expect(await storeImage({ ...deps(), media: { quotaBytes: 1e9, maxFileBytes: 1000 } }, { workspaceId: ws.id, filename: 'team.jpg' }, inPieces(await jpegOf(800, 600))))
-      .toEqual({ ok: false, message: 'team.jpg is larger than 0.1 MB, the most Greenlight takes for one file.' });
-    expect(await storeImage(deps(), { workspaceId: ws.id, filename: 'notes.txt' }, inPieces(Buffer.from('hello there'))))
-      .toEqual({ ok: false, message: 'notes.txt is not an image Greenlight can read (JPEG, PNG, GIF or WebP).' });
+    expect(
+      await storeImage(
+        { ...deps(), media: { quotaBytes: 1e9, maxFileBytes: 1000 } },
+        { workspaceId: ws.id, filename: 'team.jpg' },
+        inPieces(await jpegOf(800, 600)),
+      ),
+    ).toEqual({ ok: false, message: 'team.jpg is larger than 0.1 MB, the most Greenlight takes for one file.' });
+    expect(await storeImage(deps(), { workspaceId: ws.id, filename: 'notes.txt' }, inPieces(Buffer.from('hello there')))).toEqual({
+      ok: false,
+      message: 'notes.txt is not an image Greenlight can read (JPEG, PNG, GIF or WebP).',
+    });
   });
 });
 
 describe('jpegFor (Instagram takes only JPEG)', () => {
-  it('converts a PNG once, stores the copy beside it for the same post, and the copy passes Instagram\'s rules', async () => {
+  it("converts a PNG once, stores the copy beside it for the same post, and the copy passes Instagram's rules", async () => {
     const { ws, post } = await setup();
     const png = await pngOf(1080, 1080, 9);
     const stored = await storeImage(deps(), { workspaceId: ws.id, filename: 'team-photo.png', alt: 'The team', postId: post.id, position: 0 }, inPieces(png));
@@ -52,7 +72,15 @@ describe('jpegFor (Instagram takes only JPEG)', () => {
 
     const converted = await jpegFor(deps(), stored.media);
     if (!converted.ok) throw new Error(converted.message);
-    expect(converted.media).toMatchObject({ filename: 'team-photo.jpg', content_type: 'image/jpeg', width: 1080, height: 1080, alt: 'The team', post_id: post.id, variant_of: stored.media.id });
+    expect(converted.media).toMatchObject({
+      filename: 'team-photo.jpg',
+      content_type: 'image/jpeg',
+      width: 1080,
+      height: 1080,
+      alt: 'The team',
+      post_id: post.id,
+      variant_of: stored.media.id,
+    });
     expect(checkImagesFor('instagram', [mediaFileOf(converted.media)])).toEqual({ problems: [], convertToJpeg: [] });
     const bytes = await collect(readMedia(testDb.db, converted.media));
     expect((await sharp(bytes).metadata()).format).toBe('jpeg');
@@ -70,7 +98,10 @@ describe('jpegFor (Instagram takes only JPEG)', () => {
     expect(await jpegFor(deps(), jpeg.media)).toEqual({ ok: true, media: jpeg.media });
     const gif = await storeImage(deps(), { workspaceId: ws.id, filename: 'party.gif', postId: post.id }, inPieces(await animatedGif(50, 50, 3)));
     if (!gif.ok) throw new Error(gif.message);
-    expect(await jpegFor(deps(), gif.media)).toEqual({ ok: false, message: 'party.gif is an animated image; Greenlight cannot turn it into a still JPEG faithfully.' });
+    expect(await jpegFor(deps(), gif.media)).toEqual({
+      ok: false,
+      message: 'party.gif is an animated image; Greenlight cannot turn it into a still JPEG faithfully.',
+    });
 
     const png = await storeImage(deps(), { workspaceId: ws.id, filename: 'b.png', postId: post.id }, inPieces(await pngOf(100, 100)));
     if (!png.ok) throw new Error(png.message);

@@ -4,8 +4,17 @@ import type { AddressInfo } from 'node:net';
 import { crc32, deflateSync } from 'node:zlib';
 import { Agent, MockAgent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NetworkError, type Credentials, type PublishRequest, type PublishedPart } from '../../src/networks/adapter.ts';
-import { blueskyError, blueskyPostUrl, createBlueskyAdapter, createBlueskySession, deliveryRecordKey, imageSize, jwtExpiry } from '../../src/networks/bluesky.ts';
+import type { Credentials, PublishRequest } from '../../src/networks/adapter.ts';
+import { failure, publishRequest as harnessRequest } from '../helpers/network-harness.ts';
+import {
+  blueskyError,
+  blueskyPostUrl,
+  createBlueskyAdapter,
+  createBlueskySession,
+  deliveryRecordKey,
+  imageSize,
+  jwtExpiry,
+} from '../../src/networks/bluesky.ts';
 import { startPds, type TestAccount, type TestPds } from '../helpers/pds.ts';
 
 /**
@@ -39,33 +48,19 @@ afterAll(async () => {
 });
 
 function credsOf(account: TestAccount): Credentials {
-  return { accessToken: account.accessJwt, refreshToken: account.refreshJwt, accountId: account.did, instanceUrl: pds.url, expiresAt: jwtExpiry(account.accessJwt) };
+  return {
+    accessToken: account.accessJwt,
+    refreshToken: account.refreshJwt,
+    accountId: account.did,
+    instanceUrl: pds.url,
+    expiresAt: jwtExpiry(account.accessJwt),
+  };
 }
 
 let deliveries = 0;
+/** The harness's request with a delivery id of its own: the PDS lives across tests, and the record key derives from the id. */
 function publishRequest(parts: string[], extra: Partial<PublishRequest> = {}) {
-  const reported: PublishedPart[] = [];
-  const req: PublishRequest = {
-    deliveryId: `delivery-${++deliveries}-${Date.now()}`,
-    parts,
-    media: [],
-    publishedParts: [],
-    onPartPublished: async (part) => {
-      reported.push(part);
-    },
-    signal: new AbortController().signal,
-    ...extra,
-  };
-  return { req, reported };
-}
-
-async function failure(promise: Promise<unknown>): Promise<NetworkError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(NetworkError);
-  return error as NetworkError;
+  return harnessRequest(parts, { deliveryId: `delivery-${++deliveries}-${Date.now()}`, ...extra });
 }
 
 async function getRecord(uri: string) {
@@ -101,12 +96,18 @@ describe('Bluesky adapter against the real PDS', () => {
       const byteStart = Buffer.byteLength(text.slice(0, text.indexOf(s)));
       return { byteStart, byteEnd: byteStart + Buffer.byteLength(s) };
     };
-    expect(value.facets).toEqual([
-      { $type: 'app.bsky.richtext.facet', index: span('@bob.test'), features: [{ $type: 'app.bsky.richtext.facet#mention', did: bob.did }] },
-      { $type: 'app.bsky.richtext.facet', index: span('https://example.com/launch?ref=gl'), features: [{ $type: 'app.bsky.richtext.facet#link', uri: 'https://example.com/launch?ref=gl' }] },
-      { $type: 'app.bsky.richtext.facet', index: span('#launch'), features: [{ $type: 'app.bsky.richtext.facet#tag', tag: 'launch' }] },
-      { $type: 'app.bsky.richtext.facet', index: span('#日本'), features: [{ $type: 'app.bsky.richtext.facet#tag', tag: '日本' }] },
-    ].map(({ $type: _, ...facet }) => expect.objectContaining(facet)));
+    expect(value.facets).toEqual(
+      [
+        { $type: 'app.bsky.richtext.facet', index: span('@bob.test'), features: [{ $type: 'app.bsky.richtext.facet#mention', did: bob.did }] },
+        {
+          $type: 'app.bsky.richtext.facet',
+          index: span('https://example.com/launch?ref=gl'),
+          features: [{ $type: 'app.bsky.richtext.facet#link', uri: 'https://example.com/launch?ref=gl' }],
+        },
+        { $type: 'app.bsky.richtext.facet', index: span('#launch'), features: [{ $type: 'app.bsky.richtext.facet#tag', tag: 'launch' }] },
+        { $type: 'app.bsky.richtext.facet', index: span('#日本'), features: [{ $type: 'app.bsky.richtext.facet#tag', tag: '日本' }] },
+      ].map(({ $type: _, ...facet }) => expect.objectContaining(facet)),
+    );
     // The bytes really are multi-byte: the link starts well after its UTF-16 index.
     expect(span('https://').byteStart).toBeGreaterThan(text.indexOf('https://'));
   });
@@ -129,7 +130,13 @@ describe('Bluesky adapter against the real PDS', () => {
     const first = await getRecord(result.parts[0]!.externalId);
     expect(first.value.embed).toEqual({
       $type: 'app.bsky.embed.images',
-      images: [{ alt: 'A green square', aspectRatio: { width: 6, height: 4 }, image: { $type: 'blob', ref: { $link: expect.any(String) }, mimeType: 'image/png', size: PNG.length } }],
+      images: [
+        {
+          alt: 'A green square',
+          aspectRatio: { width: 6, height: 4 },
+          image: { $type: 'blob', ref: { $link: expect.any(String) }, mimeType: 'image/png', size: PNG.length },
+        },
+      ],
     });
     expect((await getRecord(result.parts[1]!.externalId)).value.embed).toBeUndefined();
     const cid = first.value.embed.images[0].image.ref.$link as string;
@@ -185,7 +192,9 @@ describe('Bluesky adapter against the real PDS', () => {
       onPartPublished: async (part) => {
         first.reported.push(part);
         if (part.position === 1) {
-          mock.get(pds.url).intercept({ path: '/xrpc/com.atproto.repo.createRecord', method: 'POST' })
+          mock
+            .get(pds.url)
+            .intercept({ path: '/xrpc/com.atproto.repo.createRecord', method: 'POST' })
             .reply(503, { error: 'UpstreamFailure', message: 'try later' }, { headers: { 'content-type': 'application/json' } });
         }
       },
@@ -265,7 +274,11 @@ describe('Bluesky adapter against the real PDS', () => {
     const now = Date.now();
     const made = await pds.xrpc('POST', 'com.atproto.repo.createRecord', {
       token: dave.accessJwt,
-      body: { repo: dave.did, collection: 'app.bsky.feed.post', record: { $type: 'app.bsky.feed.post', text: 'by hand', createdAt: new Date(now + 1).toISOString() } },
+      body: {
+        repo: dave.did,
+        collection: 'app.bsky.feed.post',
+        record: { $type: 'app.bsky.feed.post', text: 'by hand', createdAt: new Date(now + 1).toISOString() },
+      },
     });
     const ours1 = await createBlueskyAdapter({ now: () => new Date(now + 2) }).publish(publishRequest(['first of ours']).req, creds);
     const ours2 = await createBlueskyAdapter({ now: () => new Date(now + 3) }).publish(publishRequest(['second of ours']).req, creds);
@@ -321,7 +334,10 @@ describe('Bluesky pure parts', () => {
     const limited = blueskyError(res(429, { error: 'RateLimitExceeded', message: 'Rate Limit Exceeded' }, { 'ratelimit-reset': '1900000000' }), call);
     expect(limited).toMatchObject({ errorClass: 'rate_limited', retryAt: new Date(1_900_000_000_000) });
     expect(blueskyError(res(401, { error: 'AuthMissing', message: 'Authentication Required' }), call).errorClass).toBe('auth');
-    expect(blueskyError(res(400, { error: 'InvalidRequest', message: 'bad secret-token' }), call)).toMatchObject({ errorClass: 'permanent', networkMessage: 'bad [redacted]' });
+    expect(blueskyError(res(400, { error: 'InvalidRequest', message: 'bad secret-token' }), call)).toMatchObject({
+      errorClass: 'permanent',
+      networkMessage: 'bad [redacted]',
+    });
     expect(blueskyError({ status: 500, headers: {}, body: Buffer.from('<html>') }, call)).toMatchObject({ errorClass: 'transient', networkCode: undefined });
   });
 
@@ -351,7 +367,10 @@ async function dropAfterCreate(target: string): Promise<{ url: string; stop(): P
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k))) as Record<string, string>;
+    const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k))) as Record<
+      string,
+      string
+    >;
     const method = req.method ?? 'GET';
     const upstream = await fetch(new URL(req.url ?? '/', target), { method, headers, body: method === 'GET' ? undefined : Buffer.concat(chunks) });
     const body = Buffer.from(await upstream.arrayBuffer());
@@ -385,5 +404,10 @@ function png(width: number, height: number): Buffer {
   ihdr[9] = 2;
   const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(width * 3, Buffer.from([0x2e, 0x8b, 0x57]))]);
   const pixels = deflateSync(Buffer.concat(Array.from({ length: height }, () => row)));
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', pixels), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', pixels),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Credentials, } from '../../src/networks/adapter.ts';
+import type { Credentials } from '../../src/networks/adapter.ts';
 import { createFacebookAdapter, FACEBOOK_DEFAULT_VERSION } from '../../src/networks/facebook.ts';
 import { graphRetryAt } from '../../src/networks/meta-graph.ts';
 import { startFacebookEmulator, type FacebookEmulator } from '../../emulators/facebook.ts';
@@ -90,13 +90,21 @@ describe('Facebook Pages adapter against the emulator', () => {
     expect(error.retryAt).toEqual(new Date('2026-11-23T10:10:00Z'));
   });
 
-  for (const [code, limit] of [[4, 'Application'], [17, 'User']] as const) {
+  for (const [code, limit] of [
+    [4, 'Application'],
+    [17, 'User'],
+  ] as const) {
     it(`the ${limit.toLowerCase()} request limit (code ${code}) is rate_limited, waiting the default since X-App-Usage gives no time`, async () => {
       const now = new Date('2026-11-23T10:00:00Z');
       const { adapter, creds } = setup({ now: () => now });
       emu.failNext({ kind: '429', platformLimit: code });
       const error = await failure(adapter.publish(publishRequest(['hi']).req, creds));
-      expect(error).toMatchObject({ errorClass: 'rate_limited', status: 400, networkCode: String(code), networkMessage: `(#${code}) ${limit} request limit reached` });
+      expect(error).toMatchObject({
+        errorClass: 'rate_limited',
+        status: 400,
+        networkCode: String(code),
+        networkMessage: `(#${code}) ${limit} request limit reached`,
+      });
       expect(error.retryAt).toEqual(new Date('2026-11-23T11:00:00Z'));
       expect(emu.posts).toHaveLength(0);
     });

@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Credentials, type MediaItem, type PublishRequest, type PublishedPart } from '../../src/networks/adapter.ts';
+import type { Credentials, MediaItem, PublishRequest, PublishedPart } from '../../src/networks/adapter.ts';
 import { classifyGraph } from '../../src/networks/meta-graph.ts';
 import { createInstagramAdapter, INSTAGRAM_DEFAULT_VERSION, type InstagramAdapterOptions } from '../../src/networks/instagram.ts';
 import { startInstagramEmulator, type InstagramEmulator } from '../../emulators/instagram.ts';
@@ -24,7 +24,10 @@ function setup(opts: Partial<InstagramAdapterOptions> = {}) {
 function publishRequest(text: string, media: MediaItem[] = [{ url: emu.imageUrl }], extra: Partial<PublishRequest> = {}) {
   const reported: PublishedPart[] = [];
   const req: PublishRequest = {
-    deliveryId: 'delivery-1', parts: [text], media, publishedParts: [],
+    deliveryId: 'delivery-1',
+    parts: [text],
+    media,
+    publishedParts: [],
     onPartPublished: async (part) => {
       reported.push(part);
     },
@@ -54,7 +57,9 @@ describe('Instagram adapter against the emulator', () => {
     expect(paths()).toEqual([
       `GET ${v}/${creds.accountId}/content_publishing_limit`,
       `POST ${v}/${creds.accountId}/media`,
-      `GET ${v}/${container}`, `GET ${v}/${container}`, `GET ${v}/${container}`,
+      `GET ${v}/${container}`,
+      `GET ${v}/${container}`,
+      `GET ${v}/${container}`,
       `POST ${v}/${creds.accountId}/media_publish`,
       `GET ${v}/${media.id}`,
     ]);
@@ -67,7 +72,10 @@ describe('Instagram adapter against the emulator', () => {
     expect(await adapter.verify!(creds, new AbortController().signal)).toEqual({ accountId: creds.accountId, name: expect.stringMatching(/^@user/) });
     expect(emu.requests.at(-1)).toMatchObject({ method: 'GET', path: `/v24.0/${creds.accountId}`, query: expect.objectContaining({ fields: 'id,username' }) });
     emu.revokeToken(creds.accessToken);
-    const refused = await adapter.verify!(creds, new AbortController().signal).then(() => undefined, (e: unknown) => e);
+    const refused = await adapter.verify!(creds, new AbortController().signal).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(refused).toMatchObject({ errorClass: 'auth' });
   });
 
@@ -155,7 +163,9 @@ describe('Instagram adapter against the emulator', () => {
     expect(error.errorClass).toBe('unknown_outcome');
     expect(emu.media).toHaveLength(1);
     const recent = await adapter.recentPosts(creds, since, new AbortController().signal);
-    expect(recent).toEqual([expect.objectContaining({ externalId: emu.media[0]!.id, text: 'did it go out?', url: `https://www.instagram.com/p/${emu.media[0]!.shortcode}/` })]);
+    expect(recent).toEqual([
+      expect.objectContaining({ externalId: emu.media[0]!.id, text: 'did it go out?', url: `https://www.instagram.com/p/${emu.media[0]!.shortcode}/` }),
+    ]);
     expect(emu.requests.at(-1)!.query).toMatchObject({ fields: 'id,caption,timestamp,permalink' });
   });
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Credentials, } from '../../src/networks/adapter.ts';
+import type { Credentials } from '../../src/networks/adapter.ts';
 import { createLinkedInAdapter, LINKEDIN_DEFAULT_VERSION } from '../../src/networks/linkedin.ts';
 import { fromLittleText, toLittleText } from '../../src/networks/linkedin-text.ts';
 import { renderLittleText, startLinkedInEmulator, type LinkedInEmulator } from '../../emulators/linkedin.ts';
@@ -17,7 +17,12 @@ function setup(opts: { timeoutMs?: number; now?: () => Date; author?: string } =
   const t = emu.issueToken(opts.author);
   const creds: Credentials = { accessToken: t.accessToken, refreshToken: t.refreshToken, accountId: t.author };
   const adapter = createLinkedInAdapter({
-    baseUrl: emu.url, oauthUrl: `${emu.url}/oauth/v2`, timeoutMs: opts.timeoutMs ?? 5000, clientId: 'client-1', clientSecret: 'secret-1', now: opts.now,
+    baseUrl: emu.url,
+    oauthUrl: `${emu.url}/oauth/v2`,
+    timeoutMs: opts.timeoutMs ?? 5000,
+    clientId: 'client-1',
+    clientSecret: 'secret-1',
+    now: opts.now,
   });
   return { adapter, creds };
 }
@@ -31,7 +36,13 @@ describe('LinkedIn adapter against the emulator', () => {
     const result = await adapter.publish(req, creds);
     expect(emu.posts).toHaveLength(1);
     const post = emu.posts[0]!;
-    expect(post).toMatchObject({ author: creds.accountId, text: 'Hello from Greenlight', visibility: 'PUBLIC', lifecycleState: 'PUBLISHED', version: LINKEDIN_DEFAULT_VERSION });
+    expect(post).toMatchObject({
+      author: creds.accountId,
+      text: 'Hello from Greenlight',
+      visibility: 'PUBLIC',
+      lifecycleState: 'PUBLISHED',
+      version: LINKEDIN_DEFAULT_VERSION,
+    });
     expect(post.id).toMatch(/^urn:li:share:\d+$/);
     expect(result).toMatchObject({ externalId: post.id, url: `https://www.linkedin.com/feed/update/${post.id}/` });
     expect(reported).toEqual(result.parts);
@@ -183,7 +194,10 @@ describe('LinkedIn adapter against the emulator', () => {
     expect(fresh.refreshToken).toBe(creds.refreshToken);
     expect(fresh.expiresAt).toEqual(new Date(now.getTime() + 5_184_000_000));
     expect(emu.requests.find((r) => r.path === '/oauth/v2/accessToken')!.body).toEqual({
-      grant_type: 'refresh_token', refresh_token: creds.refreshToken, client_id: 'client-1', client_secret: 'secret-1',
+      grant_type: 'refresh_token',
+      refresh_token: creds.refreshToken,
+      client_id: 'client-1',
+      client_secret: 'secret-1',
     });
     await adapter.publish(publishRequest(['with the new token']).req, fresh);
     expect(emu.posts).toHaveLength(1);
@@ -197,7 +211,9 @@ describe('LinkedIn adapter against the emulator', () => {
     expect(mentions(refused, creds.refreshToken!)).toBe(false);
     const wrong = createLinkedInAdapter({ baseUrl: emu.url, oauthUrl: `${emu.url}/oauth/v2`, clientId: 'client-1', clientSecret: 'wrong-secret' });
     const t = emu.issueToken();
-    const config = await failure(wrong.refresh!({ accessToken: t.accessToken, refreshToken: t.refreshToken, accountId: t.author }, new AbortController().signal));
+    const config = await failure(
+      wrong.refresh!({ accessToken: t.accessToken, refreshToken: t.refreshToken, accountId: t.author }, new AbortController().signal),
+    );
     expect(config).toMatchObject({ errorClass: 'permanent', status: 401 });
     expect(mentions(config, 'wrong-secret')).toBe(false);
     const none = await failure(adapter.refresh!({ ...creds, refreshToken: undefined }, new AbortController().signal));

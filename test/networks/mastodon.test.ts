@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { NetworkError, type Credentials, type PublishRequest, type PublishedPart } from '../../src/networks/adapter.ts';
+import type { Credentials } from '../../src/networks/adapter.ts';
+import { failure, publishRequest } from '../helpers/network-harness.ts';
 import { createMastodonAdapter, fetchInstanceLimit, htmlToText } from '../../src/networks/mastodon.ts';
 import { startMastodonEmulator, type MastodonEmulator } from '../../emulators/mastodon.ts';
 
@@ -18,31 +19,6 @@ function setup(timeoutMs = 5000) {
   const creds: Credentials = { accessToken: account.accessToken, accountId: account.accountId, instanceUrl: emu.url };
   const adapter = createMastodonAdapter({ timeoutMs, mediaPollMs: 1 });
   return { adapter, creds };
-}
-
-function publishRequest(parts: string[], extra: Partial<PublishRequest> = {}) {
-  const reported: PublishedPart[] = [];
-  const req: PublishRequest = {
-    deliveryId: 'delivery-1',
-    parts,
-    media: [],
-    publishedParts: [],
-    onPartPublished: async (part) => {
-      reported.push(part);
-    },
-    signal: new AbortController().signal,
-    ...extra,
-  };
-  return { req, reported };
-}
-
-async function failure(promise: Promise<unknown>): Promise<NetworkError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(NetworkError);
-  return error as NetworkError;
 }
 
 const statusRequests = () => emu.requests.filter((r) => r.method === 'POST' && r.path === '/api/v1/statuses');
@@ -183,7 +159,8 @@ describe('Mastodon adapter against the emulator', () => {
   });
 
   it('htmlToText keeps link text from Mastodon link markup', () => {
-    const html = '<p>See <a href="https://example.com/a/very/long/path"><span class="invisible">https://</span><span class="ellipsis">example.com/a/very</span><span class="invisible">/long/path</span></a></p>';
+    const html =
+      '<p>See <a href="https://example.com/a/very/long/path"><span class="invisible">https://</span><span class="ellipsis">example.com/a/very</span><span class="invisible">/long/path</span></a></p>';
     expect(htmlToText(html)).toBe('See https://example.com/a/very/long/path');
   });
 
@@ -197,11 +174,18 @@ describe('Mastodon adapter against the emulator', () => {
 describe('Mastodon emulator OAuth', () => {
   it('registers an app and exchanges a PKCE code for a token that works', async () => {
     const json = { 'content-type': 'application/json' };
-    const app = await request(`${emu.url}/api/v1/apps`, { method: 'POST', headers: json, body: JSON.stringify({ client_name: 'Greenlight', redirect_uris: 'http://localhost/cb', scopes: 'read write' }) });
+    const app = await request(`${emu.url}/api/v1/apps`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ client_name: 'Greenlight', redirect_uris: 'http://localhost/cb', scopes: 'read write' }),
+    });
     const { client_id, client_secret } = (await app.body.json()) as { client_id: string; client_secret: string };
     const account = emu.createAccount('oauth');
     const verifier = 'w'.repeat(48);
-    const code = emu.issueCode(account.accountId, client_id, { codeChallenge: createHash('sha256').update(verifier).digest('base64url'), redirectUri: 'http://localhost/cb' });
+    const code = emu.issueCode(account.accountId, client_id, {
+      codeChallenge: createHash('sha256').update(verifier).digest('base64url'),
+      redirectUri: 'http://localhost/cb',
+    });
     const exchange = (v: string) =>
       request(`${emu.url}/oauth/token`, {
         method: 'POST',

@@ -35,7 +35,9 @@ describe('X: GET /2/tweets?ids=, 100 ids a call', () => {
     using(startXEmulator(), async (emu) => {
       const t = emu.issueToken('42');
       const ids = Array.from({ length: 150 }, (_, i) => String(1_800_000_000_000_000_000n + BigInt(i)));
-      ids.forEach((id, i) => emu.posts.push({ id, text: `post ${i}`, authorId: i === 1 ? '77' : '42', replyTo: undefined, mediaIds: [], createdAt: new Date() }));
+      ids.forEach((id, i) =>
+        emu.posts.push({ id, text: `post ${i}`, authorId: i === 1 ? '77' : '42', replyTo: undefined, mediaIds: [], createdAt: new Date() }),
+      );
       emu.engagement.set(ids[2]!, { likes: 0, replies: 0 });
       const adapter = createXAdapter({ baseUrl: emu.url, timeoutMs: 5000 });
       const result = await adapter.metrics!({ accessToken: t.accessToken, accountId: '42' }, [...ids, '1799999999999999999'], signal);
@@ -86,7 +88,16 @@ describe('Mastodon: GET /api/v1/statuses/:id', () => {
 
 describe('LinkedIn', () => {
   const linkedInPost = (id: string, author: string) => ({
-    id, author, commentary: id, text: id, visibility: 'PUBLIC', lifecycleState: 'PUBLISHED', imageUrns: [], article: undefined, version: '202610', createdAt: new Date(),
+    id,
+    author,
+    commentary: id,
+    text: id,
+    visibility: 'PUBLIC',
+    lifecycleState: 'PUBLISHED',
+    imageUrns: [],
+    article: undefined,
+    version: '202610',
+    createdAt: new Date(),
   });
 
   it('an organization’s posts: share statistics with impressions, in one call for shares and ugcPosts', () =>
@@ -119,7 +130,8 @@ describe('Graph networks, one post a call', () => {
   it('Facebook: reactions, comments, shares; Graph omits shares nobody made, which reads as 0', () =>
     using(startFacebookEmulator(), async (emu) => {
       const t = emu.issueToken('500');
-      for (const id of ['500_1', '500_2']) emu.posts.push({ id, pageId: '500', message: id, link: undefined, photoIds: [], version: 'v24.0', createdAt: new Date() });
+      for (const id of ['500_1', '500_2'])
+        emu.posts.push({ id, pageId: '500', message: id, link: undefined, photoIds: [], version: 'v24.0', createdAt: new Date() });
       emu.engagement.set('500_1', { reposts: 4 });
       emu.engagement.set('500_2', { reposts: 0 });
       const adapter = createFacebookAdapter({ baseUrl: emu.url, timeoutMs: 5000 });
@@ -148,7 +160,12 @@ describe('Graph networks, one post a call', () => {
       const adapter = createThreadsAdapter({ baseUrl: emu.url, timeoutMs: 5000 });
       const result = await adapter.metrics!({ accessToken: t.accessToken, accountId: '31' }, ['3101', '3199'], signal);
       const e = seeded('3101');
-      expect(result.get('3101')).toEqual({ impressions: e.impressions, likes: e.likes, replies: e.replies, reposts: e.reposts + e.quotes } satisfies PostMetrics);
+      expect(result.get('3101')).toEqual({
+        impressions: e.impressions,
+        likes: e.likes,
+        replies: e.replies,
+        reposts: e.reposts + e.quotes,
+      } satisfies PostMetrics);
       expect(result.has('3199')).toBe(false);
     }));
 });

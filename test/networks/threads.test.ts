@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Credentials, } from '../../src/networks/adapter.ts';
+import type { Credentials } from '../../src/networks/adapter.ts';
 import { createThreadsAdapter, THREADS_DEFAULT_VERSION, type ThreadsAdapterOptions } from '../../src/networks/threads.ts';
 import { startThreadsEmulator, type ThreadsEmulator } from '../../emulators/threads.ts';
 import { failure, mentions, publishRequest } from '../helpers/network-harness.ts';
@@ -31,7 +31,9 @@ describe('Threads adapter against the emulator', () => {
     expect(reported).toEqual(result.parts);
     const v = `/${THREADS_DEFAULT_VERSION}`;
     expect(emu.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
-      `POST ${v}/${creds.accountId}/threads`, `POST ${v}/${creds.accountId}/threads_publish`, `GET ${v}/${post.id}`,
+      `POST ${v}/${creds.accountId}/threads`,
+      `POST ${v}/${creds.accountId}/threads_publish`,
+      `GET ${v}/${post.id}`,
     ]);
     expect(emu.requests[0]!.body).toEqual({ media_type: 'TEXT', text: 'Hello from Greenlight', access_token: '[redacted]' });
     expect(emu.requests[1]!.body).toMatchObject({ creation_id: emu.containers[0]!.id });
@@ -125,7 +127,8 @@ describe('Threads adapter against the emulator', () => {
     expect(recent?.map((p) => p.text).sort()).toEqual(['first part', 'second part']);
     expect(recent!.find((p) => p.text === 'second part')).toMatchObject({ externalId: emu.posts[1]!.id, url: expect.stringContaining('/post/') });
     expect(emu.requests.filter((r) => r.method === 'GET' && /\/(threads|replies)$/.test(r.path)).map((r) => r.query.fields)).toEqual([
-      'id,text,timestamp,permalink', 'id,text,timestamp,permalink',
+      'id,text,timestamp,permalink',
+      'id,text,timestamp,permalink',
     ]);
   });
 
@@ -140,7 +143,11 @@ describe('Threads adapter against the emulator', () => {
     expect(recent).toHaveLength(221);
     expect(recent!.find((p) => p.text === 'the one we are looking for')?.externalId).toBe(emu.posts[0]!.id);
     const pages = emu.requests.slice(before).filter((r) => r.path.endsWith('/threads'));
-    expect(pages.map((r) => [r.query.limit, r.query.after ?? null])).toEqual([['100', null], ['100', expect.any(String)], ['100', expect.any(String)]]);
+    expect(pages.map((r) => [r.query.limit, r.query.after ?? null])).toEqual([
+      ['100', null],
+      ['100', expect.any(String)],
+      ['100', expect.any(String)],
+    ]);
     expect(pages.every((r) => r.query.since === String(Math.floor(since.getTime() / 1000)))).toBe(true);
   });
 

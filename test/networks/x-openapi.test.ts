@@ -30,7 +30,10 @@ describe('the validator (Ajv, test/helpers/spec-validator.ts) on this spec', () 
     expect(validate(createRequestSchema, { reply: {} })).toEqual(["/reply: must have required property 'in_reply_to_tweet_id'"]);
     expect(validate(createRequestSchema, { media: { media_ids: ['abc'] } })).toHaveLength(1);
     expect(validate(createRequestSchema, { text: 'ok', reply: { in_reply_to_tweet_id: '123' } })).toEqual([]);
-    expect(validate(created201Schema, { data: { id: 'abc' } })).toEqual(["/data: must have required property 'text'", '/data/id: must match pattern "^[0-9]{1,19}$"']);
+    expect(validate(created201Schema, { data: { id: 'abc' } })).toEqual([
+      "/data: must have required property 'text'",
+      '/data/id: must match pattern "^[0-9]{1,19}$"',
+    ]);
   });
 });
 

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { NetworkError, type Credentials, type PublishRequest, type PublishedPart } from '../../src/networks/adapter.ts';
+import type { Credentials } from '../../src/networks/adapter.ts';
+import { failure, mentions, publishRequest } from '../helpers/network-harness.ts';
 import { createXAdapter } from '../../src/networks/x.ts';
 import { startXEmulator, type XEmulator } from '../../emulators/x.ts';
 
@@ -19,35 +20,6 @@ function setup(timeoutMs = 5000, now?: () => Date) {
   const creds: Credentials = { accessToken: t.accessToken, refreshToken: t.refreshToken, accountId: t.userId };
   const adapter = createXAdapter({ baseUrl: emu.url, timeoutMs, clientId: 'client-1', clientSecret: 'secret-1', now });
   return { adapter, creds };
-}
-
-function publishRequest(parts: string[], extra: Partial<PublishRequest> = {}) {
-  const reported: PublishedPart[] = [];
-  const req: PublishRequest = {
-    deliveryId: 'delivery-1',
-    parts,
-    media: [],
-    publishedParts: [],
-    onPartPublished: async (part) => {
-      reported.push(part);
-    },
-    signal: new AbortController().signal,
-    ...extra,
-  };
-  return { req, reported };
-}
-
-async function failure(promise: Promise<unknown>): Promise<NetworkError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(NetworkError);
-  return error as NetworkError;
-}
-
-function mentions(error: NetworkError, secret: string): boolean {
-  return [error.message, error.networkCode, error.networkMessage, error.requestId].some((s) => s?.includes(secret));
 }
 
 describe('X adapter against the emulator', () => {
@@ -242,7 +214,9 @@ describe('X adapter against the emulator', () => {
   it('refused client credentials on refresh are permanent (our configuration, not the account)', async () => {
     const t = emu.issueToken();
     const adapter = createXAdapter({ baseUrl: emu.url, clientId: 'client-1', clientSecret: 'wrong' });
-    const error = await failure(adapter.refresh!({ accessToken: t.accessToken, refreshToken: t.refreshToken, accountId: t.userId }, new AbortController().signal));
+    const error = await failure(
+      adapter.refresh!({ accessToken: t.accessToken, refreshToken: t.refreshToken, accountId: t.userId }, new AbortController().signal),
+    );
     expect(error).toMatchObject({ errorClass: 'permanent', status: 401 });
     expect(mentions(error, 'wrong')).toBe(false);
   });
@@ -256,7 +230,13 @@ describe('X emulator token endpoint', () => {
       request(`${emu.url}/2/oauth2/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('client-1:secret-1').toString('base64')}` },
-        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: 'http://localhost/cb', code_verifier: verifier, client_id: 'client-1' }).toString(),
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: 'http://localhost/cb',
+          code_verifier: verifier,
+          client_id: 'client-1',
+        }).toString(),
       });
     const res = await exchange();
     expect(res.statusCode).toBe(200);

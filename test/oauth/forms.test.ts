@@ -34,7 +34,9 @@ describe('the Mastodon form', () => {
     expect(page.status).toBe(200);
     expect(page.body).toContain(`Connected Mastodon as @newsdesk@${host}`);
 
-    expect(stack.mastodon.registeredApps()).toEqual([{ clientId: authorize.searchParams.get('client_id'), redirectUri: `${stack.publicUrl}/oauth/callback/mastodon` }]);
+    expect(stack.mastodon.registeredApps()).toEqual([
+      { clientId: authorize.searchParams.get('client_id'), redirectUri: `${stack.publicUrl}/oauth/callback/mastodon` },
+    ]);
     const client = await stack.testDb.db.selectFrom('oauth_clients').selectAll().executeTakeFirstOrThrow();
     expect(client).toMatchObject({ network: 'mastodon', instance_url: stack.mastodon.url, client_id: authorize.searchParams.get('client_id') });
     expect(client.client_secret).toMatch(/^v1\./);
@@ -99,7 +101,14 @@ describe('the Bluesky form', () => {
 describe('LinkedIn', () => {
   it('exchanges the code (client secret in the form, no PKCE) and names the member from /v2/userinfo', async () => {
     const linkedin = await startLinkedInEmulator();
-    const li = await oauthStack({ env: () => ({ LINKEDIN_CLIENT_ID: 'client-1', LINKEDIN_CLIENT_SECRET: 'secret-1', LINKEDIN_AUTH_URL: `${linkedin.url}/oauth/v2`, LINKEDIN_API_URL: linkedin.url }) });
+    const li = await oauthStack({
+      env: () => ({
+        LINKEDIN_CLIENT_ID: 'client-1',
+        LINKEDIN_CLIENT_SECRET: 'secret-1',
+        LINKEDIN_AUTH_URL: `${linkedin.url}/oauth/v2`,
+        LINKEDIN_API_URL: linkedin.url,
+      }),
+    });
     try {
       const start = await fetch(await chatLink(li, ADMIN, 'linkedin'), { redirect: 'manual' });
       const authorize = new URL(start.headers.get('location')!);

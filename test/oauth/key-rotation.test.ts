@@ -28,7 +28,14 @@ afterAll(async () => {
 /** `npm run keys -- <args>` as a child process against the test database. */
 function runKeys(args: string[], keys: string, primary: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const env = { PATH: process.env.PATH, NODE_ENV: 'test', DATABASE_URL: testDb.url, ENCRYPTION_KEYS: keys, ENCRYPTION_PRIMARY_KEY_ID: primary, STATE_SECRET: 's'.repeat(40) };
+    const env = {
+      PATH: process.env.PATH,
+      NODE_ENV: 'test',
+      DATABASE_URL: testDb.url,
+      ENCRYPTION_KEYS: keys,
+      ENCRYPTION_PRIMARY_KEY_ID: primary,
+      STATE_SECRET: 's'.repeat(40),
+    };
     const child = spawn(process.execPath, ['src/cli/keys.ts', ...args], { cwd: ROOT, env });
     let stdout = '';
     let stderr = '';
@@ -53,11 +60,38 @@ describe('npm run keys', () => {
     const workspace = await findOrCreateWorkspace(db, 'slack', 'T0ROTATE');
     const tokens = ['tok-a-0123456789', 'tok-b-0123456789', 'tok-c-0123456789'];
     for (const [i, accessToken] of tokens.entries()) {
-      await connectAccount(db, OLD, { workspaceId: workspace.id, network: 'x', externalAccountId: `u${i}`, displayName: `@u${i}`, connectedBy: 'U1', credentials: { accessToken, refreshToken: `${accessToken}-refresh` } });
+      await connectAccount(db, OLD, {
+        workspaceId: workspace.id,
+        network: 'x',
+        externalAccountId: `u${i}`,
+        displayName: `@u${i}`,
+        connectedBy: 'U1',
+        credentials: { accessToken, refreshToken: `${accessToken}-refresh` },
+      });
     }
-    await insertOauthState(db, { nonce: 'n-rotate', workspaceId: workspace.id, userId: 'U1', network: 'x', codeVerifier: OLD.encrypt('verifier-0123456789', verifierAad('n-rotate')), expiresAt: new Date(Date.now() + 600_000) });
-    await saveOauthClient(db, OLD, 'mastodon', 'https://m.example', { clientId: 'cid', clientSecret: 'client-secret-0123', redirectUri: 'https://g.example/oauth/callback/mastodon' }, false);
-    const hook = await insertSubscription(db, OLD, { workspaceId: workspace.id, url: 'https://hooks.example/in', events: [], createdBy: 'U1', secret: 'whsec-0123456789' });
+    await insertOauthState(db, {
+      nonce: 'n-rotate',
+      workspaceId: workspace.id,
+      userId: 'U1',
+      network: 'x',
+      codeVerifier: OLD.encrypt('verifier-0123456789', verifierAad('n-rotate')),
+      expiresAt: new Date(Date.now() + 600_000),
+    });
+    await saveOauthClient(
+      db,
+      OLD,
+      'mastodon',
+      'https://m.example',
+      { clientId: 'cid', clientSecret: 'client-secret-0123', redirectUri: 'https://g.example/oauth/callback/mastodon' },
+      false,
+    );
+    const hook = await insertSubscription(db, OLD, {
+      workspaceId: workspace.id,
+      url: 'https://hooks.example/in',
+      events: [],
+      createdBy: 'U1',
+      secret: 'whsec-0123456789',
+    });
 
     const both = `old:${KEYS.old},next:${KEYS.next}`;
     const first = await runKeys(['rotate'], both, 'next');
@@ -82,12 +116,21 @@ describe('npm run keys', () => {
 
     // A row under a key that is not configured is listed, left alone, and the exit code says so.
     const GONE = cipher(`gone:${KEYS.gone}`, 'gone');
-    const lost = await connectAccount(db, GONE, { workspaceId: workspace.id, network: 'x', externalAccountId: 'lost', displayName: '@lost', connectedBy: 'U1', credentials: { accessToken: 'tok-lost-0123' } });
+    const lost = await connectAccount(db, GONE, {
+      workspaceId: workspace.id,
+      network: 'x',
+      externalAccountId: 'lost',
+      displayName: '@lost',
+      connectedBy: 'U1',
+      credentials: { accessToken: 'tok-lost-0123' },
+    });
     const failed = await runKeys(['rotate'], both, 'next');
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain(`keys: social_accounts ${lost.id}: token envelope key id "gone" is not configured`);
     expect(failed.stdout).toBe('keys: 0 re-encrypted, 6 already under the primary key, 1 failed\n');
-    expect((await db.selectFrom('social_accounts').select('credentials').where('id', '=', lost.id).executeTakeFirstOrThrow()).credentials).toBe(lost.credentials);
+    expect((await db.selectFrom('social_accounts').select('credentials').where('id', '=', lost.id).executeTakeFirstOrThrow()).credentials).toBe(
+      lost.credentials,
+    );
     expect(failed.stdout + failed.stderr).not.toContain('tok-');
     expect(failed.stdout + failed.stderr).not.toContain('whsec-');
   });

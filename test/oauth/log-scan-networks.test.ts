@@ -24,17 +24,30 @@ describe('no token in logs, chat, errors or the event log, on every network', ()
   it('after connecting six networks through their sign-in flows and publishing to all eight', async () => {
     const { lines, log } = logBuffer();
     const [linkedin, facebook, instagram, threads, blog, crm, pds] = await Promise.all([
-      startLinkedInEmulator({ clientSecret: 'secret-1-linkedin' }), startFacebookEmulator({ clientId: 'fb-app', clientSecret: 'fb-app-secret-scan' }), startInstagramEmulator(),
+      startLinkedInEmulator({ clientSecret: 'secret-1-linkedin' }),
+      startFacebookEmulator({ clientId: 'fb-app', clientSecret: 'fb-app-secret-scan' }),
+      startInstagramEmulator(),
       startThreadsEmulator({ clientId: 'th-app', clientSecret: 'th-app-secret-scan' }),
-      startWebhookReceiver('/hooks/blog'), startWebhookReceiver('/hooks/crm'), startPds(),
+      startWebhookReceiver('/hooks/blog'),
+      startWebhookReceiver('/hooks/crm'),
+      startPds(),
     ]);
     const stack = await oauthStack({
       log,
       discord: 'http',
       env: () => ({
-        LINKEDIN_CLIENT_ID: 'client-1', LINKEDIN_CLIENT_SECRET: 'secret-1-linkedin', LINKEDIN_AUTH_URL: `${linkedin.url}/oauth/v2`, LINKEDIN_API_URL: linkedin.url,
-        FACEBOOK_CLIENT_ID: 'fb-app', FACEBOOK_CLIENT_SECRET: 'fb-app-secret-scan', FACEBOOK_AUTH_URL: `${facebook.url}/v24.0/dialog/oauth`, FACEBOOK_API_URL: facebook.url,
-        THREADS_CLIENT_ID: 'th-app', THREADS_CLIENT_SECRET: 'th-app-secret-scan', THREADS_AUTH_URL: `${threads.url}/oauth/authorize`, THREADS_API_URL: threads.url,
+        LINKEDIN_CLIENT_ID: 'client-1',
+        LINKEDIN_CLIENT_SECRET: 'secret-1-linkedin',
+        LINKEDIN_AUTH_URL: `${linkedin.url}/oauth/v2`,
+        LINKEDIN_API_URL: linkedin.url,
+        FACEBOOK_CLIENT_ID: 'fb-app',
+        FACEBOOK_CLIENT_SECRET: 'fb-app-secret-scan',
+        FACEBOOK_AUTH_URL: `${facebook.url}/v24.0/dialog/oauth`,
+        FACEBOOK_API_URL: facebook.url,
+        THREADS_CLIENT_ID: 'th-app',
+        THREADS_CLIENT_SECRET: 'th-app-secret-scan',
+        THREADS_AUTH_URL: `${threads.url}/oauth/authorize`,
+        THREADS_API_URL: threads.url,
         BLUESKY_SERVICE_URL: pds.url,
       }),
       // Instagram's adapter would share FACEBOOK_API_URL with Facebook's; here it has its own emulator.
@@ -54,7 +67,9 @@ describe('no token in logs, chat, errors or the event log, on every network', ()
       // Bluesky with an app password against the real PDS.
       const ana = await pds.createAccount('scan');
       const bsky = formToken((await browse(await chatLink(stack, ADMIN, 'bluesky'))).body);
-      expect((await submitForm(`${stack.publicUrl}/connect/bluesky`, { t: bsky, identifier: ana.handle, password: ana.appPassword, service: pds.url })).status).toBe(200);
+      expect(
+        (await submitForm(`${stack.publicUrl}/connect/bluesky`, { t: bsky, identifier: ana.handle, password: ana.appPassword, service: pds.url })).status,
+      ).toBe(200);
 
       // The webhook network: its signing secret is shown once, on the page.
       const hook = formToken((await browse(await chatLink(stack, ADMIN, 'webhook'))).body);
@@ -62,19 +77,34 @@ describe('no token in logs, chat, errors or the event log, on every network', ()
       shownOnce.push(/<code id="secret">(whsec_[A-Za-z0-9_-]+)<\/code>/.exec(shown.body)![1]!);
 
       // Meta's networks through their sign-in (Facebook Login for Facebook and Instagram, Threads' own).
-      const ana2 = facebook.login.addUser('Ana Ruiz', [{ name: 'Scan Page', tasks: ['CREATE_CONTENT'], instagram: { id: '17841400000000099', username: 'scan.studio' } }]);
+      const ana2 = facebook.login.addUser('Ana Ruiz', [
+        { name: 'Scan Page', tasks: ['CREATE_CONTENT'], instagram: { id: '17841400000000099', username: 'scan.studio' } },
+      ]);
       facebook.login.consent = { userId: ana2.userId };
       threads.login.consent = { userId: '27000000099', username: 'scan.threads' };
-      for (const network of ['facebook', 'instagram', 'threads'] as const) expect((await browse(await chatLink(stack, ADMIN, network))).status, network).toBe(200);
+      for (const network of ['facebook', 'instagram', 'threads'] as const)
+        expect((await browse(await chatLink(stack, ADMIN, network))).status, network).toBe(200);
       instagram.trustToken(ana2.pages[0]!.accessToken, '17841400000000099', 'scan.studio');
-      for (const row of await stack.testDb.db.selectFrom('social_accounts').select(['id', 'network']).where('workspace_id', '=', stack.workspaceId).where('status', '=', 'connected').execute()) {
+      for (const row of await stack.testDb.db
+        .selectFrom('social_accounts')
+        .select(['id', 'network'])
+        .where('workspace_id', '=', stack.workspaceId)
+        .where('status', '=', 'connected')
+        .execute()) {
         accounts[row.network] ??= row.id;
       }
 
       // An outgoing webhook: its secret is shown once, in the admin's ephemeral answer.
       const before = stack.slack.ephemerals(ADMIN).length;
       await stack.slack.slashCommand({ command: '/greenlight', text: `webhooks add ${crm.url}`, userId: ADMIN, channelId: CHANNEL });
-      const added = await stack.slack.waitFor(() => stack.slack.ephemerals(ADMIN).slice(before).find((e) => e.text.includes('Signing secret')), { what: 'the webhook secret' });
+      const added = await stack.slack.waitFor(
+        () =>
+          stack.slack
+            .ephemerals(ADMIN)
+            .slice(before)
+            .find((e) => e.text.includes('Signing secret')),
+        { what: 'the webhook secret' },
+      );
       const subscriptionSecret = /(whsec_[A-Za-z0-9_-]+)/.exec(added.text)![1]!;
 
       // One post to the seven that take text alone, one with an image to Instagram.
@@ -82,7 +112,10 @@ describe('no token in logs, chat, errors or the event log, on every network', ()
       const targets: Network[] = ['x', 'mastodon', 'linkedin', 'bluesky', 'facebook', 'threads', 'webhook'];
       expect((await draft(stack, { text, accounts: targets.map((n) => accounts[n]!) })).body).toBeUndefined();
       expect((await draft(stack, { text: 'Scanned with a picture.', accounts: [accounts.instagram!], media: [instagram.imageUrl] })).body).toBeUndefined();
-      for (const [postText, networks] of [[text, targets], ['Scanned with a picture.', ['instagram']]] as const) {
+      for (const [postText, networks] of [
+        [text, targets],
+        ['Scanned with a picture.', ['instagram']],
+      ] as const) {
         const post = await stack.testDb.db.selectFrom('posts').select('id').where('text', '=', postText).executeTakeFirstOrThrow();
         await approve(stack, post.id);
         for (const network of networks) await waitForDelivery(stack, post.id, network, 'published');
@@ -94,8 +127,12 @@ describe('no token in logs, chat, errors or the event log, on every network', ()
 
       const issued = {
         // Instagram's token is the Page token Facebook Login handed out: it is in Facebook's list.
-        linkedin: linkedin.issued, facebook: facebook.issued, threads: threads.issued, bluesky: pds.issued,
-        x: stack.x.issued, mastodon: stack.mastodon.issued,
+        linkedin: linkedin.issued,
+        facebook: facebook.issued,
+        threads: threads.issued,
+        bluesky: pds.issued,
+        x: stack.x.issued,
+        mastodon: stack.mastodon.issued,
       };
       for (const [network, list] of Object.entries(issued)) expect(list.length, `${network} issued nothing`).toBeGreaterThan(0);
       expect(pds.issued).toContain(ana.appPassword);

@@ -26,7 +26,11 @@ describe('no token in logs, chat, errors or the event log', () => {
       const account = await stack.testDb.db.selectFrom('social_accounts').selectAll().where('external_account_id', '=', '3003').executeTakeFirstOrThrow();
       const creds = decryptCredentials(stack.app.cipher, account);
       await connectAccount(stack.app.db, stack.app.cipher, {
-        workspaceId: stack.workspaceId, network: 'x', externalAccountId: '3003', displayName: account.display_name, connectedBy: ADMIN,
+        workspaceId: stack.workspaceId,
+        network: 'x',
+        externalAccountId: '3003',
+        displayName: account.display_name,
+        connectedBy: ADMIN,
         credentials: { ...creds, expiresAt: new Date(Date.now() + 30_000) },
       });
       await stack.testDb.db.updateTable('social_accounts').set({ status: 'disconnected' }).where('id', '=', stack.accounts.x).execute();
@@ -35,7 +39,10 @@ describe('no token in logs, chat, errors or the event log', () => {
       await waitForDelivery(stack, first, 'x', 'published');
 
       // Revoked: the prompt, a reconnect through its link, Retry.
-      const current = decryptCredentials(stack.app.cipher, (await stack.testDb.db.selectFrom('social_accounts').selectAll().where('id', '=', account.id).executeTakeFirstOrThrow()));
+      const current = decryptCredentials(
+        stack.app.cipher,
+        await stack.testDb.db.selectFrom('social_accounts').selectAll().where('id', '=', account.id).executeTakeFirstOrThrow(),
+      );
       stack.x.revokeToken(current.accessToken);
       const second = await submit(stack, { text: 'After a revoke.', networks: ['x'] });
       const failed = await waitForDelivery(stack, second, 'x', 'needs_reconnect');

@@ -27,7 +27,12 @@ async function connectOn(instance: MastodonEmulator, username: string) {
   const t = formToken((await browse(await chatLink(stack, ADMIN, 'mastodon'))).body);
   const page = await submitForm(`${stack.publicUrl}/connect/mastodon`, { t, instance: instance.url });
   expect(page.body).toContain(`Connected Mastodon as @${username}@`);
-  return stack.testDb.db.selectFrom('social_accounts').selectAll().where('instance_url', '=', instance.url).where('display_name', 'like', `@${username}@%`).executeTakeFirstOrThrow();
+  return stack.testDb.db
+    .selectFrom('social_accounts')
+    .selectAll()
+    .where('instance_url', '=', instance.url)
+    .where('display_name', 'like', `@${username}@%`)
+    .executeTakeFirstOrThrow();
 }
 
 const long = `${'Long form news from the desk. '.repeat(31).slice(0, 899)}!`;
@@ -87,7 +92,11 @@ describe('a Mastodon instance with its own character limit', () => {
     expect(reads() - before).toBe(1);
     const account = await stack.testDb.db.selectFrom('social_accounts').selectAll().where('display_name', 'like', '@shortform@%').executeTakeFirstOrThrow();
     expect(account.max_characters).toBe(1200);
-    const longform = await stack.testDb.db.selectFrom('social_accounts').select('max_characters').where('display_name', 'like', '@longform@%').executeTakeFirstOrThrow();
+    const longform = await stack.testDb.db
+      .selectFrom('social_accounts')
+      .select('max_characters')
+      .where('display_name', 'like', '@longform@%')
+      .executeTakeFirstOrThrow();
     expect(longform.max_characters).toBe(1000);
     expect((await draft(stack, { text: long, accounts: [account.id] })).body).toBeUndefined();
     // Nothing changed since: nothing is written.

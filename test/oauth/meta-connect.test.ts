@@ -28,8 +28,14 @@ beforeAll(async () => {
   ]);
   stack = await oauthStack({
     env: () => ({
-      FACEBOOK_CLIENT_ID: 'fb-app', FACEBOOK_CLIENT_SECRET: 'fb-app-secret-0123', FACEBOOK_AUTH_URL: `${facebook.url}/v24.0/dialog/oauth`, FACEBOOK_API_URL: facebook.url,
-      THREADS_CLIENT_ID: 'th-app', THREADS_CLIENT_SECRET: 'th-app-secret-0123', THREADS_AUTH_URL: `${threads.url}/oauth/authorize`, THREADS_API_URL: threads.url,
+      FACEBOOK_CLIENT_ID: 'fb-app',
+      FACEBOOK_CLIENT_SECRET: 'fb-app-secret-0123',
+      FACEBOOK_AUTH_URL: `${facebook.url}/v24.0/dialog/oauth`,
+      FACEBOOK_API_URL: facebook.url,
+      THREADS_CLIENT_ID: 'th-app',
+      THREADS_CLIENT_SECRET: 'th-app-secret-0123',
+      THREADS_AUTH_URL: `${threads.url}/oauth/authorize`,
+      THREADS_API_URL: threads.url,
     }),
     adapters: { instagram: createInstagramAdapter({ baseUrl: instagram.url, timeoutMs: 2_000 }) },
   });
@@ -42,7 +48,13 @@ afterAll(async () => {
 /** Runs the whole flow for `network`; returns the hops' paths, the closing page and the stored account. */
 async function connect(network: Network) {
   const page = await browse(await chatLink(stack, ADMIN, network));
-  const account = await stack.testDb.db.selectFrom('social_accounts').selectAll().where('network', '=', network).where('workspace_id', '=', stack.workspaceId).orderBy('created_at', 'desc').executeTakeFirst();
+  const account = await stack.testDb.db
+    .selectFrom('social_accounts')
+    .selectAll()
+    .where('network', '=', network)
+    .where('workspace_id', '=', stack.workspaceId)
+    .orderBy('created_at', 'desc')
+    .executeTakeFirst();
   return { page, paths: page.hops.map((h) => new URL(h.url).pathname), authorize: page.hops[0] ? new URL(page.hops[0].location) : undefined, account };
 }
 
@@ -63,7 +75,10 @@ describe('connecting Facebook Pages', () => {
     const { page, paths, authorize, account } = await connect('facebook');
     expect(paths).toEqual(['/connect/facebook', '/v24.0/dialog/oauth']);
     expect(Object.fromEntries(authorize!.searchParams)).toMatchObject({
-      client_id: 'fb-app', redirect_uri: `${stack.publicUrl}/oauth/callback/facebook`, response_type: 'code', scope: 'pages_show_list,pages_manage_posts,pages_read_engagement',
+      client_id: 'fb-app',
+      redirect_uri: `${stack.publicUrl}/oauth/callback/facebook`,
+      response_type: 'code',
+      scope: 'pages_show_list,pages_manage_posts,pages_read_engagement',
     });
     expect(page.status).toBe(200);
     expect(page.body).toContain('Connected Facebook as Greenlight News');
@@ -74,7 +89,13 @@ describe('connecting Facebook Pages', () => {
     expect(tokenCalls[0]!.query).toMatchObject({ client_id: 'fb-app', redirect_uri: `${stack.publicUrl}/oauth/callback/facebook` });
     expect(facebook.requests.filter((r) => r.path.endsWith('/me/accounts'))).toHaveLength(1);
     const pageOf = user.pages[1]!;
-    expect(account).toMatchObject({ external_account_id: pageOf.id, display_name: 'Greenlight News', status: 'connected', connected_by: ADMIN, token_expires_at: null });
+    expect(account).toMatchObject({
+      external_account_id: pageOf.id,
+      display_name: 'Greenlight News',
+      status: 'connected',
+      connected_by: ADMIN,
+      token_expires_at: null,
+    });
     expect(decryptCredentials(stack.app.cipher, account!).accessToken).toBe(pageOf.accessToken);
 
     await publish('Page post after a real sign-in.', account!.id, 'facebook');
@@ -126,7 +147,11 @@ describe('connecting Threads', () => {
     threads.login.consent = { userId: '27000000001', username: 'greenlight.threads' };
     const { page, paths, authorize, account } = await connect('threads');
     expect(paths).toEqual(['/connect/threads', '/oauth/authorize']);
-    expect(Object.fromEntries(authorize!.searchParams)).toMatchObject({ client_id: 'th-app', redirect_uri: `${stack.publicUrl}/oauth/callback/threads`, scope: 'threads_basic,threads_content_publish' });
+    expect(Object.fromEntries(authorize!.searchParams)).toMatchObject({
+      client_id: 'th-app',
+      redirect_uri: `${stack.publicUrl}/oauth/callback/threads`,
+      scope: 'threads_basic,threads_content_publish',
+    });
     expect(page.status).toBe(200);
     expect(page.body).toContain('Connected Threads as @greenlight.threads');
 
@@ -143,11 +168,16 @@ describe('connecting Threads', () => {
     expect(threads.posts.map((p) => [p.userId, p.text])).toEqual([['27000000001', 'Thread after a real sign-in.']]);
   });
 
-  it('refuses a code sent back to another redirect URI, with the network\'s words', async () => {
+  it("refuses a code sent back to another redirect URI, with the network's words", async () => {
     threads.login.consent = { userId: '27000000002' };
     const start = await fetch(await chatLink(stack, ADMIN, 'threads'), { redirect: 'manual' });
     const authorize = new URL(start.headers.get('location')!);
-    const consent = await fetch(authorize.toString().replace(encodeURIComponent(`${stack.publicUrl}/oauth/callback/threads`), encodeURIComponent(`${stack.publicUrl}/oauth/callback/threads?x=1`)), { redirect: 'manual' });
+    const consent = await fetch(
+      authorize
+        .toString()
+        .replace(encodeURIComponent(`${stack.publicUrl}/oauth/callback/threads`), encodeURIComponent(`${stack.publicUrl}/oauth/callback/threads?x=1`)),
+      { redirect: 'manual' },
+    );
     const back = new URL(consent.headers.get('location')!);
     const page = await browse(`${stack.publicUrl}/oauth/callback/threads?${back.searchParams}`);
     expect(page.status).toBe(502);

@@ -37,7 +37,14 @@ export async function oauthStack(options: StackOptions = {}): Promise<Stack & { 
 export async function chatLink(stack: Stack, user: string, network: string): Promise<string> {
   const before = stack.slack.ephemerals(user).length;
   await stack.slack.slashCommand({ command: '/greenlight', text: `connect ${network}`, userId: user, channelId: CHANNEL });
-  const answer = await stack.slack.waitFor(() => stack.slack.ephemerals(user).slice(before).find((e) => e.text.includes('/connect/')), { what: 'the connect link' });
+  const answer = await stack.slack.waitFor(
+    () =>
+      stack.slack
+        .ephemerals(user)
+        .slice(before)
+        .find((e) => e.text.includes('/connect/')),
+    { what: 'the connect link' },
+  );
   return /(https?:\/\/\S+)/.exec(answer.text)![1]!;
 }
 

@@ -53,7 +53,11 @@ describe('connecting X', () => {
 
     // The code exchange used PKCE and the client's basic auth.
     const exchange = stack.x.requests.find((r) => r.path === '/2/oauth2/token' && (r.body as Record<string, string>).grant_type === 'authorization_code');
-    expect(exchange?.body).toMatchObject({ redirect_uri: `${stack.publicUrl}/oauth/callback/x`, client_id: X_CLIENT.id, code_verifier: expect.stringMatching(/^[\w-]{43}$/) });
+    expect(exchange?.body).toMatchObject({
+      redirect_uri: `${stack.publicUrl}/oauth/callback/x`,
+      client_id: X_CLIENT.id,
+      code_verifier: expect.stringMatching(/^[\w-]{43}$/),
+    });
 
     const account = await stack.testDb.db.selectFrom('social_accounts').selectAll().where('external_account_id', '=', '2002').executeTakeFirstOrThrow();
     expect(account).toMatchObject({ workspace_id: stack.workspaceId, network: 'x', display_name: '@user2002', status: 'connected', connected_by: ADMIN });
@@ -72,7 +76,11 @@ describe('connecting X', () => {
     expect(state!.code_verifier).not.toContain(exchange!.body && (exchange!.body as Record<string, string>).code_verifier);
 
     await draft(stack, { text: 'Hello from the freshly connected account.', accounts: [account.id] });
-    const post = await stack.testDb.db.selectFrom('posts').select('id').where('text', '=', 'Hello from the freshly connected account.').executeTakeFirstOrThrow();
+    const post = await stack.testDb.db
+      .selectFrom('posts')
+      .select('id')
+      .where('text', '=', 'Hello from the freshly connected account.')
+      .executeTakeFirstOrThrow();
     await approve(stack, post.id);
     await waitForDelivery(stack, post.id, 'x', 'published');
     expect(stack.x.posts.filter((p) => p.text === 'Hello from the freshly connected account.').map((p) => p.authorId)).toEqual(['2002']);
@@ -92,7 +100,10 @@ describe('connecting X', () => {
 
     // Forged: a state signed with another secret, and one whose body was changed.
     const forged = new URL(callback);
-    forged.searchParams.set('state', createState({ workspaceId: stack.workspaceId, userId: ADMIN, network: 'x', nonce: 'n1' }, 'someone-else-s-secret-0123456789abcdef', new Date()));
+    forged.searchParams.set(
+      'state',
+      createState({ workspaceId: stack.workspaceId, userId: ADMIN, network: 'x', nonce: 'n1' }, 'someone-else-s-secret-0123456789abcdef', new Date()),
+    );
     const tampered = new URL(callback);
     tampered.searchParams.set('state', `e30${callback.searchParams.get('state')!.slice(3)}`);
     for (const url of [forged, tampered]) {
@@ -117,7 +128,11 @@ describe('connecting X', () => {
     const link = new URL(await chatLink(stack, ADMIN, 'x'));
     const secret = 'not-greenlight-s-secret-0123456789abcdef';
     const cases: [string, number, string][] = [
-      [`${stack.publicUrl}/connect/x?t=${signLink(secret, { workspaceId: stack.workspaceId, userId: ADMIN, network: 'x' }, new Date(), 600)}`, 400, 'This link is not valid'],
+      [
+        `${stack.publicUrl}/connect/x?t=${signLink(secret, { workspaceId: stack.workspaceId, userId: ADMIN, network: 'x' }, new Date(), 600)}`,
+        400,
+        'This link is not valid',
+      ],
       [`${stack.publicUrl}/connect/x`, 400, 'This link is incomplete'],
       [`${stack.publicUrl}/connect/linkedin?${link.searchParams}`, 400, 'This link is not valid'],
       [`${stack.publicUrl}/connect/x?workspace=00000000-0000-0000-0000-000000000000&t=${link.searchParams.get('t')}`, 400, 'This link is not valid'],

@@ -44,7 +44,10 @@ async function tempDir(mode: number): Promise<string> {
 async function failsWithOneLine(env: Record<string, string>): Promise<string> {
   const run = start(env);
   const [code] = await once(run.child, 'exit');
-  const lines = run.err().split('\n').filter((l) => l.trim() !== '');
+  const lines = run
+    .err()
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   expect(lines, run.err()).toHaveLength(1);
   expect(run.err()).not.toMatch(/\n\s+at |Unhandled 'error' event|node:events/);
   expect(code).toBe(1);
@@ -57,14 +60,18 @@ describe('a first start with the embedded database', () => {
     await mkdir(path.join(dataDir, 'pg'), { mode: 0o700 });
     await writeFile(path.join(dataDir, 'pg', 'PG_VERSION'), '16\n');
     const line = await failsWithOneLine({ GREENLIGHT_DATA_DIR: dataDir });
-    expect(line).toMatch(/^Greenlight failed to start: the embedded database in .*\/pg was created by PostgreSQL 16, and this Greenlight runs PostgreSQL 18: move that directory aside/);
+    expect(line).toMatch(
+      /^Greenlight failed to start: the embedded database in .*\/pg was created by PostgreSQL 16, and this Greenlight runs PostgreSQL 18: move that directory aside/,
+    );
   });
 
   it('stops with one line when the data directory cannot be created', async () => {
     const parent = await tempDir(0o755);
     await writeFile(path.join(parent, 'a-file'), '');
     const line = await failsWithOneLine({ GREENLIGHT_DATA_DIR: path.join(parent, 'a-file', 'data') });
-    expect(line).toMatch(/^Greenlight failed to start: cannot create the data directory .*\/a-file\/data \(ENOTDIR.*\): set GREENLIGHT_DATA_DIR to a writable directory/);
+    expect(line).toMatch(
+      /^Greenlight failed to start: cannot create the data directory .*\/a-file\/data \(ENOTDIR.*\): set GREENLIGHT_DATA_DIR to a writable directory/,
+    );
   });
 
   it('comes up as root with its data in a directory other users cannot enter (mktemp -d, /root/…)', async (context) => {
@@ -76,7 +83,12 @@ describe('a first start with the embedded database', () => {
     const run = start({ GREENLIGHT_DATA_DIR: dataDir, LOG_FORMAT: 'json' });
     const exited = once(run.child, 'exit');
     const line = await Promise.race([
-      waitFor(() => run.out().split('\n').find((l) => l.includes('Greenlight is listening'))),
+      waitFor(() =>
+        run
+          .out()
+          .split('\n')
+          .find((l) => l.includes('Greenlight is listening')),
+      ),
       exited.then(() => {
         throw new Error(`the service stopped: ${run.err()}`);
       }),
@@ -113,10 +125,18 @@ describe('the log format', () => {
   it('LOG_FORMAT=pretty writes readable lines; unset, into a pipe, one JSON object a line', async () => {
     for (const format of ['pretty', undefined] as const) {
       const run = start({ DATABASE_URL: testDb.url, GREENLIGHT_DATA_DIR: '.greenlight/test-data', ...(format ? { LOG_FORMAT: format } : {}) });
-      const line = await waitFor(() => run.out().split('\n').find((l) => l.includes('Greenlight is listening')));
+      const line = await waitFor(() =>
+        run
+          .out()
+          .split('\n')
+          .find((l) => l.includes('Greenlight is listening')),
+      );
       run.child.kill('SIGINT');
       await once(run.child, 'exit');
-      const lines = run.out().split('\n').filter((l) => l.trim() !== '' && !/^\s/.test(l));
+      const lines = run
+        .out()
+        .split('\n')
+        .filter((l) => l.trim() !== '' && !/^\s/.test(l));
       if (format === 'pretty') {
         expect(line).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: Greenlight is listening on http:\/\/127\.0\.0\.1:\d+ using PostgreSQL/);
         expect(lines.filter((l) => l.startsWith('{'))).toEqual([]);

@@ -28,7 +28,14 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 async function greenlight(text: string, fragment: string): Promise<void> {
   const before = stack.slack.ephemerals(ADMIN).length;
   await stack.slack.slashCommand({ command: '/greenlight', text, userId: ADMIN, channelId: CHANNEL });
-  await stack.slack.waitFor(() => stack.slack.ephemerals(ADMIN).slice(before).find((e) => e.text.includes(fragment)), { what: `the answer to /greenlight ${text}` });
+  await stack.slack.waitFor(
+    () =>
+      stack.slack
+        .ephemerals(ADMIN)
+        .slice(before)
+        .find((e) => e.text.includes(fragment)),
+    { what: `the answer to /greenlight ${text}` },
+  );
 }
 
 describe('log lines carry the request or job they belong to', () => {

@@ -21,7 +21,16 @@ let app: Greenlight;
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
-  const config = loadConfig({ NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', DATABASE_URL: testDb.url, STATE_SECRET: SECRET, LOG_LEVEL: 'silent', QUEUE_POLL_SECONDS: '0.5', MEDIA_RETENTION_DAYS: '7' });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATABASE_URL: testDb.url,
+    STATE_SECRET: SECRET,
+    LOG_LEVEL: 'silent',
+    QUEUE_POLL_SECONDS: '0.5',
+    MEDIA_RETENTION_DAYS: '7',
+  });
   app = await startGreenlight({ config, log: createLogger({ level: 'silent' }), extensions: [mediaService(config)] });
 });
 afterAll(async () => {
@@ -31,23 +40,46 @@ afterAll(async () => {
 
 async function stored(state: 'scheduled' | 'published') {
   const ws = await findOrCreateWorkspace(app.db, 'discord', `G${Math.random().toString(36).slice(2)}`);
-  const post = await insertPost(app.db, { workspaceId: ws.id, authorId: 'U1', state, text: 'Hi', note: null, originChannelId: 'C1', publishAt: new Date(), zone: 'UTC', contentHash: 'h', accountIds: [], variants: {}, media: [] });
+  const post = await insertPost(app.db, {
+    workspaceId: ws.id,
+    authorId: 'U1',
+    state,
+    text: 'Hi',
+    note: null,
+    originChannelId: 'C1',
+    publishAt: new Date(),
+    zone: 'UTC',
+    contentHash: 'h',
+    accountIds: [],
+    variants: {},
+    media: [],
+  });
   const jpeg = await jpegOf(1080, 1350);
-  const media = await storeMedia(app.db, { workspaceId: ws.id, filename: 'portrait.jpg', postId: post.id }, inPieces(jpeg), { quotaBytes: 1e9 }, (head, bytes, read) => probeImage('portrait.jpg', head, bytes, read));
+  const media = await storeMedia(
+    app.db,
+    { workspaceId: ws.id, filename: 'portrait.jpg', postId: post.id },
+    inPieces(jpeg),
+    { quotaBytes: 1e9 },
+    (head, bytes, read) => probeImage('portrait.jpg', head, bytes, read),
+  );
   return { post, media, jpeg };
 }
 
 describe('media settings', () => {
   it('default to 2048 MB per workspace, 100 MB per file and 30 days, and refuse nonsense by name', () => {
     expect(loadConfig({}).media).toEqual({ quotaBytes: 2_048_000_000, maxFileBytes: 100_000_000, retentionDays: 30 });
-    expect(loadConfig({ MEDIA_QUOTA_MB: '10000', MEDIA_MAX_FILE_MB: '50', MEDIA_RETENTION_DAYS: '90' }).media).toEqual({ quotaBytes: 10_000_000_000, maxFileBytes: 50_000_000, retentionDays: 90 });
+    expect(loadConfig({ MEDIA_QUOTA_MB: '10000', MEDIA_MAX_FILE_MB: '50', MEDIA_RETENTION_DAYS: '90' }).media).toEqual({
+      quotaBytes: 10_000_000_000,
+      maxFileBytes: 50_000_000,
+      retentionDays: 90,
+    });
     expect(() => loadConfig({ MEDIA_RETENTION_DAYS: '0' })).toThrow(/MEDIA_RETENTION_DAYS/);
     expect(() => loadConfig({ MEDIA_QUOTA_MB: 'lots' })).toThrow(/MEDIA_QUOTA_MB/);
   });
 });
 
 describe('the media service', () => {
-  it('serves a signed media URL on the service\'s HTTP server and refuses an unsigned one', async () => {
+  it("serves a signed media URL on the service's HTTP server and refuses an unsigned one", async () => {
     const { media, jpeg } = await stored('scheduled');
     const res = await fetch(signMediaUrl(app.url, media.id, SECRET, new Date()));
     expect(res.status).toBe(200);

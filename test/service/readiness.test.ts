@@ -84,7 +84,9 @@ describe('/readyz', () => {
       expect(await metrics.json()).toMatchObject({ error: 'starting' });
       // The migrator is waiting for the lock, and /readyz still says starting.
       await poll('the migrator to wait for the lock', async () => {
-        const waiting = await otherReplica.query(`SELECT count(*)::int AS n FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'kysely_migration_lock' AND NOT l.granted`);
+        const waiting = await otherReplica.query(
+          `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'kysely_migration_lock' AND NOT l.granted`,
+        );
         return waiting.rows[0].n > 0 ? true : undefined;
       });
       expect(await readyz(url)).toEqual({ status: 503, body: { status: 'starting' } });

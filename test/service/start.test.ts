@@ -16,7 +16,10 @@ afterAll(async () => {
 });
 
 function start(env: Record<string, string>, entry = 'src/main.ts') {
-  const child = spawn(process.execPath, ['--max-semi-space-size=4', entry], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--max-semi-space-size=4', entry], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -27,7 +30,12 @@ function start(env: Record<string, string>, entry = 'src/main.ts') {
 describe('the service process', () => {
   it('logs where it listens and which database it uses, answers /readyz, and stops cleanly on SIGINT', async () => {
     const run = start({ DATABASE_URL: testDb.url, PORT: '0', HOST: '127.0.0.1', GREENLIGHT_DATA_DIR: '.greenlight/test-data' });
-    const line = await waitFor(() => run.out().split('\n').find((l) => l.includes('Greenlight is listening')));
+    const line = await waitFor(() =>
+      run
+        .out()
+        .split('\n')
+        .find((l) => l.includes('Greenlight is listening')),
+    );
     const parsed = JSON.parse(line) as { url: string; database: string };
     expect(parsed.database).toMatch(/^PostgreSQL at 127\.0\.0\.1:\d+\/greenlight_test_/);
     expect(line).not.toMatch(/password|secret/i);
@@ -49,7 +57,12 @@ describe('the service process', () => {
     const fresh = await emptyDatabase();
     try {
       const run = start({ DATABASE_URL: fresh.url, PORT: '0', HOST: '127.0.0.1', GREENLIGHT_DATA_DIR: '.greenlight/test-data' }, `${outDir}/src/main.js`);
-      const line = await waitFor(() => run.out().split('\n').find((l) => l.includes('Greenlight is listening')));
+      const line = await waitFor(() =>
+        run
+          .out()
+          .split('\n')
+          .find((l) => l.includes('Greenlight is listening')),
+      );
       const ready = await fetch(`${(JSON.parse(line) as { url: string }).url}/readyz`);
       expect(ready.status).toBe(200);
       // Every migration ran, from dist/migrations/*.js.

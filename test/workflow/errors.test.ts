@@ -2,7 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { connectAccount } from '../../src/db/accounts.ts';
 import { ADMIN, APPROVALS, AUTHOR } from '../helpers/greenlight.ts';
 import {
-  deliveryOf, isoIn, repliesOf, submit, threadOf, waitForCardLabel, waitForDelivery, waitForNotifyDrained, waitForPost, waitForReply, waitUntil, withStack,
+  deliveryOf,
+  isoIn,
+  repliesOf,
+  submit,
+  threadOf,
+  waitForCardLabel,
+  waitForDelivery,
+  waitForNotifyDrained,
+  waitForPost,
+  waitForReply,
+  waitUntil,
+  withStack,
 } from '../helpers/engine.ts';
 
 /**
@@ -50,7 +61,7 @@ describe.concurrent('delivery engine: error classes', () => {
       await waitForPost(stack, postId, 'published');
     }));
 
-  it('an auth error while publishing sends the one Reconnect prompt to the account\'s owner and the admins, however many deliveries hit it', () =>
+  it("an auth error while publishing sends the one Reconnect prompt to the account's owner and the admins, however many deliveries hit it", () =>
     withStack({}, async (stack) => {
       // The author connected this account; ADMIN is the workspace's admin: two people to tell.
       await stack.testDb.db.updateTable('social_accounts').set({ connected_by: AUTHOR }).where('id', '=', stack.accounts.mastodon).execute();
@@ -59,17 +70,28 @@ describe.concurrent('delivery engine: error classes', () => {
       stack.mastodon.revokeToken(stack.tokens.mastodon.accessToken);
       const now = await Promise.all(['First refused.', 'Second refused.'].map((text) => submit(stack, { text, networks: ['mastodon'] })));
       // The first to fail marks the account; the other fails the same way or, claimed after, is held.
-      for (const id of now) await waitUntil(stack, 'the delivery to stop', async () => ['needs_reconnect', 'held'].includes((await deliveryOf(stack, id, 'mastodon')).state) || undefined);
+      for (const id of now)
+        await waitUntil(
+          stack,
+          'the delivery to stop',
+          async () => ['needs_reconnect', 'held'].includes((await deliveryOf(stack, id, 'mastodon')).state) || undefined,
+        );
       expect((await deliveryOf(stack, laterId, 'mastodon')).state).toBe('held');
-      await waitForReply(stack, laterId, 'the held post\'s prompt', (t) => t.startsWith('Mastodon needs a reconnect: The access token was revoked.'));
+      await waitForReply(stack, laterId, "the held post's prompt", (t) => t.startsWith('Mastodon needs a reconnect: The access token was revoked.'));
 
       const prompts = () => stack.slack.callsTo('chat.postMessage').filter((c) => String(c.args.text).startsWith('Mastodon account '));
       await waitUntil(stack, 'the prompts to the owner and the admin', () => prompts().length >= 2);
       await waitForNotifyDrained(stack);
-      expect(prompts().map((c) => c.args.channel).sort()).toEqual([ADMIN, AUTHOR].sort());
+      expect(
+        prompts()
+          .map((c) => c.args.channel)
+          .sort(),
+      ).toEqual([ADMIN, AUTHOR].sort());
       // The later post waits; the second refused one too when it was still unclaimed as the account was marked.
       for (const c of prompts()) {
-        expect(String(c.args.text)).toMatch(/^Mastodon account @greenlight@mastodon\.test needs a reconnect: The access token was revoked\. (1 scheduled post waits|2 scheduled posts wait) until then \(nothing is deleted\)\. Reconnect: http:\/\/localhost:0\/connect\/mastodon\?workspace=/);
+        expect(String(c.args.text)).toMatch(
+          /^Mastodon account @greenlight@mastodon\.test needs a reconnect: The access token was revoked\. (1 scheduled post waits|2 scheduled posts wait) until then \(nothing is deleted\)\. Reconnect: http:\/\/localhost:0\/connect\/mastodon\?workspace=/,
+        );
       }
       expect(new Set(prompts().map((c) => String(c.args.text).replace(/Reconnect: .*$/, ''))).size).toBe(1);
     }));
@@ -95,13 +117,20 @@ describe.concurrent('delivery engine: error classes', () => {
       expect((await deliveryOf(stack, laterId, 'mastodon')).state).toBe('held');
       expect((await deliveryOf(stack, laterId, 'mastodon')).id).toBe(later.id);
       // The other account is not touched.
-      expect((await stack.testDb.db.selectFrom('social_accounts').select('status').where('id', '=', stack.accounts.x).executeTakeFirstOrThrow()).status).toBe('connected');
+      expect((await stack.testDb.db.selectFrom('social_accounts').select('status').where('id', '=', stack.accounts.x).executeTakeFirstOrThrow()).status).toBe(
+        'connected',
+      );
 
       const reply = await waitForReply(stack, postId, 'the reconnect prompt', (t) => t.startsWith('Mastodon failed:'));
       expect(reply.text).toBe('Mastodon failed: The access token was revoked. Reconnect Mastodon, then retry.');
       const buttons = JSON.stringify(reply.blocks);
-      expect(reply.blocks?.flatMap((b) => ((b as { elements?: { text?: { text?: string }; url?: string; action_id?: string; value?: string }[] }).elements ?? []))).toEqual([
-        expect.objectContaining({ text: expect.objectContaining({ text: 'Reconnect Mastodon' }), url: expect.stringContaining('/connect/mastodon?workspace=') }),
+      expect(
+        reply.blocks?.flatMap((b) => (b as { elements?: { text?: { text?: string }; url?: string; action_id?: string; value?: string }[] }).elements ?? []),
+      ).toEqual([
+        expect.objectContaining({
+          text: expect.objectContaining({ text: 'Reconnect Mastodon' }),
+          url: expect.stringContaining('/connect/mastodon?workspace='),
+        }),
         expect.objectContaining({ text: expect.objectContaining({ text: 'Retry Mastodon' }), action_id: 'retry_delivery', value: d.id }),
       ]);
       expect(buttons).toContain(stack.workspaceId);
@@ -115,8 +144,13 @@ describe.concurrent('delivery engine: error classes', () => {
       // Reconnected (what the OAuth callback stores), Retry publishes that delivery, once.
       const fresh = stack.mastodon.issueToken(stack.tokens.mastodon.accountId);
       await connectAccount(stack.app.db, stack.app.cipher, {
-        workspaceId: stack.workspaceId, network: 'mastodon', externalAccountId: stack.tokens.mastodon.accountId, displayName: '@greenlight@mastodon.test',
-        instanceUrl: stack.mastodon.url, connectedBy: ADMIN, credentials: { accessToken: fresh },
+        workspaceId: stack.workspaceId,
+        network: 'mastodon',
+        externalAccountId: stack.tokens.mastodon.accountId,
+        displayName: '@greenlight@mastodon.test',
+        instanceUrl: stack.mastodon.url,
+        connectedBy: ADMIN,
+        credentials: { accessToken: fresh },
       });
       await stack.slack.clickButton({ userId: AUTHOR, actionId: 'retry_delivery', channelId: APPROVALS, messageTs: reply.ts });
       await waitForDelivery(stack, postId, 'mastodon', 'published');

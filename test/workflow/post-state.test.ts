@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { APPROVALS, MANAGER } from '../helpers/greenlight.ts';
-import {
-  deliveryOf, submit, threadOf, waitForCardLabel, waitForDelivery, waitForPost, waitForReply, waitUntil, withStack,
-} from '../helpers/engine.ts';
+import { deliveryOf, submit, threadOf, waitForCardLabel, waitForDelivery, waitForPost, waitForReply, waitUntil, withStack } from '../helpers/engine.ts';
 
 /** The post's state follows from its deliveries, and the card says it. */
 describe('delivery engine: post state derived from deliveries', () => {

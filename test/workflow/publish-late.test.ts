@@ -13,7 +13,9 @@ import { browse, oauthStack } from '../oauth/oauth-stack.ts';
 type Message = { ts: string; blocks?: unknown[] };
 
 function elementsOf(message: Message) {
-  return (message.blocks ?? []).flatMap((b) => (b as { elements?: { text?: { text?: string }; url?: string; action_id?: string; value?: string }[] }).elements ?? []);
+  return (message.blocks ?? []).flatMap(
+    (b) => (b as { elements?: { text?: { text?: string }; url?: string; action_id?: string; value?: string }[] }).elements ?? [],
+  );
 }
 
 /** Moves a waiting delivery's time (and its post's) `minutes` into the past. */
@@ -24,7 +26,8 @@ async function dueMinutesAgo(stack: Stack, postId: string, minutes: number): Pro
 }
 
 const postsWith = (stack: Stack, text: string) => stack.x.posts.filter((p) => p.text === text);
-const createsWith = (stack: Stack, text: string) => stack.x.requests.filter((r) => r.method === 'POST' && r.path === '/2/tweets' && (r.body as { text?: string } | undefined)?.text === text);
+const createsWith = (stack: Stack, text: string) =>
+  stack.x.requests.filter((r) => r.method === 'POST' && r.path === '/2/tweets' && (r.body as { text?: string } | undefined)?.text === text);
 
 describe('delivery engine: held past its time', () => {
   it('after a reconnect, 45 minutes late resumes by itself; 75 minutes late asks, and "Publish X late" publishes once', async () => {
@@ -64,17 +67,25 @@ describe('delivery engine: held past its time', () => {
       expect(asked.text).toMatch(/^X was held past its time \(.+\)\. Publish it late\?$/);
       const late = await deliveryOf(stack, lateId, 'x');
       expect(late.state).toBe('held');
-      expect(elementsOf(asked).filter((e) => e.action_id).map((e) => [e.text?.text, e.action_id, e.value])).toEqual([['Publish X late', 'publish_late', late.id]]);
+      expect(
+        elementsOf(asked)
+          .filter((e) => e.action_id)
+          .map((e) => [e.text?.text, e.action_id, e.value]),
+      ).toEqual([['Publish X late', 'publish_late', late.id]]);
       expect(createsWith(stack, LATE)).toHaveLength(0);
       expect((await threadOf(stack, lateId)).some((t) => t.startsWith('X reconnected'))).toBe(false);
 
       // Pressed by two people at once: one late post.
-      const presses = await Promise.all([AUTHOR, MANAGER].map((userId) => stack.slack.clickButton({ userId, actionId: 'publish_late', channelId: APPROVALS, messageTs: asked.ts })));
+      const presses = await Promise.all(
+        [AUTHOR, MANAGER].map((userId) => stack.slack.clickButton({ userId, actionId: 'publish_late', channelId: APPROVALS, messageTs: asked.ts })),
+      );
       expect(presses.map((r) => r.status)).toEqual([200, 200]);
       const published = await waitForDelivery(stack, lateId, 'x', 'published');
       await waitForPost(stack, lateId, 'published');
       await waitForReply(stack, lateId, 'published late', (t) => t.startsWith('Published to X at '));
-      await waitUntil(stack, 'the second press refused', () => [AUTHOR, MANAGER].some((u) => stack.slack.ephemerals(u).some((e) => e.text.includes('X is not waiting for that any more'))));
+      await waitUntil(stack, 'the second press refused', () =>
+        [AUTHOR, MANAGER].some((u) => stack.slack.ephemerals(u).some((e) => e.text.includes('X is not waiting for that any more'))),
+      );
       expect(createsWith(stack, LATE)).toHaveLength(1);
       expect(postsWith(stack, LATE)).toHaveLength(1);
       expect(published.external_id).toBe(postsWith(stack, LATE)[0]!.id);

@@ -4,8 +4,24 @@ import { createBatches } from '../../src/workflow/delivery/batches.ts';
 import { submitPost } from '../../src/workflow/submit-post.ts';
 import { AUTHOR, CHANNEL } from '../helpers/greenlight.ts';
 import {
-  approve, clickCard, deliveriesOf, deliveryOf, engineDeps, isoIn, publishJobs, startSecondInstance, submit, threadOf,
-  waitForDelivery, waitForJobDone, waitForNotifyDrained, waitForPost, waitForReply, waitUntil, wakeJobNow, withStack,
+  approve,
+  clickCard,
+  deliveriesOf,
+  deliveryOf,
+  engineDeps,
+  isoIn,
+  publishJobs,
+  startSecondInstance,
+  submit,
+  threadOf,
+  waitForDelivery,
+  waitForJobDone,
+  waitForNotifyDrained,
+  waitForPost,
+  waitForReply,
+  waitUntil,
+  wakeJobNow,
+  withStack,
 } from '../helpers/engine.ts';
 
 /**
@@ -28,7 +44,10 @@ describe.concurrent('delivery engine: races', () => {
       for (const d of before) await waitForJobDone(stack, await wakeJobNow(stack, d.id));
       expect(stack.mastodon.posts).toHaveLength(0);
       expect(stack.x.posts).toHaveLength(0);
-      expect((await deliveriesOf(stack, postId)).map((d) => [d.state, d.attempts])).toEqual([['skipped', 0], ['skipped', 0]]);
+      expect((await deliveriesOf(stack, postId)).map((d) => [d.state, d.attempts])).toEqual([
+        ['skipped', 0],
+        ['skipped', 0],
+      ]);
       await waitForReply(stack, postId, 'canceled', (t) => t === `Canceled by <@${AUTHOR}>.`);
     }));
 
@@ -106,63 +125,86 @@ describe.concurrent('delivery engine: races', () => {
       const postId = await submit(stack, { text: 'Claimed once.', networks: ['mastodon'], when: isoIn(3_600_000) });
       const d = await deliveryOf(stack, postId, 'mastodon');
       // Due now (its own job still sleeps for an hour); two jobs ask for it in the same turn.
-      await stack.testDb.db.updateTable('deliveries').set({ due_at: new Date(Date.now() - 1_000) }).where('id', '=', d.id).execute();
+      await stack.testDb.db
+        .updateTable('deliveries')
+        .set({ due_at: new Date(Date.now() - 1_000) })
+        .where('id', '=', d.id)
+        .execute();
       const batches = createBatches(engineDeps(stack));
       const results = await Promise.all([batches.claim({ id: d.id, postId }), batches.claim({ id: d.id, postId })]);
       expect(results.map((r) => r.claimed?.id)).toEqual([d.id, undefined]);
       expect((await deliveryOf(stack, postId, 'mastodon')).attempts).toBe(1);
     }));
 
-  it('two Greenlight processes on one database publish a burst of 50 deliveries exactly once each', () =>
-    withStack({}, async (stack) => {
-      const second = await startSecondInstance(stack);
-      try {
-        const deps = engineDeps(stack);
-        await updateWorkspaceSettings(stack.app.db, stack.workspaceId, { approvals_required: 0 });
-        const when = isoIn(3_000); // all fall due together
-        const texts = Array.from({ length: 25 }, (_, i) => `Burst post number ${i + 1}.`);
-        const postIds: string[] = [];
-        for (const text of texts) {
-          const result = await submitPost(deps, { workspaceId: stack.workspaceId, userId: AUTHOR }, { text, accountIds: [stack.accounts.x, stack.accounts.mastodon], variants: {}, media: [], when, zone: 'Europe/Berlin', note: null }, CHANNEL);
-          if (!result.ok) throw new Error(JSON.stringify(result));
-          postIds.push(result.postId);
-        }
-        const deliveries = (await Promise.all(postIds.map((id) => deliveriesOf(stack, id)))).flat();
-        expect(deliveries).toHaveLength(50);
-        // Two extra wake-ups for every delivery, without the singleton key and ahead of the regular jobs
-        // (priority), fetched side by side into the same batches: workers are sure to go for the same
-        // delivery at the same moment, and only the guarded claim keeps it to one attempt.
-        for (const d of deliveries) {
-          for (let i = 0; i < 2; i++) await second.queue.boss.send('publish', { deliveryId: d.id }, { startAfter: d.due_at, priority: 1 });
-        }
+  it(
+    'two Greenlight processes on one database publish a burst of 50 deliveries exactly once each',
+    () =>
+      withStack({}, async (stack) => {
+        const second = await startSecondInstance(stack);
+        try {
+          const deps = engineDeps(stack);
+          await updateWorkspaceSettings(stack.app.db, stack.workspaceId, { approvals_required: 0 });
+          const when = isoIn(3_000); // all fall due together
+          const texts = Array.from({ length: 25 }, (_, i) => `Burst post number ${i + 1}.`);
+          const postIds: string[] = [];
+          for (const text of texts) {
+            const result = await submitPost(
+              deps,
+              { workspaceId: stack.workspaceId, userId: AUTHOR },
+              { text, accountIds: [stack.accounts.x, stack.accounts.mastodon], variants: {}, media: [], when, zone: 'Europe/Berlin', note: null },
+              CHANNEL,
+            );
+            if (!result.ok) throw new Error(JSON.stringify(result));
+            postIds.push(result.postId);
+          }
+          const deliveries = (await Promise.all(postIds.map((id) => deliveriesOf(stack, id)))).flat();
+          expect(deliveries).toHaveLength(50);
+          // Two extra wake-ups for every delivery, without the singleton key and ahead of the regular jobs
+          // (priority), fetched side by side into the same batches: workers are sure to go for the same
+          // delivery at the same moment, and only the guarded claim keeps it to one attempt.
+          for (const d of deliveries) {
+            for (let i = 0; i < 2; i++) await second.queue.boss.send('publish', { deliveryId: d.id }, { startAfter: d.due_at, priority: 1 });
+          }
 
-        await waitUntil(stack, 'every delivery to be published', async () => {
-          const rows = await stack.testDb.db.selectFrom('deliveries').select('state').execute();
-          return rows.length === 50 && rows.every((r) => r.state === 'published');
-        }, 45_000);
-        for (const network of ['x', 'mastodon'] as const) {
-          const posts = stack[network].posts.map((p) => p.text).sort();
-          expect(posts).toEqual([...texts].sort());
+          await waitUntil(
+            stack,
+            'every delivery to be published',
+            async () => {
+              const rows = await stack.testDb.db.selectFrom('deliveries').select('state').execute();
+              return rows.length === 50 && rows.every((r) => r.state === 'published');
+            },
+            45_000,
+          );
+          for (const network of ['x', 'mastodon'] as const) {
+            const posts = stack[network].posts.map((p) => p.text).sort();
+            expect(posts).toEqual([...texts].sort());
+          }
+          const after = await stack.testDb.db.selectFrom('deliveries').select(['id', 'attempts', 'external_id']).execute();
+          expect(after.filter((d) => d.attempts !== 1)).toEqual([]); // claimed once each
+          expect(new Set(after.map((d) => d.external_id)).size).toBe(50);
+          for (const id of postIds) await waitForPost(stack, id, 'published');
+          // One network call per delivery: two wake-ups of one delivery fetched into the same batch once
+          // both got the batch's claim, and Mastodon saw the same Idempotency-Key twice (and the thread
+          // two receipts: issue 6).
+          const creates = stack.mastodon.requests.filter((r) => r.method === 'POST' && r.path === '/api/v1/statuses');
+          expect(creates).toHaveLength(25);
+          // One receipt per delivery, however many workers woke for it.
+          await waitUntil(
+            stack,
+            'the 50 receipts',
+            () => stack.slack.callsTo('chat.postMessage').filter((c) => String(c.args.text).startsWith('Published to')).length >= 50,
+          );
+          await waitForNotifyDrained(stack);
+          expect(stack.slack.callsTo('chat.postMessage').filter((c) => String(c.args.text).startsWith('Published to'))).toHaveLength(50);
+          const published = async (app: typeof second) =>
+            (await app.metrics.deliveries.get()).values.filter((v) => v.labels.outcome === 'published').reduce((n, v) => n + v.value, 0);
+          expect((await published(stack.app)) + (await published(second))).toBe(50);
+        } finally {
+          await second.stop();
         }
-        const after = await stack.testDb.db.selectFrom('deliveries').select(['id', 'attempts', 'external_id']).execute();
-        expect(after.filter((d) => d.attempts !== 1)).toEqual([]); // claimed once each
-        expect(new Set(after.map((d) => d.external_id)).size).toBe(50);
-        for (const id of postIds) await waitForPost(stack, id, 'published');
-        // One network call per delivery: two wake-ups of one delivery fetched into the same batch once
-        // both got the batch's claim, and Mastodon saw the same Idempotency-Key twice (and the thread
-        // two receipts: issue 6).
-        const creates = stack.mastodon.requests.filter((r) => r.method === 'POST' && r.path === '/api/v1/statuses');
-        expect(creates).toHaveLength(25);
-        // One receipt per delivery, however many workers woke for it.
-        await waitUntil(stack, 'the 50 receipts', () => stack.slack.callsTo('chat.postMessage').filter((c) => String(c.args.text).startsWith('Published to')).length >= 50);
-        await waitForNotifyDrained(stack);
-        expect(stack.slack.callsTo('chat.postMessage').filter((c) => String(c.args.text).startsWith('Published to'))).toHaveLength(50);
-        const published = async (app: typeof second) => ((await app.metrics.deliveries.get()).values.filter((v) => v.labels.outcome === 'published').reduce((n, v) => n + v.value, 0));
-        expect((await published(stack.app)) + (await published(second))).toBe(50);
-      } finally {
-        await second.stop();
-      }
-    }), 60_000);
+      }),
+    60_000,
+  );
 });
 
 async function reschedule(stack: Parameters<typeof clickCard>[0], postId: string, when: string): Promise<void> {

@@ -47,7 +47,8 @@ describe.concurrent('delivery engine: per-account rate limits', () => {
       stack.x.failNext({ kind: '429', resetInSeconds: 8 });
       const firstId = await submit(stack, { text: 'The one that hears 429.', networks: ['x'] });
       const limited = await waitUntil(stack, 'the account to be marked limited', () =>
-        stack.testDb.db.selectFrom('account_limits').selectAll().where('account_id', '=', stack.accounts.x).executeTakeFirst());
+        stack.testDb.db.selectFrom('account_limits').selectAll().where('account_id', '=', stack.accounts.x).executeTakeFirst(),
+      );
       expect(tweetCalls(stack)).toBe(1);
 
       const secondId = await submit(stack, { text: 'The one that waits its turn.', networks: ['x'] });
@@ -78,7 +79,9 @@ describe.concurrent('delivery engine: per-account rate limits', () => {
         const created = stack.x.posts.map((p) => p.createdAt.getTime()).sort((a, b) => a - b);
         expect(created.filter((t) => t < freeAt.getTime())).toHaveLength(2);
         expect(created.filter((t) => t >= freeAt.getTime())).toHaveLength(2);
-        const { rows } = await sql<{ n: number }>`SELECT sum(posts)::int AS n FROM account_sends WHERE account_id = ${stack.accounts.x}`.execute(stack.testDb.db);
+        const { rows } = await sql<{ n: number }>`SELECT sum(posts)::int AS n FROM account_sends WHERE account_id = ${stack.accounts.x}`.execute(
+          stack.testDb.db,
+        );
         expect(rows[0]!.n).toBe(102);
       } finally {
         await second.stop();
@@ -100,7 +103,11 @@ describe.concurrent('delivery engine: per-account rate limits', () => {
       const waiting = (await Promise.all(ids.map((id) => deliveryOf(stack, id, 'x')))).find((d) => d.state === 'pending')!;
       expect(waiting.due_at.getTime()).toBe(freeAt.getTime());
       expect(waiting.attempts).toBe(0);
-      const counted = await stack.testDb.db.selectFrom('account_sends').select((eb) => eb.fn.sum<number>('posts').as('posts')).where('account_id', '=', stack.accounts.x).executeTakeFirstOrThrow();
+      const counted = await stack.testDb.db
+        .selectFrom('account_sends')
+        .select((eb) => eb.fn.sum<number>('posts').as('posts'))
+        .where('account_id', '=', stack.accounts.x)
+        .executeTakeFirstOrThrow();
       expect(Number(counted.posts)).toBe(100);
     }));
 });

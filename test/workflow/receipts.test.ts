@@ -31,8 +31,20 @@ describe.concurrent('thread receipts', () => {
       const postId = await scheduledPost(stack, 'Receipts once.');
       // Two events whose receipts wait, with no job of the stack's own to post them.
       await inTransaction(stack.app.db, async (tx) => {
-        const ids = await appendEvents(tx, ['one', 'two'].map((n) => ({ workspaceId: stack.workspaceId, postId, kind: 'changes_requested', actor: MANAGER, data: { comment: `Receipt ${n}.` } })));
-        await addThreadReceipts(tx, ids.map((eventId) => ({ eventId, postId })));
+        const ids = await appendEvents(
+          tx,
+          ['one', 'two'].map((n) => ({
+            workspaceId: stack.workspaceId,
+            postId,
+            kind: 'changes_requested',
+            actor: MANAGER,
+            data: { comment: `Receipt ${n}.` },
+          })),
+        );
+        await addThreadReceipts(
+          tx,
+          ids.map((eventId) => ({ eventId, postId })),
+        );
       });
       stack.slack.setLatency(300); // both runs are inside chat.postMessage at the same time
       const deps = slackDeps(stack);
@@ -47,25 +59,43 @@ describe.concurrent('thread receipts', () => {
       expect(rows.every((r) => r.posted_at !== null)).toBe(true);
     }));
 
-  it('a receipt the chat refuses (429, 5xx, ok:false, a dropped connection) is retried until the chat takes it, and arrives once', () =>
-    withStack({}, async (stack) => {
-      const postId = await scheduledPost(stack, 'Through the outage.');
-      const failures = () => stack.app.metrics.chatPostFailures.get().then((m) => m.values.filter((v) => v.labels.kind === 'receipt').reduce((n, v) => n + v.value, 0));
-      const before = await failures();
-      // The Web API client waits out a 429 and retries a 5xx and a dropped connection itself (2
-      // retries); an `ok:false` answer and a third drop in a row reach the notify job, which fails and
-      // is retried by pg-boss.
-      stack.slack.failNext('chat.postMessage', { status: 429, retryAfterSeconds: 1 });
-      stack.slack.failNext('chat.postMessage', { status: 503, error: 'service_unavailable' });
-      stack.slack.failNext('chat.postMessage', { error: 'fatal_error' });
-      stack.slack.failNext('chat.postMessage', { dropConnection: true, times: 3 });
-      await inTransaction(stack.app.db, (tx) => recordEvent(tx, stack.app.queue, { workspaceId: stack.workspaceId, postId, kind: 'changes_requested', actor: MANAGER, data: { comment: 'Still here.' } }));
-      await waitForReply(stack, postId, 'the receipt after the outage', (t) => t.includes('Still here.'));
-      await waitForNotifyDrained(stack);
-      expect((await threadOf(stack, postId)).filter((t) => t.includes('Still here.'))).toHaveLength(1);
-      expect(stack.slack.callsTo('chat.postMessage').filter((c) => String(c.args.text).includes('Still here.')).map((c) => c.status)).toEqual([429, 503, 200, 0, 0, 0, 200]);
-      expect((await failures()) - before).toBe(2);
-    }), 60_000);
+  it(
+    'a receipt the chat refuses (429, 5xx, ok:false, a dropped connection) is retried until the chat takes it, and arrives once',
+    () =>
+      withStack({}, async (stack) => {
+        const postId = await scheduledPost(stack, 'Through the outage.');
+        const failures = () =>
+          stack.app.metrics.chatPostFailures.get().then((m) => m.values.filter((v) => v.labels.kind === 'receipt').reduce((n, v) => n + v.value, 0));
+        const before = await failures();
+        // The Web API client waits out a 429 and retries a 5xx and a dropped connection itself (2
+        // retries); an `ok:false` answer and a third drop in a row reach the notify job, which fails and
+        // is retried by pg-boss.
+        stack.slack.failNext('chat.postMessage', { status: 429, retryAfterSeconds: 1 });
+        stack.slack.failNext('chat.postMessage', { status: 503, error: 'service_unavailable' });
+        stack.slack.failNext('chat.postMessage', { error: 'fatal_error' });
+        stack.slack.failNext('chat.postMessage', { dropConnection: true, times: 3 });
+        await inTransaction(stack.app.db, (tx) =>
+          recordEvent(tx, stack.app.queue, {
+            workspaceId: stack.workspaceId,
+            postId,
+            kind: 'changes_requested',
+            actor: MANAGER,
+            data: { comment: 'Still here.' },
+          }),
+        );
+        await waitForReply(stack, postId, 'the receipt after the outage', (t) => t.includes('Still here.'));
+        await waitForNotifyDrained(stack);
+        expect((await threadOf(stack, postId)).filter((t) => t.includes('Still here.'))).toHaveLength(1);
+        expect(
+          stack.slack
+            .callsTo('chat.postMessage')
+            .filter((c) => String(c.args.text).includes('Still here.'))
+            .map((c) => c.status),
+        ).toEqual([429, 503, 200, 0, 0, 0, 200]);
+        expect((await failures()) - before).toBe(2);
+      }),
+    60_000,
+  );
 
   it('the notify queue has no retry cap in practice, so a long chat outage only delays receipts', () =>
     withStack({}, async (stack) => {
@@ -79,7 +109,9 @@ describe.concurrent('thread receipts', () => {
       const postId = await scheduledPost(stack, 'Lost job.');
       // An event committed with its receipt row, and its job then lost (deleted by hand).
       await inTransaction(stack.app.db, async (tx) => {
-        const [eventId] = await appendEvents(tx, [{ workspaceId: stack.workspaceId, postId, kind: 'changes_requested', actor: MANAGER, data: { comment: 'Found again.' } }]);
+        const [eventId] = await appendEvents(tx, [
+          { workspaceId: stack.workspaceId, postId, kind: 'changes_requested', actor: MANAGER, data: { comment: 'Found again.' } },
+        ]);
         await addThreadReceipts(tx, [{ eventId: eventId!, postId }]);
       });
       // The sweeper nudges only workspaces whose chat this server runs: Slack here, none without it.
@@ -96,18 +128,24 @@ describe.concurrent('thread receipts', () => {
       // A notify job that failed for good holds the post's key in the strictly ordered queue: the
       // sweeper retries that job rather than adding one that would wait behind it forever.
       await inTransaction(stack.app.db, async (tx) => {
-        const [eventId] = await appendEvents(tx, [{ workspaceId: stack.workspaceId, postId, kind: 'changes_requested', actor: MANAGER, data: { comment: 'Behind a failed job.' } }]);
+        const [eventId] = await appendEvents(tx, [
+          { workspaceId: stack.workspaceId, postId, kind: 'changes_requested', actor: MANAGER, data: { comment: 'Behind a failed job.' } },
+        ]);
         await addThreadReceipts(tx, [{ eventId: eventId!, postId }]);
       });
       // Sent for later, so no worker takes it before it is failed (as if it ran out of retries just now).
       await stack.app.queue.boss.send('notify', { postId }, { singletonKey: postId, startAfter: 3_600 });
-      await sql`UPDATE pgboss.job SET state = 'failed', completed_on = now(), start_after = now() WHERE name = 'notify' AND singleton_key = ${postId} AND state = 'created'`.execute(stack.testDb.db);
+      await sql`UPDATE pgboss.job SET state = 'failed', completed_on = now(), start_after = now() WHERE name = 'notify' AND singleton_key = ${postId} AND state = 'created'`.execute(
+        stack.testDb.db,
+      );
       await sql`UPDATE thread_receipts SET created_at = now() - interval '20 minutes' WHERE post_id = ${postId} AND posted_at IS NULL`.execute(stack.testDb.db);
       expect((await sweep(deps)).receipts).toBe(1);
       await waitForReply(stack, postId, 'the receipt behind the failed job', (t) => t.includes('Behind a failed job.'));
       await waitForNotifyDrained(stack);
       expect((await threadOf(stack, postId)).filter((t) => t.includes('Behind a failed job.'))).toHaveLength(1);
-      const { rows } = await sql<{ state: string }>`SELECT state FROM pgboss.job WHERE name = 'notify' AND singleton_key = ${postId} AND state = 'failed'`.execute(stack.testDb.db);
+      const { rows } = await sql<{
+        state: string;
+      }>`SELECT state FROM pgboss.job WHERE name = 'notify' AND singleton_key = ${postId} AND state = 'failed'`.execute(stack.testDb.db);
       expect(rows).toEqual([]);
     }));
 
@@ -128,7 +166,11 @@ describe.concurrent('thread receipts', () => {
       await dDraft(stack, { text: 'Died after posting on Discord.', accounts: [discordOf(stack).accounts.mastodon], when: 'in 2h' });
       await emu.waitFor(() => dCard(stack), { what: 'the card' });
       await waitForNotifyDrained(stack);
-      const { id: postId } = await stack.app.db.selectFrom('posts').select('id').where('workspace_id', '=', discordOf(stack).workspaceId).executeTakeFirstOrThrow();
+      const { id: postId } = await stack.app.db
+        .selectFrom('posts')
+        .select('id')
+        .where('workspace_id', '=', discordOf(stack).workspaceId)
+        .executeTakeFirstOrThrow();
       const deps = { ...engineDeps(stack), chats: { discord: createDiscordChatPort(new REST({ api: emu.apiBase }).setToken(emu.botToken), stack.app.db) } };
       const { eventId, messageId } = await crashAfterPosting(stack, deps, postId, 'Posted, then the worker died.');
       emu.forgetNonces(); // the lease (10 minutes) outlasts Discord's "few minutes"
@@ -189,7 +231,9 @@ async function scheduledPost(stack: Stack, text: string): Promise<string> {
 /** An event whose receipt waits, with no notify job for it. */
 async function pendingEvent(stack: Stack, postId: string, comment: string): Promise<string> {
   return inTransaction(stack.app.db, async (tx) => {
-    const [eventId] = await appendEvents(tx, [{ workspaceId: (await findPost(stack, postId)).workspace_id, postId, kind: 'changes_requested', actor: MANAGER, data: { comment } }]);
+    const [eventId] = await appendEvents(tx, [
+      { workspaceId: (await findPost(stack, postId)).workspace_id, postId, kind: 'changes_requested', actor: MANAGER, data: { comment } },
+    ]);
     await addThreadReceipts(tx, [{ eventId: eventId!, postId }]);
     return String(eventId);
   });
@@ -213,7 +257,9 @@ async function crashAfterPosting(stack: Stack, deps: WorkflowDeps, postId: strin
 }
 
 async function expireClaim(stack: Stack, eventId: string): Promise<void> {
-  await sql`UPDATE thread_receipts SET claimed_at = now() - make_interval(secs => ${RECEIPT_LEASE_SECONDS + 60}) WHERE event_id = ${eventId}`.execute(stack.testDb.db);
+  await sql`UPDATE thread_receipts SET claimed_at = now() - make_interval(secs => ${RECEIPT_LEASE_SECONDS + 60}) WHERE event_id = ${eventId}`.execute(
+    stack.testDb.db,
+  );
 }
 
 async function receiptRow(stack: Stack, eventId: string) {
@@ -226,4 +272,3 @@ function slackDeps(stack: Stack): WorkflowDeps {
   const client = new webApi.WebClient(stack.slack.botToken, { slackApiUrl: stack.slack.apiUrl });
   return { ...engineDeps(stack), chats: { slack: createSlackChatPort(singleTokenClients(client), stack.app.db) } };
 }
-

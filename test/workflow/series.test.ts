@@ -14,10 +14,16 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => stack?.stop());
 
-const berlin = (at: Date) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
+const berlin = (at: Date) =>
+  new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
 
 async function seriesPosts(text: string) {
-  return stack.testDb.db.selectFrom('posts').select(['id', 'state', 'text', 'publish_at', 'content_hash']).where('text', '=', text).orderBy('publish_at').execute();
+  return stack.testDb.db
+    .selectFrom('posts')
+    .select(['id', 'state', 'text', 'publish_at', 'content_hash'])
+    .where('text', '=', text)
+    .orderBy('publish_at')
+    .execute();
 }
 
 async function submitSeries(text: string, when: string): Promise<string> {
@@ -38,16 +44,33 @@ describe('a recurring post', () => {
     expect(posts[34]!.publish_at.toISOString()).toBe('2027-10-26T07:00:00.000Z');
     expect(posts[35]!.publish_at.toISOString()).toBe('2027-11-02T08:00:00.000Z');
     expect(new Set(posts.map((p) => p.content_hash)).size).toBe(52); // each bound to its own time
-    await waitForReply(stack, headId, 'the series receipt', (t) => t === 'Repeats every week, 52 times: 52 posts, the last on Tue 22 Feb, 9:00 Europe/Berlin. Approving this card approves them all; their receipts come here.');
+    await waitForReply(
+      stack,
+      headId,
+      'the series receipt',
+      (t) =>
+        t ===
+        'Repeats every week, 52 times: 52 posts, the last on Tue 22 Feb, 9:00 Europe/Berlin. Approving this card approves them all; their receipts come here.',
+    );
 
     await approve(stack, headId);
     await waitUntil(stack, 'all scheduled', async () => (await seriesPosts('Weekly tip')).every((p) => p.state === 'scheduled'));
-    const deliveries = await stack.testDb.db.selectFrom('deliveries').innerJoin('posts', 'posts.id', 'deliveries.post_id').select(['deliveries.due_at', 'posts.publish_at']).where('posts.text', '=', 'Weekly tip').execute();
+    const deliveries = await stack.testDb.db
+      .selectFrom('deliveries')
+      .innerJoin('posts', 'posts.id', 'deliveries.post_id')
+      .select(['deliveries.due_at', 'posts.publish_at'])
+      .where('posts.text', '=', 'Weekly tip')
+      .execute();
     expect(deliveries).toHaveLength(52);
     for (const d of deliveries) expect(d.due_at.toISOString()).toBe(d.publish_at.toISOString());
     await waitForReply(stack, headId, 'the series approval', (t) => t === 'The series is approved: 51 more posts are scheduled (every week, 52 times).');
     // Only the head has a card; the followers' approvals are copies bound to their own content hash.
-    const decisions = await stack.testDb.db.selectFrom('decisions').innerJoin('posts', 'posts.id', 'decisions.post_id').select(['decisions.content_hash', 'posts.content_hash as post_hash']).where('posts.text', '=', 'Weekly tip').execute();
+    const decisions = await stack.testDb.db
+      .selectFrom('decisions')
+      .innerJoin('posts', 'posts.id', 'decisions.post_id')
+      .select(['decisions.content_hash', 'posts.content_hash as post_hash'])
+      .where('posts.text', '=', 'Weekly tip')
+      .execute();
     expect(decisions).toHaveLength(52);
     for (const d of decisions) expect(d.content_hash).toBe(d.post_hash);
   }, 60_000);
@@ -55,13 +78,33 @@ describe('a recurring post', () => {
   it('an edit applies to the occurrences not yet started and reopens their review; the next approval covers them again', async () => {
     const headId = (await seriesPosts('Weekly tip'))[0]!.id;
     const deps = engineDeps(stack);
-    const edited = await editPost(deps, { workspaceId: stack.workspaceId, userId: AUTHOR }, headId, { text: 'Weekly tip, revised', accountIds: [stack.accounts.mastodon], variants: {}, media: [], when: '2027-03-02 09:00', zone: 'Europe/Berlin', note: null });
+    const edited = await editPost(deps, { workspaceId: stack.workspaceId, userId: AUTHOR }, headId, {
+      text: 'Weekly tip, revised',
+      accountIds: [stack.accounts.mastodon],
+      variants: {},
+      media: [],
+      when: '2027-03-02 09:00',
+      zone: 'Europe/Berlin',
+      note: null,
+    });
     expect(edited).toEqual({ ok: true, postId: headId });
     const posts = await seriesPosts('Weekly tip, revised');
     expect(posts).toHaveLength(52);
     expect(posts.every((p) => p.state === 'in_review')).toBe(true);
-    expect(await stack.testDb.db.selectFrom('deliveries').innerJoin('posts', 'posts.id', 'deliveries.post_id').select('deliveries.id').where('posts.text', '=', 'Weekly tip, revised').execute()).toEqual([]);
-    await waitForReply(stack, headId, 'the edit receipt', (t) => t === 'The edit applies to the 51 later posts of the series not yet published: they wait for approval again.');
+    expect(
+      await stack.testDb.db
+        .selectFrom('deliveries')
+        .innerJoin('posts', 'posts.id', 'deliveries.post_id')
+        .select('deliveries.id')
+        .where('posts.text', '=', 'Weekly tip, revised')
+        .execute(),
+    ).toEqual([]);
+    await waitForReply(
+      stack,
+      headId,
+      'the edit receipt',
+      (t) => t === 'The edit applies to the 51 later posts of the series not yet published: they wait for approval again.',
+    );
     await approve(stack, headId);
     await waitUntil(stack, 'all scheduled again', async () => (await seriesPosts('Weekly tip, revised')).every((p) => p.state === 'scheduled'));
   }, 60_000);
@@ -71,7 +114,12 @@ describe('a recurring post', () => {
     expect(await cancelPost(engineDeps(stack), { workspaceId: stack.workspaceId, userId: AUTHOR }, headId)).toEqual({ ok: true, message: 'Canceled.' });
     const posts = await seriesPosts('Weekly tip, revised');
     expect(posts.every((p) => p.state === 'canceled')).toBe(true);
-    const states = await stack.testDb.db.selectFrom('deliveries').innerJoin('posts', 'posts.id', 'deliveries.post_id').select('deliveries.state').where('posts.text', '=', 'Weekly tip, revised').execute();
+    const states = await stack.testDb.db
+      .selectFrom('deliveries')
+      .innerJoin('posts', 'posts.id', 'deliveries.post_id')
+      .select('deliveries.state')
+      .where('posts.text', '=', 'Weekly tip, revised')
+      .execute();
     expect(new Set(states.map((s) => s.state))).toEqual(new Set(['skipped']));
     await waitForReply(stack, headId, 'the cancel receipt', (t) => t === 'The rest of the series is canceled too: 51 later posts.');
   }, 60_000);

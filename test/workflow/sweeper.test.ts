@@ -2,7 +2,17 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { sweep } from '../../src/workflow/delivery/sweep.ts';
 import {
-  deliveryOf, engineDeps, isoIn, postToMastodon, postToX, publishJobs, submit, waitForDelivery, waitForPost, waitForReply, withStack,
+  deliveryOf,
+  engineDeps,
+  isoIn,
+  postToMastodon,
+  postToX,
+  publishJobs,
+  submit,
+  waitForDelivery,
+  waitForPost,
+  waitForReply,
+  withStack,
 } from '../helpers/engine.ts';
 
 /**
@@ -22,7 +32,9 @@ describe.concurrent('delivery engine: sweeper', () => {
       const db = stack.testDb.db;
       const deps = engineDeps(stack);
       const staleSeconds = deps.publish.stuckAfterMs / 1000 + 60;
-      await sql`UPDATE deliveries SET state = 'sending', attempts = 1, due_at = now(), sending_started_at = now() - make_interval(secs => ${staleSeconds}) WHERE post_id = ${postId}`.execute(db);
+      await sql`UPDATE deliveries SET state = 'sending', attempts = 1, due_at = now(), sending_started_at = now() - make_interval(secs => ${staleSeconds}) WHERE post_id = ${postId}`.execute(
+        db,
+      );
       await sql`UPDATE posts SET state = 'publishing' WHERE id = ${postId}`.execute(db);
       const xId = await postToX(stack, text);
       const mastodonId = await postToMastodon(stack, text, `${mastodon.id}-0`);

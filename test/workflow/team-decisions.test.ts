@@ -2,7 +2,16 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { APPROVALS, AUTHOR, MANAGER, type Stack } from '../helpers/greenlight.ts';
 import {
-  deliveryOf, threadOf, submit, waitForCardLabel, waitForDelivery, waitForPost, waitForReply, waitUntil, wakeJobNow, withStack,
+  deliveryOf,
+  threadOf,
+  submit,
+  waitForCardLabel,
+  waitForDelivery,
+  waitForPost,
+  waitForReply,
+  waitUntil,
+  wakeJobNow,
+  withStack,
 } from '../helpers/engine.ts';
 
 /**
@@ -45,7 +54,9 @@ async function unconfirmedX(stack: Stack, text: string, timeout: 'timeout_before
 }
 
 function buttonsOf(message: { blocks?: unknown[] }): { label: string; action: string; value: string }[] {
-  const elements = (message.blocks ?? []).flatMap((b) => (b as { elements?: { text?: { text?: string }; action_id?: string; value?: string }[] }).elements ?? []);
+  const elements = (message.blocks ?? []).flatMap(
+    (b) => (b as { elements?: { text?: { text?: string }; action_id?: string; value?: string }[] }).elements ?? [],
+  );
   return elements.filter((e) => e.action_id).map((e) => ({ label: e.text?.text ?? '', action: e.action_id!, value: e.value ?? '' }));
 }
 
@@ -84,7 +95,9 @@ describe.concurrent('delivery engine: the team decides an unknown outcome', () =
       const before = stack.x.requests.length;
 
       // Two people press at once: one answer acts.
-      const presses = await Promise.all([AUTHOR, MANAGER].map((userId) => stack.slack.clickButton({ userId, actionId: 'publish_again', channelId: APPROVALS, messageTs: question.ts })));
+      const presses = await Promise.all(
+        [AUTHOR, MANAGER].map((userId) => stack.slack.clickButton({ userId, actionId: 'publish_again', channelId: APPROVALS, messageTs: question.ts })),
+      );
       expect(presses.map((r) => r.status)).toEqual([200, 200]);
       const d = await waitForDelivery(stack, postId, 'x', 'published');
       await waitForPost(stack, postId, 'published');
@@ -98,6 +111,8 @@ describe.concurrent('delivery engine: the team decides an unknown outcome', () =
       expect(d.external_id).toBe(stack.x.posts[0]!.id);
       expect(d.maybe_sent_at).toBeNull();
       expect((await threadOf(stack, postId)).filter((t) => t.endsWith('asked to retry X.'))).toHaveLength(1);
-      await waitUntil(stack, 'the second press refused', () => [AUTHOR, MANAGER].some((u) => stack.slack.ephemerals(u).some((e) => e.text.includes('X is not waiting for that any more'))));
+      await waitUntil(stack, 'the second press refused', () =>
+        [AUTHOR, MANAGER].some((u) => stack.slack.ephemerals(u).some((e) => e.text.includes('X is not waiting for that any more'))),
+      );
     }));
 });

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  partsOf, submit, waitForCardLabel, waitForDelivery, waitForPost, waitForReply, withStack,
-} from '../helpers/engine.ts';
+import { partsOf, submit, waitForCardLabel, waitForDelivery, waitForPost, waitForReply, withStack } from '../helpers/engine.ts';
 
 /**
  * Threads: each part is stored as it is published, a later attempt continues after the last stored

@@ -56,7 +56,11 @@ function networkEmbed(section: NetworkSection, state: PostState, budget: number)
     title: clip(`${section.label} · ${section.accountName}`, 256),
     description: clip(parts.join('\n\n'), 4096),
     color: COLORS[state],
-    footer: { text: many ? `Thread of ${section.parts.length} parts` : `${single?.count ?? 0}/${single?.limit ?? 0} characters${single && single.count > single.limit ? ' · too long' : ''}` },
+    footer: {
+      text: many
+        ? `Thread of ${section.parts.length} parts`
+        : `${single?.count ?? 0}/${single?.limit ?? 0} characters${single && single.count > single.limit ? ' · too long' : ''}`,
+    },
   };
 }
 
@@ -67,7 +71,10 @@ function detailsEmbed(card: CardView, unix: number): Json {
     fields.push({ name: 'Approvals', value: clip(`${card.approvals.count} of ${card.approvals.required}${who ? ` · ${who}` : ''}`, FIELD_LIMIT) });
   }
   if (card.held.length > 0) {
-    fields.push({ name: 'Held', value: clip(card.held.map((h) => `${h.label} (by ${h.byIds.map((id) => `<@${id}>`).join(', ')}): not published`).join('\n'), FIELD_LIMIT) });
+    fields.push({
+      name: 'Held',
+      value: clip(card.held.map((h) => `${h.label} (by ${h.byIds.map((id) => `<@${id}>`).join(', ')}): not published`).join('\n'), FIELD_LIMIT),
+    });
   }
   if (card.note) fields.push({ name: 'Note for the approver', value: clip(escapeMarkdown(card.note), 500) });
   if (card.lastComment) {
@@ -82,20 +89,24 @@ function detailsEmbed(card: CardView, unix: number): Json {
 function cardButtons(card: CardView): Json[] {
   const rows: Json[] = [];
   if (card.reviewOpen) {
-    rows.push(row([
-      button('Approve', 3, customId(BUTTONS.approve, card.postId, card.contentHash.slice(0, HASH_PREFIX))),
-      button('Request changes', 2, customId(BUTTONS.requestChanges, card.postId)),
-      button('Reject', 4, customId(BUTTONS.reject, card.postId)),
-    ]));
+    rows.push(
+      row([
+        button('Approve', 3, customId(BUTTONS.approve, card.postId, card.contentHash.slice(0, HASH_PREFIX))),
+        button('Request changes', 2, customId(BUTTONS.requestChanges, card.postId)),
+        button('Reject', 4, customId(BUTTONS.reject, card.postId)),
+      ]),
+    );
   }
   if (card.holdable.length > 0) rows.push(row([holdSelect(card)]));
   if (card.authorActionsOpen) {
-    rows.push(row([
-      button('Edit', 2, customId(BUTTONS.edit, card.postId)),
-      button('Reschedule', 2, customId(BUTTONS.reschedule, card.postId)),
-      button('Publish now', 1, customId(BUTTONS.publishNow, card.postId)),
-      button('Cancel', 4, customId(BUTTONS.cancel, card.postId)),
-    ]));
+    rows.push(
+      row([
+        button('Edit', 2, customId(BUTTONS.edit, card.postId)),
+        button('Reschedule', 2, customId(BUTTONS.reschedule, card.postId)),
+        button('Publish now', 1, customId(BUTTONS.publishNow, card.postId)),
+        button('Cancel', 4, customId(BUTTONS.cancel, card.postId)),
+      ]),
+    );
   }
   return rows;
 }
@@ -111,7 +122,9 @@ function holdSelect(card: CardView): Json {
     placeholder: 'Approve, but hold…',
     min_values: 1,
     max_values: card.holdable.length - 1,
-    options: card.holdable.slice(0, 25).map((n) => ({ label: `Hold ${n.label}`, value: n.network, description: `Approve the other networks; ${n.label} is not published` })),
+    options: card.holdable
+      .slice(0, 25)
+      .map((n) => ({ label: `Hold ${n.label}`, value: n.network, description: `Approve the other networks; ${n.label} is not published` })),
   };
 }
 

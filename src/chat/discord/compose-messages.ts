@@ -33,7 +33,9 @@ export function errorStep(draft: Draft, accounts: SocialAccount[], errors: Parti
 
 /** The post went in: where its card is. */
 export function sentMessage(draft: Draft, cardChannelId: string): MessagePayload {
-  const text = draft.postId ? `✅ Saved. The post is back in review on its card in <#${cardChannelId}>.` : `✅ Sent for approval. The card is in <#${cardChannelId}>; its thread will tell you what happens.`;
+  const text = draft.postId
+    ? `✅ Saved. The post is back in review on its card in <#${cardChannelId}>.`
+    : `✅ Sent for approval. The card is in <#${cardChannelId}>; its thread will tell you what happens.`;
   return { content: text, embeds: [], components: [] };
 }
 
@@ -51,10 +53,12 @@ export function expiredMessage(text: string | undefined): MessagePayload {
 function stepMessage(draft: Draft, accounts: SocialAccount[], content: string): MessagePayload {
   const rows: Json[] = [];
   if (accounts.length > 1) rows.push(row([accountSelect(draft, accounts)]));
-  rows.push(row([
-    button(draft.postId ? 'Save and resubmit' : 'Send for approval', 1, customId(BUTTONS.composeSend, draft.id)),
-    button('Edit in the form', 2, customId(BUTTONS.composeReopen, draft.id)),
-  ]));
+  rows.push(
+    row([
+      button(draft.postId ? 'Save and resubmit' : 'Send for approval', 1, customId(BUTTONS.composeSend, draft.id)),
+      button('Edit in the form', 2, customId(BUTTONS.composeReopen, draft.id)),
+    ]),
+  );
   return { content: clip(content), embeds: [preview(draft)], components: rows };
 }
 

@@ -22,10 +22,30 @@ export function composeModal(customId: string, title: string, prefill: Partial<C
       custom_id: customId,
       title,
       components: [
-        textInput('text', 'Text', { paragraph: true, required: true, max: COMPOSE_LIMITS.text, value: prefill.text, description: 'Split a thread (X, Bluesky, Threads, Mastodon) with a line ---' }),
-        textInput('when', 'Publish time', { max: COMPOSE_LIMITS.when, value: prefill.when ?? 'now', description: 'now, next slot, in 2h, tomorrow 9am, fri 17:30, 2026-11-24 09:00' }),
-        textInput('zone', 'Time zone', { required: true, max: COMPOSE_LIMITS.zone, value: prefill.zone, description: 'IANA name such as Europe/Berlin; your next post starts with it' }),
-        textInput('media', 'Image links (optional)', { paragraph: true, max: COMPOSE_LIMITS.media, value: prefill.media?.join('\n'), placeholder: 'https://… one per line' }),
+        textInput('text', 'Text', {
+          paragraph: true,
+          required: true,
+          max: COMPOSE_LIMITS.text,
+          value: prefill.text,
+          description: 'Split a thread (X, Bluesky, Threads, Mastodon) with a line ---',
+        }),
+        textInput('when', 'Publish time', {
+          max: COMPOSE_LIMITS.when,
+          value: prefill.when ?? 'now',
+          description: 'now, next slot, in 2h, tomorrow 9am, fri 17:30, 2026-11-24 09:00',
+        }),
+        textInput('zone', 'Time zone', {
+          required: true,
+          max: COMPOSE_LIMITS.zone,
+          value: prefill.zone,
+          description: 'IANA name such as Europe/Berlin; your next post starts with it',
+        }),
+        textInput('media', 'Image links (optional)', {
+          paragraph: true,
+          max: COMPOSE_LIMITS.media,
+          value: prefill.media?.join('\n'),
+          placeholder: 'https://… one per line',
+        }),
         textInput('note', 'Note for the approver (optional)', { paragraph: true, max: COMPOSE_LIMITS.note, value: prefill.note ?? undefined }),
       ],
     },
@@ -33,10 +53,17 @@ export function composeModal(customId: string, title: string, prefill: Partial<C
 }
 
 /** A one-field form: the comment for Request changes, the reason for Reject, the new time. */
-export function singleFieldModal(customId: string, o: { title: string; label: string; max: number; paragraph?: boolean; placeholder?: string }): InteractionResponse {
+export function singleFieldModal(
+  customId: string,
+  o: { title: string; label: string; max: number; paragraph?: boolean; placeholder?: string },
+): InteractionResponse {
   return {
     type: ResponseType.Modal,
-    data: { custom_id: customId, title: o.title, components: [textInput('value', o.label, { paragraph: o.paragraph ?? true, required: true, max: o.max, placeholder: o.placeholder })] },
+    data: {
+      custom_id: customId,
+      title: o.title,
+      components: [textInput('value', o.label, { paragraph: o.paragraph ?? true, required: true, max: o.max, placeholder: o.placeholder })],
+    },
   };
 }
 

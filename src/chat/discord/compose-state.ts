@@ -2,7 +2,7 @@ import { findDraft, insertDraft, saveDraftInput } from '../../db/compose-drafts.
 import type { Db } from '../../db/database.ts';
 import { isNetwork, type Network } from '../../domain/networks.ts';
 import type { ComposeInput } from '../../workflow/compose.ts';
-import type { Actor } from '../../workflow/deps.ts';
+import type { Actor } from '../../workflow/actor.ts';
 import { lastPostZone } from '../../db/posts.ts';
 import { memberZone } from '../../db/workspaces.ts';
 

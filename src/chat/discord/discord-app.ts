@@ -26,7 +26,9 @@ export async function createDiscordEdge(config: DiscordConfig, log: Logger, metr
   try {
     await rest.get('/users/@me');
   } catch (error) {
-    throw new Error(`Discord refused the bot token (GET /users/@me): ${error instanceof Error ? error.message : String(error)}. Check DISCORD_BOT_TOKEN.`, { cause: error });
+    throw new Error(`Discord refused the bot token (GET /users/@me): ${error instanceof Error ? error.message : String(error)}. Check DISCORD_BOT_TOKEN.`, {
+      cause: error,
+    });
   }
   const release = () => {
     rest.clearHashSweeper();

@@ -74,7 +74,8 @@ async function findDiscordReceipt(rest: REST, ref: ChatMessage, content: string,
     try {
       page = (await rest.get(`/channels/${ref.thread_id}/messages`, { query: new URLSearchParams({ after: since, limit: String(PAGE) }) })) as typeof page;
     } catch (error) {
-      if (error instanceof DiscordAPIError && typeof error.code === 'number' && CANNOT_READ.includes(error.code)) throw new ReceiptLookupUnavailable('Discord', error.message);
+      if (error instanceof DiscordAPIError && typeof error.code === 'number' && CANNOT_READ.includes(error.code))
+        throw new ReceiptLookupUnavailable('Discord', error.message);
       throw error;
     }
     const found = page.find((m) => m.author.id === botId && m.content === content);
@@ -88,7 +89,9 @@ const DIGEST_FILE = 'greenlight-weekly-digest.png';
 
 async function startThread(rest: REST, channelId: string, messageId: string, name: string): Promise<string> {
   try {
-    const thread = (await rest.post(`/channels/${channelId}/messages/${messageId}/threads`, { body: { name, auto_archive_duration: ARCHIVE_MINUTES } })) as { id: string };
+    const thread = (await rest.post(`/channels/${channelId}/messages/${messageId}/threads`, { body: { name, auto_archive_duration: ARCHIVE_MINUTES } })) as {
+      id: string;
+    };
     return thread.id;
   } catch (error) {
     // A retry after the thread was made: a message's thread has the message's id.

@@ -1,7 +1,9 @@
 import type { REST } from '@discordjs/rest';
 import { findOrCreateWorkspace, firstSighting } from '../../db/workspaces.ts';
 import type { Logger } from '../../log.ts';
-import type { Actor, Outcome, WorkflowDeps } from '../../workflow/deps.ts';
+import type { Actor } from '../../workflow/actor.ts';
+import type { WorkflowDeps } from '../../workflow/deps.ts';
+import type { Outcome } from '../../workflow/outcome.ts';
 import { EPHEMERAL, ResponseType, type CommandOption, type DiscordInteraction, type InteractionResponse, type MessagePayload } from './types.ts';
 
 /** What every Discord handler gets: the workflow, the REST client, and who we are. */
@@ -66,7 +68,10 @@ export async function editReply(turn: Turn, payload: MessagePayload): Promise<vo
 /** A new ephemeral message for the actor, through the interaction's webhook (valid 15 minutes). */
 export async function followUp(turn: Turn, content: string): Promise<void> {
   const { applicationId, rest } = turn.edge;
-  await rest.post(`/webhooks/${applicationId}/${turn.interaction.token}`, { body: { content: clip(content), flags: EPHEMERAL, allowed_mentions: { parse: [] } }, auth: false });
+  await rest.post(`/webhooks/${applicationId}/${turn.interaction.token}`, {
+    body: { content: clip(content), flags: EPHEMERAL, allowed_mentions: { parse: [] } },
+    auth: false,
+  });
 }
 
 /** The workflow's answer to a click, to the person who clicked (nothing when it has nothing to say). */

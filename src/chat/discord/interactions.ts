@@ -5,7 +5,7 @@ import { composeReopen, composeSend, composeSubmit, composeTargets } from './han
 import { deliveryButton } from './handlers/delivery.ts';
 import { greenlightCommand } from './handlers/greenlight-command.ts';
 import { postCommand } from './handlers/post-command.ts';
-import { BUTTONS, COMMANDS, MODALS, parseCustomId, type ButtonPrefix, type ModalPrefix } from './ids.ts';
+import { BUTTONS, type COMMANDS, MODALS, parseCustomId, type ButtonPrefix, type ModalPrefix } from './ids.ts';
 import { EPHEMERAL, InteractionType, ResponseType, type DiscordInteraction, type InteractionResponse } from './types.ts';
 
 type Handler = (turn: Turn, args: string[]) => Promise<void>;
@@ -52,7 +52,16 @@ export async function handleInteraction(edge: DiscordEdge, interaction: DiscordI
   try {
     await route(turn);
   } catch (error) {
-    edge.log.error({ err: error, interactionId: interaction.id, type: interaction.type, customId: interaction.data?.custom_id?.slice(0, 100), command: interaction.data?.name }, 'a Discord interaction failed');
+    edge.log.error(
+      {
+        err: error,
+        interactionId: interaction.id,
+        type: interaction.type,
+        customId: interaction.data?.custom_id?.slice(0, 100),
+        command: interaction.data?.name,
+      },
+      'a Discord interaction failed',
+    );
     await apologise(turn).catch((e: unknown) => edge.log.warn({ err: e, interactionId: interaction.id }, 'could not tell the user about the failure'));
   } finally {
     turn.done();
@@ -72,7 +81,10 @@ async function route(turn: Turn): Promise<void> {
   const parsed = parseCustomId(interaction.data?.custom_id ?? '');
   const handler = table && parsed && Object.hasOwn(table, parsed.prefix) && arityFits(parsed) ? table[parsed.prefix] : undefined;
   if (!handler || !parsed) {
-    turn.edge.log.warn({ interactionId: interaction.id, type: interaction.type, customId: interaction.data?.custom_id?.slice(0, 100) }, 'unknown Discord interaction ignored');
+    turn.edge.log.warn(
+      { interactionId: interaction.id, type: interaction.type, customId: interaction.data?.custom_id?.slice(0, 100) },
+      'unknown Discord interaction ignored',
+    );
     return reply(turn, `⚠️ ${UNKNOWN_COMPONENT}`);
   }
   await handler(turn, parsed.args);

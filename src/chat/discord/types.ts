@@ -1,5 +1,5 @@
 /**
- * The parts of Discord's interaction wire format the edge reads (PLATFORMS.md 2.2-2.5). Payloads
+ * The parts of Discord's interaction wire format the edge reads (https://discord.com/developers/docs/interactions/receiving-and-responding). Payloads
  * are parsed from JSON we did not write, so every field is optional until checked.
  */
 export type Json = Record<string, unknown>;

@@ -74,7 +74,12 @@ export function receiptBlocks(receipt: Receipt): KnownBlock[] | undefined {
       type: 'actions',
       elements: receipt.buttons.map((b) =>
         b.kind === 'link'
-          ? { type: 'button' as const, text: { type: 'plain_text' as const, text: b.label }, action_id: `${ACTIONS.openLink}:${b.label}`.slice(0, 255), url: b.url }
+          ? {
+              type: 'button' as const,
+              text: { type: 'plain_text' as const, text: b.label },
+              action_id: `${ACTIONS.openLink}:${b.label}`.slice(0, 255),
+              url: b.url,
+            }
           : button(b.label, b.action, b.value, b.style),
       ),
     },
@@ -84,7 +89,10 @@ export function receiptBlocks(receipt: Receipt): KnownBlock[] | undefined {
 function contextLine(card: CardView): string {
   const unix = Math.floor(card.publishAt.getTime() / 1000);
   const when = `<!date^${unix}^{date_short_pretty} at {time}|${card.publishAt.toISOString()}> (author's zone: ${card.zone})`;
-  const approvals = card.approvals.required > 0 ? ` · ${card.approvals.count} of ${card.approvals.required} approvals${card.approvals.approverIds.length ? ` (${card.approvals.approverIds.map((id) => `<@${id}>`).join(', ')})` : ''}` : '';
+  const approvals =
+    card.approvals.required > 0
+      ? ` · ${card.approvals.count} of ${card.approvals.required} approvals${card.approvals.approverIds.length ? ` (${card.approvals.approverIds.map((id) => `<@${id}>`).join(', ')})` : ''}`
+      : '';
   return `Publish ${when}${approvals}`;
 }
 
@@ -99,7 +107,9 @@ function holdSelect(card: CardView) {
     type: 'static_select' as const,
     action_id: ACTIONS.approveHolding,
     placeholder: { type: 'plain_text' as const, text: 'Approve, but hold…' },
-    options: card.holdable.slice(0, 100).map((n) => ({ text: { type: 'plain_text' as const, text: `Hold ${n.label}` }, value: encodeArgs(card.postId, seen, n.network) })),
+    options: card.holdable
+      .slice(0, 100)
+      .map((n) => ({ text: { type: 'plain_text' as const, text: `Hold ${n.label}` }, value: encodeArgs(card.postId, seen, n.network) })),
   };
 }
 
@@ -108,7 +118,10 @@ function button(text: string, actionId: string, value: string, style?: 'primary'
 }
 
 function quote(text: string): string {
-  return escape(text).split('\n').map((line) => `> ${line}`).join('\n');
+  return escape(text)
+    .split('\n')
+    .map((line) => `> ${line}`)
+    .join('\n');
 }
 
 /** Slack's three control characters; everything else in mrkdwn is shown as typed. */

@@ -28,9 +28,17 @@ export interface ComposePrefill {
 const CHECKBOX_LIMIT = 10;
 
 /** `bestTimes`: the one-line hint under the publish time ("Best times for X: Tue 9:00 (high), …"). */
-export function composeModal(accounts: SocialAccount[], metadata: ComposeMetadata, prefill: ComposePrefill, extras: { bestTimes?: string | undefined } = {}): View {
+export function composeModal(
+  accounts: SocialAccount[],
+  metadata: ComposeMetadata,
+  prefill: ComposePrefill,
+  extras: { bestTimes?: string | undefined } = {},
+): View {
   const networks = [...new Set(accounts.map((a) => a.network))];
-  const options = accounts.map((a) => ({ text: { type: 'plain_text' as const, text: `${NETWORK_LABELS[a.network]} · ${a.display_name}`.slice(0, 75) }, value: a.id }));
+  const options = accounts.map((a) => ({
+    text: { type: 'plain_text' as const, text: `${NETWORK_LABELS[a.network]} · ${a.display_name}`.slice(0, 75) },
+    value: a.id,
+  }));
   const chosen = options.filter((o) => prefill.accountIds?.includes(o.value));
   const targets =
     options.length <= CHECKBOX_LIMIT
@@ -39,11 +47,32 @@ export function composeModal(accounts: SocialAccount[], metadata: ComposeMetadat
   const blocks: KnownBlock[] = [
     input('text', 'Text', textInput({ multiline: true, initial: prefill.text, placeholder: 'What should go out? Separate thread parts with a line ---' })),
     { type: 'input', block_id: 'targets', label: { type: 'plain_text', text: 'Publish to' }, element: targets },
-    input('when', 'Publish time', textInput({ initial: prefill.when ?? 'now', placeholder: 'now, next slot, in 2h, tomorrow 9am, fri 17:30, 2026-11-24 09:00' }), `In your time zone (below). A time in the past or one that does not exist is refused. Repeat: "tue 9:00, every week 10 times".`),
-    ...(extras.bestTimes ? [{ type: 'context' as const, block_id: 'best_times', elements: [{ type: 'plain_text' as const, text: extras.bestTimes.slice(0, 2000) }] }] : []),
+    input(
+      'when',
+      'Publish time',
+      textInput({ initial: prefill.when ?? 'now', placeholder: 'now, next slot, in 2h, tomorrow 9am, fri 17:30, 2026-11-24 09:00' }),
+      `In your time zone (below). A time in the past or one that does not exist is refused. Repeat: "tue 9:00, every week 10 times".`,
+    ),
+    ...(extras.bestTimes
+      ? [{ type: 'context' as const, block_id: 'best_times', elements: [{ type: 'plain_text' as const, text: extras.bestTimes.slice(0, 2000) }] }]
+      : []),
     input('zone', 'Time zone', textInput({ initial: prefill.zone }), 'IANA name, from your Slack profile', false),
-    ...networks.map((n) => input(`variant_${n}`, `${NETWORK_LABELS[n]} version (optional)`, textInput({ multiline: true, initial: prefill.variants?.[n] }), `Used instead of the text above on ${NETWORK_LABELS[n]}.`, false)),
-    input('media', 'Image links (optional)', textInput({ multiline: true, initial: prefill.media?.join('\n'), placeholder: 'https://… one per line' }), undefined, false),
+    ...networks.map((n) =>
+      input(
+        `variant_${n}`,
+        `${NETWORK_LABELS[n]} version (optional)`,
+        textInput({ multiline: true, initial: prefill.variants?.[n] }),
+        `Used instead of the text above on ${NETWORK_LABELS[n]}.`,
+        false,
+      ),
+    ),
+    input(
+      'media',
+      'Image links (optional)',
+      textInput({ multiline: true, initial: prefill.media?.join('\n'), placeholder: 'https://… one per line' }),
+      undefined,
+      false,
+    ),
     input('note', 'Note for the approver (optional)', textInput({ multiline: true, initial: prefill.note ?? undefined }), undefined, false),
   ];
   return {
@@ -101,7 +130,11 @@ export function textInput(o: { multiline?: boolean; initial?: string | undefined
 }
 
 /** A one-field modal: the comment for "Request changes", the reason for "Reject", the new time. */
-export function singleFieldModal(callbackId: string, postId: string, o: { title: string; label: string; submit: string; placeholder?: string; initial?: string; multiline?: boolean }): View {
+export function singleFieldModal(
+  callbackId: string,
+  postId: string,
+  o: { title: string; label: string; submit: string; placeholder?: string; initial?: string; multiline?: boolean },
+): View {
   return {
     type: 'modal',
     callback_id: callbackId,

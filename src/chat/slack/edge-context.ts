@@ -1,6 +1,17 @@
-import type { webApi } from '@slack/bolt';
+import type {
+  AllMiddlewareArgs,
+  BlockAction,
+  BlockButtonAction,
+  SlackActionMiddlewareArgs,
+  SlackCommandMiddlewareArgs,
+  SlackViewMiddlewareArgs,
+  ViewSubmitAction,
+  webApi,
+} from '@slack/bolt';
 import { findOrCreateWorkspace } from '../../db/workspaces.ts';
-import type { Actor, Outcome, WorkflowDeps } from '../../workflow/deps.ts';
+import type { Actor } from '../../workflow/actor.ts';
+import type { WorkflowDeps } from '../../workflow/deps.ts';
+import type { Outcome } from '../../workflow/outcome.ts';
 import { decodeArgs, FORGED_ACTION } from '../../workflow/chat-actions.ts';
 
 /**
@@ -10,6 +21,14 @@ import { decodeArgs, FORGED_ACTION } from '../../workflow/chat-actions.ts';
 export interface SlackEdge {
   deps: WorkflowDeps;
 }
+
+/** A listener in the handler table (handlers.ts): the edge, then what Bolt hands it. */
+export type ActionHandler<A extends BlockAction = BlockButtonAction> = (
+  edge: SlackEdge,
+  args: SlackActionMiddlewareArgs<A> & AllMiddlewareArgs,
+) => Promise<void>;
+export type ViewHandler = (edge: SlackEdge, args: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs) => Promise<void>;
+export type CommandHandler = (edge: SlackEdge, args: SlackCommandMiddlewareArgs & AllMiddlewareArgs) => Promise<void>;
 
 /** The workspace (team) a request came from, and the Enterprise Grid organization it belongs to, if any. */
 export interface RequestTeam {
@@ -48,7 +67,11 @@ export async function actorFor(edge: SlackEdge, team: RequestTeam, userId: strin
 }
 
 /** A refusal goes to the person who clicked, visible only to them, where they clicked. */
-export async function tellUser(client: webApi.WebClient, where: { channelId: string | undefined; userId: string; threadTs?: string }, outcome: Outcome): Promise<void> {
+export async function tellUser(
+  client: webApi.WebClient,
+  where: { channelId: string | undefined; userId: string; threadTs?: string },
+  outcome: Outcome,
+): Promise<void> {
   if (!outcome.message || !where.channelId) return;
   await client.chat.postEphemeral({
     channel: where.channelId,
@@ -68,7 +91,12 @@ export async function userZone(client: webApi.WebClient, userId: string, fallbac
  * A button's arguments (workflow/chat-actions.ts), validated as on Discord; a value Greenlight did not
  * write is refused to the person who clicked, and undefined is returned.
  */
-export async function buttonArgs(client: webApi.WebClient, where: { channelId: string | undefined; userId: string; threadTs?: string }, value: string | undefined, networksFrom?: number): Promise<string[] | undefined> {
+export async function buttonArgs(
+  client: webApi.WebClient,
+  where: { channelId: string | undefined; userId: string; threadTs?: string },
+  value: string | undefined,
+  networksFrom?: number,
+): Promise<string[] | undefined> {
   const args = decodeArgs(value, networksFrom);
   if (!args) await tellUser(client, where, { ok: false, message: FORGED_ACTION });
   return args;

@@ -11,6 +11,9 @@ export const ACTIONS = {
   openLink: 'open_link',
 } as const;
 
+/** The App Home calendar's week buttons (no card's: they are not in the shared vocabulary). */
+export const HOME_WEEK_ACTIONS = { prev: 'home_week_prev', today: 'home_week_today', next: 'home_week_next' } as const;
+
 export const VIEWS = FORMS;
 
 /** block_id of each compose field; validation errors are keyed the same way. */

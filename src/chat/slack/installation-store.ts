@@ -1,7 +1,14 @@
 import type { Installation, InstallationQuery, InstallationStore } from '@slack/bolt';
 import type { TokenCipher } from '../../crypto/token-cipher.ts';
 import type { Db } from '../../db/database.ts';
-import { deleteSlackInstallation, dropSlackUserToken, findSlackInstallation, installationKey, saveSlackInstallation, type SlackTokens } from '../../db/slack-installations.ts';
+import {
+  deleteSlackInstallation,
+  dropSlackUserToken,
+  findSlackInstallation,
+  installationKey,
+  saveSlackInstallation,
+  type SlackTokens,
+} from '../../db/slack-installations.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { findOrCreateWorkspace } from '../../db/workspaces.ts';
 import type { Logger } from '../../log.ts';
@@ -34,9 +41,15 @@ export function createInstallationStore(db: Db, cipher: TokenCipher, log: Logger
   const cache = createTtlCache<Installation>(cacheOptions);
   return {
     async storeInstallation(installation) {
-      const key = installationKey({ teamId: installation.team?.id, enterpriseId: installation.enterprise?.id, isEnterpriseInstall: installation.isEnterpriseInstall === true });
+      const key = installationKey({
+        teamId: installation.team?.id,
+        enterpriseId: installation.enterprise?.id,
+        isEnterpriseInstall: installation.isEnterpriseInstall === true,
+      });
       await inTransaction(db, async (tx) => {
-        const workspace = installation.team ? await findOrCreateWorkspace(tx, 'slack', installation.team.id, { name: installation.team.name, enterpriseId: installation.enterprise?.id }) : undefined;
+        const workspace = installation.team
+          ? await findOrCreateWorkspace(tx, 'slack', installation.team.id, { name: installation.team.name, enterpriseId: installation.enterprise?.id })
+          : undefined;
         await saveSlackInstallation(tx, cipher, {
           key,
           teamId: installation.team?.id,

@@ -1,6 +1,7 @@
 import type { HTTPReceiverOptions, InstallationStore } from '@slack/bolt';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../../config/load.ts';
+import { html, sendPage } from '../../http/page.ts';
 import type { Logger } from '../../log.ts';
 
 type OAuthSlack = Extract<NonNullable<Config['slack']>, { mode: 'oauth' }>;
@@ -17,7 +18,13 @@ export const REDIRECT_PATH = '/slack/oauth_redirect';
  * back to the same browser), /slack/oauth_redirect exchanges the code (oauth.v2.access) and saves the
  * installation in our store.
  */
-export function oauthReceiverOptions(slack: OAuthSlack, store: InstallationStore, publicUrl: string, stateSecret: string, log: Logger): Partial<HTTPReceiverOptions> {
+export function oauthReceiverOptions(
+  slack: OAuthSlack,
+  store: InstallationStore,
+  publicUrl: string,
+  stateSecret: string,
+  log: Logger,
+): Partial<HTTPReceiverOptions> {
   return {
     clientId: slack.clientId,
     clientSecret: slack.clientSecret,
@@ -39,26 +46,44 @@ export function oauthReceiverOptions(slack: OAuthSlack, store: InstallationStore
           const orgWide = installation.isEnterpriseInstall === true;
           const id = (orgWide ? installation.enterprise?.id : installation.team?.id) ?? '';
           if (!slack.allowedTeams || slack.allowedTeams.includes(id)) return true;
-          log.warn({ [orgWide ? 'enterpriseId' : 'teamId']: id }, `a Slack install from ${orgWide ? 'an organization' : 'a workspace'} not in SLACK_ALLOWED_TEAMS was refused`);
-          page(res, 403, 'Install refused', `This Greenlight serves only the workspaces its operator lists. Ask them to add ${orgWide ? 'organization' : 'team'} ${escapeHtml(id)} to SLACK_ALLOWED_TEAMS, then install again.`);
+          log.warn(
+            { [orgWide ? 'enterpriseId' : 'teamId']: id },
+            `a Slack install from ${orgWide ? 'an organization' : 'a workspace'} not in SLACK_ALLOWED_TEAMS was refused`,
+          );
+          sendPage(
+            res,
+            403,
+            'Install refused',
+            html`<p>This Greenlight serves only the workspaces its operator lists. Ask them to add ${orgWide ? 'organization' : 'team'} ${id} to SLACK_ALLOWED_TEAMS, then install again.</p>`,
+          );
           return false;
         },
         success: (installation, _options, _req, res) => {
-          const next = 'Invite @Greenlight to your approvals channel, then run <code>/greenlight settings approvals_channel=#approvals</code> there.';
+          const next = html`Invite @Greenlight to your approvals channel, then run <code>/greenlight settings approvals_channel=#approvals</code> there.`;
           if (installation.isEnterpriseInstall === true) {
             // Slack adds an org-wide app to no workspace by itself: the org's admins pick them.
-            const name = escapeHtml(installation.enterprise?.name ?? 'your organization');
-            page(res, 200, 'Greenlight is installed', `Greenlight is installed for ${name}. An org admin now adds it to the workspaces that use it (in Slack's admin pages, under Integrations → Installed apps). In each: ${next}`);
+            const name = installation.enterprise?.name ?? 'your organization';
+            sendPage(
+              res,
+              200,
+              'Greenlight is installed',
+              html`<p>Greenlight is installed for ${name}. An org admin now adds it to the workspaces that use it (in Slack's admin pages, under Integrations → Installed apps). In each: ${next}</p>`,
+            );
             return;
           }
           const name = installation.team?.name ?? 'your workspace';
-          page(res, 200, 'Greenlight is installed', `Greenlight is installed in ${name}. ${next}`);
+          sendPage(res, 200, 'Greenlight is installed', html`<p>Greenlight is installed in ${name}. ${next}</p>`);
         },
         failure: (error, _options, _req: IncomingMessage, res: ServerResponse) => {
           // Slack's error code (invalid_code, access_denied, a stale state); never a token or the code itself.
           const reason = (error as { code?: string; data?: { error?: string } }).data?.error ?? (error as { code?: string }).code ?? 'unknown';
           log.warn({ reason }, 'a Slack install did not finish');
-          page(res, 400, 'Install not finished', `The Slack install did not finish (${escapeHtml(reason)}). Start again from <a href="${INSTALL_PATH}">${INSTALL_PATH}</a>.`);
+          sendPage(
+            res,
+            400,
+            'Install not finished',
+            html`<p>The Slack install did not finish (${reason.slice(0, 100)}). Start again from <a href="${INSTALL_PATH}">${INSTALL_PATH}</a>.</p>`,
+          );
         },
       },
     },
@@ -68,13 +93,4 @@ export function oauthReceiverOptions(slack: OAuthSlack, store: InstallationStore
 /** Slack's consent page sits beside its Web API: https://slack.com/api/ → https://slack.com/oauth/v2/authorize. */
 export function authorizationUrl(apiUrl: string): string {
   return new URL('../oauth/v2/authorize', apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`).toString();
-}
-
-function page(res: ServerResponse, status: number, title: string, body: string): void {
-  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(`<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1><p>${body}</p></body></html>`);
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

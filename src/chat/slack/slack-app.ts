@@ -4,27 +4,22 @@ import type { Config } from '../../config/load.ts';
 import type { TokenCipher } from '../../crypto/token-cipher.ts';
 import type { Db } from '../../db/database.ts';
 import { firstSighting } from '../../db/workspaces.ts';
+import { SECURITY_HEADERS } from '../../http/page.ts';
 import type { Mount } from '../../http/server.ts';
 import { inRequest, type Logger } from '../../log.ts';
 import type { Metrics } from '../../metrics.ts';
 import type { WorkflowDeps } from '../../workflow/deps.ts';
 import { boltLogger } from './bolt-logger.ts';
 import type { SlackEdge } from './edge-context.ts';
-import { ACTIONS } from './ids.ts';
-import { registerAppHome } from './listeners/app-home.ts';
-import { registerAuthorActions } from './listeners/author-actions.ts';
-import { registerComposeView } from './listeners/compose-view.ts';
-import { registerDeliveryActions } from './listeners/delivery-actions.ts';
-import { registerGreenlightCommand } from './listeners/greenlight-command.ts';
-import { registerPostCommand } from './listeners/post-command.ts';
-import { registerReviewActions } from './listeners/review-actions.ts';
+import { KNOWN_ACTIONS, registerHandlers } from './handlers.ts';
+import { registerAppHomeOpened } from './listeners/app-home.ts';
 import { registerUninstall } from './listeners/uninstall.ts';
 import { createInstallationStore } from './installation-store.ts';
 import { tellNotInstalled } from './not-installed.ts';
 import { oauthReceiverOptions } from './oauth-install.ts';
+import { bindToOwnTeam, fromTheFuture, type OwnTeam } from './request-guards.ts';
 import { createSlackChatPort } from './slack-chat-port.ts';
 import { installedClients, singleTokenClients } from './workspace-clients.ts';
-import { HOME_WEEK_ACTIONS } from './listeners/app-home.ts';
 
 type SlackConfig = NonNullable<Config['slack']>;
 
@@ -52,10 +47,20 @@ export async function createSlackEdge(config: SlackConfig, ctx: SlackEdgeContext
   const logger = boltLogger(slackLog);
   const clientOptions = { slackApiUrl: config.apiUrl, retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 5_000 } };
   const store = config.mode === 'oauth' ? createInstallationStore(ctx.db, ctx.cipher, slackLog) : undefined;
-  const oauth = config.mode === 'oauth' ? oauthReceiverOptions(config, store!, ctx.publicUrl, config.stateSecret ?? requireStateSecret(ctx.stateSecret), slackLog) : {};
+  const oauth =
+    config.mode === 'oauth' ? oauthReceiverOptions(config, store!, ctx.publicUrl, config.stateSecret ?? requireStateSecret(ctx.stateSecret), slackLog) : {};
   const receiver =
     config.mode !== 'socket'
-      ? new HTTPReceiver({ signingSecret: config.signingSecret, endpoints: '/slack/events', processBeforeResponse: false, bodyLimit: BODY_LIMIT_BYTES, logger, unhandledRequestTimeoutMillis: 3001, unhandledRequestHandler: unacknowledged(slackLog), ...oauth })
+      ? new HTTPReceiver({
+          signingSecret: config.signingSecret,
+          endpoints: '/slack/events',
+          processBeforeResponse: false,
+          bodyLimit: BODY_LIMIT_BYTES,
+          logger,
+          unhandledRequestTimeoutMillis: 3001,
+          unhandledRequestHandler: unacknowledged(slackLog),
+          ...oauth,
+        })
       : undefined;
   const app = new App({
     ...(config.mode === 'oauth' ? {} : { token: config.botToken }),
@@ -68,9 +73,15 @@ export async function createSlackEdge(config: SlackConfig, ctx: SlackEdgeContext
   try {
     await app.init();
   } catch (error) {
-    throw new Error(`Slack refused the bot token (auth.test): ${error instanceof Error ? error.message : String(error)}. Check SLACK_BOT_TOKEN.`, { cause: error });
+    throw new Error(`Slack refused the bot token (auth.test): ${error instanceof Error ? error.message : String(error)}. Check SLACK_BOT_TOKEN.`, {
+      cause: error,
+    });
   }
-  const clients = receiver?.installer ? installedClients((source) => receiver.installer!.authorize(source), { ...clientOptions, logger }) : singleTokenClients(app.client);
+  // One bot token: only its own team (and organization) is served (multi-workspace mode checks installs).
+  const own = config.mode === 'oauth' ? undefined : await ownTeam(app, config.botToken);
+  const clients = receiver?.installer
+    ? installedClients((source) => receiver.installer!.authorize(source), { ...clientOptions, logger })
+    : singleTokenClients(app.client);
 
   return {
     port: (db: WorkflowDeps['db']) => createSlackChatPort(clients, db),
@@ -78,10 +89,12 @@ export async function createSlackEdge(config: SlackConfig, ctx: SlackEdgeContext
       const edge: SlackEdge = { deps };
       // Socket Mode has no HTTP request: each event is a request of its own (HTTP keeps the server's id).
       app.use(({ next }) => inRequest(next));
+      if (own) app.use(bindToOwnTeam(own, slackLog) as never);
       app.use(acknowledgeFirst);
       app.use(dedupe(deps, slackLog));
       app.use(acknowledgeUnknownActions(slackLog));
-      for (const register of [registerPostCommand, registerComposeView, registerReviewActions, registerAuthorActions, registerDeliveryActions, registerGreenlightCommand, registerAppHome]) register(app, edge);
+      registerHandlers(app, edge);
+      registerAppHomeOpened(app, edge);
       if (store) registerUninstall(app, store);
       app.error(async ({ error, body }: { error: { code?: string }; body: unknown }) => {
         if (store && error.code === ErrorCode.AuthorizationError) return tellNotInstalled(body, ctx.publicUrl, slackLog);
@@ -95,7 +108,12 @@ export async function createSlackEdge(config: SlackConfig, ctx: SlackEdgeContext
       const listener = receiver.requestListener;
       const timed = (req: IncomingMessage, res: ServerResponse) => {
         // Only Slack's requests count as interactions, not a person's visit to the install pages.
-        if (!req.url?.startsWith('/slack/events')) return listener(req, res);
+        if (!req.url?.startsWith('/slack/events')) {
+          // The install pages are a browser's: the same security headers as every page Greenlight serves.
+          for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+          return listener(req, res);
+        }
+        if (fromTheFuture(req, res, slackLog)) return;
         const started = process.hrtime.bigint();
         res.once('finish', () => ctx.metrics.interactionAck.observe({ chat: 'slack', kind: 'http' }, Number(process.hrtime.bigint() - started) / 1e9));
         listener(req, res);
@@ -103,6 +121,13 @@ export async function createSlackEdge(config: SlackConfig, ctx: SlackEdgeContext
       return { mounts: [{ prefix: '/slack', listener: timed }], stop: async () => {} };
     },
   };
+}
+
+/** The bot token's team and Enterprise Grid organization, from auth.test. */
+async function ownTeam(app: App, token: string): Promise<OwnTeam> {
+  const auth = await app.client.auth.test({ token });
+  if (!auth.team_id) throw new Error('Slack answered auth.test without a team id: check SLACK_BOT_TOKEN.');
+  return { teamId: auth.team_id, enterpriseId: auth.enterprise_id || undefined };
 }
 
 /** The development state secret is generated at start, so it is only known here, not when config loads. */
@@ -151,9 +176,6 @@ function unacknowledged(log: Logger) {
     }
   };
 }
-
-// The App Home's week buttons are no card's: they live in listeners/app-home.ts.
-const KNOWN_ACTIONS = new Set<string>([...Object.values(ACTIONS), ...Object.values(HOME_WEEK_ACTIONS)]);
 
 /**
  * A click on a button this version does not know (an old card after an upgrade, a forged payload) is

@@ -18,7 +18,12 @@ export function createSlackChatPort(clients: WorkspaceClients, db: Db): ChatPort
   const clientFor = (workspace: Workspace) => clients.forWorkspace(workspace);
   return {
     async postCard(workspace: Workspace, channelId: string, card: CardView) {
-      const res = await (await clientFor(workspace)).chat.postMessage({ channel: channelId, text: cardFallback(card), blocks: cardBlocks(card), unfurl_links: false });
+      const res = await (await clientFor(workspace)).chat.postMessage({
+        channel: channelId,
+        text: cardFallback(card),
+        blocks: cardBlocks(card),
+        unfurl_links: false,
+      });
       const ts = res.ts!;
       return { channelId: res.channel ?? channelId, messageId: ts, threadId: ts };
     },
@@ -32,7 +37,14 @@ export function createSlackChatPort(clients: WorkspaceClients, db: Db): ChatPort
       // Slack's chat.postMessage has no idempotency key: the receipt's key rides in the message's
       // metadata, so a worker taking over a dead one's claim can find it in the thread (findReceipt).
       const metadata = { event_type: RECEIPT_EVENT, event_payload: { key } };
-      const res = await (await clientFor(workspace)).chat.postMessage({ channel: ref.channel_id, thread_ts: ref.thread_id, text: receipt.text, ...(blocks ? { blocks } : {}), metadata, unfurl_links: false });
+      const res = await (await clientFor(workspace)).chat.postMessage({
+        channel: ref.channel_id,
+        thread_ts: ref.thread_id,
+        text: receipt.text,
+        ...(blocks ? { blocks } : {}),
+        metadata,
+        unfurl_links: false,
+      });
       return res.ts!;
     },
     findReceipt: async (workspace, ref, _receipt, key, after) => findSlackReceipt(await clientFor(workspace), ref, key, after),
@@ -59,14 +71,23 @@ async function findSlackReceipt(client: WebClient, ref: ChatMessage, key: string
   do {
     let page: webApi.ConversationsRepliesResponse;
     try {
-      page = await client.conversations.replies({ channel: ref.channel_id, ts: ref.thread_id, oldest: after, include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}) });
+      page = await client.conversations.replies({
+        channel: ref.channel_id,
+        ts: ref.thread_id,
+        oldest: after,
+        include_all_metadata: true,
+        limit: 200,
+        ...(cursor ? { cursor } : {}),
+      });
     } catch (error) {
       const code = (error as { data?: { error?: string } }).data?.error;
       if (code && CANNOT_READ.includes(code)) throw new ReceiptLookupUnavailable('Slack', code);
       throw error;
     }
     // The client types event_payload as {}: it is our own object, { key }.
-    const found = page.messages?.find((m) => m.metadata?.event_type === RECEIPT_EVENT && (m.metadata.event_payload as { key?: string } | undefined)?.key === key);
+    const found = page.messages?.find(
+      (m) => m.metadata?.event_type === RECEIPT_EVENT && (m.metadata.event_payload as { key?: string } | undefined)?.key === key,
+    );
     if (found) return found.ts;
     cursor = page.response_metadata?.next_cursor || undefined;
   } while (cursor);

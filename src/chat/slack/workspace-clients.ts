@@ -32,7 +32,10 @@ export function installedClients(authorize: InstallAuthorize, options: webApi.We
   return {
     async forWorkspace(workspace) {
       const { key, botToken } = await installationToken(authorize, workspace);
-      if (!botToken) throw new Error(`the Slack installation of team ${workspace.external_id} (workspace ${workspace.id}) has no bot token: reinstall from $PUBLIC_URL/slack/install`);
+      if (!botToken)
+        throw new Error(
+          `the Slack installation of team ${workspace.external_id} (workspace ${workspace.id}) has no bot token: reinstall from $PUBLIC_URL/slack/install`,
+        );
       const kept = cache.get(key);
       if (kept?.token === botToken) return kept.client;
       const client = new webApi.WebClient(botToken, options);

@@ -25,11 +25,23 @@ export async function accountNeedsReconnect(deps: WorkflowDeps, account: SocialA
  * were held, or undefined when the account was already marked: someone else has prompted for it, so
  * the caller does not prompt again (one prompt per account, not per delivery).
  */
-export async function holdAccount(tx: Tx, deps: WorkflowDeps, account: Pick<SocialAccount, 'id' | 'workspace_id'>, reason: string, except?: string): Promise<number | undefined> {
+export async function holdAccount(
+  tx: Tx,
+  deps: WorkflowDeps,
+  account: Pick<SocialAccount, 'id' | 'workspace_id'>,
+  reason: string,
+  except?: string,
+): Promise<number | undefined> {
   if (!(await markNeedsReconnect(tx, account.id, reason))) return undefined;
   const rows = await holdDeliveries(tx, { accountId: account.id, except });
   for (const d of rows) {
-    await recordEvent(tx, deps.queue, { workspaceId: account.workspace_id, postId: d.post_id, deliveryId: d.id, kind: 'account_needs_reconnect', data: { network: d.network, reason } });
+    await recordEvent(tx, deps.queue, {
+      workspaceId: account.workspace_id,
+      postId: d.post_id,
+      deliveryId: d.id,
+      kind: 'account_needs_reconnect',
+      data: { network: d.network, reason },
+    });
   }
   return rows.length;
 }
@@ -47,11 +59,16 @@ async function promptAdmins(deps: WorkflowDeps, account: SocialAccount, reason: 
   if (!workspace || !chat) return;
   const people = [...new Set([account.connected_by, ...(await adminIds(deps.db, workspace.id))])];
   const label = NETWORK_LABELS[account.network];
-  const waiting = held === 0 ? 'No scheduled post is waiting for it.' : `${held} scheduled ${held === 1 ? 'post waits' : 'posts wait'} until then (nothing is deleted).`;
+  const waiting =
+    held === 0 ? 'No scheduled post is waiting for it.' : `${held} scheduled ${held === 1 ? 'post waits' : 'posts wait'} until then (nothing is deleted).`;
   const link = deps.stateSecret ? ` Reconnect: ${reconnectLink(deps, account)}` : ` Reconnect with \`/greenlight connect ${account.network}\`.`;
   for (const person of people) {
     try {
-      await chat.announce(workspace, person, `${label} account ${account.display_name} needs a reconnect: ${/[.!?]$/.test(reason.trim()) ? reason.trim() : `${reason.trim()}.`} ${waiting}${link}`);
+      await chat.announce(
+        workspace,
+        person,
+        `${label} account ${account.display_name} needs a reconnect: ${/[.!?]$/.test(reason.trim()) ? reason.trim() : `${reason.trim()}.`} ${waiting}${link}`,
+      );
     } catch (err) {
       deps.log.warn({ err, workspaceId: workspace.id, accountId: account.id }, 'could not send the reconnect prompt to an admin');
     }

@@ -34,7 +34,6 @@ export async function resumeAfterReconnect(tx: Tx, deps: WorkflowDeps, account: 
       await recordEvent(tx, deps.queue, { ...event, kind: 'account_reconnected', data: { ...event.data, retry: true } });
       outcome.waiting += 1;
     } else if (workspace.paused_at) {
-      continue; // the brake holds it; /greenlight resume lets it go
     } else if (now.getTime() - d.due_at.getTime() > LATE_AFTER_MS) {
       await recordEvent(tx, deps.queue, { ...event, kind: 'delivery_late', data: { ...event.data, dueAt: d.due_at.toISOString() } });
       outcome.late += 1;

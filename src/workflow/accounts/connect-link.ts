@@ -8,7 +8,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { SocialAccount } from '../../db/schema.ts';
 import { isNetwork, type Network } from '../../domain/networks.ts';
-import type { Actor } from '../deps.ts';
+import type { Actor } from '../actor.ts';
 import { createState, verifyState } from '../../crypto/signed-state.ts';
 
 /** A link answered to `/greenlight connect` in chat: the person has it in front of them. */

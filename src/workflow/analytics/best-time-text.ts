@@ -13,7 +13,8 @@ export async function bestTimeText(deps: Pick<WorkflowDeps, 'db' | 'now'>, works
   const known = NETWORKS.filter(hasBestTimes);
   if (choice && !(isNetwork(choice) && hasBestTimes(choice))) return `I don't know the network "${choice.slice(0, 40)}". Try one of: ${known.join(', ')}.`;
   const networks = choice ? [choice as Network] : await bestTimeNetworks(deps, workspaceId);
-  if (networks.length === 0) return 'No accounts are connected yet, so there is no history to learn from. Ask for one network (`/greenlight besttime x`) to see its default times.';
+  if (networks.length === 0)
+    return 'No accounts are connected yet, so there is no history to learn from. Ask for one network (`/greenlight besttime x`) to see its default times.';
   const results = await bestTimesFor(deps, workspaceId, networks);
   return results.map(describe).join('\n\n');
 }
@@ -33,10 +34,16 @@ function detail(slot: Slot, result: BestTimes): string {
 }
 
 /** "Best times for X: Tue 9:00 (high), Wed 12:00 (low), Thu 9:00 (default) · Mastodon: …", in `zone` (the author's). */
-export async function bestTimeHint(deps: Pick<WorkflowDeps, 'db' | 'now'>, workspaceId: string, networks: Network[], zone: string): Promise<string | undefined> {
+export async function bestTimeHint(
+  deps: Pick<WorkflowDeps, 'db' | 'now'>,
+  workspaceId: string,
+  networks: Network[],
+  zone: string,
+): Promise<string | undefined> {
   const results = await bestTimesFor(deps, workspaceId, [...new Set(networks)]);
   if (results.length === 0) return undefined;
-  const one = (r: BestTimes) => `${NETWORK_LABELS[r.network]}: ${r.slots.map((s) => `${when(s.at, zone, 'ccc H:mm')} (${s.source === 'default' ? 'default' : s.confidence})`).join(', ')}`;
+  const one = (r: BestTimes) =>
+    `${NETWORK_LABELS[r.network]}: ${r.slots.map((s) => `${when(s.at, zone, 'ccc H:mm')} (${s.source === 'default' ? 'default' : s.confidence})`).join(', ')}`;
   return `Best times for ${results.map(one).join(' · ')}. Your zone; details: /greenlight besttime`;
 }
 

@@ -47,7 +47,10 @@ export async function handleMetricsBatch(deps: WorkflowDeps, jobs: MetricsJobRun
   await Promise.all(
     [...groups.values()].map((group) =>
       collectGroup(deps, group, signal).catch((error: unknown) => {
-        deps.log.error({ err: error, network: group[0]!.target.network, deliveryIds: group.map((w) => w.target.deliveryId) }, 'collecting metrics failed; the jobs will retry');
+        deps.log.error(
+          { err: error, network: group[0]!.target.network, deliveryIds: group.map((w) => w.target.deliveryId) },
+          'collecting metrics failed; the jobs will retry',
+        );
         failed.push(...group.map((w) => w.job.id));
       }),
     ),
@@ -67,7 +70,10 @@ async function collectGroup(deps: WorkflowDeps, group: Work[], signal: AbortSign
     if (!(error instanceof NetworkError)) throw error;
     return onNetworkError(deps, group, error);
   }
-  await store(deps, group.map((w) => ({ target: w.target, slot: w.job.data.slot, metrics: answered.get(w.target.externalId) })));
+  await store(
+    deps,
+    group.map((w) => ({ target: w.target, slot: w.job.data.slot, metrics: answered.get(w.target.externalId) })),
+  );
 }
 
 async function onNetworkError(deps: WorkflowDeps, group: Work[], error: NetworkError): Promise<void> {
@@ -79,11 +85,17 @@ async function onNetworkError(deps: WorkflowDeps, group: Work[], error: NetworkE
     const attempt = Math.max(...again.map((w) => w.job.data.attempt));
     const at = nextAttemptAt(deps.now(), attempt, deps.publish, Math.random(), error.retryAt);
     deps.log.info({ ...context, retryAt: at.toISOString() }, 'metrics lookup failed; trying again later');
-    await deps.queue.sendMetrics(deps.db, again.map(({ job }) => ({ deliveryId: job.data.deliveryId, slot: job.data.slot, attempt: job.data.attempt + 1, at })));
+    await deps.queue.sendMetrics(
+      deps.db,
+      again.map(({ job }) => ({ deliveryId: job.data.deliveryId, slot: job.data.slot, attempt: job.data.attempt + 1, at })),
+    );
   }
   if (giveUp.length > 0) {
     deps.log.warn(context, 'metrics lookup gave up; stored as not reported');
-    await store(deps, giveUp.map((w) => ({ target: w.target, slot: w.job.data.slot, metrics: undefined })));
+    await store(
+      deps,
+      giveUp.map((w) => ({ target: w.target, slot: w.job.data.slot, metrics: undefined })),
+    );
   }
 }
 

@@ -31,5 +31,9 @@ export async function recordMeasurements(tx: Executor, queue: Queue, rows: Metri
     },
   }));
   const ids = await appendEvents(tx, events);
-  await fanOutAllToWebhooks(tx, queue, events.map((event, i) => ({ id: ids[i]!, workspaceId: event.workspaceId, kind: event.kind })));
+  await fanOutAllToWebhooks(
+    tx,
+    queue,
+    events.map((event, i) => ({ id: ids[i]!, workspaceId: event.workspaceId, kind: event.kind })),
+  );
 }

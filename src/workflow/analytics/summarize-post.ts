@@ -21,7 +21,12 @@ export async function summarizeIfComplete(deps: Pick<WorkflowDeps, 'db' | 'queue
     const readings = (await readingsAt(tx, post.id, SUMMARY_SLOT)).filter((r) => deps.adapters[r.network]?.metrics);
     if (readings.length === 0 || readings.some((r) => r.row === undefined)) return false;
     const entries = readings.map((r) => summaryEntry(r.network, r.row)).sort((a, b) => NETWORKS.indexOf(a.network) - NETWORKS.indexOf(b.network));
-    await recordEvent(tx, deps.queue, { workspaceId: post.workspaceId, postId: post.id, kind: SUMMARY_EVENT, data: { entries, best: bestNetwork(entries) ?? null } });
+    await recordEvent(tx, deps.queue, {
+      workspaceId: post.workspaceId,
+      postId: post.id,
+      kind: SUMMARY_EVENT,
+      data: { entries, best: bestNetwork(entries) ?? null },
+    });
     return true;
   });
 }

@@ -49,7 +49,9 @@ export function summaryText(entries: SummaryEntry[], best: BestNetwork | undefin
     unitsSaid = true;
     return `${label} ${number.format(e.impressions)} impressions · ${number.format(e.engagements)} engagements`;
   });
-  const verdict = best ? ` Best: ${NETWORK_LABELS[best.network]} (${best.basis === 'rate' ? `${(best.value * 100).toFixed(1)}% engagement rate` : `${number.format(best.value)} engagements`}).` : '';
+  const verdict = best
+    ? ` Best: ${NETWORK_LABELS[best.network]} (${best.basis === 'rate' ? `${(best.value * 100).toFixed(1)}% engagement rate` : `${number.format(best.value)} engagements`}).`
+    : '';
   return `After 24 hours: ${parts.join('; ')}.${verdict}`;
 }
 
@@ -57,9 +59,18 @@ export function summaryText(entries: SummaryEntry[], best: BestNetwork | undefin
 export function summaryFromEventData(data: Record<string, unknown>): string {
   const num = (v: unknown) => (typeof v === 'number' ? v : null);
   const entries = (Array.isArray(data.entries) ? data.entries : [])
-    .filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null && typeof (e as Record<string, unknown>).network === 'string' && isNetwork(String((e as Record<string, unknown>).network)))
+    .filter(
+      (e): e is Record<string, unknown> =>
+        typeof e === 'object' &&
+        e !== null &&
+        typeof (e as Record<string, unknown>).network === 'string' &&
+        isNetwork(String((e as Record<string, unknown>).network)),
+    )
     .map((e): SummaryEntry => ({ network: e.network as Network, impressions: num(e.impressions), engagements: num(e.engagements) }));
   const b = data.best as Record<string, unknown> | null | undefined;
-  const best = b && typeof b.network === 'string' && isNetwork(b.network) && typeof b.value === 'number' ? { network: b.network, basis: b.basis === 'rate' ? 'rate' as const : 'engagements' as const, value: b.value } : undefined;
+  const best =
+    b && typeof b.network === 'string' && isNetwork(b.network) && typeof b.value === 'number'
+      ? { network: b.network, basis: b.basis === 'rate' ? ('rate' as const) : ('engagements' as const), value: b.value }
+      : undefined;
   return summaryText(entries, best);
 }

@@ -118,7 +118,7 @@ export function buildCardView(input: {
       label: NETWORK_LABELS[d.network],
       state: d.state,
       url: d.url,
-      error: d.last_error ? d.last_error.networkMessage ?? d.last_error.message : null,
+      error: d.last_error ? (d.last_error.networkMessage ?? d.last_error.message) : null,
     })),
     reviewOpen: isAwaitingDecision(post.state),
     authorActionsOpen: isEditable(post.state),

@@ -64,7 +64,15 @@ export async function postReceipts(deps: WorkflowDeps, workspace: Workspace, pos
  * again (never posting blind, never waiting out another lease). A chat that may not read the thread (a scope the install lacks) gets the reply
  * posted: a receipt twice beats none.
  */
-async function postedBeforeTakeover(deps: WorkflowDeps, workspace: Workspace, postId: string, eventId: string, ref: ChatMessage, receipt: Receipt, key: string): Promise<string | undefined> {
+async function postedBeforeTakeover(
+  deps: WorkflowDeps,
+  workspace: Workspace,
+  postId: string,
+  eventId: string,
+  ref: ChatMessage,
+  receipt: Receipt,
+  key: string,
+): Promise<string | undefined> {
   const after = (await lastReceiptMessageId(deps.db, postId)) ?? ref.message_id;
   try {
     return await deps.chats[workspace.chat]!.findReceipt(workspace, ref, receipt, key, after);
@@ -73,7 +81,10 @@ async function postedBeforeTakeover(deps: WorkflowDeps, workspace: Workspace, po
       await reopenTakeover(deps.db, eventId);
       throw error;
     }
-    deps.log.warn({ err: error, postId, workspaceId: workspace.id, chat: workspace.chat, key }, 'cannot check the thread for a receipt taken over; posting it, so it may appear twice');
+    deps.log.warn(
+      { err: error, postId, workspaceId: workspace.id, chat: workspace.chat, key },
+      'cannot check the thread for a receipt taken over; posting it, so it may appear twice',
+    );
     return undefined;
   }
 }
@@ -81,5 +92,8 @@ async function postedBeforeTakeover(deps: WorkflowDeps, workspace: Workspace, po
 /** Counted and logged with the post id; the caller rethrows so the job retries. */
 export function chatPostFailed(deps: WorkflowDeps, workspace: Workspace, postId: string, kind: 'card' | 'receipt', error: unknown, eventId?: string): void {
   deps.metrics.chatPostFailures.inc({ chat: workspace.chat, kind });
-  deps.log.warn({ err: error, postId, workspaceId: workspace.id, chat: workspace.chat, ...(eventId ? { eventId } : {}) }, `the chat did not take the ${kind}; it is retried until it does`);
+  deps.log.warn(
+    { err: error, postId, workspaceId: workspace.id, chat: workspace.chat, ...(eventId ? { eventId } : {}) },
+    `the chat did not take the ${kind}; it is retried until it does`,
+  );
 }

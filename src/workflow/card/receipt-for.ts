@@ -2,7 +2,7 @@ import { summaryFromEventData } from '../analytics/summary-line.ts';
 import { NETWORK_LABELS, isNetwork, type Network } from '../../domain/networks.ts';
 import { formatInZone, formatTimeOfDay } from '../../domain/publish-time.ts';
 import type { Receipt } from './card-view.ts';
-import { isOperatorId } from '../deps.ts';
+import { isOperatorId } from '../actor.ts';
 
 /** An event as the audit log holds it. */
 export interface EventRecord {
@@ -17,7 +17,12 @@ export interface EventRecord {
  * The thread reply for an event, or undefined when the event needs none (the card update says it).
  * Mentions use `<@id>`, which Slack and Discord both render as the person.
  */
-export function receiptFor(event: EventRecord, zone: string, links: { reconnect: (network: Network) => string }, quote: (text: string) => string = (text) => text): Receipt | undefined {
+export function receiptFor(
+  event: EventRecord,
+  zone: string,
+  links: { reconnect: (network: Network) => string },
+  quote: (text: string) => string = (text) => text,
+): Receipt | undefined {
   const d = event.data;
   // What a person typed or a network wrote is quoted for the chat: a comment saying <!here> stays words.
   const q = (value: unknown) => quote(String(value ?? ''));
@@ -25,36 +30,63 @@ export function receiptFor(event: EventRecord, zone: string, links: { reconnect:
   const network = typeof d.network === 'string' && isNetwork(d.network) ? d.network : undefined;
   const label = network ? NETWORK_LABELS[network] : String(d.network ?? 'the network');
   const at = (value: unknown) => (typeof value === 'string' ? new Date(value) : event.created_at);
-  const retry = (text: string): Receipt => ({ text, buttons: [{ kind: 'action', label: `Retry ${label}`, action: 'retry_delivery', value: String(event.delivery_id) }] });
+  const retry = (text: string): Receipt => ({
+    text,
+    buttons: [{ kind: 'action', label: `Retry ${label}`, action: 'retry_delivery', value: String(event.delivery_id) }],
+  });
 
   switch (event.kind) {
     case 'submitted':
       // "next slot" says which slot it took, a series what it holds; an ordinary time needs no reply of its own.
-      if (typeof d.series === 'string') return { text: `Repeats ${q(d.series)}: ${Number(d.followers) + 1} posts, the last on ${formatInZone(at(d.lastAt), zone)}. Approving this card approves them all; their receipts come here.`, buttons: [] };
-      return typeof d.slot === 'string' ? { text: `Took the next free slot: ${formatInZone(at(d.publishAt), zone)} (the ${q(d.slot)} slot).`, buttons: [] } : undefined;
+      if (typeof d.series === 'string')
+        return {
+          text: `Repeats ${q(d.series)}: ${Number(d.followers) + 1} posts, the last on ${formatInZone(at(d.lastAt), zone)}. Approving this card approves them all; their receipts come here.`,
+          buttons: [],
+        };
+      return typeof d.slot === 'string'
+        ? { text: `Took the next free slot: ${formatInZone(at(d.publishAt), zone)} (the ${q(d.slot)} slot).`, buttons: [] }
+        : undefined;
     case 'series_approved':
       return { text: `The series is approved: ${d.count} more ${Number(d.count) === 1 ? 'post is' : 'posts are'} scheduled (${q(d.rule)}).`, buttons: [] };
     case 'series_edited':
-      return { text: `The edit applies to the ${d.count} later ${Number(d.count) === 1 ? 'post' : 'posts'} of the series not yet published: they wait for approval again.`, buttons: [] };
+      return {
+        text: `The edit applies to the ${d.count} later ${Number(d.count) === 1 ? 'post' : 'posts'} of the series not yet published: they wait for approval again.`,
+        buttons: [],
+      };
     case 'series_canceled':
       return { text: `The rest of the series is canceled too: ${d.count} later ${Number(d.count) === 1 ? 'post' : 'posts'}.`, buttons: [] };
     case 'approved':
       return { text: `Approved by ${who}${approvedFor(d)}${Number(d.required) > 1 ? ` (${d.count} of ${d.required})` : ''}.`, buttons: [] };
     case 'scheduled':
-      return { text: `Scheduled for ${formatInZone(at(d.publishAt), zone)}${Array.isArray(d.held) ? `; ${list(d.held)} held, so not published there` : ''}.`, buttons: [] };
+      return {
+        text: `Scheduled for ${formatInZone(at(d.publishAt), zone)}${Array.isArray(d.held) ? `; ${list(d.held)} held, so not published there` : ''}.`,
+        buttons: [],
+      };
     case 'publish_time_passed':
       if (d.stillInReview) {
-        return { text: `Not published: still waiting for approval at its time (${formatInZone(at(d.publishAt), zone)}). The author can Reschedule, or Publish now once it is approved.`, buttons: [] };
+        return {
+          text: `Not published: still waiting for approval at its time (${formatInZone(at(d.publishAt), zone)}). The author can Reschedule, or Publish now once it is approved.`,
+          buttons: [],
+        };
       }
-      return { text: `The publish time (${formatInZone(at(d.publishAt), zone)}) has passed, so nothing was published. The author can Reschedule or Publish now.`, buttons: [] };
+      return {
+        text: `The publish time (${formatInZone(at(d.publishAt), zone)}) has passed, so nothing was published. The author can Reschedule or Publish now.`,
+        buttons: [],
+      };
     case 'changes_requested':
       return { text: `${who} requested changes: “${q(d.comment)}”`, buttons: [] };
     case 'rejected':
       return { text: `${who} rejected this post: “${q(d.reason)}”`, buttons: [] };
     case 'edited':
-      return { text: d.approvalsVoided ? `${who} edited the post; the earlier approvals no longer count, so it is back in review.` : `${who} edited the post.`, buttons: [] };
+      return {
+        text: d.approvalsVoided ? `${who} edited the post; the earlier approvals no longer count, so it is back in review.` : `${who} edited the post.`,
+        buttons: [],
+      };
     case 'rescheduled':
-      return { text: `${who} moved the publish time to ${formatInZone(at(d.publishAt), zone)}${d.approvalsVoided ? '; it needs approval again' : ''}.`, buttons: [] };
+      return {
+        text: `${who} moved the publish time to ${formatInZone(at(d.publishAt), zone)}${d.approvalsVoided ? '; it needs approval again' : ''}.`,
+        buttons: [],
+      };
     case 'publish_now':
       return { text: `${who} asked to publish now.`, buttons: [] };
     case 'canceled':
@@ -80,7 +112,10 @@ export function receiptFor(event: EventRecord, zone: string, links: { reconnect:
         ],
       };
     case 'delivery_held':
-      return { text: d.reason === 'paused' ? `${label} is on hold: publishing is paused for this workspace.` : `${label} is on hold until the account is reconnected.`, buttons: [] };
+      return {
+        text: d.reason === 'paused' ? `${label} is on hold: publishing is paused for this workspace.` : `${label} is on hold until the account is reconnected.`,
+        buttons: [],
+      };
     case 'delivery_late':
       return {
         text: `${label} was held past its time (${formatInZone(at(d.dueAt), zone)}). Publish it late?`,

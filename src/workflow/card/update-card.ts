@@ -54,12 +54,22 @@ async function loadPostAndWorkspace(deps: WorkflowDeps, postId: string): Promise
 }
 
 export async function loadCardView(deps: WorkflowDeps, post: Post, workspace: Workspace): Promise<CardView> {
-  const [content, decisions, deliveries] = await Promise.all([loadPostContent(deps.db, post.id), listDecisions(deps.db, post.id), listDeliveries(deps.db, post.id)]);
+  const [content, decisions, deliveries] = await Promise.all([
+    loadPostContent(deps.db, post.id),
+    listDecisions(deps.db, post.id),
+    listDeliveries(deps.db, post.id),
+  ]);
   return buildCardView({ post, content, decisions, deliveries, approvalsRequired: workspace.approvals_required, now: deps.now(), graceMs: PASSED_AFTER_MS });
 }
 
 async function postCard(deps: WorkflowDeps, workspace: Workspace, post: Post, card: CardView): Promise<ChatMessage> {
   const channelId = workspace.approvals_channel_id ?? post.origin_channel_id;
   const placed = await deps.chats[workspace.chat]!.postCard(workspace, channelId, card);
-  return insertChatMessage(deps.db, { postId: post.id, chat: workspace.chat, channelId: placed.channelId, messageId: placed.messageId, threadId: placed.threadId });
+  return insertChatMessage(deps.db, {
+    postId: post.id,
+    chat: workspace.chat,
+    channelId: placed.channelId,
+    messageId: placed.messageId,
+    threadId: placed.threadId,
+  });
 }

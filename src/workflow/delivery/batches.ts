@@ -42,8 +42,16 @@ async function claimBatch(deps: WorkflowDeps, deliveries: { id: string; postId: 
   const now = deps.now();
   try {
     const claimed = await inTransaction(deps.db, async (tx) => {
-      await lockPosts(tx, deliveries.map((d) => d.postId));
-      return claimDeliveries(tx, deliveries.map((d) => d.id), now, { skipLocked: true });
+      await lockPosts(
+        tx,
+        deliveries.map((d) => d.postId),
+      );
+      return claimDeliveries(
+        tx,
+        deliveries.map((d) => d.id),
+        now,
+        { skipLocked: true },
+      );
     });
     // Two jobs of one delivery fetched into the same batch (a duplicate wake-up beside the regular
     // job) ask for the same row: only the first caller gets it, or both would call the network.

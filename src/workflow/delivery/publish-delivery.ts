@@ -14,7 +14,7 @@ import { NetworkError, type Credentials, type NetworkAdapter, type PublishedPart
 import type { WorkflowDeps } from '../deps.ts';
 import { recordEvent } from '../record-event.ts';
 import { createBatches, type PublishBatches } from './batches.ts';
-import { deliveryText, loadDeliveryContexts, type DeliveryContext } from './load-delivery.ts';
+import { deliveryText, type DeliveryContext } from './load-delivery.ts';
 import { reconcile, type Verdict } from './reconcile.ts';
 import { noteNetworkLimit, passRateGate } from './rate-gate.ts';
 import { recoverStuck } from './sweep.ts';
@@ -88,7 +88,8 @@ async function attempt(publisher: Publisher, context: DeliveryContext, stored: S
   // Over the account's posting limit (or inside a reset time the network gave): wait, not an attempt.
   if (!(await passGateWithOthers(publisher, context, Math.max(1, parts.length - stored.length)))) return;
   // Observed once the delivery really goes: a wait for a limit is not lateness of the schedule.
-  if (delivery.attempts === 1) deps.metrics.publishLateness.observe({ network: delivery.network }, Math.max(0, claimedAt.getTime() - delivery.due_at.getTime()) / 1000);
+  if (delivery.attempts === 1)
+    deps.metrics.publishLateness.observe({ network: delivery.network }, Math.max(0, claimedAt.getTime() - delivery.due_at.getTime()) / 1000);
   let publishedParts: PublishedPart[] = [];
   let lookup: Lookup | undefined;
   try {
@@ -142,11 +143,22 @@ async function passGateWithOthers(publisher: Publisher, context: DeliveryContext
 /** What a last look at the network needs: the adapter, usable credentials and the delivery's parts. */
 type Lookup = { adapter: NetworkAdapter; credentials: Credentials; parts: string[]; signal: AbortSignal };
 
-async function recordError(deps: WorkflowDeps, context: DeliveryContext, error: unknown, parts: { published: number; total: number }, lookup: Lookup | undefined): Promise<void> {
+async function recordError(
+  deps: WorkflowDeps,
+  context: DeliveryContext,
+  error: unknown,
+  parts: { published: number; total: number },
+  lookup: Lookup | undefined,
+): Promise<void> {
   const { delivery, workspace } = context;
-  const classified: DeliveryError = error instanceof NetworkError ? toDeliveryError(error) : { class: 'unknown_outcome', message: error instanceof Error ? error.message : String(error) };
-  deps.log.warn({ postId: delivery.post_id, deliveryId: delivery.id, network: delivery.network, attempt: delivery.attempts, error: classified }, 'delivery attempt failed');
-  if (classified.class === 'rate_limited' && error instanceof NetworkError && error.retryAt) await noteNetworkLimit(deps, context, error.retryAt, describe(classified));
+  const classified: DeliveryError =
+    error instanceof NetworkError ? toDeliveryError(error) : { class: 'unknown_outcome', message: error instanceof Error ? error.message : String(error) };
+  deps.log.warn(
+    { postId: delivery.post_id, deliveryId: delivery.id, network: delivery.network, attempt: delivery.attempts, error: classified },
+    'delivery attempt failed',
+  );
+  if (classified.class === 'rate_limited' && error instanceof NetworkError && error.retryAt)
+    await noteNetworkLimit(deps, context, error.retryAt, describe(classified));
   switch (classified.class) {
     case 'auth':
       return recordNeedsReconnect(deps, delivery, workspace.id, classified);
@@ -167,7 +179,14 @@ async function recordError(deps: WorkflowDeps, context: DeliveryContext, error: 
  * A failed lookup leaves the outcome as unknown as before: try the lookup again later (never a blind
  * send), and hand the question to the team once retries run out.
  */
-async function reconcileOrWait(deps: WorkflowDeps, context: DeliveryContext, adapter: NetworkAdapter, credentials: Credentials, parts: string[], signal: AbortSignal): Promise<Verdict | 'waiting'> {
+async function reconcileOrWait(
+  deps: WorkflowDeps,
+  context: DeliveryContext,
+  adapter: NetworkAdapter,
+  credentials: Credentials,
+  parts: string[],
+  signal: AbortSignal,
+): Promise<Verdict | 'waiting'> {
   const { delivery, workspace } = context;
   try {
     return await reconcile(deps, context, adapter, credentials, parts, signal);
@@ -187,7 +206,13 @@ async function reconcileOrWait(deps: WorkflowDeps, context: DeliveryContext, ada
  * timeout): the account's recent posts are read first. Found: published. Absent: failed. No way
  * to tell: the team decides (`unconfirmed`).
  */
-async function recordFinalFailure(deps: WorkflowDeps, context: DeliveryContext, error: DeliveryError, parts: { published: number; total: number }, lookup: Lookup | undefined): Promise<void> {
+async function recordFinalFailure(
+  deps: WorkflowDeps,
+  context: DeliveryContext,
+  error: DeliveryError,
+  parts: { published: number; total: number },
+  lookup: Lookup | undefined,
+): Promise<void> {
   const { delivery, workspace } = context;
   if (delivery.maybe_sent_at === null) return recordFailed(deps, delivery, workspace.id, error, parts);
   if (!lookup) return recordUnconfirmed(deps, delivery, workspace.id, error);
@@ -205,7 +230,9 @@ async function recordFinalFailure(deps: WorkflowDeps, context: DeliveryContext, 
 }
 
 const unknownOutcome = (delivery: DeliveryContext['delivery']): DeliveryError =>
-  delivery.last_error?.class === 'unknown_outcome' ? delivery.last_error : { class: 'unknown_outcome', message: 'an earlier attempt ended without knowing whether the network took the post' };
+  delivery.last_error?.class === 'unknown_outcome'
+    ? delivery.last_error
+    : { class: 'unknown_outcome', message: 'an earlier attempt ended without knowing whether the network took the post' };
 
 /** Decrypts the account's token and refreshes it first when it is about to expire. */
 function usableCredentials(deps: WorkflowDeps, context: DeliveryContext, adapter: NetworkAdapter, signal: AbortSignal): Promise<Credentials> {
@@ -216,7 +243,11 @@ function usableCredentials(deps: WorkflowDeps, context: DeliveryContext, adapter
 async function finishFromParts(deps: WorkflowDeps, context: DeliveryContext, total: number): Promise<void> {
   const stored = await listParts(deps.db, context.delivery.id);
   const first = stored[0]!;
-  await recordPublished(deps, context.delivery, context.workspace.id, { externalId: first.externalId, url: first.url, parts: stored.slice(0, total).map((p) => ({ position: p.position, externalId: p.externalId, url: p.url })) });
+  await recordPublished(deps, context.delivery, context.workspace.id, {
+    externalId: first.externalId,
+    url: first.url,
+    parts: stored.slice(0, total).map((p) => ({ position: p.position, externalId: p.externalId, url: p.url })),
+  });
 }
 
 /** The workspace is paused or the account needs a reconnect: wait, and say so once. */
@@ -226,6 +257,12 @@ async function hold(deps: WorkflowDeps, context: DeliveryContext, reason: 'pause
     const held = await transitionDelivery(tx, delivery.id, 'held', {}, ['pending']);
     if (!held) return;
     deps.metrics.deliveries.inc({ network: delivery.network, outcome: 'held' });
-    await recordEvent(tx, deps.queue, { workspaceId: workspace.id, postId: delivery.post_id, deliveryId: delivery.id, kind: 'delivery_held', data: { network: delivery.network, reason } });
+    await recordEvent(tx, deps.queue, {
+      workspaceId: workspace.id,
+      postId: delivery.post_id,
+      deliveryId: delivery.id,
+      kind: 'delivery_held',
+      data: { network: delivery.network, reason },
+    });
   });
 }

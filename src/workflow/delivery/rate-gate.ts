@@ -57,7 +57,10 @@ async function defer(deps: WorkflowDeps, tx: Tx, context: DeliveryContext, verdi
   if (!row) return;
   await deps.queue.sendPublish(tx, delivery, verdict.at);
   deps.metrics.deliveries.inc({ network: delivery.network, outcome: 'rate_waiting' });
-  deps.log.info({ postId: delivery.post_id, deliveryId: delivery.id, network: delivery.network, until: verdict.at.toISOString(), because: verdict.because.kind }, 'delivery waits for the account’s rate limit');
+  deps.log.info(
+    { postId: delivery.post_id, deliveryId: delivery.id, network: delivery.network, until: verdict.at.toISOString(), because: verdict.because.kind },
+    'delivery waits for the account’s rate limit',
+  );
   if (await alreadyToldWaiting(tx, delivery.post_id, delivery.id)) return;
   await recordEvent(tx, deps.queue, {
     workspaceId: workspace.id,

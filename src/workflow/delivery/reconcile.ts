@@ -11,7 +11,14 @@ export type Verdict = 'resume' | 'complete' | 'unconfirmed';
  * published; the delivery then resumes after them, or is complete. Where the network offers no way
  * to look, the team decides (`unconfirmed`): Greenlight never guesses.
  */
-export async function reconcile(deps: WorkflowDeps, context: DeliveryContext, adapter: NetworkAdapter, credentials: Credentials, parts: string[], signal: AbortSignal): Promise<Verdict> {
+export async function reconcile(
+  deps: WorkflowDeps,
+  context: DeliveryContext,
+  adapter: NetworkAdapter,
+  credentials: Credentials,
+  parts: string[],
+  signal: AbortSignal,
+): Promise<Verdict> {
   const { delivery } = context;
   let next = (await listParts(deps.db, delivery.id)).length;
   if (next >= parts.length) return 'complete';
@@ -22,7 +29,10 @@ export async function reconcile(deps: WorkflowDeps, context: DeliveryContext, ad
     const found = findPart(recent, parts[next]!);
     if (!found) break;
     await savePart(deps.db, delivery.id, { position: next, externalId: found.externalId, url: found.url });
-    deps.log.info({ postId: delivery.post_id, deliveryId: delivery.id, network: delivery.network, position: next }, 'reconciled: the part was already published');
+    deps.log.info(
+      { postId: delivery.post_id, deliveryId: delivery.id, network: delivery.network, position: next },
+      'reconciled: the part was already published',
+    );
     next += 1;
   }
   return next >= parts.length ? 'complete' : 'resume';

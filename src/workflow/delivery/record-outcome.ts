@@ -37,12 +37,22 @@ export function recordPublished(deps: WorkflowDeps, delivery: Delivery, workspac
   return recordPublishedAll(deps, [{ delivery, workspaceId, result, publishedAt: deps.now() }]);
 }
 
-export function recordFailed(deps: WorkflowDeps, delivery: Delivery, workspaceId: string, error: DeliveryError, parts: { published: number; total: number }): Promise<void> {
+export function recordFailed(
+  deps: WorkflowDeps,
+  delivery: Delivery,
+  workspaceId: string,
+  error: DeliveryError,
+  parts: { published: number; total: number },
+): Promise<void> {
   return withPostLocked(deps, delivery, async (tx) => {
     const done = await transitionDelivery(tx, delivery.id, 'failed', { last_error: error }, ['sending']);
     if (!done) return;
     deps.metrics.deliveries.inc({ network: delivery.network, outcome: 'failed' });
-    await recordEvent(tx, deps.queue, event(delivery, workspaceId, 'delivery_failed', { reason: describe(error), publishedParts: parts.published, totalParts: parts.total }));
+    await recordEvent(
+      tx,
+      deps.queue,
+      event(delivery, workspaceId, 'delivery_failed', { reason: describe(error), publishedParts: parts.published, totalParts: parts.total }),
+    );
   });
 }
 

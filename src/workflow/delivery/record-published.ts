@@ -27,13 +27,19 @@ export async function recordPublishedAll(deps: WorkflowDeps, items: PublishedDel
   const postIds = [...new Set(items.map((i) => i.delivery.post_id))];
   const recorded = await inTransaction(deps.db, async (tx) => {
     await lockPosts(tx, postIds);
-    const done = await markPublished(tx, items.map((i) => ({ deliveryId: i.delivery.id, externalId: i.result.externalId, url: i.result.url, publishedAt: i.publishedAt })));
+    const done = await markPublished(
+      tx,
+      items.map((i) => ({ deliveryId: i.delivery.id, externalId: i.result.externalId, url: i.result.url, publishedAt: i.publishedAt })),
+    );
     // One event per delivery that changed, even if it came twice in the batch (each id is taken once).
     const changed = new Set(done.map((d) => d.id));
     const recorded = items.filter((i) => changed.delete(i.delivery.id));
     // The last part is saved here rather than on its own just before: a crash in between leaves the
     // attempt unknown, and the next one reconciles, as for a crash right after the network answered.
-    await saveParts(tx, recorded.flatMap((i) => i.result.parts.map((p) => ({ deliveryId: i.delivery.id, ...p }))));
+    await saveParts(
+      tx,
+      recorded.flatMap((i) => i.result.parts.map((p) => ({ deliveryId: i.delivery.id, ...p }))),
+    );
     await recordEvents(
       tx,
       deps.queue,
@@ -45,7 +51,11 @@ export async function recordPublishedAll(deps: WorkflowDeps, items: PublishedDel
         data: { network: delivery.network, url: result.url, publishedAt: publishedAt.toISOString(), totalParts: result.parts.length },
       })),
     );
-    await scheduleMetrics(tx, deps, recorded.map(({ delivery, publishedAt }) => ({ deliveryId: delivery.id, network: delivery.network, publishedAt })));
+    await scheduleMetrics(
+      tx,
+      deps,
+      recorded.map(({ delivery, publishedAt }) => ({ deliveryId: delivery.id, network: delivery.network, publishedAt })),
+    );
     await settlePosts(tx, postIds);
     return recorded;
   });

@@ -4,7 +4,6 @@ import { transitionPosts } from '../../db/posts.ts';
 import type { Tx } from '../../db/database.ts';
 import { settledFrom, type PostState } from '../../domain/post-state.ts';
 
-
 /**
  * The post's state follows from its deliveries. Called with the post row locked (lockPost), so two
  * deliveries finishing at once cannot both miss each other's result.

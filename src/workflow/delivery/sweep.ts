@@ -19,7 +19,11 @@ export async function recoverStuck(deps: WorkflowDeps, deliveryId: string): Prom
     if (recovered) await deps.queue.sendPublish(tx, recovered, now);
     return recovered;
   });
-  if (row) deps.log.warn({ postId: row.post_id, deliveryId: row.id, network: row.network }, 'recovered a delivery whose worker stopped mid-attempt; it will be reconciled before any retry');
+  if (row)
+    deps.log.warn(
+      { postId: row.post_id, deliveryId: row.id, network: row.network },
+      'recovered a delivery whose worker stopped mid-attempt; it will be reconciled before any retry',
+    );
   return row !== undefined;
 }
 

@@ -25,7 +25,11 @@ export async function buildDigest(deps: WorkflowDeps, workspace: Workspace, due:
     weekFailures(deps.db, workspace.id, period),
     upcomingPosts(deps.db, workspace.id, deps.now(), 7),
   ]);
-  const summary = summarize(rows, days.map((d) => d.date), failures);
+  const summary = summarize(
+    rows,
+    days.map((d) => d.date),
+    failures,
+  );
   const text = digestText({ summary, period, zone, upcoming, upcomingTotal: upcoming.length });
   const svg = barChartSvg(digestChart(summary, days, period, zone));
   // The PNG renderer (WebAssembly and a font) is loaded on the first weekly digest, not at start.

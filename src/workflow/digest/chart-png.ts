@@ -31,7 +31,11 @@ function load(): Promise<Uint8Array[]> {
 
 export async function svgToPng(svg: string): Promise<Buffer> {
   const fonts = await load();
-  const resvg = new Resvg(svg, { font: { fontBuffers: fonts, defaultFontFamily: CHART_FONT, sansSerifFamily: CHART_FONT }, fitTo: { mode: 'original' }, background: '#ffffff' });
+  const resvg = new Resvg(svg, {
+    font: { fontBuffers: fonts, defaultFontFamily: CHART_FONT, sansSerifFamily: CHART_FONT },
+    fitTo: { mode: 'original' },
+    background: '#ffffff',
+  });
   try {
     const image = resvg.render();
     try {

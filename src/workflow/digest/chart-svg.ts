@@ -47,14 +47,27 @@ export function barChartSvg(chart: BarChart): string {
     `<rect width="${CHART_WIDTH}" height="${CHART_HEIGHT}" fill="#ffffff"/>`,
     text(24, 34, chart.title, { size: 20, weight: 'bold' }),
     text(24, 56, chart.subtitle, { size: 13, fill: '#555555' }),
-    ...ticks.flatMap((t) => [line(CHART_PLOT.left, y(t), CHART_PLOT.right, y(t), t === 0 ? '#444444' : '#e3e3e3'), text(CHART_PLOT.left - 10, y(t) + 4, formatTick(t), { size: 12, anchor: 'end', fill: '#444444' })]),
+    ...ticks.flatMap((t) => [
+      line(CHART_PLOT.left, y(t), CHART_PLOT.right, y(t), t === 0 ? '#444444' : '#e3e3e3'),
+      text(CHART_PLOT.left - 10, y(t) + 4, formatTick(t), { size: 12, anchor: 'end', fill: '#444444' }),
+    ]),
     line(CHART_PLOT.left, CHART_PLOT.top, CHART_PLOT.left, CHART_PLOT.bottom, '#444444'),
     ...bars(chart, y),
-    ...chart.categories.map((c, i) => text(groupCenter(i, chart.categories.length), CHART_PLOT.bottom + 22, c, { size: 12, anchor: 'middle', fill: '#333333' })),
+    ...chart.categories.map((c, i) =>
+      text(groupCenter(i, chart.categories.length), CHART_PLOT.bottom + 22, c, { size: 12, anchor: 'middle', fill: '#333333' }),
+    ),
     text((CHART_PLOT.left + CHART_PLOT.right) / 2, CHART_HEIGHT - 18, chart.xTitle, { size: 13, anchor: 'middle', fill: '#333333' }),
     `<text x="0" y="0" transform="translate(26 ${(CHART_PLOT.top + CHART_PLOT.bottom) / 2}) rotate(-90)" font-size="13" text-anchor="middle" fill="#333333">${escapeXml(chart.yTitle)}</text>`,
     ...legend(chart),
-    ...(max === 0 ? [text((CHART_PLOT.left + CHART_PLOT.right) / 2, (CHART_PLOT.top + CHART_PLOT.bottom) / 2, chart.emptyNote, { size: 16, anchor: 'middle', fill: '#777777' })] : []),
+    ...(max === 0
+      ? [
+          text((CHART_PLOT.left + CHART_PLOT.right) / 2, (CHART_PLOT.top + CHART_PLOT.bottom) / 2, chart.emptyNote, {
+            size: 16,
+            anchor: 'middle',
+            fill: '#777777',
+          }),
+        ]
+      : []),
     '</svg>',
   ].join('\n');
 }

@@ -20,7 +20,13 @@ export interface NetworkWeek {
 }
 
 export function summarize(rows: WeekDelivery[], days: string[], failures: DigestSummary['failures']): DigestSummary {
-  const networks = NETWORKS.filter((n) => rows.some((r) => r.network === n)).map((network) => networkWeek(network, rows.filter((r) => r.network === network), days));
+  const networks = NETWORKS.filter((n) => rows.some((r) => r.network === n)).map((network) =>
+    networkWeek(
+      network,
+      rows.filter((r) => r.network === network),
+      days,
+    ),
+  );
   return { postsPublished: new Set(rows.map((r) => r.postId)).size, networks, best: bestPost(rows), failures };
 }
 

@@ -73,7 +73,9 @@ function upcomingLines(input: DigestTextInput): string[] {
 
 function queuedLines(input: DigestTextInput): string[] {
   if (input.upcomingTotal === 0) return ['Next week: nothing queued yet.'];
-  const lines = input.upcoming.slice(0, MAX_UPCOMING_LINES).map((p) => `• ${formatInZone(p.publish_at, input.zone)} · ${p.state.replace('_', ' ')} · "${clip(p.text.replace(/\s+/g, ' '), 60)}"`);
+  const lines = input.upcoming
+    .slice(0, MAX_UPCOMING_LINES)
+    .map((p) => `• ${formatInZone(p.publish_at, input.zone)} · ${p.state.replace('_', ' ')} · "${clip(p.text.replace(/\s+/g, ' '), 60)}"`);
   const more = input.upcomingTotal - lines.length;
   return [`Next week: ${plural(input.upcomingTotal, 'post')} queued`, ...lines, ...(more > 0 ? [`• and ${more} more`] : [])];
 }

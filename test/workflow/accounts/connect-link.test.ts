@@ -16,7 +16,10 @@ describe('connect links', () => {
     expect(link.pathname).toBe('/connect/x');
     expect(readLink(SECRET, link.searchParams.get('t')!, NOW)).toEqual({ ok: true, claims: { workspaceId: 'w1', userId: 'U1', network: 'x' } });
     const again = new URL(reconnectLink(deps, { id: 'a-1', workspace_id: 'w1', network: 'mastodon', connected_by: 'U2' }));
-    expect(readLink(SECRET, again.searchParams.get('t')!, at(23 * 3600))).toEqual({ ok: true, claims: { workspaceId: 'w1', userId: 'U2', network: 'mastodon', accountId: 'a-1' } });
+    expect(readLink(SECRET, again.searchParams.get('t')!, at(23 * 3600))).toEqual({
+      ok: true,
+      claims: { workspaceId: 'w1', userId: 'U2', network: 'mastodon', accountId: 'a-1' },
+    });
   });
 
   it('expire (10 minutes from chat, a day from a Reconnect button) and do not verify under another secret', () => {
@@ -42,12 +45,20 @@ describe('connect links', () => {
 
 describe('providers and pages', () => {
   it('build the authorize URL with the exact redirect URI, and PKCE only where the network takes it', () => {
-    const config = loadConfig({ NODE_ENV: 'test', X_CLIENT_ID: 'xid', X_CLIENT_SECRET: 'xsecret', LINKEDIN_CLIENT_ID: 'lid', LINKEDIN_CLIENT_SECRET: 'lsecret' });
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      X_CLIENT_ID: 'xid',
+      X_CLIENT_SECRET: 'xsecret',
+      LINKEDIN_CLIENT_ID: 'lid',
+      LINKEDIN_CLIENT_SECRET: 'lsecret',
+    });
     const x = configuredProvider(config.oauth, 'x');
     const linkedin = configuredProvider(config.oauth, 'linkedin');
     if (!x.ok || !linkedin.ok) throw new Error('configured');
     const input = { redirectUri: 'https://g.example/oauth/callback/x', state: 's', challenge: 'c' };
-    expect(authorizeUrl(x.provider, input)).toBe('https://x.com/i/oauth2/authorize?response_type=code&client_id=xid&redirect_uri=https%3A%2F%2Fg.example%2Foauth%2Fcallback%2Fx&scope=tweet.read+tweet.write+users.read+media.write+offline.access&state=s&code_challenge=c&code_challenge_method=S256');
+    expect(authorizeUrl(x.provider, input)).toBe(
+      'https://x.com/i/oauth2/authorize?response_type=code&client_id=xid&redirect_uri=https%3A%2F%2Fg.example%2Foauth%2Fcallback%2Fx&scope=tweet.read+tweet.write+users.read+media.write+offline.access&state=s&code_challenge=c&code_challenge_method=S256',
+    );
     expect(new URL(authorizeUrl(linkedin.provider, input)).searchParams.has('code_challenge')).toBe(false);
     expect(linkedin.provider.authorizeUrl).toBe('https://www.linkedin.com/oauth/v2/authorization');
     expect(configuredProvider(config.oauth, 'threads')).toEqual({ ok: false, missing: ['THREADS_CLIENT_ID', 'THREADS_CLIENT_SECRET'] });

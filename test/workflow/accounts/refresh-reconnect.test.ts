@@ -18,7 +18,11 @@ const xAccount = (stack: Stack) => stack.testDb.db.selectFrom('social_accounts')
 /** Gives the stack's X account a token that expires `ms` from now (as if connected two hours ago). */
 async function expireXTokenIn(stack: Stack, ms: number): Promise<void> {
   await connectAccount(stack.app.db, stack.app.cipher, {
-    workspaceId: stack.workspaceId, network: 'x', externalAccountId: stack.tokens.x.userId, displayName: '@greenlight', connectedBy: ADMIN,
+    workspaceId: stack.workspaceId,
+    network: 'x',
+    externalAccountId: stack.tokens.x.userId,
+    displayName: '@greenlight',
+    connectedBy: ADMIN,
     credentials: { accessToken: stack.tokens.x.accessToken, refreshToken: stack.tokens.x.refreshToken, expiresAt: new Date(Date.now() + ms) },
   });
 }
@@ -107,7 +111,11 @@ describe('refresh and reconnect', () => {
       await waitForDelivery(stack, laterId, 'x', 'pending');
       stack.x.revokeToken(refreshed.refreshToken!);
       await connectAccount(stack.app.db, stack.app.cipher, {
-        workspaceId: stack.workspaceId, network: 'x', externalAccountId: stack.tokens.x.userId, displayName: '@greenlight', connectedBy: ADMIN,
+        workspaceId: stack.workspaceId,
+        network: 'x',
+        externalAccountId: stack.tokens.x.userId,
+        displayName: '@greenlight',
+        connectedBy: ADMIN,
         credentials: { ...refreshed, expiresAt: new Date(Date.now() + 3_600_000) },
       });
       await stack.app.queue.boss.send('refresh-tokens', {});
@@ -119,7 +127,11 @@ describe('refresh and reconnect', () => {
       const prompt = await waitForReply(stack, laterId, 'the reconnect prompt', (t) => t.startsWith('X needs a reconnect'));
       expect(prompt.text).toBe('X needs a reconnect: Value passed for the token was invalid. This post waits until it is reconnected.');
       expect(urlOf(prompt.blocks, 'Reconnect X')).toContain(`${stack.publicUrl}/connect/x?workspace=`);
-      const dm = await waitUntil(stack, 'the admin prompt', () => stack.slack.callsTo('chat.postMessage').find((c) => (c.args as { channel?: string }).channel === ADMIN));
-      expect((dm.args as { text: string }).text).toMatch(/^X account @greenlight needs a reconnect: .* 1 scheduled post waits until then \(nothing is deleted\)\. Reconnect: http/);
+      const dm = await waitUntil(stack, 'the admin prompt', () =>
+        stack.slack.callsTo('chat.postMessage').find((c) => (c.args as { channel?: string }).channel === ADMIN),
+      );
+      expect((dm.args as { text: string }).text).toMatch(
+        /^X account @greenlight needs a reconnect: .* 1 scheduled post waits until then \(nothing is deleted\)\. Reconnect: http/,
+      );
     }));
 });

@@ -35,15 +35,25 @@ describe('hour-of-week buckets in SQL', () => {
     const db = stack.app.db;
     const workspace = await findOrCreateWorkspace(db, 'slack', 'T0DSTCHECK');
     const account = await connectAccount(db, stack.app.cipher, {
-      workspaceId: workspace.id, network: 'x', externalAccountId: 'dst', displayName: '@dst', connectedBy: ADMIN, credentials: { accessToken: 'unused' },
+      workspaceId: workspace.id,
+      network: 'x',
+      externalAccountId: 'dst',
+      displayName: '@dst',
+      connectedBy: ADMIN,
+      credentials: { accessToken: 'unused' },
     });
     const instants = [
-      ...hoursFrom('2026-03-28T20:00:00Z', 10), ...hoursFrom('2026-10-24T20:00:00Z', 10), // Berlin: spring forward, fall back
-      ...hoursFrom('2026-03-08T03:00:00Z', 10), ...hoursFrom('2026-11-01T02:00:00Z', 10), // New York
+      ...hoursFrom('2026-03-28T20:00:00Z', 10),
+      ...hoursFrom('2026-10-24T20:00:00Z', 10), // Berlin: spring forward, fall back
+      ...hoursFrom('2026-03-08T03:00:00Z', 10),
+      ...hoursFrom('2026-11-01T02:00:00Z', 10), // New York
     ];
     const notReported = new Date('2026-10-25T00:45:00Z');
     await seedMeasured(db, {
-      workspaceId: workspace.id, accountId: account.id, network: 'x', zone: 'UTC',
+      workspaceId: workspace.id,
+      accountId: account.id,
+      network: 'x',
+      zone: 'UTC',
       rows: [...instants.map((at) => ({ at, likes: 5, impressions: 100 })), { at: notReported, likes: null, impressions: 100 }],
     });
     for (const zone of ['Europe/Berlin', 'America/New_York']) {
@@ -64,7 +74,9 @@ describe('/greenlight besttime', () => {
   it('with too little history says so and gives each network’s defaults, labelled', async () => {
     const text = await slackBestTime('besttime');
     const [x, mastodon] = text.split('\n\n');
-    expect(x).toMatch(/^Best times for X \(Europe\/Berlin\): too little history yet \(0 measured posts; 10 needed\), so these are Greenlight's default times for X:/);
+    expect(x).toMatch(
+      /^Best times for X \(Europe\/Berlin\): too little history yet \(0 measured posts; 10 needed\), so these are Greenlight's default times for X:/,
+    );
     for (const slot of [/• Tue \d+ \w+, 9:00: default$/m, /• Wed \d+ \w+, 12:00: default$/m, /• Thu \d+ \w+, 9:00: default$/m]) expect(x).toMatch(slot);
     expect(mastodon).toMatch(/^Best times for Mastodon \(Europe\/Berlin\): too little history yet/);
     expect(await slackBestTime('besttime myspace')).toContain('I don\'t know the network "myspace"');
@@ -72,7 +84,11 @@ describe('/greenlight besttime', () => {
 
   it('with history ranks the hours and says how many posts stand behind each', async () => {
     await seedHistory(stack.app.db, {
-      workspaceId: stack.workspaceId, accountId: stack.accounts.x, network: 'x', zone: 'Europe/Berlin', now: new Date(),
+      workspaceId: stack.workspaceId,
+      accountId: stack.accounts.x,
+      network: 'x',
+      zone: 'Europe/Berlin',
+      now: new Date(),
       buckets: [
         { weekday: 2, hour: 9, posts: 24, impressions: 1000, engagements: 50 },
         { weekday: 3, hour: 12, posts: 6, impressions: 1000, engagements: 40 },
@@ -98,7 +114,12 @@ describe('/greenlight besttime', () => {
   it('Discord answers with the same text', async () => {
     const emu = discordOf(stack).emulator;
     const user = D_ADMIN;
-    await emu.command({ name: 'greenlight', options: [{ name: 'besttime', type: 1, options: [{ name: 'network', type: 3, value: 'mastodon' }] }], userId: user, channelId: COMMUNITY });
+    await emu.command({
+      name: 'greenlight',
+      options: [{ name: 'besttime', type: 1, options: [{ name: 'network', type: 3, value: 'mastodon' }] }],
+      userId: user,
+      channelId: COMMUNITY,
+    });
     const answer = await settledEphemeral(stack, user, (m) => m.content.startsWith('Best times'), '/greenlight besttime');
     expect(answer.content).toMatch(/^Best times for Mastodon \([\w/]+\): too little history yet \(0 measured posts; 10 needed\)/);
     expect(answer.content.split('\n')).toHaveLength(4);
@@ -106,10 +127,14 @@ describe('/greenlight besttime', () => {
 });
 
 describe('the Discord compose step', () => {
-  it('shows the same best-time hint as Slack\'s form, in the zone typed in the form, and keeps it when accounts are picked', async () => {
+  it("shows the same best-time hint as Slack's form, in the zone typed in the form, and keeps it when accounts are picked", async () => {
     const discord = discordOf(stack);
     await seedHistory(stack.app.db, {
-      workspaceId: discord.workspaceId, accountId: discord.accounts.x, network: 'x', zone: 'Europe/Berlin', now: new Date(),
+      workspaceId: discord.workspaceId,
+      accountId: discord.accounts.x,
+      network: 'x',
+      zone: 'Europe/Berlin',
+      now: new Date(),
       buckets: [
         { weekday: 2, hour: 9, posts: 24, impressions: 1000, engagements: 50 },
         { weekday: 3, hour: 12, posts: 6, impressions: 1000, engagements: 40 },
@@ -126,11 +151,20 @@ describe('the Discord compose step', () => {
     // Picking accounts redraws the step; the hint stays.
     const emu = discord.emulator;
     const select = component(step, 'compose_targets')!;
-    await emu.selectMenu({ customId: String(select.custom_id), values: [discord.accounts.mastodon], userId: D_AUTHOR, channelId: step.channel_id, messageId: step.id });
-    const picked = await emu.waitFor(() => {
-      const now = emu.message(step.id)!;
-      return (component(now, 'compose_targets')?.options as { default?: boolean }[] | undefined)?.some((o) => o.default) ? now : undefined;
-    }, { what: 'the pick shown' });
+    await emu.selectMenu({
+      customId: String(select.custom_id),
+      values: [discord.accounts.mastodon],
+      userId: D_AUTHOR,
+      channelId: step.channel_id,
+      messageId: step.id,
+    });
+    const picked = await emu.waitFor(
+      () => {
+        const now = emu.message(step.id)!;
+        return (component(now, 'compose_targets')?.options as { default?: boolean }[] | undefined)?.some((o) => o.default) ? now : undefined;
+      },
+      { what: 'the pick shown' },
+    );
     expect(picked.content).toContain(hint);
 
     // Another zone moves the hours: London is an hour behind Berlin all year (they change clocks together).

@@ -23,7 +23,9 @@ const lookups = (stack: Stack) => stack.x.requests.filter((r) => r.method === 'G
 describe.concurrent('metrics jobs', () => {
   it('publishing queues jobs at +1 h, +6 h, +24 h and +7 d (rounded up to 5 minutes) in the same transaction', () =>
     withStack({}, async (stack) => {
-      const { deliveries: [x] } = await publishedTo(stack, 'Measured four times.', ['x']);
+      const {
+        deliveries: [x],
+      } = await publishedTo(stack, 'Measured four times.', ['x']);
       const jobs = await metricsJobs(stack, x!.id);
       expect(jobs.map((j) => [j.data.slot, j.state, j.start_after.toISOString()])).toEqual(
         METRIC_SLOTS.map((slot) => [slot, 'created', slotDueAt(x!.published_at!, slot).toISOString()]),
@@ -36,7 +38,9 @@ describe.concurrent('metrics jobs', () => {
 
   it('a due job stores exact counts; Mastodon’s impressions stay NULL (not reported), its 0 replies stay 0', () =>
     withStack({}, async (stack) => {
-      const { deliveries: [x, mastodon] } = await publishedTo(stack, 'How did this do?', ['x', 'mastodon']);
+      const {
+        deliveries: [x, mastodon],
+      } = await publishedTo(stack, 'How did this do?', ['x', 'mastodon']);
       expect(await wakeMetrics(stack, [x!.id, mastodon!.id], '1h')).toBe(2);
       const xRow = await waitForMetric(stack, x!.id, '1h');
       const e = syntheticEngagement('greenlight', x!.external_id!);
@@ -45,7 +49,9 @@ describe.concurrent('metrics jobs', () => {
       const m = syntheticEngagement('greenlight', mastodon!.external_id!);
       expect(mRow).toMatchObject({ network: 'mastodon', likes: m.likes, reposts: m.reposts, replies: 0, impressions: null });
       // The row is committed a moment before pg-boss records the job complete: wait for that, not assume it.
-      const done = await waitUntil(stack, 'the 1h job to complete', async () => (await metricsJobs(stack, x!.id)).find((j) => j.data.slot === '1h' && j.state !== 'active' && j.state !== 'created'));
+      const done = await waitUntil(stack, 'the 1h job to complete', async () =>
+        (await metricsJobs(stack, x!.id)).find((j) => j.data.slot === '1h' && j.state !== 'active' && j.state !== 'created'),
+      );
       expect(done.state).toBe('completed');
     }));
 
@@ -54,7 +60,13 @@ describe.concurrent('metrics jobs', () => {
       const posts = [];
       for (const text of ['Batch one.', 'Batch two.', 'Batch three.']) posts.push((await publishedTo(stack, text, ['x'])).deliveries[0]!);
       const before = lookups(stack).length;
-      expect(await wakeMetrics(stack, posts.map((d) => d.id), '6h')).toBe(3);
+      expect(
+        await wakeMetrics(
+          stack,
+          posts.map((d) => d.id),
+          '6h',
+        ),
+      ).toBe(3);
       for (const d of posts) await waitForMetric(stack, d.id, '6h');
       const calls = lookups(stack).slice(before);
       expect(calls).toHaveLength(1);
@@ -63,11 +75,15 @@ describe.concurrent('metrics jobs', () => {
 
   it('a rate-limited lookup comes back at the network’s reset time, with nothing stored meanwhile', () =>
     withStack({}, async (stack) => {
-      const { deliveries: [x] } = await publishedTo(stack, 'Too many lookups.', ['x']);
+      const {
+        deliveries: [x],
+      } = await publishedTo(stack, 'Too many lookups.', ['x']);
       stack.x.failNext({ kind: '429', match: 'GET /2/tweets', resetInSeconds: 900 });
       const wokenAt = Date.now();
       await wakeMetrics(stack, [x!.id], '1h');
-      const retry = await waitUntil(stack, 'the 1h job to come back', async () => (await metricsJobs(stack, x!.id)).find((j) => j.data.slot === '1h' && j.data.attempt === 2));
+      const retry = await waitUntil(stack, 'the 1h job to come back', async () =>
+        (await metricsJobs(stack, x!.id)).find((j) => j.data.slot === '1h' && j.data.attempt === 2),
+      );
       expect(retry.state).toBe('created');
       expect(retry.start_after.getTime()).toBeGreaterThanOrEqual(wokenAt + 890_000);
       expect(retry.start_after.getTime()).toBeLessThanOrEqual(Date.now() + 905_000);
@@ -77,7 +93,10 @@ describe.concurrent('metrics jobs', () => {
 
   it('after the 24 h measurement of the last network, the thread gets the summary line with the best network', () =>
     withStack({}, async (stack) => {
-      const { postId, deliveries: [x, mastodon] } = await publishedTo(stack, 'Launch day!', ['x', 'mastodon']);
+      const {
+        postId,
+        deliveries: [x, mastodon],
+      } = await publishedTo(stack, 'Launch day!', ['x', 'mastodon']);
       stack.x.engagement.set(x!.external_id!, { impressions: 5100, likes: 50, reposts: 8, quotes: 2, replies: 1 });
       stack.mastodon.engagement.set(mastodon!.external_id!, { likes: 70, reposts: 2 });
       await wakeMetrics(stack, [x!.id], '24h');
@@ -87,7 +106,9 @@ describe.concurrent('metrics jobs', () => {
 
       await wakeMetrics(stack, [mastodon!.id], '24h');
       const reply = await waitForReply(stack, postId, 'the 24 h summary', (t) => t.startsWith('After 24 hours'));
-      expect(reply.text).toBe('After 24 hours: X 5,100 impressions · 61 engagements; Mastodon 72 engagements (no impressions reported). Best: Mastodon (72 engagements).');
+      expect(reply.text).toBe(
+        'After 24 hours: X 5,100 impressions · 61 engagements; Mastodon 72 engagements (no impressions reported). Best: Mastodon (72 engagements).',
+      );
       expect(await summaries()).toHaveLength(1);
       // A second 24 h job (a duplicate wake-up) changes nothing.
       await sql`DELETE FROM delivery_metrics WHERE delivery_id = ${x!.id} AND slot = '24h'`.execute(stack.testDb.db);

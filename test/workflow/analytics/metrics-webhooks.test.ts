@@ -15,7 +15,14 @@ type Body = { id: string; type: string; post_id: string; delivery_id: string; da
 async function subscribe(stack: Stack, receiver: WebhookReceiver, events: string): Promise<string> {
   const before = stack.slack.ephemerals(ADMIN).length;
   await stack.slack.slashCommand({ command: '/greenlight', text: `webhooks add ${receiver.url} ${events}`, userId: ADMIN, channelId: CHANNEL });
-  const answer = await stack.slack.waitFor(() => stack.slack.ephemerals(ADMIN).slice(before).find((e) => e.text.includes('Signing secret')), { what: 'the signing secret' });
+  const answer = await stack.slack.waitFor(
+    () =>
+      stack.slack
+        .ephemerals(ADMIN)
+        .slice(before)
+        .find((e) => e.text.includes('Signing secret')),
+    { what: 'the signing secret' },
+  );
   return /(whsec_[A-Za-z0-9_-]+)/.exec(answer.text)![1]!;
 }
 
@@ -38,8 +45,23 @@ describe.concurrent('metrics in outgoing webhooks', () => {
         await receiver.waitFor(() => measured(receiver).length >= 2, 'the two 1 h events');
         const first = measured(receiver);
         const xEvent = first.find((b) => b.delivery_id === x.id)!;
-        expect(xEvent).toMatchObject({ post_id: postId, data: { network: 'x', slot: '1h', externalId: x.external_id, publishedAt: x.published_at!.toISOString(), likes: 50, reposts: 10, replies: 1, impressions: 5100 } });
-        expect(first.find((b) => b.delivery_id === mastodon.id)).toMatchObject({ post_id: postId, data: { network: 'mastodon', slot: '1h', likes: 14, reposts: 3, replies: 0, impressions: null } });
+        expect(xEvent).toMatchObject({
+          post_id: postId,
+          data: {
+            network: 'x',
+            slot: '1h',
+            externalId: x.external_id,
+            publishedAt: x.published_at!.toISOString(),
+            likes: 50,
+            reposts: 10,
+            replies: 1,
+            impressions: 5100,
+          },
+        });
+        expect(first.find((b) => b.delivery_id === mastodon.id)).toMatchObject({
+          post_id: postId,
+          data: { network: 'mastodon', slot: '1h', likes: 14, reposts: 3, replies: 0, impressions: null },
+        });
         expect(Date.parse(String(xEvent.data.measuredAt))).toBeGreaterThan(x.published_at!.getTime());
         for (const r of receiver.accepted) {
           expect(r.headers['greenlight-event']).toBe('metrics_measured');
@@ -54,23 +76,39 @@ describe.concurrent('metrics in outgoing webhooks', () => {
         }
         stack.x.failNext({ kind: 'rejected', match: 'GET /2/tweets' });
         await wakeMetrics(stack, [x.id, mastodon.id], '7d');
-        await receiver.waitFor(() => measured(receiver).length >= 8 && bodies(receiver).some((b) => b.type === 'metrics_summary'), 'eight measurements and the summary');
+        await receiver.waitFor(
+          () => measured(receiver).length >= 8 && bodies(receiver).some((b) => b.type === 'metrics_summary'),
+          'eight measurements and the summary',
+        );
 
-        const seen = measured(receiver).map((b) => `${b.data.network} ${String(b.data.slot)}`).sort();
+        const seen = measured(receiver)
+          .map((b) => `${b.data.network} ${String(b.data.slot)}`)
+          .sort();
         expect(seen).toEqual(['mastodon 1h', 'mastodon 24h', 'mastodon 6h', 'mastodon 7d', 'x 1h', 'x 24h', 'x 6h', 'x 7d']);
         const xAt = (slot: string) => measured(receiver).find((b) => b.delivery_id === x.id && b.data.slot === slot)!.data;
         expect(xAt('24h')).toMatchObject({ likes: 70, reposts: 10, replies: 1, impressions: 9000 });
         expect(xAt('7d')).toMatchObject({ likes: null, reposts: null, replies: null, impressions: null });
         // What the webhook said is what was stored.
-        const stored = await stack.testDb.db.selectFrom('delivery_metrics').select(['delivery_id', 'slot', 'likes', 'reposts', 'replies', 'impressions']).where('delivery_id', 'in', [x.id, mastodon.id]).execute();
+        const stored = await stack.testDb.db
+          .selectFrom('delivery_metrics')
+          .select(['delivery_id', 'slot', 'likes', 'reposts', 'replies', 'impressions'])
+          .where('delivery_id', 'in', [x.id, mastodon.id])
+          .execute();
         expect(stored).toHaveLength(8);
         for (const row of stored) {
           const sent = measured(receiver).find((b) => b.delivery_id === row.delivery_id && b.data.slot === row.slot)!.data;
-          expect([sent.likes, sent.reposts, sent.replies, sent.impressions]).toEqual([row.likes, row.reposts, row.replies, row.impressions].map((v) => (v === null ? null : Number(v))));
+          expect([sent.likes, sent.reposts, sent.replies, sent.impressions]).toEqual(
+            [row.likes, row.reposts, row.replies, row.impressions].map((v) => (v === null ? null : Number(v))),
+          );
         }
         // No thread message per measurement: the thread gets the one summary.
         await waitForReply(stack, postId, 'the 24 h summary', (t) => t.startsWith('After 24 hours'));
-        const receipts = await stack.testDb.db.selectFrom('thread_receipts as r').innerJoin('events as e', 'e.id', 'r.event_id').select('e.kind').where('r.post_id', '=', postId).execute();
+        const receipts = await stack.testDb.db
+          .selectFrom('thread_receipts as r')
+          .innerJoin('events as e', 'e.id', 'r.event_id')
+          .select('e.kind')
+          .where('r.post_id', '=', postId)
+          .execute();
         expect(receipts.map((r) => r.kind)).toContain('metrics_summary');
         expect(receipts.map((r) => r.kind)).not.toContain('metrics_measured');
       } finally {

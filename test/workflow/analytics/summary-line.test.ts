@@ -9,7 +9,9 @@ describe('the 24-hour summary line', () => {
     ];
     const best = bestNetwork(entries);
     expect(best).toEqual({ network: 'linkedin', basis: 'rate', value: 38 / 1240 });
-    expect(summaryText(entries, best)).toBe('After 24 hours: LinkedIn 1,240 impressions · 38 engagements; X 5,100 · 61. Best: LinkedIn (3.1% engagement rate).');
+    expect(summaryText(entries, best)).toBe(
+      'After 24 hours: LinkedIn 1,240 impressions · 38 engagements; X 5,100 · 61. Best: LinkedIn (3.1% engagement rate).',
+    );
   });
 
   it('falls back to engagements when a network reports no impressions; "not reported" is never a zero', () => {

@@ -14,12 +14,26 @@ const period = digestPeriod(new Date('2026-11-23T08:00:00Z'), ZONE);
 const days = periodDays(period, ZONE);
 
 const row = (o: Partial<WeekDelivery> & Pick<WeekDelivery, 'network' | 'day'>): WeekDelivery => ({
-  deliveryId: `d-${Math.random()}`, postId: o.postId ?? `p-${Math.random()}`, url: null, text: 'A post', engagement: null, impressions: null, ...o,
+  deliveryId: `d-${Math.random()}`,
+  postId: o.postId ?? `p-${Math.random()}`,
+  url: null,
+  text: 'A post',
+  engagement: null,
+  impressions: null,
+  ...o,
 });
 
 const rows: WeekDelivery[] = [
   row({ network: 'x', day: '2026-11-16', postId: 'launch', engagement: 12, impressions: 900 }),
-  row({ network: 'mastodon', day: '2026-11-16', postId: 'launch', engagement: 40, impressions: null, text: 'Launch day!\nIt is here.', url: 'https://mastodon.test/@gl/1' }),
+  row({
+    network: 'mastodon',
+    day: '2026-11-16',
+    postId: 'launch',
+    engagement: 40,
+    impressions: null,
+    text: 'Launch day!\nIt is here.',
+    url: 'https://mastodon.test/@gl/1',
+  }),
   row({ network: 'mastodon', day: '2026-11-18', engagement: 22 }),
   row({ network: 'x', day: '2026-11-20', engagement: 55, impressions: 3400, text: 'Friday thread', url: 'https://x.test/gl/status/9' }),
   row({ network: 'x', day: '2026-11-21', engagement: null }),
@@ -28,7 +42,11 @@ const failures = { total: 3, causes: [{ network: 'x' as const, cause: 'The token
 const upcoming = [{ id: 'u1', state: 'scheduled', author_id: 'U1', text: 'Next Tuesday post', publish_at: new Date('2026-11-24T08:00:00Z'), zone: ZONE }];
 
 describe('the weekly digest', () => {
-  const summary = summarize(rows, days.map((d) => d.date), failures);
+  const summary = summarize(
+    rows,
+    days.map((d) => d.date),
+    failures,
+  );
 
   it('sums the week per network: deliveries, reach where reported, engagement per day, the best post', () => {
     expect(summary.postsPublished).toBe(4);
@@ -53,13 +71,27 @@ describe('the weekly digest', () => {
       "Next week's calendar: /greenlight queue next",
       'Chart: Engagement (likes + reposts + replies) per network per day, by the day each post was published.',
     ]);
-    const quiet = summarize([], days.map((d) => d.date), { total: 0, causes: [] });
+    const quiet = summarize(
+      [],
+      days.map((d) => d.date),
+      { total: 0, causes: [] },
+    );
     expect(digestText({ summary: quiet, period, zone: ZONE, upcoming: [], upcomingTotal: 0 })).toContain('Published: nothing this week.\nFailures: none.');
   });
 
   it('draws the chart as a 960×480 PNG: a bar per network per day, the legend, axes and labels', async () => {
     const svg = barChartSvg(digestChart(summary, days, period, ZONE));
-    for (const label of ['Engagement per network per day', 'Day published (Europe/Berlin)', '>Engagement<', '>Mon 16<', '>Sun 22<', '>X<', '>Mastodon<', '>60<']) expect(svg).toContain(label);
+    for (const label of [
+      'Engagement per network per day',
+      'Day published (Europe/Berlin)',
+      '>Engagement<',
+      '>Mon 16<',
+      '>Sun 22<',
+      '>X<',
+      '>Mastodon<',
+      '>60<',
+    ])
+      expect(svg).toContain(label);
     const png = await svgToPng(svg);
     expect(pngHeader(png)).toMatchObject({ width: CHART_WIDTH, height: CHART_HEIGHT });
     const image = decodePng(png);

@@ -1,7 +1,9 @@
 import { findPost } from '../../../db/posts.ts';
 import { isEditable } from '../../../domain/post-state.ts';
 import { cancelPost, publishNow, reschedulePost } from '../../../workflow/author-actions.ts';
-import type { Actor, Outcome, WorkflowDeps } from '../../../workflow/deps.ts';
+import type { Actor } from '../../../workflow/actor.ts';
+import type { WorkflowDeps } from '../../../workflow/deps.ts';
+import type { Outcome } from '../../../workflow/outcome.ts';
 import { escapeMarkdown } from '../card-embeds.ts';
 import { WHEN_LIMIT, composeModal, modalValues, overLimit, singleFieldModal } from '../compose-modal.ts';
 import { newDraft } from '../compose-state.ts';
@@ -23,7 +25,15 @@ export async function edit(turn: Turn, [postId = '']: string[]): Promise<void> {
 }
 
 export async function reschedule(turn: Turn, [postId = '']: string[]): Promise<void> {
-  await turn.respond(singleFieldModal(customId(MODALS.reschedule, postId), { title: 'Reschedule', label: 'New publish time', max: WHEN_LIMIT, paragraph: false, placeholder: 'tomorrow 9am, fri 17:30, 2026-11-24 09:00' }));
+  await turn.respond(
+    singleFieldModal(customId(MODALS.reschedule, postId), {
+      title: 'Reschedule',
+      label: 'New publish time',
+      max: WHEN_LIMIT,
+      paragraph: false,
+      placeholder: 'tomorrow 9am, fri 17:30, 2026-11-24 09:00',
+    }),
+  );
 }
 
 export async function rescheduleForm(turn: Turn, [postId = '']: string[]): Promise<void> {
@@ -34,7 +44,9 @@ export async function rescheduleForm(turn: Turn, [postId = '']: string[]): Promi
   if (!(await firstTime(turn))) return;
   const when = values.value ?? '';
   const outcome = await reschedulePost(turn.edge.deps, await actorFor(turn), postId, when);
-  const content = outcome.ok ? 'Rescheduled: the card and its thread show the new time.' : `⚠️ ${outcome.message}\nWhat you typed: “${escapeMarkdown(when)}”. Press Reschedule on the card to try another time.`;
+  const content = outcome.ok
+    ? 'Rescheduled: the card and its thread show the new time.'
+    : `⚠️ ${outcome.message}\nWhat you typed: “${escapeMarkdown(when)}”. Press Reschedule on the card to try another time.`;
   await editReply(turn, { content: clip(content) });
 }
 

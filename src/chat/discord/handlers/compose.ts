@@ -5,7 +5,7 @@ import { isValidTimeZone } from '../../../domain/local-time.ts';
 import { deleteDraft } from '../../../db/compose-drafts.ts';
 import { findWorkspace } from '../../../db/workspaces.ts';
 import { editPost } from '../../../workflow/author-actions.ts';
-import type { Actor } from '../../../workflow/deps.ts';
+import type { Actor } from '../../../workflow/actor.ts';
 import { submitPost } from '../../../workflow/submit-post.ts';
 import { errorStep, expiredMessage, refusedMessage, sentMessage, targetsStep } from '../compose-messages.ts';
 import { COMPOSE_LIMITS, composeFields, composeModal, modalValues, overLimit } from '../compose-modal.ts';

@@ -1,12 +1,14 @@
 import { bestTimeText } from '../../../workflow/analytics/best-time-text.ts';
 import { findWorkspace } from '../../../db/workspaces.ts';
 import { changeSettings, connectInvitation, pauseWorkspace, resumeWorkspace } from '../../../workflow/workspace-admin.ts';
-import type { Actor, Outcome } from '../../../workflow/deps.ts';
+import type { Actor } from '../../../workflow/actor.ts';
+import type { Outcome } from '../../../workflow/outcome.ts';
 import { webhooksCommand } from '../../../workflow/webhook-admin.ts';
 import { slotsCommand } from '../../../workflow/slots.ts';
 import { SETTINGS_HELP, parseSettings } from '../../settings-args.ts';
 import { actorFor, clip, deferEphemeral, editReply, firstTime, optionValue, type Turn } from '../edge-context.ts';
-import { HELP, accountsText, queueText, settingsText } from './greenlight-text.ts';
+import { accountsText, queueText } from '../../../workflow/chat-texts.ts';
+import { ANSWER_FORMAT, HELP, settingsText } from './greenlight-text.ts';
 
 /**
  * `/greenlight <subcommand>`: answered "thinking…" at once, then ephemerally; pause and resume are
@@ -24,9 +26,9 @@ async function answer(turn: Turn, actor: Actor, sub: string): Promise<string> {
   const { deps } = turn.edge;
   switch (sub) {
     case 'queue':
-      return queueText(deps, actor, optionValue(turn.interaction, 'week'));
+      return queueText(deps, actor, optionValue(turn.interaction, 'week'), ANSWER_FORMAT);
     case 'accounts':
-      return accountsText(deps, actor);
+      return accountsText(deps, actor, ANSWER_FORMAT);
     case 'connect':
       return said(await connectInvitation(deps, actor, optionValue(turn.interaction, 'network')));
     case 'settings':

@@ -38,7 +38,8 @@ async function openDecisionForm(turn: Turn, postId: string, formId: string, o: {
   const actor = await actorFor(turn);
   const post = await findPost(turn.edge.deps.db, postId);
   if (!post || post.workspace_id !== actor.workspaceId) return reply(turn, '⚠️ That post no longer exists.');
-  if (!isAwaitingDecision(post.state)) return reply(turn, `⚠️ This post is ${post.state.replace('_', ' ')} and no longer waiting for a decision: the card shows where it is.`);
+  if (!isAwaitingDecision(post.state))
+    return reply(turn, `⚠️ This post is ${post.state.replace('_', ' ')} and no longer waiting for a decision: the card shows where it is.`);
   await turn.respond(singleFieldModal(formId, { title: o.title, label: o.label, max: COMMENT_LIMIT }));
 }
 
@@ -61,7 +62,9 @@ async function decideFromForm(turn: Turn, postId: string, kind: 'request_changes
   const decision: Decision = kind === 'reject' ? { kind, reason: text } : { kind, comment: text };
   const outcome = await decidePost(turn.edge.deps, await actorFor(turn), postId, decision);
   if (outcome.ok) {
-    return editReply(turn, { content: kind === 'reject' ? 'Rejected. The reason is in the card’s thread.' : 'Sent to the author. Your comment is in the card’s thread.' });
+    return editReply(turn, {
+      content: kind === 'reject' ? 'Rejected. The reason is in the card’s thread.' : 'Sent to the author. Your comment is in the card’s thread.',
+    });
   }
   // Nothing typed is lost: the refusal shows it back.
   const echo = text.trim() ? `\nWhat you wrote: “${escapeMarkdown(text.trim())}”` : '';

@@ -2,35 +2,32 @@ import type { App, webApi } from '@slack/bolt';
 import { appHomeLists, type HomeRow } from '../../../db/queue-view.ts';
 import { findWorkspace } from '../../../db/workspaces.ts';
 import { formatInZone } from '../../../domain/publish-time.ts';
-import type { Actor } from '../../../workflow/deps.ts';
+import type { Actor } from '../../../workflow/actor.ts';
 import { buildWeekView, dayLines } from '../../../workflow/week-view.ts';
 import { escape } from '../card-blocks.ts';
-import { actorFor, requestTeam, type SlackEdge } from '../edge-context.ts';
+import { type ActionHandler, actorFor, requestTeam, type SlackEdge } from '../edge-context.ts';
+import { HOME_WEEK_ACTIONS } from '../ids.ts';
 
-/** The week calendar's buttons: their value is the week to show, in weeks from the current one. */
-export const HOME_WEEK_ACTIONS = { prev: 'home_week_prev', today: 'home_week_today', next: 'home_week_next' } as const;
-const HOME_WEEK_ACTION = /^home_week_(prev|today|next)$/;
 /** The calendar goes no further than this many weeks either way. */
 const MAX_WEEKS = 52;
 /** Slack refuses a section text over 3,000 characters. */
 const SECTION_LIMIT = 3000;
 
 /** The App Home tab: the week's calendar, my drafts, waiting for my approval, failures. */
-export function registerAppHome(app: App, edge: SlackEdge): void {
+export function registerAppHomeOpened(app: App, edge: SlackEdge): void {
   app.event('app_home_opened', async ({ event, body, client }) => {
     if (event.tab !== 'home') return;
     const actor = await actorFor(edge, requestTeam(body as { team_id?: string; enterprise_id?: string }), event.user);
     await publishHome(edge, client, actor, 0);
   });
-
-  // Acknowledged by the app's own middleware already (slack-app.ts), like every action.
-  app.action(HOME_WEEK_ACTION, async ({ body, action, client }) => {
-    const user = (body as { user: { id: string } }).user.id;
-    const actor = await actorFor(edge, requestTeam(body as Parameters<typeof requestTeam>[0]), user);
-    const value = Number((action as { value?: string }).value);
-    await publishHome(edge, client, actor, Number.isInteger(value) ? Math.max(-MAX_WEEKS, Math.min(MAX_WEEKS, value)) : 0);
-  });
 }
+
+/** The week calendar's buttons (HOME_WEEK_ACTIONS): the value is the week to show, in weeks from the current one. */
+export const homeWeek: ActionHandler = async (edge, { body, action, client }) => {
+  const actor = await actorFor(edge, requestTeam(body), body.user.id);
+  const value = Number(action.value);
+  await publishHome(edge, client, actor, Number.isInteger(value) ? Math.max(-MAX_WEEKS, Math.min(MAX_WEEKS, value)) : 0);
+};
 
 async function publishHome(edge: SlackEdge, client: webApi.WebClient, actor: Actor, offset: number): Promise<void> {
   const workspace = (await findWorkspace(edge.deps.db, actor.workspaceId))!;
@@ -44,14 +41,22 @@ async function publishHome(edge: SlackEdge, client: webApi.WebClient, actor: Act
     { type: 'section' as const, text: { type: 'mrkdwn' as const, text: rows.length ? rows.map(line).join('\n') : `_${empty}_` } },
   ];
   const title = offset === 0 ? 'This week' : offset === 1 ? 'Next week' : offset === -1 ? 'Last week' : 'Week';
-  const format = { bold: (t: string) => `*${t}*`, escape, mention: (u: string) => `<@${u}>`, cardLink: (p: { channel_id: string | null; message_id: string | null }) => cardLink(p) };
+  const format = {
+    bold: (t: string) => `*${t}*`,
+    escape,
+    mention: (u: string) => `<@${u}>`,
+    cardLink: (p: { channel_id: string | null; message_id: string | null }) => cardLink(p),
+  };
   await client.views.publish({
     user_id: actor.userId,
     view: {
       type: 'home',
       blocks: [
         { type: 'header', text: { type: 'plain_text', text: `${title}: ${week.days[0]!.label} to ${week.days[6]!.label}` } },
-        { type: 'context', elements: [{ type: 'mrkdwn', text: `Times in ${week.zone}. ◻️ is a free posting slot: type "next slot" as the publish time to take the first one.` }] },
+        {
+          type: 'context',
+          elements: [{ type: 'mrkdwn', text: `Times in ${week.zone}. ◻️ is a free posting slot: type "next slot" as the publish time to take the first one.` }],
+        },
         {
           type: 'actions',
           block_id: 'home_week',
@@ -61,7 +66,10 @@ async function publishHome(edge: SlackEdge, client: webApi.WebClient, actor: Act
             { type: 'button', action_id: HOME_WEEK_ACTIONS.next, text: { type: 'plain_text', text: 'Next week ▶' }, value: String(offset + 1) },
           ],
         },
-        ...week.days.map((day) => ({ type: 'section' as const, text: { type: 'mrkdwn' as const, text: clip([`*${day.label}*`, ...dayLines(day, week.zone, format)].join('\n')) } })),
+        ...week.days.map((day) => ({
+          type: 'section' as const,
+          text: { type: 'mrkdwn' as const, text: clip([`*${day.label}*`, ...dayLines(day, week.zone, format)].join('\n')) },
+        })),
         { type: 'divider' },
         ...section('My drafts and posts in review', lists.mine, 'Nothing of yours is waiting. Start one with /post.'),
         ...(roles?.approver ? section('Waiting for my approval', lists.toApprove, 'Nothing to approve.') : []),

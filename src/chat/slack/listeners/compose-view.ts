@@ -1,27 +1,33 @@
-import type { App } from '@slack/bolt';
 import { findWorkspace } from '../../../db/workspaces.ts';
 import { editPost } from '../../../workflow/author-actions.ts';
 import { submitPost } from '../../../workflow/submit-post.ts';
 import { readCompose, type ComposeMetadata } from '../compose-modal.ts';
-import { actorFor, requestTeam, type SlackEdge } from '../edge-context.ts';
-import { VIEWS } from '../ids.ts';
+import { actorFor, requestTeam, type ViewHandler } from '../edge-context.ts';
 
 /**
  * The compose form's submission. Validation answers in the ack, as field errors on the form, so the
  * author fixes them in place; a valid form closes and the card appears in the approvals channel.
  */
-export function registerComposeView(app: App, edge: SlackEdge): void {
-  app.view(VIEWS.compose, async ({ ack, body, view }) => {
-    const actor = await actorFor(edge, requestTeam(body), body.user.id);
-    const workspace = (await findWorkspace(edge.deps.db, actor.workspaceId))!;
-    const metadata = JSON.parse(view.private_metadata || '{}') as ComposeMetadata;
-    const input = readCompose(view.state.values as never, workspace.default_zone);
-    const result = metadata.mode === 'edit' && metadata.postId ? await editPost(edge.deps, actor, metadata.postId, input) : await submitPost(edge.deps, actor, input, metadata.channelId);
-    if (result.ok) return ack();
-    if ('errors' in result) return ack({ response_action: 'errors', errors: onVisibleBlocks(result.errors, view.blocks.map((b) => b.block_id ?? '')) });
-    return ack({ response_action: 'errors', errors: { text: result.message } });
-  });
-}
+export const composeSubmit: ViewHandler = async (edge, { ack, body, view }) => {
+  const actor = await actorFor(edge, requestTeam(body), body.user.id);
+  const workspace = (await findWorkspace(edge.deps.db, actor.workspaceId))!;
+  const metadata = JSON.parse(view.private_metadata || '{}') as ComposeMetadata;
+  const input = readCompose(view.state.values as never, workspace.default_zone);
+  const result =
+    metadata.mode === 'edit' && metadata.postId
+      ? await editPost(edge.deps, actor, metadata.postId, input)
+      : await submitPost(edge.deps, actor, input, metadata.channelId);
+  if (result.ok) return ack();
+  if ('errors' in result)
+    return ack({
+      response_action: 'errors',
+      errors: onVisibleBlocks(
+        result.errors,
+        view.blocks.map((b) => b.block_id ?? ''),
+      ),
+    });
+  return ack({ response_action: 'errors', errors: { text: result.message } });
+};
 
 /** Slack refuses errors for blocks the form does not have; those go on the text field instead. */
 function onVisibleBlocks(errors: Record<string, string | undefined>, blockIds: string[]): Record<string, string> {

@@ -1,27 +1,17 @@
-import type { App, BlockButtonAction } from '@slack/bolt';
 import { deliveryAction } from '../../../workflow/delivery-actions.ts';
-import { actorFor, buttonArgs, requestTeam, tellUser, type SlackEdge } from '../edge-context.ts';
-import { ACTIONS } from '../ids.ts';
+import { type ActionHandler, actorFor, buttonArgs, requestTeam, tellUser } from '../edge-context.ts';
 
-const BUTTONS = [
-  [ACTIONS.retryDelivery, 'retry'],
-  [ACTIONS.confirmLive, 'confirm_live'],
-  [ACTIONS.publishAgain, 'publish_again'],
-  [ACTIONS.publishLate, 'publish_late'],
-] as const;
-
-/** The buttons on receipts in the card's thread. Link buttons (Reconnect) need only an ack. */
-export function registerDeliveryActions(app: App, edge: SlackEdge): void {
-  for (const [actionId, kind] of BUTTONS) {
-    app.action<BlockButtonAction>(actionId, async ({ body, action, client }) => {
-      const where = { channelId: body.channel?.id, userId: body.user.id, ...(body.message?.thread_ts ? { threadTs: body.message.thread_ts } : {}) };
-      const [deliveryId] = (await buttonArgs(client, where, action.value)) ?? [];
-      if (!deliveryId) return;
-      const actor = await actorFor(edge, requestTeam(body), body.user.id);
-      const outcome = await deliveryAction(edge.deps, actor, deliveryId, kind);
-      await tellUser(client, where, outcome);
-    });
-  }
-  app.action(new RegExp(`^${ACTIONS.openLink}:`), async () => {
-  });
+/** A button on a receipt in the card's thread (retry, confirm live, publish again, publish late). */
+export function deliveryButton(kind: Parameters<typeof deliveryAction>[3]): ActionHandler {
+  return async (edge, { body, action, client }) => {
+    const where = { channelId: body.channel?.id, userId: body.user.id, ...(body.message?.thread_ts ? { threadTs: body.message.thread_ts } : {}) };
+    const [deliveryId] = (await buttonArgs(client, where, action.value)) ?? [];
+    if (!deliveryId) return;
+    const actor = await actorFor(edge, requestTeam(body), body.user.id);
+    const outcome = await deliveryAction(edge.deps, actor, deliveryId, kind);
+    await tellUser(client, where, outcome);
+  };
 }
+
+/** Link buttons (Reconnect) open their URL in the browser; the click needs only the ack it already had. */
+export const openLink: ActionHandler = async () => {};

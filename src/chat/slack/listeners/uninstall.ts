@@ -8,7 +8,11 @@ import type { GreenlightInstallationStore } from '../installation-store.ts';
  */
 export function registerUninstall(app: App, store: GreenlightInstallationStore): void {
   app.event('app_uninstalled', async ({ context }) => {
-    await store.deleteInstallation({ teamId: context.teamId, enterpriseId: context.enterpriseId, isEnterpriseInstall: context.isEnterpriseInstall === true } as never);
+    await store.deleteInstallation({
+      teamId: context.teamId,
+      enterpriseId: context.enterpriseId,
+      isEnterpriseInstall: context.isEnterpriseInstall === true,
+    } as never);
   });
   app.event('tokens_revoked', async ({ event, context }) => {
     const query = { teamId: context.teamId, enterpriseId: context.enterpriseId, isEnterpriseInstall: context.isEnterpriseInstall === true };
