@@ -20,7 +20,16 @@ export async function benchDatabaseServer(): Promise<{ adminUrl: string; stop: (
   if (process.env.DATABASE_URL) return { adminUrl: process.env.DATABASE_URL, stop: async () => {} };
   const dir = await mkdtemp(path.join(os.tmpdir(), 'greenlight-bench-pg-'));
   await chmod(dir, 0o755);
-  const embedded: RunningEmbeddedPostgres = await startEmbeddedPostgres({ dataDir: dir, log: createLogger({ level: 'warn' }), database: 'postgres' });
+  const log = createLogger({ level: 'warn' });
+  const first: RunningEmbeddedPostgres = await startEmbeddedPostgres({ dataDir: dir, log, database: 'postgres' });
+  // pg_stat_statements (shipped with the embedded build) counts the statements per delivery
+  // (bench/statements.ts); it loads only at server start, hence the restart.
+  const client = new pg.Client({ connectionString: first.url });
+  await client.connect();
+  await client.query("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'");
+  await client.end();
+  await first.stop();
+  const embedded: RunningEmbeddedPostgres = await startEmbeddedPostgres({ dataDir: dir, log, database: 'postgres' });
   return { adminUrl: embedded.url, stop: () => embedded.stop() };
 }
 

@@ -10,6 +10,7 @@ import { idleMemory } from './idle-memory.ts';
 import { mediaMemory } from './media-memory.ts';
 import { scheduleLateness } from './schedule-lateness.ts';
 import { throughput } from './throughput.ts';
+import { floor } from './floor.ts';
 
 /**
  * `npm run bench`: each scenario runs several times and the median is reported, with the machine,
@@ -43,6 +44,10 @@ const worst = <R>(runs: R[], pick: (r: R) => number) => Math.max(...runs.map(pic
 /** The publish settings the delivery scenarios share (chosen by the throughput sweep). */
 const PUBLISH_ENV = { PUBLISH_CONCURRENCY: '200', DATABASE_POOL_SIZE: '20' };
 const CONCURRENCIES = [100, 200, 400];
+/** The concurrencies the floor runs at, and where Greenlight / floor is reported. */
+const FLOOR_CONCURRENCIES = [100, 400];
+/** Medians of deliveries/s per concurrency, for the Greenlight / floor rows (both scenarios in the same run). */
+const rates: { floor: Record<number, number>; throughput: Record<number, number> } = { floor: {}, throughput: {} };
 
 const scenarios: Scenario<any>[] = [
   {
@@ -113,6 +118,7 @@ const scenarios: Scenario<any>[] = [
     },
     rows: (runs: Record<number, Awaited<ReturnType<typeof throughput>>>[]) =>
       CONCURRENCIES.flatMap((c) => {
+        rates.throughput[c] = med(runs, (r) => r[c]!.perSecond);
         const scenario = 'Throughput: 5,000 deliveries due now, one process (Mastodon emulator at 100 ms)';
         const cpu = (pick: (r: Awaited<ReturnType<typeof throughput>>['cpuMsPerDelivery']) => number) =>
           med(runs, (r) => pick(r[c]!.cpuMsPerDelivery)).toFixed(2);
@@ -129,8 +135,74 @@ const scenarios: Scenario<any>[] = [
             value: `${cpu((x) => x.app)} / ${cpu((x) => x.postgres)} / ${cpu((x) => x.emulator)}`,
             target: '≤ 4 in all for 500/s on 2 cores',
           },
+          {
+            scenario,
+            figure: `PostgreSQL CPU ms per delivery with the receipts' notify jobs run too (until the notify queue is empty; drained in every run: ${runs.every((r) => r[c]!.receiptsDrained) ? 'yes' : 'no'}), PUBLISH_CONCURRENCY=${c}`,
+            value: cpu((x) => x.postgresWithReceipts),
+            target: '≤ 0.8',
+          },
+          {
+            scenario,
+            figure: `statements / transactions per delivery, PUBLISH_CONCURRENCY=${c} (pg_stat_statements, pg_stat_database; start of the process until its notify jobs are done and it stopped)`,
+            value: `${med(runs, (r) => r[c]!.perDelivery.statements).toFixed(1)} / ${med(runs, (r) => r[c]!.perDelivery.transactions).toFixed(1)}`,
+            target: '',
+          },
         ];
       }),
+    appendix: (runs: Record<number, Awaited<ReturnType<typeof throughput>>>[]) => {
+      const c = CONCURRENCIES[0]!;
+      const last = runs.at(-1)![c]!;
+      const lines = last.top.map(
+        (t) => `| ${(t.ms / last.delivered).toFixed(3)} | ${(t.calls / last.delivered).toFixed(2)} | ${t.query.replaceAll('|', '\\|')} |`,
+      );
+      return `### Throughput: the statements per delivery at PUBLISH_CONCURRENCY=${c} (last run, pg_stat_statements, the 25 with the most execution time)\n\n| execution ms per delivery | calls per delivery | statement |\n| --- | --- | --- |\n${lines.join('\n')}`;
+    },
+  },
+  {
+    name: 'floor',
+    label: `the throughput scenario's 5,000 jobs in bare pg-boss, one create request each, concurrency ${FLOOR_CONCURRENCIES.join('/')}`,
+    async run(adminUrl) {
+      const byConcurrency: Record<number, Awaited<ReturnType<typeof floor>>> = {};
+      for (const c of FLOOR_CONCURRENCIES) {
+        // pg-boss's own pool size, as Greenlight's queue (createQueue's default, 10).
+        byConcurrency[c] = await floor(adminUrl, { deliveries: 5_000, accounts: 50, latencyMs: 100, concurrency: c, poolSize: 10 });
+        process.stdout.write(`  floor at concurrency ${c}: ${byConcurrency[c].perSecond.toFixed(0)}/s\n`);
+      }
+      return byConcurrency;
+    },
+    rows: (runs: Record<number, Awaited<ReturnType<typeof floor>>>[]) =>
+      FLOOR_CONCURRENCIES.flatMap((c) => {
+        rates.floor[c] = med(runs, (r) => r[c]!.perSecond);
+        const scenario = 'Floor: the same 5,000 jobs in bare pg-boss (same version, server, loop shape and emulator latency), one create request per job';
+        return [
+          {
+            scenario,
+            figure: `jobs/s, first to last create at the emulator, concurrency ${c} (published / duplicated, worst run)`,
+            value: `${Math.round(rates.floor[c])}/s (${Math.min(...runs.map((r) => r[c]!.delivered))} / ${worst(runs, (r) => r[c]!.duplicates)})`,
+            target: '',
+          },
+          {
+            scenario,
+            figure: `CPU ms per job, concurrency ${c}: worker / PostgreSQL`,
+            value: `${med(runs, (r) => r[c]!.cpuMsPerDelivery.app).toFixed(2)} / ${med(runs, (r) => r[c]!.cpuMsPerDelivery.postgres).toFixed(2)}`,
+            target: '',
+          },
+          {
+            scenario,
+            figure: `statements / transactions per job, concurrency ${c}`,
+            value: `${med(runs, (r) => r[c]!.perDelivery.statements).toFixed(1)} / ${med(runs, (r) => r[c]!.perDelivery.transactions).toFixed(1)}`,
+            target: '',
+          },
+        ];
+      }),
+    appendix: (runs: Record<number, Awaited<ReturnType<typeof floor>>>[]) => {
+      const c = FLOOR_CONCURRENCIES[0]!;
+      const last = runs.at(-1)![c]!;
+      const lines = last.top.map(
+        (t) => `| ${(t.ms / last.delivered).toFixed(3)} | ${(t.calls / last.delivered).toFixed(2)} | ${t.query.replaceAll('|', '\\|')} |`,
+      );
+      return `### Floor: the statements per job at concurrency ${c} (last run, pg_stat_statements, the 8 with the most execution time)\n\n| execution ms per job | calls per job | statement |\n| --- | --- | --- |\n${lines.join('\n')}`;
+    },
   },
   {
     name: 'growth',
@@ -270,6 +342,16 @@ async function main(): Promise<void> {
     }
   } finally {
     await server.stop();
+  }
+  for (const c of FLOOR_CONCURRENCIES) {
+    const [g, f] = [rates.throughput[c], rates.floor[c]];
+    if (g === undefined || f === undefined) continue;
+    rows.push({
+      scenario: 'Greenlight / floor, measured in the same run',
+      figure: `deliveries/s of throughput ÷ jobs/s of floor, concurrency ${c}`,
+      value: (g / f).toFixed(2),
+      target: c === 100 ? '≥ 0.8' : '≥ 0.6',
+    });
   }
   const table = [
     '| scenario | figure | median of runs | target |',

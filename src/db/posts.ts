@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Network } from '../domain/networks.ts';
 import { postPredecessors, type PostState } from '../domain/post-state.ts';
 import type { Executor } from './database.ts';
-import type { Post } from './schema.ts';
+import type { Post, Workspace } from './schema.ts';
 
 export interface NewPostInput {
   workspaceId: string;
@@ -67,6 +67,28 @@ export async function replacePostContent(tx: Executor, postId: string, input: Pi
 
 export function findPost(tx: Executor, postId: string): Promise<Post | undefined> {
   return tx.selectFrom('posts').selectAll().where('id', '=', postId).executeTakeFirst();
+}
+
+/** Several posts with their workspaces, two statements for any number (a batch of notify jobs); undefined for a post that is gone. */
+export async function findPostsWithWorkspaces(tx: Executor, postIds: string[]): Promise<({ post: Post; workspace: Workspace | undefined } | undefined)[]> {
+  if (postIds.length === 0) return [];
+  const posts = new Map(
+    (
+      await tx
+        .selectFrom('posts')
+        .selectAll()
+        .where('id', 'in', [...new Set(postIds)])
+        .execute()
+    ).map((p) => [p.id, p]),
+  );
+  const workspaceIds = [...new Set([...posts.values()].map((p) => p.workspace_id))];
+  const workspaces = new Map(
+    workspaceIds.length === 0 ? [] : (await tx.selectFrom('workspaces').selectAll().where('id', 'in', workspaceIds).execute()).map((w) => [w.id, w]),
+  );
+  return postIds.map((id) => {
+    const post = posts.get(id);
+    return post ? { post, workspace: workspaces.get(post.workspace_id) } : undefined;
+  });
 }
 
 /** Locks the post row for the rest of the transaction: decisions on one post are taken one at a time. */

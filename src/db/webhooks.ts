@@ -86,14 +86,26 @@ export async function removeSubscription(tx: Executor, workspaceId: string, idPr
  * kind, a prefix ending in `*`, or no filter at all), in one statement; returns the new rows' ids.
  */
 export async function insertEventDeliveries(tx: Executor, event: { id: number; workspaceId: string; kind: string }): Promise<string[]> {
+  return insertEventsDeliveries(tx, [event]);
+}
+
+/**
+ * insertEventDeliveries for several events in one statement (a batch of recorded outcomes): one row
+ * per event and matching live subscription. Returns the new rows' ids, in event order.
+ */
+export async function insertEventsDeliveries(tx: Executor, events: { id: number; workspaceId: string; kind: string }[]): Promise<string[]> {
+  if (events.length === 0) return [];
   const { rows } = await sql<{ id: string }>`
-    INSERT INTO webhook_deliveries (subscription_id, event_id)
-    SELECT s.id, ${event.id} FROM webhook_subscriptions s
-    WHERE s.workspace_id = ${event.workspaceId} AND s.removed_at IS NULL
-      AND (cardinality(s.events) = 0 OR EXISTS (
-        SELECT 1 FROM unnest(s.events) AS e(pattern)
-        WHERE e.pattern = ${event.kind} OR (right(e.pattern, 1) = '*' AND starts_with(${event.kind}, left(e.pattern, -1)))))
-    ON CONFLICT DO NOTHING
-    RETURNING id`.execute(tx);
+    WITH ins AS (
+      INSERT INTO webhook_deliveries (subscription_id, event_id)
+      SELECT s.id, e.id
+      FROM unnest(${events.map((e) => e.id)}::bigint[], ${events.map((e) => e.workspaceId)}::uuid[], ${events.map((e) => e.kind)}::text[]) AS e(id, workspace_id, kind)
+      JOIN webhook_subscriptions s ON s.workspace_id = e.workspace_id AND s.removed_at IS NULL
+      WHERE cardinality(s.events) = 0 OR EXISTS (
+        SELECT 1 FROM unnest(s.events) AS f(pattern)
+        WHERE f.pattern = e.kind OR (right(f.pattern, 1) = '*' AND starts_with(e.kind, left(f.pattern, -1))))
+      ON CONFLICT DO NOTHING
+      RETURNING id, event_id)
+    SELECT id FROM ins ORDER BY event_id, id`.execute(tx);
   return rows.map((r) => r.id);
 }

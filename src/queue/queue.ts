@@ -93,6 +93,8 @@ export interface Queue {
   /** The wake-up at a post's publish time while it waits for approval (one per post version). */
   sendReviewDeadline(tx: Executor, job: ReviewDeadlineJob, at: Date): Promise<void>;
   sendWebhook(tx: Executor, job: WebhookJob, at: Date): Promise<void>;
+  /** Many webhook jobs at `at` in one statement (the webhooks of a batch of recorded events). */
+  sendWebhooks(tx: Executor, jobs: WebhookJob[], at: Date): Promise<void>;
   sendDigest(tx: Executor, job: DigestJob): Promise<void>;
   /** Metrics wake-ups (one per delivery and slot, at `at`), in one statement inside the caller's transaction. */
   sendMetrics(tx: Executor, jobs: (MetricsJob & { at: Date })[]): Promise<void>;
@@ -197,6 +199,14 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
     sendReviewDeadline: (tx, job, at) => send(tx, QUEUES.reviewDeadline, job, { startAfter: at, singletonKey: `${job.postId}:${job.version}` }),
     // The delivery row's lease decides who sends: a duplicate job finds it taken and does nothing.
     sendWebhook: (tx, job, at) => send(tx, QUEUES.webhooks, job, { startAfter: at }),
+    async sendWebhooks(tx, jobs, at) {
+      if (jobs.length > 0)
+        await boss.insert(
+          QUEUES.webhooks,
+          jobs.map((job) => ({ data: job satisfies WebhookJob, startAfter: at })),
+          { db: fromKysely(tx) },
+        );
+    },
     sendDigest: (tx, job) => send(tx, QUEUES.digest, job, { singletonKey: `${job.workspaceId}:${job.dueAt}` }),
     // One waiting job per delivery and slot: a second send for a slot already waiting adds nothing.
     async sendMetrics(tx, jobs) {

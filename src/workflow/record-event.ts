@@ -3,7 +3,7 @@ import type { Executor } from '../db/database.ts';
 import { addThreadReceipts } from '../db/thread-receipts.ts';
 import { addLogContext } from '../log.ts';
 import type { Queue } from '../queue/queue.ts';
-import { fanOutToWebhooks } from './webhook-fan-out.ts';
+import { fanOutAllToWebhooks, fanOutToWebhooks } from './webhook-fan-out.ts';
 
 /**
  * Writes the event to the audit log and, in the same transaction, its thread receipt still to post
@@ -35,6 +35,10 @@ export async function recordEvents(tx: Executor, queue: Queue, events: (NewEvent
     tx,
     [...new Set(events.map((e) => e.postId))].map((postId) => ({ postId })),
   );
-  for (const [i, event] of events.entries()) await fanOutToWebhooks(tx, queue, { id: ids[i]!, workspaceId: event.workspaceId, kind: event.kind });
+  await fanOutAllToWebhooks(
+    tx,
+    queue,
+    events.map((event, i) => ({ id: ids[i]!, workspaceId: event.workspaceId, kind: event.kind })),
+  );
   return ids;
 }

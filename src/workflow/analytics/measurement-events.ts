@@ -2,7 +2,7 @@ import type { Executor } from '../../db/database.ts';
 import type { MetricRow } from '../../db/delivery-metrics.ts';
 import { appendEvents } from '../../db/events.ts';
 import type { Queue } from '../../queue/queue.ts';
-import { fanOutToWebhooks } from '../webhook-fan-out.ts';
+import { fanOutAllToWebhooks } from '../webhook-fan-out.ts';
 
 export const MEASURED_EVENT = 'metrics_measured';
 
@@ -31,5 +31,9 @@ export async function recordMeasurements(tx: Executor, queue: Queue, rows: Metri
     },
   }));
   const ids = await appendEvents(tx, events);
-  for (const [i, event] of events.entries()) await fanOutToWebhooks(tx, queue, { id: ids[i]!, workspaceId: event.workspaceId, kind: event.kind });
+  await fanOutAllToWebhooks(
+    tx,
+    queue,
+    events.map((event, i) => ({ id: ids[i]!, workspaceId: event.workspaceId, kind: event.kind })),
+  );
 }

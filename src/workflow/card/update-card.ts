@@ -16,10 +16,10 @@ import { findChatMessage, insertChatMessage } from '../../db/chat-messages.ts';
  * of the post's events not yet in the card's thread (postReceipts). A chat error throws, so the job
  * retries: late, never lost.
  */
-export async function handleNotifyJob(deps: WorkflowDeps, postId: string): Promise<void> {
-  const post = await findPost(deps.db, postId);
-  if (!post) return;
-  const workspace = await findWorkspace(deps.db, post.workspace_id);
+export async function handleNotifyJob(deps: WorkflowDeps, postId: string, load: NotifyLoader = (id) => loadPostAndWorkspace(deps, id)): Promise<void> {
+  const found = await load(postId);
+  if (!found) return;
+  const { post, workspace } = found;
   const chat = workspace ? deps.chats[workspace.chat] : undefined;
   if (!workspace || !chat) {
     deps.log.warn({ postId, chat: workspace?.chat }, 'no chat edge configured for this workspace; the card is not shown');
@@ -43,6 +43,14 @@ export async function handleNotifyJob(deps: WorkflowDeps, postId: string): Promi
     throw error;
   }
   await postReceipts(deps, workspace, post, ref);
+}
+
+/** The post and its workspace a notify job starts from (the notify worker reads them for a whole batch at once). */
+export type NotifyLoader = (postId: string) => Promise<{ post: Post; workspace: Workspace | undefined } | undefined>;
+
+async function loadPostAndWorkspace(deps: WorkflowDeps, postId: string): Promise<{ post: Post; workspace: Workspace | undefined } | undefined> {
+  const post = await findPost(deps.db, postId);
+  return post ? { post, workspace: await findWorkspace(deps.db, post.workspace_id) } : undefined;
 }
 
 export async function loadCardView(deps: WorkflowDeps, post: Post, workspace: Workspace): Promise<CardView> {

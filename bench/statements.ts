@@ -1,0 +1,53 @@
+import pg from 'pg';
+
+/**
+ * What one database of the bench server did: statements executed (pg_stat_statements, which the
+ * embedded bench server preloads, see benchDatabaseServer) and transactions ended (pg_stat_database).
+ * Backends report transactions at most once a second and on exit, so read them after the clients
+ * being measured have disconnected. NaN where the server has no pg_stat_statements.
+ */
+export interface Counters {
+  statements: number;
+  transactions: number;
+}
+
+export async function databaseCounters(url: string) {
+  const name = decodeURIComponent(new URL(url).pathname.slice(1));
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  const hasStatements = await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements').then(
+    () => client.query('SELECT 1 FROM pg_stat_statements LIMIT 1').then(() => true),
+    () => false,
+  );
+  // From here on only: seeding the database is not what is measured.
+  if (hasStatements) await client.query('SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = $1), 0)', [name]);
+  const read = async (): Promise<Counters> => {
+    // A backend reports its transactions as it exits: wait for the measured clients' backends to go.
+    for (let i = 0; i < 100; i++) {
+      const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+      if (Number(rows[0]!.n) === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await client.query('SELECT pg_stat_clear_snapshot()');
+    const tx = await client.query<{ n: string }>('SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = $1', [name]);
+    const st = hasStatements
+      ? await client.query<{ n: string | null }>(
+          'SELECT coalesce(sum(calls), 0) AS n FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1',
+          [name],
+        )
+      : { rows: [{ n: null }] };
+    return { transactions: Number(tx.rows[0]?.n ?? Number.NaN), statements: st.rows[0]?.n == null ? Number.NaN : Number(st.rows[0].n) };
+  };
+  /** The statements that took the most execution time in the database, with their calls and time (text shortened). */
+  const top = async (limit: number): Promise<{ calls: number; ms: number; query: string }[]> => {
+    if (!hasStatements) return [];
+    const { rows } = await client.query<{ calls: string; ms: number; query: string }>(
+      "SELECT sum(calls) AS calls, sum(total_exec_time)::float8 AS ms, left(regexp_replace(query, E'\\\\s+', ' ', 'g'), 140) AS query FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1 GROUP BY 3 ORDER BY 2 DESC LIMIT $2",
+      [name, limit],
+    );
+    return rows.map((r) => ({ calls: Number(r.calls), ms: r.ms, query: r.query }));
+  };
+  return { read, top, close: () => client.end() };
+}
