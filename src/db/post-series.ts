@@ -1,24 +1,8 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Post } from './schema.ts';
-import type { Database } from './schema.ts';
+import type { Post, PostSeriesTable } from './schema.ts';
 import type { Executor } from './database.ts';
 
-/** The table of migrations/2026-12-06T0500_posting_slots.ts: which series a post belongs to. */
-export interface PostSeriesTable {
-  post_id: string;
-  head_id: string;
-  position: number;
-  rule: string;
-}
-
-type SeriesTables = { post_series: PostSeriesTable };
-
-function withSeries(db: Executor): Kysely<Database & SeriesTables> | Transaction<Database & SeriesTables> {
-  return db.withTables<SeriesTables>();
-}
-
 export async function insertSeries(tx: Executor, headId: string, postIds: string[], rule: string): Promise<void> {
-  await withSeries(tx)
+  await tx
     .insertInto('post_series')
     .values(postIds.map((post_id, position) => ({ post_id, head_id: headId, position, rule })))
     .execute();
@@ -26,12 +10,12 @@ export async function insertSeries(tx: Executor, headId: string, postIds: string
 
 /** The post's place in a series; undefined for a post that is not in one. */
 export function seriesOf(db: Executor, postId: string): Promise<PostSeriesTable | undefined> {
-  return withSeries(db).selectFrom('post_series').selectAll().where('post_id', '=', postId).executeTakeFirst();
+  return db.selectFrom('post_series').selectAll().where('post_id', '=', postId).executeTakeFirst();
 }
 
 /** The occurrences after the head, in order, locked for the caller's transaction. */
 export function lockFollowers(tx: Executor, headId: string): Promise<(Post & { position: number })[]> {
-  return withSeries(tx)
+  return tx
     .selectFrom('post_series')
     .innerJoin('posts', 'posts.id', 'post_series.post_id')
     .selectAll('posts')
@@ -41,4 +25,15 @@ export function lockFollowers(tx: Executor, headId: string): Promise<(Post & { p
     .orderBy('post_series.position')
     .forUpdate()
     .execute();
+}
+
+/** The series places of several posts at once (a batch of notify jobs), keyed by post id. */
+export async function seriesOfPosts(db: Executor, postIds: string[]): Promise<Map<string, PostSeriesTable>> {
+  if (postIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('post_series')
+    .selectAll()
+    .where('post_id', 'in', [...new Set(postIds)])
+    .execute();
+  return new Map(rows.map((row) => [row.post_id, row]));
 }

@@ -1,46 +1,15 @@
-import { sql, type ColumnType, type Generated, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Network } from '../domain/networks.ts';
 import type { Executor } from './database.ts';
-import type { Database } from './schema.ts';
-
-/** Tables of migrations/2026-12-06T0500_posting_slots.ts. */
-export interface PostingSlotsTable {
-  id: Generated<string>;
-  workspace_id: string;
-  account_id: string | null;
-  network: Network | null;
-  weekday: number;
-  minute: number;
-  zone: string;
-  created_by: string;
-  created_at: ColumnType<Date, Date | string | undefined, never>;
-}
-
-export interface SlotBookingsTable {
-  workspace_id: string;
-  account_id: string;
-  slot_at: ColumnType<Date, Date | string, Date | string>;
-  post_id: string;
-  created_at: ColumnType<Date, Date | string | undefined, never>;
-}
+import type { PostingSlotsTable } from './schema.ts';
 
 export type PostingSlot = Selectable<PostingSlotsTable>;
-
-type SlotTables = {
-  posting_slots: PostingSlotsTable;
-  slot_bookings: SlotBookingsTable;
-};
-
-/** The same connection or transaction, typed with the slot tables as well. */
-function withSlots(db: Executor): Kysely<Database & SlotTables> | Transaction<Database & SlotTables> {
-  return db.withTables<SlotTables>();
-}
 
 /** A post in one of these states holds its time: a booking of any other post is stale. */
 const LIVE_STATES = sql.raw(`('in_review', 'changes_requested', 'approved', 'scheduled', 'publishing')`);
 
 export function listSlots(db: Executor, workspaceId: string): Promise<PostingSlot[]> {
-  return withSlots(db).selectFrom('posting_slots').selectAll().where('workspace_id', '=', workspaceId).orderBy('weekday').orderBy('minute').execute();
+  return db.selectFrom('posting_slots').selectAll().where('workspace_id', '=', workspaceId).orderBy('weekday').orderBy('minute').execute();
 }
 
 export async function addSlots(
@@ -65,7 +34,7 @@ export async function removeSlots(
   weekdays: number[],
   minutes: number[] | 'all',
 ): Promise<number> {
-  let q = withSlots(db).deleteFrom('posting_slots').where('workspace_id', '=', workspaceId).where('weekday', 'in', weekdays);
+  let q = db.deleteFrom('posting_slots').where('workspace_id', '=', workspaceId).where('weekday', 'in', weekdays);
   q = 'accountId' in target ? q.where('account_id', '=', target.accountId) : q.where('network', '=', target.network).where('account_id', 'is', null);
   if (minutes !== 'all') q = q.where('minute', 'in', minutes);
   const result = await q.executeTakeFirst();
@@ -75,7 +44,7 @@ export async function removeSlots(
 /** The slots that apply to an account: its own and its network's. */
 export function slotsOfAccounts(db: Executor, workspaceId: string, accounts: { id: string; network: Network }[]): Promise<PostingSlot[]> {
   if (accounts.length === 0) return Promise.resolve([]);
-  return withSlots(db)
+  return db
     .selectFrom('posting_slots')
     .selectAll()
     .where('workspace_id', '=', workspaceId)
@@ -138,7 +107,7 @@ export async function insertBookings(tx: Executor, workspaceId: string, accountI
     DELETE FROM slot_bookings b USING posts p
      WHERE p.id = b.post_id AND b.workspace_id = ${workspaceId} AND b.account_id = ANY(${accountIds}::uuid[]) AND b.slot_at = ${at}
        AND (p.state NOT IN ${LIVE_STATES} OR p.publish_at <> b.slot_at)`.execute(tx);
-  await withSlots(tx)
+  await tx
     .insertInto('slot_bookings')
     .values(accountIds.map((account_id) => ({ workspace_id: workspaceId, account_id, slot_at: at, post_id: postId })))
     .execute();

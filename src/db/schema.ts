@@ -342,6 +342,35 @@ export interface MediaChunksTable {
   data: Buffer;
 }
 
+/** Tables of migrations/2026-12-06T0500_posting_slots.ts. */
+export interface PostingSlotsTable {
+  id: Generated<string>;
+  workspace_id: string;
+  account_id: string | null;
+  network: Network | null;
+  weekday: number;
+  minute: number;
+  zone: string;
+  created_by: string;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+}
+
+export interface SlotBookingsTable {
+  workspace_id: string;
+  account_id: string;
+  slot_at: ColumnType<Date, Date | string, Date | string>;
+  post_id: string;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+}
+
+/** Which series a post belongs to (migrations/2026-12-06T0500_posting_slots.ts). */
+export interface PostSeriesTable {
+  post_id: string;
+  head_id: string;
+  position: number;
+  rule: string;
+}
+
 export interface Database {
   workspaces: WorkspacesTable;
   members: MembersTable;
@@ -370,6 +399,9 @@ export interface Database {
   slack_installations: SlackInstallationsTable;
   media: MediaTable;
   media_chunks: MediaChunksTable;
+  posting_slots: PostingSlotsTable;
+  slot_bookings: SlotBookingsTable;
+  post_series: PostSeriesTable;
 }
 
 export type Workspace = Selectable<WorkspacesTable>;

@@ -16,12 +16,11 @@ import { handleWebhookJob } from './webhook-send.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { createPublisher } from './delivery/publish-delivery.ts';
 import { coalesce } from './delivery/coalesce.ts';
-import { findPostsWithWorkspaces } from '../db/posts.ts';
 import { startDueAlarm } from './delivery/due-alarm.ts';
 import { sweep } from './delivery/sweep.ts';
 import { refreshExpiringTokens } from './accounts/refresh-job.ts';
 import { refreshInstanceLimits } from './instance-limits.ts';
-import { handleNotifyJob } from './card/update-card.ts';
+import { handleNotifyJob, notifyStartsOf } from './card/update-card.ts';
 import { handleRemindJob } from './remind.ts';
 import { handleReviewDeadlineJob } from './review-deadline.ts';
 
@@ -38,11 +37,11 @@ export async function startWorkers(deps: WorkflowDeps, options: { publishConcurr
   }
   // Jobs from before the per-network queues (or seeded straight into the old queue): same handler.
   await deps.queue.work<PublishJob>(QUEUES.publish, slots, (job) => publish(job.data.deliveryId, job.signal));
-  // The jobs of a fetched batch read their posts and workspaces together (two statements, not two each).
+  // The jobs of a fetched batch read their posts, workspaces and series places together (three statements, not three each).
   // Batches of 25: each fetch of this strict-FIFO queue reads every waiting notify job to find the
   // heads of their posts, so after a burst (a receipt per delivery) fewer, larger fetches cost the
   // database less (docs/benchmarks.md, issue 18); one post's jobs still never share a batch.
-  const loadNotify = coalesce((postIds: string[]) => findPostsWithWorkspaces(deps.db, postIds), { maxBatch: 25, windowMs: 0 });
+  const loadNotify = coalesce((postIds: string[]) => notifyStartsOf(deps, postIds), { maxBatch: 25, windowMs: 0 });
   await deps.queue.work<NotifyJob>(QUEUES.notify, { loops: 2, batchSize: 25 }, (job) => handleNotifyJob(deps, job.data.postId, loadNotify));
   await deps.queue.work<RemindJob>(QUEUES.remind, { loops: 1, batchSize: 5 }, (job) => handleRemindJob(deps, job.data.postId, job.data.version));
   await deps.queue.work<ReviewDeadlineJob>(QUEUES.reviewDeadline, { loops: 1, batchSize: 5 }, (job) =>

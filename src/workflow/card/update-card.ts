@@ -1,9 +1,9 @@
 import { listDecisions } from '../../db/decisions.ts';
 import { listDeliveries } from '../../db/deliveries.ts';
-import { findPost, loadPostContent } from '../../db/posts.ts';
-import type { ChatMessage, Post, Workspace } from '../../db/schema.ts';
+import { findPost, findPostsWithWorkspaces, loadPostContent } from '../../db/posts.ts';
+import type { ChatMessage, Post, PostSeriesTable, Workspace } from '../../db/schema.ts';
 import { findWorkspace } from '../../db/workspaces.ts';
-import { seriesOf } from '../../db/post-series.ts';
+import { seriesOf, seriesOfPosts } from '../../db/post-series.ts';
 import { buildCardView, type CardView } from './card-view.ts';
 import type { WorkflowDeps } from '../deps.ts';
 import { PASSED_AFTER_MS } from '../schedule-deliveries.ts';
@@ -19,14 +19,13 @@ import { findChatMessage, insertChatMessage } from '../../db/chat-messages.ts';
 export async function handleNotifyJob(deps: WorkflowDeps, postId: string, load: NotifyLoader = (id) => loadPostAndWorkspace(deps, id)): Promise<void> {
   const found = await load(postId);
   if (!found) return;
-  const { post, workspace } = found;
+  const { post, workspace, series } = found;
   const chat = workspace ? deps.chats[workspace.chat] : undefined;
   if (!workspace || !chat) {
     deps.log.warn({ postId, chat: workspace?.chat }, 'no chat edge configured for this workspace; the card is not shown');
     return;
   }
   // A later occurrence of a series has no card: its receipts go to the thread of the series' card.
-  const series = await seriesOf(deps.db, post.id);
   if (series && series.position > 0) {
     const head = await findChatMessage(deps.db, series.head_id, workspace.chat);
     if (!head) throw new Error(`the card of series ${series.head_id} is not posted yet; the receipts of post ${post.id} wait for it`);
@@ -45,12 +44,23 @@ export async function handleNotifyJob(deps: WorkflowDeps, postId: string, load: 
   await postReceipts(deps, workspace, post, ref);
 }
 
-/** The post and its workspace a notify job starts from (the notify worker reads them for a whole batch at once). */
-export type NotifyLoader = (postId: string) => Promise<{ post: Post; workspace: Workspace | undefined } | undefined>;
+/** What a notify job starts from: the post, its workspace and its place in a series, if any. */
+export type NotifyStart = { post: Post; workspace: Workspace | undefined; series: PostSeriesTable | undefined };
 
-async function loadPostAndWorkspace(deps: WorkflowDeps, postId: string): Promise<{ post: Post; workspace: Workspace | undefined } | undefined> {
+/** Reads NotifyStart for a post (the notify worker reads them for a whole batch at once: notifyStartsOf). */
+export type NotifyLoader = (postId: string) => Promise<NotifyStart | undefined>;
+
+async function loadPostAndWorkspace(deps: WorkflowDeps, postId: string): Promise<NotifyStart | undefined> {
   const post = await findPost(deps.db, postId);
-  return post ? { post, workspace: await findWorkspace(deps.db, post.workspace_id) } : undefined;
+  if (!post) return undefined;
+  const [workspace, series] = await Promise.all([findWorkspace(deps.db, post.workspace_id), seriesOf(deps.db, post.id)]);
+  return { post, workspace, series };
+}
+
+/** NotifyStart of several posts in three statements, whatever their number (one batch of notify jobs). */
+export async function notifyStartsOf(deps: WorkflowDeps, postIds: string[]): Promise<(NotifyStart | undefined)[]> {
+  const [found, series] = await Promise.all([findPostsWithWorkspaces(deps.db, postIds), seriesOfPosts(deps.db, postIds)]);
+  return found.map((start) => (start ? { ...start, series: series.get(start.post.id) } : undefined));
 }
 
 export async function loadCardView(deps: WorkflowDeps, post: Post, workspace: Workspace): Promise<CardView> {
