@@ -169,12 +169,8 @@ async function writeChunks(db: Db, id: string, input: NewMedia, source: AsyncIte
 async function writeChunk(db: Db, id: string, input: NewMedia, seq: number, data: Buffer, quotaBytes: number): Promise<void> {
   await db.transaction().execute(async (tx) => {
     await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`greenlight.media-quota.${input.workspaceId}`}, 0))`.execute(tx);
-    const { used } = await tx
-      .selectFrom('media')
-      .select(sql<number>`coalesce(sum(bytes), 0)::bigint`.as('used'))
-      .where('workspace_id', '=', input.workspaceId)
-      .executeTakeFirstOrThrow();
-    if (Number(used) + data.length > quotaBytes) {
+    const used = await workspaceMediaBytes(tx, input.workspaceId);
+    if (used + data.length > quotaBytes) {
       throw new MediaStoreError(
         'quota',
         `${input.filename} does not fit: this workspace's media storage (${megabytes(quotaBytes)}) is full. Media of published posts are removed after the retention period; an admin can prune them sooner (npx greenlight media prune) or raise MEDIA_QUOTA_MB.`,

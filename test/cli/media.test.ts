@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findMedia, storeMedia } from '../../src/db/media-store.ts';
-import { insertPost } from '../../src/db/posts.ts';
 import { findOrCreateWorkspace } from '../../src/db/workspaces.ts';
 import { probeImage } from '../../src/media/image-probe.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { createTestDatabase, insertBarePost, type TestDatabase } from '../helpers/db.ts';
 import { inPieces, pngOf } from '../helpers/images.ts';
 import { runCli, testKeys } from './run-cli.ts';
 
@@ -16,21 +15,7 @@ beforeAll(async () => {
   testDb = await createTestDatabase();
   env = { DATABASE_URL: testDb.url, ...testKeys().env };
   const ws = await findOrCreateWorkspace(testDb.db, 'slack', 'T0CLIMEDIA');
-  const post = (state: 'published' | 'scheduled') =>
-    insertPost(testDb.db, {
-      workspaceId: ws.id,
-      authorId: 'U1',
-      state,
-      text: 'Hi',
-      note: null,
-      originChannelId: 'C1',
-      publishAt: new Date(),
-      zone: 'UTC',
-      contentHash: 'h',
-      accountIds: [],
-      variants: {},
-      media: [],
-    });
+  const post = (state: 'published' | 'scheduled') => insertBarePost(testDb.db, ws.id, state);
   const published = await post('published');
   const scheduled = await post('scheduled');
   await testDb.db

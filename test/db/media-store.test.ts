@@ -12,11 +12,10 @@ import {
   storeMedia,
   workspaceMediaBytes,
 } from '../../src/db/media-store.ts';
-import { insertPost } from '../../src/db/posts.ts';
 import { findOrCreateWorkspace } from '../../src/db/workspaces.ts';
 import type { PostState } from '../../src/domain/post-state.ts';
 import { ImageProbeError, probeImage } from '../../src/media/image-probe.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { createTestDatabase, insertBarePost, type TestDatabase } from '../helpers/db.ts';
 import { animatedGif, inPieces, pngOf } from '../helpers/images.ts';
 
 let testDb: TestDatabase;
@@ -34,20 +33,7 @@ async function workspace() {
 }
 
 async function post(workspaceId: string, state: PostState) {
-  return insertPost(testDb.db, {
-    workspaceId,
-    authorId: 'U1',
-    state,
-    text: 'Hello',
-    note: null,
-    originChannelId: 'C1',
-    publishAt: new Date(Date.now() + 3600_000),
-    zone: 'UTC',
-    contentHash: 'h',
-    accountIds: [],
-    variants: {},
-    media: [],
-  });
+  return insertBarePost(testDb.db, workspaceId, state, new Date(Date.now() + 3600_000));
 }
 
 async function collect(source: AsyncIterable<Buffer>): Promise<Buffer> {

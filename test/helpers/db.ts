@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { createDb, type Db } from '../../src/db/database.ts';
+import { createDb, type Db, type Executor } from '../../src/db/database.ts';
+import { insertPost } from '../../src/db/posts.ts';
+import type { Post } from '../../src/db/schema.ts';
+import type { PostState } from '../../src/domain/post-state.ts';
 
 export interface TestDatabase {
   url: string;
@@ -55,4 +58,22 @@ async function adminQuery(adminUrl: string, sql: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/** A post with nothing but a state (no targets, variants or media), for tests of what hangs off a post. */
+export function insertBarePost(db: Executor, workspaceId: string, state: PostState, publishAt = new Date()): Promise<Post> {
+  return insertPost(db, {
+    workspaceId,
+    authorId: 'U1',
+    state,
+    text: 'Hi',
+    note: null,
+    originChannelId: 'C1',
+    publishAt,
+    zone: 'UTC',
+    contentHash: 'h',
+    accountIds: [],
+    variants: {},
+    media: [],
+  });
 }

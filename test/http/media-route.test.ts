@@ -2,14 +2,13 @@ import { createServer, request, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signMediaUrl } from '../../src/crypto/media-url.ts';
 import { storeMedia, type MediaRow } from '../../src/db/media-store.ts';
-import { insertPost } from '../../src/db/posts.ts';
 import { findOrCreateWorkspace } from '../../src/db/workspaces.ts';
 import type { PostState } from '../../src/domain/post-state.ts';
 import { listen } from '../../src/http/server.ts';
 import { mediaMount, parseRange } from '../../src/http/media-route.ts';
 import { createLogger } from '../../src/log.ts';
 import { probeImage } from '../../src/media/image-probe.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { createTestDatabase, insertBarePost, type TestDatabase } from '../helpers/db.ts';
 import { inPieces, pngOf } from '../helpers/images.ts';
 
 const SECRET = 's'.repeat(40);
@@ -33,22 +32,7 @@ afterAll(async () => {
 
 async function mediaOf(state: PostState | null): Promise<MediaRow> {
   const ws = await findOrCreateWorkspace(testDb.db, 'slack', `T${Math.random().toString(36).slice(2)}`);
-  const post = state
-    ? await insertPost(testDb.db, {
-        workspaceId: ws.id,
-        authorId: 'U1',
-        state,
-        text: 'Hi',
-        note: null,
-        originChannelId: 'C1',
-        publishAt: new Date(),
-        zone: 'UTC',
-        contentHash: 'h',
-        accountIds: [],
-        variants: {},
-        media: [],
-      })
-    : undefined;
+  const post = state ? await insertBarePost(testDb.db, ws.id, state) : undefined;
   return storeMedia(
     testDb.db,
     { workspaceId: ws.id, filename: 'team-photo.png', postId: post?.id ?? null },

@@ -1,11 +1,10 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findMedia, listPostMedia, readMedia } from '../../src/db/media-store.ts';
-import { insertPost } from '../../src/db/posts.ts';
 import { findOrCreateWorkspace } from '../../src/db/workspaces.ts';
 import { checkImagesFor } from '../../src/domain/media-rules.ts';
 import { jpegFor, mediaFileOf, storeImage } from '../../src/workflow/media-intake.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { createTestDatabase, insertBarePost, type TestDatabase } from '../helpers/db.ts';
 import { animatedGif, inPieces, jpegOf, pngOf } from '../helpers/images.ts';
 
 let testDb: TestDatabase;
@@ -20,20 +19,7 @@ const deps = () => ({ db: testDb.db, media: { quotaBytes: 1e9, maxFileBytes: 20e
 
 async function setup() {
   const ws = await findOrCreateWorkspace(testDb.db, 'slack', `T${Math.random().toString(36).slice(2)}`);
-  const post = await insertPost(testDb.db, {
-    workspaceId: ws.id,
-    authorId: 'U1',
-    state: 'scheduled',
-    text: 'Hi',
-    note: null,
-    originChannelId: 'C1',
-    publishAt: new Date(),
-    zone: 'UTC',
-    contentHash: 'h',
-    accountIds: [],
-    variants: {},
-    media: [],
-  });
+  const post = await insertBarePost(testDb.db, ws.id, 'scheduled');
   return { ws, post };
 }
 

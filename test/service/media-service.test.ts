@@ -5,13 +5,12 @@ import { startGreenlight, type Greenlight } from '../../src/service/start-servic
 import { loadConfig } from '../../src/config/load.ts';
 import { signMediaUrl } from '../../src/crypto/media-url.ts';
 import { findMedia, storeMedia } from '../../src/db/media-store.ts';
-import { insertPost } from '../../src/db/posts.ts';
 import { findOrCreateWorkspace } from '../../src/db/workspaces.ts';
 import { createLogger } from '../../src/log.ts';
 import { mediaService } from '../../src/service/media-service.ts';
 import { probeImage } from '../../src/media/image-probe.ts';
 import { QUEUES } from '../../src/queue/queue.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { createTestDatabase, insertBarePost, type TestDatabase } from '../helpers/db.ts';
 import { inPieces, jpegOf } from '../helpers/images.ts';
 
 /** The media part of the service: its route answers on the service's own HTTP server, and its retention job runs from the queue. */
@@ -40,20 +39,7 @@ afterAll(async () => {
 
 async function stored(state: 'scheduled' | 'published') {
   const ws = await findOrCreateWorkspace(app.db, 'discord', `G${Math.random().toString(36).slice(2)}`);
-  const post = await insertPost(app.db, {
-    workspaceId: ws.id,
-    authorId: 'U1',
-    state,
-    text: 'Hi',
-    note: null,
-    originChannelId: 'C1',
-    publishAt: new Date(),
-    zone: 'UTC',
-    contentHash: 'h',
-    accountIds: [],
-    variants: {},
-    media: [],
-  });
+  const post = await insertBarePost(app.db, ws.id, state);
   const jpeg = await jpegOf(1080, 1350);
   const media = await storeMedia(
     app.db,
