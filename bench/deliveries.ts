@@ -29,3 +29,12 @@ export function duplicates(mastodon: MastodonEmulator): number {
   for (const p of mastodon.posts) counts.set(p.text, (counts.get(p.text) ?? 0) + 1);
   return [...counts.values()].filter((n) => n > 1).length;
 }
+
+/** How the emulator received a run's creates: their count, duplicates, span and rate. */
+export function arrivals(mastodon: MastodonEmulator): { delivered: number; duplicates: number; seconds: number; perSecond: number } {
+  const received = creates(mastodon)
+    .map((c) => c.receivedMs)
+    .sort((a, b) => a - b);
+  const seconds = (received[received.length - 1]! - received[0]!) / 1000;
+  return { delivered: received.length, duplicates: duplicates(mastodon), seconds, perSecond: (received.length - 1) / seconds };
+}

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { PgBoss } from 'pg-boss';
 import { startMastodonEmulator } from '../emulators/mastodon.ts';
-import { benchText, creates, duplicates } from './deliveries.ts';
+import { arrivals, benchText } from './deliveries.ts';
 import { cpuMs, freshDatabase, postgresCpu, sleep, until } from './harness.ts';
 import { databaseCounters } from './statements.ts';
 
@@ -79,17 +79,11 @@ export async function floor(adminUrl: string, options: FloorOptions) {
     await exited;
     const after = await counters.read();
     const top = await counters.top(8);
-    const received = creates(mastodon)
-      .map((c) => c.receivedMs)
-      .sort((a, b) => a - b);
-    const seconds = (received[received.length - 1]! - received[0]!) / 1000;
-    const per = (v: number) => v / received.length;
+    const arrived = arrivals(mastodon);
+    const per = (v: number) => v / arrived.delivered;
     return {
-      delivered: received.length,
+      ...arrived,
       complete: all,
-      duplicates: duplicates(mastodon),
-      seconds,
-      perSecond: (received.length - 1) / seconds,
       cpuMsPerDelivery: { app: per(cpu.app), postgres: per(cpu.pg) },
       perDelivery: { statements: per(after.statements - before.statements), transactions: per(after.transactions - before.transactions) },
       top,

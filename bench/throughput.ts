@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { startMastodonEmulator } from '../emulators/mastodon.ts';
-import { benchText, creates, duplicates } from './deliveries.ts';
+import { arrivals, benchText } from './deliveries.ts';
 import { cpuMs, freshDatabase, postgresCpu, sleep, spawnGreenlight, until } from './harness.ts';
 import { seedDeliveries, seedWorkspace } from './seed.ts';
 import { databaseCounters } from './statements.ts';
@@ -52,17 +52,11 @@ export async function throughput(adminUrl: string, options: ThroughputOptions) {
     await app.stop();
     const atEnd = await counters.read();
     const top = await counters.top(25);
-    const received = creates(mastodon)
-      .map((c) => c.receivedMs)
-      .sort((a, b) => a - b);
-    const seconds = (received[received.length - 1]! - received[0]!) / 1000;
-    const per = (ms: number) => ms / received.length;
+    const arrived = arrivals(mastodon);
+    const per = (ms: number) => ms / arrived.delivered;
     return {
-      delivered: received.length,
+      ...arrived,
       complete: all,
-      duplicates: duplicates(mastodon),
-      seconds,
-      perSecond: (received.length - 1) / seconds,
       cpuMsPerDelivery: { app: per(cpu.app), postgres: per(cpu.pg), emulator: per(cpu.bench), postgresWithReceipts: per(pgWithReceipts) },
       receiptsDrained: drained,
       perDelivery: { statements: per(atEnd.statements - atStart.statements), transactions: per(atEnd.transactions - atStart.transactions) },
