@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generateKey } from '../crypto/token-cipher.ts';
 
@@ -17,13 +16,37 @@ export interface DevSecrets {
 
 export async function loadOrCreateDevSecrets(dataDir: string): Promise<{ secrets: DevSecrets; created: boolean }> {
   const file = path.resolve(dataDir, 'secrets.json');
-  if (existsSync(file)) return { secrets: JSON.parse(await readFile(file, 'utf8')) as DevSecrets, created: false };
+  const existing = await readSecrets(file);
+  if (existing) return { secrets: existing, created: false };
   const secrets: DevSecrets = {
     encryptionKeys: `dev1:${generateKey()}`,
     primaryKeyId: 'dev1',
     stateSecret: randomBytes(32).toString('base64url'),
   };
   await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
-  return { secrets, created: true };
+  // Two processes starting at once on one data directory must agree on one set of secrets, and
+  // neither may read a half-written file: the file is written whole under a private name, then
+  // hard-linked into place, which fails if another process got there first.
+  const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  await writeFile(draft, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  try {
+    await link(draft, file);
+    return { secrets, created: true };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const winner = await readSecrets(file);
+    if (!winner) throw error;
+    return { secrets: winner, created: false };
+  } finally {
+    await rm(draft, { force: true });
+  }
+}
+
+async function readSecrets(file: string): Promise<DevSecrets | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as DevSecrets;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }
