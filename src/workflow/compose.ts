@@ -8,12 +8,33 @@ import { validateContent } from '../domain/text-rules.ts';
 import { countOptionsOf } from '../db/accounts.ts';
 import type { SocialAccount } from '../db/schema.ts';
 
+/**
+ * A file the author attached in the chat (Slack file_input or message shortcut, Discord attachment or
+ * context menu), as the chat describes it at submit. The chat's link is private (Slack: bot token) or
+ * expires (Discord CDN), so the file is copied into Greenlight's media store after the form is
+ * answered (src/workflow/media-intake.ts) and only the store's copy is ever published. `store` is a
+ * file already in the store (Edit keeps the post's files).
+ */
+export interface ComposeFile {
+  source: { chat: 'slack' | 'discord'; url: string } | { chat: 'store'; mediaId: string };
+  filename: string;
+  /** The type the chat reports (image/png); probing the copy decides in the end. */
+  contentType: string;
+  bytes: number;
+  width?: number | undefined;
+  height?: number | undefined;
+  alt?: string | undefined;
+}
+
 /** What the author typed in the compose form (Slack modal or Discord modal), before validation. */
 export interface ComposeInput {
   text: string;
   accountIds: string[];
   variants: Partial<Record<Network, string>>;
+  /** Media links typed into the links field. */
   media: string[];
+  /** Files attached in the chat, in order (at most 10). */
+  files?: ComposeFile[];
   when: string;
   zone: string;
   note: string | null;

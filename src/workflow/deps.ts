@@ -7,6 +7,7 @@ import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { NetworkAdapter } from '../networks/adapter.ts';
 import type { Queue } from '../queue/queue.ts';
+import type { ChatFileSource } from './chat-files.ts';
 import type { ChatPort } from './chat-port.ts';
 import type { WebhookSettings } from './webhook-settings.ts';
 
@@ -20,6 +21,8 @@ export interface WorkflowDeps {
   now: () => Date;
   adapters: Partial<Record<Network, NetworkAdapter>>;
   chats: Partial<Record<Chat, ChatPort>>;
+  /** Reads files attached in each chat, for the copy into the media store (src/workflow/chat-files.ts). */
+  chatFiles?: Partial<Record<Chat, ChatFileSource>> | undefined;
   publicUrl: string;
   /** Signs connect links and OAuth state (STATE_SECRET); without it no connect link can be made. */
   stateSecret?: string | undefined;

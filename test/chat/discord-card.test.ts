@@ -13,6 +13,7 @@ const base: CardView = {
   zone: 'Europe/Berlin',
   networks: [],
   media: [],
+  files: [],
   approvals: { count: 0, required: 1, approverIds: [] },
   lastComment: undefined,
   deliveries: [],

@@ -108,6 +108,7 @@ describe('manifests/discord-commands.json and npm run discord:register', () => {
       zone: 'UTC',
       networks: [],
       media: [],
+      files: [],
       approvals: { count: 0, required: 1, approverIds: [] },
       lastComment: undefined,
       deliveries: [],

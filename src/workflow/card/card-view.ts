@@ -20,6 +20,8 @@ export interface CardView {
   zone: string;
   networks: NetworkSection[];
   media: string[];
+  /** Files in the media store, in order: shown as images on the card (src/workflow/card/card-view.ts). */
+  files: CardFile[];
   approvals: { count: number; required: number; approverIds: string[] };
   /** Networks an approver held on this version: they will not be published. */
   held: { network: Network; label: string; byIds: string[] }[];
@@ -31,6 +33,16 @@ export interface CardView {
   reviewOpen: boolean;
   /** Edit / Reschedule / Publish now / Cancel are shown. */
   authorActionsOpen: boolean;
+}
+
+export interface CardFile {
+  mediaId: string;
+  filename: string;
+  alt: string | null;
+  /** `preparing` until the copy from the chat is in the store; the card says "preparing media". */
+  state: 'preparing' | 'ready';
+  width: number | null;
+  height: number | null;
 }
 
 export interface NetworkSection {
@@ -108,6 +120,7 @@ export function buildCardView(input: {
     zone: post.zone,
     networks: content.targets.map((t) => section(t.network, t.displayName, content.variants[t.network] ?? post.text, t.maxCharacters)),
     media: content.media.map((m) => m.url),
+    files: [],
     approvals: { count: approverIds.length, required: input.approvalsRequired, approverIds },
     held,
     holdable: isAwaitingDecision(post.state) && open.length >= 2 ? open.map((network) => ({ network, label: NETWORK_LABELS[network] })) : [],
