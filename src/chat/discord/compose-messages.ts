@@ -1,6 +1,6 @@
 import type { SocialAccount } from '../../db/schema.ts';
 import { NETWORK_LABELS, isNetwork } from '../../domain/networks.ts';
-import type { ComposeField } from '../../workflow/compose.ts';
+import type { ComposeField, ComposeFile } from '../../workflow/compose.ts';
 import { button, escapeMarkdown, row } from './card-embeds.ts';
 import type { Draft } from './compose-state.ts';
 import { clip } from './edge-context.ts';
@@ -12,7 +12,7 @@ const PREVIEW_LIMIT = 2800;
 /** Discord's string select holds at most 25 options. */
 const SELECT_LIMIT = 25;
 
-const FIELD_LABELS: Record<string, string> = { text: 'Text', targets: 'Accounts', when: 'Publish time', media: 'Image links', note: 'Note' };
+const FIELD_LABELS: Record<string, string> = { text: 'Text', targets: 'Accounts', when: 'Publish time', media: 'Image links', files: 'Images', note: 'Note' };
 
 /**
  * The step after the form: pick the accounts, then send (or go back to the text). `bestTimes` is the
@@ -29,6 +29,11 @@ export function errorStep(draft: Draft, accounts: SocialAccount[], errors: Parti
     .filter(([, message]) => message)
     .map(([field, message]) => `• **${fieldLabel(field)}:** ${message}`);
   return stepMessage(draft, accounts, `⚠️ Not sent yet. Fix these, then send again; what you typed is kept:\n${lines.join('\n')}`);
+}
+
+/** Notes on the images form's answer (lines left out, alt text shortened), above the step. */
+export function errorStepText(problems: string[]): string {
+  return clip(`⚠️ Images saved, with these notes:\n${problems.map((p) => `• ${p}`).join('\n')}\nPick the accounts, then send.`);
 }
 
 /** The post went in: where its card is. */
@@ -57,6 +62,7 @@ function stepMessage(draft: Draft, accounts: SocialAccount[], content: string): 
     row([
       button(draft.postId ? 'Save and resubmit' : 'Send for approval', 1, customId(BUTTONS.composeSend, draft.id)),
       button('Edit in the form', 2, customId(BUTTONS.composeReopen, draft.id)),
+      button(draft.input.files?.length ? 'Images and alt text' : 'Add images', 2, customId(BUTTONS.composeImages, draft.id)),
     ]),
   );
   return { content: clip(content), embeds: [preview(draft)], components: rows };
@@ -81,8 +87,17 @@ function accountSelect(draft: Draft, accounts: SocialAccount[]): Json {
 function preview(draft: Draft): Json {
   const fields = [{ name: 'Publish time', value: clip(`${draft.input.when.trim() || 'now'} (${draft.input.zone})`, 1024) }];
   if (draft.input.media.length > 0) fields.push({ name: 'Image links', value: clip(draft.input.media.join('\n'), 500) });
+  const files = draft.input.files ?? [];
+  if (files.length > 0) fields.push({ name: `Images (${files.length})`, value: clip(files.map(fileLine).join('\n'), 1024) });
   if (draft.input.note) fields.push({ name: 'Note for the approver', value: clip(escapeMarkdown(draft.input.note), 1024) });
   return { title: draft.postId ? 'Your edit' : 'Your draft', description: clip(escapeMarkdown(draft.input.text) || '(no text yet)', PREVIEW_LIMIT), fields };
+}
+
+/** `1. photo.png (1200×800) · “alt”`, or the "no alt text" marker an approver will see too. */
+function fileLine(file: ComposeFile, i: number): string {
+  const size = file.width && file.height ? ` (${file.width}×${file.height})` : '';
+  const alt = file.alt ? `“${escapeMarkdown(clip(file.alt, 80))}”` : '⚠️ no alt text';
+  return `${i + 1}. ${escapeMarkdown(file.filename)}${size} · ${alt}`;
 }
 
 function fieldLabel(field: string): string {
