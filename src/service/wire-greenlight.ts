@@ -61,6 +61,7 @@ export function greenlightCore(config: Config, options: CoreOptions = {}): Exten
         chatFiles: { ...(discord ? { discord: discord.files } : {}) },
         publicUrl: config.http.publicUrl,
         stateSecret: config.stateSecret,
+        media: { quotaBytes: config.media.quotaBytes, maxFileBytes: config.media.maxFileBytes },
         publish: {
           retries: config.publish.retries,
           ...(options.retryDelays ?? { baseMs: config.publish.retryBaseMs, maxMs: config.publish.retryMaxMs }),
