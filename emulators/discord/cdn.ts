@@ -32,12 +32,15 @@ export class DiscordCdn {
   /** Added to the real clock: tests move the CDN's time forward instead of waiting a day. */
   #skewMs = 0;
   #port = 0;
+  #gate: Promise<void> = Promise.resolve();
   /** Every GET or HEAD, in order. */
   readonly fetches: CdnFetch[] = [];
 
   private constructor(ttlMs: number) {
     this.#ttlMs = ttlMs;
-    this.#server = createServer((req, res) => {
+    this.#server = createServer(async (req, res) => {
+      // A held CDN answers once released: a test sees the app while a download is in flight.
+      await this.#gate;
       const url = new URL(req.url ?? '/', 'http://cdn');
       const status = req.method === 'GET' || req.method === 'HEAD' ? this.#check(url) : 405;
       this.fetches.push({ path: url.pathname, status, at: Date.now() });
@@ -88,6 +91,19 @@ export class DiscordCdn {
   /** Moves the CDN's clock forward: links issued before now + `ms` - TTL stop working. */
   advanceClock(ms: number): void {
     this.#skewMs += ms;
+  }
+
+  /** Holds every answer until the returned function is called (downloads wait; nothing times out here). */
+  hold(): () => void {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.#gate = gate;
+    return () => {
+      release();
+      if (this.#gate === gate) this.#gate = Promise.resolve();
+    };
   }
 
   async stop(): Promise<void> {

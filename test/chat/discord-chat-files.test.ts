@@ -46,7 +46,7 @@ describe('the Discord file source (ChatFileSource)', () => {
     emu.cdn.advanceClock(25 * 3600 * 1000);
     const opened = discordFileSource(local).open('ws', file, AbortSignal.timeout(10_000));
     await expect(opened).rejects.toBeInstanceOf(ChatFileError);
-    await expect(opened).rejects.toThrow(`old.png: ${DISCORD_FILE_GONE}`);
+    await expect(opened).rejects.toThrow(`old.png: ${DISCORD_FILE_GONE}.`);
   });
 
   it('goes through the outbound guard: a loopback link is refused under the default policy', async () => {

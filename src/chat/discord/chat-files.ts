@@ -17,26 +17,26 @@ const TIMEOUT_MS = 30_000;
 export function discordFileSource(policy: () => OutboundPolicy = outboundPolicy): ChatFileSource {
   return {
     async open(_workspaceId, file, signal) {
-      if (file.source.chat !== 'discord' || !('url' in file.source)) throw new ChatFileError(`${file.filename} is not a Discord attachment`);
+      if (file.source.chat !== 'discord' || !('url' in file.source)) throw new ChatFileError(`${file.filename} is not a Discord attachment.`);
       let url: URL;
       try {
         url = guardedUrl(file.source.url, policy());
       } catch (error) {
-        throw new ChatFileError(`${file.filename}: Discord's link ${refusalIn(error)?.reason ?? 'cannot be read'}`, { cause: error });
+        throw new ChatFileError(`${file.filename}: Discord's link ${refusalIn(error)?.reason ?? 'cannot be read'}.`, { cause: error });
       }
       let res: Awaited<ReturnType<typeof request>>;
       try {
         res = await request(url, { method: 'GET', signal, dispatcher: guardedAgent(policy()), headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS });
       } catch (error) {
         const refusal = refusalIn(error);
-        if (refusal) throw new ChatFileError(`${file.filename}: Discord's link ${refusal.reason}`, { cause: error });
+        if (refusal) throw new ChatFileError(`${file.filename}: Discord's link ${refusal.reason}.`, { cause: error });
         throw new Error(`reading ${file.filename} from Discord's CDN failed: ${(error as { code?: string }).code ?? (error as Error).message}`, {
           cause: error,
         });
       }
       if (res.statusCode === 404 || res.statusCode === 403 || res.statusCode === 410) {
         await res.body.dump().catch(() => undefined);
-        throw new ChatFileError(`${file.filename}: ${DISCORD_FILE_GONE}`);
+        throw new ChatFileError(`${file.filename}: ${DISCORD_FILE_GONE}.`);
       }
       if (res.statusCode !== 200) {
         await res.body.dump().catch(() => undefined);
