@@ -1,3 +1,4 @@
+import { NETWORK_LABELS, isNetwork, type Network } from '../../domain/networks.ts';
 import type { ComposeFile, ComposeInput } from '../../workflow/compose.ts';
 import { ALT_LIMIT, altLines, FILE_UPLOAD, MAX_FILES } from './attachments.ts';
 import { ResponseType, type DiscordInteraction, type InteractionResponse, type Json } from './types.ts';
@@ -96,6 +97,41 @@ export function imagesModal(customId: string, files: readonly ComposeFile[]): In
     });
   }
   return { type: ResponseType.Modal, data: { custom_id: customId, title: 'Images and alt text', components } };
+}
+
+/** A Discord form holds five inputs: the versions of more networks take a second form. */
+export const VERSIONS_PER_FORM = 5;
+
+/**
+ * Per-network versions (as Slack's compose form has): one text per network, each used instead of the
+ * main text on that network; left empty, the network gets the main text.
+ */
+export function versionsModal(customId: string, networks: readonly Network[], variants: Partial<Record<Network, string>>): InteractionResponse {
+  return {
+    type: ResponseType.Modal,
+    data: {
+      custom_id: customId,
+      title: 'Versions per network',
+      components: networks.slice(0, VERSIONS_PER_FORM).map((n) =>
+        textInput(`variant_${n}`, `${NETWORK_LABELS[n]} version (optional)`, {
+          paragraph: true,
+          max: COMPOSE_LIMITS.text,
+          value: variants[n],
+          description: `Used instead of the main text on ${NETWORK_LABELS[n]}; empty: the main text`,
+        }),
+      ),
+    },
+  };
+}
+
+/** The versions typed in a versions form: a network's empty field removes its version. */
+export function versionValues(values: Record<string, string>): Partial<Record<Network, string | null>> {
+  const out: Partial<Record<Network, string | null>> = {};
+  for (const [key, value] of Object.entries(values)) {
+    const network = key.replace(/^variant_/, '');
+    if (key.startsWith('variant_') && isNetwork(network)) out[network] = value.trim() === '' ? null : value;
+  }
+  return out;
 }
 
 /** A one-field form: the comment for Request changes, the reason for Reject, the new time. */

@@ -15,10 +15,12 @@ export const BUTTONS = {
   composeSend: 'compose_send',
   composeReopen: 'compose_reopen',
   composeImages: 'compose_images',
+  composeVersions: 'compose_versions',
+  composeVersionsMore: 'compose_versions_more',
 } as const;
 
-/** The shared forms, and Discord's images form (File Upload and alt text do not fit the compose modal's five inputs). */
-export const MODALS = { ...FORMS, composeImages: 'compose_images' } as const;
+/** The shared forms, and Discord's images and versions forms (they do not fit the compose modal's five inputs). */
+export const MODALS = { ...FORMS, composeImages: 'compose_images', composeVersions: 'compose_versions' } as const;
 
 export type ButtonPrefix = (typeof BUTTONS)[keyof typeof BUTTONS];
 export type ModalPrefix = (typeof MODALS)[keyof typeof MODALS];

@@ -6,6 +6,7 @@ import { deliveryButton } from './handlers/delivery.ts';
 import { greenlightCommand } from './handlers/greenlight-command.ts';
 import { draftFromMessage, postCommand } from './handlers/post-command.ts';
 import { composeImages, composeImagesSubmit } from './handlers/compose-images.ts';
+import { composeVersions, composeVersionsSubmit } from './handlers/compose-versions.ts';
 import { BUTTONS, type COMMANDS, MODALS, parseCustomId, type ButtonPrefix, type ModalPrefix } from './ids.ts';
 import { EPHEMERAL, InteractionType, ResponseType, type DiscordInteraction, type InteractionResponse } from './types.ts';
 
@@ -35,6 +36,8 @@ export const BUTTON_HANDLERS: Record<ButtonPrefix, Handler> = {
   [BUTTONS.composeSend]: composeSend,
   [BUTTONS.composeReopen]: composeReopen,
   [BUTTONS.composeImages]: composeImages,
+  [BUTTONS.composeVersions]: composeVersions(0),
+  [BUTTONS.composeVersionsMore]: composeVersions(1),
 };
 
 export const MODAL_HANDLERS: Record<ModalPrefix, Handler> = {
@@ -43,6 +46,7 @@ export const MODAL_HANDLERS: Record<ModalPrefix, Handler> = {
   [MODALS.reject]: rejectForm,
   [MODALS.reschedule]: rescheduleForm,
   [MODALS.composeImages]: composeImagesSubmit,
+  [MODALS.composeVersions]: composeVersionsSubmit,
 };
 
 export const UNKNOWN_COMPONENT = 'That button or form is not one this version of Greenlight knows (an old message, perhaps). Nothing was changed.';
