@@ -185,4 +185,51 @@ describe('Discord images', () => {
     expect(told).toContain(`late.png: ${DISCORD_FILE_GONE}. The post is back with you`);
     await emu().waitFor(() => cardWith('Late upload')?.content.startsWith('**Changes requested**'), { what: 'the post back with its author' });
   });
+
+  it('Edit keeps the images; swapping one sends the approved post back for approval with the new image', async () => {
+    await emu().command({
+      name: 'post',
+      options: {
+        image1: { filename: 'one.png', bytes: await pngOf(60, 40, 41), description: 'First' },
+        image2: { filename: 'two.png', bytes: await pngOf(40, 60, 42), description: 'Second' },
+      },
+      userId: D_AUTHOR,
+      channelId: COMMUNITY,
+    });
+    const step = await submitCompose(stack, D_AUTHOR, { text: 'Swap test', when: 'tomorrow 10am' });
+    await sendStep(stack, D_AUTHOR, step, [accounts().mastodon]);
+    const card = await emu().waitFor(
+      () => (imageUrls(cardWith('Swap test') ?? ({ embeds: [] } as unknown as DiscordMessage)).length === 2 ? cardWith('Swap test') : undefined),
+      {
+        what: 'the card with both images',
+      },
+    );
+    const index = dCards(stack).findIndex((c) => c.id === card.id);
+    await dClick(stack, D_MANAGER, 'approve', index);
+    await emu().waitFor(() => cardWith('Swap test')?.content.startsWith('**Scheduled'), { what: 'the post scheduled' });
+
+    // Edit: the form and the step carry the stored images; the images form removes one and adds another.
+    await dClick(stack, D_AUTHOR, 'edit', index);
+    const edited = await submitCompose(stack, D_AUTHOR, { text: 'Swap test', when: 'tomorrow 10am' });
+    expect(JSON.stringify(edited.embeds)).toContain('1. one.png (60×40) · “First”');
+    const swapped = await imagesForm(edited, {
+      files: [{ filename: 'three.png', bytes: await pngOf(50, 50, 43) }] as unknown as string[],
+      alt: 'one.png: First\ntwo.png: Second\nThird, new',
+      remove: ['1'],
+    });
+    expect(JSON.stringify(swapped.embeds)).toContain('2. three.png (50×50) · “Third, new”');
+    expect(JSON.stringify(swapped.embeds)).not.toContain('two.png');
+    const saved = await sendStep(stack, D_AUTHOR, swapped, []);
+    expect(saved.content).toContain('Saved');
+
+    const again = await emu().waitFor(
+      () => {
+        const c = cardWith('Swap test');
+        return c?.content.startsWith('**Waiting for approval**') && imagesField(c).name === 'Images (2)' ? c : undefined;
+      },
+      { what: 'the card back in review with the new image' },
+    );
+    expect(imagesField(again).value).toBe('1. one.png (60×40) · alt: “First”\n2. three.png (50×50) · alt: “Third, new”');
+    expect(component(again, 'approve')).toBeDefined();
+  });
 });

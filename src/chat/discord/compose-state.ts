@@ -48,15 +48,15 @@ function readInput(raw: Record<string, unknown>): ComposeInput {
     when: text(raw.when),
     zone: text(raw.zone) || 'UTC',
     note: typeof raw.note === 'string' && raw.note !== '' ? raw.note : null,
-    files: readFiles(raw.files),
+    // No `files` at all is not "no files": a form that says nothing of files keeps the post's own (editPost).
+    ...(Array.isArray(raw.files) ? { files: readFiles(raw.files) } : {}),
   };
 }
 
 /** The draft's files as stored (JSON); an entry that is not a file is dropped. */
-function readFiles(raw: unknown): ComposeFile[] {
-  if (!Array.isArray(raw)) return [];
+function readFiles(raw: unknown[]): ComposeFile[] {
   const files: ComposeFile[] = [];
-  for (const f of raw as Record<string, unknown>[]) {
+  for (const f of raw as (Record<string, unknown> | null)[]) {
     if (typeof f !== 'object' || f === null || typeof f.filename !== 'string' || typeof f.bytes !== 'number') continue;
     const s = (typeof f.source === 'object' && f.source ? f.source : {}) as Record<string, unknown>;
     const source: ComposeFile['source'] | undefined =
