@@ -54,6 +54,7 @@ import {
   ARCHIVE_DURATIONS,
   ATTACHMENT_SIZE_LIMIT,
   CHANNEL_ANNOUNCEMENT,
+  CHANNEL_DM,
   CHANNEL_TEXT,
   COMMAND_NAME,
   CallbackType,
@@ -161,6 +162,7 @@ export class DiscordEmulator {
   #port = 0;
   #stopped = false;
   #cdn: DiscordCdn | undefined;
+  readonly #dmsClosed = new Set<string>();
   readonly #attachmentTtlMs: number | undefined;
 
   private constructor(options: StartOptions) {
@@ -400,6 +402,17 @@ export class DiscordEmulator {
   threadMessages(threadId: string): DiscordMessage[] {
     if (this.#channels.get(threadId)?.isThread !== true) return [];
     return this.channelMessages(threadId);
+  }
+
+  /** What the bot sent the user in direct messages, oldest first. */
+  directMessages(userId: string): DiscordMessage[] {
+    const dm = [...this.#channels.values()].find((c) => c.channel.type === CHANNEL_DM && (c.channel.recipients as Json[])[0]?.id === userId);
+    return dm === undefined ? [] : this.channelMessages(dm.channel.id as string);
+  }
+
+  /** The member turns off direct messages from server members: the bot's DMs to them fail with 50007. */
+  closeDirectMessages(userId: string): void {
+    this.#dmsClosed.add(userId);
   }
 
   /** The thread channel object, if a thread with that id exists. */
@@ -1416,6 +1429,7 @@ export class DiscordEmulator {
       status: 200,
       body: this.#channelObject(this.#channelOrThrow(params.channel_id as string).channel.id as string),
     }));
+    add('POST', '/users/@me/channels', {}, ({ body }) => ({ status: 200, body: this.#openDm(body) }));
     add('POST', '/channels/{channel_id}/messages', { major: ['channel_id'] }, (ctx) => this.#createChannelMessage(ctx));
     add('GET', '/channels/{channel_id}/messages', { major: ['channel_id'] }, ({ params, query }) => ({
       status: 200,
@@ -1462,9 +1476,30 @@ export class DiscordEmulator {
     return routes;
   }
 
+  /** `POST /users/@me/channels {recipient_id}`: the bot's DM channel with a member of a guild it shares (one per user). */
+  #openDm(body: unknown): Json {
+    const recipientId = isRecord(body) ? str(body.recipient_id) : undefined;
+    if (recipientId === undefined) {
+      const errs = new FormErrors();
+      errs.add(['recipient_id'], 'BASE_TYPE_REQUIRED', 'This field is required');
+      errs.throwIfAny();
+    }
+    const user = this.#users.get(recipientId as string);
+    if (user === undefined || recipientId === this.botUserId) throw Errors.unknownUser();
+    const existing = [...this.#channels.values()].find((c) => c.channel.type === CHANNEL_DM && (c.channel.recipients as Json[])[0]?.id === recipientId);
+    if (existing !== undefined) return clone(existing.channel);
+    const channel: Json = { id: snowflake(), type: CHANNEL_DM, last_message_id: null, flags: 0, recipients: [clone(user)] };
+    this.#channels.set(channel.id as string, { channel, guildId: '', isThread: false, messageIds: [] });
+    return clone(channel);
+  }
+
   #createChannelMessage({ params, body, files }: RequestContext): Reply {
     const channel = this.#channelOrThrow(params.channel_id as string);
-    if (channel.channel.type !== CHANNEL_TEXT && channel.channel.type !== CHANNEL_ANNOUNCEMENT && !channel.isThread) throw Errors.wrongChannelType();
+    if (channel.channel.type !== CHANNEL_TEXT && channel.channel.type !== CHANNEL_ANNOUNCEMENT && channel.channel.type !== CHANNEL_DM && !channel.isThread)
+      throw Errors.wrongChannelType();
+    // A member who turned off direct messages from server members: Discord answers 50007.
+    const recipient = channel.channel.type === CHANNEL_DM ? String((channel.channel.recipients as Json[])[0]?.id) : undefined;
+    if (recipient !== undefined && this.#dmsClosed.has(recipient)) throw new DiscordError(403, errorBody(50007, 'Cannot send messages to this user'));
     const payload = isRecord(body) ? body : {};
     checkMessagePayload(payload, { mode: 'create', ephemeralAllowed: false, hasFiles: files.length > 0 });
     const nonce = payload.nonce === undefined || payload.nonce === null ? undefined : String(payload.nonce);

@@ -184,6 +184,17 @@ describe('Discord images', () => {
     const told = await emu().waitFor(() => dThread(stack, index).find((t) => t.includes(DISCORD_FILE_GONE)), { what: 'the refusal in the thread' });
     expect(told).toContain(`late.png: ${DISCORD_FILE_GONE}. The post is back with you`);
     await emu().waitFor(() => cardWith('Late upload')?.content.startsWith('**Changes requested**'), { what: 'the post back with its author' });
+    // The author hears it where they are: Discord has no ephemeral message outside an interaction, so a DM.
+    const dm = await emu().waitFor(
+      () =>
+        emu()
+          .directMessages(D_AUTHOR)
+          .find((m) => m.content.includes('late.png')),
+      { what: 'the DM to the author' },
+    );
+    expect(dm.content).toBe(
+      `Your post could not take its images: late.png: ${DISCORD_FILE_GONE}. It is back with you with its text kept: press Edit on the card to attach the files again.`,
+    );
   });
 
   it('Edit keeps the images; swapping one sends the approved post back for approval with the new image', async () => {

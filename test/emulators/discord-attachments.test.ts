@@ -188,4 +188,15 @@ describe('Discord emulator: attachments, the CDN, message commands', () => {
       ['b.png', 20],
     ]);
   });
+
+  it('opens a DM channel as the spec describes; a member with DMs closed gets 50007', async () => {
+    const { emu, rest } = await setup();
+    const dm = (await rest.post(Routes.userChannels(), { body: { recipient_id: USER } })) as Json;
+    expect(discordSpec.validate(discordSpec.operationSchema('/users/@me/channels', 'post', '200'), dm)).toEqual([]);
+    expect(((await rest.post(Routes.userChannels(), { body: { recipient_id: USER } })) as Json).id).toBe(dm.id);
+    await rest.post(Routes.channelMessages(String(dm.id)), { body: { content: 'Hello' } });
+    expect(emu.directMessages(USER).map((m) => m.content)).toEqual(['Hello']);
+    emu.closeDirectMessages(USER);
+    await expect(rest.post(Routes.channelMessages(String(dm.id)), { body: { content: 'Again' } })).rejects.toMatchObject({ code: 50007 });
+  });
 });
