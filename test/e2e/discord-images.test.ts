@@ -244,3 +244,44 @@ describe('Discord images', () => {
     expect(component(again, 'approve')).toBeDefined();
   });
 });
+
+/** The same payloads over the gateway: discord.js hands INTERACTION_CREATE over as Discord sent it, resolved attachments and messages included. */
+describe('Discord images over the gateway', () => {
+  let stack: Stack;
+  const emu = () => discordOf(stack).emulator;
+  beforeAll(async () => {
+    stack = await startStack({ discord: 'gateway' });
+    const rest = createRest({ botToken: emu().botToken, apiUrl: emu().apiBase });
+    try {
+      await registerCommands(rest, emu().applicationId, GUILD);
+    } finally {
+      rest.clearHashSweeper();
+      rest.clearHandlerSweeper();
+    }
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('/post with an image and "Draft a post" on a message both reach the account step with their images', async () => {
+    await emu().command({
+      name: 'post',
+      options: { image1: { filename: 'g1.png', bytes: await pngOf(30, 20, 51), description: 'Gateway one' } },
+      userId: D_AUTHOR,
+      channelId: COMMUNITY,
+    });
+    const first = await submitCompose(stack, D_AUTHOR, { text: 'Over the gateway' });
+    expect(JSON.stringify(first.embeds)).toContain('1. g1.png (30×20) · “Gateway one”');
+
+    const message = await emu().postUserMessage({
+      channelId: COMMUNITY,
+      userId: D_AUTHOR,
+      content: 'From a message',
+      files: [{ filename: 'g2.png', bytes: await pngOf(20, 30, 52) }],
+    });
+    await emu().messageCommand({ name: 'Draft a post', targetMessageId: message.id, userId: D_AUTHOR, channelId: COMMUNITY });
+    expect(JSON.stringify(await emu().waitFor(() => emu().openModal(D_AUTHOR)?.components, { what: 'the form' }))).toContain('"value":"From a message"');
+    const second = await submitCompose(stack, D_AUTHOR, { text: 'From a message' });
+    expect(JSON.stringify(second.embeds)).toContain('1. g2.png (20×30) · ⚠️ no alt text');
+  });
+});
