@@ -97,7 +97,9 @@ describe('cardMessage with images', () => {
     expect(field.value).toBe('1. photo1.png (1200×800) · alt: “A cat”\n2. photo2.png (1200×800) · ⏳ preparing · ⚠️ no alt text');
     // Only the ready file is shown, on the details embed.
     expect(message.embeds).toHaveLength(3);
-    expect((details.image as { url: string }).url).toMatch(/^https:\/\/greenlight\.example\/media\/00000000-0000-4000-8000-000000000001\?exp=\d+&sig=/);
+    expect((details.image as { url: string }).url).toMatch(
+      /^https:\/\/greenlight\.example\/media\/00000000-0000-4000-8000-000000000001\?exp=\d+&sig=[\w-]+&for=card$/,
+    );
   });
 
   it('shows ready images as one gallery: embeds sharing a url, signed Greenlight media links for a week', () => {

@@ -122,14 +122,18 @@ describe('Discord images', () => {
     // One gallery: the image embeds share the first image's url.
     expect(ready.embeds.filter((e) => e.image).map((e) => e.url)).toEqual([urls[0], urls[0]]);
 
+    // The approver sees them while the post is in review: card links are signed for that (`for=card`).
+    const mediaBase = () => `http://127.0.0.1:${(media.address() as AddressInfo).port}`;
+    for (const [i, bytes] of [rocket, team].entries()) {
+      const link = new URL(urls[i]!);
+      expect(link.searchParams.get('for')).toBe('card');
+      const shown = await fetch(`${mediaBase()}${link.pathname}${link.search}`);
+      expect(shown.status).toBe(200);
+      expect(Buffer.from(await shown.arrayBuffer()).equals(bytes)).toBe(true);
+    }
     const index = dCards(stack).findIndex((c) => c.id === ready.id);
     await dClick(stack, D_MANAGER, 'approve', index);
     await emu().waitFor(() => dThread(stack, index).some((t) => t.startsWith('Scheduled for')), { what: 'the approval' });
-    // The card's links are signed Greenlight media URLs: the scheduled post's images are served from the store.
-    const signed = new URL(urls[0]!);
-    const served = await fetch(`http://127.0.0.1:${(media.address() as AddressInfo).port}${signed.pathname}${signed.search}`);
-    expect(served.status).toBe(200);
-    expect(Buffer.from(await served.arrayBuffer()).equals(rocket)).toBe(true);
   });
 
   it('a file too large for Bluesky is said in place, naming Bluesky and the file; what was typed is kept', async () => {

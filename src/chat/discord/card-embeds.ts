@@ -1,4 +1,4 @@
-import { signMediaUrl } from '../../crypto/media-url.ts';
+import { signCardImageUrl } from '../../crypto/media-url.ts';
 import type { PostState } from '../../domain/post-state.ts';
 import {
   deliveryStatusLine,
@@ -136,7 +136,7 @@ function imageEmbeds(card: CardView, images: CardImages | undefined, room: numbe
   if (!images || !secret || secret.length < 32 || room < 1) return [];
   const ready = card.files.filter((f) => f.state === 'ready').slice(0, Math.min(GALLERY_LIMIT, room));
   const now = images.now();
-  const urls = ready.map((f) => signMediaUrl(images.publicUrl, f.mediaId, secret, now, CARD_IMAGE_TTL_SECONDS));
+  const urls = ready.map((f) => signCardImageUrl(images.publicUrl, f.mediaId, secret, now, CARD_IMAGE_TTL_SECONDS));
   return urls.map((url) => ({ url: urls[0], image: { url } }));
 }
 
