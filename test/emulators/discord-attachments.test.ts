@@ -158,6 +158,18 @@ describe('Discord emulator: attachments, the CDN, message commands', () => {
     const { emu, seen } = await setup((interaction) => (interaction.type === 2 ? modal : { type: 5, data: { flags: 64 } }));
     await emu.command({ name: 'post', userId: USER, channelId: CHANNEL });
     expect(emu.openModal(USER)?.custom_id).toBe('images');
+    // A required File Upload that asks for none, or for more than ten, is refused as Discord refuses it.
+    emu.dismissModal(USER);
+    for (const bad of [
+      { type: 19, custom_id: 'files', min_values: 0, max_values: 2 },
+      { type: 19, custom_id: 'files', required: false, max_values: 11 },
+    ]) {
+      modal.data.components = [{ type: 18, label: 'Images', component: bad as never }];
+      const refused = await emu.command({ name: 'post', userId: USER, channelId: CHANNEL });
+      expect(refused.failure).toMatch(/initial response rejected/);
+    }
+    modal.data.components = [{ type: 18, label: 'Images', component: { type: 19, custom_id: 'files', min_values: 1, max_values: 2 } }];
+    await emu.command({ name: 'post', userId: USER, channelId: CHANNEL });
     const a = await pngOf(10, 10, 3);
     const b = await pngOf(20, 10, 4);
     await expect(
