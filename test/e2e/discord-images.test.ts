@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,7 +148,7 @@ describe('Discord images', () => {
     expect(cardWith('Big poster')).toBeUndefined();
   });
 
-  it('"Draft a post" on a message drafts from its text and image', async () => {
+  it('"Draft a post" on a message drafts from its text and image; approved, Mastodon gets the image with its alt text', async () => {
     const photo = await pngOf(200, 100, 21);
     const message = await emu().postUserMessage({
       channelId: COMMUNITY,
@@ -169,6 +170,14 @@ describe('Discord images', () => {
       { what: 'the card with the image' },
     );
     expect(imagesField(card).value).toBe('1. booth.png (200×100) · alt: “Our booth, blue banners”');
+
+    // Approved, it goes out now: Mastodon receives the stored image with its alt text, once.
+    const index = dCards(stack).findIndex((c) => c.id === card.id);
+    await dClick(stack, D_MANAGER, 'approve', index);
+    await emu().waitFor(() => dThread(stack, index).some((t) => t.startsWith('Published to Mastodon')), { what: 'the post published', timeoutMs: 20_000 });
+    const uploaded = stack.mastodon.media.filter((m) => m.sha256 === createHash('sha256').update(photo).digest('hex'));
+    expect(uploaded.map((m) => [m.description, m.contentType])).toEqual([['Our booth, blue banners', 'image/png']]);
+    expect(stack.mastodon.posts.find((p) => p.mediaIds.includes(uploaded[0]!.id))?.text).toBe('Our booth at the fair');
   });
 
   it('an image uploaded in the images form joins the post; a link gone stale by then is said in the thread', async () => {
