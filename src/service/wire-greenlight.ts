@@ -48,7 +48,7 @@ export function greenlightCore(config: Config, options: CoreOptions = {}): Exten
       const discord = config.discord
         ? await (await import('../chat/discord/discord-app.ts')).createDiscordEdge(config.discord, ctx.log, ctx.metrics)
         : undefined;
-      if (discord) chats.discord = discord.port(ctx.db);
+      if (discord) chats.discord = discord.port(ctx.db, { publicUrl: config.http.publicUrl, stateSecret: config.stateSecret });
       const deps: WorkflowDeps = {
         db: ctx.db,
         queue: ctx.queue,
@@ -58,6 +58,7 @@ export function greenlightCore(config: Config, options: CoreOptions = {}): Exten
         now: options.now ?? (() => new Date()),
         adapters: { ...defaultAdapters(config), ...options.adapters },
         chats,
+        chatFiles: { ...(discord ? { discord: discord.files } : {}) },
         publicUrl: config.http.publicUrl,
         stateSecret: config.stateSecret,
         media: { quotaBytes: config.media.quotaBytes, maxFileBytes: config.media.maxFileBytes },
