@@ -222,6 +222,66 @@ describe('images attached in Slack', () => {
   });
 });
 
+describe('images and the workspace settings', () => {
+  it('alt_text=required (set with /greenlight settings) refuses an image without alt text, in the form', async () => {
+    await stack.slack.slashCommand({ command: '/greenlight', text: 'settings alt_text=required', userId: ADMIN, channelId: CHANNEL });
+    await waitUntil(
+      stack,
+      'the setting is stored',
+      async () =>
+        (await stack.testDb.db.selectFrom('workspaces').select('require_alt_text').where('id', '=', stack.workspaceId).executeTakeFirstOrThrow())
+          .require_alt_text,
+    );
+    const file = await share('bare.png', 20, 20, 9);
+    const res = await draft(stack, { text: 'No alt text here', accounts: [stack.accounts.mastodon], files: [file] });
+    expect(res.body).toEqual({ response_action: 'errors', errors: { files: 'Add alt text for bare.png: this workspace asks for it on every image.' } });
+    const ok = await draft(stack, { text: 'With alt text', accounts: [stack.accounts.mastodon], files: [file], alt: ['A square'] });
+    expect(ok.body).toBeUndefined();
+    await stack.slack.slashCommand({ command: '/greenlight', text: 'settings alt_text=optional', userId: ADMIN, channelId: CHANNEL });
+    await waitUntil(
+      stack,
+      'the setting is back',
+      async () =>
+        !(await stack.testDb.db.selectFrom('workspaces').select('require_alt_text').where('id', '=', stack.workspaceId).executeTakeFirstOrThrow())
+          .require_alt_text,
+    );
+  });
+
+  it('with no approvals required, a post with images is approved once they are stored, not before', async () => {
+    await stack.testDb.db.updateTable('workspaces').set({ approvals_required: 0 }).where('id', '=', stack.workspaceId).execute();
+    try {
+      const release = stack.slack.userFiles.hold();
+      const file = await share('auto.png', 30, 20, 10);
+      await draft(stack, { text: 'No review needed', accounts: [stack.accounts.mastodon], files: [file], when: 'tomorrow 9am' });
+      const post = await postByText('No review needed');
+      expect(post.state).toBe('in_review');
+      release();
+      const scheduled = await waitForPost(stack, post.id, 'scheduled');
+      expect(scheduled.content_hash).not.toBe(post.content_hash);
+    } finally {
+      await stack.testDb.db.updateTable('workspaces').set({ approvals_required: 1 }).where('id', '=', stack.workspaceId).execute();
+    }
+  });
+
+  it("a series shares its first post's images: one approval, once they are stored, schedules every occurrence", async () => {
+    const file = await share('weekly.png', 40, 30, 11);
+    await draft(stack, {
+      text: 'Weekly picture',
+      accounts: [stack.accounts.mastodon],
+      files: [file],
+      alt: ['This week'],
+      when: 'tomorrow 9am, every week 3 times',
+    });
+    const head = await stack.testDb.db.selectFrom('posts').selectAll().where('text', '=', 'Weekly picture').orderBy('publish_at').executeTakeFirstOrThrow();
+    await waitForCard(stack, head.id, (c) => images(c).length === 1);
+    await approve(stack, head.id);
+    await waitUntil(stack, 'every occurrence scheduled', async () => {
+      const posts = await stack.testDb.db.selectFrom('posts').select('state').where('text', '=', 'Weekly picture').execute();
+      return posts.length === 3 && posts.every((p) => p.state === 'scheduled');
+    });
+  });
+});
+
 function buttonOf(card: { blocks?: unknown[] }): string {
   for (const block of (card.blocks ?? []) as { elements?: { action_id?: string; value?: string }[] }[]) {
     const button = block.elements?.find((e) => e.action_id === 'approve');
