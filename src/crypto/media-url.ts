@@ -8,12 +8,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 const CONTEXT = 'greenlight.media-url.v1.';
-/**
- * Card images (what approvers see on the card, issue 14): the same route, `&for=card`, a MAC of its own
- * context, so a card link never passes as a publishing link (and the other way round). It serves a ready
- * file of any post, in review too, for as long as it is valid (CARD_IMAGE_TTL_SECONDS at the chat edges).
- */
-const CARD_CONTEXT = 'greenlight.card-image.v1.';
 const MIN_SECRET_LENGTH = 32;
 const MAC_BYTES = 32;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -28,8 +22,8 @@ function checkSecret(secret: string): void {
   }
 }
 
-function mac(id: string, exp: number, secret: string, context = CONTEXT): Buffer {
-  return createHmac('sha256', secret).update(`${context}${id}.${exp}`, 'utf8').digest();
+function mac(id: string, exp: number, secret: string): Buffer {
+  return createHmac('sha256', secret).update(`${CONTEXT}${id}.${exp}`, 'utf8').digest();
 }
 
 export function isMediaId(id: string): boolean {
@@ -46,23 +40,8 @@ export function signMediaUrl(publicUrl: string, id: string, secret: string, now:
   return `${publicUrl.replace(/\/+$/, '')}/media/${id}?exp=${exp}&sig=${sig}`;
 }
 
-/** A card image's URL (`…&for=card`): shown to approvers in the chat, valid for `ttlSeconds`. */
-export function signCardImageUrl(publicUrl: string, id: string, secret: string, now: Date, ttlSeconds: number): string {
-  checkSecret(secret);
-  if (!isMediaId(id)) throw new TypeError('media id must be a lowercase uuid');
-  if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds <= 0) throw new RangeError('ttlSeconds must be a positive integer');
-  const exp = Math.floor(now.getTime() / 1000) + ttlSeconds;
-  const sig = mac(id, exp, secret, CARD_CONTEXT).toString('base64url');
-  return `${publicUrl.replace(/\/+$/, '')}/media/${id}?exp=${exp}&sig=${sig}&for=card`;
-}
-
-/** verifyMediaUrl for a card image's URL. */
-export function verifyCardImageUrl(id: string, exp: string | null, sig: string | null, secret: string, now: Date): VerifyMediaUrlResult {
-  return verifyMediaUrl(id, exp, sig, secret, now, CARD_CONTEXT);
-}
-
 /** Shape, then signature (timing-safe), then expiry. Never throws for bad input; only for a bad secret. */
-export function verifyMediaUrl(id: string, exp: string | null, sig: string | null, secret: string, now: Date, context = CONTEXT): VerifyMediaUrlResult {
+export function verifyMediaUrl(id: string, exp: string | null, sig: string | null, secret: string, now: Date): VerifyMediaUrlResult {
   checkSecret(secret);
   if (!isMediaId(id) || exp === null || sig === null || !/^\d{1,12}$/.test(exp) || !/^[A-Za-z0-9_-]{43}$/.test(sig)) {
     return { ok: false, reason: 'malformed' };
@@ -70,7 +49,7 @@ export function verifyMediaUrl(id: string, exp: string | null, sig: string | nul
   const given = Buffer.from(sig, 'base64url');
   if (given.length !== MAC_BYTES || given.toString('base64url') !== sig) return { ok: false, reason: 'malformed' };
   const expSeconds = Number(exp);
-  if (!timingSafeEqual(given, mac(id, expSeconds, secret, context))) return { ok: false, reason: 'bad_signature' };
+  if (!timingSafeEqual(given, mac(id, expSeconds, secret))) return { ok: false, reason: 'bad_signature' };
   if (Math.floor(now.getTime() / 1000) >= expSeconds) return { ok: false, reason: 'expired' };
   return { ok: true };
 }

@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { verifyCardImageUrl, verifyMediaUrl } from '../crypto/media-url.ts';
-import { findCardImage } from '../db/card-media.ts';
+import { verifyMediaUrl } from '../crypto/media-url.ts';
 import type { Db } from '../db/database.ts';
 import { findServableMedia, readMedia } from '../db/media-store.ts';
 import type { Logger } from '../log.ts';
@@ -41,14 +40,12 @@ async function serveMedia(deps: MediaRouteDeps, req: IncomingMessage, res: Serve
   const match = /^\/media\/([^/]+)$/.exec(url.pathname);
   if (!match) return sendJson(res, 404, { error: 'not_found', message: 'no such media' });
   const id = match[1]!;
-  // A card image (`for=card`, its own signature) is shown to approvers while the post is in review.
-  const forCard = url.searchParams.get('for') === 'card';
-  const verdict = (forCard ? verifyCardImageUrl : verifyMediaUrl)(id, url.searchParams.get('exp'), url.searchParams.get('sig'), deps.secret, deps.now());
+  const verdict = verifyMediaUrl(id, url.searchParams.get('exp'), url.searchParams.get('sig'), deps.secret, deps.now());
   if (!verdict.ok) {
     const message = verdict.reason === 'expired' ? 'this media link has expired' : 'this media link is not signed by Greenlight';
     return sendJson(res, 403, { error: `media_${verdict.reason}`, message });
   }
-  const media = forCard ? await findCardImage(deps.db, id) : await findServableMedia(deps.db, id);
+  const media = await findServableMedia(deps.db, id);
   if (!media) return sendJson(res, 404, { error: 'not_found', message: 'no such media, or its post is not approved or scheduled' });
 
   const headers: Record<string, string | number> = {

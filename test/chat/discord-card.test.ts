@@ -73,9 +73,11 @@ describe('cardMessage', () => {
 });
 
 describe('cardMessage with images', () => {
-  const images = { publicUrl: 'https://greenlight.example', stateSecret: 's'.repeat(40), now: () => new Date('2026-11-20T08:00:00Z') };
-  const file = (n: number, state: 'preparing' | 'ready', alt: string | null) => ({
+  // The workflow signs each ready file's card link (CardFile.url); a preparing file has none.
+  const linkOf = (n: number) => `https://greenlight.example/card-image/00000000-0000-4000-8000-00000000000${n}?exp=1&sig=s${n}`;
+  const file = (n: number, state: 'preparing' | 'ready', alt: string | null, url: string | undefined = state === 'ready' ? linkOf(n) : undefined) => ({
     mediaId: `00000000-0000-4000-8000-00000000000${n}`,
+    url,
     filename: `photo${n}.png`,
     alt,
     state,
@@ -90,36 +92,33 @@ describe('cardMessage with images', () => {
   }));
 
   it('says "preparing media" and shows no image while files are copied', () => {
-    const message = cardMessage({ ...base, networks, files: [file(1, 'ready', 'A cat'), file(2, 'preparing', null)] }, images);
+    const message = cardMessage({ ...base, networks, files: [file(1, 'ready', 'A cat'), file(2, 'preparing', null)] });
     const details = message.embeds!.at(-1)!;
     const field = (details.fields as { name: string; value: string }[]).find((f) => f.name.startsWith('Images'))!;
     expect(field.name).toBe('Images · ⏳ preparing media (1 of 2 ready)');
     expect(field.value).toBe('1. photo1.png (1200×800) · alt: “A cat”\n2. photo2.png (1200×800) · ⏳ preparing · ⚠️ no alt text');
     // Only the ready file is shown, on the details embed.
     expect(message.embeds).toHaveLength(3);
-    expect((details.image as { url: string }).url).toMatch(
-      /^https:\/\/greenlight\.example\/media\/00000000-0000-4000-8000-000000000001\?exp=\d+&sig=[\w-]+&for=card$/,
-    );
+    expect((details.image as { url: string }).url).toBe(linkOf(1));
   });
 
-  it('shows ready images as one gallery: embeds sharing a url, signed Greenlight media links for a week', () => {
-    const message = cardMessage({ ...base, networks, files: [1, 2, 3].map((n) => file(n, 'ready', n === 2 ? null : `Alt ${n}`)) }, images);
+  it('shows ready images as one gallery: embeds sharing a url, the signed card links the workflow made', () => {
+    const message = cardMessage({ ...base, networks, files: [1, 2, 3].map((n) => file(n, 'ready', n === 2 ? null : `Alt ${n}`)) });
     const [, , details, second, third] = message.embeds!;
     const urls = [details, second, third].map((e) => (e!.image as { url: string }).url);
     expect(new Set(urls).size).toBe(3);
     expect([details, second, third].map((e) => e!.url)).toEqual([urls[0], urls[0], urls[0]]);
     expect(second).toEqual({ url: urls[0], image: { url: urls[1] } });
-    const exp = Number(new URL(urls[0]!).searchParams.get('exp'));
-    expect(exp - Date.parse('2026-11-20T08:00:00Z') / 1000).toBe(7 * 24 * 3600);
+    expect(urls).toEqual([linkOf(1), linkOf(2), linkOf(3)]);
     expect(JSON.stringify(details)).toContain('2. photo2.png (1200×800) · ⚠️ no alt text');
   });
 
-  it('keeps within ten embeds with seven networks, and shows no image without a secret', () => {
+  it('keeps within ten embeds with seven networks, and shows no image without a signed link', () => {
     const seven = (['x', 'linkedin', 'bluesky', 'mastodon', 'facebook', 'instagram', 'threads'] as const).map((network) => ({ ...networks[0]!, network }));
     const many = [1, 2, 3, 4, 5].map((n) => file(n, 'ready', 'alt'));
-    expect(cardMessage({ ...base, networks: seven, files: many }, images).embeds).toHaveLength(10);
-    const without = cardMessage({ ...base, networks, files: many }, { ...images, stateSecret: undefined });
+    expect(cardMessage({ ...base, networks: seven, files: many }).embeds).toHaveLength(10);
+    const without = cardMessage({ ...base, networks, files: [1, 2, 3, 4, 5].map((n) => file(n, 'ready', 'alt', undefined)) });
     expect(without.embeds).toHaveLength(3);
-    expect(JSON.stringify(without.embeds)).not.toContain('/media/');
+    expect(JSON.stringify(without.embeds)).not.toContain('/card-image/');
   });
 });

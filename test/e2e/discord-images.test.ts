@@ -1,9 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mediaMount } from '../../src/http/media-route.ts';
-import { createLogger } from '../../src/log.ts';
 import type { DiscordMessage } from '../../emulators/discord.ts';
 import { registerCommands } from '../../src/cli/discord-register.ts';
 import { createRest } from '../../src/chat/discord/discord-app.ts';
@@ -21,14 +17,9 @@ describe('Discord images', () => {
   const emu = () => discordOf(stack).emulator;
   const accounts = () => discordOf(stack).accounts;
   let bluesky: string;
-  let media: Server;
 
   beforeAll(async () => {
     stack = await startStack({ discord: 'http', env: () => ({ STATE_SECRET: SECRET }) });
-    // The signed /media route (src/service/media-service.ts), on a server of its own: the stack has only the core.
-    const route = mediaMount({ db: stack.app.db, secret: SECRET, now: () => new Date(), log: createLogger({ level: 'silent' }) });
-    media = createServer((req, res) => route.listener(req, res));
-    await new Promise<void>((resolve) => media.listen(0, '127.0.0.1', resolve));
     const rest = createRest({ botToken: emu().botToken, apiUrl: emu().apiBase });
     try {
       await registerCommands(rest, emu().applicationId, GUILD);
@@ -50,7 +41,6 @@ describe('Discord images', () => {
     ).id;
   });
   afterAll(async () => {
-    await new Promise((resolve) => media?.close(resolve));
     await stack?.stop();
   });
 
@@ -119,16 +109,13 @@ describe('Discord images', () => {
       value: '1. rocket.png (400×300) · alt: “A rocket on the launch pad”\n2. team.png (300×300) · alt: “The team cheering”',
     });
     const urls = imageUrls(ready);
-    for (const url of urls) expect(new URL(url).pathname).toMatch(/^\/media\/[0-9a-f-]{36}$/);
+    for (const url of urls) expect(new URL(url).pathname).toMatch(/^\/card-image\/[0-9a-f-]{36}$/);
     // One gallery: the image embeds share the first image's url.
     expect(ready.embeds.filter((e) => e.image).map((e) => e.url)).toEqual([urls[0], urls[0]]);
 
-    // The approver sees them while the post is in review: card links are signed for that (`for=card`).
-    const mediaBase = () => `http://127.0.0.1:${(media.address() as AddressInfo).port}`;
+    // The approver sees them while the post is in review: the service's /card-image links serve them.
     for (const [i, bytes] of [rocket, team].entries()) {
-      const link = new URL(urls[i]!);
-      expect(link.searchParams.get('for')).toBe('card');
-      const shown = await fetch(`${mediaBase()}${link.pathname}${link.search}`);
+      const shown = await fetch(urls[i]!);
       expect(shown.status).toBe(200);
       expect(Buffer.from(await shown.arrayBuffer()).equals(bytes)).toBe(true);
     }

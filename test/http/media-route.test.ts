@@ -1,6 +1,6 @@
 import { createServer, request, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signCardImageUrl, signMediaUrl } from '../../src/crypto/media-url.ts';
+import { signMediaUrl } from '../../src/crypto/media-url.ts';
 import { storeMedia, type MediaRow } from '../../src/db/media-store.ts';
 import { findOrCreateWorkspace } from '../../src/db/workspaces.ts';
 import type { PostState } from '../../src/domain/post-state.ts';
@@ -161,36 +161,5 @@ describe('parseRange', () => {
     expect(parseRange('bytes=5-3', 100)).toBeUndefined();
     expect(parseRange('items=0-5', 100)).toBeUndefined();
     expect(parseRange('bytes=100-', 100)).toBe('unsatisfiable');
-  });
-});
-
-describe('GET /media/<id>?…&for=card: the images on a card', () => {
-  const card = (id: string, ttl = 3600) => signCardImageUrl(base, id, SECRET, clock, ttl);
-
-  it('serves a ready file of a post in review (approvers see it), and of any other post state', async () => {
-    for (const state of ['in_review', 'changes_requested', 'published'] as const) {
-      const media = await mediaOf(state);
-      const res = await get(card(media.id));
-      expect(res.status, state).toBe(200);
-      expect(res.body.equals(png)).toBe(true);
-    }
-  });
-
-  it('keeps the two kinds of link apart, and serves no file without a post', async () => {
-    const media = await mediaOf('in_review');
-    const cardUrl = new URL(card(media.id));
-    // A card link without its marker is checked as a publishing link: its MAC does not pass.
-    cardUrl.searchParams.delete('for');
-    expect((await get(cardUrl.href)).status).toBe(403);
-    // A publishing link of a scheduled post does not become a card link by adding the marker.
-    const scheduled = await mediaOf('scheduled');
-    expect((await get(`${signed(scheduled.id)}&for=card`)).status).toBe(403);
-    // An expired card link is refused like any other.
-    expect((await get(card(media.id, 1))).status).toBe(200);
-    const expired = card(media.id, 1);
-    clock = new Date(clock.getTime() + 2000);
-    expect((await get(expired)).status).toBe(403);
-    const loose = await mediaOf(null);
-    expect((await get(card(loose.id))).status).toBe(404);
   });
 });

@@ -1,4 +1,3 @@
-import { signCardImageUrl } from '../../crypto/media-url.ts';
 import type { PostState } from '../../domain/post-state.ts';
 import {
   deliveryStatusLine,
@@ -23,15 +22,6 @@ const FIELD_LIMIT = 1024;
 const EMBED_LIMIT = 10;
 /** Discord shows up to four images of embeds sharing one `url` as a gallery under the first. */
 const GALLERY_LIMIT = 4;
-/** Card images are fetched by Discord's media proxy, again when its cache lapses: links last as long as a review may (a week). */
-export const CARD_IMAGE_TTL_SECONDS = 7 * 24 * 3600;
-
-/** How card images are linked: signed Greenlight media URLs (src/crypto/media-url.ts); without a secret, no images. */
-export interface CardImages {
-  publicUrl: string;
-  stateSecret: string | undefined;
-  now: () => Date;
-}
 
 const COLORS: Record<PostState, number> = {
   draft: 0x95a5a6,
@@ -52,14 +42,18 @@ const COLORS: Record<PostState, number> = {
  * one with the details, and the buttons. Times use Discord's `<t:…>` token, so each reader sees
  * their own zone. Nobody is pinged by a card.
  */
-export function cardMessage(card: CardView, images?: CardImages): MessagePayload {
+/**
+ * Card images are the workflow's signed `/card-image` links (CardFile.url, src/crypto/card-image-url.ts), which
+ * Discord's media proxy fetches; without PUBLIC_URL and STATE_SECRET there are none and the file list says it all.
+ */
+export function cardMessage(card: CardView): MessagePayload {
   const unix = Math.floor(card.publishAt.getTime() / 1000);
   const networks = card.networks.slice(0, EMBED_LIMIT - 1);
   const details = detailsEmbed(card, unix);
   const room = EMBED_BUDGET - embedSize(details) - EMBED_OVERHEAD * networks.length;
   const perNetwork = Math.max(200, Math.floor(room / Math.max(1, networks.length)));
   // The first image rides on the details embed; each further one takes an embed of its own.
-  const gallery = imageEmbeds(card, images, EMBED_LIMIT - networks.length);
+  const gallery = imageEmbeds(card, EMBED_LIMIT - networks.length);
   if (gallery[0]) Object.assign(details, gallery[0]);
   return {
     content: clip(`**${card.stateLabel}** · post by <@${card.authorId}> · publishes <t:${unix}:F> (<t:${unix}:R>)`),
@@ -131,12 +125,9 @@ function fileLine(file: CardFile, i: number): string {
  * carrying only the same `url` and their image, which Discord shows as one gallery (up to four). `room` is
  * how many images the ten embeds a message takes still leave (the details embed holds one of them).
  */
-function imageEmbeds(card: CardView, images: CardImages | undefined, room: number): Json[] {
-  const secret = images?.stateSecret;
-  if (!images || !secret || secret.length < 32 || room < 1) return [];
-  const ready = card.files.filter((f) => f.state === 'ready').slice(0, Math.min(GALLERY_LIMIT, room));
-  const now = images.now();
-  const urls = ready.map((f) => signCardImageUrl(images.publicUrl, f.mediaId, secret, now, CARD_IMAGE_TTL_SECONDS));
+function imageEmbeds(card: CardView, room: number): Json[] {
+  if (room < 1) return [];
+  const urls = card.files.flatMap((f) => (f.state === 'ready' && f.url ? [f.url] : [])).slice(0, Math.min(GALLERY_LIMIT, room));
   return urls.map((url) => ({ url: urls[0], image: { url } }));
 }
 

@@ -37,8 +37,7 @@ export async function createDiscordEdge(config: DiscordConfig, log: Logger, metr
   };
 
   return {
-    port: (db: WorkflowDeps['db'], images?: { publicUrl: string; stateSecret: string | undefined }) =>
-      createDiscordChatPort(rest, db, images ? { ...images, now: () => new Date() } : undefined),
+    port: (db: WorkflowDeps['db']) => createDiscordChatPort(rest, db),
     /** Reads files attached on Discord (CDN links) for the copy into the media store. */
     files: discordFileSource(),
     async start(deps: WorkflowDeps): Promise<{ mounts: Mount[]; stop: () => Promise<void> }> {

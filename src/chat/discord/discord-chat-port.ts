@@ -4,7 +4,7 @@ import type { ChatMessage, Workspace } from '../../db/schema.ts';
 import { memberRole } from '../../db/workspaces.ts';
 import type { CardView, Receipt } from '../../workflow/card/card-view.ts';
 import { ReceiptLookupUnavailable, type ChatPort } from '../../workflow/chat-port.ts';
-import { cardMessage, receiptMessage, type CardImages } from './card-embeds.ts';
+import { cardMessage, receiptMessage } from './card-embeds.ts';
 import { clip } from './edge-context.ts';
 import { CHART_CAPTION } from '../../workflow/digest/digest-text.ts';
 
@@ -20,7 +20,7 @@ const PAGE = 100;
 const ARCHIVE_MINUTES = 10080;
 
 /** The workflow's view of Discord: cards with their threads, thread replies and rights, over REST. */
-export function createDiscordChatPort(rest: REST, db: Db, images?: CardImages): ChatPort {
+export function createDiscordChatPort(rest: REST, db: Db): ChatPort {
   // The bot's user id, asked once (a failed ask is asked again next time).
   let botId: Promise<string> | undefined;
   const me = () =>
@@ -34,13 +34,13 @@ export function createDiscordChatPort(rest: REST, db: Db, images?: CardImages): 
   return {
     async postCard(_workspace: Workspace, channelId: string, card: CardView) {
       // The nonce makes a retried notify job find the card it already posted instead of posting another.
-      const body = { ...cardMessage(card, images), nonce: card.postId.replaceAll('-', '').slice(0, 25), enforce_nonce: true };
+      const body = { ...cardMessage(card), nonce: card.postId.replaceAll('-', '').slice(0, 25), enforce_nonce: true };
       const message = (await rest.post(`/channels/${channelId}/messages`, { body })) as { id: string };
       const threadId = await startThread(rest, channelId, message.id, threadName(card));
       return { channelId, messageId: message.id, threadId };
     },
     async updateCard(_workspace: Workspace, ref: ChatMessage, card: CardView) {
-      await rest.patch(`/channels/${ref.channel_id}/messages/${ref.message_id}`, { body: cardMessage(card, images) });
+      await rest.patch(`/channels/${ref.channel_id}/messages/${ref.message_id}`, { body: cardMessage(card) });
     },
     async postReceipt(_workspace: Workspace, ref: ChatMessage, receipt: Receipt, key: string) {
       // Discord keeps a nonce for a few minutes: a quick second post of the same receipt returns the first.

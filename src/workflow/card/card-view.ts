@@ -43,6 +43,8 @@ export interface CardFile {
   state: 'preparing' | 'ready';
   width: number | null;
   height: number | null;
+  /** A signed link the chat can show the image from (src/crypto/card-image-url.ts); absent while preparing or without PUBLIC_URL and STATE_SECRET. */
+  url?: string | undefined;
 }
 
 export interface NetworkSection {
@@ -99,6 +101,8 @@ export function buildCardView(input: {
   graceMs?: number;
   /** The post's files in the media store, in order. */
   files?: readonly { id: string; filename: string; alt: string | null; state: 'preparing' | 'ready'; width: number | null; height: number | null }[];
+  /** The link a ready file is shown from on the card. */
+  imageUrl?: (mediaId: string) => string | undefined;
 }): CardView {
   const { post, content } = input;
   const current = input.decisions.filter((d) => !d.voided_at && d.content_hash === post.content_hash);
@@ -122,7 +126,15 @@ export function buildCardView(input: {
     zone: post.zone,
     networks: content.targets.map((t) => section(t.network, t.displayName, content.variants[t.network] ?? post.text, t.maxCharacters)),
     media: content.media.map((m) => m.url),
-    files: (input.files ?? []).map((f) => ({ mediaId: f.id, filename: f.filename, alt: f.alt, state: f.state, width: f.width, height: f.height })),
+    files: (input.files ?? []).map((f) => ({
+      mediaId: f.id,
+      filename: f.filename,
+      alt: f.alt,
+      state: f.state,
+      width: f.width,
+      height: f.height,
+      url: f.state === 'ready' ? input.imageUrl?.(f.id) : undefined,
+    })),
     approvals: { count: approverIds.length, required: input.approvalsRequired, approverIds },
     held,
     holdable: isAwaitingDecision(post.state) && open.length >= 2 ? open.map((network) => ({ network, label: NETWORK_LABELS[network] })) : [],

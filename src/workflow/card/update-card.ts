@@ -10,6 +10,7 @@ import { PASSED_AFTER_MS } from '../schedule-deliveries.ts';
 import { chatPostFailed, postReceipts } from './post-receipts.ts';
 import { findChatMessage, insertChatMessage } from '../../db/chat-messages.ts';
 import { listPostFiles } from '../../db/post-files.ts';
+import { signCardImageUrl } from '../../crypto/card-image-url.ts';
 
 /**
  * The notify job: make the chat show the post as it is now. Posts the card the first time (in the
@@ -71,12 +72,14 @@ export async function loadCardView(deps: WorkflowDeps, post: Post, workspace: Wo
     listDeliveries(deps.db, post.id),
     listPostFiles(deps.db, post.id),
   ]);
+  const secret = deps.stateSecret;
   return buildCardView({
     post,
     content,
     decisions,
     deliveries,
     files,
+    ...(secret ? { imageUrl: (id: string) => signCardImageUrl(deps.publicUrl, id, secret, deps.now()) } : {}),
     approvalsRequired: workspace.approvals_required,
     now: deps.now(),
     graceMs: PASSED_AFTER_MS,
