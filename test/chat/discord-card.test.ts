@@ -75,9 +75,9 @@ describe('cardMessage', () => {
 describe('cardMessage with images', () => {
   // The workflow signs each ready file's card link (CardFile.url); a preparing file has none.
   const linkOf = (n: number) => `https://greenlight.example/card-image/00000000-0000-4000-8000-00000000000${n}?exp=1&sig=s${n}`;
-  const file = (n: number, state: 'preparing' | 'ready', alt: string | null, url: string | undefined = state === 'ready' ? linkOf(n) : undefined) => ({
+  const file = (n: number, state: 'preparing' | 'ready', alt: string | null) => ({
     mediaId: `00000000-0000-4000-8000-00000000000${n}`,
-    url,
+    url: state === 'ready' ? linkOf(n) : undefined,
     filename: `photo${n}.png`,
     alt,
     state,
@@ -117,7 +117,7 @@ describe('cardMessage with images', () => {
     const seven = (['x', 'linkedin', 'bluesky', 'mastodon', 'facebook', 'instagram', 'threads'] as const).map((network) => ({ ...networks[0]!, network }));
     const many = [1, 2, 3, 4, 5].map((n) => file(n, 'ready', 'alt'));
     expect(cardMessage({ ...base, networks: seven, files: many }).embeds).toHaveLength(10);
-    const without = cardMessage({ ...base, networks, files: [1, 2, 3, 4, 5].map((n) => file(n, 'ready', 'alt', undefined)) });
+    const without = cardMessage({ ...base, networks, files: [1, 2, 3, 4, 5].map((n) => ({ ...file(n, 'ready', 'alt'), url: undefined })) });
     expect(without.embeds).toHaveLength(3);
     expect(JSON.stringify(without.embeds)).not.toContain('/card-image/');
   });
