@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { fromKysely, PgBoss, type Job, type JobResult } from 'pg-boss';
 import type { MetricSlot } from '../domain/metric-slots.ts';
 import type { Executor } from '../db/database.ts';
@@ -30,7 +31,7 @@ export const QUEUES = {
   digestSchedule: 'digest-schedule',
   /** One workspace's weekly digest: numbers, chart, upload to the chat. */
   digest: 'digest',
-  /** One job per published delivery and metrics slot (1 h, 6 h, 24 h, 7 d), fetched and measured in batches. */
+  /** One job per slot (1 h, 6 h, 24 h, 7 d) of the deliveries published together, fetched and measured in batches. */
   metrics: 'metrics',
   /** Daily: media of finished posts past MEDIA_RETENTION_DAYS, stale copies and abandoned files are removed. */
   mediaRetention: 'media-retention',
@@ -68,11 +69,17 @@ export interface DigestJob {
   workspaceId: string;
   dueAt: string;
 }
+/**
+ * One measurement slot of the deliveries published together (one job per recorded batch and slot, not
+ * per delivery). Jobs queued before that carry one `deliveryId` instead; the worker takes both.
+ */
 export interface MetricsJob {
-  deliveryId: string;
+  deliveryIds: string[];
   slot: MetricSlot;
   attempt: number;
 }
+/** A metrics job as it may sit in the queue: the current shape, or one from before batching. */
+export type StoredMetricsJob = MetricsJob | { deliveryId: string; slot: MetricSlot; attempt: number };
 
 export interface Queue {
   start(): Promise<void>;
@@ -96,7 +103,7 @@ export interface Queue {
   /** Many webhook jobs at `at` in one statement (the webhooks of a batch of recorded events). */
   sendWebhooks(tx: Executor, jobs: WebhookJob[], at: Date): Promise<void>;
   sendDigest(tx: Executor, job: DigestJob): Promise<void>;
-  /** Metrics wake-ups (one per delivery and slot, at `at`), in one statement inside the caller's transaction. */
+  /** Metrics wake-ups (one per group of deliveries and slot, at `at`), in one statement inside the caller's transaction. */
   sendMetrics(tx: Executor, jobs: (MetricsJob & { at: Date })[]): Promise<void>;
   /** Like `work`, but the handler gets each fetched batch whole and returns the ids of the jobs that failed. */
   workBatch<T extends object>(name: QueueName, options: { loops: number; batchSize: number }, handler: (jobs: Job<T>[]) => Promise<string[]>): Promise<void>;
@@ -208,10 +215,12 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
         );
     },
     sendDigest: (tx, job) => send(tx, QUEUES.digest, job, { singletonKey: `${job.workspaceId}:${job.dueAt}` }),
-    // One waiting job per delivery and slot: a second send for a slot already waiting adds nothing.
+    // One waiting job per set of deliveries and slot: a second send for a slot already waiting adds nothing.
     async sendMetrics(tx, jobs) {
-      if (jobs.length === 0) return;
-      const rows = jobs.map(({ at, ...job }) => ({ data: job satisfies MetricsJob, singletonKey: `${job.deliveryId}:${job.slot}`, startAfter: at }));
+      const rows = jobs
+        .filter((job) => job.deliveryIds.length > 0)
+        .map(({ at, ...job }) => ({ data: job satisfies MetricsJob, singletonKey: metricsKey(job), startAfter: at }));
+      if (rows.length === 0) return;
       await boss.insert(QUEUES.metrics, rows, { db: fromKysely(tx) });
     },
     async workBatch(name, { loops, batchSize }, handler) {
@@ -219,7 +228,15 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
       await startLoops(name, loops, () =>
         boss.work(
           name,
-          { batchSize, localConcurrency: 1, perJobResults: true, pollingIntervalSeconds, notifyPollingIntervalSeconds: pollingIntervalSeconds },
+          // A full batch means more is due: fetch again at once, not after a poll.
+          {
+            batchSize,
+            localConcurrency: 1,
+            perJobResults: true,
+            pollingIntervalSeconds,
+            notifyPollingIntervalSeconds: pollingIntervalSeconds,
+            burstWhenBatchFull: true,
+          },
           async (jobs) => {
             let failed: Set<string>;
             try {
@@ -280,6 +297,19 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
       return queue ? queue.queuedCount : 0;
     },
   };
+}
+
+/**
+ * A metrics job's singleton key: one delivery keeps the key jobs had before batching
+ * (`<delivery>:<slot>`); a set of them is named by a digest of its sorted ids.
+ */
+export function metricsKey(job: Pick<MetricsJob, 'deliveryIds' | 'slot'>): string {
+  if (job.deliveryIds.length === 1) return `${job.deliveryIds[0]}:${job.slot}`;
+  const digest = createHash('sha256')
+    .update([...job.deliveryIds].sort().join(','))
+    .digest('base64url')
+    .slice(0, 22);
+  return `${job.slot}:${digest}`;
 }
 
 /** pg-boss needs a number; this one is never reached (see the notify queue). */

@@ -5,7 +5,7 @@ import {
   type DigestJob,
   type NotifyJob,
   type PublishJob,
-  type MetricsJob,
+  type StoredMetricsJob,
   type RemindJob,
   type ReviewDeadlineJob,
   type WebhookJob,
@@ -60,8 +60,9 @@ export async function startWorkers(deps: WorkflowDeps, options: { publishConcurr
     await scheduleDigests(deps);
   });
   await deps.queue.work<DigestJob>(QUEUES.digest, { loops: 1, batchSize: 2 }, (job) => handleDigestJob(deps, job.data));
-  // Whole batches of due measurements: one account's posts share its network calls (X: 100 a call).
-  await deps.queue.workBatch<MetricsJob>(QUEUES.metrics, { loops: 1, batchSize: 100 }, (jobs) => handleMetricsBatch(deps, jobs));
+  // Whole batches of due measurements: one account's posts share its network calls (X: 100 a call). Ten
+  // jobs a fetch: each holds the deliveries recorded together (up to 50), so that is up to 500 lookups.
+  await deps.queue.workBatch<StoredMetricsJob>(QUEUES.metrics, { loops: 1, batchSize: 10 }, (jobs) => handleMetricsBatch(deps, jobs));
   return startDueAlarm(deps);
 }
 
