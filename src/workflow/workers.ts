@@ -32,6 +32,11 @@ import { handleReviewDeadlineJob } from './review-deadline.ts';
 export async function startWorkers(deps: WorkflowDeps, options: { publishConcurrency: number }): Promise<{ stop: () => void }> {
   const publish = createPublisher(deps);
   const slots = publishSlots(options.publishConcurrency);
+  // Waiting jobs of the publish queues before issue 18 go to today's before anything is fetched; what
+  // fails here the sweeper moves within a minute.
+  await deps.queue.moveLegacyPublishJobs(deps.db).catch((error: unknown) => {
+    deps.log.warn({ err: error }, 'could not move the waiting jobs of the old publish queues yet; the sweeper will');
+  });
   for (const network of NETWORKS) {
     await deps.queue.work<PublishJob>(publishQueue(network), slots, (job) => publish(job.data.deliveryId, job.signal));
   }
