@@ -195,8 +195,9 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
     },
     async moveLegacyPublishJobs(db) {
       const legacy = new Map<string, string>(NETWORKS.map((n) => [legacyPublishQueue(n), publishQueue(n)]));
-      const existing: string[] = [];
-      for (const name of legacy.keys()) if (await boss.getQueue(name)) existing.push(name);
+      // One query for which of the old queues this database has (usually none: nothing more to do).
+      const existing = (await boss.getQueues([...legacy.keys()])).map((q) => q.name);
+      if (existing.length === 0) return 0;
       let moved = 0;
       for (;;) {
         const batch = await inTransaction(db, async (tx) => {
