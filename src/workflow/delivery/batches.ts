@@ -38,6 +38,9 @@ export function createBatches(deps: WorkflowDeps): PublishBatches {
   };
 }
 
+/** A claim's answer: the row if this batch claimed it, and the gate's verdict when the claim gated it. */
+export type ClaimAnswer = { claimed: ClaimedDelivery | undefined; now: Date; passed?: boolean };
+
 export interface ClaimRequest {
   id: string;
   postId: string;
@@ -52,8 +55,6 @@ export interface ClaimRequest {
  * It never waits on a delivery row, so it cannot deadlock with a pause or an edit; what it skipped is
  * claimed alone. Claim and gate commit together: a delivery is never left claimed without its verdict.
  */
-type ClaimAnswer = { claimed: ClaimedDelivery | undefined; now: Date; passed?: boolean };
-
 async function claimBatch(deps: WorkflowDeps, deliveries: ClaimRequest[]): Promise<ClaimAnswer[]> {
   const now = deps.now();
   try {
