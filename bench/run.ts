@@ -107,7 +107,8 @@ const scenarios: Scenario<any>[] = [
             {
               scenario,
               figure: `${who}: published / early / duplicated, worst run; deliveries/s from the first due time to the last create`,
-              value: `${Math.min(...of.map((r) => r.delivered))} / ${worst(of, (r) => r.early)} / ${worst(of, (r) => r.duplicates)}; ${med(of, (r) => r.perSecond).toFixed(0)}/s`,
+              // Not all published: the bench stopped waiting (3 minutes after the first due time) before the app was done; none lost.
+              value: `${Math.min(...of.map((r) => r.delivered))} / ${worst(of, (r) => r.early)} / ${worst(of, (r) => r.duplicates)}; ${med(of, (r) => r.perSecond).toFixed(0)}/s${of.every((r) => r.complete) ? '' : ' (the bench stopped waiting before all were published: lateness of those not counted)'}`,
               target: `${BURST.toLocaleString('en')} / 0 / 0`,
             },
           ];
