@@ -68,7 +68,7 @@ function storedItem(deps: WorkflowDeps, file: MediaRow, original: MediaRow, now:
       width: file.width,
       height: file.height,
       animated: file.animated,
-      read: () => readMedia(deps.db, { id: file.id, bytes }),
+      read: (range) => readMedia(deps.db, { id: file.id, bytes }, range),
     },
   };
 }
