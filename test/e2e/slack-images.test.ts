@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAccount } from '../../src/db/accounts.ts';
+import { filesToPublish } from '../../src/workflow/post-files.ts';
 import { ADMIN, AUTHOR, CHANNEL, draft, MANAGER, opens, type Stack, startStack } from '../helpers/greenlight.ts';
 import { approve, cardOf, findPost, waitForCard, waitForDelivery, waitForPost, waitForReply, waitUntil } from '../helpers/engine.ts';
 import { pngOf } from '../helpers/images.ts';
@@ -299,6 +300,14 @@ describe('images and the workspace settings', () => {
       const posts = await stack.testDb.db.selectFrom('posts').select('state').where('text', '=', 'Weekly picture').execute();
       return posts.length === 3 && posts.every((p) => p.state === 'scheduled');
     });
+    // One copy in the store for the series: a later occurrence publishes the first post's file.
+    const last = await stack.testDb.db
+      .selectFrom('posts')
+      .select('id')
+      .where('text', '=', 'Weekly picture')
+      .orderBy('publish_at', 'desc')
+      .executeTakeFirstOrThrow();
+    expect((await filesToPublish(stack.app.db, last.id)).map((f) => [f.filename, f.alt, f.post_id])).toEqual([['weekly.png', 'This week', head.id]]);
   });
 });
 
