@@ -52,7 +52,10 @@ export function greenlightCore(config: Config, options: CoreOptions = {}): Exten
       const discord = config.discord
         ? await (await import('../chat/discord/discord-app.ts')).createDiscordEdge(config.discord, ctx.log, ctx.metrics)
         : undefined;
-      if (discord) chats.discord = discord.port(ctx.db);
+      if (discord) {
+        chats.discord = discord.port(ctx.db);
+        chatFiles.discord = discord.files;
+      }
       const deps: WorkflowDeps = {
         db: ctx.db,
         queue: ctx.queue,
