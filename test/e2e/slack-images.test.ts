@@ -1,3 +1,4 @@
+import { findDeliveryRows } from '../../src/db/delivery-context.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAccount } from '../../src/db/accounts.ts';
 import { filesToPublish } from '../../src/workflow/post-files.ts';
@@ -308,6 +309,10 @@ describe('images and the workspace settings', () => {
       .orderBy('publish_at', 'desc')
       .executeTakeFirstOrThrow();
     expect((await filesToPublish(stack.app.db, last.id)).map((f) => [f.filename, f.alt, f.post_id])).toEqual([['weekly.png', 'This week', head.id]]);
+    // And the publish attempt reads that file: the delivery context of the last occurrence carries it.
+    const delivery = await stack.testDb.db.selectFrom('deliveries').select('id').where('post_id', '=', last.id).executeTakeFirstOrThrow();
+    const [context] = await findDeliveryRows(stack.app.db, [delivery.id]);
+    expect(context!.files.map((f) => [f.filename, f.alt, f.post_id])).toEqual([['weekly.png', 'This week', head.id]]);
   });
 });
 
