@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { generateKey, parseKeyring, TokenCipher } from '../../src/crypto/token-cipher.ts';
 import { connectAccount } from '../../src/db/accounts.ts';
 import { createDb, type Db } from '../../src/db/database.ts';
+import { attachMedia } from '../../src/db/media-store.ts';
 import { findFreePort, startEmbeddedPostgres, type RunningEmbeddedPostgres } from '../../src/db/embedded-postgres.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { findOrCreateWorkspace, updateWorkspaceSettings } from '../../src/db/workspaces.ts';
@@ -13,7 +14,9 @@ import { createLogger } from '../../src/log.ts';
 import { createQueue } from '../../src/queue/queue.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import type { WorkflowDeps } from '../../src/workflow/deps.ts';
+import { storeImage } from '../../src/workflow/media-intake.ts';
 import { submitPost } from '../../src/workflow/submit-post.ts';
+import sharp from 'sharp';
 import { deliveryAction } from '../../src/workflow/delivery-actions.ts';
 import { completeConnect } from '../../src/oauth/complete-connect.ts';
 import { startLinkedInEmulator } from '../../emulators/linkedin.ts';
@@ -28,7 +31,9 @@ import { startXEmulator } from '../../emulators/x.ts';
  * before and after the post is created; on Threads mostly at threads_publish, the second of its two
  * calls), one X account's token is revoked, each worker is killed
  * with SIGKILL at random moments and restarted, and PostgreSQL is restarted once. Once the rest has
- * settled, the revoked account is reconnected and Retry pressed where its threads offer it. Then every
+ * settled, the revoked account is reconnected and Retry pressed where its threads offer it. One post in
+ * five to X, Mastodon or LinkedIn carries a stored image with alt text, uploaded from the media store
+ * while workers are killed mid-upload and PostgreSQL restarts mid-read. Then every
  * delivery must be settled as its faults allow, and the emulators must hold exactly one post per
  * published delivery and none for any other: zero lost, zero duplicated. Exits non-zero otherwise.
  */
@@ -38,6 +43,9 @@ const REVOKED_POSTS = Number(process.env.CHAOS_REVOKED_POSTS ?? 50);
 const CHAOS_PHASE_MS = Number(process.env.CHAOS_PHASE_MS ?? 45_000);
 const DEADLINE_MS = Number(process.env.CHAOS_DEADLINE_MS ?? 180_000);
 const log = createLogger({ level: 'warn' });
+/** Every IMAGE_EVERY-th post of the pairs without Threads (which pulls from a public URL) carries an image. */
+const IMAGE_EVERY = 5;
+const IMAGE_ALT = 'A chaos test card';
 const say = (line: string) => process.stdout.write(`[chaos] ${line}\n`);
 
 async function main(): Promise<number> {
@@ -225,6 +233,10 @@ async function seed(db: Db, queue: ReturnType<typeof createQueue>, cipher: Token
   } satisfies WorkflowDeps;
   const run = Date.now().toString(36);
   let deliveries = 0;
+  const image = sharp({ create: { width: 64, height: 48, channels: 3, background: '#3a7' } })
+    .png()
+    .toBuffer();
+  const imagePosts = new Set<string>();
   for (let i = 0; i < POSTS + REVOKED_POSTS; i++) {
     // Every pair of the four networks in turn; a network's posts go round its accounts evenly.
     const round = Math.floor(i / 6);
@@ -240,6 +252,7 @@ async function seed(db: Db, queue: ReturnType<typeof createQueue>, cipher: Token
       [l, t],
     ];
     const targets = i < POSTS ? pairs[i % pairs.length]! : [accounts.xRevoked.id];
+    const withImage = i < POSTS && !targets.some((id) => accounts.threads.some((t) => t.id === id)) && i % IMAGE_EVERY === 0;
     // Due over the first few seconds of the run, so kills and the restart land mid-burst.
     const when = `${new Date(Date.now() + 4_000 + (i % 100) * 60).toISOString()}`;
     const result = await submitPost(
@@ -250,6 +263,17 @@ async function seed(db: Db, queue: ReturnType<typeof createQueue>, cipher: Token
     );
     if (!result.ok) throw new Error(`seeding failed: ${JSON.stringify(result.errors)}`);
     deliveries += targets.length;
+    if (withImage) {
+      // Stored and attached before the post falls due (its delivery reads the post's ready files then).
+      const stored = await storeImage(
+        { db, media: { quotaBytes: 1e9, maxFileBytes: 5e6 } },
+        { workspaceId: workspace.id, filename: `chaos-${i}.png`, alt: IMAGE_ALT },
+        once(await image),
+      );
+      if (!stored.ok) throw new Error(`seeding an image failed: ${stored.message}`);
+      await attachMedia(db, result.postId, [stored.media.id]);
+      imagePosts.add(`Chaos post ${i} (${run})`);
+    }
   }
   return {
     deps,
@@ -260,6 +284,7 @@ async function seed(db: Db, queue: ReturnType<typeof createQueue>, cipher: Token
     revoked: false,
     xUsers: { main: xMain.userId, revoked: xRevoked.userId },
     threadsUsers: new Map(accounts.threads.map((a, i) => [a.id, profiles[i]!.userId])),
+    imagePosts,
   };
 }
 
@@ -354,8 +379,30 @@ async function verify(
   // Why the failed ones failed (faults may outlast a delivery's retries; what matters is that none of them was posted).
   const causes = rows.filter((d) => d.state === 'failed').map((d) => `${d.network} ${d.last_error?.class ?? '?'}: ${d.last_error?.message ?? ''}`);
   for (const [cause, n] of Object.entries(Object.groupBy(causes, (c) => c))) say(`  failed ${n!.length}× ${cause}`);
+  // A published post with an image carries exactly one, with its alt text; a post without one carries none.
+  const imagesAt = (network: string, text: string): (string | undefined)[][] =>
+    network === 'x'
+      ? x.posts.filter((p) => p.text === text).map((p) => p.mediaIds.map((id) => x.media.find((m) => m.id === id)?.altText))
+      : network === 'mastodon'
+        ? mastodon.posts.filter((p) => p.text === text).map((p) => p.mediaIds.map((id) => mastodon.media.find((m) => m.id === id)?.description ?? undefined))
+        : network === 'linkedin'
+          ? linkedin.posts.filter((p) => p.text === text).map((p) => p.imageUrns.map((_, k) => p.altTexts?.[k]))
+          : [];
+  let imagesWrong = 0;
+  let imagesPublished = 0;
+  for (const d of rows.filter((r) => r.state === 'published' && r.network !== 'threads')) {
+    const expected = seeded.imagePosts.has(d.text) ? [IMAGE_ALT] : [];
+    for (const alts of imagesAt(d.network, d.text)) {
+      if (JSON.stringify(alts) !== JSON.stringify(expected)) imagesWrong += 1;
+      else imagesPublished += expected.length;
+    }
+  }
+  const orphans = await sql<{ n: number }>`SELECT count(*)::int AS n FROM media WHERE post_id IS NULL OR state <> 'ready'`.execute(db);
+  say(
+    `images: ${imagesPublished} published with their alt text, ${imagesWrong} posts with the wrong images, ${orphans.rows[0]!.n} orphaned or unfinished files`,
+  );
   say(`lost ${lost}, duplicated ${duplicated}, state not matching the network ${wrong}`);
-  const ok = rows.length === seeded.deliveries && lost === 0 && duplicated === 0 && wrong === 0;
+  const ok = rows.length === seeded.deliveries && lost === 0 && duplicated === 0 && wrong === 0 && imagesWrong === 0 && orphans.rows[0]!.n === 0;
   if (!ok) await explain(db, rows, postsAt);
   say(ok ? 'PASS: zero lost, zero duplicated' : 'FAIL');
   return ok ? 0 : 1;
@@ -396,6 +443,10 @@ async function explain(
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function* once(bytes: Buffer): AsyncGenerator<Buffer> {
+  yield bytes;
+}
 
 main().then(
   (code) => process.exit(code),
