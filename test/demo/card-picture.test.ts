@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { pngOf } from '../helpers/images.ts';
 import { svgToPng as svgPng } from '../../src/workflow/digest/chart-png.ts';
+import { DEMO_IMAGE, demoImage } from './demo-image.ts';
 import { cardPicture, type PictureInput } from './picture/card-picture.ts';
 import { plainText, type Reader } from './picture/mrkdwn.ts';
 import { pictureImages, pictureProblems, pictureText } from './picture/picture-check.ts';
@@ -168,10 +169,23 @@ describe('the card picture', () => {
     expect(await pictureProblems(linked, [])).toEqual(['image 1 is not a PNG embedded in the picture']);
   });
 
-  it('is what the README shows: docs/card.svg was drawn by the demo, not by hand', async () => {
+  it('is what the README shows: docs/card.svg was drawn by the demo, not by hand, with the picture Ana attached', async () => {
     const svg = await readFile(new URL('../../docs/card.svg', import.meta.url), 'utf8');
     expect(
-      await pictureProblems(svg, ['Drawn by npm run demo -- --picture', 'Published · post by @Ana', '10 replies', '@Root asked to retry X.', 'Reconnect X']),
+      await pictureProblems(
+        svg,
+        [
+          'Drawn by npm run demo -- --picture',
+          'Published · post by @Ana',
+          '10 replies',
+          '@Root asked to retry X.',
+          'Reconnect X',
+          `1/1 · ${DEMO_IMAGE.filename} · ${DEMO_IMAGE.width}×${DEMO_IMAGE.height}`,
+          `Alt text: ${DEMO_IMAGE.alt}`,
+        ],
+        { images: 1 },
+      ),
     ).toEqual([]);
+    expect(svg).toContain(`href="data:image/png;base64,${(await demoImage()).toString('base64')}"`);
   });
 });
