@@ -1,8 +1,12 @@
 import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { pngOf } from '../helpers/images.ts';
+import { svgToPng as svgPng } from '../../src/workflow/digest/chart-png.ts';
+import { DEMO_IMAGE, demoImage } from './demo-image.ts';
 import { cardPicture, type PictureInput } from './picture/card-picture.ts';
 import { plainText, type Reader } from './picture/mrkdwn.ts';
-import { pictureProblems, pictureText } from './picture/picture-check.ts';
+import { pictureImages, pictureProblems, pictureText } from './picture/picture-check.ts';
 import { textWidth, wrapSpans } from './picture/wrap.ts';
 
 const reader: Reader = { names: { U0ANA: 'Ana', U0MARTA: 'Marta' }, zone: 'Europe/Berlin', now: new Date('2026-11-23T09:40:00Z') };
@@ -115,10 +119,73 @@ describe('the card picture', () => {
     expect(pictureText('<svg><text x="1">a &amp; <tspan>b</tspan></text></svg>')).toBe('a & b');
   });
 
-  it('is what the README shows: docs/card.svg was drawn by the demo, not by hand', async () => {
+  it('embeds the image of an image block, scaled to the message width, with its alt text under it, or "no alt text"', async () => {
+    const png = await pngOf(200, 100, 7);
+    const withAlt = 'https://greenlight.test/card-image/1?exp=1&sig=a';
+    const without = 'https://greenlight.test/card-image/2?exp=1&sig=b';
+    const blocks = [
+      ...(input().card.blocks ?? []),
+      { type: 'image', image_url: withAlt, alt_text: 'A "green" cake & one candle', title: { type: 'plain_text', text: '1/2 · cake.png · 200×100' } },
+      // As the card has it: the alt text said again under the image, as a context line (drawn once).
+      { type: 'context', elements: [{ type: 'plain_text', text: 'Alt text: A "green" cake & one candle' }] },
+      { type: 'image', image_url: without, alt_text: '', title: { type: 'plain_text', text: '2/2 · team.png · ⚠️ no alt text' } },
+    ];
+    const images = { [withAlt]: { png, width: 200, height: 100 }, [without]: { png, width: 200, height: 100 } };
+    const svg = cardPicture({ ...input(), card: { ...input().card, blocks }, images });
+    expect(
+      await pictureProblems(svg, ['1/2 · cake.png · 200×100', 'Alt text: A "green" cake & one candle', '2/2 · team.png', 'no alt text'], { images: 2 }),
+    ).toEqual([]);
+    expect(pictureText(svg).split('Alt text: A "green" cake').length - 1).toBe(1);
+    // The very bytes, as a data: URI: the picture links to nothing outside itself (the signed URLs change every day).
+    expect(svg).toContain(`href="data:image/png;base64,${png.toString('base64')}"`);
+    expect(svg).not.toContain('greenlight.test');
+    expect(pictureImages(svg)).toEqual([
+      { width: 200, height: 100 },
+      { width: 200, height: 100 },
+    ]);
+    // Across the message's width (the left column less the avatar), its proportions kept.
+    const placed = [...svg.matchAll(/<image x="(\d+)" y="([\d.]+)" width="(\d+)" height="(\d+)"/g)].map((m) => m.slice(1).map(Number));
+    expect(placed.map(([, , w, h]) => [w, h])).toEqual([
+      [402, 201],
+      [402, 201],
+    ]);
+    // Rendered, the image's region holds its own pixels (noise: a mean near the source's), not a box.
+    const [x, y, w, h] = placed[0]!;
+    const cropped = await sharp(await svgPng(svg))
+      .extract({ left: Math.ceil(x!) + 4, top: Math.ceil(y!) + 4, width: w! - 8, height: h! - 8 })
+      .png()
+      .toBuffer();
+    const region = await sharp(cropped).stats(); // stats() reads its input, not the pipeline: crop first
+    const source = await sharp(png).stats();
+    for (const c of [0, 1, 2]) expect(Math.abs(region.channels[c]!.mean - source.channels[c]!.mean)).toBeLessThan(10);
+    expect(cardPicture({ ...input(), card: { ...input().card, blocks }, images })).toBe(svg);
+
+    // An image the picture was not given is a grey box, and the check says it is missing.
+    const missing = cardPicture({ ...input(), card: { ...input().card, blocks }, images: { [withAlt]: images[withAlt] } });
+    expect(pictureText(missing)).toContain('(image not loaded)');
+    expect(await pictureProblems(missing, [], { images: 2 })).toEqual(['the picture draws 1 image, not 2']);
+    // And an image that is not an embedded PNG is refused.
+    const linked = svg.replace(/href="data:image\/png;base64,[^"]+"/, 'href="https://greenlight.test/card-image/1"');
+    expect(await pictureProblems(linked, [])).toEqual(['image 1 is not a PNG embedded in the picture']);
+  });
+
+  it('is what the README shows: docs/card.svg was drawn by the demo, not by hand, with the picture Ana attached', async () => {
     const svg = await readFile(new URL('../../docs/card.svg', import.meta.url), 'utf8');
     expect(
-      await pictureProblems(svg, ['Drawn by npm run demo -- --picture', 'Published · post by @Ana', '10 replies', '@Root asked to retry X.', 'Reconnect X']),
+      await pictureProblems(
+        svg,
+        [
+          'Drawn by npm run demo -- --picture',
+          'Published · post by @Ana',
+          '10 replies',
+          '@Root asked to retry X.',
+          'Reconnect X',
+          `1/1 · ${DEMO_IMAGE.filename} · ${DEMO_IMAGE.width}×${DEMO_IMAGE.height}`,
+          `Alt text: ${DEMO_IMAGE.alt}`,
+        ],
+        { images: 1 },
+      ),
     ).toEqual([]);
+    expect(svg).toContain(`href="data:image/png;base64,${(await demoImage()).toString('base64')}"`);
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { D_AUTHOR, D_MANAGER, dCard, dClick, dDraft, waitThread } from '../helpe
 import { ADMIN, APPROVALS, AUTHOR, MANAGER, OUTSIDER, card, click, draft, opens, startStack, thread, type Stack } from '../helpers/greenlight.ts';
 import { startPds } from '../helpers/pds.ts';
 import { browse, freePort } from '../oauth/oauth-stack.ts';
+import { DEMO_IMAGE, demoImage } from './demo-image.ts';
 import { writeCardPicture } from './picture/write-picture.ts';
 
 /**
@@ -50,6 +52,8 @@ async function main(): Promise<number> {
     env: (urls) => ({
       PORT: String(port),
       PUBLIC_URL: `http://127.0.0.1:${port}`,
+      // Signs the card's image links (/card-image), which Slack, and the picture, fetch the image from.
+      STATE_SECRET: 'greenlight-demo-state-secret-0123456789abcdef',
       X_CLIENT_ID: 'greenlight-demo',
       X_CLIENT_SECRET: 'demo-client-secret-0123456789abcdef',
       X_AUTH_URL: `${urls.x}/i/oauth2/authorize`,
@@ -105,17 +109,23 @@ async function playSlack(stack: Stack, accounts: { bluesky: string; linkedin: st
   const linkedinText =
     'Greenlight 1.0 is out: the approval and publishing desk your team runs itself. Draft in Slack, approve with a button, publish to every network on time.';
 
-  scene('Slack #marketing: Ana drafts a 3-part thread for X and Bluesky, with a LinkedIn version');
+  scene('Slack #marketing: Ana drafts a 3-part thread for X and Bluesky, with a LinkedIn version and a picture');
   shows(`${who(AUTHOR)}:`, `/post → compose form, publish at ${at} (her zone: Europe/Berlin)`);
+  const { filename, width, height, alt } = DEMO_IMAGE;
+  const file = stack.slack.shareFile({ userId: AUTHOR, name: filename, bytes: await demoImage(), mimetype: 'image/png', width, height });
+  shows(`${who(AUTHOR)}:`, `attaches ${filename} (${width}×${height}), alt text: “${alt}”`);
   const sent = await draft(stack, {
     text: thread3,
     accounts: [stack.accounts.x, accounts.bluesky, accounts.linkedin],
     variants: { linkedin: linkedinText },
     when: at,
+    files: [file],
+    alt: [alt],
   });
   if (sent.body !== undefined) throw new Error(`the form was refused: ${JSON.stringify(sent.body)}`);
   const first = await stack.slack.waitFor(() => card(stack), { what: 'the card' });
   shows('#approvals card:', cardSummary(first.blocks));
+  shows('#approvals card:', await cardImage(stack));
 
   scene('Olli, who is not an approver, clicks Approve');
   await click(stack, OUTSIDER, 'approve');
@@ -133,6 +143,8 @@ async function playSlack(stack: Stack, accounts: { bluesky: string; linkedin: st
   scene('Ana edits; the post goes back to review');
   const edit = await opens(stack, AUTHOR, () => click(stack, AUTHOR, 'edit'));
   const edited = thread3.replace('Self-hosted, one Postgres', 'Free to self-host, one Postgres');
+  // She picks no new file: the post keeps its picture, and the alt text field comes filled with its alt text.
+  const keptAlt = initialValue(edit.blocks, 'alt');
   await stack.slack.submitView({
     userId: AUTHOR,
     viewId: edit.id,
@@ -142,12 +154,15 @@ async function playSlack(stack: Stack, accounts: { bluesky: string; linkedin: st
       variant_linkedin: { value: { type: 'plain_text_input', value: linkedinText } },
       when: { value: { type: 'plain_text_input', value: at } },
       zone: { value: { type: 'plain_text_input', value: 'Europe/Berlin' } },
+      alt: { value: { type: 'plain_text_input', value: keptAlt } },
     },
   });
   shows('card thread:', await threadLine(stack, 'edited the post'));
 
   scene('Marta approves');
   await stack.slack.waitFor(() => (card(stack)!.text.startsWith('Waiting') ? true : undefined), { what: 'back in review' });
+  // Approval covers the picture too: Marta approves once the card shows it.
+  shows('#approvals card:', await cardImage(stack));
   await click(stack, MANAGER, 'approve');
   shows('card thread:', await threadLine(stack, 'Approved by'));
   shows('card thread:', await threadLine(stack, 'Scheduled for'));
@@ -194,48 +209,116 @@ async function playDiscord(stack: Stack): Promise<void> {
   shows('thread in #approvals:', await waitThread(stack, 'Published to Mastodon', 0, 30_000));
 }
 
+/** What a network received for one published part: its text and its images, each with the alt text that arrived (undefined: none). */
+interface Received {
+  id: string;
+  text: string;
+  images: { alt: string | undefined; sha256: string | undefined }[];
+}
+
 async function summary(
   stack: Stack,
   linkedin: Awaited<ReturnType<typeof startLinkedInEmulator>>,
   pds: Awaited<ReturnType<typeof startPds>>,
   did: string,
 ): Promise<number> {
-  const records = await pds.xrpc('GET', 'com.atproto.repo.listRecords', { params: { repo: did, collection: 'app.bsky.feed.post' } });
   const order = await publishOrder(stack);
-  const reached: Record<string, string[]> = {
+  const received: Record<string, Received[]> = {
     x: inPublishOrder(
       order,
-      stack.x.posts.map((p) => ({ id: p.id, text: p.text })),
+      stack.x.posts.map((p) => ({
+        id: p.id,
+        text: p.text,
+        images: p.mediaIds.map((id) => stack.x.media.find((m) => m.id === id)).map((m) => ({ alt: m?.altText || undefined, sha256: m?.sha256 })),
+      })),
     ),
-    bluesky: inPublishOrder(
-      order,
-      ((records.json.records as { uri: string; value: { text: string } }[] | undefined) ?? []).map((r) => ({ id: r.uri, text: r.value.text })),
-    ),
+    bluesky: inPublishOrder(order, await blueskyRecords(pds, did)),
     linkedin: inPublishOrder(
       order,
-      linkedin.posts.map((p) => ({ id: p.id, text: p.commentary })),
+      linkedin.posts.map((p) => ({
+        id: p.id,
+        text: p.commentary,
+        images: p.imageUrns.map((urn, i) => ({ alt: p.altTexts?.[i] || undefined, sha256: linkedin.images.find((m) => m.urn === urn)?.sha256 })),
+      })),
     ),
     mastodon: inPublishOrder(
       order,
-      stack.mastodon.posts.map((p) => ({ id: p.id, text: p.text })),
+      stack.mastodon.posts.map((p) => ({
+        id: p.id,
+        text: p.text,
+        images: p.mediaIds.map((id) => stack.mastodon.media.find((m) => m.id === id)).map((m) => ({ alt: m?.description || undefined, sha256: m?.sha256 })),
+      })),
     ),
   };
   scene('What reached each network');
-  for (const [network, texts] of Object.entries(reached)) {
-    line(`   ${network.padEnd(9)} ${texts.length} post${texts.length === 1 ? '' : 's'}`);
-    for (const text of texts) line(`             · ${text.slice(0, 90)}${text.length > 90 ? '…' : ''}`);
+  for (const [network, posts] of Object.entries(received)) {
+    line(`   ${network.padEnd(9)} ${posts.length} post${posts.length === 1 ? '' : 's'}: ${imagesLine(posts.flatMap((p) => p.images))}`);
+    for (const { text, images } of posts) {
+      const chars = [...text].length;
+      const shown = text.split('\n')[0]!;
+      line(`             · ${shown.slice(0, 64)}${shown.length > 64 ? '…' : ''} (${chars} chars${images.length > 0 ? `, ${imagesLine(images)}` : ''})`);
+    }
   }
   const deliveries = await stack.app.db
     .selectFrom('deliveries')
     .innerJoin('posts', 'posts.id', 'deliveries.post_id')
     .select(['deliveries.network', 'deliveries.state', 'posts.text'])
     .execute();
-  const expected: Record<string, number> = { x: 3, bluesky: 3, linkedin: 1, mastodon: 1 };
-  const exact = deliveries.every((d) => d.state === 'published') && Object.entries(expected).every(([network, n]) => reached[network]!.length === n);
+  const expected: Record<string, { posts: number; images: number }> = {
+    x: { posts: 3, images: 1 },
+    bluesky: { posts: 3, images: 1 },
+    linkedin: { posts: 1, images: 1 },
+    mastodon: { posts: 1, images: 0 },
+  };
+  // Ana's picture, once per network that got her post, on its first part, with her alt text and the very bytes she attached.
+  const sha = createHash('sha256')
+    .update(await demoImage())
+    .digest('hex');
+  const exact =
+    deliveries.every((d) => d.state === 'published') &&
+    Object.entries(expected).every(([network, n]) => {
+      const posts = received[network]!;
+      const images = posts.flatMap((p) => p.images);
+      return (
+        posts.length === n.posts &&
+        images.length === n.images &&
+        posts.slice(1).every((p) => p.images.length === 0) &&
+        images.every((i) => i.alt === DEMO_IMAGE.alt && i.sha256 === sha)
+      );
+    });
   line(
-    `\n${deliveries.length} deliveries, ${deliveries.filter((d) => d.state === 'published').length} published; ${exact ? 'each network holds exactly the posts it was sent: one per delivery (threads count their parts).' : 'MISMATCH: see above.'}`,
+    `\n${deliveries.length} deliveries, ${deliveries.filter((d) => d.state === 'published').length} published; ${exact ? 'each network holds exactly the posts it was sent: one per delivery (threads count their parts), the picture once, with its alt text.' : 'MISMATCH: see above.'}`,
   );
   return exact ? 0 : 1;
+}
+
+/** "1 image with alt text", "2 images, 1 without alt text", "no images". */
+function imagesLine(images: Received['images']): string {
+  if (images.length === 0) return 'no images';
+  const count = `${images.length} image${images.length === 1 ? '' : 's'}`;
+  const without = images.filter((i) => !i.alt).length;
+  if (without === 0) return `${count} with alt text`;
+  if (without === images.length) return `${count} without alt text`;
+  return `${count}, ${without} without alt text`;
+}
+
+/** The brand's posts on the real PDS: each record's text, and the blobs its embed holds (hashed from the PDS's own copy). */
+async function blueskyRecords(pds: Awaited<ReturnType<typeof startPds>>, did: string): Promise<Received[]> {
+  type Record = { uri: string; value: { text: string; embed?: { images?: { alt?: string; image: { ref: { $link: string } } }[] } } };
+  const records = await pds.xrpc('GET', 'com.atproto.repo.listRecords', { params: { repo: did, collection: 'app.bsky.feed.post' } });
+  return Promise.all(
+    ((records.json.records as Record[] | undefined) ?? []).map(async (r) => ({
+      id: r.uri,
+      text: r.value.text,
+      images: await Promise.all(
+        (r.value.embed?.images ?? []).map(async (i) => {
+          const blob = await fetch(`${pds.url}/xrpc/com.atproto.sync.getBlob?did=${encodeURIComponent(did)}&cid=${encodeURIComponent(i.image.ref.$link)}`);
+          const bytes = blob.ok ? Buffer.from(await blob.arrayBuffer()) : undefined;
+          return { alt: i.alt || undefined, sha256: bytes && createHash('sha256').update(bytes).digest('hex') };
+        }),
+      ),
+    })),
+  );
 }
 
 /**
@@ -257,12 +340,12 @@ async function publishOrder(stack: Stack): Promise<Map<string, number>> {
 }
 
 /** A network's records sorted by publishOrder; any record Greenlight did not publish keeps its place after them. */
-function inPublishOrder(order: Map<string, number>, records: { id: string; text: string }[]): string[] {
+function inPublishOrder<T extends { id: string }>(order: Map<string, number>, records: T[]): T[] {
   const rank = (r: { id: string }) => order.get(r.id) ?? Infinity;
   return records
     .map((r, i) => ({ r, i }))
     .sort((a, b) => rank(a.r) - rank(b.r) || a.i - b.i)
-    .map(({ r }) => r.text);
+    .map(({ r }) => r);
 }
 
 /** The only option: `--picture FILE`. Anything else is refused, so a typo does not pass silently. */
@@ -275,6 +358,24 @@ function pictureFile(args: string[]): string | undefined {
 
 function threadLine(stack: Stack, prefix: string, timeoutMs = 10_000): Promise<string> {
   return stack.slack.waitFor(() => thread(stack).find((t) => t.includes(prefix)), { what: `"${prefix}" in the thread`, timeoutMs });
+}
+
+/**
+ * The card's image, once it shows one (it says "preparing media" while the file is copied in from
+ * Slack, and approval waits for it): its title, and the alt text an approver reads with it.
+ */
+async function cardImage(stack: Stack): Promise<string> {
+  const image = await stack.slack.waitFor(
+    () => (card(stack)?.blocks as { type: string; title?: { text: string }; alt_text?: string }[] | undefined)?.find((b) => b.type === 'image'),
+    { what: 'the picture on the card', timeoutMs: 30_000 },
+  );
+  return `[image ${image.title?.text ?? ''}] alt text: “${image.alt_text ?? ''}”`;
+}
+
+/** The initial value of an input block of a form, as the person sees it filled in. */
+function initialValue(blocks: unknown, blockId: string): string {
+  const block = (blocks as { block_id?: string; element?: { initial_value?: string } }[]).find((b) => b.block_id === blockId);
+  return block?.element?.initial_value ?? '';
 }
 
 function cardSummary(blocks: unknown): string {

@@ -12,6 +12,13 @@ export interface PictureMessage {
   blocks?: unknown[];
 }
 
+/** An image a block shows, as PNG bytes (the picture embeds them: it links to nothing outside itself). */
+export interface PictureImage {
+  png: Buffer;
+  width: number;
+  height: number;
+}
+
 export interface PictureInput {
   channel: string;
   app: string;
@@ -19,6 +26,8 @@ export interface PictureInput {
   replies: PictureMessage[];
   reader: Reader;
   caption: string;
+  /** The images of the messages' image blocks, by their image_url (one not given is drawn as a grey box saying so). */
+  images?: Record<string, PictureImage>;
 }
 
 const WIDTH = 880;
@@ -35,6 +44,9 @@ const FONT = "'DejaVu Sans', 'Helvetica Neue', Helvetica, Arial, sans-serif";
 interface Block {
   type: string;
   text?: { type: string; text: string };
+  image_url?: string;
+  alt_text?: string;
+  title?: { type: string; text: string };
   elements?: { type: string; text?: string | { text: string }; placeholder?: { text: string }; style?: string }[];
 }
 
@@ -85,15 +97,57 @@ function message(out: string[], input: PictureInput, msg: PictureMessage, column
     y = top + 20;
   }
   const blocks = (msg.blocks as Block[] | undefined) ?? [{ type: 'section', text: { type: 'mrkdwn', text: msg.text } }];
-  for (const block of blocks) y = drawBlock(out, block, input.reader, x, y, width);
+  blocks.forEach((block, i) => {
+    y = block.type === 'image' ? image(out, block, blocks[i + 1], input, x, y, width) : drawBlock(out, block, input.reader, x, y, width);
+  });
   return Math.max(y, header ? top + AVATAR : y);
+}
+
+/** Tallest an image is drawn; a taller one is narrowed to keep its proportions. */
+const IMAGE_MAX_HEIGHT = 360;
+
+/**
+ * An image block as Slack shows one: its title, then the image across the message's width. Under it,
+ * its alt text ("no alt text" if it has none), which Slack only gives screen readers, unless the next
+ * block already says it (Greenlight's card puts an "Alt text: …" line after each image that has one).
+ */
+function image(out: string[], block: Block, next: Block | undefined, input: PictureInput, x: number, top: number, width: number): number {
+  let y = top;
+  if (block.title) y = paragraph(out, { type: 'plain_text', text: block.title.text }, input.reader, x, y + 4, width, 12, GREY);
+  const alt = block.alt_text?.trim() ? `Alt text: ${block.alt_text.trim()}` : 'no alt text';
+  const picture = block.image_url ? input.images?.[block.image_url] : undefined;
+  const w = picture ? Math.min(width, Math.round((picture.width * IMAGE_MAX_HEIGHT) / picture.height)) : width;
+  const h = picture ? Math.round((w * picture.height) / picture.width) : 120;
+  y += 6;
+  if (picture) {
+    // Rounded corners, as Slack draws them; ids numbered in drawing order, so the same messages give the same bytes.
+    const id = `image-${out.filter((o) => o.startsWith('<clipPath')).length + 1}`;
+    out.push(
+      `<clipPath id="${id}"><rect x="${x}" y="${y}" width="${w}" height="${h}" rx="6"/></clipPath>`,
+      `<image x="${x}" y="${y}" width="${w}" height="${h}" clip-path="url(#${id})" preserveAspectRatio="xMidYMid meet" href="data:image/png;base64,${picture.png.toString('base64')}"><title>${xml(alt)}</title></image>`,
+      `<rect x="${x}" y="${y}" width="${w}" height="${h}" rx="6" fill="none" stroke="${LINE}"/>`,
+    );
+  } else {
+    out.push(`<rect x="${x}" y="${y}" width="${w}" height="${h}" rx="6" fill="#eeeeee" stroke="${LINE}"/>`);
+    out.push(text('(image not loaded)', x + 12, y + h / 2 + 4, 12, GREY));
+  }
+  y += h;
+  if (said(next, alt)) return y;
+  return paragraph(out, { type: 'plain_text', text: alt }, input.reader, x, y + 4, width, 12, GREY);
+}
+
+/** Whether a block is a context line saying exactly `text`. */
+function said(block: Block | undefined, text: string): boolean {
+  return block?.type === 'context' && (block.elements ?? []).map((e) => (typeof e.text === 'string' ? e.text : '')).join(' ') === text;
 }
 
 function drawBlock(out: string[], block: Block, reader: Reader, x: number, y: number, width: number): number {
   if (block.type === 'section' && block.text) return paragraph(out, block.text, reader, x, y + 4, width, 13.5, INK);
   if (block.type === 'context' && block.elements) {
     const joined = block.elements.map((e) => (typeof e.text === 'string' ? e.text : '')).join(' ');
-    return paragraph(out, { type: 'mrkdwn', text: joined }, reader, x, y + 4, width, 12, GREY);
+    // Plain text elements (the card's "Alt text: …") are drawn as typed: no *bold* or _italics_ read into them.
+    const type = block.elements.every((e) => e.type === 'plain_text') ? 'plain_text' : 'mrkdwn';
+    return paragraph(out, { type, text: joined }, reader, x, y + 4, width, 12, GREY);
   }
   if (block.type === 'actions' && block.elements) return buttons(out, block.elements, x, y + 8, width);
   if (block.type === 'divider') return divider(out, { x, width }, y + 8);
