@@ -47,7 +47,8 @@ export interface LinkedInPostRecord {
   visibility: string;
   lifecycleState: string;
   imageUrns: string[];
-  article: { source: string; title: string } | undefined;
+  /** `thumbnail`: an image URN uploaded through the Images API (a link card's picture). */
+  article: { source: string; title: string; description?: string; thumbnail?: string } | undefined;
   version: string;
   createdAt: Date;
 }
@@ -202,7 +203,9 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
     if (emu.posts.filter((p) => p.author === author && p.createdAt.toISOString().startsWith(today)).length >= emu.dailyPostLimit) {
       return apiError(429, 'Resource level throttle MEMBER DAY limit for calls to this resource is reached.', { code: 'TOO_MANY_REQUESTS' });
     }
-    const article = isObject(content.article) ? { source: String(content.article.source), title: String(content.article.title) } : undefined;
+    const article = isObject(content.article) ? articleOf(content.article) : undefined;
+    if (article?.thumbnail && !emu.images.some((i) => i.urn === article.thumbnail && i.status === 'AVAILABLE'))
+      return inputError(422, 'Article thumbnail must be an uploaded image', '/content/article/thumbnail', 'INVALID_VALUE');
     const id = `urn:li:${imageUrns.length > 0 ? 'ugcPost' : 'share'}:${nextId()}`;
     emu.posts.push({
       id,
@@ -235,6 +238,15 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
       return inputError(422, 'Article needs source and title', '/content/article', 'MISSING_FIELD');
     }
     return undefined;
+  }
+
+  function articleOf(a: Record<string, unknown>): NonNullable<LinkedInPostRecord['article']> {
+    return {
+      source: String(a.source),
+      title: String(a.title),
+      ...(typeof a.description === 'string' ? { description: a.description } : {}),
+      ...(typeof a.thumbnail === 'string' ? { thumbnail: a.thumbnail } : {}),
+    };
   }
 
   /** The image URNs of content.media / content.multiImage; undefined when one is unknown or not uploaded. */

@@ -93,6 +93,9 @@ export const schema = z.object({
   MEDIA_QUOTA_MB: z.coerce.number().int().min(1).max(10_000_000).default(2048),
   MEDIA_MAX_FILE_MB: z.coerce.number().int().min(1).max(2048).default(100),
   MEDIA_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  // Link preview cards (issue 16): how long reading a post's linked page (and its image) may take; 0 turns
+  // previews off (no page is read, cards say so, Bluesky and LinkedIn publish the bare link).
+  LINK_PREVIEW_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
   // Requests to addresses users type (media links, webhooks, Mastodon and Bluesky servers) refuse private
   // ranges; a team with an intranet CMS or a private instance lists its own ranges here.
   OUTBOUND_ALLOW_PRIVATE: z
@@ -144,6 +147,8 @@ export interface Config {
   oauth: OAuthConfig;
   /** Decimal megabytes as set (MEDIA_QUOTA_MB=2048 is 2,048,000,000 bytes). */
   media: { quotaBytes: number; maxFileBytes: number; retentionDays: number };
+  /** Link preview cards: the page read's deadline; 0 = previews off. */
+  linkPreview: { timeoutMs: number };
   /** The outbound guard for addresses users type: https only in production, plus the allowed private ranges. */
   outbound: OutboundPolicy;
 }

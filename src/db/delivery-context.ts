@@ -10,6 +10,16 @@ export interface DeliveryRows {
   workspace: Workspace;
   variants: Partial<Record<Network, string>>;
   media: { url: string; alt: string | null }[];
+  /** The post's link card (issue 16): `ok` with its image's stored file, or `disabled`; null otherwise. */
+  linkPreview: DeliveryLinkPreview | null;
+}
+
+export interface DeliveryLinkPreview {
+  url: string;
+  status: 'ok' | 'disabled';
+  title: string;
+  description: string;
+  image: { id: string; bytes: number; contentType: string } | null;
 }
 
 /**
@@ -19,10 +29,14 @@ export interface DeliveryRows {
  * gone (or a row it needs) is missing from the result.
  */
 export async function findDeliveryRows(db: Executor, deliveryIds: string[]): Promise<DeliveryRows[]> {
-  const { rows } = await sql<Record<keyof DeliveryRows, Record<string, unknown>>>`
+  const { rows } = await sql<Record<Exclude<keyof DeliveryRows, 'linkPreview'> | 'link_preview', Record<string, unknown>>>`
     SELECT to_jsonb(d) AS delivery, to_jsonb(p) AS post, to_jsonb(a) AS account, to_jsonb(w) AS workspace,
       (SELECT coalesce(jsonb_object_agg(v.network, v.text), '{}') FROM post_variants v WHERE v.post_id = p.id) AS variants,
-      (SELECT coalesce(jsonb_agg(jsonb_build_object('url', m.url, 'alt', m.alt) ORDER BY m.position), '[]') FROM post_media m WHERE m.post_id = p.id) AS media
+      (SELECT coalesce(jsonb_agg(jsonb_build_object('url', m.url, 'alt', m.alt) ORDER BY m.position), '[]') FROM post_media m WHERE m.post_id = p.id) AS media,
+      (SELECT jsonb_build_object('url', l.url, 'status', l.status, 'title', l.title, 'description', l.description,
+          'image', CASE WHEN i.id IS NULL THEN NULL ELSE jsonb_build_object('id', i.id, 'bytes', i.bytes, 'contentType', i.content_type) END)
+        FROM post_link_previews l LEFT JOIN media i ON i.id = l.image_media_id AND i.state = 'ready'
+        WHERE l.post_id = p.id AND l.status IN ('ok', 'disabled')) AS link_preview
     FROM deliveries d
     JOIN posts p ON p.id = d.post_id
     JOIN social_accounts a ON a.id = d.account_id
@@ -35,6 +49,7 @@ export async function findDeliveryRows(db: Executor, deliveryIds: string[]): Pro
     workspace: withDates(row.workspace) as Workspace,
     variants: row.variants as DeliveryRows['variants'],
     media: row.media as unknown as DeliveryRows['media'],
+    linkPreview: row.link_preview as unknown as DeliveryLinkPreview | null,
   }));
 }
 

@@ -2,6 +2,7 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
 import type { MetricSlot } from '../domain/metric-slots.ts';
 import type { DeliveryState } from '../domain/delivery-state.ts';
 import type { DigestDay } from '../domain/digest-schedule.ts';
+import type { LinkPreviewStatus } from '../domain/link-preview.ts';
 import type { Network } from '../domain/networks.ts';
 import type { PostState } from '../domain/post-state.ts';
 
@@ -371,6 +372,20 @@ export interface PostSeriesTable {
   rule: string;
 }
 
+/** The card of a post's first link (issue 16, src/db/link-previews.ts). */
+export interface PostLinkPreviewsTable {
+  post_id: string;
+  url: string;
+  status: LinkPreviewStatus;
+  title: Generated<string>;
+  description: Generated<string>;
+  image_media_id: string | null;
+  image_sha256: string | null;
+  reason: string | null;
+  version: Generated<number>;
+  updated_at: Generated<Date>;
+}
+
 export interface Database {
   workspaces: WorkspacesTable;
   members: MembersTable;
@@ -402,6 +417,7 @@ export interface Database {
   posting_slots: PostingSlotsTable;
   slot_bookings: SlotBookingsTable;
   post_series: PostSeriesTable;
+  post_link_previews: PostLinkPreviewsTable;
 }
 
 export type Workspace = Selectable<WorkspacesTable>;

@@ -66,6 +66,20 @@ export interface PublishRequest {
   onPartPublished: (part: PublishedPart) => Promise<void>;
   /** Aborts every network call when the job expires or the worker stops. */
   signal: AbortSignal;
+  /**
+   * The card of the post's first link as the approver saw it (issue 16), for networks that take the card
+   * from the caller (Bluesky, LinkedIn); `null` when the author chose no link preview (no card at all);
+   * undefined when there is no card (the adapter's bare-link behaviour).
+   */
+  linkCard?: LinkCard | null | undefined;
+}
+
+export interface LinkCard {
+  url: string;
+  title: string;
+  description: string;
+  /** The stored thumbnail (a JPEG at most 1200 px a side), read only by adapters that upload it. */
+  image?: { contentType: string; bytes: number; read: () => Promise<Buffer> } | undefined;
 }
 
 export interface PublishedPart {

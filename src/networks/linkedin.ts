@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import type { AccountIdentity, Credentials, ErrorClass, MediaItem, NetworkAdapter, PublishedPart, PublishRequest, RecentPost } from './adapter.ts';
+import type { AccountIdentity, Credentials, ErrorClass, LinkCard, MediaItem, NetworkAdapter, PublishedPart, PublishRequest, RecentPost } from './adapter.ts';
 import {
   asRecord,
   downloadMedia,
@@ -120,6 +120,7 @@ async function postPart(ctx: Ctx, req: PublishRequest, part: PartToPost, creds: 
     lifecycleState: 'PUBLISHED',
     isReshareDisabledByAuthor: false,
     ...content(part, req.media),
+    ...(part.mediaIds.length === 0 ? await articleContent(ctx, req, part, creds) : {}),
   };
   const call: HttpCall = {
     method: 'POST',
@@ -151,6 +152,56 @@ function content(part: PartToPost, media: MediaItem[]): { content?: Record<strin
   const link = firstUrl(part.text);
   if (!link) return {};
   return { content: { article: { source: link, title: linkTitle(link) } } };
+}
+
+/**
+ * The link card the approver saw, as the article (LinkedIn does not read the page itself): its title,
+ * description and thumbnail (uploaded through the Images API, owned by the post's author). The author's
+ * "no link preview" leaves the link in the text without an article. No stored card: `content` above.
+ */
+async function articleContent(ctx: Ctx, req: PublishRequest, part: PartToPost, creds: Credentials): Promise<{ content?: Record<string, unknown> | undefined }> {
+  const card = req.linkCard;
+  if (card === undefined) return {};
+  if (card === null) return { content: undefined };
+  if (firstUrl(part.text) !== card.url) return {};
+  const thumbnail = card.image ? await uploadThumbnail(ctx, card.image, creds, req.signal) : undefined;
+  const article = {
+    source: card.url,
+    title: card.title.slice(0, 400),
+    ...(card.description ? { description: card.description.slice(0, 4086) } : {}),
+    ...(thumbnail ? { thumbnail } : {}),
+  };
+  return { content: { article } };
+}
+
+/** An article thumbnail: Images API initializeUpload, then PUT of the stored bytes. */
+async function uploadThumbnail(ctx: Ctx, image: NonNullable<LinkCard['image']>, creds: Credentials, signal: AbortSignal): Promise<string> {
+  const secrets = secretsOf(creds);
+  const init: HttpCall = {
+    method: 'POST',
+    url: `${ctx.base}/rest/images?action=initializeUpload`,
+    headers: headers(ctx, creds),
+    body: JSON.stringify({ initializeUploadRequest: { owner: creds.accountId } }),
+    signal,
+    what: 'initialize link card image upload',
+    secrets,
+  };
+  const value = asRecord(asRecord(parseJson((await callLinkedIn(ctx, init)).body)).value);
+  const uploadUrl = str(value.uploadUrl);
+  const urn = str(value.image);
+  if (!uploadUrl || !urn)
+    throw makeError('linkedin', secrets, { errorClass: 'transient', message: 'LinkedIn link card image upload: answer without uploadUrl or image' });
+  const put: HttpCall = {
+    method: 'PUT',
+    url: uploadUrl,
+    headers: { authorization: `Bearer ${creds.accessToken}`, 'content-type': image.contentType },
+    body: await image.read(),
+    signal,
+    what: 'upload link card image',
+    secrets,
+  };
+  await callLinkedIn(ctx, put);
+  return urn;
 }
 
 /** LinkedIn does not scrape the page: the card title is the link's host and path. */

@@ -34,6 +34,8 @@ export const QUEUES = {
   metrics: 'metrics',
   /** Daily: media of finished posts past MEDIA_RETENTION_DAYS, stale copies and abandoned files are removed. */
   mediaRetention: 'media-retention',
+  /** One post's link card (issue 16): its page read after the compose form was answered. */
+  linkPreview: 'link-preview',
 } as const;
 
 /**
@@ -68,6 +70,10 @@ export interface DigestJob {
   workspaceId: string;
   dueAt: string;
 }
+export interface LinkPreviewJob {
+  postId: string;
+  version: number;
+}
 export interface MetricsJob {
   deliveryId: string;
   slot: MetricSlot;
@@ -96,6 +102,8 @@ export interface Queue {
   /** Many webhook jobs at `at` in one statement (the webhooks of a batch of recorded events). */
   sendWebhooks(tx: Executor, jobs: WebhookJob[], at: Date): Promise<void>;
   sendDigest(tx: Executor, job: DigestJob): Promise<void>;
+  /** Read a post version's link card, once (one job per post version). */
+  sendLinkPreview(tx: Executor, job: LinkPreviewJob): Promise<void>;
   /** Metrics wake-ups (one per delivery and slot, at `at`), in one statement inside the caller's transaction. */
   sendMetrics(tx: Executor, jobs: (MetricsJob & { at: Date })[]): Promise<void>;
   /** Like `work`, but the handler gets each fetched batch whole and returns the ids of the jobs that failed. */
@@ -197,6 +205,7 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
     },
     sendRemind: (tx, job, at) => send(tx, QUEUES.remind, job, { startAfter: at, singletonKey: `${job.postId}:${job.version}` }),
     sendReviewDeadline: (tx, job, at) => send(tx, QUEUES.reviewDeadline, job, { startAfter: at, singletonKey: `${job.postId}:${job.version}` }),
+    sendLinkPreview: (tx, job) => send(tx, QUEUES.linkPreview, job, { singletonKey: `${job.postId}:${job.version}` }),
     // The delivery row's lease decides who sends: a duplicate job finds it taken and does nothing.
     sendWebhook: (tx, job, at) => send(tx, QUEUES.webhooks, job, { startAfter: at }),
     async sendWebhooks(tx, jobs, at) {
@@ -401,6 +410,18 @@ async function createQueues(boss: PgBoss): Promise<void> {
     expireInSeconds: 60,
     retentionSeconds: 7 * 24 * 3600,
     deleteAfterSeconds: 7 * 24 * 3600,
+  });
+  await ensureQueue(boss, QUEUES.linkPreview, {
+    // Sent for now: notify wakes a worker at once. The page read has its own deadline (a few seconds);
+    // a crash or lost database retries, and the row's status keeps the card to one per version.
+    policy: 'standard',
+    notify: true,
+    retryLimit: 3,
+    retryDelay: 5,
+    retryBackoff: true,
+    expireInSeconds: 120,
+    retentionSeconds: 24 * 3600,
+    deleteAfterSeconds: 24 * 3600,
   });
   await ensureQueue(boss, QUEUES.reviewDeadline, {
     // Deferred to the publish time: polling finds it (notify does not fire for future jobs). The

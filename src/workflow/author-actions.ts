@@ -10,6 +10,9 @@ import { findWorkspace } from '../db/workspaces.ts';
 import { parsePublishTime } from '../domain/publish-time.ts';
 import { hashOf, validateCompose, type ComposeInput } from './compose.ts';
 import { withMediaCheck } from './outbound-checks.ts';
+import { askLinkPreview, hasMedia } from './link-preview.ts';
+import { findLinkPreview } from '../db/link-previews.ts';
+import { hashWithPreview } from '../domain/link-preview.ts';
 import type { Actor } from './actor.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { ok, refused, type Outcome } from './outcome.ts';
@@ -95,6 +98,12 @@ export async function editPost(deps: WorkflowDeps, actor: Actor, postId: string,
       );
     }
     await replacePostContent(tx, post.id, { accountIds: v.targets.map((t) => t.accountId), variants: v.variants, media: v.media.map((url) => ({ url })) });
+    await askLinkPreview(
+      tx,
+      deps,
+      { id: post.id, version: post.version + 1 },
+      { text: v.text, variants: v.variants, hasMedia: hasMedia(input), noPreview: input.noLinkPreview },
+    );
     const voided = await reopenReview(tx, post, {
       text: v.text,
       note: v.note,
@@ -156,13 +165,15 @@ async function reopenReview(
 
 async function rehash(tx: Tx, post: Post, publishAt: Date): Promise<string> {
   const content = await loadPostContent(tx, post.id);
-  return hashOf(
+  const base = hashOf(
     post.text,
     content.targets.map((t) => ({ accountId: t.accountId, network: t.network })),
     content.variants,
     content.media.map((m) => m.url),
     publishAt,
   );
+  // The link card stays with the post across a new time: the hash keeps covering it.
+  return hashWithPreview(base, await findLinkPreview(tx, post.id));
 }
 
 /**

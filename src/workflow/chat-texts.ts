@@ -9,6 +9,7 @@ import { parseWeekArg } from '../domain/posting-slots.ts';
 import { formatIsoMinute } from '../domain/time-format.ts';
 import type { Actor } from './actor.ts';
 import type { WorkflowDeps } from './deps.ts';
+import { findLinkPreview } from '../db/link-previews.ts';
 import { buildWeekView, freeSlots, type WeekFormat, weekText, withFreeSlots } from './week-view.ts';
 
 /**
@@ -94,7 +95,7 @@ export async function accountsText(deps: WorkflowDeps, actor: Actor, format: Ans
 
 /** What the compose form holds when the author edits a post: its text, accounts, variants, media, time, zone and note. */
 export async function editPrefill(db: Executor, post: Post) {
-  const content = await loadPostContent(db, post.id);
+  const [content, preview] = await Promise.all([loadPostContent(db, post.id), findLinkPreview(db, post.id)]);
   return {
     text: post.text,
     accountIds: content.targets.map((t) => t.accountId),
@@ -103,5 +104,6 @@ export async function editPrefill(db: Executor, post: Post) {
     when: formatIsoMinute(post.publish_at, post.zone),
     zone: post.zone,
     note: post.note,
+    ...(preview?.status === 'disabled' ? { noLinkPreview: true } : {}),
   };
 }

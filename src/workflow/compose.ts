@@ -35,6 +35,8 @@ export interface ComposeInput {
   media: string[];
   /** Files attached in the chat, in order (at most 10). */
   files?: ComposeFile[];
+  /** The author chose "no link preview": the first link gets no card (src/workflow/link-preview.ts). */
+  noLinkPreview?: boolean | undefined;
   when: string;
   zone: string;
   note: string | null;

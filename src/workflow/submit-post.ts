@@ -9,6 +9,7 @@ import { bookSlot, chooseSlot } from './next-slot.ts';
 import { approveFollowers, createFollowers } from './series.ts';
 import { describeRepeat } from '../domain/recurrence.ts';
 import { withMediaCheck } from './outbound-checks.ts';
+import { askLinkPreview, hasMedia } from './link-preview.ts';
 import { recordEvent } from './record-event.ts';
 import { watchReview } from './review-deadline.ts';
 import { scheduleApprovedPost } from './schedule-deliveries.ts';
@@ -57,6 +58,7 @@ export async function submitPost(deps: WorkflowDeps, actor: Actor, input: Compos
       variants: v.variants,
       media: v.media.map((url) => ({ url })),
     });
+    await askLinkPreview(tx, deps, post, { text: v.text, variants: v.variants, hasMedia: hasMedia(input), noPreview: input.noLinkPreview, isNew: true });
     if (slot)
       await bookSlot(
         tx,

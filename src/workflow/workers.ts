@@ -3,6 +3,7 @@ import {
   QUEUES,
   publishQueue,
   type DigestJob,
+  type LinkPreviewJob,
   type NotifyJob,
   type PublishJob,
   type MetricsJob,
@@ -23,6 +24,7 @@ import { refreshInstanceLimits } from './instance-limits.ts';
 import { handleNotifyJob, notifyStartsOf } from './card/update-card.ts';
 import { handleRemindJob } from './remind.ts';
 import { handleReviewDeadlineJob } from './review-deadline.ts';
+import { handleLinkPreviewJob } from './link-preview.ts';
 
 /**
  * Starts the background workers. Publishing runs many deliveries at once, each network on its own
@@ -60,6 +62,10 @@ export async function startWorkers(deps: WorkflowDeps, options: { publishConcurr
     await scheduleDigests(deps);
   });
   await deps.queue.work<DigestJob>(QUEUES.digest, { loops: 1, batchSize: 2 }, (job) => handleDigestJob(deps, job.data));
+  // Each job reads one page (and its image) under its own deadline.
+  await deps.queue.work<LinkPreviewJob>(QUEUES.linkPreview, { loops: 1, batchSize: 4 }, (job) =>
+    handleLinkPreviewJob(deps, job.data.postId, job.data.version, job.signal),
+  );
   // Whole batches of due measurements: one account's posts share its network calls (X: 100 a call).
   await deps.queue.workBatch<MetricsJob>(QUEUES.metrics, { loops: 1, batchSize: 100 }, (jobs) => handleMetricsBatch(deps, jobs));
   return startDueAlarm(deps);

@@ -79,6 +79,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     QUEUE_POLL_SECONDS: '0.5',
     // The emulators listen on loopback: allowed by name, not by switching the outbound guard off.
     OUTBOUND_ALLOW_PRIVATE: '127.0.0.0/8,::1/128',
+    // No page is read for link cards unless a test turns them on (test/workflow/link-preview.test.ts).
+    LINK_PREVIEW_TIMEOUT_MS: '0',
     SLACK_BOT_TOKEN: slack.botToken,
     SLACK_SIGNING_SECRET: slack.signingSecret,
     ...(socket ? { SLACK_APP_TOKEN: slack.appToken } : {}),

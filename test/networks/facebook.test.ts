@@ -45,6 +45,12 @@ describe('Facebook Pages adapter against the emulator', () => {
     expect(emu.posts[0]!.link).toBe('https://example.com/a?b=1');
   });
 
+  it('"no link preview" leaves the link field out (Facebook then draws no card)', async () => {
+    const { adapter, creds } = setup();
+    await adapter.publish(publishRequest(['No card: https://example.com/a'], { linkCard: null }).req, creds);
+    expect(emu.posts[0]).toMatchObject({ message: 'No card: https://example.com/a', link: undefined });
+  });
+
   it('one image is a photo post (url fetched by Facebook, text as caption)', async () => {
     const { adapter, creds } = setup();
     const result = await adapter.publish(publishRequest(['look'], { media: [{ url: emu.imageUrl, alt: 'A green dot' }] }).req, creds);

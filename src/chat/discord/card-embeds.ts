@@ -1,5 +1,14 @@
 import type { PostState } from '../../domain/post-state.ts';
-import { deliveryStatusLine, type CardView, type DeliveryLine, type NetworkSection, type Receipt, type ReceiptButton } from '../../workflow/card/card-view.ts';
+import {
+  deliveryStatusLine,
+  linkPreviewNote,
+  type CardLinkPreview,
+  type CardView,
+  type DeliveryLine,
+  type NetworkSection,
+  type Receipt,
+  type ReceiptButton,
+} from '../../workflow/card/card-view.ts';
 import { HASH_PREFIX } from '../../workflow/decide-post.ts';
 import { clip } from './edge-context.ts';
 import { BUTTONS, customId } from './ids.ts';
@@ -37,7 +46,11 @@ export function cardMessage(card: CardView): MessagePayload {
   const perNetwork = Math.max(200, Math.floor(room / Math.max(1, card.networks.length)));
   return {
     content: clip(`**${card.stateLabel}** · post by <@${card.authorId}> · publishes <t:${unix}:F> (<t:${unix}:R>)`),
-    embeds: [...card.networks.slice(0, 9).map((n) => networkEmbed(n, card.state, perNetwork)), details],
+    embeds: [
+      ...card.networks.slice(0, card.linkPreview ? 8 : 9).map((n) => networkEmbed(n, card.state, perNetwork)),
+      ...(card.linkPreview ? [linkPreviewEmbed(card.linkPreview)] : []),
+      details,
+    ],
     components: cardButtons(card),
     allowed_mentions: { parse: [] },
   };
@@ -61,6 +74,18 @@ function networkEmbed(section: NetworkSection, state: PostState, budget: number)
         ? `Thread of ${section.parts.length} parts`
         : `${single?.count ?? 0}/${single?.limit ?? 0} characters${single && single.count > single.limit ? ' · too long' : ''}`,
     },
+  };
+}
+
+/** The link card as the approver will see it on the networks: an embed with the page's title and description. */
+function linkPreviewEmbed(p: CardLinkPreview): Json {
+  if (p.status !== 'ok') return { description: clip(`🔗 ${escapeMarkdown(linkPreviewNote(p))}`, 500), color: 0x95a5a6 };
+  return {
+    author: { name: clip(`🔗 ${linkPreviewNote(p)}`, 256) },
+    title: clip(p.title, 256),
+    url: p.url,
+    description: clip(escapeMarkdown(p.description), 600),
+    color: 0x95a5a6,
   };
 }
 

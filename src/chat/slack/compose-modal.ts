@@ -22,6 +22,7 @@ export interface ComposePrefill {
   when?: string;
   zone: string;
   note?: string | null;
+  noLinkPreview?: boolean;
 }
 
 /** Slack lets a modal carry at most this many checkbox options; more accounts use a multi-select. */
@@ -74,6 +75,7 @@ export function composeModal(
       false,
     ),
     input('note', 'Note for the approver (optional)', textInput({ multiline: true, initial: prefill.note ?? undefined }), undefined, false),
+    linkPreviewInput(prefill.noLinkPreview === true),
   ];
   return {
     type: 'modal',
@@ -104,7 +106,20 @@ export function readCompose(values: StateValues, fallbackZone: string): ComposeI
     when: text('when'),
     zone: text('zone').trim() || fallbackZone,
     note: text('note').trim() || null,
+    noLinkPreview: (values.link_preview?.value?.selected_options ?? []).some((o) => o.value === 'off'),
   };
+}
+
+/** The per-post "no link preview" choice (issue 16): the first link then gets no card on any network. */
+function linkPreviewInput(off: boolean): KnownBlock {
+  const option = { text: { type: 'plain_text' as const, text: 'No link preview card' }, value: 'off' };
+  return input(
+    'link_preview',
+    'Link preview',
+    { type: 'checkboxes', action_id: 'value', options: [option], ...(off ? { initial_options: [option] } : {}) },
+    'Without images, the first link gets its page’s card (title, description, image), shown on the approval card.',
+    false,
+  );
 }
 
 export function input(blockId: string, label: string, element: types.InputBlockElement, hint?: string, required = true): KnownBlock {

@@ -6,6 +6,7 @@ import { splitThreadParts } from '../../domain/thread-parts.ts';
 import { countOptionsOf } from '../../db/accounts.ts';
 import type { Decision, Delivery, Post } from '../../db/schema.ts';
 import type { PostContent } from '../../db/posts.ts';
+import type { LinkPreview, LinkPreviewStatus } from '../../domain/link-preview.ts';
 
 /** The chat-neutral card: what both Slack and Discord show about one post. */
 export interface CardView {
@@ -22,6 +23,8 @@ export interface CardView {
   media: string[];
   /** Files in the media store, in order: shown as images on the card (src/workflow/card/card-view.ts). */
   files: CardFile[];
+  /** The card of the post's first link, as the networks that take a card will show it (issue 16). */
+  linkPreview?: CardLinkPreview | undefined;
   approvals: { count: number; required: number; approverIds: string[] };
   /** Networks an approver held on this version: they will not be published. */
   held: { network: Network; label: string; byIds: string[] }[];
@@ -43,6 +46,34 @@ export interface CardFile {
   state: 'preparing' | 'ready';
   width: number | null;
   height: number | null;
+}
+
+/**
+ * The link card on the approval card: `ok` with its title, description and whether it has an image;
+ * `pending` while the page is read; `unreadable` with the reason (published without a card);
+ * `disabled` when the author chose no preview.
+ */
+export interface CardLinkPreview {
+  url: string;
+  status: LinkPreviewStatus;
+  title: string;
+  description: string;
+  hasImage: boolean;
+  reason: string | null;
+}
+
+/** The card's line for a link preview, the same words in every chat (title and description are the chat's to show). */
+export function linkPreviewNote(p: CardLinkPreview): string {
+  switch (p.status) {
+    case 'pending':
+      return 'Link card: reading the page…';
+    case 'disabled':
+      return 'Link card: none (the author chose no link preview)';
+    case 'unreadable':
+      return `Link card: none, ${p.reason ?? 'the page could not be read'}. The post is published with the bare link.`;
+    case 'ok':
+      return `Link card${p.hasImage ? ' with image' : ''}${p.reason ? ` (${p.reason})` : ''}`;
+  }
 }
 
 export interface NetworkSection {
@@ -97,6 +128,7 @@ export function buildCardView(input: {
   now?: Date;
   /** The grace after the publish time during which an approval still publishes. */
   graceMs?: number;
+  linkPreview?: LinkPreview | undefined;
 }): CardView {
   const { post, content } = input;
   const current = input.decisions.filter((d) => !d.voided_at && d.content_hash === post.content_hash);
@@ -121,6 +153,7 @@ export function buildCardView(input: {
     networks: content.targets.map((t) => section(t.network, t.displayName, content.variants[t.network] ?? post.text, t.maxCharacters)),
     media: content.media.map((m) => m.url),
     files: [],
+    ...(input.linkPreview ? { linkPreview: cardLinkPreview(input.linkPreview) } : {}),
     approvals: { count: approverIds.length, required: input.approvalsRequired, approverIds },
     held,
     holdable: isAwaitingDecision(post.state) && open.length >= 2 ? open.map((network) => ({ network, label: NETWORK_LABELS[network] })) : [],
@@ -136,6 +169,10 @@ export function buildCardView(input: {
     reviewOpen: isAwaitingDecision(post.state),
     authorActionsOpen: isEditable(post.state),
   };
+}
+
+function cardLinkPreview(p: LinkPreview): CardLinkPreview {
+  return { url: p.url, status: p.status, title: p.title, description: p.description, hasImage: p.imageMediaId !== null, reason: p.reason };
 }
 
 function section(network: Network, accountName: string, text: string, maxCharacters: number | null): NetworkSection {

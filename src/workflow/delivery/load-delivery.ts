@@ -1,12 +1,12 @@
 import type { Executor } from '../../db/database.ts';
-import { findDeliveryRows } from '../../db/delivery-context.ts';
+import { findDeliveryRows, type DeliveryLinkPreview } from '../../db/delivery-context.ts';
 import type { PostContent } from '../../db/posts.ts';
 import type { Delivery, Post, SocialAccount, Workspace } from '../../db/schema.ts';
 
 export interface DeliveryContext {
   delivery: Delivery;
   post: Post;
-  content: Pick<PostContent, 'variants' | 'media'>;
+  content: Pick<PostContent, 'variants' | 'media'> & { linkPreview?: DeliveryLinkPreview | null };
   account: SocialAccount;
   workspace: Workspace;
 }
@@ -20,8 +20,8 @@ export async function loadDeliveryContexts(db: Executor, deliveryIds: string[]):
   return deliveryIds.map((id) => {
     const rows = byId.get(id);
     if (!rows) return undefined;
-    const { delivery, post, account, workspace, variants, media } = rows;
-    return { delivery, post, content: { variants, media }, account, workspace };
+    const { delivery, post, account, workspace, variants, media, linkPreview } = rows;
+    return { delivery, post, content: { variants, media, linkPreview }, account, workspace };
   });
 }
 

@@ -20,6 +20,7 @@ import { noteNetworkLimit, passRateGate } from './rate-gate.ts';
 import { recoverStuck } from './sweep.ts';
 import { describe, recordFailed, recordNeedsReconnect, recordPublished, recordRetry, recordUnconfirmed, toDeliveryError } from './record-outcome.ts';
 import { recordPublishedAll } from './record-published.ts';
+import { linkCardOf } from './link-card-of.ts';
 import { clearMaybeSent } from '../../db/deliveries.ts';
 
 /** A job that wakes a little early (clock skew between replicas) waits for its time instead of going back to the queue. */
@@ -114,6 +115,7 @@ async function attempt(publisher: Publisher, context: DeliveryContext, stored: S
         media: content.media.map((m) => (m.alt ? { url: m.url, alt: m.alt } : { url: m.url })),
         publishedParts,
         signal,
+        linkCard: linkCardOf(deps.db, content.linkPreview),
         onPartPublished: async (part) => {
           publishedParts = [...publishedParts, part];
           // The last part is stored with the outcome (recordPublishedAll), in the same transaction.
