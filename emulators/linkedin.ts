@@ -52,6 +52,13 @@ export interface LinkedInPostRecord {
   version: string;
   createdAt: Date;
 }
+export interface LinkedInCommentRecord {
+  /** urn:li:comment:(<post urn>,<id>) */
+  urn: string;
+  object: string;
+  actor: string;
+  text: string;
+}
 export interface LinkedInImageRecord {
   urn: string;
   owner: string;
@@ -101,6 +108,8 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
     dailyPostLimit: options.dailyPostLimit ?? 150,
     posts: [] as LinkedInPostRecord[],
     images: [] as LinkedInImageRecord[],
+    /** Comments made through POST /rest/socialActions/{post urn}/comments. */
+    comments: [] as LinkedInCommentRecord[],
     /** What the metrics endpoints report per post: seeded, or pinned by a test. */
     engagement: engagementBook(options.metricsSeed),
     requests: [] as RequestRecord[],
@@ -175,11 +184,32 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
       return post ? { status: 200, body: postEntity(post) } : apiError(404, 'Not Found', { code: 'NOT_FOUND' });
     }
     if (method === 'GET' && path === '/rest/socialActions') return socialActions(req);
+    const comments = /^\/rest\/socialActions\/([^/]+)\/comments$/.exec(path);
+    if (method === 'POST' && comments) return createComment(req, decodeURIComponent(comments[1]!), who.author);
     if (method === 'GET' && path === '/rest/organizationalEntityShareStatistics') return shareStatistics(req, who.author);
     if (method === 'POST' && path === '/rest/images' && req.query.get('action') === 'initializeUpload') return initializeUpload(req, who.author);
     const upload = /^\/dms-uploads\/(\d+)\/uploadedImage\/0$/.exec(path);
     if (method === 'PUT' && upload) return receiveUpload(req, upload[1]!, who.author);
     return apiError(404, `No virtual resource found`, { code: 'NOT_FOUND' });
+  }
+
+  /**
+   * Comments API: {actor, object, message:{text}} → 201 with the comment (id, $URN) and its URN in
+   * x-restli-id. The actor must be the token's member or organization; the object an existing post.
+   */
+  function createComment(req: EmuRequest, postUrn: string, tokenAuthor: string): Reply {
+    const body = parseJson(req.body);
+    if (!isObject(body)) return inputError(400, 'Request body must be a JSON object', '/', 'INVALID_VALUE');
+    if (body.actor !== tokenAuthor) return apiError(403, 'Not enough permissions to access: socialActions.comments.CREATE', { code: 'ACCESS_DENIED' });
+    if (body.object !== postUrn) return inputError(422, 'object must be the post the comment is on', '/object', 'INVALID_VALUE');
+    if (!emu.posts.some((p) => p.id === postUrn)) return apiError(404, 'Not Found', { code: 'NOT_FOUND' });
+    const text = isObject(body.message) && typeof body.message.text === 'string' ? body.message.text : undefined;
+    if (!text) return inputError(422, 'message.text is required', '/message/text', 'MISSING_FIELD');
+    if (text.length > 1250) return inputError(422, 'Comment is too long', '/message/text', 'FIELD_LENGTH_TOO_LONG');
+    const id = nextId();
+    const urn = `urn:li:comment:(${postUrn},${id})`;
+    emu.comments.push({ urn, object: postUrn, actor: tokenAuthor, text });
+    return { status: 201, body: { id, $URN: urn, actor: tokenAuthor, object: postUrn, message: { text } }, headers: { 'x-restli-id': urn } };
   }
 
   function createPost(req: EmuRequest, tokenAuthor: string): Reply {

@@ -39,6 +39,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     oauth: oauthConfig(e),
     media: { quotaBytes: e.MEDIA_QUOTA_MB * 1_000_000, maxFileBytes: e.MEDIA_MAX_FILE_MB * 1_000_000, retentionDays: e.MEDIA_RETENTION_DAYS },
     linkPreview: { timeoutMs: e.LINK_PREVIEW_TIMEOUT_MS },
+    firstComment: { delaySeconds: e.FIRST_COMMENT_DELAY_SECONDS },
     outbound: { httpsOnly: e.NODE_ENV === 'production', allowPrivate: e.OUTBOUND_ALLOW_PRIVATE },
   };
 }

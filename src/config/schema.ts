@@ -96,6 +96,8 @@ export const schema = z.object({
   // Link preview cards (issue 16): how long reading a post's linked page (and its image) may take; 0 turns
   // previews off (no page is read, cards say so, Bluesky and LinkedIn publish the bare link).
   LINK_PREVIEW_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
+  // First comments (issue 16): how long after its post a first comment goes; 0 = right after.
+  FIRST_COMMENT_DELAY_SECONDS: z.coerce.number().int().min(0).max(86_400).default(0),
   // Requests to addresses users type (media links, webhooks, Mastodon and Bluesky servers) refuse private
   // ranges; a team with an intranet CMS or a private instance lists its own ranges here.
   OUTBOUND_ALLOW_PRIVATE: z
@@ -149,6 +151,8 @@ export interface Config {
   media: { quotaBytes: number; maxFileBytes: number; retentionDays: number };
   /** Link preview cards: the page read's deadline; 0 = previews off. */
   linkPreview: { timeoutMs: number };
+  /** First comments: the delay after the post, in seconds. */
+  firstComment: { delaySeconds: number };
   /** The outbound guard for addresses users type: https only in production, plus the allowed private ranges. */
   outbound: OutboundPolicy;
 }

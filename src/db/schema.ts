@@ -386,6 +386,27 @@ export interface PostLinkPreviewsTable {
   updated_at: Generated<Date>;
 }
 
+/** The author's first comment per network (issue 16, src/db/first-comments.ts). */
+export interface PostFirstCommentsTable {
+  post_id: string;
+  network: Network;
+  text: string;
+}
+
+export type CommentState = 'pending' | 'sending' | 'published' | 'failed';
+
+/** A delivery's first comment, from the moment its post went out. */
+export interface DeliveryCommentsTable {
+  delivery_id: string;
+  text: string;
+  state: Generated<CommentState>;
+  attempts: Generated<number>;
+  external_id: string | null;
+  url: string | null;
+  last_error: DeliveryError | null;
+  updated_at: Generated<Date>;
+}
+
 export interface Database {
   workspaces: WorkspacesTable;
   members: MembersTable;
@@ -418,6 +439,8 @@ export interface Database {
   slot_bookings: SlotBookingsTable;
   post_series: PostSeriesTable;
   post_link_previews: PostLinkPreviewsTable;
+  post_first_comments: PostFirstCommentsTable;
+  delivery_comments: DeliveryCommentsTable;
 }
 
 export type Workspace = Selectable<WorkspacesTable>;

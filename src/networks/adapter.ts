@@ -82,6 +82,15 @@ export interface LinkCard {
   image?: { contentType: string; bytes: number; read: () => Promise<Buffer> } | undefined;
 }
 
+/** A first comment on a published post (issue 16): LinkedIn, Facebook and Instagram comments. */
+export interface CommentRequest {
+  deliveryId: string;
+  /** The published post: its id at the network and its link. */
+  post: { externalId: string; url: string };
+  text: string;
+  signal: AbortSignal;
+}
+
 export interface PublishedPart {
   position: number;
   externalId: string;
@@ -123,6 +132,11 @@ export interface NetworkAdapter {
    * Returns undefined when the network offers no way to look (then the delivery becomes `unconfirmed`).
    */
   recentPosts(credentials: Credentials, since: Date, signal: AbortSignal): Promise<RecentPost[] | undefined>;
+  /**
+   * The first comment under a published post, as the account (a Page, an organization). Networks with
+   * threads have none: their first comment is a reply, published as one more part of the thread.
+   */
+  comment?(request: CommentRequest, credentials: Credentials): Promise<PublishedPart>;
   /** A fresh access token where the network has refresh tokens; undefined where it has none. */
   refresh?(credentials: Credentials, signal: AbortSignal): Promise<Credentials>;
   /**

@@ -1,4 +1,4 @@
-import type { Credentials, LinkCard, MediaItem, NetworkAdapter, PublishedPart, PublishRequest } from './adapter.ts';
+import type { CommentRequest, Credentials, LinkCard, MediaItem, NetworkAdapter, PublishedPart, PublishRequest } from './adapter.ts';
 import { graphCall, graphContext, listRecent, verifyAccount, type GraphAdapterOptions, type GraphCtx } from './meta-graph.ts';
 import { graphMetrics, readFacebookPost } from './meta-graph-metrics.ts';
 import { makeError, publishThread, str, type PartToPost } from './http.ts';
@@ -42,6 +42,7 @@ export function createFacebookAdapter(options: FacebookAdapterOptions = {}): Net
       ),
     metrics: (creds, ids, signal) => graphMetrics(ctx, creds, ids, signal, readFacebookPost),
     verify: (creds, signal) => verifyAccount(ctx, creds, 'name', signal),
+    comment: (req, creds) => commentOn(ctx, req, creds),
   };
 }
 
@@ -99,4 +100,19 @@ async function uploadUnpublished(ctx: GraphCtx, page: string, item: MediaItem, c
 
 function missingId(ctx: GraphCtx, what: string): never {
   throw makeError(ctx.network, [], { errorClass: 'unknown_outcome', message: `Facebook ${what}: answer without a post id` });
+}
+
+/** The first comment, as the Page: POST /{page-post-id}/comments; its link opens the post at the comment. */
+async function commentOn(ctx: GraphCtx, req: CommentRequest, creds: Credentials): Promise<PublishedPart> {
+  const json = await graphCall(ctx, creds, {
+    method: 'POST',
+    path: `/${encodeURIComponent(req.post.externalId)}/comments`,
+    params: { message: req.text },
+    what: 'create comment',
+    creates: true,
+    signal: req.signal,
+  });
+  const id = str(json.id);
+  if (!id) throw makeError('facebook', [], { errorClass: 'unknown_outcome', message: 'Facebook create comment: answer without an id' });
+  return { position: 1, externalId: id, url: `${req.post.url}?comment_id=${encodeURIComponent(id.split('_').pop()!)}` };
 }

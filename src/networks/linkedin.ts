@@ -1,5 +1,16 @@
 import type { Dispatcher } from 'undici';
-import type { AccountIdentity, Credentials, ErrorClass, LinkCard, MediaItem, NetworkAdapter, PublishedPart, PublishRequest, RecentPost } from './adapter.ts';
+import type {
+  AccountIdentity,
+  CommentRequest,
+  Credentials,
+  ErrorClass,
+  LinkCard,
+  MediaItem,
+  NetworkAdapter,
+  PublishedPart,
+  PublishRequest,
+  RecentPost,
+} from './adapter.ts';
 import {
   asRecord,
   downloadMedia,
@@ -76,6 +87,7 @@ export function createLinkedInAdapter(options: LinkedInAdapterOptions = {}): Net
     recentPosts: (creds, since, signal) => recentPosts(ctx, creds, since, signal),
     refresh: (creds, signal) => refresh(ctx, creds, signal),
     verify: (creds, signal) => verify(ctx, creds, signal),
+    comment: (req, creds) => commentOn(ctx, req, creds),
     metrics: (creds, urns, signal) =>
       linkedInMetrics(
         { base: ctx.base, http: ctx.http, headers: (c) => headers(ctx, c, false), error: (res, call) => linkedInError(ctx, res, call) },
@@ -382,4 +394,27 @@ function resetAt(res: HttpResponse, now: Date): Date {
   const after = Number(header(res, 'retry-after'));
   if (Number.isFinite(after) && after > 0) return new Date(now.getTime() + after * 1000);
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1));
+}
+
+/**
+ * The first comment: POST /rest/socialActions/{post urn}/comments as the post's author (a member, or an
+ * organization with w_organization_social). The comment's URN comes in x-restli-id (or the body's $URN).
+ */
+async function commentOn(ctx: Ctx, req: CommentRequest, creds: Credentials): Promise<PublishedPart> {
+  const call: HttpCall = {
+    method: 'POST',
+    url: `${ctx.base}/rest/socialActions/${encodeURIComponent(req.post.externalId)}/comments`,
+    headers: headers(ctx, creds),
+    body: JSON.stringify({ actor: creds.accountId, object: req.post.externalId, message: { text: req.text } }),
+    signal: req.signal,
+    creates: true,
+    what: 'create comment',
+    secrets: secretsOf(creds),
+  };
+  const res = await callLinkedIn(ctx, call);
+  const body = asRecord(parseJson(res.body));
+  const urn = header(res, 'x-restli-id') ?? str(body.$URN) ?? str(body.id);
+  if (!urn)
+    throw makeError('linkedin', call.secrets, { errorClass: 'unknown_outcome', status: res.status, message: 'LinkedIn create comment: answer without its id' });
+  return { position: 1, externalId: urn, url: `${linkedInPostUrl(req.post.externalId)}?commentUrn=${encodeURIComponent(urn)}` };
 }

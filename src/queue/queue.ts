@@ -36,6 +36,8 @@ export const QUEUES = {
   mediaRetention: 'media-retention',
   /** One post's link card (issue 16): its page read after the compose form was answered. */
   linkPreview: 'link-preview',
+  /** One delivery's first comment, right after its post went out (issue 16). */
+  firstComment: 'first-comment',
 } as const;
 
 /**
@@ -69,6 +71,9 @@ export interface WebhookJob {
 export interface DigestJob {
   workspaceId: string;
   dueAt: string;
+}
+export interface FirstCommentJob {
+  deliveryId: string;
 }
 export interface LinkPreviewJob {
   postId: string;
@@ -104,6 +109,8 @@ export interface Queue {
   sendDigest(tx: Executor, job: DigestJob): Promise<void>;
   /** Read a post version's link card, once (one job per post version). */
   sendLinkPreview(tx: Executor, job: LinkPreviewJob): Promise<void>;
+  /** A delivery's first comment at `at` (one waiting job per delivery). */
+  sendFirstComment(tx: Executor, job: FirstCommentJob, at: Date): Promise<void>;
   /** Metrics wake-ups (one per delivery and slot, at `at`), in one statement inside the caller's transaction. */
   sendMetrics(tx: Executor, jobs: (MetricsJob & { at: Date })[]): Promise<void>;
   /** Like `work`, but the handler gets each fetched batch whole and returns the ids of the jobs that failed. */
@@ -205,6 +212,7 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
     },
     sendRemind: (tx, job, at) => send(tx, QUEUES.remind, job, { startAfter: at, singletonKey: `${job.postId}:${job.version}` }),
     sendReviewDeadline: (tx, job, at) => send(tx, QUEUES.reviewDeadline, job, { startAfter: at, singletonKey: `${job.postId}:${job.version}` }),
+    sendFirstComment: (tx, job, at) => send(tx, QUEUES.firstComment, job, { startAfter: at, singletonKey: job.deliveryId }),
     sendLinkPreview: (tx, job) => send(tx, QUEUES.linkPreview, job, { singletonKey: `${job.postId}:${job.version}` }),
     // The delivery row's lease decides who sends: a duplicate job finds it taken and does nothing.
     sendWebhook: (tx, job, at) => send(tx, QUEUES.webhooks, job, { startAfter: at }),
@@ -422,6 +430,19 @@ async function createQueues(boss: PgBoss): Promise<void> {
     expireInSeconds: 120,
     retentionSeconds: 24 * 3600,
     deleteAfterSeconds: 24 * 3600,
+  });
+  await ensureQueue(boss, QUEUES.firstComment, {
+    // The comment row is the truth (claimed before the call); retries cover transient network failures,
+    // counted in the row, and a handler that crashed.
+    policy: 'standard',
+    notify: true,
+    retryLimit: 6,
+    retryDelay: 5,
+    retryBackoff: true,
+    retryDelayMax: 300,
+    expireInSeconds: 120,
+    retentionSeconds: 7 * 24 * 3600,
+    deleteAfterSeconds: 7 * 24 * 3600,
   });
   await ensureQueue(boss, QUEUES.reviewDeadline, {
     // Deferred to the publish time: polling finds it (notify does not fire for future jobs). The

@@ -13,6 +13,8 @@ import { withMediaCheck } from './outbound-checks.ts';
 import { askLinkPreview, hasMedia } from './link-preview.ts';
 import { findLinkPreview } from '../db/link-previews.ts';
 import { hashWithPreview } from '../domain/link-preview.ts';
+import { listFirstComments, saveFirstComments } from '../db/first-comments.ts';
+import { hashWithComments } from '../domain/first-comment.ts';
 import type { Actor } from './actor.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { ok, refused, type Outcome } from './outcome.ts';
@@ -88,7 +90,7 @@ export async function editPost(deps: WorkflowDeps, actor: Actor, postId: string,
         deps.now(),
       );
       if (!choice.ok) return refused(choice.message);
-      v = { ...v, publishAt: choice.at, contentHash: hashOf(v.text, v.targets, v.variants, v.media, choice.at) };
+      v = { ...v, publishAt: choice.at, contentHash: hashWithComments(hashOf(v.text, v.targets, v.variants, v.media, choice.at), v.comments ?? {}) };
       await bookSlot(
         tx,
         workspace.id,
@@ -98,6 +100,7 @@ export async function editPost(deps: WorkflowDeps, actor: Actor, postId: string,
       );
     }
     await replacePostContent(tx, post.id, { accountIds: v.targets.map((t) => t.accountId), variants: v.variants, media: v.media.map((url) => ({ url })) });
+    await saveFirstComments(tx, post.id, v.comments ?? {});
     await askLinkPreview(
       tx,
       deps,
@@ -172,8 +175,8 @@ async function rehash(tx: Tx, post: Post, publishAt: Date): Promise<string> {
     content.media.map((m) => m.url),
     publishAt,
   );
-  // The link card stays with the post across a new time: the hash keeps covering it.
-  return hashWithPreview(base, await findLinkPreview(tx, post.id));
+  // The first comments and the link card stay with the post across a new time: the hash keeps covering them.
+  return hashWithPreview(hashWithComments(base, await listFirstComments(tx, post.id)), await findLinkPreview(tx, post.id));
 }
 
 /**

@@ -10,6 +10,7 @@ import { formatIsoMinute } from '../domain/time-format.ts';
 import type { Actor } from './actor.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { findLinkPreview } from '../db/link-previews.ts';
+import { listFirstComments } from '../db/first-comments.ts';
 import { buildWeekView, freeSlots, type WeekFormat, weekText, withFreeSlots } from './week-view.ts';
 
 /**
@@ -95,7 +96,7 @@ export async function accountsText(deps: WorkflowDeps, actor: Actor, format: Ans
 
 /** What the compose form holds when the author edits a post: its text, accounts, variants, media, time, zone and note. */
 export async function editPrefill(db: Executor, post: Post) {
-  const [content, preview] = await Promise.all([loadPostContent(db, post.id), findLinkPreview(db, post.id)]);
+  const [content, preview, comments] = await Promise.all([loadPostContent(db, post.id), findLinkPreview(db, post.id), listFirstComments(db, post.id)]);
   return {
     text: post.text,
     accountIds: content.targets.map((t) => t.accountId),
@@ -105,5 +106,6 @@ export async function editPrefill(db: Executor, post: Post) {
     zone: post.zone,
     note: post.note,
     ...(preview?.status === 'disabled' ? { noLinkPreview: true } : {}),
+    comments,
   };
 }

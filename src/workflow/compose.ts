@@ -1,4 +1,5 @@
 import { contentHash } from '../domain/content-hash.ts';
+import { firstCommentProblem, hashWithComments } from '../domain/first-comment.ts';
 import { isValidTimeZone } from '../domain/local-time.ts';
 import type { Network } from '../domain/networks.ts';
 import { parsePublishTime } from '../domain/publish-time.ts';
@@ -37,12 +38,14 @@ export interface ComposeInput {
   files?: ComposeFile[];
   /** The author chose "no link preview": the first link gets no card (src/workflow/link-preview.ts). */
   noLinkPreview?: boolean | undefined;
+  /** First comment per network (src/workflow/first-comment.ts): a comment, or a reply on threaded networks. */
+  comments?: Partial<Record<Network, string>> | undefined;
   when: string;
   zone: string;
   note: string | null;
 }
 
-export type ComposeField = 'text' | 'targets' | 'media' | 'when' | 'note' | `variant_${Network}`;
+export type ComposeField = 'text' | 'targets' | 'media' | 'when' | 'note' | `variant_${Network}` | `comment_${Network}`;
 
 export type ComposeResult = { ok: true; value: ValidCompose } | { ok: false; errors: Partial<Record<ComposeField, string>> };
 
@@ -55,6 +58,8 @@ export interface ValidCompose {
   zone: string;
   note: string | null;
   contentHash: string;
+  /** First comments per network, checked (the hash covers them). */
+  comments?: Partial<Record<Network, string>>;
   /** "next slot": `publishAt` is only its lower bound until the slot is chosen (src/workflow/next-slot.ts). */
   slot?: SlotRequest;
   /** "…, every week 52 times": the series' rule and its occurrences (the first is `publishAt`). */
@@ -87,6 +92,18 @@ export function validateCompose(input: ComposeInput, accounts: SocialAccount[], 
       const field: ComposeField = issue.field === 'media' ? 'media' : variant ? `variant_${network}` : 'text';
       errors[field] ??= issue.message;
     }
+  }
+
+  // First comments: only for networks the post goes to; each checked against its network's limit.
+  const comments: Partial<Record<Network, string>> = {};
+  for (const [key, raw] of Object.entries(input.comments ?? {})) {
+    const network = key as Network;
+    const text = raw?.trim() ?? '';
+    const account = chosen.find((a) => a.network === network);
+    if (text === '' || !account) continue;
+    const problem = firstCommentProblem(network, text, countOptionsOf(account));
+    if (problem) errors[`comment_${network}`] = problem;
+    else comments[network] = text;
   }
 
   if (input.note && input.note.length > NOTE_LIMIT) errors.note = `The note is ${input.note.length} characters; keep it under ${NOTE_LIMIT}.`;
@@ -129,7 +146,8 @@ export function validateCompose(input: ComposeInput, accounts: SocialAccount[], 
       publishAt,
       zone: input.zone,
       note: input.note?.trim() || null,
-      contentHash: hashOf(input.text.trim(), targets, variants, media, publishAt),
+      contentHash: hashWithComments(hashOf(input.text.trim(), targets, variants, media, publishAt), comments),
+      ...(Object.keys(comments).length > 0 ? { comments } : {}),
       ...(slot ? { slot } : {}),
       ...(repeat ? { repeat } : {}),
     },

@@ -30,6 +30,8 @@ export interface WorkflowDeps {
   publish: { retries: number; baseMs: number; maxMs: number; stuckAfterMs: number };
   /** Per-account posting limits by network (default: the documented POSTING_LIMITS). */
   postingLimits?: PostingLimits | undefined;
+  /** How long after its post a first comment goes (FIRST_COMMENT_DELAY_SECONDS); default at once. */
+  firstCommentDelayMs?: number | undefined;
   /** Link preview cards (src/workflow/link-preview.ts); undefined or timeoutMs 0: no page is read. */
   linkPreview?: LinkPreviewSettings | undefined;
   /** Outgoing webhooks: attempts, backoff, timeout (default DEFAULT_WEBHOOK_SETTINGS). */

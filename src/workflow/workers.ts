@@ -3,6 +3,7 @@ import {
   QUEUES,
   publishQueue,
   type DigestJob,
+  type FirstCommentJob,
   type LinkPreviewJob,
   type NotifyJob,
   type PublishJob,
@@ -25,6 +26,7 @@ import { handleNotifyJob, notifyStartsOf } from './card/update-card.ts';
 import { handleRemindJob } from './remind.ts';
 import { handleReviewDeadlineJob } from './review-deadline.ts';
 import { handleLinkPreviewJob } from './link-preview.ts';
+import { handleFirstCommentJob } from './first-comment.ts';
 
 /**
  * Starts the background workers. Publishing runs many deliveries at once, each network on its own
@@ -65,6 +67,9 @@ export async function startWorkers(deps: WorkflowDeps, options: { publishConcurr
   // Each job reads one page (and its image) under its own deadline.
   await deps.queue.work<LinkPreviewJob>(QUEUES.linkPreview, { loops: 1, batchSize: 4 }, (job) =>
     handleLinkPreviewJob(deps, job.data.postId, job.data.version, job.signal),
+  );
+  await deps.queue.work<FirstCommentJob>(QUEUES.firstComment, { loops: 1, batchSize: 5 }, (job) =>
+    handleFirstCommentJob(deps, job.data.deliveryId, job.signal),
   );
   // Whole batches of due measurements: one account's posts share its network calls (X: 100 a call).
   await deps.queue.workBatch<MetricsJob>(QUEUES.metrics, { loops: 1, batchSize: 100 }, (jobs) => handleMetricsBatch(deps, jobs));

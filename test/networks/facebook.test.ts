@@ -176,3 +176,16 @@ describe('Facebook Pages adapter against the emulator', () => {
     expect(error).toMatchObject({ errorClass: 'auth', networkCode: '200' });
   });
 });
+
+describe('Facebook first comments (issue 16)', () => {
+  it('comments as the Page under its post; the link opens the post at the comment', async () => {
+    const { adapter, creds } = setup();
+    const post = await adapter.publish(publishRequest(['Page post']).req, creds);
+    const comment = await adapter.comment!(
+      { deliveryId: 'd-1', post: { externalId: post.externalId, url: post.url }, text: 'First!', signal: new AbortController().signal },
+      creds,
+    );
+    expect(emu.comments).toEqual([{ id: comment.externalId, postId: post.externalId, pageId: creds.accountId, message: 'First!' }]);
+    expect(comment.url).toBe(`${post.url}?comment_id=${comment.externalId.split('_').pop()}`);
+  });
+});

@@ -242,3 +242,21 @@ describe('LinkedIn adapter against the emulator', () => {
     expect(none.errorClass).toBe('auth');
   });
 });
+
+describe('LinkedIn first comments (issue 16)', () => {
+  it('comments under the post as its author (an organization) through socialActions/{urn}/comments; the link opens the comment', async () => {
+    const { adapter, creds } = setup({ author: 'urn:li:organization:5515715' });
+    const post = await adapter.publish(publishRequest(['From the company page']).req, creds);
+    const signal = new AbortController().signal;
+    const comment = await adapter.comment!(
+      { deliveryId: 'd-1', post: { externalId: post.externalId, url: post.url }, text: 'Read more: https://blog.example', signal },
+      creds,
+    );
+    expect(emu.comments).toEqual([
+      { urn: comment.externalId, object: post.externalId, actor: 'urn:li:organization:5515715', text: 'Read more: https://blog.example' },
+    ]);
+    expect(comment.url).toBe(`${post.url}?commentUrn=${encodeURIComponent(comment.externalId)}`);
+    const gone = await failure(adapter.comment!({ deliveryId: 'd-1', post: { externalId: 'urn:li:share:1', url: '' }, text: 'x', signal }, creds));
+    expect(gone.errorClass).toBe('permanent');
+  });
+});

@@ -1,6 +1,7 @@
 import type { PostState } from '../../domain/post-state.ts';
 import {
   deliveryStatusLine,
+  firstCommentLabel,
   linkPreviewNote,
   type CardLinkPreview,
   type CardView,
@@ -107,6 +108,9 @@ function detailsEmbed(card: CardView, unix: number): Json {
     fields.push({ name, value: clip(`<@${card.lastComment.actorId}>: “${escapeMarkdown(card.lastComment.comment)}”`, 500) });
   }
   if (card.media.length > 0) fields.push({ name: 'Media', value: clip(card.media.join('\n'), 500) });
+  for (const c of (card.firstComments ?? []).slice(0, 8)) {
+    fields.push({ name: clip(`💬 ${firstCommentLabel(c)}`, 256), value: clip(`${escapeMarkdown(c.text)}${c.url ? `\n${c.url}` : ''}`, 500) });
+  }
   if (card.deliveries.length > 0) fields.push({ name: 'Deliveries', value: clip(card.deliveries.map(deliveryLine).join('\n'), FIELD_LIMIT) });
   return { color: COLORS[card.state], fields };
 }

@@ -2,7 +2,15 @@ import { encodeArgs } from '../../workflow/chat-actions.ts';
 import type { types } from '@slack/bolt';
 
 type KnownBlock = types.KnownBlock;
-import { deliveryStatusLine, linkPreviewNote, type CardLinkPreview, type CardView, type DeliveryLine, type Receipt } from '../../workflow/card/card-view.ts';
+import {
+  deliveryStatusLine,
+  firstCommentLabel,
+  linkPreviewNote,
+  type CardLinkPreview,
+  type CardView,
+  type DeliveryLine,
+  type Receipt,
+} from '../../workflow/card/card-view.ts';
 import { HASH_PREFIX } from '../../workflow/decide-post.ts';
 import { ACTIONS } from './ids.ts';
 
@@ -25,6 +33,10 @@ export function cardBlocks(card: CardView): KnownBlock[] {
   }
   if (card.media.length > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Media: ${card.media.map((m) => `<${m}>`).join(' ')}` }] });
   if (card.linkPreview) blocks.push(linkPreviewBlock(card.linkPreview));
+  for (const c of card.firstComments ?? []) {
+    const link = c.url ? ` · <${c.url}|open>` : '';
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(`💬 ${firstCommentLabel(c)}${link}\n${quote(c.text)}`) }] });
+  }
   if (card.note) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Note for the approver: ${escape(card.note)}` }] });
   if (card.lastComment) {
     const verb = card.lastComment.kind === 'reject' ? 'rejected' : 'asked for changes';

@@ -1,5 +1,6 @@
 import type { types } from '@slack/bolt';
-import { NETWORK_LABELS, isNetwork, type Network } from '../../domain/networks.ts';
+import { NETWORK_LABELS, isNetwork, isThreadedNetwork, type Network } from '../../domain/networks.ts';
+import { takesFirstComment } from '../../domain/first-comment.ts';
 import type { SocialAccount } from '../../db/schema.ts';
 import type { ComposeInput } from '../../workflow/compose.ts';
 import { VIEWS } from './ids.ts';
@@ -23,6 +24,7 @@ export interface ComposePrefill {
   zone: string;
   note?: string | null;
   noLinkPreview?: boolean;
+  comments?: Partial<Record<Network, string>>;
 }
 
 /** Slack lets a modal carry at most this many checkbox options; more accounts use a multi-select. */
@@ -76,6 +78,7 @@ export function composeModal(
     ),
     input('note', 'Note for the approver (optional)', textInput({ multiline: true, initial: prefill.note ?? undefined }), undefined, false),
     linkPreviewInput(prefill.noLinkPreview === true),
+    ...networks.filter(takesFirstComment).map((n) => firstCommentInput(n, prefill.comments?.[n])),
   ];
   return {
     type: 'modal',
@@ -107,7 +110,25 @@ export function readCompose(values: StateValues, fallbackZone: string): ComposeI
     zone: text('zone').trim() || fallbackZone,
     note: text('note').trim() || null,
     noLinkPreview: (values.link_preview?.value?.selected_options ?? []).some((o) => o.value === 'off'),
+    comments: Object.fromEntries(
+      Object.keys(values)
+        .filter((block) => block.startsWith('comment_') && isNetwork(block.slice(8)) && text(block).trim() !== '')
+        .map((block) => [block.slice(8), text(block)]),
+    ),
   };
+}
+
+/** A network's first comment (issue 16): a comment under the post, or a reply where the network has threads. */
+function firstCommentInput(network: Network, initial: string | undefined): KnownBlock {
+  const label = NETWORK_LABELS[network];
+  const what = isThreadedNetwork(network) ? 'a reply to the post' : 'a comment under the post';
+  return input(
+    `comment_${network}`,
+    `First comment on ${label} (optional)`,
+    textInput({ multiline: true, initial }),
+    `Published right after the post, as ${what}.`,
+    false,
+  );
 }
 
 /** The per-post "no link preview" choice (issue 16): the first link then gets no card on any network. */

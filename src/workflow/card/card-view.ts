@@ -25,6 +25,8 @@ export interface CardView {
   files: CardFile[];
   /** The card of the post's first link, as the networks that take a card will show it (issue 16). */
   linkPreview?: CardLinkPreview | undefined;
+  /** First comments per network (issue 16), with where each stands once its post went out. */
+  firstComments?: CardFirstComment[] | undefined;
   approvals: { count: number; required: number; approverIds: string[] };
   /** Networks an approver held on this version: they will not be published. */
   held: { network: Network; label: string; byIds: string[] }[];
@@ -60,6 +62,21 @@ export interface CardLinkPreview {
   description: string;
   hasImage: boolean;
   reason: string | null;
+}
+
+export interface CardFirstComment {
+  network: Network;
+  label: string;
+  text: string;
+  /** Undefined until the post went out on that network. */
+  state?: 'pending' | 'sending' | 'published' | 'failed' | undefined;
+  url?: string | null | undefined;
+}
+
+/** A first comment as one line of the card, the same words in every chat (the text is the chat's to quote). */
+export function firstCommentLabel(c: CardFirstComment): string {
+  const state = c.state === 'published' ? 'posted' : c.state === 'failed' ? 'failed' : c.state ? 'going out' : 'after the post';
+  return `First comment on ${c.label} (${state})`;
 }
 
 /** The card's line for a link preview, the same words in every chat (title and description are the chat's to show). */
@@ -102,7 +119,7 @@ export type ReceiptButton =
   | { kind: 'link'; label: string; url: string }
   | { kind: 'action'; label: string; action: ReceiptAction; value: string; style?: 'primary' | 'danger' };
 
-export type ReceiptAction = 'retry_delivery' | 'confirm_live' | 'publish_again' | 'publish_late';
+export type ReceiptAction = 'retry_delivery' | 'confirm_live' | 'publish_again' | 'publish_late' | 'retry_comment';
 
 const STATE_LABELS: Record<PostState, string> = {
   draft: 'Draft',
@@ -129,6 +146,9 @@ export function buildCardView(input: {
   /** The grace after the publish time during which an approval still publishes. */
   graceMs?: number;
   linkPreview?: LinkPreview | undefined;
+  firstComments?: Partial<Record<Network, string>> | undefined;
+  /** The deliveries' comment rows, by delivery id. */
+  commentStates?: Map<string, { state: CardFirstComment['state']; url: string | null }> | undefined;
 }): CardView {
   const { post, content } = input;
   const current = input.decisions.filter((d) => !d.voided_at && d.content_hash === post.content_hash);
@@ -154,6 +174,7 @@ export function buildCardView(input: {
     media: content.media.map((m) => m.url),
     files: [],
     ...(input.linkPreview ? { linkPreview: cardLinkPreview(input.linkPreview) } : {}),
+    ...(input.firstComments && Object.keys(input.firstComments).length > 0 ? { firstComments: cardComments(input) } : {}),
     approvals: { count: approverIds.length, required: input.approvalsRequired, approverIds },
     held,
     holdable: isAwaitingDecision(post.state) && open.length >= 2 ? open.map((network) => ({ network, label: NETWORK_LABELS[network] })) : [],
@@ -169,6 +190,15 @@ export function buildCardView(input: {
     reviewOpen: isAwaitingDecision(post.state),
     authorActionsOpen: isEditable(post.state),
   };
+}
+
+function cardComments(input: Parameters<typeof buildCardView>[0]): CardFirstComment[] {
+  return Object.entries(input.firstComments ?? {}).map(([key, text]) => {
+    const network = key as Network;
+    const delivery = input.deliveries.find((d) => d.network === network);
+    const row = delivery ? input.commentStates?.get(delivery.id) : undefined;
+    return { network, label: NETWORK_LABELS[network], text: text ?? '', ...(row ? { state: row.state, url: row.url } : {}) };
+  });
 }
 
 function cardLinkPreview(p: LinkPreview): CardLinkPreview {

@@ -10,6 +10,7 @@ import { PASSED_AFTER_MS } from '../schedule-deliveries.ts';
 import { chatPostFailed, postReceipts } from './post-receipts.ts';
 import { findChatMessage, insertChatMessage } from '../../db/chat-messages.ts';
 import { findLinkPreview } from '../../db/link-previews.ts';
+import { listFirstComments, listPostComments } from '../../db/first-comments.ts';
 
 /**
  * The notify job: make the chat show the post as it is now. Posts the card the first time (in the
@@ -65,11 +66,13 @@ export async function notifyStartsOf(deps: WorkflowDeps, postIds: string[]): Pro
 }
 
 export async function loadCardView(deps: WorkflowDeps, post: Post, workspace: Workspace): Promise<CardView> {
-  const [content, decisions, deliveries, linkPreview] = await Promise.all([
+  const [content, decisions, deliveries, linkPreview, firstComments, comments] = await Promise.all([
     loadPostContent(deps.db, post.id),
     listDecisions(deps.db, post.id),
     listDeliveries(deps.db, post.id),
     findLinkPreview(deps.db, post.id),
+    listFirstComments(deps.db, post.id),
+    listPostComments(deps.db, post.id),
   ]);
   return buildCardView({
     post,
@@ -80,6 +83,8 @@ export async function loadCardView(deps: WorkflowDeps, post: Post, workspace: Wo
     now: deps.now(),
     graceMs: PASSED_AFTER_MS,
     linkPreview,
+    firstComments,
+    commentStates: new Map(comments.map((c) => [c.delivery_id, { state: c.state, url: c.url }])),
   });
 }
 
