@@ -15,6 +15,10 @@ import { sql, type Kysely } from 'kysely';
  * has one, from the moment its post went out: `pending` → `sending` (claimed; a crash leaves it here, so
  * a comment whose outcome is unknown is never sent twice blindly) → `published` (its id and link) |
  * `failed` (the network's words; [Retry comment] puts it back to `pending`).
+ *
+ * `connect_picks`: after a sign-in that gave several accounts (LinkedIn: the member and the organization
+ * pages they administer; Facebook Pages; Instagram accounts), what the picker page offers: only the sha256
+ * of its link token is stored, the choices (with their tokens) are encrypted, it expires, and it is used once.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`
@@ -29,6 +33,17 @@ export async function up(db: Kysely<any>): Promise<void> {
       reason text,
       version integer NOT NULL DEFAULT 1,
       updated_at timestamptz NOT NULL DEFAULT now()
+    )`.execute(db);
+  await sql`
+    CREATE TABLE connect_picks (
+      token_hash text PRIMARY KEY,
+      workspace_id uuid NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+      user_id text NOT NULL,
+      network text NOT NULL,
+      choices text NOT NULL,
+      expires_at timestamptz NOT NULL,
+      used_at timestamptz,
+      created_at timestamptz NOT NULL DEFAULT now()
     )`.execute(db);
   await sql`
     CREATE TABLE post_first_comments (
@@ -51,6 +66,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropTable('connect_picks').ifExists().execute();
   await db.schema.dropTable('delivery_comments').ifExists().execute();
   await db.schema.dropTable('post_first_comments').ifExists().execute();
   await db.schema.dropTable('post_link_previews').ifExists().execute();

@@ -77,6 +77,9 @@ export const schema = z.object({
   LINKEDIN_CLIENT_ID: optionalString,
   LINKEDIN_CLIENT_SECRET: optionalString,
   LINKEDIN_AUTH_URL: z.url().default('https://www.linkedin.com/oauth/v2'),
+  // Organization pages (issue 16): ask for the Community Management API scopes and offer the pages the
+  // member administers at connect. Only for a LinkedIn app approved for that product.
+  LINKEDIN_ORGANIZATIONS: z.enum(['on', 'off']).default('off'),
   LINKEDIN_API_URL: z.url().default('https://api.linkedin.com'),
   THREADS_CLIENT_ID: optionalString,
   THREADS_CLIENT_SECRET: optionalString,
@@ -163,7 +166,7 @@ export type OAuthClientConfig = { clientId: string; clientSecret: string } | und
 export interface OAuthConfig {
   x: { client: OAuthClientConfig; authUrl: string; apiUrl: string };
   /** `authUrl` is the OAuth base: /authorization and /accessToken are under it. */
-  linkedin: { client: OAuthClientConfig; authUrl: string; apiUrl: string };
+  linkedin: { client: OAuthClientConfig; authUrl: string; apiUrl: string; organizations?: boolean };
   threads: { client: OAuthClientConfig; authUrl: string; apiUrl: string };
   /** Facebook Login, also for Instagram (Business accounts linked to a Page). */
   facebook: { client: OAuthClientConfig; authUrl: string; apiUrl: string };

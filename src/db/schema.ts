@@ -407,6 +407,18 @@ export interface DeliveryCommentsTable {
   updated_at: Generated<Date>;
 }
 
+/** A picker after a sign-in with several accounts (src/db/connect-picks.ts); `choices` is ciphertext. */
+export interface ConnectPicksTable {
+  token_hash: string;
+  workspace_id: string;
+  user_id: string;
+  network: Network;
+  choices: string;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   workspaces: WorkspacesTable;
   members: MembersTable;
@@ -441,6 +453,7 @@ export interface Database {
   post_link_previews: PostLinkPreviewsTable;
   post_first_comments: PostFirstCommentsTable;
   delivery_comments: DeliveryCommentsTable;
+  connect_picks: ConnectPicksTable;
 }
 
 export type Workspace = Selectable<WorkspacesTable>;
