@@ -4,7 +4,7 @@ import { findLinkPreview } from '../../src/db/link-previews.ts';
 import { hashOf } from '../../src/workflow/compose.ts';
 import { hashWithPreview } from '../../src/domain/link-preview.ts';
 import { approve, waitForCard, waitForDelivery, waitUntil, withStack } from '../helpers/engine.ts';
-import { AUTHOR, CHANNEL, opens, type Stack } from '../helpers/greenlight.ts';
+import { APPROVALS, AUTHOR, CHANNEL, MANAGER, opens, type Stack } from '../helpers/greenlight.ts';
 
 /**
  * Link preview cards end to end (issue 16): the form is answered, the page is read by the job through the
@@ -61,6 +61,17 @@ describe.concurrent('link preview cards', () => {
       const card = await waitForCard(stack, postId, (c) => blockText(c).includes('Launch week: what we shipped'));
       expect(blockText(card)).toContain('Link card with image');
       expect(blockText(card)).toContain('Five features in five days');
+
+      // Approve as it was on the card before the link card arrived: refused, nothing approved.
+      await stack.slack.clickButton({
+        userId: MANAGER,
+        actionId: 'approve',
+        channelId: APPROVALS,
+        messageTs: card.ts,
+        value: `${postId}:${base.slice(0, 16)}`,
+      });
+      await waitUntil(stack, 'the refusal', () => stack.slack.ephemerals(MANAGER).find((e) => e.text.includes('changed after you saw it')));
+      expect((await stack.testDb.db.selectFrom('posts').select('state').where('id', '=', postId).executeTakeFirstOrThrow()).state).toBe('in_review');
 
       await approve(stack, postId);
       await waitForDelivery(stack, postId, 'x', 'published');
