@@ -156,7 +156,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 /** The author runs /post and fills the form; returns the app's answer to the submission. */
 export async function draft(
   stack: Stack,
-  o: { text: string; accounts: string[]; when?: string; zone?: string; variants?: Record<string, string>; note?: string; media?: string[]; user?: string },
+  o: {
+    text: string;
+    accounts: string[];
+    when?: string;
+    zone?: string;
+    variants?: Record<string, string>;
+    note?: string;
+    media?: string[];
+    user?: string;
+    /** First comments by network (the form's comment_<network> fields). */
+    comments?: Record<string, string>;
+  },
 ) {
   const user = o.user ?? AUTHOR;
   const view = await opens(stack, user, () => stack.slack.slashCommand({ command: '/post', text: '', userId: user, channelId: CHANNEL }));
@@ -169,6 +180,7 @@ export async function draft(
   for (const [network, text] of Object.entries(o.variants ?? {})) values[`variant_${network}`] = { value: { type: 'plain_text_input', value: text } };
   if (o.media) values.media = { value: { type: 'plain_text_input', value: o.media.join('\n') } };
   if (o.note) values.note = { value: { type: 'plain_text_input', value: o.note } };
+  for (const [network, text] of Object.entries(o.comments ?? {})) values[`comment_${network}`] = { value: { type: 'plain_text_input', value: text } };
   return stack.slack.submitView({ userId: user, viewId: view.id, values });
 }
 
