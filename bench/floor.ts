@@ -19,7 +19,7 @@ export interface FloorOptions {
  * The floor for the throughput scenario: what bare pg-boss does with the same jobs on the same
  * server, loop shape and emulator latency (bench/floor-worker.ts), measured as throughput measures
  * Greenlight: deliveries per second from the first create request the emulator received to the
- * last, and CPU per delivery. The queue has the publish queues' policy (stately, a singleton key per
+ * last, and CPU per delivery. The queue has the publish queues' policy (standard since issue 18, a singleton key per
  * job), and the jobs are due now, inserted before the worker starts, as seed.ts does for Greenlight.
  */
 export async function floor(adminUrl: string, options: FloorOptions) {
@@ -31,7 +31,7 @@ export async function floor(adminUrl: string, options: FloorOptions) {
   seeder.on('error', () => {});
   await seeder.start();
   await seeder.createQueue(queue, {
-    policy: 'stately',
+    policy: 'standard',
     notify: true,
     retryLimit: 10,
     retryDelay: 2,

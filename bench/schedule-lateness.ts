@@ -12,6 +12,8 @@ export interface LatenessOptions {
   accounts: number;
   latencyMs: number;
   env: Record<string, string>;
+  /** Greenlight processes on the one database (default 1): replicas share the work through the claim. */
+  replicas?: number;
 }
 
 /**
@@ -24,12 +26,14 @@ export async function scheduleLateness(adminUrl: string, options: LatenessOption
   const url = await freshDatabase(adminUrl, 'greenlight_bench_lateness');
   const mastodon = await startMastodonEmulator({ latencyMs: options.latencyMs });
   const seeded = await seedWorkspace(url, mastodon, options.accounts);
-  const app = await spawnGreenlight({ DATABASE_URL: url, ENCRYPTION_KEYS: seeded.keys, ENCRYPTION_PRIMARY_KEY_ID: 'bench', ...options.env }).catch(
-    async (error: unknown) => {
-      await Promise.all([seeded.close(), mastodon.stop()]);
-      throw error;
-    },
-  );
+  const apps: Awaited<ReturnType<typeof spawnGreenlight>>[] = [];
+  try {
+    for (let i = 0; i < (options.replicas ?? 1); i++)
+      apps.push(await spawnGreenlight({ DATABASE_URL: url, ENCRYPTION_KEYS: seeded.keys, ENCRYPTION_PRIMARY_KEY_ID: 'bench', ...options.env }));
+  } catch (error) {
+    await Promise.all([...apps.map((a) => a.stop()), seeded.close(), mastodon.stop()]);
+    throw error;
+  }
   try {
     // The due times are written while seeding, so they count from an estimate of its end (a few
     // seconds for 10,000); the real lead is reported.
@@ -45,7 +49,10 @@ export async function scheduleLateness(adminUrl: string, options: LatenessOption
     await sleep(1_000); // a duplicate would show up now
     const received = creates(mastodon);
     const lateness = received.map((c) => c.receivedMs - c.dueMs).sort((a, b) => a - b);
+    const lastMs = Math.max(...received.map((c) => c.receivedMs));
     return {
+      // Deliveries per second from the first due time to the last create: the rate the burst was cleared at.
+      perSecond: received.length / ((lastMs - first) / 1000),
       delivered: received.length,
       complete: all,
       leadSeconds: lead,
@@ -56,7 +63,7 @@ export async function scheduleLateness(adminUrl: string, options: LatenessOption
       max: lateness[lateness.length - 1] ?? Number.NaN,
     };
   } finally {
-    await app.stop();
+    await Promise.all(apps.map((a) => a.stop()));
     await mastodon.stop();
   }
 }

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Network } from '../domain/networks.ts';
 import type { Executor } from './database.ts';
+import type { MediaRow } from './media-store.ts';
 import type { Delivery, Post, SocialAccount, Workspace } from './schema.ts';
 
 export interface DeliveryRows {
@@ -10,6 +11,8 @@ export interface DeliveryRows {
   workspace: Workspace;
   variants: Partial<Record<Network, string>>;
   media: { url: string; alt: string | null }[];
+  /** The post's files in Greenlight's media store: ready, not converted copies, in order. */
+  files: MediaRow[];
   /** The post's link card (issue 16): `ok` with its image's stored file, or `disabled`; null otherwise. */
   linkPreview: DeliveryLinkPreview | null;
 }
@@ -33,6 +36,9 @@ export async function findDeliveryRows(db: Executor, deliveryIds: string[]): Pro
     SELECT to_jsonb(d) AS delivery, to_jsonb(p) AS post, to_jsonb(a) AS account, to_jsonb(w) AS workspace,
       (SELECT coalesce(jsonb_object_agg(v.network, v.text), '{}') FROM post_variants v WHERE v.post_id = p.id) AS variants,
       (SELECT coalesce(jsonb_agg(jsonb_build_object('url', m.url, 'alt', m.alt) ORDER BY m.position), '[]') FROM post_media m WHERE m.post_id = p.id) AS media,
+      (SELECT coalesce(jsonb_agg(to_jsonb(f) ORDER BY f.position, f.created_at), '[]') FROM media f
+        WHERE f.post_id = p.id AND f.variant_of IS NULL AND f.state = 'ready'
+          AND NOT EXISTS (SELECT 1 FROM post_link_previews l WHERE l.image_media_id = f.id)) AS files,
       (SELECT jsonb_build_object('url', l.url, 'status', l.status, 'title', l.title, 'description', l.description,
           'image', CASE WHEN i.id IS NULL THEN NULL ELSE jsonb_build_object('id', i.id, 'bytes', i.bytes, 'contentType', i.content_type) END)
         FROM post_link_previews l LEFT JOIN media i ON i.id = l.image_media_id AND i.state = 'ready'
@@ -50,6 +56,7 @@ export async function findDeliveryRows(db: Executor, deliveryIds: string[]): Pro
     variants: row.variants as DeliveryRows['variants'],
     media: row.media as unknown as DeliveryRows['media'],
     linkPreview: row.link_preview as unknown as DeliveryLinkPreview | null,
+    files: (row.files as unknown as Record<string, unknown>[]).map((f) => withDates(f) as unknown as MediaRow),
   }));
 }
 

@@ -1,10 +1,12 @@
-import { FormData, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { AccountIdentity, Credentials, ErrorClass, MediaItem, NetworkAdapter, PublishedPart, RecentPost } from './adapter.ts';
 import {
   asRecord,
-  downloadMedia,
   header,
   makeError,
+  multipartBody,
+  namingFile,
+  openMedia,
   parseJson,
   pause,
   publishThread,
@@ -121,18 +123,32 @@ async function uploadAll(ctx: Ctx, media: MediaItem[], creds: Credentials, signa
   return ids;
 }
 
+/**
+ * Simple upload (POST /2/media/upload, multipart `media` + `media_category`): the file goes to X as it
+ * streams from the store, never whole in memory (a typed link is downloaded whole first, at most 5 MB).
+ * Alt text follows through POST /2/media/metadata (at most 1,000 characters).
+ */
 async function uploadImage(ctx: Ctx, item: MediaItem, creds: Credentials, signal: AbortSignal): Promise<string> {
-  const file = await downloadMedia(ctx.http, item.url, signal, IMAGE_MAX_BYTES);
-  const form = new FormData();
-  form.append('media', new Blob([new Uint8Array(file.bytes)], { type: file.contentType }), file.filename);
-  form.append('media_category', file.contentType === 'image/gif' ? 'tweet_gif' : 'tweet_image');
+  const file = await openMedia(ctx.http, item, signal, IMAGE_MAX_BYTES);
+  const category = file.contentType === 'image/gif' && (file.animated || !item.stored) ? 'tweet_gif' : 'tweet_image';
+  const form = multipartBody({ media_category: category }, 'media', file);
   const secrets = secretsOf(creds);
-  const what = 'upload media';
-  const { json } = await callX(ctx, { method: 'POST', url: `${ctx.base}/2/media/upload`, headers: bearer(creds), body: form, signal, what, secrets });
+  const what = `upload ${file.filename}`;
+  const { json } = await namingFile('x', file.filename, () =>
+    callX(ctx, {
+      method: 'POST',
+      url: `${ctx.base}/2/media/upload`,
+      headers: { ...bearer(creds), 'content-type': form.contentType, 'content-length': String(form.length) },
+      body: form.body,
+      signal,
+      what,
+      secrets,
+    }),
+  );
   const data = asRecord(json.data);
   const id = str(data.id);
   if (!id) throw makeError('x', secrets, { errorClass: 'transient', message: 'X upload media: answer without a media id' });
-  await waitForProcessing(ctx, id, asRecord(data.processing_info), creds, signal);
+  await namingFile('x', file.filename, () => waitForProcessing(ctx, id, asRecord(data.processing_info), creds, signal));
   if (item.alt) {
     const body = JSON.stringify({ id, metadata: { alt_text: { text: item.alt.slice(0, 1000) } } });
     const headers = { ...bearer(creds), 'content-type': 'application/json' };

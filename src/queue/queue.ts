@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
 import { fromKysely, PgBoss, type Job, type JobResult } from 'pg-boss';
 import type { MetricSlot } from '../domain/metric-slots.ts';
-import type { Executor } from '../db/database.ts';
+import type { Db, Executor } from '../db/database.ts';
+import { takeWaitingJobs } from '../db/queue-jobs.ts';
+import { inTransaction } from '../db/transaction.ts';
 import { NETWORKS, type Network } from '../domain/networks.ts';
 import { withLogContext, type LogContext, type Logger } from '../log.ts';
 
@@ -30,10 +33,12 @@ export const QUEUES = {
   digestSchedule: 'digest-schedule',
   /** One workspace's weekly digest: numbers, chart, upload to the chat. */
   digest: 'digest',
-  /** One job per published delivery and metrics slot (1 h, 6 h, 24 h, 7 d), fetched and measured in batches. */
+  /** One job per slot (1 h, 6 h, 24 h, 7 d) of the deliveries published together, fetched and measured in batches. */
   metrics: 'metrics',
   /** Daily: media of finished posts past MEDIA_RETENTION_DAYS, stale copies and abandoned files are removed. */
   mediaRetention: 'media-retention',
+  /** Files attached in a chat, copied into the media store after the form was answered (one job per post). */
+  mediaIntake: 'media-intake',
   /** One post's link card (issue 16): its page read after the compose form was answered. */
   linkPreview: 'link-preview',
   /** One delivery's first comment, right after its post went out (issue 16). */
@@ -44,8 +49,20 @@ export const QUEUES = {
  * One publish queue per network, each with its own workers: a network that is down or slow fills
  * only its own slots (pg-boss's work() loop waits for its whole batch, so a shared queue lets slow
  * calls hold every loop), and the other networks' deliveries are fetched and published as before.
+ *
+ * These queues have pg-boss's `standard` policy (issue 18). The `publish-<network>` queues before them
+ * were `stately`, whose fetch probes every candidate for a running job of the same key: over a burst's
+ * backlog that anti-join was the largest single database cost of a delivery. What it guarded (one
+ * running job per delivery) the delivery row's claim already guarantees, and `upsert` still keeps one
+ * waiting job per delivery. pg-boss fixes a queue's policy at creation, hence new names; the waiting
+ * jobs of the old queues are moved over (moveLegacyPublishJobs).
  */
-export function publishQueue(network: Network): `publish-${Network}` {
+export function publishQueue(network: Network): `publish-v2-${Network}` {
+  return `publish-v2-${network}`;
+}
+
+/** A network's publish queue before issue 18 (`stately`): its waiting jobs are moved to publishQueue(network). */
+export function legacyPublishQueue(network: Network): `publish-${Network}` {
   return `publish-${network}`;
 }
 
@@ -79,17 +96,33 @@ export interface LinkPreviewJob {
   postId: string;
   version: number;
 }
+export interface MediaIntakeJob {
+  postId: string;
+}
+
+/**
+ * One measurement slot of the deliveries published together (one job per recorded batch and slot, not
+ * per delivery). Jobs queued before that carry one `deliveryId` instead; the worker takes both.
+ */
 export interface MetricsJob {
-  deliveryId: string;
+  deliveryIds: string[];
   slot: MetricSlot;
   attempt: number;
 }
+/** A metrics job as it may sit in the queue: the current shape, or one from before batching. */
+export type StoredMetricsJob = MetricsJob | { deliveryId: string; slot: MetricSlot; attempt: number };
 
 export interface Queue {
   start(): Promise<void>;
   /** Marks the start of shutdown, before anything is stopped (errors then log at debug level). */
   beginShutdown(): void;
   stop(options?: { graceful?: boolean; timeoutMs?: number }): Promise<void>;
+  /**
+   * Moves the waiting jobs of the publish queues before issue 18 (`publish-<network>`, stately) to
+   * today's (publishQueue), in batches, each batch one transaction: a job is in one queue or the other.
+   * At start and by the sweeper (an older replica may still send there during an upgrade). Returns how many moved.
+   */
+  moveLegacyPublishJobs(db: Db): Promise<number>;
   /** A publish wake-up for a delivery at `at` on its network's queue, inside the caller's transaction (moves a waiting one). */
   sendPublish(tx: Executor, delivery: { id: string; network: Network }, at: Date): Promise<void>;
   sendNotify(tx: Executor, job: NotifyJob): Promise<void>;
@@ -111,7 +144,9 @@ export interface Queue {
   sendLinkPreview(tx: Executor, job: LinkPreviewJob): Promise<void>;
   /** A delivery's first comment at `at` (one waiting job per delivery). */
   sendFirstComment(tx: Executor, job: FirstCommentJob, at: Date): Promise<void>;
-  /** Metrics wake-ups (one per delivery and slot, at `at`), in one statement inside the caller's transaction. */
+  /** The copy of a post's attached files into the media store, inside the caller's transaction. */
+  sendMediaIntake(tx: Executor, job: MediaIntakeJob): Promise<void>;
+  /** Metrics wake-ups (one per group of deliveries and slot, at `at`), in one statement inside the caller's transaction. */
   sendMetrics(tx: Executor, jobs: (MetricsJob & { at: Date })[]): Promise<void>;
   /** Like `work`, but the handler gets each fetched batch whole and returns the ids of the jobs that failed. */
   workBatch<T extends object>(name: QueueName, options: { loops: number; batchSize: number }, handler: (jobs: Job<T>[]) => Promise<string[]>): Promise<void>;
@@ -181,6 +216,43 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
       stopping = true;
       await boss.stop({ graceful, timeout: timeoutMs, close: true });
     },
+    async moveLegacyPublishJobs(db) {
+      const legacy = new Map<string, string>(NETWORKS.map((n) => [legacyPublishQueue(n), publishQueue(n)]));
+      // One query for which of the old queues this database has (usually none: nothing more to do).
+      const existing = (await boss.getQueues([...legacy.keys()])).map((q) => q.name);
+      if (existing.length === 0) return 0;
+      let moved = 0;
+      for (;;) {
+        const batch = await inTransaction(db, async (tx) => {
+          const taken = await takeWaitingJobs(tx, existing, LEGACY_MOVE_BATCH);
+          // One waiting job per delivery (a stately queue could hold a created and a retry one): the earliest.
+          const byKey = new Map<string, (typeof taken)[number]>();
+          for (const job of taken) {
+            const key = `${job.name}:${job.singletonKey ?? JSON.stringify(job.data)}`;
+            const kept = byKey.get(key);
+            if (!kept || job.startAfter < kept.startAfter) byKey.set(key, job);
+          }
+          const byQueue = new Map<string, JobInsert[]>();
+          for (const job of byKey.values()) {
+            const target = legacy.get(job.name)!;
+            const rows = byQueue.get(target) ?? [];
+            rows.push({
+              data: job.data as object,
+              startAfter: job.startAfter,
+              priority: job.priority,
+              ...(job.singletonKey ? { singletonKey: job.singletonKey } : {}),
+            });
+            byQueue.set(target, rows);
+          }
+          for (const [name, rows] of byQueue) await boss.insert(name, rows, { db: fromKysely(tx) });
+          return taken.length;
+        });
+        moved += batch;
+        if (batch < LEGACY_MOVE_BATCH) break;
+      }
+      if (moved > 0) log.info({ moved }, 'moved waiting publish jobs from the publish queues before issue 18');
+      return moved;
+    },
     // upsert: a waiting job for the delivery is moved to the new time (publish now, reschedule, the
     // sweeper), otherwise one is added. The running one, if any, is left alone.
     async sendPublish(tx, delivery, at) {
@@ -225,10 +297,14 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
         );
     },
     sendDigest: (tx, job) => send(tx, QUEUES.digest, job, { singletonKey: `${job.workspaceId}:${job.dueAt}` }),
-    // One waiting job per delivery and slot: a second send for a slot already waiting adds nothing.
+    // One waiting and one running job per post: the job copies whatever of the post is still `preparing`.
+    sendMediaIntake: (tx, job) => send(tx, QUEUES.mediaIntake, job, { singletonKey: job.postId }),
+    // One waiting job per set of deliveries and slot: a second send for a slot already waiting adds nothing.
     async sendMetrics(tx, jobs) {
-      if (jobs.length === 0) return;
-      const rows = jobs.map(({ at, ...job }) => ({ data: job satisfies MetricsJob, singletonKey: `${job.deliveryId}:${job.slot}`, startAfter: at }));
+      const rows = jobs
+        .filter((job) => job.deliveryIds.length > 0)
+        .map(({ at, ...job }) => ({ data: job satisfies MetricsJob, singletonKey: metricsKey(job), startAfter: at }));
+      if (rows.length === 0) return;
       await boss.insert(QUEUES.metrics, rows, { db: fromKysely(tx) });
     },
     async workBatch(name, { loops, batchSize }, handler) {
@@ -236,7 +312,15 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
       await startLoops(name, loops, () =>
         boss.work(
           name,
-          { batchSize, localConcurrency: 1, perJobResults: true, pollingIntervalSeconds, notifyPollingIntervalSeconds: pollingIntervalSeconds },
+          // A full batch means more is due: fetch again at once, not after a poll.
+          {
+            batchSize,
+            localConcurrency: 1,
+            perJobResults: true,
+            pollingIntervalSeconds,
+            notifyPollingIntervalSeconds: pollingIntervalSeconds,
+            burstWhenBatchFull: true,
+          },
           async (jobs) => {
             let failed: Set<string>;
             try {
@@ -299,12 +383,34 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
   };
 }
 
+/**
+ * A metrics job's singleton key: one delivery keeps the key jobs had before batching
+ * (`<delivery>:<slot>`); a set of them is named by a digest of its sorted ids.
+ */
+export function metricsKey(job: Pick<MetricsJob, 'deliveryIds' | 'slot'>): string {
+  if (job.deliveryIds.length === 1) return `${job.deliveryIds[0]}:${job.slot}`;
+  const digest = createHash('sha256')
+    .update([...job.deliveryIds].sort().join(','))
+    .digest('base64url')
+    .slice(0, 22);
+  return `${job.slot}:${digest}`;
+}
+
 /** pg-boss needs a number; this one is never reached (see the notify queue). */
 export const NOTIFY_RETRY_LIMIT = 1_000_000;
 
+/** Jobs moved from the old publish queues per transaction. */
+const LEGACY_MOVE_BATCH = 1_000;
+
+type JobInsert = Parameters<PgBoss['insert']>[1][number];
+
 async function createQueues(boss: PgBoss): Promise<void> {
   // Every option is set here on purpose; pg-boss defaults are tuned for a different workload.
-  for (const name of [QUEUES.publish, ...NETWORKS.map(publishQueue)]) await ensureQueue(boss, name, PUBLISH_QUEUE_OPTIONS);
+  await ensureQueue(boss, QUEUES.publish, { ...PUBLISH_QUEUE_OPTIONS, policy: 'stately' });
+  for (const name of NETWORKS.map(publishQueue)) await ensureQueue(boss, name, PUBLISH_QUEUE_OPTIONS);
+  // The queues before issue 18, where a database has them: their options follow this file until they are empty.
+  for (const name of NETWORKS.map(legacyPublishQueue))
+    if (await boss.getQueue(name)) await ensureQueue(boss, name, { ...PUBLISH_QUEUE_OPTIONS, policy: 'stately' });
   await ensureQueue(boss, QUEUES.notify, {
     // One post's receipts go out one at a time and in order; other posts are not held back.
     policy: 'key_strict_fifo',
@@ -375,6 +481,23 @@ async function createQueues(boss: PgBoss): Promise<void> {
     retryDelay: 600,
     retryBackoff: false,
     expireInSeconds: 1800,
+    retentionSeconds: 7 * 24 * 3600,
+    deleteAfterSeconds: 7 * 24 * 3600,
+  });
+  await ensureQueue(boss, QUEUES.mediaIntake, {
+    // One waiting and one running copy per post (singletonKey = post id); an edit's copy waits for the running one.
+    policy: 'stately',
+    notify: true,
+    // A failed download the author can act on ends the job (the post goes back to them); these retries
+    // cover a chat or database that was briefly away (about 25 minutes in all: after 20 the copy gives
+    // up and tells the author, src/workflow/media-copy.ts). A retry starts each unfinished file again.
+    retryLimit: 12,
+    retryDelay: 5,
+    retryBackoff: true,
+    retryDelayMax: 300,
+    // Ten files of up to MEDIA_MAX_FILE_MB each, one after another.
+    expireInSeconds: 900,
+    heartbeatSeconds: 30,
     retentionSeconds: 7 * 24 * 3600,
     deleteAfterSeconds: 7 * 24 * 3600,
   });
@@ -461,10 +584,12 @@ async function createQueues(boss: PgBoss): Promise<void> {
 
 type QueueOptions = NonNullable<Parameters<PgBoss['createQueue']>[1]>;
 
-/** The same for every network's publish queue (and the old shared one). */
+/** The same for every network's publish queue (and the old shared one, created `stately`, as before). */
 const PUBLISH_QUEUE_OPTIONS: QueueOptions = {
-  // One waiting and one running job per delivery: a sweeper re-enqueue never doubles it.
-  policy: 'stately',
+  // No singleton checks at fetch: the delivery row's claim (src/db/claim.ts) lets exactly one attempt
+  // call the network however many jobs wake for it, and upsert (sendPublish) keeps one waiting job
+  // per delivery, so a sweeper re-enqueue never doubles it.
+  policy: 'standard',
   notify: true,
   retryLimit: 10,
   retryDelay: 2,

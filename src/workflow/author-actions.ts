@@ -2,7 +2,7 @@ import { isCancelable, isEditable } from '../domain/post-state.ts';
 import { listAccounts } from '../db/accounts.ts';
 import { listDeliveries, transitionDelivery } from '../db/deliveries.ts';
 import { voidApprovals } from '../db/decisions.ts';
-import { loadPostContent, lockPost, replacePostContent, transitionPost } from '../db/posts.ts';
+import { lockPost, replacePostContent, transitionPost } from '../db/posts.ts';
 import type { Post, Workspace } from '../db/schema.ts';
 import type { Tx } from '../db/database.ts';
 import { inTransaction } from '../db/transaction.ts';
@@ -11,9 +11,7 @@ import { parsePublishTime } from '../domain/publish-time.ts';
 import { hashOf, validateCompose, type ComposeInput } from './compose.ts';
 import { withMediaCheck } from './outbound-checks.ts';
 import { askLinkPreview, hasMedia } from './link-preview.ts';
-import { findLinkPreview } from '../db/link-previews.ts';
-import { hashWithPreview } from '../domain/link-preview.ts';
-import { listFirstComments, saveFirstComments } from '../db/first-comments.ts';
+import { saveFirstComments } from '../db/first-comments.ts';
 import { hashWithComments } from '../domain/first-comment.ts';
 import type { Actor } from './actor.ts';
 import type { WorkflowDeps } from './deps.ts';
@@ -25,6 +23,8 @@ import { watchReview } from './review-deadline.ts';
 import { scheduleApprovedPost } from './schedule-deliveries.ts';
 import type { SubmitResult } from './submit-post.ts';
 import { deleteUnsentDeliveries } from '../db/deliveries.ts';
+import { mediaLimits } from './media-copy.ts';
+import { currentHash, setPostFiles, withStoredFacts } from './post-files.ts';
 
 /**
  * The author's buttons: Edit, Reschedule, Cancel. Admins may cancel anyone's post (the brake for a
@@ -75,7 +75,16 @@ export async function cancelLockedPost(tx: Tx, deps: WorkflowDeps, post: Post, a
 /** An edit replaces the content and voids every approval: it was given to other content. */
 export async function editPost(deps: WorkflowDeps, actor: Actor, postId: string, input: ComposeInput): Promise<SubmitResult | { ok: false; message: string }> {
   const accounts = await listAccounts(deps.db, actor.workspaceId);
-  const checked = await withMediaCheck(validateCompose(input, accounts, deps.now()), input.media);
+  const workspace = await findWorkspace(deps.db, actor.workspaceId);
+  // Files kept from the store are checked on their stored facts, not on what a form says of them.
+  const files = await withStoredFacts(deps.db, postId, input.files);
+  const checked = await withMediaCheck(
+    validateCompose({ ...input, ...(files ? { files } : {}) }, accounts, deps.now(), {
+      requireAlt: workspace?.require_alt_text ?? false,
+      maxFileBytes: mediaLimits(deps).maxFileBytes,
+    }),
+    input.media,
+  );
   if (!checked.ok) return checked;
   let v = checked.value;
   if (v.repeat) return { ok: false, errors: { when: "A series repeats as it was posted: an edit changes its content (and this post's time), not its rule." } };
@@ -100,6 +109,9 @@ export async function editPost(deps: WorkflowDeps, actor: Actor, postId: string,
       );
     }
     await replacePostContent(tx, post.id, { accountIds: v.targets.map((t) => t.accountId), variants: v.variants, media: v.media.map((url) => ({ url })) });
+    // A form that says nothing of files (a chat or tool without them) keeps the post's files.
+    if (files) await setPostFiles(tx, deps, post, v.files);
+    // The comments and the new card request first: the hash reads them (a card still to be read adds nothing).
     await saveFirstComments(tx, post.id, v.comments ?? {});
     await askLinkPreview(
       tx,
@@ -107,6 +119,7 @@ export async function editPost(deps: WorkflowDeps, actor: Actor, postId: string,
       { id: post.id, version: post.version + 1 },
       { text: v.text, variants: v.variants, hasMedia: hasMedia(input), noPreview: input.noLinkPreview },
     );
+    v = { ...v, contentHash: await currentHash(tx, { id: post.id, text: v.text, publish_at: v.publishAt }) };
     const voided = await reopenReview(tx, post, {
       text: v.text,
       note: v.note,
@@ -167,16 +180,7 @@ async function reopenReview(
 }
 
 async function rehash(tx: Tx, post: Post, publishAt: Date): Promise<string> {
-  const content = await loadPostContent(tx, post.id);
-  const base = hashOf(
-    post.text,
-    content.targets.map((t) => ({ accountId: t.accountId, network: t.network })),
-    content.variants,
-    content.media.map((m) => m.url),
-    publishAt,
-  );
-  // The first comments and the link card stay with the post across a new time: the hash keeps covering them.
-  return hashWithPreview(hashWithComments(base, await listFirstComments(tx, post.id)), await findLinkPreview(tx, post.id));
+  return currentHash(tx, post, publishAt);
 }
 
 /**

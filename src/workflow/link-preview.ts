@@ -4,7 +4,8 @@ import { findLinkPreview, requestLinkPreview, settleLinkPreview } from '../db/li
 import { findPost, setContentHash } from '../db/posts.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { findWorkspace } from '../db/workspaces.ts';
-import { hashWithPreview, previewUrlOf, type LinkPreview } from '../domain/link-preview.ts';
+import { previewUrlOf, type LinkPreview } from '../domain/link-preview.ts';
+import { currentHash } from './post-files.ts';
 import type { Network } from '../domain/networks.ts';
 import { linkCardThumbnail } from '../media/thumbnail.ts';
 import { readCardImage, readPageCard } from '../networks/link-card.ts';
@@ -90,7 +91,7 @@ export async function handleLinkPreviewJob(deps: WorkflowDeps, postId: string, v
     const settled = await settleLinkPreview(tx, postId, version, final);
     if (!settled) return false;
     if (current.state === 'in_review' || current.state === 'draft') {
-      await setContentHash(tx, postId, version, current.content_hash, hashWithPreview(current.content_hash, settled));
+      await setContentHash(tx, postId, version, current.content_hash, await currentHash(tx, current));
     }
     await deps.queue.sendNotify(tx, { postId });
     return final.imageMediaId !== null;

@@ -5,9 +5,10 @@ import {
   type DigestJob,
   type FirstCommentJob,
   type LinkPreviewJob,
+  type MediaIntakeJob,
   type NotifyJob,
   type PublishJob,
-  type MetricsJob,
+  type StoredMetricsJob,
   type RemindJob,
   type ReviewDeadlineJob,
   type WebhookJob,
@@ -24,6 +25,7 @@ import { refreshExpiringTokens } from './accounts/refresh-job.ts';
 import { refreshInstanceLimits } from './instance-limits.ts';
 import { handleNotifyJob, notifyStartsOf } from './card/update-card.ts';
 import { handleRemindJob } from './remind.ts';
+import { handleMediaIntakeJob } from './media-copy.ts';
 import { handleReviewDeadlineJob } from './review-deadline.ts';
 import { handleLinkPreviewJob } from './link-preview.ts';
 import { handleFirstCommentJob } from './first-comment.ts';
@@ -36,6 +38,11 @@ import { handleFirstCommentJob } from './first-comment.ts';
 export async function startWorkers(deps: WorkflowDeps, options: { publishConcurrency: number }): Promise<{ stop: () => void }> {
   const publish = createPublisher(deps);
   const slots = publishSlots(options.publishConcurrency);
+  // Waiting jobs of the publish queues before issue 18 go to today's before anything is fetched; what
+  // fails here the sweeper moves within a minute.
+  await deps.queue.moveLegacyPublishJobs(deps.db).catch((error: unknown) => {
+    deps.log.warn({ err: error }, 'could not move the waiting jobs of the old publish queues yet; the sweeper will');
+  });
   for (const network of NETWORKS) {
     await deps.queue.work<PublishJob>(publishQueue(network), slots, (job) => publish(job.data.deliveryId, job.signal));
   }
@@ -63,6 +70,8 @@ export async function startWorkers(deps: WorkflowDeps, options: { publishConcurr
   await deps.queue.work(QUEUES.digestSchedule, { loops: 1, batchSize: 1 }, async () => {
     await scheduleDigests(deps);
   });
+  // Copies of attached files from the chats: a few at once, each streaming one file at a time.
+  await deps.queue.work<MediaIntakeJob>(QUEUES.mediaIntake, { loops: 1, batchSize: 4 }, (job) => handleMediaIntakeJob(deps, job.data.postId, job.signal));
   await deps.queue.work<DigestJob>(QUEUES.digest, { loops: 1, batchSize: 2 }, (job) => handleDigestJob(deps, job.data));
   // Each job reads one page (and its image) under its own deadline.
   await deps.queue.work<LinkPreviewJob>(QUEUES.linkPreview, { loops: 1, batchSize: 4 }, (job) =>
@@ -71,8 +80,9 @@ export async function startWorkers(deps: WorkflowDeps, options: { publishConcurr
   await deps.queue.work<FirstCommentJob>(QUEUES.firstComment, { loops: 1, batchSize: 5 }, (job) =>
     handleFirstCommentJob(deps, job.data.deliveryId, job.signal),
   );
-  // Whole batches of due measurements: one account's posts share its network calls (X: 100 a call).
-  await deps.queue.workBatch<MetricsJob>(QUEUES.metrics, { loops: 1, batchSize: 100 }, (jobs) => handleMetricsBatch(deps, jobs));
+  // Whole batches of due measurements: one account's posts share its network calls (X: 100 a call). Ten
+  // jobs a fetch: each holds the deliveries recorded together (up to 50), so that is up to 500 lookups.
+  await deps.queue.workBatch<StoredMetricsJob>(QUEUES.metrics, { loops: 1, batchSize: 10 }, (jobs) => handleMetricsBatch(deps, jobs));
   return startDueAlarm(deps);
 }
 

@@ -1,4 +1,6 @@
+import { createServer } from 'node:net';
 import { startGreenlight } from '../../src/service/start-service.ts';
+import { mediaService } from '../../src/service/media-service.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { connectAccount } from '../../src/db/accounts.ts';
 import { findOrCreateWorkspace, setMemberRole, updateWorkspaceSettings, type WorkspaceSettings } from '../../src/db/workspaces.ts';
@@ -68,10 +70,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   slack.addUserGroup({ id: 'S0MANAGERS', handle: 'managers', users: [MANAGER, MANAGER2] });
 
   const socket = options.transport === 'socket';
+  // A port fixed before start, so PUBLIC_URL is an address the emulators reach: networks that pull
+  // images (Instagram, Threads, Facebook) fetch the signed /media/<id> links from it.
+  const port = await freePort();
   const config = loadConfig({
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
-    PORT: '0',
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
     DATABASE_URL: testDb.url,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     GREENLIGHT_DATA_DIR: '.greenlight/test-data',
@@ -103,6 +109,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         // Outgoing webhooks retry within a second or so, and give up on a silent receiver after 2 s.
         webhooks: { baseMs: 100, maxMs: 500, timeoutMs: 2_000 },
       }),
+      // The signed /media/<id> route, as `npm start` runs it (src/service/wire-greenlight.ts defaultExtensions).
+      mediaService(config),
     ],
   });
   if (socket) slack.setTransport('socket');
@@ -153,6 +161,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 }
 
+/** A port free on loopback now (the service binds it a moment later). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
 /** The author runs /post and fills the form; returns the app's answer to the submission. */
 export async function draft(
   stack: Stack,
@@ -167,6 +184,10 @@ export async function draft(
     user?: string;
     /** First comments by network (the form's comment_<network> fields). */
     comments?: Record<string, string>;
+    /** File objects from stack.slack.shareFile, picked in the form's file input. */
+    files?: Record<string, unknown>[];
+    /** Alt text per file, in order (the form's alt text field, one line each). */
+    alt?: string[];
   },
 ) {
   const user = o.user ?? AUTHOR;
@@ -181,6 +202,8 @@ export async function draft(
   if (o.media) values.media = { value: { type: 'plain_text_input', value: o.media.join('\n') } };
   if (o.note) values.note = { value: { type: 'plain_text_input', value: o.note } };
   for (const [network, text] of Object.entries(o.comments ?? {})) values[`comment_${network}`] = { value: { type: 'plain_text_input', value: text } };
+  if (o.files) values.files = { value: { type: 'file_input', files: o.files } };
+  if (o.alt) values.alt = { value: { type: 'plain_text_input', value: o.alt.join('\n') } };
   return stack.slack.submitView({ userId: user, viewId: view.id, values });
 }
 

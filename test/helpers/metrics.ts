@@ -13,24 +13,31 @@ export interface MetricsJobRow {
   state: string;
   start_after: Date;
   created_on: Date;
-  data: { deliveryId: string; slot: MetricSlot; attempt: number };
+  /** deliveryIds: the deliveries published together; deliveryId: a job queued before batching. */
+  data: { deliveryIds?: string[]; deliveryId?: string; slot: MetricSlot; attempt: number };
 }
 
+/** The metrics jobs that measure this delivery (alone, or with the others published with it). */
 export async function metricsJobs(stack: Stack, deliveryId: string): Promise<MetricsJobRow[]> {
   const { rows } = await sql<MetricsJobRow>`
     SELECT id, state, start_after, created_on, data FROM pgboss.job
-    WHERE name = 'metrics' AND data->>'deliveryId' = ${deliveryId} ORDER BY start_after, created_on`.execute(stack.testDb.db);
+    WHERE name = 'metrics' AND (data->'deliveryIds' @> to_jsonb(${deliveryId}::text) OR data->>'deliveryId' = ${deliveryId})
+    ORDER BY start_after, created_on`.execute(stack.testDb.db);
   return rows;
 }
 
-/** Makes the waiting jobs of these deliveries' `slot` due now, in one statement (time is moved, not waited for). */
+/**
+ * Makes the waiting `slot` jobs of these deliveries due now, in one statement (time is moved, not
+ * waited for). Returns how many of `deliveryIds` the woken jobs measure (a job may hold several).
+ */
 export async function wakeMetrics(stack: Stack, deliveryIds: string[], slot: MetricSlot): Promise<number> {
-  const keys = deliveryIds.map((id) => `${id}:${slot}`);
-  const result =
-    await sql`UPDATE pgboss.job SET start_after = now() WHERE name = 'metrics' AND state = 'created' AND singleton_key = ANY(${keys}::text[])`.execute(
-      stack.testDb.db,
-    );
-  return Number(result.numAffectedRows ?? 0);
+  const { rows } = await sql<{ data: MetricsJobRow['data'] }>`
+    UPDATE pgboss.job SET start_after = now()
+    WHERE name = 'metrics' AND state = 'created' AND data->>'slot' = ${slot}
+      AND (data->'deliveryIds' ?| ${deliveryIds}::text[] OR data->>'deliveryId' = ANY(${deliveryIds}::text[]))
+    RETURNING data`.execute(stack.testDb.db);
+  const woken = new Set(rows.flatMap((r) => r.data.deliveryIds ?? [r.data.deliveryId!]));
+  return deliveryIds.filter((id) => woken.has(id)).length;
 }
 
 export function waitForMetric(stack: Stack, deliveryId: string, slot: MetricSlot) {

@@ -43,7 +43,7 @@ describe.concurrent('delivery engine: sweeper', () => {
       const freshId = await submit(stack, { text: 'Still being sent.', networks: ['x'], when: isoIn(3_600_000) });
       await sql`UPDATE deliveries SET state = 'sending', attempts = 1, sending_started_at = now() WHERE post_id = ${freshId}`.execute(db);
 
-      expect(await sweep(deps)).toEqual({ requeued: 0, recovered: 2, receipts: 0 });
+      expect(await sweep(deps)).toEqual({ requeued: 0, recovered: 2, receipts: 0, moved: 0 });
       const recovered = await deliveryOf(stack, postId, 'x');
       expect(recovered.last_error).toMatchObject({ class: 'unknown_outcome' });
 
@@ -77,7 +77,7 @@ describe.concurrent('delivery engine: sweeper', () => {
 
       expect(await publishJobs(stack, d.id)).toEqual([]);
       const deps = engineDeps(stack);
-      expect(await sweep(deps)).toEqual({ requeued: 1, recovered: 0, receipts: 0 });
+      expect(await sweep(deps)).toEqual({ requeued: 1, recovered: 0, receipts: 0, moved: 0 });
       expect((await publishJobs(stack, d.id)).length).toBe(1);
 
       const done = await waitForDelivery(stack, postId, 'mastodon', 'published');
@@ -85,6 +85,33 @@ describe.concurrent('delivery engine: sweeper', () => {
       expect(stack.mastodon.posts.map((p) => p.text)).toEqual(['My job got lost.']);
       await waitForPost(stack, postId, 'published');
       // Published deliveries are not due any more: a later sweep finds nothing.
-      expect(await sweep(deps)).toEqual({ requeued: 0, recovered: 0, receipts: 0 });
+      expect(await sweep(deps)).toEqual({ requeued: 0, recovered: 0, receipts: 0, moved: 0 });
+    }));
+
+  it('moves a waiting job of the publish queues before issue 18 (stately) to the standard queue, and the delivery is published once', () =>
+    withStack({}, async (stack) => {
+      const postId = await submit(stack, { text: 'Queued before the upgrade.', networks: ['mastodon'], when: isoIn(3_600_000) });
+      const d = await deliveryOf(stack, postId, 'mastodon');
+      const db = stack.testDb.db;
+      // An older version's database: the job sits in `publish-mastodon`, a stately queue.
+      const boss = stack.app.queue.boss;
+      await sql`DELETE FROM pgboss.job WHERE name LIKE 'publish%' AND singleton_key = ${d.id}`.execute(db);
+      if (!(await boss.getQueue('publish-mastodon'))) await boss.createQueue('publish-mastodon', { policy: 'stately' });
+      await boss.insert('publish-mastodon', [{ data: { deliveryId: d.id }, singletonKey: d.id, startAfter: d.due_at }]);
+
+      const deps = engineDeps(stack);
+      expect(await sweep(deps)).toEqual({ requeued: 0, recovered: 0, receipts: 0, moved: 1 });
+      const { rows } = await sql<{ name: string; state: string; start_after: Date }>`
+        SELECT name, state, start_after FROM pgboss.job WHERE singleton_key = ${d.id}`.execute(db);
+      expect(rows).toEqual([{ name: 'publish-v2-mastodon', state: 'created', start_after: d.due_at }]);
+      expect(await sweep(deps)).toEqual({ requeued: 0, recovered: 0, receipts: 0, moved: 0 });
+
+      // Its time comes (moved in the rows): the moved job publishes it, once.
+      await sql`UPDATE deliveries SET due_at = now() WHERE id = ${d.id}`.execute(db);
+      await sql`UPDATE posts SET publish_at = now() WHERE id = ${postId}`.execute(db);
+      await sql`UPDATE pgboss.job SET start_after = now() WHERE singleton_key = ${d.id}`.execute(db);
+      const done = await waitForDelivery(stack, postId, 'mastodon', 'published');
+      expect(done.attempts).toBe(1);
+      expect(stack.mastodon.posts.map((p) => p.text)).toEqual(['Queued before the upgrade.']);
     }));
 });

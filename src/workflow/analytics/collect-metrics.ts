@@ -3,44 +3,52 @@ import { inTransaction } from '../../db/transaction.ts';
 import { nextAttemptAt } from '../../domain/backoff.ts';
 import { NetworkError, type PostMetrics } from '../../networks/adapter.ts';
 import { refreshIfExpiring } from '../accounts/refresh-account.ts';
-import type { MetricsJob } from '../../queue/queue.ts';
+import type { StoredMetricsJob } from '../../queue/queue.ts';
 import type { WorkflowDeps } from '../deps.ts';
 import { recordMeasurements } from './measurement-events.ts';
-import { SUMMARY_SLOT } from '../../domain/metric-slots.ts';
+import { SUMMARY_SLOT, type MetricSlot } from '../../domain/metric-slots.ts';
 import { summarizeIfComplete } from './summarize-post.ts';
 
 /**
- * The metrics worker. pg-boss hands over up to 100 due jobs at a time (one per delivery and slot);
- * they are grouped by account, and each account's posts are looked up in as few calls as its network
+ * The metrics worker. pg-boss hands over a few due jobs at a time (one per slot of the deliveries
+ * published together, or of one delivery for jobs queued before batching); their deliveries are grouped by account, and each account's posts are looked up in as few calls as its network
  * allows (X: 100 ids a call), the groups in parallel. Outcomes per group:
  * - answered: a row per job; a post the network did not answer for is stored "not reported";
  * - transient or rate-limited: the jobs come back later with backoff and full jitter as publishing
  *   does, at the network's reset time when it gave one; after METRICS_MAX_ATTEMPTS they are stored
  *   "not reported", so a post's 24-hour summary is never held back forever;
  * - refused token or a permanent error: stored "not reported" at once (publishing asks for the reconnect).
- * Returns the ids of jobs whose handling crashed (pg-boss retries those).
+ * Returns the ids of jobs whose handling crashed (pg-boss retries those, every delivery of the job:
+ * a slot already stored is not stored again).
  */
 export const METRICS_MAX_ATTEMPTS = 6;
 const REFRESH_WINDOW_MS = 5 * 60_000;
 
 export interface MetricsJobRun {
   id: string;
-  data: MetricsJob;
+  data: StoredMetricsJob;
   signal: AbortSignal;
 }
 
+/** One delivery's measurement in one slot, and the job that asked for it. */
 interface Work {
-  job: MetricsJobRun;
+  job: { id: string; slot: MetricSlot; attempt: number };
   target: MetricTarget;
 }
 
+const deliveryIdsOf = (data: StoredMetricsJob): string[] => ('deliveryIds' in data ? data.deliveryIds : [data.deliveryId]);
+
 export async function handleMetricsBatch(deps: WorkflowDeps, jobs: MetricsJobRun[]): Promise<string[]> {
-  const targets = new Map((await loadMetricTargets(deps.db, [...new Set(jobs.map((j) => j.data.deliveryId))])).map((t) => [t.deliveryId, t]));
+  const targets = new Map((await loadMetricTargets(deps.db, [...new Set(jobs.flatMap((j) => deliveryIdsOf(j.data)))])).map((t) => [t.deliveryId, t]));
   const groups = new Map<string, Work[]>();
-  for (const job of jobs) {
-    const target = targets.get(job.data.deliveryId);
-    if (!target) continue; // withdrawn, or no longer published: nothing to measure
-    groups.set(target.account.id, [...(groups.get(target.account.id) ?? []), { job, target }]);
+  for (const { id, data } of jobs) {
+    for (const deliveryId of deliveryIdsOf(data)) {
+      const target = targets.get(deliveryId);
+      if (!target) continue; // withdrawn, or no longer published: nothing to measure
+      const group = groups.get(target.account.id) ?? [];
+      group.push({ job: { id, slot: data.slot, attempt: data.attempt }, target });
+      groups.set(target.account.id, group);
+    }
   }
   const signal = AbortSignal.any(jobs.map((j) => j.signal));
   const failed: string[] = [];
@@ -55,7 +63,7 @@ export async function handleMetricsBatch(deps: WorkflowDeps, jobs: MetricsJobRun
       }),
     ),
   );
-  return failed;
+  return [...new Set(failed)];
 }
 
 async function collectGroup(deps: WorkflowDeps, group: Work[], signal: AbortSignal): Promise<void> {
@@ -72,29 +80,34 @@ async function collectGroup(deps: WorkflowDeps, group: Work[], signal: AbortSign
   }
   await store(
     deps,
-    group.map((w) => ({ target: w.target, slot: w.job.data.slot, metrics: answered.get(w.target.externalId) })),
+    group.map((w) => ({ target: w.target, slot: w.job.slot, metrics: answered.get(w.target.externalId) })),
   );
 }
 
 async function onNetworkError(deps: WorkflowDeps, group: Work[], error: NetworkError): Promise<void> {
   const retryable = ['transient', 'rate_limited', 'unknown_outcome'].includes(error.errorClass);
-  const again = retryable ? group.filter((w) => w.job.data.attempt < METRICS_MAX_ATTEMPTS) : [];
+  const again = retryable ? group.filter((w) => w.job.attempt < METRICS_MAX_ATTEMPTS) : [];
   const giveUp = group.filter((w) => !again.includes(w));
   const context = { network: error.network, errorClass: error.errorClass, deliveryIds: group.map((w) => w.target.deliveryId), err: error };
   if (again.length > 0) {
-    const attempt = Math.max(...again.map((w) => w.job.data.attempt));
+    const attempt = Math.max(...again.map((w) => w.job.attempt));
     const at = nextAttemptAt(deps.now(), attempt, deps.publish, Math.random(), error.retryAt);
     deps.log.info({ ...context, retryAt: at.toISOString() }, 'metrics lookup failed; trying again later');
-    await deps.queue.sendMetrics(
-      deps.db,
-      again.map(({ job }) => ({ deliveryId: job.data.deliveryId, slot: job.data.slot, attempt: job.data.attempt + 1, at })),
-    );
+    // One job per slot and attempt for the whole group (one account's deliveries).
+    const jobs = new Map<string, { deliveryIds: string[]; slot: MetricSlot; attempt: number; at: Date }>();
+    for (const { job, target } of again) {
+      const key = `${job.slot}:${job.attempt}`;
+      const next = jobs.get(key) ?? { deliveryIds: [], slot: job.slot, attempt: job.attempt + 1, at };
+      if (!next.deliveryIds.includes(target.deliveryId)) next.deliveryIds.push(target.deliveryId);
+      jobs.set(key, next);
+    }
+    await deps.queue.sendMetrics(deps.db, [...jobs.values()]);
   }
   if (giveUp.length > 0) {
     deps.log.warn(context, 'metrics lookup gave up; stored as not reported');
     await store(
       deps,
-      giveUp.map((w) => ({ target: w.target, slot: w.job.data.slot, metrics: undefined })),
+      giveUp.map((w) => ({ target: w.target, slot: w.job.slot, metrics: undefined })),
     );
   }
 }

@@ -48,6 +48,8 @@ export interface CardFile {
   state: 'preparing' | 'ready';
   width: number | null;
   height: number | null;
+  /** A signed link the chat can show the image from (src/crypto/card-image-url.ts); absent while preparing or without PUBLIC_URL and STATE_SECRET. */
+  url?: string | undefined;
 }
 
 /**
@@ -149,6 +151,10 @@ export function buildCardView(input: {
   firstComments?: Partial<Record<Network, string>> | undefined;
   /** The deliveries' comment rows, by delivery id. */
   commentStates?: Map<string, { state: CardFirstComment['state']; url: string | null }> | undefined;
+  /** The post's files in the media store, in order. */
+  files?: readonly { id: string; filename: string; alt: string | null; state: 'preparing' | 'ready'; width: number | null; height: number | null }[];
+  /** The link a ready file is shown from on the card. */
+  imageUrl?: (mediaId: string) => string | undefined;
 }): CardView {
   const { post, content } = input;
   const current = input.decisions.filter((d) => !d.voided_at && d.content_hash === post.content_hash);
@@ -172,7 +178,15 @@ export function buildCardView(input: {
     zone: post.zone,
     networks: content.targets.map((t) => section(t.network, t.displayName, content.variants[t.network] ?? post.text, t.maxCharacters)),
     media: content.media.map((m) => m.url),
-    files: [],
+    files: (input.files ?? []).map((f) => ({
+      mediaId: f.id,
+      filename: f.filename,
+      alt: f.alt,
+      state: f.state,
+      width: f.width,
+      height: f.height,
+      url: f.state === 'ready' ? input.imageUrl?.(f.id) : undefined,
+    })),
     ...(input.linkPreview ? { linkPreview: cardLinkPreview(input.linkPreview) } : {}),
     ...(input.firstComments && Object.keys(input.firstComments).length > 0 ? { firstComments: cardComments(input) } : {}),
     approvals: { count: approverIds.length, required: input.approvalsRequired, approverIds },

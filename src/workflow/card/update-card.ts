@@ -11,6 +11,8 @@ import { chatPostFailed, postReceipts } from './post-receipts.ts';
 import { findChatMessage, insertChatMessage } from '../../db/chat-messages.ts';
 import { findLinkPreview } from '../../db/link-previews.ts';
 import { listFirstComments, listPostComments } from '../../db/first-comments.ts';
+import { listPostFiles } from '../../db/post-files.ts';
+import { signCardImageUrl } from '../../crypto/card-image-url.ts';
 
 /**
  * The notify job: make the chat show the post as it is now. Posts the card the first time (in the
@@ -66,19 +68,23 @@ export async function notifyStartsOf(deps: WorkflowDeps, postIds: string[]): Pro
 }
 
 export async function loadCardView(deps: WorkflowDeps, post: Post, workspace: Workspace): Promise<CardView> {
-  const [content, decisions, deliveries, linkPreview, firstComments, comments] = await Promise.all([
+  const [content, decisions, deliveries, files, linkPreview, firstComments, comments] = await Promise.all([
     loadPostContent(deps.db, post.id),
     listDecisions(deps.db, post.id),
     listDeliveries(deps.db, post.id),
+    listPostFiles(deps.db, post.id),
     findLinkPreview(deps.db, post.id),
     listFirstComments(deps.db, post.id),
     listPostComments(deps.db, post.id),
   ]);
+  const secret = deps.stateSecret;
   return buildCardView({
     post,
     content,
     decisions,
     deliveries,
+    files,
+    ...(secret ? { imageUrl: (id: string) => signCardImageUrl(deps.publicUrl, id, secret, deps.now()) } : {}),
     approvalsRequired: workspace.approvals_required,
     now: deps.now(),
     graceMs: PASSED_AFTER_MS,

@@ -15,6 +15,7 @@ import type { WorkflowDeps } from '../deps.ts';
 import { recordEvent } from '../record-event.ts';
 import { createBatches, type PublishBatches } from './batches.ts';
 import { deliveryText, type DeliveryContext } from './load-delivery.ts';
+import { mediaItemsFor } from './publish-media.ts';
 import { reconcile, type Verdict } from './reconcile.ts';
 import { noteNetworkLimit, passRateGate } from './rate-gate.ts';
 import { recoverStuck } from './sweep.ts';
@@ -61,33 +62,52 @@ async function handlePublishJob(publisher: Publisher, deliveryId: string, signal
     await hold(deps, context, workspace.paused_at ? 'paused' : 'needs_reconnect');
     return;
   }
-  // The claim also moves the post to `publishing` and returns the parts earlier attempts published.
-  // What the batch left out (someone held the row, or a failed batch) is claimed alone.
-  let { claimed, now } = await publisher.claim({ id: delivery.id, postId: post.id });
+  // The claim also moves the post to `publishing` and returns the parts earlier attempts published;
+  // a delivery whose content can go is gated in the same transaction (a content problem fails it
+  // without counting a send). What the batch left out (someone held the row, or a failed batch) is
+  // claimed alone, and gated alone.
+  const gate = contentProblem(deps, context) ? undefined : { context, partCount: splitThreadParts(deliveryText(context)).length };
+  let { claimed, now, passed } = await publisher.claim({ id: delivery.id, postId: post.id, ...(gate ? { gate } : {}) });
   if (!claimed) {
     now = deps.now();
     claimed = await claimDelivery(deps.db, delivery.id, now);
   }
   if (!claimed) return;
   const { parts: stored, ...row } = claimed;
-  await attempt(publisher, { ...context, delivery: row }, stored, signal, now);
+  await attempt(publisher, { ...context, delivery: row }, stored, signal, now, passed);
 }
 
-async function attempt(publisher: Publisher, context: DeliveryContext, stored: StoredPart[], signal: AbortSignal, claimedAt: Date): Promise<void> {
-  const { deps } = publisher;
-  const { delivery, workspace, content } = context;
+/** Why this delivery's content cannot go to its network (no adapter, a text or media rule), if it cannot. */
+function contentProblem(deps: WorkflowDeps, context: DeliveryContext): string | undefined {
+  const { delivery, content } = context;
   const adapter = deps.adapters[delivery.network];
-  const parts = splitThreadParts(deliveryText(context));
-  const media = content.media.map((m) => m.url);
-  const problem = !adapter
+  // Stored files count as media beside typed links (X's four, Bluesky's four...).
+  const media = [...content.files.map((f) => f.id), ...content.media.map((m) => m.url)];
+  return !adapter
     ? `Greenlight has no ${delivery.network} adapter configured on this server.`
     : validateContent(delivery.network, { text: deliveryText(context), media }, countOptionsOf(context.account))[0]?.message;
+}
+
+async function attempt(
+  publisher: Publisher,
+  context: DeliveryContext,
+  stored: StoredPart[],
+  signal: AbortSignal,
+  claimedAt: Date,
+  passed: boolean | undefined,
+): Promise<void> {
+  const { deps } = publisher;
+  const { delivery, workspace } = context;
+  const adapter = deps.adapters[delivery.network];
+  const parts = splitThreadParts(deliveryText(context));
+  const problem = contentProblem(deps, context);
   if (problem || !adapter) {
     await recordFailed(deps, delivery, workspace.id, { class: 'permanent', message: problem ?? 'no adapter' }, { published: 0, total: parts.length });
     return;
   }
   // Over the account's posting limit (or inside a reset time the network gave): wait, not an attempt.
-  if (!(await passGateWithOthers(publisher, context, Math.max(1, parts.length - stored.length)))) return;
+  // Gated with the claim already, or now (claimed alone).
+  if (!(passed ?? (await passGateWithOthers(publisher, context, Math.max(1, parts.length - stored.length))))) return;
   // Observed once the delivery really goes: a wait for a limit is not lateness of the schedule.
   if (delivery.attempts === 1)
     deps.metrics.publishLateness.observe({ network: delivery.network }, Math.max(0, claimedAt.getTime() - delivery.due_at.getTime()) / 1000);
@@ -112,10 +132,10 @@ async function attempt(publisher: Publisher, context: DeliveryContext, stored: S
       {
         deliveryId: delivery.id,
         parts,
-        media: content.media.map((m) => (m.alt ? { url: m.url, alt: m.alt } : { url: m.url })),
+        media: await mediaItemsFor(deps, context, deps.now()),
         publishedParts,
         signal,
-        linkCard: linkCardOf(deps.db, content.linkPreview),
+        linkCard: linkCardOf(deps.db, context.content.linkPreview),
         onPartPublished: async (part) => {
           publishedParts = [...publishedParts, part];
           // The last part is stored with the outcome (recordPublishedAll), in the same transaction.

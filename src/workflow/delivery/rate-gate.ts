@@ -1,6 +1,7 @@
 import { POSTING_LIMITS, longestWindowMs, nextSendAt, type SendVerdict } from '../../domain/rate-limits.ts';
 import type { Tx } from '../../db/database.ts';
 import { alreadyToldWaiting, deferClaimed, lockAccountsRate, markAccountLimited, networkResetsOf, recentSendsOf, recordSends } from '../../db/rate-limits.ts';
+import { lockPosts } from '../../db/posts.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import type { WorkflowDeps } from '../deps.ts';
 import { recordEvent } from '../record-event.ts';
@@ -21,34 +22,49 @@ export async function passRateGate(deps: WorkflowDeps, context: DeliveryContext,
  * statements whatever its size: the accounts locked in one order, their sends and reset times read
  * once, the verdicts taken in order (a delivery counts against the next of its account), the sends
  * written in one insert. Same answers as one by one; what waits is deferred in the same transaction.
+ * The posts are locked first, as the batch claim does before it gates (gateClaimed): every
+ * transaction that takes both takes posts before accounts, so none waits on the other in a circle.
  */
 export async function passRateGates(deps: WorkflowDeps, items: { context: DeliveryContext; posts: number }[]): Promise<boolean[]> {
+  return inTransaction(deps.db, async (tx) => {
+    await lockPosts(
+      tx,
+      items.map((i) => i.context.delivery.post_id),
+    );
+    return gateClaimed(deps, tx, items);
+  });
+}
+
+/**
+ * The gate inside the caller's transaction, which holds the deliveries' posts locked (the batch claim:
+ * claim and gate in one transaction, one round trip and commit fewer per batch).
+ */
+export async function gateClaimed(deps: WorkflowDeps, tx: Tx, items: { context: DeliveryContext; posts: number }[]): Promise<boolean[]> {
+  if (items.length === 0) return [];
   const now = deps.now();
   const limitsOf = (item: { context: DeliveryContext }) => (deps.postingLimits ?? POSTING_LIMITS)[item.context.delivery.network] ?? [];
   const accounts = [...new Set(items.map((i) => i.context.delivery.account_id))];
   const counted = [...new Set(items.filter((i) => limitsOf(i).length > 0).map((i) => i.context.delivery.account_id))];
   const longest = Math.max(0, ...items.map((i) => longestWindowMs(limitsOf(i))));
-  return inTransaction(deps.db, async (tx) => {
-    await lockAccountsRate(tx, counted);
-    const sent = await recentSendsOf(tx, counted, new Date(now.getTime() - longest));
-    const resets = await networkResetsOf(tx, accounts);
-    const sends: Parameters<typeof recordSends>[1] = [];
-    const answers: boolean[] = [];
-    for (const { context, posts } of items) {
-      const { delivery } = context;
-      const limits = limitsOf({ context });
-      const history = sent.get(delivery.account_id) ?? [];
-      const verdict = nextSendAt({ limits, sent: history, posts, now, networkResetAt: resets.get(delivery.account_id) });
-      if (verdict.go && limits.length > 0) {
-        history.push({ at: now, posts });
-        sends.push({ accountId: delivery.account_id, deliveryId: delivery.id, at: now, posts });
-      }
-      if (!verdict.go) await defer(deps, tx, context, verdict);
-      answers.push(verdict.go);
+  await lockAccountsRate(tx, counted);
+  const sent = await recentSendsOf(tx, counted, new Date(now.getTime() - longest));
+  const resets = await networkResetsOf(tx, accounts);
+  const sends: Parameters<typeof recordSends>[1] = [];
+  const answers: boolean[] = [];
+  for (const { context, posts } of items) {
+    const { delivery } = context;
+    const limits = limitsOf({ context });
+    const history = sent.get(delivery.account_id) ?? [];
+    const verdict = nextSendAt({ limits, sent: history, posts, now, networkResetAt: resets.get(delivery.account_id) });
+    if (verdict.go && limits.length > 0) {
+      history.push({ at: now, posts });
+      sends.push({ accountId: delivery.account_id, deliveryId: delivery.id, at: now, posts });
     }
-    await recordSends(tx, sends);
-    return answers;
-  });
+    if (!verdict.go) await defer(deps, tx, context, verdict);
+    answers.push(verdict.go);
+  }
+  await recordSends(tx, sends);
+  return answers;
 }
 
 async function defer(deps: WorkflowDeps, tx: Tx, context: DeliveryContext, verdict: Extract<SendVerdict, { go: false }>): Promise<void> {

@@ -36,11 +36,14 @@ const BATCH = 500;
 
 /**
  * The safety net, every minute: re-enqueue due deliveries that have no job (a job deleted by hand, a
- * queue restored from an old backup), hand attempts whose worker died to reconciliation, and give a
- * post whose receipts wait with no live notify job a job again.
+ * queue restored from an old backup), hand attempts whose worker died to reconciliation, give a
+ * post whose receipts wait with no live notify job a job again, and move jobs from the publish queues
+ * before issue 18.
  */
-export async function sweep(deps: WorkflowDeps): Promise<{ requeued: number; recovered: number; receipts: number }> {
+export async function sweep(deps: WorkflowDeps): Promise<{ requeued: number; recovered: number; receipts: number; moved: number }> {
   const now = deps.now();
+  // Jobs an older replica still sent to the publish queues before issue 18 (during an upgrade) move to today's.
+  const moved = await deps.queue.moveLegacyPublishJobs(deps.db);
   const overdue = await findOverdue(deps.db, now, OVERDUE_GRACE_SECONDS, BATCH);
   // The publish queue keeps one waiting job per delivery, so this never doubles a live job.
   for (const d of overdue) await deps.queue.sendPublish(deps.db, d, now);
@@ -51,7 +54,7 @@ export async function sweep(deps: WorkflowDeps): Promise<{ requeued: number; rec
   await pruneRateRows(deps.db, new Date(now.getTime() - longestWindowMs(Object.values({ ...POSTING_LIMITS, ...deps.postingLimits }).flat())), now);
   const receipts = await nudgeReceipts(deps);
   if (overdue.length > 0 || recovered > 0 || receipts > 0) deps.log.info({ requeued: overdue.length, recovered, receipts }, 'sweep');
-  return { requeued: overdue.length, recovered, receipts };
+  return { requeued: overdue.length, recovered, receipts, moved };
 }
 
 /** Posts whose receipts have waited too long and had no live notify job: how many got one again. */

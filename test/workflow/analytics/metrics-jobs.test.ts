@@ -2,7 +2,8 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { METRIC_SLOTS, slotDueAt } from '../../../src/domain/metric-slots.ts';
 import { syntheticEngagement } from '../../../emulators/engagement.ts';
-import { deliveryOf, submit, waitForDelivery, waitForReply, waitUntil, withStack } from '../../helpers/engine.ts';
+import { scheduleMetrics } from '../../../src/workflow/analytics/schedule-metrics.ts';
+import { deliveryOf, engineDeps, submit, waitForDelivery, waitForReply, waitUntil, withStack } from '../../helpers/engine.ts';
 import type { Stack } from '../../helpers/greenlight.ts';
 import { metricsJobs, wakeMetrics, waitForMetric } from '../../helpers/metrics.ts';
 
@@ -73,6 +74,42 @@ describe.concurrent('metrics jobs', () => {
       expect(calls[0]!.query.ids!.split(',').sort()).toEqual(posts.map((d) => d.external_id).sort());
     }));
 
+  it('deliveries recorded together share one job per slot, which measures them all', () =>
+    withStack({}, async (stack) => {
+      const posts = [];
+      for (const text of ['Together one.', 'Together two.', 'Together three.']) posts.push((await publishedTo(stack, text, ['x'])).deliveries[0]!);
+      const ids = posts.map((d) => d.id);
+      // Their own jobs (one publish each) are replaced by the jobs of one recorded batch.
+      await sql`DELETE FROM pgboss.job WHERE name = 'metrics'`.execute(stack.testDb.db);
+      const publishedAt = new Date();
+      await scheduleMetrics(
+        stack.app.db,
+        engineDeps(stack),
+        ids.map((deliveryId) => ({ deliveryId, network: 'x' as const, publishedAt })),
+      );
+      const { rows } = await sql<{ data: { deliveryIds: string[]; slot: string }; start_after: Date }>`
+        SELECT data, start_after FROM pgboss.job WHERE name = 'metrics' ORDER BY start_after`.execute(stack.testDb.db);
+      expect(rows.map((r) => [r.data.slot, [...r.data.deliveryIds].sort(), r.start_after.toISOString()])).toEqual(
+        METRIC_SLOTS.map((slot) => [slot, [...ids].sort(), slotDueAt(publishedAt, slot).toISOString()]),
+      );
+      const before = lookups(stack).length;
+      expect(await wakeMetrics(stack, ids, '1h')).toBe(3);
+      for (const d of posts) await waitForMetric(stack, d.id, '1h');
+      expect(lookups(stack).slice(before)).toHaveLength(1);
+    }));
+
+  it('a job queued before batching (one deliveryId) is still measured', () =>
+    withStack({}, async (stack) => {
+      const {
+        deliveries: [x],
+      } = await publishedTo(stack, 'Queued the old way.', ['x']);
+      await stack.app.queue.boss.insert('metrics', [
+        { data: { deliveryId: x!.id, slot: '7d', attempt: 1 }, singletonKey: `${x!.id}:7d:old`, startAfter: new Date() },
+      ]);
+      const row = await waitForMetric(stack, x!.id, '7d');
+      expect(row.network).toBe('x');
+    }));
+
   it('a rate-limited lookup comes back at the network’s reset time, with nothing stored meanwhile', () =>
     withStack({}, async (stack) => {
       const {
@@ -112,7 +149,7 @@ describe.concurrent('metrics jobs', () => {
       expect(await summaries()).toHaveLength(1);
       // A second 24 h job (a duplicate wake-up) changes nothing.
       await sql`DELETE FROM delivery_metrics WHERE delivery_id = ${x!.id} AND slot = '24h'`.execute(stack.testDb.db);
-      await stack.app.queue.sendMetrics(stack.app.db, [{ deliveryId: x!.id, slot: '24h', attempt: 1, at: new Date() }]);
+      await stack.app.queue.sendMetrics(stack.app.db, [{ deliveryIds: [x!.id], slot: '24h', attempt: 1, at: new Date() }]);
       await waitForMetric(stack, x!.id, '24h');
       expect(await summaries()).toHaveLength(1);
       expect((await deliveryOf(stack, postId, 'x')).state).toBe('published');

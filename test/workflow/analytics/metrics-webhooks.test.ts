@@ -128,7 +128,7 @@ describe.concurrent('metrics in outgoing webhooks', () => {
         await wakeMetrics(stack, [x.id], '1h');
         await metrics.waitFor(() => measured(metrics).length >= 1, 'the 1 h event');
 
-        await stack.app.queue.sendMetrics(stack.app.db, [{ deliveryId: x.id, slot: '1h', attempt: 1, at: new Date() }]);
+        await stack.app.queue.sendMetrics(stack.app.db, [{ deliveryIds: [x.id], slot: '1h', attempt: 1, at: new Date() }]);
         await waitUntil(stack, 'the duplicate job to finish', async () => {
           const jobs = (await metricsJobs(stack, x.id)).filter((j) => j.data.slot === '1h');
           return jobs.length === 2 && jobs.every((j) => j.state === 'completed');
