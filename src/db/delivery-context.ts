@@ -36,8 +36,14 @@ export async function findDeliveryRows(db: Executor, deliveryIds: string[]): Pro
     SELECT to_jsonb(d) AS delivery, to_jsonb(p) AS post, to_jsonb(a) AS account, to_jsonb(w) AS workspace,
       (SELECT coalesce(jsonb_object_agg(v.network, v.text), '{}') FROM post_variants v WHERE v.post_id = p.id) AS variants,
       (SELECT coalesce(jsonb_agg(jsonb_build_object('url', m.url, 'alt', m.alt) ORDER BY m.position), '[]') FROM post_media m WHERE m.post_id = p.id) AS media,
+      -- A later occurrence of a series has no files of its own: it publishes the series' first post's
+      -- (one copy in the store serves every occurrence; src/workflow/post-files.ts filesToPublish).
       (SELECT coalesce(jsonb_agg(to_jsonb(f) ORDER BY f.position, f.created_at), '[]') FROM media f
-        WHERE f.post_id = p.id AND f.variant_of IS NULL AND f.state = 'ready'
+        WHERE f.post_id = coalesce(
+            (SELECT s.head_id FROM post_series s WHERE s.post_id = p.id AND s.position > 0
+              AND NOT EXISTS (SELECT 1 FROM media own WHERE own.post_id = p.id AND own.variant_of IS NULL)),
+            p.id)
+          AND f.variant_of IS NULL AND f.state = 'ready'
           AND NOT EXISTS (SELECT 1 FROM post_link_previews l WHERE l.image_media_id = f.id)) AS files,
       (SELECT jsonb_build_object('url', l.url, 'status', l.status, 'title', l.title, 'description', l.description,
           'image', CASE WHEN i.id IS NULL THEN NULL ELSE jsonb_build_object('id', i.id, 'bytes', i.bytes, 'contentType', i.content_type) END)

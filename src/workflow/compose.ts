@@ -102,8 +102,9 @@ export function validateCompose(
     const variant = variants[network];
     // The text exactly as it is stored and later checked again before publishing (publish-delivery.ts).
     for (const issue of validateContent(network, { text: variant ?? input.text.trim(), media: counted }, countOptionsOf(account))) {
-      const field: ComposeField =
-        issue.field === 'media' ? (files.length > 0 && media.length === 0 ? 'files' : 'media') : variant ? `variant_${network}` : 'text';
+      // Files alone: their count is checked with the files (checkImagesFor), in the files' own words.
+      if (issue.field === 'media' && files.length > 0 && media.length === 0) continue;
+      const field: ComposeField = issue.field === 'media' ? 'media' : variant ? `variant_${network}` : 'text';
       errors[field] ??= issue.message;
     }
   }

@@ -1,5 +1,6 @@
 import type { Executor, Tx } from '../db/database.ts';
-import { addPreparingFiles, listPostFiles, placeFile, removePostFilesExcept } from '../db/post-files.ts';
+import { addPreparingFiles, listPostFiles, placeFile, removePostFilesExcept, type PostFileRow } from '../db/post-files.ts';
+import { seriesOf } from '../db/post-series.ts';
 import { loadPostContent } from '../db/posts.ts';
 import { listFirstComments } from '../db/first-comments.ts';
 import { findLinkPreview } from '../db/link-previews.ts';
@@ -103,4 +104,16 @@ export async function currentHash(
     files ?? [],
   );
   return hashWithPreview(hashWithComments(base, comments), preview);
+}
+
+/**
+ * The files a post publishes, in order: its own, or for a later occurrence of a series (which has
+ * none of its own) the series' first post's. For the publishing side (one copy in the store serves
+ * every occurrence).
+ */
+export async function filesToPublish(db: Executor, postId: string): Promise<PostFileRow[]> {
+  const own = await listPostFiles(db, postId);
+  if (own.length > 0) return own;
+  const series = await seriesOf(db, postId);
+  return series && series.position > 0 ? listPostFiles(db, series.head_id) : own;
 }

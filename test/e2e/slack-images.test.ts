@@ -1,5 +1,7 @@
+import { findDeliveryRows } from '../../src/db/delivery-context.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAccount } from '../../src/db/accounts.ts';
+import { filesToPublish } from '../../src/workflow/post-files.ts';
 import { ADMIN, AUTHOR, CHANNEL, draft, MANAGER, opens, type Stack, startStack } from '../helpers/greenlight.ts';
 import { approve, cardOf, findPost, waitForCard, waitForDelivery, waitForPost, waitForReply, waitUntil } from '../helpers/engine.ts';
 import { pngOf } from '../helpers/images.ts';
@@ -190,6 +192,26 @@ describe('images attached in Slack', () => {
     expect((await findPost(stack, post.id)).text).toBe('Lost image');
   });
 
+  it('the real pixels decide: an image too wide for Instagram, whose size Slack did not say, sends the post back naming Instagram and the file', async () => {
+    const instagram = await connectAccount(stack.app.db, stack.app.cipher, {
+      workspaceId: stack.workspaceId,
+      network: 'instagram',
+      externalAccountId: '17841400000000001',
+      displayName: '@desk',
+      connectedBy: ADMIN,
+      credentials: { accessToken: 'unused' },
+    });
+    const wide = stack.slack.shareFile({ userId: AUTHOR, name: 'banner.png', bytes: await pngOf(300, 100, 13), mimetype: 'image/png' });
+    const res = await draft(stack, { text: 'A wide banner', accounts: [instagram.id], files: [wide], alt: ['Our banner'] });
+    expect(res.body).toBeUndefined();
+    const post = await postByText('A wide banner');
+    await waitForPost(stack, post.id, 'changes_requested');
+    expect(await mediaOf(post.id)).toEqual([]);
+    await waitForReply(stack, post.id, 'the refusal', (t) =>
+      t.includes('Instagram takes images from 4:5 (portrait) to 1.91:1 (landscape); banner.png is 300 × 100 pixels (3:1)'),
+    );
+  });
+
   it('the file link refuses a request without the bot token (Slack sends its sign-in page)', async () => {
     const file = await share('private.png', 20, 20, 7);
     const anonymous = await fetch(String(file.url_private_download), { redirect: 'manual' });
@@ -279,6 +301,18 @@ describe('images and the workspace settings', () => {
       const posts = await stack.testDb.db.selectFrom('posts').select('state').where('text', '=', 'Weekly picture').execute();
       return posts.length === 3 && posts.every((p) => p.state === 'scheduled');
     });
+    // One copy in the store for the series: a later occurrence publishes the first post's file.
+    const last = await stack.testDb.db
+      .selectFrom('posts')
+      .select('id')
+      .where('text', '=', 'Weekly picture')
+      .orderBy('publish_at', 'desc')
+      .executeTakeFirstOrThrow();
+    expect((await filesToPublish(stack.app.db, last.id)).map((f) => [f.filename, f.alt, f.post_id])).toEqual([['weekly.png', 'This week', head.id]]);
+    // And the publish attempt reads that file: the delivery context of the last occurrence carries it.
+    const delivery = await stack.testDb.db.selectFrom('deliveries').select('id').where('post_id', '=', last.id).executeTakeFirstOrThrow();
+    const [context] = await findDeliveryRows(stack.app.db, [delivery.id]);
+    expect(context!.files.map((f) => [f.filename, f.alt, f.post_id])).toEqual([['weekly.png', 'This week', head.id]]);
   });
 });
 

@@ -347,6 +347,36 @@ describe('Slack emulator Web API faults', () => {
       error: 'invalid_arguments',
       response_metadata: { messages: ['[ERROR] must be less than 25 characters [json-pointer:/view/title/text]'] },
     });
+    // file_input (issue 14): 1 to 10 files, extensions without a dot, in a modal's input block only.
+    const withFiles = (element: Json) => ({
+      ...view,
+      blocks: [
+        { type: 'input', block_id: 'files', label: { type: 'plain_text', text: 'Images' }, element: { type: 'file_input', action_id: 'value', ...element } },
+      ],
+    });
+    expect(await post('views.open', { trigger_id: emu.issueTrigger(USER), view: withFiles({ max_files: 10, filetypes: ['png', 'jpg'] }) })).toMatchObject({
+      ok: true,
+    });
+    expect(await post('views.open', { trigger_id: emu.issueTrigger(USER), view: withFiles({ max_files: 11 }) })).toMatchObject({
+      error: 'invalid_arguments',
+      response_metadata: { messages: ['[ERROR] max_files must be between 1 and 10 [json-pointer:/view/blocks/0/element/max_files]'] },
+    });
+    expect(await post('views.open', { trigger_id: emu.issueTrigger(USER), view: withFiles({ filetypes: ['.png'] }) })).toMatchObject({
+      error: 'invalid_arguments',
+    });
+  });
+
+  it('serves a shared file only with a bot token of its team, and says a deleted one is gone', async () => {
+    const emu = await startEmulator();
+    const file = emu.shareFile({ userId: USER, name: 'a.png', bytes: Buffer.from([9, 8, 7]), mimetype: 'image/png', width: 1, height: 1 });
+    expect(file).toMatchObject({ name: 'a.png', mimetype: 'image/png', filetype: 'png', size: 3, original_w: 1, channels: [] });
+    const url = String(file.url_private_download);
+    const withToken = await fetch(url, { headers: { authorization: `Bearer ${emu.botToken}` } });
+    expect([withToken.status, Buffer.from(await withToken.arrayBuffer()).toJSON().data]).toEqual([200, [9, 8, 7]]);
+    const wrong = await fetch(url, { headers: { authorization: 'Bearer xoxb-not-issued' }, redirect: 'manual' });
+    expect(wrong.status).toBe(302);
+    emu.userFiles.delete(String(file.id));
+    expect((await fetch(url, { headers: { authorization: `Bearer ${emu.botToken}` } })).status).toBe(404);
   });
 });
 

@@ -55,6 +55,14 @@ describe('validateCompose with attached files', () => {
     expect(validateCompose(form([png('a.png', 1000)], ['x']), [account('x')], now).ok).toBe(true);
   });
 
+  it('too many files for a network is said once, in the files field', () => {
+    const five = Array.from({ length: 5 }, (_, i) => png(`p${i}.png`, 1000));
+    expect(validateCompose(form(five, ['mastodon']), [account('mastodon')], now)).toEqual({
+      ok: false,
+      errors: { files: 'Mastodon takes up to 4 images in a post; this post has 5.' },
+    });
+  });
+
   it('Instagram: the declared pixels are checked where the chat says them, and a size not said waits for the copy', () => {
     const wide = validateCompose(form([png('wide.png', 1000, { width: 3000, height: 1000 })], ['instagram']), [account('instagram')], now);
     expect(wide.ok === false && wide.errors.files).toContain(
