@@ -101,6 +101,8 @@ export async function startFacebookEmulator(options: FacebookEmulatorOptions = {
     imageUrl: '',
     latencyMs: options.latencyMs ?? 0,
     posts: [] as FacebookPostRecord[],
+    /** Comments made as the Page through POST /{post-id}/comments. */
+    comments: [] as { id: string; postId: string; pageId: string; message: string }[],
     photos: [] as FacebookPhotoRecord[],
     requests: [] as RequestRecord[],
     /** What posts report as reactions, comments and shares: seeded, or pinned by a test. */
@@ -151,6 +153,16 @@ export async function startFacebookEmulator(options: FacebookEmulatorOptions = {
     const [, objectId = '', edge] = rest.split('/');
     if (req.method === 'GET' && (objectId === 'me' || objectId === state.pageId) && !edge)
       return { status: 200, body: pickFields({ id: state.pageId, name: `Page ${state.pageId}` }, params.fields ?? 'id,name') };
+    // A comment as the Page on one of its posts: {id} (the comment's id, "<post>_<comment>" style).
+    if (req.method === 'POST' && edge === 'comments') {
+      const target = emu.posts.find((p) => p.id === objectId && p.pageId === state.pageId);
+      if (!target) return noPermission();
+      if (typeof params.message !== 'string' || params.message.trim() === '')
+        return graphError({ code: 100, message: '(#100) The parameter message is required' });
+      const id = `${objectId.split('_')[1]}_${nextId()}`;
+      emu.comments.push({ id, postId: objectId, pageId: state.pageId, message: params.message });
+      return { status: 200, body: { id } };
+    }
     if (edge && objectId !== state.pageId) return noPermission();
     if (req.method === 'POST' && edge === 'feed') return createFeedPost(state.pageId, params, version);
     if (req.method === 'POST' && edge === 'photos') return createPhoto(state.pageId, params, version);

@@ -112,6 +112,8 @@ export async function startInstagramEmulator(options: InstagramEmulatorOptions =
     containerErrors: [] as string[],
     containers: [] as InstagramContainerRecord[],
     media: [] as InstagramMediaRecord[],
+    /** Comments made through POST /{ig-media-id}/comments (the account on its own media). */
+    comments: [] as { id: string; mediaId: string; userId: string; message: string }[],
     requests: [] as RequestRecord[],
     /** What /{media-id}/insights reports per post: seeded, or pinned by a test. */
     engagement: engagementBook(options.metricsSeed),
@@ -173,6 +175,21 @@ export async function startInstagramEmulator(options: InstagramEmulatorOptions =
     if (req.method === 'GET' && objectId === who.userId && !edge)
       return { status: 200, body: pickFields({ id: who.userId, username: who.username }, params.fields ?? 'id') };
     if (req.method === 'GET' && edge === 'insights') return mediaInsights(objectId, who.userId, params.metric);
+    if (req.method === 'POST' && edge === 'comments') {
+      const target = emu.media.find((m) => m.id === objectId && m.userId === who.userId);
+      if (!target)
+        return graphError({
+          code: 100,
+          subcode: 33,
+          type: 'GraphMethodException',
+          message: `Unsupported post request. Object with ID '${objectId}' does not exist`,
+        });
+      if (typeof params.message !== 'string' || params.message.trim() === '')
+        return graphError({ code: 100, message: '(#100) The parameter message is required' });
+      const id = nextId();
+      emu.comments.push({ id, mediaId: objectId, userId: who.userId, message: params.message });
+      return { status: 200, body: { id } };
+    }
     if (edge && objectId !== who.userId) return graphError({ code: 10, message: '(#10) Application does not have permission for this action' });
     if (req.method === 'POST' && edge === 'media') return createContainer(who.userId, params);
     if (req.method === 'POST' && edge === 'media_publish') return publish(who.userId, params);

@@ -49,9 +49,17 @@ export interface LinkedInPostRecord {
   imageUrns: string[];
   /** The altText given with each image of content.media / content.multiImage (undefined: none). */
   altTexts?: (string | undefined)[];
-  article: { source: string; title: string } | undefined;
+  /** `thumbnail`: an image URN uploaded through the Images API (a link card's picture). */
+  article: { source: string; title: string; description?: string; thumbnail?: string } | undefined;
   version: string;
   createdAt: Date;
+}
+export interface LinkedInCommentRecord {
+  /** urn:li:comment:(<post urn>,<id>) */
+  urn: string;
+  object: string;
+  actor: string;
+  text: string;
 }
 export interface LinkedInImageRecord {
   urn: string;
@@ -75,6 +83,7 @@ interface TokenState {
 }
 
 const VERSIONED = /^\/rest\//;
+const POSTING_ROLES = ['ADMINISTRATOR', 'DIRECT_SPONSORED_CONTENT_POSTER', 'CONTENT_ADMINISTRATOR'];
 const apiError = (status: number, message: string, extra: Record<string, unknown> = {}): Reply => ({ status, body: { status, message, ...extra } });
 const inputError = (status: number, message: string, fieldPath: string, code: string): Reply =>
   apiError(status, message, {
@@ -104,6 +113,8 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
     dailyPostLimit: options.dailyPostLimit ?? 150,
     posts: [] as LinkedInPostRecord[],
     images: [] as LinkedInImageRecord[],
+    /** Comments made through POST /rest/socialActions/{post urn}/comments. */
+    comments: [] as LinkedInCommentRecord[],
     /** What the metrics endpoints report per post: seeded, or pinned by a test. */
     engagement: engagementBook(options.metricsSeed),
     requests: [] as RequestRecord[],
@@ -135,8 +146,24 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
     failNext(fault: Fault) {
       faults.push(fault);
     },
+    /**
+     * Organization pages (issue 16): `roles` names who holds which role on the page (organizationAcls);
+     * a member holding a posting role may post and comment as the organization with their own token.
+     */
+    organizations: [] as { id: string; name: string; roles: { member: string; role: string; state?: string }[] }[],
+    /** Who the emulated sign-in page (GET /oauth/v2/authorization) signs in; undefined answers access_denied. */
+    consent: undefined as string | undefined,
     stop: async () => {},
   };
+
+  /** Whether the token's member may act as `author`: themselves, or a page where they hold a posting role. */
+  const mayActAs = (tokenAuthor: string, author: string) =>
+    author === tokenAuthor ||
+    emu.organizations.some(
+      (o) =>
+        `urn:li:organization:${o.id}` === author &&
+        o.roles.some((r) => r.member === tokenAuthor && (r.state ?? 'APPROVED') === 'APPROVED' && POSTING_ROLES.includes(r.role)),
+    );
 
   function auth(req: EmuRequest): { author: string } | Reply {
     const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
@@ -162,6 +189,7 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
     const { method, path } = req;
     if (method === 'GET' && path === '/media/test.png') return pngReply(png);
     if (method === 'POST' && path === '/oauth/v2/accessToken') return tokenGrant(req);
+    if (method === 'GET' && path === '/oauth/v2/authorization') return authorize(req);
     if (VERSIONED.test(path)) {
       const problem = versionProblem(req);
       if (problem) return problem;
@@ -178,11 +206,65 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
       return post ? { status: 200, body: postEntity(post) } : apiError(404, 'Not Found', { code: 'NOT_FOUND' });
     }
     if (method === 'GET' && path === '/rest/socialActions') return socialActions(req);
+    if (method === 'GET' && path === '/rest/organizationAcls') return organizationAcls(req, who.author);
+    const org = /^\/rest\/organizations\/(\d+)$/.exec(path);
+    if (method === 'GET' && org) {
+      const o = emu.organizations.find((x) => x.id === org[1]);
+      return o
+        ? { status: 200, body: { id: Number(o.id), localizedName: o.name, vanityName: o.name.toLowerCase().replace(/\W+/g, '-') } }
+        : apiError(404, 'Not Found', { code: 'NOT_FOUND' });
+    }
+    const comments = /^\/rest\/socialActions\/([^/]+)\/comments$/.exec(path);
+    if (method === 'POST' && comments) return createComment(req, decodeURIComponent(comments[1]!), who.author);
     if (method === 'GET' && path === '/rest/organizationalEntityShareStatistics') return shareStatistics(req, who.author);
     if (method === 'POST' && path === '/rest/images' && req.query.get('action') === 'initializeUpload') return initializeUpload(req, who.author);
     const upload = /^\/dms-uploads\/(\d+)\/uploadedImage\/0$/.exec(path);
     if (method === 'PUT' && upload) return receiveUpload(req, upload[1]!, who.author);
     return apiError(404, `No virtual resource found`, { code: 'NOT_FOUND' });
+  }
+
+  /**
+   * Comments API: {actor, object, message:{text}} → 201 with the comment (id, $URN) and its URN in
+   * x-restli-id. The actor must be the token's member or organization; the object an existing post.
+   */
+  /** The emulated sign-in: straight back to the redirect URI with a code for `consent` (or access_denied). */
+  function authorize(req: EmuRequest): Reply {
+    const redirect = req.query.get('redirect_uri') ?? '';
+    const back = new URL(redirect);
+    const state = req.query.get('state');
+    if (state) back.searchParams.set('state', state);
+    if (emu.consent) back.searchParams.set('code', emu.issueCode(emu.consent, { redirectUri: redirect }));
+    else back.searchParams.set('error', 'access_denied');
+    return { status: 302, headers: { location: back.toString() }, raw: Buffer.alloc(0) };
+  }
+
+  /** organizationAcls?q=roleAssignee: the token member's roles on organization pages (filtered by role and state). */
+  function organizationAcls(req: EmuRequest, member: string): Reply {
+    if (req.query.get('q') !== 'roleAssignee') return apiError(400, 'Emulator: only the roleAssignee finder is served', { code: 'ILLEGAL_ARGUMENT' });
+    const role = req.query.get('role');
+    const state = req.query.get('state');
+    const elements = emu.organizations.flatMap((o) =>
+      o.roles
+        .filter((r) => r.member === member && (!role || r.role === role) && (!state || (r.state ?? 'APPROVED') === state))
+        .map((r) => ({ roleAssignee: member, organization: `urn:li:organization:${o.id}`, role: r.role, state: r.state ?? 'APPROVED' })),
+    );
+    return { status: 200, body: { paging: { count: elements.length, start: 0, total: elements.length }, elements } };
+  }
+
+  function createComment(req: EmuRequest, postUrn: string, tokenAuthor: string): Reply {
+    const body = parseJson(req.body);
+    if (!isObject(body)) return inputError(400, 'Request body must be a JSON object', '/', 'INVALID_VALUE');
+    if (typeof body.actor !== 'string' || !mayActAs(tokenAuthor, body.actor))
+      return apiError(403, 'Not enough permissions to access: socialActions.comments.CREATE', { code: 'ACCESS_DENIED' });
+    if (body.object !== postUrn) return inputError(422, 'object must be the post the comment is on', '/object', 'INVALID_VALUE');
+    if (!emu.posts.some((p) => p.id === postUrn)) return apiError(404, 'Not Found', { code: 'NOT_FOUND' });
+    const text = isObject(body.message) && typeof body.message.text === 'string' ? body.message.text : undefined;
+    if (!text) return inputError(422, 'message.text is required', '/message/text', 'MISSING_FIELD');
+    if (text.length > 1250) return inputError(422, 'Comment is too long', '/message/text', 'FIELD_LENGTH_TOO_LONG');
+    const id = nextId();
+    const urn = `urn:li:comment:(${postUrn},${id})`;
+    emu.comments.push({ urn, object: postUrn, actor: String(body.actor), text });
+    return { status: 201, body: { id, $URN: urn, actor: body.actor, object: postUrn, message: { text } }, headers: { 'x-restli-id': urn } };
   }
 
   function createPost(req: EmuRequest, tokenAuthor: string): Reply {
@@ -191,7 +273,7 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
     const author = body.author;
     if (typeof author !== 'string' || !/^urn:li:(person|organization):\w+$/.test(author))
       return inputError(422, 'Invalid author', '/author', 'INVALID_URN_TYPE');
-    if (author !== tokenAuthor) {
+    if (!mayActAs(tokenAuthor, author)) {
       return apiError(403, 'Not enough permissions to access: partnerApiPostsExternal.CREATE.20261001', { serviceErrorCode: 100, code: 'ACCESS_DENIED' });
     }
     const invalid = validatePost(body);
@@ -206,7 +288,9 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
     if (emu.posts.filter((p) => p.author === author && p.createdAt.toISOString().startsWith(today)).length >= emu.dailyPostLimit) {
       return apiError(429, 'Resource level throttle MEMBER DAY limit for calls to this resource is reached.', { code: 'TOO_MANY_REQUESTS' });
     }
-    const article = isObject(content.article) ? { source: String(content.article.source), title: String(content.article.title) } : undefined;
+    const article = isObject(content.article) ? articleOf(content.article) : undefined;
+    if (article?.thumbnail && !emu.images.some((i) => i.urn === article.thumbnail && i.status === 'AVAILABLE'))
+      return inputError(422, 'Article thumbnail must be an uploaded image', '/content/article/thumbnail', 'INVALID_VALUE');
     const id = `urn:li:${imageUrns.length > 0 ? 'ugcPost' : 'share'}:${nextId()}`;
     emu.posts.push({
       id,
@@ -240,6 +324,15 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
       return inputError(422, 'Article needs source and title', '/content/article', 'MISSING_FIELD');
     }
     return undefined;
+  }
+
+  function articleOf(a: Record<string, unknown>): NonNullable<LinkedInPostRecord['article']> {
+    return {
+      source: String(a.source),
+      title: String(a.title),
+      ...(typeof a.description === 'string' ? { description: a.description } : {}),
+      ...(typeof a.thumbnail === 'string' ? { thumbnail: a.thumbnail } : {}),
+    };
   }
 
   function contentAltTexts(content: Record<string, unknown>): (string | undefined)[] {
@@ -283,7 +376,7 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
   function findByAuthor(req: EmuRequest, tokenAuthor: string): Reply {
     if (req.query.get('q') !== 'author') return apiError(400, 'Emulator: only the author finder (q=author) is served', { code: 'ILLEGAL_ARGUMENT' });
     const author = req.query.get('author') ?? '';
-    if (author !== tokenAuthor)
+    if (!mayActAs(tokenAuthor, author))
       return apiError(403, 'Not enough permissions to access: partnerApiPostsExternal.FINDER-author.20261001', {
         serviceErrorCode: 100,
         code: 'ACCESS_DENIED',
@@ -327,7 +420,7 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
     if (req.query.get('q') !== 'organizationalEntity' || !org.startsWith('urn:li:organization:')) {
       return apiError(400, 'Emulator: q=organizationalEntity with an organization URN is required', { code: 'ILLEGAL_ARGUMENT' });
     }
-    if (org !== tokenAuthor)
+    if (!mayActAs(tokenAuthor, org))
       return apiError(403, 'Not enough permissions to access: organizationalEntityShareStatistics.FINDER-organizationalEntity', {
         serviceErrorCode: 100,
         code: 'ACCESS_DENIED',
@@ -356,7 +449,7 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
     const init = isObject(body) && isObject(body.initializeUploadRequest) ? body.initializeUploadRequest : undefined;
     if (!init || typeof init.owner !== 'string')
       return inputError(422, 'Missing initializeUploadRequest.owner', '/initializeUploadRequest/owner', 'MISSING_FIELD');
-    if (init.owner !== tokenAuthor)
+    if (!mayActAs(tokenAuthor, init.owner))
       return apiError(403, 'Not enough permissions to access: partnerApiImages.ACTION-initializeUpload', { serviceErrorCode: 100, code: 'ACCESS_DENIED' });
     const id = nextId();
     emu.images.push({ urn: `urn:li:image:C4E${id}`, owner: init.owner, status: 'WAITING_UPLOAD', size: 0, contentType: '' });
@@ -366,7 +459,7 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
 
   function receiveUpload(req: EmuRequest, id: string, tokenAuthor: string): Reply {
     const image = emu.images.find((i) => i.urn === `urn:li:image:C4E${id}`);
-    if (!image || image.owner !== tokenAuthor) return apiError(404, 'Upload not found', { code: 'NOT_FOUND' });
+    if (!image || !mayActAs(tokenAuthor, image.owner)) return apiError(404, 'Upload not found', { code: 'NOT_FOUND' });
     const type = imageType(req.body);
     // Images API: JPG, GIF and PNG; the upload is refused otherwise, and above the size LinkedIn's guides give (5 MB here).
     if (!type || type === 'image/webp') return apiError(400, 'The uploaded file is not a supported image (JPG, GIF or PNG).', { code: 'INVALID_VALUE' });

@@ -38,6 +38,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     networks: { xApiUrl: e.X_API_URL },
     oauth: oauthConfig(e),
     media: { quotaBytes: e.MEDIA_QUOTA_MB * 1_000_000, maxFileBytes: e.MEDIA_MAX_FILE_MB * 1_000_000, retentionDays: e.MEDIA_RETENTION_DAYS },
+    linkPreview: { timeoutMs: e.LINK_PREVIEW_TIMEOUT_MS },
+    firstComment: { delaySeconds: e.FIRST_COMMENT_DELAY_SECONDS },
     outbound: { httpsOnly: e.NODE_ENV === 'production', allowPrivate: e.OUTBOUND_ALLOW_PRIVATE },
   };
 }
@@ -50,7 +52,12 @@ function oauthConfig(e: Parsed): OAuthConfig {
   const trim = (url: string) => url.replace(/\/+$/, '');
   return {
     x: { client: client(e.X_CLIENT_ID, e.X_CLIENT_SECRET), authUrl: e.X_AUTH_URL, apiUrl: trim(e.X_API_URL) },
-    linkedin: { client: client(e.LINKEDIN_CLIENT_ID, e.LINKEDIN_CLIENT_SECRET), authUrl: trim(e.LINKEDIN_AUTH_URL), apiUrl: trim(e.LINKEDIN_API_URL) },
+    linkedin: {
+      client: client(e.LINKEDIN_CLIENT_ID, e.LINKEDIN_CLIENT_SECRET),
+      authUrl: trim(e.LINKEDIN_AUTH_URL),
+      apiUrl: trim(e.LINKEDIN_API_URL),
+      organizations: e.LINKEDIN_ORGANIZATIONS === 'on',
+    },
     threads: { client: client(e.THREADS_CLIENT_ID, e.THREADS_CLIENT_SECRET), authUrl: e.THREADS_AUTH_URL, apiUrl: trim(e.THREADS_API_URL) },
     facebook: { client: client(e.FACEBOOK_CLIENT_ID, e.FACEBOOK_CLIENT_SECRET), authUrl: e.FACEBOOK_AUTH_URL, apiUrl: trim(e.FACEBOOK_API_URL) },
     bluesky: { serviceUrl: trim(e.BLUESKY_SERVICE_URL) },

@@ -77,6 +77,9 @@ export const schema = z.object({
   LINKEDIN_CLIENT_ID: optionalString,
   LINKEDIN_CLIENT_SECRET: optionalString,
   LINKEDIN_AUTH_URL: z.url().default('https://www.linkedin.com/oauth/v2'),
+  // Organization pages (issue 16): ask for the Community Management API scopes and offer the pages the
+  // member administers at connect. Only for a LinkedIn app approved for that product.
+  LINKEDIN_ORGANIZATIONS: z.enum(['on', 'off']).default('off'),
   LINKEDIN_API_URL: z.url().default('https://api.linkedin.com'),
   THREADS_CLIENT_ID: optionalString,
   THREADS_CLIENT_SECRET: optionalString,
@@ -93,6 +96,11 @@ export const schema = z.object({
   MEDIA_QUOTA_MB: z.coerce.number().int().min(1).max(10_000_000).default(2048),
   MEDIA_MAX_FILE_MB: z.coerce.number().int().min(1).max(2048).default(100),
   MEDIA_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  // Link preview cards (issue 16): how long reading a post's linked page (and its image) may take; 0 turns
+  // previews off (no page is read, cards say so, Bluesky and LinkedIn publish the bare link).
+  LINK_PREVIEW_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
+  // First comments (issue 16): how long after its post a first comment goes; 0 = right after.
+  FIRST_COMMENT_DELAY_SECONDS: z.coerce.number().int().min(0).max(86_400).default(0),
   // Requests to addresses users type (media links, webhooks, Mastodon and Bluesky servers) refuse private
   // ranges; a team with an intranet CMS or a private instance lists its own ranges here.
   OUTBOUND_ALLOW_PRIVATE: z
@@ -144,6 +152,10 @@ export interface Config {
   oauth: OAuthConfig;
   /** Decimal megabytes as set (MEDIA_QUOTA_MB=2048 is 2,048,000,000 bytes). */
   media: { quotaBytes: number; maxFileBytes: number; retentionDays: number };
+  /** Link preview cards: the page read's deadline; 0 = previews off. */
+  linkPreview: { timeoutMs: number };
+  /** First comments: the delay after the post, in seconds. */
+  firstComment: { delaySeconds: number };
   /** The outbound guard for addresses users type: https only in production, plus the allowed private ranges. */
   outbound: OutboundPolicy;
 }
@@ -154,7 +166,7 @@ export type OAuthClientConfig = { clientId: string; clientSecret: string } | und
 export interface OAuthConfig {
   x: { client: OAuthClientConfig; authUrl: string; apiUrl: string };
   /** `authUrl` is the OAuth base: /authorization and /accessToken are under it. */
-  linkedin: { client: OAuthClientConfig; authUrl: string; apiUrl: string };
+  linkedin: { client: OAuthClientConfig; authUrl: string; apiUrl: string; organizations?: boolean };
   threads: { client: OAuthClientConfig; authUrl: string; apiUrl: string };
   /** Facebook Login, also for Instagram (Business accounts linked to a Page). */
   facebook: { client: OAuthClientConfig; authUrl: string; apiUrl: string };

@@ -13,6 +13,16 @@ export interface DeliveryRows {
   media: { url: string; alt: string | null }[];
   /** The post's files in Greenlight's media store: ready, not converted copies, in order. */
   files: MediaRow[];
+  /** The post's link card (issue 16): `ok` with its image's stored file, or `disabled`; null otherwise. */
+  linkPreview: DeliveryLinkPreview | null;
+}
+
+export interface DeliveryLinkPreview {
+  url: string;
+  status: 'ok' | 'disabled';
+  title: string;
+  description: string;
+  image: { id: string; bytes: number; contentType: string } | null;
 }
 
 /**
@@ -22,7 +32,7 @@ export interface DeliveryRows {
  * gone (or a row it needs) is missing from the result.
  */
 export async function findDeliveryRows(db: Executor, deliveryIds: string[]): Promise<DeliveryRows[]> {
-  const { rows } = await sql<Record<keyof DeliveryRows, Record<string, unknown>>>`
+  const { rows } = await sql<Record<Exclude<keyof DeliveryRows, 'linkPreview'> | 'link_preview', Record<string, unknown>>>`
     SELECT to_jsonb(d) AS delivery, to_jsonb(p) AS post, to_jsonb(a) AS account, to_jsonb(w) AS workspace,
       (SELECT coalesce(jsonb_object_agg(v.network, v.text), '{}') FROM post_variants v WHERE v.post_id = p.id) AS variants,
       (SELECT coalesce(jsonb_agg(jsonb_build_object('url', m.url, 'alt', m.alt) ORDER BY m.position), '[]') FROM post_media m WHERE m.post_id = p.id) AS media,
@@ -33,7 +43,12 @@ export async function findDeliveryRows(db: Executor, deliveryIds: string[]): Pro
             (SELECT s.head_id FROM post_series s WHERE s.post_id = p.id AND s.position > 0
               AND NOT EXISTS (SELECT 1 FROM media own WHERE own.post_id = p.id AND own.variant_of IS NULL)),
             p.id)
-          AND f.variant_of IS NULL AND f.state = 'ready') AS files
+          AND f.variant_of IS NULL AND f.state = 'ready'
+          AND NOT EXISTS (SELECT 1 FROM post_link_previews l WHERE l.image_media_id = f.id)) AS files,
+      (SELECT jsonb_build_object('url', l.url, 'status', l.status, 'title', l.title, 'description', l.description,
+          'image', CASE WHEN i.id IS NULL THEN NULL ELSE jsonb_build_object('id', i.id, 'bytes', i.bytes, 'contentType', i.content_type) END)
+        FROM post_link_previews l LEFT JOIN media i ON i.id = l.image_media_id AND i.state = 'ready'
+        WHERE l.post_id = p.id AND l.status IN ('ok', 'disabled')) AS link_preview
     FROM deliveries d
     JOIN posts p ON p.id = d.post_id
     JOIN social_accounts a ON a.id = d.account_id
@@ -46,6 +61,7 @@ export async function findDeliveryRows(db: Executor, deliveryIds: string[]): Pro
     workspace: withDates(row.workspace) as Workspace,
     variants: row.variants as DeliveryRows['variants'],
     media: row.media as unknown as DeliveryRows['media'],
+    linkPreview: row.link_preview as unknown as DeliveryLinkPreview | null,
     files: (row.files as unknown as Record<string, unknown>[]).map((f) => withDates(f) as unknown as MediaRow),
   }));
 }

@@ -251,9 +251,17 @@ export async function findServableMedia(db: Executor, id: string): Promise<Media
     .executeTakeFirst();
 }
 
-/** A post's own files in order (what the card shows), without converted copies. */
+/** A post's own files in order (what the card shows), without converted copies or its link card's image. */
 export async function listPostMedia(db: Executor, postId: string): Promise<MediaRow[]> {
-  return db.selectFrom('media').selectAll().where('post_id', '=', postId).where('variant_of', 'is', null).orderBy('position').orderBy('created_at').execute();
+  return db
+    .selectFrom('media')
+    .selectAll()
+    .where('post_id', '=', postId)
+    .where('variant_of', 'is', null)
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('post_link_previews as l').select('l.post_id').whereRef('l.image_media_id', '=', 'media.id'))))
+    .orderBy('position')
+    .orderBy('created_at')
+    .execute();
 }
 
 /** A ready converted copy of `mediaId` of the given type, if one was made before. */

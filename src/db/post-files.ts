@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
 import type { Db, Executor } from './database.ts';
 import type { MediaRow } from './media-store.ts';
-import type { MediaSource } from './schema.ts';
+import type { Database, MediaSource } from './schema.ts';
 
 /**
  * A post's attached files in the media store (issue 14): the `preparing` rows written with the post
@@ -45,8 +45,20 @@ export interface PostFileRow extends MediaRow {
 }
 
 /** The post's own files in order, with where a preparing one comes from. */
+/** A link card's image (issue 16) is stored with its post but is not one of the post's files. */
+const notLinkCardImage = (eb: ExpressionBuilder<Database, 'media'>) =>
+  eb.not(eb.exists(eb.selectFrom('post_link_previews as l').select('l.post_id').whereRef('l.image_media_id', '=', 'media.id')));
+
 export async function listPostFiles(db: Executor, postId: string): Promise<PostFileRow[]> {
-  return db.selectFrom('media').selectAll().where('post_id', '=', postId).where('variant_of', 'is', null).orderBy('position').orderBy('created_at').execute();
+  return db
+    .selectFrom('media')
+    .selectAll()
+    .where('post_id', '=', postId)
+    .where('variant_of', 'is', null)
+    .where(notLinkCardImage)
+    .orderBy('position')
+    .orderBy('created_at')
+    .execute();
 }
 
 /** Files of several posts (the cards of a batch), by post id, in order. */
@@ -58,6 +70,7 @@ export async function listFilesOfPosts(db: Executor, postIds: readonly string[])
     .selectAll()
     .where('post_id', 'in', [...postIds])
     .where('variant_of', 'is', null)
+    .where(notLinkCardImage)
     .orderBy('post_id')
     .orderBy('position')
     .orderBy('created_at')

@@ -185,3 +185,16 @@ export async function lastPostZone(tx: Executor, workspaceId: string, authorId: 
     .executeTakeFirst();
   return row?.zone ?? undefined;
 }
+
+/** A new content hash for the same version (a link card arrived): only over the hash it was computed from. */
+export async function setContentHash(tx: Executor, postId: string, version: number, from: string, to: string): Promise<boolean> {
+  const row = await tx
+    .updateTable('posts')
+    .set({ content_hash: to, updated_at: sql<Date>`now()` })
+    .where('id', '=', postId)
+    .where('version', '=', version)
+    .where('content_hash', '=', from)
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}

@@ -2,6 +2,7 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
 import type { MetricSlot } from '../domain/metric-slots.ts';
 import type { DeliveryState } from '../domain/delivery-state.ts';
 import type { DigestDay } from '../domain/digest-schedule.ts';
+import type { LinkPreviewStatus } from '../domain/link-preview.ts';
 import type { Network } from '../domain/networks.ts';
 import type { PostState } from '../domain/post-state.ts';
 
@@ -383,6 +384,53 @@ export interface PostSeriesTable {
   rule: string;
 }
 
+/** The card of a post's first link (issue 16, src/db/link-previews.ts). */
+export interface PostLinkPreviewsTable {
+  post_id: string;
+  url: string;
+  status: LinkPreviewStatus;
+  title: Generated<string>;
+  description: Generated<string>;
+  image_media_id: string | null;
+  image_sha256: string | null;
+  reason: string | null;
+  version: Generated<number>;
+  updated_at: Generated<Date>;
+}
+
+/** The author's first comment per network (issue 16, src/db/first-comments.ts). */
+export interface PostFirstCommentsTable {
+  post_id: string;
+  network: Network;
+  text: string;
+}
+
+export type CommentState = 'pending' | 'sending' | 'published' | 'failed';
+
+/** A delivery's first comment, from the moment its post went out. */
+export interface DeliveryCommentsTable {
+  delivery_id: string;
+  text: string;
+  state: Generated<CommentState>;
+  attempts: Generated<number>;
+  external_id: string | null;
+  url: string | null;
+  last_error: DeliveryError | null;
+  updated_at: Generated<Date>;
+}
+
+/** A picker after a sign-in with several accounts (src/db/connect-picks.ts); `choices` is ciphertext. */
+export interface ConnectPicksTable {
+  token_hash: string;
+  workspace_id: string;
+  user_id: string;
+  network: Network;
+  choices: string;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   workspaces: WorkspacesTable;
   members: MembersTable;
@@ -414,6 +462,10 @@ export interface Database {
   posting_slots: PostingSlotsTable;
   slot_bookings: SlotBookingsTable;
   post_series: PostSeriesTable;
+  post_link_previews: PostLinkPreviewsTable;
+  post_first_comments: PostFirstCommentsTable;
+  delivery_comments: DeliveryCommentsTable;
+  connect_picks: ConnectPicksTable;
 }
 
 export type Workspace = Selectable<WorkspacesTable>;

@@ -93,6 +93,29 @@ export interface PublishRequest {
   onPartPublished: (part: PublishedPart) => Promise<void>;
   /** Aborts every network call when the job expires or the worker stops. */
   signal: AbortSignal;
+  /**
+   * The card of the post's first link as the approver saw it (issue 16), for networks that take the card
+   * from the caller (Bluesky, LinkedIn); `null` when the author chose no link preview (no card at all);
+   * undefined when there is no card (the adapter's bare-link behaviour).
+   */
+  linkCard?: LinkCard | null | undefined;
+}
+
+export interface LinkCard {
+  url: string;
+  title: string;
+  description: string;
+  /** The stored thumbnail (a JPEG at most 1200 px a side), read only by adapters that upload it. */
+  image?: { contentType: string; bytes: number; read: () => Promise<Buffer> } | undefined;
+}
+
+/** A first comment on a published post (issue 16): LinkedIn, Facebook and Instagram comments. */
+export interface CommentRequest {
+  deliveryId: string;
+  /** The published post: its id at the network and its link. */
+  post: { externalId: string; url: string };
+  text: string;
+  signal: AbortSignal;
 }
 
 export interface PublishedPart {
@@ -136,6 +159,11 @@ export interface NetworkAdapter {
    * Returns undefined when the network offers no way to look (then the delivery becomes `unconfirmed`).
    */
   recentPosts(credentials: Credentials, since: Date, signal: AbortSignal): Promise<RecentPost[] | undefined>;
+  /**
+   * The first comment under a published post, as the account (a Page, an organization). Networks with
+   * threads have none: their first comment is a reply, published as one more part of the thread.
+   */
+  comment?(request: CommentRequest, credentials: Credentials): Promise<PublishedPart>;
   /** A fresh access token where the network has refresh tokens; undefined where it has none. */
   refresh?(credentials: Credentials, signal: AbortSignal): Promise<Credentials>;
   /**

@@ -6,6 +6,7 @@ import {
   type AccountIdentity,
   type Credentials,
   type ErrorClass,
+  type LinkCard,
   type MediaItem,
   type NetworkAdapter,
   type PublishRequest,
@@ -53,6 +54,8 @@ const DEFAULT_SERVICE = 'https://bsky.social';
 /** app.bsky.embed.images: at most 4 images of at most 2,000,000 bytes each. */
 const IMAGE_MAX_BYTES = 2_000_000;
 const MAX_IMAGES = 4;
+/** app.bsky.embed.external: the thumbnail blob's maxSize. */
+const THUMB_MAX_BYTES = 1_000_000;
 const LIST_PAGE = 100;
 /** Pages of Greenlight's own key range read by recentPosts (see below). */
 const MAX_KEYED_PAGES = 5;
@@ -208,6 +211,8 @@ async function postPart(ctx: Ctx, state: PublishState, req: PublishRequest, part
         return blob.aspectRatio ? { image: blob.ref, alt: blob.alt, aspectRatio: blob.aspectRatio } : { image: blob.ref, alt: blob.alt };
       }),
     };
+  } else if (req.linkCard && part.text.includes(req.linkCard.url)) {
+    record.embed = await externalEmbed(ctx, req.linkCard, creds, req.signal);
   }
   const call: HttpCall = {
     method: 'POST',
@@ -243,6 +248,29 @@ async function postPart(ctx: Ctx, state: PublishState, req: PublishRequest, part
   state.refs.set(ref.uri, ref);
   if (part.position === 0) state.rootUri = ref.uri;
   return { position: part.position, externalId: ref.uri, url: blueskyPostUrl(ref.uri) };
+}
+
+/**
+ * app.bsky.embed.external: the link card the approver saw (Bluesky draws none by itself: without it the
+ * post shows a bare link). The thumbnail is uploaded as a blob; one over the lexicon's 1,000,000 bytes
+ * is left out rather than refused by the PDS.
+ */
+async function externalEmbed(ctx: Ctx, card: LinkCard, creds: Credentials, signal: AbortSignal): Promise<Record<string, unknown>> {
+  const external: Record<string, unknown> = { uri: card.url, title: card.title, description: card.description };
+  if (card.image && card.image.bytes <= THUMB_MAX_BYTES) {
+    const call: HttpCall = {
+      method: 'POST',
+      url: `${serviceOf(ctx, creds)}/xrpc/com.atproto.repo.uploadBlob`,
+      headers: { ...bearer(creds.accessToken), 'content-type': card.image.contentType },
+      body: await card.image.read(),
+      signal,
+      what: 'upload link card image',
+      secrets: secretsOf(creds),
+    };
+    const { json } = await callXrpc(ctx, call);
+    if (json.blob) external.thumb = json.blob;
+  }
+  return { $type: 'app.bsky.embed.external', external };
 }
 
 function mayAlreadyExist(err: unknown): boolean {

@@ -1,4 +1,4 @@
-import type { Credentials, MediaItem, NetworkAdapter, PublishedPart, PublishRequest } from './adapter.ts';
+import type { CommentRequest, Credentials, LinkCard, MediaItem, NetworkAdapter, PublishedPart, PublishRequest } from './adapter.ts';
 import { graphCall, graphContext, listRecent, verifyAccount, type GraphAdapterOptions, type GraphCtx } from './meta-graph.ts';
 import { graphMetrics, readFacebookPost } from './meta-graph-metrics.ts';
 import { makeError, publishThread, str, type PartToPost } from './http.ts';
@@ -42,6 +42,7 @@ export function createFacebookAdapter(options: FacebookAdapterOptions = {}): Net
       ),
     metrics: (creds, ids, signal) => graphMetrics(ctx, creds, ids, signal, readFacebookPost),
     verify: (creds, signal) => verifyAccount(ctx, creds, 'name', signal),
+    comment: (req, creds) => commentOn(ctx, req, creds),
   };
 }
 
@@ -53,7 +54,9 @@ async function postPart(ctx: GraphCtx, req: PublishRequest, part: PartToPost, cr
   const page = encodeURIComponent(creds.accountId);
   const media = part.position === 0 ? req.media : [];
   const id =
-    media.length === 1 ? await postPhoto(ctx, page, media[0]!, part.text, creds, req.signal) : await postFeed(ctx, page, part.text, media, creds, req.signal);
+    media.length === 1
+      ? await postPhoto(ctx, page, media[0]!, part.text, creds, req.signal)
+      : await postFeed(ctx, page, part.text, media, creds, req.signal, req.linkCard);
   return { position: part.position, externalId: id, url: facebookPostUrl(id) };
 }
 
@@ -66,14 +69,23 @@ async function postPhoto(ctx: GraphCtx, page: string, item: MediaItem, text: str
 }
 
 /** A feed post: the text, its first link, and any unpublished photos attached. */
-async function postFeed(ctx: GraphCtx, page: string, text: string, media: MediaItem[], creds: Credentials, signal: AbortSignal): Promise<string> {
+async function postFeed(
+  ctx: GraphCtx,
+  page: string,
+  text: string,
+  media: MediaItem[],
+  creds: Credentials,
+  signal: AbortSignal,
+  linkCard?: LinkCard | null,
+): Promise<string> {
   const params: Record<string, string | undefined> = { message: text };
   const photos: string[] = [];
   for (const item of media) photos.push(await uploadUnpublished(ctx, page, item, creds, signal));
   photos.forEach((fbid, i) => {
     params[`attached_media[${i}]`] = JSON.stringify({ media_fbid: fbid });
   });
-  if (photos.length === 0) params.link = firstUrl(text);
+  // The link field makes Facebook draw the page's card; the author's "no link preview" leaves it out.
+  if (photos.length === 0 && linkCard !== null) params.link = firstUrl(text);
   const json = await graphCall(ctx, creds, { method: 'POST', path: `/${page}/feed`, params, what: 'create post', creates: true, signal });
   return str(json.id) ?? missingId(ctx, 'create post');
 }
@@ -88,4 +100,19 @@ async function uploadUnpublished(ctx: GraphCtx, page: string, item: MediaItem, c
 
 function missingId(ctx: GraphCtx, what: string): never {
   throw makeError(ctx.network, [], { errorClass: 'unknown_outcome', message: `Facebook ${what}: answer without a post id` });
+}
+
+/** The first comment, as the Page: POST /{page-post-id}/comments; its link opens the post at the comment. */
+async function commentOn(ctx: GraphCtx, req: CommentRequest, creds: Credentials): Promise<PublishedPart> {
+  const json = await graphCall(ctx, creds, {
+    method: 'POST',
+    path: `/${encodeURIComponent(req.post.externalId)}/comments`,
+    params: { message: req.text },
+    what: 'create comment',
+    creates: true,
+    signal: req.signal,
+  });
+  const id = str(json.id);
+  if (!id) throw makeError('facebook', [], { errorClass: 'unknown_outcome', message: 'Facebook create comment: answer without an id' });
+  return { position: 1, externalId: id, url: `${req.post.url}?comment_id=${encodeURIComponent(id.split('_').pop()!)}` };
 }

@@ -34,6 +34,8 @@ export interface HttpCall {
   secrets?: string[];
   /** Refuse bodies larger than this (media downloads). */
   maxBytes?: number;
+  /** With `maxBytes`: keep the first `maxBytes` of a larger body instead of refusing it (a page's head). */
+  truncate?: boolean;
   /**
    * Only the status matters (webhooks): a body larger than `maxBytes` or one that cannot be read is dropped
    * (the response has an empty body) instead of failing a request the receiver has already taken.
@@ -122,6 +124,10 @@ async function readBody(body: AsyncIterable<Buffer> & { destroy(): void }, call:
     size += chunk.length;
     if (call.maxBytes !== undefined && size > call.maxBytes) {
       body.destroy();
+      if (call.truncate) {
+        chunks.push(chunk.subarray(0, chunk.length - (size - call.maxBytes)));
+        break;
+      }
       throw new NetworkError({ network, errorClass: 'permanent', message: `${call.what}: response larger than ${call.maxBytes} bytes` });
     }
     chunks.push(chunk);

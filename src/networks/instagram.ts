@@ -1,4 +1,4 @@
-import type { Credentials, MediaItem, NetworkAdapter, PublishedPart, PublishRequest } from './adapter.ts';
+import type { CommentRequest, Credentials, MediaItem, NetworkAdapter, PublishedPart, PublishRequest } from './adapter.ts';
 import {
   graphCall,
   graphContext,
@@ -62,6 +62,7 @@ export function createInstagramAdapter(options: InstagramAdapterOptions = {}): N
       ),
     metrics: (creds, ids, signal) => graphMetrics(ctx, creds, ids, signal, readInstagramMedia),
     verify: (creds, signal) => verifyAccount(ctx, creds, 'username', signal),
+    comment: (req, creds) => commentOn(ctx, req, creds),
   };
   if (login === 'instagram') return { ...adapter, refresh: (creds, signal) => refreshLongLived(ctx, creds, 'ig_refresh_token', signal) };
   return adapter;
@@ -143,4 +144,19 @@ async function createCarousel(ctx: GraphCtx, user: string, media: MediaItem[], c
     children.push(child);
   }
   return createContainer(ctx, user, creds, signal, { media_type: 'CAROUSEL', children: children.join(','), caption });
+}
+
+/** The first comment: POST /{ig-media-id}/comments (a comment has no page of its own: the link is the post's). */
+async function commentOn(ctx: GraphCtx, req: CommentRequest, creds: Credentials): Promise<PublishedPart> {
+  const json = await graphCall(ctx, creds, {
+    method: 'POST',
+    path: `/${encodeURIComponent(req.post.externalId)}/comments`,
+    params: { message: req.text },
+    what: 'create comment',
+    creates: true,
+    signal: req.signal,
+  });
+  const id = str(json.id);
+  if (!id) throw makeError('instagram', [], { errorClass: 'unknown_outcome', message: 'Instagram create comment: answer without an id' });
+  return { position: 1, externalId: id, url: req.post.url };
 }

@@ -1,5 +1,16 @@
 import type { Dispatcher } from 'undici';
-import type { AccountIdentity, Credentials, ErrorClass, MediaItem, NetworkAdapter, PublishedPart, PublishRequest, RecentPost } from './adapter.ts';
+import type {
+  AccountIdentity,
+  CommentRequest,
+  Credentials,
+  ErrorClass,
+  LinkCard,
+  MediaItem,
+  NetworkAdapter,
+  PublishedPart,
+  PublishRequest,
+  RecentPost,
+} from './adapter.ts';
 import {
   asRecord,
   namingFile,
@@ -77,6 +88,7 @@ export function createLinkedInAdapter(options: LinkedInAdapterOptions = {}): Net
     recentPosts: (creds, since, signal) => recentPosts(ctx, creds, since, signal),
     refresh: (creds, signal) => refresh(ctx, creds, signal),
     verify: (creds, signal) => verify(ctx, creds, signal),
+    comment: (req, creds) => commentOn(ctx, req, creds),
     metrics: (creds, urns, signal) =>
       linkedInMetrics(
         { base: ctx.base, http: ctx.http, headers: (c) => headers(ctx, c, false), error: (res, call) => linkedInError(ctx, res, call) },
@@ -121,6 +133,7 @@ async function postPart(ctx: Ctx, req: PublishRequest, part: PartToPost, creds: 
     lifecycleState: 'PUBLISHED',
     isReshareDisabledByAuthor: false,
     ...content(part, req.media),
+    ...(part.mediaIds.length === 0 ? await articleContent(ctx, req, part, creds) : {}),
   };
   const call: HttpCall = {
     method: 'POST',
@@ -152,6 +165,56 @@ function content(part: PartToPost, media: MediaItem[]): { content?: Record<strin
   const link = firstUrl(part.text);
   if (!link) return {};
   return { content: { article: { source: link, title: linkTitle(link) } } };
+}
+
+/**
+ * The link card the approver saw, as the article (LinkedIn does not read the page itself): its title,
+ * description and thumbnail (uploaded through the Images API, owned by the post's author). The author's
+ * "no link preview" leaves the link in the text without an article. No stored card: `content` above.
+ */
+async function articleContent(ctx: Ctx, req: PublishRequest, part: PartToPost, creds: Credentials): Promise<{ content?: Record<string, unknown> | undefined }> {
+  const card = req.linkCard;
+  if (card === undefined) return {};
+  if (card === null) return { content: undefined };
+  if (firstUrl(part.text) !== card.url) return {};
+  const thumbnail = card.image ? await uploadThumbnail(ctx, card.image, creds, req.signal) : undefined;
+  const article = {
+    source: card.url,
+    title: card.title.slice(0, 400),
+    ...(card.description ? { description: card.description.slice(0, 4086) } : {}),
+    ...(thumbnail ? { thumbnail } : {}),
+  };
+  return { content: { article } };
+}
+
+/** An article thumbnail: Images API initializeUpload, then PUT of the stored bytes. */
+async function uploadThumbnail(ctx: Ctx, image: NonNullable<LinkCard['image']>, creds: Credentials, signal: AbortSignal): Promise<string> {
+  const secrets = secretsOf(creds);
+  const init: HttpCall = {
+    method: 'POST',
+    url: `${ctx.base}/rest/images?action=initializeUpload`,
+    headers: headers(ctx, creds),
+    body: JSON.stringify({ initializeUploadRequest: { owner: creds.accountId } }),
+    signal,
+    what: 'initialize link card image upload',
+    secrets,
+  };
+  const value = asRecord(asRecord(parseJson((await callLinkedIn(ctx, init)).body)).value);
+  const uploadUrl = str(value.uploadUrl);
+  const urn = str(value.image);
+  if (!uploadUrl || !urn)
+    throw makeError('linkedin', secrets, { errorClass: 'transient', message: 'LinkedIn link card image upload: answer without uploadUrl or image' });
+  const put: HttpCall = {
+    method: 'PUT',
+    url: uploadUrl,
+    headers: { authorization: `Bearer ${creds.accessToken}`, 'content-type': image.contentType },
+    body: await image.read(),
+    signal,
+    what: 'upload link card image',
+    secrets,
+  };
+  await callLinkedIn(ctx, put);
+  return urn;
 }
 
 /** LinkedIn does not scrape the page: the card title is the link's host and path. */
@@ -332,4 +395,27 @@ function resetAt(res: HttpResponse, now: Date): Date {
   const after = Number(header(res, 'retry-after'));
   if (Number.isFinite(after) && after > 0) return new Date(now.getTime() + after * 1000);
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1));
+}
+
+/**
+ * The first comment: POST /rest/socialActions/{post urn}/comments as the post's author (a member, or an
+ * organization with w_organization_social). The comment's URN comes in x-restli-id (or the body's $URN).
+ */
+async function commentOn(ctx: Ctx, req: CommentRequest, creds: Credentials): Promise<PublishedPart> {
+  const call: HttpCall = {
+    method: 'POST',
+    url: `${ctx.base}/rest/socialActions/${encodeURIComponent(req.post.externalId)}/comments`,
+    headers: headers(ctx, creds),
+    body: JSON.stringify({ actor: creds.accountId, object: req.post.externalId, message: { text: req.text } }),
+    signal: req.signal,
+    creates: true,
+    what: 'create comment',
+    secrets: secretsOf(creds),
+  };
+  const res = await callLinkedIn(ctx, call);
+  const body = asRecord(parseJson(res.body));
+  const urn = header(res, 'x-restli-id') ?? str(body.$URN) ?? str(body.id);
+  if (!urn)
+    throw makeError('linkedin', call.secrets, { errorClass: 'unknown_outcome', status: res.status, message: 'LinkedIn create comment: answer without its id' });
+  return { position: 1, externalId: urn, url: `${linkedInPostUrl(req.post.externalId)}?commentUrn=${encodeURIComponent(urn)}` };
 }

@@ -9,6 +9,7 @@ import { labelOf, stateSecretOf, type ConnectContext } from './context.ts';
 import { exchangeCode } from './exchange.ts';
 import { identify } from './identity.ts';
 import { connectedPage, providerErrorPage, refusedPage } from './pages.ts';
+import { offerPick } from './pick-accounts.ts';
 import { configuredProvider, isOAuthNetwork, mastodonProvider, redirectUriFor, type Provider } from './providers.ts';
 import { verifyState, type VerifiedState } from '../crypto/signed-state.ts';
 
@@ -34,6 +35,8 @@ export async function oauthCallback(ctx: ConnectContext, network: Network, url: 
     const verifier = consumed.codeVerifier ? ctx.deps.cipher.decrypt(consumed.codeVerifier, verifierAad(consumed.nonce)) : undefined;
     const tokens = await exchangeCode(provider, { code, redirectUri: redirectUriFor(ctx.deps.publicUrl, network), verifier }, ctx.http);
     const identity = await identify(provider, tokens, ctx.http);
+    // Several accounts (organization pages, Facebook Pages): the person picks (not on a Reconnect link, which names one).
+    if (identity.choices && identity.choices.length > 1 && !consumed.accountId) return offerPick(ctx, claims, network, identity.choices, res);
     const done = await completeConnect(ctx.deps, { ...claims, identity, instanceUrl: consumed.instanceUrl ?? undefined, boundAccountId: consumed.accountId });
     if (!done.ok) return wrongAccount(res, label, done.expected, identity.displayName);
     const workspace = await findWorkspace(ctx.deps.db, claims.workspaceId);

@@ -9,4 +9,17 @@ export interface ConnectedIdentity {
   note?: string;
   /** The server's own post length limit (Mastodon instances set their own). */
   maxCharacters?: number;
+  /**
+   * Several accounts this sign-in may connect (LinkedIn: the member and the organization pages they
+   * administer; Facebook Pages; Instagram accounts): with more than one, a picker page asks which.
+   */
+  choices?: ConnectChoice[];
+}
+
+export interface ConnectChoice {
+  externalAccountId: string;
+  displayName: string;
+  credentials: TokenSet;
+  /** What it is, for the picker ("organization page", "Facebook Page"). */
+  kind: string;
 }

@@ -89,7 +89,14 @@ function facebookFrom(provider: Provider, user: TokenSet, pages: Page[]): Connec
   if (!page) throw noAccount(provider, user, 'no Facebook Page this login can post to (it needs the CREATE_CONTENT task on a Page)');
   const note =
     usable.length > 1 ? `Connected the first of ${usable.length} Pages you manage (${page.name}). Run the connect command again to add another.` : undefined;
-  return { externalAccountId: page.id, displayName: page.name, credentials: { accessToken: page.accessToken }, ...(note ? { note } : {}) };
+  const choices = usable.map((p) => ({ externalAccountId: p.id, displayName: p.name, credentials: { accessToken: p.accessToken }, kind: 'Facebook Page' }));
+  return {
+    externalAccountId: page.id,
+    displayName: page.name,
+    credentials: { accessToken: page.accessToken },
+    ...(note ? { note } : {}),
+    ...(usable.length > 1 ? { choices } : {}),
+  };
 }
 
 function instagramFrom(provider: Provider, user: TokenSet, pages: Page[]): ConnectedIdentity {
@@ -98,7 +105,19 @@ function instagramFrom(provider: Provider, user: TokenSet, pages: Page[]): Conne
   if (!page?.instagram) throw noAccount(provider, user, 'no Instagram professional account linked to a Facebook Page this login manages');
   const name = page.instagram.username ? `@${page.instagram.username}` : page.instagram.id;
   const note = `Connected through the Facebook Page ${page.name}${linked.length > 1 ? ` (the first of ${linked.length} with an Instagram account)` : ''}.`;
-  return { externalAccountId: page.instagram.id, displayName: name, credentials: { accessToken: page.accessToken }, note };
+  const choices = linked.map((p) => ({
+    externalAccountId: p.instagram!.id,
+    displayName: p.instagram!.username ? `@${p.instagram!.username}` : p.instagram!.id,
+    credentials: { accessToken: p.accessToken },
+    kind: `through the Facebook Page ${p.name}`,
+  }));
+  return {
+    externalAccountId: page.instagram.id,
+    displayName: name,
+    credentials: { accessToken: page.accessToken },
+    note,
+    ...(linked.length > 1 ? { choices } : {}),
+  };
 }
 
 function noAccount(provider: Provider, user: TokenSet, what: string) {

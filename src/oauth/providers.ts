@@ -63,9 +63,9 @@ export function configuredProvider(oauth: OAuthConfig, network: Exclude<OAuthNet
       });
     }
     case 'linkedin': {
-      const { client, authUrl, apiUrl } = oauth.linkedin;
+      const { client, authUrl, apiUrl, organizations } = oauth.linkedin;
       if (!client) return { ok: false, missing: ['LINKEDIN_CLIENT_ID', 'LINKEDIN_CLIENT_SECRET'] };
-      return ok({
+      const lookup = ok({
         network,
         authorizeUrl: `${authUrl}/authorization`,
         tokenUrl: `${authUrl}/accessToken`,
@@ -75,6 +75,9 @@ export function configuredProvider(oauth: OAuthConfig, network: Exclude<OAuthNet
         apiUrl,
         ...client,
       });
+      // Organization pages: posting, reading and finding the member's roles (Community Management API).
+      if (organizations && lookup.ok) lookup.provider.scope = `${lookup.provider.scope} ${LINKEDIN_ORGANIZATION_SCOPES}`;
+      return lookup;
     }
     case 'threads': {
       const { client, authUrl, apiUrl } = oauth.threads;
@@ -116,6 +119,7 @@ export function mastodonProvider(instanceUrl: string, client: { clientId: string
 }
 
 export const MASTODON_SCOPES = SCOPES.mastodon;
+export const LINKEDIN_ORGANIZATION_SCOPES = 'w_organization_social r_organization_social rw_organization_admin';
 
 function ok(provider: Omit<Provider, 'scope'>): ProviderLookup {
   return { ok: true, provider: { ...provider, scope: SCOPES[provider.network] } };

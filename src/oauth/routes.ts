@@ -7,6 +7,7 @@ import { networkFromPath, readForm, type ConnectContext } from './context.ts';
 import { submitMastodon } from './mastodon-connect.ts';
 import { refusedPage, sendPage, html } from './pages.ts';
 import { startConnect } from './start-flow.ts';
+import { showPick, submitPick } from './pick-accounts.ts';
 import { submitWebhook } from './webhook-connect.ts';
 import { clientWentAway } from '../http/server.ts';
 
@@ -54,6 +55,7 @@ function guarded(ctx: ConnectContext, handler: Handler) {
 }
 
 async function connectRoute(ctx: ConnectContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  if (url.pathname === '/connect/pick') return pickRoute(ctx, req, res, url);
   const network = networkFromPath(url.pathname, '/connect');
   if (!network) return notFound(res);
   if (req.method === 'GET') return startConnect(ctx, network, url, res);
@@ -62,6 +64,15 @@ async function connectRoute(ctx: ConnectContext, req: IncomingMessage, res: Serv
   const form = await readForm(req);
   if (!form) return refusedPage(res, 400, 'That form could not be read', 'Send the form from the connect page.');
   return submit(ctx, form, res);
+}
+
+/** The account picker after a sign-in with several accounts (src/oauth/pick-accounts.ts). */
+async function pickRoute(ctx: ConnectContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  if (req.method === 'GET') return showPick(ctx, url, res);
+  if (req.method !== 'POST') return methodNotAllowed(res);
+  const form = await readForm(req);
+  if (!form) return refusedPage(res, 400, 'That form could not be read', 'Send the form from the account choice page.');
+  return submitPick(ctx, form, res);
 }
 
 async function callbackRoute(ctx: ConnectContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

@@ -39,6 +39,10 @@ export const QUEUES = {
   mediaRetention: 'media-retention',
   /** Files attached in a chat, copied into the media store after the form was answered (one job per post). */
   mediaIntake: 'media-intake',
+  /** One post's link card (issue 16): its page read after the compose form was answered. */
+  linkPreview: 'link-preview',
+  /** One delivery's first comment, right after its post went out (issue 16). */
+  firstComment: 'first-comment',
 } as const;
 
 /**
@@ -85,6 +89,13 @@ export interface DigestJob {
   workspaceId: string;
   dueAt: string;
 }
+export interface FirstCommentJob {
+  deliveryId: string;
+}
+export interface LinkPreviewJob {
+  postId: string;
+  version: number;
+}
 export interface MediaIntakeJob {
   postId: string;
 }
@@ -129,6 +140,10 @@ export interface Queue {
   /** Many webhook jobs at `at` in one statement (the webhooks of a batch of recorded events). */
   sendWebhooks(tx: Executor, jobs: WebhookJob[], at: Date): Promise<void>;
   sendDigest(tx: Executor, job: DigestJob): Promise<void>;
+  /** Read a post version's link card, once (one job per post version). */
+  sendLinkPreview(tx: Executor, job: LinkPreviewJob): Promise<void>;
+  /** A delivery's first comment at `at` (one waiting job per delivery). */
+  sendFirstComment(tx: Executor, job: FirstCommentJob, at: Date): Promise<void>;
   /** The copy of a post's attached files into the media store, inside the caller's transaction. */
   sendMediaIntake(tx: Executor, job: MediaIntakeJob): Promise<void>;
   /** Metrics wake-ups (one per group of deliveries and slot, at `at`), in one statement inside the caller's transaction. */
@@ -269,6 +284,8 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
     },
     sendRemind: (tx, job, at) => send(tx, QUEUES.remind, job, { startAfter: at, singletonKey: `${job.postId}:${job.version}` }),
     sendReviewDeadline: (tx, job, at) => send(tx, QUEUES.reviewDeadline, job, { startAfter: at, singletonKey: `${job.postId}:${job.version}` }),
+    sendFirstComment: (tx, job, at) => send(tx, QUEUES.firstComment, job, { startAfter: at, singletonKey: job.deliveryId }),
+    sendLinkPreview: (tx, job) => send(tx, QUEUES.linkPreview, job, { singletonKey: `${job.postId}:${job.version}` }),
     // The delivery row's lease decides who sends: a duplicate job finds it taken and does nothing.
     sendWebhook: (tx, job, at) => send(tx, QUEUES.webhooks, job, { startAfter: at }),
     async sendWebhooks(tx, jobs, at) {
@@ -522,6 +539,31 @@ async function createQueues(boss: PgBoss): Promise<void> {
     retryDelay: 30,
     retryBackoff: true,
     expireInSeconds: 60,
+    retentionSeconds: 7 * 24 * 3600,
+    deleteAfterSeconds: 7 * 24 * 3600,
+  });
+  await ensureQueue(boss, QUEUES.linkPreview, {
+    // Sent for now: notify wakes a worker at once. The page read has its own deadline (a few seconds);
+    // a crash or lost database retries, and the row's status keeps the card to one per version.
+    policy: 'standard',
+    notify: true,
+    retryLimit: 3,
+    retryDelay: 5,
+    retryBackoff: true,
+    expireInSeconds: 120,
+    retentionSeconds: 24 * 3600,
+    deleteAfterSeconds: 24 * 3600,
+  });
+  await ensureQueue(boss, QUEUES.firstComment, {
+    // The comment row is the truth (claimed before the call); retries cover transient network failures,
+    // counted in the row, and a handler that crashed.
+    policy: 'standard',
+    notify: true,
+    retryLimit: 6,
+    retryDelay: 5,
+    retryBackoff: true,
+    retryDelayMax: 300,
+    expireInSeconds: 120,
     retentionSeconds: 7 * 24 * 3600,
     deleteAfterSeconds: 7 * 24 * 3600,
   });

@@ -76,6 +76,8 @@ export function greenlightCore(config: Config, options: CoreOptions = {}): Exten
           stuckAfterMs: 2 * config.publish.networkTimeoutMs + 10_000,
         },
         postingLimits: config.publish.postingLimits,
+        linkPreview: { timeoutMs: config.linkPreview.timeoutMs, media: config.media },
+        firstCommentDelayMs: config.firstComment.delaySeconds * 1000,
         webhooks: { ...DEFAULT_WEBHOOK_SETTINGS, allowPlainHttp: config.env !== 'production', ...options.webhooks },
       };
       const mounts: Mount[] = [...oauthMounts(connectContext(deps, config))];

@@ -10,6 +10,9 @@ import { findWorkspace } from '../db/workspaces.ts';
 import { parsePublishTime } from '../domain/publish-time.ts';
 import { hashOf, validateCompose, type ComposeInput } from './compose.ts';
 import { withMediaCheck } from './outbound-checks.ts';
+import { askLinkPreview, hasMedia } from './link-preview.ts';
+import { saveFirstComments } from '../db/first-comments.ts';
+import { hashWithComments } from '../domain/first-comment.ts';
 import type { Actor } from './actor.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { ok, refused, type Outcome } from './outcome.ts';
@@ -96,7 +99,7 @@ export async function editPost(deps: WorkflowDeps, actor: Actor, postId: string,
         deps.now(),
       );
       if (!choice.ok) return refused(choice.message);
-      v = { ...v, publishAt: choice.at, contentHash: hashOf(v.text, v.targets, v.variants, v.media, choice.at) };
+      v = { ...v, publishAt: choice.at, contentHash: hashWithComments(hashOf(v.text, v.targets, v.variants, v.media, choice.at), v.comments ?? {}) };
       await bookSlot(
         tx,
         workspace.id,
@@ -108,6 +111,14 @@ export async function editPost(deps: WorkflowDeps, actor: Actor, postId: string,
     await replacePostContent(tx, post.id, { accountIds: v.targets.map((t) => t.accountId), variants: v.variants, media: v.media.map((url) => ({ url })) });
     // A form that says nothing of files (a chat or tool without them) keeps the post's files.
     if (files) await setPostFiles(tx, deps, post, v.files);
+    // The comments and the new card request first: the hash reads them (a card still to be read adds nothing).
+    await saveFirstComments(tx, post.id, v.comments ?? {});
+    await askLinkPreview(
+      tx,
+      deps,
+      { id: post.id, version: post.version + 1 },
+      { text: v.text, variants: v.variants, hasMedia: hasMedia(input), noPreview: input.noLinkPreview },
+    );
     v = { ...v, contentHash: await currentHash(tx, { id: post.id, text: v.text, publish_at: v.publishAt }) };
     const voided = await reopenReview(tx, post, {
       text: v.text,

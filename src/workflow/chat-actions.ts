@@ -20,6 +20,8 @@ export const CARD_ACTIONS = {
   confirmLive: 'confirm_live',
   publishAgain: 'publish_again',
   publishLate: 'publish_late',
+  /** A first comment that failed after its post went out (issue 16). */
+  retryComment: 'retry_comment',
 } as const;
 
 /** The forms (Slack views, Discord modals) the card's buttons open. */

@@ -11,6 +11,8 @@ import { formatIsoMinute } from '../domain/time-format.ts';
 import type { Actor } from './actor.ts';
 import type { ComposeFile } from './compose.ts';
 import type { WorkflowDeps } from './deps.ts';
+import { findLinkPreview } from '../db/link-previews.ts';
+import { listFirstComments } from '../db/first-comments.ts';
 import { buildWeekView, freeSlots, type WeekFormat, weekText, withFreeSlots } from './week-view.ts';
 
 /**
@@ -97,7 +99,12 @@ export async function accountsText(deps: WorkflowDeps, actor: Actor, format: Ans
 
 /** What the compose form holds when the author edits a post: its text, accounts, variants, media, time, zone and note. */
 export async function editPrefill(db: Executor, post: Post) {
-  const [content, files] = await Promise.all([loadPostContent(db, post.id), listPostFiles(db, post.id)]);
+  const [content, files, preview, comments] = await Promise.all([
+    loadPostContent(db, post.id),
+    listPostFiles(db, post.id),
+    findLinkPreview(db, post.id),
+    listFirstComments(db, post.id),
+  ]);
   return {
     /** The post's files in the store, which Edit keeps unless the author attaches others. */
     files: files.map(
@@ -118,5 +125,7 @@ export async function editPrefill(db: Executor, post: Post) {
     when: formatIsoMinute(post.publish_at, post.zone),
     zone: post.zone,
     note: post.note,
+    ...(preview?.status === 'disabled' ? { noLinkPreview: true } : {}),
+    comments,
   };
 }

@@ -1,3 +1,4 @@
+import { firstCommentProblem, hashWithComments } from '../domain/first-comment.ts';
 import { contentHashWithFiles, type HashableFile } from '../domain/media-hash.ts';
 import { isValidTimeZone } from '../domain/local-time.ts';
 import type { Network } from '../domain/networks.ts';
@@ -36,12 +37,16 @@ export interface ComposeInput {
   media: string[];
   /** Files attached in the chat, in order (at most 10). */
   files?: ComposeFile[];
+  /** The author chose "no link preview": the first link gets no card (src/workflow/link-preview.ts). */
+  noLinkPreview?: boolean | undefined;
+  /** First comment per network (src/workflow/first-comment.ts): a comment, or a reply on threaded networks. */
+  comments?: Partial<Record<Network, string>> | undefined;
   when: string;
   zone: string;
   note: string | null;
 }
 
-export type ComposeField = 'text' | 'targets' | 'media' | 'files' | 'when' | 'note' | `variant_${Network}`;
+export type ComposeField = 'text' | 'targets' | 'media' | 'files' | 'when' | 'note' | `variant_${Network}` | `comment_${Network}`;
 
 export type ComposeResult = { ok: true; value: ValidCompose } | { ok: false; errors: Partial<Record<ComposeField, string>> };
 
@@ -57,6 +62,8 @@ export interface ValidCompose {
   note: string | null;
   /** Without files still being copied: submit and edit hash again once every file is stored (src/workflow/post-files.ts). */
   contentHash: string;
+  /** First comments per network, checked (the hash covers them). */
+  comments?: Partial<Record<Network, string>>;
   /** "next slot": `publishAt` is only its lower bound until the slot is chosen (src/workflow/next-slot.ts). */
   slot?: SlotRequest;
   /** "…, every week 52 times": the series' rule and its occurrences (the first is `publishAt`). */
@@ -102,6 +109,17 @@ export function validateCompose(
     }
   }
 
+  // First comments: only for networks the post goes to; each checked against its network's limit.
+  const comments: Partial<Record<Network, string>> = {};
+  for (const [key, raw] of Object.entries(input.comments ?? {})) {
+    const network = key as Network;
+    const text = raw?.trim() ?? '';
+    const account = chosen.find((a) => a.network === network);
+    if (text === '' || !account) continue;
+    const problem = firstCommentProblem(network, text, countOptionsOf(account));
+    if (problem) errors[`comment_${network}`] = problem;
+    else comments[network] = text;
+  }
   const fileProblem = composeFileProblems(
     files,
     chosen.map((a) => a.network),
@@ -150,7 +168,8 @@ export function validateCompose(
       publishAt,
       zone: input.zone,
       note: input.note?.trim() || null,
-      contentHash: hashOf(input.text.trim(), targets, variants, media, publishAt),
+      contentHash: hashWithComments(hashOf(input.text.trim(), targets, variants, media, publishAt), comments),
+      ...(Object.keys(comments).length > 0 ? { comments } : {}),
       ...(slot ? { slot } : {}),
       ...(repeat ? { repeat } : {}),
     },

@@ -9,6 +9,7 @@ import type { WorkflowDeps } from './deps.ts';
 import { ok, refused, type Outcome } from './outcome.ts';
 import { settlePost } from './delivery/settle-post.ts';
 import { recordEvent } from './record-event.ts';
+import { retryComment } from './first-comment.ts';
 
 /**
  * Buttons in a receipt: Retry, It is live, Publish again, Publish late. Anyone in the workspace may
@@ -18,8 +19,9 @@ export async function deliveryAction(
   deps: WorkflowDeps,
   actor: Actor,
   deliveryId: string,
-  action: 'retry' | 'confirm_live' | 'publish_again' | 'publish_late',
+  action: 'retry' | 'confirm_live' | 'publish_again' | 'publish_late' | 'retry_comment',
 ): Promise<Outcome> {
+  if (action === 'retry_comment') return retryComment(deps, actor, deliveryId);
   const delivery = await findDelivery(deps.db, deliveryId);
   const workspace = await findWorkspace(deps.db, actor.workspaceId);
   if (!delivery || !workspace) return refused('That delivery no longer exists.');

@@ -9,6 +9,7 @@ import type { NetworkAdapter } from '../networks/adapter.ts';
 import type { Queue } from '../queue/queue.ts';
 import type { ChatFileSource } from './chat-files.ts';
 import type { ChatPort } from './chat-port.ts';
+import type { LinkPreviewSettings } from './link-preview-settings.ts';
 import type { WebhookSettings } from './webhook-settings.ts';
 
 /** Everything the workflow needs from the edges, passed in (tests pass real ones against emulators). */
@@ -34,6 +35,10 @@ export interface WorkflowDeps {
   publish: { retries: number; baseMs: number; maxMs: number; stuckAfterMs: number };
   /** Per-account posting limits by network (default: the documented POSTING_LIMITS). */
   postingLimits?: PostingLimits | undefined;
+  /** How long after its post a first comment goes (FIRST_COMMENT_DELAY_SECONDS); default at once. */
+  firstCommentDelayMs?: number | undefined;
+  /** Link preview cards (src/workflow/link-preview.ts); undefined or timeoutMs 0: no page is read. */
+  linkPreview?: LinkPreviewSettings | undefined;
   /** Outgoing webhooks: attempts, backoff, timeout (default DEFAULT_WEBHOOK_SETTINGS). */
   webhooks?: WebhookSettings | undefined;
 }

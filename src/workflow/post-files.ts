@@ -2,6 +2,10 @@ import type { Executor, Tx } from '../db/database.ts';
 import { addPreparingFiles, listPostFiles, placeFile, removePostFilesExcept, type PostFileRow } from '../db/post-files.ts';
 import { seriesOf } from '../db/post-series.ts';
 import { loadPostContent } from '../db/posts.ts';
+import { listFirstComments } from '../db/first-comments.ts';
+import { findLinkPreview } from '../db/link-previews.ts';
+import { hashWithComments } from '../domain/first-comment.ts';
+import { hashWithPreview } from '../domain/link-preview.ts';
 import type { Post } from '../db/schema.ts';
 import type { HashableFile } from '../domain/media-hash.ts';
 import { hashOf, type ComposeFile } from './compose.ts';
@@ -75,16 +79,23 @@ export async function storedFileHashes(db: Executor, postId: string): Promise<Ha
 /**
  * The post's content hash from what is stored now: texts, links, files and `publishAt` (default: the
  * post's own time). Files still being copied are left out: approval waits for them, and the hash is
- * taken again when the last one is stored.
+ * taken again when the last one is stored. `extras`: the post's own first comments and link card (issue
+ * 16) are folded in; a series' occurrences (files of the head) have neither.
  */
 export async function currentHash(
   db: Executor,
   post: Pick<Post, 'id' | 'text' | 'publish_at'>,
   publishAt = post.publish_at,
   filesOf = post.id,
+  extras = filesOf === post.id,
 ): Promise<string> {
-  const [content, files] = await Promise.all([loadPostContent(db, post.id), storedFileHashes(db, filesOf)]);
-  return hashOf(
+  const [content, files, comments, preview] = await Promise.all([
+    loadPostContent(db, post.id),
+    storedFileHashes(db, filesOf),
+    extras ? listFirstComments(db, post.id) : {},
+    extras ? findLinkPreview(db, post.id) : undefined,
+  ]);
+  const base = hashOf(
     post.text,
     content.targets.map((t) => ({ accountId: t.accountId, network: t.network })),
     content.variants,
@@ -92,6 +103,7 @@ export async function currentHash(
     publishAt,
     files ?? [],
   );
+  return hashWithPreview(hashWithComments(base, comments), preview);
 }
 
 /**

@@ -46,7 +46,8 @@ export async function createFollowers(tx: Tx, head: Post, v: ValidCompose, rule:
 
 /** The head's content with another time: what a follower must hash to for the head's approval to cover it. */
 async function expectedHash(tx: Tx, head: Post, at: Date): Promise<string> {
-  return currentHash(tx, head, at);
+  // As the occurrences are hashed: without the head's own first comments and link card.
+  return currentHash(tx, head, at, head.id, false);
 }
 
 /**

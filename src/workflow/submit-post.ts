@@ -9,6 +9,9 @@ import { bookSlot, chooseSlot } from './next-slot.ts';
 import { approveFollowers, createFollowers } from './series.ts';
 import { describeRepeat } from '../domain/recurrence.ts';
 import { withMediaCheck } from './outbound-checks.ts';
+import { askLinkPreview, hasMedia } from './link-preview.ts';
+import { saveFirstComments } from '../db/first-comments.ts';
+import { hashWithComments } from '../domain/first-comment.ts';
 import { recordEvent } from './record-event.ts';
 import { watchReview } from './review-deadline.ts';
 import { mediaLimits } from './media-copy.ts';
@@ -46,7 +49,7 @@ export async function submitPost(deps: WorkflowDeps, actor: Actor, input: Compos
       );
       if (!choice.ok) return { ok: false, errors: { when: choice.message } };
       slot = choice.slot;
-      v = { ...v, publishAt: choice.at, contentHash: hashOf(v.text, v.targets, v.variants, v.media, choice.at) };
+      v = { ...v, publishAt: choice.at, contentHash: hashWithComments(hashOf(v.text, v.targets, v.variants, v.media, choice.at), v.comments ?? {}) };
     }
     const post = await insertPost(tx, {
       workspaceId: workspace.id,
@@ -64,6 +67,8 @@ export async function submitPost(deps: WorkflowDeps, actor: Actor, input: Compos
     });
     // Attached files: `preparing` rows now, the copy after this answer (src/workflow/media-copy.ts).
     const preparing = await setPostFiles(tx, deps, post, v.files);
+    await saveFirstComments(tx, post.id, v.comments ?? {});
+    await askLinkPreview(tx, deps, post, { text: v.text, variants: v.variants, hasMedia: hasMedia(input), noPreview: input.noLinkPreview, isNew: true });
     if (slot)
       await bookSlot(
         tx,

@@ -3,6 +3,8 @@ import {
   QUEUES,
   publishQueue,
   type DigestJob,
+  type FirstCommentJob,
+  type LinkPreviewJob,
   type MediaIntakeJob,
   type NotifyJob,
   type PublishJob,
@@ -25,6 +27,8 @@ import { handleNotifyJob, notifyStartsOf } from './card/update-card.ts';
 import { handleRemindJob } from './remind.ts';
 import { handleMediaIntakeJob } from './media-copy.ts';
 import { handleReviewDeadlineJob } from './review-deadline.ts';
+import { handleLinkPreviewJob } from './link-preview.ts';
+import { handleFirstCommentJob } from './first-comment.ts';
 
 /**
  * Starts the background workers. Publishing runs many deliveries at once, each network on its own
@@ -69,6 +73,13 @@ export async function startWorkers(deps: WorkflowDeps, options: { publishConcurr
   // Copies of attached files from the chats: a few at once, each streaming one file at a time.
   await deps.queue.work<MediaIntakeJob>(QUEUES.mediaIntake, { loops: 1, batchSize: 4 }, (job) => handleMediaIntakeJob(deps, job.data.postId, job.signal));
   await deps.queue.work<DigestJob>(QUEUES.digest, { loops: 1, batchSize: 2 }, (job) => handleDigestJob(deps, job.data));
+  // Each job reads one page (and its image) under its own deadline.
+  await deps.queue.work<LinkPreviewJob>(QUEUES.linkPreview, { loops: 1, batchSize: 4 }, (job) =>
+    handleLinkPreviewJob(deps, job.data.postId, job.data.version, job.signal),
+  );
+  await deps.queue.work<FirstCommentJob>(QUEUES.firstComment, { loops: 1, batchSize: 5 }, (job) =>
+    handleFirstCommentJob(deps, job.data.deliveryId, job.signal),
+  );
   // Whole batches of due measurements: one account's posts share its network calls (X: 100 a call). Ten
   // jobs a fetch: each holds the deliveries recorded together (up to 50), so that is up to 500 lookups.
   await deps.queue.workBatch<StoredMetricsJob>(QUEUES.metrics, { loops: 1, batchSize: 10 }, (jobs) => handleMetricsBatch(deps, jobs));

@@ -30,7 +30,7 @@ describe('manifests/slack.yaml', () => {
     await draft(stack, { text: 'A card to click on', accounts: [stack.accounts.mastodon], when: 'in 5 days' });
     const cardMessage = await stack.slack.waitFor(() => card(stack), { what: 'a card' });
     // Receipt buttons live on thread replies; one message carrying all of them stands in for those.
-    const receiptActions = [ACTIONS.retryDelivery, ACTIONS.confirmLive, ACTIONS.publishAgain, ACTIONS.publishLate];
+    const receiptActions = [ACTIONS.retryDelivery, ACTIONS.confirmLive, ACTIONS.publishAgain, ACTIONS.publishLate, ACTIONS.retryComment];
     const posted = await fetch(`${stack.slack.apiUrl}chat.postMessage`, {
       method: 'POST',
       headers: { authorization: `Bearer ${stack.slack.botToken}`, 'content-type': 'application/json; charset=utf-8' },

@@ -257,6 +257,8 @@ export async function startSecondInstance(stack: Stack): Promise<Greenlight> {
     QUEUE_POLL_SECONDS: '0.5',
     // The emulators listen on loopback: allowed by name, not by switching the outbound guard off.
     OUTBOUND_ALLOW_PRIVATE: '127.0.0.0/8,::1/128',
+    // No page is read for link cards unless a test turns them on (test/workflow/link-preview.test.ts).
+    LINK_PREVIEW_TIMEOUT_MS: '0',
     SLACK_BOT_TOKEN: stack.slack.botToken,
     SLACK_SIGNING_SECRET: stack.slack.signingSecret,
     SLACK_API_URL: stack.slack.apiUrl,

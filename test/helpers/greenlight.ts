@@ -85,6 +85,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     QUEUE_POLL_SECONDS: '0.5',
     // The emulators listen on loopback: allowed by name, not by switching the outbound guard off.
     OUTBOUND_ALLOW_PRIVATE: '127.0.0.0/8,::1/128',
+    // No page is read for link cards unless a test turns them on (test/workflow/link-preview.test.ts).
+    LINK_PREVIEW_TIMEOUT_MS: '0',
     SLACK_BOT_TOKEN: slack.botToken,
     SLACK_SIGNING_SECRET: slack.signingSecret,
     ...(socket ? { SLACK_APP_TOKEN: slack.appToken } : {}),
@@ -180,6 +182,8 @@ export async function draft(
     note?: string;
     media?: string[];
     user?: string;
+    /** First comments by network (the form's comment_<network> fields). */
+    comments?: Record<string, string>;
     /** File objects from stack.slack.shareFile, picked in the form's file input. */
     files?: Record<string, unknown>[];
     /** Alt text per file, in order (the form's alt text field, one line each). */
@@ -197,6 +201,7 @@ export async function draft(
   for (const [network, text] of Object.entries(o.variants ?? {})) values[`variant_${network}`] = { value: { type: 'plain_text_input', value: text } };
   if (o.media) values.media = { value: { type: 'plain_text_input', value: o.media.join('\n') } };
   if (o.note) values.note = { value: { type: 'plain_text_input', value: o.note } };
+  for (const [network, text] of Object.entries(o.comments ?? {})) values[`comment_${network}`] = { value: { type: 'plain_text_input', value: text } };
   if (o.files) values.files = { value: { type: 'file_input', files: o.files } };
   if (o.alt) values.alt = { value: { type: 'plain_text_input', value: o.alt.join('\n') } };
   return stack.slack.submitView({ userId: user, viewId: view.id, values });

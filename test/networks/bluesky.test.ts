@@ -411,3 +411,51 @@ function png(width: number, height: number): Buffer {
     chunk('IEND', Buffer.alloc(0)),
   ]);
 }
+
+describe('Bluesky link cards (issue 16)', () => {
+  const card = (image?: Buffer) => ({
+    url: 'https://blog.example/launch',
+    title: 'Launch week',
+    description: 'Five features in five days.',
+    ...(image ? { image: { contentType: 'image/png', bytes: image.length, read: async () => image } } : {}),
+  });
+
+  it('embeds app.bsky.embed.external with the thumbnail uploaded as a blob, on the part that holds the link', async () => {
+    const adapter = createBlueskyAdapter();
+    const { req } = publishRequest(['first part', 'read it: https://blog.example/launch'], { linkCard: card(PNG) });
+    const result = await adapter.publish(req, credsOf(alice));
+    expect((await getRecord(result.parts[0]!.externalId)).value.embed).toBeUndefined();
+    const second = await getRecord(result.parts[1]!.externalId);
+    expect(second.value.embed).toEqual({
+      $type: 'app.bsky.embed.external',
+      external: {
+        uri: 'https://blog.example/launch',
+        title: 'Launch week',
+        description: 'Five features in five days.',
+        thumb: { $type: 'blob', ref: { $link: expect.any(String) }, mimeType: 'image/png', size: PNG.length },
+      },
+    });
+    const cid = second.value.embed.external.thumb.ref.$link as string;
+    const blob = await fetch(`${pds.url}/xrpc/com.atproto.sync.getBlob?did=${alice.did}&cid=${cid}`);
+    expect(Buffer.from(await blob.arrayBuffer())).toEqual(PNG);
+  });
+
+  it('a card without image has no thumb; a thumbnail over 1,000,000 bytes is left out; "no link preview" sends no embed', async () => {
+    const adapter = createBlueskyAdapter();
+    const plain = await adapter.publish(publishRequest(['https://blog.example/launch'], { linkCard: card() }).req, credsOf(alice));
+    expect((await getRecord(plain.externalId)).value.embed).toEqual({
+      $type: 'app.bsky.embed.external',
+      external: { uri: 'https://blog.example/launch', title: 'Launch week', description: 'Five features in five days.' },
+    });
+    const big = Buffer.alloc(1_000_001);
+    const large = await adapter.publish(
+      publishRequest(['https://blog.example/launch'], {
+        linkCard: { ...card(), image: { contentType: 'image/png', bytes: big.length, read: async () => big } },
+      }).req,
+      credsOf(alice),
+    );
+    expect((await getRecord(large.externalId)).value.embed.external.thumb).toBeUndefined();
+    const none = await adapter.publish(publishRequest(['https://blog.example/launch'], { linkCard: null }).req, credsOf(alice));
+    expect((await getRecord(none.externalId)).value.embed).toBeUndefined();
+  });
+});

@@ -45,6 +45,12 @@ describe('Facebook Pages adapter against the emulator', () => {
     expect(emu.posts[0]!.link).toBe('https://example.com/a?b=1');
   });
 
+  it('"no link preview" leaves the link field out (Facebook then draws no card)', async () => {
+    const { adapter, creds } = setup();
+    await adapter.publish(publishRequest(['No card: https://example.com/a'], { linkCard: null }).req, creds);
+    expect(emu.posts[0]).toMatchObject({ message: 'No card: https://example.com/a', link: undefined });
+  });
+
   it('one image is a photo post (url fetched by Facebook, text as caption)', async () => {
     const { adapter, creds } = setup();
     const result = await adapter.publish(publishRequest(['look'], { media: [{ url: emu.imageUrl, alt: 'A green dot' }] }).req, creds);
@@ -168,5 +174,18 @@ describe('Facebook Pages adapter against the emulator', () => {
     const other = emu.issueToken();
     const error = await failure(adapter.publish(publishRequest(['hi']).req, { ...creds, accessToken: other.accessToken }));
     expect(error).toMatchObject({ errorClass: 'auth', networkCode: '200' });
+  });
+});
+
+describe('Facebook first comments (issue 16)', () => {
+  it('comments as the Page under its post; the link opens the post at the comment', async () => {
+    const { adapter, creds } = setup();
+    const post = await adapter.publish(publishRequest(['Page post']).req, creds);
+    const comment = await adapter.comment!(
+      { deliveryId: 'd-1', post: { externalId: post.externalId, url: post.url }, text: 'First!', signal: new AbortController().signal },
+      creds,
+    );
+    expect(emu.comments).toEqual([{ id: comment.externalId, postId: post.externalId, pageId: creds.accountId, message: 'First!' }]);
+    expect(comment.url).toBe(`${post.url}?comment_id=${comment.externalId.split('_').pop()}`);
   });
 });

@@ -209,3 +209,16 @@ describe('Instagram adapter against the emulator', () => {
     expect(mentions(refused, fresh.accessToken)).toBe(false);
   });
 });
+
+describe('Instagram first comments (issue 16)', () => {
+  it('comments on the published media through /{ig-media-id}/comments', async () => {
+    const { adapter, creds } = setup();
+    const post = await adapter.publish(publishRequest('A picture').req, creds);
+    const comment = await adapter.comment!(
+      { deliveryId: 'd-1', post: { externalId: post.externalId, url: post.url }, text: '#launch details in bio', signal: new AbortController().signal },
+      creds,
+    );
+    expect(emu.comments).toEqual([{ id: comment.externalId, mediaId: post.externalId, userId: creds.accountId, message: '#launch details in bio' }]);
+    expect(comment.url).toBe(post.url);
+  });
+});

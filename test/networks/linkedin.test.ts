@@ -74,6 +74,28 @@ describe('LinkedIn adapter against the emulator', () => {
     expect(emu.posts[0]!.article).toEqual({ source: 'https://example.com/blog/post-1', title: 'example.com/blog/post-1' });
   });
 
+  it('a stored link card becomes the article with its title, description and thumbnail (Images API); "no link preview" sends no article', async () => {
+    const { adapter, creds } = setup({ author: 'urn:li:organization:5515715' });
+    const png = Buffer.from(await (await fetch(emu.imageUrl)).arrayBuffer());
+    const linkCard = {
+      url: 'https://example.com/blog/post-1',
+      title: 'Launch week: what we shipped',
+      description: 'Five features in five days.',
+      image: { contentType: 'image/png', bytes: png.length, read: async () => png },
+    };
+    await adapter.publish(publishRequest(['Read this: https://example.com/blog/post-1'], { linkCard }).req, creds);
+    expect(emu.images).toEqual([expect.objectContaining({ owner: 'urn:li:organization:5515715', status: 'AVAILABLE', size: png.length })]);
+    expect(emu.posts[0]!.article).toEqual({
+      source: 'https://example.com/blog/post-1',
+      title: 'Launch week: what we shipped',
+      description: 'Five features in five days.',
+      thumbnail: emu.images[0]!.urn,
+    });
+    await adapter.publish(publishRequest(['No card: https://example.com/blog/post-2'], { linkCard: null }).req, creds);
+    expect(emu.posts[1]!.article).toBeUndefined();
+    expect(postRequests()[1]!.body).not.toHaveProperty('content');
+  });
+
   it('uploads images (initializeUpload + PUT) and references their URNs', async () => {
     const { adapter, creds } = setup();
     await adapter.publish(publishRequest(['one picture'], { media: [{ url: emu.imageUrl, alt: 'A green dot' }] }).req, creds);
@@ -218,5 +240,23 @@ describe('LinkedIn adapter against the emulator', () => {
     expect(mentions(config, 'wrong-secret')).toBe(false);
     const none = await failure(adapter.refresh!({ ...creds, refreshToken: undefined }, new AbortController().signal));
     expect(none.errorClass).toBe('auth');
+  });
+});
+
+describe('LinkedIn first comments (issue 16)', () => {
+  it('comments under the post as its author (an organization) through socialActions/{urn}/comments; the link opens the comment', async () => {
+    const { adapter, creds } = setup({ author: 'urn:li:organization:5515715' });
+    const post = await adapter.publish(publishRequest(['From the company page']).req, creds);
+    const signal = new AbortController().signal;
+    const comment = await adapter.comment!(
+      { deliveryId: 'd-1', post: { externalId: post.externalId, url: post.url }, text: 'Read more: https://blog.example', signal },
+      creds,
+    );
+    expect(emu.comments).toEqual([
+      { urn: comment.externalId, object: post.externalId, actor: 'urn:li:organization:5515715', text: 'Read more: https://blog.example' },
+    ]);
+    expect(comment.url).toBe(`${post.url}?commentUrn=${encodeURIComponent(comment.externalId)}`);
+    const gone = await failure(adapter.comment!({ deliveryId: 'd-1', post: { externalId: 'urn:li:share:1', url: '' }, text: 'x', signal }, creds));
+    expect(gone.errorClass).toBe('permanent');
   });
 });

@@ -1,6 +1,9 @@
 import type { PostState } from '../../domain/post-state.ts';
 import {
   deliveryStatusLine,
+  firstCommentLabel,
+  linkPreviewNote,
+  type CardLinkPreview,
   type CardFile,
   type CardView,
   type DeliveryLine,
@@ -57,7 +60,12 @@ export function cardMessage(card: CardView): MessagePayload {
   if (gallery[0]) Object.assign(details, gallery[0]);
   return {
     content: clip(`**${card.stateLabel}** · post by <@${card.authorId}> · publishes <t:${unix}:F> (<t:${unix}:R>)`),
-    embeds: [...networks.map((n) => networkEmbed(n, card.state, perNetwork)), details, ...gallery.slice(1)],
+    embeds: [
+      ...networks.slice(0, card.linkPreview ? EMBED_LIMIT - 2 : networks.length).map((n) => networkEmbed(n, card.state, perNetwork)),
+      ...(card.linkPreview ? [linkPreviewEmbed(card.linkPreview)] : []),
+      details,
+      ...gallery.slice(1),
+    ],
     components: cardButtons(card),
     allowed_mentions: { parse: [] },
   };
@@ -84,6 +92,18 @@ function networkEmbed(section: NetworkSection, state: PostState, budget: number)
   };
 }
 
+/** The link card as the approver will see it on the networks: an embed with the page's title and description. */
+function linkPreviewEmbed(p: CardLinkPreview): Json {
+  if (p.status !== 'ok') return { description: clip(`🔗 ${escapeMarkdown(linkPreviewNote(p))}`, 500), color: 0x95a5a6 };
+  return {
+    author: { name: clip(`🔗 ${linkPreviewNote(p)}`, 256) },
+    title: clip(p.title, 256),
+    url: p.url,
+    description: clip(escapeMarkdown(p.description), 600),
+    color: 0x95a5a6,
+  };
+}
+
 function detailsEmbed(card: CardView, unix: number): Json {
   const fields: Json[] = [{ name: 'Publish', value: `<t:${unix}:F> (author's zone: ${card.zone})`, inline: false }];
   if (card.approvals.required > 0) {
@@ -103,6 +123,9 @@ function detailsEmbed(card: CardView, unix: number): Json {
   }
   if (card.media.length > 0) fields.push({ name: 'Media', value: clip(card.media.join('\n'), 500) });
   if (card.files.length > 0) fields.push({ name: imagesTitle(card.files), value: clip(card.files.map(fileLine).join('\n'), FIELD_LIMIT) });
+  for (const c of (card.firstComments ?? []).slice(0, 8)) {
+    fields.push({ name: clip(`💬 ${firstCommentLabel(c)}`, 256), value: clip(`${escapeMarkdown(c.text)}${c.url ? `\n${c.url}` : ''}`, 500) });
+  }
   if (card.deliveries.length > 0) fields.push({ name: 'Deliveries', value: clip(card.deliveries.map(deliveryLine).join('\n'), FIELD_LIMIT) });
   return { color: COLORS[card.state], fields };
 }

@@ -32,6 +32,7 @@ export const BUTTON_HANDLERS: Record<ButtonPrefix, Handler> = {
   [BUTTONS.confirmLive]: deliveryButton('confirm_live'),
   [BUTTONS.publishAgain]: deliveryButton('publish_again'),
   [BUTTONS.publishLate]: deliveryButton('publish_late'),
+  [BUTTONS.retryComment]: deliveryButton('retry_comment'),
   [BUTTONS.composeTargets]: composeTargets,
   [BUTTONS.composeSend]: composeSend,
   [BUTTONS.composeReopen]: composeReopen,

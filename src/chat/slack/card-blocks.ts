@@ -2,7 +2,15 @@ import { encodeArgs } from '../../workflow/chat-actions.ts';
 import type { types } from '@slack/bolt';
 
 type KnownBlock = types.KnownBlock;
-import { deliveryStatusLine, type CardView, type DeliveryLine, type Receipt } from '../../workflow/card/card-view.ts';
+import {
+  deliveryStatusLine,
+  firstCommentLabel,
+  linkPreviewNote,
+  type CardLinkPreview,
+  type CardView,
+  type DeliveryLine,
+  type Receipt,
+} from '../../workflow/card/card-view.ts';
 import { HASH_PREFIX } from '../../workflow/decide-post.ts';
 import { ACTIONS } from './ids.ts';
 
@@ -25,6 +33,11 @@ export function cardBlocks(card: CardView): KnownBlock[] {
   }
   blocks.push(...fileBlocks(card));
   if (card.media.length > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Media: ${card.media.map((m) => `<${m}>`).join(' ')}` }] });
+  if (card.linkPreview) blocks.push(linkPreviewBlock(card.linkPreview));
+  for (const c of card.firstComments ?? []) {
+    const link = c.url ? ` · <${c.url}|open>` : '';
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(`💬 ${firstCommentLabel(c)}${link}\n${quote(c.text)}`) }] });
+  }
   if (card.note) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Note for the approver: ${escape(card.note)}` }] });
   if (card.lastComment) {
     const verb = card.lastComment.kind === 'reject' ? 'rejected' : 'asked for changes';
@@ -61,6 +74,20 @@ export function cardBlocks(card: CardView): KnownBlock[] {
   }
   return blocks;
 }
+
+/** The link card as the approver will see it on the networks: title, description, whether it has an image. */
+function linkPreviewBlock(p: CardLinkPreview): KnownBlock {
+  const note = linkPreviewNote(p);
+  if (p.status !== 'ok') return { type: 'context', elements: [{ type: 'mrkdwn', text: `🔗 ${escape(note)}` }] };
+  const lines = [
+    `🔗 _${escape(note)}_ · <${p.url.replace(/\|/g, '%7C')}|${escape(hostOf(p.url))}>`,
+    `*${escape(p.title)}*`,
+    ...(p.description ? [quote(p.description)] : []),
+  ];
+  return { type: 'section', text: { type: 'mrkdwn', text: clip(lines.join('\n')) } };
+}
+
+const hostOf = (url: string) => URL.parse(url)?.hostname.replace(/^www\./, '') ?? url;
 
 /**
  * The post's images: while any is being copied in, one line "preparing media" (approval waits for

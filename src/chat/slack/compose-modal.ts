@@ -1,5 +1,6 @@
 import type { types } from '@slack/bolt';
-import { NETWORK_LABELS, isNetwork, type Network } from '../../domain/networks.ts';
+import { NETWORK_LABELS, isNetwork, isThreadedNetwork, type Network } from '../../domain/networks.ts';
+import { takesFirstComment } from '../../domain/first-comment.ts';
 import type { SocialAccount } from '../../db/schema.ts';
 import type { ComposeFile, ComposeInput } from '../../workflow/compose.ts';
 import { VIEWS } from './ids.ts';
@@ -28,6 +29,8 @@ export interface ComposePrefill {
   note?: string | null;
   /** Files already attached (Edit: the stored ones; the message shortcut: the message's); a file_input cannot be pre-filled. */
   files?: ComposeFile[];
+  noLinkPreview?: boolean;
+  comments?: Partial<Record<Network, string>>;
 }
 
 /** The image types the file picker offers (Slack checks the extension only; the copy is probed). */
@@ -112,6 +115,8 @@ export function composeModal(
       false,
     ),
     input('note', 'Note for the approver (optional)', textInput({ multiline: true, initial: prefill.note ?? undefined }), undefined, false),
+    linkPreviewInput(prefill.noLinkPreview === true),
+    ...networks.filter(takesFirstComment).map((n) => firstCommentInput(n, prefill.comments?.[n])),
   ];
   return {
     type: 'modal',
@@ -175,7 +180,38 @@ export function readCompose(values: StateValues, fallbackZone: string, attached:
     when: text('when'),
     zone: text('zone').trim() || fallbackZone,
     note: text('note').trim() || null,
+    noLinkPreview: (values.link_preview?.value?.selected_options ?? []).some((o) => o.value === 'off'),
+    comments: Object.fromEntries(
+      Object.keys(values)
+        .filter((block) => block.startsWith('comment_') && isNetwork(block.slice(8)) && text(block).trim() !== '')
+        .map((block) => [block.slice(8), text(block)]),
+    ),
   };
+}
+
+/** A network's first comment (issue 16): a comment under the post, or a reply where the network has threads. */
+function firstCommentInput(network: Network, initial: string | undefined): KnownBlock {
+  const label = NETWORK_LABELS[network];
+  const what = isThreadedNetwork(network) ? 'a reply to the post' : 'a comment under the post';
+  return input(
+    `comment_${network}`,
+    `First comment on ${label} (optional)`,
+    textInput({ multiline: true, initial }),
+    `Published right after the post, as ${what}.`,
+    false,
+  );
+}
+
+/** The per-post "no link preview" choice (issue 16): the first link then gets no card on any network. */
+function linkPreviewInput(off: boolean): KnownBlock {
+  const option = { text: { type: 'plain_text' as const, text: 'No link preview card' }, value: 'off' };
+  return input(
+    'link_preview',
+    'Link preview',
+    { type: 'checkboxes', action_id: 'value', options: [option], ...(off ? { initial_options: [option] } : {}) },
+    'Without images, the first link gets its page’s card (title, description, image), shown on the approval card.',
+    false,
+  );
 }
 
 function withAlt(files: ComposeFile[], altText: string): ComposeFile[] {

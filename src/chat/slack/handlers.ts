@@ -36,6 +36,7 @@ export const ACTION_HANDLERS: Record<ActionId, ActionHandler | ActionHandler<Blo
   [ACTIONS.confirmLive]: deliveryButton('confirm_live'),
   [ACTIONS.publishAgain]: deliveryButton('publish_again'),
   [ACTIONS.publishLate]: deliveryButton('publish_late'),
+  [ACTIONS.retryComment]: deliveryButton('retry_comment'),
   [ACTIONS.openLink]: openLink,
   [HOME_WEEK_ACTIONS.prev]: homeWeek,
   [HOME_WEEK_ACTIONS.today]: homeWeek,

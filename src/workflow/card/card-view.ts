@@ -6,6 +6,7 @@ import { splitThreadParts } from '../../domain/thread-parts.ts';
 import { countOptionsOf } from '../../db/accounts.ts';
 import type { Decision, Delivery, Post } from '../../db/schema.ts';
 import type { PostContent } from '../../db/posts.ts';
+import type { LinkPreview, LinkPreviewStatus } from '../../domain/link-preview.ts';
 
 /** The chat-neutral card: what both Slack and Discord show about one post. */
 export interface CardView {
@@ -22,6 +23,10 @@ export interface CardView {
   media: string[];
   /** Files in the media store, in order: shown as images on the card (src/workflow/card/card-view.ts). */
   files: CardFile[];
+  /** The card of the post's first link, as the networks that take a card will show it (issue 16). */
+  linkPreview?: CardLinkPreview | undefined;
+  /** First comments per network (issue 16), with where each stands once its post went out. */
+  firstComments?: CardFirstComment[] | undefined;
   approvals: { count: number; required: number; approverIds: string[] };
   /** Networks an approver held on this version: they will not be published. */
   held: { network: Network; label: string; byIds: string[] }[];
@@ -45,6 +50,49 @@ export interface CardFile {
   height: number | null;
   /** A signed link the chat can show the image from (src/crypto/card-image-url.ts); absent while preparing or without PUBLIC_URL and STATE_SECRET. */
   url?: string | undefined;
+}
+
+/**
+ * The link card on the approval card: `ok` with its title, description and whether it has an image;
+ * `pending` while the page is read; `unreadable` with the reason (published without a card);
+ * `disabled` when the author chose no preview.
+ */
+export interface CardLinkPreview {
+  url: string;
+  status: LinkPreviewStatus;
+  title: string;
+  description: string;
+  hasImage: boolean;
+  reason: string | null;
+}
+
+export interface CardFirstComment {
+  network: Network;
+  label: string;
+  text: string;
+  /** Undefined until the post went out on that network. */
+  state?: 'pending' | 'sending' | 'published' | 'failed' | undefined;
+  url?: string | null | undefined;
+}
+
+/** A first comment as one line of the card, the same words in every chat (the text is the chat's to quote). */
+export function firstCommentLabel(c: CardFirstComment): string {
+  const state = c.state === 'published' ? 'posted' : c.state === 'failed' ? 'failed' : c.state ? 'going out' : 'after the post';
+  return `First comment on ${c.label} (${state})`;
+}
+
+/** The card's line for a link preview, the same words in every chat (title and description are the chat's to show). */
+export function linkPreviewNote(p: CardLinkPreview): string {
+  switch (p.status) {
+    case 'pending':
+      return 'Link card: reading the page…';
+    case 'disabled':
+      return 'Link card: none (the author chose no link preview)';
+    case 'unreadable':
+      return `Link card: none, ${p.reason ?? 'the page could not be read'}. The post is published with the bare link.`;
+    case 'ok':
+      return `Link card${p.hasImage ? ' with image' : ''}${p.reason ? ` (${p.reason})` : ''}`;
+  }
 }
 
 export interface NetworkSection {
@@ -73,7 +121,7 @@ export type ReceiptButton =
   | { kind: 'link'; label: string; url: string }
   | { kind: 'action'; label: string; action: ReceiptAction; value: string; style?: 'primary' | 'danger' };
 
-export type ReceiptAction = 'retry_delivery' | 'confirm_live' | 'publish_again' | 'publish_late';
+export type ReceiptAction = 'retry_delivery' | 'confirm_live' | 'publish_again' | 'publish_late' | 'retry_comment';
 
 const STATE_LABELS: Record<PostState, string> = {
   draft: 'Draft',
@@ -99,6 +147,10 @@ export function buildCardView(input: {
   now?: Date;
   /** The grace after the publish time during which an approval still publishes. */
   graceMs?: number;
+  linkPreview?: LinkPreview | undefined;
+  firstComments?: Partial<Record<Network, string>> | undefined;
+  /** The deliveries' comment rows, by delivery id. */
+  commentStates?: Map<string, { state: CardFirstComment['state']; url: string | null }> | undefined;
   /** The post's files in the media store, in order. */
   files?: readonly { id: string; filename: string; alt: string | null; state: 'preparing' | 'ready'; width: number | null; height: number | null }[];
   /** The link a ready file is shown from on the card. */
@@ -135,6 +187,8 @@ export function buildCardView(input: {
       height: f.height,
       url: f.state === 'ready' ? input.imageUrl?.(f.id) : undefined,
     })),
+    ...(input.linkPreview ? { linkPreview: cardLinkPreview(input.linkPreview) } : {}),
+    ...(input.firstComments && Object.keys(input.firstComments).length > 0 ? { firstComments: cardComments(input) } : {}),
     approvals: { count: approverIds.length, required: input.approvalsRequired, approverIds },
     held,
     holdable: isAwaitingDecision(post.state) && open.length >= 2 ? open.map((network) => ({ network, label: NETWORK_LABELS[network] })) : [],
@@ -150,6 +204,19 @@ export function buildCardView(input: {
     reviewOpen: isAwaitingDecision(post.state),
     authorActionsOpen: isEditable(post.state),
   };
+}
+
+function cardComments(input: Parameters<typeof buildCardView>[0]): CardFirstComment[] {
+  return Object.entries(input.firstComments ?? {}).map(([key, text]) => {
+    const network = key as Network;
+    const delivery = input.deliveries.find((d) => d.network === network);
+    const row = delivery ? input.commentStates?.get(delivery.id) : undefined;
+    return { network, label: NETWORK_LABELS[network], text: text ?? '', ...(row ? { state: row.state, url: row.url } : {}) };
+  });
+}
+
+function cardLinkPreview(p: LinkPreview): CardLinkPreview {
+  return { url: p.url, status: p.status, title: p.title, description: p.description, hasImage: p.imageMediaId !== null, reason: p.reason };
 }
 
 function section(network: Network, accountName: string, text: string, maxCharacters: number | null): NetworkSection {

@@ -93,6 +93,21 @@ export function receiptFor(
       return { text: `Canceled by ${who}.`, buttons: [] };
     case 'delivery_published':
       return { text: `Published to ${label} at ${formatTimeOfDay(at(d.publishedAt), zone)}${partsNote(d)}: ${d.url}`, buttons: [] };
+    case 'comment_published':
+      return {
+        text: `First comment on ${label} is up, under the post: ${d.url}`,
+        buttons: [
+          ...(typeof d.postUrl === 'string' ? [{ kind: 'link' as const, label: 'Post', url: d.postUrl }] : []),
+          ...(typeof d.url === 'string' ? [{ kind: 'link' as const, label: 'First comment', url: d.url }] : []),
+        ],
+      };
+    case 'comment_failed':
+      return {
+        text: `${label}: the post is published${typeof d.postUrl === 'string' ? ` (${d.postUrl})` : ''}, but the first comment failed: ${q(d.reason)}`,
+        buttons: [{ kind: 'action', label: 'Retry comment', action: 'retry_comment', value: String(event.delivery_id) }],
+      };
+    case 'comment_retry_requested':
+      return { text: `${who} asked to retry the first comment on ${label}.`, buttons: [] };
     case 'delivery_failed':
       return retry(`${label} failed${partsNote(d, true)}: ${q(d.reason)}`);
     case 'delivery_needs_reconnect':

@@ -9,6 +9,8 @@ import type { WorkflowDeps } from '../deps.ts';
 import { PASSED_AFTER_MS } from '../schedule-deliveries.ts';
 import { chatPostFailed, postReceipts } from './post-receipts.ts';
 import { findChatMessage, insertChatMessage } from '../../db/chat-messages.ts';
+import { findLinkPreview } from '../../db/link-previews.ts';
+import { listFirstComments, listPostComments } from '../../db/first-comments.ts';
 import { listPostFiles } from '../../db/post-files.ts';
 import { signCardImageUrl } from '../../crypto/card-image-url.ts';
 
@@ -66,11 +68,14 @@ export async function notifyStartsOf(deps: WorkflowDeps, postIds: string[]): Pro
 }
 
 export async function loadCardView(deps: WorkflowDeps, post: Post, workspace: Workspace): Promise<CardView> {
-  const [content, decisions, deliveries, files] = await Promise.all([
+  const [content, decisions, deliveries, files, linkPreview, firstComments, comments] = await Promise.all([
     loadPostContent(deps.db, post.id),
     listDecisions(deps.db, post.id),
     listDeliveries(deps.db, post.id),
     listPostFiles(deps.db, post.id),
+    findLinkPreview(deps.db, post.id),
+    listFirstComments(deps.db, post.id),
+    listPostComments(deps.db, post.id),
   ]);
   const secret = deps.stateSecret;
   return buildCardView({
@@ -83,6 +88,9 @@ export async function loadCardView(deps: WorkflowDeps, post: Post, workspace: Wo
     approvalsRequired: workspace.approvals_required,
     now: deps.now(),
     graceMs: PASSED_AFTER_MS,
+    linkPreview,
+    firstComments,
+    commentStates: new Map(comments.map((c) => [c.delivery_id, { state: c.state, url: c.url }])),
   });
 }
 

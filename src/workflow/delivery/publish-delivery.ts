@@ -21,6 +21,7 @@ import { noteNetworkLimit, passRateGate } from './rate-gate.ts';
 import { recoverStuck } from './sweep.ts';
 import { describe, recordFailed, recordNeedsReconnect, recordPublished, recordRetry, recordUnconfirmed, toDeliveryError } from './record-outcome.ts';
 import { recordPublishedAll } from './record-published.ts';
+import { linkCardOf } from './link-card-of.ts';
 import { clearMaybeSent } from '../../db/deliveries.ts';
 
 /** A job that wakes a little early (clock skew between replicas) waits for its time instead of going back to the queue. */
@@ -134,6 +135,7 @@ async function attempt(
         media: await mediaItemsFor(deps, context, deps.now()),
         publishedParts,
         signal,
+        linkCard: linkCardOf(deps.db, context.content.linkPreview),
         onPartPublished: async (part) => {
           publishedParts = [...publishedParts, part];
           // The last part is stored with the outcome (recordPublishedAll), in the same transaction.

@@ -7,6 +7,7 @@ import type { PublishResult } from '../../networks/adapter.ts';
 import type { WorkflowDeps } from '../deps.ts';
 import { recordEvents } from '../record-event.ts';
 import { settlePosts } from './settle-post.ts';
+import { scheduleFirstComments } from '../first-comment.ts';
 
 export interface PublishedDelivery {
   delivery: Delivery;
@@ -55,6 +56,11 @@ export async function recordPublishedAll(deps: WorkflowDeps, items: PublishedDel
       tx,
       deps,
       recorded.map(({ delivery, publishedAt }) => ({ deliveryId: delivery.id, network: delivery.network, publishedAt })),
+    );
+    await scheduleFirstComments(
+      tx,
+      deps,
+      recorded.map((i) => i.delivery.id),
     );
     await settlePosts(tx, postIds);
     return recorded;
