@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { MEDIA_DONE_POST_STATES, MEDIA_SERVED_POST_STATES, megabytes } from '../domain/media-rules.ts';
 import type { PostState } from '../domain/post-state.ts';
+import type { VideoFacts } from '../domain/video-facts.ts';
 import type { Db, Executor } from './database.ts';
 import type { MediaState } from './schema.ts';
 
@@ -35,6 +36,8 @@ export interface MediaRow {
   state: MediaState;
   created_at: Date;
   ready_at: Date | null;
+  /** A video's facts (issue 15); null for images. */
+  video: VideoFacts | null;
 }
 
 export interface NewMedia {
@@ -62,6 +65,8 @@ export interface MediaFacts {
   width: number | null;
   height: number | null;
   animated: boolean;
+  /** Set for a video (src/media/video-probe.ts). */
+  video?: VideoFacts | null;
 }
 
 /**
@@ -198,6 +203,7 @@ export async function markMediaReady(db: Executor, id: string, facts: MediaFacts
       width: facts.width,
       height: facts.height,
       animated: facts.animated,
+      video: facts.video ? JSON.stringify(facts.video) : null,
     })
     .where('id', '=', id)
     .where('state', '=', 'preparing')

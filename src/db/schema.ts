@@ -4,6 +4,7 @@ import type { DeliveryState } from '../domain/delivery-state.ts';
 import type { DigestDay } from '../domain/digest-schedule.ts';
 import type { Network } from '../domain/networks.ts';
 import type { PostState } from '../domain/post-state.ts';
+import type { VideoFacts } from '../domain/video-facts.ts';
 
 /** Types of the tables created in migrations/. Keep in step with every migration. */
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -333,6 +334,8 @@ export interface MediaTable {
   state: Generated<MediaState>;
   created_at: CreatedAt;
   ready_at: Timestamp | null;
+  /** What ffprobe read from a video (migrations/2026-12-06T0700_media_video.ts); null for images. */
+  video: Json<VideoFacts> | null;
 }
 
 /** One 256 KiB (at most) piece of a media file, in order of `seq`. */
