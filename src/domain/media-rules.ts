@@ -195,7 +195,18 @@ export type MediaProblemCode =
   | 'aspect'
   | 'too_many_pixels'
   | 'alt_too_long'
-  | 'unknown_size';
+  | 'unknown_size'
+  // Videos (src/domain/video-rules.ts).
+  | 'too_many_videos'
+  | 'video_alone'
+  | 'video_container'
+  | 'video_codec'
+  | 'video_audio'
+  | 'video_pixel_format'
+  | 'video_too_large'
+  | 'video_duration'
+  | 'video_frame_rate'
+  | 'video_size';
 
 export interface MediaProblem {
   network: Network;
