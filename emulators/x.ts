@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import twitterText from 'twitter-text';
 import { imageType, isObject, parseJson, randomToken, tinyPng } from './common.ts';
 import { engagementBook } from './engagement.ts';
+import { xVideoFlow } from './x-video.ts';
 
 /**
  * X API v2 emulator on 127.0.0.1: POST /2/tweets, GET /2/users/:id/tweets, GET /2/users/me, media upload
@@ -135,6 +136,10 @@ export async function startXEmulator(options: XEmulatorOptions = {}) {
     latencyMs: options.latencyMs ?? 0,
     posts: [] as XPostRecord[],
     media: [] as XMediaRecord[],
+    /** The chunked video flow (emulators/x-video.ts): its uploads and its script of processing outcomes. */
+    video: xVideoFlow(nextId, (u) => {
+      emu.media.push({ id: u.id, authorId: u.authorId, size: u.totalBytes, contentType: u.mediaType, category: u.category });
+    }),
     requests: [] as XRequestRecord[],
     /** What the metrics lookup reports per post: seeded, or pinned by a test. */
     engagement: engagementBook(options.metricsSeed),
@@ -220,6 +225,8 @@ export async function startXEmulator(options: XEmulatorOptions = {}) {
     }
     const userId = userOf(req);
     if (!userId) return unauthorized();
+    const video = await emu.video.route(req, userId);
+    if (video) return video;
     if (method === 'POST' && path === '/2/tweets') return createPost(req, userId);
     if (method === 'GET' && path === '/2/tweets') return lookupPosts(req, userId);
     if (method === 'GET' && path === '/2/users/me') return { status: 200, body: { data: { id: userId, name: `User ${userId}`, username: `user${userId}` } } };

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request, type Dispatcher, type FormData } from 'undici';
 import type { Network } from '../domain/networks.ts';
@@ -21,7 +22,8 @@ export interface HttpCall {
   method: 'GET' | 'POST' | 'PUT';
   url: string;
   headers?: Record<string, string>;
-  body?: string | Buffer | FormData;
+  /** A stream (Readable) is sent as it is read: a video segment or a streamed multipart body, never buffered whole. */
+  body?: string | Buffer | FormData | Readable;
   signal: AbortSignal;
   /** A POST that creates a post: a failure after the request was sent means the post may exist. */
   creates?: boolean;
@@ -280,7 +282,7 @@ export async function publishThread(
 ): Promise<PublishResult> {
   const done = [...req.publishedParts].sort((a, b) => a.position - b.position);
   const start = done.length > 0 ? done[done.length - 1]!.position + 1 : 0;
-  const mediaIds = start === 0 && req.media.length > 0 ? await uploadMedia() : [];
+  const mediaIds = start === 0 && (req.media.length > 0 || req.video) ? await uploadMedia() : [];
   for (let position = start; position < req.parts.length; position++) {
     if (req.signal.aborted) throw makeError(network, [], { errorClass: 'transient', message: 'aborted between thread parts' });
     const replyTo = done[done.length - 1]?.externalId;
