@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -183,14 +183,28 @@ export async function applyTimeouts(fault: Fault | undefined, route: () => Promi
   return fault?.kind === 'timeout_after' ? { ...reply, hang: true } : reply;
 }
 
-/** Fetches an image the way a network "cURLs" a media URL; undefined when it is missing or not an image. */
-export async function fetchImage(url: string): Promise<{ bytes: Buffer; contentType: string } | undefined> {
+/** What a pulling network received from a media URL: the type it declared and the bytes' fingerprint. */
+export interface FetchedImage {
+  bytes: Buffer;
+  contentType: string;
+  sha256: string;
+}
+
+/**
+ * Fetches an image the way a network "cURLs" a media URL, with plain fetch (no shortcut to the
+ * server's files); undefined when it is missing, not an image, or when the answer's Content-Type is
+ * not what the bytes are or its Content-Length is not their length (a network drops such a download).
+ */
+export async function fetchImage(url: string): Promise<FetchedImage | undefined> {
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
     const contentType = res.headers.get('content-type')?.split(';')[0]?.trim() ?? '';
+    const length = res.headers.get('content-length');
     const bytes = Buffer.from(await res.arrayBuffer());
     if (res.status !== 200 || !imageType(bytes)) return undefined;
-    return { bytes, contentType };
+    if (contentType !== imageType(bytes)) return undefined;
+    if (length !== null && Number(length) !== bytes.length) return undefined;
+    return { bytes, contentType, sha256: createHash('sha256').update(bytes).digest('hex') };
   } catch {
     return undefined;
   }
@@ -314,6 +328,14 @@ function pngChunk(type: string, data: Buffer): Buffer {
 }
 
 /** A valid 1x1 RGB PNG, built here so no binary lives in the repo. */
+/** A 1×1 baseline JPEG (what Instagram's image_url must be). */
+export function tinyJpeg(): Buffer {
+  return Buffer.from(
+    '/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////////////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA=',
+    'base64',
+  );
+}
+
 export function tinyPng(): Buffer {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(1, 0);

@@ -61,6 +61,8 @@ export interface FacebookPhotoRecord {
   caption: string;
   published: boolean;
   altText: string | undefined;
+  /** What the emulator fetched from `url`: declared type, size and sha256 of the bytes. */
+  received: { contentType: string; bytes: number; sha256: string };
   postId: string | undefined;
 }
 export interface FacebookTokens {
@@ -205,7 +207,10 @@ export async function startFacebookEmulator(options: FacebookEmulatorOptions = {
 
   async function createPhoto(pageId: string, params: Record<string, unknown>, version: string | undefined): Promise<Reply> {
     const url = typeof params.url === 'string' ? params.url : '';
-    if (!url || !(await fetchImage(url))) return graphError({ code: 324, message: '(#324) Missing or invalid image file' });
+    const fetched = url ? await fetchImage(url) : undefined;
+    if (!fetched) return graphError({ code: 324, message: '(#324) Missing or invalid image file' });
+    // Pages photos: JPEG, PNG, GIF, WebP (BMP, TIFF), up to 10 MB (the figure of Meta's photo guidance; no API page states it).
+    if (fetched.bytes.length > 10 * 1024 * 1024) return graphError({ code: 100, message: '(#100) The photo is too large: photos can be at most 10 MB' });
     const published = params.published !== 'false' && params.published !== false;
     const caption = typeof params.caption === 'string' ? params.caption : typeof params.message === 'string' ? params.message : '';
     const photo: FacebookPhotoRecord = {
@@ -215,6 +220,7 @@ export async function startFacebookEmulator(options: FacebookEmulatorOptions = {
       caption,
       published,
       altText: typeof params.alt_text_custom === 'string' ? params.alt_text_custom : undefined,
+      received: { contentType: fetched.contentType, bytes: fetched.bytes.length, sha256: fetched.sha256 },
       postId: undefined,
     };
     emu.photos.push(photo);

@@ -10,12 +10,11 @@ import {
   graphToken,
   numericId,
   pickFields,
-  pngReply,
   randomToken,
   readParams,
   serveEmulator,
   splitVersion,
-  tinyPng,
+  tinyJpeg,
   type EmuRequest,
   type Fault,
   type Reply,
@@ -52,6 +51,8 @@ export interface InstagramContainerRecord {
   imageUrl: string | undefined;
   caption: string;
   altText: string | undefined;
+  /** What the emulator fetched from image_url: declared type, size and sha256 of the bytes. */
+  received: { contentType: string; bytes: number; sha256: string } | undefined;
   isCarouselItem: boolean;
   children: string[];
   statusCode: 'IN_PROGRESS' | 'FINISHED' | 'ERROR' | 'PUBLISHED';
@@ -99,7 +100,7 @@ export async function startInstagramEmulator(options: InstagramEmulatorOptions =
   const nextId = () => numericId(seq, 17_900_000_000_000_000n);
   const tokens = new Map<string, TokenState>();
   const faults = faultQueue(/^POST \/[^/]+\/media_publish$/);
-  const png = tinyPng();
+  const jpeg = tinyJpeg();
 
   const emu = {
     url: '',
@@ -245,12 +246,13 @@ export async function startInstagramEmulator(options: InstagramEmulatorOptions =
       if (children.length < 2 || children.length > 10 || items.some((c) => !c))
         return graphError({ code: 100, message: '(#100) The children parameter must name 2 to 10 carousel item containers' });
       if (items.some((c) => c!.statusCode !== 'FINISHED')) return notReady('Media ID is not available');
-      emu.containers.push({ ...base, mediaType: 'CAROUSEL', imageUrl: undefined, altText: undefined, children });
+      emu.containers.push({ ...base, mediaType: 'CAROUSEL', imageUrl: undefined, altText: undefined, received: undefined, children });
       return { status: 200, body: { id: base.id } };
     }
     const imageUrl = typeof params.image_url === 'string' ? params.image_url : undefined;
     if (!imageUrl) return graphError({ code: 100, message: '(#100) The parameter image_url is required' });
-    if (!(await fetchImage(imageUrl))) {
+    const fetched = await fetchImage(imageUrl);
+    if (!fetched) {
       return graphError({
         code: 9004,
         subcode: 2207052,
@@ -259,8 +261,29 @@ export async function startInstagramEmulator(options: InstagramEmulatorOptions =
         userMsg: 'The media could not be fetched from this URI.',
       });
     }
+    // image_url: "JPEG is the only image format supported"; at most 8 MiB (ig-user/media reference).
+    if (fetched.contentType !== 'image/jpeg') {
+      return graphError({
+        code: 9004,
+        subcode: 2207026,
+        message: 'Only photo or video can be accepted as media type.',
+        userTitle: 'Unsupported format',
+        userMsg: 'The image format is not supported. Only JPEG images are supported.',
+      });
+    }
+    if (fetched.bytes.length > 8 * 1024 * 1024) {
+      return graphError({
+        code: 36003,
+        subcode: 2207004,
+        message: 'The image is too large to download.',
+        userTitle: 'Image too large',
+        userMsg: 'The image is too large to download. It should be less than 8 MB.',
+      });
+    }
     const altText = typeof params.alt_text === 'string' ? params.alt_text : undefined;
-    emu.containers.push({ ...base, mediaType: 'IMAGE', imageUrl, altText, children: [] });
+    if (altText !== undefined && altText.length > 1000) return graphError({ code: 100, message: '(#100) alt_text must be at most 1000 characters' });
+    const received = { contentType: fetched.contentType, bytes: fetched.bytes.length, sha256: fetched.sha256 };
+    emu.containers.push({ ...base, mediaType: 'IMAGE', imageUrl, altText, received, children: [] });
     return { status: 200, body: { id: base.id } };
   }
 
@@ -328,7 +351,7 @@ export async function startInstagramEmulator(options: InstagramEmulatorOptions =
   }
 
   async function handle(req: EmuRequest): Promise<Reply> {
-    if (req.method === 'GET' && req.path === '/media/test.png') return pngReply(png);
+    if (req.method === 'GET' && req.path === '/media/test.jpg') return { status: 200, raw: jpeg, headers: { 'content-type': 'image/jpeg' } };
     const { rest } = splitVersion(req.path);
     const fault = faults.take(`${req.method} ${rest}`);
     const scripted = fault ? faultReply(fault, rest.split('/')[1] ?? '') : undefined;
@@ -343,7 +366,7 @@ export async function startInstagramEmulator(options: InstagramEmulatorOptions =
     defaultHeaders: () => ({ 'x-fb-trace-id': randomBytes(8).toString('base64url') }),
   });
   emu.url = server.url;
-  emu.imageUrl = `${server.url}/media/test.png`;
+  emu.imageUrl = `${server.url}/media/test.jpg`;
   emu.stop = server.stop;
   return emu;
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   applyTimeouts,
   faultQueue,
@@ -47,6 +47,8 @@ export interface LinkedInPostRecord {
   visibility: string;
   lifecycleState: string;
   imageUrns: string[];
+  /** The altText given with each image of content.media / content.multiImage (undefined: none). */
+  altTexts?: (string | undefined)[];
   article: { source: string; title: string } | undefined;
   version: string;
   createdAt: Date;
@@ -57,6 +59,8 @@ export interface LinkedInImageRecord {
   status: 'WAITING_UPLOAD' | 'AVAILABLE';
   size: number;
   contentType: string;
+  /** sha256 of the bytes received. */
+  sha256?: string;
 }
 export interface LinkedInTokens {
   accessToken: string;
@@ -212,6 +216,7 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
       visibility: String(body.visibility),
       lifecycleState: String(body.lifecycleState),
       imageUrns,
+      altTexts: contentAltTexts(content),
       article,
       version: String(req.headers['linkedin-version']),
       createdAt: new Date(),
@@ -235,6 +240,15 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
       return inputError(422, 'Article needs source and title', '/content/article', 'MISSING_FIELD');
     }
     return undefined;
+  }
+
+  function contentAltTexts(content: Record<string, unknown>): (string | undefined)[] {
+    const refs = isObject(content.media)
+      ? [content.media]
+      : isObject(content.multiImage) && Array.isArray(content.multiImage.images)
+        ? content.multiImage.images
+        : [];
+    return refs.map((r) => (isObject(r) && typeof r.altText === 'string' ? r.altText : undefined));
   }
 
   /** The image URNs of content.media / content.multiImage; undefined when one is unknown or not uploaded. */
@@ -354,8 +368,12 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
     const image = emu.images.find((i) => i.urn === `urn:li:image:C4E${id}`);
     if (!image || image.owner !== tokenAuthor) return apiError(404, 'Upload not found', { code: 'NOT_FOUND' });
     const type = imageType(req.body);
-    if (!type) return apiError(400, 'Emulator: the upload is not an image', { code: 'INVALID_VALUE' });
-    Object.assign(image, { status: 'AVAILABLE', size: req.body.length, contentType: type });
+    // Images API: JPG, GIF and PNG; the upload is refused otherwise, and above the size LinkedIn's guides give (5 MB here).
+    if (!type || type === 'image/webp') return apiError(400, 'The uploaded file is not a supported image (JPG, GIF or PNG).', { code: 'INVALID_VALUE' });
+    if (req.body.length > 5 * 1024 * 1024) return apiError(413, 'The image is larger than 5 MB.', { code: 'REQUEST_ENTITY_TOO_LARGE' });
+    if (req.headers['content-length'] !== undefined && Number(req.headers['content-length']) !== req.body.length)
+      return apiError(400, 'The upload was cut short.', { code: 'INVALID_VALUE' });
+    Object.assign(image, { status: 'AVAILABLE', size: req.body.length, contentType: type, sha256: createHash('sha256').update(req.body).digest('hex') });
     return { status: 201, raw: Buffer.alloc(0) };
   }
 

@@ -47,7 +47,11 @@ export interface MastodonMediaRecord {
   size: number;
   contentType: string;
   description: string | null;
+  /** sha256 of the bytes received. */
+  sha256: string;
   pollsLeft: number;
+  /** Set by `failProcessing`: GET /api/v1/media/:id answers 422. */
+  failed?: boolean;
   statusId?: string;
 }
 export interface MastodonRequestRecord {
@@ -111,6 +115,10 @@ export async function startMastodonEmulator(options: MastodonEmulatorOptions = {
     latencyMs: options.latencyMs ?? 0,
     maxCharacters: options.maxCharacters ?? 500,
     mediaProcessingPolls: options.mediaProcessingPolls ?? 0,
+    /** The instance's configuration.media_attachments.image_size_limit (mastodon.social: 16 MiB). */
+    imageSizeLimit: 16 * 1024 * 1024,
+    /** The next N uploads fail the instance's processing: 202, then GET /api/v1/media/:id answers 422. */
+    failProcessing: 0,
     posts: [] as MastodonPostRecord[],
     media: [] as MastodonMediaRecord[],
     requests: [] as MastodonRequestRecord[],
@@ -309,17 +317,26 @@ export async function startMastodonEmulator(options: MastodonEmulatorOptions = {
     const file = form?.get('file');
     if (!(file instanceof Blob)) return err(422, "Validation failed: File can't be blank");
     const bytes = Buffer.from(await file.arrayBuffer());
-    if (!['image/png', 'image/jpeg'].includes(imageType(bytes) ?? '')) {
+    if (!['image/png', 'image/jpeg', 'image/gif', 'image/webp'].includes(imageType(bytes) ?? '')) {
       return err(422, 'Validation failed: File content type is invalid, File file type is invalid');
     }
+    if (bytes.length > emu.imageSizeLimit) {
+      return err(422, `Validation failed: File file size must be less than ${Math.round(emu.imageSizeLimit / (1024 * 1024))} MB`);
+    }
     const description = form?.get('description');
+    if (typeof description === 'string' && description.length > 1500)
+      return err(422, 'Validation failed: Description is too long (maximum is 1500 characters)');
+    const failed = emu.failProcessing > 0;
+    if (failed) emu.failProcessing -= 1;
     const record: MastodonMediaRecord = {
       id: nextId(),
       accountId,
       size: bytes.length,
       contentType: file.type,
       description: typeof description === 'string' ? description : null,
-      pollsLeft: emu.mediaProcessingPolls,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      pollsLeft: failed ? Math.max(1, emu.mediaProcessingPolls) : emu.mediaProcessingPolls,
+      ...(failed ? { failed } : {}),
     };
     emu.media.push(record);
     return { status: record.pollsLeft > 0 ? 202 : 200, body: attachment(record) };
@@ -328,6 +345,7 @@ export async function startMastodonEmulator(options: MastodonEmulatorOptions = {
   function mediaStatus(id: string, accountId: string): Reply {
     const record = emu.media.find((m) => m.id === id && m.accountId === accountId);
     if (!record) return err(404, 'Record not found');
+    if (record.failed) return err(422, 'Error processing thumbnail for uploaded media');
     if (record.pollsLeft > 0) record.pollsLeft -= 1;
     return { status: record.pollsLeft > 0 ? 206 : 200, body: attachment(record) };
   }

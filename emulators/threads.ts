@@ -54,6 +54,8 @@ export interface ThreadsContainerRecord {
   text: string;
   imageUrl: string | undefined;
   altText: string | undefined;
+  /** What the emulator fetched from image_url: declared type, size and sha256 of the bytes. */
+  received: { contentType: string; bytes: number; sha256: string } | undefined;
   replyTo: string | undefined;
   isCarouselItem: boolean;
   children: string[];
@@ -231,7 +233,9 @@ export async function startThreadsEmulator(options: ThreadsEmulatorOptions = {})
     const imageUrl = typeof params.image_url === 'string' ? params.image_url : undefined;
     if (mediaType === 'IMAGE' && !imageUrl) return invalid('Param image_url is required for IMAGE posts');
     const fetched = imageUrl ? await fetchImage(imageUrl) : undefined;
-    const errorMessage = imageUrl && !fetched ? 'UNKNOWN' : undefined;
+    // Images: JPEG or PNG, at most 8 MB (Threads media specifications); otherwise the container ends in ERROR.
+    const refused = fetched && (!['image/jpeg', 'image/png'].includes(fetched.contentType) || fetched.bytes.length > 8 * 1024 * 1024);
+    const errorMessage = imageUrl && (!fetched || refused) ? (refused ? 'INVALID_IMAGE' : 'UNKNOWN') : undefined;
     const polls = mediaType === 'TEXT' ? 0 : emu.processingPolls;
     const container: ThreadsContainerRecord = {
       id: nextId(),
@@ -243,6 +247,7 @@ export async function startThreadsEmulator(options: ThreadsEmulatorOptions = {})
       isCarouselItem,
       children,
       altText: typeof params.alt_text === 'string' ? params.alt_text : undefined,
+      received: fetched ? { contentType: fetched.contentType, bytes: fetched.bytes.length, sha256: fetched.sha256 } : undefined,
       errorMessage,
       pollsLeft: polls,
       status: polls > 0 ? 'IN_PROGRESS' : errorMessage ? 'ERROR' : 'FINISHED',

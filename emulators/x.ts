@@ -52,7 +52,11 @@ export interface XMediaRecord {
   size: number;
   contentType: string;
   category: string;
+  /** sha256 of the bytes received. */
+  sha256: string;
   altText?: string;
+  /** Set by `failProcessing`: STATUS answers `failed`. */
+  failed?: boolean;
 }
 export interface XRequestRecord {
   method: string;
@@ -138,8 +142,18 @@ export async function startXEmulator(options: XEmulatorOptions = {}) {
     media: [] as XMediaRecord[],
     /** The chunked video flow (emulators/x-video.ts): its uploads and its script of processing outcomes. */
     video: xVideoFlow(nextId, (u) => {
-      emu.media.push({ id: u.id, authorId: u.authorId, size: u.totalBytes, contentType: u.mediaType, category: u.category });
+      const bytes = Buffer.concat([...u.segments.entries()].sort(([a], [b]) => a - b).map(([, b]) => b));
+      emu.media.push({
+        id: u.id,
+        authorId: u.authorId,
+        size: u.totalBytes,
+        contentType: u.mediaType,
+        category: u.category,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+      });
     }),
+    /** The next N uploads fail X's processing: the upload answers `pending`, STATUS then `failed` (as a corrupt image does). */
+    failProcessing: 0,
     requests: [] as XRequestRecord[],
     /** What the metrics lookup reports per post: seeded, or pinned by a test. */
     engagement: engagementBook(options.metricsSeed),
@@ -337,9 +351,12 @@ export async function startXEmulator(options: XEmulatorOptions = {}) {
     if (!type) return invalid('media type unrecognized.');
     if (form.bytes.length > 5 * 1024 * 1024) return invalid('File size exceeds 5242880 bytes.');
     const id = nextId();
-    emu.media.push({ id, authorId, size: form.bytes.length, contentType: type, category: form.category });
+    const sha256 = createHash('sha256').update(form.bytes).digest('hex');
+    const failed = emu.failProcessing > 0;
+    if (failed) emu.failProcessing -= 1;
+    emu.media.push({ id, authorId, size: form.bytes.length, contentType: type, category: form.category, sha256, ...(failed ? { failed } : {}) });
     const dims = type === 'image/png' ? { w: form.bytes.readUInt32BE(16), h: form.bytes.readUInt32BE(20) } : { w: 1, h: 1 };
-    const slow = form.category === 'tweet_gif';
+    const slow = form.category === 'tweet_gif' || failed;
     const processingInfo = slow ? { processing_info: { state: 'pending', check_after_secs: 1 } } : {};
     return {
       status: 200,
@@ -349,7 +366,12 @@ export async function startXEmulator(options: XEmulatorOptions = {}) {
 
   function mediaStatus(req: Req): Reply {
     const id = req.query.get('media_id') ?? '';
-    if (req.query.get('command') !== 'STATUS' || !emu.media.some((m) => m.id === id)) return invalid('Invalid media_id or command');
+    const record = emu.media.find((m) => m.id === id);
+    if (req.query.get('command') !== 'STATUS' || !record) return invalid('Invalid media_id or command');
+    if (record.failed) {
+      const error = { code: 1, name: 'InvalidMedia', message: 'Unsupported image format' };
+      return { status: 200, body: { data: { id, media_key: `3_${id}`, processing_info: { state: 'failed', progress_percent: 100, error } } } };
+    }
     return { status: 200, body: { data: { id, media_key: `3_${id}`, processing_info: { state: 'succeeded', progress_percent: 100 } } } };
   }
 

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Network } from '../domain/networks.ts';
 import type { Executor } from './database.ts';
+import type { MediaRow } from './media-store.ts';
 import type { Delivery, Post, SocialAccount, Workspace } from './schema.ts';
 
 export interface DeliveryRows {
@@ -10,6 +11,8 @@ export interface DeliveryRows {
   workspace: Workspace;
   variants: Partial<Record<Network, string>>;
   media: { url: string; alt: string | null }[];
+  /** The post's files in Greenlight's media store: ready, not converted copies, in order. */
+  files: MediaRow[];
 }
 
 /**
@@ -22,7 +25,9 @@ export async function findDeliveryRows(db: Executor, deliveryIds: string[]): Pro
   const { rows } = await sql<Record<keyof DeliveryRows, Record<string, unknown>>>`
     SELECT to_jsonb(d) AS delivery, to_jsonb(p) AS post, to_jsonb(a) AS account, to_jsonb(w) AS workspace,
       (SELECT coalesce(jsonb_object_agg(v.network, v.text), '{}') FROM post_variants v WHERE v.post_id = p.id) AS variants,
-      (SELECT coalesce(jsonb_agg(jsonb_build_object('url', m.url, 'alt', m.alt) ORDER BY m.position), '[]') FROM post_media m WHERE m.post_id = p.id) AS media
+      (SELECT coalesce(jsonb_agg(jsonb_build_object('url', m.url, 'alt', m.alt) ORDER BY m.position), '[]') FROM post_media m WHERE m.post_id = p.id) AS media,
+      (SELECT coalesce(jsonb_agg(to_jsonb(f) ORDER BY f.position, f.created_at), '[]') FROM media f
+        WHERE f.post_id = p.id AND f.variant_of IS NULL AND f.state = 'ready') AS files
     FROM deliveries d
     JOIN posts p ON p.id = d.post_id
     JOIN social_accounts a ON a.id = d.account_id
@@ -35,6 +40,7 @@ export async function findDeliveryRows(db: Executor, deliveryIds: string[]): Pro
     workspace: withDates(row.workspace) as Workspace,
     variants: row.variants as DeliveryRows['variants'],
     media: row.media as unknown as DeliveryRows['media'],
+    files: (row.files as unknown as Record<string, unknown>[]).map((f) => withDates(f) as unknown as MediaRow),
   }));
 }
 

@@ -50,9 +50,35 @@ export class NetworkError extends Error {
   }
 }
 
+/**
+ * One image of a post. `url` is where a network that pulls media fetches it: the link an author typed,
+ * or for a file in Greenlight's media store a signed, expiring `$PUBLIC_URL/media/<id>?exp&sig`
+ * (src/crypto/media-url.ts; empty when the server has no STATE_SECRET). Networks that take uploads read
+ * a stored file's bytes from `stored.read()` instead, chunk by chunk.
+ */
 export interface MediaItem {
   url: string;
   alt?: string;
+  /** Set for a file in Greenlight's media store (issue 14); absent for a typed link. */
+  stored?: StoredFile;
+}
+
+/** A file in Greenlight's media store, as the adapters need it: its facts, and its bytes as a stream. */
+export interface StoredFile {
+  id: string;
+  /** The author's file name, said back in messages ("team-photo.png"). */
+  filename: string;
+  /** From the bytes (probed at intake), never from the name. */
+  contentType: string;
+  bytes: number;
+  width: number | null;
+  height: number | null;
+  animated: boolean;
+  /**
+   * Streams the file from the store, one chunk at a time (src/db/media-store.ts readMedia); each call
+   * starts again from the first byte. A read that fails mid-stream throws from the iterator.
+   */
+  read(): AsyncIterable<Uint8Array>;
 }
 
 /**

@@ -14,7 +14,8 @@ import {
 } from './adapter.ts';
 import {
   asRecord,
-  downloadMedia,
+  namingFile,
+  openMedia,
   header,
   makeError,
   parseJson,
@@ -26,6 +27,8 @@ import {
   type HttpResponse,
   type PartToPost,
 } from './http.ts';
+
+export { imageSize } from './http.ts';
 import { blueskyMetrics } from './bluesky-metrics.ts';
 
 /**
@@ -322,47 +325,30 @@ async function uploadAll(ctx: Ctx, state: PublishState, media: MediaItem[], cred
   return ids;
 }
 
-/** Downloads the image and uploads the bytes as a blob; the blob is kept alive by the record that embeds it. */
+/**
+ * Uploads the image's bytes as a blob to the account's PDS (com.atproto.repo.uploadBlob), streamed from
+ * the store with its length; the blob is kept alive by the record that embeds it. The embed's
+ * aspectRatio comes from the stored width and height (a typed link: from its header).
+ */
 async function uploadImage(ctx: Ctx, state: PublishState, item: MediaItem, creds: Credentials, signal: AbortSignal): Promise<string> {
-  const file = await downloadMedia(ctx.http, item.url, signal, IMAGE_MAX_BYTES);
+  const file = await openMedia(ctx.http, item, signal, IMAGE_MAX_BYTES);
   const secrets = secretsOf(creds);
   const call: HttpCall = {
     method: 'POST',
     url: `${serviceOf(ctx, creds)}/xrpc/com.atproto.repo.uploadBlob`,
-    headers: { ...bearer(creds.accessToken), 'content-type': file.contentType },
-    body: file.bytes,
+    headers: { ...bearer(creds.accessToken), 'content-type': file.contentType, 'content-length': String(file.bytes) },
+    body: file.open(),
     signal,
-    what: 'upload image',
+    what: `upload ${file.filename}`,
     secrets,
   };
-  const { res, json } = await callXrpc(ctx, call);
+  const { res, json } = await namingFile('bluesky', file.filename, () => callXrpc(ctx, call));
   const blob = asRecord(json.blob);
   const id = str(asRecord(blob.ref).$link);
   if (!id) throw makeError('bluesky', secrets, { errorClass: 'transient', status: res.status, message: 'Bluesky upload image: answer without a blob' });
-  state.blobs.set(id, { ref: blob, alt: item.alt ?? '', aspectRatio: imageSize(file.bytes) });
+  const aspectRatio = file.width && file.height ? { width: file.width, height: file.height } : undefined;
+  state.blobs.set(id, { ref: blob, alt: item.alt ?? '', aspectRatio });
   return id;
-}
-
-/** Width and height from a PNG, GIF or JPEG header, for the embed's aspectRatio (clients lay images out by it). */
-export function imageSize(bytes: Buffer): { width: number; height: number } | undefined {
-  const valid = (width: number, height: number) => (width > 0 && height > 0 ? { width, height } : undefined);
-  if (bytes.length >= 24 && bytes.readUInt32BE(0) === 0x89504e47 && bytes.toString('latin1', 12, 16) === 'IHDR') {
-    return valid(bytes.readUInt32BE(16), bytes.readUInt32BE(20));
-  }
-  if (bytes.length >= 10 && bytes.toString('latin1', 0, 3) === 'GIF') return valid(bytes.readUInt16LE(6), bytes.readUInt16LE(8));
-  if (bytes.length >= 4 && bytes[0] === 0xff && bytes[1] === 0xd8) {
-    let offset = 2;
-    while (offset + 9 < bytes.length && bytes[offset] === 0xff) {
-      const marker = bytes[offset + 1]!;
-      const length = bytes.readUInt16BE(offset + 2);
-      // SOF0..SOF15 carry the frame size; C4 (DHT), C8 (JPG) and CC (DAC) share the range but do not.
-      if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-        return valid(bytes.readUInt16BE(offset + 7), bytes.readUInt16BE(offset + 5));
-      }
-      offset += 2 + length;
-    }
-  }
-  return undefined;
 }
 
 /**

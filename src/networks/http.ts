@@ -1,8 +1,9 @@
-import type { Readable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request, type Dispatcher, type FormData } from 'undici';
-import type { Network } from '../domain/networks.ts';
-import { NetworkError, type ErrorClass, type PublishRequest, type PublishResult, type PublishedPart } from './adapter.ts';
+import { NETWORK_LABELS, type Network } from '../domain/networks.ts';
+import { NetworkError, type ErrorClass, type MediaItem, type PublishRequest, type PublishResult, type PublishedPart } from './adapter.ts';
 import { guardedAgent, guardedUrl, outboundPolicy, refusalIn, resolveChecked, type OutboundPolicy } from './outbound.ts';
 
 /** Shared plumbing for the network adapters: one HTTP call with timeouts, error classification, thread resume. */
@@ -22,8 +23,8 @@ export interface HttpCall {
   method: 'GET' | 'POST' | 'PUT';
   url: string;
   headers?: Record<string, string>;
-  /** A stream (Readable) is sent as it is read: a video segment or a streamed multipart body, never buffered whole. */
-  body?: string | Buffer | FormData | Readable;
+  /** An iterable body (a file streamed from the media store) needs a `content-length` header. */
+  body?: string | Buffer | FormData | AsyncIterable<Uint8Array>;
   signal: AbortSignal;
   /** A POST that creates a post: a failure after the request was sent means the post may exist. */
   creates?: boolean;
@@ -66,7 +67,7 @@ export async function send(options: HttpOptions, call: HttpCall): Promise<HttpRe
     const res = await request(call.url, {
       method: call.method,
       headers: call.headers,
-      body: call.body,
+      body: isIterableBody(call.body) ? Readable.from(call.body, { objectMode: false }) : call.body,
       signal: call.signal,
       dispatcher: base.compose(trackSent(state)),
       headersTimeout: options.timeoutMs,
@@ -92,6 +93,10 @@ export async function send(options: HttpOptions, call: HttpCall): Promise<HttpRe
     }
     throw connectionError(options.network, call, state.sent, err);
   }
+}
+
+function isIterableBody(body: HttpCall['body']): body is AsyncIterable<Uint8Array> {
+  return typeof body === 'object' && body !== null && !Buffer.isBuffer(body) && Symbol.asyncIterator in body && !('append' in body);
 }
 
 const hostOf = (url: string) => URL.parse(url)?.host;
@@ -249,6 +254,139 @@ export async function downloadMedia(options: HttpOptions, url: string, signal: A
   }
   const filename = first.pathname.split('/').pop() || 'image';
   return { bytes: res.body, contentType, filename };
+}
+
+/**
+ * One image ready to upload: a stored file streamed from Greenlight's media store, or a typed link
+ * downloaded whole (at most `maxBytes`, as before). `open()` starts the bytes from the first one again
+ * on every call, so an upload retried inside one attempt sends the whole file.
+ */
+export interface MediaUpload {
+  filename: string;
+  contentType: string;
+  /** Exact length in bytes (sent as Content-Length). */
+  bytes: number;
+  width: number | null;
+  height: number | null;
+  animated: boolean;
+  alt: string | undefined;
+  open(): AsyncIterable<Uint8Array>;
+}
+
+export async function openMedia(options: HttpOptions, item: MediaItem, signal: AbortSignal, maxBytes: number): Promise<MediaUpload> {
+  const alt = item.alt;
+  const stored = item.stored;
+  if (stored) {
+    return { ...stored, alt, open: () => fromStore(options.network, stored.filename, stored.read()) };
+  }
+  const file = await downloadMedia(options, item.url, signal, maxBytes);
+  const size = imageSize(file.bytes);
+  return {
+    filename: file.filename,
+    contentType: file.contentType,
+    bytes: file.bytes.length,
+    width: size?.width ?? null,
+    height: size?.height ?? null,
+    animated: false,
+    alt,
+    open: () => once(file.bytes),
+  };
+}
+
+/** Width and height from a PNG, GIF or JPEG header, for the embed's aspectRatio (clients lay images out by it). */
+export function imageSize(bytes: Buffer): { width: number; height: number } | undefined {
+  const valid = (width: number, height: number) => (width > 0 && height > 0 ? { width, height } : undefined);
+  if (bytes.length >= 24 && bytes.readUInt32BE(0) === 0x89504e47 && bytes.toString('latin1', 12, 16) === 'IHDR') {
+    return valid(bytes.readUInt32BE(16), bytes.readUInt32BE(20));
+  }
+  if (bytes.length >= 10 && bytes.toString('latin1', 0, 3) === 'GIF') return valid(bytes.readUInt16LE(6), bytes.readUInt16LE(8));
+  if (bytes.length >= 4 && bytes[0] === 0xff && bytes[1] === 0xd8) {
+    let offset = 2;
+    while (offset + 9 < bytes.length && bytes[offset] === 0xff) {
+      const marker = bytes[offset + 1]!;
+      const length = bytes.readUInt16BE(offset + 2);
+      // SOF0..SOF15 carry the frame size; C4 (DHT), C8 (JPG) and CC (DAC) share the range but do not.
+      if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+        return valid(bytes.readUInt16BE(offset + 7), bytes.readUInt16BE(offset + 5));
+      }
+      offset += 2 + length;
+    }
+  }
+  return undefined;
+}
+
+async function* once(bytes: Buffer): AsyncGenerator<Uint8Array> {
+  yield bytes;
+}
+
+/**
+ * The store's chunks as they come; a read that fails (the database went away mid-file) becomes a
+ * transient NetworkError, thrown into the upload that is consuming the stream: nothing was created,
+ * the attempt is retried.
+ */
+async function* fromStore(network: Network, filename: string, chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  try {
+    yield* chunks;
+  } catch (err) {
+    throw makeError(network, [], {
+      errorClass: 'transient',
+      networkCode: 'media_store_read',
+      message: `reading ${filename} from Greenlight's media store failed midway; the upload is tried again`,
+      cause: err,
+    });
+  }
+}
+
+/**
+ * A multipart/form-data body with text fields and one file part streamed from `file.open()`, with its
+ * exact length known beforehand. undici's FormData holds only whole Blobs in memory; this sends a
+ * stored file chunk by chunk (RFC 7578; names escaped as the WHATWG HTML form encoder does).
+ */
+export function multipartBody(
+  fields: Record<string, string | undefined>,
+  fileField: string,
+  file: Pick<MediaUpload, 'filename' | 'contentType' | 'bytes' | 'open'>,
+): { contentType: string; length: number; body: AsyncIterable<Uint8Array> } {
+  const boundary = `----greenlight${randomBytes(16).toString('hex')}`;
+  const quote = (s: string) => s.replace(/"/g, '%22').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  let head = '';
+  for (const [name, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    head += `--${boundary}\r\nContent-Disposition: form-data; name="${quote(name)}"\r\n\r\n${value}\r\n`;
+  }
+  head += `--${boundary}\r\nContent-Disposition: form-data; name="${quote(fileField)}"; filename="${quote(file.filename)}"\r\nContent-Type: ${file.contentType}\r\n\r\n`;
+  const headBytes = Buffer.from(head, 'utf8');
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`, 'utf8');
+  async function* body(): AsyncGenerator<Uint8Array> {
+    yield headBytes;
+    yield* file.open();
+    yield tail;
+  }
+  return { contentType: `multipart/form-data; boundary=${boundary}`, length: headBytes.length + file.bytes + tail.length, body: body() };
+}
+
+/**
+ * Runs one upload; a refusal the network gives for the file (too large, a type it does not take, a
+ * processing failure) is said naming the file, as a marketer reads it in the card's thread:
+ * "Mastodon did not take team-photo.png: File file size must be less than 8 MB".
+ */
+export async function namingFile<T>(network: Network, filename: string, upload: () => Promise<T>): Promise<T> {
+  try {
+    return await upload();
+  } catch (err) {
+    if (!(err instanceof NetworkError) || err.errorClass !== 'permanent' || err.networkCode === 'outbound_refused') throw err;
+    const words = err.networkMessage ?? (err.status ? `HTTP ${err.status}` : err.message);
+    throw new NetworkError({
+      network,
+      errorClass: 'permanent',
+      message: err.message,
+      ...(err.status !== undefined ? { status: err.status } : {}),
+      ...(err.networkCode !== undefined ? { networkCode: err.networkCode } : {}),
+      networkMessage: `${NETWORK_LABELS[network]} did not take ${filename}: ${words}`,
+      ...(err.requestId !== undefined ? { requestId: err.requestId } : {}),
+      cause: err,
+    });
+  }
 }
 
 /** Waits between polls; an abort becomes a transient error (nothing was being created). */

@@ -2,7 +2,8 @@ import type { Dispatcher } from 'undici';
 import type { AccountIdentity, Credentials, ErrorClass, MediaItem, NetworkAdapter, PublishedPart, PublishRequest, RecentPost } from './adapter.ts';
 import {
   asRecord,
-  downloadMedia,
+  namingFile,
+  openMedia,
   header,
   makeError,
   parseJson,
@@ -166,7 +167,7 @@ async function uploadAll(ctx: Ctx, media: MediaItem[], creds: Credentials, signa
 }
 
 async function uploadImage(ctx: Ctx, item: MediaItem, creds: Credentials, signal: AbortSignal): Promise<string> {
-  const file = await downloadMedia(ctx.http, item.url, signal, IMAGE_MAX_BYTES);
+  const file = await openMedia(ctx.http, item, signal, IMAGE_MAX_BYTES);
   const secrets = secretsOf(creds);
   const init: HttpCall = {
     method: 'POST',
@@ -185,13 +186,13 @@ async function uploadImage(ctx: Ctx, item: MediaItem, creds: Credentials, signal
   const put: HttpCall = {
     method: 'PUT',
     url: uploadUrl,
-    headers: { authorization: `Bearer ${creds.accessToken}`, 'content-type': file.contentType },
-    body: file.bytes,
+    headers: { authorization: `Bearer ${creds.accessToken}`, 'content-type': file.contentType, 'content-length': String(file.bytes) },
+    body: file.open(),
     signal,
-    what: 'upload image',
+    what: `upload ${file.filename}`,
     secrets,
   };
-  await callLinkedIn(ctx, put);
+  await namingFile('linkedin', file.filename, () => callLinkedIn(ctx, put));
   return urn;
 }
 

@@ -1,8 +1,10 @@
-import { FormData, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { AccountIdentity, Credentials, ErrorClass, MediaItem, NetworkAdapter, PublishedPart, RecentPost } from './adapter.ts';
 import {
   asRecord,
-  downloadMedia,
+  multipartBody,
+  namingFile,
+  openMedia,
   header,
   makeError,
   parseJson,
@@ -139,25 +141,29 @@ async function uploadAll(ctx: Ctx, media: MediaItem[], creds: Credentials, signa
   return ids;
 }
 
+/**
+ * POST /api/v2/media, multipart `file` streamed from the store and `description` = the alt text. 200 is
+ * a processed image; 202 (url null) is still processing and is polled until ready.
+ */
 async function uploadImage(ctx: Ctx, item: MediaItem, creds: Credentials, signal: AbortSignal): Promise<string> {
-  const file = await downloadMedia(ctx.http, item.url, signal, IMAGE_MAX_BYTES);
-  const form = new FormData();
-  form.append('file', new Blob([new Uint8Array(file.bytes)], { type: file.contentType }), file.filename);
-  if (item.alt) form.append('description', item.alt);
+  const file = await openMedia(ctx.http, item, signal, IMAGE_MAX_BYTES);
+  const form = multipartBody({ description: item.alt || undefined }, 'file', file);
   const base = instanceOf(ctx, creds);
   const secrets = [creds.accessToken];
-  const { res, json } = await callMastodon(ctx, {
-    method: 'POST',
-    url: `${base}/api/v2/media`,
-    headers: bearer(creds),
-    body: form,
-    signal,
-    what: 'upload media',
-    secrets,
-  });
+  const { res, json } = await namingFile('mastodon', file.filename, () =>
+    callMastodon(ctx, {
+      method: 'POST',
+      url: `${base}/api/v2/media`,
+      headers: { ...bearer(creds), 'content-type': form.contentType, 'content-length': String(form.length) },
+      body: form.body,
+      signal,
+      what: `upload ${file.filename}`,
+      secrets,
+    }),
+  );
   const id = str(json.id);
   if (!id) throw makeError('mastodon', secrets, { errorClass: 'transient', status: res.status, message: 'Mastodon upload media: answer without a media id' });
-  if (res.status === 202 || json.url === null) await waitForMedia(ctx, base, id, creds, signal);
+  if (res.status === 202 || json.url === null) await namingFile('mastodon', file.filename, () => waitForMedia(ctx, base, id, creds, signal));
   return id;
 }
 

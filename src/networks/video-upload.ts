@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import type { Network } from '../domain/networks.ts';
 import type { UploadCheckpoint, VideoSource } from './adapter.ts';
 import { makeError, pause } from './http.ts';
 
 /**
- * What every network's video upload shares (issue 15): reading one segment of a stored video, a
- * streamed multipart body, and a bounded wait for the network's processing with backoff. The
+ * What every network's video upload shares (issue 15): reading one segment of a stored video and a
+ * bounded wait for the network's processing with backoff. The
  * network-specific flows live in each network's adapter file.
  */
 
@@ -23,31 +22,6 @@ export function segmentRanges(bytes: number, size: number): { index: number; sta
   const ranges: { index: number; start: number; end: number }[] = [];
   for (let index = 0, start = 0; start < bytes; index++, start += size) ranges.push({ index, start, end: Math.min(bytes, start + size) - 1 });
   return ranges;
-}
-
-/**
- * A multipart/form-data body whose file part streams from the store: the text fields, then the file,
- * then the closing boundary, with its exact length (a network may want Content-Length).
- */
-export function streamedMultipart(
-  fields: Record<string, string>,
-  file: { name: string; filename: string; contentType: string; bytes: number; read: () => AsyncIterable<Buffer> | Iterable<Buffer> },
-): { body: AsyncIterable<Buffer>; contentType: string; length: number } {
-  const boundary = `greenlight-${randomBytes(12).toString('hex')}`;
-  const quote = (s: string) => s.replace(/["\r\n\\]/g, '_');
-  let head = '';
-  for (const [name, value] of Object.entries(fields)) {
-    head += `--${boundary}\r\nContent-Disposition: form-data; name="${quote(name)}"\r\n\r\n${value}\r\n`;
-  }
-  head += `--${boundary}\r\nContent-Disposition: form-data; name="${quote(file.name)}"; filename="${quote(file.filename)}"\r\nContent-Type: ${file.contentType}\r\n\r\n`;
-  const headBytes = Buffer.from(head, 'utf8');
-  const tail = Buffer.from(`\r\n--${boundary}--\r\n`, 'utf8');
-  async function* body(): AsyncGenerator<Buffer> {
-    yield headBytes;
-    yield* file.read();
-    yield tail;
-  }
-  return { body: body(), contentType: `multipart/form-data; boundary=${boundary}`, length: headBytes.length + file.bytes + tail.length };
 }
 
 export interface ProcessingWait {

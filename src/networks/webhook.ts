@@ -58,7 +58,17 @@ export function createWebhookAdapter(options: WebhookAdapterOptions = {}): Netwo
 
 /** The JSON body of one delivery, as docs/webhooks.md describes it. */
 export function publishBody(deliveryId: string, text: string, media: MediaItem[]): string {
-  return JSON.stringify({ type: 'post.publish', delivery_id: deliveryId, text, media: media.map((m) => ({ url: m.url, alt: m.alt ?? null })) });
+  return JSON.stringify({ type: 'post.publish', delivery_id: deliveryId, text, media: media.map(mediaEntry) });
+}
+
+/**
+ * A typed link as it was; a stored file as its signed, expiring Greenlight URL (valid an hour from the
+ * attempt: fetch it while handling the request) with what the store knows of it.
+ */
+function mediaEntry(m: MediaItem): Record<string, unknown> {
+  const entry = { url: m.url, alt: m.alt ?? null };
+  const f = m.stored;
+  return f ? { ...entry, filename: f.filename, content_type: f.contentType, bytes: f.bytes, width: f.width, height: f.height } : entry;
 }
 
 async function postPart(ctx: Ctx, deliveryId: string, part: PartToPost, media: MediaItem[], creds: Credentials, signal: AbortSignal): Promise<PublishedPart> {

@@ -1,5 +1,4 @@
-import { FormData, type Dispatcher } from 'undici';
-import { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
 import {
   NetworkError,
   type AccountIdentity,
@@ -13,9 +12,11 @@ import {
 } from './adapter.ts';
 import {
   asRecord,
-  downloadMedia,
   header,
   makeError,
+  multipartBody,
+  namingFile,
+  openMedia,
   parseJson,
   pause,
   publishThread,
@@ -26,15 +27,7 @@ import {
   type HttpResponse,
   type PartToPost,
 } from './http.ts';
-import {
-  checkpointOf,
-  processingFailed,
-  type ProcessingWait,
-  readSegment,
-  segmentRanges,
-  streamedMultipart,
-  waitForProcessing as waitForVideo,
-} from './video-upload.ts';
+import { checkpointOf, processingFailed, type ProcessingWait, readSegment, segmentRanges, waitForProcessing as waitForVideo } from './video-upload.ts';
 import { xMetrics } from './x-metrics.ts';
 
 /** X (API v2): POST /2/tweets, threads by reply.in_reply_to_tweet_id, media via /2/media/upload, OAuth 2.0 refresh. */
@@ -145,18 +138,32 @@ async function uploadAll(ctx: Ctx, media: MediaItem[], creds: Credentials, signa
   return ids;
 }
 
+/**
+ * Simple upload (POST /2/media/upload, multipart `media` + `media_category`): the file goes to X as it
+ * streams from the store, never whole in memory (a typed link is downloaded whole first, at most 5 MB).
+ * Alt text follows through POST /2/media/metadata (at most 1,000 characters).
+ */
 async function uploadImage(ctx: Ctx, item: MediaItem, creds: Credentials, signal: AbortSignal): Promise<string> {
-  const file = await downloadMedia(ctx.http, item.url, signal, IMAGE_MAX_BYTES);
-  const form = new FormData();
-  form.append('media', new Blob([new Uint8Array(file.bytes)], { type: file.contentType }), file.filename);
-  form.append('media_category', file.contentType === 'image/gif' ? 'tweet_gif' : 'tweet_image');
+  const file = await openMedia(ctx.http, item, signal, IMAGE_MAX_BYTES);
+  const category = file.contentType === 'image/gif' && (file.animated || !item.stored) ? 'tweet_gif' : 'tweet_image';
+  const form = multipartBody({ media_category: category }, 'media', file);
   const secrets = secretsOf(creds);
-  const what = 'upload media';
-  const { json } = await callX(ctx, { method: 'POST', url: `${ctx.base}/2/media/upload`, headers: bearer(creds), body: form, signal, what, secrets });
+  const what = `upload ${file.filename}`;
+  const { json } = await namingFile('x', file.filename, () =>
+    callX(ctx, {
+      method: 'POST',
+      url: `${ctx.base}/2/media/upload`,
+      headers: { ...bearer(creds), 'content-type': form.contentType, 'content-length': String(form.length) },
+      body: form.body,
+      signal,
+      what,
+      secrets,
+    }),
+  );
   const data = asRecord(json.data);
   const id = str(data.id);
   if (!id) throw makeError('x', secrets, { errorClass: 'transient', message: 'X upload media: answer without a media id' });
-  await waitForProcessing(ctx, id, asRecord(data.processing_info), creds, signal);
+  await namingFile('x', file.filename, () => waitForProcessing(ctx, id, asRecord(data.processing_info), creds, signal));
   if (item.alt) {
     const body = JSON.stringify({ id, metadata: { alt_text: { text: item.alt.slice(0, 1000) } } });
     const headers = { ...bearer(creds), 'content-type': 'application/json' };
@@ -283,17 +290,21 @@ async function appendSegment(
   const segment = await readSegment(file, range.start, range.end);
   const url = `${ctx.base}/2/media/upload/${encodeURIComponent(mediaId)}/append`;
   for (let attempt = 1; ; attempt++) {
-    const form = streamedMultipart(
-      { segment_index: String(range.index) },
-      { name: 'media', filename: 'blob', contentType: 'application/octet-stream', bytes: segment.length, read: () => [segment] },
-    );
+    const form = multipartBody({ segment_index: String(range.index) }, 'media', {
+      filename: 'blob',
+      contentType: 'application/octet-stream',
+      bytes: segment.length,
+      open: async function* () {
+        yield segment;
+      },
+    });
     const headers = { ...bearer(creds), 'content-type': form.contentType, 'content-length': String(form.length) };
     try {
       await callX(ctx, {
         method: 'POST',
         url,
         headers,
-        body: Readable.from(form.body),
+        body: form.body,
         signal,
         what: `upload video segment ${range.index}`,
         secrets: secretsOf(creds),

@@ -24,6 +24,8 @@ export interface WorkflowDeps {
   /** Reads files attached in each chat, for the copy into the media store (src/workflow/chat-files.ts). */
   chatFiles?: Partial<Record<Chat, ChatFileSource>> | undefined;
   publicUrl: string;
+  /** The media store's quota and file limit (config.media), for a copy converted at publish time (a PNG as JPEG for Instagram). */
+  media?: { quotaBytes: number; maxFileBytes: number } | undefined;
   /** Signs connect links and OAuth state (STATE_SECRET); without it no connect link can be made. */
   stateSecret?: string | undefined;
   publish: { retries: number; baseMs: number; maxMs: number; stuckAfterMs: number };

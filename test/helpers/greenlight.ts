@@ -1,4 +1,6 @@
+import { createServer } from 'node:net';
 import { startGreenlight } from '../../src/service/start-service.ts';
+import { mediaService } from '../../src/service/media-service.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { connectAccount } from '../../src/db/accounts.ts';
 import { findOrCreateWorkspace, setMemberRole, updateWorkspaceSettings, type WorkspaceSettings } from '../../src/db/workspaces.ts';
@@ -68,10 +70,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   slack.addUserGroup({ id: 'S0MANAGERS', handle: 'managers', users: [MANAGER, MANAGER2] });
 
   const socket = options.transport === 'socket';
+  // A port fixed before start, so PUBLIC_URL is an address the emulators reach: networks that pull
+  // images (Instagram, Threads, Facebook) fetch the signed /media/<id> links from it.
+  const port = await freePort();
   const config = loadConfig({
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
-    PORT: '0',
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
     DATABASE_URL: testDb.url,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     GREENLIGHT_DATA_DIR: '.greenlight/test-data',
@@ -101,6 +107,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         // Outgoing webhooks retry within a second or so, and give up on a silent receiver after 2 s.
         webhooks: { baseMs: 100, maxMs: 500, timeoutMs: 2_000 },
       }),
+      // The signed /media/<id> route, as `npm start` runs it (src/service/wire-greenlight.ts defaultExtensions).
+      mediaService(config),
     ],
   });
   if (socket) slack.setTransport('socket');
@@ -149,6 +157,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await testDb.drop();
     },
   };
+}
+
+/** A port free on loopback now (the service binds it a moment later). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 /** The author runs /post and fills the form; returns the app's answer to the submission. */

@@ -1,4 +1,5 @@
 import type { Executor } from '../../db/database.ts';
+import type { MediaRow } from '../../db/media-store.ts';
 import { findDeliveryRows } from '../../db/delivery-context.ts';
 import type { PostContent } from '../../db/posts.ts';
 import type { Delivery, Post, SocialAccount, Workspace } from '../../db/schema.ts';
@@ -6,7 +7,7 @@ import type { Delivery, Post, SocialAccount, Workspace } from '../../db/schema.t
 export interface DeliveryContext {
   delivery: Delivery;
   post: Post;
-  content: Pick<PostContent, 'variants' | 'media'>;
+  content: Pick<PostContent, 'variants' | 'media'> & { files: MediaRow[] };
   account: SocialAccount;
   workspace: Workspace;
 }
@@ -20,8 +21,8 @@ export async function loadDeliveryContexts(db: Executor, deliveryIds: string[]):
   return deliveryIds.map((id) => {
     const rows = byId.get(id);
     if (!rows) return undefined;
-    const { delivery, post, account, workspace, variants, media } = rows;
-    return { delivery, post, content: { variants, media }, account, workspace };
+    const { delivery, post, account, workspace, variants, media, files } = rows;
+    return { delivery, post, content: { variants, media, files }, account, workspace };
   });
 }
 

@@ -15,6 +15,7 @@ import type { WorkflowDeps } from '../deps.ts';
 import { recordEvent } from '../record-event.ts';
 import { createBatches, type PublishBatches } from './batches.ts';
 import { deliveryText, type DeliveryContext } from './load-delivery.ts';
+import { mediaItemsFor } from './publish-media.ts';
 import { reconcile, type Verdict } from './reconcile.ts';
 import { noteNetworkLimit, passRateGate } from './rate-gate.ts';
 import { recoverStuck } from './sweep.ts';
@@ -77,7 +78,7 @@ async function attempt(publisher: Publisher, context: DeliveryContext, stored: S
   const { delivery, workspace, content } = context;
   const adapter = deps.adapters[delivery.network];
   const parts = splitThreadParts(deliveryText(context));
-  const media = content.media.map((m) => m.url);
+  const media = [...content.files.map((f) => f.id), ...content.media.map((m) => m.url)];
   const problem = !adapter
     ? `Greenlight has no ${delivery.network} adapter configured on this server.`
     : validateContent(delivery.network, { text: deliveryText(context), media }, countOptionsOf(context.account))[0]?.message;
@@ -111,7 +112,7 @@ async function attempt(publisher: Publisher, context: DeliveryContext, stored: S
       {
         deliveryId: delivery.id,
         parts,
-        media: content.media.map((m) => (m.alt ? { url: m.url, alt: m.alt } : { url: m.url })),
+        media: await mediaItemsFor(deps, context, deps.now()),
         publishedParts,
         signal,
         onPartPublished: async (part) => {
