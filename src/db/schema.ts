@@ -338,6 +338,13 @@ export interface MediaTable {
   video: Json<VideoFacts> | null;
 }
 
+/** How far one delivery's video upload got on its network (migrations/2026-12-06T0700_media_video.ts). */
+export interface DeliveryUploadsTable {
+  delivery_id: string;
+  state: Json<Record<string, unknown>>;
+  updated_at: UpdatedAt;
+}
+
 /** One 256 KiB (at most) piece of a media file, in order of `seq`. */
 export interface MediaChunksTable {
   media_id: string;
@@ -402,6 +409,7 @@ export interface Database {
   slack_installations: SlackInstallationsTable;
   media: MediaTable;
   media_chunks: MediaChunksTable;
+  delivery_uploads: DeliveryUploadsTable;
   posting_slots: PostingSlotsTable;
   slot_bookings: SlotBookingsTable;
   post_series: PostSeriesTable;
