@@ -1,3 +1,6 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import type { UploadCheckpoint, VideoSource } from '../../src/networks/adapter.ts';
 import { findOrCreateWorkspace } from '../../src/db/workspaces.ts';
 import { storeFile } from '../../src/workflow/media-intake.ts';
@@ -35,4 +38,24 @@ export function memoryCheckpoint(initial?: Record<string, unknown>): UploadCheck
     },
   };
   return cp;
+}
+
+/**
+ * The stored video on a plain local HTTP server, as a pull network fetches it (the service's own signed
+ * /media route is exercised end to end in test/e2e/stored-video.test.ts). Counts the fetches.
+ */
+export async function serveVideo(source: VideoSource): Promise<{ url: string; fetches: () => number; stop: () => Promise<void> }> {
+  let fetches = 0;
+  const server = createServer((req, res) => {
+    fetches += 1;
+    res.writeHead(200, { 'content-type': source.contentType, 'content-length': String(source.bytes) });
+    Readable.from(source.read()).pipe(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/media/${source.mediaId}`,
+    fetches: () => fetches,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
