@@ -259,7 +259,7 @@ export async function startInstagramEmulator(options: InstagramEmulatorOptions =
       emu.containers.push({ ...base, mediaType: 'CAROUSEL', imageUrl: undefined, altText: undefined, received: undefined, children });
       return { status: 200, body: { id: base.id } };
     }
-    if (params.media_type === 'REELS' || params.media_type === 'STORIES') return createVideoContainer(userId, params, base);
+    if (params.media_type === 'REELS' || params.media_type === 'STORIES') return createVideoContainer(params, base);
     if (params.media_type === 'VIDEO') {
       return graphError({ code: 100, subcode: 2207067, message: '(#100) The VIDEO media type is only for carousel items: use REELS for a video post.' });
     }
@@ -307,7 +307,6 @@ export async function startInstagramEmulator(options: InstagramEmulatorOptions =
    * Processing always takes `videoProcessingPolls` status reads.
    */
   async function createVideoContainer(
-    userId: string,
     params: Record<string, unknown>,
     base: Pick<InstagramContainerRecord, 'id' | 'userId' | 'caption' | 'isCarouselItem' | 'status'>,
   ): Promise<Reply> {
@@ -330,7 +329,7 @@ export async function startInstagramEmulator(options: InstagramEmulatorOptions =
     const coverUrl = typeof params.cover_url === 'string' ? params.cover_url : undefined;
     if (coverUrl) {
       const cover = await fetchImage(coverUrl);
-      if (!cover || cover.contentType !== 'image/jpeg')
+      if (cover?.contentType !== 'image/jpeg')
         return graphError({ code: 9004, subcode: 2207052, message: 'The cover image could not be fetched from this URI.' });
     }
     const polls = Math.max(1, emu.videoProcessingPolls);

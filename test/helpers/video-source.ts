@@ -46,7 +46,7 @@ export function memoryCheckpoint(initial?: Record<string, unknown>): UploadCheck
  */
 export async function serveVideo(source: VideoSource): Promise<{ url: string; fetches: () => number; stop: () => Promise<void> }> {
   let fetches = 0;
-  const server = createServer((req, res) => {
+  const server = createServer((_req, res) => {
     fetches += 1;
     res.writeHead(200, { 'content-type': source.contentType, 'content-length': String(source.bytes) });
     Readable.from(source.read()).pipe(res);
