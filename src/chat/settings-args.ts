@@ -2,7 +2,7 @@ import type { WorkspaceSettings } from '../db/workspaces.ts';
 import { isDigestDay } from '../domain/digest-schedule.ts';
 
 export const SETTINGS_HELP =
-  'Change with `key=value`: `approvals_channel=#channel`, `approver_group=@group` (or `none`), `approvals_required=0..10`, `self_approval=on|off`, `zone=Europe/Berlin`, `reminder_minutes=120`, `digest_day=mon..sun|off`, `digest_hour=0..23` (in the zone), `digest_channel=#channel|none`.';
+  'Change with `key=value`: `approvals_channel=#channel`, `approver_group=@group` (or `none`), `approvals_required=0..10`, `self_approval=on|off`, `zone=Europe/Berlin`, `reminder_minutes=120`, `digest_day=mon..sun|off`, `digest_hour=0..23` (in the zone), `digest_channel=#channel|none`, `alt_text=required|optional` (every attached image needs alt text).';
 
 /**
  * `key=value` pairs from `/greenlight settings`, in either chat. Channel and group mentions arrive
@@ -52,6 +52,10 @@ export function parseSettings(text: string): { ok: true; settings: WorkspaceSett
       case 'self_approval':
         if (!['on', 'off'].includes(value)) return { ok: false, message: 'self_approval takes on or off.' };
         settings.allow_self_approval = value === 'on';
+        break;
+      case 'alt_text':
+        if (!['required', 'optional'].includes(value)) return { ok: false, message: 'alt_text takes required or optional.' };
+        settings.require_alt_text = value === 'required';
         break;
       case 'zone':
         settings.default_zone = value;

@@ -95,16 +95,32 @@ export class MediaStoreError extends Error {
 export async function storeMedia(db: Db, input: NewMedia, source: AsyncIterable<Uint8Array>, limits: StoreLimits, inspect?: Inspect): Promise<MediaRow> {
   const id = await beginMedia(db, input);
   try {
-    const written = await writeChunks(db, id, input, source, limits);
-    const facts = inspect
-      ? await inspect(written.head, written.bytes, () => readMedia(db, { id, bytes: written.bytes }))
-      : { contentType: 'application/octet-stream', width: null, height: null, animated: false };
-    return await markMediaReady(db, id, { ...facts, sha256: written.sha256, bytes: written.bytes });
+    return await fillMedia(db, id, input, source, limits, inspect);
   } catch (error) {
     // If even this fails (the database is gone), the `preparing` row is pruned later.
     await deleteMedia(db, id).catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * Copies `source` into an existing `preparing` row that has no chunks yet and probes it (a file
+ * attached in a chat, whose row was written with its post). Throws on any failure; the caller
+ * decides whether the row goes (a refusal) or is copied again (a retry).
+ */
+export async function fillMedia(
+  db: Db,
+  id: string,
+  input: Pick<NewMedia, 'workspaceId' | 'filename'>,
+  source: AsyncIterable<Uint8Array>,
+  limits: StoreLimits,
+  inspect?: Inspect,
+): Promise<MediaRow> {
+  const written = await writeChunks(db, id, input, source, limits);
+  const facts = inspect
+    ? await inspect(written.head, written.bytes, () => readMedia(db, { id, bytes: written.bytes }))
+    : { contentType: 'application/octet-stream', width: null, height: null, animated: false };
+  return markMediaReady(db, id, { ...facts, sha256: written.sha256, bytes: written.bytes });
 }
 
 /** A `preparing` row: the card can say "preparing media" from this moment. */
@@ -130,7 +146,13 @@ interface Written {
   head: Buffer;
 }
 
-async function writeChunks(db: Db, id: string, input: NewMedia, source: AsyncIterable<Uint8Array>, limits: StoreLimits): Promise<Written> {
+async function writeChunks(
+  db: Db,
+  id: string,
+  input: Pick<NewMedia, 'workspaceId' | 'filename'>,
+  source: AsyncIterable<Uint8Array>,
+  limits: StoreLimits,
+): Promise<Written> {
   const hash = createHash('sha256');
   // One buffer for the chunk being filled and one for the head, reused: copying a stream through
   // makes no garbage per piece (V8 frees Buffers lazily, so garbage would show as resident memory).
@@ -171,7 +193,7 @@ async function writeChunks(db: Db, id: string, input: NewMedia, source: AsyncIte
  * One chunk and the file's running size, in one transaction that holds the workspace's quota lock:
  * two files copied at once cannot both squeeze under the quota.
  */
-async function writeChunk(db: Db, id: string, input: NewMedia, seq: number, data: Buffer, quotaBytes: number): Promise<void> {
+async function writeChunk(db: Db, id: string, input: Pick<NewMedia, 'workspaceId' | 'filename'>, seq: number, data: Buffer, quotaBytes: number): Promise<void> {
   await db.transaction().execute(async (tx) => {
     await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`greenlight.media-quota.${input.workspaceId}`}, 0))`.execute(tx);
     const used = await workspaceMediaBytes(tx, input.workspaceId);

@@ -33,6 +33,8 @@ export interface WorkspacesTable {
   digest_day: DigestDay | null;
   digest_hour: Generated<number>;
   digest_channel_id: string | null;
+  /** Every attached image needs alt text (`/greenlight settings alt_text=required`). */
+  require_alt_text: Generated<boolean>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -336,6 +338,16 @@ export interface MediaTable {
   ready_at: Timestamp | null;
   /** What ffprobe read from a video (migrations/2026-12-06T0700_media_video.ts); null for images. */
   video: Json<VideoFacts> | null;
+  /** Where a `preparing` file attached in a chat is copied from (migrations/2026-12-06T0610_chat_files.ts). */
+  source: Json<MediaSource> | null;
+  /** The type the chat reported at submit; `content_type` is what probing found. */
+  declared_type: string | null;
+}
+
+/** A chat's link to an attached file, kept until the copy into the store is done. */
+export interface MediaSource {
+  chat: Chat;
+  url: string;
 }
 
 /** How far one delivery's video upload got on its network (migrations/2026-12-06T0700_media_video.ts). */

@@ -46,6 +46,7 @@ export interface WorkspaceSettings {
   digest_day?: DigestDay | null;
   digest_hour?: number;
   digest_channel_id?: string | null;
+  require_alt_text?: boolean;
 }
 
 export function updateWorkspaceSettings(tx: Executor, workspaceId: string, settings: WorkspaceSettings): Promise<Workspace> {

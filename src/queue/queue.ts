@@ -34,6 +34,8 @@ export const QUEUES = {
   metrics: 'metrics',
   /** Daily: media of finished posts past MEDIA_RETENTION_DAYS, stale copies and abandoned files are removed. */
   mediaRetention: 'media-retention',
+  /** Files attached in a chat, copied into the media store after the form was answered (one job per post). */
+  mediaIntake: 'media-intake',
 } as const;
 
 /**
@@ -68,6 +70,9 @@ export interface DigestJob {
   workspaceId: string;
   dueAt: string;
 }
+export interface MediaIntakeJob {
+  postId: string;
+}
 export interface MetricsJob {
   deliveryId: string;
   slot: MetricSlot;
@@ -96,6 +101,8 @@ export interface Queue {
   /** Many webhook jobs at `at` in one statement (the webhooks of a batch of recorded events). */
   sendWebhooks(tx: Executor, jobs: WebhookJob[], at: Date): Promise<void>;
   sendDigest(tx: Executor, job: DigestJob): Promise<void>;
+  /** The copy of a post's attached files into the media store, inside the caller's transaction. */
+  sendMediaIntake(tx: Executor, job: MediaIntakeJob): Promise<void>;
   /** Metrics wake-ups (one per delivery and slot, at `at`), in one statement inside the caller's transaction. */
   sendMetrics(tx: Executor, jobs: (MetricsJob & { at: Date })[]): Promise<void>;
   /** Like `work`, but the handler gets each fetched batch whole and returns the ids of the jobs that failed. */
@@ -208,6 +215,8 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
         );
     },
     sendDigest: (tx, job) => send(tx, QUEUES.digest, job, { singletonKey: `${job.workspaceId}:${job.dueAt}` }),
+    // One waiting and one running job per post: the job copies whatever of the post is still `preparing`.
+    sendMediaIntake: (tx, job) => send(tx, QUEUES.mediaIntake, job, { singletonKey: job.postId }),
     // One waiting job per delivery and slot: a second send for a slot already waiting adds nothing.
     async sendMetrics(tx, jobs) {
       if (jobs.length === 0) return;
@@ -358,6 +367,22 @@ async function createQueues(boss: PgBoss): Promise<void> {
     retryDelay: 600,
     retryBackoff: false,
     expireInSeconds: 1800,
+    retentionSeconds: 7 * 24 * 3600,
+    deleteAfterSeconds: 7 * 24 * 3600,
+  });
+  await ensureQueue(boss, QUEUES.mediaIntake, {
+    // One waiting and one running copy per post (singletonKey = post id); an edit's copy waits for the running one.
+    policy: 'stately',
+    notify: true,
+    // A failed download the author can act on ends the job (the post goes back to them); these retries
+    // cover a chat or database that was briefly away. A retry starts each unfinished file again.
+    retryLimit: 5,
+    retryDelay: 5,
+    retryBackoff: true,
+    retryDelayMax: 300,
+    // Ten files of up to MEDIA_MAX_FILE_MB each, one after another.
+    expireInSeconds: 900,
+    heartbeatSeconds: 30,
     retentionSeconds: 7 * 24 * 3600,
     deleteAfterSeconds: 7 * 24 * 3600,
   });

@@ -60,7 +60,7 @@ export function greenlightCore(config: Config, options: CoreOptions = {}): Exten
         chats,
         publicUrl: config.http.publicUrl,
         stateSecret: config.stateSecret,
-        media: config.media,
+        media: { quotaBytes: config.media.quotaBytes, maxFileBytes: config.media.maxFileBytes },
         publish: {
           retries: config.publish.retries,
           ...(options.retryDelays ?? { baseMs: config.publish.retryBaseMs, maxMs: config.publish.retryMaxMs }),

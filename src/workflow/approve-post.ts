@@ -3,6 +3,7 @@ import { decideApproval, type ApprovalPolicy } from '../domain/approval-policy.t
 import type { Network } from '../domain/networks.ts';
 import { insertDecision, listDecisions } from '../db/decisions.ts';
 import { loadPostContent, transitionPost } from '../db/posts.ts';
+import { countPreparingFiles } from '../db/post-files.ts';
 import type { Tx } from '../db/database.ts';
 import type { Post } from '../db/schema.ts';
 import type { WorkflowDeps } from './deps.ts';
@@ -22,6 +23,8 @@ export async function approveLockedPost(
   post: Post,
   o: { actorId: string; isApprover: boolean; policy: ApprovalPolicy; hold: readonly Network[] },
 ): Promise<Outcome> {
+  // The approver must see every image before approving it (the card shows them once stored).
+  if ((await countPreparingFiles(tx, post.id)) > 0) return refused('Media still preparing: the images are being copied in. Approve once the card shows them.');
   const live = (await listDecisions(tx, post.id)).filter((d) => !d.voided_at);
   const approvals = live.filter((d) => d.kind === 'approve').map((d) => ({ approverId: d.actor_id, contentHash: d.content_hash, network: d.network }));
   const holds = live.flatMap((d) => (d.kind === 'hold' && d.network ? [{ approverId: d.actor_id, contentHash: d.content_hash, network: d.network }] : []));

@@ -2,7 +2,7 @@ import { isCancelable, isEditable } from '../domain/post-state.ts';
 import { listAccounts } from '../db/accounts.ts';
 import { listDeliveries, transitionDelivery } from '../db/deliveries.ts';
 import { voidApprovals } from '../db/decisions.ts';
-import { loadPostContent, lockPost, replacePostContent, transitionPost } from '../db/posts.ts';
+import { lockPost, replacePostContent, transitionPost } from '../db/posts.ts';
 import type { Post, Workspace } from '../db/schema.ts';
 import type { Tx } from '../db/database.ts';
 import { inTransaction } from '../db/transaction.ts';
@@ -20,6 +20,8 @@ import { watchReview } from './review-deadline.ts';
 import { scheduleApprovedPost } from './schedule-deliveries.ts';
 import type { SubmitResult } from './submit-post.ts';
 import { deleteUnsentDeliveries } from '../db/deliveries.ts';
+import { mediaLimits } from './media-copy.ts';
+import { currentHash, setPostFiles, withStoredFacts } from './post-files.ts';
 
 /**
  * The author's buttons: Edit, Reschedule, Cancel. Admins may cancel anyone's post (the brake for a
@@ -70,7 +72,16 @@ export async function cancelLockedPost(tx: Tx, deps: WorkflowDeps, post: Post, a
 /** An edit replaces the content and voids every approval: it was given to other content. */
 export async function editPost(deps: WorkflowDeps, actor: Actor, postId: string, input: ComposeInput): Promise<SubmitResult | { ok: false; message: string }> {
   const accounts = await listAccounts(deps.db, actor.workspaceId);
-  const checked = await withMediaCheck(validateCompose(input, accounts, deps.now()), input.media);
+  const workspace = await findWorkspace(deps.db, actor.workspaceId);
+  // Files kept from the store are checked on their stored facts, not on what a form says of them.
+  const files = await withStoredFacts(deps.db, postId, input.files);
+  const checked = await withMediaCheck(
+    validateCompose({ ...input, ...(files ? { files } : {}) }, accounts, deps.now(), {
+      requireAlt: workspace?.require_alt_text ?? false,
+      maxFileBytes: mediaLimits(deps).maxFileBytes,
+    }),
+    input.media,
+  );
   if (!checked.ok) return checked;
   let v = checked.value;
   if (v.repeat) return { ok: false, errors: { when: "A series repeats as it was posted: an edit changes its content (and this post's time), not its rule." } };
@@ -95,6 +106,9 @@ export async function editPost(deps: WorkflowDeps, actor: Actor, postId: string,
       );
     }
     await replacePostContent(tx, post.id, { accountIds: v.targets.map((t) => t.accountId), variants: v.variants, media: v.media.map((url) => ({ url })) });
+    // A form that says nothing of files (a chat or tool without them) keeps the post's files.
+    if (files) await setPostFiles(tx, deps, post, v.files);
+    v = { ...v, contentHash: await currentHash(tx, { id: post.id, text: v.text, publish_at: v.publishAt }) };
     const voided = await reopenReview(tx, post, {
       text: v.text,
       note: v.note,
@@ -155,14 +169,7 @@ async function reopenReview(
 }
 
 async function rehash(tx: Tx, post: Post, publishAt: Date): Promise<string> {
-  const content = await loadPostContent(tx, post.id);
-  return hashOf(
-    post.text,
-    content.targets.map((t) => ({ accountId: t.accountId, network: t.network })),
-    content.variants,
-    content.media.map((m) => m.url),
-    publishAt,
-  );
+  return currentHash(tx, post, publishAt);
 }
 
 /**

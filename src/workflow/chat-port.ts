@@ -23,6 +23,12 @@ export interface ChatPort {
   roles(workspace: Workspace, userId: string): Promise<{ approver: boolean; admin: boolean }>;
   /** Posts a plain message in a channel (announcements: pause, resume, reminders). */
   announce(workspace: Workspace, channelId: string, text: string): Promise<void>;
+  /**
+   * Tells one person something only they need, where they are (Slack: an ephemeral message in the
+   * channel, Discord: a DM): a file attached to their post that could not be taken. Optional: the
+   * card's thread says it too.
+   */
+  tellUser?(workspace: Workspace, channelId: string, userId: string, text: string): Promise<void>;
   /** Posts the weekly digest: its text with the chart (a PNG) attached, through the chat's file upload. */
   postDigest(workspace: Workspace, channelId: string, text: string, png: Buffer): Promise<void>;
 }

@@ -32,6 +32,7 @@ export function settingsText(workspace: Workspace, mention: Mentions, help: stri
     `digest_day=${workspace.digest_day ?? 'off'}`,
     `digest_hour=${workspace.digest_hour}`,
     `digest_channel=${workspace.digest_channel_id ? mention.channel(workspace.digest_channel_id) : '(the approvals channel)'}`,
+    `alt_text=${workspace.require_alt_text ? 'required' : 'optional'}`,
     help,
   ].join('\n');
 }

@@ -1,4 +1,4 @@
-import { contentHash } from '../domain/content-hash.ts';
+import { contentHashWithFiles, type HashableFile } from '../domain/media-hash.ts';
 import { isValidTimeZone } from '../domain/local-time.ts';
 import type { Network } from '../domain/networks.ts';
 import { parsePublishTime } from '../domain/publish-time.ts';
@@ -7,6 +7,7 @@ import { occurrences, parseRepeat, type RepeatRule } from '../domain/recurrence.
 import { validateContent } from '../domain/text-rules.ts';
 import { countOptionsOf } from '../db/accounts.ts';
 import type { SocialAccount } from '../db/schema.ts';
+import { composeFileProblems } from './compose-files.ts';
 
 /**
  * A file the author attached in the chat (Slack file_input or message shortcut, Discord attachment or
@@ -40,7 +41,7 @@ export interface ComposeInput {
   note: string | null;
 }
 
-export type ComposeField = 'text' | 'targets' | 'media' | 'when' | 'note' | `variant_${Network}`;
+export type ComposeField = 'text' | 'targets' | 'media' | 'files' | 'when' | 'note' | `variant_${Network}`;
 
 export type ComposeResult = { ok: true; value: ValidCompose } | { ok: false; errors: Partial<Record<ComposeField, string>> };
 
@@ -49,9 +50,12 @@ export interface ValidCompose {
   targets: { accountId: string; network: Network }[];
   variants: Partial<Record<Network, string>>;
   media: string[];
+  /** Attached files, in order; their alt text trimmed (empty: none). */
+  files: ComposeFile[];
   publishAt: Date;
   zone: string;
   note: string | null;
+  /** Without files still being copied: submit and edit hash again once every file is stored (src/workflow/post-files.ts). */
   contentHash: string;
   /** "next slot": `publishAt` is only its lower bound until the slot is chosen (src/workflow/next-slot.ts). */
   slot?: SlotRequest;
@@ -65,7 +69,12 @@ const NOTE_LIMIT = 1000;
  * Checks the form against the domain rules and the workspace's accounts. Every problem is reported
  * on its own field, so the author fixes them all at once; nothing is stored until this passes.
  */
-export function validateCompose(input: ComposeInput, accounts: SocialAccount[], now: Date): ComposeResult {
+export function validateCompose(
+  input: ComposeInput,
+  accounts: SocialAccount[],
+  now: Date,
+  options: { requireAlt?: boolean; maxFileBytes?: number } = {},
+): ComposeResult {
   const errors: Partial<Record<ComposeField, string>> = {};
   const chosen = accounts.filter((a) => input.accountIds.includes(a.id));
   if (input.accountIds.length === 0) errors.targets = 'Choose at least one account to publish to.';
@@ -75,17 +84,29 @@ export function validateCompose(input: ComposeInput, accounts: SocialAccount[], 
   const badUrl = media.find((m) => !/^https?:\/\/\S+$/i.test(m));
   if (badUrl) errors.media = `"${badUrl.slice(0, 80)}" is not a web address (https://...).`;
 
+  const files = (input.files ?? []).map((f) => ({ ...f, alt: f.alt?.trim() || undefined }));
+  // Attached files count with the links (Instagram needs one; X takes four in all).
+  const counted = [...media, ...files.map((f) => `file:${f.filename}`)];
+
   const variants = Object.fromEntries(Object.entries(input.variants).filter(([, text]) => text && text.trim() !== '')) as Partial<Record<Network, string>>;
   // Per account, not per network: two Mastodon accounts on different instances have different limits.
   for (const account of chosen) {
     const { network } = account;
     const variant = variants[network];
     // The text exactly as it is stored and later checked again before publishing (publish-delivery.ts).
-    for (const issue of validateContent(network, { text: variant ?? input.text.trim(), media }, countOptionsOf(account))) {
-      const field: ComposeField = issue.field === 'media' ? 'media' : variant ? `variant_${network}` : 'text';
+    for (const issue of validateContent(network, { text: variant ?? input.text.trim(), media: counted }, countOptionsOf(account))) {
+      const field: ComposeField =
+        issue.field === 'media' ? (files.length > 0 && media.length === 0 ? 'files' : 'media') : variant ? `variant_${network}` : 'text';
       errors[field] ??= issue.message;
     }
   }
+
+  const fileProblem = composeFileProblems(
+    files,
+    chosen.map((a) => a.network),
+    options,
+  );
+  if (fileProblem) errors.files = errors.files ? `${errors.files} ${fileProblem}` : fileProblem;
 
   if (input.note && input.note.length > NOTE_LIMIT) errors.note = `The note is ${input.note.length} characters; keep it under ${NOTE_LIMIT}.`;
 
@@ -124,6 +145,7 @@ export function validateCompose(input: ComposeInput, accounts: SocialAccount[], 
       targets,
       variants,
       media,
+      files,
       publishAt,
       zone: input.zone,
       note: input.note?.trim() || null,
@@ -134,17 +156,22 @@ export function validateCompose(input: ComposeInput, accounts: SocialAccount[], 
   };
 }
 
-/** The hash an approval is bound to: the exact text each network will get, the media and the time. */
+/**
+ * The hash an approval is bound to: the exact text each network will get, the media links, the
+ * stored files (each one's sha256 and alt text, in order) and the time. Without files it is the hash
+ * posts had before files existed, so their approvals stay valid.
+ */
 export function hashOf(
   text: string,
   targets: { accountId: string; network: Network }[],
   variants: Partial<Record<Network, string>>,
   media: string[],
   publishAt: Date,
+  files: readonly HashableFile[] = [],
 ): string {
   const texts: Record<string, string> = {};
   for (const t of targets) texts[`${t.network}:${t.accountId}`] = variants[t.network] ?? text;
-  return contentHash({ texts, media, publishAt });
+  return contentHashWithFiles({ texts, media, publishAt }, files);
 }
 
 /** "tue 9:00, every week 52 times" → ["tue 9:00", "every week 52 times"]; no rule → [text]. */

@@ -10,6 +10,7 @@ import { hashOf, type ValidCompose } from './compose.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { recordEvent } from './record-event.ts';
 import { PASSED_AFTER_MS } from './schedule-deliveries.ts';
+import { currentHash } from './post-files.ts';
 
 /**
  * Recurring posts. A series is a head post (the first occurrence: its card stands for the series) and
@@ -45,14 +46,22 @@ export async function createFollowers(tx: Tx, head: Post, v: ValidCompose, rule:
 
 /** The head's content with another time: what a follower must hash to for the head's approval to cover it. */
 async function expectedHash(tx: Tx, head: Post, at: Date): Promise<string> {
-  const content = await loadPostContent(tx, head.id);
-  return hashOf(
-    head.text,
-    content.targets.map((t) => ({ accountId: t.accountId, network: t.network })),
-    content.variants,
-    content.media.map((m) => m.url),
-    at,
-  );
+  return currentHash(tx, head, at);
+}
+
+/**
+ * The head's files are the series' files (a follower has none of its own: one copy in the store for
+ * all): once they are stored, each follower waiting for approval is hashed again with them, so the
+ * head's approval covers it as before.
+ */
+export async function rehashFollowers(tx: Tx, head: Post): Promise<void> {
+  const series = await seriesOf(tx, head.id);
+  if (!series || series.position !== 0) return;
+  for (const follower of await lockFollowers(tx, head.id)) {
+    if (follower.state !== 'in_review' && follower.state !== 'draft') continue;
+    const hash = await currentHash(tx, follower, follower.publish_at, head.id);
+    if (hash !== follower.content_hash) await transitionPost(tx, follower.id, follower.state, [follower.state], { content_hash: hash });
+  }
 }
 
 /**
@@ -120,7 +129,7 @@ export async function editFollowers(tx: Tx, deps: WorkflowDeps, head: Post, v: V
     await transitionPost(tx, follower.id, to, [follower.state], {
       text: v.text,
       note: v.note,
-      content_hash: hashOf(v.text, v.targets, v.variants, v.media, follower.publish_at),
+      content_hash: await currentHash(tx, { id: follower.id, text: v.text, publish_at: follower.publish_at }, follower.publish_at, head.id),
       version: follower.version + 1,
     });
     edited += 1;

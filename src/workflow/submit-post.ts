@@ -11,6 +11,8 @@ import { describeRepeat } from '../domain/recurrence.ts';
 import { withMediaCheck } from './outbound-checks.ts';
 import { recordEvent } from './record-event.ts';
 import { watchReview } from './review-deadline.ts';
+import { mediaLimits } from './media-copy.ts';
+import { setPostFiles } from './post-files.ts';
 import { scheduleApprovedPost } from './schedule-deliveries.ts';
 
 export type SubmitResult = { ok: true; postId: string } | Extract<ComposeResult, { ok: false }>;
@@ -24,7 +26,10 @@ export async function submitPost(deps: WorkflowDeps, actor: Actor, input: Compos
   const workspace = await findWorkspace(deps.db, actor.workspaceId);
   if (!workspace) throw new Error(`workspace ${actor.workspaceId} not found`);
   const accounts = await listAccounts(deps.db, workspace.id);
-  const checked = await withMediaCheck(validateCompose(input, accounts, deps.now()), input.media);
+  const checked = await withMediaCheck(
+    validateCompose(input, accounts, deps.now(), { requireAlt: workspace.require_alt_text, maxFileBytes: mediaLimits(deps).maxFileBytes }),
+    input.media,
+  );
   if (!checked.ok) return checked;
   let v = checked.value;
 
@@ -57,6 +62,8 @@ export async function submitPost(deps: WorkflowDeps, actor: Actor, input: Compos
       variants: v.variants,
       media: v.media.map((url) => ({ url })),
     });
+    // Attached files: `preparing` rows now, the copy after this answer (src/workflow/media-copy.ts).
+    const preparing = await setPostFiles(tx, deps, post, v.files);
     if (slot)
       await bookSlot(
         tx,
@@ -74,7 +81,9 @@ export async function submitPost(deps: WorkflowDeps, actor: Actor, input: Compos
       actor: actor.userId,
       data: { publishAt: v.publishAt.toISOString(), ...(slot ? { slot } : {}), ...series },
     });
-    if (workspace.approvals_required === 0) {
+    if (workspace.approvals_required === 0 && preparing > 0) {
+      // Nothing to approve yet: the copy job approves it once every file is stored (finishIntake).
+    } else if (workspace.approvals_required === 0) {
       const approved = await transitionPost(tx, post.id, 'approved', ['in_review']);
       await scheduleApprovedPost(tx, deps, approved!, actor.userId);
       await approveFollowers(tx, deps, approved!, actor.userId);

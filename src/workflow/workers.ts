@@ -3,6 +3,7 @@ import {
   QUEUES,
   publishQueue,
   type DigestJob,
+  type MediaIntakeJob,
   type NotifyJob,
   type PublishJob,
   type MetricsJob,
@@ -22,6 +23,7 @@ import { refreshExpiringTokens } from './accounts/refresh-job.ts';
 import { refreshInstanceLimits } from './instance-limits.ts';
 import { handleNotifyJob, notifyStartsOf } from './card/update-card.ts';
 import { handleRemindJob } from './remind.ts';
+import { handleMediaIntakeJob } from './media-copy.ts';
 import { handleReviewDeadlineJob } from './review-deadline.ts';
 
 /**
@@ -59,6 +61,8 @@ export async function startWorkers(deps: WorkflowDeps, options: { publishConcurr
   await deps.queue.work(QUEUES.digestSchedule, { loops: 1, batchSize: 1 }, async () => {
     await scheduleDigests(deps);
   });
+  // Copies of attached files from the chats: a few at once, each streaming one file at a time.
+  await deps.queue.work<MediaIntakeJob>(QUEUES.mediaIntake, { loops: 1, batchSize: 4 }, (job) => handleMediaIntakeJob(deps, job.data.postId, job.signal));
   await deps.queue.work<DigestJob>(QUEUES.digest, { loops: 1, batchSize: 2 }, (job) => handleDigestJob(deps, job.data));
   // Whole batches of due measurements: one account's posts share its network calls (X: 100 a call).
   await deps.queue.workBatch<MetricsJob>(QUEUES.metrics, { loops: 1, batchSize: 100 }, (jobs) => handleMetricsBatch(deps, jobs));

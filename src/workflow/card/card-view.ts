@@ -97,6 +97,8 @@ export function buildCardView(input: {
   now?: Date;
   /** The grace after the publish time during which an approval still publishes. */
   graceMs?: number;
+  /** The post's files in the media store, in order. */
+  files?: readonly { id: string; filename: string; alt: string | null; state: 'preparing' | 'ready'; width: number | null; height: number | null }[];
 }): CardView {
   const { post, content } = input;
   const current = input.decisions.filter((d) => !d.voided_at && d.content_hash === post.content_hash);
@@ -120,7 +122,7 @@ export function buildCardView(input: {
     zone: post.zone,
     networks: content.targets.map((t) => section(t.network, t.displayName, content.variants[t.network] ?? post.text, t.maxCharacters)),
     media: content.media.map((m) => m.url),
-    files: [],
+    files: (input.files ?? []).map((f) => ({ mediaId: f.id, filename: f.filename, alt: f.alt, state: f.state, width: f.width, height: f.height })),
     approvals: { count: approverIds.length, required: input.approvalsRequired, approverIds },
     held,
     holdable: isAwaitingDecision(post.state) && open.length >= 2 ? open.map((network) => ({ network, label: NETWORK_LABELS[network] })) : [],

@@ -136,6 +136,11 @@ export function receiptFor(
         text: `${label} account ${q(d.account)} was disconnected by ${who}. This post waits until it is reconnected.`,
         buttons: [{ kind: 'link', label: `Reconnect ${label}`, url: links.reconnect(network ?? 'x') }],
       };
+    case 'media_refused':
+      return {
+        text: `<@${String(d.author)}>, ${q(d.reason)} The post is back with you without its files, its text kept: press Edit to attach them again.`,
+        buttons: [],
+      };
     case 'metrics_summary':
       return { text: summaryFromEventData(d), buttons: [] };
     case 'account_needs_reconnect':

@@ -9,6 +9,7 @@ import type { WorkflowDeps } from '../deps.ts';
 import { PASSED_AFTER_MS } from '../schedule-deliveries.ts';
 import { chatPostFailed, postReceipts } from './post-receipts.ts';
 import { findChatMessage, insertChatMessage } from '../../db/chat-messages.ts';
+import { listPostFiles } from '../../db/post-files.ts';
 
 /**
  * The notify job: make the chat show the post as it is now. Posts the card the first time (in the
@@ -64,12 +65,22 @@ export async function notifyStartsOf(deps: WorkflowDeps, postIds: string[]): Pro
 }
 
 export async function loadCardView(deps: WorkflowDeps, post: Post, workspace: Workspace): Promise<CardView> {
-  const [content, decisions, deliveries] = await Promise.all([
+  const [content, decisions, deliveries, files] = await Promise.all([
     loadPostContent(deps.db, post.id),
     listDecisions(deps.db, post.id),
     listDeliveries(deps.db, post.id),
+    listPostFiles(deps.db, post.id),
   ]);
-  return buildCardView({ post, content, decisions, deliveries, approvalsRequired: workspace.approvals_required, now: deps.now(), graceMs: PASSED_AFTER_MS });
+  return buildCardView({
+    post,
+    content,
+    decisions,
+    deliveries,
+    files,
+    approvalsRequired: workspace.approvals_required,
+    now: deps.now(),
+    graceMs: PASSED_AFTER_MS,
+  });
 }
 
 async function postCard(deps: WorkflowDeps, workspace: Workspace, post: Post, card: CardView): Promise<ChatMessage> {
