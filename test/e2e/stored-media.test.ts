@@ -88,6 +88,12 @@ afterAll(async () => {
   await Promise.all([pds?.stop(), ig?.stop(), threads?.stop(), fb?.stop(), li?.stop()]);
 });
 
+/** Blobs the PDS holds for the brand account (uploaded ones included, before any record uses them). */
+async function pdsBlobCount(): Promise<number> {
+  const res = await pds.xrpc('GET', 'com.atproto.sync.listBlobs', { params: { did: brand.did, limit: '1000' } });
+  return (res.json.cids as string[]).length;
+}
+
 interface Picture {
   filename: string;
   bytes: Buffer;
@@ -264,11 +270,19 @@ describe('failures while publishing stored images', () => {
     stack.mastodon.imageSizeLimit = 1024 * 1024;
     stack.x.failProcessing = 1;
     try {
-      const poster = await picture('poster.png', 720, 720, 31, 'The spring poster');
-      expect(poster.bytes.length).toBeGreaterThan(1024 * 1024);
+      // About 2.4 MB: within X's 5 MB, over Bluesky's 2 MB (Greenlight's own check says so before the PDS
+      // is asked) and over this Mastodon instance's 1 MB (Mastodon's refusal).
+      const poster = await picture('poster.png', 900, 900, 31, 'The spring poster');
+      expect(poster.bytes.length).toBeGreaterThan(2_000_000);
+      const blobsBefore = await pdsBlobCount();
       const xBefore = stack.x.posts.length;
       const mastodonBefore = stack.mastodon.posts.length;
-      const postId = await publishPost('The spring poster is out.', ['mastodon', 'x'], [poster]);
+      const postId = await publishPost('The spring poster is out.', ['mastodon', 'x', 'bluesky'], [poster]);
+      const bluesky = await waitForDelivery(stack, postId, 'bluesky', 'failed', 30_000);
+      expect(bluesky.attempts).toBe(1);
+      expect(bluesky.last_error).toMatchObject({ class: 'permanent', networkCode: 'media_refused' });
+      expect(bluesky.last_error?.networkMessage).toMatch(/^Bluesky takes images up to 2 MB; poster\.png is 2\.\d MB\.$/);
+      expect(await pdsBlobCount()).toBe(blobsBefore);
       const mastodon = await waitForDelivery(stack, postId, 'mastodon', 'failed', 30_000);
       expect(mastodon.attempts).toBe(1);
       expect(mastodon.last_error).toMatchObject({

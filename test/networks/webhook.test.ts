@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifySignature } from '../../src/crypto/webhook-signature.ts';
 import type { Credentials, PublishRequest, PublishedPart } from '../../src/networks/adapter.ts';
-import { createWebhookAdapter } from '../../src/networks/webhook.ts';
+import { createWebhookAdapter, publishBody } from '../../src/networks/webhook.ts';
 import { setOutboundPolicy } from '../../src/networks/outbound.ts';
 import { connectAccount } from '../../src/db/accounts.ts';
 import { ADMIN, draft, startStack } from '../helpers/greenlight.ts';
@@ -164,5 +164,36 @@ describe('the webhook network adapter against a local receiver', () => {
     );
     expect(error.errorClass).toBe('transient');
     blog = await startWebhookReceiver();
+  });
+});
+
+describe("the webhook network's payload", () => {
+  it('lists a stored image as its signed link with alt text and what the store knows; a typed link as it was', () => {
+    const signed = 'https://greenlight.example.com/media/0b6f0c4e-8a39-4c1e-9f55-2d1f1f4a6a01?exp=1&sig=abc';
+    const body = JSON.parse(
+      publishBody('d-1', 'Hello', [
+        {
+          url: signed,
+          alt: 'A green cake',
+          stored: {
+            id: '0b6f0c4e-8a39-4c1e-9f55-2d1f1f4a6a01',
+            filename: 'cake.png',
+            contentType: 'image/png',
+            bytes: 1234,
+            width: 500,
+            height: 400,
+            animated: false,
+            read: () => {
+              throw new Error('the payload never reads the file');
+            },
+          },
+        },
+        { url: 'https://cdn.example.com/a.png' },
+      ]),
+    );
+    expect(body.media).toEqual([
+      { url: signed, alt: 'A green cake', filename: 'cake.png', content_type: 'image/png', bytes: 1234, width: 500, height: 400 },
+      { url: 'https://cdn.example.com/a.png', alt: null },
+    ]);
   });
 });
