@@ -273,6 +273,19 @@ export async function findVariant(db: Executor, mediaId: string, contentType: st
     .executeTakeFirst();
 }
 
+/** Each video's poster frame (its JPEG copy, issue 15), by video id: one statement for a card's files. */
+export async function postersOf(db: Executor, videoIds: readonly string[]): Promise<Map<string, string>> {
+  if (videoIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('media')
+    .select(['id', 'variant_of'])
+    .where('variant_of', 'in', [...videoIds])
+    .where('content_type', '=', 'image/jpeg')
+    .where('state', '=', 'ready')
+    .execute();
+  return new Map(rows.map((r) => [r.variant_of!, r.id]));
+}
+
 /** Ties files copied before the post existed to it, in the order given. */
 export async function attachMedia(db: Executor, postId: string, mediaIds: readonly string[]): Promise<void> {
   for (const [position, id] of mediaIds.entries()) {

@@ -298,7 +298,10 @@ export function videoProblems(rules: VideoRules, file: MediaFile): { code: Video
   const v = file.video;
   const add = (code: VideoProblemCode, message: string) => out.push({ code, message });
   if (!v) {
-    add('video_container', `${rules.label} ${verb(rules, 'needs')} to know what ${name} is, and Greenlight could not read it as a video.`);
+    // Not probed yet (the form sees what the chat declared): the size is known, the rest comes with the probe.
+    if (file.bytes > rules.maxBytes)
+      add('video_too_large', `${rules.label} ${verb(rules, 'takes')} videos up to ${rules.maxBytesText}; ${name} is ${megabytes(file.bytes)}.`);
+    add('unknown_size', `${rules.label} ${verb(rules, 'needs')} to know the length and format of ${name}, and Greenlight has not read them yet.`);
     return out;
   }
   if (!rules.containers.includes(v.container)) {

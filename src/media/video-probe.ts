@@ -160,12 +160,16 @@ export function factsOf(filename: string, output: FfprobeOutput): ProbedVideo {
   };
 }
 
+const STILL_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'mif1', 'msf1', 'avif', 'avis']);
+
 /**
  * ffprobe's mov demuxer names every ISO file "mov,mp4,m4a,3gp,3g2,mj2"; the brand tells a QuickTime
  * movie (`qt  `) from an MP4. Matroska and WebM share a demuxer too; only WebM is taken.
  */
 function containerOf(formatName: string | undefined, brand: string | undefined): VideoContainer | undefined {
   const names = (formatName ?? '').split(',');
+  // HEIC and AVIF photos are ISO files too: a still image, not a video.
+  if (STILL_BRANDS.has(brand?.trim() ?? '')) return undefined;
   if (names.includes('mp4') || names.includes('mov')) return brand?.trim() === 'qt' ? 'mov' : 'mp4';
   if (names.includes('webm')) return 'webm';
   return undefined;

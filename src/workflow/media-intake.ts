@@ -52,10 +52,11 @@ export const storeFile = storeImage;
 /**
  * A video's poster frame as a JPEG copy beside it (`variant_of` the video): the card shows it and a
  * network that takes a cover gets it. If it cannot be stored, the video goes too: a video without
- * its poster would show the approver nothing.
+ * its poster would show the approver nothing. A poster already there (a copy job run again) is kept.
  */
-async function storePoster(deps: MediaIntakeDeps, video: MediaRow, poster: Buffer, signal?: AbortSignal): Promise<void> {
+export async function storePoster(deps: MediaIntakeDeps, video: MediaRow, poster: Buffer, signal?: AbortSignal): Promise<void> {
   const filename = `${video.filename.replace(/\.[^./]+$/, '')}-poster.jpg`;
+  if (await findVariant(deps.db, video.id, 'image/jpeg')) return;
   try {
     await storeMedia(
       deps.db,

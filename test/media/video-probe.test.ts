@@ -65,6 +65,12 @@ describe('probeVideo (ffprobe and ffmpeg shipped in npm packages)', () => {
     expect(() =>
       factsOf('song.m4a', { streams: [{ codec_type: 'audio', codec_name: 'aac' }], format: { format_name: 'mov,mp4,m4a,3gp,3g2,mj2', duration: '3' } }),
     ).toThrow('song.m4a is not a video Greenlight can take (MP4, MOV or WebM).');
+    expect(() =>
+      factsOf('photo.heic', {
+        streams: [{ ...h264, codec_name: 'hevc' }],
+        format: { format_name: 'mov,mp4,m4a,3gp,3g2,mj2', duration: '1', tags: { major_brand: 'heic' } },
+      }),
+    ).toThrow('photo.heic is not a video');
     expect(() => factsOf('old.avi', { streams: [h264], format: { format_name: 'avi', duration: '3' } })).toThrow('old.avi is not a video Greenlight can take');
     expect(() => factsOf('cover.mp4', { streams: [{ ...h264, disposition: { attached_pic: 1 } }], format: { format_name: 'mov,mp4', duration: '3' } })).toThrow(
       'is not a video',

@@ -3,6 +3,7 @@ import { NETWORK_LABELS, type Network } from '../../domain/networks.ts';
 import { isAwaitingDecision, isEditable, type PostState } from '../../domain/post-state.ts';
 import { countCharacters } from '../../domain/text-rules.ts';
 import { splitThreadParts } from '../../domain/thread-parts.ts';
+import { durationText } from '../../domain/video-facts.ts';
 import { countOptionsOf } from '../../db/accounts.ts';
 import type { Decision, Delivery, Post } from '../../db/schema.ts';
 import type { PostContent } from '../../db/posts.ts';
@@ -43,6 +44,11 @@ export interface CardFile {
   state: 'preparing' | 'ready';
   width: number | null;
   height: number | null;
+  /** A video (issue 15): its length, in ms and as said on the card ("2 min 14 s"); null for images. */
+  durationMs: number | null;
+  duration: string | null;
+  /** A video's poster frame in the store: what the card shows for it (a signed link like any image). */
+  posterMediaId: string | null;
 }
 
 export interface NetworkSection {
@@ -98,7 +104,16 @@ export function buildCardView(input: {
   /** The grace after the publish time during which an approval still publishes. */
   graceMs?: number;
   /** The post's files in the media store, in order. */
-  files?: readonly { id: string; filename: string; alt: string | null; state: 'preparing' | 'ready'; width: number | null; height: number | null }[];
+  files?: readonly {
+    id: string;
+    filename: string;
+    alt: string | null;
+    state: 'preparing' | 'ready';
+    width: number | null;
+    height: number | null;
+    video?: { durationMs: number } | null;
+    posterId?: string | null;
+  }[];
 }): CardView {
   const { post, content } = input;
   const current = input.decisions.filter((d) => !d.voided_at && d.content_hash === post.content_hash);
@@ -122,7 +137,17 @@ export function buildCardView(input: {
     zone: post.zone,
     networks: content.targets.map((t) => section(t.network, t.displayName, content.variants[t.network] ?? post.text, t.maxCharacters)),
     media: content.media.map((m) => m.url),
-    files: (input.files ?? []).map((f) => ({ mediaId: f.id, filename: f.filename, alt: f.alt, state: f.state, width: f.width, height: f.height })),
+    files: (input.files ?? []).map((f) => ({
+      mediaId: f.id,
+      filename: f.filename,
+      alt: f.alt,
+      state: f.state,
+      width: f.width,
+      height: f.height,
+      durationMs: f.video?.durationMs ?? null,
+      duration: f.video ? durationText(f.video.durationMs) : null,
+      posterMediaId: f.posterId ?? null,
+    })),
     approvals: { count: approverIds.length, required: input.approvalsRequired, approverIds },
     held,
     holdable: isAwaitingDecision(post.state) && open.length >= 2 ? open.map((network) => ({ network, label: NETWORK_LABELS[network] })) : [],

@@ -9,6 +9,7 @@ import type { WorkflowDeps } from '../deps.ts';
 import { PASSED_AFTER_MS } from '../schedule-deliveries.ts';
 import { chatPostFailed, postReceipts } from './post-receipts.ts';
 import { findChatMessage, insertChatMessage } from '../../db/chat-messages.ts';
+import { postersOf } from '../../db/media-store.ts';
 import { listPostFiles } from '../../db/post-files.ts';
 
 /**
@@ -71,12 +72,17 @@ export async function loadCardView(deps: WorkflowDeps, post: Post, workspace: Wo
     listDeliveries(deps.db, post.id),
     listPostFiles(deps.db, post.id),
   ]);
+  // A video shows as its poster frame, with its length (issue 15).
+  const posters = await postersOf(
+    deps.db,
+    files.filter((f) => f.video).map((f) => f.id),
+  );
   return buildCardView({
     post,
     content,
     decisions,
     deliveries,
-    files,
+    files: files.map((f) => ({ ...f, posterId: posters.get(f.id) ?? null })),
     approvalsRequired: workspace.approvals_required,
     now: deps.now(),
     graceMs: PASSED_AFTER_MS,
