@@ -67,7 +67,7 @@ async function download(url: string): Promise<number> {
   return bytes;
 }
 
-async function noisePng(bytes: number, seed: number): Promise<Buffer> {
+export async function noisePng(bytes: number, seed: number): Promise<Buffer> {
   const side = Math.ceil(Math.sqrt(bytes / 3));
   const raw = Buffer.alloc(side * side * 3);
   let x = seed;

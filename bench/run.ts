@@ -8,6 +8,7 @@ import { calendar } from './calendar.ts';
 import { benchDatabaseServer, median } from './harness.ts';
 import { idleMemory } from './idle-memory.ts';
 import { mediaMemory } from './media-memory.ts';
+import { mediaPublishMemory } from './media-publish.ts';
 import { scheduleLateness } from './schedule-lateness.ts';
 import { throughput } from './throughput.ts';
 import { floor } from './floor.ts';
@@ -314,6 +315,25 @@ const scenarios: Scenario<any>[] = [
         scenario: 'Media store: 10 images of 5 MB',
         figure: 'time to store all 10 / to serve all 10 at once',
         value: `${(med(runs, (r) => r.storeMs) / 1000).toFixed(1)} s / ${(med(runs, (r) => r.serveMs) / 1000).toFixed(1)} s`,
+        target: '',
+      },
+    ],
+  },
+  {
+    name: 'media-publish',
+    label: '100 posts of one stored 5 MB image each, published to an X-shaped sink at once, streamed from the media store',
+    run: (adminUrl) => mediaPublishMemory(adminUrl, { posts: 100, files: 10, megabytes: 5 }),
+    rows: (runs: Awaited<ReturnType<typeof mediaPublishMemory>>[]) => [
+      {
+        scenario: 'Publishing 100 image posts at once: one stored 5 MB PNG each (10 files), X adapter, 10 database connections',
+        figure: 'resident memory growth over the warmed-up process (peak VmRSS, sampled every 20 ms) / time for all 100',
+        value: `${med(runs, (r) => r.growthMb).toFixed(1)} MB / ${(med(runs, (r) => r.publishMs) / 1000).toFixed(1)} s`,
+        target: '< 64 MB',
+      },
+      {
+        scenario: 'Publishing 100 image posts at once (as above)',
+        figure: 'at the VmRSS peak, growth of what V8 accounts for: Buffers (arrayBuffers) / JS heap',
+        value: `${med(runs, (r) => r.buffersMb).toFixed(1)} MB / ${med(runs, (r) => r.heapMb).toFixed(1)} MB`,
         target: '',
       },
     ],

@@ -76,9 +76,10 @@ export interface StoredFile {
   animated: boolean;
   /**
    * Streams the file from the store, one chunk at a time (src/db/media-store.ts readMedia); each call
-   * starts again from the first byte. A read that fails mid-stream throws from the iterator.
+   * starts again, from the first byte or from `range.start` to `range.end` inclusive (a part of a
+   * chunked upload). A read that fails mid-stream throws from the iterator.
    */
-  read(): AsyncIterable<Uint8Array>;
+  read(range?: { start: number; end: number }): AsyncIterable<Uint8Array>;
 }
 
 /**

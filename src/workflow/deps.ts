@@ -23,7 +23,10 @@ export interface WorkflowDeps {
   chats: Partial<Record<Chat, ChatPort>>;
   /** Reads files attached in each chat, for the copy into the media store (src/workflow/chat-files.ts). */
   chatFiles?: Partial<Record<Chat, ChatFileSource>> | undefined;
-  /** The media store's limits (MEDIA_QUOTA_MB, MEDIA_MAX_FILE_MB) for copies from the chats and converted at publish time; default DEFAULT_MEDIA_LIMITS (src/workflow/media-copy.ts). */
+  /**
+   * The media store's limits (MEDIA_QUOTA_MB, MEDIA_MAX_FILE_MB), for the copy from a chat and for a copy converted
+   * at publish time (a PNG as JPEG for Instagram); default DEFAULT_MEDIA_LIMITS (src/workflow/media-copy.ts).
+   */
   media?: { quotaBytes: number; maxFileBytes: number } | undefined;
   publicUrl: string;
   /** Signs connect links and OAuth state (STATE_SECRET); without it no connect link can be made. */

@@ -223,6 +223,23 @@ describe('stored images reach every network once, with their alt text', () => {
   }, 120_000);
 });
 
+describe('one stored image', () => {
+  it('is a single image post where a network has one: Instagram and Threads IMAGE containers, a Facebook photo post, all with alt text', async () => {
+    const shot = await picture('shot.png', 800, 600, 41, 'The new office from the street');
+    const [igBefore, thBefore, fbBefore] = [ig.containers.length, threads.containers.length, fb.photos.length];
+    const postId = await publishPost('The new office.', ['instagram', 'threads', 'facebook'], [shot]);
+    await waitForPost(stack, postId, 'published', 60_000);
+    const igNew = ig.containers.slice(igBefore);
+    expect(igNew.map((c) => [c.mediaType, c.isCarouselItem, c.received?.contentType, c.altText, c.caption])).toEqual([
+      ['IMAGE', false, 'image/jpeg', shot.alt, 'The new office.'],
+    ]);
+    const thNew = threads.containers.slice(thBefore);
+    expect(thNew.map((c) => [c.mediaType, c.received?.sha256, c.altText])).toEqual([['IMAGE', sha(shot.bytes), shot.alt]]);
+    const fbNew = fb.photos.slice(fbBefore);
+    expect(fbNew.map((p) => [p.published, p.received.sha256, p.altText, p.caption])).toEqual([[true, sha(shot.bytes), shot.alt, 'The new office.']]);
+  }, 90_000);
+});
+
 describe('failures while publishing stored images', () => {
   it('a store read failing mid-stream is transient: retried, and X gets one post with the whole image', async () => {
     // Three chunks of 256 KiB and more: the read fails after the first chunk went out.

@@ -4,6 +4,7 @@ import { checkImagesFor, imageRulesFor } from '../../domain/media-rules.ts';
 import { NETWORK_LABELS, type Network } from '../../domain/networks.ts';
 import { NetworkError, type MediaItem } from '../../networks/adapter.ts';
 import type { WorkflowDeps } from '../deps.ts';
+import { mediaLimits } from '../media-copy.ts';
 import { jpegFor, mediaFileOf } from '../media-intake.ts';
 import type { DeliveryContext } from './load-delivery.ts';
 
@@ -14,8 +15,6 @@ import type { DeliveryContext } from './load-delivery.ts';
 const PULLS_MEDIA: ReadonlySet<Network> = new Set(['instagram', 'threads', 'facebook', 'webhook']);
 
 /** When the workflow is given no media settings (tests, tools): no quota for a converted copy beyond the store's own. */
-const NO_LIMITS = { quotaBytes: Number.MAX_SAFE_INTEGER, maxFileBytes: Number.MAX_SAFE_INTEGER };
-
 /**
  * The images one delivery publishes: the post's stored files first (in order), then any typed links.
  * A stored file gets a signed URL valid for an hour from this attempt (signed here, at publish time, so
@@ -41,7 +40,7 @@ export async function mediaItemsFor(deps: WorkflowDeps, context: DeliveryContext
   for (const original of files) {
     let file = original;
     if (rules?.convertToJpeg.includes(original.content_type)) {
-      const converted = await jpegFor({ db: deps.db, media: deps.media ?? NO_LIMITS }, original).catch((err: unknown) => {
+      const converted = await jpegFor({ db: deps.db, media: mediaLimits(deps) }, original).catch((err: unknown) => {
         throw new NetworkError({ network, errorClass: 'transient', message: `converting ${original.filename} to JPEG failed`, cause: err });
       });
       if (!converted.ok) throw refuse(converted.message);
@@ -70,7 +69,7 @@ function storedItem(deps: WorkflowDeps, file: MediaRow, original: MediaRow, now:
       width: file.width,
       height: file.height,
       animated: file.animated,
-      read: () => readMedia(deps.db, { id: file.id, bytes }),
+      read: (range) => readMedia(deps.db, { id: file.id, bytes }, range),
     },
   };
 }

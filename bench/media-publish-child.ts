@@ -1,0 +1,112 @@
+import { createReadStream } from 'node:fs';
+import { loadConfig } from '../src/config/load.ts';
+import { startGreenlight } from '../src/service/start-service.ts';
+import { createLogger } from '../src/log.ts';
+import { readMedia, storeMedia, type MediaRow } from '../src/db/media-store.ts';
+import { insertPost } from '../src/db/posts.ts';
+import { findOrCreateWorkspace } from '../src/db/workspaces.ts';
+import { probeImage } from '../src/media/image-probe.ts';
+import type { MediaItem, PublishRequest } from '../src/networks/adapter.ts';
+import { createXAdapter } from '../src/networks/x.ts';
+
+/**
+ * The process measured by bench/media-publish.ts: the media store and the X adapter as a publishing
+ * worker uses them (DATABASE_POOL_SIZE's default of 10 connections). It stores the files it is given,
+ * then publishes `posts` posts of one stored image each, all at once, to the parent's X-shaped sink,
+ * sampling its own resident memory every 20 ms.
+ */
+const [databaseUrl, sinkUrl, postsArg, ...files] = process.argv.slice(2);
+const posts = Number(postsArg);
+const config = loadConfig({
+  NODE_ENV: 'test',
+  HOST: '127.0.0.1',
+  PORT: '0',
+  LOG_LEVEL: 'error',
+  DATABASE_URL: databaseUrl,
+  GREENLIGHT_DATA_DIR: '.greenlight/bench',
+});
+// Migrates the fresh database; no workers, no chat: the process is the store and the adapter.
+const app = await startGreenlight({ config, log: createLogger({ level: 'error' }), extensions: [] });
+const db = app.db;
+const ws = await findOrCreateWorkspace(db, 'slack', 'TBENCHPUBLISH');
+const post = await insertPost(db, {
+  workspaceId: ws.id,
+  authorId: 'U1',
+  state: 'publishing',
+  text: 'Bench',
+  note: null,
+  originChannelId: 'C1',
+  publishAt: new Date(),
+  zone: 'UTC',
+  contentHash: 'h',
+  accountIds: [],
+  variants: {},
+  media: [],
+});
+const stored: MediaRow[] = [];
+for (const file of files) {
+  stored.push(
+    await storeMedia(db, { workspaceId: ws.id, filename: file, postId: post.id }, createReadStream(file), { quotaBytes: 1e10 }, (head, bytes, read) =>
+      probeImage(file, head, bytes, read),
+    ),
+  );
+}
+const adapter = createXAdapter({ baseUrl: sinkUrl!, timeoutMs: 120_000 });
+const credentials = { accessToken: 'bench-token', accountId: '1' };
+
+function item(media: MediaRow): MediaItem {
+  const bytes = Number(media.bytes);
+  return {
+    url: '',
+    alt: 'A bench photo',
+    stored: {
+      id: media.id,
+      filename: media.filename,
+      contentType: media.content_type,
+      bytes,
+      width: media.width,
+      height: media.height,
+      animated: media.animated,
+      read: () => readMedia(db, { id: media.id, bytes }),
+    },
+  };
+}
+
+function request(i: number): PublishRequest {
+  return {
+    deliveryId: `bench-${i}`,
+    parts: [`Bench post ${i}`],
+    media: [item(stored[i % stored.length]!)],
+    publishedParts: [],
+    onPartPublished: async () => undefined,
+    signal: new AbortController().signal,
+  };
+}
+
+let peak = 0;
+/** What V8 accounts for at the RSS peak: JS heap and Buffers (the rest is the allocator's and the runtime's). */
+let detail = { heap: 0, external: 0, arrayBuffers: 0 };
+const sample = () => {
+  const m = process.memoryUsage();
+  if (m.rss > peak) detail = { heap: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
+  peak = Math.max(peak, m.rss);
+};
+const sampler = setInterval(sample, 20);
+
+// Warm-up: one post loads the adapter's code and opens the pool's connections.
+await Promise.all([0, 1, 2].map((i) => adapter.publish(request(i), credentials)));
+globalThis.gc?.();
+await new Promise((r) => setTimeout(r, 200));
+const baseline = process.memoryUsage.rss();
+const base = process.memoryUsage();
+peak = baseline;
+const started = performance.now();
+await Promise.all(Array.from({ length: posts }, (_, i) => adapter.publish(request(i), credentials)));
+const publishMs = performance.now() - started;
+sample();
+clearInterval(sampler);
+await app.stop();
+process.send!(
+  { kind: 'result', baseline, peak, publishMs, buffersGrowth: detail.arrayBuffers - base.arrayBuffers, heapGrowth: detail.heap - base.heapUsed },
+  () => process.exit(0),
+);
