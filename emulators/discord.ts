@@ -21,7 +21,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { DiscordGatewayHub, type GatewayFrame, type IdentifyRecord } from './discord-gateway.ts';
+import sharp from 'sharp';
+import { DiscordCdn } from './discord/cdn.ts';
 import type {
+  AttachmentUpload,
   CallbackAttempt,
   ChannelFixture,
   CommandArgs,
@@ -34,6 +37,8 @@ import type {
   InteractionResult,
   Json,
   MemberFixture,
+  MessageCommandArgs,
+  UserMessageArgs,
   OpenModal,
   RestCall,
   RoleFixture,
@@ -49,6 +54,7 @@ import {
   ARCHIVE_DURATIONS,
   ATTACHMENT_SIZE_LIMIT,
   CHANNEL_ANNOUNCEMENT,
+  CHANNEL_DM,
   CHANNEL_TEXT,
   COMMAND_NAME,
   CallbackType,
@@ -80,6 +86,9 @@ import type { ChannelRecord, GuildRecord, InteractionRecord, MessageRecord, Repl
 import { adHocSubmitComponents, allowedCallbackTypes, checkSelectValues, flipBit, mergeResolved, modalSubmitComponents } from './discord/interactions.ts';
 
 export type {
+  AttachmentUpload,
+  MessageCommandArgs,
+  UserMessageArgs,
   Json,
   StartOptions,
   GuildFixture,
@@ -152,6 +161,9 @@ export class DiscordEmulator {
   readonly #gateway: DiscordGatewayHub;
   #port = 0;
   #stopped = false;
+  #cdn: DiscordCdn | undefined;
+  readonly #dmsClosed = new Set<string>();
+  readonly #attachmentTtlMs: number | undefined;
 
   private constructor(options: StartOptions) {
     this.applicationId = options.applicationId ?? snowflake();
@@ -165,6 +177,7 @@ export class DiscordEmulator {
     this.#rateLimit = options.rateLimit ?? { limit: 50, windowMs: 1000 };
     this.#initialTimeoutMs = options.initialResponseTimeoutMs ?? 3000;
     this.#tokenTtlMs = options.tokenTtlMs ?? 15 * 60 * 1000;
+    this.#attachmentTtlMs = options.attachmentTtlMs;
     this.#users.set(this.botUserId, this.#userObject(this.botUserId, this.botUsername, null, true));
     this.#routes = this.#routeTable();
     this.#gateway = new DiscordGatewayHub({
@@ -190,6 +203,7 @@ export class DiscordEmulator {
       emulator.#server.listen(0, '127.0.0.1', () => resolve());
     });
     emulator.#port = (emulator.#server.address() as AddressInfo).port;
+    emulator.#cdn = await DiscordCdn.start(emulator.#attachmentTtlMs);
     return emulator;
   }
 
@@ -200,6 +214,7 @@ export class DiscordEmulator {
     this.#timers.clear();
     for (const record of this.#interactions.values()) this.#wake(record);
     await this.#gateway.close();
+    await this.#cdn?.stop();
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
@@ -211,6 +226,15 @@ export class DiscordEmulator {
   /** For `new REST({ api })` and `new Client({ rest: { api } })`. */
   get apiBase(): string {
     return `${this.origin}/api`;
+  }
+
+  /**
+   * The CDN host attachments are served from (cdn.discordapp.com): signed links that expire. `advanceClock(ms)`
+   * moves its time forward; `fetches` lists what was downloaded.
+   */
+  get cdn(): DiscordCdn {
+    if (this.#cdn === undefined) throw new Error('Discord emulator: not started');
+    return this.#cdn;
   }
 
   /** What `GET /gateway/bot` hands out; clients append `?v=10&encoding=json`. */
@@ -380,6 +404,17 @@ export class DiscordEmulator {
     return this.channelMessages(threadId);
   }
 
+  /** What the bot sent the user in direct messages, oldest first. */
+  directMessages(userId: string): DiscordMessage[] {
+    const dm = [...this.#channels.values()].find((c) => c.channel.type === CHANNEL_DM && (c.channel.recipients as Json[])[0]?.id === userId);
+    return dm === undefined ? [] : this.channelMessages(dm.channel.id as string);
+  }
+
+  /** The member turns off direct messages from server members: the bot's DMs to them fail with 50007. */
+  closeDirectMessages(userId: string): void {
+    this.#dmsClosed.add(userId);
+  }
+
   /** The thread channel object, if a thread with that id exists. */
   thread(threadId: string): Json | undefined {
     const channel = this.#channels.get(threadId);
@@ -441,13 +476,75 @@ export class DiscordEmulator {
   async command(args: CommandArgs): Promise<InteractionResult> {
     const ctx = this.#actor(args.userId, args.channelId, args.guildId);
     const definition = this.#commandDefinition(args.name, ctx.guildId);
+    if (definition !== undefined && definition.type !== 1) throw new Error(`Discord emulator: ${args.name} is not a slash command`);
     const data: Json = { id: str(definition?.id) ?? this.#adHocCommandId(args.name), name: args.name, type: 1 };
     if (definition?.guild_id !== undefined) data.guild_id = definition.guild_id;
-    const { options, resolved } = this.#commandOptions(args.options, definition, ctx.guildId);
-    if (options.length > 0) data.options = options;
-    if (resolved !== undefined) data.resolved = resolved;
+    // Files attached to ATTACHMENT options are uploaded first, as the client does; the option carries the id.
+    let input = args.options;
+    const attachments: Json = {};
+    if (input !== undefined && !Array.isArray(input)) {
+      const plain: Record<string, string | number | boolean> = {};
+      for (const [name, value] of Object.entries(input)) {
+        if (typeof value !== 'object') plain[name] = value;
+        else {
+          const def = records(definition?.options).find((d) => d.name === name);
+          if (definition !== undefined && def?.type !== 11) throw new Error(`Discord emulator: option ${name} of /${args.name} takes no file`);
+          const attachment = await this.#ephemeralAttachment(value);
+          attachments[String(attachment.id)] = attachment;
+          plain[name] = String(attachment.id);
+        }
+      }
+      input = plain;
+    }
+    const { options, resolved } = this.#commandOptions(input, definition, ctx.guildId);
+    if (options.length > 0) data.options = options.map((o) => (typeof o.value === 'string' && o.value in attachments ? { ...o, type: 11 } : o));
+    const allResolved = Object.keys(attachments).length > 0 ? mergeResolved(resolved, { attachments }) : resolved;
+    if (allResolved !== undefined) data.resolved = allResolved;
     const record = this.#newInteraction(InteractionType.ApplicationCommand, data, ctx, undefined);
     return this.#deliver(record, args.tamper);
+  }
+
+  /** A user picks a message command ("Apps" menu on a message): APPLICATION_COMMAND type 3 with the message resolved. */
+  async messageCommand(args: MessageCommandArgs): Promise<InteractionResult> {
+    const ctx = this.#actor(args.userId, args.channelId, args.guildId);
+    const definition = this.#commandDefinition(args.name, ctx.guildId, 3);
+    if (definition !== undefined && definition.type !== 3) throw new Error(`Discord emulator: ${args.name} is not a message command`);
+    const target = this.#visibleMessage(args.targetMessageId, args.channelId, args.userId);
+    // Attachment links in payloads are freshly signed; the content comes even without the MESSAGE_CONTENT intent.
+    const message = clone(target.message);
+    message.attachments = message.attachments.map((a) => ({ ...a, url: this.#resign(String(a.url)), proxy_url: this.#resign(String(a.proxy_url)) }));
+    const data: Json = {
+      id: str(definition?.id) ?? this.#adHocCommandId(args.name),
+      name: args.name,
+      type: 3,
+      target_id: args.targetMessageId,
+      resolved: { messages: { [args.targetMessageId]: message } },
+    };
+    if (definition?.guild_id !== undefined) data.guild_id = definition.guild_id;
+    const record = this.#newInteraction(InteractionType.ApplicationCommand, data, ctx, undefined);
+    return this.#deliver(record, args.tamper);
+  }
+
+  /** A member posts a message (with files) in a channel, as the Discord client would. */
+  async postUserMessage(args: UserMessageArgs): Promise<DiscordMessage> {
+    this.#actor(args.userId, args.channelId, undefined);
+    const files: UploadedFile[] = (args.files ?? []).map((f, i) => ({
+      key: `files[${i}]`,
+      filename: f.filename,
+      size: f.bytes.length,
+      contentType: f.contentType ?? contentTypeOf(f.filename),
+      bytes: f.bytes,
+    }));
+    const message = this.#buildMessage(args.channelId, { content: args.content }, files, { type: 0, extraFlags: 0 });
+    message.author = clone(this.#users.get(args.userId) as Json);
+    await Promise.all(
+      message.attachments.map(async (a, i) => {
+        Object.assign(a, await imageSize(files[i]!.bytes));
+        const description = args.files?.[i]?.description;
+        if (description !== undefined) a.description = description;
+      }),
+    );
+    return clone(this.#storeMessage(message, args.channelId, undefined, undefined).message);
   }
 
   /** A user clicks a button on a message (MESSAGE_COMPONENT with the stored message). */
@@ -485,10 +582,30 @@ export class DiscordEmulator {
       throw new Error(`Discord emulator: no modal ${args.customId} is open for ${args.userId} (open: ${modal?.custom_id ?? 'none'})`);
     }
     const format = args.format ?? (open !== undefined && records(open.components).some((c) => c.type === 1) ? 'actionRow' : 'label');
-    const components = open !== undefined ? modalSubmitComponents(open.components, args.values, format) : adHocSubmitComponents(args.values, format);
+    // Files given to a File Upload are uploaded (ephemeral attachments); the component's values are their ids.
+    const values: Record<string, string | string[]> = {};
+    const attachments: Json = {};
+    for (const [key, value] of Object.entries(args.values)) {
+      if (!Array.isArray(value) || value.every((v) => typeof v === 'string')) {
+        values[key] = value as string | string[];
+        continue;
+      }
+      const upload = open === undefined ? undefined : findComponent(open.components, (c) => c.custom_id === key);
+      if (open !== undefined && upload?.type !== 19) throw new Error(`Discord emulator: ${key} is not a File Upload; it takes no files`);
+      const ids: string[] = [];
+      for (const file of value as AttachmentUpload[]) {
+        const attachment = await this.#ephemeralAttachment(file);
+        attachments[String(attachment.id)] = attachment;
+        ids.push(String(attachment.id));
+      }
+      values[key] = ids;
+    }
+    const components = open !== undefined ? modalSubmitComponents(open.components, values, format) : adHocSubmitComponents(values, format);
     const messageId = args.messageId ?? open?.messageId;
     const message = messageId === undefined ? undefined : this.#visibleMessage(messageId, args.channelId, args.userId);
-    const record = this.#newInteraction(InteractionType.ModalSubmit, { custom_id: args.customId, components }, ctx, message);
+    const data: Json = { custom_id: args.customId, components };
+    if (Object.keys(attachments).length > 0) data.resolved = { attachments };
+    const record = this.#newInteraction(InteractionType.ModalSubmit, data, ctx, message);
     record.trigger = open?.trigger;
     const result = await this.#deliver(record, args.tamper);
     // Discord keeps the modal up (with an error) when the submit fails.
@@ -593,8 +710,9 @@ export class DiscordEmulator {
     return record;
   }
 
-  #commandDefinition(name: string, guildId: string): Json | undefined {
-    const found = this.#guildCommands.get(guildId)?.get(name) ?? this.#globalCommands.get(name);
+  #commandDefinition(name: string, guildId: string, type = 1): Json | undefined {
+    const key = type === 1 ? name : `${type}:${name}`;
+    const found = this.#guildCommands.get(guildId)?.get(key) ?? this.#globalCommands.get(key);
     const anyRegistered = this.#globalCommands.size > 0 || (this.#guildCommands.get(guildId)?.size ?? 0) > 0;
     if (found === undefined && anyRegistered) {
       throw new Error(`Discord emulator: /${name} is not registered for guild ${guildId}; users cannot run it`);
@@ -925,7 +1043,7 @@ export class DiscordEmulator {
       content: typeof payload.content === 'string' ? payload.content : '',
       mentions: mentions.users,
       mention_roles: mentions.roles,
-      attachments: files.map((file) => this.#attachment(file)),
+      attachments: files.map((file) => this.#attachment(file, channelId)),
       embeds: normalizeEmbeds(payload.embeds),
       timestamp: iso(),
       edited_timestamp: null,
@@ -975,7 +1093,7 @@ export class DiscordEmulator {
       const keep = new Set(records(payload.attachments).map((a) => String(a.id)));
       next.attachments = next.attachments.filter((a) => keep.has(String(a.id)));
     }
-    next.attachments = [...next.attachments, ...files.map((file) => this.#attachment(file))];
+    next.attachments = [...next.attachments, ...files.map((file) => this.#attachment(file, record.channelId))];
     if ('content' in payload || 'allowed_mentions' in payload) {
       const mentions = this.#mentions(record.channelId, next.content, payload.allowed_mentions);
       next.mentions = mentions.users;
@@ -988,11 +1106,33 @@ export class DiscordEmulator {
     record.message = next;
   }
 
-  #attachment(file: UploadedFile): Json {
+  #attachment(file: UploadedFile, channelId: string): Json {
     const id = snowflake();
     this.attachmentBytes.set(id, file.bytes);
-    const url = `${this.origin}/attachments/${id}/${encodeURIComponent(file.filename)}`;
+    const url = this.cdn.put(`/attachments/${channelId}/${id}/${encodeURIComponent(file.filename)}`, file.bytes, file.contentType);
     return { id, filename: file.filename, size: file.size, url, proxy_url: url, content_type: file.contentType };
+  }
+
+  /** A file uploaded to an interaction (command option, File Upload): an ephemeral attachment, "removed after a set period". */
+  async #ephemeralAttachment(upload: AttachmentUpload): Promise<Json> {
+    if (upload.bytes.length > ATTACHMENT_SIZE_LIMIT)
+      throw new Error(`Discord emulator: ${upload.filename} is over the ${ATTACHMENT_SIZE_LIMIT}-byte upload limit; the client refuses it`);
+    if (upload.description !== undefined && upload.description.length > 1024)
+      throw new Error('Discord emulator: an attachment description takes at most 1024 characters');
+    const id = snowflake();
+    const contentType = upload.contentType ?? contentTypeOf(upload.filename);
+    this.attachmentBytes.set(id, upload.bytes);
+    const url = this.cdn.put(`/ephemeral-attachments/${this.applicationId}/${id}/${encodeURIComponent(upload.filename)}`, upload.bytes, contentType);
+    const attachment: Json = { id, filename: upload.filename, size: upload.bytes.length, url, proxy_url: url, content_type: contentType, ephemeral: true };
+    Object.assign(attachment, await imageSize(upload.bytes));
+    if (upload.description !== undefined) attachment.description = upload.description;
+    return attachment;
+  }
+
+  /** The same file with a freshly signed link (Discord signs anew in every payload it sends). */
+  #resign(url: string): string {
+    const parsed = URL.parse(url);
+    return parsed === null || !url.startsWith(this.cdn.origin) ? url : this.cdn.signed(parsed.pathname);
   }
 
   /** Who a message pings, honouring `allowed_mentions` (absent: everything parsed from the content). */
@@ -1289,6 +1429,7 @@ export class DiscordEmulator {
       status: 200,
       body: this.#channelObject(this.#channelOrThrow(params.channel_id as string).channel.id as string),
     }));
+    add('POST', '/users/@me/channels', {}, ({ body }) => ({ status: 200, body: this.#openDm(body) }));
     add('POST', '/channels/{channel_id}/messages', { major: ['channel_id'] }, (ctx) => this.#createChannelMessage(ctx));
     add('GET', '/channels/{channel_id}/messages', { major: ['channel_id'] }, ({ params, query }) => ({
       status: 200,
@@ -1335,9 +1476,30 @@ export class DiscordEmulator {
     return routes;
   }
 
+  /** `POST /users/@me/channels {recipient_id}`: the bot's DM channel with a member of a guild it shares (one per user). */
+  #openDm(body: unknown): Json {
+    const recipientId = isRecord(body) ? str(body.recipient_id) : undefined;
+    if (recipientId === undefined) {
+      const errs = new FormErrors();
+      errs.add(['recipient_id'], 'BASE_TYPE_REQUIRED', 'This field is required');
+      errs.throwIfAny();
+    }
+    const user = this.#users.get(recipientId as string);
+    if (user === undefined || recipientId === this.botUserId) throw Errors.unknownUser();
+    const existing = [...this.#channels.values()].find((c) => c.channel.type === CHANNEL_DM && (c.channel.recipients as Json[])[0]?.id === recipientId);
+    if (existing !== undefined) return clone(existing.channel);
+    const channel: Json = { id: snowflake(), type: CHANNEL_DM, last_message_id: null, flags: 0, recipients: [clone(user)] };
+    this.#channels.set(channel.id as string, { channel, guildId: '', isThread: false, messageIds: [] });
+    return clone(channel);
+  }
+
   #createChannelMessage({ params, body, files }: RequestContext): Reply {
     const channel = this.#channelOrThrow(params.channel_id as string);
-    if (channel.channel.type !== CHANNEL_TEXT && channel.channel.type !== CHANNEL_ANNOUNCEMENT && !channel.isThread) throw Errors.wrongChannelType();
+    if (channel.channel.type !== CHANNEL_TEXT && channel.channel.type !== CHANNEL_ANNOUNCEMENT && channel.channel.type !== CHANNEL_DM && !channel.isThread)
+      throw Errors.wrongChannelType();
+    // A member who turned off direct messages from server members: Discord answers 50007.
+    const recipient = channel.channel.type === CHANNEL_DM ? String((channel.channel.recipients as Json[])[0]?.id) : undefined;
+    if (recipient !== undefined && this.#dmsClosed.has(recipient)) throw new DiscordError(403, errorBody(50007, 'Cannot send messages to this user'));
     const payload = isRecord(body) ? body : {};
     checkMessagePayload(payload, { mode: 'create', ephemeralAllowed: false, hasFiles: files.length > 0 });
     const nonce = payload.nonce === undefined || payload.nonce === null ? undefined : String(payload.nonce);
@@ -1515,10 +1677,20 @@ export class DiscordEmulator {
       else if (names.has(`${String(type)}:${name}`)) errs.add([i, 'name'], 'APPLICATION_COMMANDS_DUPLICATE_NAME', 'Application command names must be unique');
       if (name !== undefined) names.add(`${String(type)}:${name}`);
       if (type === 1) checkLength(errs, [i, 'description'], command.description, 1, 100, true);
+      else if (type === 2 || type === 3) {
+        // User and message commands: a name of 1-32 characters (any case, spaces allowed), no description, no options.
+        if (name !== undefined) checkLength(errs, [i, 'name'], name, 1, 32, true);
+        if (typeof command.description === 'string' && command.description !== '')
+          errs.add([i, 'description'], 'APPLICATION_COMMAND_CONTEXT_MENU_DESCRIPTION', 'Context menu commands cannot have description');
+        if (Array.isArray(command.options) && command.options.length > 0)
+          errs.add([i, 'options'], 'APPLICATION_COMMAND_OPTIONS_TYPE_INVALID', 'Context menu commands cannot have options');
+      } else errs.add([i, 'type'], 'BASE_TYPE_CHOICES', `Value must be one of {1, 2, 3, 4}.`);
       if (Array.isArray(command.options) && command.options.length > 25) errs.add([i, 'options'], 'BASE_TYPE_MAX_LENGTH', 'Must be 25 or fewer in length.');
       records(command.options).forEach((option, j) => {
         checkLength(errs, [i, 'options', j, 'name'], option.name, 1, 32, true);
         checkLength(errs, [i, 'options', j, 'description'], option.description, 1, 100, true);
+        if (typeof option.type !== 'number' || !Number.isInteger(option.type) || option.type < 1 || option.type > 11)
+          errs.add([i, 'options', j, 'type'], 'BASE_TYPE_CHOICES', 'Value must be one of {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}.');
       });
     });
     errs.throwIfAny();
@@ -1527,7 +1699,7 @@ export class DiscordEmulator {
     for (const command of list as Json[]) {
       const name = command.name as string;
       const type = command.type ?? 1;
-      const existing = previous.get(name);
+      const existing = previous.get(type === 1 ? name : `${String(type)}:${name}`);
       const stored: Json = {
         id: str(existing?.id) ?? snowflake(),
         application_id: this.applicationId,
@@ -1545,7 +1717,8 @@ export class DiscordEmulator {
       };
       if (guildId !== undefined) stored.guild_id = guildId;
       if (Array.isArray(command.options)) stored.options = clone(command.options);
-      target.set(name, stored);
+      // Names are unique per type: a slash command and a message command may share one.
+      target.set(type === 1 ? name : `${String(type)}:${name}`, stored);
     }
     return clone([...target.values()]);
   }
@@ -1728,5 +1901,30 @@ export class DiscordEmulator {
   #requireApplication(applicationId: string | undefined): void {
     if (applicationId !== this.applicationId)
       throw new DiscordError(403, errorBody(20012, 'You are not authorized to perform this action on this application'));
+  }
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  mp4: 'video/mp4',
+  txt: 'text/plain; charset=utf-8',
+};
+
+/** What Discord's client reports for a file by its extension. */
+function contentTypeOf(filename: string): string {
+  return CONTENT_TYPES[/\.([a-z0-9]+)$/i.exec(filename)?.[1]?.toLowerCase() ?? ''] ?? 'application/octet-stream';
+}
+
+/** Discord gives images their pixel size (`width`, `height`); other files have none. */
+async function imageSize(bytes: Buffer): Promise<{ width?: number; height?: number }> {
+  try {
+    const meta = await sharp(bytes).metadata();
+    return meta.width && meta.height ? { width: meta.width, height: meta.pageHeight ?? meta.height } : {};
+  } catch {
+    return {};
   }
 }

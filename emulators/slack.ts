@@ -70,6 +70,7 @@ import {
 import { basicAuth, bearerToken, parseApiRequest } from './slack/request-parsing.ts';
 import { blockProblems, findElement, viewProblems, withGeneratedIds } from './slack/block-kit.ts';
 import { buildStateValues } from './slack/view-state.ts';
+import { UserFiles } from './slack/user-files.ts';
 
 export type {
   Json,
@@ -204,6 +205,15 @@ export class SlackEmulator {
   #callActingTeamId: string | undefined;
   /** The OAuth v2 install flow: consent page and oauth.v2.access. */
   readonly oauth: SlackOAuth;
+  /** Files users share (file_input, messages), served only with a bot token of their team. */
+  readonly userFiles = new UserFiles(
+    () => this.origin,
+    (token) => {
+      const grant = this.#tokens.get(token);
+      if (grant === undefined || grant.kind !== 'bot' || grant.revoked || (token === this.botToken && this.#revoked.has('bot'))) return undefined;
+      return grant.teamId;
+    },
+  );
   readonly #server: Server;
   readonly #socketHub: SlackSocketHub;
   #port = 0;
@@ -495,6 +505,61 @@ export class SlackEmulator {
       ...this.#interactionOrgFields(args.userId),
     };
     return this.#deliver('interactive', payload, { kind: 'view', userId: args.userId, viewId: args.viewId }, args);
+  }
+
+  /**
+   * A user picks a file to share (in a modal's file_input, or with a message): Slack stores it in the
+   * user's team and hands out its file object; the bytes are at its url_private_download.
+   */
+  shareFile(args: { userId: string; name: string; bytes: Buffer; mimetype: string; width?: number; height?: number }): Json {
+    const user = this.#requireUser(args.userId);
+    return this.userFiles.add({ ...args, userId: user.id, teamId: this.#teamOfUser(user.id) });
+  }
+
+  /** A person's own message in a channel (text and shared files), as a message shortcut can target. */
+  postUserMessage(args: { userId: string; channelId: string; text: string; files?: Json[] }): SlackMessage {
+    const user = this.#requireUser(args.userId);
+    const channel = this.#channelForUi(args.channelId);
+    const message: SlackMessage = {
+      type: 'message',
+      ts: this.#nextTs(),
+      text: args.text,
+      user: user.id,
+      team: this.#teamOfUser(user.id),
+    } as SlackMessage;
+    if (args.files && args.files.length > 0) {
+      message.files = args.files;
+      message.upload = true;
+    }
+    channel.messages.push(message);
+    return message;
+  }
+
+  /**
+   * A message shortcut (the message's ⋮ menu): a `message_action` payload on the interactivity URL
+   * with the whole message, its channel, a response_url and a trigger_id (PLATFORMS-MEDIA.md §1.2).
+   */
+  async messageShortcut(args: { userId: string; callbackId: string; channelId: string; messageTs: string } & RetryOptions): Promise<AppResponse> {
+    const user = this.#requireUser(args.userId);
+    const channel = this.#channelForUi(args.channelId);
+    const message = this.#findMessage(args.channelId, args.messageTs);
+    if (message === undefined) throw new Error(`Slack emulator: no message ${args.messageTs} in ${args.channelId}`);
+    const payload: Json = {
+      type: 'message_action',
+      token: this.verificationToken,
+      action_ts: `${Date.now() / 1000}`,
+      team: this.#teamRef(user.id),
+      user: this.#userRef(user.id),
+      channel: { id: args.channelId, name: channel.isIm ? 'directmessage' : channel.fixture.name },
+      is_enterprise_install: false,
+      callback_id: args.callbackId,
+      trigger_id: this.#issueTrigger(user.id),
+      response_url: this.#issueResponseUrl('action', user.id, args.channelId, args.messageTs),
+      message_ts: args.messageTs,
+      message: clone(message),
+      ...this.#interactionOrgFields(user.id),
+    };
+    return this.#deliver('interactive', payload, { kind: 'action' }, args);
   }
 
   /**
@@ -887,6 +952,7 @@ export class SlackEmulator {
     if (req.method === 'GET' && url.pathname === '/oauth/v2/authorize') return this.#handleAuthorize(res, url);
     if (req.method === 'POST' && this.#responseUrls.has(url.pathname)) return this.#handleResponseUrl(req, res, url.pathname);
     if (req.method === 'POST' && url.pathname.startsWith('/upload/')) return this.#handleUpload(req, res, url.pathname.slice('/upload/'.length));
+    if (this.userFiles.handle(req, res, url)) return;
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('not found');
   }

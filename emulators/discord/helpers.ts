@@ -38,6 +38,7 @@ export const CallbackType = {
 
 export const SELECT_TYPES = new Set([3, 5, 6, 7, 8]);
 export const CHANNEL_TEXT = 0;
+export const CHANNEL_DM = 1;
 export const CHANNEL_ANNOUNCEMENT = 5;
 export const ARCHIVE_DURATIONS = new Set([60, 1440, 4320, 10080]);
 export const COMMAND_NAME = /^[-_'\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$/u;

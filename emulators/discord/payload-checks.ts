@@ -211,10 +211,22 @@ export function checkModal(data: unknown): void {
         errs.add([...at, 'component', 'label'], 'COMPONENT_TEXT_INPUT_LABEL_NOT_ALLOWED', 'A text input inside a label cannot have its own label');
       checkTextInput(errs, [...at, 'component'], inner, seen, false);
     } else if (SELECT_TYPES.has(Number(inner.type))) checkSelect(errs, [...at, 'component'], inner, seen);
-    else if (inner.type === 19) checkCustomId(errs, [...at, 'component', 'custom_id'], inner.custom_id, seen);
+    else if (inner.type === 19) checkFileUpload(errs, [...at, 'component'], inner, seen);
     else errs.add([...at, 'component', 'type'], 'BASE_TYPE_CHOICES', 'Value must be one of {3, 4, 5, 6, 7, 8, 19}.');
   });
   errs.throwIfAny();
+}
+
+/** File Upload (19): 0-10 files, at least one when required (the default); at most as many as `max_values`. */
+function checkFileUpload(errs: FormErrors, at: Array<string | number>, upload: Json, seen: Set<string>): void {
+  checkCustomId(errs, [...at, 'custom_id'], upload.custom_id, seen);
+  checkIntRange(errs, [...at, 'min_values'], upload.min_values, 0, 10);
+  checkIntRange(errs, [...at, 'max_values'], upload.max_values, 1, 10);
+  const min = typeof upload.min_values === 'number' ? upload.min_values : 1;
+  const max = typeof upload.max_values === 'number' ? upload.max_values : 1;
+  if (min > max) errs.add([...at, 'min_values'], 'COMPONENT_MIN_VALUES_GREATER_THAN_MAX', 'min_values must be less than or equal to max_values');
+  if (upload.required !== false && min === 0)
+    errs.add([...at, 'min_values'], 'COMPONENT_REQUIRED_MIN_VALUES', 'A required component must have min_values of at least 1');
 }
 
 /**

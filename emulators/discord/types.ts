@@ -25,6 +25,34 @@ export interface StartOptions {
    * 1<<8, MESSAGE_CONTENT 1<<15). An IDENTIFY asking for others is closed with 4014 (default: none).
    */
   privilegedIntents?: number;
+  /** How long a signed attachment link works (Discord: about a day). */
+  attachmentTtlMs?: number;
+}
+
+/** A file a user attaches: to a slash command option, a modal's File Upload, or a message they post. */
+export interface AttachmentUpload {
+  filename: string;
+  bytes: Buffer;
+  /** Default: from the file name (image/png for .png). */
+  contentType?: string;
+  /** The alt text a user can write on Discord (≤1024). */
+  description?: string;
+}
+
+export interface MessageCommandArgs extends DeliveryOptions {
+  /** The registered message command's name ("Draft a post"). */
+  name: string;
+  targetMessageId: string;
+  userId: string;
+  guildId?: string;
+  channelId: string;
+}
+
+export interface UserMessageArgs {
+  channelId: string;
+  userId: string;
+  content: string;
+  files?: AttachmentUpload[];
 }
 
 export interface GuildFixture {
@@ -98,7 +126,7 @@ export interface DeliveryOptions {
 export interface CommandArgs extends DeliveryOptions {
   name: string;
   /** Values by option name (types come from the registered command, else are inferred), or raw options. */
-  options?: Record<string, string | number | boolean> | Json[];
+  options?: Record<string, string | number | boolean | AttachmentUpload> | Json[];
   userId: string;
   /** Defaults to the channel's guild. */
   guildId?: string;
@@ -119,8 +147,8 @@ export interface SelectMenuArgs extends ComponentArgs {
 
 export interface SubmitModalArgs extends DeliveryOptions {
   customId: string;
-  /** What the user entered, by the input's custom_id (arrays for selects). */
-  values: Record<string, string | string[]>;
+  /** What the user entered, by the input's custom_id (arrays for selects, files for a File Upload). */
+  values: Record<string, string | string[] | AttachmentUpload[]>;
   userId: string;
   guildId?: string;
   channelId: string;

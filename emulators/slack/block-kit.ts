@@ -73,6 +73,31 @@ export function viewProblems(view: Json, allowedTypes: string[]): string[] {
   if ((str(view.private_metadata) ?? '').length > 3000) problems.push('[ERROR] must be less than 3001 characters [json-pointer:/view/private_metadata]');
   if ((str(view.callback_id) ?? '').length > 255) problems.push('[ERROR] must be less than 256 characters [json-pointer:/view/callback_id]');
   problems.push(...blockProblems(view.blocks ?? [], '/view/blocks', 100));
+  problems.push(...fileInputProblems(view));
+  return problems;
+}
+
+/**
+ * `file_input` (docs.slack.dev block-elements/file-input-element): only in a modal's input block;
+ * `max_files` 1-10, `filetypes` an array of extensions.
+ */
+function fileInputProblems(view: Json): string[] {
+  const problems: string[] = [];
+  const blocks = Array.isArray(view.blocks) ? view.blocks : [];
+  blocks.forEach((block, index) => {
+    if (!isRecord(block)) return;
+    const at = `/view/blocks/${index}`;
+    for (const element of elementsOf(block as Block)) {
+      if (element.type !== 'file_input') continue;
+      if (block.type !== 'input' || view.type !== 'modal') problems.push(`[ERROR] file_input is only allowed in input blocks of modals [json-pointer:${at}]`);
+      const max = element.max_files;
+      if (max !== undefined && (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > 10))
+        problems.push(`[ERROR] max_files must be between 1 and 10 [json-pointer:${at}/element/max_files]`);
+      const types = element.filetypes;
+      if (types !== undefined && (!Array.isArray(types) || types.some((t) => typeof t !== 'string' || t.startsWith('.'))))
+        problems.push(`[ERROR] filetypes must be an array of file extensions [json-pointer:${at}/element/filetypes]`);
+    }
+  });
   return problems;
 }
 

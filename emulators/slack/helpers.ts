@@ -7,7 +7,8 @@ import type { Json, SlackMessage } from './types.ts';
 // Constants and small helpers
 // ---------------------------------------------------------------------------------------------
 
-export const BOT_SCOPES = 'commands,chat:write,chat:write.public,users:read,usergroups:read,channels:read,channels:history,groups:history,files:write';
+export const BOT_SCOPES =
+  'commands,chat:write,chat:write.public,users:read,usergroups:read,channels:read,channels:history,groups:history,files:read,files:write';
 export const RESPONSE_URL_MAX_USES = 5;
 export const RESPONSE_URL_TTL_MS = 30 * 60 * 1000;
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;

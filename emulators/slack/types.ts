@@ -43,7 +43,9 @@ export type StateValueInput =
   | { type: 'multi_users_select'; selected_users: string[] }
   | { type: 'datepicker'; selected_date: string | null }
   | { type: 'timepicker'; selected_time: string | null; timezone?: string }
-  | { type: 'datetimepicker'; selected_date_time: number | null };
+  | { type: 'datetimepicker'; selected_date_time: number | null }
+  /** The file objects of the files the user picked (SlackEmulator.shareFile). */
+  | { type: 'file_input'; files: Json[] };
 
 export type StateValues = Record<string, Record<string, Json>>;
 

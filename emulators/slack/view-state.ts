@@ -34,6 +34,7 @@ export function stateEntry(element: Json, given: StateValueInput | undefined): J
     throw new Error(`Slack emulator: element ${String(element.action_id)} is a ${type}, not a ${given.type}`);
   }
   const value: Json = given === undefined ? emptyState(type) : { ...given };
+  if (type === 'file_input') checkFiles(element, value.files as Json[]);
   const option = (o: OptionInput | null): SelectOption | null => (o === null ? null : resolveOption(element, o));
   if ('selected_option' in value) value.selected_option = option(value.selected_option as OptionInput | null);
   if ('selected_options' in value) value.selected_options = (value.selected_options as OptionInput[]).map((o) => option(o));
@@ -58,6 +59,8 @@ export function emptyState(type: string): Json {
       return { type, selected_time: null };
     case 'datetimepicker':
       return { type, selected_date_time: null };
+    case 'file_input':
+      return { type, files: [] };
     default:
       return { type, value: null };
   }
@@ -70,4 +73,15 @@ export function resolveOption(element: Json, input: OptionInput): SelectOption {
   const found = options.find((o) => o.value === input.value);
   if (found === undefined) throw new Error(`Slack emulator: element ${String(element.action_id)} offers no option ${input.value}`);
   return clone(found);
+}
+
+/** A file_input takes what its `max_files` and `filetypes` allow (Slack's picker enforces both). */
+function checkFiles(element: Json, files: Json[]): void {
+  const max = typeof element.max_files === 'number' ? element.max_files : 10;
+  if (files.length > max) throw new Error(`Slack emulator: file_input ${String(element.action_id)} takes at most ${max} files, not ${files.length}`);
+  const types = Array.isArray(element.filetypes) ? (element.filetypes as string[]) : undefined;
+  for (const file of files) {
+    if (types && !types.includes(String(file.filetype)))
+      throw new Error(`Slack emulator: file_input ${String(element.action_id)} does not take ${String(file.filetype)} files`);
+  }
 }

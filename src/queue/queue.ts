@@ -375,8 +375,9 @@ async function createQueues(boss: PgBoss): Promise<void> {
     policy: 'stately',
     notify: true,
     // A failed download the author can act on ends the job (the post goes back to them); these retries
-    // cover a chat or database that was briefly away. A retry starts each unfinished file again.
-    retryLimit: 5,
+    // cover a chat or database that was briefly away (about 25 minutes in all: after 20 the copy gives
+    // up and tells the author, src/workflow/media-copy.ts). A retry starts each unfinished file again.
+    retryLimit: 12,
     retryDelay: 5,
     retryBackoff: true,
     retryDelayMax: 300,

@@ -6,8 +6,10 @@ import type { Mount } from '../http/server.ts';
 import type { NetworkAdapter } from '../networks/adapter.ts';
 import { defaultAdapters } from '../networks/build-adapters.ts';
 import { mediaService } from './media-service.ts';
+import { cardImageMount } from '../http/card-image-route.ts';
 import { connectContext } from '../oauth/context.ts';
 import { oauthMounts } from '../oauth/routes.ts';
+import type { ChatFileSource } from '../workflow/chat-files.ts';
 import type { ChatPort } from '../workflow/chat-port.ts';
 import type { WorkflowDeps } from '../workflow/deps.ts';
 import { DEFAULT_WEBHOOK_SETTINGS, type WebhookSettings } from '../workflow/webhook-send.ts';
@@ -45,10 +47,15 @@ export function greenlightCore(config: Config, options: CoreOptions = {}): Exten
         : undefined;
       const chats: Partial<Record<Chat, ChatPort>> = {};
       if (slack) chats.slack = slack.port(ctx.db);
+      const chatFiles: Partial<Record<Chat, ChatFileSource>> = {};
+      if (slack) chatFiles.slack = slack.files(ctx.db, config.media.maxFileBytes);
       const discord = config.discord
         ? await (await import('../chat/discord/discord-app.ts')).createDiscordEdge(config.discord, ctx.log, ctx.metrics)
         : undefined;
-      if (discord) chats.discord = discord.port(ctx.db);
+      if (discord) {
+        chats.discord = discord.port(ctx.db);
+        chatFiles.discord = discord.files;
+      }
       const deps: WorkflowDeps = {
         db: ctx.db,
         queue: ctx.queue,
@@ -58,6 +65,7 @@ export function greenlightCore(config: Config, options: CoreOptions = {}): Exten
         now: options.now ?? (() => new Date()),
         adapters: { ...defaultAdapters(config), ...options.adapters },
         chats,
+        chatFiles,
         publicUrl: config.http.publicUrl,
         stateSecret: config.stateSecret,
         media: { quotaBytes: config.media.quotaBytes, maxFileBytes: config.media.maxFileBytes },
@@ -71,6 +79,9 @@ export function greenlightCore(config: Config, options: CoreOptions = {}): Exten
         webhooks: { ...DEFAULT_WEBHOOK_SETTINGS, allowPlainHttp: config.env !== 'production', ...options.webhooks },
       };
       const mounts: Mount[] = [...oauthMounts(connectContext(deps, config))];
+      // The card's images (issue 14): served while the post is reviewed, under a signed link.
+      if (config.stateSecret)
+        mounts.push(cardImageMount({ db: ctx.db, secret: config.stateSecret, now: deps.now, log: ctx.log.child({ component: 'card-image' }) }));
       const stops: (() => Promise<void>)[] = [];
       if (slack) {
         const started = await slack.start(deps);

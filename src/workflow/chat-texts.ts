@@ -1,5 +1,6 @@
 import { listAccounts } from '../db/accounts.ts';
 import type { Executor } from '../db/database.ts';
+import { listPostFiles } from '../db/post-files.ts';
 import { loadPostContent } from '../db/posts.ts';
 import { recentFailures, upcomingPosts, type QueueRow } from '../db/queue-view.ts';
 import type { Post, Workspace } from '../db/schema.ts';
@@ -8,6 +9,7 @@ import { NETWORK_LABELS } from '../domain/networks.ts';
 import { parseWeekArg } from '../domain/posting-slots.ts';
 import { formatIsoMinute } from '../domain/time-format.ts';
 import type { Actor } from './actor.ts';
+import type { ComposeFile } from './compose.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { buildWeekView, freeSlots, type WeekFormat, weekText, withFreeSlots } from './week-view.ts';
 
@@ -95,8 +97,20 @@ export async function accountsText(deps: WorkflowDeps, actor: Actor, format: Ans
 
 /** What the compose form holds when the author edits a post: its text, accounts, variants, media, time, zone and note. */
 export async function editPrefill(db: Executor, post: Post) {
-  const content = await loadPostContent(db, post.id);
+  const [content, files] = await Promise.all([loadPostContent(db, post.id), listPostFiles(db, post.id)]);
   return {
+    /** The post's files in the store, which Edit keeps unless the author attaches others. */
+    files: files.map(
+      (f): ComposeFile => ({
+        source: { chat: 'store', mediaId: f.id },
+        filename: f.filename,
+        contentType: f.content_type,
+        bytes: Number(f.bytes),
+        width: f.width ?? undefined,
+        height: f.height ?? undefined,
+        alt: f.alt ?? undefined,
+      }),
+    ),
     text: post.text,
     accountIds: content.targets.map((t) => t.accountId),
     variants: content.variants,

@@ -84,9 +84,17 @@ async function copyOne(deps: WorkflowDeps, post: Post, file: PostFileRow, signal
   } catch (error) {
     if (error instanceof ChatFileError || error instanceof MediaStoreError || error instanceof ImageProbeError || error instanceof MediaProbeError)
       return error.message;
+    // A chat that stays away: after a while the author hears of it instead of a card "preparing" for ever.
+    if (deps.now().getTime() - file.created_at.getTime() > GIVE_UP_AFTER_MS) {
+      deps.log.warn({ err: error, postId: post.id, mediaId: file.id }, 'copying an attached file kept failing; the post goes back to its author');
+      return `${file.filename} could not be copied from ${source.chat}: it did not answer for ${GIVE_UP_AFTER_MS / 60_000} minutes. Attach it again in a while.`;
+    }
     throw error;
   }
 }
+
+/** How long a copy that fails for a passing reason (the chat or the database away) is retried. */
+const GIVE_UP_AFTER_MS = 20 * 60_000;
 
 /**
  * Every file is in the store: the real facts against the rules, the hash with the files, the card

@@ -66,7 +66,7 @@ describe('manifests/discord-commands.json and npm run discord:register', () => {
     const manifest = JSON.parse(await readFile(MANIFEST_PATH, 'utf8')) as ManifestCommand[];
     const rest = createRest({ botToken: emu().botToken, apiUrl: emu().apiBase });
     try {
-      expect((await registerCommands(rest, emu().applicationId, GUILD)).map((c) => c.name)).toEqual(['post', 'greenlight']);
+      expect((await registerCommands(rest, emu().applicationId, GUILD)).map((c) => c.name)).toEqual(['post', 'Draft a post', 'greenlight']);
       await registerCommands(rest, emu().applicationId);
     } finally {
       rest.clearHashSweeper();
@@ -74,8 +74,10 @@ describe('manifests/discord-commands.json and npm run discord:register', () => {
     }
     expect(emu().registeredCommands.map((c) => [c.name, c.guild_id ?? 'global'])).toEqual([
       ['post', 'global'],
+      ['Draft a post', 'global'],
       ['greenlight', 'global'],
       ['post', GUILD],
+      ['Draft a post', GUILD],
       ['greenlight', GUILD],
     ]);
     expect(emu().callsTo('PUT /applications/{application_id}/guilds/{guild_id}/commands')[0]).toMatchObject({ auth: 'bot', body: manifest });

@@ -171,7 +171,20 @@ export async function freePort(): Promise<number> {
 /** The author runs /post and fills the form; returns the app's answer to the submission. */
 export async function draft(
   stack: Stack,
-  o: { text: string; accounts: string[]; when?: string; zone?: string; variants?: Record<string, string>; note?: string; media?: string[]; user?: string },
+  o: {
+    text: string;
+    accounts: string[];
+    when?: string;
+    zone?: string;
+    variants?: Record<string, string>;
+    note?: string;
+    media?: string[];
+    user?: string;
+    /** File objects from stack.slack.shareFile, picked in the form's file input. */
+    files?: Record<string, unknown>[];
+    /** Alt text per file, in order (the form's alt text field, one line each). */
+    alt?: string[];
+  },
 ) {
   const user = o.user ?? AUTHOR;
   const view = await opens(stack, user, () => stack.slack.slashCommand({ command: '/post', text: '', userId: user, channelId: CHANNEL }));
@@ -184,6 +197,8 @@ export async function draft(
   for (const [network, text] of Object.entries(o.variants ?? {})) values[`variant_${network}`] = { value: { type: 'plain_text_input', value: text } };
   if (o.media) values.media = { value: { type: 'plain_text_input', value: o.media.join('\n') } };
   if (o.note) values.note = { value: { type: 'plain_text_input', value: o.note } };
+  if (o.files) values.files = { value: { type: 'file_input', files: o.files } };
+  if (o.alt) values.alt = { value: { type: 'plain_text_input', value: o.alt.join('\n') } };
   return stack.slack.submitView({ userId: user, viewId: view.id, values });
 }
 

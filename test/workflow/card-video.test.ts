@@ -4,7 +4,7 @@ import { buildCardView } from '../../src/workflow/card/card-view.ts';
 
 /** The card shows a video as its poster frame with its length (issue 15); an image as itself. */
 describe('the card with a video', () => {
-  it('carries the poster frame and the length said as a person reads it', () => {
+  it('shows a video by its poster frame, with the length said as a person reads it', () => {
     const post = {
       id: 'p1',
       state: 'in_review',
@@ -21,6 +21,7 @@ describe('the card with a video', () => {
       decisions: [],
       deliveries: [],
       approvalsRequired: 1,
+      imageUrl: (id) => `https://greenlight.example.com/card-image/${id}`,
       files: [
         {
           id: 'v1',
@@ -46,8 +47,20 @@ describe('the card with a video', () => {
         durationMs: 134_000,
         duration: '2 min 14 s',
         posterMediaId: 'v1-poster',
+        url: 'https://greenlight.example.com/card-image/v1-poster',
       },
-      { mediaId: 'i1', filename: 'team.png', alt: null, state: 'ready', width: 600, height: 400, durationMs: null, duration: null, posterMediaId: null },
+      {
+        mediaId: 'i1',
+        filename: 'team.png',
+        alt: null,
+        state: 'ready',
+        width: 600,
+        height: 400,
+        durationMs: null,
+        duration: null,
+        posterMediaId: null,
+        url: 'https://greenlight.example.com/card-image/i1',
+      },
     ]);
   });
 });

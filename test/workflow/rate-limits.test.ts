@@ -102,12 +102,14 @@ describe.concurrent('delivery engine: per-account rate limits', { timeout: 60_00
       const ids: string[] = [];
       for (const n of [1, 2, 3]) ids.push(await submit(stack, { text: `Same minute, post ${n}.`, networks: ['x'], when }));
 
-      await waitUntil(stack, 'two posts at X and one delivery waiting', async () => {
-        const states = await Promise.all(ids.map(async (id) => (await deliveryOf(stack, id, 'x')).state));
-        return tweetCalls(stack) === 2 && states.filter((s) => s === 'published').length === 2 && states.filter((s) => s === 'pending').length === 1;
+      // The one that waits is pending with its due time moved to the window's end; a pending one still
+      // at its own time has not been gated yet (a loaded machine), so it is waited for too.
+      await waitUntil(stack, 'two posts at X and one delivery waiting for the window', async () => {
+        const deliveries = await Promise.all(ids.map((id) => deliveryOf(stack, id, 'x')));
+        const deferred = deliveries.filter((d) => d.state === 'pending' && d.due_at.getTime() === freeAt.getTime());
+        return tweetCalls(stack) === 2 && deliveries.filter((d) => d.state === 'published').length === 2 && deferred.length === 1;
       });
       const waiting = (await Promise.all(ids.map((id) => deliveryOf(stack, id, 'x')))).find((d) => d.state === 'pending')!;
-      expect(waiting.due_at.getTime()).toBe(freeAt.getTime());
       expect(waiting.attempts).toBe(0);
       const counted = await stack.testDb.db
         .selectFrom('account_sends')

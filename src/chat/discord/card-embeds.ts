@@ -1,5 +1,13 @@
 import type { PostState } from '../../domain/post-state.ts';
-import { deliveryStatusLine, type CardView, type DeliveryLine, type NetworkSection, type Receipt, type ReceiptButton } from '../../workflow/card/card-view.ts';
+import {
+  deliveryStatusLine,
+  type CardFile,
+  type CardView,
+  type DeliveryLine,
+  type NetworkSection,
+  type Receipt,
+  type ReceiptButton,
+} from '../../workflow/card/card-view.ts';
 import { HASH_PREFIX } from '../../workflow/decide-post.ts';
 import { clip } from './edge-context.ts';
 import { BUTTONS, customId } from './ids.ts';
@@ -10,6 +18,10 @@ const EMBED_BUDGET = 5800;
 /** Title, footer and markup per network embed, counted against the budget before the text. */
 const EMBED_OVERHEAD = 200;
 const FIELD_LIMIT = 1024;
+/** A message holds at most 10 embeds. */
+const EMBED_LIMIT = 10;
+/** Discord shows up to four images of embeds sharing one `url` as a gallery under the first. */
+const GALLERY_LIMIT = 4;
 
 const COLORS: Record<PostState, number> = {
   draft: 0x95a5a6,
@@ -30,14 +42,22 @@ const COLORS: Record<PostState, number> = {
  * one with the details, and the buttons. Times use Discord's `<t:…>` token, so each reader sees
  * their own zone. Nobody is pinged by a card.
  */
+/**
+ * Card images are the workflow's signed `/card-image` links (CardFile.url, src/crypto/card-image-url.ts), which
+ * Discord's media proxy fetches; without PUBLIC_URL and STATE_SECRET there are none and the file list says it all.
+ */
 export function cardMessage(card: CardView): MessagePayload {
   const unix = Math.floor(card.publishAt.getTime() / 1000);
+  const networks = card.networks.slice(0, EMBED_LIMIT - 1);
   const details = detailsEmbed(card, unix);
-  const room = EMBED_BUDGET - embedSize(details) - EMBED_OVERHEAD * card.networks.length;
-  const perNetwork = Math.max(200, Math.floor(room / Math.max(1, card.networks.length)));
+  const room = EMBED_BUDGET - embedSize(details) - EMBED_OVERHEAD * networks.length;
+  const perNetwork = Math.max(200, Math.floor(room / Math.max(1, networks.length)));
+  // The first image rides on the details embed; each further one takes an embed of its own.
+  const gallery = imageEmbeds(card, EMBED_LIMIT - networks.length);
+  if (gallery[0]) Object.assign(details, gallery[0]);
   return {
     content: clip(`**${card.stateLabel}** · post by <@${card.authorId}> · publishes <t:${unix}:F> (<t:${unix}:R>)`),
-    embeds: [...card.networks.slice(0, 9).map((n) => networkEmbed(n, card.state, perNetwork)), details],
+    embeds: [...networks.map((n) => networkEmbed(n, card.state, perNetwork)), details, ...gallery.slice(1)],
     components: cardButtons(card),
     allowed_mentions: { parse: [] },
   };
@@ -82,8 +102,33 @@ function detailsEmbed(card: CardView, unix: number): Json {
     fields.push({ name, value: clip(`<@${card.lastComment.actorId}>: “${escapeMarkdown(card.lastComment.comment)}”`, 500) });
   }
   if (card.media.length > 0) fields.push({ name: 'Media', value: clip(card.media.join('\n'), 500) });
+  if (card.files.length > 0) fields.push({ name: imagesTitle(card.files), value: clip(card.files.map(fileLine).join('\n'), FIELD_LIMIT) });
   if (card.deliveries.length > 0) fields.push({ name: 'Deliveries', value: clip(card.deliveries.map(deliveryLine).join('\n'), FIELD_LIMIT) });
   return { color: COLORS[card.state], fields };
+}
+
+/** "Images (2)", or "Images · ⏳ preparing media (1 of 2 ready)" until every file is in the store. */
+function imagesTitle(files: CardFile[]): string {
+  const ready = files.filter((f) => f.state === 'ready').length;
+  return ready === files.length ? `Images (${files.length})` : `Images · ⏳ preparing media (${ready} of ${files.length} ready)`;
+}
+
+/** One line per file; a missing alt text is said, so an approver can ask for it. */
+function fileLine(file: CardFile, i: number): string {
+  const size = file.width && file.height ? ` (${file.width}×${file.height})` : '';
+  const alt = file.alt ? `alt: “${escapeMarkdown(clip(file.alt, 120))}”` : '⚠️ no alt text';
+  return `${i + 1}. ${escapeMarkdown(file.filename)}${size} · ${file.state === 'ready' ? alt : `⏳ preparing · ${alt}`}`;
+}
+
+/**
+ * The images of the ready files as embeds: the first goes on the details embed, the others follow as embeds
+ * carrying only the same `url` and their image, which Discord shows as one gallery (up to four). `room` is
+ * how many images the ten embeds a message takes still leave (the details embed holds one of them).
+ */
+function imageEmbeds(card: CardView, room: number): Json[] {
+  if (room < 1) return [];
+  const urls = card.files.flatMap((f) => (f.state === 'ready' && f.url ? [f.url] : [])).slice(0, Math.min(GALLERY_LIMIT, room));
+  return urls.map((url) => ({ url: urls[0], image: { url } }));
 }
 
 function cardButtons(card: CardView): Json[] {

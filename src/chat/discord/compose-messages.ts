@@ -1,7 +1,8 @@
 import type { SocialAccount } from '../../db/schema.ts';
 import { NETWORK_LABELS, isNetwork } from '../../domain/networks.ts';
-import type { ComposeField } from '../../workflow/compose.ts';
+import type { ComposeField, ComposeFile } from '../../workflow/compose.ts';
 import { button, escapeMarkdown, row } from './card-embeds.ts';
+import { VERSIONS_PER_FORM } from './compose-modal.ts';
 import type { Draft } from './compose-state.ts';
 import { clip } from './edge-context.ts';
 import { BUTTONS, customId } from './ids.ts';
@@ -9,10 +10,14 @@ import type { Json, MessagePayload } from './types.ts';
 
 /** Discord caps a message's embeds at 6000 characters: the text's share, the rest for the fields. */
 const PREVIEW_LIMIT = 2800;
+/** What a message's embeds may hold in all (Discord: 6000 characters), with room for titles. */
+const EMBED_CHARACTERS = 5800;
+/** Each network's version, as shown on the step (in full on the card). */
+const VERSION_PREVIEW = 300;
 /** Discord's string select holds at most 25 options. */
 const SELECT_LIMIT = 25;
 
-const FIELD_LABELS: Record<string, string> = { text: 'Text', targets: 'Accounts', when: 'Publish time', media: 'Image links', note: 'Note' };
+const FIELD_LABELS: Record<string, string> = { text: 'Text', targets: 'Accounts', when: 'Publish time', media: 'Image links', files: 'Images', note: 'Note' };
 
 /**
  * The step after the form: pick the accounts, then send (or go back to the text). `bestTimes` is the
@@ -29,6 +34,11 @@ export function errorStep(draft: Draft, accounts: SocialAccount[], errors: Parti
     .filter(([, message]) => message)
     .map(([field, message]) => `• **${fieldLabel(field)}:** ${message}`);
   return stepMessage(draft, accounts, `⚠️ Not sent yet. Fix these, then send again; what you typed is kept:\n${lines.join('\n')}`);
+}
+
+/** Notes on the images form's answer (lines left out, alt text shortened), above the step. */
+export function errorStepText(problems: string[]): string {
+  return clip(`⚠️ Images saved, with these notes:\n${problems.map((p) => `• ${p}`).join('\n')}\nPick the accounts, then send.`);
 }
 
 /** The post went in: where its card is. */
@@ -57,9 +67,20 @@ function stepMessage(draft: Draft, accounts: SocialAccount[], content: string): 
     row([
       button(draft.postId ? 'Save and resubmit' : 'Send for approval', 1, customId(BUTTONS.composeSend, draft.id)),
       button('Edit in the form', 2, customId(BUTTONS.composeReopen, draft.id)),
+      button(draft.input.files?.length ? 'Images and alt text' : 'Add images', 2, customId(BUTTONS.composeImages, draft.id)),
+      ...versionButtons(draft, accounts),
     ]),
   );
   return { content: clip(content), embeds: [preview(draft)], components: rows };
+}
+
+/** "Versions per network" once accounts on two networks or more are picked; "More versions" past a form's five. */
+function versionButtons(draft: Draft, accounts: SocialAccount[]): Json[] {
+  const networks = new Set(accounts.filter((a) => draft.input.accountIds.includes(a.id) && a.network !== 'webhook').map((a) => a.network));
+  if (networks.size < 2) return [];
+  const buttons = [button('Versions per network', 2, customId(BUTTONS.composeVersions, draft.id))];
+  if (networks.size > VERSIONS_PER_FORM) buttons.push(button('More versions', 2, customId(BUTTONS.composeVersionsMore, draft.id)));
+  return buttons;
 }
 
 function accountSelect(draft: Draft, accounts: SocialAccount[]): Json {
@@ -81,8 +102,23 @@ function accountSelect(draft: Draft, accounts: SocialAccount[]): Json {
 function preview(draft: Draft): Json {
   const fields = [{ name: 'Publish time', value: clip(`${draft.input.when.trim() || 'now'} (${draft.input.zone})`, 1024) }];
   if (draft.input.media.length > 0) fields.push({ name: 'Image links', value: clip(draft.input.media.join('\n'), 500) });
+  for (const [network, text] of Object.entries(draft.input.variants)) {
+    if (text && isNetwork(network)) fields.push({ name: `${NETWORK_LABELS[network]} version`, value: clip(escapeMarkdown(text), VERSION_PREVIEW) });
+  }
+  const files = draft.input.files ?? [];
+  if (files.length > 0) fields.push({ name: `Images (${files.length})`, value: clip(files.map(fileLine).join('\n'), 1024) });
   if (draft.input.note) fields.push({ name: 'Note for the approver', value: clip(escapeMarkdown(draft.input.note), 1024) });
-  return { title: draft.postId ? 'Your edit' : 'Your draft', description: clip(escapeMarkdown(draft.input.text) || '(no text yet)', PREVIEW_LIMIT), fields };
+  // The text takes what the fields leave of the embed's characters (versions and images come first).
+  const used = fields.reduce((sum, f) => sum + f.name.length + f.value.length, 0);
+  const room = Math.max(300, Math.min(PREVIEW_LIMIT, EMBED_CHARACTERS - used));
+  return { title: draft.postId ? 'Your edit' : 'Your draft', description: clip(escapeMarkdown(draft.input.text) || '(no text yet)', room), fields };
+}
+
+/** `1. photo.png (1200×800) · “alt”`, or the "no alt text" marker an approver will see too. */
+function fileLine(file: ComposeFile, i: number): string {
+  const size = file.width && file.height ? ` (${file.width}×${file.height})` : '';
+  const alt = file.alt ? `“${escapeMarkdown(clip(file.alt, 80))}”` : '⚠️ no alt text';
+  return `${i + 1}. ${escapeMarkdown(file.filename)}${size} · ${alt}`;
 }
 
 function fieldLabel(field: string): string {

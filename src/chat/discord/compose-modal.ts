@@ -1,4 +1,6 @@
-import type { ComposeInput } from '../../workflow/compose.ts';
+import { NETWORK_LABELS, isNetwork, type Network } from '../../domain/networks.ts';
+import type { ComposeFile, ComposeInput } from '../../workflow/compose.ts';
+import { ALT_LIMIT, altLines, FILE_UPLOAD, MAX_FILES } from './attachments.ts';
 import { ResponseType, type DiscordInteraction, type InteractionResponse, type Json } from './types.ts';
 
 /**
@@ -50,6 +52,86 @@ export function composeModal(customId: string, title: string, prefill: Partial<C
       ],
     },
   };
+}
+
+/** The alt text field takes a line of up to ALT_LIMIT per file, within Discord's 4000 per text input. */
+export const ALT_FIELD_LIMIT = 4000;
+
+/**
+ * The images form: upload more images (Discord's File Upload component), write the alt text of every image
+ * (one line each, in order, pre-filled `name: alt`), and remove images. A separate form because the compose
+ * modal's five inputs are taken (text, time, zone, links, note).
+ */
+export function imagesModal(customId: string, files: readonly ComposeFile[]): InteractionResponse {
+  const room = MAX_FILES - files.length;
+  const components: Json[] = [];
+  if (room > 0) {
+    components.push({
+      type: 18,
+      label: files.length ? 'Add images (optional)' : 'Images',
+      description: `Up to ${room} more; write their alt text below, one line each after the ones listed`,
+      component: { type: FILE_UPLOAD, custom_id: 'files', min_values: 0, max_values: room, required: false },
+    });
+  }
+  components.push(
+    textInput('alt', 'Alt text, one line per image', {
+      paragraph: true,
+      max: ALT_FIELD_LIMIT,
+      value: altLines(files),
+      description: `Describe each image for people who cannot see it (up to ${ALT_LIMIT} characters a line)`,
+    }),
+  );
+  if (files.length > 0) {
+    components.push({
+      type: 18,
+      label: 'Remove images (optional)',
+      component: {
+        type: 3,
+        custom_id: 'remove',
+        required: false,
+        min_values: 0,
+        max_values: files.length,
+        placeholder: 'Keep all',
+        options: files.map((f, i) => ({ label: `${i + 1}. ${f.filename}`.slice(0, 100), value: String(i) })),
+      },
+    });
+  }
+  return { type: ResponseType.Modal, data: { custom_id: customId, title: 'Images and alt text', components } };
+}
+
+/** A Discord form holds five inputs: the versions of more networks take a second form. */
+export const VERSIONS_PER_FORM = 5;
+
+/**
+ * Per-network versions (as Slack's compose form has): one text per network, each used instead of the
+ * main text on that network; left empty, the network gets the main text.
+ */
+export function versionsModal(customId: string, networks: readonly Network[], variants: Partial<Record<Network, string>>): InteractionResponse {
+  return {
+    type: ResponseType.Modal,
+    data: {
+      custom_id: customId,
+      title: 'Versions per network',
+      components: networks.slice(0, VERSIONS_PER_FORM).map((n) =>
+        textInput(`variant_${n}`, `${NETWORK_LABELS[n]} version (optional)`, {
+          paragraph: true,
+          max: COMPOSE_LIMITS.text,
+          value: variants[n],
+          description: `Used instead of the main text on ${NETWORK_LABELS[n]}; empty: the main text`,
+        }),
+      ),
+    },
+  };
+}
+
+/** The versions typed in a versions form: a network's empty field removes its version. */
+export function versionValues(values: Record<string, string>): Partial<Record<Network, string | null>> {
+  const out: Partial<Record<Network, string | null>> = {};
+  for (const [key, value] of Object.entries(values)) {
+    const network = key.replace(/^variant_/, '');
+    if (key.startsWith('variant_') && isNetwork(network)) out[network] = value.trim() === '' ? null : value;
+  }
+  return out;
 }
 
 /** A one-field form: the comment for Request changes, the reason for Reject, the new time. */

@@ -1,7 +1,7 @@
 import { findDraft, insertDraft, saveDraftInput } from '../../db/compose-drafts.ts';
 import type { Db } from '../../db/database.ts';
 import { isNetwork, type Network } from '../../domain/networks.ts';
-import type { ComposeInput } from '../../workflow/compose.ts';
+import type { ComposeFile, ComposeInput } from '../../workflow/compose.ts';
 import type { Actor } from '../../workflow/actor.ts';
 import { lastPostZone } from '../../db/posts.ts';
 import { memberZone } from '../../db/workspaces.ts';
@@ -48,7 +48,35 @@ function readInput(raw: Record<string, unknown>): ComposeInput {
     when: text(raw.when),
     zone: text(raw.zone) || 'UTC',
     note: typeof raw.note === 'string' && raw.note !== '' ? raw.note : null,
+    // No `files` at all is not "no files": a form that says nothing of files keeps the post's own (editPost).
+    ...(Array.isArray(raw.files) ? { files: readFiles(raw.files) } : {}),
   };
+}
+
+/** The draft's files as stored (JSON); an entry that is not a file is dropped. */
+function readFiles(raw: unknown[]): ComposeFile[] {
+  const files: ComposeFile[] = [];
+  for (const f of raw as (Record<string, unknown> | null)[]) {
+    if (typeof f !== 'object' || f === null || typeof f.filename !== 'string' || typeof f.bytes !== 'number') continue;
+    const s = (typeof f.source === 'object' && f.source ? f.source : {}) as Record<string, unknown>;
+    const source: ComposeFile['source'] | undefined =
+      (s.chat === 'discord' || s.chat === 'slack') && typeof s.url === 'string'
+        ? { chat: s.chat, url: s.url }
+        : s.chat === 'store' && typeof s.mediaId === 'string'
+          ? { chat: 'store', mediaId: s.mediaId }
+          : undefined;
+    if (!source) continue;
+    files.push({
+      source,
+      filename: f.filename,
+      contentType: typeof f.contentType === 'string' ? f.contentType : '',
+      bytes: f.bytes,
+      ...(typeof f.width === 'number' ? { width: f.width } : {}),
+      ...(typeof f.height === 'number' ? { height: f.height } : {}),
+      ...(typeof f.alt === 'string' && f.alt !== '' ? { alt: f.alt } : {}),
+    });
+  }
+  return files;
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Mount } from '../../http/server.ts';
 import type { Logger } from '../../log.ts';
 import type { Metrics } from '../../metrics.ts';
 import type { WorkflowDeps } from '../../workflow/deps.ts';
+import { discordFileSource } from './chat-files.ts';
 import { createDiscordChatPort } from './discord-chat-port.ts';
 import type { DiscordEdge } from './edge-context.ts';
 import { interactionsListener } from './http-endpoint.ts';
@@ -37,6 +38,8 @@ export async function createDiscordEdge(config: DiscordConfig, log: Logger, metr
 
   return {
     port: (db: WorkflowDeps['db']) => createDiscordChatPort(rest, db),
+    /** Reads files attached on Discord (CDN links) for the copy into the media store. */
+    files: discordFileSource(),
     async start(deps: WorkflowDeps): Promise<{ mounts: Mount[]; stop: () => Promise<void> }> {
       const edge: DiscordEdge = { deps, rest, applicationId: config.applicationId, log: discordLog };
       if (config.mode === 'http') {

@@ -49,6 +49,11 @@ export function createDiscordChatPort(rest: REST, db: Db): ChatPort {
       return message.id;
     },
     findReceipt: async (_workspace, ref, receipt, _key, after) => findDiscordReceipt(rest, ref, receiptMessage(receipt).content ?? '', await me(), after),
+    // Discord has no ephemeral message outside an interaction: the author hears it in a direct message.
+    async tellUser(_workspace: Workspace, _channelId: string, userId: string, text: string) {
+      const dm = (await rest.post('/users/@me/channels', { body: { recipient_id: userId } })) as { id: string };
+      await rest.post(`/channels/${dm.id}/messages`, { body: { content: clip(text), allowed_mentions: { parse: [] } } });
+    },
     async announce(_workspace: Workspace, channelId: string, text: string) {
       await rest.post(`/channels/${channelId}/messages`, { body: { content: clip(text), allowed_mentions: { parse: [] } } });
     },

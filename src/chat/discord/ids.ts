@@ -5,7 +5,7 @@ import { CARD_ACTIONS, decodeArgs, encodeArgs, FORMS } from '../../workflow/chat
  * declares the commands; a test checks that each of them and each id here has a handler.
  * A custom id is `<prefix>:<arg>:<arg>` and never longer than Discord's 100 characters.
  */
-export const COMMANDS = { post: 'post', greenlight: 'greenlight' } as const;
+export const COMMANDS = { post: 'post', greenlight: 'greenlight', draftFromMessage: 'Draft a post' } as const;
 
 export const GREENLIGHT_SUBCOMMANDS = ['queue', 'accounts', 'connect', 'settings', 'pause', 'resume', 'besttime', 'slots', 'webhooks', 'help'] as const;
 
@@ -14,9 +14,13 @@ export const BUTTONS = {
   composeTargets: 'compose_targets',
   composeSend: 'compose_send',
   composeReopen: 'compose_reopen',
+  composeImages: 'compose_images',
+  composeVersions: 'compose_versions',
+  composeVersionsMore: 'compose_versions_more',
 } as const;
 
-export const MODALS = FORMS;
+/** The shared forms, and Discord's images and versions forms (they do not fit the compose modal's five inputs). */
+export const MODALS = { ...FORMS, composeImages: 'compose_images', composeVersions: 'compose_versions' } as const;
 
 export type ButtonPrefix = (typeof BUTTONS)[keyof typeof BUTTONS];
 export type ModalPrefix = (typeof MODALS)[keyof typeof MODALS];

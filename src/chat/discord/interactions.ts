@@ -4,7 +4,9 @@ import { cancelButton, edit, publishNowButton, reschedule, rescheduleForm } from
 import { composeReopen, composeSend, composeSubmit, composeTargets } from './handlers/compose.ts';
 import { deliveryButton } from './handlers/delivery.ts';
 import { greenlightCommand } from './handlers/greenlight-command.ts';
-import { postCommand } from './handlers/post-command.ts';
+import { draftFromMessage, postCommand } from './handlers/post-command.ts';
+import { composeImages, composeImagesSubmit } from './handlers/compose-images.ts';
+import { composeVersions, composeVersionsSubmit } from './handlers/compose-versions.ts';
 import { BUTTONS, type COMMANDS, MODALS, parseCustomId, type ButtonPrefix, type ModalPrefix } from './ids.ts';
 import { EPHEMERAL, InteractionType, ResponseType, type DiscordInteraction, type InteractionResponse } from './types.ts';
 
@@ -14,6 +16,7 @@ type Handler = (turn: Turn, args: string[]) => Promise<void>;
 export const COMMAND_HANDLERS: Record<(typeof COMMANDS)[keyof typeof COMMANDS], Handler> = {
   post: postCommand,
   greenlight: greenlightCommand,
+  'Draft a post': draftFromMessage,
 };
 
 export const BUTTON_HANDLERS: Record<ButtonPrefix, Handler> = {
@@ -32,6 +35,9 @@ export const BUTTON_HANDLERS: Record<ButtonPrefix, Handler> = {
   [BUTTONS.composeTargets]: composeTargets,
   [BUTTONS.composeSend]: composeSend,
   [BUTTONS.composeReopen]: composeReopen,
+  [BUTTONS.composeImages]: composeImages,
+  [BUTTONS.composeVersions]: composeVersions(0),
+  [BUTTONS.composeVersionsMore]: composeVersions(1),
 };
 
 export const MODAL_HANDLERS: Record<ModalPrefix, Handler> = {
@@ -39,6 +45,8 @@ export const MODAL_HANDLERS: Record<ModalPrefix, Handler> = {
   [MODALS.requestChanges]: requestChangesForm,
   [MODALS.reject]: rejectForm,
   [MODALS.reschedule]: rescheduleForm,
+  [MODALS.composeImages]: composeImagesSubmit,
+  [MODALS.composeVersions]: composeVersionsSubmit,
 };
 
 export const UNKNOWN_COMPONENT = 'That button or form is not one this version of Greenlight knows (an old message, perhaps). Nothing was changed.';

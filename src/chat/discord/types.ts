@@ -4,6 +4,9 @@
  */
 export type Json = Record<string, unknown>;
 
+/** Application command types: slash (CHAT_INPUT), user and message context menus. */
+export const CommandType = { ChatInput: 1, User: 2, Message: 3 } as const;
+
 export const InteractionType = { Ping: 1, Command: 2, Component: 3, Autocomplete: 4, ModalSubmit: 5 } as const;
 
 export const ResponseType = { Pong: 1, Message: 4, DeferredMessage: 5, DeferredUpdate: 6, UpdateMessage: 7, Autocomplete: 8, Modal: 9 } as const;
@@ -30,11 +33,17 @@ export interface DiscordInteraction {
   message?: { id?: string; flags?: number };
   data?: {
     name?: string;
+    /** Application command type (CommandType) on a command interaction. */
+    type?: number;
     options?: CommandOption[];
     custom_id?: string;
     component_type?: number;
     values?: string[];
     components?: Json[];
+    /** A context-menu command's target (a message id for type 3). */
+    target_id?: string;
+    /** Objects the options, selects and File Upload components refer to by id. */
+    resolved?: { attachments?: Record<string, unknown>; messages?: Record<string, unknown> };
   };
 }
 

@@ -23,6 +23,7 @@ export function cardBlocks(card: CardView): KnownBlock[] {
     });
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*${section.label}* · ${escape(section.accountName)}\n${parts.join('\n')}`) } });
   }
+  blocks.push(...fileBlocks(card));
   if (card.media.length > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Media: ${card.media.map((m) => `<${m}>`).join(' ')}` }] });
   if (card.note) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Note for the approver: ${escape(card.note)}` }] });
   if (card.lastComment) {
@@ -59,6 +60,35 @@ export function cardBlocks(card: CardView): KnownBlock[] {
     });
   }
   return blocks;
+}
+
+/**
+ * The post's images: while any is being copied in, one line "preparing media" (approval waits for
+ * them); then one image block each, from a signed Greenlight link (Slack fetches image_url itself;
+ * a slack_file reference would need the bot to have access to a file the author uploaded privately,
+ * and nothing of Slack's is kept once copied), with its alt text, or a visible "no alt text".
+ */
+function fileBlocks(card: CardView): KnownBlock[] {
+  if (card.files.length === 0) return [];
+  const preparing = card.files.filter((f) => f.state === 'preparing').length;
+  if (preparing > 0) {
+    const names = card.files.map((f) => escape(f.filename)).join(', ');
+    return [{ type: 'context', elements: [{ type: 'mrkdwn', text: `⏳ preparing media: ${preparing} of ${card.files.length} (${names})`.slice(0, 3000) }] }];
+  }
+  return card.files.flatMap((f, i): KnownBlock[] => {
+    const label = `${i + 1}/${card.files.length} · ${f.filename}${f.width && f.height ? ` · ${f.width}×${f.height}` : ''}${f.alt ? '' : ' · ⚠️ no alt text'}`;
+    if (!f.url) return [{ type: 'context', elements: [{ type: 'mrkdwn', text: escape(label) }] }];
+    return [
+      {
+        type: 'image',
+        block_id: `file_${i}`,
+        image_url: f.url,
+        alt_text: (f.alt || `${f.filename} (no alt text)`).slice(0, 2000),
+        title: { type: 'plain_text', text: label.slice(0, 2000) },
+      },
+      ...(f.alt ? [{ type: 'context' as const, elements: [{ type: 'plain_text' as const, text: `Alt text: ${f.alt}`.slice(0, 2000) }] }] : []),
+    ];
+  });
 }
 
 /** The notification text (and screen reader text) that goes with the blocks. */

@@ -1,7 +1,7 @@
 import type { types } from '@slack/bolt';
 import { NETWORK_LABELS, isNetwork, type Network } from '../../domain/networks.ts';
 import type { SocialAccount } from '../../db/schema.ts';
-import type { ComposeInput } from '../../workflow/compose.ts';
+import type { ComposeFile, ComposeInput } from '../../workflow/compose.ts';
 import { VIEWS } from './ids.ts';
 
 type KnownBlock = types.KnownBlock;
@@ -12,6 +12,10 @@ export interface ComposeMetadata {
   mode: 'new' | 'edit';
   postId?: string;
   channelId: string;
+  /** Edit: the post's stored files (media ids), kept unless the author attaches others. */
+  keep?: string[];
+  /** "Draft a post from this message": the compose draft holding the message's files (src/db/compose-drafts.ts). */
+  draftId?: string;
 }
 
 export interface ComposePrefill {
@@ -22,7 +26,12 @@ export interface ComposePrefill {
   when?: string;
   zone: string;
   note?: string | null;
+  /** Files already attached (Edit: the stored ones; the message shortcut: the message's); a file_input cannot be pre-filled. */
+  files?: ComposeFile[];
 }
+
+/** The image types the file picker offers (Slack checks the extension only; the copy is probed). */
+export const IMAGE_FILETYPES = ['png', 'jpg', 'jpeg', 'gif', 'webp'];
 
 /** Slack lets a modal carry at most this many checkbox options; more accounts use a multi-select. */
 const CHECKBOX_LIMIT = 10;
@@ -66,6 +75,35 @@ export function composeModal(
         false,
       ),
     ),
+    ...(prefill.files?.length
+      ? [
+          {
+            type: 'context' as const,
+            block_id: 'attached',
+            elements: [
+              {
+                type: 'plain_text' as const,
+                text: `Attached: ${prefill.files.map((f) => f.filename).join(', ')}. Images you add below replace these.`.slice(0, 2000),
+              },
+            ],
+          },
+        ]
+      : []),
+    {
+      type: 'input',
+      block_id: 'files',
+      optional: true,
+      label: { type: 'plain_text', text: 'Images (optional)' },
+      element: { type: 'file_input', action_id: 'value', max_files: 10, filetypes: IMAGE_FILETYPES },
+      hint: { type: 'plain_text', text: 'Up to 10 images (JPEG, PNG, GIF or WebP). Greenlight keeps its own copy and checks each network’s limits.' },
+    } as KnownBlock,
+    input(
+      'alt',
+      'Alt text (optional)',
+      textInput({ multiline: true, initial: prefill.files?.map((f) => f.alt ?? '').join('\n'), maxLength: 3000 }),
+      'One line per image, in the order attached: describes each image for people who cannot see it. An empty line: no alt text.',
+      false,
+    ),
     input(
       'media',
       'Image links (optional)',
@@ -86,11 +124,43 @@ export function composeModal(
   };
 }
 
-type StateValues = Record<string, Record<string, { value?: string | null; selected_options?: { value: string }[] }>>;
+type StateValues = Record<string, Record<string, { value?: string | null; selected_options?: { value: string }[]; files?: SlackFile[] }>>;
 
-/** The submitted form as the workflow's input. Unknown or missing fields read as empty. */
-export function readCompose(values: StateValues, fallbackZone: string): ComposeInput {
+/** A file object as Slack puts it in a file_input's state and in a message's `files` (Bolt's `File`). */
+export interface SlackFile {
+  id?: string;
+  name?: string;
+  title?: string;
+  mimetype?: string;
+  size?: number;
+  url_private?: string;
+  url_private_download?: string;
+  original_w?: number;
+  original_h?: number;
+}
+
+/** A Slack file as the workflow's ComposeFile (the copy reads url_private_download with the bot token). */
+export function composeFileOf(file: SlackFile): ComposeFile | undefined {
+  const url = file.url_private_download ?? file.url_private;
+  if (!url) return undefined;
+  return {
+    source: { chat: 'slack', url },
+    filename: (file.name || file.title || file.id || 'image').slice(0, 255),
+    contentType: file.mimetype ?? 'application/octet-stream',
+    bytes: file.size ?? 0,
+    width: file.original_w,
+    height: file.original_h,
+  };
+}
+
+/**
+ * The submitted form as the workflow's input. Unknown or missing fields read as empty. `attached`:
+ * files carried from before the form (Edit's stored ones, a message's): kept when none are picked.
+ * Alt text is one line per file, in order.
+ */
+export function readCompose(values: StateValues, fallbackZone: string, attached: ComposeFile[] = []): ComposeInput {
   const text = (block: string) => values[block]?.value?.value ?? '';
+  const picked = (values.files?.value?.files ?? []).flatMap((f) => composeFileOf(f) ?? []);
   const variants: Partial<Record<Network, string>> = {};
   for (const block of Object.keys(values)) {
     const network = block.replace(/^variant_/, '');
@@ -101,10 +171,16 @@ export function readCompose(values: StateValues, fallbackZone: string): ComposeI
     accountIds: (values.targets?.value?.selected_options ?? []).map((o) => o.value),
     variants,
     media: text('media').split(/\s+/).filter(Boolean),
+    files: withAlt(picked.length > 0 ? picked : attached, text('alt')),
     when: text('when'),
     zone: text('zone').trim() || fallbackZone,
     note: text('note').trim() || null,
   };
+}
+
+function withAlt(files: ComposeFile[], altText: string): ComposeFile[] {
+  const lines = altText.split(/\r?\n/);
+  return files.map((f, i) => ({ ...f, alt: lines[i]?.trim() || undefined }));
 }
 
 export function input(blockId: string, label: string, element: types.InputBlockElement, hint?: string, required = true): KnownBlock {

@@ -4,6 +4,7 @@ import type {
   BlockButtonAction,
   SlackActionMiddlewareArgs,
   SlackCommandMiddlewareArgs,
+  SlackShortcutMiddlewareArgs,
   SlackViewMiddlewareArgs,
   ViewSubmitAction,
   webApi,
@@ -28,6 +29,7 @@ export type ActionHandler<A extends BlockAction = BlockButtonAction> = (
   args: SlackActionMiddlewareArgs<A> & AllMiddlewareArgs,
 ) => Promise<void>;
 export type ViewHandler = (edge: SlackEdge, args: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs) => Promise<void>;
+export type ShortcutHandler = (edge: SlackEdge, args: SlackShortcutMiddlewareArgs & AllMiddlewareArgs) => Promise<void>;
 export type CommandHandler = (edge: SlackEdge, args: SlackCommandMiddlewareArgs & AllMiddlewareArgs) => Promise<void>;
 
 /** The workspace (team) a request came from, and the Enterprise Grid organization it belongs to, if any. */

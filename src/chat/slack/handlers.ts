@@ -1,6 +1,7 @@
 import type { App, BlockStaticSelectAction } from '@slack/bolt';
-import type { ActionHandler, CommandHandler, SlackEdge, ViewHandler } from './edge-context.ts';
-import { ACTIONS, COMMANDS, HOME_WEEK_ACTIONS, VIEWS } from './ids.ts';
+import type { ActionHandler, CommandHandler, ShortcutHandler, SlackEdge, ViewHandler } from './edge-context.ts';
+import { ACTIONS, COMMANDS, HOME_WEEK_ACTIONS, SHORTCUTS, VIEWS } from './ids.ts';
+import { draftFromMessage } from './listeners/draft-from-message.ts';
 import { homeWeek } from './listeners/app-home.ts';
 import { cancelButton, edit, publishNowButton, reschedule, rescheduleForm } from './listeners/author-actions.ts';
 import { composeSubmit } from './listeners/compose-view.ts';
@@ -48,6 +49,11 @@ export const VIEW_HANDLERS: Record<Values<typeof VIEWS>, ViewHandler> = {
   [VIEWS.reschedule]: rescheduleForm,
 };
 
+/** Message shortcuts, by callback_id (manifests/slack.yaml `features.shortcuts`). */
+export const SHORTCUT_HANDLERS: Record<Values<typeof SHORTCUTS>, ShortcutHandler> = {
+  [SHORTCUTS.draftFromMessage]: draftFromMessage,
+};
+
 /**
  * Link buttons carry a suffix (`open_link:<n>`): Slack wants action ids unique within a message, and a
  * receipt may hold several links. Every other action id is matched exactly.
@@ -64,4 +70,5 @@ export function registerHandlers(app: App, edge: SlackEdge): void {
     app.action(SUFFIXED_ACTIONS.has(actionId) ? new RegExp(`^${actionId}:`) : actionId, (args) => handler(edge, args as never));
   }
   for (const [callbackId, handler] of Object.entries(VIEW_HANDLERS)) app.view(callbackId, (args) => handler(edge, args as never));
+  for (const [callbackId, handler] of Object.entries(SHORTCUT_HANDLERS)) app.shortcut(callbackId, (args) => handler(edge, args as never));
 }

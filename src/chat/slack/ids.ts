@@ -16,5 +16,8 @@ export const HOME_WEEK_ACTIONS = { prev: 'home_week_prev', today: 'home_week_tod
 
 export const VIEWS = FORMS;
 
+/** Message shortcuts (manifests/slack.yaml `features.shortcuts`, type message), by callback_id. */
+export const SHORTCUTS = { draftFromMessage: 'draft_from_message' } as const;
+
 /** block_id of each compose field; validation errors are keyed the same way. */
-export const COMPOSE_BLOCKS = ['text', 'targets', 'when', 'zone', 'media', 'note'] as const;
+export const COMPOSE_BLOCKS = ['text', 'targets', 'when', 'zone', 'files', 'alt', 'media', 'note'] as const;

@@ -7,7 +7,7 @@ import type { Logger } from '../../log.ts';
 type OAuthSlack = Extract<NonNullable<Config['slack']>, { mode: 'oauth' }>;
 
 /** The bot scopes a workspace grants at install; manifests/slack.yaml declares the same (a test checks). */
-export const BOT_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'files:write', 'users:read', 'usergroups:read', 'channels:read'];
+export const BOT_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'files:read', 'files:write', 'users:read', 'usergroups:read', 'channels:read'];
 
 export const INSTALL_PATH = '/slack/install';
 export const REDIRECT_PATH = '/slack/oauth_redirect';

@@ -19,6 +19,7 @@ import { tellNotInstalled } from './not-installed.ts';
 import { oauthReceiverOptions } from './oauth-install.ts';
 import { bindToOwnTeam, fromTheFuture, type OwnTeam } from './request-guards.ts';
 import { createSlackChatPort } from './slack-chat-port.ts';
+import { createSlackFileSource } from './slack-files.ts';
 import { installedClients, singleTokenClients } from './workspace-clients.ts';
 
 type SlackConfig = NonNullable<Config['slack']>;
@@ -85,6 +86,8 @@ export async function createSlackEdge(config: SlackConfig, ctx: SlackEdgeContext
 
   return {
     port: (db: WorkflowDeps['db']) => createSlackChatPort(clients, db),
+    /** Files people attach in Slack, read with the workspace's bot token (src/chat/slack/slack-files.ts). */
+    files: (db: WorkflowDeps['db'], maxFileBytes: number) => createSlackFileSource(clients, db, { apiUrl: config.apiUrl, maxFileBytes }),
     async start(deps: WorkflowDeps): Promise<{ mounts: Mount[]; stop: () => Promise<void> }> {
       const edge: SlackEdge = { deps };
       // Socket Mode has no HTTP request: each event is a request of its own (HTTP keeps the server's id).
@@ -159,7 +162,7 @@ function dedupe(deps: WorkflowDeps, log: Logger) {
     const key = requestKey(args.body as Record<string, never>);
     if (key && !(await firstSighting(deps.db, 'slack', key))) {
       log.info({ key }, 'duplicate Slack request dropped');
-      if (args.ack && (args.body as { type?: string }).type === 'view_submission') await args.ack();
+      if (args.ack && ['view_submission', 'message_action', 'shortcut'].includes((args.body as { type?: string }).type ?? '')) await args.ack();
       return;
     }
     await args.next();
@@ -198,5 +201,6 @@ function requestKey(body: Record<string, any>): string | undefined {
   if (body.type === 'block_actions') return `action:${body.user?.id}:${body.actions?.[0]?.action_id}:${body.actions?.[0]?.action_ts}`;
   // Each submission carries a trigger id of its own; a form resubmitted after field errors is new.
   if (body.type === 'view_submission') return `view:${body.trigger_id}`;
+  if (body.type === 'message_action' || body.type === 'shortcut') return `shortcut:${body.trigger_id}`;
   return undefined;
 }

@@ -51,6 +51,10 @@ export function createSlackChatPort(clients: WorkspaceClients, db: Db): ChatPort
     async announce(workspace: Workspace, channelId: string, text: string) {
       await (await clientFor(workspace)).chat.postMessage({ channel: channelId, text });
     },
+    // Only the author sees it, in the channel where they ran /post (the card's thread says it to all).
+    async tellUser(workspace: Workspace, channelId: string, userId: string, text: string) {
+      await (await clientFor(workspace)).chat.postEphemeral({ channel: channelId, user: userId, text: `⚠️ ${text}` });
+    },
     postDigest: async (workspace, channelId, text, png) => postSlackDigest(await clientFor(workspace), channelId, text, png),
     async roles(workspace: Workspace, userId: string) {
       return slackRoles(await clientFor(workspace), db, workspace, userId);

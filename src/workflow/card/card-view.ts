@@ -45,10 +45,12 @@ export interface CardFile {
   width: number | null;
   height: number | null;
   /** A video (issue 15): its length, in ms and as said on the card ("2 min 14 s"); null for images. */
-  durationMs: number | null;
-  duration: string | null;
-  /** A video's poster frame in the store: what the card shows for it (a signed link like any image). */
-  posterMediaId: string | null;
+  durationMs?: number | null;
+  duration?: string | null;
+  /** A video's poster frame in the store: what the card shows for it (`url` is the poster's signed link). */
+  posterMediaId?: string | null;
+  /** A signed link the chat can show the image from (src/crypto/card-image-url.ts); absent while preparing or without PUBLIC_URL and STATE_SECRET. */
+  url?: string | undefined;
 }
 
 export interface NetworkSection {
@@ -114,6 +116,8 @@ export function buildCardView(input: {
     video?: { durationMs: number } | null;
     posterId?: string | null;
   }[];
+  /** The link a ready file is shown from on the card. */
+  imageUrl?: (mediaId: string) => string | undefined;
 }): CardView {
   const { post, content } = input;
   const current = input.decisions.filter((d) => !d.voided_at && d.content_hash === post.content_hash);
@@ -147,6 +151,8 @@ export function buildCardView(input: {
       durationMs: f.video?.durationMs ?? null,
       duration: f.video ? durationText(f.video.durationMs) : null,
       posterMediaId: f.posterId ?? null,
+      // A video is shown by its poster frame (a JPEG); without one, by nothing.
+      url: f.state !== 'ready' ? undefined : f.video ? (f.posterId ? input.imageUrl?.(f.posterId) : undefined) : input.imageUrl?.(f.id),
     })),
     approvals: { count: approverIds.length, required: input.approvalsRequired, approverIds },
     held,

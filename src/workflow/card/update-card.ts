@@ -11,6 +11,7 @@ import { chatPostFailed, postReceipts } from './post-receipts.ts';
 import { findChatMessage, insertChatMessage } from '../../db/chat-messages.ts';
 import { postersOf } from '../../db/media-store.ts';
 import { listPostFiles } from '../../db/post-files.ts';
+import { signCardImageUrl } from '../../crypto/card-image-url.ts';
 
 /**
  * The notify job: make the chat show the post as it is now. Posts the card the first time (in the
@@ -77,12 +78,14 @@ export async function loadCardView(deps: WorkflowDeps, post: Post, workspace: Wo
     deps.db,
     files.filter((f) => f.video).map((f) => f.id),
   );
+  const secret = deps.stateSecret;
   return buildCardView({
     post,
     content,
     decisions,
     deliveries,
     files: files.map((f) => ({ ...f, posterId: posters.get(f.id) ?? null })),
+    ...(secret ? { imageUrl: (id: string) => signCardImageUrl(deps.publicUrl, id, secret, deps.now()) } : {}),
     approvalsRequired: workspace.approvals_required,
     now: deps.now(),
     graceMs: PASSED_AFTER_MS,

@@ -1,4 +1,6 @@
+import { listPostFiles, type PostFileRow } from '../../../db/post-files.ts';
 import { findPost } from '../../../db/posts.ts';
+import type { ComposeFile } from '../../../workflow/compose.ts';
 import { isEditable } from '../../../domain/post-state.ts';
 import { cancelPost, publishNow, reschedulePost } from '../../../workflow/author-actions.ts';
 import type { Actor } from '../../../workflow/actor.ts';
@@ -19,9 +21,23 @@ export async function edit(turn: Turn, [postId = '']: string[]): Promise<void> {
   if (!post || post.workspace_id !== actor.workspaceId) return reply(turn, '⚠️ That post no longer exists.');
   if (post.author_id !== actor.userId) return reply(turn, `⚠️ Only the author (<@${post.author_id}>) can edit this post.`);
   if (!isEditable(post.state)) return reply(turn, `⚠️ This post is ${post.state.replace('_', ' ')}: it can no longer be edited.`);
-  const input = await editPrefill(db, post);
+  // The post's stored files come into the draft, so the images form can keep, describe or remove them.
+  const input = { ...(await editPrefill(db, post)), files: storedFiles(await listPostFiles(db, post.id)) };
   const draft = await newDraft(db, actor, { postId: post.id, channelId: post.origin_channel_id, input });
   await turn.respond(composeModal(customId(MODALS.compose, draft.id), 'Edit post', input));
+}
+
+/** The post's files as compose files that point into the store (the form keeps them as they are). */
+function storedFiles(rows: readonly PostFileRow[]): ComposeFile[] {
+  return rows.map((row) => ({
+    source: { chat: 'store', mediaId: row.id },
+    filename: row.filename,
+    contentType: row.content_type,
+    bytes: Number(row.bytes),
+    ...(row.width ? { width: row.width } : {}),
+    ...(row.height ? { height: row.height } : {}),
+    ...(row.alt ? { alt: row.alt } : {}),
+  }));
 }
 
 export async function reschedule(turn: Turn, [postId = '']: string[]): Promise<void> {

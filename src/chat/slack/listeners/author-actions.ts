@@ -20,7 +20,16 @@ export const edit: ActionHandler = async (edge, { body, action, client }) => {
   const [accounts, prefill] = await Promise.all([listAccounts(edge.deps.db, actor.workspaceId), editPrefill(edge.deps.db, post)]);
   await client.views.open({
     trigger_id: body.trigger_id,
-    view: composeModal(accounts, { mode: 'edit', postId: post.id, channelId: post.origin_channel_id }, prefill),
+    view: composeModal(
+      accounts,
+      {
+        mode: 'edit',
+        postId: post.id,
+        channelId: post.origin_channel_id,
+        ...(prefill.files.length > 0 ? { keep: prefill.files.flatMap((f) => (f.source.chat === 'store' ? [f.source.mediaId] : [])) } : {}),
+      },
+      prefill,
+    ),
   });
 };
 

@@ -1,6 +1,9 @@
 import { findWorkspace } from '../../../db/workspaces.ts';
 import { editPost } from '../../../workflow/author-actions.ts';
 import { submitPost } from '../../../workflow/submit-post.ts';
+import { findDraft } from '../../../db/compose-drafts.ts';
+import type { Actor } from '../../../workflow/actor.ts';
+import type { ComposeFile } from '../../../workflow/compose.ts';
 import { readCompose, type ComposeMetadata } from '../compose-modal.ts';
 import { actorFor, requestTeam, type ViewHandler } from '../edge-context.ts';
 
@@ -12,7 +15,7 @@ export const composeSubmit: ViewHandler = async (edge, { ack, body, view }) => {
   const actor = await actorFor(edge, requestTeam(body), body.user.id);
   const workspace = (await findWorkspace(edge.deps.db, actor.workspaceId))!;
   const metadata = JSON.parse(view.private_metadata || '{}') as ComposeMetadata;
-  const input = readCompose(view.state.values as never, workspace.default_zone);
+  const input = readCompose(view.state.values as never, workspace.default_zone, await attachedFiles(edge, actor, metadata));
   const result =
     metadata.mode === 'edit' && metadata.postId
       ? await editPost(edge.deps, actor, metadata.postId, input)
@@ -28,6 +31,19 @@ export const composeSubmit: ViewHandler = async (edge, { ack, body, view }) => {
     });
   return ack({ response_action: 'errors', errors: { text: result.message } });
 };
+
+/**
+ * Files attached before the form opened: Edit's stored ones (their facts are read from the store by
+ * the workflow), or the message's that "Draft a post from this message" kept in a compose draft.
+ */
+async function attachedFiles(edge: Parameters<ViewHandler>[0], actor: Actor, metadata: ComposeMetadata): Promise<ComposeFile[]> {
+  if (metadata.keep?.length) return metadata.keep.map((mediaId) => ({ source: { chat: 'store' as const, mediaId }, filename: '', contentType: '', bytes: 0 }));
+  if (metadata.draftId) {
+    const draft = await findDraft(edge.deps.db, metadata.draftId, { workspaceId: actor.workspaceId, userId: actor.userId });
+    return (draft?.input.files as ComposeFile[] | undefined) ?? [];
+  }
+  return [];
+}
 
 /** Slack refuses errors for blocks the form does not have; those go on the text field instead. */
 function onVisibleBlocks(errors: Record<string, string | undefined>, blockIds: string[]): Record<string, string> {
