@@ -16,7 +16,7 @@ import { createLinkedInAdapter } from '../../src/networks/linkedin.ts';
 import { createThreadsAdapter } from '../../src/networks/threads.ts';
 import { posterOf, storeFile } from '../../src/workflow/media-intake.ts';
 import { scheduleApprovedPost } from '../../src/workflow/schedule-deliveries.ts';
-import { deliveriesOf, engineDeps, waitForPost } from '../helpers/engine.ts';
+import { deliveriesOf, engineDeps, waitForDelivery, waitForPost } from '../helpers/engine.ts';
 import { ADMIN, AUTHOR, CHANNEL, startStack, type Stack } from '../helpers/greenlight.ts';
 import { inPieces } from '../helpers/images.ts';
 import { startPds, type TestAccount, type TestPds } from '../helpers/pds.ts';
@@ -172,4 +172,43 @@ describe('a stored video reaches every network once', () => {
       networks.filter((n) => n !== 'bluesky').toSorted(),
     );
   }, 120_000);
+
+  it('an X upload cut short mid-video resumes on the next attempt with the same media id, from the stored checkpoint', async () => {
+    const db = stack.app.db;
+    // A small clip is one 4 MiB segment: the upload is cut at its APPEND, after INITIALIZE made the media id.
+    const clip = await makeVideo({ width: 320, height: 240, seconds: 2 });
+    const stored = await storeFile(
+      { db, media: { quotaBytes: 500_000_000, maxFileBytes: 50_000_000 } },
+      { workspaceId: stack.workspaceId, filename: 'retry.mp4' },
+      inPieces(clip),
+    );
+    if (!stored.ok) throw new Error(stored.message);
+    const text = 'Second try, same upload.';
+    const post = await insertPost(db, {
+      workspaceId: stack.workspaceId,
+      authorId: AUTHOR,
+      state: 'approved',
+      text,
+      note: null,
+      originChannelId: CHANNEL,
+      publishAt: new Date(),
+      zone: 'UTC',
+      contentHash: sha(Buffer.from(text)),
+      accountIds: [accounts.x!],
+      variants: {},
+      media: [],
+    });
+    await attachMedia(db, post.id, [stored.media.id]);
+    const before = stack.x.video.uploads.size;
+    // The APPEND answers 5xx three times in a row: the attempt ends transient after INITIALIZE.
+    stack.x.failNext({ kind: '5xx', match: 'POST /2/media/upload/', after: 1, times: 3 });
+    await inTransaction(db, (tx) => scheduleApprovedPost(tx, engineDeps(stack), post, ADMIN));
+    const done = await waitForDelivery(stack, post.id, 'x', 'published', 60_000);
+    expect(done.attempts).toBeGreaterThan(1);
+    // One INITIALIZE for both attempts (the media id came back from delivery_uploads), every segment stored once, one post.
+    expect(stack.x.video.uploads.size).toBe(before + 1);
+    const upload = [...stack.x.video.uploads.values()].at(-1)!;
+    expect([...upload.appends.values()].every((n) => n === 1)).toBe(true);
+    expect(stack.x.posts.filter((p) => p.text === text).map((p) => p.mediaIds)).toEqual([[upload.id]]);
+  }, 90_000);
 });
