@@ -270,8 +270,10 @@ async function uploadVideo(ctx: Ctx, upload: VideoUpload, creds: Credentials, si
       if (!video || !instructions) throw makeError('linkedin', secrets, { errorClass: 'transient', message: 'LinkedIn video upload: no upload to resume' });
       if (!state.finalized) {
         const etags = [...(state.etags ?? [])];
+        // One buffer for every part of this upload: each PUT is answered before the next part is read.
+        const buffer = Buffer.allocUnsafe(Math.max(...instructions.map((i) => i.lastByte - i.firstByte + 1)));
         for (const part of instructions.slice(etags.length)) {
-          etags.push(await putPart(ctx, part, file, signal, wait));
+          etags.push(await putPart(ctx, part, file, signal, wait, buffer));
           await cp.save({ etags });
         }
         const fin: HttpCall = {
@@ -320,8 +322,9 @@ async function putPart(
   file: VideoUpload['file'],
   signal: AbortSignal,
   wait: ProcessingWait,
+  buffer: Buffer,
 ): Promise<string> {
-  const bytes = await readSegment(file, part.firstByte, part.lastByte);
+  const bytes = await readSegment(file, part.firstByte, part.lastByte, buffer);
   for (let attempt = 1; ; attempt++) {
     try {
       const res = await callLinkedIn(ctx, {

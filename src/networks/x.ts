@@ -242,8 +242,11 @@ async function uploadVideo(ctx: Ctx, upload: VideoUpload, creds: Credentials, si
       // What finalize said; after a resumed finalize, STATUS is asked first.
       let info: Record<string, unknown> | undefined;
       if (!state.finalized) {
-        for (const range of segmentRanges(file.bytes, ctx.options.videoSegmentBytes ?? X_VIDEO_SEGMENT_BYTES).slice(state.next ?? 0)) {
-          await appendSegment(ctx, mediaId, range, file, creds, signal, wait);
+        const size = ctx.options.videoSegmentBytes ?? X_VIDEO_SEGMENT_BYTES;
+        // One buffer for every segment of this upload: each APPEND is answered before the next is read.
+        const buffer = Buffer.allocUnsafe(Math.min(size, file.bytes));
+        for (const range of segmentRanges(file.bytes, size).slice(state.next ?? 0)) {
+          await appendSegment(ctx, mediaId, range, file, creds, signal, wait, buffer);
           await cp.save({ next: range.index + 1 });
         }
         const url = `${ctx.base}/2/media/upload/${encodeURIComponent(mediaId)}/finalize`;
@@ -286,8 +289,9 @@ async function appendSegment(
   creds: Credentials,
   signal: AbortSignal,
   wait: ProcessingWait,
+  buffer: Buffer,
 ): Promise<void> {
-  const segment = await readSegment(file, range.start, range.end);
+  const segment = await readSegment(file, range.start, range.end, buffer);
   const url = `${ctx.base}/2/media/upload/${encodeURIComponent(mediaId)}/append`;
   for (let attempt = 1; ; attempt++) {
     const form = multipartBody({ segment_index: String(range.index) }, 'media', {
