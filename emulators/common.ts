@@ -27,6 +27,8 @@ export interface Fault {
    * the path without its version prefix) or a RegExp tested against that line. Default: the create-post call.
    */
   match?: string | RegExp;
+  /** Let this many matching requests through before failing (e.g. 2: the third part of an upload fails). */
+  after?: number;
 }
 
 export interface Reply {
@@ -84,6 +86,10 @@ export function faultQueue(defaultMatch: string | RegExp) {
       const i = faults.findIndex((f) => matches(f, line));
       if (i < 0) return undefined;
       const f = faults[i]!;
+      if ((f.after ?? 0) > 0) {
+        f.after = (f.after ?? 0) - 1;
+        return undefined;
+      }
       f.times = (f.times ?? 1) - 1;
       if (f.times <= 0) faults.splice(i, 1);
       return f;

@@ -24,6 +24,7 @@ import {
 } from './common.ts';
 import { engagementBook } from './engagement.ts';
 import { facebookLogin } from './meta-login.ts';
+import { type FetchedVideo, fetchVideo } from './video-fetch.ts';
 
 /**
  * Facebook Pages (Graph API) emulator on 127.0.0.1: POST /{page}/feed (message, link, attached_media),
@@ -89,6 +90,16 @@ const noPermission = () =>
     message: '(#200) If posting to a page, requires both pages_read_engagement and pages_manage_posts as an admin with sufficient administrative permission',
   });
 
+export interface FacebookVideoRecord {
+  id: string;
+  pageId: string;
+  description: string;
+  received: FetchedVideo;
+  pollsLeft: number;
+  status: 'processing' | 'ready' | 'error';
+  error: string | undefined;
+}
+
 export async function startFacebookEmulator(options: FacebookEmulatorOptions = {}) {
   const seq = { n: 0n };
   const nextId = () => numericId(seq, 122_000_000_000_000n);
@@ -104,6 +115,11 @@ export async function startFacebookEmulator(options: FacebookEmulatorOptions = {
     /** Comments made as the Page through POST /{post-id}/comments. */
     comments: [] as { id: string; postId: string; pageId: string; message: string }[],
     photos: [] as FacebookPhotoRecord[],
+    /** Page videos (issue 15): POST /{page}/videos with file_url, pulled; processing over `videoProcessingPolls` status reads. */
+    videos: [] as FacebookVideoRecord[],
+    videoProcessingPolls: 2,
+    /** The next video's processing error (video_status "error"), e.g. "Your video could not be processed." */
+    videoErrors: [] as string[],
     requests: [] as RequestRecord[],
     /** What posts report as reactions, comments and shares: seeded, or pinned by a test. */
     engagement: engagementBook(options.metricsSeed),
@@ -166,6 +182,9 @@ export async function startFacebookEmulator(options: FacebookEmulatorOptions = {
     if (edge && objectId !== state.pageId) return noPermission();
     if (req.method === 'POST' && edge === 'feed') return createFeedPost(state.pageId, params, version);
     if (req.method === 'POST' && edge === 'photos') return createPhoto(state.pageId, params, version);
+    if (req.method === 'POST' && edge === 'videos') return createVideo(state.pageId, params);
+    const video = !edge ? emu.videos.find((v) => v.id === objectId && v.pageId === state.pageId) : undefined;
+    if (req.method === 'GET' && video) return { status: 200, body: videoStatus(video) };
     if (req.method === 'GET' && (edge === 'posts' || edge === 'feed' || edge === 'published_posts')) return listPosts(state.pageId, params);
     const post = !edge ? emu.posts.find((p) => p.id === objectId) : undefined;
     if (req.method === 'GET' && post)
@@ -176,6 +195,66 @@ export async function startFacebookEmulator(options: FacebookEmulatorOptions = {
       type: 'GraphMethodException',
       message: `Unsupported ${req.method.toLowerCase()} request. Object with ID '${objectId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
     });
+  }
+
+  /**
+   * POST /{page}/videos with file_url (Facebook pulls it), description and title: the answer is the video id;
+   * the video post appears once processed. GET /{video-id}?fields=status: status.video_status processing →
+   * ready | error (with processing_phase.error.message).
+   */
+  async function createVideo(pageId: string, params: Record<string, unknown>): Promise<Reply> {
+    const fileUrl = typeof params.file_url === 'string' ? params.file_url : undefined;
+    if (!fileUrl) return graphError({ code: 100, message: '(#100) A video file or file_url is required' });
+    const fetched = await fetchVideo(fileUrl);
+    if (!fetched)
+      return graphError({
+        code: 390,
+        subcode: 1363030,
+        message: 'There was a problem uploading your video file. Please try again.',
+        userTitle: 'Video Upload Failed',
+      });
+    const id = nextId();
+    emu.videos.push({
+      id,
+      pageId,
+      description: typeof params.description === 'string' ? params.description : '',
+      received: fetched,
+      pollsLeft: Math.max(1, emu.videoProcessingPolls),
+      status: 'processing',
+      error: emu.videoErrors.shift(),
+    });
+    return { status: 200, body: { id } };
+  }
+
+  function videoStatus(v: FacebookVideoRecord) {
+    if (v.status === 'processing') {
+      v.pollsLeft -= 1;
+      if (v.pollsLeft <= 0) {
+        v.status = v.error ? 'error' : 'ready';
+        if (v.status === 'ready') {
+          const post: FacebookPostRecord = {
+            id: `${v.pageId}_${v.id}`,
+            pageId: v.pageId,
+            message: v.description,
+            link: undefined,
+            photoIds: [],
+            version: undefined,
+            createdAt: new Date(),
+          };
+          emu.posts.push(post);
+        }
+      }
+    }
+    return {
+      id: v.id,
+      status: {
+        video_status: v.status,
+        processing_phase: {
+          status: v.status === 'error' ? 'error' : v.status === 'ready' ? 'complete' : 'in_progress',
+          ...(v.status === 'error' ? { error: { message: v.error } } : {}),
+        },
+      },
+    };
   }
 
   /** The engagement edges a field list asks for: `reactions` and `comments` with their summary, `shares` when any. */

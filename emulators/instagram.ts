@@ -22,6 +22,7 @@ import {
   graphPage,
 } from './common.ts';
 import { engagementBook, insightsReply } from './engagement.ts';
+import { fetchVideo } from './video-fetch.ts';
 
 /**
  * Instagram Graph API content-publishing emulator on 127.0.0.1: POST /{ig-user-id}/media (image_url fetched
@@ -47,15 +48,17 @@ export interface InstagramEmulatorOptions {
 export interface InstagramContainerRecord {
   id: string;
   userId: string;
-  mediaType: 'IMAGE' | 'CAROUSEL';
+  mediaType: 'IMAGE' | 'CAROUSEL' | 'REELS' | 'STORIES';
   imageUrl: string | undefined;
+  /** REELS and STORIES (issue 15): the video pulled from video_url, and the cover pulled from cover_url. */
+  video?: { url: string; bytes: number; contentType: string; sha256: string; coverUrl?: string; shareToFeed?: boolean };
   caption: string;
   altText: string | undefined;
   /** What the emulator fetched from image_url: declared type, size and sha256 of the bytes. */
   received: { contentType: string; bytes: number; sha256: string } | undefined;
   isCarouselItem: boolean;
   children: string[];
-  statusCode: 'IN_PROGRESS' | 'FINISHED' | 'ERROR' | 'PUBLISHED';
+  statusCode: 'IN_PROGRESS' | 'FINISHED' | 'ERROR' | 'PUBLISHED' | 'EXPIRED';
   status: string;
   pollsLeft: number;
 }
@@ -111,6 +114,13 @@ export async function startInstagramEmulator(options: InstagramEmulatorOptions =
     /** Status texts for the next containers to end in ERROR, e.g. "Error: 2207004 The image size is too large." */
     containerErrors: [] as string[],
     containers: [] as InstagramContainerRecord[],
+    /** Status reads a video container (REELS, STORIES) answers IN_PROGRESS before its outcome; Infinity: it never finishes. */
+    videoProcessingPolls: 2,
+    /** A container expires 24 hours after it was made unpublished: this one now answers EXPIRED. */
+    expireContainer(id: string) {
+      const c = emu.containers.find((x) => x.id === id);
+      if (c) c.statusCode = 'EXPIRED';
+    },
     media: [] as InstagramMediaRecord[],
     /** Comments made through POST /{ig-media-id}/comments (the account on its own media). */
     comments: [] as { id: string; mediaId: string; userId: string; message: string }[],
@@ -266,6 +276,10 @@ export async function startInstagramEmulator(options: InstagramEmulatorOptions =
       emu.containers.push({ ...base, mediaType: 'CAROUSEL', imageUrl: undefined, altText: undefined, received: undefined, children });
       return { status: 200, body: { id: base.id } };
     }
+    if (params.media_type === 'REELS' || params.media_type === 'STORIES') return createVideoContainer(params, base);
+    if (params.media_type === 'VIDEO') {
+      return graphError({ code: 100, subcode: 2207067, message: '(#100) The VIDEO media type is only for carousel items: use REELS for a video post.' });
+    }
     const imageUrl = typeof params.image_url === 'string' ? params.image_url : undefined;
     if (!imageUrl) return graphError({ code: 100, message: '(#100) The parameter image_url is required' });
     const fetched = await fetchImage(imageUrl);
@@ -304,6 +318,60 @@ export async function startInstagramEmulator(options: InstagramEmulatorOptions =
     return { status: 200, body: { id: base.id } };
   }
 
+  /**
+   * REELS (video_url, caption, cover_url, share_to_feed) and STORIES (video_url): Instagram pulls the video
+   * and the cover; a URL it cannot fetch, or a file that is not MP4/MOV, is refused at once (2207052/2207026).
+   * Processing always takes `videoProcessingPolls` status reads.
+   */
+  async function createVideoContainer(
+    params: Record<string, unknown>,
+    base: Pick<InstagramContainerRecord, 'id' | 'userId' | 'caption' | 'isCarouselItem' | 'status'>,
+  ): Promise<Reply> {
+    const kind = params.media_type as 'REELS' | 'STORIES';
+    const videoUrl = typeof params.video_url === 'string' ? params.video_url : undefined;
+    if (!videoUrl) return graphError({ code: 100, message: '(#100) The parameter video_url is required' });
+    if (params.is_carousel_item === 'true') return graphError({ code: 100, subcode: 2207054, message: '(#100) Reels are not supported in carousels.' });
+    const fetched = await fetchVideo(videoUrl);
+    if (!fetched) {
+      return graphError({
+        code: 9004,
+        subcode: 2207052,
+        message: 'Only photo or video can be accepted as media type.',
+        userTitle: 'Media download has failed',
+        userMsg: 'The media could not be fetched from this URI.',
+      });
+    }
+    const limit = kind === 'STORIES' ? 100 * 1024 * 1024 : 300 * 1024 * 1024;
+    if (fetched.bytes > limit) return graphError({ code: 36003, subcode: 2207004, message: 'The video is too large to download.' });
+    const coverUrl = typeof params.cover_url === 'string' ? params.cover_url : undefined;
+    if (coverUrl) {
+      const cover = await fetchImage(coverUrl);
+      if (cover?.contentType !== 'image/jpeg')
+        return graphError({ code: 9004, subcode: 2207052, message: 'The cover image could not be fetched from this URI.' });
+    }
+    const polls = Math.max(1, emu.videoProcessingPolls);
+    emu.containers.push({
+      ...base,
+      caption: kind === 'STORIES' ? '' : base.caption,
+      mediaType: kind,
+      imageUrl: undefined,
+      altText: undefined,
+      received: { contentType: fetched.contentType, bytes: fetched.bytes, sha256: fetched.sha256 },
+      video: {
+        url: videoUrl,
+        bytes: fetched.bytes,
+        contentType: fetched.contentType,
+        sha256: fetched.sha256,
+        ...(coverUrl ? { coverUrl } : {}),
+        shareToFeed: params.share_to_feed !== 'false',
+      },
+      children: [],
+      pollsLeft: polls,
+      statusCode: 'IN_PROGRESS',
+    });
+    return { status: 200, body: { id: base.id } };
+  }
+
   function publish(userId: string, params: Record<string, unknown>): Reply {
     const container = emu.containers.find((c) => c.id === String(params.creation_id ?? '') && c.userId === userId);
     if (!container || container.isCarouselItem || container.statusCode === 'PUBLISHED') return notReady('Media ID is not available');
@@ -325,7 +393,7 @@ export async function startInstagramEmulator(options: InstagramEmulatorOptions =
       userId,
       containerId: container.id,
       caption: container.caption,
-      mediaType: container.mediaType === 'CAROUSEL' ? 'CAROUSEL_ALBUM' : 'IMAGE',
+      mediaType: container.mediaType === 'CAROUSEL' ? 'CAROUSEL_ALBUM' : container.video ? 'VIDEO' : 'IMAGE',
       shortcode,
       createdAt: new Date(),
     });

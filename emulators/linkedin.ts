@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { linkedInVideoFlow } from './linkedin-video.ts';
 import {
   applyTimeouts,
   faultQueue,
@@ -115,6 +116,8 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
     images: [] as LinkedInImageRecord[],
     /** Comments made through POST /rest/socialActions/{post urn}/comments. */
     comments: [] as LinkedInCommentRecord[],
+    /** The Videos API (emulators/linkedin-video.ts): its uploads and its script. */
+    video: linkedInVideoFlow((): string => emu.url, nextId),
     /** What the metrics endpoints report per post: seeded, or pinned by a test. */
     engagement: engagementBook(options.metricsSeed),
     requests: [] as RequestRecord[],
@@ -190,6 +193,8 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
     if (method === 'GET' && path === '/media/test.png') return pngReply(png);
     if (method === 'POST' && path === '/oauth/v2/accessToken') return tokenGrant(req);
     if (method === 'GET' && path === '/oauth/v2/authorization') return authorize(req);
+    const part = emu.video.routeUnauthenticated(req);
+    if (part) return part;
     if (VERSIONED.test(path)) {
       const problem = versionProblem(req);
       if (problem) return problem;
@@ -198,6 +203,8 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
     if ('status' in who) return who;
     if (method === 'GET' && path === '/v2/userinfo')
       return { status: 200, body: { sub: who.author.split(':').pop(), name: 'Test Member', email_verified: true, locale: { country: 'US', language: 'en' } } };
+    const video = emu.video.route(req, who.author);
+    if (video) return video;
     if (method === 'POST' && path === '/rest/posts') return createPost(req, who.author);
     if (method === 'GET' && path === '/rest/posts') return findByAuthor(req, who.author);
     const one = /^\/rest\/posts\/(.+)$/.exec(path);
@@ -352,7 +359,7 @@ export async function startLinkedInEmulator(options: LinkedInEmulatorOptions = {
         ? content.multiImage.images
         : [];
     const urns = refs.map((r) => (isObject(r) ? String(r.id) : ''));
-    const ok = urns.every((urn) => emu.images.some((i) => i.urn === urn && i.status === 'AVAILABLE'));
+    const ok = urns.every((urn) => emu.images.some((i) => i.urn === urn && i.status === 'AVAILABLE') || (refs.length === 1 && emu.video.isAvailable(urn)));
     return ok ? urns : undefined;
   }
 

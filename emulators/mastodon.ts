@@ -50,6 +50,8 @@ export interface MastodonMediaRecord {
   /** sha256 of the bytes received. */
   sha256: string;
   pollsLeft: number;
+  /** image or video (issue 15): a video is always 202 first and takes `videoProcessingPolls` polls. */
+  kind?: 'image' | 'video';
   /** Set by `failProcessing`: GET /api/v1/media/:id answers 422. */
   failed?: boolean;
   statusId?: string;
@@ -119,6 +121,10 @@ export async function startMastodonEmulator(options: MastodonEmulatorOptions = {
     imageSizeLimit: 16 * 1024 * 1024,
     /** The next N uploads fail the instance's processing: 202, then GET /api/v1/media/:id answers 422. */
     failProcessing: 0,
+    /** GET /api/v1/media/:id polls a video answers 206 before it is processed (Mastodon transcodes every video). */
+    videoProcessingPolls: 2,
+    /** configuration.media_attachments.video_size_limit. */
+    videoSizeLimit: 103_809_024,
     posts: [] as MastodonPostRecord[],
     media: [] as MastodonMediaRecord[],
     requests: [] as MastodonRequestRecord[],
@@ -189,12 +195,14 @@ export async function startMastodonEmulator(options: MastodonEmulatorOptions = {
   };
   const attachment = (m: MastodonMediaRecord) => {
     const ready = m.pollsLeft <= 0;
-    const url = ready ? `${emu.url}/system/media_attachments/${m.id}/original.png` : null;
+    const video = m.kind === 'video';
+    const url = ready ? `${emu.url}/system/media_attachments/${m.id}/original.${video ? 'mp4' : 'png'}` : null;
     return {
       id: m.id,
-      type: 'image',
+      type: video ? 'video' : 'image',
       url,
-      preview_url: url,
+      // A video's preview (its first frame) exists from the upload on; its url only once transcoded.
+      preview_url: video ? `${emu.url}/system/media_attachments/${m.id}/small.png` : url,
       remote_url: null,
       text_url: null,
       meta: { original: { width: 1, height: 1, size: '1x1', aspect: 1 } },
@@ -281,6 +289,8 @@ export async function startMastodonEmulator(options: MastodonEmulatorOptions = {
     const media = mediaIds.map((id) => emu.media.find((m) => m.id === id && m.accountId === accountId && !m.statusId));
     if (media.some((m) => !m) || mediaIds.length > 4) return err(422, `Media attachments with IDs ${mediaIds.join(', ')} not found`);
     if (media.some((m) => m!.pollsLeft > 0)) return err(422, 'Cannot attach files that have not finished processing. Try again in a moment!');
+    if (media.some((m) => m!.kind === 'video') && media.length > 1)
+      return err(422, 'Validation failed: Cannot attach a video to a post that already contains images');
     if (text.trim() === '' && mediaIds.length === 0) return err(422, "Validation failed: Text can't be blank");
     if (countLength(text) > emu.maxCharacters) return err(422, `Validation failed: Text character limit of ${emu.maxCharacters} exceeded`);
     const post: MastodonPostRecord = {
@@ -317,10 +327,14 @@ export async function startMastodonEmulator(options: MastodonEmulatorOptions = {
     const file = form?.get('file');
     if (!(file instanceof Blob)) return err(422, "Validation failed: File can't be blank");
     const bytes = Buffer.from(await file.arrayBuffer());
-    if (!['image/png', 'image/jpeg', 'image/gif', 'image/webp'].includes(imageType(bytes) ?? '')) {
+    const video = isVideo(bytes);
+    if (!video && !['image/png', 'image/jpeg', 'image/gif', 'image/webp'].includes(imageType(bytes) ?? '')) {
       return err(422, 'Validation failed: File content type is invalid, File file type is invalid');
     }
-    if (bytes.length > emu.imageSizeLimit) {
+    if (video && bytes.length > emu.videoSizeLimit) {
+      return err(422, `Validation failed: File file size must be less than ${Math.round(emu.videoSizeLimit / (1024 * 1024))} MB`);
+    }
+    if (!video && bytes.length > emu.imageSizeLimit) {
       return err(422, `Validation failed: File file size must be less than ${Math.round(emu.imageSizeLimit / (1024 * 1024))} MB`);
     }
     const description = form?.get('description');
@@ -335,7 +349,8 @@ export async function startMastodonEmulator(options: MastodonEmulatorOptions = {
       contentType: file.type,
       description: typeof description === 'string' ? description : null,
       sha256: createHash('sha256').update(bytes).digest('hex'),
-      pollsLeft: failed ? Math.max(1, emu.mediaProcessingPolls) : emu.mediaProcessingPolls,
+      pollsLeft: video ? Math.max(1, emu.videoProcessingPolls) : failed ? Math.max(1, emu.mediaProcessingPolls) : emu.mediaProcessingPolls,
+      kind: video ? 'video' : 'image',
       ...(failed ? { failed } : {}),
     };
     emu.media.push(record);
@@ -436,10 +451,12 @@ export async function startMastodonEmulator(options: MastodonEmulatorOptions = {
       accounts: { max_featured_tags: 10, max_pinned_statuses: 5 },
       statuses: { max_characters: emu.maxCharacters, max_media_attachments: 4, characters_reserved_per_url: 23 },
       media_attachments: {
-        supported_mime_types: ['image/jpeg', 'image/png', 'image/gif', 'image/webp'],
+        supported_mime_types: ['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'video/mp4', 'video/quicktime', 'video/webm'],
         image_size_limit: 16_777_216,
         image_matrix_limit: 33_177_600,
-        video_size_limit: 103_809_024,
+        video_size_limit: emu.videoSizeLimit,
+        video_frame_rate_limit: 120,
+        video_matrix_limit: 8_294_400,
         description_limit: 1500,
       },
       polls: { max_options: 4, max_characters_per_option: 50, min_expiration: 300, max_expiration: 2_629_746 },
@@ -559,4 +576,9 @@ function recordBody(req: Req): unknown {
   const type = req.headers['content-type'] ?? '';
   if (type.startsWith('application/json') || type.startsWith('application/x-www-form-urlencoded')) return readForm(req);
   return req.body.length > 0 ? { bytes: req.body.length, contentType: type } : undefined;
+}
+
+/** An ISO media file (MP4, MOV: an `ftyp` box first) or a WebM (EBML header). */
+function isVideo(bytes: Buffer): boolean {
+  return bytes.subarray(4, 8).toString('latin1') === 'ftyp' || bytes.subarray(0, 4).equals(Buffer.from([0x1a, 0x45, 0xdf, 0xa3]));
 }

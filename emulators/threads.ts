@@ -25,6 +25,7 @@ import {
 } from './common.ts';
 import { engagementBook, insightsReply } from './engagement.ts';
 import { threadsLogin } from './meta-login.ts';
+import { type FetchedVideo, fetchVideo } from './video-fetch.ts';
 
 /**
  * Threads API emulator on 127.0.0.1 (prefix /v1.0): POST /{user|me}/threads (TEXT, IMAGE with image_url fetched
@@ -50,9 +51,11 @@ export interface ThreadsEmulatorOptions {
 export interface ThreadsContainerRecord {
   id: string;
   userId: string;
-  mediaType: 'TEXT' | 'IMAGE' | 'CAROUSEL';
+  mediaType: 'TEXT' | 'IMAGE' | 'CAROUSEL' | 'VIDEO';
   text: string;
   imageUrl: string | undefined;
+  /** VIDEO (issue 15): what Threads pulled from video_url. */
+  video?: { url: string } & FetchedVideo;
   altText: string | undefined;
   /** What the emulator fetched from image_url: declared type, size and sha256 of the bytes. */
   received: { contentType: string; bytes: number; sha256: string } | undefined;
@@ -104,6 +107,10 @@ export async function startThreadsEmulator(options: ThreadsEmulatorOptions = {})
     imageUrl: '',
     latencyMs: options.latencyMs ?? 0,
     processingPolls: options.processingPolls ?? 0,
+    /** error_message of the next VIDEO containers to end in ERROR once processed (e.g. "Video format not supported"). */
+    videoErrors: [] as string[],
+    /** Status reads a VIDEO container answers IN_PROGRESS first (Threads advises waiting about 30 s); Infinity: never done. */
+    videoProcessingPolls: 2,
     containers: [] as ThreadsContainerRecord[],
     posts: [] as ThreadsPostRecord[],
     requests: [] as RequestRecord[],
@@ -215,7 +222,7 @@ export async function startThreadsEmulator(options: ThreadsEmulatorOptions = {})
 
   async function createContainer(userId: string, params: Record<string, unknown>): Promise<Reply> {
     const mediaType = String(params.media_type ?? '');
-    if (!['TEXT', 'IMAGE', 'CAROUSEL'].includes(mediaType)) return invalid(`Emulator: media_type ${mediaType || '(missing)'} is not supported`);
+    if (!['TEXT', 'IMAGE', 'CAROUSEL', 'VIDEO'].includes(mediaType)) return invalid(`Emulator: media_type ${mediaType || '(missing)'} is not supported`);
     const text = typeof params.text === 'string' ? params.text : '';
     if (mediaType === 'TEXT' && text === '') return invalid('Param text is required for TEXT posts');
     if (countForThreads(text) > 500) return invalid('Param text must be at most 500 characters long.');
@@ -229,6 +236,32 @@ export async function startThreadsEmulator(options: ThreadsEmulatorOptions = {})
       const items = children.map((id) => emu.containers.find((c) => c.id === id && c.userId === userId && c.isCarouselItem && c.status === 'FINISHED'));
       if (children.length < 2 || children.length > 20 || items.some((c) => !c))
         return invalid('The children parameter must name 2 to 20 finished carousel items');
+    }
+    if (mediaType === 'VIDEO') {
+      // video_url is pulled (MOV/MP4, at most 1 GB); a file Threads cannot fetch or read ends the container in ERROR.
+      const videoUrl = typeof params.video_url === 'string' ? params.video_url : undefined;
+      if (!videoUrl) return invalid('Param video_url is required for VIDEO posts');
+      const fetched = await fetchVideo(videoUrl);
+      const polls = Math.max(1, emu.videoProcessingPolls);
+      const errorMessage = !fetched ? 'UNKNOWN' : fetched.bytes > 1024 * 1024 * 1024 ? 'FILE_SIZE_LIMIT_EXCEEDED' : undefined;
+      const container: ThreadsContainerRecord = {
+        id: nextId(),
+        userId,
+        mediaType: 'VIDEO',
+        text,
+        imageUrl: undefined,
+        replyTo,
+        isCarouselItem,
+        children: [],
+        altText: undefined,
+        received: fetched ? { contentType: fetched.contentType, bytes: fetched.bytes, sha256: fetched.sha256 } : undefined,
+        ...(fetched ? { video: { url: videoUrl, ...fetched } } : {}),
+        errorMessage: errorMessage ?? emu.videoErrors.shift(),
+        pollsLeft: polls,
+        status: 'IN_PROGRESS',
+      };
+      emu.containers.push(container);
+      return { status: 200, body: { id: container.id } };
     }
     const imageUrl = typeof params.image_url === 'string' ? params.image_url : undefined;
     if (mediaType === 'IMAGE' && !imageUrl) return invalid('Param image_url is required for IMAGE posts');

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import twitterText from 'twitter-text';
 import { imageType, isObject, parseJson, randomToken, tinyPng } from './common.ts';
 import { engagementBook } from './engagement.ts';
+import { xVideoFlow } from './x-video.ts';
 
 /**
  * X API v2 emulator on 127.0.0.1: POST /2/tweets, GET /2/users/:id/tweets, GET /2/users/me, media upload
@@ -139,6 +140,18 @@ export async function startXEmulator(options: XEmulatorOptions = {}) {
     latencyMs: options.latencyMs ?? 0,
     posts: [] as XPostRecord[],
     media: [] as XMediaRecord[],
+    /** The chunked video flow (emulators/x-video.ts): its uploads and its script of processing outcomes. */
+    video: xVideoFlow(nextId, (u) => {
+      const bytes = Buffer.concat([...u.segments.entries()].sort(([a], [b]) => a - b).map(([, b]) => b));
+      emu.media.push({
+        id: u.id,
+        authorId: u.authorId,
+        size: u.totalBytes,
+        contentType: u.mediaType,
+        category: u.category,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+      });
+    }),
     /** The next N uploads fail X's processing: the upload answers `pending`, STATUS then `failed` (as a corrupt image does). */
     failProcessing: 0,
     requests: [] as XRequestRecord[],
@@ -226,6 +239,8 @@ export async function startXEmulator(options: XEmulatorOptions = {}) {
     }
     const userId = userOf(req);
     if (!userId) return unauthorized();
+    const video = await emu.video.route(req, userId);
+    if (video) return video;
     if (method === 'POST' && path === '/2/tweets') return createPost(req, userId);
     if (method === 'GET' && path === '/2/tweets') return lookupPosts(req, userId);
     if (method === 'GET' && path === '/2/users/me') return { status: 200, body: { data: { id: userId, name: `User ${userId}`, username: `user${userId}` } } };

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { MEDIA_DONE_POST_STATES, MEDIA_SERVED_POST_STATES, megabytes } from '../domain/media-rules.ts';
 import type { PostState } from '../domain/post-state.ts';
+import type { VideoFacts } from '../domain/video-facts.ts';
 import type { Db, Executor } from './database.ts';
 import type { MediaState } from './schema.ts';
 
@@ -35,6 +36,8 @@ export interface MediaRow {
   state: MediaState;
   created_at: Date;
   ready_at: Date | null;
+  /** A video's facts (issue 15); null for images. */
+  video: VideoFacts | null;
 }
 
 export interface NewMedia {
@@ -62,6 +65,8 @@ export interface MediaFacts {
   width: number | null;
   height: number | null;
   animated: boolean;
+  /** Set for a video (src/media/video-probe.ts). */
+  video?: VideoFacts | null;
 }
 
 /**
@@ -220,6 +225,7 @@ export async function markMediaReady(db: Executor, id: string, facts: MediaFacts
       width: facts.width,
       height: facts.height,
       animated: facts.animated,
+      video: facts.video ? JSON.stringify(facts.video) : null,
     })
     .where('id', '=', id)
     .where('state', '=', 'preparing')
@@ -273,6 +279,19 @@ export async function findVariant(db: Executor, mediaId: string, contentType: st
     .where('content_type', '=', contentType)
     .where('state', '=', 'ready')
     .executeTakeFirst();
+}
+
+/** Each video's poster frame (its JPEG copy, issue 15), by video id: one statement for a card's files. */
+export async function postersOf(db: Executor, videoIds: readonly string[]): Promise<Map<string, string>> {
+  if (videoIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('media')
+    .select(['id', 'variant_of'])
+    .where('variant_of', 'in', [...videoIds])
+    .where('content_type', '=', 'image/jpeg')
+    .where('state', '=', 'ready')
+    .execute();
+  return new Map(rows.map((r) => [r.variant_of!, r.id]));
 }
 
 /** Ties files copied before the post existed to it, in the order given. */

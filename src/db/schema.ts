@@ -5,6 +5,7 @@ import type { DigestDay } from '../domain/digest-schedule.ts';
 import type { LinkPreviewStatus } from '../domain/link-preview.ts';
 import type { Network } from '../domain/networks.ts';
 import type { PostState } from '../domain/post-state.ts';
+import type { VideoFacts } from '../domain/video-facts.ts';
 
 /** Types of the tables created in migrations/. Keep in step with every migration. */
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -336,6 +337,8 @@ export interface MediaTable {
   state: Generated<MediaState>;
   created_at: CreatedAt;
   ready_at: Timestamp | null;
+  /** What ffprobe read from a video (migrations/2026-12-06T0700_media_video.ts); null for images. */
+  video: Json<VideoFacts> | null;
   /** Where a `preparing` file attached in a chat is copied from (migrations/2026-12-06T0610_chat_files.ts). */
   source: Json<MediaSource> | null;
   /** The type the chat reported at submit; `content_type` is what probing found. */
@@ -346,6 +349,13 @@ export interface MediaTable {
 export interface MediaSource {
   chat: Chat;
   url: string;
+}
+
+/** How far one delivery's video upload got on its network (migrations/2026-12-06T0700_media_video.ts). */
+export interface DeliveryUploadsTable {
+  delivery_id: string;
+  state: Json<Record<string, unknown>>;
+  updated_at: UpdatedAt;
 }
 
 /** One 256 KiB (at most) piece of a media file, in order of `seq`. */
@@ -459,6 +469,7 @@ export interface Database {
   slack_installations: SlackInstallationsTable;
   media: MediaTable;
   media_chunks: MediaChunksTable;
+  delivery_uploads: DeliveryUploadsTable;
   posting_slots: PostingSlotsTable;
   slot_bookings: SlotBookingsTable;
   post_series: PostSeriesTable;

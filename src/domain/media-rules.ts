@@ -7,6 +7,7 @@
 // comment says so: change it when the network's own page is read.
 import { NETWORK_LABELS, type Network } from './networks.ts';
 import type { PostState } from './post-state.ts';
+import type { VideoFacts } from './video-facts.ts';
 
 /** Posts whose files the signed media URL serves: a network pulls them while publishing (Instagram, Threads, Facebook). */
 export const MEDIA_SERVED_POST_STATES = ['approved', 'scheduled', 'publishing'] as const satisfies readonly PostState[];
@@ -24,6 +25,8 @@ export interface MediaFile {
   /** A GIF (or WebP) of more than one frame. */
   animated: boolean;
   alt?: string | null;
+  /** A video's facts (src/domain/video-facts.ts); absent or null for images. */
+  video?: VideoFacts | null;
 }
 
 export interface ImageRules {
@@ -192,7 +195,18 @@ export type MediaProblemCode =
   | 'aspect'
   | 'too_many_pixels'
   | 'alt_too_long'
-  | 'unknown_size';
+  | 'unknown_size'
+  // Videos (src/domain/video-rules.ts).
+  | 'too_many_videos'
+  | 'video_alone'
+  | 'video_container'
+  | 'video_codec'
+  | 'video_audio'
+  | 'video_pixel_format'
+  | 'video_too_large'
+  | 'video_duration'
+  | 'video_frame_rate'
+  | 'video_size';
 
 export interface MediaProblem {
   network: Network;

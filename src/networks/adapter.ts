@@ -82,11 +82,52 @@ export interface StoredFile {
   read(range?: { start: number; end: number }): AsyncIterable<Uint8Array>;
 }
 
+/**
+ * A video from Greenlight's media store (issue 15). Upload networks stream it in their segment size with
+ * `read`; pull networks (Instagram, Threads, Facebook) are given the signed `url`. Never whole in memory.
+ */
+export interface VideoSource {
+  mediaId: string;
+  filename: string;
+  /** video/mp4, video/quicktime, video/webm: from the probe. */
+  contentType: string;
+  bytes: number;
+  width: number;
+  height: number;
+  durationMs: number;
+  alt?: string;
+  /** Streams the inclusive byte range `start..end` (the whole file without one) from the store. */
+  read(range?: { start: number; end: number }): AsyncIterable<Buffer>;
+  /** A signed, expiring URL the network pulls the file from (src/crypto/media-url.ts). */
+  url?: string;
+  /** The poster frame's signed URL: the cover where a network takes one (Instagram cover_url). */
+  posterUrl?: string;
+}
+
+/**
+ * Where an adapter keeps how far a video upload got (the network's upload or container id, the next
+ * segment), so an attempt after a crash resumes or looks up instead of uploading twice. Stored per
+ * delivery; `save(undefined)` clears it.
+ */
+export interface UploadCheckpoint {
+  load(): Promise<Record<string, unknown> | undefined>;
+  save(state: Record<string, unknown> | undefined): Promise<void>;
+}
+
+export interface VideoUpload {
+  file: VideoSource;
+  checkpoint: UploadCheckpoint;
+  /** Instagram: a Reel (default) or a Story, chosen per post in the form. */
+  instagram?: 'reels' | 'stories';
+}
+
 /** What to publish for one delivery: the text split into thread parts (one part for a plain post). */
 export interface PublishRequest {
   deliveryId: string;
   parts: string[];
   media: MediaItem[];
+  /** A video instead of `media` (issue 15): one per post on every network. */
+  video?: VideoUpload;
   /** Parts already published by an earlier attempt (a resumed thread continues after the last one). */
   publishedParts: PublishedPart[];
   /** Called after each part is published, so the caller can store it before the next part starts. */

@@ -12,6 +12,7 @@ import {
   type PublishRequest,
   type PublishedPart,
   type RecentPost,
+  type VideoUpload,
 } from './adapter.ts';
 import {
   asRecord,
@@ -74,6 +75,8 @@ interface UploadedImage {
   ref: Record<string, unknown>;
   alt: string;
   aspectRatio: { width: number; height: number } | undefined;
+  /** A video blob (issue 15): embedded as app.bsky.embed.video. */
+  video?: boolean;
 }
 
 /** What one publish call knows: the records it made or looked up (uri → cid) and its blobs. */
@@ -96,7 +99,7 @@ export function createBlueskyAdapter(options: BlueskyAdapterOptions = {}): Netwo
       return publishThread(
         'bluesky',
         req,
-        () => uploadAll(ctx, state, req.media, creds, req.signal),
+        () => (req.video ? uploadVideo(ctx, state, req.video, creds, req.signal).then((id) => [id]) : uploadAll(ctx, state, req.media, creds, req.signal)),
         (part) => postPart(ctx, state, req, part, creds),
       );
     },
@@ -203,7 +206,16 @@ async function postPart(ctx: Ctx, state: PublishState, req: PublishRequest, part
     const root = state.rootUri && state.rootUri !== parent.uri ? await strongRef(ctx, state, base, state.rootUri, req.signal) : parent;
     record.reply = { root, parent };
   }
-  if (part.mediaIds.length > 0) {
+  const video = part.mediaIds.length === 1 ? state.blobs.get(part.mediaIds[0]!) : undefined;
+  if (video?.video) {
+    // app.bsky.embed.video: the blob, its alt text and the aspect ratio the app lays the player out by.
+    record.embed = {
+      $type: 'app.bsky.embed.video',
+      video: video.ref,
+      ...(video.alt ? { alt: video.alt } : {}),
+      ...(video.aspectRatio ? { aspectRatio: video.aspectRatio } : {}),
+    };
+  } else if (part.mediaIds.length > 0) {
     record.embed = {
       $type: 'app.bsky.embed.images',
       images: part.mediaIds.map((id) => {
@@ -376,6 +388,33 @@ async function uploadImage(ctx: Ctx, state: PublishState, item: MediaItem, creds
   if (!id) throw makeError('bluesky', secrets, { errorClass: 'transient', status: res.status, message: 'Bluesky upload image: answer without a blob' });
   const aspectRatio = file.width && file.height ? { width: file.width, height: file.height } : undefined;
   state.blobs.set(id, { ref: blob, alt: item.alt ?? '', aspectRatio });
+  return id;
+}
+
+/**
+ * A video as a blob on the account's PDS (com.atproto.repo.uploadBlob, video/mp4), streamed from the store
+ * with its length. Blobs are addressed by their content, so a retried upload of the same file yields the
+ * same blob and needs no checkpoint; the post's record key keeps the post itself single. The PDS's own
+ * blob limit (PDS_BLOB_UPLOAD_LIMIT) is its answer to say; Bluesky's app view processes the video once the
+ * post reaches the firehose.
+ */
+async function uploadVideo(ctx: Ctx, state: PublishState, upload: VideoUpload, creds: Credentials, signal: AbortSignal): Promise<string> {
+  const file = upload.file;
+  const secrets = secretsOf(creds);
+  const call: HttpCall = {
+    method: 'POST',
+    url: `${serviceOf(ctx, creds)}/xrpc/com.atproto.repo.uploadBlob`,
+    headers: { ...bearer(creds.accessToken), 'content-type': file.contentType, 'content-length': String(file.bytes) },
+    body: file.read(),
+    signal,
+    what: `upload ${file.filename}`,
+    secrets,
+  };
+  const { res, json } = await namingFile('bluesky', file.filename, () => callXrpc(ctx, call));
+  const blob = asRecord(json.blob);
+  const id = str(asRecord(blob.ref).$link);
+  if (!id) throw makeError('bluesky', secrets, { errorClass: 'transient', status: res.status, message: 'Bluesky upload video: answer without a blob' });
+  state.blobs.set(id, { ref: blob, alt: file.alt ?? '', aspectRatio: { width: file.width, height: file.height }, video: true });
   return id;
 }
 

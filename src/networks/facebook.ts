@@ -1,8 +1,9 @@
-import type { CommentRequest, Credentials, LinkCard, MediaItem, NetworkAdapter, PublishedPart, PublishRequest } from './adapter.ts';
+import type { CommentRequest, Credentials, LinkCard, MediaItem, NetworkAdapter, PublishedPart, PublishRequest, VideoUpload } from './adapter.ts';
 import { graphCall, graphContext, listRecent, verifyAccount, type GraphAdapterOptions, type GraphCtx } from './meta-graph.ts';
 import { graphMetrics, readFacebookPost } from './meta-graph-metrics.ts';
 import { makeError, publishThread, str, type PartToPost } from './http.ts';
 import { firstUrl } from './links.ts';
+import { checkpointOf, processingFailed, type ProcessingWait, waitForProcessing } from './video-upload.ts';
 
 /**
  * Facebook Pages (Graph API) with a Page access token: text and links via POST /{page-id}/feed, one photo
@@ -11,7 +12,12 @@ import { firstUrl } from './links.ts';
  * `credentials.accountId` is the page id.
  */
 
-export type FacebookAdapterOptions = Omit<GraphAdapterOptions, 'pollMs' | 'maxPolls'>;
+export interface FacebookAdapterOptions extends Omit<GraphAdapterOptions, 'pollMs' | 'maxPolls'> {
+  /** How long one attempt waits for a Page video to be processed (default: 5 s to 60 s, 10 minutes in all). */
+  videoWait?: ProcessingWait;
+}
+
+const FACEBOOK_VIDEO_WAIT: ProcessingWait = { firstMs: 5_000, maxMs: 60_000, budgetMs: 10 * 60_000 };
 
 export const FACEBOOK_DEFAULT_VERSION = 'v24.0';
 
@@ -25,7 +31,7 @@ export function createFacebookAdapter(options: FacebookAdapterOptions = {}): Net
         'facebook',
         req,
         async () => [],
-        (part) => postPart(ctx, req, part, creds),
+        (part) => (req.video ? postVideo(ctx, req, req.video, part, creds, options.videoWait ?? FACEBOOK_VIDEO_WAIT) : postPart(ctx, req, part, creds)),
       );
     },
     recentPosts: (creds, since, signal) =>
@@ -58,6 +64,49 @@ async function postPart(ctx: GraphCtx, req: PublishRequest, part: PartToPost, cr
       ? await postPhoto(ctx, page, media[0]!, part.text, creds, req.signal)
       : await postFeed(ctx, page, part.text, media, creds, req.signal, req.linkCard);
   return { position: part.position, externalId: id, url: facebookPostUrl(id) };
+}
+
+/**
+ * A Page video: POST /{page}/videos with file_url (Facebook pulls the signed link) and the text as
+ * description; the video id is kept in the checkpoint at once, so an attempt after a crash only waits
+ * for the same video instead of posting a second one. Published means processed: status.video_status
+ * is polled with backoff until ready; error is permanent with Facebook's words.
+ */
+async function postVideo(
+  ctx: GraphCtx,
+  req: PublishRequest,
+  upload: VideoUpload,
+  part: PartToPost,
+  creds: Credentials,
+  wait: ProcessingWait,
+): Promise<PublishedPart> {
+  const page = encodeURIComponent(creds.accountId);
+  const cp = checkpointOf<{ videoId: string }>(upload.checkpoint);
+  let videoId = (await cp.load()).videoId;
+  if (!videoId) {
+    if (!upload.file.url)
+      throw makeError('facebook', [], { errorClass: 'permanent', message: 'Facebook fetches a video from a signed link, and this delivery has none' });
+    const params = { file_url: upload.file.url, description: part.text };
+    const json = await graphCall(ctx, creds, { method: 'POST', path: `/${page}/videos`, params, what: 'create video post', creates: true, signal: req.signal });
+    videoId = str(json.id) ?? missingId(ctx, 'create video post');
+    await cp.save({ videoId });
+  }
+  const id = videoId;
+  await waitForProcessing('facebook', 'Facebook', wait, req.signal, async () => {
+    const json = await graphCall(ctx, creds, {
+      method: 'GET',
+      path: `/${encodeURIComponent(id)}`,
+      params: { fields: 'status' },
+      what: 'video status',
+      signal: req.signal,
+    });
+    const status = json.status as { video_status?: unknown; processing_phase?: { error?: { message?: unknown } } } | undefined;
+    if (status?.video_status === 'ready') return { done: true, value: id };
+    if (status?.video_status === 'error') throw processingFailed('facebook', 'Facebook', str(status.processing_phase?.error?.message));
+    return { done: false };
+  });
+  const postId = `${creds.accountId}_${id}`;
+  return { position: part.position, externalId: postId, url: facebookPostUrl(postId) };
 }
 
 /** One published photo with the text as caption: the answer's post_id is the feed post. */

@@ -426,7 +426,7 @@ export async function publishThread(
 ): Promise<PublishResult> {
   const done = [...req.publishedParts].sort((a, b) => a.position - b.position);
   const start = done.length > 0 ? done[done.length - 1]!.position + 1 : 0;
-  const mediaIds = start === 0 && req.media.length > 0 ? await uploadMedia() : [];
+  const mediaIds = start === 0 && (req.media.length > 0 || req.video) ? await uploadMedia() : [];
   for (let position = start; position < req.parts.length; position++) {
     if (req.signal.aborted) throw makeError(network, [], { errorClass: 'transient', message: 'aborted between thread parts' });
     const replyTo = done[done.length - 1]?.externalId;

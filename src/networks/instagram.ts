@@ -1,4 +1,4 @@
-import type { CommentRequest, Credentials, MediaItem, NetworkAdapter, PublishedPart, PublishRequest } from './adapter.ts';
+import type { CommentRequest, Credentials, MediaItem, NetworkAdapter, PublishedPart, PublishRequest, VideoUpload } from './adapter.ts';
 import {
   graphCall,
   graphContext,
@@ -12,6 +12,7 @@ import {
 } from './meta-graph.ts';
 import { graphMetrics, readInstagramMedia } from './meta-graph-metrics.ts';
 import { asRecord, makeError, publishThread, str, type PartToPost } from './http.ts';
+import { checkpointOf, processingFailed, type ProcessingWait, waitForProcessing } from './video-upload.ts';
 
 /**
  * Instagram content publishing (Graph API): POST /{ig-user-id}/media (image_url, caption; carousel of item
@@ -27,6 +28,8 @@ export interface InstagramAdapterOptions extends GraphAdapterOptions {
    * `instagram`: Instagram Login on graph.instagram.com, whose 60-day tokens refresh with ig_refresh_token.
    */
   login?: 'facebook' | 'instagram';
+  /** How long one attempt waits for a Reel or Story container (default: 5 s to 60 s, 5 minutes in all, as Meta advises). */
+  videoWait?: ProcessingWait;
 }
 
 export const INSTAGRAM_DEFAULT_VERSION = 'v24.0';
@@ -37,6 +40,7 @@ export function createInstagramAdapter(options: InstagramAdapterOptions = {}): N
   const login = options.login ?? 'facebook';
   const baseUrl = login === 'instagram' ? 'https://graph.instagram.com' : 'https://graph.facebook.com';
   const ctx = graphContext('instagram', 'Instagram', { baseUrl, version: INSTAGRAM_DEFAULT_VERSION, tokenIn: 'header' }, options);
+  const videoWait = options.videoWait ?? INSTAGRAM_VIDEO_WAIT;
   const adapter: NetworkAdapter = {
     network: 'instagram',
     publish: async (req, creds) => {
@@ -45,7 +49,7 @@ export function createInstagramAdapter(options: InstagramAdapterOptions = {}): N
         'instagram',
         req,
         async () => [],
-        (part) => postPart(ctx, req, part, creds),
+        (part) => (req.video ? postVideo(ctx, req, req.video, part, creds, videoWait) : postPart(ctx, req, part, creds)),
       );
     },
     recentPosts: (creds, since, signal) =>
@@ -71,6 +75,10 @@ export function createInstagramAdapter(options: InstagramAdapterOptions = {}): N
 function refuseUnpublishable(req: PublishRequest): void {
   const fail = (message: string) => makeError('instagram', [], { errorClass: 'permanent', message });
   if (req.parts.length > 1) throw fail('Instagram does not support threads');
+  if (req.video) {
+    if (!req.video.file.url) throw fail('Instagram fetches a video from a signed link, and this delivery has none');
+    return;
+  }
   if (req.media.length === 0) throw fail('Instagram needs at least one image');
   if (req.media.length > MAX_CAROUSEL) throw fail(`Instagram allows at most ${MAX_CAROUSEL} images in a carousel`);
 }
@@ -94,6 +102,85 @@ async function postPart(ctx: GraphCtx, req: PublishRequest, part: PartToPost, cr
   const id = str(json.id);
   if (!id) throw makeError('instagram', [], { errorClass: 'unknown_outcome', message: 'Instagram publish media: answer without a media id' });
   return { position: part.position, externalId: id, url: await permalinkOf(ctx, creds, id, req.signal, HOME) };
+}
+
+/** Meta advises polling a video container once a minute for at most five minutes. */
+const INSTAGRAM_VIDEO_WAIT: ProcessingWait = { firstMs: 5_000, maxMs: 60_000, budgetMs: 5 * 60_000 };
+/** Containers expire 24 hours after they are made: a checkpoint older than this makes a new one. */
+const CONTAINER_REUSE_MS = 23 * 3_600_000;
+
+/**
+ * A Reel (media_type=REELS, caption, the poster frame as cover_url, share_to_feed) or a Story
+ * (media_type=STORIES) whose video Instagram pulls from the signed link; the container's status_code is
+ * polled with backoff until FINISHED, then media_publish. The container id is the checkpoint: an attempt
+ * after a crash polls and publishes the same container instead of making a second one; an EXPIRED
+ * container is replaced; one already PUBLISHED means the post exists (reconciliation finds it).
+ */
+async function postVideo(
+  ctx: GraphCtx,
+  req: PublishRequest,
+  upload: VideoUpload,
+  part: PartToPost,
+  creds: Credentials,
+  wait: ProcessingWait,
+): Promise<PublishedPart> {
+  const user = encodeURIComponent(creds.accountId);
+  const cp = checkpointOf<{ containerId: string; createdAt: number }>(upload.checkpoint);
+  await checkQuota(ctx, user, creds, req.signal);
+  let state = await cp.load();
+  if (state.containerId && Date.now() - (state.createdAt ?? 0) > CONTAINER_REUSE_MS) {
+    await cp.clear();
+    state = {};
+  }
+  let container = state.containerId;
+  if (!container) {
+    const story = upload.instagram === 'stories';
+    const params: Record<string, string | undefined> = story
+      ? { media_type: 'STORIES', video_url: upload.file.url }
+      : { media_type: 'REELS', video_url: upload.file.url, caption: part.text, cover_url: upload.file.posterUrl, share_to_feed: 'true' };
+    container = await createContainer(ctx, user, creds, req.signal, params);
+    await cp.save({ containerId: container, createdAt: Date.now() });
+  }
+  const id = container;
+  await waitForProcessing('instagram', 'Instagram', wait, req.signal, async () => {
+    const json = await graphCall(ctx, creds, {
+      method: 'GET',
+      path: `/${id}`,
+      params: { fields: 'status_code,status' },
+      what: 'video container status',
+      signal: req.signal,
+    });
+    const code = str(json.status_code);
+    if (code === 'FINISHED') return { done: true, value: id };
+    if (code === 'ERROR') throw processingFailed('instagram', 'Instagram', str(json.status), 'ERROR');
+    if (code === 'EXPIRED') {
+      await cp.clear();
+      throw makeError('instagram', [], {
+        errorClass: 'transient',
+        networkCode: 'EXPIRED',
+        message: 'Instagram let the video container expire; a new one is made',
+      });
+    }
+    if (code === 'PUBLISHED') {
+      throw makeError('instagram', [], {
+        errorClass: 'unknown_outcome',
+        networkCode: 'PUBLISHED',
+        message: 'Instagram already published this video container',
+      });
+    }
+    return { done: false };
+  });
+  const json = await graphCall(ctx, creds, {
+    method: 'POST',
+    path: `/${user}/media_publish`,
+    params: { creation_id: id },
+    what: 'publish video',
+    creates: true,
+    signal: req.signal,
+  });
+  const mediaId = str(json.id);
+  if (!mediaId) throw makeError('instagram', [], { errorClass: 'unknown_outcome', message: 'Instagram publish video: answer without a media id' });
+  return { position: part.position, externalId: mediaId, url: await permalinkOf(ctx, creds, mediaId, req.signal, HOME) };
 }
 
 /**

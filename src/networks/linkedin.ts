@@ -1,15 +1,17 @@
 import type { Dispatcher } from 'undici';
-import type {
-  AccountIdentity,
-  CommentRequest,
-  Credentials,
-  ErrorClass,
-  LinkCard,
-  MediaItem,
-  NetworkAdapter,
-  PublishedPart,
-  PublishRequest,
-  RecentPost,
+import {
+  NetworkError,
+  type AccountIdentity,
+  type CommentRequest,
+  type Credentials,
+  type ErrorClass,
+  type LinkCard,
+  type MediaItem,
+  type NetworkAdapter,
+  type PublishedPart,
+  type PublishRequest,
+  type RecentPost,
+  type VideoUpload,
 } from './adapter.ts';
 import {
   asRecord,
@@ -18,6 +20,7 @@ import {
   header,
   makeError,
   parseJson,
+  pause,
   publishThread,
   send,
   str,
@@ -29,6 +32,7 @@ import {
 import { linkedInMetrics } from './linkedin-metrics.ts';
 import { fromLittleText, toLittleText } from './linkedin-text.ts';
 import { firstUrl } from './links.ts';
+import { checkpointOf, processingFailed, type ProcessingWait, readSegment, waitForProcessing } from './video-upload.ts';
 
 /**
  * LinkedIn Posts API: POST /rest/posts (versioned, Rest.li 2.0), id in the `x-restli-id` header. A link in
@@ -48,6 +52,8 @@ export interface LinkedInAdapterOptions {
   clientId?: string;
   clientSecret?: string;
   now?: () => Date;
+  /** How long one attempt waits for LinkedIn to process a video (default: 3 s to 30 s, 10 minutes in all). */
+  videoWait?: ProcessingWait;
 }
 
 export const LINKEDIN_DEFAULT_VERSION = '202610';
@@ -81,7 +87,7 @@ export function createLinkedInAdapter(options: LinkedInAdapterOptions = {}): Net
       return publishThread(
         'linkedin',
         req,
-        () => uploadAll(ctx, req.media, creds, req.signal),
+        () => (req.video ? uploadVideo(ctx, req.video, creds, req.signal).then((urn) => [urn]) : uploadAll(ctx, req.media, creds, req.signal)),
         (part) => postPart(ctx, req, part, creds),
       );
     },
@@ -257,6 +263,140 @@ async function uploadImage(ctx: Ctx, item: MediaItem, creds: Credentials, signal
   };
   await namingFile('linkedin', file.filename, () => callLinkedIn(ctx, put));
   return urn;
+}
+
+/** LinkedIn processes a video for a while after finalize: polls from 3 s to 30 s, 10 minutes an attempt. */
+const LINKEDIN_VIDEO_WAIT: ProcessingWait = { firstMs: 3_000, maxMs: 30_000, budgetMs: 10 * 60_000 };
+/** A part answered 5xx (or cut off) is PUT again this many times before the attempt ends (resumable). */
+const PART_TRIES = 3;
+
+type LinkedInVideoCheckpoint = {
+  video: string;
+  uploadToken: string;
+  instructions: { uploadUrl: string; firstByte: number; lastByte: number }[];
+  etags: string[];
+  finalized: boolean;
+};
+
+/**
+ * The Videos API from the store: initializeUpload (owner, fileSizeBytes) gives the video URN and one
+ * upload URL per byte range; each range is read from the store and PUT (one part in memory), its ETag
+ * kept; finalizeUpload sends the ETags in order; GET /rest/videos/{urn} is polled until AVAILABLE.
+ * Everything is checkpointed per step, so a killed worker resumes at the next part with the same URLs,
+ * a finalized video is only polled, and an upload LinkedIn has expired starts over once.
+ * PROCESSING_FAILED is permanent with LinkedIn's reason.
+ */
+async function uploadVideo(ctx: Ctx, upload: VideoUpload, creds: Credentials, signal: AbortSignal): Promise<string> {
+  const file = upload.file;
+  const cp = checkpointOf<LinkedInVideoCheckpoint>(upload.checkpoint);
+  const secrets = secretsOf(creds);
+  const wait = ctx.options.videoWait ?? LINKEDIN_VIDEO_WAIT;
+  let state = await cp.load();
+  for (let round = 0; ; round++) {
+    try {
+      if (!state.video || !state.instructions) {
+        const init: HttpCall = {
+          method: 'POST',
+          url: `${ctx.base}/rest/videos?action=initializeUpload`,
+          headers: headers(ctx, creds),
+          body: JSON.stringify({
+            initializeUploadRequest: { owner: creds.accountId, fileSizeBytes: file.bytes, uploadCaptions: false, uploadThumbnail: false },
+          }),
+          signal,
+          what: 'initialize video upload',
+          secrets,
+        };
+        const value = asRecord(asRecord(parseJson((await callLinkedIn(ctx, init)).body)).value);
+        const video = str(value.video);
+        const instructions = (Array.isArray(value.uploadInstructions) ? value.uploadInstructions : []).map(asRecord).map((i) => ({
+          uploadUrl: str(i.uploadUrl) ?? '',
+          firstByte: Number(i.firstByte),
+          lastByte: Number(i.lastByte),
+        }));
+        if (!video || instructions.length === 0 || instructions.some((i) => !i.uploadUrl || !Number.isInteger(i.firstByte) || !Number.isInteger(i.lastByte))) {
+          throw makeError('linkedin', secrets, { errorClass: 'transient', message: 'LinkedIn video upload: answer without a video or upload instructions' });
+        }
+        state = { video, uploadToken: str(value.uploadToken) ?? '', instructions, etags: [], finalized: false };
+        await cp.save(state);
+      }
+      const video = state.video;
+      const instructions = state.instructions;
+      if (!video || !instructions) throw makeError('linkedin', secrets, { errorClass: 'transient', message: 'LinkedIn video upload: no upload to resume' });
+      if (!state.finalized) {
+        const etags = [...(state.etags ?? [])];
+        // One buffer for every part of this upload: each PUT is answered before the next part is read.
+        const buffer = Buffer.allocUnsafe(Math.max(...instructions.map((i) => i.lastByte - i.firstByte + 1)));
+        for (const part of instructions.slice(etags.length)) {
+          etags.push(await putPart(ctx, part, file, signal, wait, buffer));
+          await cp.save({ etags });
+        }
+        const fin: HttpCall = {
+          method: 'POST',
+          url: `${ctx.base}/rest/videos?action=finalizeUpload`,
+          headers: headers(ctx, creds),
+          body: JSON.stringify({ finalizeUploadRequest: { video, uploadToken: state.uploadToken ?? '', uploadedPartIds: etags } }),
+          signal,
+          what: 'finish video upload',
+          secrets,
+        };
+        await callLinkedIn(ctx, fin);
+        await cp.save({ finalized: true });
+      }
+      return await waitForProcessing<string>('linkedin', 'LinkedIn', wait, signal, async () => {
+        const res = await callLinkedIn(ctx, {
+          method: 'GET',
+          url: `${ctx.base}/rest/videos/${encodeURIComponent(video)}`,
+          headers: headers(ctx, creds, false),
+          signal,
+          what: 'video status',
+          secrets,
+        });
+        const json = asRecord(parseJson(res.body));
+        const status = str(json.status);
+        if (status === 'AVAILABLE') return { done: true, value: video };
+        if (status === 'PROCESSING_FAILED') throw processingFailed('linkedin', 'LinkedIn', str(json.processingFailureReason));
+        return { done: false };
+      });
+    } catch (error) {
+      // An upload LinkedIn no longer knows (its URLs expired): start over once with a new one.
+      if (round === 0 && error instanceof NetworkError && (error.status === 404 || error.networkCode === 'upload_expired') && !state.finalized) {
+        await cp.clear();
+        state = {};
+        continue;
+      }
+      throw error;
+    }
+  }
+}
+
+/** One part, PUT to its signed URL (no token, as LinkedIn's clients send none there), again in place after a 5xx. */
+async function putPart(
+  ctx: Ctx,
+  part: { uploadUrl: string; firstByte: number; lastByte: number },
+  file: VideoUpload['file'],
+  signal: AbortSignal,
+  wait: ProcessingWait,
+  buffer: Buffer,
+): Promise<string> {
+  const bytes = await readSegment(file, part.firstByte, part.lastByte, buffer);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await callLinkedIn(ctx, {
+        method: 'PUT',
+        url: part.uploadUrl,
+        headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length) },
+        body: bytes,
+        signal,
+        what: `upload video part ${part.firstByte}-${part.lastByte}`,
+      });
+      const etag = header(res, 'etag');
+      if (!etag) throw makeError('linkedin', [], { errorClass: 'transient', message: 'LinkedIn video part: answer without an ETag' });
+      return etag;
+    } catch (error) {
+      if (!(error instanceof NetworkError) || error.errorClass !== 'transient' || attempt >= PART_TRIES || signal.aborted) throw error;
+      await pause('linkedin', wait.firstMs * attempt, signal);
+    }
+  }
 }
 
 /**

@@ -1,5 +1,15 @@
 import type { Dispatcher } from 'undici';
-import type { AccountIdentity, Credentials, ErrorClass, MediaItem, NetworkAdapter, PublishedPart, RecentPost } from './adapter.ts';
+import {
+  NetworkError,
+  type AccountIdentity,
+  type Credentials,
+  type ErrorClass,
+  type MediaItem,
+  type NetworkAdapter,
+  type PublishedPart,
+  type RecentPost,
+  type VideoUpload,
+} from './adapter.ts';
 import {
   asRecord,
   multipartBody,
@@ -18,6 +28,7 @@ import {
   type PartToPost,
 } from './http.ts';
 import { mastodonMetrics } from './mastodon-metrics.ts';
+import { checkpointOf, processingFailed, type ProcessingWait, waitForProcessing } from './video-upload.ts';
 
 /**
  * Mastodon: POST /api/v1/statuses with an Idempotency-Key per part, threads by in_reply_to_id,
@@ -31,6 +42,8 @@ export interface MastodonAdapterOptions {
   timeoutMs?: number;
   /** Wait between polls of a media attachment that is still processing. */
   mediaPollMs?: number;
+  /** How long one attempt waits for the instance to transcode a video (default: 2 s to 15 s, 5 minutes in all). */
+  videoWait?: ProcessingWait;
 }
 
 const IMAGE_MAX_BYTES = 16 * 1024 * 1024;
@@ -53,7 +66,7 @@ export function createMastodonAdapter(options: MastodonAdapterOptions = {}): Net
       publishThread(
         'mastodon',
         req,
-        () => uploadAll(ctx, req.media, creds, req.signal),
+        () => (req.video ? uploadVideo(ctx, req.video, creds, req.signal).then((id) => [id]) : uploadAll(ctx, req.media, creds, req.signal)),
         (part) => postPart(ctx, req.deliveryId, part, creds, req.signal),
       ),
     recentPosts: (creds, since, signal) => recentPosts(ctx, creds, since, signal),
@@ -176,6 +189,69 @@ async function waitForMedia(ctx: Ctx, base: string, id: string, creds: Credentia
     if (res.status === 200 && typeof json.url === 'string') return;
   }
   throw makeError('mastodon', [], { errorClass: 'transient', message: 'Mastodon media still processing' });
+}
+
+/** Mastodon transcodes every video: polls from 2 s to 15 s, 5 minutes in one attempt. */
+const MASTODON_VIDEO_WAIT: ProcessingWait = { firstMs: 2_000, maxMs: 15_000, budgetMs: 5 * 60_000 };
+
+/**
+ * POST /api/v2/media with the video streamed from the store as the multipart `file` (the alt text as
+ * `description`): 202 with url null while the instance transcodes, then GET /api/v1/media/:id until
+ * 200 with a url (206 meanwhile; 422 is the instance's processing failure, permanent). The attachment
+ * id is kept in the checkpoint, so an attempt after a crash polls the same attachment instead of
+ * uploading again; one the instance no longer knows (404) is uploaded anew.
+ */
+async function uploadVideo(ctx: Ctx, upload: VideoUpload, creds: Credentials, signal: AbortSignal): Promise<string> {
+  const file = upload.file;
+  const cp = checkpointOf<{ mediaId: string }>(upload.checkpoint);
+  const base = instanceOf(ctx, creds);
+  const secrets = [creds.accessToken];
+  let id = (await cp.load()).mediaId;
+  if (id === undefined) {
+    const form = multipartBody({ description: file.alt || undefined }, 'file', {
+      filename: file.filename,
+      contentType: file.contentType,
+      bytes: file.bytes,
+      open: () => file.read(),
+    });
+    const { res, json } = await namingFile('mastodon', file.filename, () =>
+      callMastodon(ctx, {
+        method: 'POST',
+        url: `${base}/api/v2/media`,
+        headers: { ...bearer(creds), 'content-type': form.contentType, 'content-length': String(form.length) },
+        body: form.body,
+        signal,
+        what: `upload ${file.filename}`,
+        secrets,
+      }),
+    );
+    const created = str(json.id);
+    if (!created)
+      throw makeError('mastodon', secrets, { errorClass: 'transient', status: res.status, message: 'Mastodon upload video: answer without a media id' });
+    await cp.save({ mediaId: created });
+    if (res.status === 200 && typeof json.url === 'string') return created;
+    id = created;
+  }
+  const mediaId = id;
+  const url = `${base}/api/v1/media/${encodeURIComponent(mediaId)}`;
+  return waitForProcessing<string>('mastodon', 'Mastodon', ctx.options.videoWait ?? MASTODON_VIDEO_WAIT, signal, async () => {
+    try {
+      const { res, json } = await callMastodon(ctx, { method: 'GET', url, headers: bearer(creds), signal, what: 'video status', secrets });
+      if (res.status === 200 && typeof json.url === 'string') return { done: true, value: mediaId };
+      return { done: false };
+    } catch (error) {
+      if (error instanceof NetworkError && error.status === 422) throw processingFailed('mastodon', 'Mastodon', error.networkMessage);
+      if (error instanceof NetworkError && error.status === 404) {
+        await cp.clear();
+        throw makeError('mastodon', secrets, {
+          errorClass: 'transient',
+          status: 404,
+          message: 'Mastodon no longer knows the uploaded video; it is uploaded again',
+        });
+      }
+      throw error;
+    }
+  });
 }
 
 /** Pages of 40 read at most while looking back to `since`. */

@@ -1,4 +1,4 @@
-import type { Credentials, MediaItem, NetworkAdapter, PublishedPart, PublishRequest, RecentPost } from './adapter.ts';
+import type { Credentials, MediaItem, NetworkAdapter, PublishedPart, PublishRequest, RecentPost, VideoUpload } from './adapter.ts';
 import {
   graphCall,
   graphContext,
@@ -12,6 +12,7 @@ import {
 } from './meta-graph.ts';
 import { graphMetrics, readThreadsPost } from './meta-graph-metrics.ts';
 import { makeError, publishThread, str, type PartToPost } from './http.ts';
+import { checkpointOf, processingFailed, type ProcessingWait, waitForProcessing } from './video-upload.ts';
 
 /**
  * Threads (graph.threads.net, v1.0): POST /{user}/threads (media_type TEXT|IMAGE|CAROUSEL, text, image_url,
@@ -21,7 +22,14 @@ import { makeError, publishThread, str, type PartToPost } from './http.ts';
  * th_refresh_token. `credentials.accountId` is the Threads user id.
  */
 
-export type ThreadsAdapterOptions = GraphAdapterOptions;
+export interface ThreadsAdapterOptions extends GraphAdapterOptions {
+  /** How long one attempt waits for a VIDEO container (default: 10 s to 60 s, 5 minutes in all; Threads advises about 30 s). */
+  videoWait?: ProcessingWait;
+}
+
+/** Threads advises waiting about 30 s before publishing a video container; polled from 10 s on, 5 minutes an attempt. */
+const THREADS_VIDEO_WAIT: ProcessingWait = { firstMs: 10_000, maxMs: 60_000, budgetMs: 5 * 60_000 };
+const CONTAINER_REUSE_MS = 23 * 3_600_000;
 
 export const THREADS_DEFAULT_VERSION = 'v1.0';
 const MAX_CAROUSEL = 20;
@@ -38,7 +46,10 @@ export function createThreadsAdapter(options: ThreadsAdapterOptions = {}): Netwo
         'threads',
         req,
         async () => [],
-        (part) => postPart(ctx, req, part, creds),
+        (part) =>
+          req.video && part.position === 0
+            ? postVideo(ctx, req, req.video, part, creds, options.videoWait ?? THREADS_VIDEO_WAIT)
+            : postPart(ctx, req, part, creds),
       );
     },
     recentPosts: (creds, since, signal) => recentPosts(ctx, creds, since, signal),
@@ -65,6 +76,72 @@ async function postPart(ctx: GraphCtx, req: PublishRequest, part: PartToPost, cr
   const id = str(json.id);
   if (!id) throw makeError('threads', [], { errorClass: 'unknown_outcome', message: 'Threads publish post: answer without a post id' });
   return { position: part.position, externalId: id, url: await permalinkOf(ctx, creds, id, req.signal, HOME) };
+}
+
+/**
+ * A VIDEO container whose video Threads pulls from the signed link (text and reply as any post), its
+ * status polled with backoff until FINISHED, then threads_publish. The container id is the checkpoint: an
+ * attempt after a crash polls and publishes the same container; ERROR is permanent with Threads' error_message;
+ * EXPIRED (or a checkpoint older than 23 h) makes a new one.
+ */
+async function postVideo(
+  ctx: GraphCtx,
+  req: PublishRequest,
+  upload: VideoUpload,
+  part: PartToPost,
+  creds: Credentials,
+  wait: ProcessingWait,
+): Promise<PublishedPart> {
+  const user = encodeURIComponent(creds.accountId);
+  const cp = checkpointOf<{ containerId: string; createdAt: number }>(upload.checkpoint);
+  let state = await cp.load();
+  if (state.containerId && Date.now() - (state.createdAt ?? 0) > CONTAINER_REUSE_MS) {
+    await cp.clear();
+    state = {};
+  }
+  let container = state.containerId;
+  if (!container) {
+    if (!upload.file.url)
+      throw makeError('threads', [], { errorClass: 'permanent', message: 'Threads fetches a video from a signed link, and this delivery has none' });
+    container = await createContainer(ctx, user, creds, req.signal, {
+      media_type: 'VIDEO',
+      video_url: upload.file.url,
+      text: part.text,
+      reply_to_id: part.replyTo,
+    });
+    await cp.save({ containerId: container, createdAt: Date.now() });
+  }
+  const id = container;
+  await waitForProcessing('threads', 'Threads', wait, req.signal, async () => {
+    const json = await graphCall(ctx, creds, {
+      method: 'GET',
+      path: `/${id}`,
+      params: { fields: 'status,error_message' },
+      what: 'video container status',
+      signal: req.signal,
+    });
+    const status = str(json.status);
+    if (status === 'FINISHED') return { done: true, value: id };
+    if (status === 'ERROR') throw processingFailed('threads', 'Threads', str(json.error_message), 'ERROR');
+    if (status === 'EXPIRED') {
+      await cp.clear();
+      throw makeError('threads', [], { errorClass: 'transient', networkCode: 'EXPIRED', message: 'Threads let the video container expire; a new one is made' });
+    }
+    if (status === 'PUBLISHED')
+      throw makeError('threads', [], { errorClass: 'unknown_outcome', networkCode: 'PUBLISHED', message: 'Threads already published this video container' });
+    return { done: false };
+  });
+  const json = await graphCall(ctx, creds, {
+    method: 'POST',
+    path: `/${user}/threads_publish`,
+    params: { creation_id: id },
+    what: 'publish video',
+    creates: true,
+    signal: req.signal,
+  });
+  const postId = str(json.id);
+  if (!postId) throw makeError('threads', [], { errorClass: 'unknown_outcome', message: 'Threads publish video: answer without a post id' });
+  return { position: part.position, externalId: postId, url: await permalinkOf(ctx, creds, postId, req.signal, HOME) };
 }
 
 async function createPostContainer(

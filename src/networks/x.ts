@@ -1,5 +1,15 @@
 import type { Dispatcher } from 'undici';
-import type { AccountIdentity, Credentials, ErrorClass, MediaItem, NetworkAdapter, PublishedPart, RecentPost } from './adapter.ts';
+import {
+  NetworkError,
+  type AccountIdentity,
+  type Credentials,
+  type ErrorClass,
+  type MediaItem,
+  type NetworkAdapter,
+  type PublishedPart,
+  type RecentPost,
+  type VideoUpload,
+} from './adapter.ts';
 import {
   asRecord,
   header,
@@ -17,6 +27,7 @@ import {
   type HttpResponse,
   type PartToPost,
 } from './http.ts';
+import { checkpointOf, processingFailed, type ProcessingWait, readSegment, segmentRanges, waitForProcessing as waitForVideo } from './video-upload.ts';
 import { xMetrics } from './x-metrics.ts';
 
 /** X (API v2): POST /2/tweets, threads by reply.in_reply_to_tweet_id, media via /2/media/upload, OAuth 2.0 refresh. */
@@ -29,6 +40,10 @@ export interface XAdapterOptions {
   clientId?: string;
   clientSecret?: string;
   now?: () => Date;
+  /** How long one attempt waits for X to process a video (default: polls from 1 s to 15 s, 5 minutes in all). */
+  videoWait?: ProcessingWait;
+  /** Bytes per APPEND (default X_VIDEO_SEGMENT_BYTES); tests cut small videos in many segments. */
+  videoSegmentBytes?: number;
 }
 
 const IMAGE_MAX_BYTES = 5 * 1024 * 1024;
@@ -52,7 +67,7 @@ export function createXAdapter(options: XAdapterOptions = {}): NetworkAdapter {
       publishThread(
         'x',
         req,
-        () => uploadAll(ctx, req.media, creds, req.signal),
+        () => (req.video ? uploadVideo(ctx, req.video, creds, req.signal).then((id) => [id]) : uploadAll(ctx, req.media, creds, req.signal)),
         (part) => postPart(ctx, part, creds, req.signal),
       ),
     recentPosts: (creds, since, signal) => recentPosts(ctx, creds, since, signal),
@@ -173,6 +188,149 @@ async function waitForProcessing(ctx: Ctx, id: string, info: Record<string, unkn
     current = asRecord(asRecord(json.data).processing_info);
   }
   throw makeError('x', [], { errorClass: 'transient', message: 'X media still processing' });
+}
+
+/**
+ * X's documented segment limit is not published (its quickstart uses 1 MiB; v1.1 took up to 5 MB): 4 MiB
+ * keeps a 512 MB video within the 1,000 segment indexes and memory at one segment.
+ */
+export const X_VIDEO_SEGMENT_BYTES = 4 * 1024 * 1024;
+const X_VIDEO_WAIT: ProcessingWait = { firstMs: 1_000, maxMs: 15_000, budgetMs: 5 * 60_000 };
+/** A segment answered 5xx is sent again in place (APPEND of the same index replaces it) this many times. */
+const SEGMENT_TRIES = 3;
+
+/** How far a video upload got, kept per delivery: the media id (valid 24 h), the next segment, finalized. */
+type XVideoCheckpoint = { mediaId: string; expiresAt: number; next: number; finalized: boolean };
+
+/**
+ * X's chunked upload from the store (initialize, append in segments, finalize, STATUS until succeeded),
+ * resumable: a crash after segment n resumes at n+1 with the same media id; a finalized upload is only
+ * polled again; an expired or forgotten upload session starts over once.
+ */
+async function uploadVideo(ctx: Ctx, upload: VideoUpload, creds: Credentials, signal: AbortSignal): Promise<string> {
+  const file = upload.file;
+  const cp = checkpointOf<XVideoCheckpoint>(upload.checkpoint);
+  const secrets = secretsOf(creds);
+  const wait = ctx.options.videoWait ?? X_VIDEO_WAIT;
+  let state = await cp.load();
+  if (state.mediaId && (state.expiresAt ?? 0) <= Date.now() + 60_000) {
+    await cp.clear();
+    state = {};
+  }
+  for (let round = 0; ; round++) {
+    try {
+      let mediaId = state.mediaId;
+      if (!mediaId) {
+        const body = JSON.stringify({ media_type: file.contentType, total_bytes: file.bytes, media_category: 'tweet_video' });
+        const headers = { ...bearer(creds), 'content-type': 'application/json' };
+        const { json } = await callX(ctx, {
+          method: 'POST',
+          url: `${ctx.base}/2/media/upload/initialize`,
+          headers,
+          body,
+          signal,
+          what: 'start video upload',
+          secrets,
+        });
+        const data = asRecord(json.data);
+        mediaId = str(data.id);
+        if (!mediaId) throw makeError('x', secrets, { errorClass: 'transient', message: 'X start video upload: answer without a media id' });
+        const expires = typeof data.expires_after_secs === 'number' ? data.expires_after_secs : 86_400;
+        state = { mediaId, expiresAt: Date.now() + expires * 1000, next: 0, finalized: false };
+        await cp.save(state);
+      }
+      // What finalize said; after a resumed finalize, STATUS is asked first.
+      let info: Record<string, unknown> | undefined;
+      if (!state.finalized) {
+        const size = ctx.options.videoSegmentBytes ?? X_VIDEO_SEGMENT_BYTES;
+        // One buffer for every segment of this upload: each APPEND is answered before the next is read.
+        const buffer = Buffer.allocUnsafe(Math.min(size, file.bytes));
+        for (const range of segmentRanges(file.bytes, size).slice(state.next ?? 0)) {
+          await appendSegment(ctx, mediaId, range, file, creds, signal, wait, buffer);
+          await cp.save({ next: range.index + 1 });
+        }
+        const url = `${ctx.base}/2/media/upload/${encodeURIComponent(mediaId)}/finalize`;
+        const { json } = await callX(ctx, { method: 'POST', url, headers: bearer(creds), signal, what: 'finish video upload', secrets });
+        info = asRecord(asRecord(json.data).processing_info);
+        await cp.save({ finalized: true });
+      }
+      const id = mediaId;
+      await waitForVideo('x', 'X', wait, signal, async () => {
+        const current = info ?? (await mediaStatus(ctx, id, creds, signal));
+        info = undefined;
+        const phase = str(current.state);
+        if (phase === undefined || phase === 'succeeded') return { done: true, value: id };
+        if (phase === 'failed') {
+          const error = asRecord(current.error);
+          throw processingFailed('x', 'X', str(error.message) ?? str(error.name), str(error.name));
+        }
+        return { done: false, afterMs: typeof current.check_after_secs === 'number' ? current.check_after_secs * 1000 : undefined };
+      });
+      if (file.alt) await setAltText(ctx, id, file.alt, creds, signal);
+      return id;
+    } catch (error) {
+      // X forgets an upload session after it expires: start over once with a new one.
+      if (round === 0 && error instanceof NetworkError && error.status === 400 && /expired|invalid media_id/i.test(error.networkMessage ?? '')) {
+        await cp.clear();
+        state = {};
+        continue;
+      }
+      throw error;
+    }
+  }
+}
+
+/** One segment, sent again in place after a 5xx or a connection failure (APPEND of the same index replaces it). */
+async function appendSegment(
+  ctx: Ctx,
+  mediaId: string,
+  range: { index: number; start: number; end: number },
+  file: VideoUpload['file'],
+  creds: Credentials,
+  signal: AbortSignal,
+  wait: ProcessingWait,
+  buffer: Buffer,
+): Promise<void> {
+  const segment = await readSegment(file, range.start, range.end, buffer);
+  const url = `${ctx.base}/2/media/upload/${encodeURIComponent(mediaId)}/append`;
+  for (let attempt = 1; ; attempt++) {
+    const form = multipartBody({ segment_index: String(range.index) }, 'media', {
+      filename: 'blob',
+      contentType: 'application/octet-stream',
+      bytes: segment.length,
+      open: async function* () {
+        yield segment;
+      },
+    });
+    const headers = { ...bearer(creds), 'content-type': form.contentType, 'content-length': String(form.length) };
+    try {
+      await callX(ctx, {
+        method: 'POST',
+        url,
+        headers,
+        body: form.body,
+        signal,
+        what: `upload video segment ${range.index}`,
+        secrets: secretsOf(creds),
+      });
+      return;
+    } catch (error) {
+      if (!(error instanceof NetworkError) || error.errorClass !== 'transient' || attempt >= SEGMENT_TRIES || signal.aborted) throw error;
+      await pause('x', wait.firstMs * attempt, signal);
+    }
+  }
+}
+
+async function mediaStatus(ctx: Ctx, id: string, creds: Credentials, signal: AbortSignal): Promise<Record<string, unknown>> {
+  const url = `${ctx.base}/2/media/upload?command=STATUS&media_id=${encodeURIComponent(id)}`;
+  const { json } = await callX(ctx, { method: 'GET', url, headers: bearer(creds), signal, what: 'video status', secrets: secretsOf(creds) });
+  return asRecord(asRecord(json.data).processing_info);
+}
+
+async function setAltText(ctx: Ctx, id: string, alt: string, creds: Credentials, signal: AbortSignal): Promise<void> {
+  const body = JSON.stringify({ id, metadata: { alt_text: { text: alt.slice(0, 1000) } } });
+  const headers = { ...bearer(creds), 'content-type': 'application/json' };
+  await callX(ctx, { method: 'POST', url: `${ctx.base}/2/media/metadata`, headers, body, signal, what: 'set alt text', secrets: secretsOf(creds) });
 }
 
 /** Pages read at most: 1,000 posts since the attempt, far more than one account publishes meanwhile. */

@@ -1,4 +1,5 @@
-import { checkImagesFor, megabytes, type MediaFile } from '../domain/media-rules.ts';
+import { megabytes, type MediaFile } from '../domain/media-rules.ts';
+import { checkMediaFor } from '../domain/video-rules.ts';
 import type { Network } from '../domain/networks.ts';
 
 /** What a chat declares about an attached file (DeclaredFile in src/workflow/compose.ts has these). */
@@ -14,8 +15,8 @@ export interface DeclaredFile {
 /** Files one post can carry (Slack's file_input takes 10; Instagram's carousel too). */
 export const MAX_COMPOSE_FILES = 10;
 
-/** Types Greenlight takes in at all (probing the copy decides in the end: src/media/image-probe.ts). */
-const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
+/** Types Greenlight takes in at all (probing the copy decides in the end: src/media/media-probe.ts). */
+const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'video/mp4', 'video/quicktime', 'video/webm']);
 
 /** A chat's file as the per-network rules see it, from what the chat declared. */
 export function declaredFacts(file: DeclaredFile): MediaFile {
@@ -25,7 +26,8 @@ export function declaredFacts(file: DeclaredFile): MediaFile {
     bytes: file.bytes,
     width: file.width ?? null,
     height: file.height ?? null,
-    // Unknown until the copy is probed; the rules are checked again on the real facts then.
+    // Unknown until the copy is probed (a video's length, codecs and frame rate too); the rules are
+    // checked again on the real facts then.
     animated: false,
     alt: file.alt ?? null,
   };
@@ -47,7 +49,8 @@ export function composeFileProblems(
   if (files.length > MAX_COMPOSE_FILES) problems.push(`A post takes up to ${MAX_COMPOSE_FILES} files; this one has ${files.length}.`);
   for (const file of files) {
     const type = normalType(file.contentType);
-    if (!IMAGE_TYPES.has(type)) problems.push(`${file.filename} is not an image Greenlight can take (JPEG, PNG, GIF or WebP).`);
+    if (!IMAGE_TYPES.has(type))
+      problems.push(`${file.filename} is not an image or a video Greenlight can take (JPEG, PNG, GIF or WebP images; MP4, MOV or WebM videos).`);
     else if (options.maxFileBytes !== undefined && file.bytes > options.maxFileBytes)
       problems.push(`${file.filename} is ${megabytes(file.bytes)}; Greenlight takes files up to ${megabytes(options.maxFileBytes, 'down')}.`);
     if (options.requireAlt && !(file.alt ?? '').trim()) problems.push(`Add alt text for ${file.filename}: this workspace asks for it on every image.`);
@@ -66,7 +69,7 @@ function networkProblems(files: readonly MediaFile[], networks: readonly Network
   if (files.length === 0) return [];
   const problems: string[] = [];
   for (const network of new Set(networks)) {
-    for (const p of checkImagesFor(network, files).problems) {
+    for (const p of checkMediaFor(network, files).problems) {
       if (o.skipUnknownSize && p.code === 'unknown_size') continue;
       problems.push(p.message);
     }

@@ -5,11 +5,12 @@ import type { Post } from '../db/schema.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { findWorkspace } from '../db/workspaces.ts';
 import { isEditable } from '../domain/post-state.ts';
-import { ImageProbeError, probeImage } from '../media/image-probe.ts';
+import { ImageProbeError } from '../media/image-probe.ts';
+import { MediaProbeError, probeMedia } from '../media/media-probe.ts';
 import { ChatFileError } from './chat-files.ts';
 import { recheckFiles } from './compose-files.ts';
 import type { WorkflowDeps } from './deps.ts';
-import { mediaFileOf } from './media-intake.ts';
+import { mediaFileOf, storePoster } from './media-intake.ts';
 import { currentHash } from './post-files.ts';
 import { recordEvent } from './record-event.ts';
 import { scheduleApprovedPost } from './schedule-deliveries.ts';
@@ -63,13 +64,26 @@ async function copyOne(deps: WorkflowDeps, post: Post, file: PostFileRow, signal
       { source, filename: file.filename, contentType: file.declared_type ?? file.content_type, bytes: Number(file.bytes) },
       signal,
     );
-    await fillMedia(deps.db, file.id, { workspaceId: post.workspace_id, filename: file.filename }, stream, { ...limits, signal }, (head, bytes, read) =>
-      probeImage(file.filename, head, bytes, read),
+    // A video (issue 15) is probed with ffprobe and yields its poster frame, stored beside it for the card.
+    let poster: Buffer | undefined;
+    const stored = await fillMedia(
+      deps.db,
+      file.id,
+      { workspaceId: post.workspace_id, filename: file.filename },
+      stream,
+      { ...limits, signal },
+      async (head, bytes, read) => {
+        const { poster: frame, ...facts } = await probeMedia(file.filename, head, bytes, read, signal);
+        poster = frame;
+        return facts;
+      },
     );
+    if (poster) await storePoster({ db: deps.db, media: limits }, stored, poster, signal);
     await clearSource(deps.db, file.id);
     return undefined;
   } catch (error) {
-    if (error instanceof ChatFileError || error instanceof MediaStoreError || error instanceof ImageProbeError) return error.message;
+    if (error instanceof ChatFileError || error instanceof MediaStoreError || error instanceof ImageProbeError || error instanceof MediaProbeError)
+      return error.message;
     // A chat that stays away: after a while the author hears of it instead of a card "preparing" for ever.
     if (deps.now().getTime() - file.created_at.getTime() > GIVE_UP_AFTER_MS) {
       deps.log.warn({ err: error, postId: post.id, mediaId: file.id }, 'copying an attached file kept failing; the post goes back to its author');

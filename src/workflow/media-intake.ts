@@ -1,7 +1,9 @@
+import { Readable } from 'node:stream';
 import type { Db } from '../db/database.ts';
-import { findVariant, MediaStoreError, readMedia, storeMedia, type MediaRow, type NewMedia } from '../db/media-store.ts';
+import { deleteMedia, findVariant, MediaStoreError, readMedia, storeMedia, type MediaRow, type NewMedia } from '../db/media-store.ts';
 import type { MediaFile } from '../domain/media-rules.ts';
 import { convertToJpeg, ImageProbeError, probeImage } from '../media/image-probe.ts';
+import { MediaProbeError, probeMedia } from '../media/media-probe.ts';
 
 /**
  * The workflow's side of the media store (issue 14): copying a file from a chat into the store, and
@@ -17,24 +19,61 @@ export interface MediaIntakeDeps {
 export type IntakeResult = { ok: true; media: MediaRow } | { ok: false; message: string };
 
 /**
- * Copies one file into the store and probes it. A refusal the author can act on (too large, quota
- * full, not an image) comes back as a message naming the file; nothing of it stays stored. Anything
- * else (the database is down) is thrown, for the caller's retry.
+ * Copies one file into the store and probes it: an image (issue 14) or a video (issue 15), whose
+ * poster frame is stored beside it as a JPEG copy (posterOf). A refusal the author can act on (too
+ * large, quota full, neither an image nor a video) comes back as a message naming the file; nothing
+ * of it stays stored. Anything else (the database is down) is thrown, for the caller's retry.
  */
 export async function storeImage(deps: MediaIntakeDeps, input: NewMedia, source: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<IntakeResult> {
+  let poster: Buffer | undefined;
   try {
     const media = await storeMedia(
       deps.db,
       input,
       source,
       { quotaBytes: deps.media.quotaBytes, maxFileBytes: deps.media.maxFileBytes, ...(signal ? { signal } : {}) },
-      (head, bytes, read) => probeImage(input.filename, head, bytes, read),
+      async (head, bytes, read) => {
+        const { poster: frame, ...facts } = await probeMedia(input.filename, head, bytes, read, signal);
+        poster = frame;
+        return facts;
+      },
     );
+    if (poster) await storePoster(deps, media, poster, signal);
     return { ok: true, media };
   } catch (error) {
-    if (error instanceof MediaStoreError || error instanceof ImageProbeError) return { ok: false, message: error.message };
+    if (error instanceof MediaStoreError || error instanceof ImageProbeError || error instanceof MediaProbeError) return { ok: false, message: error.message };
     throw error;
   }
+}
+
+/** Any file a chat hands in: images and videos alike (the name storeImage is older than videos). */
+export const storeFile = storeImage;
+
+/**
+ * A video's poster frame as a JPEG copy beside it (`variant_of` the video): the card shows it and a
+ * network that takes a cover gets it. If it cannot be stored, the video goes too: a video without
+ * its poster would show the approver nothing. A poster already there (a copy job run again) is kept.
+ */
+export async function storePoster(deps: MediaIntakeDeps, video: MediaRow, poster: Buffer, signal?: AbortSignal): Promise<void> {
+  const filename = `${video.filename.replace(/\.[^./]+$/, '')}-poster.jpg`;
+  if (await findVariant(deps.db, video.id, 'image/jpeg')) return;
+  try {
+    await storeMedia(
+      deps.db,
+      { workspaceId: video.workspace_id, filename, postId: video.post_id, variantOf: video.id },
+      Readable.from([poster]),
+      { quotaBytes: deps.media.quotaBytes, ...(signal ? { signal } : {}) },
+      (head, bytes, read) => probeImage(filename, head, bytes, read),
+    );
+  } catch (error) {
+    await deleteMedia(deps.db, video.id).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** A video's poster frame (a JPEG in the store), if it has one. */
+export function posterOf(deps: Pick<MediaIntakeDeps, 'db'>, video: Pick<MediaRow, 'id'>): Promise<MediaRow | undefined> {
+  return findVariant(deps.db, video.id, 'image/jpeg');
 }
 
 /** A stored file as the per-network rules see it (src/domain/media-rules.ts). */
@@ -47,6 +86,7 @@ export function mediaFileOf(media: MediaRow): MediaFile {
     height: media.height,
     animated: media.animated,
     alt: media.alt,
+    video: media.video,
   };
 }
 

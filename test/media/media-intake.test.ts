@@ -3,9 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findMedia, listPostMedia, readMedia } from '../../src/db/media-store.ts';
 import { findOrCreateWorkspace } from '../../src/db/workspaces.ts';
 import { checkImagesFor } from '../../src/domain/media-rules.ts';
-import { jpegFor, mediaFileOf, storeImage } from '../../src/workflow/media-intake.ts';
+import { jpegFor, mediaFileOf, posterOf, storeFile, storeImage } from '../../src/workflow/media-intake.ts';
 import { createTestDatabase, insertBarePost, type TestDatabase } from '../helpers/db.ts';
 import { animatedGif, inPieces, jpegOf, pngOf } from '../helpers/images.ts';
+import { makeVideo } from '../helpers/videos.ts';
 
 let testDb: TestDatabase;
 beforeAll(async () => {
@@ -43,7 +44,7 @@ describe('storeImage', () => {
     ).toEqual({ ok: false, message: 'team.jpg is larger than 0.1 MB, the most Greenlight takes for one file.' });
     expect(await storeImage(deps(), { workspaceId: ws.id, filename: 'notes.txt' }, inPieces(Buffer.from('hello there')))).toEqual({
       ok: false,
-      message: 'notes.txt is not an image Greenlight can read (JPEG, PNG, GIF or WebP).',
+      message: 'notes.txt is not an image or a video Greenlight can take (JPEG, PNG, GIF or WebP images; MP4, MOV or WebM videos).',
     });
   });
 });
@@ -95,5 +96,52 @@ describe('jpegFor (Instagram takes only JPEG)', () => {
     if (!copy.ok) throw new Error(copy.message);
     await testDb.db.deleteFrom('media').where('id', '=', png.media.id).execute();
     expect(await findMedia(testDb.db, copy.media.id)).toBeUndefined();
+  });
+});
+
+describe('storeFile with a video (issue 15)', () => {
+  it('stores the video with its facts and a poster frame beside it; the card lists the video alone', async () => {
+    const { ws, post } = await setup();
+    const clip = await makeVideo({ width: 320, height: 240, seconds: 2 });
+    const stored = await storeFile(deps(), { workspaceId: ws.id, filename: 'launch.mp4', alt: 'Our launch', postId: post.id, position: 0 }, inPieces(clip));
+    if (!stored.ok) throw new Error(stored.message);
+    expect(stored.media).toMatchObject({
+      content_type: 'video/mp4',
+      width: 320,
+      height: 240,
+      animated: false,
+      video: { videoCodec: 'h264', audioCodec: 'aac' },
+    });
+    expect(Number(stored.media.bytes)).toBe(clip.length);
+    expect(await collect(readMedia(testDb.db, { id: stored.media.id, bytes: clip.length }))).toEqual(clip);
+    const again = await findMedia(testDb.db, stored.media.id);
+    expect(again?.video?.durationMs).toBeGreaterThan(1900);
+    expect(mediaFileOf(stored.media).video?.container).toBe('mp4');
+
+    const poster = await posterOf({ db: testDb.db }, stored.media);
+    expect(poster).toMatchObject({
+      filename: 'launch-poster.jpg',
+      content_type: 'image/jpeg',
+      width: 320,
+      height: 240,
+      variant_of: stored.media.id,
+      post_id: post.id,
+    });
+    if (!poster) throw new Error('no poster');
+    expect((await sharp(await collect(readMedia(testDb.db, { id: poster.id, bytes: Number(poster.bytes) }))).metadata()).format).toBe('jpeg');
+    expect((await listPostMedia(testDb.db, post.id)).map((m) => m.filename)).toEqual(['launch.mp4']);
+  });
+
+  it('refuses a file too large for the store before probing it, and keeps nothing', async () => {
+    const { ws } = await setup();
+    const clip = await makeVideo({ seconds: 1 });
+    const refused = await storeFile(
+      { ...deps(), media: { quotaBytes: 1e9, maxFileBytes: 10_000 } },
+      { workspaceId: ws.id, filename: 'big.mp4' },
+      inPieces(clip),
+    );
+    expect(refused).toEqual({ ok: false, message: 'big.mp4 is larger than 0.1 MB, the most Greenlight takes for one file.' });
+    const left = await testDb.db.selectFrom('media').select('id').where('workspace_id', '=', ws.id).execute();
+    expect(left).toEqual([]);
   });
 });

@@ -49,7 +49,9 @@ describe('validateCompose with attached files', () => {
     const many = validateCompose(form(eleven, ['facebook']), [account('facebook')], now);
     expect(many.ok === false && many.errors.files).toContain('A post takes up to 10 files; this one has 11.');
     const pdf = validateCompose(form([png('deck.pdf', 1000, { contentType: 'application/pdf', alt: 'x' })], ['x']), [account('x')], now);
-    expect(pdf.ok === false && pdf.errors.files).toBe('deck.pdf is not an image Greenlight can take (JPEG, PNG, GIF or WebP).');
+    expect(pdf.ok === false && pdf.errors.files).toBe(
+      'deck.pdf is not an image or a video Greenlight can take (JPEG, PNG, GIF or WebP images; MP4, MOV or WebM videos).',
+    );
     const noAlt = validateCompose(form([png('a.png', 1000)], ['x']), [account('x')], now, { requireAlt: true });
     expect(noAlt.ok === false && noAlt.errors.files).toBe('Add alt text for a.png: this workspace asks for it on every image.');
     expect(validateCompose(form([png('a.png', 1000)], ['x']), [account('x')], now).ok).toBe(true);
@@ -83,5 +85,27 @@ describe('hashOf with stored files', () => {
     expect(one).not.toBe(plain);
     expect(hashOf('t', targets, {}, [], at, [file('b', 'alt')])).not.toBe(one);
     expect(hashOf('t', targets, {}, [], at, [file('a', 'other')])).not.toBe(one);
+  });
+});
+
+describe('validateCompose with an attached video (issue 15)', () => {
+  const mp4 = (filename: string, bytes: number): ComposeFile => ({ ...png(filename, bytes), contentType: 'video/mp4' });
+
+  it('takes a video for every network on what the chat declared; its length and codecs are checked once probed', () => {
+    const networks: Network[] = ['x', 'bluesky', 'mastodon', 'instagram', 'threads', 'facebook', 'linkedin'];
+    const result = validateCompose(form([mp4('launch.mp4', 20_000_000)], networks), networks.map(account), now);
+    expect(result.ok).toBe(true);
+  });
+
+  it('says in the form a video too large for a network, and a video beside an image, naming the network and the file', () => {
+    const big = validateCompose(form([mp4('launch.mp4', 312_400_000)], ['bluesky']), [account('bluesky')], now);
+    expect(big).toEqual({ ok: false, errors: { files: 'Bluesky takes videos up to 300 MB; launch.mp4 is 312.4 MB.' } });
+    const mixed = validateCompose(form([png('team.png', 100_000), mp4('launch.mp4', 1_000_000)], ['x']), [account('x')], now);
+    expect(mixed).toEqual({ ok: false, errors: { files: 'X takes a video only on its own; launch.mp4 is in a post with 1 image.' } });
+  });
+
+  it('refuses a file that is neither an image nor a video Greenlight takes', () => {
+    const avi = validateCompose(form([{ ...png('old.avi', 1000), contentType: 'video/x-msvideo' }], ['x']), [account('x')], now);
+    expect(avi).toMatchObject({ ok: false, errors: { files: expect.stringContaining('old.avi is not an image or a video Greenlight can take') } });
   });
 });

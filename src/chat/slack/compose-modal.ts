@@ -34,7 +34,8 @@ export interface ComposePrefill {
 }
 
 /** The image types the file picker offers (Slack checks the extension only; the copy is probed). */
-export const IMAGE_FILETYPES = ['png', 'jpg', 'jpeg', 'gif', 'webp'];
+/** Slack file types the form's file input takes: images, and videos (issue 15). */
+export const IMAGE_FILETYPES = ['png', 'jpg', 'jpeg', 'gif', 'webp', 'mp4', 'mov', 'webm'];
 
 /** Slack lets a modal carry at most this many checkbox options; more accounts use a multi-select. */
 const CHECKBOX_LIMIT = 10;
@@ -98,7 +99,10 @@ export function composeModal(
       optional: true,
       label: { type: 'plain_text', text: 'Images (optional)' },
       element: { type: 'file_input', action_id: 'value', max_files: 10, filetypes: IMAGE_FILETYPES },
-      hint: { type: 'plain_text', text: 'Up to 10 images (JPEG, PNG, GIF or WebP). Greenlight keeps its own copy and checks each network’s limits.' },
+      hint: {
+        type: 'plain_text',
+        text: 'Up to 10 images (JPEG, PNG, GIF or WebP), or one video (MP4, MOV or WebM). Greenlight keeps its own copy and checks each network’s limits.',
+      },
     } as KnownBlock,
     input(
       'alt',

@@ -3,6 +3,7 @@ import { NETWORK_LABELS, type Network } from '../../domain/networks.ts';
 import { isAwaitingDecision, isEditable, type PostState } from '../../domain/post-state.ts';
 import { countCharacters } from '../../domain/text-rules.ts';
 import { splitThreadParts } from '../../domain/thread-parts.ts';
+import { durationText } from '../../domain/video-facts.ts';
 import { countOptionsOf } from '../../db/accounts.ts';
 import type { Decision, Delivery, Post } from '../../db/schema.ts';
 import type { PostContent } from '../../db/posts.ts';
@@ -48,6 +49,11 @@ export interface CardFile {
   state: 'preparing' | 'ready';
   width: number | null;
   height: number | null;
+  /** A video (issue 15): its length, in ms and as said on the card ("2 min 14 s"); null for images. */
+  durationMs?: number | null;
+  duration?: string | null;
+  /** A video's poster frame in the store: what the card shows for it (`url` is the poster's signed link). */
+  posterMediaId?: string | null;
   /** A signed link the chat can show the image from (src/crypto/card-image-url.ts); absent while preparing or without PUBLIC_URL and STATE_SECRET. */
   url?: string | undefined;
 }
@@ -152,7 +158,16 @@ export function buildCardView(input: {
   /** The deliveries' comment rows, by delivery id. */
   commentStates?: Map<string, { state: CardFirstComment['state']; url: string | null }> | undefined;
   /** The post's files in the media store, in order. */
-  files?: readonly { id: string; filename: string; alt: string | null; state: 'preparing' | 'ready'; width: number | null; height: number | null }[];
+  files?: readonly {
+    id: string;
+    filename: string;
+    alt: string | null;
+    state: 'preparing' | 'ready';
+    width: number | null;
+    height: number | null;
+    video?: { durationMs: number } | null;
+    posterId?: string | null;
+  }[];
   /** The link a ready file is shown from on the card. */
   imageUrl?: (mediaId: string) => string | undefined;
 }): CardView {
@@ -185,7 +200,11 @@ export function buildCardView(input: {
       state: f.state,
       width: f.width,
       height: f.height,
-      url: f.state === 'ready' ? input.imageUrl?.(f.id) : undefined,
+      durationMs: f.video?.durationMs ?? null,
+      duration: f.video ? durationText(f.video.durationMs) : null,
+      posterMediaId: f.posterId ?? null,
+      // A video is shown by its poster frame (a JPEG); without one, by nothing.
+      url: f.state !== 'ready' ? undefined : f.video ? (f.posterId ? input.imageUrl?.(f.posterId) : undefined) : input.imageUrl?.(f.id),
     })),
     ...(input.linkPreview ? { linkPreview: cardLinkPreview(input.linkPreview) } : {}),
     ...(input.firstComments && Object.keys(input.firstComments).length > 0 ? { firstComments: cardComments(input) } : {}),

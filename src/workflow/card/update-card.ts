@@ -11,6 +11,7 @@ import { chatPostFailed, postReceipts } from './post-receipts.ts';
 import { findChatMessage, insertChatMessage } from '../../db/chat-messages.ts';
 import { findLinkPreview } from '../../db/link-previews.ts';
 import { listFirstComments, listPostComments } from '../../db/first-comments.ts';
+import { postersOf } from '../../db/media-store.ts';
 import { listPostFiles } from '../../db/post-files.ts';
 import { signCardImageUrl } from '../../crypto/card-image-url.ts';
 
@@ -77,13 +78,18 @@ export async function loadCardView(deps: WorkflowDeps, post: Post, workspace: Wo
     listFirstComments(deps.db, post.id),
     listPostComments(deps.db, post.id),
   ]);
+  // A video shows as its poster frame, with its length (issue 15).
+  const posters = await postersOf(
+    deps.db,
+    files.filter((f) => f.video).map((f) => f.id),
+  );
   const secret = deps.stateSecret;
   return buildCardView({
     post,
     content,
     decisions,
     deliveries,
-    files,
+    files: files.map((f) => ({ ...f, posterId: posters.get(f.id) ?? null })),
     ...(secret ? { imageUrl: (id: string) => signCardImageUrl(deps.publicUrl, id, secret, deps.now()) } : {}),
     approvalsRequired: workspace.approvals_required,
     now: deps.now(),

@@ -16,6 +16,7 @@ import { recordEvent } from '../record-event.ts';
 import { createBatches, type PublishBatches } from './batches.ts';
 import { deliveryText, type DeliveryContext } from './load-delivery.ts';
 import { mediaItemsFor } from './publish-media.ts';
+import { videoFor } from './publish-video.ts';
 import { reconcile, type Verdict } from './reconcile.ts';
 import { noteNetworkLimit, passRateGate } from './rate-gate.ts';
 import { recoverStuck } from './sweep.ts';
@@ -133,6 +134,7 @@ async function attempt(
         deliveryId: delivery.id,
         parts,
         media: await mediaItemsFor(deps, context, deps.now()),
+        video: await videoFor(deps, context, deps.now()),
         publishedParts,
         signal,
         linkCard: linkCardOf(deps.db, context.content.linkPreview),

@@ -26,7 +26,8 @@ const PULLS_MEDIA: ReadonlySet<Network> = new Set(['instagram', 'threads', 'face
 export async function mediaItemsFor(deps: WorkflowDeps, context: DeliveryContext, now: Date): Promise<MediaItem[]> {
   const network = context.delivery.network;
   const links: MediaItem[] = context.content.media.map((m) => (m.alt ? { url: m.url, alt: m.alt } : { url: m.url }));
-  const files = context.content.files;
+  // A video goes as PublishRequest.video (publish-video.ts); these are the images.
+  const files = context.content.files.filter((f) => !f.video);
   if (files.length === 0) return links;
   const refuse = (message: string) => new NetworkError({ network, errorClass: 'permanent', message, networkMessage: message, networkCode: 'media_refused' });
   const first = checkImagesFor(network, files.map(mediaFileOf)).problems[0];

@@ -1,0 +1,25 @@
+import type { Db } from '../db/database.ts';
+import { type MediaRow, readMedia } from '../db/media-store.ts';
+import type { VideoSource } from '../networks/adapter.ts';
+
+/**
+ * A stored video as the adapters see it (issue 15): its facts from the probe, reads of any byte range
+ * streamed from the store, and the signed URLs a pull network is given. Throws for a file that is not
+ * a probed video, which the form's validation keeps from ever reaching a delivery.
+ */
+export function videoSourceOf(db: Db, media: MediaRow, urls: { url?: string; posterUrl?: string } = {}): VideoSource {
+  if (!media.video || !media.width || !media.height) throw new Error(`media ${media.id} is not a probed video`);
+  const bytes = Number(media.bytes);
+  return {
+    mediaId: media.id,
+    filename: media.filename,
+    contentType: media.content_type,
+    bytes,
+    width: media.width,
+    height: media.height,
+    durationMs: media.video.durationMs,
+    ...(media.alt ? { alt: media.alt } : {}),
+    read: (range) => readMedia(db, { id: media.id, bytes }, range),
+    ...urls,
+  };
+}
