@@ -372,12 +372,25 @@ async function uploadAll(ctx: Ctx, state: PublishState, media: MediaItem[], cred
  */
 async function uploadImage(ctx: Ctx, state: PublishState, item: MediaItem, creds: Credentials, signal: AbortSignal): Promise<string> {
   const file = await openMedia(ctx.http, item, signal, IMAGE_MAX_BYTES);
+  const { id, blob } = await uploadBlob(ctx, creds, signal, { ...file, kind: 'image', body: file.open() });
+  const aspectRatio = file.width && file.height ? { width: file.width, height: file.height } : undefined;
+  state.blobs.set(id, { ref: blob, alt: item.alt ?? '', aspectRatio });
+  return id;
+}
+
+/** com.atproto.repo.uploadBlob with the bytes streamed and their length given: the blob object a record embeds, and its CID. */
+async function uploadBlob(
+  ctx: Ctx,
+  creds: Credentials,
+  signal: AbortSignal,
+  file: { filename: string; contentType: string; bytes: number; kind: 'image' | 'video'; body: HttpCall['body'] },
+): Promise<{ id: string; blob: Record<string, unknown> }> {
   const secrets = secretsOf(creds);
   const call: HttpCall = {
     method: 'POST',
     url: `${serviceOf(ctx, creds)}/xrpc/com.atproto.repo.uploadBlob`,
     headers: { ...bearer(creds.accessToken), 'content-type': file.contentType, 'content-length': String(file.bytes) },
-    body: file.open(),
+    body: file.body,
     signal,
     what: `upload ${file.filename}`,
     secrets,
@@ -385,10 +398,8 @@ async function uploadImage(ctx: Ctx, state: PublishState, item: MediaItem, creds
   const { res, json } = await namingFile('bluesky', file.filename, () => callXrpc(ctx, call));
   const blob = asRecord(json.blob);
   const id = str(asRecord(blob.ref).$link);
-  if (!id) throw makeError('bluesky', secrets, { errorClass: 'transient', status: res.status, message: 'Bluesky upload image: answer without a blob' });
-  const aspectRatio = file.width && file.height ? { width: file.width, height: file.height } : undefined;
-  state.blobs.set(id, { ref: blob, alt: item.alt ?? '', aspectRatio });
-  return id;
+  if (!id) throw makeError('bluesky', secrets, { errorClass: 'transient', status: res.status, message: `Bluesky upload ${file.kind}: answer without a blob` });
+  return { id, blob };
 }
 
 /**
@@ -400,20 +411,7 @@ async function uploadImage(ctx: Ctx, state: PublishState, item: MediaItem, creds
  */
 async function uploadVideo(ctx: Ctx, state: PublishState, upload: VideoUpload, creds: Credentials, signal: AbortSignal): Promise<string> {
   const file = upload.file;
-  const secrets = secretsOf(creds);
-  const call: HttpCall = {
-    method: 'POST',
-    url: `${serviceOf(ctx, creds)}/xrpc/com.atproto.repo.uploadBlob`,
-    headers: { ...bearer(creds.accessToken), 'content-type': file.contentType, 'content-length': String(file.bytes) },
-    body: file.read(),
-    signal,
-    what: `upload ${file.filename}`,
-    secrets,
-  };
-  const { res, json } = await namingFile('bluesky', file.filename, () => callXrpc(ctx, call));
-  const blob = asRecord(json.blob);
-  const id = str(asRecord(blob.ref).$link);
-  if (!id) throw makeError('bluesky', secrets, { errorClass: 'transient', status: res.status, message: 'Bluesky upload video: answer without a blob' });
+  const { id, blob } = await uploadBlob(ctx, creds, signal, { ...file, kind: 'video', body: file.read() });
   state.blobs.set(id, { ref: blob, alt: file.alt ?? '', aspectRatio: { width: file.width, height: file.height }, video: true });
   return id;
 }

@@ -195,6 +195,22 @@ async function articleContent(ctx: Ctx, req: PublishRequest, part: PartToPost, c
 
 /** An article thumbnail: Images API initializeUpload, then PUT of the stored bytes. */
 async function uploadThumbnail(ctx: Ctx, image: NonNullable<LinkCard['image']>, creds: Credentials, signal: AbortSignal): Promise<string> {
+  const bytes = await image.read();
+  return uploadToImagesApi(ctx, creds, signal, { what: 'link card image', contentType: image.contentType, length: bytes.length, body: bytes });
+}
+
+interface ImageBody {
+  /** Named in errors: "upload link card image", "upload team.png". */
+  what: string;
+  /** A post's file: LinkedIn's refusal of the bytes names it ("LinkedIn did not take team.png: …"). */
+  filename?: string | undefined;
+  contentType: string;
+  length: number;
+  body: HttpCall['body'];
+}
+
+/** The Images API: initializeUpload (owner = the member or the organization) gives an upload URL and the image URN; then one PUT. */
+async function uploadToImagesApi(ctx: Ctx, creds: Credentials, signal: AbortSignal, image: ImageBody): Promise<string> {
   const secrets = secretsOf(creds);
   const init: HttpCall = {
     method: 'POST',
@@ -202,24 +218,25 @@ async function uploadThumbnail(ctx: Ctx, image: NonNullable<LinkCard['image']>, 
     headers: headers(ctx, creds),
     body: JSON.stringify({ initializeUploadRequest: { owner: creds.accountId } }),
     signal,
-    what: 'initialize link card image upload',
+    what: `initialize ${image.what} upload`,
     secrets,
   };
   const value = asRecord(asRecord(parseJson((await callLinkedIn(ctx, init)).body)).value);
   const uploadUrl = str(value.uploadUrl);
   const urn = str(value.image);
   if (!uploadUrl || !urn)
-    throw makeError('linkedin', secrets, { errorClass: 'transient', message: 'LinkedIn link card image upload: answer without uploadUrl or image' });
+    throw makeError('linkedin', secrets, { errorClass: 'transient', message: `LinkedIn ${image.what} upload: answer without uploadUrl or image` });
   const put: HttpCall = {
     method: 'PUT',
     url: uploadUrl,
-    headers: { authorization: `Bearer ${creds.accessToken}`, 'content-type': image.contentType },
-    body: await image.read(),
+    headers: { authorization: `Bearer ${creds.accessToken}`, 'content-type': image.contentType, 'content-length': String(image.length) },
+    body: image.body,
     signal,
-    what: 'upload link card image',
+    what: `upload ${image.what}`,
     secrets,
   };
-  await callLinkedIn(ctx, put);
+  if (image.filename) await namingFile('linkedin', image.filename, () => callLinkedIn(ctx, put));
+  else await callLinkedIn(ctx, put);
   return urn;
 }
 
@@ -237,32 +254,8 @@ async function uploadAll(ctx: Ctx, media: MediaItem[], creds: Credentials, signa
 
 async function uploadImage(ctx: Ctx, item: MediaItem, creds: Credentials, signal: AbortSignal): Promise<string> {
   const file = await openMedia(ctx.http, item, signal, IMAGE_MAX_BYTES);
-  const secrets = secretsOf(creds);
-  const init: HttpCall = {
-    method: 'POST',
-    url: `${ctx.base}/rest/images?action=initializeUpload`,
-    headers: headers(ctx, creds),
-    body: JSON.stringify({ initializeUploadRequest: { owner: creds.accountId } }),
-    signal,
-    what: 'initialize image upload',
-    secrets,
-  };
-  const value = asRecord(asRecord(parseJson((await callLinkedIn(ctx, init)).body)).value);
-  const uploadUrl = str(value.uploadUrl);
-  const urn = str(value.image);
-  if (!uploadUrl || !urn)
-    throw makeError('linkedin', secrets, { errorClass: 'transient', message: 'LinkedIn image upload: answer without uploadUrl or image' });
-  const put: HttpCall = {
-    method: 'PUT',
-    url: uploadUrl,
-    headers: { authorization: `Bearer ${creds.accessToken}`, 'content-type': file.contentType, 'content-length': String(file.bytes) },
-    body: file.open(),
-    signal,
-    what: `upload ${file.filename}`,
-    secrets,
-  };
-  await namingFile('linkedin', file.filename, () => callLinkedIn(ctx, put));
-  return urn;
+  const body = { what: file.filename, filename: file.filename, contentType: file.contentType, length: file.bytes, body: file.open() };
+  return uploadToImagesApi(ctx, creds, signal, body);
 }
 
 /** LinkedIn processes a video for a while after finalize: polls from 3 s to 30 s, 10 minutes an attempt. */
