@@ -103,7 +103,7 @@ export function settledEphemeral(stack: Stack, user: string, predicate: (m: Disc
         .ephemerals(user)
         .reverse()
         .find((m) => (m.flags & LOADING) === 0 && m.content !== '' && predicate(m)),
-    { what, timeoutMs: 5_000 },
+    { what, timeoutMs: 15_000 },
   );
 }
 
@@ -163,7 +163,7 @@ export async function sendStep(stack: Stack, user: string, step: DiscordMessage,
       const now = emu.message(step.id)!;
       return now.edited_timestamp !== before && /^(✅|⚠️)/.test(now.content) ? now : undefined;
     },
-    { what: 'the send answer', timeoutMs: 5_000 },
+    { what: 'the send answer', timeoutMs: 15_000 },
   );
 }
 
@@ -213,7 +213,7 @@ export function dTold(stack: Stack, user: string): string[] {
 export function waitTold(stack: Stack, user: string, fragment: string): Promise<string> {
   return discordOf(stack).emulator.waitFor(() => dTold(stack, user).find((t) => t.includes(fragment)), {
     what: `"${fragment}" told to ${user}`,
-    timeoutMs: 5_000,
+    timeoutMs: 15_000,
   });
 }
 
