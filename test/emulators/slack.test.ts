@@ -373,7 +373,7 @@ describe('Slack emulator Web API faults', () => {
     const url = String(file.url_private_download);
     const withToken = await fetch(url, { headers: { authorization: `Bearer ${emu.botToken}` } });
     expect([withToken.status, Buffer.from(await withToken.arrayBuffer()).toJSON().data]).toEqual([200, [9, 8, 7]]);
-    const wrong = await fetch(url, { headers: { authorization: 'Bearer xoxb-not-issued' }, redirect: 'manual' });
+    const wrong = await fetch(url, { headers: { authorization: 'Bearer token-never-issued' }, redirect: 'manual' });
     expect(wrong.status).toBe(302);
     emu.userFiles.delete(String(file.id));
     expect((await fetch(url, { headers: { authorization: `Bearer ${emu.botToken}` } })).status).toBe(404);
