@@ -64,11 +64,7 @@ describe('Discord per-network versions', () => {
     expect(shown).toContainEqual(['Mastodon · @community@mastodon.test', 'The long community announcement, with every detail for Mastodon.']);
   });
 
-  // Skipped, with its reason printed: since the video merge (84eab39) Send answers an over-long X version with the
-  // account step again instead of "Not sent yet" (seen in CI and locally, 2026-12-06); the first thing to fix next.
-  const regression = 'Discord Send with an over-long per-network version re-renders the account step instead of refusing (since 84eab39)';
-  console.warn(`skipped test: ${regression}`);
-  it.skip('a version too long for its network is said on its own line, the form kept', async () => {
+  it('a version too long for its network is said on its own line, the form kept', async () => {
     await emu().command({ name: 'post', userId: D_AUTHOR, channelId: COMMUNITY });
     let step = await submitCompose(stack, D_AUTHOR, { text: 'Fine everywhere' });
     step = await pick(step, [accounts().mastodon, accounts().x]);

@@ -149,10 +149,18 @@ export async function sendStep(stack: Stack, user: string, step: DiscordMessage,
   const emu = discordOf(stack).emulator;
   const select = component(step, 'compose_targets');
   if (select && accounts.length > 0) {
+    // As a person does: Send is clicked once the step has redrawn with the choice. Waiting only for the choice to
+    // be shown was not enough when it already was (a step redrawn by the versions form): the picker's own redraw
+    // then raced the send answer and could land after it.
+    const beforePick = emu.message(step.id)!.edited_timestamp;
     await emu.selectMenu({ customId: String(select.custom_id), values: accounts, userId: user, channelId: step.channel_id, messageId: step.id });
-    await emu.waitFor(() => (component(emu.message(step.id)!, 'compose_targets')?.options as Json[] | undefined)?.some((o) => o.default === true), {
-      what: 'the choice shown',
-    });
+    await emu.waitFor(
+      () => {
+        const now = emu.message(step.id)!;
+        return now.edited_timestamp !== beforePick && (component(now, 'compose_targets')?.options as Json[] | undefined)?.some((o) => o.default === true);
+      },
+      { what: 'the choice shown', timeoutMs: 15_000 },
+    );
   }
   const send = component(step, 'compose_send');
   if (!send) return step;

@@ -50,7 +50,10 @@ export async function composeTargets(turn: Turn, [draftId]: string[]): Promise<v
   const known = new Set(accounts.map((a) => a.id));
   draft.input.accountIds = (turn.interaction.data?.values ?? []).filter((id) => known.has(id));
   await saveDraft(turn.edge.deps.db, draft);
-  await editReply(turn, targetsStep(draft, accounts, await bestTimes(turn, actor, accounts, draft)));
+  const step = targetsStep(draft, accounts, await bestTimes(turn, actor, accounts, draft));
+  // A Send clicked meanwhile has answered in this message and removed the draft: its answer stays.
+  if (!(await loadDraft(turn.edge.deps.db, actor, draftId))) return;
+  await editReply(turn, step);
 }
 
 /**
