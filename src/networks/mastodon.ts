@@ -160,8 +160,21 @@ async function uploadAll(ctx: Ctx, media: MediaItem[], creds: Credentials, signa
  */
 async function uploadImage(ctx: Ctx, item: MediaItem, creds: Credentials, signal: AbortSignal): Promise<string> {
   const file = await openMedia(ctx.http, item, signal, IMAGE_MAX_BYTES);
-  const form = multipartBody({ description: item.alt || undefined }, 'file', file);
   const base = instanceOf(ctx, creds);
+  const { id, status, url } = await postMedia(ctx, base, creds, file, signal);
+  if (status === 202 || url === null) await namingFile('mastodon', file.filename, () => waitForMedia(ctx, base, id, creds, signal));
+  return id;
+}
+
+/** POST /api/v2/media: the file streamed as the multipart `file`, its alt text as `description`; the new attachment's id. */
+async function postMedia(
+  ctx: Ctx,
+  base: string,
+  creds: Credentials,
+  file: Parameters<typeof multipartBody>[2] & { alt?: string | undefined },
+  signal: AbortSignal,
+): Promise<{ id: string; status: number; url: unknown }> {
+  const form = multipartBody({ description: file.alt || undefined }, 'file', file);
   const secrets = [creds.accessToken];
   const { res, json } = await namingFile('mastodon', file.filename, () =>
     callMastodon(ctx, {
@@ -176,8 +189,7 @@ async function uploadImage(ctx: Ctx, item: MediaItem, creds: Credentials, signal
   );
   const id = str(json.id);
   if (!id) throw makeError('mastodon', secrets, { errorClass: 'transient', status: res.status, message: 'Mastodon upload media: answer without a media id' });
-  if (res.status === 202 || json.url === null) await namingFile('mastodon', file.filename, () => waitForMedia(ctx, base, id, creds, signal));
-  return id;
+  return { id, status: res.status, url: json.url };
 }
 
 /** 202 means the server still processes the file: poll GET /api/v1/media/:id (206 while processing, 200 with url when done). */
@@ -208,29 +220,10 @@ async function uploadVideo(ctx: Ctx, upload: VideoUpload, creds: Credentials, si
   const secrets = [creds.accessToken];
   let id = (await cp.load()).mediaId;
   if (id === undefined) {
-    const form = multipartBody({ description: file.alt || undefined }, 'file', {
-      filename: file.filename,
-      contentType: file.contentType,
-      bytes: file.bytes,
-      open: () => file.read(),
-    });
-    const { res, json } = await namingFile('mastodon', file.filename, () =>
-      callMastodon(ctx, {
-        method: 'POST',
-        url: `${base}/api/v2/media`,
-        headers: { ...bearer(creds), 'content-type': form.contentType, 'content-length': String(form.length) },
-        body: form.body,
-        signal,
-        what: `upload ${file.filename}`,
-        secrets,
-      }),
-    );
-    const created = str(json.id);
-    if (!created)
-      throw makeError('mastodon', secrets, { errorClass: 'transient', status: res.status, message: 'Mastodon upload video: answer without a media id' });
-    await cp.save({ mediaId: created });
-    if (res.status === 200 && typeof json.url === 'string') return created;
-    id = created;
+    const created = await postMedia(ctx, base, creds, { ...file, open: () => file.read() }, signal);
+    await cp.save({ mediaId: created.id });
+    if (created.status === 200 && typeof created.url === 'string') return created.id;
+    id = created.id;
   }
   const mediaId = id;
   const url = `${base}/api/v1/media/${encodeURIComponent(mediaId)}`;
