@@ -48,6 +48,13 @@ export interface EmuRequest {
   body: Buffer;
 }
 
+/** A rate-limit window as X and Mastodon report it in their headers. */
+export interface RateBucket {
+  limit: number;
+  remaining: number;
+  reset: number;
+}
+
 export interface RequestRecord {
   method: string;
   path: string;

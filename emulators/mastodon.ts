@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { imageType, randomToken, tinyPng } from './common.ts';
+import { type EmuRequest as Req, imageType, type RateBucket as Bucket, type Reply, randomToken, tinyPng } from './common.ts';
 import { engagementBook } from './engagement.ts';
 
 /**
@@ -68,26 +68,6 @@ export interface MastodonTokens {
   accessToken: string;
   accountId: string;
   username: string;
-}
-
-interface Reply {
-  status: number;
-  body: unknown;
-  raw?: Buffer;
-  headers?: Record<string, string>;
-  hang?: boolean;
-}
-interface Req {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  headers: IncomingMessage['headers'];
-  body: Buffer;
-}
-interface Bucket {
-  limit: number;
-  remaining: number;
-  reset: number;
 }
 
 const HOUR_MS = 3_600_000;

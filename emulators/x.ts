@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import twitterText from 'twitter-text';
-import { imageType, isObject, parseJson, randomToken, tinyPng } from './common.ts';
+import { type EmuRequest as Req, imageType, isObject, parseJson, type RateBucket as Bucket, type Reply, randomToken, tinyPng } from './common.ts';
 import { engagementBook } from './engagement.ts';
 import { xVideoFlow } from './x-video.ts';
 
@@ -68,26 +68,6 @@ export interface XTokens {
   accessToken: string;
   refreshToken: string;
   userId: string;
-}
-
-interface Reply {
-  status: number;
-  body: unknown;
-  raw?: Buffer;
-  headers?: Record<string, string>;
-  hang?: boolean;
-}
-interface Req {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  headers: IncomingMessage['headers'];
-  body: Buffer;
-}
-interface Bucket {
-  limit: number;
-  remaining: number;
-  reset: number;
 }
 
 const WINDOW_S = 15 * 60;
