@@ -1,12 +1,15 @@
 import { findAccount } from '../db/accounts.ts';
 import type { Executor } from '../db/database.ts';
-import { findDelivery, listParts } from '../db/deliveries.ts';
+import { findDelivery, listParts, saveFoundAddress } from '../db/deliveries.ts';
 import { findDeliveryComment, queueComments, transitionComment } from '../db/first-comments.ts';
 import type { DeliveryError } from '../db/schema.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { findWorkspace } from '../db/workspaces.ts';
 import { NETWORK_LABELS, isThreadedNetwork } from '../domain/networks.ts';
-import { NetworkError, type PublishedPart } from '../networks/adapter.ts';
+import { splitThreadParts } from '../domain/thread-parts.ts';
+import { NetworkError, type Credentials, type NetworkAdapter, type PublishedPart } from '../networks/adapter.ts';
+import { deliveryText, loadDeliveryContexts } from './delivery/load-delivery.ts';
+import { reconcile } from './delivery/reconcile.ts';
 import type { Actor } from './actor.ts';
 import { refreshIfExpiring } from './accounts/refresh-account.ts';
 import type { WorkflowDeps } from './deps.ts';
@@ -39,7 +42,8 @@ export async function handleFirstCommentJob(deps: WorkflowDeps, deliveryId: stri
   const comment = await findDeliveryComment(deps.db, deliveryId);
   if (!comment || comment.state === 'published' || comment.state === 'failed') return;
   const delivery = await findDelivery(deps.db, deliveryId);
-  if (!delivery || delivery.state !== 'published' || !delivery.external_id) return;
+  // Published with no address: the team said "It is live" after an unknown outcome; the job looks for the post.
+  if (!delivery || delivery.state !== 'published') return;
   const adapter = deps.adapters[delivery.network];
   const account = await findAccount(deps.db, delivery.account_id);
   const label = NETWORK_LABELS[delivery.network];
@@ -61,6 +65,13 @@ export async function handleFirstCommentJob(deps: WorkflowDeps, deliveryId: stri
   if (!claimed) return;
   try {
     const credentials = await refreshIfExpiring(deps, account, adapter, signal, 5 * 60_000);
+    const post = delivery.external_id
+      ? { externalId: delivery.external_id, url: delivery.url ?? '' }
+      : await findPost(deps, deliveryId, adapter, credentials, signal);
+    if (!post) {
+      const message = `Greenlight could not find the post on ${label} to put the first comment under: press Retry comment once it shows there, or post the comment by hand.`;
+      return await fail({ class: 'permanent', message }, ['sending']);
+    }
     let part: PublishedPart;
     if (threaded) {
       // One more part of the thread: it replies to the last part, under a key of its own where the network has keys.
@@ -79,10 +90,7 @@ export async function handleFirstCommentJob(deps: WorkflowDeps, deliveryId: stri
       );
       part = result.parts[result.parts.length - 1]!;
     } else {
-      part = await adapter.comment!(
-        { deliveryId, post: { externalId: delivery.external_id, url: delivery.url ?? '' }, text: claimed.text, signal },
-        credentials,
-      );
+      part = await adapter.comment!({ deliveryId, post, text: claimed.text, signal }, credentials);
     }
     await inTransaction(deps.db, async (tx) => {
       const done = await transitionComment(tx, deliveryId, 'published', ['sending'], { external_id: part.externalId, url: part.url, last_error: null });
@@ -92,7 +100,7 @@ export async function handleFirstCommentJob(deps: WorkflowDeps, deliveryId: stri
         postId: delivery.post_id,
         deliveryId,
         kind: 'comment_published',
-        data: { network: delivery.network, url: part.url, postUrl: delivery.url },
+        data: { network: delivery.network, url: part.url, postUrl: post.url },
       });
     });
   } catch (error) {
@@ -113,6 +121,34 @@ export async function handleFirstCommentJob(deps: WorkflowDeps, deliveryId: stri
     const words = cls === 'unknown_outcome' ? `${detail.message}: it may be there. Look under the post before pressing Retry comment.` : detail.message;
     await fail({ ...detail, message: words }, ['sending']);
   }
+}
+
+/**
+ * The post of a delivery confirmed live by the team (no address known): looked for among the account's
+ * recent posts as reconciliation does, every thread part (a reply goes under the last). Found: its address
+ * is saved on the delivery; not found (or the network cannot be asked): undefined.
+ */
+async function findPost(
+  deps: WorkflowDeps,
+  deliveryId: string,
+  adapter: NetworkAdapter,
+  credentials: Credentials,
+  signal: AbortSignal,
+): Promise<{ externalId: string; url: string } | undefined> {
+  const [context] = await loadDeliveryContexts(deps.db, [deliveryId]);
+  if (!context) return undefined;
+  const parts = splitThreadParts(deliveryText(context));
+  if ((await reconcile(deps, context, adapter, credentials, parts, signal)) !== 'complete') return undefined;
+  const first = (await listParts(deps.db, deliveryId))[0];
+  if (!first) return undefined;
+  const found = { externalId: first.externalId, url: first.url };
+  const saved = await saveFoundAddress(deps.db, deliveryId, found);
+  // Someone else saved an address first: that one is the post.
+  if (!saved) {
+    const again = await findDelivery(deps.db, deliveryId);
+    return again?.external_id ? { externalId: again.external_id, url: again.url ?? '' } : undefined;
+  }
+  return found;
 }
 
 async function failComment(
