@@ -7,9 +7,9 @@ import { inTransaction } from '../db/transaction.ts';
 import { findWorkspace } from '../db/workspaces.ts';
 import { NETWORK_LABELS, isThreadedNetwork } from '../domain/networks.ts';
 import { splitThreadParts } from '../domain/thread-parts.ts';
-import { NetworkError, type Credentials, type NetworkAdapter, type PublishedPart } from '../networks/adapter.ts';
+import { NetworkError, type Credentials, type NetworkAdapter, type PublishedPart, type RecentPost } from '../networks/adapter.ts';
 import { deliveryText, loadDeliveryContexts } from './delivery/load-delivery.ts';
-import { reconcile } from './delivery/reconcile.ts';
+import { comparable, reconcile } from './delivery/reconcile.ts';
 import type { Actor } from './actor.ts';
 import { refreshIfExpiring } from './accounts/refresh-account.ts';
 import type { WorkflowDeps } from './deps.ts';
@@ -53,13 +53,18 @@ export async function handleFirstCommentJob(deps: WorkflowDeps, deliveryId: stri
   const threaded = isThreadedNetwork(delivery.network);
   if (!threaded && !adapter.comment) return fail({ class: 'permanent', message: `${label} takes no comments from Greenlight.` }, ['pending', 'sending']);
   if (comment.state === 'sending' && !adapter.idempotent) {
-    return fail(
-      {
-        class: 'unknown_outcome',
-        message: 'Greenlight stopped while the comment was being sent: it may be there. Look under the post before pressing Retry comment.',
-      },
-      ['sending'],
-    );
+    // A reply is one of the account's posts: look for it, as reconciliation does for a post. Found: it is
+    // recorded; absent: it did not go, and is sent below. A comment (LinkedIn, Meta) cannot be looked up so.
+    const looked = threaded ? await lookForReply(deps, account, adapter, delivery, comment.text, signal) : 'unknown';
+    if (looked !== 'absent' && looked !== 'unknown') return recordComment(deps, delivery, account.workspace_id, looked, ['sending']);
+    if (looked === 'unknown')
+      return fail(
+        {
+          class: 'unknown_outcome',
+          message: 'Greenlight stopped while the comment was being sent: it may be there. Look under the post before pressing Retry comment.',
+        },
+        ['sending'],
+      );
   }
   const claimed = await transitionComment(deps.db, deliveryId, 'sending', [comment.state], { countAttempt: true });
   if (!claimed) return;
@@ -92,17 +97,7 @@ export async function handleFirstCommentJob(deps: WorkflowDeps, deliveryId: stri
     } else {
       part = await adapter.comment!({ deliveryId, post, text: claimed.text, signal }, credentials);
     }
-    await inTransaction(deps.db, async (tx) => {
-      const done = await transitionComment(tx, deliveryId, 'published', ['sending'], { external_id: part.externalId, url: part.url, last_error: null });
-      if (!done) return;
-      await recordEvent(tx, deps.queue, {
-        workspaceId: account.workspace_id,
-        postId: delivery.post_id,
-        deliveryId,
-        kind: 'comment_published',
-        data: { network: delivery.network, url: part.url, postUrl: post.url },
-      });
-    });
+    await recordComment(deps, { ...delivery, url: post.url }, account.workspace_id, part, ['sending']);
   } catch (error) {
     const e = error instanceof NetworkError ? error : undefined;
     const cls = e?.errorClass ?? 'transient';
@@ -116,10 +111,57 @@ export async function handleFirstCommentJob(deps: WorkflowDeps, deliveryId: stri
       await transitionComment(deps.db, deliveryId, 'pending', ['sending'], { last_error: detail });
       throw error;
     }
-    // Sent, but no answer: a network with keys is asked again (it refuses a copy); others are reported.
-    if (cls === 'unknown_outcome' && adapter.idempotent && claimed.attempts < COMMENT_ATTEMPTS) throw error;
+    // Sent, but no answer: a network with keys is asked again (it refuses a copy); a reply is looked for on the
+    // next run (the row stays `sending`); a comment elsewhere is reported.
+    if (cls === 'unknown_outcome' && (adapter.idempotent || threaded) && claimed.attempts < COMMENT_ATTEMPTS) throw error;
     const words = cls === 'unknown_outcome' ? `${detail.message}: it may be there. Look under the post before pressing Retry comment.` : detail.message;
     await fail({ ...detail, message: words }, ['sending']);
+  }
+}
+
+/** The comment is on the network (sent now, or found there): saved as published, with its audit event and receipt. */
+async function recordComment(
+  deps: WorkflowDeps,
+  delivery: { id: string; post_id: string; network: string; url: string | null },
+  workspaceId: string,
+  part: Pick<PublishedPart, 'externalId' | 'url'>,
+  from: 'sending'[],
+): Promise<void> {
+  await inTransaction(deps.db, async (tx) => {
+    const done = await transitionComment(tx, delivery.id, 'published', from, { external_id: part.externalId, url: part.url, last_error: null });
+    if (!done) return;
+    await recordEvent(tx, deps.queue, {
+      workspaceId,
+      postId: delivery.post_id,
+      deliveryId: delivery.id,
+      kind: 'comment_published',
+      data: { network: delivery.network, url: part.url, postUrl: delivery.url },
+    });
+  });
+}
+
+/**
+ * A reply whose sending was cut (a worker killed, no answer): the account's recent posts since the post
+ * went out, its text among them or not. `unknown` when the network cannot be asked, or the asking failed.
+ */
+async function lookForReply(
+  deps: WorkflowDeps,
+  account: Parameters<typeof refreshIfExpiring>[1],
+  adapter: NetworkAdapter,
+  delivery: { id: string; published_at: Date | null; created_at: Date },
+  text: string,
+  signal: AbortSignal,
+): Promise<RecentPost | 'absent' | 'unknown'> {
+  try {
+    const credentials = await refreshIfExpiring(deps, account, adapter, signal, 5 * 60_000);
+    const since = new Date((delivery.published_at ?? delivery.created_at).getTime() - 60_000);
+    const recent = await adapter.recentPosts(credentials, since, signal);
+    if (!recent) return 'unknown';
+    const wanted = comparable(text);
+    return recent.find((p) => comparable(p.text) === wanted) ?? 'absent';
+  } catch (error) {
+    deps.log.warn({ deliveryId: delivery.id, err: error }, 'looking for a first comment reply failed; it is reported as maybe sent');
+    return 'unknown';
   }
 }
 

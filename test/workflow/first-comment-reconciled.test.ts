@@ -118,4 +118,50 @@ describe.concurrent('first comment after a reconciled unknown outcome', () => {
       await waitForReply(stack, postId, 'the comment failure', (t) => t.includes('could not find the post on X'));
       expect(stack.x.posts).toEqual([]);
     }));
+
+  it('X: the reply itself timed out after X took it; the next run finds it among the recent posts instead of reporting "it may be there"', () =>
+    withStack(FAST, async (stack) => {
+      // The post goes through; the comment's create (the second POST /2/tweets) times out after X made it.
+      stack.x.failNext({ kind: 'timeout_after', after: 1 });
+      const postId = await compose(stack, 'A post whose reply went unanswered.', 'x', 'The reply X took silently.');
+      await approve(stack, postId);
+      const delivery = await waitForDelivery(stack, postId, 'x', 'published');
+      const comment = await waitUntil(
+        stack,
+        'the comment settled',
+        async () => {
+          const c = await findDeliveryComment(stack.app.db, delivery.id);
+          return (c?.state === 'published' || c?.state === 'failed') && c;
+        },
+        30_000,
+      );
+      expect(comment.state).toBe('published');
+      expect(stack.x.posts.map((p) => [p.text, p.replyTo])).toEqual([
+        ['A post whose reply went unanswered.', undefined],
+        ['The reply X took silently.', delivery.external_id],
+      ]);
+      expect(comment.external_id).toBe(stack.x.posts[1]!.id);
+    }));
+
+  it('X: the reply timed out before X made it; the next run finds nothing and sends it, once', () =>
+    withStack(FAST, async (stack) => {
+      stack.x.failNext({ kind: 'timeout_before', after: 1 });
+      const postId = await compose(stack, 'A post whose reply was lost on the way.', 'x', 'The reply, sent again.');
+      await approve(stack, postId);
+      const delivery = await waitForDelivery(stack, postId, 'x', 'published');
+      const comment = await waitUntil(
+        stack,
+        'the comment settled',
+        async () => {
+          const c = await findDeliveryComment(stack.app.db, delivery.id);
+          return (c?.state === 'published' || c?.state === 'failed') && c;
+        },
+        30_000,
+      );
+      expect(comment.state).toBe('published');
+      expect(stack.x.posts.map((p) => [p.text, p.replyTo])).toEqual([
+        ['A post whose reply was lost on the way.', undefined],
+        ['The reply, sent again.', delivery.external_id],
+      ]);
+    }));
 });
