@@ -43,7 +43,7 @@ export async function handleFirstCommentJob(deps: WorkflowDeps, deliveryId: stri
   if (!comment || comment.state === 'published' || comment.state === 'failed') return;
   const delivery = await findDelivery(deps.db, deliveryId);
   // Published with no address: the team said "It is live" after an unknown outcome; the job looks for the post.
-  if (!delivery || delivery.state !== 'published') return;
+  if (delivery?.state !== 'published') return;
   const adapter = deps.adapters[delivery.network];
   const account = await findAccount(deps.db, delivery.account_id);
   const label = NETWORK_LABELS[delivery.network];
