@@ -109,6 +109,21 @@ export async function markPublished(tx: Executor, rows: PublishedRow[]): Promise
   return result.rows;
 }
 
+/**
+ * A published delivery whose address Greenlight did not know ("It is live") gets the one found on the
+ * network; an address already there stays.
+ */
+export async function saveFoundAddress(tx: Executor, deliveryId: string, found: { externalId: string; url: string }): Promise<Delivery | undefined> {
+  return tx
+    .updateTable('deliveries')
+    .set({ external_id: found.externalId, url: found.url, updated_at: sql<Date>`now()` })
+    .where('id', '=', deliveryId)
+    .where('state', '=', 'published')
+    .where('external_id', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
+}
+
 /** Stores published thread parts of several deliveries in one statement (parts already stored stay). */
 export async function saveParts(tx: Executor, parts: ({ deliveryId: string } & StoredPart)[]): Promise<void> {
   if (parts.length === 0) return;

@@ -48,7 +48,12 @@ export async function findDeliveryRows(db: Executor, deliveryIds: string[]): Pro
       (SELECT jsonb_build_object('url', l.url, 'status', l.status, 'title', l.title, 'description', l.description,
           'image', CASE WHEN i.id IS NULL THEN NULL ELSE jsonb_build_object('id', i.id, 'bytes', i.bytes, 'contentType', i.content_type) END)
         FROM post_link_previews l LEFT JOIN media i ON i.id = l.image_media_id AND i.state = 'ready'
-        WHERE l.post_id = p.id AND l.status IN ('ok', 'disabled')) AS link_preview
+        -- An occurrence of a series publishes the series' first post's card, as its files.
+        WHERE l.post_id = coalesce(
+            (SELECT s.head_id FROM post_series s WHERE s.post_id = p.id AND s.position > 0
+              AND NOT EXISTS (SELECT 1 FROM post_link_previews own WHERE own.post_id = p.id)),
+            p.id)
+          AND l.status IN ('ok', 'disabled')) AS link_preview
     FROM deliveries d
     JOIN posts p ON p.id = d.post_id
     JOIN social_accounts a ON a.id = d.account_id

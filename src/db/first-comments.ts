@@ -20,14 +20,20 @@ export async function listFirstComments(db: Executor, postId: string): Promise<P
 }
 
 /**
- * Deliveries that just went out and have a first comment for their network get their comment row
+ * Deliveries that just went out and have a first comment for their network (a series occurrence: the
+ * series' first post's) get their comment row
  * (`pending`), once: a delivery recorded twice keeps its first row. Returns the delivery ids that got one.
  */
 export async function queueComments(tx: Executor, deliveryIds: string[]): Promise<string[]> {
   if (deliveryIds.length === 0) return [];
   const { rows } = await sql<{ delivery_id: string }>`
     INSERT INTO delivery_comments (delivery_id, text)
-    SELECT d.id, c.text FROM deliveries d JOIN post_first_comments c ON c.post_id = d.post_id AND c.network = d.network
+    SELECT d.id, c.text FROM deliveries d
+    -- A later occurrence of a series has no comments of its own: it takes the series' first post's, as its files.
+    JOIN post_first_comments c ON c.network = d.network AND c.post_id = coalesce(
+      (SELECT s.head_id FROM post_series s WHERE s.post_id = d.post_id AND s.position > 0
+        AND NOT EXISTS (SELECT 1 FROM post_first_comments own WHERE own.post_id = d.post_id)),
+      d.post_id)
     WHERE d.id = ANY(${deliveryIds}::uuid[])
     ON CONFLICT (delivery_id) DO NOTHING
     RETURNING delivery_id`.execute(tx);

@@ -564,6 +564,9 @@ async function createQueues(boss: PgBoss): Promise<void> {
     retryBackoff: true,
     retryDelayMax: 300,
     expireInSeconds: 120,
+    // As the publish queue's: a worker killed mid-comment is found in seconds, not after the 2-minute expiry
+    // (the chaos run saw comments wait that out). Set when the queue is created (pg-boss keeps it fixed).
+    heartbeatSeconds: 10,
     retentionSeconds: 7 * 24 * 3600,
     deleteAfterSeconds: 7 * 24 * 3600,
   });

@@ -9,7 +9,7 @@ import type { WorkflowDeps } from './deps.ts';
 import { ok, refused, type Outcome } from './outcome.ts';
 import { settlePost } from './delivery/settle-post.ts';
 import { recordEvent } from './record-event.ts';
-import { retryComment } from './first-comment.ts';
+import { retryComment, scheduleFirstComments } from './first-comment.ts';
 
 /**
  * Buttons in a receipt: Retry, It is live, Publish again, Publish late. Anyone in the workspace may
@@ -47,6 +47,8 @@ export async function deliveryAction(
         actor: actor.userId,
         data: { network: delivery.network },
       });
+      // The post is live, so its first comment is due as after any publish (the job finds the post first).
+      await scheduleFirstComments(tx, deps, [delivery.id]);
       await settlePost(tx, post.id);
       return ok();
     }

@@ -1,12 +1,15 @@
 import { findAccount } from '../db/accounts.ts';
 import type { Executor } from '../db/database.ts';
-import { findDelivery, listParts } from '../db/deliveries.ts';
+import { findDelivery, listParts, saveFoundAddress } from '../db/deliveries.ts';
 import { findDeliveryComment, queueComments, transitionComment } from '../db/first-comments.ts';
 import type { DeliveryError } from '../db/schema.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { findWorkspace } from '../db/workspaces.ts';
 import { NETWORK_LABELS, isThreadedNetwork } from '../domain/networks.ts';
-import { NetworkError, type PublishedPart } from '../networks/adapter.ts';
+import { splitThreadParts } from '../domain/thread-parts.ts';
+import { NetworkError, type Credentials, type NetworkAdapter, type PublishedPart, type RecentPost } from '../networks/adapter.ts';
+import { deliveryText, loadDeliveryContexts } from './delivery/load-delivery.ts';
+import { comparable, reconcile } from './delivery/reconcile.ts';
 import type { Actor } from './actor.ts';
 import { refreshIfExpiring } from './accounts/refresh-account.ts';
 import type { WorkflowDeps } from './deps.ts';
@@ -39,7 +42,8 @@ export async function handleFirstCommentJob(deps: WorkflowDeps, deliveryId: stri
   const comment = await findDeliveryComment(deps.db, deliveryId);
   if (!comment || comment.state === 'published' || comment.state === 'failed') return;
   const delivery = await findDelivery(deps.db, deliveryId);
-  if (!delivery || delivery.state !== 'published' || !delivery.external_id) return;
+  // Published with no address: the team said "It is live" after an unknown outcome; the job looks for the post.
+  if (delivery?.state !== 'published') return;
   const adapter = deps.adapters[delivery.network];
   const account = await findAccount(deps.db, delivery.account_id);
   const label = NETWORK_LABELS[delivery.network];
@@ -49,18 +53,30 @@ export async function handleFirstCommentJob(deps: WorkflowDeps, deliveryId: stri
   const threaded = isThreadedNetwork(delivery.network);
   if (!threaded && !adapter.comment) return fail({ class: 'permanent', message: `${label} takes no comments from Greenlight.` }, ['pending', 'sending']);
   if (comment.state === 'sending' && !adapter.idempotent) {
-    return fail(
-      {
-        class: 'unknown_outcome',
-        message: 'Greenlight stopped while the comment was being sent: it may be there. Look under the post before pressing Retry comment.',
-      },
-      ['sending'],
-    );
+    // A reply is one of the account's posts: look for it, as reconciliation does for a post. Found: it is
+    // recorded; absent: it did not go, and is sent below. A comment (LinkedIn, Meta) cannot be looked up so.
+    const looked = threaded ? await lookForReply(deps, account, adapter, delivery, comment.text, signal) : 'unknown';
+    if (looked !== 'absent' && looked !== 'unknown') return recordComment(deps, delivery, account.workspace_id, looked, ['sending']);
+    if (looked === 'unknown')
+      return fail(
+        {
+          class: 'unknown_outcome',
+          message: 'Greenlight stopped while the comment was being sent: it may be there. Look under the post before pressing Retry comment.',
+        },
+        ['sending'],
+      );
   }
   const claimed = await transitionComment(deps.db, deliveryId, 'sending', [comment.state], { countAttempt: true });
   if (!claimed) return;
   try {
     const credentials = await refreshIfExpiring(deps, account, adapter, signal, 5 * 60_000);
+    const post = delivery.external_id
+      ? { externalId: delivery.external_id, url: delivery.url ?? '' }
+      : await findPost(deps, deliveryId, adapter, credentials, signal);
+    if (!post) {
+      const message = `Greenlight could not find the post on ${label} to put the first comment under: press Retry comment once it shows there, or post the comment by hand.`;
+      return await fail({ class: 'permanent', message }, ['sending']);
+    }
     let part: PublishedPart;
     if (threaded) {
       // One more part of the thread: it replies to the last part, under a key of its own where the network has keys.
@@ -79,22 +95,9 @@ export async function handleFirstCommentJob(deps: WorkflowDeps, deliveryId: stri
       );
       part = result.parts[result.parts.length - 1]!;
     } else {
-      part = await adapter.comment!(
-        { deliveryId, post: { externalId: delivery.external_id, url: delivery.url ?? '' }, text: claimed.text, signal },
-        credentials,
-      );
+      part = await adapter.comment!({ deliveryId, post, text: claimed.text, signal }, credentials);
     }
-    await inTransaction(deps.db, async (tx) => {
-      const done = await transitionComment(tx, deliveryId, 'published', ['sending'], { external_id: part.externalId, url: part.url, last_error: null });
-      if (!done) return;
-      await recordEvent(tx, deps.queue, {
-        workspaceId: account.workspace_id,
-        postId: delivery.post_id,
-        deliveryId,
-        kind: 'comment_published',
-        data: { network: delivery.network, url: part.url, postUrl: delivery.url },
-      });
-    });
+    await recordComment(deps, { ...delivery, url: post.url }, account.workspace_id, part, ['sending']);
   } catch (error) {
     const e = error instanceof NetworkError ? error : undefined;
     const cls = e?.errorClass ?? 'transient';
@@ -108,11 +111,86 @@ export async function handleFirstCommentJob(deps: WorkflowDeps, deliveryId: stri
       await transitionComment(deps.db, deliveryId, 'pending', ['sending'], { last_error: detail });
       throw error;
     }
-    // Sent, but no answer: a network with keys is asked again (it refuses a copy); others are reported.
-    if (cls === 'unknown_outcome' && adapter.idempotent && claimed.attempts < COMMENT_ATTEMPTS) throw error;
+    // Sent, but no answer: a network with keys is asked again (it refuses a copy); a reply is looked for on the
+    // next run (the row stays `sending`); a comment elsewhere is reported.
+    if (cls === 'unknown_outcome' && (adapter.idempotent || threaded) && claimed.attempts < COMMENT_ATTEMPTS) throw error;
     const words = cls === 'unknown_outcome' ? `${detail.message}: it may be there. Look under the post before pressing Retry comment.` : detail.message;
     await fail({ ...detail, message: words }, ['sending']);
   }
+}
+
+/** The comment is on the network (sent now, or found there): saved as published, with its audit event and receipt. */
+async function recordComment(
+  deps: WorkflowDeps,
+  delivery: { id: string; post_id: string; network: string; url: string | null },
+  workspaceId: string,
+  part: Pick<PublishedPart, 'externalId' | 'url'>,
+  from: 'sending'[],
+): Promise<void> {
+  await inTransaction(deps.db, async (tx) => {
+    const done = await transitionComment(tx, delivery.id, 'published', from, { external_id: part.externalId, url: part.url, last_error: null });
+    if (!done) return;
+    await recordEvent(tx, deps.queue, {
+      workspaceId,
+      postId: delivery.post_id,
+      deliveryId: delivery.id,
+      kind: 'comment_published',
+      data: { network: delivery.network, url: part.url, postUrl: delivery.url },
+    });
+  });
+}
+
+/**
+ * A reply whose sending was cut (a worker killed, no answer): the account's recent posts since the post
+ * went out, its text among them or not. `unknown` when the network cannot be asked, or the asking failed.
+ */
+async function lookForReply(
+  deps: WorkflowDeps,
+  account: Parameters<typeof refreshIfExpiring>[1],
+  adapter: NetworkAdapter,
+  delivery: { id: string; published_at: Date | null; created_at: Date },
+  text: string,
+  signal: AbortSignal,
+): Promise<RecentPost | 'absent' | 'unknown'> {
+  try {
+    const credentials = await refreshIfExpiring(deps, account, adapter, signal, 5 * 60_000);
+    const since = new Date((delivery.published_at ?? delivery.created_at).getTime() - 60_000);
+    const recent = await adapter.recentPosts(credentials, since, signal);
+    if (!recent) return 'unknown';
+    const wanted = comparable(text);
+    return recent.find((p) => comparable(p.text) === wanted) ?? 'absent';
+  } catch (error) {
+    deps.log.warn({ deliveryId: delivery.id, err: error }, 'looking for a first comment reply failed; it is reported as maybe sent');
+    return 'unknown';
+  }
+}
+
+/**
+ * The post of a delivery confirmed live by the team (no address known): looked for among the account's
+ * recent posts as reconciliation does, every thread part (a reply goes under the last). Found: its address
+ * is saved on the delivery; not found (or the network cannot be asked): undefined.
+ */
+async function findPost(
+  deps: WorkflowDeps,
+  deliveryId: string,
+  adapter: NetworkAdapter,
+  credentials: Credentials,
+  signal: AbortSignal,
+): Promise<{ externalId: string; url: string } | undefined> {
+  const [context] = await loadDeliveryContexts(deps.db, [deliveryId]);
+  if (!context) return undefined;
+  const parts = splitThreadParts(deliveryText(context));
+  if ((await reconcile(deps, context, adapter, credentials, parts, signal)) !== 'complete') return undefined;
+  const first = (await listParts(deps.db, deliveryId))[0];
+  if (!first) return undefined;
+  const found = { externalId: first.externalId, url: first.url };
+  const saved = await saveFoundAddress(deps.db, deliveryId, found);
+  // Someone else saved an address first: that one is the post.
+  if (!saved) {
+    const again = await findDelivery(deps.db, deliveryId);
+    return again?.external_id ? { externalId: again.external_id, url: again.url ?? '' } : undefined;
+  }
+  return found;
 }
 
 async function failComment(

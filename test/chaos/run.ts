@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmod, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +15,7 @@ import { createLogger } from '../../src/log.ts';
 import { createQueue } from '../../src/queue/queue.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import type { WorkflowDeps } from '../../src/workflow/deps.ts';
-import { storeImage } from '../../src/workflow/media-intake.ts';
+import { storeFile, storeImage } from '../../src/workflow/media-intake.ts';
 import { submitPost } from '../../src/workflow/submit-post.ts';
 import sharp from 'sharp';
 import { deliveryAction } from '../../src/workflow/delivery-actions.ts';
@@ -23,6 +24,7 @@ import { startLinkedInEmulator } from '../../emulators/linkedin.ts';
 import { startMastodonEmulator } from '../../emulators/mastodon.ts';
 import { startThreadsEmulator } from '../../emulators/threads.ts';
 import { startXEmulator } from '../../emulators/x.ts';
+import { makeVideo } from '../helpers/videos.ts';
 
 /**
  * `npm run test:chaos`: 1,000 deliveries (475 posts, each to two of X, Mastodon, LinkedIn and Threads,
@@ -33,9 +35,14 @@ import { startXEmulator } from '../../emulators/x.ts';
  * with SIGKILL at random moments and restarted, and PostgreSQL is restarted once. Once the rest has
  * settled, the revoked account is reconnected and Retry pressed where its threads offer it. One post in
  * five to X, Mastodon or LinkedIn carries a stored image with alt text, uploaded from the media store
- * while workers are killed mid-upload and PostgreSQL restarts mid-read. Then every
- * delivery must be settled as its faults allow, and the emulators must hold exactly one post per
- * published delivery and none for any other: zero lost, zero duplicated. Exits non-zero otherwise.
+ * while workers are killed mid-upload and PostgreSQL restarts mid-read. A few posts carry a stored video
+ * instead (X's chunked upload, Mastodon's async media, LinkedIn's Videos API in small parts), and a worker
+ * is killed whenever a video upload is in flight. Media store reads are cut mid-stream: the chaos holds
+ * the chunk table locked a moment and terminates the connections of the reads it blocked. One post in
+ * COMMENT_EVERY carries a first comment on each of its networks (a reply on X, Mastodon and Threads, a
+ * comment on LinkedIn). Then every delivery must be settled as its faults allow, and the emulators must
+ * hold exactly one post per published delivery and none for any other, each video once with its bytes,
+ * each first comment once under its post: zero lost, zero duplicated. Exits non-zero otherwise.
  */
 const POSTS = Number(process.env.CHAOS_POSTS ?? 475);
 const REVOKED_POSTS = Number(process.env.CHAOS_REVOKED_POSTS ?? 50);
@@ -46,6 +53,13 @@ const log = createLogger({ level: 'warn' });
 /** Every IMAGE_EVERY-th post of the pairs without Threads (which pulls from a public URL) carries an image. */
 const IMAGE_EVERY = 5;
 const IMAGE_ALT = 'A chaos test card';
+/** Posts that carry a first comment on each of their networks: one in COMMENT_EVERY. */
+const COMMENT_EVERY = Number(process.env.CHAOS_COMMENT_EVERY ?? 5);
+/** Posts (to pairs without Threads, which pulls media from a public link) that carry a stored video. */
+const VIDEO_POSTS = Number(process.env.CHAOS_VIDEO_POSTS ?? 9);
+const VIDEO_ALT = 'A chaos test clip';
+/** How many times the media store's reads are cut mid-stream during the chaos phase (at most). */
+const MEDIA_CUTS = Number(process.env.CHAOS_MEDIA_CUTS ?? 8);
 const say = (line: string) => process.stdout.write(`[chaos] ${line}\n`);
 
 async function main(): Promise<number> {
@@ -61,6 +75,8 @@ async function main(): Promise<number> {
   const mastodon = await startMastodonEmulator();
   // LinkedIn allows 150 posts per member a day; the run's one company page posts about 300 times.
   const linkedin = await startLinkedInEmulator({ dailyPostLimit: 100_000 });
+  // The videos go up in several parts (LinkedIn's are 4 MiB; the run's clip is smaller), so a kill can land between them.
+  linkedin.video.script.partBytes = 128 * 1024;
   // Threads allows 250 posts per profile in 24 hours, counted at threads_publish. The emulator does not
   // enforce it, but Greenlight's POSTING_LIMITS does (threads=250/24h, counting every attempt): the
   // run's ~240 Threads deliveries and their retries are spread over two profiles (see seed), which
@@ -113,6 +129,12 @@ async function main(): Promise<number> {
 
     const started = Date.now();
     let kills = 0;
+    const inChaos = () => !stopping && Date.now() - started < CHAOS_PHASE_MS;
+    // Beside the random kills: the workers killed whenever a video upload is seen in flight, once per delivery,
+    // during the chaos phase (a kill later would only wait out the stuck-attempt recovery past the deadline).
+    const uploadKills = killDuringUploads(db, workers, inChaos);
+    // And reads of the media store cut mid-stream.
+    const mediaCuts = cutMediaReads(db, inChaos);
     let pgRestarted = false;
     let threadsThrottled = false;
     const faultKinds = ['5xx', '429', 'timeout_before', 'timeout_after'] as const;
@@ -159,7 +181,8 @@ async function main(): Promise<number> {
         await pgServer.stop();
         pgServer = await startEmbeddedPostgres({ dataDir, log, port: pgPort, database: 'greenlight' });
       }
-      const open = await unsettled(db, seeded.revokedAccountId);
+      // The deliveries first: the team reconnects once they settled; first comments may still be going out.
+      const open = await unsettled(db, seeded.revokedAccountId, false);
       if (!chaos && open === 0) break;
     }
     // Then the team reconnects the revoked account, as the OAuth callback would, and presses Retry on
@@ -173,7 +196,7 @@ async function main(): Promise<number> {
     stopping = true;
     for (const w of workers) w?.kill('SIGTERM');
     await Promise.all(workers.map((w) => (w && w.exitCode === null ? new Promise((r) => w.once('exit', r)) : undefined)));
-    return await verify(db, emus, seeded, { kills, seconds: (Date.now() - started) / 1000 });
+    return await verify(db, emus, seeded, { kills, uploadKills: await uploadKills, mediaCuts: await mediaCuts, seconds: (Date.now() - started) / 1000 });
   } finally {
     stopping = true;
     for (const w of workers) if (w && w.exitCode === null) w.kill('SIGKILL');
@@ -182,6 +205,62 @@ async function main(): Promise<number> {
     await Promise.all([x.stop(), mastodon.stop(), linkedin.stop(), threads.stop()]);
     await pgServer.stop();
   }
+}
+
+/**
+ * While `active`: each video upload seen in flight (its checkpoint row, its delivery `sending`: between the
+ * upload's first call and the post) gets both workers killed under it, once per delivery, so whichever
+ * holds it dies mid-upload and the next attempt must resume from the checkpoint without a second post.
+ * Resolves with the deliveries that had their worker killed so.
+ */
+async function killDuringUploads(db: Db, workers: (ChildProcess | undefined)[], active: () => boolean): Promise<number> {
+  const seen = new Set<string>();
+  let cut = 0;
+  while (active()) {
+    await sleep(100);
+    const inFlight = await sql<{ id: string }>`
+      SELECT u.delivery_id AS id FROM delivery_uploads u JOIN deliveries d ON d.id = u.delivery_id WHERE d.state = 'sending'`
+      .execute(db)
+      .catch(() => ({ rows: [] as { id: string }[] }));
+    const fresh = inFlight.rows.filter((r) => !seen.has(r.id));
+    if (fresh.length === 0) continue;
+    for (const r of fresh) seen.add(r.id);
+    for (const w of workers) if (w && w.exitCode === null) w.kill('SIGKILL');
+    cut += fresh.length;
+  }
+  return cut;
+}
+
+/**
+ * While `active`, up to MEDIA_CUTS times: the media store's chunk table is locked for a moment, so the
+ * reads in progress block on their next chunk, and those connections are terminated: the stream fails
+ * mid-file, as when PostgreSQL goes away during an upload. Resolves with the cuts that hit a read, and the reads cut.
+ */
+async function cutMediaReads(db: Db, active: () => boolean): Promise<{ cuts: number; reads: number }> {
+  let cuts = 0;
+  let reads = 0;
+  while (active() && cuts < MEDIA_CUTS) {
+    await sleep(200 + Math.random() * 300);
+    const cut = await db
+      .transaction()
+      .execute(async (tx) => {
+        await sql`SET LOCAL lock_timeout = '1s'`.execute(tx);
+        await sql`LOCK TABLE media_chunks IN ACCESS EXCLUSIVE MODE`.execute(tx);
+        await sleep(300);
+        // Only the store's reads (their query reads slices of one chunk); never this session.
+        const { rows } = await sql<{ n: number }>`
+          SELECT count(*)::int AS n FROM (
+            SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE pid <> pg_backend_pid() AND state = 'active' AND query LIKE '%FROM media_chunks c, generate_series%') t`.execute(tx);
+        return rows[0]!.n;
+      })
+      .catch(() => 0);
+    if (cut > 0) {
+      cuts += 1;
+      reads += cut;
+    }
+  }
+  return { cuts, reads };
 }
 
 type Emulators = {
@@ -237,8 +316,17 @@ async function seed(db: Db, queue: ReturnType<typeof createQueue>, cipher: Token
     .png()
     .toBuffer();
   const imagePosts = new Set<string>();
-  for (let i = 0; i < POSTS + REVOKED_POSTS; i++) {
-    // Every pair of the four networks in turn; a network's posts go round its accounts evenly.
+  const networkOf = new Map<string, string>(
+    [accounts.x, accounts.xRevoked, ...accounts.mastodon, accounts.linkedin, ...accounts.threads].map((a) => [a.id, a.network]),
+  );
+  /** Post text → its first comment (the same on each of its networks; each network's copy is told apart by its post). */
+  const commentPosts = new Map<string, string>();
+  const videoPosts = new Set<string>();
+  // One real clip (6 s, 640×360 H.264, several of the store's 256 KiB chunks), stored once per post as an upload would be.
+  const clip = await makeVideo({ width: 640, height: 360, seconds: 6 });
+  /** Every pair of the four networks in turn; a network's posts go round its accounts evenly. */
+  const targetsOf = (i: number): string[] => {
+    if (i >= POSTS) return [accounts.xRevoked.id];
     const round = Math.floor(i / 6);
     const m = accounts.mastodon[round % accounts.mastodon.length]!.id;
     const t = accounts.threads[round % accounts.threads.length]!.id;
@@ -251,19 +339,44 @@ async function seed(db: Db, queue: ReturnType<typeof createQueue>, cipher: Token
       [m, t],
       [l, t],
     ];
-    const targets = i < POSTS ? pairs[i % pairs.length]! : [accounts.xRevoked.id];
-    const withImage = i < POSTS && !targets.some((id) => accounts.threads.some((t) => t.id === id)) && i % IMAGE_EVERY === 0;
+    return pairs[i % pairs.length]!;
+  };
+  const noThreads = (i: number) => !targetsOf(i).some((id) => accounts.threads.some((t) => t.id === id));
+  const withImage = (i: number) => i < POSTS && noThreads(i) && i % IMAGE_EVERY === 0;
+  const videoIndices = new Set(
+    Array.from({ length: POSTS }, (_, i) => i)
+      .filter((i) => noThreads(i) && !withImage(i) && i % 7 === 2)
+      .slice(0, VIDEO_POSTS),
+  );
+  // The video posts are seeded last, due one every few seconds from shortly after the workers start, so
+  // that the uploads run one or two at a time through the chaos phase and each can be cut on its own.
+  const order = [...Array.from({ length: POSTS + REVOKED_POSTS }, (_, i) => i).filter((i) => !videoIndices.has(i)), ...videoIndices];
+  for (const i of order) {
+    const targets = targetsOf(i);
+    const withVideo = videoIndices.has(i);
+    const text = `Chaos post ${i} (${run})`;
+    const comment = i < POSTS && i % COMMENT_EVERY === 3 ? `Chaos comment ${i} (${run})` : undefined;
     // Due over the first few seconds of the run, so kills and the restart land mid-burst.
-    const when = `${new Date(Date.now() + 4_000 + (i % 100) * 60).toISOString()}`;
+    const dueIn = withVideo ? 6_000 + videoPosts.size * 3_500 : 4_000 + (i % 100) * 60;
+    const when = `${new Date(Date.now() + dueIn).toISOString()}`;
     const result = await submitPost(
       deps,
       { workspaceId: workspace.id, userId: 'UCHAOS' },
-      { text: `Chaos post ${i} (${run})`, accountIds: targets, variants: {}, media: [], when, zone: 'UTC', note: null },
+      {
+        text,
+        accountIds: targets,
+        variants: {},
+        media: [],
+        when,
+        zone: 'UTC',
+        note: null,
+        ...(comment ? { comments: Object.fromEntries(targets.map((id) => [networkOf.get(id)!, comment])) } : {}),
+      },
       'CCHAOS',
     );
     if (!result.ok) throw new Error(`seeding failed: ${JSON.stringify(result.errors)}`);
     deliveries += targets.length;
-    if (withImage) {
+    if (withImage(i)) {
       // Stored and attached before the post falls due (its delivery reads the post's ready files then).
       const stored = await storeImage(
         { db, media: { quotaBytes: 1e9, maxFileBytes: 5e6 } },
@@ -272,8 +385,19 @@ async function seed(db: Db, queue: ReturnType<typeof createQueue>, cipher: Token
       );
       if (!stored.ok) throw new Error(`seeding an image failed: ${stored.message}`);
       await attachMedia(db, result.postId, [stored.media.id]);
-      imagePosts.add(`Chaos post ${i} (${run})`);
+      imagePosts.add(text);
     }
+    if (withVideo) {
+      const stored = await storeFile(
+        { db, media: { quotaBytes: 1e9, maxFileBytes: 50e6 } },
+        { workspaceId: workspace.id, filename: `chaos-${i}.mp4`, alt: VIDEO_ALT },
+        once(clip),
+      );
+      if (!stored.ok) throw new Error(`seeding a video failed: ${stored.message}`);
+      await attachMedia(db, result.postId, [stored.media.id]);
+      videoPosts.add(text);
+    }
+    if (comment) commentPosts.set(text, comment);
   }
   return {
     deps,
@@ -285,20 +409,25 @@ async function seed(db: Db, queue: ReturnType<typeof createQueue>, cipher: Token
     xUsers: { main: xMain.userId, revoked: xRevoked.userId },
     threadsUsers: new Map(accounts.threads.map((a, i) => [a.id, profiles[i]!.userId])),
     imagePosts,
+    videoPosts,
+    videoSha: createHash('sha256').update(clip).digest('hex'),
+    commentPosts,
   };
 }
 
 /**
- * Deliveries not yet settled. While the revoked account is not reconnected (`waitingAccountId`), its
+ * Deliveries and first comments not yet settled. While the revoked account is not reconnected (`waitingAccountId`), its
  * held and needs_reconnect deliveries wait by design; after the reconnect nothing may wait.
  */
-async function unsettled(db: Db, waitingAccountId?: string): Promise<number> {
+async function unsettled(db: Db, waitingAccountId?: string, withComments = true): Promise<number> {
   const row = await sql<{ n: number }>`
     SELECT count(*)::int AS n FROM deliveries
-    WHERE state IN ('pending', 'sending') OR (state IN ('held', 'needs_reconnect') AND account_id <> ${waitingAccountId ?? '00000000-0000-0000-0000-000000000000'})`
+    WHERE state IN ('pending', 'sending') OR (state IN ('held', 'needs_reconnect') AND account_id <> ${waitingAccountId ?? '00000000-0000-0000-0000-000000000000'})
+    UNION ALL SELECT count(*)::int FROM delivery_comments WHERE ${withComments} AND state IN ('pending', 'sending')`
     .execute(db)
     .catch(() => ({ rows: [{ n: -1 }] }));
-  return row.rows[0]!.n;
+  // Deliveries, then first comments: -1 when the database could not be asked.
+  return row.rows.some((r) => r.n < 0) ? -1 : row.rows.reduce((sum, r) => sum + r.n, 0);
 }
 
 /** A new token for the same X user, stored by the connect flow's own code; then Retry where the thread offers it. */
@@ -334,12 +463,12 @@ async function verify(
   db: Db,
   { x, mastodon, linkedin, threads }: Emulators,
   seeded: Awaited<ReturnType<typeof seed>>,
-  run: { kills: number; seconds: number },
+  run: { kills: number; uploadKills: number; mediaCuts: { cuts: number; reads: number }; seconds: number },
 ): Promise<number> {
   const rows = await db
     .selectFrom('deliveries')
     .innerJoin('posts', 'posts.id', 'deliveries.post_id')
-    .select(['deliveries.id', 'deliveries.state', 'deliveries.network', 'deliveries.account_id', 'deliveries.last_error', 'posts.text'])
+    .select(['deliveries.id', 'deliveries.state', 'deliveries.network', 'deliveries.account_id', 'deliveries.last_error', 'deliveries.attempts', 'posts.text'])
     .execute();
   const postsAt = (network: string, accountId: string, text: string) =>
     network === 'mastodon'
@@ -390,7 +519,7 @@ async function verify(
           : [];
   let imagesWrong = 0;
   let imagesPublished = 0;
-  for (const d of rows.filter((r) => r.state === 'published' && r.network !== 'threads')) {
+  for (const d of rows.filter((r) => r.state === 'published' && r.network !== 'threads' && !seeded.videoPosts.has(r.text))) {
     const expected = seeded.imagePosts.has(d.text) ? [IMAGE_ALT] : [];
     for (const alts of imagesAt(d.network, d.text)) {
       if (JSON.stringify(alts) !== JSON.stringify(expected)) imagesWrong += 1;
@@ -401,11 +530,138 @@ async function verify(
   say(
     `images: ${imagesPublished} published with their alt text, ${imagesWrong} posts with the wrong images, ${orphans.rows[0]!.n} orphaned or unfinished files`,
   );
+  const videos = checkVideos(rows, { x, mastodon, linkedin, threads }, seeded);
+  say(
+    `videos: ${videos.published} published with their bytes, ${videos.wrong} posts with the wrong media; ${run.uploadKills} video deliveries had their worker killed mid-upload, ${videos.resumed} took more than one attempt; media reads cut ${run.mediaCuts.reads} times in ${run.mediaCuts.cuts} cuts`,
+  );
+  const comments = await checkComments(db, { x, mastodon, linkedin, threads });
+  say(
+    `first comments ${comments.expected}: published ${comments.published}, failed ${comments.failed} (of which at the network after all: ${comments.failedButThere}), not due (post not published) ${comments.notDue}; lost ${comments.lost}, duplicated ${comments.duplicated}, state not matching the network ${comments.wrong}`,
+  );
+  for (const [cause, n] of Object.entries(comments.failures)) say(`  comment failed ${n}× ${cause}`);
   say(`lost ${lost}, duplicated ${duplicated}, state not matching the network ${wrong}`);
-  const ok = rows.length === seeded.deliveries && lost === 0 && duplicated === 0 && wrong === 0 && imagesWrong === 0 && orphans.rows[0]!.n === 0;
+  // One line with every count the run is judged by.
+  say(
+    `summary: deliveries lost ${lost}, duplicated ${duplicated}; first comments ${comments.published}/${comments.expected} lost ${comments.lost}, duplicated ${comments.duplicated}; videos ${videos.published} lost ${videos.lost}, duplicated ${videos.duplicated}; killed mid-upload ${run.uploadKills}, media reads cut ${run.mediaCuts.reads}`,
+  );
+  const ok =
+    rows.length === seeded.deliveries &&
+    lost === 0 &&
+    duplicated === 0 &&
+    wrong === 0 &&
+    imagesWrong === 0 &&
+    orphans.rows[0]!.n === 0 &&
+    videos.wrong === 0 &&
+    videos.lost === 0 &&
+    videos.duplicated === 0 &&
+    comments.lost === 0 &&
+    comments.duplicated === 0 &&
+    comments.wrong === 0;
+  // The draw decides where kills and cuts land: say so when this run did not exercise one of them.
+  if (run.uploadKills === 0) say('note: no video upload was seen in flight, so none was killed mid-upload this run');
+  if (run.mediaCuts.reads === 0) say('note: no media store read was in progress at a cut this run');
   if (!ok) await explain(db, rows, postsAt);
   say(ok ? 'PASS: zero lost, zero duplicated' : 'FAIL');
   return ok ? 0 : 1;
+}
+
+type Row = { id: string; state: string; network: string; account_id: string; text: string };
+
+/**
+ * Each published delivery of a video post: the network's post carries exactly one video, with the stored
+ * clip's bytes (sha256), and no network holds a second post for it. `lost`: a published delivery whose post
+ * has no video.
+ */
+function checkVideos(rows: (Row & { attempts: number })[], { x, mastodon, linkedin }: Emulators, seeded: Awaited<ReturnType<typeof seed>>) {
+  let resumed = 0;
+  let published = 0;
+  let wrong = 0;
+  let lost = 0;
+  let duplicated = 0;
+  const videosOf = (network: string, text: string): (string | undefined)[][] =>
+    network === 'x'
+      ? x.posts.filter((p) => p.text === text).map((p) => p.mediaIds.map((id) => x.media.find((m) => m.id === id)?.sha256))
+      : network === 'mastodon'
+        ? mastodon.posts
+            .filter((p) => p.text === text)
+            .map((p) => p.mediaIds.map((id) => mastodon.media.find((m) => m.id === id && m.kind === 'video')?.sha256))
+        : linkedin.posts.filter((p) => p.text === text).map((p) => p.imageUrns.map((urn) => linkedin.video.videos.find((v) => v.urn === urn)?.sha256));
+  for (const d of rows.filter((r) => seeded.videoPosts.has(r.text))) {
+    const posts = videosOf(d.network, d.text);
+    if (posts.length > 1) duplicated += 1;
+    if (d.state !== 'published') continue;
+    if (d.attempts > 1) resumed += 1;
+    if (posts.length === 0 || posts[0]!.length === 0) lost += 1;
+    else if (JSON.stringify(posts[0]) !== JSON.stringify([seeded.videoSha])) wrong += 1;
+    else published += 1;
+  }
+  return { published, wrong, lost, duplicated, resumed };
+}
+
+/**
+ * First comments against the emulators. Each delivery of a post with a comment: published, its comment row
+ * must have settled (published or failed) and the network must hold the comment once, under that delivery's
+ * post when published (a reply to it, or LinkedIn's comment on it), not at all when it failed for a reason
+ * that says it did not go (a failure that says "it may be there" may be there once). Not published: no comment.
+ */
+async function checkComments(db: Db, { x, mastodon, linkedin, threads }: Emulators) {
+  const comments = await db
+    .selectFrom('delivery_comments as c')
+    .innerJoin('deliveries as d', 'd.id', 'c.delivery_id')
+    .innerJoin('post_first_comments as f', (j) => j.onRef('f.post_id', '=', 'd.post_id').onRef('f.network', '=', 'd.network'))
+    .select(['c.delivery_id', 'c.state', 'c.last_error', 'd.external_id'])
+    .execute();
+  const expectedRows = await db
+    .selectFrom('post_first_comments as f')
+    .innerJoin('deliveries as d', (j) => j.onRef('d.post_id', '=', 'f.post_id').onRef('d.network', '=', 'f.network'))
+    .select(['d.id', 'd.state', 'd.network', 'd.external_id', 'f.text'])
+    .execute();
+  const byDelivery = new Map(comments.map((c) => [c.delivery_id, c]));
+  // Where each network keeps a comment: replies are posts answering the delivery's post; LinkedIn's are comments on it.
+  const atNetwork = (network: string, text: string): { under: string | undefined }[] =>
+    network === 'x'
+      ? x.posts.filter((p) => p.text === text).map((p) => ({ under: p.replyTo }))
+      : network === 'mastodon'
+        ? mastodon.posts.filter((p) => p.text === text).map((p) => ({ under: p.replyTo }))
+        : network === 'threads'
+          ? threads.posts.filter((p) => p.text === text).map((p) => ({ under: p.replyTo }))
+          : linkedin.comments.filter((c) => c.text === text).map((c) => ({ under: c.object }));
+  const out = {
+    expected: expectedRows.length,
+    published: 0,
+    failed: 0,
+    failedButThere: 0,
+    notDue: 0,
+    lost: 0,
+    duplicated: 0,
+    wrong: 0,
+    failures: {} as Record<string, number>,
+  };
+  for (const d of expectedRows) {
+    // One network's copies of a comment text: the same text goes to each network of the post, so filter by the post.
+    const found = atNetwork(d.network, d.text).filter((c) => d.external_id !== null && c.under === d.external_id).length;
+    const anywhere = atNetwork(d.network, d.text).length;
+    if (found > 1 || anywhere > 1) out.duplicated += 1;
+    const row = byDelivery.get(d.id);
+    if (d.state !== 'published') {
+      out.notDue += 1;
+      if (anywhere > 0) out.wrong += 1;
+      continue;
+    }
+    if (!row || row.state === 'pending' || row.state === 'sending') out.lost += 1;
+    else if (row.state === 'published') {
+      out.published += 1;
+      if (found !== 1) out.lost += 1;
+    } else {
+      out.failed += 1;
+      const cause = `${d.network} ${row.last_error?.class ?? '?'}: ${row.last_error?.message ?? ''}`;
+      out.failures[cause] = (out.failures[cause] ?? 0) + 1;
+      if (row.last_error?.class !== 'unknown_outcome' && anywhere > 0) out.wrong += 1;
+      // "It may be there": whether it is, for the record (the team looks, then presses Retry comment or not).
+      if (row.last_error?.class === 'unknown_outcome' && found > 0) out.failedButThere += 1;
+    }
+  }
+  return out;
 }
 
 /** On failure: what the queue holds for a few of the deliveries that went wrong. */

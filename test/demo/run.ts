@@ -6,12 +6,13 @@ import pg from 'pg';
 import { connectAccount } from '../../src/db/accounts.ts';
 import { createDb } from '../../src/db/database.ts';
 import { startEmbeddedPostgres, type RunningEmbeddedPostgres } from '../../src/db/embedded-postgres.ts';
+import { escapeHtml } from '../../src/http/page.ts';
 import { createLogger } from '../../src/log.ts';
 import { startLinkedInEmulator } from '../../emulators/linkedin.ts';
 import { D_AUTHOR, D_MANAGER, dCard, dClick, dDraft, waitThread } from '../helpers/discord-stack.ts';
 import { ADMIN, APPROVALS, AUTHOR, MANAGER, OUTSIDER, card, click, draft, opens, startStack, thread, type Stack } from '../helpers/greenlight.ts';
 import { startPds } from '../helpers/pds.ts';
-import { browse, freePort } from '../oauth/oauth-stack.ts';
+import { browse, chatLink, freePort, submitForm } from '../oauth/oauth-stack.ts';
 import { DEMO_IMAGE, demoImage } from './demo-image.ts';
 import { writeCardPicture } from './picture/write-picture.ts';
 
@@ -42,7 +43,7 @@ async function main(): Promise<number> {
   const started = Date.now();
   line('Greenlight demo: Slack, Discord, X, LinkedIn, Mastodon and a real Bluesky server, all on 127.0.0.1.');
   const database = await demoDatabase();
-  const linkedin = await startLinkedInEmulator();
+  const linkedin = await startLinkedInEmulator({ clientId: LINKEDIN_APP.id, clientSecret: LINKEDIN_APP.secret });
   const pds = await startPds();
   const port = await freePort();
   const stack = await startStack({
@@ -58,11 +59,15 @@ async function main(): Promise<number> {
       X_CLIENT_SECRET: 'demo-client-secret-0123456789abcdef',
       X_AUTH_URL: `${urls.x}/i/oauth2/authorize`,
       LINKEDIN_API_URL: linkedin.url,
+      // The company page is connected through the flow: sign-in, then the page picker (issue 16 §1).
+      LINKEDIN_CLIENT_ID: LINKEDIN_APP.id,
+      LINKEDIN_CLIENT_SECRET: LINKEDIN_APP.secret,
+      LINKEDIN_AUTH_URL: `${linkedin.url}/oauth/v2`,
+      LINKEDIN_ORGANIZATIONS: 'on',
     }),
   });
   try {
     const brand = await pds.createAccount('brand');
-    const li = linkedin.issueToken('urn:li:organization:2414183');
     const bluesky = await connectAccount(stack.app.db, stack.app.cipher, {
       workspaceId: stack.workspaceId,
       network: 'bluesky',
@@ -72,14 +77,7 @@ async function main(): Promise<number> {
       connectedBy: ADMIN,
       credentials: { accessToken: brand.accessJwt, refreshToken: brand.refreshJwt },
     });
-    const linkedIn = await connectAccount(stack.app.db, stack.app.cipher, {
-      workspaceId: stack.workspaceId,
-      network: 'linkedin',
-      externalAccountId: li.author,
-      displayName: 'Greenlight (company page)',
-      connectedBy: ADMIN,
-      credentials: { accessToken: li.accessToken, refreshToken: li.refreshToken },
-    });
+    const linkedIn = await connectCompanyPage(stack, linkedin);
     await playSlack(stack, { bluesky: bluesky.id, linkedin: linkedIn.id });
     if (picture) {
       // Mentions as the names people go by, times in Ana's zone (the card's "author's zone").
@@ -100,6 +98,42 @@ async function main(): Promise<number> {
     // The whole run, from the first line to everything stopped (the database included).
     line(`Demo finished in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
   }
+}
+
+/** The demo's LinkedIn app (the emulator checks the client on the code exchange). */
+const LINKEDIN_APP = { id: 'greenlight-demo-linkedin', secret: 'demo-linkedin-secret-0123456789' };
+const COMPANY = { id: '2414183', name: 'Greenlight (company page)' };
+
+/**
+ * Root connects the company's LinkedIn page as an admin would: `/greenlight connect linkedin`, the
+ * LinkedIn sign-in, then Greenlight's picker, ticking the organization page (not the personal profile).
+ */
+async function connectCompanyPage(stack: Stack, linkedin: Awaited<ReturnType<typeof startLinkedInEmulator>>): Promise<{ id: string }> {
+  const member = 'urn:li:person:root1';
+  linkedin.organizations.push({ id: COMPANY.id, name: COMPANY.name, roles: [{ member, role: 'ADMINISTRATOR' }] });
+  linkedin.consent = member;
+  scene("Slack: Root connects the company's LinkedIn page");
+  shows(`${who(ADMIN)}:`, '/greenlight connect linkedin');
+  const link = await chatLink(stack, ADMIN, 'linkedin');
+  shows(`only ${who(ADMIN)}:`, 'a link to connect LinkedIn (single use)');
+  const picker = await browse(link);
+  shows('browser:', `${picker.hops.length} redirects (Greenlight → LinkedIn sign-in → callback), then: ${pageText(picker.body)}`);
+  const choices = [...picker.body.matchAll(/name="account" value="(\d+)"[^>]*><span><strong>([^<]*)<\/strong> <span class="muted">([^<]*)</g)];
+  shows('browser:', `offers: ${choices.map(([, , name, kind]) => `${name} (${kind})`).join('; ')}`);
+  const company = choices.find(([, , name]) => name === escapeHtml(COMPANY.name));
+  if (!company) throw new Error(`the picker does not offer ${COMPANY.name}: ${pageText(picker.body)}`);
+  const token = /name="p" value="([^"]+)"/.exec(picker.body)?.[1];
+  if (!token) throw new Error('the picker page has no form token');
+  const done = await submitForm(new URL('/connect/pick', picker.url).toString(), { p: token, account: company[1]! });
+  shows('browser:', `ticks ${COMPANY.name}, Connect → ${pageText(done.body)}`);
+  const account = await stack.app.db
+    .selectFrom('social_accounts')
+    .select('id')
+    .where('workspace_id', '=', stack.workspaceId)
+    .where('external_account_id', '=', `urn:li:organization:${COMPANY.id}`)
+    .executeTakeFirst();
+  if (!account) throw new Error(`the company page was not connected: ${pageText(done.body)}`);
+  return account;
 }
 
 async function playSlack(stack: Stack, accounts: { bluesky: string; linkedin: string }): Promise<void> {
@@ -274,7 +308,11 @@ async function summary(
   const sha = createHash('sha256')
     .update(await demoImage())
     .digest('hex');
+  // The company page's post went out as the organization the picker connected, not as the member who signed in.
+  const asCompany = linkedin.posts.every((p) => p.author === `urn:li:organization:${COMPANY.id}`);
+  if (!asCompany) line(`   MISMATCH: LinkedIn posted as ${linkedin.posts.map((p) => p.author).join(', ')}, not the company page`);
   const exact =
+    asCompany &&
     deliveries.every((d) => d.state === 'published') &&
     Object.entries(expected).every(([network, n]) => {
       const posts = received[network]!;

@@ -24,6 +24,9 @@ describe('npm run demo', () => {
     expect(err).toBe('');
     expect(code).toBe(0);
     for (const expected of [
+      // The company page comes through the flow: sign-in, the picker, the organization ticked (issue 16).
+      'offers: Test Member (your own profile); Greenlight (company page) (organization page)',
+      'ticks Greenlight (company page), Connect → Connected LinkedIn as Greenlight (company page)',
       'Only approvers can approve posts.',
       'requested changes',
       'Approved by @Marta.',

@@ -1,5 +1,6 @@
 import type { SocialAccount } from '../../db/schema.ts';
-import { NETWORK_LABELS, isNetwork } from '../../domain/networks.ts';
+import { takesFirstComment } from '../../domain/first-comment.ts';
+import { NETWORK_LABELS, NETWORKS, isNetwork } from '../../domain/networks.ts';
 import type { ComposeField, ComposeFile } from '../../workflow/compose.ts';
 import { button, escapeMarkdown, row } from './card-embeds.ts';
 import { VERSIONS_PER_FORM } from './compose-modal.ts';
@@ -70,6 +71,7 @@ function stepMessage(draft: Draft, accounts: SocialAccount[], content: string): 
       button(draft.input.files?.length ? 'Images and alt text' : 'Add images', 2, customId(BUTTONS.composeImages, draft.id)),
       ...versionButtons(draft, accounts),
     ]),
+    row(postExtrasButtons(draft, accounts)),
   );
   return { content: clip(content), embeds: [preview(draft)], components: rows };
 }
@@ -80,6 +82,21 @@ function versionButtons(draft: Draft, accounts: SocialAccount[]): Json[] {
   if (networks.size < 2) return [];
   const buttons = [button('Versions per network', 2, customId(BUTTONS.composeVersions, draft.id))];
   if (networks.size > VERSIONS_PER_FORM) buttons.push(button('More versions', 2, customId(BUTTONS.composeVersionsMore, draft.id)));
+  return buttons;
+}
+
+/**
+ * Issue 16, as Slack's form: "First comments" once a picked network takes one ("More first comments" past a
+ * form's five), and the post's "no link preview" choice, flipped in place.
+ */
+function postExtrasButtons(draft: Draft, accounts: SocialAccount[]): Json[] {
+  const picked = new Set(accounts.filter((a) => draft.input.accountIds.includes(a.id)).map((a) => a.network));
+  const commentable = NETWORKS.filter((n) => picked.has(n) && takesFirstComment(n));
+  const buttons: Json[] = [];
+  if (commentable.length > 0) buttons.push(button('First comments', 2, customId(BUTTONS.composeComments, draft.id)));
+  if (commentable.length > VERSIONS_PER_FORM) buttons.push(button('More first comments', 2, customId(BUTTONS.composeCommentsMore, draft.id)));
+  const previewOff = draft.input.noLinkPreview === true;
+  buttons.push(button(previewOff ? 'Link preview back on' : 'No link preview', 2, customId(BUTTONS.composeLinkPreview, draft.id)));
   return buttons;
 }
 
@@ -105,6 +122,10 @@ function preview(draft: Draft): Json {
   for (const [network, text] of Object.entries(draft.input.variants)) {
     if (text && isNetwork(network)) fields.push({ name: `${NETWORK_LABELS[network]} version`, value: clip(escapeMarkdown(text), VERSION_PREVIEW) });
   }
+  for (const [network, text] of Object.entries(draft.input.comments ?? {})) {
+    if (text && isNetwork(network)) fields.push({ name: `First comment on ${NETWORK_LABELS[network]}`, value: clip(escapeMarkdown(text), VERSION_PREVIEW) });
+  }
+  if (draft.input.noLinkPreview) fields.push({ name: 'Link preview', value: 'Off: the first link gets no card' });
   const files = draft.input.files ?? [];
   if (files.length > 0) fields.push({ name: `Images (${files.length})`, value: clip(files.map(fileLine).join('\n'), 1024) });
   if (draft.input.note) fields.push({ name: 'Note for the approver', value: clip(escapeMarkdown(draft.input.note), 1024) });
@@ -122,7 +143,8 @@ function fileLine(file: ComposeFile, i: number): string {
 }
 
 function fieldLabel(field: string): string {
-  const network = field.replace(/^variant_/, '');
+  const network = field.replace(/^(variant|comment)_/, '');
   if (field.startsWith('variant_') && isNetwork(network)) return `${NETWORK_LABELS[network]} version`;
+  if (field.startsWith('comment_') && isNetwork(network)) return `First comment on ${NETWORK_LABELS[network]}`;
   return FIELD_LABELS[field] ?? field;
 }

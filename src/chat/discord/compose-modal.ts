@@ -1,4 +1,4 @@
-import { NETWORK_LABELS, isNetwork, type Network } from '../../domain/networks.ts';
+import { NETWORK_LABELS, isNetwork, isThreadedNetwork, type Network } from '../../domain/networks.ts';
 import type { ComposeFile, ComposeInput } from '../../workflow/compose.ts';
 import { ALT_LIMIT, altLines, FILE_UPLOAD, MAX_FILES } from './attachments.ts';
 import { ResponseType, type DiscordInteraction, type InteractionResponse, type Json } from './types.ts';
@@ -130,6 +130,41 @@ export function versionValues(values: Record<string, string>): Partial<Record<Ne
   for (const [key, value] of Object.entries(values)) {
     const network = key.replace(/^variant_/, '');
     if (key.startsWith('variant_') && isNetwork(network)) out[network] = value.trim() === '' ? null : value;
+  }
+  return out;
+}
+
+/** A first comment field: Discord's text inputs take 4000 at most (Facebook takes more); each network's own limit is checked on send. */
+export const COMMENT_FIELD_LIMIT = 4000;
+
+/**
+ * First comments per network (as Slack's compose form has, issue 16): one field per picked network that
+ * takes one, published right after the post (a comment under it, or a reply where the network has threads).
+ */
+export function firstCommentsModal(customId: string, networks: readonly Network[], comments: Partial<Record<Network, string>>): InteractionResponse {
+  return {
+    type: ResponseType.Modal,
+    data: {
+      custom_id: customId,
+      title: 'First comments',
+      components: networks.slice(0, VERSIONS_PER_FORM).map((n) =>
+        textInput(`comment_${n}`, `First comment on ${NETWORK_LABELS[n]} (optional)`, {
+          paragraph: true,
+          max: COMMENT_FIELD_LIMIT,
+          value: comments[n],
+          description: `Published right after the post, as ${isThreadedNetwork(n) ? 'a reply to it' : 'a comment under it'}; empty: none`,
+        }),
+      ),
+    },
+  };
+}
+
+/** The comments typed in a first comments form: a network's empty field removes its comment. */
+export function commentValues(values: Record<string, string>): Partial<Record<Network, string | null>> {
+  const out: Partial<Record<Network, string | null>> = {};
+  for (const [key, value] of Object.entries(values)) {
+    const network = key.replace(/^comment_/, '');
+    if (key.startsWith('comment_') && isNetwork(network)) out[network] = value.trim() === '' ? null : value;
   }
   return out;
 }

@@ -36,14 +36,13 @@ export async function saveDraft(db: Db, draft: Draft): Promise<void> {
 function readInput(raw: Record<string, unknown>): ComposeInput {
   const text = (v: unknown) => (typeof v === 'string' ? v : '');
   const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-  const variants: Partial<Record<Network, string>> = {};
-  for (const [network, value] of Object.entries(typeof raw.variants === 'object' && raw.variants ? raw.variants : {})) {
-    if (isNetwork(network) && typeof value === 'string') variants[network] = value;
-  }
   return {
     text: text(raw.text),
     accountIds: list(raw.accountIds),
-    variants,
+    variants: perNetwork(raw.variants),
+    // First comments and the "no link preview" choice (issue 16): Edit's prefill carries them too.
+    comments: perNetwork(raw.comments),
+    ...(raw.noLinkPreview === true ? { noLinkPreview: true } : {}),
     media: list(raw.media),
     when: text(raw.when),
     zone: text(raw.zone) || 'UTC',
@@ -51,6 +50,15 @@ function readInput(raw: Record<string, unknown>): ComposeInput {
     // No `files` at all is not "no files": a form that says nothing of files keeps the post's own (editPost).
     ...(Array.isArray(raw.files) ? { files: readFiles(raw.files) } : {}),
   };
+}
+
+/** A per-network text map as stored (versions, first comments); an entry for no network is dropped. */
+function perNetwork(raw: unknown): Partial<Record<Network, string>> {
+  const out: Partial<Record<Network, string>> = {};
+  for (const [network, value] of Object.entries(typeof raw === 'object' && raw ? raw : {})) {
+    if (isNetwork(network) && typeof value === 'string') out[network] = value;
+  }
+  return out;
 }
 
 /** The draft's files as stored (JSON); an entry that is not a file is dropped. */

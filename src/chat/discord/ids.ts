@@ -17,10 +17,13 @@ export const BUTTONS = {
   composeImages: 'compose_images',
   composeVersions: 'compose_versions',
   composeVersionsMore: 'compose_versions_more',
+  composeComments: 'compose_comments',
+  composeCommentsMore: 'compose_comments_more',
+  composeLinkPreview: 'compose_link_preview',
 } as const;
 
-/** The shared forms, and Discord's images and versions forms (they do not fit the compose modal's five inputs). */
-export const MODALS = { ...FORMS, composeImages: 'compose_images', composeVersions: 'compose_versions' } as const;
+/** The shared forms, and Discord's images, versions and first comments forms (they do not fit the compose modal's five inputs). */
+export const MODALS = { ...FORMS, composeImages: 'compose_images', composeVersions: 'compose_versions', composeComments: 'compose_comments' } as const;
 
 export type ButtonPrefix = (typeof BUTTONS)[keyof typeof BUTTONS];
 export type ModalPrefix = (typeof MODALS)[keyof typeof MODALS];

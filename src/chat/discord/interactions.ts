@@ -7,6 +7,7 @@ import { greenlightCommand } from './handlers/greenlight-command.ts';
 import { draftFromMessage, postCommand } from './handlers/post-command.ts';
 import { composeImages, composeImagesSubmit } from './handlers/compose-images.ts';
 import { composeVersions, composeVersionsSubmit } from './handlers/compose-versions.ts';
+import { composeComments, composeCommentsSubmit, composeLinkPreview } from './handlers/compose-comments.ts';
 import { BUTTONS, type COMMANDS, MODALS, parseCustomId, type ButtonPrefix, type ModalPrefix } from './ids.ts';
 import { EPHEMERAL, InteractionType, ResponseType, type DiscordInteraction, type InteractionResponse } from './types.ts';
 
@@ -39,6 +40,9 @@ export const BUTTON_HANDLERS: Record<ButtonPrefix, Handler> = {
   [BUTTONS.composeImages]: composeImages,
   [BUTTONS.composeVersions]: composeVersions(0),
   [BUTTONS.composeVersionsMore]: composeVersions(1),
+  [BUTTONS.composeComments]: composeComments(0),
+  [BUTTONS.composeCommentsMore]: composeComments(1),
+  [BUTTONS.composeLinkPreview]: composeLinkPreview,
 };
 
 export const MODAL_HANDLERS: Record<ModalPrefix, Handler> = {
@@ -48,6 +52,7 @@ export const MODAL_HANDLERS: Record<ModalPrefix, Handler> = {
   [MODALS.reschedule]: rescheduleForm,
   [MODALS.composeImages]: composeImagesSubmit,
   [MODALS.composeVersions]: composeVersionsSubmit,
+  [MODALS.composeComments]: composeCommentsSubmit,
 };
 
 export const UNKNOWN_COMPONENT = 'That button or form is not one this version of Greenlight knows (an old message, perhaps). Nothing was changed.';
