@@ -565,7 +565,7 @@ async function createQueues(boss: PgBoss): Promise<void> {
     retryDelayMax: 300,
     expireInSeconds: 120,
     // As the publish queue's: a worker killed mid-comment is found in seconds, not after the 2-minute expiry
-    // (the chaos run saw comments wait that out). Set when the queue is created (pg-boss keeps it fixed).
+    // (the chaos run saw comments wait that out).
     heartbeatSeconds: 10,
     retentionSeconds: 7 * 24 * 3600,
     deleteAfterSeconds: 7 * 24 * 3600,
@@ -610,8 +610,9 @@ async function ensureQueue(boss: PgBoss, name: string, options: QueueOptions): P
     await boss.createQueue(name, options);
     return;
   }
-  // Policy and a few others are fixed at creation; the rest follows this file on every start.
-  const { policy: _policy, retryDelayMax: _max, heartbeatSeconds: _hb, partition: _p, deadLetter: _dl, ...mutable } = options;
+  // Policy and partitioning are fixed at creation; the rest (heartbeat and longest retry delay included)
+  // follows this file on every start, so an existing install gets a changed setting too.
+  const { policy: _policy, partition: _p, ...mutable } = options;
   await boss.updateQueue(name, mutable);
 }
 
