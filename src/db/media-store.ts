@@ -18,8 +18,12 @@ import type { MediaState } from './schema.ts';
 export const MEDIA_CHUNK_BYTES = 256 * 1024;
 /** What the image probe sees: enough for the headers of JPEG (EXIF included), PNG, WebP and a GIF's first frames. */
 export const PROBE_HEAD_BYTES = 1024 * 1024;
-/** What one query of a read brings (see readMedia): a quarter chunk keeps 100 uploads at once within a few MB. */
-const READ_SLICE_BYTES = 64 * 1024;
+/**
+ * What one query of a read brings by default (see readMedia): a quarter chunk keeps 100 image uploads
+ * at once within a few MB. A video's reads take whole chunks (`sliceBytes`): a post has one video, and
+ * a quarter of the queries per byte leaves more of the machine to the deliveries around it.
+ */
+export const READ_SLICE_BYTES = 64 * 1024;
 
 export interface MediaRow {
   id: string;
@@ -306,30 +310,57 @@ export async function attachMedia(db: Executor, postId: string, mediaIds: readon
 
 /**
  * Streams a stored file, or the inclusive byte range `start..end` of it, one slice of at most
- * READ_SLICE_BYTES per query. Every chunk but the last is MEDIA_CHUNK_BYTES long, so the chunks a
+ * `sliceBytes` per query. Every chunk but the last is MEDIA_CHUNK_BYTES long, so the chunks a
  * range needs are known without reading the others, and only the needed part of each leaves the
  * database. A slice is read whole and its connection returned before it is yielded: a slow
  * consumer (a network upload) never holds one of the pool's connections.
  */
-export async function* readMedia(db: Db, media: { id: string; bytes: number }, range?: { start: number; end: number }): AsyncGenerator<Buffer> {
+export async function* readMedia(
+  db: Db,
+  media: { id: string; bytes: number },
+  range?: { start: number; end: number },
+  sliceBytes = READ_SLICE_BYTES,
+): AsyncGenerator<Buffer> {
   const start = range?.start ?? 0;
   const end = range?.end ?? media.bytes - 1;
   if (media.bytes === 0 || start > end) return;
   if (start < 0 || end >= media.bytes) throw new RangeError(`range ${start}-${end} is outside media ${media.id} (${media.bytes} bytes)`);
   if (!UUID.test(media.id)) throw new RangeError(`${media.id} is not a media id`);
   const pool = poolOf(db);
+  const slices = slicesOf(start, end, Math.min(Math.max(1, sliceBytes), MEDIA_CHUNK_BYTES));
+  // The next slice is read while this one is being consumed: a stream (a network's pull of a video)
+  // is not held up by one query's round trip per slice. Memory: two slices per reader.
+  // A reader that stops early (a client hung up) leaves the read ahead to finish and return its connection.
+  let next: Promise<Buffer[] | undefined> | undefined;
+  for (const [i, slice] of slices.entries()) {
+    const pieces = await (next ?? readSlice(pool, media.id, slice));
+    const following = slices[i + 1];
+    next = following ? readSlice(pool, media.id, following) : undefined;
+    // Handled here, awaited (and thrown) at the next turn: a failure meanwhile is no unhandled rejection.
+    next?.catch(() => undefined);
+    if (pieces === undefined || sizeOf(pieces) !== slice.length) throw new Error(`media ${media.id} is missing bytes in chunk ${slice.seq}`);
+    yield* pieces;
+  }
+}
+
+interface Slice {
+  seq: number;
+  /** Offset in the chunk. */
+  offset: number;
+  length: number;
+}
+
+/** The slices of at most `size` bytes, within chunks, that cover `start..end` inclusive. */
+function slicesOf(start: number, end: number, size: number): Slice[] {
+  const slices: Slice[] = [];
   const first = Math.floor(start / MEDIA_CHUNK_BYTES);
   const last = Math.floor(end / MEDIA_CHUNK_BYTES);
   for (let seq = first; seq <= last; seq++) {
     const from = seq === first ? start - seq * MEDIA_CHUNK_BYTES : 0;
     const to = seq === last ? end - seq * MEDIA_CHUNK_BYTES + 1 : MEDIA_CHUNK_BYTES;
-    for (let at = from; at < to; at += READ_SLICE_BYTES) {
-      const length = Math.min(READ_SLICE_BYTES, to - at);
-      const pieces = await readSlice(pool, media.id, seq, at, length);
-      if (pieces === undefined || sizeOf(pieces) !== length) throw new Error(`media ${media.id} is missing bytes in chunk ${seq}`);
-      yield* pieces;
-    }
+    for (let offset = from; offset < to; offset += size) slices.push({ seq, offset, length: Math.min(size, to - offset) });
   }
+  return slices;
 }
 
 const sizeOf = (pieces: readonly Buffer[]) => pieces.reduce((sum, piece) => sum + piece.length, 0);
@@ -344,10 +375,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * COPY's data messages arrive as Buffers. COPY takes no parameters: the id is checked to be a UUID
  * and the numbers are ours.
  */
-async function readSlice(pool: pg.Pool, id: string, seq: number, offset: number, length: number): Promise<Buffer[] | undefined> {
-  const client = await pool.connect();
+async function readSlice(pool: pg.Pool, id: string, { seq, offset, length }: Slice): Promise<Buffer[] | undefined> {
+  const release = await readTurn(pool);
+  let client: pg.PoolClient | undefined;
   let broken: Error | undefined;
   try {
+    client = await pool.connect();
     const pieces: Buffer[] = [];
     const copy = client.query(
       copyTo(
@@ -361,8 +394,37 @@ async function readSlice(pool: pg.Pool, id: string, seq: number, offset: number,
     broken = error instanceof Error ? error : new Error(String(error));
     throw error;
   } finally {
-    client.release(broken);
+    client?.release(broken);
+    release();
   }
+}
+
+/**
+ * Media reads take at most half of a pool's connections at once, so ten videos streaming (each
+ * reading ahead) leave the rest to the deliveries around them; a read waits its turn in order.
+ */
+interface ReadTurns {
+  running: number;
+  waiting: (() => void)[];
+}
+const readTurns = new WeakMap<pg.Pool, ReadTurns>();
+
+async function readTurn(pool: pg.Pool): Promise<() => void> {
+  let turns = readTurns.get(pool);
+  if (!turns) {
+    turns = { running: 0, waiting: [] };
+    readTurns.set(pool, turns);
+  }
+  const limit = Math.max(1, Math.floor((pool.options.max ?? 10) / 2));
+  const current = turns;
+  if (current.running >= limit) await new Promise<void>((resolve) => current.waiting.push(resolve));
+  else current.running += 1;
+  // A finished read hands its turn straight to the next waiting one (running stays the same).
+  return () => {
+    const next = current.waiting.shift();
+    if (next) next();
+    else current.running -= 1;
+  };
 }
 
 /** PostgreSQL's binary COPY signature (https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.4). */
