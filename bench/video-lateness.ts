@@ -79,7 +79,12 @@ async function lateness(adminUrl: string, options: VideoLatenessOptions) {
         SELECT state, attempts, last_error FROM deliveries WHERE network = 'x'`.execute(seeded.db);
       await sleep(1_000); // a duplicate would show up now
       const received = creates(mastodon);
-      const late = received.map((c) => c.receivedMs - c.dueMs).sort((a, b) => a - b);
+      const lateOf = (picked: typeof received) => picked.map((c) => c.receivedMs - c.dueMs).sort((a, b) => a - b);
+      const late = lateOf(received);
+      // attachImages gave the image to every `imageEvery`th post in due order, which is the index order.
+      const withImage = (index: number) => index % options.imageEvery === options.imageEvery - 1;
+      const textLate = lateOf(received.filter((c) => !withImage(c.index)));
+      const imageLate = lateOf(received.filter((c) => withImage(c.index)));
       return {
         delivered: received.length,
         complete: all,
@@ -88,6 +93,9 @@ async function lateness(adminUrl: string, options: VideoLatenessOptions) {
         p50: percentile(late, 50),
         p99: percentile(late, 99),
         max: late[late.length - 1] ?? Number.NaN,
+        /** p50 / p99 of the text-only deliveries and of those with an image. */
+        text: { p50: percentile(textLate, 50), p99: percentile(textLate, 99) },
+        image: { p50: percentile(imageLate, 50), p99: percentile(imageLate, 99) },
         videos: videosPosted,
         videosComplete: videosDone,
         /** Seconds from the videos' due time until X held all their posts (polled every 200 ms). */
