@@ -44,6 +44,14 @@ export async function freshDatabase(adminUrl: string, name: string): Promise<str
   return url.toString();
 }
 
+/** Drops a scenario's database (one holding large media is not left in the bench server). */
+export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await client.end();
+}
+
 /** Loopback, where every emulator listens. */
 export const EMULATOR_RANGES = '127.0.0.0/8,::1/128';
 

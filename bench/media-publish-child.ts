@@ -2,7 +2,9 @@ import { createReadStream } from 'node:fs';
 import { loadConfig } from '../src/config/load.ts';
 import { startGreenlight } from '../src/service/start-service.ts';
 import { createLogger } from '../src/log.ts';
-import { readMedia, storeMedia, type MediaRow } from '../src/db/media-store.ts';
+import { sql } from 'kysely';
+import type { Db } from '../src/db/database.ts';
+import { MEDIA_CHUNK_BYTES, readMedia, storeMedia, type MediaRow } from '../src/db/media-store.ts';
 import { insertPost } from '../src/db/posts.ts';
 import { findOrCreateWorkspace } from '../src/db/workspaces.ts';
 import { probeImage } from '../src/media/image-probe.ts';
@@ -15,7 +17,9 @@ import { createXAdapter } from '../src/networks/x.ts';
  * then publishes `posts` posts of one stored image each, all at once, to the parent's X-shaped sink,
  * sampling its own resident memory every 20 ms.
  */
-const [databaseUrl, sinkUrl, postsArg, ...files] = process.argv.slice(2);
+const [databaseUrl, sinkUrl, postsArg, readArg, ...files] = process.argv.slice(2);
+/** `store`: the media store's reads (binary COPY); `hex`: the plain query they replaced, kept here as the baseline. */
+const readWith = readArg === 'hex' ? readMediaAsHex : readMedia;
 const posts = Number(postsArg);
 const config = loadConfig({
   NODE_ENV: 'test',
@@ -67,7 +71,7 @@ function item(media: MediaRow): MediaItem {
       width: media.width,
       height: media.height,
       animated: media.animated,
-      read: () => readMedia(db, { id: media.id, bytes }),
+      read: () => readWith(db, { id: media.id, bytes }),
     },
   };
 }
@@ -81,6 +85,23 @@ function request(i: number): PublishRequest {
     onPartPublished: async () => undefined,
     signal: new AbortController().signal,
   };
+}
+
+/**
+ * The media store's read before binary COPY (the baseline): one query per 256 KiB chunk, bytea in
+ * 32 KiB slices that node-postgres brings as hex text and decodes.
+ */
+async function* readMediaAsHex(db: Db, media: { id: string; bytes: number }): AsyncGenerator<Buffer> {
+  const slice = 32 * 1024;
+  for (let seq = 0; seq * MEDIA_CHUNK_BYTES < media.bytes; seq++) {
+    const to = Math.min(MEDIA_CHUNK_BYTES, media.bytes - seq * MEDIA_CHUNK_BYTES);
+    const { rows } = await sql<{ data: Buffer }>`
+      SELECT substring(c.data FROM s FOR least(${slice}::int, ${to + 1}::int - s)) AS data
+      FROM media_chunks c, generate_series(1, ${to}::int, ${slice}::int) AS s
+      WHERE c.media_id = ${media.id} AND c.seq = ${seq}
+      ORDER BY s`.execute(db);
+    for (const row of rows) yield row.data;
+  }
 }
 
 let peak = 0;

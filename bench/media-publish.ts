@@ -16,7 +16,7 @@ import { noisePng } from './media-memory.ts';
  * whole bodies, which would be the parent's memory, not the measured one). Growth is peak VmRSS over
  * the value after a warm-up. Target < 64 MB (issue 14).
  */
-export async function mediaPublishMemory(adminUrl: string, options: { posts: number; files: number; megabytes: number }) {
+export async function mediaPublishMemory(adminUrl: string, options: { posts: number; files: number; megabytes: number; read: 'store' | 'hex' }) {
   const url = await freshDatabase(adminUrl, 'greenlight_bench_media_publish');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'greenlight-bench-publish-'));
   const sink = await startSink();
@@ -27,7 +27,7 @@ export async function mediaPublishMemory(adminUrl: string, options: { posts: num
       await writeFile(file, await noisePng(options.megabytes * 1_000_000, i + 1));
       files.push(file);
     }
-    const child = fork(fileURLToPath(new URL('media-publish-child.ts', import.meta.url)), [url, sink.url, String(options.posts), ...files], {
+    const child = fork(fileURLToPath(new URL('media-publish-child.ts', import.meta.url)), [url, sink.url, String(options.posts), options.read, ...files], {
       execArgv: ['--max-semi-space-size=4', '--expose-gc'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

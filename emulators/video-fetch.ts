@@ -13,9 +13,10 @@ export interface FetchedVideo {
   brand: string;
 }
 
-export async function fetchVideo(url: string): Promise<FetchedVideo | undefined> {
+/** `timeoutMs` covers the whole pull (a benchmark pulls 500 MB). */
+export async function fetchVideo(url: string, timeoutMs = 30_000): Promise<FetchedVideo | undefined> {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     const contentType = res.headers.get('content-type')?.split(';')[0]?.trim() ?? '';
     const length = res.headers.get('content-length');
     const hash = createHash('sha256');

@@ -23,7 +23,19 @@ export function createDb(options: { url: string; poolSize: number; applicationNa
   // uncaught exception (seen in the chaos suite's PostgreSQL restart). The transaction's next
   // statement fails with the same error and the server has already rolled it back.
   pool.on('connect', (client) => client.on('error', () => {}));
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool };
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  pools.set(db, pool);
+  return { db, pool };
+}
+
+/** Each Db's own pg pool, for what Kysely cannot say (the media store's binary COPY reads). */
+const pools = new WeakMap<Db, pg.Pool>();
+
+/** The pg pool under a Db made by createDb. */
+export function poolOf(db: Db): pg.Pool {
+  const pool = pools.get(db);
+  if (!pool) throw new Error('this database handle was not made by createDb: it has no pool of its own');
+  return pool;
 }
 
 /** A safe description of the database for the start-up line: never the password. */

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
+import type pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import { MEDIA_DONE_POST_STATES, MEDIA_SERVED_POST_STATES, megabytes } from '../domain/media-rules.ts';
 import type { PostState } from '../domain/post-state.ts';
 import type { VideoFacts } from '../domain/video-facts.ts';
-import type { Db, Executor } from './database.ts';
+import { type Db, type Executor, poolOf } from './database.ts';
 import type { MediaState } from './schema.ts';
 
 /**
@@ -16,8 +18,12 @@ import type { MediaState } from './schema.ts';
 export const MEDIA_CHUNK_BYTES = 256 * 1024;
 /** What the image probe sees: enough for the headers of JPEG (EXIF included), PNG, WebP and a GIF's first frames. */
 export const PROBE_HEAD_BYTES = 1024 * 1024;
-/** What one row of a read carries (see readMedia). */
-const READ_SLICE_BYTES = 32 * 1024;
+/**
+ * What one query of a read brings by default (see readMedia): a quarter chunk keeps 100 image uploads
+ * at once within a few MB. A video's reads take whole chunks (`sliceBytes`): a post has one video, and
+ * a quarter of the queries per byte leaves more of the machine to the deliveries around it.
+ */
+export const READ_SLICE_BYTES = 64 * 1024;
 
 export interface MediaRow {
   id: string;
@@ -303,32 +309,159 @@ export async function attachMedia(db: Executor, postId: string, mediaIds: readon
 }
 
 /**
- * Streams a stored file, or the inclusive byte range `start..end` of it, one chunk per query.
- * Every chunk but the last is MEDIA_CHUNK_BYTES long, so the chunks a range needs are known without
- * reading the others, and only the needed part of each leaves the database.
+ * Streams a stored file, or the inclusive byte range `start..end` of it, one slice of at most
+ * `sliceBytes` per query. Every chunk but the last is MEDIA_CHUNK_BYTES long, so the chunks a
+ * range needs are known without reading the others, and only the needed part of each leaves the
+ * database. A slice is read whole and its connection returned before it is yielded: a slow
+ * consumer (a network upload) never holds one of the pool's connections.
  */
-export async function* readMedia(db: Executor, media: { id: string; bytes: number }, range?: { start: number; end: number }): AsyncGenerator<Buffer> {
+export async function* readMedia(
+  db: Db,
+  media: { id: string; bytes: number },
+  range?: { start: number; end: number },
+  sliceBytes = READ_SLICE_BYTES,
+): AsyncGenerator<Buffer> {
   const start = range?.start ?? 0;
   const end = range?.end ?? media.bytes - 1;
   if (media.bytes === 0 || start > end) return;
   if (start < 0 || end >= media.bytes) throw new RangeError(`range ${start}-${end} is outside media ${media.id} (${media.bytes} bytes)`);
+  if (!UUID.test(media.id)) throw new RangeError(`${media.id} is not a media id`);
+  const pool = poolOf(db);
+  const slices = slicesOf(start, end, Math.min(Math.max(1, sliceBytes), MEDIA_CHUNK_BYTES));
+  // The next slice is read while this one is being consumed: a stream (a network's pull of a video)
+  // is not held up by one query's round trip per slice. Memory: two slices per reader.
+  // A reader that stops early (a client hung up) leaves the read ahead to finish and return its connection.
+  let next: Promise<Buffer[] | undefined> | undefined;
+  for (const [i, slice] of slices.entries()) {
+    const pieces = await (next ?? readSlice(pool, media.id, slice));
+    const following = slices[i + 1];
+    next = following ? readSlice(pool, media.id, following) : undefined;
+    // Handled here, awaited (and thrown) at the next turn: a failure meanwhile is no unhandled rejection.
+    next?.catch(() => undefined);
+    if (pieces === undefined || sizeOf(pieces) !== slice.length) throw new Error(`media ${media.id} is missing bytes in chunk ${slice.seq}`);
+    yield* pieces;
+  }
+}
+
+interface Slice {
+  seq: number;
+  /** Offset in the chunk. */
+  offset: number;
+  length: number;
+}
+
+/** The slices of at most `size` bytes, within chunks, that cover `start..end` inclusive. */
+function slicesOf(start: number, end: number, size: number): Slice[] {
+  const slices: Slice[] = [];
   const first = Math.floor(start / MEDIA_CHUNK_BYTES);
   const last = Math.floor(end / MEDIA_CHUNK_BYTES);
   for (let seq = first; seq <= last; seq++) {
     const from = seq === first ? start - seq * MEDIA_CHUNK_BYTES : 0;
     const to = seq === last ? end - seq * MEDIA_CHUNK_BYTES + 1 : MEDIA_CHUNK_BYTES;
-    // node-postgres reads bytea as hex text: one 256 KiB value would be a 512 KiB string, which V8
-    // keeps in its large-object space until a full collection. Slices of 32 KiB stay small garbage
-    // that the young generation sweeps at once; one query still brings the whole chunk's slices.
-    const { rows } = await sql<{ data: Buffer }>`
-      SELECT substring(c.data FROM s FOR least(${READ_SLICE_BYTES}::int, ${to + 1}::int - s)) AS data
-      FROM media_chunks c, generate_series(${from + 1}::int, ${to}::int, ${READ_SLICE_BYTES}::int) AS s
-      WHERE c.media_id = ${media.id} AND c.seq = ${seq}
-      ORDER BY s`.execute(db);
-    const length = rows.reduce((sum, row) => sum + row.data.length, 0);
-    if (length !== to - from) throw new Error(`media ${media.id} is missing bytes in chunk ${seq}`);
-    for (const row of rows) yield row.data;
+    for (let offset = from; offset < to; offset += size) slices.push({ seq, offset, length: Math.min(size, to - offset) });
   }
+  return slices;
+}
+
+const sizeOf = (pieces: readonly Buffer[]) => pieces.reduce((sum, piece) => sum + piece.length, 0);
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * `length` bytes of chunk `seq` from `offset`, in PostgreSQL's binary COPY format. A plain query
+ * would bring bytea as hex text through node-postgres (whose binary result mode decodes values as
+ * UTF-8 text, which breaks bytes): twice the size as a string, then decoded into a third copy; with
+ * 100 uploads at once that garbage, not the bytes, was most of the resident memory (docs/benchmarks.md).
+ * COPY's data messages arrive as Buffers. COPY takes no parameters: the id is checked to be a UUID
+ * and the numbers are ours.
+ */
+async function readSlice(pool: pg.Pool, id: string, { seq, offset, length }: Slice): Promise<Buffer[] | undefined> {
+  const release = await readTurn(pool);
+  let client: pg.PoolClient | undefined;
+  let broken: Error | undefined;
+  try {
+    client = await pool.connect();
+    const pieces: Buffer[] = [];
+    const copy = client.query(
+      copyTo(
+        `COPY (SELECT substring(data FROM ${offset + 1} FOR ${length}) FROM media_chunks WHERE media_id = '${id}' AND seq = ${seq}) TO STDOUT (FORMAT binary)`,
+      ),
+    );
+    for await (const piece of copy) pieces.push(piece as Buffer);
+    return onlyField(pieces);
+  } catch (error) {
+    // A connection that failed mid-COPY is not handed out again.
+    broken = error instanceof Error ? error : new Error(String(error));
+    throw error;
+  } finally {
+    client?.release(broken);
+    release();
+  }
+}
+
+/**
+ * Media reads take at most half of a pool's connections at once, so ten videos streaming (each
+ * reading ahead) leave the rest to the deliveries around them; a read waits its turn in order.
+ */
+interface ReadTurns {
+  running: number;
+  waiting: (() => void)[];
+}
+const readTurns = new WeakMap<pg.Pool, ReadTurns>();
+
+async function readTurn(pool: pg.Pool): Promise<() => void> {
+  let turns = readTurns.get(pool);
+  if (!turns) {
+    turns = { running: 0, waiting: [] };
+    readTurns.set(pool, turns);
+  }
+  const limit = Math.max(1, Math.floor((pool.options.max ?? 10) / 2));
+  const current = turns;
+  if (current.running >= limit) await new Promise<void>((resolve) => current.waiting.push(resolve));
+  else current.running += 1;
+  // A finished read hands its turn straight to the next waiting one (running stays the same).
+  return () => {
+    const next = current.waiting.shift();
+    if (next) next();
+    else current.running -= 1;
+  };
+}
+
+/** PostgreSQL's binary COPY signature (https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.4). */
+const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+
+/**
+ * The one field of the one row of a binary COPY, as views into the pieces it came in (no copy of the
+ * bytes); undefined when there is no row or the field is null.
+ */
+function onlyField(pieces: readonly Buffer[]): Buffer[] | undefined {
+  // The header, the tuple's field count and length are in the first bytes (a PostgreSQL header extension, unused today, is skipped).
+  const head = Buffer.concat(pieces, Math.min(sizeOf(pieces), 64));
+  if (head.length < 21 || !head.subarray(0, 11).equals(COPY_SIGNATURE)) throw new Error('the media store read an answer that is not binary COPY');
+  const tupleAt = 19 + head.readUInt32BE(15);
+  if (head.length < tupleAt + 2) throw new Error('the media store read a binary COPY header extension it cannot skip');
+  if (head.readInt16BE(tupleAt) === -1) return undefined;
+  const length = head.readInt32BE(tupleAt + 2);
+  return length < 0 ? undefined : viewOf(pieces, tupleAt + 6, length);
+}
+
+/** `length` bytes from `offset` across `pieces`, as subarrays. */
+function viewOf(pieces: readonly Buffer[], offset: number, length: number): Buffer[] {
+  const views: Buffer[] = [];
+  let skip = offset;
+  let left = length;
+  for (const piece of pieces) {
+    if (left === 0) break;
+    if (skip >= piece.length) {
+      skip -= piece.length;
+      continue;
+    }
+    const view = piece.subarray(skip, skip + left);
+    skip = 0;
+    left -= view.length;
+    views.push(view);
+  }
+  return views;
 }
 
 export interface MediaListing extends MediaRow {

@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.ts';
-import { type MediaRow, readMedia } from '../db/media-store.ts';
+import { MEDIA_CHUNK_BYTES, type MediaRow, readMedia } from '../db/media-store.ts';
 import type { VideoSource } from '../networks/adapter.ts';
 
 /**
@@ -19,7 +19,8 @@ export function videoSourceOf(db: Db, media: MediaRow, urls: { url?: string; pos
     height: media.height,
     durationMs: media.video.durationMs,
     ...(media.alt ? { alt: media.alt } : {}),
-    read: (range) => readMedia(db, { id: media.id, bytes }, range),
+    // Whole chunks per query: a video is read one at a time per post (src/db/media-store.ts, READ_SLICE_BYTES).
+    read: (range) => readMedia(db, { id: media.id, bytes }, range, MEDIA_CHUNK_BYTES),
     ...urls,
   };
 }
