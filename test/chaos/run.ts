@@ -247,11 +247,11 @@ async function cutMediaReads(db: Db, active: () => boolean): Promise<{ cuts: num
         await sql`SET LOCAL lock_timeout = '1s'`.execute(tx);
         await sql`LOCK TABLE media_chunks IN ACCESS EXCLUSIVE MODE`.execute(tx);
         await sleep(300);
-        // Only the store's reads (their query reads slices of one chunk); never this session.
+        // Only the store's reads (a binary COPY of a slice of one chunk, src/db/media-store.ts); never this session.
         const { rows } = await sql<{ n: number }>`
           SELECT count(*)::int AS n FROM (
             SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-            WHERE pid <> pg_backend_pid() AND state = 'active' AND query LIKE '%FROM media_chunks c, generate_series%') t`.execute(tx);
+            WHERE pid <> pg_backend_pid() AND state = 'active' AND query LIKE 'COPY (SELECT substring(data FROM % FROM media_chunks %') t`.execute(tx);
         return rows[0]!.n;
       })
       .catch(() => 0);
