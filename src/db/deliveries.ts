@@ -104,7 +104,9 @@ export async function markPublished(tx: Executor, rows: PublishedRow[]): Promise
     UPDATE deliveries d
     SET state = 'published', external_id = v.external_id, url = v.url, published_at = v.published_at, last_error = NULL, updated_at = now()
     FROM jsonb_to_recordset(${values}::jsonb) AS v(id uuid, external_id text, url text, published_at timestamptz)
-    WHERE d.id = v.id AND d.state = 'sending'
+    -- The ids as an array too: joined to the recordset alone, the planner (which guesses 100 rows for
+    -- it and few in 'sending') scanned the whole deliveries table for each batch (issue 18).
+    WHERE d.id = v.id AND d.id = ANY(${rows.map((r) => r.deliveryId)}::uuid[]) AND d.state = 'sending'
     RETURNING d.*`.execute(tx);
   return result.rows;
 }
