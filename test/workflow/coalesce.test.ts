@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { currentLogContext, withLogContext } from '../../src/log.ts';
 import { coalesce } from '../../src/workflow/delivery/coalesce.ts';
 
@@ -83,42 +83,5 @@ describe('coalesce', () => {
     );
     const results = await Promise.allSettled([failing(1), failing(2)]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
-  });
-  it('with quietMs, keeps gathering while calls keep coming, up to windowMs, and goes once they stop', async () => {
-    vi.useFakeTimers();
-    try {
-      const runs: number[][] = [];
-      const same = coalesce(
-        async (inputs: number[]) => {
-          runs.push(inputs);
-          return inputs;
-        },
-        { maxBatch: 100, windowMs: 30, quietMs: 5 },
-      );
-      // Three calls 4 ms apart: each gap is under quietMs, so they stay together past the first 5 ms.
-      const first = [same(1)];
-      await vi.advanceTimersByTimeAsync(4);
-      first.push(same(2));
-      await vi.advanceTimersByTimeAsync(4);
-      first.push(same(3));
-      await vi.advanceTimersByTimeAsync(4);
-      expect(runs).toEqual([]);
-      // Quiet for 5 ms after the last call: the batch goes.
-      await vi.advanceTimersByTimeAsync(1);
-      expect(await Promise.all(first)).toEqual([1, 2, 3]);
-      expect(runs).toEqual([[1, 2, 3]]);
-      // Calls that never stop coming still go at windowMs after the first of them.
-      const steady: Promise<number>[] = [];
-      for (let i = 0; i < 10; i++) {
-        steady.push(same(10 + i));
-        await vi.advanceTimersByTimeAsync(4);
-      }
-      expect(runs[1]).toEqual([10, 11, 12, 13, 14, 15, 16, 17]);
-      await vi.advanceTimersByTimeAsync(5);
-      expect(await Promise.all(steady)).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
-      expect(runs[2]).toEqual([18, 19]);
-    } finally {
-      vi.useRealTimers();
-    }
   });
 });

@@ -33,11 +33,7 @@ export function createBatches(deps: WorkflowDeps): PublishBatches {
   return {
     load: coalesce((ids: string[]) => loadDeliveryContexts(deps.db, ids), { maxBatch: 100, windowMs: 0 }),
     claim: coalesce((deliveries: ClaimRequest[]) => claimBatch(deps, deliveries), { maxBatch: 100, windowMs: 0 }),
-    // The outcomes of one fetched batch come back over some ms (each answer is parsed in turn): they
-    // are recorded together while they keep coming (5 ms apart at most, 25 ms in all). The pg-boss loop
-    // waits for its whole batch anyway, so gathering them costs it little; with a fixed 5 ms window a
-    // recorded batch averaged about 11 deliveries (issue 18).
-    published: coalesce((items: PublishedDelivery[]) => recordBatch(deps, items), { maxBatch: 50, windowMs: 25, quietMs: 5 }),
+    published: coalesce((items: PublishedDelivery[]) => recordBatch(deps, items), { maxBatch: 50, windowMs: 5 }),
     gate: coalesce((items: { context: DeliveryContext; posts: number }[]) => passRateGates(deps, items), { maxBatch: 100, windowMs: 0 }),
   };
 }

@@ -5,25 +5,16 @@ import { withoutLogContext } from '../../log.ts';
  * a batch of jobs at once, and reading their rows or recording their outcomes in one statement (one
  * transaction) costs the database far less than once per delivery. `run` returns one result per input,
  * in order. A call waits at most `windowMs` for company, and a batch holds at most `maxBatch` inputs.
- * With `quietMs`, a batch also goes as soon as no call came for that long: calls that arrive one after
- * another (the outcomes of one fetched batch, parsed one by one) share a run however long they take
- * to arrive, up to `windowMs`, and a lone call goes after `quietMs`.
  * If `run` throws, every call of that batch rejects with the error: callers fall back to doing their
  * own work alone.
  */
-export function coalesce<I, O>(
-  run: (inputs: I[]) => Promise<O[]>,
-  options: { maxBatch: number; windowMs: number; quietMs?: number },
-): (input: I) => Promise<O> {
+export function coalesce<I, O>(run: (inputs: I[]) => Promise<O[]>, options: { maxBatch: number; windowMs: number }): (input: I) => Promise<O> {
   let pending: { input: I; resolve: (o: O) => void; reject: (e: unknown) => void }[] = [];
   let cancel: (() => void) | undefined;
-  let cancelQuiet: (() => void) | undefined;
 
   const flush = () => {
     cancel?.();
     cancel = undefined;
-    cancelQuiet?.();
-    cancelQuiet = undefined;
     const batch = pending;
     pending = [];
     if (batch.length === 0) return;
@@ -37,12 +28,8 @@ export function coalesce<I, O>(
   return (input) =>
     new Promise<O>((resolve, reject) => {
       pending.push({ input, resolve, reject });
-      if (pending.length >= options.maxBatch) return flush();
-      if (!cancel) cancel = later(flush, options.windowMs);
-      if (options.quietMs !== undefined) {
-        cancelQuiet?.();
-        cancelQuiet = later(flush, options.quietMs);
-      }
+      if (pending.length >= options.maxBatch) flush();
+      else if (!cancel) cancel = later(flush, options.windowMs);
     });
 }
 
