@@ -20,7 +20,7 @@ export interface PublishedDelivery {
  * Records published deliveries, any number in one transaction (the publish worker gathers those that
  * finish together): their posts locked in id order, then each delivery `sending -> published` with its
  * parts (one statement), its audit event and receipt job, and each post's derived state. A delivery that someone else
- * changed first is left alone, as recordPublished always did. About ten statements for the whole
+ * changed first is left alone, as recordPublished always did. About eight statements for the whole
  * batch, where one delivery at a time took eight each.
  */
 export async function recordPublishedAll(deps: WorkflowDeps, items: PublishedDelivery[]): Promise<void> {
