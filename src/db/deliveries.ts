@@ -91,21 +91,46 @@ export interface PublishedRow {
   externalId: string;
   url: string;
   publishedAt: Date;
+  /** The thread parts the network took (the last one not stored yet: publishing stores the others as they go). */
+  parts: StoredPart[];
 }
 
 /**
- * `sending -> published` for several deliveries in one statement, guarded like transitionDelivery;
- * returns the rows that changed (another worker or click may have changed the others first).
+ * `sending -> published` for several deliveries in one statement, guarded like transitionDelivery, with
+ * the thread parts of those that changed stored by the same statement (parts already stored stay);
+ * returns the rows that changed (another worker or click may have changed the others first). A
+ * delivery listed twice is taken once, with its first row's parts.
  */
 export async function markPublished(tx: Executor, rows: PublishedRow[]): Promise<Delivery[]> {
-  if (rows.length === 0) return [];
-  const values = JSON.stringify(rows.map((r) => ({ id: r.deliveryId, external_id: r.externalId, url: r.url, published_at: r.publishedAt.toISOString() })));
+  // Reversed, so the first row of an id is the one its map entry keeps.
+  const unique = [...new Map(rows.toReversed().map((r) => [r.deliveryId, r] as const)).values()];
+  if (unique.length === 0) return [];
+  const values = JSON.stringify(
+    unique.map((r) => ({
+      id: r.deliveryId,
+      external_id: r.externalId,
+      url: r.url,
+      published_at: r.publishedAt.toISOString(),
+      parts: r.parts.map((p) => ({ position: p.position, external_id: p.externalId, url: p.url })),
+    })),
+  );
   const result = await sql<Delivery>`
-    UPDATE deliveries d
-    SET state = 'published', external_id = v.external_id, url = v.url, published_at = v.published_at, last_error = NULL, updated_at = now()
-    FROM jsonb_to_recordset(${values}::jsonb) AS v(id uuid, external_id text, url text, published_at timestamptz)
-    WHERE d.id = v.id AND d.state = 'sending'
-    RETURNING d.*`.execute(tx);
+    WITH v AS (
+      SELECT * FROM jsonb_to_recordset(${values}::jsonb) AS v(id uuid, external_id text, url text, published_at timestamptz, parts jsonb)),
+    changed AS (
+      UPDATE deliveries d
+      SET state = 'published', external_id = v.external_id, url = v.url, published_at = v.published_at, last_error = NULL, updated_at = now()
+      FROM v
+      -- The ids as an array too: joined to the recordset alone, the planner (which guesses 100 rows for
+      -- it and few in 'sending') scanned the whole deliveries table for each batch (issue 18).
+      WHERE d.id = v.id AND d.id = ANY(${unique.map((r) => r.deliveryId)}::uuid[]) AND d.state = 'sending'
+      RETURNING d.*),
+    saved AS (
+      INSERT INTO delivery_parts (delivery_id, position, external_id, url)
+      SELECT c.id, p.position, p.external_id, p.url
+      FROM changed c JOIN v ON v.id = c.id, jsonb_to_recordset(v.parts) AS p(position integer, external_id text, url text)
+      ON CONFLICT (delivery_id, position) DO NOTHING)
+    SELECT * FROM changed`.execute(tx);
   return result.rows;
 }
 
@@ -122,16 +147,6 @@ export async function saveFoundAddress(tx: Executor, deliveryId: string, found: 
     .where('external_id', 'is', null)
     .returningAll()
     .executeTakeFirst();
-}
-
-/** Stores published thread parts of several deliveries in one statement (parts already stored stay). */
-export async function saveParts(tx: Executor, parts: ({ deliveryId: string } & StoredPart)[]): Promise<void> {
-  if (parts.length === 0) return;
-  await tx
-    .insertInto('delivery_parts')
-    .values(parts.map((p) => ({ delivery_id: p.deliveryId, position: p.position, external_id: p.externalId, url: p.url })))
-    .onConflict((oc) => oc.columns(['delivery_id', 'position']).doNothing())
-    .execute();
 }
 
 /** Every delivery of the given posts (the posts' outcomes are derived from them). */

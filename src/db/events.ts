@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from './database.ts';
+import { SUBSCRIBED_TO_EVENT } from './webhooks.ts';
 
 export interface NewEvent {
   workspaceId: string;
@@ -34,6 +35,37 @@ export async function appendEvents(tx: Executor, events: NewEvent[]): Promise<nu
     .execute();
   // Ids come from one sequence in VALUES order; sorting restores it whatever order RETURNING used.
   return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+}
+
+/**
+ * Events about posts, each with its thread receipt still to post (the outbox row) and a delivery row
+ * per matching webhook subscription, all in one statement (the publish worker records a batch of
+ * outcomes at once; three round trips were one per table). Returns the event ids in the events' order
+ * and the new webhook delivery rows' ids in event order.
+ */
+export async function appendPostEvents(tx: Executor, events: (NewEvent & { postId: string })[]): Promise<{ eventIds: number[]; webhookDeliveryIds: string[] }> {
+  if (events.length === 0) return { eventIds: [], webhookDeliveryIds: [] };
+  const column = <T>(pick: (e: NewEvent & { postId: string }) => T) => events.map(pick);
+  const { rows } = await sql<{ event_ids: string[]; hook_ids: string[] }>`
+    WITH input AS (
+      SELECT * FROM unnest(${column((e) => e.workspaceId)}::uuid[], ${column((e) => e.postId)}::uuid[], ${column((e) => e.deliveryId ?? null)}::uuid[],
+        ${column((e) => e.kind)}::text[], ${column((e) => e.actor ?? null)}::text[], ${column((e) => JSON.stringify(e.data ?? {}))}::jsonb[])
+        WITH ORDINALITY AS i(workspace_id, post_id, delivery_id, kind, actor, data, n)),
+    e AS (
+      INSERT INTO events (workspace_id, post_id, delivery_id, kind, actor, data)
+      SELECT workspace_id, post_id, delivery_id, kind, actor, data FROM input ORDER BY n
+      RETURNING id, workspace_id, post_id, kind),
+    receipts AS (
+      INSERT INTO thread_receipts (event_id, post_id) SELECT id, post_id FROM e ON CONFLICT DO NOTHING),
+    hooks AS (
+      INSERT INTO webhook_deliveries (subscription_id, event_id)
+      SELECT s.id, e.id FROM e ${SUBSCRIBED_TO_EVENT}
+      ON CONFLICT DO NOTHING
+      RETURNING id, event_id)
+    SELECT (SELECT array_agg(id ORDER BY id) FROM e)::text[] AS event_ids,
+      (SELECT coalesce(array_agg(id ORDER BY event_id, id), '{}') FROM hooks)::text[] AS hook_ids`.execute(tx);
+  // Ids come from one sequence in insertion order (ORDER BY n), so sorted ids follow the events' order.
+  return { eventIds: rows[0]!.event_ids.map(Number), webhookDeliveryIds: rows[0]!.hook_ids };
 }
 
 export function findEvent(tx: Executor, id: number) {

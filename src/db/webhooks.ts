@@ -90,6 +90,15 @@ export async function insertEventDeliveries(tx: Executor, event: { id: number; w
 }
 
 /**
+ * Joins each event `e` (columns workspace_id and kind) to the live subscriptions `s` of its workspace
+ * whose filter takes its kind (an exact kind, a prefix ending in `*`, or no filter at all).
+ */
+export const SUBSCRIBED_TO_EVENT = sql`JOIN webhook_subscriptions s ON s.workspace_id = e.workspace_id AND s.removed_at IS NULL
+      WHERE cardinality(s.events) = 0 OR EXISTS (
+        SELECT 1 FROM unnest(s.events) AS f(pattern)
+        WHERE f.pattern = e.kind OR (right(f.pattern, 1) = '*' AND starts_with(e.kind, left(f.pattern, -1))))`;
+
+/**
  * insertEventDeliveries for several events in one statement (a batch of recorded outcomes): one row
  * per event and matching live subscription. Returns the new rows' ids, in event order.
  */
@@ -100,10 +109,7 @@ export async function insertEventsDeliveries(tx: Executor, events: { id: number;
       INSERT INTO webhook_deliveries (subscription_id, event_id)
       SELECT s.id, e.id
       FROM unnest(${events.map((e) => e.id)}::bigint[], ${events.map((e) => e.workspaceId)}::uuid[], ${events.map((e) => e.kind)}::text[]) AS e(id, workspace_id, kind)
-      JOIN webhook_subscriptions s ON s.workspace_id = e.workspace_id AND s.removed_at IS NULL
-      WHERE cardinality(s.events) = 0 OR EXISTS (
-        SELECT 1 FROM unnest(s.events) AS f(pattern)
-        WHERE f.pattern = e.kind OR (right(f.pattern, 1) = '*' AND starts_with(e.kind, left(f.pattern, -1))))
+      ${SUBSCRIBED_TO_EVENT}
       ON CONFLICT DO NOTHING
       RETURNING id, event_id)
     SELECT id FROM ins ORDER BY event_id, id`.execute(tx);

@@ -189,9 +189,15 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
   const pollingIntervalSeconds = options.pollingIntervalSeconds ?? 5;
   // Each fetch loop is its own pg-boss worker (localConcurrency 1), so wake() can reach every one.
   const workerIds = new Map<QueueName, string[]>();
-  const startLoops = async (name: QueueName, loops: number, start: () => Promise<string>) => {
+  // Only a queue's first loop polls at that interval; the others poll EXTRA_LOOP_POLL_FACTOR times less
+  // often. They are woken like the first (a NOTIFY wakes every loop of its queue, wake() too, and a full
+  // batch fetches again at once), and the first loop's poll still finds a deferred job in time. Every
+  // idle poll is a fetch statement: ten publish queues of up to four loops each polled about ten times
+  // a second in all, a tenth of PostgreSQL's time in the throughput bench (issue 18).
+  const pollEvery = (loop: number) => (loop === 0 ? pollingIntervalSeconds : pollingIntervalSeconds * EXTRA_LOOP_POLL_FACTOR);
+  const startLoops = async (name: QueueName, loops: number, start: (pollSeconds: number) => Promise<string>) => {
     const ids: string[] = [];
-    for (let i = 0; i < loops; i++) ids.push(await start());
+    for (let i = 0; i < loops; i++) ids.push(await start(pollEvery(i)));
     workerIds.set(name, [...(workerIds.get(name) ?? []), ...ids]);
   };
 
@@ -309,7 +315,7 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
     },
     async workBatch(name, { loops, batchSize }, handler) {
       const workerLog = log.child({ queue: name });
-      await startLoops(name, loops, () =>
+      await startLoops(name, loops, (pollSeconds) =>
         boss.work(
           name,
           // A full batch means more is due: fetch again at once, not after a poll.
@@ -317,8 +323,8 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
             batchSize,
             localConcurrency: 1,
             perJobResults: true,
-            pollingIntervalSeconds,
-            notifyPollingIntervalSeconds: pollingIntervalSeconds,
+            pollingIntervalSeconds: pollSeconds,
+            notifyPollingIntervalSeconds: pollSeconds,
             burstWhenBatchFull: true,
           },
           async (jobs) => {
@@ -336,15 +342,15 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
     },
     async work(name, { loops, batchSize }, handler) {
       const workerLog = log.child({ queue: name });
-      await startLoops(name, loops, () =>
+      await startLoops(name, loops, (pollSeconds) =>
         boss.work(
           name,
           {
             batchSize,
             localConcurrency: 1,
             perJobResults: true,
-            pollingIntervalSeconds,
-            notifyPollingIntervalSeconds: pollingIntervalSeconds,
+            pollingIntervalSeconds: pollSeconds,
+            notifyPollingIntervalSeconds: pollSeconds,
             // A full batch means more is waiting (a burst at 9:00): fetch again at once, not after a poll.
             burstWhenBatchFull: true,
           },
@@ -398,6 +404,9 @@ export function metricsKey(job: Pick<MetricsJob, 'deliveryIds' | 'slot'>): strin
 
 /** pg-boss needs a number; this one is never reached (see the notify queue). */
 export const NOTIFY_RETRY_LIMIT = 1_000_000;
+
+/** How many times less often a queue's second and later loops poll than its first (see startLoops). */
+const EXTRA_LOOP_POLL_FACTOR = 6;
 
 /** Jobs moved from the old publish queues per transaction. */
 const LEGACY_MOVE_BATCH = 1_000;

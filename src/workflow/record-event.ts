@@ -1,9 +1,9 @@
-import { appendEvent, appendEvents, type NewEvent } from '../db/events.ts';
+import { appendEvent, appendPostEvents, type NewEvent } from '../db/events.ts';
 import type { Executor } from '../db/database.ts';
 import { addThreadReceipts } from '../db/thread-receipts.ts';
 import { addLogContext } from '../log.ts';
 import type { Queue } from '../queue/queue.ts';
-import { fanOutAllToWebhooks, fanOutToWebhooks } from './webhook-fan-out.ts';
+import { fanOutToWebhooks } from './webhook-fan-out.ts';
 
 /**
  * Writes the event to the audit log and, in the same transaction, its thread receipt still to post
@@ -22,23 +22,20 @@ export async function recordEvent(tx: Executor, queue: Queue, event: NewEvent & 
 }
 
 /**
- * recordEvent for several events in one transaction, with one statement for the events and one for
- * their notify jobs (a batch of recorded outcomes). Does what recordEvent does: keep the two in step.
+ * recordEvent for several events in one transaction (a batch of recorded outcomes): one statement
+ * for the events, their receipts and webhook rows (appendPostEvents), one for their notify jobs and
+ * one for their webhook jobs (none when nobody subscribed). Does what recordEvent does: keep them in step.
  */
 export async function recordEvents(tx: Executor, queue: Queue, events: (NewEvent & { postId: string })[]): Promise<number[]> {
-  const ids = await appendEvents(tx, events);
-  await addThreadReceipts(
-    tx,
-    events.map((event, i) => ({ eventId: ids[i]!, postId: event.postId })),
-  );
+  const { eventIds, webhookDeliveryIds } = await appendPostEvents(tx, events);
   await queue.sendNotifyAll(
     tx,
     [...new Set(events.map((e) => e.postId))].map((postId) => ({ postId })),
   );
-  await fanOutAllToWebhooks(
+  await queue.sendWebhooks(
     tx,
-    queue,
-    events.map((event, i) => ({ id: ids[i]!, workspaceId: event.workspaceId, kind: event.kind })),
+    webhookDeliveryIds.map((deliveryId) => ({ deliveryId })),
+    new Date(),
   );
-  return ids;
+  return eventIds;
 }

@@ -1,5 +1,5 @@
 import { scheduleMetrics } from '../analytics/schedule-metrics.ts';
-import { markPublished, saveParts } from '../../db/deliveries.ts';
+import { markPublished } from '../../db/deliveries.ts';
 import { lockPosts } from '../../db/posts.ts';
 import type { Delivery } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
@@ -19,8 +19,8 @@ export interface PublishedDelivery {
 /**
  * Records published deliveries, any number in one transaction (the publish worker gathers those that
  * finish together): their posts locked in id order, then each delivery `sending -> published` with its
- * parts, its audit event and receipt job, and each post's derived state. A delivery that someone else
- * changed first is left alone, as recordPublished always did. About ten statements for the whole
+ * parts (one statement), its audit event and receipt job, and each post's derived state. A delivery that someone else
+ * changed first is left alone, as recordPublished always did. About eight statements for the whole
  * batch, where one delivery at a time took eight each.
  */
 export async function recordPublishedAll(deps: WorkflowDeps, items: PublishedDelivery[]): Promise<void> {
@@ -28,19 +28,15 @@ export async function recordPublishedAll(deps: WorkflowDeps, items: PublishedDel
   const postIds = [...new Set(items.map((i) => i.delivery.post_id))];
   const recorded = await inTransaction(deps.db, async (tx) => {
     await lockPosts(tx, postIds);
+    // The last part is saved with the outcome rather than on its own just before: a crash in between
+    // leaves the attempt unknown, and the next one reconciles, as for a crash right after the network answered.
     const done = await markPublished(
       tx,
-      items.map((i) => ({ deliveryId: i.delivery.id, externalId: i.result.externalId, url: i.result.url, publishedAt: i.publishedAt })),
+      items.map((i) => ({ deliveryId: i.delivery.id, externalId: i.result.externalId, url: i.result.url, publishedAt: i.publishedAt, parts: i.result.parts })),
     );
     // One event per delivery that changed, even if it came twice in the batch (each id is taken once).
     const changed = new Set(done.map((d) => d.id));
     const recorded = items.filter((i) => changed.delete(i.delivery.id));
-    // The last part is saved here rather than on its own just before: a crash in between leaves the
-    // attempt unknown, and the next one reconciles, as for a crash right after the network answered.
-    await saveParts(
-      tx,
-      recorded.flatMap((i) => i.result.parts.map((p) => ({ deliveryId: i.delivery.id, ...p }))),
-    );
     await recordEvents(
       tx,
       deps.queue,
