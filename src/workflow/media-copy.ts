@@ -107,12 +107,13 @@ export async function finishIntake(deps: WorkflowDeps, postId: string): Promise<
     if (!post || !isEditable(post.state)) return undefined;
     const files = await listPostFiles(tx, postId);
     if (files.some((f) => f.state === 'preparing')) return undefined;
-    const networks = (await loadPostContent(tx, postId)).targets.map((t) => t.network);
+    const content = await loadPostContent(tx, postId);
+    const networks = content.targets.map((t) => t.network);
     for (const file of files) {
-      const [message] = recheckFiles([mediaFileOf(file)], networks);
+      const [message] = recheckFiles([mediaFileOf(file)], networks, content.instagramKind);
       if (message) return { filename: file.filename, message };
     }
-    const [countMessage] = recheckFiles(files.map(mediaFileOf), networks);
+    const [countMessage] = recheckFiles(files.map(mediaFileOf), networks, content.instagramKind);
     if (countMessage) return { filename: files[0]?.filename ?? '', message: countMessage };
     const hash = await currentHash(tx, post);
     const updated = hash === post.content_hash ? post : await transitionPost(tx, post.id, post.state, [post.state], { content_hash: hash });

@@ -130,7 +130,7 @@ describe('Discord images', () => {
     const step = await submitCompose(stack, D_AUTHOR, { text: 'Big poster' });
     const answer = await sendStep(stack, D_AUTHOR, step, [bluesky]);
     expect(answer.content).toMatch(/^⚠️ Not sent yet/);
-    expect(answer.content).toMatch(/\*\*Images:\*\* .*Bluesky takes images up to 2 MB; poster\.png is 2\.\d MB/);
+    expect(answer.content).toMatch(/\*\*Images and video:\*\* .*Bluesky takes images up to 2 MB; poster\.png is 2\.\d MB/);
     expect(JSON.stringify(answer.embeds)).toContain('Big poster');
     expect(cardWith('Big poster')).toBeUndefined();
   });

@@ -17,7 +17,15 @@ const VERSION_PREVIEW = 300;
 /** Discord's string select holds at most 25 options. */
 const SELECT_LIMIT = 25;
 
-const FIELD_LABELS: Record<string, string> = { text: 'Text', targets: 'Accounts', when: 'Publish time', media: 'Image links', files: 'Images', note: 'Note' };
+const FIELD_LABELS: Record<string, string> = {
+  text: 'Text',
+  targets: 'Accounts',
+  when: 'Publish time',
+  media: 'Image links',
+  files: 'Images and video',
+  instagram: 'Instagram',
+  note: 'Note',
+};
 
 /**
  * The step after the form: pick the accounts, then send (or go back to the text). `bestTimes` is the
@@ -63,6 +71,7 @@ export function expiredMessage(text: string | undefined): MessagePayload {
 function stepMessage(draft: Draft, accounts: SocialAccount[], content: string): MessagePayload {
   const rows: Json[] = [];
   if (accounts.length > 1) rows.push(row([accountSelect(draft, accounts)]));
+  if (asksInstagramKind(draft, accounts)) rows.push(row([instagramKindSelect(draft)]));
   rows.push(
     row([
       button(draft.postId ? 'Save and resubmit' : 'Send for approval', 1, customId(BUTTONS.composeSend, draft.id)),
@@ -81,6 +90,25 @@ function versionButtons(draft: Draft, accounts: SocialAccount[]): Json[] {
   const buttons = [button('Versions per network', 2, customId(BUTTONS.composeVersions, draft.id))];
   if (networks.size > VERSIONS_PER_FORM) buttons.push(button('More versions', 2, customId(BUTTONS.composeVersionsMore, draft.id)));
   return buttons;
+}
+
+/** The Reel-or-Story choice (issue 15) is offered once the draft has a video and an Instagram account is picked. */
+function asksInstagramKind(draft: Draft, accounts: SocialAccount[]): boolean {
+  const toInstagram = accounts.some((a) => a.network === 'instagram' && draft.input.accountIds.includes(a.id));
+  return toInstagram && (draft.input.files ?? []).some((f) => f.contentType.toLowerCase().startsWith('video/'));
+}
+
+function instagramKindSelect(draft: Draft): Json {
+  const story = draft.input.instagram === 'stories';
+  return {
+    type: 3,
+    custom_id: customId(BUTTONS.composeInstagram, draft.id),
+    placeholder: 'Instagram video as…',
+    options: [
+      { label: 'Instagram: Reel (also in the feed)', value: 'reels', ...(story ? {} : { default: true }) },
+      { label: 'Instagram: Story (3–60 s, gone after 24 h)', value: 'stories', ...(story ? { default: true } : {}) },
+    ],
+  };
 }
 
 function accountSelect(draft: Draft, accounts: SocialAccount[]): Json {

@@ -17,6 +17,7 @@ export const BUTTONS = {
   composeImages: 'compose_images',
   composeVersions: 'compose_versions',
   composeVersionsMore: 'compose_versions_more',
+  composeInstagram: 'compose_instagram',
 } as const;
 
 /** The shared forms, and Discord's images and versions forms (they do not fit the compose modal's five inputs). */

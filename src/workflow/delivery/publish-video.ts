@@ -24,7 +24,8 @@ export async function videoFor(deps: WorkflowDeps, context: DeliveryContext, now
   const video = context.content.files.find((f) => f.video);
   if (!video || network === 'webhook') return undefined;
   const refuse = (message: string) => new NetworkError({ network, errorClass: 'permanent', message, networkMessage: message, networkCode: 'media_refused' });
-  const problem = checkMediaFor(network, context.content.files.map(mediaFileOf)).problems[0];
+  const instagram = context.post.instagram_kind;
+  const problem = checkMediaFor(network, context.content.files.map(mediaFileOf), { instagram }).problems[0];
   if (problem) throw refuse(problem.message);
   let urls: { url?: string; posterUrl?: string } = {};
   if (PULLS_VIDEO.has(network)) {
@@ -41,5 +42,6 @@ export async function videoFor(deps: WorkflowDeps, context: DeliveryContext, now
       load: () => loadDeliveryUpload(deps.db, deliveryId),
       save: (state) => saveDeliveryUpload(deps.db, deliveryId, state),
     },
+    ...(network === 'instagram' ? { instagram } : {}),
   };
 }
