@@ -44,9 +44,9 @@ export function errorStep(draft: Draft, accounts: SocialAccount[], errors: Parti
   return stepMessage(draft, accounts, `⚠️ Not sent yet. Fix these, then send again; what you typed is kept:\n${lines.join('\n')}`);
 }
 
-/** Notes on the images form's answer (lines left out, alt text shortened), above the step. */
+/** Notes on the images and video form's answer (lines left out, alt text shortened), above the step. */
 export function errorStepText(problems: string[]): string {
-  return clip(`⚠️ Images saved, with these notes:\n${problems.map((p) => `• ${p}`).join('\n')}\nPick the accounts, then send.`);
+  return clip(`⚠️ Files saved, with these notes:\n${problems.map((p) => `• ${p}`).join('\n')}\nPick the accounts, then send.`);
 }
 
 /** The post went in: where its card is. */
@@ -76,7 +76,7 @@ function stepMessage(draft: Draft, accounts: SocialAccount[], content: string): 
     row([
       button(draft.postId ? 'Save and resubmit' : 'Send for approval', 1, customId(BUTTONS.composeSend, draft.id)),
       button('Edit in the form', 2, customId(BUTTONS.composeReopen, draft.id)),
-      button(draft.input.files?.length ? 'Images and alt text' : 'Add images', 2, customId(BUTTONS.composeImages, draft.id)),
+      button(draft.input.files?.length ? 'Images, video and alt text' : 'Add images or video', 2, customId(BUTTONS.composeImages, draft.id)),
       ...versionButtons(draft, accounts),
     ]),
   );
