@@ -142,6 +142,23 @@ describe('Instagram Reel or Story, chosen in the Slack form', () => {
     await waitForReply(stack, post.id, 'the Stories rule', (t) => t.includes('Instagram Stories need videos of 3 s to 1 min; long.mp4 is 1 min 10 s.'));
   }, 120_000);
 
+  it('a video written index-last (no faststart) is remuxed at intake, and Instagram fetches the faststart copy', async () => {
+    const clip = await makeVideo({ width: 360, height: 640, seconds: 4, faststart: false });
+    const file = stack.slack.shareFile({ userId: AUTHOR, name: 'camera.mp4', bytes: clip, mimetype: 'video/mp4' });
+    await draft(stack, { text: 'Straight from the camera', accounts: [instagram], files: [file] });
+    const post = await postByText('Straight from the camera');
+    await waitForCard(stack, post.id, (c) => cardText(c).includes('▶ video 4 s'));
+    const rows = await stack.testDb.db.selectFrom('media').selectAll().where('post_id', '=', post.id).execute();
+    const original = rows.find((m) => m.variant_of === null)!;
+    const copy = rows.find((m) => m.variant_of === original.id && m.content_type === 'video/mp4')!;
+    expect([original.sha256, original.video?.moovFirst, copy.video?.moovFirst]).toEqual([sha(clip), false, true]);
+    await approve(stack, post.id);
+    await waitForDelivery(stack, post.id, 'instagram', 'published', 60_000);
+    const reel = ig.containers.filter((c) => c.mediaType === 'REELS' && c.caption === 'Straight from the camera');
+    expect(reel.map((c) => c.video?.sha256)).toEqual([copy.sha256]);
+    expect(reel[0]!.video?.url).toContain(`/media/${copy.id}?`);
+  }, 90_000);
+
   it('a Story without a video is a field error on the choice; nothing is stored', async () => {
     const png = stack.slack.shareFile({ userId: AUTHOR, name: 'still.png', bytes: await pngOf(80, 100, 1), mimetype: 'image/png', width: 80, height: 100 });
     const view = await opens(stack, AUTHOR, () => stack.slack.slashCommand({ command: '/post', text: '', userId: AUTHOR, channelId: 'C0MARKETING' }));
