@@ -50,7 +50,7 @@ const FILES_PER_FORM = 10;
  * files in the file_input's state, as Slack sends them: file objects with url_private_download, sizes and
  * pixels, while Slack holds the downloads, so only the submit path is timed) and `files` (the same with
  * the intake job copying the files from Slack after each ack, in the same process, as in production).
- * Each submission is a new post in review. Every form is
+ * Each submission is a new post in review; each phase starts once every file of the one before is copied. Every form is
  * opened (/post) before its phase, so only submissions are timed. Server figures are the histogram's
  * counts added during each phase.
  */
@@ -83,6 +83,9 @@ export async function composeAckLatency(adminUrl: string, options: { rate: numbe
       );
       const server = serverSide(await app.metrics(), 'slack', before);
       release?.();
+      // The next phase starts on a quiet app: every file of this one copied (or refused) first, so no
+      // phase pays for the one before it.
+      await app.drained();
       const accepted = results.filter((r) => r.status === 200 && r.body === undefined).length;
       const refused = results.find((r) => r.status === 200 && r.body !== undefined);
       process.stdout.write(`  ${variant}: ${accepted} of ${total} accepted${refused ? `; one refusal: ${JSON.stringify(refused.body).slice(0, 300)}` : ''}\n`);
@@ -147,6 +150,8 @@ interface AckApp {
   /** A Threads account (text alone, or up to 20 images; nothing is published in the bench): the compose-ack forms' target. */
   threadsId: string;
   metrics(): Promise<string>;
+  /** Resolves once no attached file is waiting for its copy (at most 10 minutes). */
+  drained(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -216,6 +221,18 @@ async function startAckApp(adminUrl: string, database: string, userCount = 20): 
       users,
       accountId: connected.id,
       threadsId: threads.id,
+      drained: async () => {
+        for (let i = 0; i < 1200; i++) {
+          const row = await db
+            .selectFrom('media')
+            .select((eb) => eb.fn.countAll<string>().as('n'))
+            .where('state', '=', 'preparing')
+            .executeTakeFirstOrThrow();
+          if (Number(row.n) === 0) return;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+        throw new Error('the attached files were not all copied within 10 minutes');
+      },
       metrics: () => fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()),
       stop,
     };

@@ -471,12 +471,14 @@ async function mergeRows(rows: Row[], loads: string[]): Promise<void> {
   const file = new URL('./RESULTS.md', import.meta.url);
   const lines = (await readFile(file, 'utf8')).split('\n');
   const fresh = new Set(rows.map((r) => r.scenario));
-  const kept = lines.filter((line) => !(line.startsWith('| ') && fresh.has(line.split(' | ')[0]!.slice(2))));
+  const noteStart = `${ONLY!.join(', ')} measured on `;
+  // The scenario's old rows and the note of its last merge go; everything else stays.
+  const kept = lines.filter((line) => !(line.startsWith(noteStart) || (line.startsWith('| ') && fresh.has(line.split(' | ')[0]!.slice(2)))));
   // The main table: from its header to the first line that is not a row.
   let lastRow = kept.findIndex((line) => line.startsWith('| scenario |'));
   while (kept[lastRow + 1]?.startsWith('| ')) lastRow++;
   const added = rows.map((r) => `| ${r.scenario} | ${r.figure} | ${r.value} | ${r.target} |`);
-  const note = `\n${ONLY!.join(', ')} measured on ${new Date().toISOString().slice(0, 16)} UTC (${RUNS} run(s); one-minute load average ${loads.join(', ')}), merged into the table above.`;
+  const note = `\n${noteStart}${new Date().toISOString().slice(0, 16)} UTC (${RUNS} run(s); one-minute load average ${loads.join(', ')}), merged into the table above.`;
   kept.splice(lastRow + 1, 0, ...added, note);
   await writeFile(file, kept.join('\n'));
 }
