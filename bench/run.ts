@@ -1,6 +1,6 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import { ackLatency } from './ack-latency.ts';
+import { ackLatency, composeAckLatency } from './ack-latency.ts';
 import { discordAckLatency } from './discord-ack-latency.ts';
 import { growth } from './growth.ts';
 import { bestTime } from './best-time.ts';
@@ -54,6 +54,8 @@ const FLOOR_CONCURRENCIES = [100, 400];
 /** The video of the video-upload scenario (issue 15 asks for 500 MB; `BENCH_VIDEO_MB` sets another size). */
 const VIDEO_MB = Number(process.env.BENCH_VIDEO_MB ?? 500);
 /** Medians of deliveries/s per concurrency, for the Greenlight / floor rows (both scenarios in the same run). */
+/** The compose-ack scenario's rate and length (each phase). */
+const COMPOSE_ACK = { rate: Number(process.env.BENCH_COMPOSE_RATE ?? 20), seconds: 10 };
 const rates: { floor: Record<number, number>; throughput: Record<number, number> } = { floor: {}, throughput: {} };
 
 const scenarios: Scenario<any>[] = [
@@ -84,6 +86,36 @@ const scenarios: Scenario<any>[] = [
           { scenario, figure: 'non-200 answers', value: String(worst(of, (r) => r.failed)), target: '0' },
         ];
       }),
+  },
+  {
+    name: 'compose-ack',
+    label: `Slack compose form: ${COMPOSE_ACK.rate} view_submissions/s for ${COMPOSE_ACK.seconds} s without files, then with 10 files each (downloads held), then with 10 files each (copies running)`,
+    run: (adminUrl) => composeAckLatency(adminUrl, COMPOSE_ACK),
+    rows: (runs: Awaited<ReturnType<typeof composeAckLatency>>[]) => {
+      const forms = COMPOSE_ACK.rate * COMPOSE_ACK.seconds;
+      const scenario = `Slack compose form (/post) submitted at ${COMPOSE_ACK.rate}/s, ${forms} forms a phase, each a new post: no files / 10 files with Slack's downloads held (intake jobs started, nothing copied) / 10 files with the intake copying them meanwhile`;
+      type Phase = Awaited<ReturnType<typeof composeAckLatency>>['plain'];
+      const three = (pick: (r: Phase) => number, digits: number) =>
+        (['plain', 'held', 'files'] as const).map((k) => `${med(runs, (r) => pick(r[k])).toFixed(digits)} ms`).join(' / ');
+      return [
+        { scenario, figure: 'p50 in the app (request in → ack out; histogram bucket bound)', value: three((r) => r.serverP50, 0), target: '' },
+        { scenario, figure: 'p99 in the app (histogram bucket bound)', value: three((r) => r.serverP99, 0), target: 'p99 < 50 ms with 10 files' },
+        { scenario, figure: 'p50 at the client (adds signing, loopback and the emulator process)', value: three((r) => r.p50, 1), target: '' },
+        { scenario, figure: 'p99 at the client', value: three((r) => r.p99, 1), target: '' },
+        {
+          scenario,
+          figure: 'client p99 ratios: 10 files held ÷ no files; 10 files copying ÷ no files',
+          value: `${(med(runs, (r) => r.held.p99) / med(runs, (r) => r.plain.p99)).toFixed(2)}; ${(med(runs, (r) => r.files.p99) / med(runs, (r) => r.plain.p99)).toFixed(2)}`,
+          target: '',
+        },
+        {
+          scenario,
+          figure: 'forms accepted (empty ack), worst run, per phase; non-200 answers',
+          value: `${(['plain', 'held', 'files'] as const).map((k) => Math.min(...runs.map((r) => r[k].accepted))).join(' / ')}; ${worst(runs, (r) => r.plain.failed + r.held.failed + r.files.failed)}`,
+          target: `${forms} each; 0`,
+        },
+      ];
+    },
   },
   {
     name: 'burst',
@@ -552,7 +584,29 @@ async function main(): Promise<void> {
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
   const report = `# Benchmark results\n\nMachine: ${machine}. ${RUNS} run(s) per scenario; the table shows the median of the runs (${minutes} min in all).\nOne-minute load average when each scenario started (other work on the machine slows every wall-clock figure): ${loads.join(', ')}.\nRun with \`npm run bench\` (\`BENCH_RUNS\`, \`BENCH_ONLY\` narrow it); docs/benchmarks.md explains each scenario.\n\n${table}\n${appendices.map((a) => `\n${a}\n`).join('')}`;
   if (!ONLY) await writeFile(new URL('./RESULTS.md', import.meta.url), report);
+  else if (process.env.BENCH_MERGE === '1') await mergeRows(rows, loads);
   process.stdout.write(`${report}\n`);
+}
+
+/**
+ * `BENCH_MERGE=1` with `BENCH_ONLY`: the scenarios run replace their own rows in bench/RESULTS.md (rows of
+ * the same scenario text; new ones go at the end of the table), keeping every other scenario's figures, and
+ * a line under the table says when and under which load they were measured.
+ */
+async function mergeRows(rows: Row[], loads: string[]): Promise<void> {
+  const file = new URL('./RESULTS.md', import.meta.url);
+  const lines = (await readFile(file, 'utf8')).split('\n');
+  const fresh = new Set(rows.map((r) => r.scenario));
+  const noteStart = `${ONLY!.join(', ')} measured on `;
+  // The scenario's old rows and the note of its last merge go; everything else stays.
+  const kept = lines.filter((line) => !(line.startsWith(noteStart) || (line.startsWith('| ') && fresh.has(line.split(' | ')[0]!.slice(2)))));
+  // The main table: from its header to the first line that is not a row.
+  let lastRow = kept.findIndex((line) => line.startsWith('| scenario |'));
+  while (kept[lastRow + 1]?.startsWith('| ')) lastRow++;
+  const added = rows.map((r) => `| ${r.scenario} | ${r.figure} | ${r.value} | ${r.target} |`);
+  const note = `\n${noteStart}${new Date().toISOString().slice(0, 16)} UTC (${RUNS} run(s); one-minute load average ${loads.join(', ')}), merged into the table above.`;
+  kept.splice(lastRow + 1, 0, ...added, note);
+  await writeFile(file, kept.join('\n'));
 }
 
 main().catch((error: unknown) => {

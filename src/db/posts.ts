@@ -17,6 +17,8 @@ export interface NewPostInput {
   accountIds: string[];
   variants: Partial<Record<Network, string>>;
   media: { url: string; alt?: string }[];
+  /** How the post's video goes to Instagram; undefined: a Reel. */
+  instagramKind?: 'reels' | 'stories' | undefined;
 }
 
 export async function insertPost(tx: Executor, input: NewPostInput): Promise<Post> {
@@ -39,8 +41,17 @@ export async function insertPost(tx: Executor, input: NewPostInput): Promise<Pos
   return post;
 }
 
-/** Targets, variants and media are replaced as a whole on every edit. */
-export async function replacePostContent(tx: Executor, postId: string, input: Pick<NewPostInput, 'accountIds' | 'variants' | 'media'>): Promise<void> {
+/** Targets, variants, media and the Instagram choice are replaced as a whole on every edit. */
+export async function replacePostContent(
+  tx: Executor,
+  postId: string,
+  input: Pick<NewPostInput, 'accountIds' | 'variants' | 'media' | 'instagramKind'>,
+): Promise<void> {
+  await tx
+    .updateTable('posts')
+    .set({ instagram_kind: input.instagramKind ?? 'reels' })
+    .where('id', '=', postId)
+    .execute();
   await tx.deleteFrom('post_targets').where('post_id', '=', postId).execute();
   await tx.deleteFrom('post_variants').where('post_id', '=', postId).execute();
   await tx.deleteFrom('post_media').where('post_id', '=', postId).execute();
@@ -146,10 +157,12 @@ export interface PostContent {
   targets: { accountId: string; network: Network; displayName: string; status: string; maxCharacters: number | null }[];
   variants: Partial<Record<Network, string>>;
   media: { url: string; alt: string | null }[];
+  /** How the post's video goes to Instagram (reels unless the author chose a Story). */
+  instagramKind: 'reels' | 'stories';
 }
 
 export async function loadPostContent(tx: Executor, postId: string): Promise<PostContent> {
-  const [targets, variants, media] = await Promise.all([
+  const [targets, variants, media, post] = await Promise.all([
     tx
       .selectFrom('post_targets')
       .innerJoin('social_accounts', 'social_accounts.id', 'post_targets.account_id')
@@ -165,11 +178,13 @@ export async function loadPostContent(tx: Executor, postId: string): Promise<Pos
       .execute(),
     tx.selectFrom('post_variants').select(['network', 'text']).where('post_id', '=', postId).execute(),
     tx.selectFrom('post_media').select(['url', 'alt']).where('post_id', '=', postId).orderBy('position').execute(),
+    tx.selectFrom('posts').select('instagram_kind').where('id', '=', postId).executeTakeFirst(),
   ]);
   return {
     targets,
     variants: Object.fromEntries(variants.map((v) => [v.network, v.text])),
     media,
+    instagramKind: post?.instagram_kind ?? 'reels',
   };
 }
 

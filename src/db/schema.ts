@@ -80,6 +80,8 @@ export interface PostsTable {
   zone: string;
   content_hash: string;
   version: Generated<number>;
+  /** How the post's video goes to Instagram (a Reel or a Story), chosen in the compose form. */
+  instagram_kind: Generated<'reels' | 'stories'>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }

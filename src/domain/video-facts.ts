@@ -23,6 +23,12 @@ export interface VideoFacts {
   frameRate: number | null;
   /** Bits per second over the whole file; null when unknown. */
   bitRate: number | null;
+  /**
+   * An MP4 or MOV whose index (`moov`) comes before its media data (`mdat`), "faststart", as Instagram and
+   * Threads want a file they fetch: true or false as ffprobe read the boxes; null for WebM or when it did
+   * not say; absent on files probed before this was read.
+   */
+  moovFirst?: boolean | null;
 }
 
 export type VideoContainer = 'mp4' | 'mov' | 'webm';

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,6 +29,8 @@ export const FFMPEG_PATH: string = ffmpegInstaller.path;
 
 /** Long enough for a 500 MB file on a busy machine; ffprobe reads headers, not frames. */
 const PROBE_TIMEOUT_MS = 60_000;
+/** A remux copies every byte once: minutes for the largest files on a slow disk. */
+const REMUX_TIMEOUT_MS = 10 * 60_000;
 /** The poster decodes frames up to its time: a few seconds at most. */
 const POSTER_TIMEOUT_MS = 60_000;
 /** ffprobe's JSON for one file is a few KB; more is a file built to flood it. */
@@ -121,7 +124,79 @@ export async function probeVideoFile(filename: string, path: string, signal?: Ab
   } catch {
     throw new VideoProbeError(`${filename} is not a video Greenlight can read (${TAKEN_TEXT}).`);
   }
-  return factsOf(filename, output);
+  const probed = factsOf(filename, output);
+  if (probed.video.container === 'webm') return { ...probed, video: { ...probed.video, moovFirst: null } };
+  return { ...probed, video: { ...probed.video, moovFirst: await moovFirst(path, signal) } };
+}
+
+/** ffprobe's mov demuxer at log level trace names each top-level box it reads, in file order. */
+const ROOT_BOX = /type:'(moov|mdat)' parent:'root'/;
+/** The boxes come first in the log; a log this long without them is not an ISO file worth reading further. */
+const MAX_TRACE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Whether an MP4 or MOV has its index (`moov`) before its media data (`mdat`): "faststart", which Meta
+ * asks of a video its servers fetch (Instagram, Threads). Read from what ffprobe's mov demuxer reports
+ * of the boxes it reads (log level trace), never by parsing the file here: ffprobe stops being read,
+ * and is stopped, at the first of the two. Null when it reports neither.
+ */
+export function moovFirst(path: string, signal?: AbortSignal): Promise<boolean | null> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(FFPROBE_PATH, ['-v', 'trace', '-i', path], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: PROBE_TIMEOUT_MS,
+      ...(signal ? { signal } : {}),
+    });
+    let read = 0;
+    let answer: boolean | null = null;
+    const lines = createInterface({ input: child.stderr });
+    lines.on('line', (line) => {
+      read += line.length + 1;
+      const box = answer === null ? ROOT_BOX.exec(line)?.[1] : undefined;
+      if (box) answer = box === 'moov';
+      if (box || read > MAX_TRACE_BYTES) {
+        lines.close();
+        child.kill('SIGKILL');
+      }
+    });
+    child.once('error', (error) => (error.name === 'AbortError' ? reject(error) : resolve(answer)));
+    child.once('close', () => resolve(answer));
+  });
+}
+
+/**
+ * A copy of an MP4 or MOV with its index moved to the front (`-movflags +faststart`): the streams are
+ * copied as they are (`-c copy`: not one frame or sample re-encoded), only the boxes are reordered.
+ */
+export async function remuxFaststart(filename: string, inPath: string, outPath: string, container: 'mp4' | 'mov', signal?: AbortSignal): Promise<void> {
+  const run = await runTool(
+    FFMPEG_PATH,
+    [
+      '-v',
+      'error',
+      '-nostdin',
+      '-i',
+      inPath,
+      '-map',
+      '0:v',
+      '-map',
+      '0:a?',
+      '-c',
+      'copy',
+      '-map_metadata',
+      '0',
+      '-movflags',
+      '+faststart',
+      '-f',
+      container,
+      outPath,
+    ],
+    REMUX_TIMEOUT_MS,
+    MAX_PROBE_OUTPUT,
+    signal,
+  );
+  if (run.code !== 0)
+    throw new VideoProbeError(`Greenlight could not prepare ${filename} for streaming (moving its index to the front); export it again as MP4.`);
 }
 
 /** ffprobe's answer as Greenlight's facts; exported for tests of odd answers. */

@@ -99,7 +99,11 @@ export async function editPost(deps: WorkflowDeps, actor: Actor, postId: string,
         deps.now(),
       );
       if (!choice.ok) return refused(choice.message);
-      v = { ...v, publishAt: choice.at, contentHash: hashWithComments(hashOf(v.text, v.targets, v.variants, v.media, choice.at), v.comments ?? {}) };
+      v = {
+        ...v,
+        publishAt: choice.at,
+        contentHash: hashWithComments(hashOf(v.text, v.targets, v.variants, v.media, choice.at, [], v.instagram), v.comments ?? {}),
+      };
       await bookSlot(
         tx,
         workspace.id,
@@ -108,7 +112,12 @@ export async function editPost(deps: WorkflowDeps, actor: Actor, postId: string,
         post.id,
       );
     }
-    await replacePostContent(tx, post.id, { accountIds: v.targets.map((t) => t.accountId), variants: v.variants, media: v.media.map((url) => ({ url })) });
+    await replacePostContent(tx, post.id, {
+      accountIds: v.targets.map((t) => t.accountId),
+      variants: v.variants,
+      media: v.media.map((url) => ({ url })),
+      instagramKind: v.instagram,
+    });
     // A form that says nothing of files (a chat or tool without them) keeps the post's files.
     if (files) await setPostFiles(tx, deps, post, v.files);
     // The comments and the new card request first: the hash reads them (a card still to be read adds nothing).

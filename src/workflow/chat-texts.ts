@@ -127,5 +127,6 @@ export async function editPrefill(db: Executor, post: Post) {
     note: post.note,
     ...(preview?.status === 'disabled' ? { noLinkPreview: true } : {}),
     comments,
+    instagram: content.instagramKind,
   };
 }

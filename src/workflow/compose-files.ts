@@ -1,5 +1,5 @@
 import { megabytes, type MediaFile } from '../domain/media-rules.ts';
-import { checkMediaFor } from '../domain/video-rules.ts';
+import { checkMediaFor, type InstagramVideoKind } from '../domain/video-rules.ts';
 import type { Network } from '../domain/networks.ts';
 
 /** What a chat declares about an attached file (DeclaredFile in src/workflow/compose.ts has these). */
@@ -42,7 +42,7 @@ export function declaredFacts(file: DeclaredFile): MediaFile {
 export function composeFileProblems(
   files: readonly DeclaredFile[],
   networks: readonly Network[],
-  options: { requireAlt?: boolean; maxFileBytes?: number } = {},
+  options: { requireAlt?: boolean; maxFileBytes?: number; instagram?: InstagramVideoKind } = {},
 ): string | undefined {
   if (files.length === 0) return undefined;
   const problems: string[] = [];
@@ -56,20 +56,24 @@ export function composeFileProblems(
     if (options.requireAlt && !(file.alt ?? '').trim()) problems.push(`Add alt text for ${file.filename}: this workspace asks for it on every image.`);
   }
   const facts = files.filter((f) => IMAGE_TYPES.has(normalType(f.contentType))).map(declaredFacts);
-  problems.push(...networkProblems(facts, networks, { skipUnknownSize: true }));
+  problems.push(...networkProblems(facts, networks, { skipUnknownSize: true, instagram: options.instagram }));
   return problems.length > 0 ? [...new Set(problems)].join(' ') : undefined;
 }
 
 /** The rules again on the probed facts of the stored copies (the copy job, before the card shows them). */
-export function recheckFiles(files: readonly MediaFile[], networks: readonly Network[]): string[] {
-  return networkProblems(files, networks, { skipUnknownSize: false });
+export function recheckFiles(files: readonly MediaFile[], networks: readonly Network[], instagram?: InstagramVideoKind): string[] {
+  return networkProblems(files, networks, { skipUnknownSize: false, instagram });
 }
 
-function networkProblems(files: readonly MediaFile[], networks: readonly Network[], o: { skipUnknownSize: boolean }): string[] {
+function networkProblems(
+  files: readonly MediaFile[],
+  networks: readonly Network[],
+  o: { skipUnknownSize: boolean; instagram?: InstagramVideoKind | undefined },
+): string[] {
   if (files.length === 0) return [];
   const problems: string[] = [];
   for (const network of new Set(networks)) {
-    for (const p of checkMediaFor(network, files).problems) {
+    for (const p of checkMediaFor(network, files, o.instagram ? { instagram: o.instagram } : {}).problems) {
       if (o.skipUnknownSize && p.code === 'unknown_size') continue;
       problems.push(p.message);
     }

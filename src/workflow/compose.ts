@@ -6,6 +6,8 @@ import { parsePublishTime } from '../domain/publish-time.ts';
 import { parseSlotRequest, type SlotRequest } from '../domain/posting-slots.ts';
 import { occurrences, parseRepeat, type RepeatRule } from '../domain/recurrence.ts';
 import { validateContent } from '../domain/text-rules.ts';
+import { hashWithInstagramKind } from '../domain/instagram-kind.ts';
+import type { InstagramVideoKind } from '../domain/video-rules.ts';
 import { countOptionsOf } from '../db/accounts.ts';
 import type { SocialAccount } from '../db/schema.ts';
 import { composeFileProblems } from './compose-files.ts';
@@ -41,12 +43,14 @@ export interface ComposeInput {
   noLinkPreview?: boolean | undefined;
   /** First comment per network (src/workflow/first-comment.ts): a comment, or a reply on threaded networks. */
   comments?: Partial<Record<Network, string>> | undefined;
+  /** How the video goes to Instagram: a Reel (default) or a Story (issue 15). */
+  instagram?: InstagramVideoKind | undefined;
   when: string;
   zone: string;
   note: string | null;
 }
 
-export type ComposeField = 'text' | 'targets' | 'media' | 'files' | 'when' | 'note' | `variant_${Network}` | `comment_${Network}`;
+export type ComposeField = 'text' | 'targets' | 'media' | 'files' | 'instagram' | 'when' | 'note' | `variant_${Network}` | `comment_${Network}`;
 
 export type ComposeResult = { ok: true; value: ValidCompose } | { ok: false; errors: Partial<Record<ComposeField, string>> };
 
@@ -57,6 +61,8 @@ export interface ValidCompose {
   media: string[];
   /** Attached files, in order; their alt text trimmed (empty: none). */
   files: ComposeFile[];
+  /** How the video goes to Instagram (reels unless the author chose a Story for a post to Instagram). */
+  instagram: InstagramVideoKind;
   publishAt: Date;
   zone: string;
   note: string | null;
@@ -120,10 +126,14 @@ export function validateCompose(
     if (problem) errors[`comment_${network}`] = problem;
     else comments[network] = text;
   }
+  const toInstagram = chosen.some((a) => a.network === 'instagram');
+  const instagram: InstagramVideoKind = toInstagram && input.instagram === 'stories' ? 'stories' : 'reels';
+  const storyProblem = instagram === 'stories' ? instagramStoryProblem(files, media) : undefined;
+  if (storyProblem) errors.instagram = storyProblem;
   const fileProblem = composeFileProblems(
     files,
     chosen.map((a) => a.network),
-    options,
+    { ...options, instagram },
   );
   if (fileProblem) errors.files = errors.files ? `${errors.files} ${fileProblem}` : fileProblem;
 
@@ -165,10 +175,11 @@ export function validateCompose(
       variants,
       media,
       files,
+      instagram,
       publishAt,
       zone: input.zone,
       note: input.note?.trim() || null,
-      contentHash: hashWithComments(hashOf(input.text.trim(), targets, variants, media, publishAt), comments),
+      contentHash: hashWithComments(hashOf(input.text.trim(), targets, variants, media, publishAt, [], instagram), comments),
       ...(Object.keys(comments).length > 0 ? { comments } : {}),
       ...(slot ? { slot } : {}),
       ...(repeat ? { repeat } : {}),
@@ -178,8 +189,8 @@ export function validateCompose(
 
 /**
  * The hash an approval is bound to: the exact text each network will get, the media links, the
- * stored files (each one's sha256 and alt text, in order) and the time. Without files it is the hash
- * posts had before files existed, so their approvals stay valid.
+ * stored files (each one's sha256 and alt text, in order), the time and a Story for Instagram. Without
+ * files it is the hash posts had before files existed, so their approvals stay valid.
  */
 export function hashOf(
   text: string,
@@ -188,10 +199,26 @@ export function hashOf(
   media: string[],
   publishAt: Date,
   files: readonly HashableFile[] = [],
+  instagram: InstagramVideoKind = 'reels',
 ): string {
   const texts: Record<string, string> = {};
   for (const t of targets) texts[`${t.network}:${t.accountId}`] = variants[t.network] ?? text;
-  return contentHashWithFiles({ texts, media, publishAt }, files);
+  const base = contentHashWithFiles({ texts, media, publishAt }, files);
+  return hashWithInstagramKind(
+    base,
+    instagram,
+    targets.map((t) => t.network),
+  );
+}
+
+/**
+ * Greenlight publishes an Instagram Story from one video (the adapter's STORIES container takes a
+ * video_url): a Story chosen for a post without one is said on the choice itself.
+ */
+function instagramStoryProblem(files: readonly ComposeFile[], links: readonly string[]): string | undefined {
+  if (files.some((f) => f.contentType.toLowerCase().startsWith('video/'))) return undefined;
+  const what = files.length > 0 || links.length > 0 ? 'this post has images only' : 'this post has no video';
+  return `Instagram Stories from Greenlight are one video; ${what}. Attach a video, or choose Reel / feed post for Instagram.`;
 }
 
 /** "tue 9:00, every week 52 times" → ["tue 9:00", "every week 52 times"]; no rule → [text]. */

@@ -10,7 +10,7 @@ import { MediaProbeError, probeMedia } from '../media/media-probe.ts';
 import { ChatFileError } from './chat-files.ts';
 import { recheckFiles } from './compose-files.ts';
 import type { WorkflowDeps } from './deps.ts';
-import { mediaFileOf, storePoster } from './media-intake.ts';
+import { FETCHES_FASTSTART, faststartFor, mediaFileOf, storePoster } from './media-intake.ts';
 import { currentHash } from './post-files.ts';
 import { recordEvent } from './record-event.ts';
 import { scheduleApprovedPost } from './schedule-deliveries.ts';
@@ -40,9 +40,14 @@ export async function handleMediaIntakeJob(deps: WorkflowDeps, postId: string, s
     await dropPreparing(deps, files);
     return;
   }
+  // Instagram and Threads fetch a video from Greenlight: a faststart copy is made now, while the card
+  // says "preparing media", rather than during the publish attempt (faststartFor makes it there if an
+  // edit added one of them later).
+  const targets = (await loadPostContent(deps.db, postId)).targets;
+  const faststart = targets.some((t) => FETCHES_FASTSTART.has(t.network));
   for (const file of files) {
     if (file.state !== 'preparing' || !file.source) continue;
-    const refusal = await copyOne(deps, post, file, signal);
+    const refusal = await copyOne(deps, post, file, signal, { faststart });
     if (refusal) {
       await refuseFiles(deps, post.id, file.filename, refusal);
       return;
@@ -52,7 +57,7 @@ export async function handleMediaIntakeJob(deps: WorkflowDeps, postId: string, s
 }
 
 /** One file from its chat into its row; a message for the author when it cannot be taken. */
-async function copyOne(deps: WorkflowDeps, post: Post, file: PostFileRow, signal: AbortSignal): Promise<string | undefined> {
+async function copyOne(deps: WorkflowDeps, post: Post, file: PostFileRow, signal: AbortSignal, o: { faststart: boolean }): Promise<string | undefined> {
   const source = file.source!;
   const reader = deps.chatFiles?.[source.chat];
   if (!reader) return `${file.filename} could not be copied: Greenlight does not read files from ${source.chat} here.`;
@@ -79,6 +84,10 @@ async function copyOne(deps: WorkflowDeps, post: Post, file: PostFileRow, signal
       },
     );
     if (poster) await storePoster({ db: deps.db, media: limits }, stored, poster, signal);
+    if (o.faststart && stored.video) {
+      const prepared = await faststartFor({ db: deps.db, media: limits }, stored, signal);
+      if (!prepared.ok) return prepared.message;
+    }
     await clearSource(deps.db, file.id);
     return undefined;
   } catch (error) {
@@ -107,12 +116,13 @@ export async function finishIntake(deps: WorkflowDeps, postId: string): Promise<
     if (!post || !isEditable(post.state)) return undefined;
     const files = await listPostFiles(tx, postId);
     if (files.some((f) => f.state === 'preparing')) return undefined;
-    const networks = (await loadPostContent(tx, postId)).targets.map((t) => t.network);
+    const content = await loadPostContent(tx, postId);
+    const networks = content.targets.map((t) => t.network);
     for (const file of files) {
-      const [message] = recheckFiles([mediaFileOf(file)], networks);
+      const [message] = recheckFiles([mediaFileOf(file)], networks, content.instagramKind);
       if (message) return { filename: file.filename, message };
     }
-    const [countMessage] = recheckFiles(files.map(mediaFileOf), networks);
+    const [countMessage] = recheckFiles(files.map(mediaFileOf), networks, content.instagramKind);
     if (countMessage) return { filename: files[0]?.filename ?? '', message: countMessage };
     const hash = await currentHash(tx, post);
     const updated = hash === post.content_hash ? post : await transitionPost(tx, post.id, post.state, [post.state], { content_hash: hash });

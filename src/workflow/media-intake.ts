@@ -1,9 +1,13 @@
+import { createReadStream } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Db } from '../db/database.ts';
 import { deleteMedia, findVariant, MediaStoreError, readMedia, storeMedia, type MediaRow, type NewMedia } from '../db/media-store.ts';
 import type { MediaFile } from '../domain/media-rules.ts';
+import type { Network } from '../domain/networks.ts';
 import { convertToJpeg, ImageProbeError, probeImage } from '../media/image-probe.ts';
 import { MediaProbeError, probeMedia } from '../media/media-probe.ts';
+import { probeVideoFile, remuxFaststart, VideoProbeError, withTemporaryCopy } from '../media/video-probe.ts';
 
 /**
  * The workflow's side of the media store (issue 14): copying a file from a chat into the store, and
@@ -107,4 +111,45 @@ export async function jpegFor(deps: MediaIntakeDeps, media: MediaRow): Promise<I
     { workspaceId: media.workspace_id, filename, alt: media.alt, postId: media.post_id, variantOf: media.id },
     convertToJpeg(readMedia(deps.db, media)),
   );
+}
+
+/** Networks that fetch a video from Greenlight's signed link and want its index first (Meta's video specs). */
+export const FETCHES_FASTSTART: ReadonlySet<Network> = new Set(['instagram', 'threads']);
+
+/**
+ * The video as Instagram and Threads should fetch it (issue 15): with its index (`moov`) before its media
+ * data, "faststart" (Meta's video specs). A file that already is one (the probe read its boxes) is used
+ * as it is; otherwise a copy remuxed with `-movflags +faststart` is stored beside it (`variant_of` the
+ * video, the same type), made once and found by later calls. The remux copies the streams (`-c copy`):
+ * the pictures and sound are the author's bytes, only the boxes move, so the approval still covers it.
+ * WebM has no such index (and neither network takes it): the file itself.
+ */
+export async function faststartFor(deps: MediaIntakeDeps, video: MediaRow, signal?: AbortSignal): Promise<IntakeResult> {
+  const container = video.video?.container;
+  if (container !== 'mp4' && container !== 'mov') return { ok: true, media: video };
+  if (video.video?.moovFirst === true) return { ok: true, media: video };
+  const existing = await findVariant(deps.db, video.id, video.content_type);
+  if (existing) return { ok: true, media: existing };
+  try {
+    const media = await withTemporaryCopy(
+      () => readMedia(deps.db, video),
+      signal,
+      async (path) => {
+        const out = join(dirname(path), `faststart.${container}`);
+        await remuxFaststart(video.filename, path, out, container, signal);
+        const probed = await probeVideoFile(video.filename, out, signal);
+        return storeMedia(
+          deps.db,
+          { workspaceId: video.workspace_id, filename: video.filename, alt: video.alt, postId: video.post_id, variantOf: video.id },
+          createReadStream(out),
+          { quotaBytes: deps.media.quotaBytes, ...(signal ? { signal } : {}) },
+          async () => ({ contentType: probed.contentType, width: probed.width, height: probed.height, animated: false, video: probed.video }),
+        );
+      },
+    );
+    return { ok: true, media };
+  } catch (error) {
+    if (error instanceof MediaStoreError || error instanceof VideoProbeError) return { ok: false, message: error.message };
+    throw error;
+  }
 }

@@ -102,6 +102,7 @@ export async function currentHash(
     content.media.map((m) => m.url),
     publishAt,
     files ?? [],
+    content.instagramKind,
   );
   return hashWithPreview(hashWithComments(base, comments), preview);
 }

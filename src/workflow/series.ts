@@ -33,10 +33,11 @@ export async function createFollowers(tx: Tx, head: Post, v: ValidCompose, rule:
       originChannelId: head.origin_channel_id,
       publishAt: at,
       zone: v.zone,
-      contentHash: hashOf(v.text, v.targets, v.variants, v.media, at),
+      contentHash: hashOf(v.text, v.targets, v.variants, v.media, at, [], v.instagram),
       accountIds: v.targets.map((t) => t.accountId),
       variants: v.variants,
       media: v.media.map((url) => ({ url })),
+      instagramKind: v.instagram,
     });
     ids.push(post.id);
   }
@@ -123,7 +124,12 @@ export async function editFollowers(tx: Tx, deps: WorkflowDeps, head: Post, v: V
   let edited = 0;
   for (const follower of await lockFollowers(tx, head.id)) {
     if (!isEditable(follower.state)) continue;
-    await replacePostContent(tx, follower.id, { accountIds: v.targets.map((t) => t.accountId), variants: v.variants, media: v.media.map((url) => ({ url })) });
+    await replacePostContent(tx, follower.id, {
+      accountIds: v.targets.map((t) => t.accountId),
+      variants: v.variants,
+      media: v.media.map((url) => ({ url })),
+      instagramKind: v.instagram,
+    });
     await voidApprovals(tx, follower.id);
     await deleteUnsentDeliveries(tx, follower.id);
     const to = follower.state === 'draft' ? 'draft' : 'in_review';

@@ -49,7 +49,11 @@ export async function submitPost(deps: WorkflowDeps, actor: Actor, input: Compos
       );
       if (!choice.ok) return { ok: false, errors: { when: choice.message } };
       slot = choice.slot;
-      v = { ...v, publishAt: choice.at, contentHash: hashWithComments(hashOf(v.text, v.targets, v.variants, v.media, choice.at), v.comments ?? {}) };
+      v = {
+        ...v,
+        publishAt: choice.at,
+        contentHash: hashWithComments(hashOf(v.text, v.targets, v.variants, v.media, choice.at, [], v.instagram), v.comments ?? {}),
+      };
     }
     const post = await insertPost(tx, {
       workspaceId: workspace.id,
@@ -64,6 +68,7 @@ export async function submitPost(deps: WorkflowDeps, actor: Actor, input: Compos
       accountIds: v.targets.map((t) => t.accountId),
       variants: v.variants,
       media: v.media.map((url) => ({ url })),
+      instagramKind: v.instagram,
     });
     // Attached files: `preparing` rows now, the copy after this answer (src/workflow/media-copy.ts).
     const preparing = await setPostFiles(tx, deps, post, v.files);

@@ -53,11 +53,11 @@ describe('Discord images', () => {
     }) as { name: string; value: string };
   const imageUrls = (card: DiscordMessage) => card.embeds.map((e) => (e.image as { url?: string } | undefined)?.url).filter((u): u is string => !!u);
 
-  /** Presses "Images and alt text" on the account step and submits the images form. */
+  /** Presses "Images, video and alt text" on the account step and submits the images form. */
   async function imagesForm(step: DiscordMessage, values: Record<string, string | string[]>): Promise<DiscordMessage> {
     const button = component(step, 'compose_images')!;
     const opened = await emu().clickButton({ customId: String(button.custom_id), userId: D_AUTHOR, channelId: step.channel_id, messageId: step.id });
-    expect(opened.response).toMatchObject({ type: 9, data: { title: 'Images and alt text' } });
+    expect(opened.response).toMatchObject({ type: 9, data: { title: 'Images, video and alt text' } });
     const modal = emu().openModal(D_AUTHOR)!;
     const before = emu().message(step.id)!.edited_timestamp;
     const res = await emu().submitModal({ customId: modal.custom_id, values, userId: D_AUTHOR, channelId: step.channel_id });
@@ -130,7 +130,7 @@ describe('Discord images', () => {
     const step = await submitCompose(stack, D_AUTHOR, { text: 'Big poster' });
     const answer = await sendStep(stack, D_AUTHOR, step, [bluesky]);
     expect(answer.content).toMatch(/^⚠️ Not sent yet/);
-    expect(answer.content).toMatch(/\*\*Images:\*\* .*Bluesky takes images up to 2 MB; poster\.png is 2\.\d MB/);
+    expect(answer.content).toMatch(/\*\*Images and video:\*\* .*Bluesky takes images up to 2 MB; poster\.png is 2\.\d MB/);
     expect(JSON.stringify(answer.embeds)).toContain('Big poster');
     expect(cardWith('Big poster')).toBeUndefined();
   });
@@ -170,7 +170,7 @@ describe('Discord images', () => {
   it('an image uploaded in the images form joins the post; a link gone stale by then is said in the thread', async () => {
     await emu().command({ name: 'post', userId: D_AUTHOR, channelId: COMMUNITY });
     const step = await submitCompose(stack, D_AUTHOR, { text: 'Late upload' });
-    expect(component(step, 'compose_images')?.label).toBe('Add images');
+    expect(component(step, 'compose_images')?.label).toBe('Add images or video');
     const withFile = await imagesForm(step, {
       files: [{ filename: 'late.png', bytes: await pngOf(50, 50, 31) }] as unknown as string[],
       alt: 'A late picture',

@@ -162,6 +162,41 @@ describe('images attached in Slack', () => {
     await waitForCard(stack, post.id, (c) => images(c)[0]?.alt_text === 'Better words');
   });
 
+  it('Edit with "Remove the attached files" drops every file and voids the approval like any media change', async () => {
+    const a = await share('drop-a.png', 40, 40, 14);
+    const b = await share('drop-b.png', 30, 30, 15);
+    await draft(stack, { text: 'Drop them all', accounts: [stack.accounts.mastodon], files: [a, b], alt: ['One', 'Two'], when: 'tomorrow 9am' });
+    const post = await postByText('Drop them all');
+    await waitForCard(stack, post.id, (c) => images(c).length === 2);
+    await approve(stack, post.id);
+    await waitForPost(stack, post.id, 'scheduled');
+    const approvedHash = (await findPost(stack, post.id)).content_hash;
+    const card = (await cardOf(stack, post.id))!;
+    const edit = await opens(stack, AUTHOR, () =>
+      stack.slack.clickButton({ userId: AUTHOR, actionId: 'edit', channelId: 'C0APPROVALS', messageTs: card.ts, value: post.id }),
+    );
+    expect(JSON.stringify(edit.blocks)).toContain('Remove the attached files');
+    const res = await stack.slack.submitView({
+      userId: AUTHOR,
+      viewId: edit.id,
+      values: {
+        text: { value: { type: 'plain_text_input', value: 'Drop them all' } },
+        targets: { value: { type: 'checkboxes', selected_options: [{ value: stack.accounts.mastodon }] } },
+        when: { value: { type: 'plain_text_input', value: 'tomorrow 9am' } },
+        zone: { value: { type: 'plain_text_input', value: 'Europe/Berlin' } },
+        remove_files: { value: { type: 'checkboxes', selected_options: [{ value: 'remove' }] } },
+      },
+    });
+    expect(res.body).toBeUndefined();
+    expect(await mediaOf(post.id)).toEqual([]);
+    const edited = await findPost(stack, post.id);
+    expect(edited.state).toBe('in_review');
+    expect(edited.content_hash).not.toBe(approvedHash);
+    const decisions = await stack.testDb.db.selectFrom('decisions').selectAll().where('post_id', '=', post.id).execute();
+    expect(decisions.every((d) => d.voided_at !== null)).toBe(true);
+    await waitForCard(stack, post.id, (c) => images(c).length === 0 && !JSON.stringify(c.blocks).includes('drop-a.png'));
+  });
+
   it('a file too large for Bluesky is a field error naming Bluesky and the file; nothing is stored', async () => {
     const big = stack.slack.shareFile({ userId: AUTHOR, name: 'poster.png', bytes: Buffer.alloc(2_400_000, 1), mimetype: 'image/png' });
     const res = await draft(stack, { text: 'Too big for Bluesky', accounts: [bluesky, stack.accounts.mastodon], files: [big], alt: ['A poster'] });

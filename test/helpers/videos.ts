@@ -17,6 +17,8 @@ export interface VideoSpec {
   format?: 'mp4' | 'mov' | 'webm';
   /** Rotation metadata in degrees (a phone's portrait video is landscape pixels rotated 90). */
   rotate?: number;
+  /** MP4/MOV with the index (`moov`) first (default), or at the end as many cameras and editors write it. */
+  faststart?: boolean;
 }
 
 /**
@@ -34,7 +36,7 @@ export async function makeVideo(spec: VideoSpec = {}): Promise<Buffer> {
     if (codec === 'libx264') args.push('-preset', 'ultrafast');
     if (codec === 'libx265') args.push('-preset', 'ultrafast', '-x265-params', 'log-level=error');
     if (audio !== 'none') args.push('-c:a', audio);
-    if (format !== 'webm') args.push('-movflags', '+faststart');
+    if (format !== 'webm' && spec.faststart !== false) args.push('-movflags', '+faststart');
     args.push('-t', String(seconds), out);
     await ffmpeg(args);
     if (spec.rotate === undefined) return await readFile(out);

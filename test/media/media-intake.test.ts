@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findMedia, listPostMedia, readMedia } from '../../src/db/media-store.ts';
 import { findOrCreateWorkspace } from '../../src/db/workspaces.ts';
 import { checkImagesFor } from '../../src/domain/media-rules.ts';
-import { jpegFor, mediaFileOf, posterOf, storeFile, storeImage } from '../../src/workflow/media-intake.ts';
+import { faststartFor, jpegFor, mediaFileOf, posterOf, storeFile, storeImage } from '../../src/workflow/media-intake.ts';
 import { createTestDatabase, insertBarePost, type TestDatabase } from '../helpers/db.ts';
 import { animatedGif, inPieces, jpegOf, pngOf } from '../helpers/images.ts';
 import { makeVideo } from '../helpers/videos.ts';
@@ -130,6 +130,45 @@ describe('storeFile with a video (issue 15)', () => {
     if (!poster) throw new Error('no poster');
     expect((await sharp(await collect(readMedia(testDb.db, { id: poster.id, bytes: Number(poster.bytes) }))).metadata()).format).toBe('jpeg');
     expect((await listPostMedia(testDb.db, post.id)).map((m) => m.filename)).toEqual(['launch.mp4']);
+  });
+
+  it('faststartFor: an index-last MP4 gets one remuxed copy (streams copied, index first) stored beside it; a faststart one is used as it is', async () => {
+    const { ws, post } = await setup();
+    const late = await makeVideo({ width: 320, height: 240, seconds: 2, faststart: false });
+    const stored = await storeFile(
+      deps(),
+      { workspaceId: ws.id, filename: 'camera.mp4', alt: 'From the camera', postId: post.id, position: 0 },
+      inPieces(late),
+    );
+    if (!stored.ok) throw new Error(stored.message);
+    expect(stored.media.video?.moovFirst).toBe(false);
+    const copy = await faststartFor(deps(), stored.media);
+    if (!copy.ok) throw new Error(copy.message);
+    expect(copy.media.id).not.toBe(stored.media.id);
+    expect(copy.media).toMatchObject({
+      variant_of: stored.media.id,
+      post_id: post.id,
+      content_type: 'video/mp4',
+      width: 320,
+      height: 240,
+      alt: 'From the camera',
+    });
+    // The same streams, only moved: codecs, length and frame rate as the original's; the bytes differ in order only.
+    const { moovFirst: before, bitRate: _b1, ...original } = stored.media.video!;
+    const { moovFirst: after, bitRate: _b2, ...remuxed } = copy.media.video!;
+    expect([before, after]).toEqual([false, true]);
+    expect(remuxed).toEqual(original);
+    expect(Math.abs(Number(copy.media.bytes) - late.length)).toBeLessThan(1024);
+    // Made once: a second call finds it.
+    const again = await faststartFor(deps(), stored.media);
+    expect(again.ok && again.media.id).toBe(copy.media.id);
+    // The post still lists the video alone (the copy and the poster are variants).
+    expect((await listPostMedia(testDb.db, post.id)).map((m) => m.filename)).toEqual(['camera.mp4']);
+
+    const fast = await storeFile(deps(), { workspaceId: ws.id, filename: 'edited.mp4' }, inPieces(await makeVideo({ seconds: 1 })));
+    if (!fast.ok) throw new Error(fast.message);
+    const same = await faststartFor(deps(), fast.media);
+    expect(same.ok && same.media.id).toBe(fast.media.id);
   });
 
   it('refuses a file too large for the store before probing it, and keeps nothing', async () => {

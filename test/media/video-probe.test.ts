@@ -43,6 +43,22 @@ describe('probeVideo (ffprobe and ffmpeg shipped in npm packages)', () => {
     expect(await sharp(probed.poster).metadata()).toMatchObject({ width: 240, height: 320 });
   });
 
+  it('reads from ffprobe whether the index (moov) comes first: true for a faststart MP4, false for one written index-last, null for WebM', async () => {
+    const fast = await probeVideo('fast.mp4', async function* () {
+      yield await makeVideo({ seconds: 1 });
+    });
+    const late = await probeVideo('late.mp4', async function* () {
+      yield await makeVideo({ seconds: 1, faststart: false });
+    });
+    const lateMov = await probeVideo('late.mov', async function* () {
+      yield await makeVideo({ seconds: 1, format: 'mov', faststart: false });
+    });
+    const webm = await probeVideo('clip.webm', async function* () {
+      yield await makeVideo({ format: 'webm', codec: 'libvpx-vp9', audio: 'none', seconds: 1 });
+    });
+    expect([fast.video.moovFirst, late.video.moovFirst, lateMov.video.moovFirst, webm.video.moovFirst]).toEqual([true, false, false, null]);
+  });
+
   it('reads a silent VP9 WebM', async () => {
     const clip = await makeVideo({ format: 'webm', codec: 'libvpx-vp9', audio: 'none', seconds: 1 });
     const probed = await probeVideo('clip.webm', () => inPieces(clip));

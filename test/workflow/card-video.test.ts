@@ -17,7 +17,12 @@ describe('the card with a video', () => {
     } as unknown as Post;
     const card = buildCardView({
       post,
-      content: { targets: [{ accountId: 'a', network: 'instagram', displayName: 'brand', status: 'connected', maxCharacters: null }], variants: {}, media: [] },
+      content: {
+        targets: [{ accountId: 'a', network: 'instagram', displayName: 'brand', status: 'connected', maxCharacters: null }],
+        variants: {},
+        media: [],
+        instagramKind: 'reels',
+      },
       decisions: [],
       deliveries: [],
       approvalsRequired: 1,

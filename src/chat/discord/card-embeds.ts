@@ -3,6 +3,7 @@ import {
   deliveryStatusLine,
   firstCommentLabel,
   linkPreviewNote,
+  sectionTitle,
   type CardLinkPreview,
   type CardFile,
   type CardView,
@@ -81,7 +82,7 @@ function networkEmbed(section: NetworkSection, state: PostState, budget: number)
   });
   const single = section.parts[0];
   return {
-    title: clip(`${section.label} · ${section.accountName}`, 256),
+    title: clip(`${sectionTitle(section)} · ${section.accountName}`, 256),
     description: clip(parts.join('\n\n'), 4096),
     color: COLORS[state],
     footer: {
@@ -130,17 +131,19 @@ function detailsEmbed(card: CardView, unix: number): Json {
   return { color: COLORS[card.state], fields };
 }
 
-/** "Images (2)", or "Images · ⏳ preparing media (1 of 2 ready)" until every file is in the store. */
+/** "Images (2)", "Video (1)", or "Images · ⏳ preparing media (1 of 2 ready)" until every file is in the store. */
 function imagesTitle(files: CardFile[]): string {
   const ready = files.filter((f) => f.state === 'ready').length;
-  return ready === files.length ? `Images (${files.length})` : `Images · ⏳ preparing media (${ready} of ${files.length} ready)`;
+  const what = files.some((f) => f.duration) ? (files.every((f) => f.duration) ? 'Video' : 'Images and video') : 'Images';
+  return ready === files.length ? `${what} (${files.length})` : `${what} · ⏳ preparing media (${ready} of ${files.length} ready)`;
 }
 
 /** One line per file; a missing alt text is said, so an approver can ask for it. */
 function fileLine(file: CardFile, i: number): string {
   const size = file.width && file.height ? ` (${file.width}×${file.height})` : '';
+  const video = file.duration ? ` · ▶ video ${file.duration}` : '';
   const alt = file.alt ? `alt: “${escapeMarkdown(clip(file.alt, 120))}”` : '⚠️ no alt text';
-  return `${i + 1}. ${escapeMarkdown(file.filename)}${size} · ${file.state === 'ready' ? alt : `⏳ preparing · ${alt}`}`;
+  return `${i + 1}. ${escapeMarkdown(file.filename)}${size}${video} · ${file.state === 'ready' ? alt : `⏳ preparing · ${alt}`}`;
 }
 
 /**

@@ -18,7 +18,15 @@ const VERSION_PREVIEW = 300;
 /** Discord's string select holds at most 25 options. */
 const SELECT_LIMIT = 25;
 
-const FIELD_LABELS: Record<string, string> = { text: 'Text', targets: 'Accounts', when: 'Publish time', media: 'Image links', files: 'Images', note: 'Note' };
+const FIELD_LABELS: Record<string, string> = {
+  text: 'Text',
+  targets: 'Accounts',
+  when: 'Publish time',
+  media: 'Image links',
+  files: 'Images and video',
+  instagram: 'Instagram',
+  note: 'Note',
+};
 
 /**
  * The step after the form: pick the accounts, then send (or go back to the text). `bestTimes` is the
@@ -37,9 +45,9 @@ export function errorStep(draft: Draft, accounts: SocialAccount[], errors: Parti
   return stepMessage(draft, accounts, `⚠️ Not sent yet. Fix these, then send again; what you typed is kept:\n${lines.join('\n')}`);
 }
 
-/** Notes on the images form's answer (lines left out, alt text shortened), above the step. */
+/** Notes on the images and video form's answer (lines left out, alt text shortened), above the step. */
 export function errorStepText(problems: string[]): string {
-  return clip(`⚠️ Images saved, with these notes:\n${problems.map((p) => `• ${p}`).join('\n')}\nPick the accounts, then send.`);
+  return clip(`⚠️ Files saved, with these notes:\n${problems.map((p) => `• ${p}`).join('\n')}\nPick the accounts, then send.`);
 }
 
 /** The post went in: where its card is. */
@@ -64,11 +72,12 @@ export function expiredMessage(text: string | undefined): MessagePayload {
 function stepMessage(draft: Draft, accounts: SocialAccount[], content: string): MessagePayload {
   const rows: Json[] = [];
   if (accounts.length > 1) rows.push(row([accountSelect(draft, accounts)]));
+  if (asksInstagramKind(draft, accounts)) rows.push(row([instagramKindSelect(draft)]));
   rows.push(
     row([
       button(draft.postId ? 'Save and resubmit' : 'Send for approval', 1, customId(BUTTONS.composeSend, draft.id)),
       button('Edit in the form', 2, customId(BUTTONS.composeReopen, draft.id)),
-      button(draft.input.files?.length ? 'Images and alt text' : 'Add images', 2, customId(BUTTONS.composeImages, draft.id)),
+      button(draft.input.files?.length ? 'Images, video and alt text' : 'Add images or video', 2, customId(BUTTONS.composeImages, draft.id)),
       ...versionButtons(draft, accounts),
     ]),
     row(postExtrasButtons(draft, accounts)),
@@ -98,6 +107,25 @@ function postExtrasButtons(draft: Draft, accounts: SocialAccount[]): Json[] {
   const previewOff = draft.input.noLinkPreview === true;
   buttons.push(button(previewOff ? 'Link preview back on' : 'No link preview', 2, customId(BUTTONS.composeLinkPreview, draft.id)));
   return buttons;
+}
+
+/** The Reel-or-Story choice (issue 15) is offered once the draft has a video and an Instagram account is picked. */
+function asksInstagramKind(draft: Draft, accounts: SocialAccount[]): boolean {
+  const toInstagram = accounts.some((a) => a.network === 'instagram' && draft.input.accountIds.includes(a.id));
+  return toInstagram && (draft.input.files ?? []).some((f) => f.contentType.toLowerCase().startsWith('video/'));
+}
+
+function instagramKindSelect(draft: Draft): Json {
+  const story = draft.input.instagram === 'stories';
+  return {
+    type: 3,
+    custom_id: customId(BUTTONS.composeInstagram, draft.id),
+    placeholder: 'Instagram video as…',
+    options: [
+      { label: 'Instagram: Reel (also in the feed)', value: 'reels', ...(story ? {} : { default: true }) },
+      { label: 'Instagram: Story (3–60 s, gone after 24 h)', value: 'stories', ...(story ? { default: true } : {}) },
+    ],
+  };
 }
 
 function accountSelect(draft: Draft, accounts: SocialAccount[]): Json {

@@ -58,7 +58,7 @@ export function composeModal(customId: string, title: string, prefill: Partial<C
 export const ALT_FIELD_LIMIT = 4000;
 
 /**
- * The images form: upload more images (Discord's File Upload component), write the alt text of every image
+ * The images and video form: upload more images or a video (Discord's File Upload component), write the alt text of every file
  * (one line each, in order, pre-filled `name: alt`), and remove images. A separate form because the compose
  * modal's five inputs are taken (text, time, zone, links, note).
  */
@@ -68,23 +68,23 @@ export function imagesModal(customId: string, files: readonly ComposeFile[]): In
   if (room > 0) {
     components.push({
       type: 18,
-      label: files.length ? 'Add images (optional)' : 'Images',
-      description: `Up to ${room} more; write their alt text below, one line each after the ones listed`,
+      label: files.length ? 'Add images or video (optional)' : 'Images or video',
+      description: `Up to ${room} more (or one video); write their alt text below, one line each after the ones listed`,
       component: { type: FILE_UPLOAD, custom_id: 'files', min_values: 0, max_values: room, required: false },
     });
   }
   components.push(
-    textInput('alt', 'Alt text, one line per image', {
+    textInput('alt', 'Alt text, one line per file', {
       paragraph: true,
       max: ALT_FIELD_LIMIT,
       value: altLines(files),
-      description: `Describe each image for people who cannot see it (up to ${ALT_LIMIT} characters a line)`,
+      description: `Describe each image or video for people who cannot see it (up to ${ALT_LIMIT} characters a line)`,
     }),
   );
   if (files.length > 0) {
     components.push({
       type: 18,
-      label: 'Remove images (optional)',
+      label: 'Remove files (optional)',
       component: {
         type: 3,
         custom_id: 'remove',
@@ -96,7 +96,7 @@ export function imagesModal(customId: string, files: readonly ComposeFile[]): In
       },
     });
   }
-  return { type: ResponseType.Modal, data: { custom_id: customId, title: 'Images and alt text', components } };
+  return { type: ResponseType.Modal, data: { custom_id: customId, title: 'Images, video and alt text', components } };
 }
 
 /** A Discord form holds five inputs: the versions of more networks take a second form. */

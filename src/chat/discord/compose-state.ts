@@ -49,6 +49,7 @@ function readInput(raw: Record<string, unknown>): ComposeInput {
     note: typeof raw.note === 'string' && raw.note !== '' ? raw.note : null,
     // No `files` at all is not "no files": a form that says nothing of files keeps the post's own (editPost).
     ...(Array.isArray(raw.files) ? { files: readFiles(raw.files) } : {}),
+    ...(raw.instagram === 'reels' || raw.instagram === 'stories' ? { instagram: raw.instagram } : {}),
   };
 }
 

@@ -20,6 +20,7 @@ export const BUTTONS = {
   composeComments: 'compose_comments',
   composeCommentsMore: 'compose_comments_more',
   composeLinkPreview: 'compose_link_preview',
+  composeInstagram: 'compose_instagram',
 } as const;
 
 /** The shared forms, and Discord's images, versions and first comments forms (they do not fit the compose modal's five inputs). */

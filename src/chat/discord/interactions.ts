@@ -2,6 +2,7 @@ import { clip, type DiscordEdge, followUp, reply, type Turn } from './edge-conte
 import { approve, approveHolding, reject, rejectForm, requestChanges, requestChangesForm } from './handlers/review.ts';
 import { cancelButton, edit, publishNowButton, reschedule, rescheduleForm } from './handlers/author.ts';
 import { composeReopen, composeSend, composeSubmit, composeTargets } from './handlers/compose.ts';
+import { composeInstagram } from './handlers/compose-instagram.ts';
 import { deliveryButton } from './handlers/delivery.ts';
 import { greenlightCommand } from './handlers/greenlight-command.ts';
 import { draftFromMessage, postCommand } from './handlers/post-command.ts';
@@ -35,6 +36,7 @@ export const BUTTON_HANDLERS: Record<ButtonPrefix, Handler> = {
   [BUTTONS.publishLate]: deliveryButton('publish_late'),
   [BUTTONS.retryComment]: deliveryButton('retry_comment'),
   [BUTTONS.composeTargets]: composeTargets,
+  [BUTTONS.composeInstagram]: composeInstagram,
   [BUTTONS.composeSend]: composeSend,
   [BUTTONS.composeReopen]: composeReopen,
   [BUTTONS.composeImages]: composeImages,

@@ -6,6 +6,7 @@ import {
   deliveryStatusLine,
   firstCommentLabel,
   linkPreviewNote,
+  sectionTitle,
   type CardLinkPreview,
   type CardView,
   type DeliveryLine,
@@ -29,7 +30,7 @@ export function cardBlocks(card: CardView): KnownBlock[] {
       const head = section.parts.length > 1 ? `_Part ${i + 1} of ${section.parts.length} · ${count}_` : `_${count}_`;
       return `${head}\n${quote(p.text)}`;
     });
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*${section.label}* · ${escape(section.accountName)}\n${parts.join('\n')}`) } });
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*${sectionTitle(section)}* · ${escape(section.accountName)}\n${parts.join('\n')}`) } });
   }
   blocks.push(...fileBlocks(card));
   if (card.media.length > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Media: ${card.media.map((m) => `<${m}>`).join(' ')}` }] });
@@ -103,7 +104,8 @@ function fileBlocks(card: CardView): KnownBlock[] {
     return [{ type: 'context', elements: [{ type: 'mrkdwn', text: `⏳ preparing media: ${preparing} of ${card.files.length} (${names})`.slice(0, 3000) }] }];
   }
   return card.files.flatMap((f, i): KnownBlock[] => {
-    const label = `${i + 1}/${card.files.length} · ${f.filename}${f.width && f.height ? ` · ${f.width}×${f.height}` : ''}${f.alt ? '' : ' · ⚠️ no alt text'}`;
+    const video = f.duration ? ` · ▶ video ${f.duration}` : '';
+    const label = `${i + 1}/${card.files.length} · ${f.filename}${f.width && f.height ? ` · ${f.width}×${f.height}` : ''}${video}${f.alt ? '' : ' · ⚠️ no alt text'}`;
     if (!f.url) return [{ type: 'context', elements: [{ type: 'mrkdwn', text: escape(label) }] }];
     return [
       {

@@ -2,6 +2,7 @@ import type { types } from '@slack/bolt';
 import { NETWORK_LABELS, isNetwork, isThreadedNetwork, type Network } from '../../domain/networks.ts';
 import { takesFirstComment } from '../../domain/first-comment.ts';
 import type { SocialAccount } from '../../db/schema.ts';
+import type { InstagramVideoKind } from '../../domain/video-rules.ts';
 import type { ComposeFile, ComposeInput } from '../../workflow/compose.ts';
 import { VIEWS } from './ids.ts';
 
@@ -31,6 +32,8 @@ export interface ComposePrefill {
   files?: ComposeFile[];
   noLinkPreview?: boolean;
   comments?: Partial<Record<Network, string>>;
+  /** How a video goes to Instagram (Edit: the post's choice). */
+  instagram?: InstagramVideoKind;
 }
 
 /** The image types the file picker offers (Slack checks the extension only; the copy is probed). */
@@ -87,17 +90,18 @@ export function composeModal(
             elements: [
               {
                 type: 'plain_text' as const,
-                text: `Attached: ${prefill.files.map((f) => f.filename).join(', ')}. Images you add below replace these.`.slice(0, 2000),
+                text: `Attached: ${prefill.files.map((f) => f.filename).join(', ')}. Files you add below replace these.`.slice(0, 2000),
               },
             ],
           },
+          removeFilesInput(),
         ]
       : []),
     {
       type: 'input',
       block_id: 'files',
       optional: true,
-      label: { type: 'plain_text', text: 'Images (optional)' },
+      label: { type: 'plain_text', text: 'Images or video (optional)' },
       element: { type: 'file_input', action_id: 'value', max_files: 10, filetypes: IMAGE_FILETYPES },
       hint: {
         type: 'plain_text',
@@ -111,6 +115,7 @@ export function composeModal(
       'One line per image, in the order attached: describes each image for people who cannot see it. An empty line: no alt text.',
       false,
     ),
+    ...(networks.includes('instagram') ? [instagramKindInput(prefill.instagram ?? 'reels')] : []),
     input(
       'media',
       'Image links (optional)',
@@ -133,7 +138,10 @@ export function composeModal(
   };
 }
 
-type StateValues = Record<string, Record<string, { value?: string | null; selected_options?: { value: string }[]; files?: SlackFile[] }>>;
+type StateValues = Record<
+  string,
+  Record<string, { value?: string | null; selected_option?: { value: string } | null; selected_options?: { value: string }[]; files?: SlackFile[] }>
+>;
 
 /** A file object as Slack puts it in a file_input's state and in a message's `files` (Bolt's `File`). */
 export interface SlackFile {
@@ -170,6 +178,9 @@ export function composeFileOf(file: SlackFile): ComposeFile | undefined {
 export function readCompose(values: StateValues, fallbackZone: string, attached: ComposeFile[] = []): ComposeInput {
   const text = (block: string) => values[block]?.value?.value ?? '';
   const picked = (values.files?.value?.files ?? []).flatMap((f) => composeFileOf(f) ?? []);
+  // "Remove the attached files" (Edit, a message's files): none are kept; files picked below still count.
+  const removeAttached = (values.remove_files?.value?.selected_options ?? []).some((o) => o.value === 'remove');
+  const instagram = values.instagram?.value?.selected_option?.value;
   const variants: Partial<Record<Network, string>> = {};
   for (const block of Object.keys(values)) {
     const network = block.replace(/^variant_/, '');
@@ -180,7 +191,8 @@ export function readCompose(values: StateValues, fallbackZone: string, attached:
     accountIds: (values.targets?.value?.selected_options ?? []).map((o) => o.value),
     variants,
     media: text('media').split(/\s+/).filter(Boolean),
-    files: withAlt(picked.length > 0 ? picked : attached, text('alt')),
+    files: withAlt(picked.length > 0 || removeAttached ? picked : attached, text('alt')),
+    ...(instagram === 'stories' || instagram === 'reels' ? { instagram } : {}),
     when: text('when'),
     zone: text('zone').trim() || fallbackZone,
     note: text('note').trim() || null,
@@ -202,6 +214,39 @@ function firstCommentInput(network: Network, initial: string | undefined): Known
     `First comment on ${label} (optional)`,
     textInput({ multiline: true, initial }),
     `Published right after the post, as ${what}.`,
+    false,
+  );
+}
+
+/**
+ * Edit and "Draft a post from this message" carry files from before the form; a file input cannot show
+ * them, so this is how the author drops them all (a media change: approvals are voided as for any edit).
+ */
+function removeFilesInput(): KnownBlock {
+  return input(
+    'remove_files',
+    'Attached files',
+    {
+      type: 'checkboxes',
+      action_id: 'value',
+      options: [{ text: { type: 'plain_text' as const, text: 'Remove the attached files' }, value: 'remove' }],
+    },
+    'Tick to publish without them (or with only the files you add below).',
+    false,
+  );
+}
+
+/** How the video goes to Instagram (issue 15): a Reel (also in the feed) or a Story; each has its own limits. */
+function instagramKindInput(kind: InstagramVideoKind): KnownBlock {
+  const options = [
+    { text: { type: 'plain_text' as const, text: 'Reel (also in the feed)' }, value: 'reels' },
+    { text: { type: 'plain_text' as const, text: 'Story (3–60 s, disappears after 24 h)' }, value: 'stories' },
+  ];
+  return input(
+    'instagram',
+    'Instagram video as',
+    { type: 'radio_buttons', action_id: 'value', options, initial_option: kind === 'stories' ? options[1]! : options[0]! },
+    'For a post with a video. Images always go to the feed.',
     false,
   );
 }

@@ -4,6 +4,7 @@ import { isAwaitingDecision, isEditable, type PostState } from '../../domain/pos
 import { countCharacters } from '../../domain/text-rules.ts';
 import { splitThreadParts } from '../../domain/thread-parts.ts';
 import { durationText } from '../../domain/video-facts.ts';
+import { INSTAGRAM_KIND_LABELS } from '../../domain/instagram-kind.ts';
 import { countOptionsOf } from '../../db/accounts.ts';
 import type { Decision, Delivery, Post } from '../../db/schema.ts';
 import type { PostContent } from '../../db/posts.ts';
@@ -104,6 +105,8 @@ export function linkPreviewNote(p: CardLinkPreview): string {
 export interface NetworkSection {
   network: Network;
   label: string;
+  /** How the post goes out there, where the author chose it: "Reel" or "Story" for an Instagram video. */
+  format?: string | undefined;
   accountName: string;
   parts: { text: string; count: number; limit: number }[];
 }
@@ -167,6 +170,8 @@ export function buildCardView(input: {
     height: number | null;
     video?: { durationMs: number } | null;
     posterId?: string | null;
+    /** The probed type once stored, or the type the chat declared while preparing. */
+    contentType?: string | null;
   }[];
   /** The link a ready file is shown from on the card. */
   imageUrl?: (mediaId: string) => string | undefined;
@@ -191,7 +196,10 @@ export function buildCardView(input: {
     note: post.note,
     publishAt: post.publish_at,
     zone: post.zone,
-    networks: content.targets.map((t) => section(t.network, t.displayName, content.variants[t.network] ?? post.text, t.maxCharacters)),
+    networks: content.targets.map((t) => ({
+      ...section(t.network, t.displayName, content.variants[t.network] ?? post.text, t.maxCharacters),
+      ...(t.network === 'instagram' && hasVideo(input.files, content.instagramKind) ? { format: INSTAGRAM_KIND_LABELS[content.instagramKind] } : {}),
+    })),
     media: content.media.map((m) => m.url),
     files: (input.files ?? []).map((f) => ({
       mediaId: f.id,
@@ -236,6 +244,16 @@ function cardComments(input: Parameters<typeof buildCardView>[0]): CardFirstComm
 
 function cardLinkPreview(p: LinkPreview): CardLinkPreview {
   return { url: p.url, status: p.status, title: p.title, description: p.description, hasImage: p.imageMediaId !== null, reason: p.reason };
+}
+
+/** "Instagram: Reel": a network section's heading with its format, where there is one. */
+export function sectionTitle(section: Pick<NetworkSection, 'label' | 'format'>): string {
+  return section.format ? `${section.label}: ${section.format}` : section.label;
+}
+
+/** A Story always is one video; a Reel is said only when the post carries one (an image post is a feed post). */
+function hasVideo(files: Parameters<typeof buildCardView>[0]['files'], kind: PostContent['instagramKind']): boolean {
+  return kind === 'stories' || (files ?? []).some((f) => Boolean(f.video) || f.contentType?.startsWith('video/'));
 }
 
 function section(network: Network, accountName: string, text: string, maxCharacters: number | null): NetworkSection {

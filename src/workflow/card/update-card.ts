@@ -89,7 +89,7 @@ export async function loadCardView(deps: WorkflowDeps, post: Post, workspace: Wo
     content,
     decisions,
     deliveries,
-    files: files.map((f) => ({ ...f, posterId: posters.get(f.id) ?? null })),
+    files: files.map((f) => ({ ...f, contentType: f.content_type, posterId: posters.get(f.id) ?? null })),
     ...(secret ? { imageUrl: (id: string) => signCardImageUrl(deps.publicUrl, id, secret, deps.now()) } : {}),
     approvalsRequired: workspace.approvals_required,
     now: deps.now(),

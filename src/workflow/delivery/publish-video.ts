@@ -4,7 +4,8 @@ import { NETWORK_LABELS, type Network } from '../../domain/networks.ts';
 import { checkMediaFor } from '../../domain/video-rules.ts';
 import { NetworkError, type VideoUpload } from '../../networks/adapter.ts';
 import type { WorkflowDeps } from '../deps.ts';
-import { mediaFileOf, posterOf } from '../media-intake.ts';
+import { FETCHES_FASTSTART, faststartFor, mediaFileOf, posterOf } from '../media-intake.ts';
+import { mediaLimits } from '../media-copy.ts';
 import { videoSourceOf } from '../video-source.ts';
 import type { DeliveryContext } from './load-delivery.ts';
 
@@ -24,7 +25,8 @@ export async function videoFor(deps: WorkflowDeps, context: DeliveryContext, now
   const video = context.content.files.find((f) => f.video);
   if (!video || network === 'webhook') return undefined;
   const refuse = (message: string) => new NetworkError({ network, errorClass: 'permanent', message, networkMessage: message, networkCode: 'media_refused' });
-  const problem = checkMediaFor(network, context.content.files.map(mediaFileOf)).problems[0];
+  const instagram = context.post.instagram_kind;
+  const problem = checkMediaFor(network, context.content.files.map(mediaFileOf), { instagram }).problems[0];
   if (problem) throw refuse(problem.message);
   let urls: { url?: string; posterUrl?: string } = {};
   if (PULLS_VIDEO.has(network)) {
@@ -32,7 +34,10 @@ export async function videoFor(deps: WorkflowDeps, context: DeliveryContext, now
     if (!secret) throw refuse(`${NETWORK_LABELS[network]} fetches videos from Greenlight by a signed link, and this server has no STATE_SECRET to sign one.`);
     const poster = await posterOf(deps, video);
     const sign = (id: string) => signMediaUrl(deps.publicUrl, id, secret, now, VIDEO_URL_TTL_SECONDS);
-    urls = { url: sign(video.id), ...(poster ? { posterUrl: sign(poster.id) } : {}) };
+    // Instagram and Threads fetch the faststart copy (made at intake; made here if an edit added them since).
+    const fetched = FETCHES_FASTSTART.has(network) ? await faststartFor({ db: deps.db, media: mediaLimits(deps) }, video) : { ok: true as const, media: video };
+    if (!fetched.ok) throw refuse(fetched.message);
+    urls = { url: sign(fetched.media.id), ...(poster ? { posterUrl: sign(poster.id) } : {}) };
   }
   const deliveryId = context.delivery.id;
   return {
@@ -41,5 +46,6 @@ export async function videoFor(deps: WorkflowDeps, context: DeliveryContext, now
       load: () => loadDeliveryUpload(deps.db, deliveryId),
       save: (state) => saveDeliveryUpload(deps.db, deliveryId, state),
     },
+    ...(network === 'instagram' ? { instagram } : {}),
   };
 }

@@ -7,7 +7,7 @@ import { loadDraft, saveDraft } from '../compose-state.ts';
 import { actorFor, deferEphemeral, editReply, firstTime, reply, type Turn } from '../edge-context.ts';
 import { MODALS, customId } from '../ids.ts';
 
-/** "Images and alt text" on the account step: the images form for the draft. */
+/** "Images, video and alt text" on the account step: the images form for the draft. */
 export async function composeImages(turn: Turn, [draftId]: string[]): Promise<void> {
   const draft = await loadDraft(turn.edge.deps.db, await actorFor(turn), draftId);
   if (!draft) return reply(turn, expiredMessage(undefined).content!);
@@ -38,8 +38,8 @@ export async function composeImagesSubmit(turn: Turn, [draftId]: string[]): Prom
   const kept: ComposeFile[] = files.filter((_, i) => !(i < current.length && removed.has(i)));
   const problems: string[] = [];
   if (withAlt.tooLong) problems.push(`The alt text of ${withAlt.tooLong} is over ${ALT_LIMIT} characters; it was shortened to ${ALT_LIMIT}.`);
-  if (withAlt.extra > 0) problems.push(`${withAlt.extra} alt text line(s) had no image to go with; they were left out.`);
-  if (kept.length > MAX_FILES) problems.push(`A post takes at most ${MAX_FILES} images; the last ${kept.length - MAX_FILES} were left out.`);
+  if (withAlt.extra > 0) problems.push(`${withAlt.extra} alt text line(s) had no file to go with; they were left out.`);
+  if (kept.length > MAX_FILES) problems.push(`A post takes at most ${MAX_FILES} files; the last ${kept.length - MAX_FILES} were left out.`);
   draft.input.files = kept.slice(0, MAX_FILES);
   await saveDraft(db, draft);
   const accounts = await listAccounts(db, actor.workspaceId);

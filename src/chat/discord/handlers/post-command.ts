@@ -8,8 +8,8 @@ import { actorFor, optionValue, reply, type Turn } from '../edge-context.ts';
 import { MODALS, customId } from '../ids.ts';
 
 /**
- * `/post [text] [image1…image4]`: opens the compose form (the modal is the initial response), pre-filled
- * with any text given. Attached images are kept in a draft the form belongs to; their alt text is the
+ * `/post [text] [image1…image4]` (each an image or a video): opens the compose form (the modal is the initial response), pre-filled
+ * with any text given. Attached images and videos are kept in a draft the form belongs to; their alt text is the
  * attachment's own description, and more is written in the images form of the next step.
  */
 export async function postCommand(turn: Turn): Promise<void> {
@@ -17,7 +17,7 @@ export async function postCommand(turn: Turn): Promise<void> {
   await openCompose(turn, text, commandFiles(turn.interaction));
 }
 
-/** "Draft a post" on a message (context menu): the form pre-filled with the message's text and images. */
+/** "Draft a post" on a message (context menu): the form pre-filled with the message's text, images and video. */
 export async function draftFromMessage(turn: Turn): Promise<void> {
   const target = targetMessage(turn.interaction);
   if (!target) return reply(turn, '⚠️ Discord did not send the message you picked. Try again, or copy its text into /post.');
