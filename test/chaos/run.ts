@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmod, mkdtemp } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
@@ -204,6 +204,9 @@ async function main(): Promise<number> {
     await db.destroy();
     await Promise.all([x.stop(), mastodon.stop(), linkedin.stop(), threads.stop()]);
     await pgServer.stop();
+    // Each run's cluster is about 80 MB: keep it only when asked (CHAOS_KEEP_DB=1), to look into a failure.
+    if (process.env.CHAOS_KEEP_DB === '1') say(`the run's PostgreSQL data stays in ${dataDir}`);
+    else await rm(dataDir, { recursive: true, force: true });
   }
 }
 
