@@ -1,11 +1,12 @@
 import { listAccounts } from '../../../db/accounts.ts';
 import { NETWORKS, type Network } from '../../../domain/networks.ts';
 import type { SocialAccount } from '../../../db/schema.ts';
-import { expiredMessage, targetsStep } from '../compose-messages.ts';
+import { expiredMessage } from '../compose-messages.ts';
 import { COMPOSE_LIMITS, VERSIONS_PER_FORM, modalValues, overLimit, versionValues, versionsModal } from '../compose-modal.ts';
-import { loadDraft, saveDraft, type Draft } from '../compose-state.ts';
-import { actorFor, deferEphemeral, editReply, firstTime, reply, type Turn } from '../edge-context.ts';
+import { loadDraft, type Draft } from '../compose-state.ts';
+import { actorFor, reply, type Turn } from '../edge-context.ts';
 import { MODALS, customId } from '../ids.ts';
+import { changeDraft, withFields } from './draft-step.ts';
 
 /** The networks of the accounts picked in the draft, in Greenlight's order (webhooks take no text of their own). */
 export function chosenNetworks(draft: Draft, accounts: readonly SocialAccount[]): Network[] {
@@ -29,21 +30,9 @@ export function composeVersions(part: 0 | 1) {
 /** The versions form's submit: the versions kept in the draft, the account step again with them. */
 export async function composeVersionsSubmit(turn: Turn, [draftId]: string[]): Promise<void> {
   const values = modalValues(turn.interaction);
-  const limits = Object.fromEntries(Object.keys(values).map((k) => [k, COMPOSE_LIMITS.text]));
-  const tooLong = overLimit(values, limits);
+  const tooLong = overLimit(values, Object.fromEntries(Object.keys(values).map((k) => [k, COMPOSE_LIMITS.text])));
   if (tooLong) return reply(turn, `⚠️ ${tooLong}`);
-  await deferEphemeral(turn);
-  if (!(await firstTime(turn))) return;
-  const actor = await actorFor(turn);
-  const db = turn.edge.deps.db;
-  const draft = await loadDraft(db, actor, draftId);
-  if (!draft) return editReply(turn, expiredMessage(undefined));
-  const variants = { ...draft.input.variants };
-  for (const [network, text] of Object.entries(versionValues(values)) as [Network, string | null][]) {
-    if (text === null) delete variants[network];
-    else variants[network] = text;
-  }
-  draft.input.variants = variants;
-  await saveDraft(db, draft);
-  await editReply(turn, targetsStep(draft, await listAccounts(db, actor.workspaceId)));
+  await changeDraft(turn, draftId, 'form', (draft) => {
+    draft.input.variants = withFields(draft.input.variants, versionValues(values));
+  });
 }

@@ -12,6 +12,7 @@ import { COMPOSE_LIMITS, composeFields, composeModal, modalValues, overLimit } f
 import { loadDraft, newDraft, saveDraft, type Draft } from '../compose-state.ts';
 import { actorFor, deferEphemeral, deferUpdate, editReply, firstTime, reply, type Turn } from '../edge-context.ts';
 import { MODALS, customId } from '../ids.ts';
+import { changeDraft } from './draft-step.ts';
 
 /**
  * The compose form's submission (`compose` from /post, `compose:<draft>` when reopened or editing).
@@ -41,19 +42,11 @@ export async function composeSubmit(turn: Turn, [draftId]: string[]): Promise<vo
 
 /** The account picker: remembers the choice and shows it. */
 export async function composeTargets(turn: Turn, [draftId]: string[]): Promise<void> {
-  await deferUpdate(turn);
-  if (!(await firstTime(turn))) return;
-  const actor = await actorFor(turn);
-  const draft = await loadDraft(turn.edge.deps.db, actor, draftId);
-  if (!draft) return editReply(turn, expiredMessage(undefined));
-  const accounts = await listAccounts(turn.edge.deps.db, actor.workspaceId);
-  const known = new Set(accounts.map((a) => a.id));
-  draft.input.accountIds = (turn.interaction.data?.values ?? []).filter((id) => known.has(id));
-  await saveDraft(turn.edge.deps.db, draft);
-  const step = targetsStep(draft, accounts, await bestTimes(turn, actor, accounts, draft));
-  // A Send clicked meanwhile has answered in this message and removed the draft: its answer stays.
-  if (!(await loadDraft(turn.edge.deps.db, actor, draftId))) return;
-  await editReply(turn, step);
+  await changeDraft(turn, draftId, 'update', async (draft, accounts, actor) => {
+    const known = new Set(accounts.map((a) => a.id));
+    draft.input.accountIds = (turn.interaction.data?.values ?? []).filter((id) => known.has(id));
+    return targetsStep(draft, accounts, await bestTimes(turn, actor, accounts, draft));
+  });
 }
 
 /**
