@@ -400,6 +400,28 @@ const scenarios: Scenario<any>[] = [
     ],
   },
   {
+    name: 'media-s3',
+    label: 'the media scenario with MEDIA_STORE=s3 (s3rver on 127.0.0.1), against the PostgreSQL store in the same run',
+    run: async (adminUrl) => ({
+      postgres: await mediaMemory(adminUrl, { files: 10, megabytes: 5 }),
+      s3: await mediaMemory(adminUrl, { files: 10, megabytes: 5, store: 's3' }),
+    }),
+    rows: (runs: { postgres: Awaited<ReturnType<typeof mediaMemory>>; s3: Awaited<ReturnType<typeof mediaMemory>> }[]) => [
+      {
+        scenario: 'Media store, S3 (s3rver) vs PostgreSQL: 10 images of 5 MB stored one after another, then served to 10 clients at once',
+        figure: 'resident memory growth, storing / serving: S3 vs PostgreSQL (peak VmRSS, sampled every 20 ms)',
+        value: `${med(runs, (r) => r.s3.storeGrowthMb).toFixed(1)} / ${med(runs, (r) => r.s3.serveGrowthMb).toFixed(1)} MB vs ${med(runs, (r) => r.postgres.storeGrowthMb).toFixed(1)} / ${med(runs, (r) => r.postgres.serveGrowthMb).toFixed(1)} MB`,
+        target: '< 64 MB',
+      },
+      {
+        scenario: 'Media store, S3 (s3rver) vs PostgreSQL: 10 images of 5 MB',
+        figure: 'time to store all 10 / to serve all 10, as a ratio S3 ÷ PostgreSQL',
+        value: `${(med(runs, (r) => r.s3.storeMs) / med(runs, (r) => r.postgres.storeMs)).toFixed(2)} / ${(med(runs, (r) => r.s3.serveMs) / med(runs, (r) => r.postgres.serveMs)).toFixed(2)}`,
+        target: '',
+      },
+    ],
+  },
+  {
     name: 'media-publish',
     label:
       '100 posts of one stored 5 MB image each, published to an X-shaped sink at once, streamed from the media store (binary COPY reads, then the hex-text reads they replaced)',
