@@ -1,4 +1,5 @@
-import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { type CompiledQuery, Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Database } from './schema.ts';
 
@@ -22,7 +23,10 @@ export function createDb(options: { url: string; poolSize: number; applicationNa
   // that dies between two statements of a transaction emits 'error' with nobody listening, an
   // uncaught exception (seen in the chaos suite's PostgreSQL restart). The transaction's next
   // statement fails with the same error and the server has already rolled it back.
-  pool.on('connect', (client) => client.on('error', () => {}));
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    preparing(client);
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   pools.set(db, pool);
   return { db, pool };
@@ -42,4 +46,51 @@ export function poolOf(db: Db): pg.Pool {
 export function describeDatabase(url: string, embedded: boolean): string {
   const parsed = new URL(url);
   return `${embedded ? 'embedded PostgreSQL' : 'PostgreSQL'} at ${parsed.hostname}:${parsed.port || 5432}/${parsed.pathname.slice(1)}`;
+}
+
+/**
+ * Statement texts that every connection of createDb's pools runs as named prepared statements: parsed
+ * and planned once per connection, then a cached plan (PostgreSQL's plan cache switches to a generic
+ * plan after five runs when it is no dearer). For the delivery engine's hot batch statements, parsing
+ * and planning cost as much PostgreSQL CPU as running them (issue 18, pg_stat_statements'
+ * total_plan_time in the throughput bench). Only constant texts belong here (arrays as one parameter,
+ * never a variable IN list): each text is one prepared statement per connection, for its lifetime.
+ */
+const preparedNames = new Map<string, string>();
+/** A bound on the texts above, so a text that varies by mistake cannot grow every backend's memory without end. */
+const MAX_PREPARED_TEXTS = 64;
+/** pg-boss's job inserts, which run inside our transactions (fromKysely): one text per queue and option set. */
+const PGBOSS_INSERT = /^\s*(WITH ins AS \(\s*)?INSERT INTO pgboss\.job_common\b/;
+
+function preparedName(text: string): string | undefined {
+  const known = preparedNames.get(text);
+  if (known || !PGBOSS_INSERT.test(text)) return known;
+  return remember(text);
+}
+
+function remember(text: string): string | undefined {
+  if (preparedNames.size >= MAX_PREPARED_TEXTS) return undefined;
+  const name = `gl_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+  preparedNames.set(text, name);
+  return name;
+}
+
+/**
+ * Kysely calls `client.query(text, values)`; a text registered above goes out as `{ name, text, values }`
+ * instead, which node-postgres prepares on that connection the first time and reuses afterwards.
+ */
+export function preparing(client: pg.Client): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  client.query = ((text: unknown, values?: unknown, callback?: unknown) => {
+    const name = typeof text === 'string' && Array.isArray(values) ? preparedName(text) : undefined;
+    if (!name) return query(text, values, callback);
+    // pool.query passes a callback (pg-boss's pool); Kysely awaits the promise.
+    return callback === undefined ? query({ name, text, values }) : query({ name, text, values }, callback);
+  }) as typeof client.query;
+}
+
+/** Runs a compiled query (constant text) as a named prepared statement; see preparedNames. */
+export async function runPrepared<Row>(executor: Executor, query: CompiledQuery<Row>): Promise<Row[]> {
+  if (!preparedNames.has(query.sql)) remember(query.sql);
+  return (await executor.executeQuery(query)).rows;
 }
