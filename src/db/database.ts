@@ -58,13 +58,18 @@ export function describeDatabase(url: string, embedded: boolean): string {
  */
 const preparedNames = new Map<string, string>();
 /** A bound on the texts above, so a text that varies by mistake cannot grow every backend's memory without end. */
-const MAX_PREPARED_TEXTS = 64;
-/** pg-boss's job inserts, which run inside our transactions (fromKysely): one text per queue and option set. */
-const PGBOSS_INSERT = /^\s*(WITH ins AS \(\s*)?INSERT INTO pgboss\.job_common\b/;
+const MAX_PREPARED_TEXTS = 128;
+/**
+ * pg-boss's job statements: its inserts (inside our transactions, fromKysely) and its fetch and
+ * completion (on its own pool, see src/queue/queue.ts). pg-boss writes the queue's name and the batch
+ * size into the text as literals, so there is one text per queue and batch size, and a cached plan is
+ * the plan those literals get anyway.
+ */
+const isPgBossJobStatement = (text: string) => /^\s*(WITH|INSERT)\b/.test(text) && text.includes('pgboss.job_common');
 
 function preparedName(text: string): string | undefined {
   const known = preparedNames.get(text);
-  if (known || !PGBOSS_INSERT.test(text)) return known;
+  if (known || !isPgBossJobStatement(text)) return known;
   return remember(text);
 }
 
