@@ -68,6 +68,7 @@ const MAX_PREPARED_TEXTS = 128;
 const isPgBossJobStatement = (text: string) => /^\s*(WITH|INSERT)\b/.test(text) && text.includes('pgboss.job_common');
 
 function preparedName(text: string): string | undefined {
+  if (unpreparable.has(text)) return undefined;
   const known = preparedNames.get(text);
   if (known || !isPgBossJobStatement(text)) return known;
   return remember(text);
@@ -89,13 +90,38 @@ export function preparing(client: pg.Client): void {
   client.query = ((text: unknown, values?: unknown, callback?: unknown) => {
     const name = typeof text === 'string' && Array.isArray(values) ? preparedName(text) : undefined;
     if (!name) return query(text, values, callback);
+    const config = { name, text, values };
     // pool.query passes a callback (pg-boss's pool); Kysely awaits the promise.
-    return callback === undefined ? query({ name, text, values }) : query({ name, text, values }, callback);
+    if (typeof callback === 'function')
+      return query(config, (error: unknown, result: unknown) => {
+        unprepareOnStalePlan(text as string, error);
+        callback(error, result);
+      });
+    return (query(config) as Promise<unknown>).catch((error: unknown) => {
+      unprepareOnStalePlan(text as string, error);
+      throw error;
+    });
   }) as typeof client.query;
+}
+
+/** Texts whose prepared plan went stale (see unprepareOnStalePlan): they run unnamed from then on. */
+const unpreparable = new Set<string>();
+
+/**
+ * A migration that changes a table's columns (a newer replica's, during a rolling upgrade) makes a
+ * prepared statement that returns that table's rows fail with "cached plan must not change result
+ * type" on every connection that prepared it. The statement's transaction fails and its job retries;
+ * this process then runs that text unnamed, so the retry reads the new columns.
+ */
+function unprepareOnStalePlan(text: string, error: unknown): void {
+  const message = error instanceof Error ? error.message : '';
+  if (!message.includes('cached plan must not change result type')) return;
+  unpreparable.add(text);
+  preparedNames.delete(text);
 }
 
 /** Runs a compiled query (constant text) as a named prepared statement; see preparedNames. */
 export async function runPrepared<Row>(executor: Executor, query: CompiledQuery<Row>): Promise<Row[]> {
-  if (!preparedNames.has(query.sql)) remember(query.sql);
+  if (!preparedNames.has(query.sql) && !unpreparable.has(query.sql)) remember(query.sql);
   return (await executor.executeQuery(query)).rows;
 }

@@ -9,7 +9,7 @@ import { createMigrator } from '../../src/db/migrate.ts';
 import { insertPost, lockPosts, transitionPost } from '../../src/db/posts.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
 import { findOrCreateWorkspace, firstSighting } from '../../src/db/workspaces.ts';
-import { createDb } from '../../src/db/database.ts';
+import { createDb, runPrepared } from '../../src/db/database.ts';
 import { createLogger } from '../../src/log.ts';
 import { createQueue, publishQueue, type Queue } from '../../src/queue/queue.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
@@ -185,6 +185,22 @@ describe('guarded state changes', () => {
       expect(named('"candidate"')).toHaveLength(1);
       expect(named('from "posts"')).toHaveLength(1);
     } finally {
+      await one.destroy();
+    }
+  });
+
+  it('run a prepared text unnamed once a migration changed the columns it returns (a newer replica migrated)', async () => {
+    const one = createDb({ url: testDb.url, poolSize: 1 }).db;
+    try {
+      await sql`CREATE TABLE prepared_probe (id int)`.execute(one);
+      await sql`INSERT INTO prepared_probe VALUES (1)`.execute(one);
+      const read = () => runPrepared(one, sql<Record<string, number>>`SELECT * FROM prepared_probe WHERE id = ${1}`.compile(one));
+      expect(await read()).toEqual([{ id: 1 }]);
+      await sql`ALTER TABLE prepared_probe ADD COLUMN added int DEFAULT 2`.execute(one);
+      await expect(read()).rejects.toThrow('cached plan must not change result type');
+      expect(await read()).toEqual([{ id: 1, added: 2 }]);
+    } finally {
+      await sql`DROP TABLE IF EXISTS prepared_probe`.execute(one);
       await one.destroy();
     }
   });
