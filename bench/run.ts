@@ -234,9 +234,10 @@ const scenarios: Scenario<any>[] = [
       const c = CONCURRENCIES[0]!;
       const last = runs.at(-1)![c]!;
       const lines = last.top.map(
-        (t) => `| ${(t.ms / last.delivered).toFixed(3)} | ${(t.calls / last.delivered).toFixed(2)} | ${t.query.replaceAll('|', '\\|')} |`,
+        (t) =>
+          `| ${(t.ms / last.delivered).toFixed(3)} | ${(t.planMs / last.delivered).toFixed(3)} | ${(t.calls / last.delivered).toFixed(2)} | ${t.query.replaceAll('|', '\\|')} |`,
       );
-      return `### Throughput: the statements per delivery at PUBLISH_CONCURRENCY=${c} (last run, pg_stat_statements, the 25 with the most execution time)\n\n| execution ms per delivery | calls per delivery | statement |\n| --- | --- | --- |\n${lines.join('\n')}`;
+      return `### Throughput: the statements per delivery at PUBLISH_CONCURRENCY=${c} (last run, pg_stat_statements, the 25 with the most execution and planning time)\n\n| execution ms per delivery | planning ms per delivery | calls per delivery | statement |\n| --- | --- | --- | --- |\n${lines.join('\n')}`;
     },
   },
   {
@@ -280,9 +281,10 @@ const scenarios: Scenario<any>[] = [
       const c = FLOOR_CONCURRENCIES[0]!;
       const last = runs.at(-1)![c]!;
       const lines = last.top.map(
-        (t) => `| ${(t.ms / last.delivered).toFixed(3)} | ${(t.calls / last.delivered).toFixed(2)} | ${t.query.replaceAll('|', '\\|')} |`,
+        (t) =>
+          `| ${(t.ms / last.delivered).toFixed(3)} | ${(t.planMs / last.delivered).toFixed(3)} | ${(t.calls / last.delivered).toFixed(2)} | ${t.query.replaceAll('|', '\\|')} |`,
       );
-      return `### Floor: the statements per job at concurrency ${c} (last run, pg_stat_statements, the 8 with the most execution time)\n\n| execution ms per job | calls per job | statement |\n| --- | --- | --- |\n${lines.join('\n')}`;
+      return `### Floor: the statements per job at concurrency ${c} (last run, pg_stat_statements, the 8 with the most execution and planning time)\n\n| execution ms per job | planning ms per job | calls per job | statement |\n| --- | --- | --- | --- |\n${lines.join('\n')}`;
     },
   },
   {
