@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   MEDIA_CHUNK_BYTES,
   MediaStoreError,
+  beginMedia,
   deleteMedia,
+  fillMedia,
   findMedia,
   listMedia,
   pruneMedia,
@@ -196,6 +198,36 @@ describe('the media store', () => {
     expect(await workspaceMediaBytes(testDb.db, ws.id)).toBe(file.length);
     // The other workspace has its own quota.
     await storeMedia(testDb.db, { workspaceId: other.id, filename: 'three.png' }, inPieces(file), { quotaBytes: quota });
+  });
+
+  it('fills the quota exactly and no further when many one-chunk files are copied at once', async () => {
+    const ws = await workspace();
+    const file = Buffer.alloc(1000, 5);
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) =>
+        storeMedia(testDb.db, { workspaceId: ws.id, filename: `f${i}.png` }, inPieces(file), { quotaBytes: 3 * file.length }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+    expect(results.filter((r) => r.status === 'rejected').every((r) => (r.reason as MediaStoreError).code === 'quota')).toBe(true);
+    expect(await workspaceMediaBytes(testDb.db, ws.id)).toBe(3 * file.length);
+  });
+
+  it('keeps no chunk of a copy whose file stopped being prepared meanwhile', async () => {
+    const ws = await workspace();
+    const id = await beginMedia(testDb.db, { workspaceId: ws.id, filename: 'moved.png' });
+    async function* changedHalfway(): AsyncGenerator<Buffer> {
+      yield Buffer.alloc(MEDIA_CHUNK_BYTES, 1);
+      // Another copy of the same file finished first (a retry after a job expired).
+      await sql`UPDATE media SET state = 'ready', sha256 = 'other', ready_at = now() WHERE id = ${id}`.execute(testDb.db);
+      yield Buffer.alloc(10, 2);
+    }
+    await expect(fillMedia(testDb.db, id, { workspaceId: ws.id, filename: 'moved.png' }, changedHalfway(), { quotaBytes: GB })).rejects.toThrow(
+      /was removed while it was being stored/,
+    );
+    // The first chunk stays with its row; the second went back with its transaction.
+    expect(await chunkCount(id)).toBe(1);
+    expect(Number((await findMedia(testDb.db, id))!.bytes)).toBe(MEDIA_CHUNK_BYTES);
   });
 
   it('prunes files of finished posts after the retention period, stale copies and abandoned files, and keeps the rest', async () => {

@@ -1,0 +1,46 @@
+/**
+ * Loaded into the app under test with `--import` when BENCH_APP_PROBE=<file> (bench/harness.ts
+ * spawnGreenlight): once a second it appends one line to the file with the event loop's delay
+ * (perf_hooks.monitorEventLoopDelay) and how long pg pool checkouts waited in that second. Measurement
+ * only: it wraps pg.Pool#connect, and changes nothing else in the app.
+ */
+import { appendFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+const file = process.env.BENCH_APP_PROBE!;
+const loop = monitorEventLoopDelay({ resolution: 10 });
+loop.enable();
+let waits: number[] = [];
+
+const pg = createRequire(import.meta.url)('pg') as { Pool: { prototype: { connect: (...args: unknown[]) => unknown } } };
+const connect = pg.Pool.prototype.connect;
+pg.Pool.prototype.connect = function (this: unknown, ...args: unknown[]) {
+  const started = performance.now();
+  if (typeof args[0] === 'function') {
+    const callback = args[0] as (...r: unknown[]) => void;
+    return connect.call(this, (...r: unknown[]) => {
+      waits.push(performance.now() - started);
+      callback(...r);
+    });
+  }
+  const result = connect.apply(this, args) as Promise<unknown>;
+  void result.then(
+    () => waits.push(performance.now() - started),
+    () => undefined,
+  );
+  return result;
+};
+
+const q = (values: number[], share: number) => (values.length ? values[Math.min(values.length - 1, Math.floor(share * values.length))]!.toFixed(1) : '-');
+setInterval(() => {
+  const sorted = waits.sort((a, b) => a - b);
+  const line = [
+    new Date().toISOString(),
+    `loop p50 ${(loop.percentile(50) / 1e6).toFixed(1)} p99 ${(loop.percentile(99) / 1e6).toFixed(1)} max ${(loop.max / 1e6).toFixed(1)} ms`,
+    `pool checkouts ${sorted.length} wait p50 ${q(sorted, 0.5)} p99 ${q(sorted, 0.99)} max ${q(sorted, 1)} ms`,
+  ].join(' | ');
+  appendFileSync(file, `${line}\n`);
+  loop.reset();
+  waits = [];
+}, 1000).unref();
