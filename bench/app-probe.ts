@@ -6,6 +6,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 const file = process.env.BENCH_APP_PROBE!;
@@ -13,7 +14,8 @@ const loop = monitorEventLoopDelay({ resolution: 10 });
 loop.enable();
 let waits: number[] = [];
 
-const pg = createRequire(import.meta.url)('pg') as { Pool: { prototype: { connect: (...args: unknown[]) => unknown } } };
+// Resolved from the app's directory (BENCH_APP_DIR may be another checkout), so this is the app's own pg.
+const pg = createRequire(join(process.cwd(), 'package.json'))('pg') as { Pool: { prototype: { connect: (...args: unknown[]) => unknown } } };
 const connect = pg.Pool.prototype.connect;
 pg.Pool.prototype.connect = function (this: unknown, ...args: unknown[]) {
   const started = performance.now();
