@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   MEDIA_CHUNK_BYTES,
   MediaStoreError,
+  PROBE_HEAD_BYTES,
   beginMedia,
   deleteMedia,
   fillMedia,
@@ -71,6 +72,31 @@ describe('the media store', () => {
     expect(media.sha256).toBe(createHash('sha256').update(png).digest('hex'));
     expect(await chunkCount(media.id)).toBe(Math.ceil(png.length / MEDIA_CHUNK_BYTES));
     expect((await collect(readMedia(testDb.db, media))).equals(png)).toBe(true);
+  });
+
+  it('stores the same bytes and hands the probe the same head whatever the sizes of the pieces', async () => {
+    const ws = await workspace();
+    const data = Buffer.from(Array.from({ length: 3 * MEDIA_CHUNK_BYTES + 12_345 }, (_, i) => (i * 31 + (i >> 8)) & 0xff));
+    // A few bytes, pieces smaller and larger than the buffers' first size, then a piece larger than a chunk.
+    async function* uneven(): AsyncGenerator<Buffer> {
+      const sizes = [3, 5000, 20_000, 70_000, 2 * MEDIA_CHUNK_BYTES];
+      let at = 0;
+      for (const size of sizes) {
+        yield data.subarray(at, at + size);
+        at += size;
+      }
+      yield data.subarray(at);
+    }
+    let head: Buffer | undefined;
+    const media = await storeMedia(testDb.db, { workspaceId: ws.id, filename: 'uneven.bin' }, uneven(), { quotaBytes: GB }, async (h) => {
+      head = Buffer.from(h);
+      return { contentType: 'application/octet-stream', width: null, height: null, animated: false };
+    });
+    expect(head?.equals(data.subarray(0, PROBE_HEAD_BYTES))).toBe(true);
+    expect(await chunkCount(media.id)).toBe(4);
+    expect((await collect(readMedia(testDb.db, media))).equals(data)).toBe(true);
+    const tiny = await storeMedia(testDb.db, { workspaceId: ws.id, filename: 'tiny.bin' }, inPieces(data.subarray(0, 700), 100), { quotaBytes: GB });
+    expect((await collect(readMedia(testDb.db, tiny))).equals(data.subarray(0, 700))).toBe(true);
   });
 
   it('reads any byte range, across chunk boundaries, exactly', async () => {
