@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { startGreenlight } from '../src/service/start-service.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { signMediaUrl } from '../src/crypto/media-url.ts';
+import { mediaBytesFor } from '../src/db/media-bytes-s3.ts';
 import { storeMedia } from '../src/db/media-store.ts';
 import { insertPost } from '../src/db/posts.ts';
 import { findOrCreateWorkspace } from '../src/db/workspaces.ts';
@@ -24,6 +25,16 @@ const config = loadConfig({
   DATABASE_URL: databaseUrl,
   STATE_SECRET: SECRET,
   GREENLIGHT_DATA_DIR: '.greenlight/bench',
+  // Set by bench/media-memory.ts for MEDIA_STORE=s3 (s3rver's fixed test keys).
+  ...(process.env.BENCH_S3_ENDPOINT
+    ? {
+        MEDIA_STORE: 's3',
+        S3_BUCKET: 'greenlight-bench',
+        S3_ENDPOINT: process.env.BENCH_S3_ENDPOINT,
+        S3_ACCESS_KEY_ID: 'S3RVER',
+        S3_SECRET_ACCESS_KEY: 'S3RVER',
+      }
+    : {}),
 });
 const app = await startGreenlight({ config, log: createLogger({ level: 'error' }), extensions: [mediaService(config, { workers: false })] });
 const ws = await findOrCreateWorkspace(app.db, 'slack', 'TBENCHMEDIA');
@@ -41,8 +52,9 @@ const post = await insertPost(app.db, {
   variants: {},
   media: [],
 });
+const at = { db: app.db, mediaBytes: mediaBytesFor(config.media.store) };
 const store = (file: string) =>
-  storeMedia(app.db, { workspaceId: ws.id, filename: file, postId: post.id }, createReadStream(file), { quotaBytes: 1e10 }, (head, bytes, read) =>
+  storeMedia(at, { workspaceId: ws.id, filename: file, postId: post.id }, createReadStream(file), { quotaBytes: 1e10 }, (head, bytes, read) =>
     probeImage(file, head, bytes, read),
   );
 

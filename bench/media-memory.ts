@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import S3rver from 's3rver';
 import sharp from 'sharp';
 import { freshDatabase } from './harness.ts';
 
@@ -13,9 +14,11 @@ import { freshDatabase } from './harness.ts';
  * VmRSS (sampled every 20 ms in the process) over its value after a warm-up file went through both
  * paths. Target < 64 MB (issue 14): files stream chunk by chunk, never whole in memory.
  */
-export async function mediaMemory(adminUrl: string, options: { files: number; megabytes: number }) {
+export async function mediaMemory(adminUrl: string, options: { files: number; megabytes: number; store?: 'postgres' | 's3' }) {
   const url = await freshDatabase(adminUrl, 'greenlight_bench_media');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'greenlight-bench-media-'));
+  // MEDIA_STORE=s3: s3rver runs here, in the parent, so only Greenlight's own memory is measured in the child.
+  const s3 = options.store === 's3' ? await startS3rver(path.join(dir, 's3rver')) : undefined;
   try {
     const files: string[] = [];
     for (let i = 0; i < options.files; i++) {
@@ -25,6 +28,7 @@ export async function mediaMemory(adminUrl: string, options: { files: number; me
     }
     const child = fork(fileURLToPath(new URL('media-memory-child.ts', import.meta.url)), [url, ...files], {
       execArgv: ['--max-semi-space-size=4', '--expose-gc'],
+      env: { ...process.env, ...(s3 ? { BENCH_S3_ENDPOINT: s3.endpoint } : {}) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -54,8 +58,16 @@ export async function mediaMemory(adminUrl: string, options: { files: number; me
       serveMs: result.serveMs,
     };
   } finally {
+    await s3?.close();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** s3rver (the tests' fake S3 server) on 127.0.0.1 with the bench's bucket. */
+async function startS3rver(directory: string): Promise<{ endpoint: string; close: () => Promise<void> }> {
+  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: 'greenlight-bench', configs: [] }] });
+  const { port } = (await server.run()) as { port: number };
+  return { endpoint: `http://127.0.0.1:${port}`, close: () => server.close() };
 }
 
 /** Reads a response to the end without keeping it. */

@@ -234,9 +234,10 @@ const scenarios: Scenario<any>[] = [
       const c = CONCURRENCIES[0]!;
       const last = runs.at(-1)![c]!;
       const lines = last.top.map(
-        (t) => `| ${(t.ms / last.delivered).toFixed(3)} | ${(t.calls / last.delivered).toFixed(2)} | ${t.query.replaceAll('|', '\\|')} |`,
+        (t) =>
+          `| ${(t.ms / last.delivered).toFixed(3)} | ${(t.planMs / last.delivered).toFixed(3)} | ${(t.calls / last.delivered).toFixed(2)} | ${t.query.replaceAll('|', '\\|')} |`,
       );
-      return `### Throughput: the statements per delivery at PUBLISH_CONCURRENCY=${c} (last run, pg_stat_statements, the 25 with the most execution time)\n\n| execution ms per delivery | calls per delivery | statement |\n| --- | --- | --- |\n${lines.join('\n')}`;
+      return `### Throughput: the statements per delivery at PUBLISH_CONCURRENCY=${c} (last run, pg_stat_statements, the 25 with the most execution and planning time)\n\n| execution ms per delivery | planning ms per delivery | calls per delivery | statement |\n| --- | --- | --- | --- |\n${lines.join('\n')}`;
     },
   },
   {
@@ -280,9 +281,10 @@ const scenarios: Scenario<any>[] = [
       const c = FLOOR_CONCURRENCIES[0]!;
       const last = runs.at(-1)![c]!;
       const lines = last.top.map(
-        (t) => `| ${(t.ms / last.delivered).toFixed(3)} | ${(t.calls / last.delivered).toFixed(2)} | ${t.query.replaceAll('|', '\\|')} |`,
+        (t) =>
+          `| ${(t.ms / last.delivered).toFixed(3)} | ${(t.planMs / last.delivered).toFixed(3)} | ${(t.calls / last.delivered).toFixed(2)} | ${t.query.replaceAll('|', '\\|')} |`,
       );
-      return `### Floor: the statements per job at concurrency ${c} (last run, pg_stat_statements, the 8 with the most execution time)\n\n| execution ms per job | calls per job | statement |\n| --- | --- | --- |\n${lines.join('\n')}`;
+      return `### Floor: the statements per job at concurrency ${c} (last run, pg_stat_statements, the 8 with the most execution and planning time)\n\n| execution ms per job | planning ms per job | calls per job | statement |\n| --- | --- | --- | --- |\n${lines.join('\n')}`;
     },
   },
   {
@@ -395,6 +397,28 @@ const scenarios: Scenario<any>[] = [
         scenario: 'Media store: 10 images of 5 MB',
         figure: 'time to store all 10 / to serve all 10 at once',
         value: `${(med(runs, (r) => r.storeMs) / 1000).toFixed(1)} s / ${(med(runs, (r) => r.serveMs) / 1000).toFixed(1)} s`,
+        target: '',
+      },
+    ],
+  },
+  {
+    name: 'media-s3',
+    label: 'the media scenario with MEDIA_STORE=s3 (s3rver on 127.0.0.1), against the PostgreSQL store in the same run',
+    run: async (adminUrl) => ({
+      postgres: await mediaMemory(adminUrl, { files: 10, megabytes: 5 }),
+      s3: await mediaMemory(adminUrl, { files: 10, megabytes: 5, store: 's3' }),
+    }),
+    rows: (runs: { postgres: Awaited<ReturnType<typeof mediaMemory>>; s3: Awaited<ReturnType<typeof mediaMemory>> }[]) => [
+      {
+        scenario: 'Media store, S3 (s3rver) vs PostgreSQL: 10 images of 5 MB stored one after another, then served to 10 clients at once',
+        figure: 'resident memory growth, storing / serving: S3 vs PostgreSQL (peak VmRSS, sampled every 20 ms)',
+        value: `${med(runs, (r) => r.s3.storeGrowthMb).toFixed(1)} / ${med(runs, (r) => r.s3.serveGrowthMb).toFixed(1)} MB vs ${med(runs, (r) => r.postgres.storeGrowthMb).toFixed(1)} / ${med(runs, (r) => r.postgres.serveGrowthMb).toFixed(1)} MB`,
+        target: '< 64 MB',
+      },
+      {
+        scenario: 'Media store, S3 (s3rver) vs PostgreSQL: 10 images of 5 MB',
+        figure: 'time to store all 10 / to serve all 10, as a ratio S3 ÷ PostgreSQL',
+        value: `${(med(runs, (r) => r.s3.storeMs) / med(runs, (r) => r.postgres.storeMs)).toFixed(2)} / ${(med(runs, (r) => r.s3.serveMs) / med(runs, (r) => r.postgres.serveMs)).toFixed(2)}`,
         target: '',
       },
     ],

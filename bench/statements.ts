@@ -40,14 +40,17 @@ export async function databaseCounters(url: string) {
       : { rows: [{ n: null }] };
     return { transactions: Number(tx.rows[0]?.n ?? Number.NaN), statements: st.rows[0]?.n == null ? Number.NaN : Number(st.rows[0].n) };
   };
-  /** The statements that took the most execution time in the database, with their calls and time (text shortened). */
-  const top = async (limit: number): Promise<{ calls: number; ms: number; query: string }[]> => {
+  /**
+   * The statements that took the most execution and planning time in the database, with their calls
+   * and times (text shortened). planMs is 0 where track_planning is off (a DATABASE_URL server).
+   */
+  const top = async (limit: number): Promise<{ calls: number; ms: number; planMs: number; query: string }[]> => {
     if (!hasStatements) return [];
-    const { rows } = await client.query<{ calls: string; ms: number; query: string }>(
-      "SELECT sum(calls) AS calls, sum(total_exec_time)::float8 AS ms, left(regexp_replace(query, E'\\\\s+', ' ', 'g'), 140) AS query FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1 GROUP BY 3 ORDER BY 2 DESC LIMIT $2",
+    const { rows } = await client.query<{ calls: string; ms: number; plan_ms: number; query: string }>(
+      "SELECT sum(calls) AS calls, sum(total_exec_time)::float8 AS ms, sum(total_plan_time)::float8 AS plan_ms, left(regexp_replace(query, E'\\\\s+', ' ', 'g'), 140) AS query FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1 GROUP BY 4 ORDER BY sum(total_exec_time) + sum(total_plan_time) DESC LIMIT $2",
       [name, limit],
     );
-    return rows.map((r) => ({ calls: Number(r.calls), ms: r.ms, query: r.query }));
+    return rows.map((r) => ({ calls: Number(r.calls), ms: r.ms, planMs: r.plan_ms, query: r.query }));
   };
   return { read, top, close: () => client.end() };
 }

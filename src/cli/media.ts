@@ -62,7 +62,7 @@ async function prune(args: string[]): Promise<number> {
   const config = cliConfig();
   const retentionDays = values['older-than'] === undefined ? config.media.retentionDays : parseDays(values['older-than']);
   return withRuntime(config, async (rt) => {
-    const pruned = await pruneMedia(rt.db, { now: new Date(), retentionDays, dryRun: values['dry-run'] === true });
+    const pruned = await pruneMedia(rt, { now: new Date(), retentionDays, dryRun: values['dry-run'] === true });
     if (values.json) printJson(pruned);
     else print(pruneSummary(pruned, retentionDays, values['dry-run'] === true));
     return 0;

@@ -5,6 +5,8 @@ import { loadConfig, type Config } from '../config/load.ts';
 import { setOutboundPolicy } from '../networks/outbound.ts';
 import { parseKeyring, TokenCipher } from '../crypto/token-cipher.ts';
 import { createDb, describeDatabase, type Db } from '../db/database.ts';
+import { mediaBytesFor } from '../db/media-bytes-s3.ts';
+import type { MediaBytes } from '../db/media-store.ts';
 import { findRunningEmbeddedPostgres, hasEmbeddedPostgres, startEmbeddedPostgres } from '../db/embedded-postgres.ts';
 import { loadOrCreateDevSecrets } from '../config/dev-secrets.ts';
 import { createLogger, type Logger } from '../log.ts';
@@ -27,6 +29,8 @@ export interface Runtime {
   config: Config;
   log: Logger;
   db: Db;
+  /** Where media bytes live (MEDIA_STORE), as the service has it. */
+  mediaBytes: MediaBytes;
   /** Where the database is, without a password. */
   database: string;
   cipher(): Promise<TokenCipher>;
@@ -87,6 +91,7 @@ export async function openRuntime(config: Config, options: { create?: boolean } 
     throw new CliError(`cannot reach ${target.label}: ${errorText(error)}`);
   }
   let queue: Queue | undefined;
+  const mediaBytes = mediaBytesFor(config.media.store);
   const cipher = async () => {
     const found = await loadCipher(config);
     if (!found) throw new CliError("no encryption keys: set ENCRYPTION_KEYS and ENCRYPTION_PRIMARY_KEY_ID to the server's", 2);
@@ -98,9 +103,9 @@ export async function openRuntime(config: Config, options: { create?: boolean } 
       await queue.start();
       stops.unshift(() => queue!.stop({ graceful: false }));
     }
-    return workflowDeps(config, log, db, queue, await cipher(), await adaptersFor(config));
+    return { ...workflowDeps(config, log, db, queue, await cipher(), await adaptersFor(config)), mediaBytes };
   };
-  return { config, log, db, database: target.label, cipher, deps, operator: cliOperator(osUser()), close };
+  return { config, log, db, mediaBytes, database: target.label, cipher, deps, operator: cliOperator(osUser()), close };
 }
 
 export async function withRuntime<T>(config: Config, work: (rt: Runtime) => Promise<T>, options: { create?: boolean } = {}): Promise<T> {

@@ -29,5 +29,26 @@ export function crossCheck(e: Parsed): string[] {
     problems.push('SLACK_APP_TOKEN: expected an app-level token starting with xapp- (Socket Mode)');
   }
   problems.push(...discordProblems(e));
+  problems.push(...mediaStoreProblems(e));
+  return problems;
+}
+
+function mediaStoreProblems(e: Parsed): string[] {
+  const problems: string[] = [];
+  const s3Settings = ['S3_BUCKET', 'S3_ENDPOINT', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const;
+  if (e.MEDIA_STORE !== 's3') {
+    const stray = s3Settings.filter((name) => e[name]);
+    if (stray.length > 0)
+      problems.push(`${stray.join(', ')}: set, but MEDIA_STORE is postgres; set MEDIA_STORE=s3 to keep media in the object store, or remove them`);
+    return problems;
+  }
+  if (!e.S3_BUCKET) problems.push('S3_BUCKET: required with MEDIA_STORE=s3 (the bucket media files are stored in; Greenlight does not create it)');
+  else if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(e.S3_BUCKET))
+    problems.push(`S3_BUCKET: "${e.S3_BUCKET}" is not a bucket name (3-63 lowercase letters, digits, dots and hyphens)`);
+  if (Boolean(e.S3_ACCESS_KEY_ID) !== Boolean(e.S3_SECRET_ACCESS_KEY)) {
+    problems.push(
+      "S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY: set both, or neither to use the AWS SDK's default credentials (environment, profile, instance role)",
+    );
+  }
   return problems;
 }

@@ -1,6 +1,6 @@
 import { crossCheck } from './cross-checks.ts';
 import { discordConfig } from './discord.ts';
-import { ConfigError, schema, type Config, type OAuthClientConfig, type OAuthConfig, type Parsed } from './schema.ts';
+import { ConfigError, schema, type Config, type OAuthClientConfig, type MediaStoreConfig, type OAuthConfig, type Parsed } from './schema.ts';
 import { slackConfig } from './slack.ts';
 
 export { ConfigError, type Config, type Env, type OAuthClientConfig, type OAuthConfig } from './schema.ts';
@@ -37,7 +37,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     networks: { xApiUrl: e.X_API_URL },
     oauth: oauthConfig(e),
-    media: { quotaBytes: e.MEDIA_QUOTA_MB * 1_000_000, maxFileBytes: e.MEDIA_MAX_FILE_MB * 1_000_000, retentionDays: e.MEDIA_RETENTION_DAYS },
+    media: {
+      quotaBytes: e.MEDIA_QUOTA_MB * 1_000_000,
+      maxFileBytes: e.MEDIA_MAX_FILE_MB * 1_000_000,
+      retentionDays: e.MEDIA_RETENTION_DAYS,
+      store: mediaStoreConfig(e),
+    },
     linkPreview: { timeoutMs: e.LINK_PREVIEW_TIMEOUT_MS },
     firstComment: { delaySeconds: e.FIRST_COMMENT_DELAY_SECONDS },
     outbound: { httpsOnly: e.NODE_ENV === 'production', allowPrivate: e.OUTBOUND_ALLOW_PRIVATE },
@@ -61,5 +66,18 @@ function oauthConfig(e: Parsed): OAuthConfig {
     threads: { client: client(e.THREADS_CLIENT_ID, e.THREADS_CLIENT_SECRET), authUrl: e.THREADS_AUTH_URL, apiUrl: trim(e.THREADS_API_URL) },
     facebook: { client: client(e.FACEBOOK_CLIENT_ID, e.FACEBOOK_CLIENT_SECRET), authUrl: e.FACEBOOK_AUTH_URL, apiUrl: trim(e.FACEBOOK_API_URL) },
     bluesky: { serviceUrl: trim(e.BLUESKY_SERVICE_URL) },
+  };
+}
+
+function mediaStoreConfig(e: Parsed): MediaStoreConfig {
+  if (e.MEDIA_STORE !== 's3' || !e.S3_BUCKET) return { kind: 'postgres' };
+  return {
+    kind: 's3',
+    bucket: e.S3_BUCKET,
+    region: e.S3_REGION,
+    endpoint: e.S3_ENDPOINT,
+    // A self-hosted store usually has no per-bucket host names: path style is the default with an endpoint.
+    forcePathStyle: e.S3_FORCE_PATH_STYLE ? e.S3_FORCE_PATH_STYLE === 'true' : Boolean(e.S3_ENDPOINT),
+    credentials: e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY ? { accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY } : undefined,
   };
 }

@@ -96,6 +96,16 @@ export const schema = z.object({
   MEDIA_QUOTA_MB: z.coerce.number().int().min(1).max(10_000_000).default(2048),
   MEDIA_MAX_FILE_MB: z.coerce.number().int().min(1).max(2048).default(100),
   MEDIA_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  // Where media bytes live: PostgreSQL (default, no new service) or an S3-compatible object store
+  // (src/db/media-bytes-s3.ts). Rows, quota and retention stay in PostgreSQL either way.
+  MEDIA_STORE: z.enum(['postgres', 's3'], { error: 'expected postgres (the default) or s3' }).default('postgres'),
+  S3_BUCKET: optionalString,
+  /** Unset: AWS for S3_REGION; set for MinIO, Ceph, R2 and other S3-compatible stores. */
+  S3_ENDPOINT: z.url({ protocol: /^https?$/, error: "expected the store's URL, e.g. https://minio.internal:9000" }).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_FORCE_PATH_STYLE: z.enum(['true', 'false'], { error: 'expected true or false' }).optional(),
+  S3_ACCESS_KEY_ID: optionalString,
+  S3_SECRET_ACCESS_KEY: optionalString,
   // Link preview cards (issue 16): how long reading a post's linked page (and its image) may take; 0 turns
   // previews off (no page is read, cards say so, Bluesky and LinkedIn publish the bare link).
   LINK_PREVIEW_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
@@ -151,7 +161,7 @@ export interface Config {
   networks: { xApiUrl: string };
   oauth: OAuthConfig;
   /** Decimal megabytes as set (MEDIA_QUOTA_MB=2048 is 2,048,000,000 bytes). */
-  media: { quotaBytes: number; maxFileBytes: number; retentionDays: number };
+  media: { quotaBytes: number; maxFileBytes: number; retentionDays: number; store: MediaStoreConfig };
   /** Link preview cards: the page read's deadline; 0 = previews off. */
   linkPreview: { timeoutMs: number };
   /** First comments: the delay after the post, in seconds. */
@@ -159,6 +169,18 @@ export interface Config {
   /** The outbound guard for addresses users type: https only in production, plus the allowed private ranges. */
   outbound: OutboundPolicy;
 }
+
+/** MEDIA_STORE and, for s3, the S3_* settings (src/db/media-bytes-s3.ts S3MediaSettings). */
+export type MediaStoreConfig =
+  | { kind: 'postgres' }
+  | {
+      kind: 's3';
+      bucket: string;
+      region: string;
+      endpoint?: string | undefined;
+      forcePathStyle: boolean;
+      credentials?: { accessKeyId: string; secretAccessKey: string } | undefined;
+    };
 
 /** An OAuth app's credentials; undefined until both variables are set. */
 export type OAuthClientConfig = { clientId: string; clientSecret: string } | undefined;

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import { postPredecessors } from '../domain/post-state.ts';
-import type { Executor } from './database.ts';
+import { type Executor, runPrepared } from './database.ts';
 import type { Delivery } from './schema.ts';
 
 export interface StoredPart {
@@ -23,12 +23,14 @@ export type ClaimedDelivery = Delivery & { parts: StoredPart[] };
  */
 export function claimDeliveries(tx: Executor, deliveryIds: string[], now: Date, options: { skipLocked: boolean }): Promise<ClaimedDelivery[]> {
   if (deliveryIds.length === 0) return Promise.resolve([]);
-  return tx
+  // The ids as one array parameter: one text whatever the batch's size, run as a prepared statement.
+  const ids = sql<string>`any(${deliveryIds}::uuid[])`;
+  const query = tx
     .with('candidate', (db) => {
       const rows = db
         .selectFrom('deliveries')
         .select('id')
-        .where('id', 'in', deliveryIds)
+        .where('id', '=', ids)
         .where('state', '=', 'pending')
         .where('due_at', '<=', now)
         .orderBy('id')
@@ -42,7 +44,7 @@ export function claimDeliveries(tx: Executor, deliveryIds: string[], now: Date, 
         // The ids again, not only the candidates: with the list the planner reads the rows by primary
         // key; with the CTE alone it hashed the candidates and scanned every pending delivery (a seq
         // scan per claim, 5,000 rows in the throughput bench, 100,000 in a burst; issue 18).
-        .where('id', 'in', deliveryIds)
+        .where('id', '=', ids)
         .where('id', 'in', (eb) => eb.selectFrom('candidate').select('id'))
         .where('state', '=', 'pending')
         .returningAll(),
@@ -66,7 +68,8 @@ export function claimDeliveries(tx: Executor, deliveryIds: string[], now: Date, 
           .orderBy('delivery_parts.position'),
       ).as('parts'),
     )
-    .execute();
+    .compile();
+  return runPrepared(tx, query);
 }
 
 /** One delivery, waiting for its row if someone else holds it. */

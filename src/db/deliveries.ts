@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { assertDeliveryTransition, deliveryPredecessors, type DeliveryState } from '../domain/delivery-state.ts';
 import type { Network } from '../domain/networks.ts';
-import type { Executor } from './database.ts';
+import { type Executor, runPrepared } from './database.ts';
 import type { StoredPart } from './claim.ts';
 import type { Delivery, DeliveryError } from './schema.ts';
 
@@ -114,7 +114,9 @@ export async function markPublished(tx: Executor, rows: PublishedRow[]): Promise
       parts: r.parts.map((p) => ({ position: p.position, external_id: p.externalId, url: p.url })),
     })),
   );
-  const result = await sql<Delivery>`
+  return runPrepared(
+    tx,
+    sql<Delivery>`
     WITH v AS (
       SELECT * FROM jsonb_to_recordset(${values}::jsonb) AS v(id uuid, external_id text, url text, published_at timestamptz, parts jsonb)),
     changed AS (
@@ -130,8 +132,8 @@ export async function markPublished(tx: Executor, rows: PublishedRow[]): Promise
       SELECT c.id, p.position, p.external_id, p.url
       FROM changed c JOIN v ON v.id = c.id, jsonb_to_recordset(v.parts) AS p(position integer, external_id text, url text)
       ON CONFLICT (delivery_id, position) DO NOTHING)
-    SELECT * FROM changed`.execute(tx);
-  return result.rows;
+    SELECT * FROM changed`.compile(tx),
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Network } from '../domain/networks.ts';
-import type { Executor } from './database.ts';
+import { type Executor, runPrepared } from './database.ts';
 import type { MediaRow } from './media-store.ts';
 import type { Delivery, Post, SocialAccount, Workspace } from './schema.ts';
 
@@ -32,7 +32,24 @@ export interface DeliveryLinkPreview {
  * gone (or a row it needs) is missing from the result.
  */
 export async function findDeliveryRows(db: Executor, deliveryIds: string[]): Promise<DeliveryRows[]> {
-  const { rows } = await sql<Record<Exclude<keyof DeliveryRows, 'linkPreview'> | 'link_preview', Record<string, unknown>>>`
+  // A prepared statement: parsed and planned once per connection, not once per batch.
+  const rows = await runPrepared(db, deliveryRowsQuery(deliveryIds).compile(db));
+  return rows.map((row) => ({
+    delivery: withDates(row.delivery) as Delivery,
+    post: withDates(row.post) as Post,
+    account: withDates(row.account) as SocialAccount,
+    workspace: withDates(row.workspace) as Workspace,
+    variants: row.variants as DeliveryRows['variants'],
+    media: row.media as unknown as DeliveryRows['media'],
+    linkPreview: row.link_preview as unknown as DeliveryLinkPreview | null,
+    files: (row.files as unknown as Record<string, unknown>[]).map((f) => withDates(f) as unknown as MediaRow),
+  }));
+}
+
+type DeliveryRowsRow = Record<Exclude<keyof DeliveryRows, 'linkPreview'> | 'link_preview', Record<string, unknown>>;
+
+function deliveryRowsQuery(deliveryIds: string[]) {
+  return sql<DeliveryRowsRow>`
     SELECT to_jsonb(d) AS delivery, to_jsonb(p) AS post, to_jsonb(a) AS account, to_jsonb(w) AS workspace,
       (SELECT coalesce(jsonb_object_agg(v.network, v.text), '{}') FROM post_variants v WHERE v.post_id = p.id) AS variants,
       (SELECT coalesce(jsonb_agg(jsonb_build_object('url', m.url, 'alt', m.alt) ORDER BY m.position), '[]') FROM post_media m WHERE m.post_id = p.id) AS media,
@@ -58,17 +75,7 @@ export async function findDeliveryRows(db: Executor, deliveryIds: string[]): Pro
     JOIN posts p ON p.id = d.post_id
     JOIN social_accounts a ON a.id = d.account_id
     JOIN workspaces w ON w.id = p.workspace_id
-    WHERE d.id = ANY(${deliveryIds}::uuid[])`.execute(db);
-  return rows.map((row) => ({
-    delivery: withDates(row.delivery) as Delivery,
-    post: withDates(row.post) as Post,
-    account: withDates(row.account) as SocialAccount,
-    workspace: withDates(row.workspace) as Workspace,
-    variants: row.variants as DeliveryRows['variants'],
-    media: row.media as unknown as DeliveryRows['media'],
-    linkPreview: row.link_preview as unknown as DeliveryLinkPreview | null,
-    files: (row.files as unknown as Record<string, unknown>[]).map((f) => withDates(f) as unknown as MediaRow),
-  }));
+    WHERE d.id = ANY(${deliveryIds}::uuid[])`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Executor } from './database.ts';
+import { type Executor, runPrepared } from './database.ts';
 import { SUBSCRIBED_TO_EVENT } from './webhooks.ts';
 
 export interface NewEvent {
@@ -46,7 +46,9 @@ export async function appendEvents(tx: Executor, events: NewEvent[]): Promise<nu
 export async function appendPostEvents(tx: Executor, events: (NewEvent & { postId: string })[]): Promise<{ eventIds: number[]; webhookDeliveryIds: string[] }> {
   if (events.length === 0) return { eventIds: [], webhookDeliveryIds: [] };
   const column = <T>(pick: (e: NewEvent & { postId: string }) => T) => events.map(pick);
-  const { rows } = await sql<{ event_ids: string[]; hook_ids: string[] }>`
+  const rows = await runPrepared(
+    tx,
+    sql<{ event_ids: string[]; hook_ids: string[] }>`
     WITH input AS (
       SELECT * FROM unnest(${column((e) => e.workspaceId)}::uuid[], ${column((e) => e.postId)}::uuid[], ${column((e) => e.deliveryId ?? null)}::uuid[],
         ${column((e) => e.kind)}::text[], ${column((e) => e.actor ?? null)}::text[], ${column((e) => JSON.stringify(e.data ?? {}))}::jsonb[])
@@ -63,7 +65,8 @@ export async function appendPostEvents(tx: Executor, events: (NewEvent & { postI
       ON CONFLICT DO NOTHING
       RETURNING id, event_id)
     SELECT (SELECT array_agg(id ORDER BY id) FROM e)::text[] AS event_ids,
-      (SELECT coalesce(array_agg(id ORDER BY event_id, id), '{}') FROM hooks)::text[] AS hook_ids`.execute(tx);
+      (SELECT coalesce(array_agg(id ORDER BY event_id, id), '{}') FROM hooks)::text[] AS hook_ids`.compile(tx),
+  );
   // Ids come from one sequence in insertion order (ORDER BY n), so sorted ids follow the events' order.
   return { eventIds: rows[0]!.event_ids.map(Number), webhookDeliveryIds: rows[0]!.hook_ids };
 }

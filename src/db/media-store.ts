@@ -93,18 +93,50 @@ export class MediaStoreError extends Error {
   }
 }
 
+/** What writing a file's bytes found: its size, hash and first PROBE_HEAD_BYTES for the probe. */
+export interface Written {
+  bytes: number;
+  sha256: string;
+  head: Buffer;
+}
+
+/**
+ * Where the bytes of the `media` rows live (MEDIA_STORE): PostgreSQL's `media_chunks` (the default) or
+ * one object per file in an S3-compatible store (src/db/media-bytes-s3.ts). The `media` row and the
+ * quota are the same for both; only the bytes move. Chosen once at startup and passed in deps.
+ */
+export interface MediaBytes {
+  readonly kind: 'postgres' | 's3';
+  /** Streams `source` into the file `id`, counting its bytes against the quota as they pass (chargeQuota). */
+  write(db: Db, id: string, input: Pick<NewMedia, 'workspaceId' | 'filename'>, source: AsyncIterable<Uint8Array>, limits: StoreLimits): Promise<Written>;
+  /** Streams the file or the inclusive range `start..end` of it. */
+  read(db: Db, media: { id: string; bytes: number }, range?: { start: number; end: number }, sliceBytes?: number): AsyncGenerator<Buffer>;
+  /** Removes the bytes of files whose rows are gone (PostgreSQL: the rows' chunks went with them). */
+  remove(ids: readonly string[]): Promise<void>;
+  /** Removes bytes left without a row (a row deleted elsewhere, an upload that ended after its row went); returns how many. */
+  sweep(db: Db): Promise<number>;
+}
+
+/** A database and the store of its media bytes; a plain Db means the PostgreSQL store. */
+export type MediaAt = Db | { db: Db; mediaBytes?: MediaBytes | undefined };
+
+function placeOf(at: MediaAt): { db: Db; bytes: MediaBytes } {
+  if ('selectFrom' in at) return { db: at, bytes: POSTGRES_BYTES };
+  return { db: at.db, bytes: at.mediaBytes ?? POSTGRES_BYTES };
+}
+
 /**
  * Copies `source` into the store and probes it: the whole life of one file from the chat to `ready`.
  * On any failure (quota, size, a source that errors, a probe that refuses the bytes) the file is
  * deleted before the error is thrown.
  */
-export async function storeMedia(db: Db, input: NewMedia, source: AsyncIterable<Uint8Array>, limits: StoreLimits, inspect?: Inspect): Promise<MediaRow> {
-  const id = await beginMedia(db, input);
+export async function storeMedia(at: MediaAt, input: NewMedia, source: AsyncIterable<Uint8Array>, limits: StoreLimits, inspect?: Inspect): Promise<MediaRow> {
+  const id = await beginMedia(placeOf(at).db, input);
   try {
-    return await fillMedia(db, id, input, source, limits, inspect);
+    return await fillMedia(at, id, input, source, limits, inspect);
   } catch (error) {
     // If even this fails (the database is gone), the `preparing` row is pruned later.
-    await deleteMedia(db, id).catch(() => undefined);
+    await deleteMedia(at, id).catch(() => undefined);
     throw error;
   }
 }
@@ -115,16 +147,17 @@ export async function storeMedia(db: Db, input: NewMedia, source: AsyncIterable<
  * decides whether the row goes (a refusal) or is copied again (a retry).
  */
 export async function fillMedia(
-  db: Db,
+  at: MediaAt,
   id: string,
   input: Pick<NewMedia, 'workspaceId' | 'filename'>,
   source: AsyncIterable<Uint8Array>,
   limits: StoreLimits,
   inspect?: Inspect,
 ): Promise<MediaRow> {
-  const written = await writeChunks(db, id, input, source, limits);
+  const { db, bytes: store } = placeOf(at);
+  const written = await store.write(db, id, input, source, limits);
   const facts = inspect
-    ? await inspect(written.head, written.bytes, () => readMedia(db, { id, bytes: written.bytes }))
+    ? await inspect(written.head, written.bytes, () => store.read(db, { id, bytes: written.bytes }))
     : { contentType: 'application/octet-stream', width: null, height: null, animated: false };
   return markMediaReady(db, id, { ...facts, sha256: written.sha256, bytes: written.bytes });
 }
@@ -144,12 +177,6 @@ export async function beginMedia(db: Executor, input: NewMedia): Promise<string>
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
-}
-
-interface Written {
-  bytes: number;
-  sha256: string;
-  head: Buffer;
 }
 
 async function writeChunks(
@@ -219,33 +246,58 @@ function withRoom(buffer: Buffer, used: number, wanted: number, max: number): Bu
 
 /**
  * One chunk and the file's running size, in one transaction that holds the workspace's quota lock:
- * two files copied at once cannot both squeeze under the quota. The quota check, the chunk and the
- * size go in one statement after the lock (four round trips a chunk, not six: the intake shares the
- * process and the pool with the chat's acks, docs/benchmarks.md). The statement's snapshot is taken
- * after the lock is held, so it sees every chunk committed under the lock before it.
+ * two files copied at once cannot both squeeze under the quota. Five round trips a chunk (BEGIN, lock,
+ * quota and size, chunk, COMMIT; six before): the intake shares the process and the pool with the
+ * chat's acks (docs/benchmarks.md).
  */
 async function writeChunk(db: Db, id: string, input: Pick<NewMedia, 'workspaceId' | 'filename'>, seq: number, data: Buffer, quotaBytes: number): Promise<void> {
   await db.transaction().execute(async (tx) => {
-    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`greenlight.media-quota.${input.workspaceId}`}, 0))`.execute(tx);
-    const { rows } = await sql<{ fits: boolean; grown: boolean }>`
-      WITH fits AS (
-        SELECT 1 FROM media WHERE workspace_id = ${input.workspaceId}::uuid
-        HAVING coalesce(sum(bytes), 0) + ${data.length}::bigint <= ${quotaBytes}::bigint
-      ), chunk AS (
-        INSERT INTO media_chunks (media_id, seq, data) SELECT ${id}::uuid, ${seq}::integer, ${data}::bytea FROM fits RETURNING 1
-      ), grown AS (
-        UPDATE media SET bytes = bytes + ${data.length}::bigint WHERE id = ${id}::uuid AND state = 'preparing' AND EXISTS (SELECT 1 FROM chunk) RETURNING 1
-      )
-      SELECT EXISTS (SELECT 1 FROM fits) AS fits, EXISTS (SELECT 1 FROM grown) AS grown`.execute(tx);
-    if (!rows[0]?.fits) {
-      throw new MediaStoreError(
-        'quota',
-        `${input.filename} does not fit: this workspace's media storage (${megabytes(quotaBytes)}) is full. Media of published posts are removed after the retention period; an admin can prune them sooner (npx greenlight media prune) or raise MEDIA_QUOTA_MB.`,
-      );
-    }
-    // Thrown inside the transaction, so the chunk just inserted goes with it.
-    if (!rows[0].grown) throw new Error(`media ${id} was removed while it was being stored`);
+    await chargeQuota(tx, id, input, data.length, quotaBytes);
+    await tx.insertInto('media_chunks').values({ media_id: id, seq, data }).execute();
   });
+}
+
+/**
+ * Adds `length` bytes to the file's running size under the workspace's quota lock (taken here, held
+ * until `tx` ends), or refuses them when the workspace's files would pass `quotaBytes`. Both stores
+ * count the quota this way, from `media.bytes`.
+ */
+export async function chargeQuota(
+  tx: Executor,
+  id: string,
+  input: Pick<NewMedia, 'workspaceId' | 'filename'>,
+  length: number,
+  quotaBytes: number,
+): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`greenlight.media-quota.${input.workspaceId}`}, 0))`.execute(tx);
+  // The check and the size in one statement: its snapshot is taken once the lock is held, so it sees
+  // every size committed under the lock before it.
+  const { rows } = await sql<{ fits: boolean; grown: boolean }>`
+    WITH fits AS (
+      SELECT 1 FROM media WHERE workspace_id = ${input.workspaceId}::uuid
+      HAVING coalesce(sum(bytes), 0) + ${length}::bigint <= ${quotaBytes}::bigint
+    ), grown AS (
+      UPDATE media SET bytes = bytes + ${length}::bigint WHERE id = ${id}::uuid AND state = 'preparing' AND EXISTS (SELECT 1 FROM fits) RETURNING 1
+    )
+    SELECT EXISTS (SELECT 1 FROM fits) AS fits, EXISTS (SELECT 1 FROM grown) AS grown`.execute(tx);
+  if (!rows[0]?.fits) {
+    throw new MediaStoreError(
+      'quota',
+      `${input.filename} does not fit: this workspace's media storage (${megabytes(quotaBytes)}) is full. Media of published posts are removed after the retention period; an admin can prune them sooner (npx greenlight media prune) or raise MEDIA_QUOTA_MB.`,
+    );
+  }
+  if (!rows[0].grown) throw new Error(`media ${id} was removed while it was being stored`);
+}
+
+/** Charges `length` bytes in a transaction of its own (the S3 store, whose bytes are not in the database). */
+export async function chargeQuotaAlone(
+  db: Db,
+  id: string,
+  input: Pick<NewMedia, 'workspaceId' | 'filename'>,
+  length: number,
+  quotaBytes: number,
+): Promise<void> {
+  await db.transaction().execute((tx) => chargeQuota(tx, id, input, length, quotaBytes));
 }
 
 export async function markMediaReady(db: Executor, id: string, facts: MediaFacts & { sha256: string; bytes: number }): Promise<MediaRow> {
@@ -270,9 +322,16 @@ export async function markMediaReady(db: Executor, id: string, facts: MediaFacts
   return row;
 }
 
-export async function deleteMedia(db: Executor, id: string): Promise<boolean> {
-  const result = await db.deleteFrom('media').where('id', '=', id).executeTakeFirst();
-  return Number(result.numDeletedRows) > 0;
+/** Deletes the row (its chunks and converted copies go with it) and then its stored object, if any. */
+export async function deleteMedia(at: MediaAt, id: string): Promise<boolean> {
+  const { db, bytes } = placeOf(at);
+  const gone = await db
+    .deleteFrom('media')
+    .where((eb) => eb.or([eb('id', '=', id), eb('variant_of', '=', id)]))
+    .returning('id')
+    .execute();
+  await bytes.remove(gone.map((g) => g.id));
+  return gone.some((g) => g.id === id);
 }
 
 export async function findMedia(db: Executor, id: string): Promise<MediaRow | undefined> {
@@ -343,7 +402,26 @@ export async function attachMedia(db: Executor, postId: string, mediaIds: readon
  * database. A slice is read whole and its connection returned before it is yielded: a slow
  * consumer (a network upload) never holds one of the pool's connections.
  */
-export async function* readMedia(
+export function readMedia(
+  at: MediaAt,
+  media: { id: string; bytes: number },
+  range?: { start: number; end: number },
+  sliceBytes = READ_SLICE_BYTES,
+): AsyncGenerator<Buffer> {
+  const { db, bytes } = placeOf(at);
+  return bytes.read(db, media, range, sliceBytes);
+}
+
+/** The PostgreSQL store (MEDIA_STORE=postgres, the default): bytes in `media_chunks`, 256 KiB a row. */
+export const POSTGRES_BYTES: MediaBytes = {
+  kind: 'postgres',
+  write: writeChunks,
+  read: readChunks,
+  remove: async () => undefined,
+  sweep: async () => 0,
+};
+
+async function* readChunks(
   db: Db,
   media: { id: string; bytes: number },
   range?: { start: number; end: number },
@@ -542,7 +620,8 @@ export interface PrunedMedia {
 }
 
 /** The retention rules in one place: the job and `greenlight media prune` both call this. */
-export async function pruneMedia(db: Db, options: PruneOptions): Promise<PrunedMedia[]> {
+export async function pruneMedia(at: MediaAt, options: PruneOptions): Promise<PrunedMedia[]> {
+  const { db, bytes: store } = placeOf(at);
   const { now } = options;
   const finishedBefore = new Date(now.getTime() - options.retentionDays * 86_400_000);
   const staleBefore = new Date(now.getTime() - (options.staleCopyMinutes ?? 60) * 60_000);
@@ -576,17 +655,22 @@ export async function pruneMedia(db: Db, options: PruneOptions): Promise<PrunedM
     bytes: Number(c.bytes),
     reason: c.state === 'preparing' ? 'stale_copy' : c.post_id === null ? 'unattached' : 'post_finished',
   }));
-  if (options.dryRun || pruned.length === 0) return pruned;
-  // In batches: one statement per 100 files keeps each transaction (and its locks) short.
+  if (options.dryRun) return pruned;
+  // In batches: one statement per 100 files keeps each transaction (and its locks) short. The rows go
+  // first, then their objects (S3): an object whose row is gone is swept, a row whose object is gone is not.
   for (let i = 0; i < pruned.length; i += 100) {
-    await db
+    const gone = await db
       .deleteFrom('media')
       .where(
         'id',
         'in',
         pruned.slice(i, i + 100).map((p) => p.id),
       )
+      .returning('id')
       .execute();
+    await store.remove(gone.map((g) => g.id));
   }
+  // Objects whose rows went another way (a post's files replaced, a converted copy cascading).
+  await store.sweep(db);
   return pruned;
 }

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Network } from '../domain/networks.ts';
 import { postPredecessors, type PostState } from '../domain/post-state.ts';
-import type { Executor } from './database.ts';
+import { type Executor, runPrepared } from './database.ts';
 import type { Post, Workspace } from './schema.ts';
 
 export interface NewPostInput {
@@ -109,13 +109,15 @@ export function lockPost(tx: Executor, postId: string): Promise<Post | undefined
 
 /** Locks several post rows, always in id order, so two transactions locking overlapping sets cannot deadlock. */
 export async function lockPosts(tx: Executor, postIds: string[]): Promise<void> {
-  await tx
+  // The ids as one array parameter: one text for any number, run as a prepared statement (issue 18).
+  const query = tx
     .selectFrom('posts')
     .select('id')
-    .where('id', 'in', [...new Set(postIds)])
+    .where('id', '=', sql<string>`any(${[...new Set(postIds)]}::uuid[])`)
     .orderBy('id')
     .forUpdate()
-    .execute();
+    .compile();
+  await runPrepared(tx, query);
 }
 
 /**

@@ -3,12 +3,14 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { verifyCardImageUrl } from '../crypto/card-image-url.ts';
 import type { Db } from '../db/database.ts';
-import { findMedia, readMedia } from '../db/media-store.ts';
+import { findMedia, type MediaBytes, readMedia } from '../db/media-store.ts';
 import type { Logger } from '../log.ts';
 import { sendJson, type Mount } from './server.ts';
 
 export interface CardImageRouteDeps {
   db: Db;
+  /** Where media bytes live (MEDIA_STORE); default PostgreSQL. */
+  mediaBytes?: MediaBytes | undefined;
   secret: string;
   now: () => Date;
   log: Logger;
@@ -52,7 +54,7 @@ async function serve(deps: CardImageRouteDeps, req: IncomingMessage, res: Server
   });
   if (req.method === 'HEAD') return void res.end();
   try {
-    await pipeline(Readable.from(readMedia(deps.db, { id: media.id, bytes })), res);
+    await pipeline(Readable.from(readMedia(deps, { id: media.id, bytes })), res);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return;
     throw error;

@@ -3,12 +3,14 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { verifyMediaUrl } from '../crypto/media-url.ts';
 import type { Db } from '../db/database.ts';
-import { findServableMedia, readMedia } from '../db/media-store.ts';
+import { findServableMedia, type MediaBytes, readMedia } from '../db/media-store.ts';
 import type { Logger } from '../log.ts';
 import { sendJson, type Mount } from './server.ts';
 
 export interface MediaRouteDeps {
   db: Db;
+  /** Where media bytes live (MEDIA_STORE); default PostgreSQL. */
+  mediaBytes?: MediaBytes | undefined;
   /** STATE_SECRET: the key media URLs are signed with (src/crypto/media-url.ts). */
   secret: string;
   now: () => Date;
@@ -69,9 +71,9 @@ async function serveMedia(deps: MediaRouteDeps, req: IncomingMessage, res: Serve
     ...(range ? { 'content-range': `bytes ${start}-${end}/${media.bytes}` } : {}),
   });
   if (req.method === 'HEAD') return void res.end();
-  // Chunk by chunk from the database, at the pace the client reads (pipeline waits on backpressure).
+  // Piece by piece from the store, at the pace the client reads (pipeline waits on backpressure).
   try {
-    await pipeline(Readable.from(readMedia(deps.db, media, { start, end })), res);
+    await pipeline(Readable.from(readMedia(deps, media, { start, end })), res);
   } catch (error) {
     // A client that hangs up mid-file (a network resuming later with a Range) is no failure of ours.
     if ((error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return;

@@ -63,7 +63,7 @@ export async function showPick(ctx: ConnectContext, url: URL, res: ServerRespons
   const token = url.searchParams.get('p') ?? '';
   const pick = await usablePick(ctx, token, res);
   if (!pick) return;
-  pickForm(res, token, labelOf(pick.network), choicesOf(ctx, pick, token));
+  pickForm(res, token, pick.network, choicesOf(ctx, pick, token));
 }
 
 /** POST /connect/pick: connects what was ticked, once. */
@@ -73,7 +73,7 @@ export async function submitPick(ctx: ConnectContext, form: URLSearchParams, res
   if (!pick) return;
   const choices = choicesOf(ctx, pick, token);
   const picked = [...new Set(form.getAll('account'))].map(Number).filter((i) => Number.isInteger(i) && i >= 0 && i < choices.length);
-  if (picked.length === 0) return pickForm(res, token, labelOf(pick.network), choices, 'Choose at least one account to connect.');
+  if (picked.length === 0) return pickForm(res, token, pick.network, choices, 'Choose at least one account to connect.');
   if (!(await consumePick(ctx.deps.db, token, ctx.deps.now())))
     return refusedPage(res, 409, 'This choice was already made', 'Each account choice can be sent once.');
   const connected: string[] = [];
@@ -110,11 +110,21 @@ async function usablePick(ctx: ConnectContext, token: string, res: ServerRespons
   return pick;
 }
 
-function pickForm(res: ServerResponse, token: string, label: string, choices: ConnectChoice[], problem?: string): void {
+/**
+ * Why a LinkedIn page may be missing from the list (issue 16): LinkedIn grants the organization scopes only to an
+ * app it has reviewed, and lists only the pages where the member holds a role that may post.
+ */
+const LINKEDIN_PAGES_NOTE = html`<p class="muted">A company page is listed when you hold one of the roles that may post as it
+(Super admin, Content admin or Sponsored content poster: ADMINISTRATOR, CONTENT_ADMINISTRATOR, DIRECT_SPONSORED_CONTENT_POSTER).
+Posting as a page needs the Community Management API on this server's LinkedIn app: LinkedIn reviews the app first (a registered
+organization, a verified business email, and a super admin of the page verifying the app). Until then only your own profile is
+offered.</p>`;
+
+function pickForm(res: ServerResponse, token: string, network: Network, choices: ConnectChoice[], problem?: string): void {
   sendPage(
     res,
     problem ? 400 : 200,
-    `Choose what to connect on ${label}`,
+    `Choose what to connect on ${labelOf(network)}`,
     html`${problem ? html`<p class="error">${problem}</p>` : ''}
 <p>This sign-in may publish as any of these. Each one you tick becomes an account to publish to.</p>
 <form method="post" action="/connect/pick"><input type="hidden" name="p" value="${token}">
@@ -123,6 +133,7 @@ ${choices.map(
     html`<label style="display:flex;gap:.5rem;align-items:baseline"><input type="checkbox" name="account" value="${String(i)}" style="width:auto"><span><strong>${c.displayName}</strong> <span class="muted">${c.kind}</span></span></label>`,
 )}
 <button type="submit">Connect</button></form>
+${network === 'linkedin' ? LINKEDIN_PAGES_NOTE : ''}
 <p class="muted">This page works once and for 10 minutes.</p>`,
   );
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { fromKysely, PgBoss, type Job, type JobResult } from 'pg-boss';
 import type { MetricSlot } from '../domain/metric-slots.ts';
-import type { Db, Executor } from '../db/database.ts';
+import { type Db, type Executor, preparing } from '../db/database.ts';
 import { takeWaitingJobs } from '../db/queue-jobs.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { NETWORKS, type Network } from '../domain/networks.ts';
@@ -178,6 +178,7 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
     schedule: true,
     migrate: true,
   });
+  preparePgBossStatements(boss);
   const log = options.log.child({ component: 'queue' });
   // Background loops never throw: pg-boss emits, we log and carry on. Once shutdown has begun, the
   // database going away first (Ctrl-C reaches an embedded Postgres too) is expected, not an error.
@@ -412,6 +413,22 @@ const EXTRA_LOOP_POLL_FACTOR = 6;
 const LEGACY_MOVE_BATCH = 1_000;
 
 type JobInsert = Parameters<PgBoss['insert']>[1][number];
+
+/**
+ * pg-boss's fetch and completion statements, on its own pool, run as prepared statements like ours
+ * (src/db/database.ts, preparing): their planning cost about as much PostgreSQL CPU as running them in
+ * the throughput bench (issue 18). pg-boss makes its pool when it starts (its Db's open), so the hook
+ * goes on open; a pg-boss without that Db (a caller-supplied db) is left as it is.
+ */
+function preparePgBossStatements(boss: PgBoss): void {
+  const db = boss.getDb() as unknown as { open?: () => Promise<void>; pool?: { on(event: 'connect', listener: (client: never) => void): unknown } };
+  const open = db.open?.bind(db);
+  if (!open) return;
+  db.open = async () => {
+    await open();
+    db.pool?.on('connect', preparing);
+  };
+}
 
 async function createQueues(boss: PgBoss): Promise<void> {
   // Every option is set here on purpose; pg-boss defaults are tuned for a different workload.

@@ -22,10 +22,10 @@ export function mediaService(config: Config, options: MediaServiceOptions = {}):
       const now = options.now ?? (() => new Date());
       const secret = ctx.config.stateSecret ?? config.stateSecret;
       // Without a state secret (never in production: config requires it) no URL can be signed or served.
-      const mounts = secret ? [mediaMount({ db: ctx.db, secret, now, log: ctx.log.child({ component: 'media' }) })] : [];
+      const mounts = secret ? [mediaMount({ db: ctx.db, mediaBytes: ctx.mediaBytes, secret, now, log: ctx.log.child({ component: 'media' }) })] : [];
       if (options.workers !== false) {
         await ctx.queue.work(QUEUES.mediaRetention, { loops: 1, batchSize: 1 }, async () => {
-          await runMediaRetention({ db: ctx.db, log: ctx.log, now, retentionDays: config.media.retentionDays });
+          await runMediaRetention({ db: ctx.db, mediaBytes: ctx.mediaBytes, log: ctx.log, now, retentionDays: config.media.retentionDays });
         });
       }
       return { mounts };

@@ -1,3 +1,5 @@
+import { mediaBytesFor } from '../db/media-bytes-s3.ts';
+import type { MediaBytes } from '../db/media-store.ts';
 import type { Server } from 'node:http';
 import type { Config } from '../config/load.ts';
 import { parseKeyring, TokenCipher } from '../crypto/token-cipher.ts';
@@ -40,6 +42,8 @@ export interface ExtensionContext {
   queue: Queue;
   metrics: Metrics;
   cipher: TokenCipher;
+  /** Where media bytes live (MEDIA_STORE), made once here for every part of the service. */
+  mediaBytes: MediaBytes;
 }
 
 export interface Extension {
@@ -82,7 +86,7 @@ export async function startGreenlight({ config, log, extensions = [] }: StartOpt
     const cipher = await createCipher(config, log);
     const metrics = createMetrics();
 
-    const context: ExtensionContext = { config, log, db, queue, metrics, cipher };
+    const context: ExtensionContext = { config, log, db, queue, metrics, cipher, mediaBytes: mediaBytesFor(config.media.store) };
     const mounts: Mount[] = [];
     for (const extension of extensions) {
       const started = await extension.start(context);

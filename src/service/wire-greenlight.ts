@@ -69,6 +69,7 @@ export function greenlightCore(config: Config, options: CoreOptions = {}): Exten
         publicUrl: config.http.publicUrl,
         stateSecret: config.stateSecret,
         media: { quotaBytes: config.media.quotaBytes, maxFileBytes: config.media.maxFileBytes },
+        mediaBytes: ctx.mediaBytes,
         publish: {
           retries: config.publish.retries,
           ...(options.retryDelays ?? { baseMs: config.publish.retryBaseMs, maxMs: config.publish.retryMaxMs }),
@@ -83,7 +84,15 @@ export function greenlightCore(config: Config, options: CoreOptions = {}): Exten
       const mounts: Mount[] = [...oauthMounts(connectContext(deps, config))];
       // The card's images (issue 14): served while the post is reviewed, under a signed link.
       if (config.stateSecret)
-        mounts.push(cardImageMount({ db: ctx.db, secret: config.stateSecret, now: deps.now, log: ctx.log.child({ component: 'card-image' }) }));
+        mounts.push(
+          cardImageMount({
+            db: ctx.db,
+            mediaBytes: ctx.mediaBytes,
+            secret: config.stateSecret,
+            now: deps.now,
+            log: ctx.log.child({ component: 'card-image' }),
+          }),
+        );
       const stops: (() => Promise<void>)[] = [];
       if (slack) {
         const started = await slack.start(deps);

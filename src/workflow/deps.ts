@@ -1,5 +1,6 @@
 import type { TokenCipher } from '../crypto/token-cipher.ts';
 import type { Db } from '../db/database.ts';
+import type { MediaBytes } from '../db/media-store.ts';
 import type { Chat } from '../db/schema.ts';
 import type { Network } from '../domain/networks.ts';
 import type { PostingLimits } from '../domain/rate-limits.ts';
@@ -29,6 +30,8 @@ export interface WorkflowDeps {
    * at publish time (a PNG as JPEG for Instagram); default DEFAULT_MEDIA_LIMITS (src/workflow/media-copy.ts).
    */
   media?: { quotaBytes: number; maxFileBytes: number } | undefined;
+  /** Where media bytes live (MEDIA_STORE); default PostgreSQL. */
+  mediaBytes?: MediaBytes | undefined;
   publicUrl: string;
   /** Signs connect links and OAuth state (STATE_SECRET); without it no connect link can be made. */
   stateSecret?: string | undefined;

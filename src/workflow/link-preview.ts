@@ -97,7 +97,7 @@ export async function handleLinkPreviewJob(deps: WorkflowDeps, postId: string, v
     return final.imageMediaId !== null;
   });
   // The image of a card that was not applied (an edit came first, or the approval did) goes again.
-  if (!applied && result.imageMediaId) await deleteMedia(deps.db, result.imageMediaId);
+  if (!applied && result.imageMediaId) await deleteMedia(deps, result.imageMediaId);
 }
 
 /** Downloads the card's image (guarded), makes it a JPEG thumbnail and stores it with the post. */
@@ -118,7 +118,7 @@ async function storeCardImage(
     return { problem: 'no image: the page names an image Greenlight cannot read' };
   }
   const stored = await storeImage(
-    { db: deps.db, media: settings?.media ?? { quotaBytes: Number.MAX_SAFE_INTEGER, maxFileBytes: Number.MAX_SAFE_INTEGER } },
+    { db: deps.db, mediaBytes: deps.mediaBytes, media: settings?.media ?? { quotaBytes: Number.MAX_SAFE_INTEGER, maxFileBytes: Number.MAX_SAFE_INTEGER } },
     { workspaceId, filename: 'link-card.jpg', alt: title },
     (async function* () {
       yield thumb;

@@ -72,7 +72,7 @@ async function copyOne(deps: WorkflowDeps, post: Post, file: PostFileRow, signal
     // A video (issue 15) is probed with ffprobe and yields its poster frame, stored beside it for the card.
     let poster: Buffer | undefined;
     const stored = await fillMedia(
-      deps.db,
+      deps,
       file.id,
       { workspaceId: post.workspace_id, filename: file.filename },
       stream,
@@ -83,9 +83,9 @@ async function copyOne(deps: WorkflowDeps, post: Post, file: PostFileRow, signal
         return facts;
       },
     );
-    if (poster) await storePoster({ db: deps.db, media: limits }, stored, poster, signal);
+    if (poster) await storePoster({ db: deps.db, mediaBytes: deps.mediaBytes, media: limits }, stored, poster, signal);
     if (o.faststart && stored.video) {
-      const prepared = await faststartFor({ db: deps.db, media: limits }, stored, signal);
+      const prepared = await faststartFor({ db: deps.db, mediaBytes: deps.mediaBytes, media: limits }, stored, signal);
       if (!prepared.ok) return prepared.message;
     }
     await clearSource(deps.db, file.id);

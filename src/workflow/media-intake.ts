@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Db } from '../db/database.ts';
-import { deleteMedia, findVariant, MediaStoreError, readMedia, storeMedia, type MediaRow, type NewMedia } from '../db/media-store.ts';
+import { deleteMedia, findVariant, type MediaBytes, MediaStoreError, readMedia, storeMedia, type MediaRow, type NewMedia } from '../db/media-store.ts';
 import type { MediaFile } from '../domain/media-rules.ts';
 import type { Network } from '../domain/networks.ts';
 import { convertToJpeg, ImageProbeError, probeImage } from '../media/image-probe.ts';
@@ -16,6 +16,8 @@ import { probeVideoFile, remuxFaststart, VideoProbeError, withTemporaryCopy } fr
  */
 export interface MediaIntakeDeps {
   db: Db;
+  /** Where media bytes live (MEDIA_STORE); default PostgreSQL. */
+  mediaBytes?: MediaBytes | undefined;
   /** Config: media.quotaBytes and media.maxFileBytes. */
   media: { quotaBytes: number; maxFileBytes: number };
 }
@@ -32,7 +34,7 @@ export async function storeImage(deps: MediaIntakeDeps, input: NewMedia, source:
   let poster: Buffer | undefined;
   try {
     const media = await storeMedia(
-      deps.db,
+      deps,
       input,
       source,
       { quotaBytes: deps.media.quotaBytes, maxFileBytes: deps.media.maxFileBytes, ...(signal ? { signal } : {}) },
@@ -63,14 +65,14 @@ export async function storePoster(deps: MediaIntakeDeps, video: MediaRow, poster
   if (await findVariant(deps.db, video.id, 'image/jpeg')) return;
   try {
     await storeMedia(
-      deps.db,
+      deps,
       { workspaceId: video.workspace_id, filename, postId: video.post_id, variantOf: video.id },
       Readable.from([poster]),
       { quotaBytes: deps.media.quotaBytes, ...(signal ? { signal } : {}) },
       (head, bytes, read) => probeImage(filename, head, bytes, read),
     );
   } catch (error) {
-    await deleteMedia(deps.db, video.id).catch(() => undefined);
+    await deleteMedia(deps, video.id).catch(() => undefined);
     throw error;
   }
 }
@@ -109,7 +111,7 @@ export async function jpegFor(deps: MediaIntakeDeps, media: MediaRow): Promise<I
   return storeImage(
     deps,
     { workspaceId: media.workspace_id, filename, alt: media.alt, postId: media.post_id, variantOf: media.id },
-    convertToJpeg(readMedia(deps.db, media)),
+    convertToJpeg(readMedia(deps, media)),
   );
 }
 
@@ -132,14 +134,14 @@ export async function faststartFor(deps: MediaIntakeDeps, video: MediaRow, signa
   if (existing) return { ok: true, media: existing };
   try {
     const media = await withTemporaryCopy(
-      () => readMedia(deps.db, video),
+      () => readMedia(deps, video),
       signal,
       async (path) => {
         const out = join(dirname(path), `faststart.${container}`);
         await remuxFaststart(video.filename, path, out, container, signal);
         const probed = await probeVideoFile(video.filename, out, signal);
         return storeMedia(
-          deps.db,
+          deps,
           { workspaceId: video.workspace_id, filename: video.filename, alt: video.alt, postId: video.post_id, variantOf: video.id },
           createReadStream(out),
           { quotaBytes: deps.media.quotaBytes, ...(signal ? { signal } : {}) },

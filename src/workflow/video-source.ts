@@ -1,5 +1,4 @@
-import type { Db } from '../db/database.ts';
-import { MEDIA_CHUNK_BYTES, type MediaRow, readMedia } from '../db/media-store.ts';
+import { MEDIA_CHUNK_BYTES, type MediaAt, type MediaRow, readMedia } from '../db/media-store.ts';
 import type { VideoSource } from '../networks/adapter.ts';
 
 /**
@@ -7,7 +6,7 @@ import type { VideoSource } from '../networks/adapter.ts';
  * streamed from the store, and the signed URLs a pull network is given. Throws for a file that is not
  * a probed video, which the form's validation keeps from ever reaching a delivery.
  */
-export function videoSourceOf(db: Db, media: MediaRow, urls: { url?: string; posterUrl?: string } = {}): VideoSource {
+export function videoSourceOf(at: MediaAt, media: MediaRow, urls: { url?: string; posterUrl?: string } = {}): VideoSource {
   if (!media.video || !media.width || !media.height) throw new Error(`media ${media.id} is not a probed video`);
   const bytes = Number(media.bytes);
   return {
@@ -20,7 +19,7 @@ export function videoSourceOf(db: Db, media: MediaRow, urls: { url?: string; pos
     durationMs: media.video.durationMs,
     ...(media.alt ? { alt: media.alt } : {}),
     // Whole chunks per query: a video is read one at a time per post (src/db/media-store.ts, READ_SLICE_BYTES).
-    read: (range) => readMedia(db, { id: media.id, bytes }, range, MEDIA_CHUNK_BYTES),
+    read: (range) => readMedia(at, { id: media.id, bytes }, range, MEDIA_CHUNK_BYTES),
     ...urls,
   };
 }

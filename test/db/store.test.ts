@@ -6,10 +6,10 @@ import { findDeliveryRows } from '../../src/db/delivery-context.ts';
 import { holdDeliveries, insertDeliveries, transitionDelivery } from '../../src/db/deliveries.ts';
 import { appendEvent } from '../../src/db/events.ts';
 import { createMigrator } from '../../src/db/migrate.ts';
-import { insertPost, transitionPost } from '../../src/db/posts.ts';
+import { insertPost, lockPosts, transitionPost } from '../../src/db/posts.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
 import { findOrCreateWorkspace, firstSighting } from '../../src/db/workspaces.ts';
-import { createDb } from '../../src/db/database.ts';
+import { createDb, runPrepared } from '../../src/db/database.ts';
 import { createLogger } from '../../src/log.ts';
 import { createQueue, publishQueue, type Queue } from '../../src/queue/queue.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
@@ -163,6 +163,46 @@ describe('guarded state changes', () => {
     expect(rows!.workspace.id).toBe(post.workspace_id);
     expect(rows!.variants).toEqual({ mastodon: 'Hello Mastodon' });
     expect(rows!.media).toEqual([{ url: 'https://example.com/a.png', alt: null }]);
+  });
+
+  it('run the batch read and the batch claim as prepared statements, also inside a transaction, with the same answers', async () => {
+    const { post, account } = await seedPost('scheduled');
+    const [delivery] = await insertDeliveries(testDb.db, post.id, [{ accountId: account.id, network: 'mastodon' }], new Date(Date.now() - 1000));
+    // One connection, so the prepared statements it lists are the ones these calls made.
+    const one = createDb({ url: testDb.url, poolSize: 1 }).db;
+    try {
+      const first = await findDeliveryRows(one, [delivery!.id]);
+      const again = await findDeliveryRows(one, [delivery!.id]);
+      expect(again).toEqual(first);
+      const claimed = await inTransaction(one, async (tx) => {
+        await lockPosts(tx, [post.id]);
+        return claimDeliveries(tx, [delivery!.id], new Date(), { skipLocked: true });
+      });
+      expect(claimed.map((c) => c.id)).toEqual([delivery!.id]);
+      const { rows } = await sql<{ name: string; statement: string }>`SELECT name, statement FROM pg_prepared_statements`.execute(one);
+      const named = (fragment: string) => rows.filter((r) => r.name.startsWith('gl_') && r.statement.includes(fragment));
+      expect(named('to_jsonb(d) AS delivery')).toHaveLength(1);
+      expect(named('"candidate"')).toHaveLength(1);
+      expect(named('from "posts"')).toHaveLength(1);
+    } finally {
+      await one.destroy();
+    }
+  });
+
+  it('run a prepared text unnamed once a migration changed the columns it returns (a newer replica migrated)', async () => {
+    const one = createDb({ url: testDb.url, poolSize: 1 }).db;
+    try {
+      await sql`CREATE TABLE prepared_probe (id int)`.execute(one);
+      await sql`INSERT INTO prepared_probe VALUES (1)`.execute(one);
+      const read = () => runPrepared(one, sql<Record<string, number>>`SELECT * FROM prepared_probe WHERE id = ${1}`.compile(one));
+      expect(await read()).toEqual([{ id: 1 }]);
+      await sql`ALTER TABLE prepared_probe ADD COLUMN added int DEFAULT 2`.execute(one);
+      await expect(read()).rejects.toThrow('cached plan must not change result type');
+      expect(await read()).toEqual([{ id: 1, added: 2 }]);
+    } finally {
+      await sql`DROP TABLE IF EXISTS prepared_probe`.execute(one);
+      await one.destroy();
+    }
   });
 
   it('hold only queued deliveries, as a guarded transition that stamps the change (pause, disconnect, reconnect needed)', async () => {

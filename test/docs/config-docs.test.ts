@@ -25,7 +25,7 @@ describe('configuration docs', () => {
 function readmeExamples(readme: string): Record<string, string> {
   const literal = /^(`[^`…<]+`(?: \/ `[^`…<]+`)*)(?: \(.*\))?$/;
   const examples: Record<string, string> = {};
-  for (const row of readme.split('\n').filter((l) => /^\| `[A-Z_]+`/.test(l))) {
+  for (const row of readme.split('\n').filter((l) => /^\| `[A-Z0-9_]+`/.test(l))) {
     const [variables, , example] = row.slice(2, -2).split(' | ');
     const values = literal.exec(example ?? '')?.[1]?.split(' / ');
     const names = variables!.split(' / ').map((v) => v.replaceAll('`', ''));
@@ -49,6 +49,7 @@ describe('the README configuration table', () => {
     expect(config.http).toMatchObject({ host: examples.HOST, port: Number(examples.PORT), publicUrl: examples.PUBLIC_URL });
     expect(config.publish.networkTimeoutMs).toBe(Number(examples.NETWORK_TIMEOUT_MS));
     expect(config.discord?.mode).toBe(examples.DISCORD_MODE);
+    expect(config.media.store).toMatchObject({ kind: examples.MEDIA_STORE, bucket: examples.S3_BUCKET, endpoint: examples.S3_ENDPOINT });
   });
 });
 

@@ -79,6 +79,10 @@ describe.skipIf(!haveChromium)('connecting company pages in a browser', () => {
       const picker = page.url();
       const options = await page.locator('form label').allTextContents();
       expect(options).toEqual(['Test Member your own profile', 'Acme Corp organization page', 'Acme Labs organization page']);
+      // Why a page may be missing: the roles that may post, and LinkedIn's review of the app for the page scopes.
+      const note = await page.locator('p.muted').first().textContent();
+      expect(note).toMatch(/CONTENT_ADMINISTRATOR/);
+      expect(note).toMatch(/Community Management API.*reviews the app/s);
       // The sign-in asked for the organization scopes.
       const authorize = li.requests.find((r) => r.path === '/oauth/v2/authorization');
       expect(authorize?.query.scope).toContain('rw_organization_admin');

@@ -34,4 +34,22 @@ describe('queue settings on start', () => {
       await again.stop({ graceful: false });
     }
   });
+
+  it("runs pg-boss's fetch and completion on its own pool as prepared statements (issue 18)", async () => {
+    // One connection in pg-boss's pool, so the prepared statements it lists are the ones the fetch made.
+    const queue = createQueue({ url: testDb.url, log, poolSize: 1 });
+    await queue.start();
+    try {
+      await queue.boss.send(QUEUES.digest, { workspaceId: 'w', dueAt: 'now' });
+      const [job] = await queue.boss.fetch(QUEUES.digest);
+      expect(job).toBeDefined();
+      await queue.boss.complete(QUEUES.digest, job!.id);
+      const { rows } = await queue.boss.getDb().executeSql('SELECT name, statement FROM pg_prepared_statements', []);
+      const named = (rows as { name: string; statement: string }[]).filter((r) => r.name.startsWith('gl_'));
+      expect(named.some((r) => r.statement.includes('next AS'))).toBe(true);
+      expect(named.some((r) => r.statement.includes('json_to_recordset'))).toBe(true);
+    } finally {
+      await queue.stop({ graceful: false });
+    }
+  });
 });

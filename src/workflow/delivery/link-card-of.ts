@@ -1,10 +1,9 @@
-import { readMedia } from '../../db/media-store.ts';
-import type { Executor } from '../../db/database.ts';
+import { type MediaAt, readMedia } from '../../db/media-store.ts';
 import type { DeliveryLinkPreview } from '../../db/delivery-context.ts';
 import type { LinkCard } from '../../networks/adapter.ts';
 
 /** The stored link card as the adapters take it: the image is read from the media store only when an adapter asks. */
-export function linkCardOf(db: Executor, preview: DeliveryLinkPreview | null | undefined): LinkCard | null | undefined {
+export function linkCardOf(at: MediaAt, preview: DeliveryLinkPreview | null | undefined): LinkCard | null | undefined {
   if (!preview) return undefined;
   if (preview.status === 'disabled') return null;
   const image = preview.image;
@@ -19,7 +18,7 @@ export function linkCardOf(db: Executor, preview: DeliveryLinkPreview | null | u
             bytes: Number(image.bytes),
             read: async () => {
               const chunks: Buffer[] = [];
-              for await (const chunk of readMedia(db, { id: image.id, bytes: Number(image.bytes) })) chunks.push(chunk);
+              for await (const chunk of readMedia(at, { id: image.id, bytes: Number(image.bytes) })) chunks.push(chunk);
               return Buffer.concat(chunks);
             },
           },

@@ -137,7 +137,7 @@ async function attempt(
         video: await videoFor(deps, context, deps.now()),
         publishedParts,
         signal,
-        linkCard: linkCardOf(deps.db, context.content.linkPreview),
+        linkCard: linkCardOf(deps, context.content.linkPreview),
         onPartPublished: async (part) => {
           publishedParts = [...publishedParts, part];
           // The last part is stored with the outcome (recordPublishedAll), in the same transaction.

@@ -40,7 +40,7 @@ export async function mediaItemsFor(deps: WorkflowDeps, context: DeliveryContext
   for (const original of files) {
     let file = original;
     if (rules?.convertToJpeg.includes(original.content_type)) {
-      const converted = await jpegFor({ db: deps.db, media: mediaLimits(deps) }, original).catch((err: unknown) => {
+      const converted = await jpegFor({ db: deps.db, mediaBytes: deps.mediaBytes, media: mediaLimits(deps) }, original).catch((err: unknown) => {
         throw new NetworkError({ network, errorClass: 'transient', message: `converting ${original.filename} to JPEG failed`, cause: err });
       });
       if (!converted.ok) throw refuse(converted.message);
@@ -69,7 +69,7 @@ function storedItem(deps: WorkflowDeps, file: MediaRow, original: MediaRow, now:
       width: file.width,
       height: file.height,
       animated: file.animated,
-      read: (range) => readMedia(deps.db, { id: file.id, bytes }, range),
+      read: (range) => readMedia(deps, { id: file.id, bytes }, range),
     },
   };
 }

@@ -41,7 +41,7 @@ export async function videoFor(deps: WorkflowDeps, context: DeliveryContext, now
   }
   const deliveryId = context.delivery.id;
   return {
-    file: videoSourceOf(deps.db, video, urls),
+    file: videoSourceOf(deps, video, urls),
     checkpoint: {
       load: () => loadDeliveryUpload(deps.db, deliveryId),
       save: (state) => saveDeliveryUpload(deps.db, deliveryId, state),
