@@ -1,15 +1,12 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { parseKeyring, TokenCipher, generateKey } from '../src/crypto/token-cipher.ts';
 import { connectAccount } from '../src/db/accounts.ts';
 import { createDb } from '../src/db/database.ts';
 import { findOrCreateWorkspace, setMemberRole, updateWorkspaceSettings } from '../src/db/workspaces.ts';
-import { findFreePort } from '../src/db/embedded-postgres.ts';
 import sharp from 'sharp';
 import { SlackEmulator } from '../emulators/slack.ts';
 import type { StateValueInput } from '../emulators/slack/types.ts';
 import { startMastodonEmulator } from '../emulators/mastodon.ts';
-import { atRate, freshDatabase, percentile } from './harness.ts';
+import { atRate, freshDatabase, percentile, spawnGreenlight } from './harness.ts';
 
 /**
  * Ack latency of Slack interactions at a steady rate. Greenlight runs as its own process (`node
@@ -65,7 +62,7 @@ export async function composeAckLatency(adminUrl: string, options: { rate: numbe
     const total = options.rate * options.seconds;
     const phase = async (variant: 'plain' | 'files' | 'files-held') => {
       const views = await openForms(app, total);
-      process.stdout.write(`  ${variant}: ${views.length} forms open, submitting\n`);
+      process.stdout.write(`  ${variant}: ${views.length} forms open, submitting at ${new Date().toISOString()}\n`);
       const files = (userId: string) =>
         variant === 'plain'
           ? []
@@ -82,6 +79,7 @@ export async function composeAckLatency(adminUrl: string, options: { rate: numbe
         slack.submitView({ userId: prepared[i]!.userId, viewId: prepared[i]!.viewId, values: prepared[i]!.values }),
       );
       const server = serverSide(await app.metrics(), 'slack', before);
+      process.stdout.write(`  ${variant}: submissions done at ${new Date().toISOString()}\n`);
       release?.();
       // The next phase starts on a quiet app: every file of this one copied (or refused) first, so no
       // phase pays for the one before it.
@@ -163,35 +161,25 @@ async function startAckApp(adminUrl: string, database: string, userCount = 20): 
   const users = Array.from({ length: userCount }, (_, i) => `U0BENCH${i}`);
   for (const id of users) slack.addUser({ id, name: id.toLowerCase(), tz: 'Europe/Berlin' });
   slack.addChannel({ id: 'C0BENCH', name: 'bench' });
-  const port = await findFreePort();
   const keys = `bench:${generateKey()}`;
-  const child = spawn(process.execPath, ['src/main.ts'], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: url,
-      SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_SIGNING_SECRET: slack.signingSecret,
-      SLACK_API_URL: slack.apiUrl,
-      ENCRYPTION_KEYS: keys,
-      ENCRYPTION_PRIMARY_KEY_ID: 'bench',
-      STATE_SECRET: 'b'.repeat(40),
-      OUTBOUND_ALLOW_PRIVATE: '127.0.0.0/8,::1/128',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
+  // spawnGreenlight: BENCH_CPU_PROF profiles the app (written on the SIGTERM below), BENCH_APP_DIR runs a baseline checkout.
+  const app = await spawnGreenlight({
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: url,
+    SLACK_BOT_TOKEN: slack.botToken,
+    SLACK_SIGNING_SECRET: slack.signingSecret,
+    SLACK_API_URL: slack.apiUrl,
+    ENCRYPTION_KEYS: keys,
+    ENCRYPTION_PRIMARY_KEY_ID: 'bench',
   });
+  const port = new URL(app.url).port;
   const { db } = createDb({ url, poolSize: 2 });
   const stop = async () => {
-    child.kill('SIGTERM');
-    await once(child, 'exit');
+    await app.stop();
     await db.destroy();
     await Promise.all([slack.stop(), mastodon.stop()]);
   };
   try {
-    await waitReady(`http://127.0.0.1:${port}/readyz`);
     slack.setAppUrl(`http://127.0.0.1:${port}/slack/events`);
     const workspace = await findOrCreateWorkspace(db, 'slack', slack.teamId);
     await updateWorkspaceSettings(db, workspace.id, { approvals_channel_id: 'C0BENCH' });
@@ -240,18 +228,6 @@ async function startAckApp(adminUrl: string, database: string, userCount = 20): 
     await stop();
     throw error;
   }
-}
-
-async function waitReady(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const ok = await fetch(url).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`Greenlight did not become ready at ${url}`);
 }
 
 /**

@@ -106,12 +106,15 @@ export interface AppProcess {
 /**
  * Greenlight as its own process (`node src/main.ts` as `npm start` runs it, or `entry`, the built
  * `dist/src/main.js` as the Docker image runs it), so the load generator and
- * the emulators never share an event loop with the app. `BENCH_CPU_PROF=<dir>` profiles it;
+ * the emulators never share an event loop with the app. `BENCH_CPU_PROF=<dir>` profiles it, `BENCH_APP_PROBE=<file>`
+ * logs its event-loop delay and pool waits each second;
  * `BENCH_APP_DIR=<checkout>` runs another checkout's Greenlight (before/after comparisons).
  */
 export async function spawnGreenlight(env: Record<string, string>, entry = 'src/main.ts'): Promise<AppProcess> {
   const port = await findFreePort();
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  // BENCH_APP_PROBE=<file>: the app's event-loop delay and pg pool waits, a line a second (bench/app-probe.ts).
+  if (process.env.BENCH_APP_PROBE) profile.push('--import', fileURLToPath(new URL('app-probe.ts', import.meta.url)));
   // The flag `npm start` and the Docker image pass (a 4 MB young generation; docs/benchmarks.md).
   const child = spawn(process.execPath, ['--max-semi-space-size=4', ...profile, entry], {
     cwd: process.env.BENCH_APP_DIR ?? fileURLToPath(new URL('..', import.meta.url)),

@@ -71,7 +71,7 @@ export async function startWorkers(deps: WorkflowDeps, options: { publishConcurr
     await scheduleDigests(deps);
   });
   // Copies of attached files from the chats: a few at once, each streaming one file at a time.
-  await deps.queue.work<MediaIntakeJob>(QUEUES.mediaIntake, { loops: 1, batchSize: 4 }, (job) => handleMediaIntakeJob(deps, job.data.postId, job.signal));
+  await deps.queue.work<MediaIntakeJob>(QUEUES.mediaIntake, { loops: 1, batchSize: 2 }, (job) => handleMediaIntakeJob(deps, job.data.postId, job.signal));
   await deps.queue.work<DigestJob>(QUEUES.digest, { loops: 1, batchSize: 2 }, (job) => handleDigestJob(deps, job.data));
   // Each job reads one page (and its image) under its own deadline.
   await deps.queue.work<LinkPreviewJob>(QUEUES.linkPreview, { loops: 1, batchSize: 4 }, (job) =>

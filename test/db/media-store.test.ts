@@ -4,7 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   MEDIA_CHUNK_BYTES,
   MediaStoreError,
+  PROBE_HEAD_BYTES,
+  beginMedia,
   deleteMedia,
+  fillMedia,
   findMedia,
   listMedia,
   pruneMedia,
@@ -69,6 +72,31 @@ describe('the media store', () => {
     expect(media.sha256).toBe(createHash('sha256').update(png).digest('hex'));
     expect(await chunkCount(media.id)).toBe(Math.ceil(png.length / MEDIA_CHUNK_BYTES));
     expect((await collect(readMedia(testDb.db, media))).equals(png)).toBe(true);
+  });
+
+  it('stores the same bytes and hands the probe the same head whatever the sizes of the pieces', async () => {
+    const ws = await workspace();
+    const data = Buffer.from(Array.from({ length: 3 * MEDIA_CHUNK_BYTES + 12_345 }, (_, i) => (i * 31 + (i >> 8)) & 0xff));
+    // A few bytes, pieces smaller and larger than the buffers' first size, then a piece larger than a chunk.
+    async function* uneven(): AsyncGenerator<Buffer> {
+      const sizes = [3, 5000, 20_000, 70_000, 2 * MEDIA_CHUNK_BYTES];
+      let at = 0;
+      for (const size of sizes) {
+        yield data.subarray(at, at + size);
+        at += size;
+      }
+      yield data.subarray(at);
+    }
+    let head: Buffer | undefined;
+    const media = await storeMedia(testDb.db, { workspaceId: ws.id, filename: 'uneven.bin' }, uneven(), { quotaBytes: GB }, async (h) => {
+      head = Buffer.from(h);
+      return { contentType: 'application/octet-stream', width: null, height: null, animated: false };
+    });
+    expect(head?.equals(data.subarray(0, PROBE_HEAD_BYTES))).toBe(true);
+    expect(await chunkCount(media.id)).toBe(4);
+    expect((await collect(readMedia(testDb.db, media))).equals(data)).toBe(true);
+    const tiny = await storeMedia(testDb.db, { workspaceId: ws.id, filename: 'tiny.bin' }, inPieces(data.subarray(0, 700), 100), { quotaBytes: GB });
+    expect((await collect(readMedia(testDb.db, tiny))).equals(data.subarray(0, 700))).toBe(true);
   });
 
   it('reads any byte range, across chunk boundaries, exactly', async () => {
@@ -196,6 +224,36 @@ describe('the media store', () => {
     expect(await workspaceMediaBytes(testDb.db, ws.id)).toBe(file.length);
     // The other workspace has its own quota.
     await storeMedia(testDb.db, { workspaceId: other.id, filename: 'three.png' }, inPieces(file), { quotaBytes: quota });
+  });
+
+  it('fills the quota exactly and no further when many one-chunk files are copied at once', async () => {
+    const ws = await workspace();
+    const file = Buffer.alloc(1000, 5);
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) =>
+        storeMedia(testDb.db, { workspaceId: ws.id, filename: `f${i}.png` }, inPieces(file), { quotaBytes: 3 * file.length }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+    expect(results.filter((r) => r.status === 'rejected').every((r) => (r.reason as MediaStoreError).code === 'quota')).toBe(true);
+    expect(await workspaceMediaBytes(testDb.db, ws.id)).toBe(3 * file.length);
+  });
+
+  it('keeps no chunk of a copy whose file stopped being prepared meanwhile', async () => {
+    const ws = await workspace();
+    const id = await beginMedia(testDb.db, { workspaceId: ws.id, filename: 'moved.png' });
+    async function* changedHalfway(): AsyncGenerator<Buffer> {
+      yield Buffer.alloc(MEDIA_CHUNK_BYTES, 1);
+      // Another copy of the same file finished first (a retry after a job expired).
+      await sql`UPDATE media SET state = 'ready', sha256 = 'other', ready_at = now() WHERE id = ${id}`.execute(testDb.db);
+      yield Buffer.alloc(10, 2);
+    }
+    await expect(fillMedia(testDb.db, id, { workspaceId: ws.id, filename: 'moved.png' }, changedHalfway(), { quotaBytes: GB })).rejects.toThrow(
+      /was removed while it was being stored/,
+    );
+    // The first chunk stays with its row; the second went back with its transaction.
+    expect(await chunkCount(id)).toBe(1);
+    expect(Number((await findMedia(testDb.db, id))!.bytes)).toBe(MEDIA_CHUNK_BYTES);
   });
 
   it('prunes files of finished posts after the retention period, stale copies and abandoned files, and keeps the rest', async () => {
