@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
-import { chmod, mkdtemp } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,7 +32,12 @@ export async function benchDatabaseServer(): Promise<{ adminUrl: string; stop: (
   await client.end();
   await first.stop();
   const embedded: RunningEmbeddedPostgres = await startEmbeddedPostgres({ dataDir: dir, log, database: 'postgres' });
-  return { adminUrl: embedded.url, stop: () => embedded.stop() };
+  const stop = async () => {
+    await embedded.stop();
+    // A bench's cluster holds every scenario's data (hundreds of MB with the media scenarios): not kept.
+    await rm(dir, { recursive: true, force: true });
+  };
+  return { adminUrl: embedded.url, stop };
 }
 
 export async function freshDatabase(adminUrl: string, name: string): Promise<string> {
