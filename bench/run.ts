@@ -622,9 +622,14 @@ async function mergeRows(rows: Row[], loads: string[]): Promise<void> {
   const lines = (await readFile(file, 'utf8')).split('\n');
   const fresh = new Set(rows.map((r) => r.scenario));
   const noteStart = `${ONLY!.join(', ')} measured on `;
-  // The scenario's old rows and the note of its last merge go; everything else stays.
-  const kept = lines.filter((line) => !(line.startsWith(noteStart) || (line.startsWith('| ') && fresh.has(line.split(' | ')[0]!.slice(2)))));
-  // The main table: from its header to the first line that is not a row.
+  // The main table: from its header to the first line that is not a row. Only its rows are replaced:
+  // the dated sections further down keep the figures they were written with.
+  const header = lines.findIndex((line) => line.startsWith('| scenario |'));
+  let end = header;
+  while (lines[end + 1]?.startsWith('| ')) end++;
+  const isOld = (line: string, at: number) =>
+    line.startsWith(noteStart) || (at > header && at <= end && line.startsWith('| ') && fresh.has(line.split(' | ')[0]!.slice(2)));
+  const kept = lines.filter((line, at) => !isOld(line, at));
   let lastRow = kept.findIndex((line) => line.startsWith('| scenario |'));
   while (kept[lastRow + 1]?.startsWith('| ')) lastRow++;
   const added = rows.map((r) => `| ${r.scenario} | ${r.figure} | ${r.value} | ${r.target} |`);
