@@ -23,7 +23,7 @@ export function createMetrics() {
       name: 'greenlight_interaction_ack_seconds',
       help: 'Seconds from receiving a chat interaction to acknowledging it',
       labelNames: ['chat', 'kind'] as const,
-      buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 3],
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.1, 0.25, 0.5, 1, 3],
       registers: [registry],
     }),
     chatPostFailures: new Counter({

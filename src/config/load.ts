@@ -20,7 +20,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     http: { host: e.HOST, port: e.PORT, publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''), metricsToken: e.METRICS_TOKEN },
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
-    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
+    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, chatPoolSize: e.DATABASE_CHAT_POOL_SIZE },
     dataDir: e.GREENLIGHT_DATA_DIR,
     encryption: e.ENCRYPTION_KEYS && e.ENCRYPTION_PRIMARY_KEY_ID ? { keys: e.ENCRYPTION_KEYS, primaryKeyId: e.ENCRYPTION_PRIMARY_KEY_ID } : undefined,
     stateSecret: e.STATE_SECRET,

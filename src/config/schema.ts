@@ -31,6 +31,7 @@ export const schema = z.object({
     .optional(),
   GREENLIGHT_DATA_DIR: z.string().default('.greenlight'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
+  DATABASE_CHAT_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(4),
 
   ENCRYPTION_KEYS: optionalString,
   ENCRYPTION_PRIMARY_KEY_ID: optionalString,
@@ -132,7 +133,7 @@ export interface Config {
   logLevel: string;
   /** Undefined: pretty on a terminal, JSON otherwise (see log.ts logFormat). */
   logFormat?: 'pretty' | 'json' | undefined;
-  database: { url: string | undefined; poolSize: number };
+  database: { url: string | undefined; poolSize: number; chatPoolSize: number };
   dataDir: string;
   /** Undefined in development until generated into the data dir (see secrets.ts). */
   encryption: { keys: string; primaryKeyId: string } | undefined;

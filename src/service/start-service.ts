@@ -39,6 +39,12 @@ export interface ExtensionContext {
   config: Config;
   log: Logger;
   db: Db;
+  /**
+   * The chat interactions' own connections (DATABASE_CHAT_POOL_SIZE): Slack and Discord wait 3 s for
+   * an answer, and a form's answer carries its field errors, so it is made after database work. That
+   * work must not wait for a connection behind background jobs (cards, media copies, publishing).
+   */
+  chatDb: Db;
   queue: Queue;
   metrics: Metrics;
   cipher: TokenCipher;
@@ -75,6 +81,9 @@ export async function startGreenlight({ config, log, extensions = [] }: StartOpt
     const databaseUrl = await resolveDatabase(config, log, stack);
     const { db } = createDb({ url: databaseUrl, poolSize: config.database.poolSize });
     stack.push({ name: 'database pool', stop: () => db.destroy() });
+    // Connections open on first use and close after 10 s idle: an idle process holds none of these.
+    const { db: chatDb } = createDb({ url: databaseUrl, poolSize: config.database.chatPoolSize, applicationName: 'greenlight-chat' });
+    stack.push({ name: 'chat database pool', stop: () => chatDb.destroy() });
     await migrateToLatest(db);
     const queue = createQueue({ url: databaseUrl, log, pollingIntervalSeconds: config.queue.pollSeconds });
     await queue.start();
@@ -86,7 +95,7 @@ export async function startGreenlight({ config, log, extensions = [] }: StartOpt
     const cipher = await createCipher(config, log);
     const metrics = createMetrics();
 
-    const context: ExtensionContext = { config, log, db, queue, metrics, cipher, mediaBytes: mediaBytesFor(config.media.store) };
+    const context: ExtensionContext = { config, log, db, chatDb, queue, metrics, cipher, mediaBytes: mediaBytesFor(config.media.store) };
     const mounts: Mount[] = [];
     for (const extension of extensions) {
       const started = await extension.start(context);

@@ -94,13 +94,15 @@ export function greenlightCore(config: Config, options: CoreOptions = {}): Exten
           }),
         );
       const stops: (() => Promise<void>)[] = [];
+      // Interactions run on the chat pool; the workers below keep the main one.
+      const interactive: WorkflowDeps = { ...deps, db: ctx.chatDb };
       if (slack) {
-        const started = await slack.start(deps);
+        const started = await slack.start(interactive);
         mounts.push(...started.mounts);
         stops.push(started.stop);
       }
       if (discord) {
-        const started = await discord.start(deps);
+        const started = await discord.start(interactive);
         mounts.push(...started.mounts);
         stops.push(started.stop);
       }
