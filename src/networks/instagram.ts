@@ -4,6 +4,7 @@ import {
   graphCall,
   graphContext,
   listRecent,
+  makeContainer,
   publishContainer,
   refreshLongLived,
   verifyAccount,
@@ -167,10 +168,7 @@ async function createContainer(
   signal: AbortSignal,
   params: Record<string, string | undefined>,
 ): Promise<string> {
-  const json = await graphCall(ctx, creds, { method: 'POST', path: `/${user}/media`, params, what: 'create media container', signal });
-  const id = str(json.id);
-  if (!id) throw makeError('instagram', [], { errorClass: 'transient', message: 'Instagram create media container: answer without an id' });
-  return id;
+  return makeContainer(ctx, creds, { path: `/${user}/media`, what: 'create media container', params, signal });
 }
 
 /** Item containers first (each must finish), then the CAROUSEL container that carries the caption. */

@@ -270,6 +270,18 @@ export async function finishedVideoContainer(
   });
 }
 
+/** Makes a media container (POST `path` with `params`, the caller's network's own); its id. An answer without one is transient: nothing was published. */
+export async function makeContainer(
+  ctx: GraphCtx,
+  creds: Credentials,
+  o: { path: string; what: string; params: Record<string, string | undefined>; signal: AbortSignal },
+): Promise<string> {
+  const json = await graphCall(ctx, creds, { method: 'POST', path: o.path, params: o.params, what: o.what, signal: o.signal });
+  const id = str(json.id);
+  if (!id) throw makeError(ctx.network, [], { errorClass: 'transient', message: `${ctx.label} ${o.what}: answer without an id` });
+  return id;
+}
+
 /**
  * Publishes a finished container (Instagram's media_publish, Threads' threads_publish: `path`) and reads
  * the new post's permalink (`home` when it cannot be read: the post is live either way). An answer

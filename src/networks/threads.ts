@@ -1,9 +1,9 @@
 import type { Credentials, MediaItem, NetworkAdapter, PublishedPart, PublishRequest, RecentPost, VideoUpload } from './adapter.ts';
 import {
   finishedVideoContainer,
-  graphCall,
   graphContext,
   listRecent,
+  makeContainer,
   publishContainer,
   refreshLongLived,
   verifyAccount,
@@ -12,7 +12,7 @@ import {
   type GraphCtx,
 } from './meta-graph.ts';
 import { graphMetrics, readThreadsPost } from './meta-graph-metrics.ts';
-import { makeError, publishThread, str, type PartToPost } from './http.ts';
+import { makeError, publishThread, type PartToPost } from './http.ts';
 import type { ProcessingWait } from './video-upload.ts';
 
 /**
@@ -129,10 +129,7 @@ async function createContainer(
   signal: AbortSignal,
   params: Record<string, string | undefined>,
 ): Promise<string> {
-  const json = await graphCall(ctx, creds, { method: 'POST', path: `/${user}/threads`, params, what: 'create post container', signal });
-  const id = str(json.id);
-  if (!id) throw makeError('threads', [], { errorClass: 'transient', message: 'Threads create post container: answer without an id' });
-  return id;
+  return makeContainer(ctx, creds, { path: `/${user}/threads`, what: 'create post container', params, signal });
 }
 
 /**
