@@ -36,6 +36,24 @@ function publishedComment(stack: Stack, deliveryId: string) {
 }
 
 /**
+ * As team-decisions.test.ts: the create times out (`before` or `after` X made the post), then every lookup
+ * answers 503 until retries run out; the delivery is unconfirmed, no comment is made yet, and a manager
+ * presses "It is live" on the question.
+ */
+async function confirmedLiveUnchecked(stack: Stack, timeout: 'timeout_before' | 'timeout_after', text: string, comment: string) {
+  stack.x.failNext({ kind: timeout });
+  stack.x.failNext({ kind: '5xx', match: `GET /2/users/${stack.tokens.x.userId}/tweets`, times: 5 });
+  const postId = await compose(stack, text, 'x', comment);
+  await retryUnknownOutcomeNow(stack, postId, 'x');
+  const unconfirmed = await waitForDelivery(stack, postId, 'x', 'unconfirmed');
+  expect(unconfirmed.external_id).toBeNull();
+  expect(await findDeliveryComment(stack.app.db, unconfirmed.id)).toBeUndefined();
+  const question = await waitForReply(stack, postId, 'the question', (t) => t.startsWith('X: the network did not answer after the post was sent'));
+  await stack.slack.clickButton({ userId: MANAGER, actionId: 'confirm_live', channelId: APPROVALS, messageTs: question.ts });
+  return { postId, unconfirmed };
+}
+
+/**
  * The post goes through and its comment's create (the second POST /2/tweets) times out, before or after X
  * made it: the comment is published all the same, as the one reply to the post.
  */
@@ -87,17 +105,7 @@ describe.concurrent('first comment after a reconciled unknown outcome', () => {
   it('X: no lookup could answer, the team pressed "It is live"; the comment job finds the post and replies to it once', () =>
     withStack(FAST, async (stack) => {
       const text = 'Went out, nobody could check, and it has a comment.';
-      // As team-decisions.test.ts: the create times out after X took it, then every lookup answers 503 until retries run out.
-      stack.x.failNext({ kind: 'timeout_after' });
-      stack.x.failNext({ kind: '5xx', match: `GET /2/users/${stack.tokens.x.userId}/tweets`, times: 5 });
-      const postId = await compose(stack, text, 'x', 'The link, in a reply.');
-      await retryUnknownOutcomeNow(stack, postId, 'x');
-      const unconfirmed = await waitForDelivery(stack, postId, 'x', 'unconfirmed');
-      expect(unconfirmed.external_id).toBeNull();
-      expect(await findDeliveryComment(stack.app.db, unconfirmed.id)).toBeUndefined();
-      const question = await waitForReply(stack, postId, 'the question', (t) => t.startsWith('X: the network did not answer after the post was sent'));
-
-      await stack.slack.clickButton({ userId: MANAGER, actionId: 'confirm_live', channelId: APPROVALS, messageTs: question.ts });
+      const { postId, unconfirmed } = await confirmedLiveUnchecked(stack, 'timeout_after', text, 'The link, in a reply.');
       const comment = await publishedComment(stack, unconfirmed.id);
       const [post, reply] = stack.x.posts;
       expect(stack.x.posts.map((p) => [p.text, p.replyTo])).toEqual([
@@ -112,14 +120,12 @@ describe.concurrent('first comment after a reconciled unknown outcome', () => {
 
   it('X: "It is live", but the post is not among the recent posts: the comment is not sent blind; it fails with Retry comment', () =>
     withStack(FAST, async (stack) => {
-      const text = 'Never reached X, though the team says live.';
-      stack.x.failNext({ kind: 'timeout_before' });
-      stack.x.failNext({ kind: '5xx', match: `GET /2/users/${stack.tokens.x.userId}/tweets`, times: 5 });
-      const postId = await compose(stack, text, 'x', 'A reply with nothing to reply to.');
-      await retryUnknownOutcomeNow(stack, postId, 'x');
-      await waitForDelivery(stack, postId, 'x', 'unconfirmed');
-      const question = await waitForReply(stack, postId, 'the question', (t) => t.startsWith('X: the network did not answer after the post was sent'));
-      await stack.slack.clickButton({ userId: MANAGER, actionId: 'confirm_live', channelId: APPROVALS, messageTs: question.ts });
+      const { postId } = await confirmedLiveUnchecked(
+        stack,
+        'timeout_before',
+        'Never reached X, though the team says live.',
+        'A reply with nothing to reply to.',
+      );
       await waitForReply(stack, postId, 'the comment failure', (t) => t.includes('could not find the post on X'));
       expect(stack.x.posts).toEqual([]);
     }));
