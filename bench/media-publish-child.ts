@@ -1,15 +1,12 @@
 import { createReadStream } from 'node:fs';
-import { loadConfig } from '../src/config/load.ts';
-import { startGreenlight } from '../src/service/start-service.ts';
-import { createLogger } from '../src/log.ts';
 import { sql } from 'kysely';
 import type { Db } from '../src/db/database.ts';
 import { MEDIA_CHUNK_BYTES, readMedia, storeMedia, type MediaRow } from '../src/db/media-store.ts';
-import { insertPost } from '../src/db/posts.ts';
-import { findOrCreateWorkspace } from '../src/db/workspaces.ts';
 import { probeImage } from '../src/media/image-probe.ts';
 import type { MediaItem, PublishRequest } from '../src/networks/adapter.ts';
 import { createXAdapter } from '../src/networks/x.ts';
+import { startMediaChild } from './media-child.ts';
+import { rssPeak } from './rss-peak.ts';
 
 /**
  * The process measured by bench/media-publish.ts: the media store and the X adapter as a publishing
@@ -21,36 +18,13 @@ const [databaseUrl, sinkUrl, postsArg, readArg, ...files] = process.argv.slice(2
 /** `store`: the media store's reads (binary COPY); `hex`: the plain query they replaced, kept here as the baseline. */
 const readWith = readArg === 'hex' ? readMediaAsHex : readMedia;
 const posts = Number(postsArg);
-const config = loadConfig({
-  NODE_ENV: 'test',
-  HOST: '127.0.0.1',
-  PORT: '0',
-  LOG_LEVEL: 'error',
-  DATABASE_URL: databaseUrl,
-  GREENLIGHT_DATA_DIR: '.greenlight/bench',
-});
 // Migrates the fresh database; no workers, no chat: the process is the store and the adapter.
-const app = await startGreenlight({ config, log: createLogger({ level: 'error' }), extensions: [] });
+const { app, workspaceId, postId } = await startMediaChild({ databaseUrl: databaseUrl!, team: 'TBENCHPUBLISH', postState: 'publishing' });
 const db = app.db;
-const ws = await findOrCreateWorkspace(db, 'slack', 'TBENCHPUBLISH');
-const post = await insertPost(db, {
-  workspaceId: ws.id,
-  authorId: 'U1',
-  state: 'publishing',
-  text: 'Bench',
-  note: null,
-  originChannelId: 'C1',
-  publishAt: new Date(),
-  zone: 'UTC',
-  contentHash: 'h',
-  accountIds: [],
-  variants: {},
-  media: [],
-});
 const stored: MediaRow[] = [];
 for (const file of files) {
   stored.push(
-    await storeMedia(db, { workspaceId: ws.id, filename: file, postId: post.id }, createReadStream(file), { quotaBytes: 1e10 }, (head, bytes, read) =>
+    await storeMedia(db, { workspaceId, filename: file, postId }, createReadStream(file), { quotaBytes: 1e10 }, (head, bytes, read) =>
       probeImage(file, head, bytes, read),
     ),
   );
@@ -104,30 +78,27 @@ async function* readMediaAsHex(db: Db, media: { id: string; bytes: number }): As
   }
 }
 
-let peak = 0;
-/** What V8 accounts for at the RSS peak: JS heap and Buffers (the rest is the allocator's and the runtime's). */
-let detail = { heap: 0, external: 0, arrayBuffers: 0 };
-const sample = () => {
-  const m = process.memoryUsage();
-  if (m.rss > peak) detail = { heap: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
-  peak = Math.max(peak, m.rss);
-};
-const sampler = setInterval(sample, 20);
+/** With what V8 accounts for at the RSS peak: JS heap and Buffers (the rest is the allocator's and the runtime's). */
+const memory = rssPeak({ detail: true });
 
 // Warm-up: one post loads the adapter's code and opens the pool's connections.
 await Promise.all([0, 1, 2].map((i) => adapter.publish(request(i), credentials)));
-globalThis.gc?.();
-await new Promise((r) => setTimeout(r, 200));
-const baseline = process.memoryUsage.rss();
-const base = process.memoryUsage();
-peak = baseline;
+const base = await memory.settle();
 const started = performance.now();
 await Promise.all(Array.from({ length: posts }, (_, i) => adapter.publish(request(i), credentials)));
 const publishMs = performance.now() - started;
-sample();
-clearInterval(sampler);
+memory.sample();
+memory.stop();
 await app.stop();
+const atPeak = memory.atPeak;
 process.send!(
-  { kind: 'result', baseline, peak, publishMs, buffersGrowth: detail.arrayBuffers - base.arrayBuffers, heapGrowth: detail.heap - base.heapUsed },
+  {
+    kind: 'result',
+    baseline: base.rss,
+    peak: memory.peak,
+    publishMs,
+    buffersGrowth: atPeak.arrayBuffers - base.arrayBuffers,
+    heapGrowth: atPeak.heapUsed - base.heapUsed,
+  },
   () => process.exit(0),
 );

@@ -2,18 +2,14 @@ import { createReadStream } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
-import { loadConfig } from '../src/config/load.ts';
 import { signMediaUrl } from '../src/crypto/media-url.ts';
 import { storeMedia, type MediaRow } from '../src/db/media-store.ts';
-import { insertPost } from '../src/db/posts.ts';
-import { findOrCreateWorkspace } from '../src/db/workspaces.ts';
 import type { VideoFacts } from '../src/domain/video-facts.ts';
-import { createLogger } from '../src/log.ts';
 import type { PublishRequest, VideoSource } from '../src/networks/adapter.ts';
 import { createXAdapter } from '../src/networks/x.ts';
-import { startGreenlight } from '../src/service/start-service.ts';
-import { mediaService } from '../src/service/media-service.ts';
 import { videoSourceOf } from '../src/workflow/video-source.ts';
+import { startMediaChild } from './media-child.ts';
+import { rssPeak } from './rss-peak.ts';
 
 /**
  * The process measured by bench/video-upload.ts: a Greenlight with its signed /media route and the X
@@ -25,31 +21,7 @@ import { videoSourceOf } from '../src/workflow/video-source.ts';
  */
 const SECRET = 'v'.repeat(40);
 const [databaseUrl, xUrl, xToken, xUserId, warmFile, bigFile] = process.argv.slice(2) as [string, string, string, string, string, string];
-const config = loadConfig({
-  NODE_ENV: 'test',
-  HOST: '127.0.0.1',
-  PORT: '0',
-  LOG_LEVEL: 'error',
-  DATABASE_URL: databaseUrl,
-  STATE_SECRET: SECRET,
-  GREENLIGHT_DATA_DIR: '.greenlight/bench',
-});
-const app = await startGreenlight({ config, log: createLogger({ level: 'error' }), extensions: [mediaService(config, { workers: false })] });
-const ws = await findOrCreateWorkspace(app.db, 'slack', 'TBENCHVIDEO');
-const post = await insertPost(app.db, {
-  workspaceId: ws.id,
-  authorId: 'U1',
-  state: 'scheduled',
-  text: 'Bench',
-  note: null,
-  originChannelId: 'C1',
-  publishAt: new Date(Date.now() + 3600_000),
-  zone: 'UTC',
-  contentHash: 'h',
-  accountIds: [],
-  variants: {},
-  media: [],
-});
+const { app, workspaceId, postId } = await startMediaChild({ databaseUrl, team: 'TBENCHVIDEO', secret: SECRET, postState: 'scheduled' });
 
 const FACTS: VideoFacts = {
   container: 'mp4',
@@ -65,7 +37,7 @@ const FACTS: VideoFacts = {
   bitRate: 33_000_000,
 };
 const store = (file: string) =>
-  storeMedia(app.db, { workspaceId: ws.id, filename: file, postId: post.id }, createReadStream(file), { quotaBytes: 1e11 }, async () => ({
+  storeMedia(app.db, { workspaceId, filename: file, postId }, createReadStream(file), { quotaBytes: 1e11 }, async () => ({
     contentType: 'video/mp4',
     width: 1280,
     height: 720,
@@ -126,19 +98,15 @@ async function pull(url: string): Promise<number> {
   return ms;
 }
 
-let peak = 0;
-const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
+const memory = rssPeak();
 /** Runs one phase: its peak resident memory over the collected baseline at its start, and its own timing (ms). */
 async function phase(run: () => Promise<number | undefined>): Promise<{ growth: number; ms: number }> {
-  globalThis.gc?.();
-  await new Promise((r) => setTimeout(r, 200));
-  const base = process.memoryUsage.rss();
-  peak = base;
+  const base = (await memory.settle()).rss;
   const started = performance.now();
   const timed = await run();
   const ms = typeof timed === 'number' ? timed : performance.now() - started;
-  peak = Math.max(peak, process.memoryUsage.rss());
-  return { growth: peak - base, ms };
+  memory.sample();
+  return { growth: memory.peak - base, ms };
 }
 
 const storeStarted = performance.now();
@@ -162,7 +130,7 @@ const xStore = await phase(async () => void (await uploadToX(videoSourceOf(app.d
 await send({ kind: 'phase-done' });
 const pullFile = await phase(() => pull(plainUrl));
 const pullStore = await phase(() => pull(signed(big)));
-clearInterval(sampler);
+memory.stop();
 await send({ kind: 'result', bytes: Number(big.bytes), storeMs, xFile, xStore, pullFile, pullStore });
 plain.close();
 await app.stop();

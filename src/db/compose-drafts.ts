@@ -40,12 +40,14 @@ export async function findDraft(tx: Executor, id: string, owner: { workspaceId: 
   return { id: row.id, workspaceId: row.workspace_id, userId: row.user_id, postId: row.post_id, channelId: row.channel_id, input: row.input };
 }
 
-export async function saveDraftInput(tx: Executor, id: string, input: Record<string, unknown>): Promise<void> {
-  await tx
+/** Writes the form's values; false when the draft is gone (a Send removed it meanwhile), so nothing was saved. */
+export async function saveDraftInput(tx: Executor, id: string, input: Record<string, unknown>): Promise<boolean> {
+  const result = await tx
     .updateTable('compose_drafts')
     .set({ input: JSON.stringify(input), updated_at: sql<Date>`now()` })
     .where('id', '=', id)
-    .execute();
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }
 
 export async function deleteDraft(tx: Executor, id: string): Promise<void> {

@@ -1,19 +1,16 @@
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { megabytes } from '../domain/media-rules.ts';
 import type { Db } from './database.ts';
 import {
   chargeQuotaAlone,
   MEDIA_CHUNK_BYTES,
   type MediaBytes,
-  MediaStoreError,
   type NewMedia,
   POSTGRES_BYTES,
-  PROBE_HEAD_BYTES,
   type StoreLimits,
   type Written,
+  writeTally,
 } from './media-store.ts';
 
 /**
@@ -87,25 +84,16 @@ async function writeObject(
   source: AsyncIterable<Uint8Array>,
   limits: StoreLimits,
 ): Promise<Written> {
-  const hash = createHash('sha256');
-  const head = Buffer.allocUnsafe(PROBE_HEAD_BYTES);
-  let headLength = 0;
-  let total = 0;
+  const tally = writeTally(input, limits);
   let uncharged = 0;
+  let written: Written | undefined;
   // The reason the body stopped (quota, size, a source that failed): said rather than the upload's own error.
   let refusal: unknown;
   async function* counted(): AsyncGenerator<Buffer> {
     try {
       for await (const piece of source) {
-        limits.signal?.throwIfAborted();
-        const bytes = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+        const bytes = tally.add(piece);
         if (bytes.length === 0) continue;
-        total += bytes.length;
-        if (limits.maxFileBytes !== undefined && total > limits.maxFileBytes) {
-          throw new MediaStoreError('too_large', `${input.filename} is larger than ${megabytes(limits.maxFileBytes)}, the most Greenlight takes for one file.`);
-        }
-        hash.update(bytes);
-        if (headLength < PROBE_HEAD_BYTES) headLength += bytes.copy(head, headLength, 0, PROBE_HEAD_BYTES - headLength);
         uncharged += bytes.length;
         if (uncharged >= MEDIA_CHUNK_BYTES) {
           await chargeQuotaAlone(db, id, input, uncharged, limits.quotaBytes);
@@ -113,7 +101,8 @@ async function writeObject(
         }
         yield bytes;
       }
-      if (total === 0) throw new MediaStoreError('empty', `${input.filename} is empty.`);
+      // In the body, not after the upload: an empty file fails the body, so no empty object is kept.
+      written = tally.finish();
       if (uncharged > 0) await chargeQuotaAlone(db, id, input, uncharged, limits.quotaBytes);
     } catch (error) {
       refusal = error;
@@ -136,7 +125,8 @@ async function writeObject(
   } finally {
     limits.signal?.removeEventListener('abort', abort);
   }
-  return { bytes: total, sha256: hash.digest('hex'), head: head.subarray(0, headLength) };
+  if (!written) throw new Error(`media ${id}: the upload ended before its body did`);
+  return written;
 }
 
 /** The object, or the inclusive range `start..end` of it, streamed as it arrives (one ranged GetObject). */

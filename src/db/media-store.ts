@@ -179,6 +179,51 @@ export async function beginMedia(db: Executor, input: NewMedia): Promise<string>
   return row.id;
 }
 
+/** One file's bytes counted on their way into a store (writeTally). */
+export interface WriteTally {
+  /**
+   * Counts one piece of the source and returns it as a Buffer (empty: nothing to pass on). Throws when
+   * the copy was stopped (the signal) or the file has grown past the most one file may be.
+   */
+  add(piece: Uint8Array): Buffer;
+  /** What was written, once the source has ended; an empty file is refused. Call it once (it ends the hash). */
+  finish(): Written;
+}
+
+/**
+ * The count both stores keep of a file as its bytes pass (chunks here, one object in S3): its size
+ * against the file limit, its hash, and its first PROBE_HEAD_BYTES for the probe. The head starts
+ * small and grows only for a file that needs it (withRoom).
+ */
+export function writeTally(input: Pick<NewMedia, 'filename'>, limits: StoreLimits): WriteTally {
+  const hash = createHash('sha256');
+  let head: Buffer = Buffer.allocUnsafe(FIRST_BUFFER_BYTES);
+  let headLength = 0;
+  let total = 0;
+  return {
+    add(piece) {
+      limits.signal?.throwIfAborted();
+      const bytes = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+      if (bytes.length === 0) return bytes;
+      total += bytes.length;
+      if (limits.maxFileBytes !== undefined && total > limits.maxFileBytes) {
+        throw new MediaStoreError('too_large', `${input.filename} is larger than ${megabytes(limits.maxFileBytes)}, the most Greenlight takes for one file.`);
+      }
+      hash.update(bytes);
+      if (headLength < PROBE_HEAD_BYTES) {
+        const wanted = Math.min(bytes.length, PROBE_HEAD_BYTES - headLength);
+        head = withRoom(head, headLength, wanted, PROBE_HEAD_BYTES);
+        headLength += bytes.copy(head, headLength, 0, wanted);
+      }
+      return bytes;
+    },
+    finish() {
+      if (total === 0) throw new MediaStoreError('empty', `${input.filename} is empty.`);
+      return { bytes: total, sha256: hash.digest('hex'), head: head.subarray(0, headLength) };
+    },
+  };
+}
+
 async function writeChunks(
   db: Db,
   id: string,
@@ -186,31 +231,16 @@ async function writeChunks(
   source: AsyncIterable<Uint8Array>,
   limits: StoreLimits,
 ): Promise<Written> {
-  const hash = createHash('sha256');
-  // One buffer for the chunk being filled and one for the head, reused: copying a stream through
-  // makes no garbage per piece (V8 frees Buffers lazily, so garbage would show as resident memory).
+  const tally = writeTally(input, limits);
+  // One buffer for the chunk being filled (and one for the head, in the tally), reused: copying a stream
+  // through makes no garbage per piece (V8 frees Buffers lazily, so garbage would show as resident memory).
   // Both start small and grow to their full size only for a file that needs it: a 200 KB image
   // allocated 1.25 MB before, and ten of them per post kept the garbage collector busy beside the acks.
   let chunk: Buffer = Buffer.allocUnsafe(FIRST_BUFFER_BYTES);
-  let head: Buffer = Buffer.allocUnsafe(FIRST_BUFFER_BYTES);
   let filled = 0;
-  let headLength = 0;
-  let total = 0;
   let seq = 0;
   for await (const piece of source) {
-    limits.signal?.throwIfAborted();
-    const bytes = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
-    if (bytes.length === 0) continue;
-    total += bytes.length;
-    if (limits.maxFileBytes !== undefined && total > limits.maxFileBytes) {
-      throw new MediaStoreError('too_large', `${input.filename} is larger than ${megabytes(limits.maxFileBytes)}, the most Greenlight takes for one file.`);
-    }
-    hash.update(bytes);
-    if (headLength < PROBE_HEAD_BYTES) {
-      const wanted = Math.min(bytes.length, PROBE_HEAD_BYTES - headLength);
-      head = withRoom(head, headLength, wanted, PROBE_HEAD_BYTES);
-      headLength += bytes.copy(head, headLength, 0, wanted);
-    }
+    const bytes = tally.add(piece);
     let offset = 0;
     while (offset < bytes.length) {
       chunk = withRoom(chunk, filled, bytes.length - offset, MEDIA_CHUNK_BYTES);
@@ -225,11 +255,10 @@ async function writeChunks(
     }
   }
   if (filled > 0) await writeChunk(db, id, input, seq++, chunk.subarray(0, filled), limits.quotaBytes);
-  if (total === 0) throw new MediaStoreError('empty', `${input.filename} is empty.`);
-  return { bytes: total, sha256: hash.digest('hex'), head: head.subarray(0, headLength) };
+  return tally.finish();
 }
 
-/** What writeChunks' two buffers start at (and a file smaller than this never grows them). */
+/** What the write buffers (writeChunks' chunk, writeTally's head) start at (and a file smaller than this never grows them). */
 const FIRST_BUFFER_BYTES = 16 * 1024;
 
 /**

@@ -1,9 +1,11 @@
 import type { CommentRequest, Credentials, MediaItem, NetworkAdapter, PublishedPart, PublishRequest, VideoUpload } from './adapter.ts';
 import {
+  finishedVideoContainer,
   graphCall,
   graphContext,
   listRecent,
-  permalinkOf,
+  makeContainer,
+  publishContainer,
   refreshLongLived,
   verifyAccount,
   waitForContainer,
@@ -12,7 +14,7 @@ import {
 } from './meta-graph.ts';
 import { graphMetrics, readInstagramMedia } from './meta-graph-metrics.ts';
 import { asRecord, makeError, publishThread, str, type PartToPost } from './http.ts';
-import { checkpointOf, processingFailed, type ProcessingWait, waitForProcessing } from './video-upload.ts';
+import type { ProcessingWait } from './video-upload.ts';
 
 /**
  * Instagram content publishing (Graph API): POST /{ig-user-id}/media (image_url, caption; carousel of item
@@ -91,30 +93,22 @@ async function postPart(ctx: GraphCtx, req: PublishRequest, part: PartToPost, cr
       ? await createContainer(ctx, user, creds, req.signal, { image_url: req.media[0]!.url, alt_text: req.media[0]!.alt, caption: part.text })
       : await createCarousel(ctx, user, req.media, part.text, creds, req.signal);
   await waitForContainer(ctx, creds, container, 'status_code', req.signal);
-  const json = await graphCall(ctx, creds, {
-    method: 'POST',
-    path: `/${user}/media_publish`,
-    params: { creation_id: container },
-    what: 'publish media',
-    creates: true,
-    signal: req.signal,
-  });
-  const id = str(json.id);
-  if (!id) throw makeError('instagram', [], { errorClass: 'unknown_outcome', message: 'Instagram publish media: answer without a media id' });
-  return { position: part.position, externalId: id, url: await permalinkOf(ctx, creds, id, req.signal, HOME) };
+  return { position: part.position, ...(await publish(ctx, creds, user, container, 'publish media', req.signal)) };
+}
+
+/** media_publish for a finished container, then the new post's permalink. */
+function publish(ctx: GraphCtx, creds: Credentials, user: string, container: string, what: string, signal: AbortSignal) {
+  return publishContainer(ctx, creds, container, { path: `/${user}/media_publish`, what, idName: 'media', home: HOME, signal });
 }
 
 /** Meta advises polling a video container once a minute for at most five minutes. */
 const INSTAGRAM_VIDEO_WAIT: ProcessingWait = { firstMs: 5_000, maxMs: 60_000, budgetMs: 5 * 60_000 };
-/** Containers expire 24 hours after they are made: a checkpoint older than this makes a new one. */
-const CONTAINER_REUSE_MS = 23 * 3_600_000;
 
 /**
  * A Reel (media_type=REELS, caption, the poster frame as cover_url, share_to_feed) or a Story
  * (media_type=STORIES) whose video Instagram pulls from the signed link; the container's status_code is
- * polled with backoff until FINISHED, then media_publish. The container id is the checkpoint: an attempt
- * after a crash polls and publishes the same container instead of making a second one; an EXPIRED
- * container is replaced; one already PUBLISHED means the post exists (reconciliation finds it).
+ * polled with backoff until FINISHED (finishedVideoContainer: the container id is the checkpoint, an
+ * EXPIRED one is replaced, one already PUBLISHED means the post exists), then media_publish.
  */
 async function postVideo(
   ctx: GraphCtx,
@@ -125,62 +119,20 @@ async function postVideo(
   wait: ProcessingWait,
 ): Promise<PublishedPart> {
   const user = encodeURIComponent(creds.accountId);
-  const cp = checkpointOf<{ containerId: string; createdAt: number }>(upload.checkpoint);
   await checkQuota(ctx, user, creds, req.signal);
-  let state = await cp.load();
-  if (state.containerId && Date.now() - (state.createdAt ?? 0) > CONTAINER_REUSE_MS) {
-    await cp.clear();
-    state = {};
-  }
-  let container = state.containerId;
-  if (!container) {
-    const story = upload.instagram === 'stories';
-    const params: Record<string, string | undefined> = story
-      ? { media_type: 'STORIES', video_url: upload.file.url }
-      : { media_type: 'REELS', video_url: upload.file.url, caption: part.text, cover_url: upload.file.posterUrl, share_to_feed: 'true' };
-    container = await createContainer(ctx, user, creds, req.signal, params);
-    await cp.save({ containerId: container, createdAt: Date.now() });
-  }
-  const id = container;
-  await waitForProcessing('instagram', 'Instagram', wait, req.signal, async () => {
-    const json = await graphCall(ctx, creds, {
-      method: 'GET',
-      path: `/${id}`,
-      params: { fields: 'status_code,status' },
-      what: 'video container status',
-      signal: req.signal,
-    });
-    const code = str(json.status_code);
-    if (code === 'FINISHED') return { done: true, value: id };
-    if (code === 'ERROR') throw processingFailed('instagram', 'Instagram', str(json.status), 'ERROR');
-    if (code === 'EXPIRED') {
-      await cp.clear();
-      throw makeError('instagram', [], {
-        errorClass: 'transient',
-        networkCode: 'EXPIRED',
-        message: 'Instagram let the video container expire; a new one is made',
-      });
-    }
-    if (code === 'PUBLISHED') {
-      throw makeError('instagram', [], {
-        errorClass: 'unknown_outcome',
-        networkCode: 'PUBLISHED',
-        message: 'Instagram already published this video container',
-      });
-    }
-    return { done: false };
-  });
-  const json = await graphCall(ctx, creds, {
-    method: 'POST',
-    path: `/${user}/media_publish`,
-    params: { creation_id: id },
-    what: 'publish video',
-    creates: true,
+  const id = await finishedVideoContainer(ctx, creds, upload, {
+    field: 'status_code',
+    wait,
     signal: req.signal,
+    make: () => {
+      const params: Record<string, string | undefined> =
+        upload.instagram === 'stories'
+          ? { media_type: 'STORIES', video_url: upload.file.url }
+          : { media_type: 'REELS', video_url: upload.file.url, caption: part.text, cover_url: upload.file.posterUrl, share_to_feed: 'true' };
+      return createContainer(ctx, user, creds, req.signal, params);
+    },
   });
-  const mediaId = str(json.id);
-  if (!mediaId) throw makeError('instagram', [], { errorClass: 'unknown_outcome', message: 'Instagram publish video: answer without a media id' });
-  return { position: part.position, externalId: mediaId, url: await permalinkOf(ctx, creds, mediaId, req.signal, HOME) };
+  return { position: part.position, ...(await publish(ctx, creds, user, id, 'publish video', req.signal)) };
 }
 
 /**
@@ -216,10 +168,7 @@ async function createContainer(
   signal: AbortSignal,
   params: Record<string, string | undefined>,
 ): Promise<string> {
-  const json = await graphCall(ctx, creds, { method: 'POST', path: `/${user}/media`, params, what: 'create media container', signal });
-  const id = str(json.id);
-  if (!id) throw makeError('instagram', [], { errorClass: 'transient', message: 'Instagram create media container: answer without an id' });
-  return id;
+  return makeContainer(ctx, creds, { path: `/${user}/media`, what: 'create media container', params, signal });
 }
 
 /** Item containers first (each must finish), then the CAROUSEL container that carries the caption. */

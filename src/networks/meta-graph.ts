@@ -1,11 +1,12 @@
 import type { Dispatcher } from 'undici';
-import type { AccountIdentity, Credentials, ErrorClass, RecentPost } from './adapter.ts';
+import type { AccountIdentity, Credentials, ErrorClass, RecentPost, VideoUpload } from './adapter.ts';
 import { asRecord, header, makeError, parseJson, pause, send, str, type HttpCall, type HttpOptions, type HttpResponse } from './http.ts';
+import { checkpointOf, processingFailed, type ProcessingWait, waitForProcessing } from './video-upload.ts';
 
 /**
  * Shared plumbing for Meta's Graph API networks (Facebook Pages, Instagram, Threads): calls, the
  * `{error:{message,type,code,error_subcode,is_transient,fbtrace_id}}` classification, usage headers,
- * media container polling, permalinks, recent posts and long-lived token refresh.
+ * media container polling (video containers too), permalinks, recent posts and long-lived token refresh.
  */
 
 export type GraphNetwork = 'facebook' | 'instagram' | 'threads';
@@ -178,16 +179,26 @@ export function parseGraphTime(value: unknown): Date | undefined {
 }
 
 /**
+ * Where a container says its state: Instagram in `status_code` (with its words in `status`), Threads in
+ * `status` (with its words in `error_message`).
+ */
+type StatusField = 'status_code' | 'status';
+const CONTAINER_STATUS = {
+  status_code: { fields: 'status_code,status', detail: 'status' },
+  status: { fields: 'status,error_message', detail: 'error_message' },
+} as const;
+
+/**
  * Polls a media container until FINISHED. ERROR is permanent unless its subcode says "retry with a new
  * container"; EXPIRED is transient; still IN_PROGRESS after `maxPolls` is transient (nothing was published).
  */
-export async function waitForContainer(ctx: GraphCtx, creds: Credentials, id: string, field: 'status_code' | 'status', signal: AbortSignal): Promise<void> {
-  const fields = field === 'status_code' ? 'status_code,status' : 'status,error_message';
+export async function waitForContainer(ctx: GraphCtx, creds: Credentials, id: string, field: StatusField, signal: AbortSignal): Promise<void> {
+  const { fields, detail } = CONTAINER_STATUS[field];
   for (let poll = 0; ; poll++) {
     const json = await graphCall(ctx, creds, { method: 'GET', path: `/${id}`, params: { fields }, what: 'media container status', signal });
     const state = str(json[field]);
     if (state === 'FINISHED' || state === 'PUBLISHED') return;
-    if (state === 'ERROR' || state === 'EXPIRED') throw containerError(ctx, state, str(field === 'status_code' ? json.status : json.error_message));
+    if (state === 'ERROR' || state === 'EXPIRED') throw containerError(ctx, state, str(json[detail]));
     if (poll >= ctx.maxPolls) break;
     await pause(ctx.network, ctx.pollMs, signal);
   }
@@ -203,6 +214,89 @@ function containerError(ctx: GraphCtx, state: string, detail: string | undefined
     networkCode: Number.isNaN(subcode) ? state : `${state}/${subcode}`,
     networkMessage: detail,
   });
+}
+
+/** Containers expire 24 hours after they are made: a checkpointed one older than this is made again. */
+const CONTAINER_REUSE_MS = 23 * 3_600_000;
+
+/**
+ * A video container (an Instagram Reel or Story, a Threads video) from its making to FINISHED; returns
+ * its id. The id is the upload's checkpoint: an attempt after a crash polls the same container instead
+ * of making a second one (`make` runs only when none is kept, or the one kept is older than
+ * CONTAINER_REUSE_MS). Its status is polled with backoff (`wait`): ERROR is permanent with the network's
+ * words; EXPIRED is transient and forgets the container, so the next attempt makes a new one; PUBLISHED
+ * means the post exists (unknown_outcome: reconciliation finds it).
+ */
+export async function finishedVideoContainer(
+  ctx: GraphCtx,
+  creds: Credentials,
+  upload: VideoUpload,
+  o: { field: StatusField; wait: ProcessingWait; signal: AbortSignal; make: () => Promise<string> },
+): Promise<string> {
+  const cp = checkpointOf<{ containerId: string; createdAt: number }>(upload.checkpoint);
+  let state = await cp.load();
+  if (state.containerId && Date.now() - (state.createdAt ?? 0) > CONTAINER_REUSE_MS) {
+    await cp.clear();
+    state = {};
+  }
+  let container = state.containerId;
+  if (!container) {
+    container = await o.make();
+    await cp.save({ containerId: container, createdAt: Date.now() });
+  }
+  const id = container;
+  const { fields, detail } = CONTAINER_STATUS[o.field];
+  return waitForProcessing<string>(ctx.network, ctx.label, o.wait, o.signal, async () => {
+    const json = await graphCall(ctx, creds, { method: 'GET', path: `/${id}`, params: { fields }, what: 'video container status', signal: o.signal });
+    const status = str(json[o.field]);
+    if (status === 'FINISHED') return { done: true, value: id };
+    if (status === 'ERROR') throw processingFailed(ctx.network, ctx.label, str(json[detail]), 'ERROR');
+    if (status === 'EXPIRED') {
+      await cp.clear();
+      throw makeError(ctx.network, [], {
+        errorClass: 'transient',
+        networkCode: 'EXPIRED',
+        message: `${ctx.label} let the video container expire; a new one is made`,
+      });
+    }
+    if (status === 'PUBLISHED') {
+      throw makeError(ctx.network, [], {
+        errorClass: 'unknown_outcome',
+        networkCode: 'PUBLISHED',
+        message: `${ctx.label} already published this video container`,
+      });
+    }
+    return { done: false };
+  });
+}
+
+/** Makes a media container (POST `path` with `params`, the caller's network's own); its id. An answer without one is transient: nothing was published. */
+export async function makeContainer(
+  ctx: GraphCtx,
+  creds: Credentials,
+  o: { path: string; what: string; params: Record<string, string | undefined>; signal: AbortSignal },
+): Promise<string> {
+  const json = await graphCall(ctx, creds, { method: 'POST', path: o.path, params: o.params, what: o.what, signal: o.signal });
+  const id = str(json.id);
+  if (!id) throw makeError(ctx.network, [], { errorClass: 'transient', message: `${ctx.label} ${o.what}: answer without an id` });
+  return id;
+}
+
+/**
+ * Publishes a finished container (Instagram's media_publish, Threads' threads_publish: `path`) and reads
+ * the new post's permalink (`home` when it cannot be read: the post is live either way). An answer
+ * without an id is unknown_outcome: the post may exist, and reconciliation looks for it.
+ */
+export async function publishContainer(
+  ctx: GraphCtx,
+  creds: Credentials,
+  container: string,
+  o: { path: string; what: string; idName: string; home: string; signal: AbortSignal },
+): Promise<{ externalId: string; url: string }> {
+  const json = await graphCall(ctx, creds, { method: 'POST', path: o.path, params: { creation_id: container }, what: o.what, creates: true, signal: o.signal });
+  const id = str(json.id);
+  if (!id) throw makeError(ctx.network, [], { errorClass: 'unknown_outcome', message: `${ctx.label} ${o.what}: answer without a ${o.idName} id` });
+  return { externalId: id, url: await permalinkOf(ctx, creds, id, o.signal, o.home) };
 }
 
 /** The post's permalink; the post is already live, so any failure falls back to `fallback` instead of throwing. */

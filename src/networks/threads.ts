@@ -1,9 +1,10 @@
 import type { Credentials, MediaItem, NetworkAdapter, PublishedPart, PublishRequest, RecentPost, VideoUpload } from './adapter.ts';
 import {
-  graphCall,
+  finishedVideoContainer,
   graphContext,
   listRecent,
-  permalinkOf,
+  makeContainer,
+  publishContainer,
   refreshLongLived,
   verifyAccount,
   waitForContainer,
@@ -11,8 +12,8 @@ import {
   type GraphCtx,
 } from './meta-graph.ts';
 import { graphMetrics, readThreadsPost } from './meta-graph-metrics.ts';
-import { makeError, publishThread, str, type PartToPost } from './http.ts';
-import { checkpointOf, processingFailed, type ProcessingWait, waitForProcessing } from './video-upload.ts';
+import { makeError, publishThread, type PartToPost } from './http.ts';
+import type { ProcessingWait } from './video-upload.ts';
 
 /**
  * Threads (graph.threads.net, v1.0): POST /{user}/threads (media_type TEXT|IMAGE|CAROUSEL, text, image_url,
@@ -29,7 +30,6 @@ export interface ThreadsAdapterOptions extends GraphAdapterOptions {
 
 /** Threads advises waiting about 30 s before publishing a video container; polled from 10 s on, 5 minutes an attempt. */
 const THREADS_VIDEO_WAIT: ProcessingWait = { firstMs: 10_000, maxMs: 60_000, budgetMs: 5 * 60_000 };
-const CONTAINER_REUSE_MS = 23 * 3_600_000;
 
 export const THREADS_DEFAULT_VERSION = 'v1.0';
 const MAX_CAROUSEL = 20;
@@ -65,24 +65,19 @@ async function postPart(ctx: GraphCtx, req: PublishRequest, part: PartToPost, cr
   const media = part.position === 0 ? req.media : [];
   const container = await createPostContainer(ctx, user, part, media, creds, req.signal);
   if (media.length > 0) await waitForContainer(ctx, creds, container, 'status', req.signal);
-  const json = await graphCall(ctx, creds, {
-    method: 'POST',
-    path: `/${user}/threads_publish`,
-    params: { creation_id: container },
-    what: 'publish post',
-    creates: true,
-    signal: req.signal,
-  });
-  const id = str(json.id);
-  if (!id) throw makeError('threads', [], { errorClass: 'unknown_outcome', message: 'Threads publish post: answer without a post id' });
-  return { position: part.position, externalId: id, url: await permalinkOf(ctx, creds, id, req.signal, HOME) };
+  return { position: part.position, ...(await publish(ctx, creds, user, container, 'publish post', req.signal)) };
+}
+
+/** threads_publish for a finished container, then the new post's permalink. */
+function publish(ctx: GraphCtx, creds: Credentials, user: string, container: string, what: string, signal: AbortSignal) {
+  return publishContainer(ctx, creds, container, { path: `/${user}/threads_publish`, what, idName: 'post', home: HOME, signal });
 }
 
 /**
  * A VIDEO container whose video Threads pulls from the signed link (text and reply as any post), its
- * status polled with backoff until FINISHED, then threads_publish. The container id is the checkpoint: an
- * attempt after a crash polls and publishes the same container; ERROR is permanent with Threads' error_message;
- * EXPIRED (or a checkpoint older than 23 h) makes a new one.
+ * status polled with backoff until FINISHED (finishedVideoContainer: the container id is the checkpoint;
+ * ERROR is permanent with Threads' error_message; EXPIRED, or a checkpoint older than 23 h, makes a new
+ * one), then threads_publish.
  */
 async function postVideo(
   ctx: GraphCtx,
@@ -93,55 +88,17 @@ async function postVideo(
   wait: ProcessingWait,
 ): Promise<PublishedPart> {
   const user = encodeURIComponent(creds.accountId);
-  const cp = checkpointOf<{ containerId: string; createdAt: number }>(upload.checkpoint);
-  let state = await cp.load();
-  if (state.containerId && Date.now() - (state.createdAt ?? 0) > CONTAINER_REUSE_MS) {
-    await cp.clear();
-    state = {};
-  }
-  let container = state.containerId;
-  if (!container) {
-    if (!upload.file.url)
-      throw makeError('threads', [], { errorClass: 'permanent', message: 'Threads fetches a video from a signed link, and this delivery has none' });
-    container = await createContainer(ctx, user, creds, req.signal, {
-      media_type: 'VIDEO',
-      video_url: upload.file.url,
-      text: part.text,
-      reply_to_id: part.replyTo,
-    });
-    await cp.save({ containerId: container, createdAt: Date.now() });
-  }
-  const id = container;
-  await waitForProcessing('threads', 'Threads', wait, req.signal, async () => {
-    const json = await graphCall(ctx, creds, {
-      method: 'GET',
-      path: `/${id}`,
-      params: { fields: 'status,error_message' },
-      what: 'video container status',
-      signal: req.signal,
-    });
-    const status = str(json.status);
-    if (status === 'FINISHED') return { done: true, value: id };
-    if (status === 'ERROR') throw processingFailed('threads', 'Threads', str(json.error_message), 'ERROR');
-    if (status === 'EXPIRED') {
-      await cp.clear();
-      throw makeError('threads', [], { errorClass: 'transient', networkCode: 'EXPIRED', message: 'Threads let the video container expire; a new one is made' });
-    }
-    if (status === 'PUBLISHED')
-      throw makeError('threads', [], { errorClass: 'unknown_outcome', networkCode: 'PUBLISHED', message: 'Threads already published this video container' });
-    return { done: false };
-  });
-  const json = await graphCall(ctx, creds, {
-    method: 'POST',
-    path: `/${user}/threads_publish`,
-    params: { creation_id: id },
-    what: 'publish video',
-    creates: true,
+  const id = await finishedVideoContainer(ctx, creds, upload, {
+    field: 'status',
+    wait,
     signal: req.signal,
+    make: () => {
+      if (!upload.file.url)
+        throw makeError('threads', [], { errorClass: 'permanent', message: 'Threads fetches a video from a signed link, and this delivery has none' });
+      return createContainer(ctx, user, creds, req.signal, { media_type: 'VIDEO', video_url: upload.file.url, text: part.text, reply_to_id: part.replyTo });
+    },
   });
-  const postId = str(json.id);
-  if (!postId) throw makeError('threads', [], { errorClass: 'unknown_outcome', message: 'Threads publish video: answer without a post id' });
-  return { position: part.position, externalId: postId, url: await permalinkOf(ctx, creds, postId, req.signal, HOME) };
+  return { position: part.position, ...(await publish(ctx, creds, user, id, 'publish video', req.signal)) };
 }
 
 async function createPostContainer(
@@ -172,10 +129,7 @@ async function createContainer(
   signal: AbortSignal,
   params: Record<string, string | undefined>,
 ): Promise<string> {
-  const json = await graphCall(ctx, creds, { method: 'POST', path: `/${user}/threads`, params, what: 'create post container', signal });
-  const id = str(json.id);
-  if (!id) throw makeError('threads', [], { errorClass: 'transient', message: 'Threads create post container: answer without an id' });
-  return id;
+  return makeContainer(ctx, creds, { path: `/${user}/threads`, what: 'create post container', params, signal });
 }
 
 /**

@@ -8,7 +8,17 @@ import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signMediaUrl } from '../../src/crypto/media-url.ts';
 import { s3Client, s3KeyOf, s3MediaBytes, S3_PART_BYTES } from '../../src/db/media-bytes-s3.ts';
-import { deleteMedia, findMedia, type MediaBytes, MediaStoreError, pruneMedia, readMedia, storeMedia, workspaceMediaBytes } from '../../src/db/media-store.ts';
+import {
+  deleteMedia,
+  findMedia,
+  type MediaBytes,
+  MediaStoreError,
+  PROBE_HEAD_BYTES,
+  pruneMedia,
+  readMedia,
+  storeMedia,
+  workspaceMediaBytes,
+} from '../../src/db/media-store.ts';
 import { findOrCreateWorkspace } from '../../src/db/workspaces.ts';
 import { mediaMount } from '../../src/http/media-route.ts';
 import { listen } from '../../src/http/server.ts';
@@ -246,6 +256,37 @@ describe('the S3 media store (s3rver)', () => {
     expect(await workspaceMediaBytes(testDb.db, ws.id)).toBe(0);
     // No object and no uploaded part: the multipart upload was aborted.
     expect(aborted).toHaveLength(abortedBefore + 1);
+    expect(await filesOnDisk()).toEqual(before);
+  });
+
+  it('counts a file as the PostgreSQL store does: the probe head across uneven pieces, the file limit, an empty file', async () => {
+    const ws = await workspace();
+    const before = await filesOnDisk();
+    const data = noiseOf(PROBE_HEAD_BYTES + 300_000, 17);
+    // A few bytes, pieces smaller and larger than the head's first size, then one that crosses the head's end.
+    async function* uneven(): AsyncGenerator<Buffer> {
+      let from = 0;
+      for (const size of [3, 5000, 20_000, 70_000, PROBE_HEAD_BYTES]) {
+        yield data.subarray(from, from + size);
+        from += size;
+      }
+      yield data.subarray(from);
+    }
+    let head: Buffer | undefined;
+    const media = await storeMedia(at, { workspaceId: ws.id, filename: 'uneven.bin' }, uneven(), { quotaBytes: GB }, async (h) => {
+      head = Buffer.from(h);
+      return { contentType: 'application/octet-stream', width: null, height: null, animated: false };
+    });
+    expect(head?.equals(data.subarray(0, PROBE_HEAD_BYTES))).toBe(true);
+    expect(media.sha256).toBe(createHash('sha256').update(data).digest('hex'));
+    expect((await collect(readMedia(at, media))).equals(data)).toBe(true);
+    await deleteMedia(at, media.id);
+
+    const tooLarge = storeMedia(at, { workspaceId: ws.id, filename: 'big.bin' }, inPieces(data), { quotaBytes: GB, maxFileBytes: 1_000_000 });
+    await expect(tooLarge).rejects.toMatchObject({ code: 'too_large', message: 'big.bin is larger than 1 MB, the most Greenlight takes for one file.' });
+    const empty = storeMedia(at, { workspaceId: ws.id, filename: 'empty.bin' }, inPieces(Buffer.alloc(0)), { quotaBytes: GB });
+    await expect(empty).rejects.toMatchObject({ code: 'empty', message: 'empty.bin is empty.' });
+    expect(await testDb.db.selectFrom('media').select('id').where('workspace_id', '=', ws.id).execute()).toEqual([]);
     expect(await filesOnDisk()).toEqual(before);
   });
 

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { NO_MIGRATIONS } from 'kysely/migration';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimDeliveries, claimDelivery } from '../../src/db/claim.ts';
+import { deleteDraft, findDraft, insertDraft, saveDraftInput } from '../../src/db/compose-drafts.ts';
 import { findDeliveryRows } from '../../src/db/delivery-context.ts';
 import { holdDeliveries, insertDeliveries, transitionDelivery } from '../../src/db/deliveries.ts';
 import { appendEvent } from '../../src/db/events.ts';
@@ -274,5 +275,21 @@ describe('transactional enqueue', () => {
     const state = await testDb.db.selectFrom('posts').select('state').where('id', '=', post.id).executeTakeFirstOrThrow();
     expect(state.state).toBe('in_review');
     expect(await testDb.db.selectFrom('deliveries').select('id').where('id', '=', deliveryId).executeTakeFirst()).toBeUndefined();
+  });
+});
+
+describe('compose drafts', () => {
+  it('a save says whether the draft was still there: the Discord step is not drawn over a Send that removed it', async () => {
+    const { db } = testDb;
+    const workspace = await findOrCreateWorkspace(db, 'discord', 'GDRAFTS');
+    const owner = { workspaceId: workspace.id, userId: 'U1' };
+    const draft = await insertDraft(db, { ...owner, postId: null, channelId: 'C1', input: { text: 'first' } });
+
+    expect(await saveDraftInput(db, draft.id, { text: 'second' })).toBe(true);
+    expect((await findDraft(db, draft.id, owner))?.input).toEqual({ text: 'second' });
+
+    await deleteDraft(db, draft.id);
+    expect(await saveDraftInput(db, draft.id, { text: 'third' })).toBe(false);
+    expect(await findDraft(db, draft.id, owner)).toBeUndefined();
   });
 });

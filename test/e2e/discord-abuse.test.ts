@@ -1,16 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../helpers/greenlight.ts';
+import { describe, expect, it } from 'vitest';
+import type { Stack } from '../helpers/greenlight.ts';
+import { discordSuite } from '../helpers/discord-suite.ts';
 import { COMMUNITY, D_AUTHOR, D_MANAGER, MOD_QUEUE, dCard, dClick, dDraft, dTold, discordOf, waitThread, waitTold } from '../helpers/discord-stack.ts';
 
 let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({ discord: 'http' });
+const { emu } = discordSuite({ discord: 'http' }, (s) => {
+  stack = s;
 });
-afterAll(async () => {
-  await stack?.stop();
-});
-
-const emu = () => discordOf(stack).emulator;
 const endpoint = () => `${stack.app.url}/discord/interactions`;
 
 async function changes(): Promise<number[]> {

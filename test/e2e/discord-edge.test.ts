@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { connectAccount } from '../../src/db/accounts.ts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cardMessage, receiptMessage } from '../../src/chat/discord/card-embeds.ts';
 import { createRest } from '../../src/chat/discord/discord-app.ts';
 import { BUTTONS, GREENLIGHT_SUBCOMMANDS, MODALS, parseCustomId } from '../../src/chat/discord/ids.ts';
@@ -8,7 +8,8 @@ import { BUTTON_HANDLERS, COMMAND_HANDLERS, MODAL_HANDLERS } from '../../src/cha
 import { MANIFEST_PATH, registerCommands } from '../../src/cli/discord-register.ts';
 import type { CardView, ReceiptAction } from '../../src/workflow/card/card-view.ts';
 import type { DiscordMessage, Json } from '../../emulators/discord.ts';
-import { startStack, type Stack } from '../helpers/greenlight.ts';
+import type { Stack } from '../helpers/greenlight.ts';
+import { discordSuite } from '../helpers/discord-suite.ts';
 import {
   APPROVER_ROLE,
   COMMUNITY,
@@ -29,14 +30,9 @@ import {
 } from '../helpers/discord-stack.ts';
 
 let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({ discord: 'http' });
+const { emu } = discordSuite({ discord: 'http' }, (s) => {
+  stack = s;
 });
-afterAll(async () => {
-  await stack?.stop();
-});
-
-const emu = () => discordOf(stack).emulator;
 const ZERO = '00000000-0000-0000-0000-000000000000';
 
 interface ManifestCommand {

@@ -1,65 +1,28 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DiscordMessage } from '../../emulators/discord.ts';
 import { listFirstComments } from '../../src/db/first-comments.ts';
 import { findLinkPreview } from '../../src/db/link-previews.ts';
-import { COMMUNITY, D_AUTHOR, D_MANAGER, component, dCards, dClick, discordOf, sendStep, submitCompose, waitThread } from '../helpers/discord-stack.ts';
-import { startStack, type Stack } from '../helpers/greenlight.ts';
+import { COMMUNITY, D_AUTHOR, D_MANAGER, component, dCards, dClick, sendStep, submitCompose, waitThread } from '../helpers/discord-stack.ts';
+import { clickOnStep, clickStep, pickShowing, submitStepForm } from '../helpers/discord-step.ts';
+import type { Stack } from '../helpers/greenlight.ts';
+import { discordSuite } from '../helpers/discord-suite.ts';
 
 /** Issue 16 §3: Discord's compose flow has first comments per network and the "no link preview" choice, as Slack's form. */
 describe('Discord first comments and link preview choice', () => {
   let stack: Stack;
-  const emu = () => discordOf(stack).emulator;
-  const accounts = () => discordOf(stack).accounts;
-  beforeAll(async () => {
-    stack = await startStack({ discord: 'http' });
-  });
-  afterAll(async () => {
-    await stack?.stop();
+  const { emu, accounts } = discordSuite({ discord: 'http' }, (s) => {
+    stack = s;
   });
 
-  /** Picks the accounts on the step and waits until the step shows the first comments button. */
-  async function pick(step: DiscordMessage, ids: string[]): Promise<DiscordMessage> {
-    const select = component(step, 'compose_targets')!;
-    await emu().selectMenu({ customId: String(select.custom_id), values: ids, userId: D_AUTHOR, channelId: step.channel_id, messageId: step.id });
-    return emu().waitFor(() => (component(emu().message(step.id)!, 'compose_comments') ? emu().message(step.id) : undefined), {
-      what: 'the first comments button',
-    });
-  }
-
-  /** Clicks a step button and waits for the step to be redrawn. */
-  async function clickStep(step: DiscordMessage, prefix: string): Promise<DiscordMessage> {
-    const before = emu().message(step.id)!.edited_timestamp;
-    await emu().clickButton({ customId: String(component(step, prefix)!.custom_id), userId: D_AUTHOR, channelId: step.channel_id, messageId: step.id });
-    return emu().waitFor(() => (emu().message(step.id)!.edited_timestamp !== before ? emu().message(step.id) : undefined), { what: 'the step again' });
-  }
-
-  async function commentsForm(step: DiscordMessage, values: Record<string, string>): Promise<DiscordMessage> {
-    const opened = await emu().clickButton({
-      customId: String(component(step, 'compose_comments')!.custom_id),
-      userId: D_AUTHOR,
-      channelId: step.channel_id,
-      messageId: step.id,
-    });
-    expect(opened.response).toMatchObject({ type: 9, data: { title: 'First comments' } });
-    const modal = emu().openModal(D_AUTHOR)!;
-    const before = emu().message(step.id)!.edited_timestamp;
-    await emu().submitModal({ customId: modal.custom_id, values, userId: D_AUTHOR, channelId: step.channel_id });
-    return emu().waitFor(() => (emu().message(step.id)!.edited_timestamp !== before ? emu().message(step.id) : undefined), { what: 'the step again' });
-  }
+  const pick = (step: DiscordMessage, ids: string[]) => pickShowing(stack, step, ids, 'compose_comments');
+  const commentsForm = (step: DiscordMessage, values: Record<string, string>) => submitStepForm(stack, step, 'compose_comments', 'First comments', values);
 
   it('comments per picked network and no link card go in as Slack’s form sends them; after approval each comment is posted once', async () => {
     const text = 'Our release notes are out: https://example.org/notes';
     await emu().command({ name: 'post', userId: D_AUTHOR, channelId: COMMUNITY });
     let step = await submitCompose(stack, D_AUTHOR, { text });
     step = await pick(step, [accounts().mastodon, accounts().x]);
-    const modal = (
-      await emu().clickButton({
-        customId: String(component(step, 'compose_comments')!.custom_id),
-        userId: D_AUTHOR,
-        channelId: step.channel_id,
-        messageId: step.id,
-      })
-    ).response!;
+    const modal = (await clickOnStep(stack, step, 'compose_comments')).response!;
     // One field per picked network that takes a first comment, in Greenlight's order.
     expect(JSON.stringify(modal).match(/comment_\w+/g)).toEqual(['comment_x', 'comment_mastodon']);
     emu().dismissModal(D_AUTHOR);
@@ -73,7 +36,7 @@ describe('Discord first comments and link preview choice', () => {
     step = await commentsForm(step, { comment_x: 'Details in the notes', comment_mastodon: 'Questions welcome' });
 
     expect(String(component(step, 'compose_link_preview')!.label)).toBe('No link preview');
-    step = await clickStep(step, 'compose_link_preview');
+    step = await clickStep(stack, step, 'compose_link_preview');
     expect(String(component(step, 'compose_link_preview')!.label)).toBe('Link preview back on');
     expect(JSON.stringify(step.embeds)).toContain('"name":"Link preview"');
 

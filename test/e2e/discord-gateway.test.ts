@@ -1,16 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../helpers/greenlight.ts';
+import { describe, expect, it } from 'vitest';
+import type { Stack } from '../helpers/greenlight.ts';
+import { discordSuite } from '../helpers/discord-suite.ts';
 import { D_MANAGER, D_OUTSIDER, dCard, dClick, dDraft, discordOf, waitThread, waitTold } from '../helpers/discord-stack.ts';
 
 let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({ discord: 'gateway' });
+const { emu } = discordSuite({ discord: 'gateway' }, (s) => {
+  stack = s;
 });
-afterAll(async () => {
-  await stack?.stop();
-});
-
-const emu = () => discordOf(stack).emulator;
 
 describe('Discord over the gateway (no public URL)', () => {
   it('logs in with only the Guilds intent and mounts no interactions endpoint', async () => {

@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DiscordMessage } from '../../emulators/discord.ts';
-import { registerCommands } from '../../src/cli/discord-register.ts';
-import { createRest } from '../../src/chat/discord/discord-app.ts';
 import { DISCORD_FILE_GONE } from '../../src/chat/discord/chat-files.ts';
 import { connectAccount } from '../../src/db/accounts.ts';
-import { COMMUNITY, D_AUTHOR, D_MANAGER, GUILD, component, dCards, dClick, dThread, discordOf, sendStep, submitCompose } from '../helpers/discord-stack.ts';
-import { startStack, type Stack } from '../helpers/greenlight.ts';
+import { COMMUNITY, D_AUTHOR, D_MANAGER, component, dCards, dClick, dThread, discordOf, sendStep, submitCompose } from '../helpers/discord-stack.ts';
+import type { Stack } from '../helpers/greenlight.ts';
+import { discordSuite } from '../helpers/discord-suite.ts';
 import { pngOf, pngOfSize } from '../helpers/images.ts';
 
 const SECRET = 'discord-images-test-state-secret-0123456789';
@@ -14,19 +13,9 @@ const SECRET = 'discord-images-test-state-secret-0123456789';
 /** Issue 14 on Discord: images attached to /post or taken from a message, alt text, the card, approval. */
 describe('Discord images', () => {
   let stack: Stack;
-  const emu = () => discordOf(stack).emulator;
-  const accounts = () => discordOf(stack).accounts;
   let bluesky: string;
-
-  beforeAll(async () => {
-    stack = await startStack({ discord: 'http', env: () => ({ STATE_SECRET: SECRET }) });
-    const rest = createRest({ botToken: emu().botToken, apiUrl: emu().apiBase });
-    try {
-      await registerCommands(rest, emu().applicationId, GUILD);
-    } finally {
-      rest.clearHashSweeper();
-      rest.clearHandlerSweeper();
-    }
+  const { emu, accounts } = discordSuite({ discord: 'http', commands: true, env: () => ({ STATE_SECRET: SECRET }) }, async (s) => {
+    stack = s;
     // Only the form's check is needed of Bluesky here: no publish reaches it.
     bluesky = (
       await connectAccount(stack.app.db, stack.app.cipher, {
@@ -39,9 +28,6 @@ describe('Discord images', () => {
         credentials: { accessToken: 'unused', refreshToken: 'unused' },
       })
     ).id;
-  });
-  afterAll(async () => {
-    await stack?.stop();
   });
 
   /** The card of the post whose network embed carries `text`, as it is now. */
@@ -248,19 +234,8 @@ describe('Discord images', () => {
 /** The same payloads over the gateway: discord.js hands INTERACTION_CREATE over as Discord sent it, resolved attachments and messages included. */
 describe('Discord images over the gateway', () => {
   let stack: Stack;
-  const emu = () => discordOf(stack).emulator;
-  beforeAll(async () => {
-    stack = await startStack({ discord: 'gateway' });
-    const rest = createRest({ botToken: emu().botToken, apiUrl: emu().apiBase });
-    try {
-      await registerCommands(rest, emu().applicationId, GUILD);
-    } finally {
-      rest.clearHashSweeper();
-      rest.clearHandlerSweeper();
-    }
-  });
-  afterAll(async () => {
-    await stack?.stop();
+  const { emu } = discordSuite({ discord: 'gateway', commands: true }, (s) => {
+    stack = s;
   });
 
   it('/post with an image and "Draft a post" on a message both reach the account step with their images', async () => {

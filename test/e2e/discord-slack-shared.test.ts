@@ -1,13 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MANAGER, card, click, draft, startStack, thread, type Stack } from '../helpers/greenlight.ts';
+import { describe, expect, it } from 'vitest';
+import { MANAGER, card, click, draft, thread, type Stack } from '../helpers/greenlight.ts';
+import { discordSuite } from '../helpers/discord-suite.ts';
 import { D_MANAGER, dCard, dClick, dDraft, dThread, discordOf, waitThread } from '../helpers/discord-stack.ts';
 
 let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({ discord: 'http' });
-});
-afterAll(async () => {
-  await stack?.stop();
+discordSuite({ discord: 'http' }, (s) => {
+  stack = s;
 });
 
 /**

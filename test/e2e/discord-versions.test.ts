@@ -1,52 +1,27 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DiscordMessage } from '../../emulators/discord.ts';
-import { COMMUNITY, D_AUTHOR, component, dCards, discordOf, sendStep, submitCompose } from '../helpers/discord-stack.ts';
-import { startStack, type Stack } from '../helpers/greenlight.ts';
+import { COMMUNITY, D_AUTHOR, component, dCards, sendStep, submitCompose } from '../helpers/discord-stack.ts';
+import { clickOnStep, pickShowing, submitStepForm } from '../helpers/discord-step.ts';
+import type { Stack } from '../helpers/greenlight.ts';
+import { discordSuite } from '../helpers/discord-suite.ts';
 
 /** Issue 16 §3: the Discord compose flow has per-network versions, as Slack's form does. */
 describe('Discord per-network versions', () => {
   let stack: Stack;
-  const emu = () => discordOf(stack).emulator;
-  const accounts = () => discordOf(stack).accounts;
-  beforeAll(async () => {
-    stack = await startStack({ discord: 'http' });
-  });
-  afterAll(async () => {
-    await stack?.stop();
+  const { emu, accounts } = discordSuite({ discord: 'http' }, (s) => {
+    stack = s;
   });
 
-  /** Picks the accounts on the step and waits until the step shows the choice. */
-  async function pick(step: DiscordMessage, ids: string[]): Promise<DiscordMessage> {
-    const select = component(step, 'compose_targets')!;
-    await emu().selectMenu({ customId: String(select.custom_id), values: ids, userId: D_AUTHOR, channelId: step.channel_id, messageId: step.id });
-    return emu().waitFor(() => (component(emu().message(step.id)!, 'compose_versions') ? emu().message(step.id) : undefined), {
-      what: 'the versions button',
-    });
-  }
-
-  async function versionsForm(step: DiscordMessage, values: Record<string, string>): Promise<DiscordMessage> {
-    const button = component(step, 'compose_versions')!;
-    const opened = await emu().clickButton({ customId: String(button.custom_id), userId: D_AUTHOR, channelId: step.channel_id, messageId: step.id });
-    expect(opened.response).toMatchObject({ type: 9, data: { title: 'Versions per network' } });
-    const modal = emu().openModal(D_AUTHOR)!;
-    const before = emu().message(step.id)!.edited_timestamp;
-    await emu().submitModal({ customId: modal.custom_id, values, userId: D_AUTHOR, channelId: step.channel_id });
-    return emu().waitFor(() => (emu().message(step.id)!.edited_timestamp !== before ? emu().message(step.id) : undefined), { what: 'the step again' });
-  }
+  const pick = (step: DiscordMessage, ids: string[]) => pickShowing(stack, step, ids, 'compose_versions');
+  const versionsForm = (step: DiscordMessage, values: Record<string, string>) =>
+    submitStepForm(stack, step, 'compose_versions', 'Versions per network', values);
 
   it('a version for X goes to X, the main text to Mastodon; an empty field removes a version', async () => {
     await emu().command({ name: 'post', userId: D_AUTHOR, channelId: COMMUNITY });
     let step = await submitCompose(stack, D_AUTHOR, { text: 'The long community announcement, with every detail for Mastodon.' });
     expect(component(step, 'compose_versions')).toBeUndefined();
     step = await pick(step, [accounts().mastodon, accounts().x]);
-    const modal = (
-      await emu().clickButton({
-        customId: String(component(step, 'compose_versions')!.custom_id),
-        userId: D_AUTHOR,
-        channelId: step.channel_id,
-        messageId: step.id,
-      })
-    ).response!;
+    const modal = (await clickOnStep(stack, step, 'compose_versions')).response!;
     // One field per picked network, in Greenlight's order.
     expect(JSON.stringify(modal).match(/variant_\w+/g)).toEqual(['variant_x', 'variant_mastodon']);
     emu().dismissModal(D_AUTHOR);

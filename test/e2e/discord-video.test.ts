@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DiscordMessage } from '../../emulators/discord.ts';
-import { registerCommands } from '../../src/cli/discord-register.ts';
-import { createRest } from '../../src/chat/discord/discord-app.ts';
-import { COMMUNITY, D_AUTHOR, D_MANAGER, GUILD, component, dCards, dClick, dThread, discordOf, sendStep, submitCompose } from '../helpers/discord-stack.ts';
-import { startStack, type Stack } from '../helpers/greenlight.ts';
+import { COMMUNITY, D_AUTHOR, D_MANAGER, component, dCards, dClick, dThread, sendStep, submitCompose } from '../helpers/discord-stack.ts';
+import type { Stack } from '../helpers/greenlight.ts';
+import { discordSuite } from '../helpers/discord-suite.ts';
 import { makeVideo } from '../helpers/videos.ts';
 
 const SECRET = 'discord-video-test-state-secret-0123456789';
@@ -17,22 +16,9 @@ const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
  */
 describe('Discord video', () => {
   let stack: Stack;
-  const emu = () => discordOf(stack).emulator;
-  const accounts = () => discordOf(stack).accounts;
-
-  beforeAll(async () => {
-    stack = await startStack({ discord: 'http', env: () => ({ STATE_SECRET: SECRET }) });
+  const { emu, accounts } = discordSuite({ discord: 'http', commands: true, env: () => ({ STATE_SECRET: SECRET }) }, async (s) => {
+    stack = s;
     stack.mastodon.videoProcessingPolls = 1;
-    const rest = createRest({ botToken: emu().botToken, apiUrl: emu().apiBase });
-    try {
-      await registerCommands(rest, emu().applicationId, GUILD);
-    } finally {
-      rest.clearHashSweeper();
-      rest.clearHandlerSweeper();
-    }
-  });
-  afterAll(async () => {
-    await stack?.stop();
   });
 
   const cardWith = (text: string) => dCards(stack).find((m) => m.embeds.some((e) => String(e.description ?? '').includes(text)));

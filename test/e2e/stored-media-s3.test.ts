@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,18 +6,15 @@ import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInstagramEmulator, type InstagramEmulator } from '../../emulators/instagram.ts';
 import { loadConfig } from '../../src/config/load.ts';
-import { connectAccount } from '../../src/db/accounts.ts';
 import { mediaBytesFor, s3Client, s3KeyOf } from '../../src/db/media-bytes-s3.ts';
-import { attachMedia, type MediaBytes } from '../../src/db/media-store.ts';
-import { insertPost } from '../../src/db/posts.ts';
-import { inTransaction } from '../../src/db/transaction.ts';
+import type { MediaBytes } from '../../src/db/media-store.ts';
 import type { Network } from '../../src/domain/networks.ts';
 import { createInstagramAdapter } from '../../src/networks/instagram.ts';
 import { storeImage } from '../../src/workflow/media-intake.ts';
-import { scheduleApprovedPost } from '../../src/workflow/schedule-deliveries.ts';
-import { deliveriesOf, engineDeps, waitForPost } from '../helpers/engine.ts';
-import { ADMIN, AUTHOR, CHANNEL, startStack, type Stack } from '../helpers/greenlight.ts';
+import { deliveriesOf, waitForPost } from '../helpers/engine.ts';
+import { startStack, type Stack } from '../helpers/greenlight.ts';
 import { inPieces, pngOf } from '../helpers/images.ts';
+import { connectBrand, MEDIA_LIMITS, scheduleStoredPost, sha } from '../helpers/stored-media.ts';
 
 /**
  * The running service with MEDIA_STORE=s3 (s3rver on 127.0.0.1, see test/db/media-store-s3.test.ts):
@@ -34,7 +30,6 @@ let ig: InstagramEmulator;
 let mediaBytes: MediaBytes;
 let s3Env: Record<string, string>;
 const accounts: Partial<Record<Network, string>> = {};
-const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'greenlight-s3rver-'));
@@ -52,16 +47,7 @@ beforeAll(async () => {
   accounts.x = stack.accounts.x;
   accounts.mastodon = stack.accounts.mastodon;
   const igToken = ig.issueToken();
-  accounts.instagram = (
-    await connectAccount(stack.app.db, stack.app.cipher, {
-      workspaceId: stack.workspaceId,
-      network: 'instagram',
-      externalAccountId: igToken.userId,
-      displayName: 'instagram brand',
-      connectedBy: ADMIN,
-      credentials: { accessToken: igToken.accessToken },
-    })
-  ).id;
+  accounts.instagram = await connectBrand(stack, 'instagram', igToken.userId, { accessToken: igToken.accessToken });
 }, 120_000);
 
 afterAll(async () => {
@@ -76,29 +62,14 @@ describe('MEDIA_STORE=s3 in the running service', () => {
     const png = await pngOf(600, 400, 21);
     const alt = 'A green dot on a white wall';
     const db = stack.app.db;
-    const stored = await storeImage(
-      { db, mediaBytes, media: { quotaBytes: 500_000_000, maxFileBytes: 50_000_000 } },
-      { workspaceId: stack.workspaceId, filename: 'dot.png', alt },
-      inPieces(png),
-    );
+    const stored = await storeImage({ db, mediaBytes, media: MEDIA_LIMITS }, { workspaceId: stack.workspaceId, filename: 'dot.png', alt }, inPieces(png));
     if (!stored.ok) throw new Error(stored.message);
     const networks: Network[] = ['x', 'mastodon', 'instagram'];
-    const post = await insertPost(db, {
-      workspaceId: stack.workspaceId,
-      authorId: AUTHOR,
-      state: 'approved',
+    const post = await scheduleStoredPost(stack, {
       text: 'A dot, from the object store.',
-      note: null,
-      originChannelId: CHANNEL,
-      publishAt: new Date(),
-      zone: 'UTC',
-      contentHash: sha(png),
       accountIds: networks.map((n) => accounts[n]!),
-      variants: {},
-      media: [],
+      mediaIds: [stored.media.id],
     });
-    await attachMedia(db, post.id, [stored.media.id]);
-    await inTransaction(db, (tx) => scheduleApprovedPost(tx, engineDeps(stack), post, ADMIN));
     await waitForPost(stack, post.id, 'published', 60_000);
     expect((await deliveriesOf(stack, post.id)).map((d) => [d.network, d.state, d.attempts])).toEqual(networks.toSorted().map((n) => [n, 'published', 1]));
 

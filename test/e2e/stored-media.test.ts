@@ -1,14 +1,9 @@
-import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFacebookEmulator, type FacebookEmulator } from '../../emulators/facebook.ts';
 import { startInstagramEmulator, type InstagramEmulator } from '../../emulators/instagram.ts';
 import { startLinkedInEmulator, type LinkedInEmulator } from '../../emulators/linkedin.ts';
 import { startThreadsEmulator, type ThreadsEmulator } from '../../emulators/threads.ts';
-import { connectAccount } from '../../src/db/accounts.ts';
-import { attachMedia } from '../../src/db/media-store.ts';
-import { insertPost } from '../../src/db/posts.ts';
-import { inTransaction } from '../../src/db/transaction.ts';
 import type { Network } from '../../src/domain/networks.ts';
 import { createBlueskyAdapter } from '../../src/networks/bluesky.ts';
 import { createFacebookAdapter } from '../../src/networks/facebook.ts';
@@ -16,11 +11,11 @@ import { createInstagramAdapter } from '../../src/networks/instagram.ts';
 import { createLinkedInAdapter } from '../../src/networks/linkedin.ts';
 import { createThreadsAdapter } from '../../src/networks/threads.ts';
 import { storeImage } from '../../src/workflow/media-intake.ts';
-import { scheduleApprovedPost } from '../../src/workflow/schedule-deliveries.ts';
-import { deliveriesOf, engineDeps, waitForDelivery, waitForPost, waitUntil } from '../helpers/engine.ts';
-import { ADMIN, AUTHOR, CHANNEL, startStack, type Stack } from '../helpers/greenlight.ts';
+import { deliveriesOf, waitForDelivery, waitForPost, waitUntil } from '../helpers/engine.ts';
+import { startStack, type Stack } from '../helpers/greenlight.ts';
 import { inPieces, pngOf } from '../helpers/images.ts';
 import { startPds, type TestAccount, type TestPds } from '../helpers/pds.ts';
+import { connectEveryNetwork, MEDIA_LIMITS, scheduleStoredPost, sha } from '../helpers/stored-media.ts';
 
 /**
  * Issue 14, the publishing side: a post's images live in Greenlight's media store, and every network
@@ -36,9 +31,7 @@ let ig: InstagramEmulator;
 let threads: ThreadsEmulator;
 let fb: FacebookEmulator;
 let li: LinkedInEmulator;
-const accounts: Partial<Record<Network, string>> = {};
-const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-const MEDIA_LIMITS = { quotaBytes: 500_000_000, maxFileBytes: 50_000_000 };
+let accounts: Partial<Record<Network, string>>;
 
 beforeAll(async () => {
   [pds, ig, threads, fb, li] = await Promise.all([
@@ -58,29 +51,7 @@ beforeAll(async () => {
       linkedin: createLinkedInAdapter({ baseUrl: li.url, timeoutMs: 5_000 }),
     },
   });
-  accounts.x = stack.accounts.x;
-  accounts.mastodon = stack.accounts.mastodon;
-  const connect = async (network: Network, externalAccountId: string, credentials: { accessToken: string; refreshToken?: string }, instanceUrl?: string) =>
-    (
-      await connectAccount(stack.app.db, stack.app.cipher, {
-        workspaceId: stack.workspaceId,
-        network,
-        externalAccountId,
-        displayName: `${network} brand`,
-        connectedBy: ADMIN,
-        credentials,
-        ...(instanceUrl ? { instanceUrl } : {}),
-      })
-    ).id;
-  const igToken = ig.issueToken();
-  const thToken = threads.issueToken(undefined, 'greenlight');
-  const fbToken = fb.issueToken();
-  const liToken = li.issueToken();
-  accounts.bluesky = await connect('bluesky', brand.did, { accessToken: brand.accessJwt, refreshToken: brand.refreshJwt }, pds.url);
-  accounts.instagram = await connect('instagram', igToken.userId, { accessToken: igToken.accessToken });
-  accounts.threads = await connect('threads', thToken.userId, { accessToken: thToken.accessToken });
-  accounts.facebook = await connect('facebook', fbToken.pageId, { accessToken: fbToken.accessToken });
-  accounts.linkedin = await connect('linkedin', liToken.author, { accessToken: liToken.accessToken, refreshToken: liToken.refreshToken });
+  accounts = await connectEveryNetwork(stack, { ig, threads, fb, li, pds, brand });
 }, 120_000);
 
 afterAll(async () => {
@@ -107,30 +78,18 @@ interface Picture {
  * scheduled for now: the stack's publish workers take it from there.
  */
 async function publishPost(text: string, networks: Network[], pictures: Picture[]): Promise<string> {
-  const db = stack.app.db;
-  const post = await insertPost(db, {
-    workspaceId: stack.workspaceId,
-    authorId: AUTHOR,
-    state: 'approved',
-    text,
-    note: null,
-    originChannelId: CHANNEL,
-    publishAt: new Date(),
-    zone: 'UTC',
-    contentHash: sha(Buffer.from(text)),
-    accountIds: networks.map((n) => accounts[n]!),
-    variants: {},
-    media: [],
-  });
   const ids: string[] = [];
   for (const p of pictures) {
-    const stored = await storeImage({ db, media: MEDIA_LIMITS }, { workspaceId: stack.workspaceId, filename: p.filename, alt: p.alt }, inPieces(p.bytes));
+    const stored = await storeImage(
+      { db: stack.app.db, media: MEDIA_LIMITS },
+      { workspaceId: stack.workspaceId, filename: p.filename, alt: p.alt },
+      inPieces(p.bytes),
+    );
     if (!stored.ok) throw new Error(stored.message);
     expect(stored.media).toMatchObject({ content_type: 'image/png', width: p.width, height: p.height });
     ids.push(stored.media.id);
   }
-  await attachMedia(db, post.id, ids);
-  await inTransaction(db, (tx) => scheduleApprovedPost(tx, engineDeps(stack), post, ADMIN));
+  const post = await scheduleStoredPost(stack, { text, accountIds: networks.map((n) => accounts[n]!), mediaIds: ids });
   return post.id;
 }
 
@@ -250,23 +209,8 @@ describe('failures while publishing stored images', () => {
     if (!stored.ok) throw new Error(stored.message);
     // Move the second chunk out of the way: readMedia then fails at that chunk, midway through the upload.
     await sql`UPDATE media_chunks SET seq = seq + 1000 WHERE media_id = ${stored.media.id} AND seq = 1`.execute(db);
-    const post = await insertPost(db, {
-      workspaceId: stack.workspaceId,
-      authorId: AUTHOR,
-      state: 'approved',
-      text: 'Launch day, with the banner.',
-      note: null,
-      originChannelId: CHANNEL,
-      publishAt: new Date(),
-      zone: 'UTC',
-      contentHash: 'launch',
-      accountIds: [accounts.x!],
-      variants: {},
-      media: [],
-    });
-    await attachMedia(db, post.id, [stored.media.id]);
     const before = stack.x.media.length;
-    await inTransaction(db, (tx) => scheduleApprovedPost(tx, engineDeps(stack), post, ADMIN));
+    const post = await scheduleStoredPost(stack, { text: 'Launch day, with the banner.', accountIds: [accounts.x!], mediaIds: [stored.media.id] });
     const failed = await waitUntil(stack, 'an attempt that failed reading the store', async () => {
       const [d] = await deliveriesOf(stack, post.id);
       return d?.last_error?.networkCode === 'media_store_read' ? d : undefined;

@@ -1,13 +1,8 @@
-import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FacebookEmulator, startFacebookEmulator } from '../../emulators/facebook.ts';
 import { type InstagramEmulator, startInstagramEmulator } from '../../emulators/instagram.ts';
 import { type LinkedInEmulator, startLinkedInEmulator } from '../../emulators/linkedin.ts';
 import { startThreadsEmulator, type ThreadsEmulator } from '../../emulators/threads.ts';
-import { connectAccount } from '../../src/db/accounts.ts';
-import { attachMedia } from '../../src/db/media-store.ts';
-import { insertPost } from '../../src/db/posts.ts';
-import { inTransaction } from '../../src/db/transaction.ts';
 import type { Network } from '../../src/domain/networks.ts';
 import { createBlueskyAdapter } from '../../src/networks/bluesky.ts';
 import { createFacebookAdapter } from '../../src/networks/facebook.ts';
@@ -15,11 +10,11 @@ import { createInstagramAdapter } from '../../src/networks/instagram.ts';
 import { createLinkedInAdapter } from '../../src/networks/linkedin.ts';
 import { createThreadsAdapter } from '../../src/networks/threads.ts';
 import { posterOf, storeFile } from '../../src/workflow/media-intake.ts';
-import { scheduleApprovedPost } from '../../src/workflow/schedule-deliveries.ts';
-import { deliveriesOf, engineDeps, waitForDelivery, waitForPost } from '../helpers/engine.ts';
-import { ADMIN, AUTHOR, CHANNEL, startStack, type Stack } from '../helpers/greenlight.ts';
+import { deliveriesOf, waitForDelivery, waitForPost } from '../helpers/engine.ts';
+import { startStack, type Stack } from '../helpers/greenlight.ts';
 import { inPieces } from '../helpers/images.ts';
 import { startPds, type TestAccount, type TestPds } from '../helpers/pds.ts';
+import { connectEveryNetwork, MEDIA_LIMITS, scheduleStoredPost, sha } from '../helpers/stored-media.ts';
 import { makeVideo } from '../helpers/videos.ts';
 
 /**
@@ -37,8 +32,7 @@ let fb: FacebookEmulator;
 let li: LinkedInEmulator;
 let pds: TestPds;
 let brand: TestAccount;
-const accounts: Partial<Record<Network, string>> = {};
-const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+let accounts: Partial<Record<Network, string>>;
 
 beforeAll(async () => {
   [ig, threads, fb, li, pds] = await Promise.all([
@@ -62,29 +56,7 @@ beforeAll(async () => {
   stack.mastodon.videoProcessingPolls = 1;
   ig.videoProcessingPolls = 2;
   li.video.script.partBytes = 32 * 1024;
-  accounts.x = stack.accounts.x;
-  accounts.mastodon = stack.accounts.mastodon;
-  const connect = async (network: Network, externalAccountId: string, credentials: { accessToken: string; refreshToken?: string }, instanceUrl?: string) =>
-    (
-      await connectAccount(stack.app.db, stack.app.cipher, {
-        workspaceId: stack.workspaceId,
-        network,
-        externalAccountId,
-        displayName: `${network} brand`,
-        connectedBy: ADMIN,
-        credentials,
-        ...(instanceUrl ? { instanceUrl } : {}),
-      })
-    ).id;
-  const igToken = ig.issueToken();
-  const thToken = threads.issueToken(undefined, 'greenlight');
-  const fbToken = fb.issueToken();
-  const liToken = li.issueToken();
-  accounts.instagram = await connect('instagram', igToken.userId, { accessToken: igToken.accessToken });
-  accounts.threads = await connect('threads', thToken.userId, { accessToken: thToken.accessToken });
-  accounts.facebook = await connect('facebook', fbToken.pageId, { accessToken: fbToken.accessToken });
-  accounts.linkedin = await connect('linkedin', liToken.author, { accessToken: liToken.accessToken, refreshToken: liToken.refreshToken });
-  accounts.bluesky = await connect('bluesky', brand.did, { accessToken: brand.accessJwt, refreshToken: brand.refreshJwt }, pds.url);
+  accounts = await connectEveryNetwork(stack, { ig, threads, fb, li, pds, brand });
 }, 120_000);
 
 afterAll(async () => {
@@ -97,29 +69,14 @@ describe('a stored video reaches every network once', () => {
     const db = stack.app.db;
     const clip = await makeVideo({ width: 360, height: 640, seconds: 4 });
     const stored = await storeFile(
-      { db, media: { quotaBytes: 500_000_000, maxFileBytes: 50_000_000 } },
+      { db, media: MEDIA_LIMITS },
       { workspaceId: stack.workspaceId, filename: 'launch.mp4', alt: 'Our launch in four seconds' },
       inPieces(clip),
     );
     if (!stored.ok) throw new Error(stored.message);
     const networks: Network[] = ['x', 'mastodon', 'bluesky', 'linkedin', 'instagram', 'threads', 'facebook'];
     const text = 'Launch day, in motion.';
-    const post = await insertPost(db, {
-      workspaceId: stack.workspaceId,
-      authorId: AUTHOR,
-      state: 'approved',
-      text,
-      note: null,
-      originChannelId: CHANNEL,
-      publishAt: new Date(),
-      zone: 'UTC',
-      contentHash: sha(Buffer.from(text)),
-      accountIds: networks.map((n) => accounts[n]!),
-      variants: {},
-      media: [],
-    });
-    await attachMedia(db, post.id, [stored.media.id]);
-    await inTransaction(db, (tx) => scheduleApprovedPost(tx, engineDeps(stack), post, ADMIN));
+    const post = await scheduleStoredPost(stack, { text, accountIds: networks.map((n) => accounts[n]!), mediaIds: [stored.media.id] });
     await waitForPost(stack, post.id, 'published', 90_000);
     const deliveries = await deliveriesOf(stack, post.id);
     expect(deliveries.map((d) => [d.network, d.state])).toEqual(networks.toSorted().map((n) => [n, 'published']));
@@ -177,32 +134,13 @@ describe('a stored video reaches every network once', () => {
     const db = stack.app.db;
     // A small clip is one 4 MiB segment: the upload is cut at its APPEND, after INITIALIZE made the media id.
     const clip = await makeVideo({ width: 320, height: 240, seconds: 2 });
-    const stored = await storeFile(
-      { db, media: { quotaBytes: 500_000_000, maxFileBytes: 50_000_000 } },
-      { workspaceId: stack.workspaceId, filename: 'retry.mp4' },
-      inPieces(clip),
-    );
+    const stored = await storeFile({ db, media: MEDIA_LIMITS }, { workspaceId: stack.workspaceId, filename: 'retry.mp4' }, inPieces(clip));
     if (!stored.ok) throw new Error(stored.message);
     const text = 'Second try, same upload.';
-    const post = await insertPost(db, {
-      workspaceId: stack.workspaceId,
-      authorId: AUTHOR,
-      state: 'approved',
-      text,
-      note: null,
-      originChannelId: CHANNEL,
-      publishAt: new Date(),
-      zone: 'UTC',
-      contentHash: sha(Buffer.from(text)),
-      accountIds: [accounts.x!],
-      variants: {},
-      media: [],
-    });
-    await attachMedia(db, post.id, [stored.media.id]);
     const before = stack.x.video.uploads.size;
     // The APPEND answers 5xx three times in a row: the attempt ends transient after INITIALIZE.
     stack.x.failNext({ kind: '5xx', match: 'POST /2/media/upload/', after: 1, times: 3 });
-    await inTransaction(db, (tx) => scheduleApprovedPost(tx, engineDeps(stack), post, ADMIN));
+    const post = await scheduleStoredPost(stack, { text, accountIds: [accounts.x!], mediaIds: [stored.media.id] });
     const done = await waitForDelivery(stack, post.id, 'x', 'published', 60_000);
     expect(done.attempts).toBeGreaterThan(1);
     // One INITIALIZE for both attempts (the media id came back from delivery_uploads), every segment stored once, one post.

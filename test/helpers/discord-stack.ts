@@ -1,4 +1,6 @@
 import type { Greenlight } from '../../src/service/start-service.ts';
+import { createRest } from '../../src/chat/discord/discord-app.ts';
+import { registerCommands } from '../../src/cli/discord-register.ts';
 import { connectAccount } from '../../src/db/accounts.ts';
 import { findOrCreateWorkspace, updateWorkspaceSettings, type WorkspaceSettings } from '../../src/db/workspaces.ts';
 import type { DiscordEmulator, DiscordMessage, Json } from '../../emulators/discord.ts';
@@ -235,4 +237,16 @@ export async function submitField(stack: Stack, user: string, value: string) {
   const modal = emu.openModal(user);
   if (!modal) throw new Error(`no form open for ${user}`);
   return emu.submitModal({ customId: modal.custom_id, values: { value }, userId: user, channelId: modal.channelId });
+}
+
+/** Registers Greenlight's commands in the guild, as `npm run discord:register` does (the images and video suites open /post with options). */
+export async function registerGuildCommands(stack: Stack): Promise<void> {
+  const emu = discordOf(stack).emulator;
+  const rest = createRest({ botToken: emu.botToken, apiUrl: emu.apiBase });
+  try {
+    await registerCommands(rest, emu.applicationId, GUILD);
+  } finally {
+    rest.clearHashSweeper();
+    rest.clearHandlerSweeper();
+  }
 }

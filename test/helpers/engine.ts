@@ -37,8 +37,16 @@ export async function waitUntil<T>(
  * Drafts a post through /post and the compose form and, unless `approve` is false, approves it by
  * clicking Approve on its card. Returns the post's id.
  */
-export async function submit(stack: Stack, o: { text: string; networks: Network[]; when?: string; approve?: boolean }): Promise<string> {
-  const res = await draft(stack, { text: o.text, accounts: o.networks.map((n) => stack.accounts[n as 'x' | 'mastodon']), ...(o.when ? { when: o.when } : {}) });
+export async function submit(
+  stack: Stack,
+  o: { text: string; networks: Network[]; when?: string; approve?: boolean; comments?: Partial<Record<Network, string>> },
+): Promise<string> {
+  const res = await draft(stack, {
+    text: o.text,
+    accounts: o.networks.map((n) => stack.accounts[n as 'x' | 'mastodon']),
+    ...(o.when ? { when: o.when } : {}),
+    ...(o.comments ? { comments: o.comments } : {}),
+  });
   if (res.status !== 200 || res.body !== undefined) throw new Error(`the compose form was refused: ${JSON.stringify(res.body)}`);
   const post = await stack.testDb.db
     .selectFrom('posts')
@@ -154,6 +162,21 @@ export async function publishJobs(stack: Stack, deliveryId: string): Promise<{ i
   const { rows } = await sql<{ id: string; state: string; start_after: Date }>`
     SELECT id, state, start_after FROM pgboss.job WHERE name LIKE 'publish%' AND singleton_key = ${deliveryId} ORDER BY created_on`.execute(stack.testDb.db);
   return rows;
+}
+
+/**
+ * Waits until the post's attempt at `network` ended without an answer (pending, maybe sent), then moves
+ * its retry to now and wakes its job: the wait for the network's lists to catch up (5 s) is skipped,
+ * as nothing needs to catch up here. Resolves with the delivery as it was waiting.
+ */
+export async function retryUnknownOutcomeNow(stack: Stack, postId: string, network: Network): Promise<Delivery> {
+  const waiting = await waitUntil(stack, 'the unknown outcome to be recorded', async () => {
+    const d = await deliveryOf(stack, postId, network);
+    return d.state === 'pending' && d.maybe_sent_at !== null ? d : undefined;
+  });
+  await sql`UPDATE deliveries SET due_at = now() WHERE id = ${waiting.id} AND state = 'pending'`.execute(stack.testDb.db);
+  await wakeJobNow(stack, waiting.id);
+  return waiting;
 }
 
 /** Wakes a delivery's waiting publish job now, as if its time had come (instead of waiting for it). */

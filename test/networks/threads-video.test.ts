@@ -55,4 +55,30 @@ describe('Threads video: a VIDEO container pulled from the signed link', () => {
     expect(error).toMatchObject({ errorClass: 'permanent', message: 'Threads could not process the video: Video format is not supported' });
     expect(emu.posts).toHaveLength(0);
   });
+
+  it('a container already published is an unknown outcome, not a second post; a checkpoint older than 23 hours makes a new container', async () => {
+    const { adapter, creds } = setup();
+    const checkpoint = memoryCheckpoint();
+    await adapter.publish(publishRequest(['Once only'], { video: { file: video.source, checkpoint } }).req, creds);
+    expect(emu.posts).toHaveLength(1);
+    // The checkpoint still names the container, which Threads has published.
+    const again = await failure(adapter.publish(publishRequest(['Once only'], { video: { file: video.source, checkpoint } }).req, creds));
+    expect(again).toMatchObject({ errorClass: 'unknown_outcome', networkCode: 'PUBLISHED', message: 'Threads already published this video container' });
+    expect(emu.posts).toHaveLength(1);
+
+    checkpoint.state = { ...checkpoint.state, createdAt: Date.now() - 24 * 3_600_000 };
+    await adapter.publish(publishRequest(['A day later'], { video: { file: video.source, checkpoint } }).req, creds);
+    expect(emu.containers.map((c) => c.text)).toEqual(['Once only', 'A day later']);
+    expect(checkpoint.state).toMatchObject({ containerId: emu.containers[1]!.id });
+  });
+
+  it('refuses a delivery without a signed link before it makes a container', async () => {
+    const { adapter, creds } = setup();
+    const { req } = publishRequest(['No link'], { video: { file: { ...video.source, url: undefined }, checkpoint: memoryCheckpoint() } });
+    expect(await failure(adapter.publish(req, creds))).toMatchObject({
+      errorClass: 'permanent',
+      message: 'Threads fetches a video from a signed link, and this delivery has none',
+    });
+    expect(emu.containers).toHaveLength(0);
+  });
 });

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Credentials } from '../../src/networks/adapter.ts';
 import { createThreadsAdapter, THREADS_DEFAULT_VERSION, type ThreadsAdapterOptions } from '../../src/networks/threads.ts';
@@ -191,5 +193,32 @@ describe('Threads adapter against the emulator', () => {
     const refused = await failure(adapter.refresh!(fresh, new AbortController().signal));
     expect(refused).toMatchObject({ errorClass: 'auth', networkCode: '190/458' });
     expect(mentions(refused, fresh.accessToken)).toBe(false);
+  });
+});
+
+describe('Threads answers without an id', () => {
+  /** A Graph host that answers every call 200 with `answer(path)` as JSON. */
+  async function graphAnswering(answer: (path: string) => Record<string, unknown>) {
+    const server = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(answer(req.url ?? '')));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return { url, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  }
+  const creds: Credentials = { accessToken: 'token', accountId: '42' };
+
+  it('a container made without an id is transient (nothing was published); a publish without one is an unknown outcome', async () => {
+    const noId = await graphAnswering(() => ({}));
+    const publishNoId = await graphAnswering((path) => (path.includes('/threads_publish') ? {} : { id: 'container-1' }));
+    try {
+      const made = await failure(createThreadsAdapter({ baseUrl: noId.url, timeoutMs: 5000 }).publish(publishRequest(['Hello']).req, creds));
+      expect(made).toMatchObject({ errorClass: 'transient', message: 'Threads create post container: answer without an id' });
+      const published = await failure(createThreadsAdapter({ baseUrl: publishNoId.url, timeoutMs: 5000 }).publish(publishRequest(['Hello']).req, creds));
+      expect(published).toMatchObject({ errorClass: 'unknown_outcome', message: 'Threads publish post: answer without a post id' });
+    } finally {
+      await Promise.all([noId.stop(), publishNoId.stop()]);
+    }
   });
 });

@@ -1,8 +1,7 @@
-import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { APPROVALS, AUTHOR, MANAGER, type Stack } from '../helpers/greenlight.ts';
 import {
-  deliveryOf,
+  retryUnknownOutcomeNow,
   threadOf,
   submit,
   waitForCardLabel,
@@ -10,7 +9,6 @@ import {
   waitForPost,
   waitForReply,
   waitUntil,
-  wakeJobNow,
   withStack,
 } from '../helpers/engine.ts';
 
@@ -36,13 +34,7 @@ async function unconfirmedX(stack: Stack, text: string, timeout: 'timeout_before
   stack.x.failNext({ kind: timeout });
   stack.x.failNext({ kind: '5xx', match: `GET /2/users/${stack.tokens.x.userId}/tweets`, times: 5 });
   const postId = await submit(stack, { text, networks: ['x'] });
-  const waiting = await waitUntil(stack, 'the unknown outcome to be recorded', async () => {
-    const d = await deliveryOf(stack, postId, 'x');
-    return d.state === 'pending' && d.maybe_sent_at !== null ? d : undefined;
-  });
-  // The retry waits 5 s for X's lists to catch up; here nothing needs to catch up.
-  await sql`UPDATE deliveries SET due_at = now() WHERE id = ${waiting.id} AND state = 'pending'`.execute(stack.testDb.db);
-  await wakeJobNow(stack, waiting.id);
+  await retryUnknownOutcomeNow(stack, postId, 'x');
   const delivery = await waitForDelivery(stack, postId, 'x', 'unconfirmed');
   expect(delivery.attempts).toBe(6);
   expect(lookups(stack)).toHaveLength(5);

@@ -28,8 +28,9 @@ export async function loadDraft(db: Db, actor: Actor, id: string | undefined): P
   return row ? { id: row.id, postId: row.postId, channelId: row.channelId, input: readInput(row.input) } : undefined;
 }
 
-export async function saveDraft(db: Db, draft: Draft): Promise<void> {
-  await saveDraftInput(db, draft.id, { ...draft.input });
+/** Saves the draft's form; false when the draft is gone (a Send removed it meanwhile). */
+export async function saveDraft(db: Db, draft: Draft): Promise<boolean> {
+  return saveDraftInput(db, draft.id, { ...draft.input });
 }
 
 /** Read back defensively: a row written by an older version still yields a usable form. */

@@ -36,10 +36,9 @@ export async function changeDraft(
   if (!draft) return editReply(turn, expiredMessage(undefined));
   const accounts = await listAccounts(db, actor.workspaceId);
   const drawn = await change(draft, accounts, actor);
-  await saveDraft(db, draft);
-  const step = drawn ?? targetsStep(draft, accounts);
-  if (!(await loadDraft(db, actor, draftId))) return;
-  await editReply(turn, step);
+  // No row updated: a Send removed the draft meanwhile, and its answer stays.
+  if (!(await saveDraft(db, draft))) return;
+  await editReply(turn, drawn ?? targetsStep(draft, accounts));
 }
 
 /** A per-network text map (versions, first comments) with a form's fields applied: an empty field (null) removes its entry. */
