@@ -228,6 +228,12 @@ const scenarios: Scenario<any>[] = [
             value: `${med(runs, (r) => r[c]!.perDelivery.statements).toFixed(1)} / ${med(runs, (r) => r[c]!.perDelivery.transactions).toFixed(1)}`,
             target: '',
           },
+          {
+            scenario,
+            figure: `WAL per delivery, PUBLISH_CONCURRENCY=${c}: kB / records (pg_stat_wal, the same span)`,
+            value: `${(med(runs, (r) => r[c]!.perDelivery.walBytes) / 1024).toFixed(1)} / ${med(runs, (r) => r[c]!.perDelivery.walRecords).toFixed(1)}`,
+            target: '',
+          },
         ];
       }),
     appendix: (runs: Record<number, Awaited<ReturnType<typeof throughput>>>[]) => {
@@ -237,7 +243,11 @@ const scenarios: Scenario<any>[] = [
         (t) =>
           `| ${(t.ms / last.delivered).toFixed(3)} | ${(t.planMs / last.delivered).toFixed(3)} | ${(t.calls / last.delivered).toFixed(2)} | ${t.query.replaceAll('|', '\\|')} |`,
       );
-      return `### Throughput: the statements per delivery at PUBLISH_CONCURRENCY=${c} (last run, pg_stat_statements, the 25 with the most execution and planning time)\n\n| execution ms per delivery | planning ms per delivery | calls per delivery | statement |\n| --- | --- | --- | --- |\n${lines.join('\n')}`;
+      const per = (n: number) => (n / last.delivered).toFixed(2);
+      const writes = last.writes.map(
+        (w) => `| ${w.table} | ${per(w.inserted)} | ${per(w.updated)} | ${per(w.hot)} | ${per(w.deleted)} | ${w.vacuums} / ${w.analyzes} |`,
+      );
+      return `### Throughput: the statements per delivery at PUBLISH_CONCURRENCY=${c} (last run, pg_stat_statements, the 25 with the most execution and planning time)\n\n| execution ms per delivery | planning ms per delivery | calls per delivery | statement |\n| --- | --- | --- | --- |\n${lines.join('\n')}\n\n### Throughput: rows written per delivery at PUBLISH_CONCURRENCY=${c} (last run, pg_stat_user_tables; a HOT update writes no index entry)\n\n| table | inserted | updated | of them HOT | deleted | autovacuum / autoanalyze runs |\n| --- | --- | --- | --- | --- | --- |\n${writes.join('\n')}`;
     },
   },
   {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { sql } from 'kysely';
 import { generateKey, parseKeyring, TokenCipher } from '../src/crypto/token-cipher.ts';
 import { connectAccount } from '../src/db/accounts.ts';
@@ -30,7 +31,9 @@ export interface Seeded {
 export async function seedWorkspace(url: string, mastodon: MastodonEmulator, accounts: number): Promise<Seeded> {
   const { db } = createDb({ url, poolSize: 4, applicationName: 'greenlight-bench' });
   const queue = createQueue({ url, log: createLogger({ level: 'silent' }), poolSize: 2 });
-  await migrateToLatest(db);
+  // The schema of the app that runs (BENCH_APP_DIR: a baseline checkout, which would refuse a database
+  // that has migrations it does not know).
+  await migrateToLatest(db, process.env.BENCH_APP_DIR ? path.join(process.env.BENCH_APP_DIR, 'migrations') : undefined);
   await queue.start();
   const keys = `bench:${generateKey()}`;
   const cipher = new TokenCipher(parseKeyring(keys, 'bench'));

@@ -52,5 +52,72 @@ export async function databaseCounters(url: string) {
     );
     return rows.map((r) => ({ calls: Number(r.calls), ms: r.ms, planMs: r.plan_ms, query: r.query }));
   };
-  return { read, top, close: () => client.end() };
+  return { read, top, writes: () => writeCounters(url), close: () => client.end() };
+}
+
+/** Row writes of one table (pg_stat_user_tables): inserts, updates (of them HOT: no index entry written), deletes. */
+export interface TableWrites {
+  table: string;
+  inserted: number;
+  updated: number;
+  hot: number;
+  deleted: number;
+  /** Autovacuum and autoanalyze runs on the table (their CPU counts in PostgreSQL's). */
+  vacuums: number;
+  analyzes: number;
+}
+
+/**
+ * The database's row writes per table and the server's WAL so far (pg_stat_wal: cluster-wide, so read
+ * it while only the measured scenario runs). Write counts are steady where CPU and rates swing with the
+ * machine's load: each non-HOT update or insert writes an entry in every index of its table.
+ */
+export async function writeCounters(url: string): Promise<{ tables: TableWrites[]; walBytes: number; walRecords: number }> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('SELECT pg_stat_clear_snapshot()');
+    const { rows } = await client.query<{ table: string; ins: string; upd: string; hot: string; del: string; vac: string; ana: string }>(
+      "SELECT schemaname || '.' || relname AS table, n_tup_ins AS ins, n_tup_upd AS upd, n_tup_hot_upd AS hot, n_tup_del AS del, autovacuum_count AS vac, autoanalyze_count AS ana FROM pg_stat_user_tables",
+    );
+    const wal = await client.query<{ bytes: string; records: string }>('SELECT wal_bytes AS bytes, wal_records AS records FROM pg_stat_wal').catch(() => ({
+      rows: [{ bytes: 'NaN', records: 'NaN' }],
+    }));
+    return {
+      tables: rows.map((r) => ({
+        table: r.table,
+        inserted: Number(r.ins),
+        updated: Number(r.upd),
+        hot: Number(r.hot),
+        deleted: Number(r.del),
+        vacuums: Number(r.vac),
+        analyzes: Number(r.ana),
+      })),
+      walBytes: Number(wal.rows[0]!.bytes),
+      walRecords: Number(wal.rows[0]!.records),
+    };
+  } finally {
+    await client.end();
+  }
+}
+
+/** What was written between two writeCounters readings: tables with any writes, most first. */
+export function writesBetween(before: Awaited<ReturnType<typeof writeCounters>>, after: Awaited<ReturnType<typeof writeCounters>>) {
+  const was = new Map(before.tables.map((t) => [t.table, t]));
+  const tables = after.tables
+    .map((t) => {
+      const b = was.get(t.table);
+      return {
+        table: t.table,
+        inserted: t.inserted - (b?.inserted ?? 0),
+        updated: t.updated - (b?.updated ?? 0),
+        hot: t.hot - (b?.hot ?? 0),
+        deleted: t.deleted - (b?.deleted ?? 0),
+        vacuums: t.vacuums - (b?.vacuums ?? 0),
+        analyzes: t.analyzes - (b?.analyzes ?? 0),
+      };
+    })
+    .filter((t) => t.inserted + t.updated + t.deleted > 0)
+    .sort((a, b) => b.inserted + b.updated + b.deleted - (a.inserted + a.updated + a.deleted));
+  return { tables, walBytes: after.walBytes - before.walBytes, walRecords: after.walRecords - before.walRecords };
 }

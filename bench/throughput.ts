@@ -3,7 +3,7 @@ import { startMastodonEmulator } from '../emulators/mastodon.ts';
 import { arrivals, benchText } from './deliveries.ts';
 import { cpuMs, freshDatabase, postgresCpu, sleep, spawnGreenlight, until } from './harness.ts';
 import { seedDeliveries, seedWorkspace } from './seed.ts';
-import { databaseCounters } from './statements.ts';
+import { databaseCounters, writesBetween } from './statements.ts';
 
 export interface ThroughputOptions {
   deliveries: number;
@@ -29,6 +29,7 @@ export async function throughput(adminUrl: string, options: ThroughputOptions) {
   ).finally(() => seeded.close());
   const counters = await databaseCounters(url);
   const atStart = await counters.read();
+  const writesAtStart = await counters.writes();
   const app = await spawnGreenlight({ DATABASE_URL: url, ENCRYPTION_KEYS: seeded.keys, ENCRYPTION_PRIMARY_KEY_ID: 'bench', ...options.env }).catch(
     async (error: unknown) => {
       await mastodon.stop();
@@ -51,6 +52,7 @@ export async function throughput(adminUrl: string, options: ThroughputOptions) {
     // Backends report transactions when they exit: stop the app before reading.
     await app.stop();
     const atEnd = await counters.read();
+    const writes = writesBetween(writesAtStart, await counters.writes());
     const top = await counters.top(25);
     const arrived = arrivals(mastodon);
     const per = (ms: number) => ms / arrived.delivered;
@@ -59,8 +61,14 @@ export async function throughput(adminUrl: string, options: ThroughputOptions) {
       complete: all,
       cpuMsPerDelivery: { app: per(cpu.app), postgres: per(cpu.pg), emulator: per(cpu.bench), postgresWithReceipts: per(pgWithReceipts) },
       receiptsDrained: drained,
-      perDelivery: { statements: per(atEnd.statements - atStart.statements), transactions: per(atEnd.transactions - atStart.transactions) },
+      perDelivery: {
+        statements: per(atEnd.statements - atStart.statements),
+        transactions: per(atEnd.transactions - atStart.transactions),
+        walBytes: per(writes.walBytes),
+        walRecords: per(writes.walRecords),
+      },
       top,
+      writes: writes.tables,
     };
   } finally {
     await app.stop();

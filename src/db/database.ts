@@ -1,4 +1,4 @@
-import { type CompiledQuery, Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { type CompiledQuery, Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Database } from './schema.ts';
@@ -30,6 +30,15 @@ export function createDb(options: { url: string; poolSize: number; applicationNa
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   pools.set(db, pool);
   return { db, pool };
+}
+
+/**
+ * `any($n::uuid[])` over the distinct ids: a list of any length as one parameter, so the statement has
+ * one text whatever the batch's size and can run prepared (runPrepared), where an `IN ($1, $2, …)`
+ * list makes a new text, parsed and planned again, for every length.
+ */
+export function anyUuid(ids: string[]) {
+  return sql<string>`any(${[...new Set(ids)]}::uuid[])`;
 }
 
 /** Each Db's own pg pool, for what Kysely cannot say (the media store's binary COPY reads). */

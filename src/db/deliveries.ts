@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { assertDeliveryTransition, deliveryPredecessors, type DeliveryState } from '../domain/delivery-state.ts';
 import type { Network } from '../domain/networks.ts';
-import { type Executor, runPrepared } from './database.ts';
+import { anyUuid, type Executor, runPrepared } from './database.ts';
 import type { StoredPart } from './claim.ts';
 import type { Delivery, DeliveryError } from './schema.ts';
 
@@ -151,10 +151,13 @@ export async function saveFoundAddress(tx: Executor, deliveryId: string, found: 
     .executeTakeFirst();
 }
 
-/** Every delivery of the given posts (the posts' outcomes are derived from them). */
-export function listDeliveriesOfPosts(tx: Executor, postIds: string[]): Promise<Delivery[]> {
+/**
+ * The state of every delivery of the given posts (the posts' outcomes are derived from them): only the
+ * two columns settling needs, in a prepared statement (every recorded batch settles its posts; issue 18).
+ */
+export function deliveryStatesOfPosts(tx: Executor, postIds: string[]): Promise<Pick<Delivery, 'post_id' | 'state'>[]> {
   if (postIds.length === 0) return Promise.resolve([]);
-  return tx.selectFrom('deliveries').selectAll().where('post_id', 'in', postIds).execute();
+  return runPrepared(tx, tx.selectFrom('deliveries').select(['post_id', 'state']).where('post_id', '=', anyUuid(postIds)).compile());
 }
 
 /** Due deliveries in `pending` whose time passed more than `graceSeconds` ago: candidates for a lost job. */

@@ -6,16 +6,17 @@ import { FileMigrationProvider, Migrator, type MigrationResult } from 'kysely/mi
 
 const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
 
-export function createMigrator(db: Kysely<any>): Migrator {
+/** `folder`: another checkout's migrations (the bench seeds a baseline checkout's schema for it; BENCH_APP_DIR). */
+export function createMigrator(db: Kysely<any>, folder = MIGRATIONS_DIR): Migrator {
   return new Migrator({
     db,
-    provider: new FileMigrationProvider({ fs, path, migrationFolder: MIGRATIONS_DIR }),
+    provider: new FileMigrationProvider({ fs, path, migrationFolder: folder }),
   });
 }
 
 /** Applies every pending migration; throws with the failing migration's name. */
-export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResult[]> {
-  const { error, results = [] } = await createMigrator(db).migrateToLatest();
+export async function migrateToLatest(db: Kysely<any>, folder?: string): Promise<MigrationResult[]> {
+  const { error, results = [] } = await createMigrator(db, folder).migrateToLatest();
   if (error) {
     const failed = results.find((r) => r.status === 'Error');
     throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });

@@ -1,5 +1,5 @@
 import type { Post, PostSeriesTable } from './schema.ts';
-import type { Executor } from './database.ts';
+import { anyUuid, type Executor, runPrepared } from './database.ts';
 
 export async function insertSeries(tx: Executor, headId: string, postIds: string[], rule: string): Promise<void> {
   await tx
@@ -30,10 +30,6 @@ export function lockFollowers(tx: Executor, headId: string): Promise<(Post & { p
 /** The series places of several posts at once (a batch of notify jobs), keyed by post id. */
 export async function seriesOfPosts(db: Executor, postIds: string[]): Promise<Map<string, PostSeriesTable>> {
   if (postIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('post_series')
-    .selectAll()
-    .where('post_id', 'in', [...new Set(postIds)])
-    .execute();
+  const rows = await runPrepared(db, db.selectFrom('post_series').selectAll().where('post_id', '=', anyUuid(postIds)).compile());
   return new Map(rows.map((row) => [row.post_id, row]));
 }

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Network } from '../domain/networks.ts';
 import { postPredecessors, type PostState } from '../domain/post-state.ts';
-import { type Executor, runPrepared } from './database.ts';
+import { anyUuid, type Executor, runPrepared } from './database.ts';
 import type { Post, Workspace } from './schema.ts';
 
 export interface NewPostInput {
@@ -83,18 +83,13 @@ export function findPost(tx: Executor, postId: string): Promise<Post | undefined
 /** Several posts with their workspaces, two statements for any number (a batch of notify jobs); undefined for a post that is gone. */
 export async function findPostsWithWorkspaces(tx: Executor, postIds: string[]): Promise<({ post: Post; workspace: Workspace | undefined } | undefined)[]> {
   if (postIds.length === 0) return [];
-  const posts = new Map(
-    (
-      await tx
-        .selectFrom('posts')
-        .selectAll()
-        .where('id', 'in', [...new Set(postIds)])
-        .execute()
-    ).map((p) => [p.id, p]),
-  );
+  // Arrays as one parameter, run prepared: one text whatever the batch (the notify worker's, issue 18).
+  const posts = new Map((await runPrepared(tx, tx.selectFrom('posts').selectAll().where('id', '=', anyUuid(postIds)).compile())).map((p) => [p.id, p]));
   const workspaceIds = [...new Set([...posts.values()].map((p) => p.workspace_id))];
   const workspaces = new Map(
-    workspaceIds.length === 0 ? [] : (await tx.selectFrom('workspaces').selectAll().where('id', 'in', workspaceIds).execute()).map((w) => [w.id, w]),
+    workspaceIds.length === 0
+      ? []
+      : (await runPrepared(tx, tx.selectFrom('workspaces').selectAll().where('id', '=', anyUuid(workspaceIds)).compile())).map((w) => [w.id, w]),
   );
   return postIds.map((id) => {
     const post = posts.get(id);
@@ -145,14 +140,15 @@ export function transitionPost(
 /** transitionPost for several posts going to the same state; returns the ids that moved. */
 export async function transitionPosts(tx: Executor, postIds: string[], to: PostState, from: PostState[]): Promise<string[]> {
   if (postIds.length === 0 || from.length === 0) return [];
-  const rows = await tx
+  // Arrays as parameters, run prepared: settling a recorded batch's posts is on every delivery's path (issue 18).
+  const query = tx
     .updateTable('posts')
     .set({ state: to, updated_at: sql<Date>`now()` })
-    .where('id', 'in', postIds)
-    .where('state', 'in', from)
+    .where('id', '=', anyUuid(postIds))
+    .where('state', '=', sql<PostState>`any(${from}::text[])`)
     .returning('id')
-    .execute();
-  return rows.map((r) => r.id);
+    .compile();
+  return (await runPrepared(tx, query)).map((r) => r.id);
 }
 
 export interface PostContent {

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { SentPosts } from '../domain/rate-limits.ts';
-import type { Executor, Tx } from './database.ts';
+import { anyUuid, type Executor, runPrepared, type Tx } from './database.ts';
 import type { Delivery } from './schema.ts';
 
 /** Advisory lock namespace for "one account's rate check at a time" (any constant unused elsewhere). */
@@ -16,20 +16,22 @@ const RATE_LOCK_CLASS = 7_402_311;
 export async function lockAccountsRate(tx: Tx, accountIds: string[]): Promise<void> {
   const ids = [...new Set(accountIds)].sort();
   if (ids.length === 0) return;
-  await sql`SELECT pg_advisory_xact_lock(${RATE_LOCK_CLASS}, hashtext(id)) FROM unnest(${ids}::text[]) AS id ORDER BY id`.execute(tx);
+  await runPrepared(tx, sql`SELECT pg_advisory_xact_lock(${RATE_LOCK_CLASS}, hashtext(id)) FROM unnest(${ids}::text[]) AS id ORDER BY id`.compile(tx));
 }
 
 /** The sends of several accounts since `since`, oldest first, by account. */
 export async function recentSendsOf(tx: Executor, accountIds: string[], since: Date): Promise<Map<string, SentPosts[]>> {
   const byAccount = new Map<string, SentPosts[]>(accountIds.map((id) => [id, []]));
   if (accountIds.length === 0) return byAccount;
-  const rows = await tx
+  // The gate of every publish batch reads this: the ids as one array parameter, run prepared (issue 18).
+  const query = tx
     .selectFrom('account_sends')
     .select(['account_id', 'sent_at', 'posts'])
-    .where('account_id', 'in', accountIds)
+    .where('account_id', '=', anyUuid(accountIds))
     .where('sent_at', '>', since)
     .orderBy('sent_at')
-    .execute();
+    .compile();
+  const rows = await runPrepared(tx, query);
   for (const r of rows) byAccount.get(r.account_id)?.push({ at: r.sent_at, posts: r.posts });
   return byAccount;
 }
@@ -37,16 +39,23 @@ export async function recentSendsOf(tx: Executor, accountIds: string[], since: D
 /** Until when the network told each of these accounts to wait, for those it did. */
 export async function networkResetsOf(tx: Executor, accountIds: string[]): Promise<Map<string, Date>> {
   if (accountIds.length === 0) return new Map();
-  const rows = await tx.selectFrom('account_limits').select(['account_id', 'limited_until']).where('account_id', 'in', accountIds).execute();
+  const rows = await runPrepared(
+    tx,
+    tx.selectFrom('account_limits').select(['account_id', 'limited_until']).where('account_id', '=', anyUuid(accountIds)).compile(),
+  );
   return new Map(rows.map((r) => [r.account_id, r.limited_until]));
 }
 
 export async function recordSends(tx: Executor, sends: { accountId: string; deliveryId: string; at: Date; posts: number }[]): Promise<void> {
   if (sends.length === 0) return;
-  await tx
-    .insertInto('account_sends')
-    .values(sends.map((s) => ({ account_id: s.accountId, delivery_id: s.deliveryId, sent_at: s.at, posts: s.posts })))
-    .execute();
+  // Columns as arrays (unnest): one prepared text for a batch of any size.
+  await runPrepared(
+    tx,
+    sql`INSERT INTO account_sends (account_id, delivery_id, sent_at, posts)
+      SELECT * FROM unnest(${sends.map((s) => s.accountId)}::uuid[], ${sends.map((s) => s.deliveryId)}::uuid[], ${sends.map((s) => s.at)}::timestamptz[], ${sends.map((s) => s.posts)}::int[])`.compile(
+      tx,
+    ),
+  );
 }
 
 /** The network answered 429 with a reset time: the whole account waits until then (never shortened by an older answer). */

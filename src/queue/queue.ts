@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { fromKysely, PgBoss, type Job, type JobResult } from 'pg-boss';
 import type { MetricSlot } from '../domain/metric-slots.ts';
 import { type Db, type Executor, preparing } from '../db/database.ts';
-import { takeWaitingJobs } from '../db/queue-jobs.ts';
+import { lockWaitingJobKeys, takeWaitingJobs } from '../db/queue-jobs.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { NETWORKS, type Network } from '../domain/networks.ts';
 import { withLogContext, type LogContext, type Logger } from '../log.ts';
@@ -131,7 +131,11 @@ export interface Queue {
    * running, a failed one retried (it holds the post's key), otherwise a new job.
    */
   nudgeNotify(postId: string): Promise<'live' | 'retried' | 'sent'>;
-  /** Many notify jobs in one statement (a batch of recorded outcomes). */
+  /**
+   * Notify jobs for a batch of recorded outcomes (two statements whatever its size): one for each post
+   * that has no notify job waiting yet. A post whose job waits gets none: that job, kept from starting until this
+   * transaction commits, posts this batch's receipts too when it runs.
+   */
   sendNotifyAll(tx: Executor, jobs: NotifyJob[]): Promise<void>;
   sendRemind(tx: Executor, job: RemindJob, at: Date): Promise<void>;
   /** The wake-up at a post's publish time while it waits for approval (one per post version). */
@@ -281,11 +285,18 @@ export function createQueue(options: { url: string; log: Logger; poolSize?: numb
       await boss.send(QUEUES.notify, { postId } satisfies NotifyJob, { singletonKey: postId });
       return 'sent';
     },
+    // The receipts are rows written before the job (thread_receipts), and a notify job posts every receipt
+    // of its post not yet posted: a waiting job serves the new ones as well as its own. A post's events on
+    // several networks, recorded in several batches, then cost one job, one fetch and one completion.
     async sendNotifyAll(tx, jobs) {
-      if (jobs.length > 0)
+      const postIds = [...new Set(jobs.map((job) => job.postId))];
+      if (postIds.length === 0) return;
+      const waiting = await lockWaitingJobKeys(tx, QUEUES.notify, postIds);
+      const fresh = postIds.filter((postId) => !waiting.has(postId));
+      if (fresh.length > 0)
         await boss.insert(
           QUEUES.notify,
-          jobs.map((job) => ({ data: job, singletonKey: job.postId })),
+          fresh.map((postId) => ({ data: { postId } satisfies NotifyJob, singletonKey: postId })),
           { db: fromKysely(tx) },
         );
     },

@@ -1,5 +1,5 @@
 import { derivePostOutcome, type DeliveryState } from '../../domain/delivery-state.ts';
-import { listDeliveriesOfPosts } from '../../db/deliveries.ts';
+import { deliveryStatesOfPosts } from '../../db/deliveries.ts';
 import { transitionPosts } from '../../db/posts.ts';
 import type { Tx } from '../../db/database.ts';
 import { settledFrom, type PostState } from '../../domain/post-state.ts';
@@ -15,7 +15,7 @@ export function settlePost(tx: Tx, postId: string): Promise<void> {
 /** settlePost for several posts, all locked by the caller: one read, one update per outcome. */
 export async function settlePosts(tx: Tx, postIds: string[]): Promise<void> {
   const states = new Map<string, DeliveryState[]>(postIds.map((id) => [id, []]));
-  for (const d of await listDeliveriesOfPosts(tx, postIds)) states.get(d.post_id)?.push(d.state);
+  for (const d of await deliveryStatesOfPosts(tx, postIds)) states.get(d.post_id)?.push(d.state);
   const byOutcome = new Map<PostState, string[]>();
   for (const [postId, list] of states) {
     const outcome = derivePostOutcome(list);
