@@ -96,7 +96,7 @@ export const schema = z.object({
   MEDIA_QUOTA_MB: z.coerce.number().int().min(1).max(10_000_000).default(2048),
   MEDIA_MAX_FILE_MB: z.coerce.number().int().min(1).max(2048).default(100),
   MEDIA_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
-  // Videos on their way to the networks, all of a process's together, in MB a second (src/media/bulk-pace.ts):
+  // Video segments on their way to X and LinkedIn, all of a process's together, in MB a second (src/media/bulk-pace.ts):
   // at full speed ten videos took the CPU the other deliveries of those seconds needed.
   VIDEO_SEND_MB_PER_S: z.coerce.number().min(1).max(10_000).default(16),
   // Where media bytes live: PostgreSQL (default, no new service) or an S3-compatible object store

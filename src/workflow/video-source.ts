@@ -1,5 +1,5 @@
 import { MEDIA_CHUNK_BYTES, type MediaAt, type MediaRow, readMedia } from '../db/media-store.ts';
-import { type Pace, paced } from '../media/bulk-pace.ts';
+import type { Pace } from '../media/bulk-pace.ts';
 import type { VideoSource } from '../networks/adapter.ts';
 
 /**
@@ -20,9 +20,10 @@ export function videoSourceOf(at: MediaAt & { videoPace?: Pace | undefined }, me
     durationMs: media.video.durationMs,
     ...(media.alt ? { alt: media.alt } : {}),
     // Whole chunks per query: a video is read one at a time per post (src/db/media-store.ts, READ_SLICE_BYTES).
-    // Each chunk waits its turn (VIDEO_SEND_MB_PER_S): the process's videos together never take the CPU
+    read: (range) => readMedia(at, { id: media.id, bytes }, range, MEDIA_CHUNK_BYTES),
+    // Segments wait their turns (VIDEO_SEND_MB_PER_S): the process's videos together never take the CPU
     // that the deliveries due meanwhile need (src/media/bulk-pace.ts).
-    read: (range) => paced(readMedia(at, { id: media.id, bytes }, range, MEDIA_CHUNK_BYTES), 'videoPace' in at ? at.videoPace : undefined),
+    pace: 'videoPace' in at ? at.videoPace : undefined,
     ...urls,
   };
 }
