@@ -42,6 +42,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxFileBytes: e.MEDIA_MAX_FILE_MB * 1_000_000,
       retentionDays: e.MEDIA_RETENTION_DAYS,
       store: mediaStoreConfig(e),
+      videoSendBytesPerSecond: e.VIDEO_SEND_MB_PER_S * 1_000_000,
     },
     linkPreview: { timeoutMs: e.LINK_PREVIEW_TIMEOUT_MS },
     firstComment: { delaySeconds: e.FIRST_COMMENT_DELAY_SECONDS },

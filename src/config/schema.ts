@@ -97,6 +97,9 @@ export const schema = z.object({
   MEDIA_QUOTA_MB: z.coerce.number().int().min(1).max(10_000_000).default(2048),
   MEDIA_MAX_FILE_MB: z.coerce.number().int().min(1).max(2048).default(100),
   MEDIA_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  // Video segments on their way to X and LinkedIn, all of a process's together, in MB a second (src/media/bulk-pace.ts):
+  // at full speed ten videos took the CPU the other deliveries of those seconds needed.
+  VIDEO_SEND_MB_PER_S: z.coerce.number().min(1).max(10_000).default(16),
   // Where media bytes live: PostgreSQL (default, no new service) or an S3-compatible object store
   // (src/db/media-bytes-s3.ts). Rows, quota and retention stay in PostgreSQL either way.
   MEDIA_STORE: z.enum(['postgres', 's3'], { error: 'expected postgres (the default) or s3' }).default('postgres'),
@@ -162,7 +165,7 @@ export interface Config {
   networks: { xApiUrl: string };
   oauth: OAuthConfig;
   /** Decimal megabytes as set (MEDIA_QUOTA_MB=2048 is 2,048,000,000 bytes). */
-  media: { quotaBytes: number; maxFileBytes: number; retentionDays: number; store: MediaStoreConfig };
+  media: { quotaBytes: number; maxFileBytes: number; retentionDays: number; store: MediaStoreConfig; videoSendBytesPerSecond: number };
   /** Link preview cards: the page read's deadline; 0 = previews off. */
   linkPreview: { timeoutMs: number };
   /** First comments: the delay after the post, in seconds. */

@@ -1,6 +1,7 @@
 import type { Credentials } from '../domain/credentials.ts';
 import type { Network } from '../domain/networks.ts';
 import type { PostMetrics } from '../domain/post-metrics.ts';
+import type { Pace } from '../media/bulk-pace.ts';
 
 export type { Credentials } from '../domain/credentials.ts';
 export type { PostMetrics } from '../domain/post-metrics.ts';
@@ -98,6 +99,12 @@ export interface VideoSource {
   alt?: string;
   /** Streams the inclusive byte range `start..end` (the whole file without one) from the store. */
   read(range?: { start: number; end: number }): AsyncIterable<Buffer>;
+  /**
+   * The process's turns for video bytes (VIDEO_SEND_MB_PER_S, src/media/bulk-pace.ts): readSegment takes
+   * them for each segment before its request. A file streamed as one request body (Bluesky, Mastodon) is
+   * not paced: a slowed body would run into the call's timeout.
+   */
+  pace?: Pace | undefined;
   /** A signed, expiring URL the network pulls the file from (src/crypto/media-url.ts). */
   url?: string;
   /** The poster frame's signed URL: the cover where a network takes one (Instagram cover_url). */

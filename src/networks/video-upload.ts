@@ -1,4 +1,5 @@
 import type { Network } from '../domain/networks.ts';
+import { paced } from '../media/bulk-pace.ts';
 import type { UploadCheckpoint, VideoSource } from './adapter.ts';
 import { makeError, pause } from './http.ts';
 
@@ -19,7 +20,8 @@ export async function readSegment(file: VideoSource, start: number, end: number,
   const length = end - start + 1;
   const buffer = into && into.length >= length ? into.subarray(0, length) : Buffer.allocUnsafe(length);
   let filled = 0;
-  for await (const piece of file.read({ start, end })) filled += piece.copy(buffer, filled);
+  // Each piece takes its turn (file.pace): the segment is read before its request, so the wait is never inside a call's timeout.
+  for await (const piece of paced(file.read({ start, end }), file.pace)) filled += piece.copy(buffer, filled);
   if (filled !== buffer.length) throw new Error(`media ${file.mediaId}: read ${filled} of ${buffer.length} bytes of a segment`);
   return buffer;
 }

@@ -6,6 +6,7 @@ import type { Mount } from '../http/server.ts';
 import type { NetworkAdapter } from '../networks/adapter.ts';
 import { defaultAdapters } from '../networks/build-adapters.ts';
 import { mediaService } from './media-service.ts';
+import { createPace } from '../media/bulk-pace.ts';
 import { cardImageMount } from '../http/card-image-route.ts';
 import { connectContext } from '../oauth/context.ts';
 import { oauthMounts } from '../oauth/routes.ts';
@@ -70,6 +71,7 @@ export function greenlightCore(config: Config, options: CoreOptions = {}): Exten
         stateSecret: config.stateSecret,
         media: { quotaBytes: config.media.quotaBytes, maxFileBytes: config.media.maxFileBytes },
         mediaBytes: ctx.mediaBytes,
+        videoPace: createPace({ bytesPerSecond: config.media.videoSendBytesPerSecond }),
         publish: {
           retries: config.publish.retries,
           ...(options.retryDelays ?? { baseMs: config.publish.retryBaseMs, maxMs: config.publish.retryMaxMs }),

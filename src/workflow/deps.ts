@@ -6,6 +6,7 @@ import type { Network } from '../domain/networks.ts';
 import type { PostingLimits } from '../domain/rate-limits.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
+import type { Pace } from '../media/bulk-pace.ts';
 import type { NetworkAdapter } from '../networks/adapter.ts';
 import type { Queue } from '../queue/queue.ts';
 import type { ChatFileSource } from './chat-files.ts';
@@ -32,6 +33,8 @@ export interface WorkflowDeps {
   media?: { quotaBytes: number; maxFileBytes: number } | undefined;
   /** Where media bytes live (MEDIA_STORE); default PostgreSQL. */
   mediaBytes?: MediaBytes | undefined;
+  /** The turns of video bytes sent to the networks (VIDEO_SEND_MB_PER_S, src/media/bulk-pace.ts); none: at full speed. */
+  videoPace?: Pace | undefined;
   publicUrl: string;
   /** Signs connect links and OAuth state (STATE_SECRET); without it no connect link can be made. */
   stateSecret?: string | undefined;

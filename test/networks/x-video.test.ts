@@ -63,6 +63,28 @@ describe('X video: chunked upload from the store', () => {
     expect(emu.posts).toHaveLength(1);
   });
 
+  it('takes a turn of the process video pace for every byte of every segment, before its APPEND', async () => {
+    const { adapter, creds } = setup();
+    const { source, bytes } = await storedVideo(testDb);
+    const taken: number[] = [];
+    let appendsAtTurns: number[] = [];
+    const pace = {
+      take: async (n: number) => {
+        taken.push(n);
+        appendsAtTurns.push(appendsOf(emu));
+      },
+    };
+    const { req } = publishRequest(['Paced'], { video: { file: { ...source, pace }, checkpoint: memoryCheckpoint() } });
+    await adapter.publish(req, creds);
+    expect(taken.reduce((a, b) => a + b, 0)).toBe(bytes.length);
+    // The first segment's turns all come before any APPEND is sent.
+    const firstSegmentTurns = Math.min(taken.length, Math.ceil(SEGMENT / Math.max(...taken)));
+    appendsAtTurns = appendsAtTurns.slice(0, firstSegmentTurns);
+    expect(appendsAtTurns.every((n) => n === 0)).toBe(true);
+    const [upload] = [...emu.video.uploads.values()];
+    expect(Buffer.concat([...upload!.segments.entries()].sort(([a], [b]) => a - b).map(([, b]) => b))).toEqual(bytes);
+  });
+
   it('resumes after a crash mid-upload with the same media id, sending only the missing segments', async () => {
     const { adapter, creds } = setup();
     const { source, bytes } = await storedVideo(testDb);
