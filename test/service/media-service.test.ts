@@ -52,15 +52,23 @@ async function stored(state: 'scheduled' | 'published') {
 }
 
 describe('media settings', () => {
-  it('default to 2048 MB per workspace, 100 MB per file and 30 days, and refuse nonsense by name', () => {
-    expect(loadConfig({}).media).toEqual({ quotaBytes: 2_048_000_000, maxFileBytes: 100_000_000, retentionDays: 30, store: { kind: 'postgres' } });
-    expect(loadConfig({ MEDIA_QUOTA_MB: '10000', MEDIA_MAX_FILE_MB: '50', MEDIA_RETENTION_DAYS: '90' }).media).toEqual({
+  it('default to 2048 MB per workspace, 100 MB per file, 30 days and videos sent at 16 MB/s, and refuse nonsense by name', () => {
+    expect(loadConfig({}).media).toEqual({
+      quotaBytes: 2_048_000_000,
+      maxFileBytes: 100_000_000,
+      retentionDays: 30,
+      store: { kind: 'postgres' },
+      videoSendBytesPerSecond: 16_000_000,
+    });
+    expect(loadConfig({ MEDIA_QUOTA_MB: '10000', MEDIA_MAX_FILE_MB: '50', MEDIA_RETENTION_DAYS: '90', VIDEO_SEND_MB_PER_S: '40' }).media).toEqual({
       quotaBytes: 10_000_000_000,
       maxFileBytes: 50_000_000,
       retentionDays: 90,
       store: { kind: 'postgres' },
+      videoSendBytesPerSecond: 40_000_000,
     });
     expect(() => loadConfig({ MEDIA_RETENTION_DAYS: '0' })).toThrow(/MEDIA_RETENTION_DAYS/);
+    expect(() => loadConfig({ VIDEO_SEND_MB_PER_S: '0' })).toThrow(/VIDEO_SEND_MB_PER_S/);
     expect(() => loadConfig({ MEDIA_QUOTA_MB: 'lots' })).toThrow(/MEDIA_QUOTA_MB/);
   });
 });
