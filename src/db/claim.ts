@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import { postPredecessors } from '../domain/post-state.ts';
-import { type Executor, runPrepared } from './database.ts';
+import { anyUuid, type Executor, runPrepared } from './database.ts';
 import type { Delivery } from './schema.ts';
 
 export interface StoredPart {
@@ -24,7 +24,7 @@ export type ClaimedDelivery = Delivery & { parts: StoredPart[] };
 export function claimDeliveries(tx: Executor, deliveryIds: string[], now: Date, options: { skipLocked: boolean }): Promise<ClaimedDelivery[]> {
   if (deliveryIds.length === 0) return Promise.resolve([]);
   // The ids as one array parameter: one text whatever the batch's size, run as a prepared statement.
-  const ids = sql<string>`any(${deliveryIds}::uuid[])`;
+  const ids = anyUuid(deliveryIds);
   const query = tx
     .with('candidate', (db) => {
       const rows = db

@@ -23,7 +23,7 @@ export function videoSourceOf(at: MediaAt & { videoPace?: Pace | undefined }, me
     read: (range) => readMedia(at, { id: media.id, bytes }, range, MEDIA_CHUNK_BYTES),
     // Segments wait their turns (VIDEO_SEND_MB_PER_S): the process's videos together never take the CPU
     // that the deliveries due meanwhile need (src/media/bulk-pace.ts).
-    pace: 'videoPace' in at ? at.videoPace : undefined,
+    pace: at.videoPace,
     ...urls,
   };
 }
